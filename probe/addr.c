@@ -1,0 +1,59 @@
+#include "probe/addr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+int kp_addr_parse(const char *s, struct kp_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -EINVAL;
+    if (inet_pton(AF_INET, s, out->b) == 1) {
+        out->family = 4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, s, out->b) == 1) {
+        out->family = 6;
+        return 0;
+    }
+    memset(out, 0, sizeof(*out));
+    return -EINVAL;
+}
+
+char *kp_addr_str(const struct kp_addr *a, char *buf, size_t buflen)
+{
+    if (buflen == 0)
+        return buf;
+    buf[0] = '\0';
+    if (a->family == 4)
+        inet_ntop(AF_INET, a->b, buf, (socklen_t)buflen);
+    else if (a->family == 6)
+        inet_ntop(AF_INET6, a->b, buf, (socklen_t)buflen);
+    return buf;
+}
+
+struct kp_addr kp_addr_v4(uint32_t h)
+{
+    struct kp_addr a;
+    memset(&a, 0, sizeof(a));
+    a.family = 4;
+    a.b[0] = (uint8_t)(h >> 24);
+    a.b[1] = (uint8_t)(h >> 16);
+    a.b[2] = (uint8_t)(h >> 8);
+    a.b[3] = (uint8_t)h;
+    return a;
+}
+
+uint32_t kp_addr_v4_host(const struct kp_addr *a)
+{
+    return ((uint32_t)a->b[0] << 24) | ((uint32_t)a->b[1] << 16) | ((uint32_t)a->b[2] << 8) |
+           (uint32_t)a->b[3];
+}
+
+bool kp_addr_eq(const struct kp_addr *a, const struct kp_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return memcmp(a->b, b->b, a->family == 4 ? 4 : 16) == 0;
+}
