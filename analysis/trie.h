@@ -1,0 +1,77 @@
+/* trie.h — longest-prefix-match trie for IPv4 and IPv6 prefixes.
+ *
+ * Pure: no globals, no I/O. One trie holds both families (two roots). Each
+ * stored prefix carries a fixed-size value record (size chosen at creation,
+ * at most KP_TRIE_VALUE_MAX bytes) that the trie copies in and owns.
+ * Prefix lengths 0..32 (IPv4) and 0..128 (IPv6); overlapping prefixes are
+ * fine: a lookup returns the longest stored prefix covering the address.
+ * Implementation: path-compressed binary (Patricia) trie over an index-based
+ * node array, so 1M prefixes cost about 2M small nodes.
+ */
+#ifndef KP_TRIE_H
+#define KP_TRIE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/addr.h"
+
+#define KP_TRIE_VALUE_MAX 256
+#define KP_PREFIX_STRLEN  (KP_ADDR_STRLEN + 4)
+
+/* A prefix: address (host bits zero after kp_prefix_make/parse) and length. */
+struct kp_prefix {
+    struct kp_addr addr;
+    uint8_t len; /* 0..32 for IPv4, 0..128 for IPv6 */
+};
+
+/* Build the prefix of length len covering *a (host bits cleared) into *out.
+ * Returns 0, or -EINVAL when a is unset or len exceeds the family's width. */
+int kp_prefix_make(const struct kp_addr *a, unsigned len, struct kp_prefix *out);
+
+/* Parse "a.b.c.d/n" or "v6/n" (a bare address means a host prefix) into *out.
+ * Host bits set beyond the length are an error (-EINVAL) unless lenient is
+ * true, in which case they are cleared. Returns 0 or -EINVAL. */
+int kp_prefix_parse(const char *s, bool lenient, struct kp_prefix *out);
+
+/* Write "addr/len" into buf (at least KP_PREFIX_STRLEN bytes). Returns buf. */
+char *kp_prefix_str(const struct kp_prefix *p, char *buf, size_t buflen);
+
+/* True when prefix p covers address a (same family, first p->len bits equal). */
+bool kp_prefix_contains(const struct kp_prefix *p, const struct kp_addr *a);
+
+struct kp_trie;
+
+/* Create an empty trie whose values are value_size bytes (1..KP_TRIE_VALUE_MAX).
+ * Returns NULL on bad size or out of memory. Free with kp_trie_free. */
+struct kp_trie *kp_trie_new(size_t value_size);
+
+/* Free the trie and every value it holds. NULL is fine. */
+void kp_trie_free(struct kp_trie *t);
+
+/* Store a copy of value (value_size bytes) under prefix p, replacing any value
+ * already stored under exactly p. Returns 0, -EINVAL (bad prefix), -ENOMEM. */
+int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *value);
+
+/* Pointer to the value stored under exactly p, for in-place update, or NULL.
+ * Valid until the next insert. */
+void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p);
+
+/* Longest-prefix match of address a. Returns a pointer to the value (valid
+ * until the next insert or free) or NULL when no stored prefix covers a; when
+ * found and matched is not NULL, *matched receives the stored prefix. */
+const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
+                           struct kp_prefix *matched);
+
+/* Number of prefixes stored (both families). */
+size_t kp_trie_count(const struct kp_trie *t);
+
+/* Call fn(prefix, value, ctx) for every stored prefix, IPv4 first, each
+ * family in address order with shorter prefixes before longer ones at the
+ * same address. Stops early and returns fn's value when fn returns non-zero;
+ * returns 0 after a full walk. */
+int kp_trie_walk(const struct kp_trie *t,
+                 int (*fn)(const struct kp_prefix *p, const void *value, void *ctx), void *ctx);
+
+#endif
