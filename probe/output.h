@@ -1,0 +1,41 @@
+/* output.h — human and foreign forms of a finished kp_trace.
+ *
+ * kp_output_text: a table like Linux traceroute -n prints (one line per TTL,
+ * '*' for an attempt without reply, "!X" & co after unreachable replies).
+ * kp_output_atlas: one RIPE Atlas traceroute result object (fw 5000 layout).
+ *
+ * Pure: the functions write into a malloc'ed string the caller frees; no I/O,
+ * no clocks, no globals.
+ */
+#ifndef KP_OUTPUT_H
+#define KP_OUTPUT_H
+
+#include <stddef.h>
+
+#include "probe/trace.h"
+
+/* Traceroute-like table for *t (sorted or not; it is not modified):
+ *
+ *   traceroute to DST (ADDR), MAX hops max, SIZE byte packets
+ *    1  198.18.0.1  0.123 ms  0.101 ms  0.099 ms
+ *    2  * * *
+ *    3  198.18.2.1  1.503 ms !X  1.498 ms !X  1.470 ms !X
+ *
+ * Lines go from first_ttl to the last TTL that answered or was probed
+ * (stop_ttl), one column per attempt (trace->attempts, or as many as seen).
+ * The address is printed when it differs from the previous reply on the line,
+ * as traceroute does. Duplicate replies (KP_HOP_DUP) are not printed.
+ * with_header: print the "traceroute to" line first.
+ * Returns 0 with *out malloc'ed (caller frees), or -ENOMEM. */
+int kp_output_text(const struct kp_trace *t, int with_header, char **out);
+
+/* One RIPE Atlas traceroute result as compact JSON (no newline): fw, af,
+ * dst_addr, dst_name, src_addr, from, proto, paris_id, size, timestamp,
+ * endtime, msm_id, prb_id, type, result[] with {hop, result[]} where each
+ * attempt is {from, rtt, size, ttl[, err][, late][, flags][, icmpext]} or
+ * {"x":"*"}. See docs/format.md for how kptrace fields map to Atlas fields.
+ * Returns 0 with *out malloc'ed (caller frees), -EINVAL (no destination) or
+ * -ENOMEM. */
+int kp_output_atlas(const struct kp_trace *t, char **out);
+
+#endif

@@ -1,0 +1,80 @@
+/* output_text.c — traceroute-like table. See output.h. */
+#include "probe/output.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct kp_hop *find_hop(const struct kp_trace *t, unsigned ttl, unsigned attempt)
+{
+    for (size_t i = 0; i < t->n_hops; i++) {
+        const struct kp_hop *h = &t->hops[i];
+        if (h->ttl == ttl && h->attempt == attempt && !(h->flags & KP_HOP_DUP))
+            return h;
+    }
+    return NULL;
+}
+
+int kp_output_text(const struct kp_trace *t, int with_header, char **out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    char a[KP_ADDR_STRLEN], d[KP_ADDR_STRLEN];
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return -ENOMEM;
+
+    unsigned first = t->first_ttl, last = t->stop_ttl, ncol = t->attempts;
+    unsigned min_seen = 255, max_attempt = 0;
+    for (size_t i = 0; i < t->n_hops; i++) {
+        const struct kp_hop *h = &t->hops[i];
+        if (h->ttl > last)
+            last = h->ttl;
+        if (h->ttl < min_seen)
+            min_seen = h->ttl;
+        if (h->attempt > max_attempt)
+            max_attempt = h->attempt;
+    }
+    if (first == 0)
+        first = min_seen < 255 ? min_seen : 1;
+    if (ncol == 0)
+        ncol = max_attempt + 1;
+
+    if (with_header) {
+        kp_addr_str(&t->dst, d, sizeof(d));
+        fprintf(f, "traceroute to %s (%s)", t->dst_name[0] ? t->dst_name : d, d);
+        if (t->max_ttl)
+            fprintf(f, ", %u hops max", t->max_ttl);
+        if (t->n_hops && t->hops[0].probe_size)
+            fprintf(f, ", %u byte packets", t->hops[0].probe_size);
+        fputc('\n', f);
+    }
+    for (unsigned ttl = first; ttl <= last && ttl <= 255; ttl++) {
+        fprintf(f, "%2u ", ttl);
+        const struct kp_hop *prev = NULL;
+        for (unsigned at = 0; at < ncol; at++) {
+            const struct kp_hop *h = find_hop(t, ttl, at);
+            if (h == NULL) {
+                fputs(" *", f);
+                prev = NULL; /* traceroute compares with the previous probe */
+                continue;
+            }
+            if (prev == NULL || !kp_addr_eq(&prev->addr, &h->addr))
+                fprintf(f, " %s", kp_addr_str(&h->addr, a, sizeof(a)));
+            prev = h;
+            if (h->rtt_ms >= 0)
+                fprintf(f, "  %.3f ms", h->rtt_ms);
+            const char *bang = kp_hop_bang(h);
+            if (bang[0])
+                fprintf(f, " %s", bang);
+        }
+        fputc('\n', f);
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return -ENOMEM;
+    }
+    *out = buf;
+    return 0;
+}

@@ -1,0 +1,135 @@
+/* Text and RIPE Atlas forms of hand-made traces. The expected text is what
+ * Linux traceroute -n (2.1) prints for the same replies: "%2u " per TTL, then
+ * per probe " ADDR" when the address differs from the previous probe of the
+ * line (a '*' probe has no address), "  %.3f ms", and " !X" after an
+ * administratively prohibited unreachable. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/output.h"
+
+static void hop(struct kp_trace *t, int ttl, int attempt, const char *addr, double rtt, int type,
+                int code)
+{
+    struct kp_hop h;
+    kp_hop_init(&h);
+    h.ttl = (uint8_t)ttl;
+    h.attempt = (uint8_t)attempt;
+    kp_addr_parse(addr, &h.addr);
+    h.rtt_ms = rtt;
+    h.icmp_type = (int16_t)type;
+    h.icmp_code = (int16_t)code;
+    h.reply_ttl = (int16_t)(65 - ttl);
+    h.reply_size = 56;
+    h.probe_size = 60;
+    kp_trace_add_hop(t, &h);
+}
+
+static void make(struct kp_trace *t)
+{
+    kp_trace_init(t);
+    kp_addr_parse("198.18.5.9", &t->dst);
+    kp_addr_parse("198.18.0.2", &t->src);
+    t->method = KP_METHOD_ICMP_PARIS;
+    t->first_ttl = 1;
+    t->max_ttl = 30;
+    t->attempts = 3;
+    t->start_ns = 1767225600LL * 1000000000LL;
+    t->end_ns = t->start_ns + 3000000000LL;
+    t->stop_reason = KP_STOP_ADMIN_PROHIB;
+    t->stop_ttl = 4;
+    hop(t, 1, 0, "198.18.0.1", 0.5, 11, 0);
+    hop(t, 1, 1, "198.18.0.1", 0.25, 11, 0);
+    hop(t, 1, 2, "198.18.0.1", 0.125, 11, 0);
+    hop(t, 3, 0, "198.18.3.1", 1.0, 11, 0);
+    hop(t, 3, 2, "198.18.3.1", 2.0, 11, 0);
+    hop(t, 4, 0, "198.18.9.5", 3.0, 3, 13);
+    hop(t, 4, 1, "198.18.9.5", 3.1, 3, 13);
+    hop(t, 4, 2, "198.18.9.5", 3.2, 3, 13);
+}
+
+Test(output_text, like_linux_traceroute)
+{
+    struct kp_trace t;
+    char *s;
+    make(&t);
+    cr_assert_eq(kp_output_text(&t, 1, &s), 0);
+    cr_assert_str_eq(s, "traceroute to 198.18.5.9 (198.18.5.9), 30 hops max, 60 byte packets\n"
+                        " 1  198.18.0.1  0.500 ms  0.250 ms  0.125 ms\n"
+                        " 2  * * *\n"
+                        " 3  198.18.3.1  1.000 ms * 198.18.3.1  2.000 ms\n"
+                        " 4  198.18.9.5  3.000 ms !X  3.100 ms !X  3.200 ms !X\n");
+    free(s);
+    kp_trace_free(&t);
+}
+
+Test(output_text, address_change_and_name)
+{
+    struct kp_trace t;
+    char *s;
+    kp_trace_init(&t);
+    kp_addr_parse("198.18.5.9", &t.dst);
+    strcpy(t.dst_name, "target.test");
+    t.attempts = 2;
+    t.first_ttl = 2;
+    t.max_ttl = 8;
+    hop(&t, 2, 0, "198.18.1.1", 10.0, 11, 0);
+    hop(&t, 2, 1, "198.18.2.1", 20.0, 11, 0);
+    hop(&t, 3, 1, "198.18.5.9", 30.0, 0, 0);
+    cr_assert_eq(kp_output_text(&t, 1, &s), 0);
+    cr_assert_str_eq(s, "traceroute to target.test (198.18.5.9), 8 hops max, 60 byte packets\n"
+                        " 2  198.18.1.1  10.000 ms 198.18.2.1  20.000 ms\n"
+                        " 3  * 198.18.5.9  30.000 ms\n");
+    free(s);
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_eq(strncmp(s, " 2  ", 4), 0);
+    free(s);
+    kp_trace_free(&t);
+}
+
+Test(output_atlas, fields_and_timeouts)
+{
+    struct kp_trace t;
+    char *s;
+    make(&t);
+    t.hops[0].n_mpls = 1;
+    t.hops[0].mpls[0] = (struct kp_mpls){.label = 24001, .tc = 0, .s = 1, .ttl = 1};
+    cr_assert_eq(kp_output_atlas(&t, &s), 0);
+    json_error_t je;
+    json_t *o = json_loads(s, 0, &je);
+    cr_assert_not_null(o, "%s", je.text);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "dst_addr")), "198.18.5.9");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "src_addr")), "198.18.0.2");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "proto")), "ICMP");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "type")), "traceroute");
+    cr_assert_eq(json_integer_value(json_object_get(o, "af")), 4);
+    cr_assert_eq(json_integer_value(json_object_get(o, "timestamp")), 1767225600);
+    cr_assert_eq(json_integer_value(json_object_get(o, "endtime")), 1767225603);
+    json_t *res = json_object_get(o, "result");
+    cr_assert_eq(json_array_size(res), 4); /* hops 1..4 */
+    json_t *h2 = json_array_get(res, 1);
+    cr_assert_eq(json_integer_value(json_object_get(h2, "hop")), 2);
+    json_t *p = json_object_get(h2, "result");
+    cr_assert_eq(json_array_size(p), 3);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "x")), "*");
+    json_t *h1p0 = json_array_get(json_object_get(json_array_get(res, 0), "result"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(h1p0, "from")), "198.18.0.1");
+    cr_assert_float_eq(json_real_value(json_object_get(h1p0, "rtt")), 0.5, 1e-9);
+    cr_assert_eq(json_integer_value(json_object_get(h1p0, "ttl")), 64);
+    cr_assert_eq(json_integer_value(json_object_get(h1p0, "size")), 56);
+    json_t *ext = json_object_get(h1p0, "icmpext");
+    json_t *m =
+        json_array_get(json_object_get(json_array_get(json_object_get(ext, "obj"), 0), "mpls"), 0);
+    cr_assert_eq(json_integer_value(json_object_get(m, "label")), 24001);
+    /* hop 3: attempt 1 silent */
+    json_t *h3 = json_object_get(json_array_get(res, 2), "result");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h3, 1), "x")), "*");
+    /* hop 4: admin prohibited is Atlas err "A" */
+    json_t *h4p = json_array_get(json_object_get(json_array_get(res, 3), "result"), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(h4p, "err")), "A");
+    json_decref(o);
+    free(s);
+    kp_trace_free(&t);
+}

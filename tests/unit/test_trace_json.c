@@ -1,0 +1,220 @@
+/* JSON line form of kp_trace: round trip, strict reader errors, RFC 3339. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/trace_json.h"
+
+static void make_trace(struct kp_trace *t)
+{
+    kp_trace_init(t);
+    strcpy(t->vp, "vp-eu");
+    strcpy(t->tool, "kptrace");
+    kp_addr_parse("198.18.0.2", &t->src);
+    kp_addr_parse("198.19.177.9", &t->dst);
+    strcpy(t->dst_name, "star.kp.test");
+    t->method = KP_METHOD_UDP_PARIS;
+    t->sport = 40001;
+    t->dport = 33435;
+    t->icmp_id = 0;
+    t->first_ttl = 1;
+    t->max_ttl = 30;
+    t->attempts = 2;
+    t->gap_limit = 5;
+    t->wait_ms = 2000;
+    t->probes_sent = 9;
+    t->start_ns = 1763769060123456789LL; /* 2025-11-21T23:51:00.123456789Z */
+    t->end_ns = 1763769062000000001LL;
+    t->stop_reason = KP_STOP_ADMIN_PROHIB;
+    t->stop_ttl = 4;
+    strcpy(t->ts_source, "pcap-nano");
+    t->id = 77;
+    struct kp_hop h;
+    kp_hop_init(&h);
+    h.ttl = 1;
+    kp_addr_parse("198.18.0.1", &h.addr);
+    h.rtt_ms = 0.125;
+    h.reply_ttl = 64;
+    h.quoted_ttl = 1;
+    h.icmp_type = 11;
+    h.icmp_code = 0;
+    h.reply_size = 56;
+    h.probe_size = 60;
+    h.tx_ns = t->start_ns + 5;
+    h.rx_ns = t->start_ns + 125005;
+    kp_trace_add_hop(t, &h);
+    h.ttl = 3;
+    h.attempt = 1;
+    kp_addr_parse("198.18.9.1", &h.addr);
+    h.rtt_ms = 12.5;
+    h.flags = KP_HOP_NAT | KP_HOP_LATE;
+    h.nat_id = 513;
+    h.n_mpls = 2;
+    h.mpls[0] = (struct kp_mpls){.label = 16001, .tc = 0, .s = 0, .ttl = 1};
+    h.mpls[1] = (struct kp_mpls){.label = 1048575, .tc = 7, .s = 1, .ttl = 255};
+    kp_trace_add_hop(t, &h);
+    kp_hop_init(&h);
+    h.ttl = 4;
+    kp_addr_parse("198.18.9.5", &h.addr);
+    h.icmp_type = 3;
+    h.icmp_code = 13;
+    h.flags = KP_HOP_DUP | KP_HOP_FROM_DST;
+    kp_trace_add_hop(t, &h);
+}
+
+Test(trace_json, round_trip_every_field)
+{
+    struct kp_trace t, u;
+    char *s;
+    size_t len;
+    struct kp_json_error e;
+    make_trace(&t);
+    cr_assert_eq(kp_trace_json_dump(&t, &s, &len), 0);
+    cr_assert_eq(strlen(s), len);
+    cr_assert_null(strchr(s, '\n'), "one line");
+    cr_assert_eq(kp_trace_json_parse(s, len, &u, &e), 0, "%s: %s", e.field, e.msg);
+    cr_assert_str_eq(u.vp, "vp-eu");
+    cr_assert_str_eq(u.tool, "kptrace");
+    cr_assert(kp_addr_eq(&u.src, &t.src));
+    cr_assert(kp_addr_eq(&u.dst, &t.dst));
+    cr_assert_str_eq(u.dst_name, "star.kp.test");
+    cr_assert_eq(u.method, KP_METHOD_UDP_PARIS);
+    cr_assert_eq(u.sport, 40001);
+    cr_assert_eq(u.dport, 33435);
+    cr_assert_eq(u.first_ttl, 1);
+    cr_assert_eq(u.max_ttl, 30);
+    cr_assert_eq(u.attempts, 2);
+    cr_assert_eq(u.gap_limit, 5);
+    cr_assert_eq(u.wait_ms, 2000);
+    cr_assert_eq(u.probes_sent, 9);
+    cr_assert_eq(u.start_ns, t.start_ns);
+    cr_assert_eq(u.end_ns, t.end_ns);
+    cr_assert_eq(u.stop_reason, KP_STOP_ADMIN_PROHIB);
+    cr_assert_eq(u.stop_ttl, 4);
+    cr_assert_str_eq(u.ts_source, "pcap-nano");
+    cr_assert_eq(u.id, 77);
+    cr_assert_eq(u.n_hops, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct kp_hop *a = &t.hops[i], *b = &u.hops[i];
+        cr_assert_eq(a->ttl, b->ttl);
+        cr_assert_eq(a->attempt, b->attempt);
+        cr_assert(kp_addr_eq(&a->addr, &b->addr));
+        cr_assert_eq(a->rtt_ms, b->rtt_ms, "hop %zu rtt %g vs %g", i, a->rtt_ms, b->rtt_ms);
+        cr_assert_eq(a->reply_ttl, b->reply_ttl);
+        cr_assert_eq(a->quoted_ttl, b->quoted_ttl);
+        cr_assert_eq(a->icmp_type, b->icmp_type);
+        cr_assert_eq(a->icmp_code, b->icmp_code);
+        cr_assert_eq(a->tcp_flags, b->tcp_flags);
+        cr_assert_eq(a->reply_size, b->reply_size);
+        cr_assert_eq(a->probe_size, b->probe_size);
+        cr_assert_eq(a->flags, b->flags, "hop %zu flags", i);
+        cr_assert_eq(a->nat_id, b->nat_id);
+        cr_assert_eq(a->tx_ns, b->tx_ns);
+        cr_assert_eq(a->rx_ns, b->rx_ns);
+        cr_assert_eq(a->n_mpls, b->n_mpls);
+        cr_assert_eq(memcmp(a->mpls, b->mpls, a->n_mpls * sizeof(a->mpls[0])), 0);
+    }
+    /* Writing the parsed record again gives the same text. */
+    char *s2;
+    cr_assert_eq(kp_trace_json_dump(&u, &s2, NULL), 0);
+    cr_assert_str_eq(s, s2);
+    free(s);
+    free(s2);
+    kp_trace_free(&t);
+    kp_trace_free(&u);
+}
+
+Test(trace_json, writes_documented_values)
+{
+    struct kp_trace t;
+    char *s;
+    make_trace(&t);
+    cr_assert_eq(kp_trace_json_dump(&t, &s, NULL), 0);
+    /* Values written by hand from docs/format.md. */
+    cr_assert_not_null(strstr(s, "\"start\":\"2025-11-21T23:51:00.123456789Z\""), "%s", s);
+    cr_assert_not_null(strstr(s, "\"method\":\"udp-paris\""));
+    cr_assert_not_null(strstr(s, "\"stop_reason\":\"admin-prohibited\""));
+    cr_assert_not_null(strstr(s, "\"rtt_ms\":0.125"));
+    cr_assert_not_null(strstr(s, "\"rtt_ms\":null"));
+    cr_assert_not_null(strstr(s, "\"hop_count\":3"));
+    cr_assert_not_null(strstr(s, "{\"label\":1048575,\"tc\":7,\"s\":1,\"ttl\":255}"));
+    free(s);
+    kp_trace_free(&t);
+}
+
+/* Each bad line must be rejected with the named field. */
+static void expect_error(const char *line, const char *field)
+{
+    struct kp_trace t;
+    struct kp_json_error e;
+    int rc = kp_trace_json_parse(line, strlen(line), &t, &e);
+    cr_assert_eq(rc, -EINVAL, "accepted: %s", line);
+    cr_assert_str_eq(e.field, field, "line %s: field '%s' (%s)", line, e.field, e.msg);
+    cr_assert_gt(strlen(e.msg), 0);
+    cr_assert_eq(t.hops, NULL);
+}
+
+#define OK_HEAD                                                                                    \
+    "{\"v\":1,\"method\":\"icmp-paris\",\"dst\":\"198.18.1.1\",\"start\":\"2026-01-01T00:00:00Z\""
+
+Test(trace_json, reader_names_the_wrong_field)
+{
+    expect_error("{\"v\":1", "");
+    expect_error("[1,2]", "");
+    expect_error("{\"method\":\"icmp-paris\"}", "v");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\"}", "hops");
+    expect_error(OK_HEAD ",\"stop_reason\":\"finished\",\"hops\":[]}", "stop_reason");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[],\"bogus\":1}", "bogus");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[],\"sport\":70000}", "sport");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[],\"end\":\"yesterday\"}",
+                 "end");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":1}]}", "hops[0].addr");
+    expect_error(OK_HEAD
+                 ",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":1,\"addr\":\"1.2.3.4\"},"
+                 "{\"ttl\":2,\"addr\":\"1.2.3.4\",\"rtt_ms\":\"fast\"}]}",
+                 "hops[1].rtt_ms");
+    expect_error(OK_HEAD
+                 ",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":2,\"addr\":\"1.2.3.999\"}]}",
+                 "hops[0].addr");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":2,\"addr\":\"1.2.3.4\","
+                         "\"mpls\":[{\"label\":1048576}]}]}",
+                 "hops[0].mpls[0].label");
+    expect_error(OK_HEAD ",\"stop_reason\":\"completed\",\"hop_count\":2,\"hops\":[]}",
+                 "hop_count");
+    expect_error("{\"v\":1,\"method\":\"icmp-paris\",\"dst\":\"198.18.1.1\",\"start\":\"x\","
+                 "\"stop_reason\":\"completed\",\"hops\":[]}",
+                 "start");
+    expect_error(OK_HEAD ",\"method\":\"udp\",\"stop_reason\":\"completed\",\"hops\":[]}", "");
+}
+
+Test(trace_json, minimal_line_uses_unknowns)
+{
+    const char *line = OK_HEAD ",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":1,\"addr\":"
+                               "\"198.18.0.1\"}]}\n";
+    struct kp_trace t;
+    struct kp_json_error e;
+    cr_assert_eq(kp_trace_json_parse(line, strlen(line), &t, &e), 0, "%s %s", e.field, e.msg);
+    cr_assert_eq(t.n_hops, 1);
+    cr_assert_lt(t.hops[0].rtt_ms, 0);
+    cr_assert_eq(t.hops[0].reply_ttl, -1);
+    cr_assert_eq(t.hops[0].icmp_type, -1);
+    cr_assert_eq(t.start_ns, 1767225600LL * 1000000000LL); /* date -d 2026-01-01Z +%s */
+    kp_trace_free(&t);
+}
+
+Test(trace_json, rfc3339)
+{
+    char buf[40];
+    int64_t ns;
+    /* 951782400 = 2000-02-29T00:00:00Z (date -u -d @951782400) */
+    cr_assert_str_eq(kp_rfc3339_ns(951782400LL * 1000000000LL + 5, buf, sizeof(buf)),
+                     "2000-02-29T00:00:00.000000005Z");
+    cr_assert_eq(kp_rfc3339_parse("2000-02-29T00:00:00.000000005Z", &ns), 0);
+    cr_assert_eq(ns, 951782400LL * 1000000000LL + 5);
+    cr_assert_eq(kp_rfc3339_parse("2000-02-29T00:00:00.5+00:00", &ns), 0);
+    cr_assert_eq(ns, 951782400500000000LL);
+    cr_assert_eq(kp_rfc3339_parse("2000-02-29 00:00:00Z", &ns), -EINVAL);
+    cr_assert_eq(kp_rfc3339_parse("2000-13-01T00:00:00Z", &ns), -EINVAL);
+    cr_assert_eq(kp_rfc3339_parse("2000-01-01T00:00:00+01:00", &ns), -EINVAL);
+}
