@@ -1,0 +1,135 @@
+/* pcap_file.c — streaming capture-file reader over libpcap's offline API.
+ * See pcap_file.h. Owner: replay. */
+#include "probe/pcap_file.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kp_pcap_file {
+    pcap_t *p;
+    FILE *fp; /* owned by p once pcap_fopen succeeded */
+    char name[256];
+    int linktype;
+    int snaplen;
+    struct kp_pcap_counts counts;
+    int failed;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int kp_pcap_file_fopen(FILE *fp, const char *name, struct kp_pcap_file **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    if (fp == NULL)
+        return -EINVAL;
+    struct kp_pcap_file *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        fclose(fp);
+        seterr(err, errlen, "%s: out of memory", name);
+        return -ENOMEM;
+    }
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    f->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+    if (f->p == NULL) {
+        /* libpcap leaves fp open on failure. */
+        fclose(fp);
+        seterr(err, errlen, "%s: not a pcap or pcapng capture (at offset 0: %s)", f->name,
+               perr[0] ? perr : "unknown file format");
+        free(f);
+        return -EINVAL;
+    }
+    f->fp = fp;
+    f->linktype = pcap_datalink(f->p);
+    f->snaplen = pcap_snapshot(f->p);
+    *out = f;
+    return 0;
+}
+
+int kp_pcap_file_open(const char *path, struct kp_pcap_file **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *fp;
+    if (strcmp(path, "-") == 0)
+        fp = stdin;
+    else
+        fp = fopen(path, "rb");
+    if (fp == NULL) {
+        int e = errno;
+        seterr(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    return kp_pcap_file_fopen(fp, path, out, err, errlen);
+}
+
+int kp_pcap_file_linktype(const struct kp_pcap_file *f)
+{
+    return f->linktype;
+}
+
+int kp_pcap_file_snaplen(const struct kp_pcap_file *f)
+{
+    return f->snaplen;
+}
+
+int kp_pcap_file_next(struct kp_pcap_file *f, struct kp_frame *fr, char *err, size_t errlen)
+{
+    if (f->failed)
+        return -EIO;
+    long off = ftell(f->fp);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(f->p, &h, &data);
+    if (rc == 1) {
+        fr->data = data;
+        fr->caplen = h->caplen;
+        fr->len = h->len;
+        fr->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        fr->index = f->counts.frames;
+        fr->offset = off >= 0 ? (uint64_t)off : 0;
+        f->counts.frames++;
+        f->counts.bytes += h->caplen;
+        if (h->caplen < h->len)
+            f->counts.truncated++;
+        return 1;
+    }
+    if (rc == PCAP_ERROR_BREAK)
+        return 0;
+    f->failed = 1;
+    if (off >= 0)
+        seterr(err, errlen, "%s: cut or corrupt capture at offset %ld (after frame %llu): %s",
+               f->name, off, (unsigned long long)f->counts.frames, pcap_geterr(f->p));
+    else
+        seterr(err, errlen, "%s: cut or corrupt capture after frame %llu: %s", f->name,
+               (unsigned long long)f->counts.frames, pcap_geterr(f->p));
+    return -EIO;
+}
+
+struct kp_pcap_counts kp_pcap_file_counts(const struct kp_pcap_file *f)
+{
+    return f->counts;
+}
+
+void kp_pcap_file_close(struct kp_pcap_file *f)
+{
+    if (f == NULL)
+        return;
+    if (f->p != NULL)
+        pcap_close(f->p); /* closes fp too */
+    free(f);
+}
