@@ -1,0 +1,367 @@
+/* trie.c — path-compressed binary trie for longest-prefix match.
+ *
+ * Nodes live in one growable array and refer to each other by index (0 is
+ * "none"), so growth never leaves dangling pointers. Each node holds a masked
+ * key, its bit length, an optional value slot (index into the value array)
+ * and two children. Invariant: a child's key extends its parent's key and is
+ * strictly longer; a node without a value has two children (glue node).
+ */
+#include "analysis/trie.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE 0u
+
+struct node {
+    uint8_t key[16];
+    uint8_t len;
+    uint32_t child[2];
+    uint32_t value; /* 1-based index into values, 0 = no value */
+};
+
+struct kp_trie {
+    size_t value_size;
+    struct node *nodes; /* nodes[0] unused */
+    uint32_t n_nodes, cap_nodes;
+    uint8_t *values; /* value i (1-based) at values[(i-1)*value_size] */
+    uint32_t n_values, cap_values;
+    uint32_t root[2]; /* [0] IPv4, [1] IPv6 */
+};
+
+static unsigned family_bits(uint8_t family)
+{
+    return family == 4 ? 32u : family == 6 ? 128u : 0u;
+}
+
+static int bit_at(const uint8_t *key, unsigned i)
+{
+    return (key[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+static void mask_key(uint8_t *key, unsigned len, unsigned bytes)
+{
+    for (unsigned i = 0; i < bytes; i++) {
+        unsigned lo = i * 8;
+        if (lo >= len)
+            key[i] = 0;
+        else if (len - lo < 8)
+            key[i] &= (uint8_t)(0xFFu << (8 - (len - lo)));
+    }
+}
+
+/* Number of leading bits equal in a and b, at most limit. */
+static unsigned common_bits(const uint8_t *a, const uint8_t *b, unsigned limit)
+{
+    unsigned n = 0;
+    unsigned i = 0;
+    while (n < limit) {
+        uint8_t x = a[i] ^ b[i];
+        if (x == 0) {
+            n += 8;
+            i++;
+            continue;
+        }
+        while ((x & 0x80) == 0) {
+            x <<= 1;
+            n++;
+        }
+        break;
+    }
+    return n < limit ? n : limit;
+}
+
+int kp_prefix_make(const struct kp_addr *a, unsigned len, struct kp_prefix *out)
+{
+    unsigned bits = family_bits(a->family);
+    if (bits == 0 || len > bits)
+        return -EINVAL;
+    memset(out, 0, sizeof(*out));
+    out->addr.family = a->family;
+    memcpy(out->addr.b, a->b, bits / 8);
+    mask_key(out->addr.b, len, 16);
+    out->len = (uint8_t)len;
+    return 0;
+}
+
+int kp_prefix_parse(const char *s, bool lenient, struct kp_prefix *out)
+{
+    char buf[KP_PREFIX_STRLEN + 2];
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -EINVAL;
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof(buf))
+        return -EINVAL;
+    memcpy(buf, s, n + 1);
+    char *slash = strchr(buf, '/');
+    long len = -1;
+    if (slash != NULL) {
+        *slash = '\0';
+        const char *p = slash + 1;
+        if (*p == '\0' || strlen(p) > 3)
+            return -EINVAL;
+        len = 0;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return -EINVAL;
+            len = len * 10 + (*p - '0');
+        }
+    }
+    struct kp_addr a;
+    if (kp_addr_parse(buf, &a) != 0)
+        return -EINVAL;
+    unsigned bits = family_bits(a.family);
+    if (len < 0)
+        len = (long)bits;
+    if (len > (long)bits)
+        return -EINVAL;
+    if (kp_prefix_make(&a, (unsigned)len, out) != 0)
+        return -EINVAL;
+    if (!lenient && memcmp(out->addr.b, a.b, 16) != 0) {
+        memset(out, 0, sizeof(*out));
+        return -EINVAL;
+    }
+    return 0;
+}
+
+char *kp_prefix_str(const struct kp_prefix *p, char *buf, size_t buflen)
+{
+    char a[KP_ADDR_STRLEN];
+    if (buflen == 0)
+        return buf;
+    kp_addr_str(&p->addr, a, sizeof(a));
+    if (a[0] == '\0')
+        buf[0] = '\0';
+    else
+        snprintf(buf, buflen, "%s/%u", a, (unsigned)p->len);
+    return buf;
+}
+
+bool kp_prefix_contains(const struct kp_prefix *p, const struct kp_addr *a)
+{
+    if (p->addr.family != a->family || family_bits(a->family) == 0)
+        return false;
+    return common_bits(p->addr.b, a->b, p->len) >= p->len;
+}
+
+struct kp_trie *kp_trie_new(size_t value_size)
+{
+    if (value_size == 0 || value_size > KP_TRIE_VALUE_MAX)
+        return NULL;
+    struct kp_trie *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    t->value_size = value_size;
+    t->cap_nodes = 64;
+    t->nodes = calloc(t->cap_nodes, sizeof(*t->nodes));
+    if (t->nodes == NULL) {
+        free(t);
+        return NULL;
+    }
+    t->n_nodes = 1;
+    return t;
+}
+
+void kp_trie_free(struct kp_trie *t)
+{
+    if (t == NULL)
+        return;
+    free(t->nodes);
+    free(t->values);
+    free(t);
+}
+
+/* Make room for `more` nodes and one value. */
+static int reserve(struct kp_trie *t, uint32_t more)
+{
+    if (t->n_nodes + more > t->cap_nodes) {
+        if (t->cap_nodes > UINT32_MAX / 2)
+            return -ENOMEM;
+        uint32_t cap = t->cap_nodes * 2;
+        struct node *n = realloc(t->nodes, (size_t)cap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        t->nodes = n;
+        t->cap_nodes = cap;
+    }
+    if (t->n_values + 1 > t->cap_values) {
+        if (t->cap_values > UINT32_MAX / 2)
+            return -ENOMEM;
+        uint32_t cap = t->cap_values ? t->cap_values * 2 : 64;
+        uint8_t *v = realloc(t->values, (size_t)cap * t->value_size);
+        if (v == NULL)
+            return -ENOMEM;
+        t->values = v;
+        t->cap_values = cap;
+    }
+    return 0;
+}
+
+static uint32_t new_node(struct kp_trie *t, const uint8_t *key, unsigned len)
+{
+    uint32_t i = t->n_nodes++;
+    struct node *n = &t->nodes[i];
+    memset(n, 0, sizeof(*n));
+    memcpy(n->key, key, 16);
+    mask_key(n->key, len, 16);
+    n->len = (uint8_t)len;
+    return i;
+}
+
+static void set_value(struct kp_trie *t, uint32_t ni, const void *value)
+{
+    struct node *n = &t->nodes[ni];
+    if (n->value == 0)
+        n->value = ++t->n_values;
+    memcpy(t->values + (size_t)(n->value - 1) * t->value_size, value, t->value_size);
+}
+
+static bool prefix_ok(const struct kp_prefix *p)
+{
+    unsigned bits = family_bits(p->addr.family);
+    return bits != 0 && p->len <= bits;
+}
+
+int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *value)
+{
+    if (t == NULL || p == NULL || value == NULL || !prefix_ok(p))
+        return -EINVAL;
+    int rc = reserve(t, 2);
+    if (rc != 0)
+        return rc;
+    uint8_t key[16];
+    memcpy(key, p->addr.b, 16);
+    mask_key(key, p->len, 16);
+    unsigned len = p->len;
+    unsigned fam = p->addr.family == 6;
+
+    /* The link to follow is either a root slot or a child slot of a node;
+     * remember which, since node storage does not move during this call. */
+    uint32_t *link = &t->root[fam];
+    while (*link != NONE) {
+        uint32_t ni = *link;
+        struct node *n = &t->nodes[ni];
+        unsigned lim = n->len < len ? n->len : len;
+        unsigned c = common_bits(n->key, key, lim);
+        if (c < n->len) {
+            uint32_t nn = new_node(t, key, len);
+            if (c == len) {
+                /* New prefix is an ancestor of n. */
+                t->nodes[nn].child[bit_at(t->nodes[ni].key, len)] = ni;
+                set_value(t, nn, value);
+                *link = nn;
+                return 0;
+            }
+            /* Diverge at bit c: glue node with n and the new node below. */
+            uint32_t glue = new_node(t, key, c);
+            t->nodes[glue].child[bit_at(key, c)] = nn;
+            t->nodes[glue].child[bit_at(t->nodes[ni].key, c)] = ni;
+            set_value(t, nn, value);
+            *link = glue;
+            return 0;
+        }
+        if (n->len == len) {
+            set_value(t, ni, value);
+            return 0;
+        }
+        link = &t->nodes[ni].child[bit_at(key, n->len)];
+    }
+    uint32_t nn = new_node(t, key, len);
+    set_value(t, nn, value);
+    *link = nn;
+    return 0;
+}
+
+void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+{
+    if (t == NULL || p == NULL || !prefix_ok(p))
+        return NULL;
+    uint8_t key[16];
+    memcpy(key, p->addr.b, 16);
+    mask_key(key, p->len, 16);
+    uint32_t ni = t->root[p->addr.family == 6];
+    while (ni != NONE) {
+        const struct node *n = &t->nodes[ni];
+        if (n->len > p->len || common_bits(n->key, key, n->len) < n->len)
+            return NULL;
+        if (n->len == p->len)
+            return n->value ? t->values + (size_t)(n->value - 1) * t->value_size : NULL;
+        ni = n->child[bit_at(key, n->len)];
+    }
+    return NULL;
+}
+
+const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
+                           struct kp_prefix *matched)
+{
+    unsigned bits = a != NULL ? family_bits(a->family) : 0;
+    if (t == NULL || bits == 0)
+        return NULL;
+    uint32_t ni = t->root[a->family == 6];
+    const struct node *best = NULL;
+    while (ni != NONE) {
+        const struct node *n = &t->nodes[ni];
+        if (common_bits(n->key, a->b, n->len) < n->len)
+            break;
+        if (n->value)
+            best = n;
+        if (n->len >= bits)
+            break;
+        ni = n->child[bit_at(a->b, n->len)];
+    }
+    if (best == NULL)
+        return NULL;
+    if (matched != NULL) {
+        memset(matched, 0, sizeof(*matched));
+        matched->addr.family = a->family;
+        memcpy(matched->addr.b, best->key, 16);
+        matched->len = best->len;
+    }
+    return t->values + (size_t)(best->value - 1) * t->value_size;
+}
+
+size_t kp_trie_count(const struct kp_trie *t)
+{
+    return t ? t->n_values : 0;
+}
+
+static int walk(const struct kp_trie *t, uint32_t ni, uint8_t family,
+                int (*fn)(const struct kp_prefix *, const void *, void *), void *ctx)
+{
+    /* Depth is bounded by 129 levels (each child is strictly longer). */
+    while (ni != NONE) {
+        const struct node *n = &t->nodes[ni];
+        if (n->value) {
+            struct kp_prefix p;
+            memset(&p, 0, sizeof(p));
+            p.addr.family = family;
+            memcpy(p.addr.b, n->key, 16);
+            p.len = n->len;
+            int rc = fn(&p, t->values + (size_t)(n->value - 1) * t->value_size, ctx);
+            if (rc != 0)
+                return rc;
+        }
+        if (n->child[0] != NONE) {
+            int rc = walk(t, n->child[0], family, fn, ctx);
+            if (rc != 0)
+                return rc;
+        }
+        ni = n->child[1];
+    }
+    return 0;
+}
+
+int kp_trie_walk(const struct kp_trie *t,
+                 int (*fn)(const struct kp_prefix *p, const void *value, void *ctx), void *ctx)
+{
+    if (t == NULL || fn == NULL)
+        return 0;
+    int rc = walk(t, t->root[0], 4, fn, ctx);
+    if (rc != 0)
+        return rc;
+    return walk(t, t->root[1], 6, fn, ctx);
+}

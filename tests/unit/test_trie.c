@@ -1,0 +1,285 @@
+/* test_trie.c — longest-prefix match: hand cases from the prefix arithmetic,
+ * then many random prefixes checked against a brute-force linear scan. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/trie.h"
+
+static struct kp_prefix P(const char *s) {
+    struct kp_prefix p;
+    cr_assert_eq(kp_prefix_parse(s, false, &p), 0, "parse %s", s);
+    return p;
+}
+
+static struct kp_addr
+A(const char *s) {
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse(s, &a), 0, "parse %s", s);
+    return a;
+}
+
+static int
+ins(struct kp_trie *t, const char *pfx, int v)
+{
+    struct kp_prefix p = P(pfx);
+    return kp_trie_insert(t, &p, &v);
+}
+
+/* Value found for address s, or -1; matched prefix text into m. */
+static int look(struct kp_trie *t, const char *s, char *m)
+{
+    struct kp_addr a = A(s);
+    struct kp_prefix mp;
+    const int *v = kp_trie_lookup(t, &a, &mp);
+    if (v == NULL)
+        return -1;
+    if (m != NULL)
+        kp_prefix_str(&mp, m, KP_PREFIX_STRLEN);
+    return *v;
+}
+
+Test(prefix, parse_and_print)
+{
+    struct kp_prefix p;
+    char buf[KP_PREFIX_STRLEN];
+    cr_assert_eq(kp_prefix_parse("175.45.176.0/22", false, &p), 0);
+    cr_assert_eq(p.len, 22);
+    cr_assert_str_eq(kp_prefix_str(&p, buf, sizeof(buf)), "175.45.176.0/22");
+    /* host bits set: strict rejects, lenient clears */
+    cr_assert_eq(kp_prefix_parse("175.45.177.0/22", false, &p), -EINVAL);
+    cr_assert_eq(kp_prefix_parse("175.45.177.9/22", true, &p), 0);
+    cr_assert_str_eq(kp_prefix_str(&p, buf, sizeof(buf)), "175.45.176.0/22");
+    cr_assert_eq(kp_prefix_parse("1.2.3.4", false, &p), 0);
+    cr_assert_eq(p.len, 32);
+    cr_assert_eq(kp_prefix_parse("1.2.3.0/33", false, &p), -EINVAL);
+    cr_assert_eq(kp_prefix_parse("1.2.3.0/", false, &p), -EINVAL);
+    cr_assert_eq(kp_prefix_parse("1.2.3.0/2x", false, &p), -EINVAL);
+    cr_assert_eq(kp_prefix_parse("2001:db8::/32", false, &p), 0);
+    cr_assert_eq(p.addr.family, 6);
+    cr_assert_eq(kp_prefix_parse("2001:db8::/129", false, &p), -EINVAL);
+    cr_assert_eq(kp_prefix_parse("0.0.0.0/0", false, &p), 0);
+    cr_assert_eq(p.len, 0);
+    cr_assert_eq(kp_prefix_parse("x/8", false, &p), -EINVAL);
+    struct kp_prefix nk = P("175.45.176.0/22");
+    struct kp_addr a = A("175.45.179.255");
+    cr_assert(kp_prefix_contains(&nk, &a));
+    a = A("175.45.180.0");
+    cr_assert_not(kp_prefix_contains(&nk, &a));
+    a = A("::ffff:175.45.176.1");
+    cr_assert_not(kp_prefix_contains(&nk, &a), "family differs");
+}
+
+Test(trie, empty_and_bad_args)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    cr_assert_not_null(t);
+    cr_assert_eq(look(t, "1.2.3.4", NULL), -1);
+    cr_assert_eq(look(t, "::1", NULL), -1);
+    cr_assert_eq(kp_trie_count(t), 0);
+    struct kp_prefix bad = {.len = 8};
+    int v = 1;
+    cr_assert_eq(kp_trie_insert(t, &bad, &v), -EINVAL);
+    cr_assert_null(kp_trie_new(0));
+    cr_assert_null(kp_trie_new(KP_TRIE_VALUE_MAX + 1));
+    kp_trie_free(t);
+    kp_trie_free(NULL);
+}
+
+Test(trie, default_route_host_route_and_overlaps)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    char m[KP_PREFIX_STRLEN];
+    cr_assert_eq(ins(t, "0.0.0.0/0", 1), 0);
+    cr_assert_eq(ins(t, "175.45.176.0/22", 2), 0);
+    cr_assert_eq(ins(t, "175.45.178.0/24", 3), 0);
+    cr_assert_eq(ins(t, "175.45.178.7/32", 4), 0);
+    cr_assert_eq(ins(t, "175.45.176.0/24", 5), 0);
+    cr_assert_eq(look(t, "8.8.8.8", m), 1);
+    cr_assert_str_eq(m, "0.0.0.0/0");
+    cr_assert_eq(look(t, "175.45.177.1", m), 2);
+    cr_assert_str_eq(m, "175.45.176.0/22");
+    cr_assert_eq(look(t, "175.45.179.255", NULL), 2);
+    cr_assert_eq(look(t, "175.45.178.6", m), 3);
+    cr_assert_str_eq(m, "175.45.178.0/24");
+    cr_assert_eq(look(t, "175.45.178.7", m), 4);
+    cr_assert_str_eq(m, "175.45.178.7/32");
+    cr_assert_eq(look(t, "175.45.176.200", NULL), 5);
+    cr_assert_eq(look(t, "175.45.180.0", NULL), 1);
+    /* families are separate: no IPv6 default route */
+    cr_assert_eq(look(t, "2001:db8::1", NULL), -1);
+    cr_assert_eq(kp_trie_count(t), 5);
+    /* replacing keeps the count */
+    cr_assert_eq(ins(t, "175.45.178.0/24", 30), 0);
+    cr_assert_eq(look(t, "175.45.178.6", NULL), 30);
+    cr_assert_eq(kp_trie_count(t), 5);
+    struct kp_prefix p = P("175.45.178.0/24");
+    int *v = kp_trie_get(t, &p);
+    cr_assert_not_null(v);
+    cr_assert_eq(*v, 30);
+    p = P("175.45.179.0/24");
+    cr_assert_null(kp_trie_get(t, &p));
+    p = P("175.45.176.0/23");
+    cr_assert_null(kp_trie_get(t, &p), "glue node has no value");
+    kp_trie_free(t);
+}
+
+Test(trie, insertion_order_does_not_matter)
+{
+    /* longer first, then the covering ones */
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    ins(t, "10.1.2.128/25", 1);
+    ins(t, "10.1.2.0/24", 2);
+    ins(t, "10.0.0.0/8", 3);
+    ins(t, "10.1.0.0/16", 4);
+    ins(t, "11.0.0.0/8", 5);
+    cr_assert_eq(look(t, "10.1.2.200", NULL), 1);
+    cr_assert_eq(look(t, "10.1.2.100", NULL), 2);
+    cr_assert_eq(look(t, "10.1.3.1", NULL), 4);
+    cr_assert_eq(look(t, "10.2.0.0", NULL), 3);
+    cr_assert_eq(look(t, "11.255.255.255", NULL), 5);
+    cr_assert_eq(look(t, "12.0.0.0", NULL), -1);
+    cr_assert_eq(look(t, "9.255.255.255", NULL), -1);
+    kp_trie_free(t);
+}
+
+Test(trie, ipv6)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    char m[KP_PREFIX_STRLEN];
+    ins(t, "::/0", 1);
+    ins(t, "2001:db8::/32", 2);
+    ins(t, "2001:db8:1::/48", 3);
+    ins(t, "2001:db8:1::1/128", 4);
+    ins(t, "2001:db8:8000::/33", 5);
+    cr_assert_eq(look(t, "2001:db8:1::1", m), 4);
+    cr_assert_str_eq(m, "2001:db8:1::1/128");
+    cr_assert_eq(look(t, "2001:db8:1::2", m), 3);
+    cr_assert_str_eq(m, "2001:db8:1::/48");
+    cr_assert_eq(look(t, "2001:db8:2::", NULL), 2);
+    cr_assert_eq(look(t, "2001:db8:8000::1", NULL), 5);
+    cr_assert_eq(look(t, "2001:db8:ffff:ffff::", NULL), 5);
+    cr_assert_eq(look(t, "2001:db9::", m), 1);
+    cr_assert_str_eq(m, "::/0");
+    cr_assert_eq(look(t, "1.2.3.4", NULL), -1);
+    kp_trie_free(t);
+}
+
+static int count_cb(const struct kp_prefix *p, const void *v, void *ctx)
+{
+    char **out = ctx;
+    char buf[KP_PREFIX_STRLEN];
+    kp_prefix_str(p, buf, sizeof(buf));
+    strcat(*out, buf);
+    strcat(*out, " ");
+    (void)v;
+    return 0;
+}
+
+Test(trie, walk_order)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    ins(t, "2001:db8::/32", 1);
+    ins(t, "10.1.0.0/16", 2);
+    ins(t, "10.0.0.0/8", 3);
+    ins(t, "9.0.0.0/8", 4);
+    char text[256] = "", *p = text;
+    cr_assert_eq(kp_trie_walk(t, count_cb, &p), 0);
+    cr_assert_str_eq(text, "9.0.0.0/8 10.0.0.0/8 10.1.0.0/16 2001:db8::/32 ");
+    kp_trie_free(t);
+}
+
+/* Brute force: every inserted prefix kept in a list; the answer is the
+ * longest (last inserted wins for duplicates) covering prefix. */
+struct ref {
+    uint8_t fam;
+    uint8_t key[16];
+    unsigned len;
+    int val;
+};
+
+static bool ref_covers(const struct ref *r, const struct kp_addr *a)
+{
+    if (r->fam != a->family)
+        return false;
+    for (unsigned i = 0; i < r->len; i++) {
+        int x = (r->key[i / 8] >> (7 - i % 8)) & 1;
+        int y = (a->b[i / 8] >> (7 - i % 8)) & 1;
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static void random_addr(struct kp_addr *a, uint8_t fam, unsigned *seed)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = fam;
+    unsigned n = fam == 4 ? 4 : 16;
+    for (unsigned i = 0; i < n; i++)
+        a->b[i] = (uint8_t)rand_r(seed);
+    /* cluster addresses so that prefixes overlap a lot */
+    a->b[0] = (uint8_t)(a->b[0] & 0x3);
+}
+
+Test(trie, random_against_linear_scan)
+{
+    unsigned seed = 12345;
+    enum { NP = 3000, NQ = 20000 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    for (int i = 0; i < NP; i++) {
+        uint8_t fam = (rand_r(&seed) & 1) ? 4 : 6;
+        unsigned bits = fam == 4 ? 32 : 128;
+        struct kp_addr a;
+        random_addr(&a, fam, &seed);
+        unsigned len = (unsigned)rand_r(&seed) % (bits + 1);
+        if (i % 50 == 0)
+            len = 0;
+        if (i % 37 == 0)
+            len = bits;
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, len, &p), 0);
+        refs[i].fam = fam;
+        memcpy(refs[i].key, p.addr.b, 16);
+        refs[i].len = len;
+        refs[i].val = i;
+        cr_assert_eq(kp_trie_insert(t, &p, &i), 0);
+    }
+    for (int q = 0; q < NQ; q++) {
+        struct kp_addr a;
+        uint8_t fam = (rand_r(&seed) & 1) ? 4 : 6;
+        if (q % 3 == 0) {
+            /* an address inside (or at the edge of) a stored prefix */
+            const struct ref *r = &refs[rand_r(&seed) % NP];
+            fam = r->fam;
+            random_addr(&a, fam, &seed);
+            for (unsigned i = 0; i < r->len; i++) {
+                uint8_t bit = (uint8_t)(0x80 >> (i % 8));
+                a.b[i / 8] = (uint8_t)((a.b[i / 8] & ~bit) | (r->key[i / 8] & bit));
+            }
+        } else {
+            random_addr(&a, fam, &seed);
+        }
+        int want = -1;
+        unsigned wlen = 0;
+        for (int i = 0; i < NP; i++) {
+            if (ref_covers(&refs[i], &a) && (want < 0 || refs[i].len >= wlen)) {
+                want = refs[i].val;
+                wlen = refs[i].len;
+            }
+        }
+        struct kp_prefix mp;
+        const int *got = kp_trie_lookup(t, &a, &mp);
+        if (want < 0) {
+            cr_assert_null(got, "query %d: expected no match", q);
+        } else {
+            cr_assert_not_null(got, "query %d: expected %d", q, want);
+            cr_assert_eq(*got, want, "query %d", q);
+            cr_assert_eq(mp.len, wlen);
+        }
+    }
+    kp_trie_free(t);
+    free(refs);
+}
