@@ -1,4 +1,5 @@
 # Owner: IP-to-AS (trie, sources, façade). Pure parts go to the core; the
 # parts that talk to c-ares or libmaxminddb go to kpio.
 list(APPEND KP_CORE_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/trie.c)
+  ${CMAKE_CURRENT_LIST_DIR}/trie.c
+  ${CMAKE_CURRENT_LIST_DIR}/addr_class.c)
