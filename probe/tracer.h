@@ -1,0 +1,136 @@
+/* tracer.h — the sender-side state machine of one traceroute.
+ *
+ * A kp_tracer decides WHAT to send next for one trace (which TTL, which
+ * attempt) and WHEN; the schedule decides which trace sends, the pacer decides
+ * whether anything may be sent now. It never builds or sends packets and never
+ * reads a clock: the engine passes now_ns (any monotonic ns clock).
+ *
+ * Probing (forward phase): TTLs start_ttl, start_ttl+1, ... up to max_ttl, with
+ * at most `window` unresolved TTLs in flight (window 1 = hop by hop, like
+ * scamper; larger windows probe several TTLs at once, yarrp-like). A TTL is
+ * RESOLVED when any attempt gets a reply, or SILENT when `attempts` attempts
+ * each waited `wait_ns` without one. An attempt is retried only after the
+ * previous one's wait ran out. Forward probing stops:
+ *   - at the TTL where the destination answered          -> KP_STOP_COMPLETED
+ *   - at a TTL whose reply was a destination-unreachable -> KP_STOP_UNREACH_*
+ *     / admin-prohibited (from kp_stop_from_unreach_code)
+ *   - after gap_limit consecutive SILENT TTLs            -> KP_STOP_GAPLIMIT
+ *   - after max_ttl                                      -> KP_STOP_MAXTTL
+ * TTLs above the stopping TTL get no further probes; TTLs below it that are
+ * still unresolved keep their remaining attempts.
+ *
+ * Doubletree (backward phase): when start_ttl > first_ttl (the border TTL of
+ * the destination's /24 is known, see stopset.h), the tracer also probes
+ * start_ttl-1, start_ttl-2, ... down to first_ttl, one TTL at a time, and
+ * stops backward probing at the first TTL whose reply comes from an interface
+ * in `stopset` (no gap limit backward). The TTLs never probed below that are
+ * counted in probes_saved (one probe per TTL: the least a classic trace would
+ * have sent there).
+ *
+ * The record of a trace is NOT the tracer's business: rx builds it from the
+ * capture. The tracer's stop reason only says why sending stopped.
+ *
+ * Pure, plain data: the struct is owned by the caller, no allocation; the
+ * stopset pointer is borrowed (read-only; may be NULL) and must outlive it.
+ */
+#ifndef KP_TRACER_H
+#define KP_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "probe/addr.h"
+#include "probe/stopset.h"
+#include "probe/trace.h"
+
+#define KP_TRACER_MAX_ATTEMPTS 8
+#define KP_TRACER_MAX_WINDOW   32
+
+struct kp_tracer_params {
+    uint8_t first_ttl; /* lowest TTL (1..255), default 1 */
+    uint8_t max_ttl;   /* highest TTL (>= first_ttl), default 30 */
+    uint8_t attempts;  /* attempts per TTL (1..KP_TRACER_MAX_ATTEMPTS), default 2 */
+    uint8_t gap_limit; /* consecutive silent TTLs that stop the trace, 0 = never */
+    uint8_t window;    /* unresolved TTLs in flight (1..KP_TRACER_MAX_WINDOW) */
+    uint8_t start_ttl; /* Doubletree start TTL; 0 or <= first_ttl = no backward phase */
+    int64_t wait_ns;   /* per-attempt wait (> 0) */
+    const struct kp_stopset *stopset; /* backward stop set, NULL = stop only at first_ttl */
+};
+
+/* Default parameters: first 1, max 30, attempts 2, gap 5, window 1, wait 1 s. */
+void kp_tracer_params_default(struct kp_tracer_params *p);
+
+/* State of one TTL (private to tracer.c; visible for plain-data allocation). */
+struct kp_tracer_ttl {
+    uint8_t sent;  /* attempts sent */
+    uint8_t state; /* private: unopened / open / replied / silent / cancelled */
+    int64_t last_tx_ns;
+};
+
+struct kp_tracer {
+    struct kp_tracer_params p;
+    struct kp_tracer_ttl ttl[256]; /* indexed by TTL */
+    uint16_t next_fwd;             /* next forward TTL to open */
+    uint16_t fwd_limit;            /* no forward TTL above this is probed */
+    uint16_t back_ttl;             /* next backward TTL to open (0 = done) */
+    bool back_stopped;             /* backward phase hit the stop set */
+    enum kp_stop stop;             /* why forward probing stopped (NONE while running) */
+    uint8_t stop_ttl;              /* TTL at which it stopped */
+    bool done;                     /* nothing more will be sent */
+    uint32_t probes_sent;
+    uint32_t probes_saved;
+};
+
+/* Status returned by kp_tracer_next. */
+enum kp_tracer_status {
+    KP_TRACER_SEND = 0, /* *probe filled: send it now (already counted as sent) */
+    KP_TRACER_WAIT = 1, /* nothing to send before *wake_ns */
+    KP_TRACER_DONE = 2, /* the trace will send nothing more */
+};
+
+struct kp_tracer_probe {
+    uint8_t ttl;
+    uint8_t attempt; /* 0-based */
+};
+
+/* What a reply to one of the trace's probes said (from rx's on_reply hook). */
+enum kp_tracer_event {
+    KP_TRACER_EV_HOP = 0, /* a router answered (time exceeded): keep going */
+    KP_TRACER_EV_REACHED, /* the destination answered */
+    KP_TRACER_EV_UNREACH, /* a destination-unreachable: stop with `stop` */
+};
+
+/* Initialise a tracer. Parameters are validated and copied. Returns 0 or
+ * -EINVAL (first_ttl 0, max_ttl < first_ttl, attempts or window out of range,
+ * wait_ns <= 0). */
+int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p);
+
+/* What to do at now_ns. On KP_TRACER_SEND, *probe is the probe to send and
+ * the tracer already counts it as sent at now_ns (call kp_tracer_abort if it
+ * could not be sent at all). On KP_TRACER_WAIT, *wake_ns is the earliest time
+ * the answer may change (a reply can change it earlier). `rnd` is a random
+ * number used to choose among several TTLs ready at once (pass 0 to always take
+ * the lowest); see kp_schedule_rand. wake_ns may be NULL. */
+enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32_t rnd,
+                                     struct kp_tracer_probe *probe, int64_t *wake_ns);
+
+/* Tell the tracer that probe (ttl, attempt) got a reply of kind `ev` from
+ * `from` (may be NULL). `stop` is the stop reason for KP_TRACER_EV_UNREACH
+ * (ignored otherwise). Replies to TTLs never sent, and duplicates, are
+ * ignored. Late replies (after the wait) still resolve the TTL if it was not
+ * yet declared silent. */
+void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
+                     enum kp_stop stop, const struct kp_addr *from);
+
+/* Stop sending for `reason` (KP_STOP_INTERRUPTED, KP_STOP_ERROR, ...): the
+ * tracer becomes done. */
+void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason);
+
+/* Whether the tracer will send nothing more, as of the last kp_tracer_next
+ * or kp_tracer_abort (kp_tracer_next returned KP_TRACER_DONE). */
+static inline bool kp_tracer_done(const struct kp_tracer *t)
+{
+    return t->done;
+}
+
+#endif
