@@ -295,17 +295,14 @@ void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
     return NULL;
 }
 
-const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
-                           struct kp_prefix *matched)
+static const void *lookup(const struct kp_trie *t, const struct kp_addr *a, unsigned bits,
+                          struct kp_prefix *matched)
 {
-    unsigned bits = a != NULL ? family_bits(a->family) : 0;
-    if (t == NULL || bits == 0)
-        return NULL;
     uint32_t ni = t->root[a->family == 6];
     const struct node *best = NULL;
     while (ni != NONE) {
         const struct node *n = &t->nodes[ni];
-        if (common_bits(n->key, a->b, n->len) < n->len)
+        if (n->len > bits || common_bits(n->key, a->b, n->len) < n->len)
             break;
         if (n->value)
             best = n;
@@ -322,6 +319,23 @@ const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
         matched->len = best->len;
     }
     return t->values + (size_t)(best->value - 1) * t->value_size;
+}
+
+const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
+                           struct kp_prefix *matched)
+{
+    unsigned bits = a != NULL ? family_bits(a->family) : 0;
+    if (t == NULL || bits == 0)
+        return NULL;
+    return lookup(t, a, bits, matched);
+}
+
+const void *kp_trie_lookup_prefix(const struct kp_trie *t, const struct kp_prefix *p,
+                                  struct kp_prefix *matched)
+{
+    if (t == NULL || p == NULL || !prefix_ok(p))
+        return NULL;
+    return lookup(t, &p->addr, p->len, matched);
 }
 
 size_t kp_trie_count(const struct kp_trie *t)

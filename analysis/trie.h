@@ -64,6 +64,11 @@ void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p);
 const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
                            struct kp_prefix *matched);
 
+/* Longest stored prefix that covers ALL of prefix p (stored length <= p->len).
+ * Returns the value or NULL; *matched as in kp_trie_lookup. */
+const void *kp_trie_lookup_prefix(const struct kp_trie *t, const struct kp_prefix *p,
+                                  struct kp_prefix *matched);
+
 /* Number of prefixes stored (both families). */
 size_t kp_trie_count(const struct kp_trie *t);
 

@@ -283,3 +283,25 @@ Test(trie, random_against_linear_scan)
     kp_trie_free(t);
     free(refs);
 }
+
+Test(trie, lookup_prefix_ignores_more_specifics)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    ins(t, "175.45.176.0/22", 1);
+    ins(t, "175.45.178.0/24", 2);
+    ins(t, "175.45.178.128/25", 3);
+    struct kp_prefix q = P("175.45.178.0/24"), m;
+    const int *v = kp_trie_lookup_prefix(t, &q, &m);
+    cr_assert_not_null(v);
+    cr_assert_eq(*v, 2);
+    cr_assert_eq(m.len, 24);
+    q = P("175.45.179.0/24");
+    v = kp_trie_lookup_prefix(t, &q, &m);
+    cr_assert_eq(*v, 1);
+    cr_assert_eq(m.len, 22);
+    q = P("175.45.176.0/21"); /* wider than anything stored */
+    cr_assert_null(kp_trie_lookup_prefix(t, &q, &m));
+    q = P("175.45.178.128/26");
+    cr_assert_eq(*(const int *)kp_trie_lookup_prefix(t, &q, NULL), 3);
+    kp_trie_free(t);
+}
