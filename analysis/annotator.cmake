@@ -1,0 +1,5 @@
+# Owner: annotator (kpannotate). Pure parts go to the core library; the CLI and
+# file/stdin reading go to the kpannotate program.
+list(APPEND KP_CORE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/verdict.c
+  ${CMAKE_CURRENT_LIST_DIR}/summary.c)

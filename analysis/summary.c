@@ -1,0 +1,249 @@
+/* summary.c — aggregation of verdicts per (vp, /24, method, sweep). Pure. */
+#include "analysis/summary.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kp_summary {
+    struct kp_summary_group *g;
+    size_t n, cap;
+};
+
+int kp_summary_new(struct kp_summary **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -ENOMEM;
+}
+
+void kp_summary_free(struct kp_summary *s)
+{
+    if (s == NULL)
+        return;
+    free(s->g);
+    free(s);
+}
+
+void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uint8_t *plen)
+{
+    *prefix = *dst;
+    if (dst->family == 4) {
+        prefix->b[3] = 0;
+        memset(prefix->b + 4, 0, 12);
+        *plen = 24;
+    } else if (dst->family == 6) {
+        memset(prefix->b + 6, 0, 10);
+        *plen = 48;
+    } else {
+        *plen = 0;
+    }
+}
+
+static const char *vp_of(const struct kp_trace *t, char *buf, size_t len)
+{
+    if (t->vp[0] != '\0')
+        return t->vp;
+    return kp_addr_str(&t->src, buf, len);
+}
+
+int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *sweep,
+                   const struct kp_transit *v)
+{
+    if (s == NULL || t == NULL || v == NULL)
+        return -EINVAL;
+    if (sweep == NULL)
+        sweep = "";
+    char vbuf[KP_ADDR_STRLEN];
+    const char *vp = vp_of(t, vbuf, sizeof(vbuf));
+    struct kp_addr pfx;
+    uint8_t plen;
+    kp_summary_prefix_of(&t->dst, &pfx, &plen);
+
+    struct kp_summary_group *g = NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        struct kp_summary_group *c = &s->g[i];
+        if (c->method == t->method && c->plen == plen && kp_addr_eq(&c->prefix, &pfx) &&
+            strncmp(c->vp, vp, sizeof(c->vp) - 1) == 0 &&
+            strncmp(c->sweep, sweep, sizeof(c->sweep) - 1) == 0) {
+            g = c;
+            break;
+        }
+    }
+    if (g == NULL) {
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 16;
+            struct kp_summary_group *n = realloc(s->g, cap * sizeof(*n));
+            if (n == NULL)
+                return -ENOMEM;
+            s->g = n;
+            s->cap = cap;
+        }
+        g = &s->g[s->n++];
+        memset(g, 0, sizeof(*g));
+        snprintf(g->vp, sizeof(g->vp), "%s", vp);
+        snprintf(g->sweep, sizeof(g->sweep), "%s", sweep);
+        g->prefix = pfx;
+        g->plen = plen;
+        g->method = t->method;
+        g->majority = -1;
+        g->agrees = -1;
+    }
+    g->traces++;
+    g->confidence_sum += v->confidence;
+    if (t->start_ns != 0) {
+        if (g->first_ns == 0 || t->start_ns < g->first_ns)
+            g->first_ns = t->start_ns;
+        if (t->start_ns > g->last_ns)
+            g->last_ns = t->start_ns;
+    }
+    for (size_t i = 0; i < g->n_shares; i++) {
+        if (g->shares[i].asn == v->asn && g->shares[i].status == v->status) {
+            g->shares[i].traces++;
+            if (g->shares[i].name[0] == '\0')
+                snprintf(g->shares[i].name, sizeof(g->shares[i].name), "%s", v->name);
+            return 0;
+        }
+    }
+    if (g->n_shares == KP_SUMMARY_MAX_SHARES) {
+        g->other_traces++;
+        return 0;
+    }
+    struct kp_summary_share *sh = &g->shares[g->n_shares++];
+    memset(sh, 0, sizeof(*sh));
+    sh->asn = v->asn;
+    sh->status = v->status;
+    sh->traces = 1;
+    snprintf(sh->name, sizeof(sh->name), "%s", v->name);
+    return 0;
+}
+
+static int status_rank(enum kp_transit_status s)
+{
+    switch (s) {
+    case KP_TRANSIT_REACHED:
+        return 0;
+    case KP_TRANSIT_FILTERED:
+        return 1;
+    case KP_TRANSIT_INCOMPLETE:
+        return 2;
+    default:
+        return 3;
+    }
+}
+
+/* Order of shares: more traces first, then status rank, then lower AS. */
+static int share_cmp(const void *pa, const void *pb)
+{
+    const struct kp_summary_share *a = pa, *b = pb;
+    if (a->traces != b->traces)
+        return a->traces > b->traces ? -1 : 1;
+    if (status_rank(a->status) != status_rank(b->status))
+        return status_rank(a->status) - status_rank(b->status);
+    if (a->asn != b->asn)
+        return a->asn < b->asn ? -1 : 1;
+    return 0;
+}
+
+static int group_cmp(const void *pa, const void *pb)
+{
+    const struct kp_summary_group *a = pa, *b = pb;
+    int r = strcmp(a->vp, b->vp);
+    if (r != 0)
+        return r;
+    if (a->prefix.family != b->prefix.family)
+        return a->prefix.family < b->prefix.family ? -1 : 1;
+    r = memcmp(a->prefix.b, b->prefix.b, sizeof(a->prefix.b));
+    if (r != 0)
+        return r;
+    if (a->method != b->method)
+        return a->method < b->method ? -1 : 1;
+    return strcmp(a->sweep, b->sweep);
+}
+
+void kp_summary_finish(struct kp_summary *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        struct kp_summary_group *g = &s->g[i];
+        qsort(g->shares, g->n_shares, sizeof(g->shares[0]), share_cmp);
+        for (size_t k = 0; k < g->n_shares; k++)
+            g->shares[k].share = g->traces ? (double)g->shares[k].traces / (double)g->traces : 0.0;
+        g->majority = g->n_shares > 0 ? 0 : -1;
+    }
+    if (s->n > 1)
+        qsort(s->g, s->n, sizeof(s->g[0]), group_cmp);
+}
+
+size_t kp_summary_count(const struct kp_summary *s)
+{
+    return s ? s->n : 0;
+}
+
+const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size_t i)
+{
+    if (s == NULL || i >= s->n)
+        return NULL;
+    return &s->g[i];
+}
+
+int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asns, size_t n)
+{
+    if (s == NULL || i >= s->n || (n > 0 && asns == NULL))
+        return -EINVAL;
+    struct kp_summary_group *g = &s->g[i];
+    if (n > KP_SUMMARY_MAX_UPSTREAMS)
+        n = KP_SUMMARY_MAX_UPSTREAMS;
+    memcpy(g->upstreams, asns, n * sizeof(*asns));
+    g->n_upstreams = n;
+    g->agrees = -1;
+    if (n == 0 || g->majority < 0)
+        return 0;
+    const struct kp_summary_share *m = &g->shares[g->majority];
+    if (m->status != KP_TRANSIT_REACHED && m->status != KP_TRANSIT_FILTERED)
+        return 0;
+    g->agrees = 0;
+    for (size_t k = 0; k < n; k++)
+        if (asns[k] == m->asn)
+            g->agrees = 1;
+    return 0;
+}
+
+int kp_summary_format_header(char *buf, size_t len)
+{
+    return snprintf(buf, len, "%-16s %-18s %-10s %-12s %-28s %-12s %6s %6s %-20s %s", "VP",
+                    "PREFIX", "METHOD", "SWEEP", "TRANSIT", "STATUS", "TRACES", "SHARE",
+                    "CONTROL-PLANE", "AGREES");
+}
+
+int kp_summary_format_row(const struct kp_summary_group *g, char *buf, size_t len)
+{
+    char pfx[KP_ADDR_STRLEN + 8], a[KP_ADDR_STRLEN];
+    snprintf(pfx, sizeof(pfx), "%s/%u", kp_addr_str(&g->prefix, a, sizeof(a)), g->plen);
+    char transit[KP_ANNOT_NAME_LEN + 16] = "-";
+    const char *status = "-";
+    double share = 0.0;
+    if (g->majority >= 0) {
+        const struct kp_summary_share *m = &g->shares[g->majority];
+        if (m->asn != 0)
+            snprintf(transit, sizeof(transit), "AS%u%s%.20s", m->asn, m->name[0] ? " " : "",
+                     m->name);
+        status = kp_transit_status_name(m->status);
+        share = m->share;
+    }
+    char ups[KP_SUMMARY_MAX_UPSTREAMS * 12 + 1] = "-";
+    size_t off = 0;
+    for (size_t k = 0; k < g->n_upstreams && off < sizeof(ups); k++) {
+        int w = snprintf(ups + off, sizeof(ups) - off, "%sAS%u", k ? "," : "", g->upstreams[k]);
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+    const char *agrees = g->agrees == 1 ? "yes" : g->agrees == 0 ? "NO" : "-";
+    return snprintf(buf, len, "%-16s %-18s %-10s %-12s %-28s %-12s %6zu %5.0f%% %-20s %s", g->vp,
+                    pfx, kp_method_name(g->method), g->sweep[0] ? g->sweep : "-", transit, status,
+                    g->traces, share * 100.0, ups, agrees);
+}

@@ -1,0 +1,95 @@
+/* summary.h — per (vantage point, destination /24, method, sweep) aggregation
+ * of transit verdicts.
+ *
+ * kpannotate feeds every trace's verdict in with kp_summary_add(); after
+ * kp_summary_finish() each group holds the share of traces per (transit AS,
+ * status), the majority, and — when the caller attached the control-plane
+ * upstreams of the group's prefix from a RIB with kp_summary_set_upstreams() —
+ * whether the data plane agrees.
+ *
+ * Pure: no I/O, no clocks, no globals. The summary owns its memory
+ * (kp_summary_free releases it); groups returned by kp_summary_group() stay
+ * valid until the next kp_summary_add() or kp_summary_free().
+ */
+#ifndef KP_SUMMARY_H
+#define KP_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/verdict.h"
+#include "probe/trace.h"
+
+#define KP_SUMMARY_MAX_SHARES    16
+#define KP_SUMMARY_MAX_UPSTREAMS 16
+#define KP_SWEEP_LEN             64
+
+struct kp_summary_share {
+    uint32_t asn;
+    char name[KP_ANNOT_NAME_LEN];
+    enum kp_transit_status status;
+    size_t traces;
+    double share; /* traces / group traces, set by kp_summary_finish */
+};
+
+struct kp_summary_group {
+    char vp[KP_VP_LEN];
+    struct kp_addr prefix; /* destination /24 (IPv4) or /48 (IPv6), host bits zero */
+    uint8_t plen;
+    enum kp_method method;
+    char sweep[KP_SWEEP_LEN];
+    size_t traces;
+    size_t other_traces; /* traces whose (asn, status) did not fit in shares[] */
+    struct kp_summary_share shares[KP_SUMMARY_MAX_SHARES];
+    size_t n_shares;
+    int majority; /* index into shares[], -1 when empty */
+    double confidence_sum;
+    int64_t first_ns, last_ns; /* start times of the group's traces (0 unknown) */
+    uint32_t upstreams[KP_SUMMARY_MAX_UPSTREAMS]; /* control plane, from a RIB */
+    size_t n_upstreams;
+    int agrees; /* 1 data plane agrees, 0 disagrees, -1 unknown (no RIB or no answer) */
+};
+
+struct kp_summary;
+
+/* Allocate an empty summary into *out. 0 or -ENOMEM. */
+int kp_summary_new(struct kp_summary **out);
+
+/* Release s and everything it holds (NULL is fine). */
+void kp_summary_free(struct kp_summary *s);
+
+/* The group key prefix of a destination: /24 for IPv4, /48 for IPv6. */
+void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uint8_t *plen);
+
+/* Count trace t (its vp, dst, method, start time) with verdict v under sweep
+ * label 'sweep' ("" allowed; truncated to KP_SWEEP_LEN-1). A trace with an
+ * empty vp is grouped under its source address. 0, -EINVAL or -ENOMEM. */
+int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *sweep,
+                   const struct kp_transit *v);
+
+/* Compute shares and majorities, and sort groups by (vp, prefix, method,
+ * sweep). Call after the last add; calling again is harmless. The majority is
+ * the (asn, status) with the most traces; ties go to reached, then filtered,
+ * then incomplete, then undetermined, then the lower AS number. */
+void kp_summary_finish(struct kp_summary *s);
+
+/* Number of groups, and group i (0 <= i < count), NULL when out of range. */
+size_t kp_summary_count(const struct kp_summary *s);
+const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size_t i);
+
+/* Attach the control-plane upstream(s) of group i's prefix (from a RIB at the
+ * group's time) and set its 'agrees' flag: 1 when the majority verdict is
+ * reached or filtered and its AS is among the upstreams, 0 when it is reached
+ * or filtered through another AS, -1 when n == 0 or the majority is
+ * incomplete or undetermined. Copies at most KP_SUMMARY_MAX_UPSTREAMS.
+ * 0 or -EINVAL. Call after kp_summary_finish(). */
+int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asns, size_t n);
+
+/* Write a fixed-width text row for group g (no newline) into buf: vp, prefix,
+ * method, sweep, majority transit (asn and name), status, traces, share,
+ * control-plane upstreams and agreement. Returns the snprintf-style length.
+ * kp_summary_format_header() writes the matching header. */
+int kp_summary_format_row(const struct kp_summary_group *g, char *buf, size_t len);
+int kp_summary_format_header(char *buf, size_t len);
+
+#endif
