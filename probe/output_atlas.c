@@ -156,7 +156,15 @@ int kp_output_atlas(const struct kp_trace *t, char **out)
         json_object_set_new(hop, "hop", json_integer(ttl));
         json_object_set_new(hop, "result", pk);
         json_array_append_new(res, hop);
-        for (unsigned at = 0; at < ncol; at++) {
+        /* The tracer stops retrying a TTL once it answered: columns are the
+         * attempts up to the last one answered, or all of them when silent. */
+        unsigned cols = 0;
+        for (size_t i = 0; i < t->n_hops; i++)
+            if (t->hops[i].ttl == ttl && t->hops[i].attempt + 1u > cols)
+                cols = t->hops[i].attempt + 1u;
+        if (cols == 0)
+            cols = ncol;
+        for (unsigned at = 0; at < cols; at++) {
             int found = 0;
             for (size_t i = 0; i < t->n_hops; i++) {
                 const struct kp_hop *h = &t->hops[i];

@@ -53,7 +53,15 @@ int kp_output_text(const struct kp_trace *t, int with_header, char **out)
     for (unsigned ttl = first; ttl <= last && ttl <= 255; ttl++) {
         fprintf(f, "%2u ", ttl);
         const struct kp_hop *prev = NULL;
-        for (unsigned at = 0; at < ncol; at++) {
+        /* The tracer stops retrying a TTL once it answered: columns are the
+         * attempts up to the last one answered, or all of them when silent. */
+        unsigned cols = 0;
+        for (size_t i = 0; i < t->n_hops; i++)
+            if (t->hops[i].ttl == ttl && t->hops[i].attempt + 1u > cols)
+                cols = t->hops[i].attempt + 1u;
+        if (cols == 0)
+            cols = ncol;
+        for (unsigned at = 0; at < cols; at++) {
             const struct kp_hop *h = find_hop(t, ttl, at);
             if (h == NULL) {
                 fputs(" *", f);

@@ -1,0 +1,135 @@
+/* capture.c — libpcap live capture. See capture.h. */
+#include "probe/capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter, char *err,
+                    size_t errlen)
+{
+    char eb[PCAP_ERRBUF_SIZE] = "";
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    pcap_t *p = pcap_create(iface, eb);
+    if (p == NULL) {
+        snprintf(err, errlen, "capture on %s: %s", iface, eb);
+        return -ENODEV;
+    }
+    pcap_set_snaplen(p, KP_CAPTURE_SNAPLEN);
+    pcap_set_promisc(p, 0);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_buffer_size(p, 16 << 20);
+    c->nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+    /* Prefer the host (kernel) timestamp explicitly; other types are adapter
+     * clocks that may not be the system clock. */
+    int type = PCAP_TSTAMP_HOST;
+    if (pcap_set_tstamp_type(p, PCAP_TSTAMP_HOST) != 0)
+        type = -1;
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        snprintf(err, errlen, "capture on %s: %s", iface, pcap_geterr(p));
+        pcap_close(p);
+        return rc == PCAP_ERROR_PERM_DENIED      ? -EPERM
+               : rc == PCAP_ERROR_NO_SUCH_DEVICE ? -ENODEV
+                                                 : -EIO;
+    }
+    c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    snprintf(c->ts_source, sizeof(c->ts_source), "pcap-%s-%s",
+             type == PCAP_TSTAMP_HOST ? "host" : "default", c->nano ? "ns" : "us");
+    if (filter) {
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(err, errlen, "capture filter \"%s\": %s", filter, pcap_geterr(p));
+            pcap_close(p);
+            return -EINVAL;
+        }
+        rc = pcap_setfilter(p, &prog);
+        pcap_freecode(&prog);
+        if (rc != 0) {
+            snprintf(err, errlen, "capture filter: %s", pcap_geterr(p));
+            pcap_close(p);
+            return -EIO;
+        }
+    }
+    if (pcap_setnonblock(p, 1, eb) != 0) {
+        snprintf(err, errlen, "capture: %s", eb);
+        pcap_close(p);
+        return -EIO;
+    }
+    c->pcap = p;
+    c->dlt = pcap_datalink(p);
+    c->fd = pcap_get_selectable_fd(p);
+    return 0;
+}
+
+int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen)
+{
+    pcap_dumper_t *d = pcap_dump_open((pcap_t *)c->pcap, path);
+    if (d == NULL) {
+        snprintf(err, errlen, "%s: %s", path, pcap_geterr((pcap_t *)c->pcap));
+        return -EIO;
+    }
+    c->dumper = d;
+    return 0;
+}
+
+struct disp {
+    struct kp_capture *c;
+    kp_capture_cb cb;
+    void *ctx;
+};
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct disp *d = (struct disp *)user;
+    if (d->c->dumper)
+        pcap_dump((u_char *)d->c->dumper, h, bytes);
+    int64_t ns =
+        (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec * (d->c->nano ? 1 : 1000);
+    d->c->frames++;
+    d->cb(d->ctx, d->c->dlt, bytes, h->caplen, h->len, ns);
+}
+
+int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *ctx, char *err,
+                        size_t errlen)
+{
+    struct disp d = {c, cb, ctx};
+    int n = pcap_dispatch((pcap_t *)c->pcap, max > 0 ? max : -1, on_frame, (u_char *)&d);
+    if (n == PCAP_ERROR) {
+        snprintf(err, errlen, "capture: %s", pcap_geterr((pcap_t *)c->pcap));
+        return -EIO;
+    }
+    return n < 0 ? 0 : n;
+}
+
+void kp_capture_flush(struct kp_capture *c)
+{
+    if (c->dumper)
+        pcap_dump_flush((pcap_dumper_t *)c->dumper);
+}
+
+int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
+{
+    struct pcap_stat st;
+    if (c->pcap == NULL || pcap_stats((pcap_t *)c->pcap, &st) != 0)
+        return -EIO;
+    *recv = st.ps_recv;
+    *drop = st.ps_drop;
+    *ifdrop = st.ps_ifdrop;
+    return 0;
+}
+
+void kp_capture_close(struct kp_capture *c)
+{
+    if (c->dumper) {
+        pcap_dump_flush((pcap_dumper_t *)c->dumper);
+        pcap_dump_close((pcap_dumper_t *)c->dumper);
+        c->dumper = NULL;
+    }
+    if (c->pcap)
+        pcap_close((pcap_t *)c->pcap);
+    c->pcap = NULL;
+    c->fd = -1;
+}

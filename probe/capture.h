@@ -1,0 +1,60 @@
+/* capture.h — libpcap live capture of every probe and reply, and the
+ * capture file it is copied to.
+ *
+ * Opened as root before privdrop (the pcap handle and the dump file stay open
+ * after it). Immediate mode (no batching delay), non-blocking, nanosecond
+ * timestamps when the platform supports them (the timestamp type and
+ * precision used are recorded in ts_source, e.g. "pcap-host-ns": the kernel's
+ * timestamp of the frame at the packet tap, for sent and received frames
+ * alike). Every frame delivered is written to the dump file before the
+ * callback sees it. Functions return 0 or a negative errno and write a message
+ * to err; they never print.
+ */
+#ifndef KP_CAPTURE_H
+#define KP_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KP_CAPTURE_SNAPLEN 2048
+
+struct kp_capture {
+    void *pcap;   /* pcap_t * */
+    void *dumper; /* pcap_dumper_t *, NULL without a file */
+    int dlt;      /* link type of the frames */
+    int fd;       /* selectable descriptor */
+    int nano;     /* 1 when timestamps are in ns */
+    char ts_source[16];
+    uint64_t frames; /* frames delivered to the callback */
+};
+
+/* One captured frame as handed to the callback (valid during the call). */
+typedef void (*kp_capture_cb)(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen,
+                              uint32_t len, int64_t ts_ns);
+
+/* Open a live capture on iface ("any" allowed) with the BPF filter text
+ * (pcap syntax, may be NULL). 0, -EPERM (not root), -ENODEV, -EINVAL (bad
+ * filter) or -EIO; err says what failed. */
+int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter, char *err,
+                    size_t errlen);
+
+/* Open the capture file every frame is written to (pcap format, ns
+ * timestamps when the capture has them). Call before dropping privileges. */
+int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen);
+
+/* Handle the frames that are ready (at most max, 0 = all), without blocking.
+ * Returns the number handled (>= 0) or -EIO with err filled. */
+int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *ctx, char *err,
+                        size_t errlen);
+
+/* Flush the capture file to disk. */
+void kp_capture_flush(struct kp_capture *c);
+
+/* Kernel counters: frames received by the filter, dropped for lack of buffer
+ * space, dropped by the interface. 0 or -EIO. */
+int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
+
+/* Flush and close the file and the capture (idempotent). */
+void kp_capture_close(struct kp_capture *c);
+
+#endif

@@ -1,0 +1,9 @@
+# Owner: prober edges. Option parsing and the prober's system edges (raw
+# socket, live capture, privilege drop, c-ares resolution) go into kpio so
+# that unit tests can link them; main.c and the subcommands make kptrace.
+list(APPEND KP_IO_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/options.c
+  ${CMAKE_CURRENT_LIST_DIR}/net_raw.c
+  ${CMAKE_CURRENT_LIST_DIR}/capture.c
+  ${CMAKE_CURRENT_LIST_DIR}/privdrop.c
+  ${CMAKE_CURRENT_LIST_DIR}/resolve.c)

@@ -1,0 +1,534 @@
+/* options.c — option parsing for trace and sweep. See options.h. */
+#include "probe/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
+{
+    memset(o, 0, sizeof(*o));
+    o->cmd = cmd;
+    o->pps = KP_DEFAULT_PPS;
+    o->methods[0] = KP_METHOD_ICMP_PARIS;
+    o->n_methods = 1;
+    o->first_ttl = 1;
+    o->max_ttl = 30;
+    o->attempts = 2;
+    o->gap_limit = 5;
+    o->window = 1;
+    o->wait_ms = 1000;
+    o->format = cmd == KP_CMD_SWEEP ? KP_FMT_JSON : KP_FMT_TEXT;
+    o->user = KP_DEFAULT_USER;
+    o->doubletree = cmd == KP_CMD_SWEEP;
+    o->progress = true;
+}
+
+void kp_options_free(struct kp_options *o)
+{
+    for (size_t i = 0; i < o->n_targets; i++)
+        free(o->targets[i]);
+    free(o->targets);
+    o->targets = NULL;
+    o->n_targets = 0;
+}
+
+static int add_target(struct kp_options *o, const char *s, size_t n)
+{
+    char **t = realloc(o->targets, (o->n_targets + 1) * sizeof(*t));
+    if (t == NULL)
+        return -ENOMEM;
+    o->targets = t;
+    t[o->n_targets] = strndup(s, n);
+    if (t[o->n_targets] == NULL)
+        return -ENOMEM;
+    o->n_targets++;
+    return 0;
+}
+
+/* Unsigned decimal in [lo, hi]. */
+static int num(const char *opt, const char *s, unsigned long long lo, unsigned long long hi,
+               unsigned long long *v, char *err, size_t errlen)
+{
+    char *end;
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return err_set(err, errlen, "%s: \"%s\" is not a number", opt, s ? s : "");
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno || *end != '\0')
+        return err_set(err, errlen, "%s: \"%s\" is not a number", opt, s);
+    if (x < lo || x > hi)
+        return err_set(err, errlen, "%s: %llu is not in %llu..%llu", opt, x, lo, hi);
+    *v = x;
+    return 0;
+}
+
+int kp_cidr_parse(const char *s, struct kp_addr *base, uint8_t *len)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (n == 0 || n >= sizeof(buf))
+        return -EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (kp_addr_parse(buf, base) != 0 || base->family != 4)
+        return -EINVAL;
+    unsigned l = 32;
+    if (slash) {
+        char *end;
+        if (!isdigit((unsigned char)slash[1]))
+            return -EINVAL;
+        unsigned long x = strtoul(slash + 1, &end, 10);
+        if (*end != '\0' || x > 32)
+            return -EINVAL;
+        l = (unsigned)x;
+    }
+    uint32_t a = kp_addr_v4_host(base);
+    uint32_t mask = l == 0 ? 0 : (uint32_t)(0xFFFFFFFFu << (32 - l));
+    if (a & ~mask)
+        return -EINVAL;
+    *len = (uint8_t)l;
+    return 0;
+}
+
+/* Split a comma-separated list into targets. */
+static int add_target_list(struct kp_options *o, const char *s, char *err, size_t errlen)
+{
+    while (*s) {
+        const char *c = strchr(s, ',');
+        size_t n = c ? (size_t)(c - s) : strlen(s);
+        if (n == 0)
+            return err_set(err, errlen, "--targets: empty item in \"%s\"", s);
+        if (add_target(o, s, n))
+            return -ENOMEM;
+        s += n + (c ? 1 : 0);
+    }
+    return 0;
+}
+
+int kp_options_read_targets_file(struct kp_options *o, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        err_set(err, errlen, "--targets-file: %s: %s", path, strerror(e));
+        return -e;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned lineno = 0;
+    int rc = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        char *p = line, *h = strchr(line, '#');
+        if (h)
+            *h = '\0';
+        while (isspace((unsigned char)*p))
+            p++;
+        size_t l = strlen(p);
+        while (l && isspace((unsigned char)p[l - 1]))
+            p[--l] = '\0';
+        if (l == 0)
+            continue;
+        if (strpbrk(p, " \t,")) {
+            rc = err_set(err, errlen, "%s:%u: one target per line, got \"%s\"", path, lineno, p);
+            break;
+        }
+        if ((rc = add_target(o, p, l)))
+            break;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static int parse_methods(struct kp_options *o, const char *s, char *err, size_t errlen)
+{
+    o->n_methods = 0;
+    char buf[256];
+    if (strlen(s) >= sizeof(buf))
+        return err_set(err, errlen, "--methods: too long");
+    strcpy(buf, s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        enum kp_method m = kp_method_from_name(tok);
+        if (m != KP_METHOD_ICMP_PARIS && m != KP_METHOD_UDP_PARIS && m != KP_METHOD_TCP_SYN &&
+            m != KP_METHOD_UDP)
+            return err_set(err, errlen,
+                           "--methods: unknown method \"%s\" (use icmp-paris, udp-paris, "
+                           "tcp-syn, udp)",
+                           tok);
+        for (unsigned i = 0; i < o->n_methods; i++)
+            if (o->methods[i] == m)
+                return err_set(err, errlen, "--methods: \"%s\" given twice", tok);
+        o->methods[o->n_methods++] = m;
+    }
+    if (o->n_methods == 0)
+        return err_set(err, errlen, "--methods: no method given");
+    return 0;
+}
+
+enum {
+    O_PPS = 256,
+    O_UNSAFE,
+    O_METHODS,
+    O_FIRST,
+    O_MAX,
+    O_ATTEMPTS,
+    O_WAIT,
+    O_GAP,
+    O_WINDOW,
+    O_DPORT,
+    O_SPORT,
+    O_SIZE,
+    O_VP,
+    O_OUT,
+    O_FORMAT,
+    O_USER,
+    O_DRY,
+    O_NODT,
+    O_DT,
+    O_IFACE,
+    O_SRC,
+    O_SEED,
+    O_DNS,
+    O_NOPROG,
+    O_TARGETS,
+    O_TFILE,
+    O_PCAP,
+};
+
+static const struct option long_opts[] = {
+    {"pps", required_argument, NULL, O_PPS},
+    {"unsafe-rate", no_argument, NULL, O_UNSAFE},
+    {"methods", required_argument, NULL, O_METHODS},
+    {"method", required_argument, NULL, O_METHODS},
+    {"first-ttl", required_argument, NULL, O_FIRST},
+    {"max-ttl", required_argument, NULL, O_MAX},
+    {"attempts", required_argument, NULL, O_ATTEMPTS},
+    {"wait", required_argument, NULL, O_WAIT},
+    {"gap-limit", required_argument, NULL, O_GAP},
+    {"window", required_argument, NULL, O_WINDOW},
+    {"dport", required_argument, NULL, O_DPORT},
+    {"sport", required_argument, NULL, O_SPORT},
+    {"size", required_argument, NULL, O_SIZE},
+    {"vp", required_argument, NULL, O_VP},
+    {"out", required_argument, NULL, O_OUT},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"user", required_argument, NULL, O_USER},
+    {"dry-run", no_argument, NULL, O_DRY},
+    {"no-doubletree", no_argument, NULL, O_NODT},
+    {"doubletree", no_argument, NULL, O_DT},
+    {"iface", required_argument, NULL, O_IFACE},
+    {"src", required_argument, NULL, O_SRC},
+    {"seed", required_argument, NULL, O_SEED},
+    {"dns-server", required_argument, NULL, O_DNS},
+    {"no-progress", no_argument, NULL, O_NOPROG},
+    {"targets", required_argument, NULL, O_TARGETS},
+    {"targets-file", required_argument, NULL, O_TFILE},
+    {"pcap", required_argument, NULL, O_PCAP},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The name of the long option with value val, for messages. */
+static const char *opt_name(int val)
+{
+    for (const struct option *p = long_opts; p->name; p++)
+        if (p->val == val)
+            return p->name;
+    return "?";
+}
+
+int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **argv, char *err,
+                     size_t errlen)
+{
+    kp_options_default(o, cmd);
+    err[0] = '\0';
+    optind = 0; /* full reset (GNU): parse may be called more than once */
+    opterr = 0;
+    int c, rc = 0, idx;
+    unsigned long long v;
+    const char *tfile = NULL;
+    char name[32];
+    while (rc == 0 && (c = getopt_long(argc, argv, ":qh", long_opts, &idx)) != -1) {
+        snprintf(name, sizeof(name), "--%s", c >= 256 ? opt_name(c) : "");
+        switch (c) {
+        case O_PPS:
+            rc = num(name, optarg, 1, KP_UNSAFE_MAX_PPS, &v, err, errlen);
+            o->pps = (uint32_t)v;
+            break;
+        case O_UNSAFE:
+            o->unsafe_rate = true;
+            break;
+        case O_METHODS:
+            rc = parse_methods(o, optarg, err, errlen);
+            break;
+        case O_FIRST:
+            rc = num(name, optarg, 1, 255, &v, err, errlen);
+            o->first_ttl = (uint8_t)v;
+            break;
+        case O_MAX:
+            rc = num(name, optarg, 1, 255, &v, err, errlen);
+            o->max_ttl = (uint8_t)v;
+            break;
+        case O_ATTEMPTS:
+            rc = num(name, optarg, 1, 8, &v, err, errlen);
+            o->attempts = (uint8_t)v;
+            break;
+        case O_WAIT:
+            rc = num(name, optarg, 1, 60000, &v, err, errlen);
+            o->wait_ms = (uint32_t)v;
+            break;
+        case O_GAP:
+            rc = num(name, optarg, 0, 255, &v, err, errlen);
+            o->gap_limit = (uint8_t)v;
+            break;
+        case O_WINDOW:
+            rc = num(name, optarg, 1, 32, &v, err, errlen);
+            o->window = (uint8_t)v;
+            break;
+        case O_DPORT:
+            rc = num(name, optarg, 1, 65535, &v, err, errlen);
+            o->dport = (uint16_t)v;
+            break;
+        case O_SPORT:
+            rc = num(name, optarg, 1, 65535, &v, err, errlen);
+            o->sport = (uint16_t)v;
+            break;
+        case O_SIZE:
+            rc = num(name, optarg, 20, 1500, &v, err, errlen);
+            o->size = (uint16_t)v;
+            break;
+        case O_VP:
+            if (optarg[0] == '\0' || strlen(optarg) >= sizeof(o->vp))
+                rc = err_set(err, errlen, "--vp: must be 1..%zu characters", sizeof(o->vp) - 1);
+            else if (strpbrk(optarg, " \t\r\n\"\\/"))
+                rc = err_set(err, errlen, "--vp: \"%s\" contains a space, quote or slash", optarg);
+            else
+                strcpy(o->vp, optarg);
+            break;
+        case O_OUT:
+            o->out = optarg;
+            break;
+        case O_FORMAT:
+            o->format_set = true;
+            if (strcmp(optarg, "text") == 0)
+                o->format = KP_FMT_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = KP_FMT_JSON;
+            else if (strcmp(optarg, "atlas") == 0)
+                o->format = KP_FMT_ATLAS;
+            else
+                rc = err_set(err, errlen, "--format: \"%s\" is not text, json or atlas", optarg);
+            break;
+        case O_USER:
+            if (optarg[0] == '\0')
+                rc = err_set(err, errlen, "--user: empty user name");
+            o->user = optarg;
+            break;
+        case O_DRY:
+            o->dry_run = true;
+            break;
+        case O_NODT:
+            o->doubletree = false;
+            break;
+        case O_DT:
+            o->doubletree = true;
+            break;
+        case O_IFACE:
+            if (optarg[0] == '\0' || strlen(optarg) >= 16)
+                rc = err_set(err, errlen, "--iface: \"%s\" is not an interface name", optarg);
+            o->iface = optarg;
+            break;
+        case O_SRC:
+            if (kp_addr_parse(optarg, &o->src) != 0 || o->src.family != 4)
+                rc = err_set(err, errlen, "--src: \"%s\" is not an IPv4 address", optarg);
+            break;
+        case O_SEED:
+            rc = num(name, optarg, 0, UINT64_MAX, &v, err, errlen);
+            o->seed = v;
+            o->seed_set = true;
+            break;
+        case O_DNS:
+            o->dns_server = optarg;
+            break;
+        case O_NOPROG:
+            o->progress = false;
+            break;
+        case O_TARGETS:
+            rc = add_target_list(o, optarg, err, errlen);
+            break;
+        case O_TFILE:
+            tfile = optarg;
+            break;
+        case O_PCAP:
+            if (cmd == KP_CMD_SWEEP)
+                rc = err_set(err, errlen, "--pcap: a sweep always writes DIR/capture.pcap");
+            o->pcap = optarg;
+            break;
+        case 'q':
+            o->quiet = true;
+            o->progress = false;
+            break;
+        case 'h':
+            o->help = true;
+            break;
+        case ':':
+            rc = err_set(err, errlen, "%s needs a value", argv[optind - 1]);
+            break;
+        default:
+            rc = err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)",
+                         argv[optind - 1], cmd == KP_CMD_SWEEP ? "sweep" : "trace");
+            break;
+        }
+    }
+    if (rc)
+        return rc;
+    if (o->help)
+        return 0;
+    for (int i = optind; i < argc; i++) {
+        if (cmd == KP_CMD_SWEEP)
+            return err_set(err, errlen, "unexpected argument \"%s\" (targets go in --targets)",
+                           argv[i]);
+        if ((rc = add_target(o, argv[i], strlen(argv[i]))))
+            return rc;
+    }
+    if (tfile && (rc = kp_options_read_targets_file(o, tfile, err, errlen)))
+        return rc;
+    if (o->max_ttl < o->first_ttl)
+        return err_set(err, errlen, "--max-ttl %u is below --first-ttl %u", o->max_ttl,
+                       o->first_ttl);
+    uint32_t ceiling = o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS;
+    if (o->pps > ceiling)
+        return err_set(err, errlen,
+                       "--pps: %u is above the ceiling of %u probes/s (--unsafe-rate lifts it "
+                       "to %u)",
+                       o->pps, ceiling, KP_UNSAFE_MAX_PPS);
+    if (cmd == KP_CMD_TRACE && o->n_targets == 0)
+        return err_set(err, errlen, "no target given (kptrace trace [options] TARGET...)");
+    if (cmd == KP_CMD_SWEEP) {
+        if (o->out == NULL && !o->dry_run)
+            return err_set(err, errlen, "--out DIR is required for a sweep");
+        if (o->vp[0] == '\0')
+            return err_set(err, errlen, "--vp ID is required for a sweep");
+        if (o->format_set && o->format != KP_FMT_JSON)
+            return err_set(err, errlen,
+                           "--format: a sweep writes JSON lines; use --format on trace or "
+                           "replay");
+        if (o->n_targets == 0 && add_target_list(o, KP_DEFAULT_TARGETS, err, errlen))
+            return -ENOMEM;
+        for (size_t i = 0; i < o->n_targets; i++) {
+            struct kp_addr b;
+            uint8_t l;
+            if (kp_cidr_parse(o->targets[i], &b, &l) != 0)
+                return err_set(err, errlen,
+                               "--targets: \"%s\" is not an IPv4 prefix a.b.c.d/len with "
+                               "zero host bits",
+                               o->targets[i]);
+        }
+    }
+    return 0;
+}
+
+const char *kp_options_usage(enum kp_cmd cmd)
+{
+    if (cmd == KP_CMD_SWEEP)
+        return "usage: kptrace sweep --vp ID --out DIR [--targets CIDR[,CIDR...] | "
+               "--targets-file FILE]\n"
+               "                     [--methods M[,M...]] [options]\n"
+               "\n"
+               "Traceroute every address of the given IPv4 prefixes with every method, paced\n"
+               "and in random order, capturing every probe and reply. Writes DIR/traces.jsonl\n"
+               "(one JSON object per trace), DIR/capture.pcap and DIR/sweep.json.\n"
+               "Default targets: " KP_DEFAULT_TARGETS " (AS131279, North Korea).\n"
+               "Run as root: kptrace opens its raw socket and capture, then becomes --user.\n"
+               "\n"
+               "Example (inside a test namespace):\n"
+               "  kptrace sweep --vp vp1 --targets 198.19.176.0/22 \\\n"
+               "      --methods icmp-paris,udp-paris,tcp-syn --pps 500 --out /tmp/run1\n"
+               "\n"
+               "Options (defaults in brackets):\n"
+               "  --targets CIDR,...    prefixes to sweep [" KP_DEFAULT_TARGETS "]\n"
+               "  --targets-file FILE   one prefix per line, '#' comments\n"
+               "  --methods M,...       icmp-paris, udp-paris, tcp-syn, udp [icmp-paris]\n"
+               "  --vp ID               vantage point name, written in every trace (required)\n"
+               "  --out DIR             output directory, created if missing (required)\n"
+               "  --no-doubletree       probe every TTL of every trace (Doubletree is on)\n"
+               "  --no-progress         no progress line (shown only on a terminal anyway)\n"
+               "Common options:\n"
+               "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
+               "  --unsafe-rate         allow --pps up to 1000000 (do you own the path?)\n"
+               "  --first-ttl N         first TTL probed [1]\n"
+               "  --max-ttl N           last TTL probed [30]\n"
+               "  --attempts N          probes per TTL until one answers, 1..8 [2]\n"
+               "  --wait MS             wait per probe for its reply, ms [1000]\n"
+               "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
+               "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
+               "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
+               "                        udp first port [33435]\n"
+               "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
+               "  --size N              IP length of each probe [method minimum]\n"
+               "  --src ADDR            source address [from the route to the first target]\n"
+               "  --iface NAME          interface to capture on [the one holding --src]\n"
+               "  --user NAME           drop root to this user after opening sockets [nobody]\n"
+               "  --seed N              seed for order, ports and the identity key [random]\n"
+               "  --dry-run             print the probes that would be sent; no root needed\n"
+               "  -q, --quiet           no summary on stderr\n"
+               "  -h, --help            this text\n";
+    return "usage: kptrace trace [options] TARGET...\n"
+           "\n"
+           "Traceroute to each TARGET (an IPv4 address or a name, resolved with c-ares)\n"
+           "with each method, all at once, paced. Prints a traceroute-like table, JSON\n"
+           "lines or RIPE Atlas results. Run as root (drops to --user right after opening\n"
+           "its sockets); --dry-run needs no root.\n"
+           "\n"
+           "Examples (inside a test namespace):\n"
+           "  kptrace trace 198.19.177.1\n"
+           "  kptrace trace --methods udp-paris,tcp-syn --format json 198.19.176.7\n"
+           "  kptrace trace --dry-run --methods tcp-syn --dport 443 198.19.178.1\n"
+           "\n"
+           "Options (defaults in brackets):\n"
+           "  --methods M,...       icmp-paris, udp-paris, tcp-syn, udp [icmp-paris]\n"
+           "  --format F            text, json or atlas [text]\n"
+           "  --out FILE            write the traces there [standard output]\n"
+           "  --pcap FILE           also save every probe and reply there [not saved]\n"
+           "  --vp ID               vantage point name written in JSON [\"\"]\n"
+           "  --doubletree          use Doubletree between targets of one /24 [off]\n"
+           "  --dns-server A[:P]    resolve names with this server [system resolver]\n"
+           "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
+           "  --unsafe-rate         allow --pps up to 1000000\n"
+           "  --first-ttl N         first TTL probed [1]\n"
+           "  --max-ttl N           last TTL probed [30]\n"
+           "  --attempts N          probes per TTL until one answers, 1..8 [2]\n"
+           "  --wait MS             wait per probe for its reply, ms [1000]\n"
+           "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
+           "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
+           "  --dport N             destination port: tcp-syn [80], udp-paris/udp [33435]\n"
+           "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
+           "  --size N              IP length of each probe [method minimum]\n"
+           "  --src ADDR            source address [from the route to the first target]\n"
+           "  --iface NAME          interface to capture on [the one holding --src]\n"
+           "  --user NAME           drop root to this user after opening sockets [nobody]\n"
+           "  --seed N              seed for order, ports and the identity key [random]\n"
+           "  --dry-run             print the probes that would be sent; no root needed\n"
+           "  -q, --quiet           no summary on stderr\n"
+           "  -h, --help            this text\n";
+}

@@ -1,0 +1,168 @@
+/* Option parsing of kptrace trace/sweep: defaults from docs/kptrace.md,
+ * values, and error messages naming the option. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe/options.h"
+
+static int parse(struct kp_options *o, enum kp_cmd cmd, char *err, const char *line)
+{
+    char *argv[64], buf[1024];
+    int argc = 0;
+    snprintf(buf, sizeof(buf), "%s", line);
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 63;
+         t = strtok_r(NULL, " ", &save))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    int rc = kp_options_parse(o, cmd, argc, argv, err, 256);
+    /* targets are copies; other strings point into buf, so keep only the
+     * fields the tests read after this returns */
+    o->out = NULL;
+    o->user = NULL;
+    o->iface = NULL;
+    o->dns_server = NULL;
+    o->pcap = NULL;
+    return rc;
+}
+
+Test(options, trace_defaults)
+{
+    struct kp_options o;
+    char err[256];
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace 198.18.1.1"), 0, "%s", err);
+    cr_assert_eq(o.pps, 100);
+    cr_assert_eq(o.n_methods, 1);
+    cr_assert_eq(o.methods[0], KP_METHOD_ICMP_PARIS);
+    cr_assert_eq(o.first_ttl, 1);
+    cr_assert_eq(o.max_ttl, 30);
+    cr_assert_eq(o.attempts, 2);
+    cr_assert_eq(o.gap_limit, 5);
+    cr_assert_eq(o.wait_ms, 1000);
+    cr_assert_eq(o.format, KP_FMT_TEXT);
+    cr_assert_eq(o.doubletree, false);
+    cr_assert_eq(o.dry_run, false);
+    cr_assert_eq(o.n_targets, 1);
+    cr_assert_str_eq(o.targets[0], "198.18.1.1");
+    kp_options_free(&o);
+}
+
+Test(options, sweep_defaults_and_values)
+{
+    struct kp_options o;
+    char err[256];
+    cr_assert_eq(parse(&o, KP_CMD_SWEEP, err, "sweep --vp eu1 --out /tmp/x"), 0, "%s", err);
+    cr_assert_eq(o.doubletree, true);
+    cr_assert_eq(o.format, KP_FMT_JSON);
+    cr_assert_eq(o.n_targets, 1);
+    cr_assert_str_eq(o.targets[0], "175.45.176.0/22");
+    cr_assert_str_eq(o.vp, "eu1");
+    kp_options_free(&o);
+
+    cr_assert_eq(parse(&o, KP_CMD_SWEEP, err,
+                       "sweep --vp a --out d --targets 198.18.0.0/24,198.19.4.0/22 "
+                       "--methods icmp-paris,udp-paris,tcp-syn --pps 2500 --max-ttl 12 "
+                       "--first-ttl 2 --attempts 3 --wait 250 --gap-limit 0 --dport 443 "
+                       "--sport 40000 --seed 18446744073709551615 --no-doubletree --window 4"),
+                 0, "%s", err);
+    cr_assert_eq(o.n_targets, 2);
+    cr_assert_str_eq(o.targets[1], "198.19.4.0/22");
+    cr_assert_eq(o.n_methods, 3);
+    cr_assert_eq(o.methods[2], KP_METHOD_TCP_SYN);
+    cr_assert_eq(o.pps, 2500);
+    cr_assert_eq(o.max_ttl, 12);
+    cr_assert_eq(o.first_ttl, 2);
+    cr_assert_eq(o.attempts, 3);
+    cr_assert_eq(o.wait_ms, 250);
+    cr_assert_eq(o.gap_limit, 0);
+    cr_assert_eq(o.dport, 443);
+    cr_assert_eq(o.sport, 40000);
+    cr_assert_eq(o.seed, UINT64_MAX);
+    cr_assert(o.seed_set);
+    cr_assert_eq(o.doubletree, false);
+    cr_assert_eq(o.window, 4);
+    kp_options_free(&o);
+}
+
+static void expect_err(enum kp_cmd cmd, const char *line, const char *needle)
+{
+    struct kp_options o;
+    char err[256];
+    int rc = parse(&o, cmd, err, line);
+    cr_assert_eq(rc, -EINVAL, "accepted: %s", line);
+    cr_assert_not_null(strstr(err, needle), "'%s' -> '%s' lacks '%s'", line, err, needle);
+    kp_options_free(&o);
+}
+
+Test(options, errors_name_the_option)
+{
+    expect_err(KP_CMD_TRACE, "trace", "no target");
+    expect_err(KP_CMD_TRACE, "trace --pps 0 x", "--pps: 0 is not in 1..");
+    expect_err(KP_CMD_TRACE, "trace --pps 20000 x", "ceiling of 10000");
+    expect_err(KP_CMD_TRACE, "trace --pps fast x", "--pps: \"fast\" is not a number");
+    expect_err(KP_CMD_TRACE, "trace --max-ttl 256 x", "--max-ttl: 256 is not in 1..255");
+    expect_err(KP_CMD_TRACE, "trace --first-ttl 9 --max-ttl 3 x", "below --first-ttl");
+    expect_err(KP_CMD_TRACE, "trace --methods icmp,udp x", "unknown method \"icmp\"");
+    expect_err(KP_CMD_TRACE, "trace --methods udp,udp x", "given twice");
+    expect_err(KP_CMD_TRACE, "trace --format xml x", "--format: \"xml\"");
+    expect_err(KP_CMD_TRACE, "trace --attempts 9 x", "--attempts: 9 is not in 1..8");
+    expect_err(KP_CMD_TRACE, "trace --src 300.1.1.1 x", "--src");
+    expect_err(KP_CMD_TRACE, "trace --bogus x", "unknown option \"--bogus\"");
+    expect_err(KP_CMD_TRACE, "trace x --wait", "--wait needs a value");
+    expect_err(KP_CMD_SWEEP, "sweep --out d", "--vp ID is required");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a", "--out DIR is required");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a --out d --targets 198.18.0.1/24", "zero host bits");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a --out d --targets 198.18.0.0/33", "198.18.0.0/33");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a --out d 198.18.0.0/24", "unexpected argument");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a --out d --format text", "JSON lines");
+    expect_err(KP_CMD_SWEEP, "sweep --vp a/b --out d", "--vp");
+}
+
+Test(options, unsafe_rate_lifts_ceiling)
+{
+    struct kp_options o;
+    char err[256];
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --unsafe-rate --pps 50000 x"), 0, "%s", err);
+    cr_assert_eq(o.pps, 50000);
+    kp_options_free(&o);
+}
+
+Test(options, cidr)
+{
+    struct kp_addr a;
+    uint8_t l;
+    cr_assert_eq(kp_cidr_parse("175.45.176.0/22", &a, &l), 0);
+    cr_assert_eq(kp_addr_v4_host(&a), 0xAF2DB000u); /* 175=0xAF 45=0x2D 176=0xB0 */
+    cr_assert_eq(l, 22);
+    cr_assert_eq(kp_cidr_parse("198.18.1.7", &a, &l), 0);
+    cr_assert_eq(l, 32);
+    cr_assert_neq(kp_cidr_parse("175.45.177.0/22", &a, &l), 0);
+    cr_assert_neq(kp_cidr_parse("175.45.176.0/", &a, &l), 0);
+    cr_assert_neq(kp_cidr_parse("/22", &a, &l), 0);
+    cr_assert_neq(kp_cidr_parse("2001:db8::/32", &a, &l), 0);
+}
+
+Test(options, targets_file)
+{
+    char path[] = "/tmp/kp_targets_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# prefixes\n198.18.0.0/24\n\n  198.19.0.0/23  # two\n", f);
+    fclose(f);
+    struct kp_options o;
+    char err[256], line[128];
+    snprintf(line, sizeof(line), "sweep --vp a --out d --targets-file %s", path);
+    cr_assert_eq(parse(&o, KP_CMD_SWEEP, err, line), 0, "%s", err);
+    cr_assert_eq(o.n_targets, 2);
+    cr_assert_str_eq(o.targets[1], "198.19.0.0/23");
+    kp_options_free(&o);
+    f = fopen(path, "w");
+    fputs("198.18.0.0/24\n198.18.1.0/24 198.18.2.0/24\n", f);
+    fclose(f);
+    expect_err(KP_CMD_SWEEP, line, ":2: one target per line");
+    unlink(path);
+}
