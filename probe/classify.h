@@ -1,0 +1,113 @@
+/* classify.h — recognisers of other tools' traceroute probes, for rx.
+ *
+ * Each is a const struct kp_rx_classifier (see probe/rx.h) that looks at one
+ * decoded outgoing packet and says whether a known tool sent it, which trace
+ * it belongs to and which header fields identify it in an ICMP quote. They
+ * are pure and stateless and decide from one packet alone, from what the
+ * tools are seen to send (captures in tests/data/pcap/, made by
+ * make_fixtures.sh; docs/replay.md lists the signatures):
+ *
+ *   traceroute (Linux, 2.1): UDP to 33434+n with payload 0x40,0x41,...;
+ *     -I echo with payload 0x48,0x49,... and id = pid; -T SYN with options,
+ *     DF clear, IP length 60, source port changing per probe.
+ *   mtr (0.95): echo with seq >= 33000 and zero payload; -u UDP from a fixed
+ *     port to 33000+seq, zero payload, DF clear; -T SYN from port 33000+seq
+ *     with DF set (connect()).
+ *   tcptraceroute: SYN without options (IP length 40), DF clear, fixed ports
+ *     and sequence number; only the IP ID changes.
+ *   scamper (20211212), DF set and IP ID = probe number (1, 2, ...):
+ *     icmp-paris echo with seq + 1 = IP ID; udp-paris with UDP checksum =
+ *     IP ID; udp with destination port 33434 + IP ID; tcp SYN with sequence
+ *     0 and no options.
+ *
+ * Only packets with TTL (hop limit) below 64 are taken for probes: ordinary
+ * traffic leaves with 64 or more. Owner: replay.
+ */
+#ifndef KP_CLASSIFY_H
+#define KP_CLASSIFY_H
+
+#include <stddef.h>
+
+#include "probe/rx.h"
+
+extern const struct kp_rx_classifier kp_classify_traceroute_udp;
+extern const struct kp_rx_classifier kp_classify_traceroute_icmp;
+extern const struct kp_rx_classifier kp_classify_traceroute_tcp;
+extern const struct kp_rx_classifier kp_classify_mtr_icmp;
+extern const struct kp_rx_classifier kp_classify_mtr_udp;
+extern const struct kp_rx_classifier kp_classify_mtr_tcp;
+extern const struct kp_rx_classifier kp_classify_tcptraceroute;
+extern const struct kp_rx_classifier kp_classify_scamper_icmp_paris;
+extern const struct kp_rx_classifier kp_classify_scamper_udp_paris;
+extern const struct kp_rx_classifier kp_classify_scamper_udp;
+extern const struct kp_rx_classifier kp_classify_scamper_tcp;
+
+/* Every foreign classifier above, most specific first (scamper, then
+ * tcptraceroute, traceroute, mtr). kptrace's own classifier is not in this
+ * list: rx users put it first. Static const data. */
+extern const struct kp_rx_classifier *const kp_foreign_classifiers[];
+extern const size_t kp_n_foreign_classifiers;
+
+/* ---- helpers shared by the classify_*.c files (not part of the API) ---- */
+
+#define KP_CL_TCP_SYN 0x02u
+
+/* An outgoing probe candidate: TTL below 64, and not a reply or an error. */
+static inline int kp_cl_ttl_ok(const struct kp_pkt *p)
+{
+    return p->ip.ttl > 0 && p->ip.ttl < 64 && !p->is_icmp_error;
+}
+
+/* IPv4 "don't fragment" set. */
+static inline int kp_cl_df(const struct kp_pkt *p)
+{
+    return p->ip.version == 4 && (p->ip.frag & 0x4000u) != 0;
+}
+
+/* A pure SYN (no ACK/RST/FIN...) with the full TCP header captured. */
+static inline int kp_cl_syn(const struct kp_pkt *p)
+{
+    return p->ip.proto == 6 && p->l4.len >= 20 && p->l4.tcp_full &&
+           (p->l4.tcp_flags & 0x3fu) == KP_CL_TCP_SYN;
+}
+
+/* ICMP echo request (v4 type 8, v6 type 128) with id/seq captured. */
+static inline int kp_cl_echo(const struct kp_pkt *p)
+{
+    if (p->l4.len < 8)
+        return 0;
+    if (p->ip.version == 4)
+        return p->ip.proto == 1 && p->l4.icmp_type == 8 && p->l4.icmp_code == 0;
+    return p->ip.proto == 58 && p->l4.icmp_type == 128 && p->l4.icmp_code == 0;
+}
+
+/* Captured payload bytes are first, first+1, ... (mod 256); 1 also when no
+ * payload byte was captured but the header says there is one (snaplen). */
+static inline int kp_cl_payload_counts_from(const struct kp_pkt *p, unsigned first)
+{
+    if (p->l4.payload == NULL || p->l4.payload_len == 0)
+        return 0;
+    for (size_t i = 0; i < p->l4.payload_len; i++)
+        if (p->l4.payload[i] != (uint8_t)(first + i))
+            return 0;
+    return 1;
+}
+
+/* Captured payload bytes from `from` on are all zero (and there is a payload). */
+static inline int kp_cl_payload_zero_from(const struct kp_pkt *p, size_t from)
+{
+    if (p->l4.payload == NULL || p->l4.payload_len <= from)
+        return 0;
+    for (size_t i = from; i < p->l4.payload_len; i++)
+        if (p->l4.payload[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* The IPv4-only identity field, or nothing for IPv6. */
+static inline uint32_t kp_cl_ipid(const struct kp_pkt *p)
+{
+    return p->ip.version == 4 ? KP_RX_F_IPID : 0;
+}
+
+#endif

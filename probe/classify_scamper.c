@@ -1,0 +1,84 @@
+/* classify_scamper.c — scamper trace probes (-P icmp-paris, udp-paris, udp,
+ * tcp). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
+ * ID, and ties another field to that number, which is what recognises it. See
+ * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
+#include "probe/classify.h"
+
+#define SC_UDP_BASE 33434u /* dport = 33434 + probe number with the default -d 33435 */
+
+static int scamper_ip(const struct kp_pkt *p)
+{
+    return kp_cl_ttl_ok(p) && p->ip.version == 4 && kp_cl_df(p) && p->ip.ip_id != 0;
+}
+
+static void common(const struct kp_pkt *p, enum kp_method m, struct kp_rx_probe *o)
+{
+    o->tool = "scamper";
+    o->method = m;
+    o->ttl = p->ip.ttl;
+    o->attempt = KP_RX_ATTEMPT_AUTO;
+    o->sport = p->l4.sport;
+    o->dport = p->l4.dport;
+}
+
+static int classify_icmp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
+{
+    /* echo whose seq is the probe number - 1; payload: 2 bytes that keep the
+     * checksum constant, then zeros */
+    if (!scamper_ip(p) || !kp_cl_echo(p) || (uint16_t)(p->l4.icmp_seq + 1u) != p->ip.ip_id)
+        return 0;
+    if (!kp_cl_payload_zero_from(p, 2))
+        return 0;
+    common(p, KP_METHOD_ICMP_PARIS, o);
+    o->trace_key = p->l4.icmp_id;
+    o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;
+    o->nat_fields = KP_RX_F_IPID | KP_RX_F_ICMPSEQ;
+    o->icmp_id = p->l4.icmp_id;
+    o->sport = o->dport = 0;
+    return 1;
+}
+
+static int classify_udp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
+{
+    /* constant ports; the UDP checksum is the probe number */
+    if (!scamper_ip(p) || p->ip.proto != 17 || p->l4.len < 8 || p->l4.udp_sum != p->ip.ip_id)
+        return 0;
+    common(p, KP_METHOD_UDP_PARIS, o);
+    o->trace_key = p->l4.sport;
+    o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPSUM;
+    o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
+    return 1;
+}
+
+static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
+{
+    /* classic: destination port grows with the probe number; zero payload */
+    if (!scamper_ip(p) || p->ip.proto != 17 || p->l4.len < 8)
+        return 0;
+    if (p->l4.dport != (uint16_t)(SC_UDP_BASE + p->ip.ip_id) || !kp_cl_payload_zero_from(p, 0))
+        return 0;
+    common(p, KP_METHOD_UDP, o);
+    o->trace_key = p->l4.sport;
+    o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPLEN;
+    o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
+    return 1;
+}
+
+static int classify_tcp(const struct kp_pkt *p, struct kp_rx_probe *o)
+{
+    /* bare SYN (no options), sequence number 0 */
+    if (!scamper_ip(p) || !kp_cl_syn(p) || p->l4.tcp_seq != 0 || p->l4.len != 20)
+        return 0;
+    common(p, KP_METHOD_TCP_SYN, o);
+    o->trace_key = ((uint64_t)p->l4.sport << 16) | p->l4.dport;
+    o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
+    o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
+    return 1;
+}
+
+const struct kp_rx_classifier kp_classify_scamper_icmp_paris = {"scamper-icmp-paris",
+                                                                classify_icmp_paris};
+const struct kp_rx_classifier kp_classify_scamper_udp_paris = {"scamper-udp-paris",
+                                                               classify_udp_paris};
+const struct kp_rx_classifier kp_classify_scamper_udp = {"scamper-udp", classify_udp};
+const struct kp_rx_classifier kp_classify_scamper_tcp = {"scamper-tcp", classify_tcp};
