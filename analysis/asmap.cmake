@@ -2,4 +2,5 @@
 # parts that talk to c-ares or libmaxminddb go to kpio.
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/trie.c
-  ${CMAKE_CURRENT_LIST_DIR}/addr_class.c)
+  ${CMAKE_CURRENT_LIST_DIR}/addr_class.c
+  ${CMAKE_CURRENT_LIST_DIR}/asn_pfx2as.c)

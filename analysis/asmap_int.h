@@ -1,0 +1,102 @@
+/* asmap_int.h — internals shared by the IP-to-AS sources and the façade.
+ *
+ * Not for other modules: use analysis/asmap.h. Declared here so that each
+ * source stays in its own file and the unit tests can reach the loaders.
+ */
+#ifndef KP_ASMAP_INT_H
+#define KP_ASMAP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/asmap.h"
+#include "analysis/trie.h"
+
+/* ---- line reader for plain or gzip text (asn_pfx2as.c) ------------------ */
+
+struct kp_lines;
+
+/* Open path for reading lines; gzip is detected by its magic, anything else
+ * is read as plain text. Returns NULL with *rc = -errno on failure. */
+struct kp_lines *kp_lines_open(const char *path, int *rc);
+
+/* Next line without its "\n" (and "\r\n"); *line points into the reader
+ * (valid until the next call), *len its length. Returns 1 (a line), 0 (end),
+ * -EIO (read error), -ENOMEM. Lines of any length are returned whole. */
+int kp_lines_next(struct kp_lines *r, const char **line, size_t *len);
+
+/* 1-based number of the line last returned. */
+unsigned long kp_lines_lineno(const struct kp_lines *r);
+
+void kp_lines_close(struct kp_lines *r);
+
+/* Append the origins of rec to *dst (no duplicates); sets KP_ASN_MULTI_ORIGIN
+ * when dst already had a different origin, keeps flags, marks TRUNCATED when
+ * KP_ASN_MAX is exceeded. Pure. */
+void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec);
+
+/* Load a prefix2as file into t (values: struct kp_asn_rec). A prefix seen
+ * twice keeps the later line. Returns 0, -errno, -EINVAL (err: "file:line: why"). */
+int kp_pfx2as_load(struct kp_trie *t, const char *path, char *err, size_t errlen);
+
+/* ---- RIB from bgpdump -m (asn_bgpdump.c) -------------------------------- */
+
+struct kp_rib;
+
+/* New empty RIB for the given target ASes (copied). NULL on ENOMEM. */
+struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets);
+void kp_rib_free(struct kp_rib *r);
+
+/* Load one bgpdump -m file (plain or gzip). Returns as kp_pfx2as_load.
+ * Lines of other record kinds are skipped; a malformed line is an error. */
+int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen);
+
+/* Add one parsed line (used by kp_rib_load and by tests). Returns 0/-ENOMEM. */
+int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l);
+
+/* Origin record of the longest RIB prefix covering a, or NULL. */
+const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,
+                                       struct kp_prefix *matched);
+
+/* See kp_asmap_rib_history / kp_asmap_rib_upstreams. */
+int kp_rib_history(struct kp_rib *r, const struct kp_prefix *p, const struct kp_rib_route **out,
+                   size_t *n);
+int kp_rib_upstreams(struct kp_rib *r, const struct kp_prefix *p, int64_t at, uint32_t *ups,
+                     size_t max, struct kp_prefix *matched);
+
+/* ---- mmdb (asn_mmdb.c) --------------------------------------------------- */
+
+struct kp_mmdb;
+
+/* Open a MaxMind DB file. NULL with *rc and err set on failure. */
+struct kp_mmdb *kp_mmdb_open(const char *path, char *err, size_t errlen, int *rc);
+void kp_mmdb_close(struct kp_mmdb *m);
+
+/* Look a up: fills out->asns/n_asns/prefix and out->as_name (from
+ * autonomous_system_organization or name); returns 0 (found), -ENOENT (not
+ * in the database or no ASN field), -EIO (lookup error, err says why). */
+int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
+                   size_t errlen);
+
+/* Parse an IPinfo-style "AS4837" (or plain "4837") ASN string. Pure.
+ * Returns 0 or -EINVAL. */
+int kp_asn_parse_text(const char *s, size_t len, uint32_t *asn);
+
+/* ---- PeeringDB (ixp_peeringdb.c) ---------------------------------------- */
+
+struct kp_ixp_rec {
+    uint32_t ixlan_id;
+    uint32_t ix_id;
+    char name[KP_ASN_NAME_MAX];
+};
+
+/* Parse PeeringDB JSON (API ixpfx answer or full dump) from buf and add each
+ * IXP prefix to t (values: struct kp_ixp_rec). Returns the number of
+ * prefixes added (>= 0), or -EINVAL (err says why), -ENOMEM. Pure. */
+int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen);
+
+/* Read path and call kp_peeringdb_parse. */
+int kp_peeringdb_load(struct kp_trie *t, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,306 @@
+/* asn_pfx2as.c — CAIDA prefix2as files (plain or gzip), and the line reader
+ * and origin-record helpers the file sources share.
+ *
+ * Format (CAIDA Routeviews Prefix-to-AS): one "prefix<TAB>length<TAB>AS" per
+ * line. AS is an AS number, a multi-origin list "a_b" (most seen first) or an
+ * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order. */
+#include "analysis/asmap_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* ---- line reader --------------------------------------------------------- */
+
+struct kp_lines {
+    gzFile gz;
+    char *buf;
+    size_t cap;
+    unsigned long lineno;
+};
+
+struct kp_lines *kp_lines_open(const char *path, int *rc)
+{
+    *rc = 0;
+    FILE *probe = fopen(path, "rb");
+    if (probe == NULL) {
+        *rc = -errno;
+        return NULL;
+    }
+    fclose(probe);
+    struct kp_lines *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    r->cap = 4096;
+    r->buf = malloc(r->cap);
+    /* gzopen reads gzip, and plain files transparently. */
+    r->gz = r->buf ? gzopen(path, "rb") : NULL;
+    if (r->gz == NULL) {
+        *rc = r->buf ? -EIO : -ENOMEM;
+        free(r->buf);
+        free(r);
+        return NULL;
+    }
+    gzbuffer(r->gz, 1 << 17);
+    return r;
+}
+
+int kp_lines_next(struct kp_lines *r, const char **line, size_t *len)
+{
+    size_t n = 0;
+    for (;;) {
+        if (r->cap - n < 2) {
+            if (r->cap > ((size_t)1 << 30))
+                return -ENOMEM;
+            char *b = realloc(r->buf, r->cap * 2);
+            if (b == NULL)
+                return -ENOMEM;
+            r->buf = b;
+            r->cap *= 2;
+        }
+        if (gzgets(r->gz, r->buf + n,
+                   (int)(r->cap - n > (size_t)1 << 30 ? (size_t)1 << 30 : r->cap - n)) == NULL) {
+            int zerr = 0;
+            gzerror(r->gz, &zerr);
+            if (zerr != Z_OK && zerr != Z_STREAM_END)
+                return -EIO;
+            if (n == 0)
+                return 0;
+            break; /* last line without newline */
+        }
+        /* gzgets stops at a newline or a full buffer; the line may hold NULs
+         * in garbage input, which simply end it early here. */
+        n += strlen(r->buf + n);
+        if (n > 0 && r->buf[n - 1] == '\n')
+            break;
+        if (gzeof(r->gz))
+            break;
+    }
+    if (n > 0 && r->buf[n - 1] == '\n')
+        n--;
+    if (n > 0 && r->buf[n - 1] == '\r')
+        n--;
+    r->buf[n] = '\0';
+    r->lineno++;
+    *line = r->buf;
+    *len = n;
+    return 1;
+}
+
+unsigned long kp_lines_lineno(const struct kp_lines *r)
+{
+    return r->lineno;
+}
+
+void kp_lines_close(struct kp_lines *r)
+{
+    if (r == NULL)
+        return;
+    gzclose(r->gz);
+    free(r->buf);
+    free(r);
+}
+
+/* ---- origin records -------------------------------------------------------- */
+
+void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec)
+{
+    dst->flags |= rec->flags;
+    for (unsigned i = 0; i < rec->n; i++) {
+        bool have = false;
+        for (unsigned j = 0; j < dst->n; j++)
+            have = have || dst->asns[j] == rec->asns[i];
+        if (have)
+            continue;
+        if (dst->n > 0)
+            dst->flags |= KP_ASN_MULTI_ORIGIN;
+        if (dst->n >= KP_ASN_MAX) {
+            dst->flags |= KP_ASN_TRUNCATED;
+            continue;
+        }
+        dst->asns[dst->n++] = rec->asns[i];
+    }
+}
+
+/* ---- prefix2as ---------------------------------------------------------------- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Parse a decimal AS number (asplain, or asdot "a.b") from s[*i..len). */
+static int parse_asn(const char *s, size_t len, size_t *i, uint32_t *out)
+{
+    uint64_t v = 0;
+    size_t start = *i;
+    while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+        v = v * 10 + (uint64_t)(s[*i] - '0');
+        if (v > UINT32_MAX)
+            return -EINVAL;
+        (*i)++;
+    }
+    if (*i == start)
+        return -EINVAL;
+    if (*i < len && s[*i] == '.') {
+        /* asdot: high.low, each 0..65535 */
+        if (v > 65535)
+            return -EINVAL;
+        (*i)++;
+        uint64_t lo = 0;
+        size_t ls = *i;
+        while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
+            lo = lo * 10 + (uint64_t)(s[*i] - '0');
+            if (lo > 65535)
+                return -EINVAL;
+            (*i)++;
+        }
+        if (*i == ls)
+            return -EINVAL;
+        v = (v << 16) | lo;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,
+                         struct kp_asn_rec *rec, const char **why)
+{
+    static const char *dummy;
+    if (why == NULL)
+        why = &dummy;
+    *why = NULL;
+    memset(rec, 0, sizeof(*rec));
+    memset(pfx, 0, sizeof(*pfx));
+    size_t i = 0;
+    while (i < len && is_space(line[i]))
+        i++;
+    if (i == len || line[i] == '#')
+        return 1;
+
+    /* field 1: address */
+    char addr[KP_ADDR_STRLEN + 1];
+    size_t s = i;
+    while (i < len && !is_space(line[i]))
+        i++;
+    if (i - s == 0 || i - s >= sizeof(addr)) {
+        *why = "bad prefix address";
+        return -EINVAL;
+    }
+    memcpy(addr, line + s, i - s);
+    addr[i - s] = '\0';
+    struct kp_addr a;
+    if (kp_addr_parse(addr, &a) != 0) {
+        *why = "bad prefix address";
+        return -EINVAL;
+    }
+    if (i == len) {
+        *why = "missing prefix length";
+        return -EINVAL;
+    }
+    while (i < len && is_space(line[i]))
+        i++;
+
+    /* field 2: length */
+    unsigned plen = 0;
+    s = i;
+    while (i < len && line[i] >= '0' && line[i] <= '9' && i - s < 4) {
+        plen = plen * 10 + (unsigned)(line[i] - '0');
+        i++;
+    }
+    if (i == s || (i < len && !is_space(line[i]))) {
+        *why = "bad prefix length";
+        return -EINVAL;
+    }
+    if (kp_prefix_make(&a, plen, pfx) != 0) {
+        *why = "prefix length out of range";
+        return -EINVAL;
+    }
+    if (memcmp(pfx->addr.b, a.b, 16) != 0) {
+        memset(pfx, 0, sizeof(*pfx));
+        *why = "host bits set beyond the prefix length";
+        return -EINVAL;
+    }
+    while (i < len && is_space(line[i]))
+        i++;
+    if (i == len) {
+        *why = "missing AS field";
+        return -EINVAL;
+    }
+
+    /* field 3: AS list: groups separated by '_', members of a set by ',' */
+    for (;;) {
+        uint32_t asn;
+        if (parse_asn(line, len, &i, &asn) != 0) {
+            *why = "bad AS number";
+            return -EINVAL;
+        }
+        bool dup = false;
+        for (unsigned k = 0; k < rec->n; k++)
+            dup = dup || rec->asns[k] == asn;
+        if (!dup) {
+            if (rec->n < KP_ASN_MAX)
+                rec->asns[rec->n++] = asn;
+            else
+                rec->flags |= KP_ASN_TRUNCATED;
+        }
+        if (i == len || is_space(line[i]))
+            break;
+        if (line[i] == '_')
+            rec->flags |= KP_ASN_MULTI_ORIGIN;
+        else if (line[i] == ',')
+            rec->flags |= KP_ASN_SET;
+        else {
+            *why = "bad character in AS field";
+            return -EINVAL;
+        }
+        i++;
+    }
+    while (i < len && is_space(line[i]))
+        i++;
+    if (i != len) {
+        *why = "trailing data after the AS field";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int kp_pfx2as_load(struct kp_trie *t, const char *path, char *err, size_t errlen)
+{
+    int rc;
+    struct kp_lines *r = kp_lines_open(path, &rc);
+    if (r == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
+    }
+    const char *line;
+    size_t len;
+    while ((rc = kp_lines_next(r, &line, &len)) == 1) {
+        struct kp_prefix p;
+        struct kp_asn_rec rec;
+        const char *why;
+        int prc = kp_pfx2as_parse_line(line, len, &p, &rec, &why);
+        if (prc == 1)
+            continue;
+        if (prc != 0) {
+            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), why);
+            kp_lines_close(r);
+            return -EINVAL;
+        }
+        rc = kp_trie_insert(t, &p, &rec);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), strerror(-rc));
+            kp_lines_close(r);
+            return rc;
+        }
+    }
+    if (rc < 0)
+        snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r) + 1,
+                 rc == -EIO ? "read error (corrupt gzip?)" : strerror(-rc));
+    kp_lines_close(r);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,38 @@
+/* fuzz_pfx2as.c — prefix2as lines: every line of the input goes through the
+ * parser; parsed prefixes go into a trie and are looked up again. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/asmap_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    if (t == NULL)
+        return 0;
+    const char *s = (const char *)data;
+    size_t start = 0;
+    for (size_t i = 0; i <= size; i++) {
+        if (i < size && s[i] != '\n')
+            continue;
+        struct kp_prefix p;
+        struct kp_asn_rec r;
+        const char *why;
+        if (kp_pfx2as_parse_line(s + start, i - start, &p, &r, &why) == 0) {
+            kp_trie_insert(t, &p, &r);
+            /* the exact prefix holds what was just stored; a lookup of its
+             * address finds a prefix at least as long */
+            const struct kp_asn_rec *got = kp_trie_get(t, &p);
+            struct kp_prefix m;
+            if (got == NULL || got->n != r.n || kp_trie_lookup(t, &p.addr, &m) == NULL ||
+                m.len < p.len)
+                abort();
+        }
+        start = i + 1;
+    }
+    kp_trie_free(t);
+    return 0;
+}

@@ -1,0 +1,150 @@
+/* test_pfx2as.c — CAIDA prefix2as lines and files. Expected values come from
+ * the format (reference.md §2: "prefix<TAB>length<TAB>AS", "a_b" multi-origin,
+ * "a,b" set) and from the hand-made fixture tests/data/asmap/pfx2as-sample.txt. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "analysis/asmap_int.h"
+
+static int parse(const char *s, struct kp_prefix *p, struct kp_asn_rec *r, const char **why)
+{
+    return kp_pfx2as_parse_line(s, strlen(s), p, r, why);
+}
+
+Test(pfx2as, single_origin)
+{
+    struct kp_prefix p;
+    struct kp_asn_rec r;
+    const char *why;
+    char buf[KP_PREFIX_STRLEN];
+    cr_assert_eq(parse("175.45.176.0\t22\t131279", &p, &r, &why), 0);
+    cr_assert_str_eq(kp_prefix_str(&p, buf, sizeof(buf)), "175.45.176.0/22");
+    cr_assert_eq(r.n, 1);
+    cr_assert_eq(r.asns[0], 131279);
+    cr_assert_eq(r.flags, 0);
+}
+
+Test(pfx2as, multi_origin_and_sets_are_kept)
+{
+    struct kp_prefix p;
+    struct kp_asn_rec r;
+    const char *why;
+    cr_assert_eq(parse("198.51.100.0\t24\t64500_64501", &p, &r, &why), 0);
+    cr_assert_eq(r.n, 2);
+    cr_assert_eq(r.asns[0], 64500, "first is the most seen origin: order kept");
+    cr_assert_eq(r.asns[1], 64501);
+    cr_assert_eq(r.flags, KP_ASN_MULTI_ORIGIN);
+    cr_assert_eq(parse("203.0.113.0\t24\t64502,64503", &p, &r, &why), 0);
+    cr_assert_eq(r.n, 2);
+    cr_assert_eq(r.asns[0], 64502);
+    cr_assert_eq(r.asns[1], 64503);
+    cr_assert_eq(r.flags, KP_ASN_SET);
+    cr_assert_eq(parse("203.0.113.128\t25\t64504_64505,64506", &p, &r, &why), 0);
+    cr_assert_eq(r.n, 3);
+    cr_assert_eq(r.flags, KP_ASN_SET | KP_ASN_MULTI_ORIGIN);
+    cr_assert_eq(parse("10.0.0.0\t8\t1_2_3_4_5_6_7_8_9", &p, &r, &why), 0);
+    cr_assert_eq(r.n, KP_ASN_MAX);
+    cr_assert(r.flags & KP_ASN_TRUNCATED);
+}
+
+Test(pfx2as, ipv6_and_32bit_asns)
+{
+    struct kp_prefix p;
+    struct kp_asn_rec r;
+    const char *why;
+    cr_assert_eq(parse("2001:db8:1::\t48\t4200000000", &p, &r, &why), 0);
+    cr_assert_eq(p.addr.family, 6);
+    cr_assert_eq(p.len, 48);
+    cr_assert_eq(r.asns[0], 4200000000u);
+    cr_assert_eq(parse("1.0.0.0\t24\t4294967295", &p, &r, &why), 0);
+    cr_assert_eq(parse("1.0.0.0\t24\t4294967296", &p, &r, &why), -EINVAL);
+}
+
+Test(pfx2as, blank_comment_and_errors)
+{
+    struct kp_prefix p;
+    struct kp_asn_rec r;
+    const char *why = NULL;
+    cr_assert_eq(parse("", &p, &r, &why), 1);
+    cr_assert_eq(parse("   ", &p, &r, &why), 1);
+    cr_assert_eq(parse("# comment", &p, &r, &why), 1);
+    cr_assert_eq(parse("175.45.176.0\t22", &p, &r, &why), -EINVAL);
+    cr_assert_str_eq(why, "missing AS field");
+    cr_assert_eq(parse("175.45.176.0", &p, &r, &why), -EINVAL);
+    cr_assert_eq(parse("175.45.176\t22\t1", &p, &r, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad prefix address");
+    cr_assert_eq(parse("175.45.176.0\t33\t1", &p, &r, &why), -EINVAL);
+    cr_assert_eq(parse("175.45.177.0\t22\t1", &p, &r, &why), -EINVAL);
+    cr_assert_str_eq(why, "host bits set beyond the prefix length");
+    cr_assert_eq(parse("175.45.176.0\t22\tAS1", &p, &r, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad AS number");
+    cr_assert_eq(parse("175.45.176.0\t22\t1_", &p, &r, &why), -EINVAL);
+    cr_assert_eq(parse("175.45.176.0\t22\t1;2", &p, &r, &why), -EINVAL);
+    cr_assert_eq(parse("175.45.176.0\t22\t1 x", &p, &r, &why), -EINVAL);
+    cr_assert_str_eq(why, "trailing data after the AS field");
+    /* not NUL-terminated: length bounds the parse */
+    const char *s = "175.45.176.0\t22\t131279999";
+    cr_assert_eq(kp_pfx2as_parse_line(s, strlen(s) - 3, &p, &r, &why), 0);
+    cr_assert_eq(r.asns[0], 131279);
+}
+
+static void check_sample(const char *file)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    char err[256] = "";
+    cr_assert_eq(kp_pfx2as_load(t, file, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(kp_trie_count(t), 12);
+    struct kp_addr a;
+    struct kp_prefix m;
+    char buf[KP_PREFIX_STRLEN];
+    kp_addr_parse("175.45.178.9", &a);
+    const struct kp_asn_rec *r = kp_trie_lookup(t, &a, &m);
+    cr_assert_not_null(r);
+    cr_assert_eq(r->asns[0], 131279);
+    cr_assert_str_eq(kp_prefix_str(&m, buf, sizeof(buf)), "175.45.178.0/24");
+    kp_addr_parse("219.158.3.1", &a);
+    r = kp_trie_lookup(t, &a, &m);
+    cr_assert_eq(r->asns[0], 4837);
+    kp_addr_parse("219.158.200.1", &a);
+    cr_assert_null(kp_trie_lookup(t, &a, &m), "outside 219.158.0.0/17");
+    kp_addr_parse("203.0.113.200", &a);
+    r = kp_trie_lookup(t, &a, &m);
+    cr_assert_eq(r->n, 3);
+    cr_assert_eq(r->asns[2], 64506);
+    kp_addr_parse("2001:db8:1::5", &a);
+    r = kp_trie_lookup(t, &a, &m);
+    cr_assert_eq(r->asns[0], 4200000000u);
+    kp_trie_free(t);
+}
+
+Test(pfx2as, load_plain_and_gzip)
+{
+    check_sample(KP_TEST_DATA "/asmap/pfx2as-sample.txt");
+    check_sample(KP_TEST_DATA "/asmap/pfx2as-sample.txt.gz");
+}
+
+Test(pfx2as, load_errors_name_file_and_line)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    char err[256] = "";
+    cr_assert_eq(kp_pfx2as_load(t, KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", err, sizeof(err)),
+                 -EINVAL);
+    cr_assert_not_null(strstr(err, "pfx2as-bad-line3.txt:3: bad AS number"), "%s", err);
+    cr_assert_eq(kp_pfx2as_load(t, KP_TEST_DATA "/asmap/does-not-exist", err, sizeof(err)),
+                 -ENOENT);
+    cr_assert_not_null(strstr(err, "does-not-exist"));
+    kp_trie_free(t);
+}
+
+Test(pfx2as, merge_records)
+{
+    struct kp_asn_rec a = {.asns = {4837}, .n = 1}, b = {.asns = {20485}, .n = 1};
+    kp_asn_rec_merge(&a, &a);
+    cr_assert_eq(a.n, 1);
+    cr_assert_eq(a.flags, 0);
+    kp_asn_rec_merge(&a, &b);
+    cr_assert_eq(a.n, 2);
+    cr_assert_eq(a.asns[1], 20485);
+    cr_assert_eq(a.flags, KP_ASN_MULTI_ORIGIN);
+}
