@@ -282,15 +282,15 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
             rc = parse_methods(o, optarg, err, errlen);
             break;
         case O_FIRST:
-            rc = num(name, optarg, 1, 255, &v, err, errlen);
+            rc = num(name, optarg, 1, KP_OPT_MAX_TTL, &v, err, errlen);
             o->first_ttl = (uint8_t)v;
             break;
         case O_MAX:
-            rc = num(name, optarg, 1, 255, &v, err, errlen);
+            rc = num(name, optarg, 1, KP_OPT_MAX_TTL, &v, err, errlen);
             o->max_ttl = (uint8_t)v;
             break;
         case O_ATTEMPTS:
-            rc = num(name, optarg, 1, 8, &v, err, errlen);
+            rc = num(name, optarg, 1, KP_OPT_MAX_ATTEMPTS, &v, err, errlen);
             o->attempts = (uint8_t)v;
             break;
         case O_WAIT:
@@ -476,14 +476,14 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "Common options:\n"
                "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
                "  --unsafe-rate         allow --pps up to 1000000 (do you own the path?)\n"
-               "  --first-ttl N         first TTL probed [1]\n"
-               "  --max-ttl N           last TTL probed [30]\n"
-               "  --attempts N          probes per TTL until one answers, 1..8 [2]\n"
+               "  --first-ttl N         first TTL probed, 1..63 [1]\n"
+               "  --max-ttl N           last TTL probed, 1..63 [30]\n"
+               "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
                "  --wait MS             wait per probe for its reply, ms [1000]\n"
                "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
                "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
                "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
-               "                        udp first port [33435]\n"
+               "                        udp base port [33434] (+4 per TTL, +1 per attempt)\n"
                "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
                "  --size N              IP length of each probe [method minimum]\n"
                "  --src ADDR            source address [from the route to the first target]\n"
@@ -515,13 +515,14 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --dns-server A[:P]    resolve names with this server [system resolver]\n"
            "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
            "  --unsafe-rate         allow --pps up to 1000000\n"
-           "  --first-ttl N         first TTL probed [1]\n"
-           "  --max-ttl N           last TTL probed [30]\n"
-           "  --attempts N          probes per TTL until one answers, 1..8 [2]\n"
+           "  --first-ttl N         first TTL probed, 1..63 [1]\n"
+           "  --max-ttl N           last TTL probed, 1..63 [30]\n"
+           "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
            "  --wait MS             wait per probe for its reply, ms [1000]\n"
            "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
            "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
-           "  --dport N             destination port: tcp-syn [80], udp-paris/udp [33435]\n"
+           "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
+           "                        udp base port [33434] (+4 per TTL, +1 per attempt)\n"
            "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
            "  --size N              IP length of each probe [method minimum]\n"
            "  --src ADDR            source address [from the route to the first target]\n"

@@ -25,6 +25,8 @@
 #define KP_DEFAULT_USER     "nobody"
 #define KP_MAX_METHODS      4
 #define KP_MAX_TARGET_ADDRS (1u << 24) /* addresses in one sweep */
+#define KP_OPT_MAX_TTL      63 /* the probe identity carries 6 bits of TTL */
+#define KP_OPT_MAX_ATTEMPTS 4  /* ... and 2 bits of attempt */
 
 enum kp_cmd { KP_CMD_TRACE = 0, KP_CMD_SWEEP = 1 };
 enum kp_format { KP_FMT_TEXT = 0, KP_FMT_JSON, KP_FMT_ATLAS };

@@ -103,12 +103,12 @@ Test(options, errors_name_the_option)
     expect_err(KP_CMD_TRACE, "trace --pps 0 x", "--pps: 0 is not in 1..");
     expect_err(KP_CMD_TRACE, "trace --pps 20000 x", "ceiling of 10000");
     expect_err(KP_CMD_TRACE, "trace --pps fast x", "--pps: \"fast\" is not a number");
-    expect_err(KP_CMD_TRACE, "trace --max-ttl 256 x", "--max-ttl: 256 is not in 1..255");
+    expect_err(KP_CMD_TRACE, "trace --max-ttl 64 x", "--max-ttl: 64 is not in 1..63");
     expect_err(KP_CMD_TRACE, "trace --first-ttl 9 --max-ttl 3 x", "below --first-ttl");
     expect_err(KP_CMD_TRACE, "trace --methods icmp,udp x", "unknown method \"icmp\"");
     expect_err(KP_CMD_TRACE, "trace --methods udp,udp x", "given twice");
     expect_err(KP_CMD_TRACE, "trace --format xml x", "--format: \"xml\"");
-    expect_err(KP_CMD_TRACE, "trace --attempts 9 x", "--attempts: 9 is not in 1..8");
+    expect_err(KP_CMD_TRACE, "trace --attempts 5 x", "--attempts: 5 is not in 1..4");
     expect_err(KP_CMD_TRACE, "trace --src 300.1.1.1 x", "--src");
     expect_err(KP_CMD_TRACE, "trace --bogus x", "unknown option \"--bogus\"");
     expect_err(KP_CMD_TRACE, "trace x --wait", "--wait needs a value");
