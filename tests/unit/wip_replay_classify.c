@@ -1,0 +1,129 @@
+/* test_replay_classify.c — the foreign-probe classifiers on real captures.
+ *
+ * For every frame of each committed capture, the classifiers of
+ * kp_replay_default_classifiers() must say exactly what
+ * tests/data/pcap/<name>.probes says (written by expect_probes.sh with tshark
+ * filters from what make_fixtures.sh ran): the probes, their tool and method,
+ * and nothing for every other frame (replies, ICMP errors, ARP, IPv6 noise).
+ * Owner: replay. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe/classify.h"
+#include "probe/decode.h"
+#include "probe/pcap_file.h"
+#include "probe/replay.h"
+
+#define DATA KP_TEST_DATA "/pcap/"
+
+struct expect {
+    char tool[24], method[24];
+};
+
+static void check(const char *name, const char *ext)
+{
+    static struct expect exp[4096];
+    memset(exp, 0, sizeof(exp));
+    char path[512], line[128];
+    snprintf(path, sizeof(path), DATA "%s.probes", name);
+    FILE *pf = fopen(path, "r");
+    cr_assert_not_null(pf, "%s", path);
+    size_t nexp = 0;
+    while (fgets(line, sizeof(line), pf)) {
+        unsigned fno;
+        char tool[24], method[24];
+        cr_assert_eq(sscanf(line, "%u %23s %23s", &fno, tool, method), 3);
+        cr_assert(fno >= 1 && fno < 4096);
+        snprintf(exp[fno].tool, sizeof(exp[fno].tool), "%s", tool);
+        snprintf(exp[fno].method, sizeof(exp[fno].method), "%s", method);
+        nexp++;
+    }
+    fclose(pf);
+    cr_assert_gt(nexp, 0);
+
+    size_t ncl;
+    const struct kp_rx_classifier *const *cl = kp_replay_default_classifiers(&ncl);
+    char err[KP_PCAP_ERRLEN];
+    struct kp_pcap_file *f;
+    snprintf(path, sizeof(path), DATA "%s%s", name, ext);
+    cr_assert_eq(kp_pcap_file_open(path, &f, err, sizeof(err)), 0, "%s", err);
+    int dlt = kp_pcap_file_linktype(f);
+    struct kp_frame fr;
+    size_t seen = 0;
+    while (kp_pcap_file_next(f, &fr, err, sizeof(err)) == 1) {
+        unsigned fno = (unsigned)fr.index + 1;
+        struct kp_pkt pkt;
+        memset(&pkt, 0, sizeof(pkt));
+        int st = kp_decode_frame(dlt, fr.data, fr.caplen, &pkt);
+        const char *tool = NULL;
+        enum kp_method method = KP_METHOD_UNKNOWN;
+        if (st == KP_DEC_OK) {
+            for (size_t i = 0; i < ncl; i++) {
+                struct kp_rx_probe o;
+                memset(&o, 0, sizeof(o));
+                if (cl[i]->classify(&pkt, &o)) {
+                    tool = o.tool;
+                    method = o.method;
+                    cr_assert_eq(o.ttl, pkt.ip.ttl, "%s frame %u ttl", name, fno);
+                    cr_assert_neq(o.match_fields, 0);
+                    break;
+                }
+            }
+        }
+        if (exp[fno].tool[0]) {
+            cr_assert_not_null(tool, "%s frame %u: a %s %s probe not recognised (decode %d)",
+                               name, fno, exp[fno].tool, exp[fno].method, st);
+            cr_assert_str_eq(tool, exp[fno].tool, "%s frame %u", name, fno);
+            cr_assert_str_eq(kp_method_name(method), exp[fno].method, "%s frame %u", name,
+                             fno);
+            seen++;
+        } else {
+            cr_assert_null(tool, "%s frame %u: taken for a %s probe", name, fno,
+                           tool ? tool : "");
+        }
+    }
+    kp_pcap_file_close(f);
+    cr_assert_eq(seen, nexp);
+}
+
+Test(replay_classify, traceroute_udp_icmp_tcp)
+{
+    check("tr_udp", ".pcap");
+    check("tr_icmp", ".pcap");
+    check("tr_tcp", ".pcap");
+}
+
+Test(replay_classify, mtr_icmp_udp_tcp)
+{
+    check("mtr_icmp", ".pcap");
+    check("mtr_udp", ".pcap");
+    check("mtr_tcp", ".pcap");
+}
+
+Test(replay_classify, tcptraceroute)
+{
+    check("tcptr", ".pcap");
+}
+
+Test(replay_classify, scamper_four_methods)
+{
+    check("sc_icmp-paris", ".pcap");
+    check("sc_udp-paris", ".pcap");
+    check("sc_udp", ".pcap");
+    check("sc_tcp", ".pcap");
+}
+
+Test(replay_classify, interleaved_tools)
+{
+    check("mixed", ".pcap");
+}
+
+Test(replay_classify, every_link_type)
+{
+    check("lt_sll", ".pcap");
+    check("lt_sll2", ".pcap");
+    check("lt_eth_ns", ".pcap");
+    check("lt_eth_ns", ".pcap");
+    check("snap70", ".pcap");
+}
