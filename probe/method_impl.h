@@ -1,0 +1,61 @@
+/* method_impl.h — helpers shared by the method tables (probe/method_*.c).
+ * Internal to the codec: not for use outside probe/method*.c. Pure: no
+ * sockets, clocks or globals (libnet is used only to build bytes in memory).
+ */
+#ifndef KP_METHOD_IMPL_H
+#define KP_METHOD_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/method.h"
+#include "probe/probe_payload.h"
+
+#define KP_PROTO_ICMP 1
+#define KP_PROTO_TCP  6
+#define KP_PROTO_UDP  17
+
+/* Describes one IPv4 probe for kp_mi_build_v4. The transport-specific fields
+ * are used according to proto. */
+struct kp_mi_probe {
+    enum kp_method method;
+    uint8_t proto;
+    uint16_t size; /* total IP length */
+    uint16_t ip_id;
+    uint8_t ttl;
+    struct kp_addr src, dst;
+    uint16_t sport, dport; /* UDP/TCP */
+    uint16_t echo_id, echo_seq;
+    uint32_t tcp_seq;
+    bool fix_sum; /* adjust the marker's last word so the UDP/ICMP
+                     checksum equals want_sum */
+    uint16_t want_sum;
+    struct kp_marker marker;
+};
+
+/* Build the probe with libnet into buf (*len in: capacity, out: length).
+ * 0, -ENOSPC, -EINVAL, -ENOMEM (libnet failed) or -EIO (internal check of
+ * the checksum adjustment failed). */
+int kp_mi_build_v4(const struct kp_mi_probe *p, uint8_t *buf, size_t *len);
+
+/* Validate the common parts of a spec and resolve defaults: total size
+ * (0 = min_size), flow value. 0 or -EINVAL / -ENOSPC. */
+int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, size_t cap,
+                     uint16_t *size);
+
+/* Common checks for an ICMP error quoting an IPv4 probe of protocol proto:
+ * outer destination is src (when set), a quote of at least 8 transport bytes.
+ * Fills out->dst, out->from_dst. 0 or -ENOENT. */
+int kp_mi_error_quote(const struct kp_pkt *r, const struct kp_addr *src, uint8_t proto,
+                      struct kp_match *out);
+
+/* Ones-complement helpers on 16-bit words. */
+uint16_t kp_mi_oc_add(uint16_t a, uint16_t b);
+
+/* The UDP methods share build and match; classic selects method udp. */
+int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint8_t *buf,
+                    size_t *len);
+int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct kp_addr *src,
+                    const struct kp_key *key, struct kp_match *out);
+
+#endif
