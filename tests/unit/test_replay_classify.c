@@ -1,7 +1,7 @@
 /* test_replay_classify.c — the foreign-probe classifiers on real captures.
  *
  * For every frame of each committed capture, the classifiers of
- * kp_replay_default_classifiers() must say exactly what
+ * kp_foreign_classifiers must say exactly what
  * tests/data/pcap/<name>.probes says (written by expect_probes.sh with tshark
  * filters from what make_fixtures.sh ran): the probes, their tool and method,
  * and nothing for every other frame (replies, ICMP errors, ARP, IPv6 noise).
@@ -13,7 +13,6 @@
 #include "probe/classify.h"
 #include "probe/decode.h"
 #include "probe/pcap_file.h"
-#include "probe/replay.h"
 
 #define DATA KP_TEST_DATA "/pcap/"
 
@@ -21,7 +20,8 @@ struct expect {
     char tool[24], method[24];
 };
 
-static void check(const char *name, const char *ext)
+/* name: the .probes file; file: the capture (same frames) */
+static void check(const char *name, const char *file)
 {
     static struct expect exp[4096];
     memset(exp, 0, sizeof(exp));
@@ -42,11 +42,11 @@ static void check(const char *name, const char *ext)
     fclose(pf);
     cr_assert_gt(nexp, 0);
 
-    size_t ncl;
-    const struct kp_rx_classifier *const *cl = kp_replay_default_classifiers(&ncl);
+    size_t ncl = kp_n_foreign_classifiers;
+    const struct kp_rx_classifier *const *cl = kp_foreign_classifiers;
     char err[KP_PCAP_ERRLEN];
     struct kp_pcap_file *f;
-    snprintf(path, sizeof(path), DATA "%s%s", name, ext);
+    snprintf(path, sizeof(path), DATA "%s", file);
     cr_assert_eq(kp_pcap_file_open(path, &f, err, sizeof(err)), 0, "%s", err);
     int dlt = kp_pcap_file_linktype(f);
     struct kp_frame fr;
@@ -72,15 +72,13 @@ static void check(const char *name, const char *ext)
             }
         }
         if (exp[fno].tool[0]) {
-            cr_assert_not_null(tool, "%s frame %u: a %s %s probe not recognised (decode %d)",
-                               name, fno, exp[fno].tool, exp[fno].method, st);
+            cr_assert_not_null(tool, "%s frame %u: a %s %s probe not recognised (decode %d)", name,
+                               fno, exp[fno].tool, exp[fno].method, st);
             cr_assert_str_eq(tool, exp[fno].tool, "%s frame %u", name, fno);
-            cr_assert_str_eq(kp_method_name(method), exp[fno].method, "%s frame %u", name,
-                             fno);
+            cr_assert_str_eq(kp_method_name(method), exp[fno].method, "%s frame %u", name, fno);
             seen++;
         } else {
-            cr_assert_null(tool, "%s frame %u: taken for a %s probe", name, fno,
-                           tool ? tool : "");
+            cr_assert_null(tool, "%s frame %u: taken for a %s probe", name, fno, tool ? tool : "");
         }
     }
     kp_pcap_file_close(f);
@@ -89,41 +87,44 @@ static void check(const char *name, const char *ext)
 
 Test(replay_classify, traceroute_udp_icmp_tcp)
 {
-    check("tr_udp", ".pcap");
-    check("tr_icmp", ".pcap");
-    check("tr_tcp", ".pcap");
+    check("tr_udp", "tr_udp.pcap");
+    check("tr_icmp", "tr_icmp.pcap");
+    check("tr_tcp", "tr_tcp.pcap");
 }
 
 Test(replay_classify, mtr_icmp_udp_tcp)
 {
-    check("mtr_icmp", ".pcap");
-    check("mtr_udp", ".pcap");
-    check("mtr_tcp", ".pcap");
+    check("mtr_icmp", "mtr_icmp.pcap");
+    check("mtr_udp", "mtr_udp.pcap");
+    check("mtr_tcp", "mtr_tcp.pcap");
 }
 
 Test(replay_classify, tcptraceroute)
 {
-    check("tcptr", ".pcap");
+    check("tcptr", "tcptr.pcap");
 }
 
 Test(replay_classify, scamper_four_methods)
 {
-    check("sc_icmp-paris", ".pcap");
-    check("sc_udp-paris", ".pcap");
-    check("sc_udp", ".pcap");
-    check("sc_tcp", ".pcap");
+    check("sc_icmp-paris", "sc_icmp-paris.pcap");
+    check("sc_udp-paris", "sc_udp-paris.pcap");
+    check("sc_udp", "sc_udp.pcap");
+    check("sc_tcp", "sc_tcp.pcap");
 }
 
 Test(replay_classify, interleaved_tools)
 {
-    check("mixed", ".pcap");
+    check("mixed", "mixed.pcap");
 }
 
 Test(replay_classify, every_link_type)
 {
-    check("lt_sll", ".pcap");
-    check("lt_sll2", ".pcap");
-    check("lt_eth_ns", ".pcap");
-    check("lt_eth_ns", ".pcap");
-    check("snap70", ".pcap");
+    check("lt_sll", "lt_sll.pcap");
+    check("lt_sll2", "lt_sll2.pcap");
+    check("lt_eth_ns", "lt_eth_ns.pcap");
+    check("snap70", "snap70.pcap");
+    /* made from lt_eth_ns.pcap: the same frames, so the same probes */
+    check("lt_eth_ns", "lt_raw.pcap");
+    check("lt_eth_ns", "lt_null.pcap");
+    check("lt_eth_ns", "lt_eth.pcapng");
 }
