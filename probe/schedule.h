@@ -54,8 +54,8 @@ void kp_schedule_destroy(struct kp_schedule *s);
 int kp_schedule_add(struct kp_schedule *s, const struct kp_addr *dst, void *item, int64_t wake_ns,
                     uint32_t *handle);
 
-/* Put a TAKEN (or WAITING) entry back, WAITING until wake_ns. 0 or -EINVAL
- * (bad handle, or the entry is READY: a READY entry is already due). */
+/* Put an entry (in any state; normally a TAKEN one) back, WAITING until
+ * wake_ns. 0, -EINVAL (bad handle) or -ENOMEM. */
 int kp_schedule_arm(struct kp_schedule *s, uint32_t handle, int64_t wake_ns);
 
 /* Remove an entry in any state. No-op for a bad handle. */
@@ -66,8 +66,8 @@ void kp_schedule_remove(struct kp_schedule *s, uint32_t handle);
  * ready. Either output pointer may be NULL. */
 int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_t *handle);
 
-/* Earliest time an entry becomes READY: now-or-earlier if some entry is READY
- * already, INT64_MAX if there are only TAKEN entries or none. */
+/* Earliest time an entry becomes READY: the now_ns of the last pick if some
+ * entry is READY already, INT64_MAX if there are only TAKEN entries or none. */
 int64_t kp_schedule_next_wake(const struct kp_schedule *s);
 
 /* Number of entries (all states) and of distinct groups with entries. */

@@ -1,0 +1,462 @@
+/* schedule.c — randomized, per-group-fair choice of the next trace to send.
+ * See schedule.h for the rules.
+ *
+ * Data: entries in an array addressed by handle (free list for reuse);
+ * WAITING entries in a binary min-heap by (wake_ns, handle); READY entries in
+ * their group's ready array; groups with READY entries in ready_groups.
+ * pick() first moves every due entry from the heap to its group, then draws a
+ * group and an entry uniformly with a seeded xoshiro256** generator.
+ */
+#include "probe/schedule.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_FREE = 0, ST_WAITING, ST_READY, ST_TAKEN };
+
+struct entry {
+    void *item;
+    int64_t wake_ns;
+    uint32_t group;
+    uint32_t pos; /* heap index (WAITING) or index in the group's ready array (READY) */
+    uint8_t state;
+    uint32_t next_free;
+};
+
+struct group {
+    struct kp_addr prefix;
+    uint32_t n_entries;
+    uint32_t *ready;
+    uint32_t n_ready, cap_ready;
+    uint32_t rg_pos; /* index in ready_groups when n_ready > 0 */
+};
+
+struct kp_schedule {
+    uint8_t plen4, plen6;
+    uint64_t rng[4];
+    struct entry *e;
+    uint32_t n_e, cap_e, free_head, count;
+    uint32_t *heap;
+    uint32_t n_heap, cap_heap;
+    struct group *g;
+    uint32_t n_g, cap_g, live_groups;
+    uint32_t *gidx; /* open-addressing: group index + 1, 0 = empty */
+    uint32_t cap_gidx;
+    uint32_t *ready_groups;
+    uint32_t n_rg, cap_rg;
+    int64_t last_now;
+};
+
+/* ---- PRNG: splitmix64 seeding, xoshiro256** ---- */
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(uint64_t s[4])
+{
+    uint64_t r = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+/* Uniform in [0, n), n > 0, without modulo bias (Lemire). */
+static uint32_t rng_below(uint64_t s[4], uint32_t n)
+{
+    uint64_t m = (rng_next(s) >> 32) * (uint64_t)n;
+    uint32_t lo = (uint32_t)m;
+    if (lo < n) {
+        uint32_t t = (uint32_t)(-n) % n;
+        while (lo < t) {
+            m = (rng_next(s) >> 32) * (uint64_t)n;
+            lo = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+uint32_t kp_schedule_rand(struct kp_schedule *s)
+{
+    return (uint32_t)(rng_next(s->rng) >> 32);
+}
+
+/* ---- growth helper ---- */
+static int grow(void **p, uint32_t *cap, size_t elem, uint32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*p, (size_t)ncap * elem);
+    if (n == NULL)
+        return -ENOMEM;
+    *p = n;
+    *cap = ncap;
+    return 0;
+}
+
+int kp_schedule_create(const struct kp_schedule_config *cfg, struct kp_schedule **out)
+{
+    uint8_t p4 = cfg && cfg->group_v4 ? cfg->group_v4 : 24;
+    uint8_t p6 = cfg && cfg->group_v6 ? cfg->group_v6 : 48;
+    if (p4 > 32 || p6 > 128)
+        return -EINVAL;
+    struct kp_schedule *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    s->plen4 = p4;
+    s->plen6 = p6;
+    uint64_t x = cfg ? cfg->seed : 0;
+    for (int i = 0; i < 4; i++)
+        s->rng[i] = splitmix64(&x);
+    s->free_head = KP_SCHEDULE_NONE;
+    s->last_now = INT64_MIN;
+    *out = s;
+    return 0;
+}
+
+void kp_schedule_destroy(struct kp_schedule *s)
+{
+    if (s == NULL)
+        return;
+    for (uint32_t i = 0; i < s->n_g; i++)
+        free(s->g[i].ready);
+    free(s->e);
+    free(s->heap);
+    free(s->g);
+    free(s->gidx);
+    free(s->ready_groups);
+    free(s);
+}
+
+/* ---- groups ---- */
+static struct kp_addr mask(const struct kp_schedule *s, const struct kp_addr *a)
+{
+    struct kp_addr m;
+    memset(&m, 0, sizeof(m));
+    m.family = a->family;
+    unsigned bits = a->family == 4 ? s->plen4 : s->plen6;
+    unsigned nbytes = a->family == 4 ? 4 : 16;
+    for (unsigned i = 0; i < nbytes; i++) {
+        if (bits >= 8) {
+            m.b[i] = a->b[i];
+            bits -= 8;
+        } else {
+            m.b[i] = (uint8_t)(a->b[i] & (uint8_t)(0xff00u >> bits));
+            bits = 0;
+        }
+    }
+    return m;
+}
+
+static uint32_t hash_addr(const struct kp_addr *a)
+{
+    uint64_t h = 1469598103934665603ull ^ a->family;
+    for (int i = 0; i < 16; i++) {
+        h ^= a->b[i];
+        h *= 1099511628211ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static int gidx_rehash(struct kp_schedule *s, uint32_t ncap)
+{
+    uint32_t *n = calloc(ncap, sizeof(*n));
+    if (n == NULL)
+        return -ENOMEM;
+    for (uint32_t gi = 0; gi < s->n_g; gi++) {
+        uint32_t i = hash_addr(&s->g[gi].prefix) & (ncap - 1);
+        while (n[i] != 0)
+            i = (i + 1) & (ncap - 1);
+        n[i] = gi + 1;
+    }
+    free(s->gidx);
+    s->gidx = n;
+    s->cap_gidx = ncap;
+    return 0;
+}
+
+static int group_find_or_add(struct kp_schedule *s, const struct kp_addr *dst, uint32_t *gi)
+{
+    struct kp_addr m = mask(s, dst);
+    if (s->cap_gidx) {
+        uint32_t i = hash_addr(&m) & (s->cap_gidx - 1);
+        while (s->gidx[i] != 0) {
+            if (kp_addr_eq(&s->g[s->gidx[i] - 1].prefix, &m)) {
+                *gi = s->gidx[i] - 1;
+                return 0;
+            }
+            i = (i + 1) & (s->cap_gidx - 1);
+        }
+    }
+    if ((s->n_g + 1) * 2 > s->cap_gidx) {
+        int rc = gidx_rehash(s, s->cap_gidx ? s->cap_gidx * 2 : 64);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = grow((void **)&s->g, &s->cap_g, sizeof(*s->g), s->n_g + 1);
+    if (rc < 0)
+        return rc;
+    struct group *g = &s->g[s->n_g];
+    memset(g, 0, sizeof(*g));
+    g->prefix = m;
+    uint32_t i = hash_addr(&m) & (s->cap_gidx - 1);
+    while (s->gidx[i] != 0)
+        i = (i + 1) & (s->cap_gidx - 1);
+    s->gidx[i] = s->n_g + 1;
+    *gi = s->n_g++;
+    return 0;
+}
+
+/* ---- heap of WAITING entries ---- */
+static bool heap_less(const struct kp_schedule *s, uint32_t a, uint32_t b)
+{
+    if (s->e[a].wake_ns != s->e[b].wake_ns)
+        return s->e[a].wake_ns < s->e[b].wake_ns;
+    return a < b;
+}
+
+static void heap_set(struct kp_schedule *s, uint32_t pos, uint32_t h)
+{
+    s->heap[pos] = h;
+    s->e[h].pos = pos;
+}
+
+static void heap_up(struct kp_schedule *s, uint32_t pos)
+{
+    uint32_t h = s->heap[pos];
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (!heap_less(s, h, s->heap[parent]))
+            break;
+        heap_set(s, pos, s->heap[parent]);
+        pos = parent;
+    }
+    heap_set(s, pos, h);
+}
+
+static void heap_down(struct kp_schedule *s, uint32_t pos)
+{
+    uint32_t h = s->heap[pos];
+    for (;;) {
+        uint32_t l = 2 * pos + 1, r = l + 1, m = pos;
+        uint32_t best = h;
+        if (l < s->n_heap && heap_less(s, s->heap[l], best)) {
+            m = l;
+            best = s->heap[l];
+        }
+        if (r < s->n_heap && heap_less(s, s->heap[r], best)) {
+            m = r;
+            best = s->heap[r];
+        }
+        if (m == pos)
+            break;
+        heap_set(s, pos, best);
+        pos = m;
+    }
+    heap_set(s, pos, h);
+}
+
+static int heap_push(struct kp_schedule *s, uint32_t h)
+{
+    int rc = grow((void **)&s->heap, &s->cap_heap, sizeof(*s->heap), s->n_heap + 1);
+    if (rc < 0)
+        return rc;
+    heap_set(s, s->n_heap++, h);
+    heap_up(s, s->n_heap - 1);
+    s->e[h].state = ST_WAITING;
+    return 0;
+}
+
+static void heap_remove(struct kp_schedule *s, uint32_t h)
+{
+    uint32_t pos = s->e[h].pos;
+    uint32_t last = s->heap[--s->n_heap];
+    if (pos < s->n_heap) {
+        heap_set(s, pos, last);
+        heap_up(s, pos);
+        heap_down(s, s->e[last].pos);
+    }
+}
+
+/* ---- ready lists ---- */
+static int ready_add(struct kp_schedule *s, uint32_t h)
+{
+    struct group *g = &s->g[s->e[h].group];
+    int rc = grow((void **)&g->ready, &g->cap_ready, sizeof(*g->ready), g->n_ready + 1);
+    if (rc < 0)
+        return rc;
+    if (g->n_ready == 0) {
+        rc = grow((void **)&s->ready_groups, &s->cap_rg, sizeof(*s->ready_groups), s->n_rg + 1);
+        if (rc < 0)
+            return rc;
+        g->rg_pos = s->n_rg;
+        s->ready_groups[s->n_rg++] = s->e[h].group;
+    }
+    s->e[h].pos = g->n_ready;
+    g->ready[g->n_ready++] = h;
+    s->e[h].state = ST_READY;
+    return 0;
+}
+
+static void ready_remove(struct kp_schedule *s, uint32_t h)
+{
+    uint32_t gi = s->e[h].group;
+    struct group *g = &s->g[gi];
+    uint32_t pos = s->e[h].pos;
+    uint32_t last = g->ready[--g->n_ready];
+    if (pos < g->n_ready) {
+        g->ready[pos] = last;
+        s->e[last].pos = pos;
+    }
+    if (g->n_ready == 0) {
+        uint32_t rp = g->rg_pos;
+        uint32_t lastg = s->ready_groups[--s->n_rg];
+        if (rp < s->n_rg) {
+            s->ready_groups[rp] = lastg;
+            s->g[lastg].rg_pos = rp;
+        }
+    }
+}
+
+static void detach(struct kp_schedule *s, uint32_t h)
+{
+    if (s->e[h].state == ST_WAITING)
+        heap_remove(s, h);
+    else if (s->e[h].state == ST_READY)
+        ready_remove(s, h);
+    s->e[h].state = ST_TAKEN;
+}
+
+/* ---- public ---- */
+int kp_schedule_add(struct kp_schedule *s, const struct kp_addr *dst, void *item, int64_t wake_ns,
+                    uint32_t *handle)
+{
+    if (dst == NULL || (dst->family != 4 && dst->family != 6))
+        return -EINVAL;
+    uint32_t gi;
+    int rc = group_find_or_add(s, dst, &gi);
+    if (rc < 0)
+        return rc;
+    uint32_t h;
+    if (s->free_head != KP_SCHEDULE_NONE) {
+        h = s->free_head;
+        s->free_head = s->e[h].next_free;
+    } else {
+        if (s->n_e == KP_SCHEDULE_NONE)
+            return -ENOMEM;
+        rc = grow((void **)&s->e, &s->cap_e, sizeof(*s->e), s->n_e + 1);
+        if (rc < 0)
+            return rc;
+        h = s->n_e++;
+    }
+    memset(&s->e[h], 0, sizeof(s->e[h]));
+    s->e[h].item = item;
+    s->e[h].wake_ns = wake_ns;
+    s->e[h].group = gi;
+    s->e[h].state = ST_TAKEN;
+    rc = heap_push(s, h);
+    if (rc < 0) {
+        s->e[h].state = ST_FREE;
+        s->e[h].next_free = s->free_head;
+        s->free_head = h;
+        return rc;
+    }
+    if (s->g[gi].n_entries++ == 0)
+        s->live_groups++;
+    s->count++;
+    if (handle)
+        *handle = h;
+    return 0;
+}
+
+static bool valid(const struct kp_schedule *s, uint32_t h)
+{
+    return h < s->n_e && s->e[h].state != ST_FREE;
+}
+
+int kp_schedule_arm(struct kp_schedule *s, uint32_t handle, int64_t wake_ns)
+{
+    if (!valid(s, handle))
+        return -EINVAL;
+    detach(s, handle);
+    s->e[handle].wake_ns = wake_ns;
+    return heap_push(s, handle);
+}
+
+void kp_schedule_remove(struct kp_schedule *s, uint32_t handle)
+{
+    if (!valid(s, handle))
+        return;
+    detach(s, handle);
+    struct group *g = &s->g[s->e[handle].group];
+    if (--g->n_entries == 0)
+        s->live_groups--;
+    s->e[handle].state = ST_FREE;
+    s->e[handle].item = NULL;
+    s->e[handle].next_free = s->free_head;
+    s->free_head = handle;
+    s->count--;
+}
+
+int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_t *handle)
+{
+    if (now_ns > s->last_now)
+        s->last_now = now_ns;
+    while (s->n_heap > 0 && s->e[s->heap[0]].wake_ns <= now_ns) {
+        uint32_t h = s->heap[0];
+        heap_remove(s, h);
+        int rc = ready_add(s, h);
+        if (rc < 0) {
+            (void)heap_push(s, h); /* cannot fail: the slot was just freed */
+            return rc;
+        }
+    }
+    if (s->n_rg == 0)
+        return -EAGAIN;
+    uint32_t gi = s->ready_groups[rng_below(s->rng, s->n_rg)];
+    struct group *g = &s->g[gi];
+    uint32_t h = g->ready[rng_below(s->rng, g->n_ready)];
+    ready_remove(s, h);
+    s->e[h].state = ST_TAKEN;
+    if (item)
+        *item = s->e[h].item;
+    if (handle)
+        *handle = h;
+    return 0;
+}
+
+int64_t kp_schedule_next_wake(const struct kp_schedule *s)
+{
+    if (s->n_rg > 0)
+        return s->last_now;
+    if (s->n_heap > 0)
+        return s->e[s->heap[0]].wake_ns;
+    return INT64_MAX;
+}
+
+size_t kp_schedule_count(const struct kp_schedule *s)
+{
+    return s->count;
+}
+
+size_t kp_schedule_groups(const struct kp_schedule *s)
+{
+    return s->live_groups;
+}

@@ -1,0 +1,221 @@
+/* tracer.c — sender-side state machine of one trace. See tracer.h. */
+#include "probe/tracer.h"
+
+#include <errno.h>
+#include <string.h>
+
+enum { T_UNOPENED = 0, T_OPEN, T_REPLIED, T_SILENT, T_CANCELLED };
+
+void kp_tracer_params_default(struct kp_tracer_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->first_ttl = 1;
+    p->max_ttl = 30;
+    p->attempts = 2;
+    p->gap_limit = 5;
+    p->window = 1;
+    p->wait_ns = 1000000000;
+}
+
+int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
+{
+    if (p->first_ttl == 0 || p->max_ttl < p->first_ttl || p->attempts == 0 ||
+        p->attempts > KP_TRACER_MAX_ATTEMPTS || p->window == 0 ||
+        p->window > KP_TRACER_MAX_WINDOW || p->wait_ns <= 0)
+        return -EINVAL;
+    memset(t, 0, sizeof(*t));
+    t->p = *p;
+    uint8_t start = p->start_ttl;
+    if (start <= p->first_ttl)
+        start = p->first_ttl;
+    if (start > p->max_ttl)
+        start = p->max_ttl;
+    t->p.start_ttl = start;
+    t->next_fwd = start;
+    t->fwd_limit = p->max_ttl;
+    t->back_ttl = start > p->first_ttl ? (uint16_t)(start - 1) : 0;
+    t->stop = KP_STOP_NONE;
+    return 0;
+}
+
+static unsigned lowest_opened(const struct kp_tracer *t)
+{
+    /* Backward TTLs opened so far are back_ttl+1 .. start-1. */
+    if (t->p.start_ttl > t->p.first_ttl)
+        return t->back_ttl >= t->p.first_ttl ? t->back_ttl + 1u : t->p.first_ttl;
+    return t->p.start_ttl;
+}
+
+/* Cancel forward TTLs above the new limit. */
+static void set_fwd_limit(struct kp_tracer *t, unsigned limit)
+{
+    if (limit < t->fwd_limit)
+        t->fwd_limit = (uint16_t)limit;
+    for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl <= 255; ttl++) {
+        if (t->ttl[ttl].state == T_OPEN)
+            t->ttl[ttl].state = T_CANCELLED;
+    }
+}
+
+static void set_stop(struct kp_tracer *t, enum kp_stop reason, unsigned ttl)
+{
+    t->stop = reason;
+    t->stop_ttl = (uint8_t)ttl;
+}
+
+/* Silence after the last attempt's wait; gap and max-TTL rules. */
+static void advance(struct kp_tracer *t, int64_t now_ns)
+{
+    unsigned lo = lowest_opened(t);
+    for (unsigned ttl = lo; ttl < t->next_fwd && ttl <= 255; ttl++) {
+        struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->state == T_OPEN && s->sent >= t->p.attempts &&
+            now_ns - s->last_tx_ns >= t->p.wait_ns)
+            s->state = T_SILENT;
+    }
+    if (t->stop != KP_STOP_NONE)
+        return;
+    if (t->p.gap_limit > 0) {
+        unsigned run = 0;
+        for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl <= 255; ttl++) {
+            if (t->ttl[ttl].state == T_SILENT) {
+                if (++run >= t->p.gap_limit) {
+                    set_stop(t, KP_STOP_GAPLIMIT, ttl);
+                    set_fwd_limit(t, ttl);
+                    return;
+                }
+            } else {
+                run = 0;
+            }
+        }
+    }
+    if (t->next_fwd > t->fwd_limit) {
+        bool all = true;
+        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit; ttl++) {
+            if (t->ttl[ttl].state == T_OPEN)
+                all = false;
+        }
+        if (all)
+            set_stop(t, KP_STOP_MAXTTL, t->p.max_ttl);
+    }
+}
+
+static unsigned count_open(const struct kp_tracer *t, bool *backward_open)
+{
+    unsigned n = 0;
+    *backward_open = false;
+    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl <= 255; ttl++) {
+        if (t->ttl[ttl].state == T_OPEN) {
+            n++;
+            if (ttl < t->p.start_ttl)
+                *backward_open = true;
+        }
+    }
+    return n;
+}
+
+static void open_more(struct kp_tracer *t)
+{
+    bool back_open;
+    unsigned n = count_open(t, &back_open);
+    /* Backward phase: one TTL at a time, it stops at the stop set. */
+    if (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
+        n < t->p.window) {
+        t->ttl[t->back_ttl].state = T_OPEN;
+        t->back_ttl--;
+        n++;
+    }
+    while (t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit && n < t->p.window) {
+        t->ttl[t->next_fwd].state = T_OPEN;
+        t->next_fwd++;
+        n++;
+    }
+}
+
+static void finish(struct kp_tracer *t)
+{
+    t->done = true;
+    unsigned saved = 0;
+    for (unsigned ttl = t->p.first_ttl; ttl < t->p.start_ttl; ttl++) {
+        if (t->ttl[ttl].state == T_UNOPENED)
+            saved++;
+    }
+    t->probes_saved = saved;
+}
+
+enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32_t rnd,
+                                     struct kp_tracer_probe *probe, int64_t *wake_ns)
+{
+    if (t->done)
+        return KP_TRACER_DONE;
+    advance(t, now_ns);
+    open_more(t);
+    /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
+     * with attempts left. */
+    uint8_t ready[256];
+    unsigned n_ready = 0;
+    int64_t wake = INT64_MAX;
+    bool any_open = false;
+    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl <= 255; ttl++) {
+        const struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->state != T_OPEN)
+            continue;
+        any_open = true;
+        int64_t due = s->last_tx_ns + t->p.wait_ns;
+        if (s->sent == 0 || (s->sent < t->p.attempts && now_ns >= due))
+            ready[n_ready++] = (uint8_t)ttl;
+        else if (due < wake)
+            wake = due;
+    }
+    if (n_ready > 0) {
+        uint8_t ttl = ready[rnd % n_ready];
+        struct kp_tracer_ttl *s = &t->ttl[ttl];
+        probe->ttl = ttl;
+        probe->attempt = s->sent;
+        s->sent++;
+        s->last_tx_ns = now_ns;
+        t->probes_sent++;
+        return KP_TRACER_SEND;
+    }
+    if (any_open) {
+        if (wake_ns)
+            *wake_ns = wake;
+        return KP_TRACER_WAIT;
+    }
+    finish(t);
+    return KP_TRACER_DONE;
+}
+
+void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
+                     enum kp_stop stop, const struct kp_addr *from)
+{
+    struct kp_tracer_ttl *s = &t->ttl[ttl];
+    if (t->done || s->sent == 0 || attempt >= s->sent)
+        return;
+    if (s->state != T_OPEN && s->state != T_SILENT)
+        return; /* duplicate, or above the stop TTL */
+    if (s->state == T_OPEN)
+        s->state = T_REPLIED;
+    bool backward = ttl < t->p.start_ttl;
+    if (ev == KP_TRACER_EV_HOP) {
+        if (backward && t->p.stopset && from && kp_stopset_has_iface(t->p.stopset, from))
+            t->back_stopped = true;
+        return;
+    }
+    enum kp_stop reason = ev == KP_TRACER_EV_REACHED ? KP_STOP_COMPLETED : stop;
+    if (ev == KP_TRACER_EV_UNREACH && (reason == KP_STOP_NONE || reason == KP_STOP_COMPLETED))
+        reason = KP_STOP_UNREACH_OTHER;
+    bool replace = t->stop == KP_STOP_NONE || t->stop == KP_STOP_GAPLIMIT ||
+                   t->stop == KP_STOP_MAXTTL || ttl < t->stop_ttl;
+    if (replace)
+        set_stop(t, reason, ttl);
+    set_fwd_limit(t, ttl);
+}
+
+void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason)
+{
+    if (t->done)
+        return;
+    t->stop = reason;
+    finish(t);
+}
