@@ -1,0 +1,573 @@
+/* asn_bgpdump.c — `bgpdump -m` text: origins per prefix (IP-to-AS) and the
+ * control-plane upstream of the target AS per prefix, per peer, over time.
+ *
+ * Line kinds understood (fields separated by '|'):
+ *   TABLE_DUMP|time|B|peer_ip|peer_as|prefix|as_path|origin|...
+ *   TABLE_DUMP2|time|B|peer_ip|peer_as|prefix|as_path|origin|nexthop|...
+ *   TABLE_DUMP2_AP|time|B|peer_ip|peer_as|prefix|path_id|as_path|...
+ *   BGP4MP|time|A|peer_ip|peer_as|prefix|as_path|origin|...   (announcement)
+ *   BGP4MP|time|W|peer_ip|peer_as|prefix                      (withdrawal)
+ *   BGP4MP_ET: the same with time "sec.usec".
+ * Other kinds (BGP4MP STATE, ...) are skipped. AS sets are "{a,b}";
+ * confederation segments "(a b)" / "[a,b]" are read as plain members.
+ */
+#include "analysis/asmap_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 20
+
+struct field {
+    const char *s;
+    size_t n;
+};
+
+static bool field_is(const struct field *f, const char *lit)
+{
+    size_t n = strlen(lit);
+    return f->n == n && memcmp(f->s, lit, n) == 0;
+}
+
+static int parse_u64(const struct field *f, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (f->n == 0 || f->n > 20)
+        return -EINVAL;
+    for (size_t i = 0; i < f->n; i++) {
+        char c = f->s[i];
+        if (c < '0' || c > '9')
+            return -EINVAL;
+        uint64_t d = (uint64_t)(c - '0');
+        if (v > (max - d) / 10)
+            return -EINVAL;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parse one AS number token (asplain or asdot "a.b"). */
+static int parse_asn_tok(const char *s, size_t n, uint32_t *out)
+{
+    const char *dot = memchr(s, '.', n);
+    uint64_t v;
+    if (dot == NULL) {
+        struct field f = {s, n};
+        if (parse_u64(&f, UINT32_MAX, &v) != 0)
+            return -EINVAL;
+        *out = (uint32_t)v;
+        return 0;
+    }
+    uint64_t hi, lo;
+    struct field fh = {s, (size_t)(dot - s)}, fl = {dot + 1, n - (size_t)(dot - s) - 1};
+    if (parse_u64(&fh, 65535, &hi) != 0 || parse_u64(&fl, 65535, &lo) != 0)
+        return -EINVAL;
+    *out = (uint32_t)((hi << 16) | lo);
+    return 0;
+}
+
+static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const char **why)
+{
+    uint8_t set_id = 0;
+    bool in_set = false;
+    size_t i = 0;
+    while (i < f->n) {
+        char c = f->s[i];
+        if (c == ' ' || c == ',' || c == '(' || c == ')') {
+            i++;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (in_set) {
+                *why = "nested AS set";
+                return -EINVAL;
+            }
+            in_set = true;
+            set_id = (uint8_t)(set_id == 255 ? 255 : set_id + 1);
+            i++;
+            continue;
+        }
+        if (c == '}' || c == ']') {
+            if (!in_set) {
+                *why = "unbalanced AS set";
+                return -EINVAL;
+            }
+            in_set = false;
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < f->n && ((f->s[i] >= '0' && f->s[i] <= '9') || f->s[i] == '.'))
+            i++;
+        uint32_t asn;
+        if (i == s || parse_asn_tok(f->s + s, i - s, &asn) != 0) {
+            *why = "bad AS number in path";
+            return -EINVAL;
+        }
+        if (out->path_len < sizeof(out->path) / sizeof(out->path[0])) {
+            out->path[out->path_len] = asn;
+            out->path_set[out->path_len] = in_set ? set_id : 0;
+            out->path_len++;
+        } else {
+            out->path_truncated = true;
+        }
+    }
+    if (in_set) {
+        *why = "unterminated AS set";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int kp_bgpdump_parse_line(const char *line, size_t len, struct kp_bgpdump_line *out,
+                          const char **why)
+{
+    static const char *dummy;
+    if (why == NULL)
+        why = &dummy;
+    *why = NULL;
+    memset(out, 0, sizeof(*out));
+    struct field f[MAX_FIELDS];
+    size_t nf = 0, s = 0;
+    for (size_t i = 0; i <= len && nf < MAX_FIELDS; i++) {
+        if (i == len || line[i] == '|') {
+            f[nf].s = line + s;
+            f[nf].n = i - s;
+            nf++;
+            s = i + 1;
+        }
+    }
+    if (nf == 0 || (nf == 1 && f[0].n == 0))
+        return 1;
+    bool ap = false, bgp4mp = false;
+    if (field_is(&f[0], "TABLE_DUMP2_AP"))
+        ap = true;
+    else if (field_is(&f[0], "BGP4MP") || field_is(&f[0], "BGP4MP_ET"))
+        bgp4mp = true;
+    else if (!field_is(&f[0], "TABLE_DUMP2") && !field_is(&f[0], "TABLE_DUMP"))
+        return 1;
+    if (nf < 3) {
+        *why = "too few fields";
+        return -EINVAL;
+    }
+    if (bgp4mp) {
+        if (field_is(&f[2], "A"))
+            out->kind = KP_BGPDUMP_ROUTE;
+        else if (field_is(&f[2], "W"))
+            out->kind = KP_BGPDUMP_WITHDRAW;
+        else
+            return 1; /* STATE and others */
+    } else if (!field_is(&f[2], "B")) {
+        *why = "table dump entry type is not B";
+        return -EINVAL;
+    }
+    size_t need = out->kind == KP_BGPDUMP_WITHDRAW ? 6 : ap ? 8 : 7;
+    if (nf < need) {
+        *why = "too few fields";
+        return -EINVAL;
+    }
+    /* time: seconds, optionally ".usec" (BGP4MP_ET) */
+    struct field t = f[1];
+    const char *dot = memchr(t.s, '.', t.n);
+    if (dot != NULL) {
+        struct field us = {dot + 1, t.n - (size_t)(dot - t.s) - 1};
+        uint64_t dummy_us;
+        if (parse_u64(&us, 999999, &dummy_us) != 0) {
+            *why = "bad timestamp";
+            return -EINVAL;
+        }
+        t.n = (size_t)(dot - t.s);
+    }
+    uint64_t v;
+    if (parse_u64(&t, (uint64_t)INT64_MAX, &v) != 0) {
+        *why = "bad timestamp";
+        return -EINVAL;
+    }
+    out->time = (int64_t)v;
+    char buf[KP_PREFIX_STRLEN + 2];
+    if (f[3].n == 0 || f[3].n >= sizeof(buf)) {
+        *why = "bad peer address";
+        return -EINVAL;
+    }
+    memcpy(buf, f[3].s, f[3].n);
+    buf[f[3].n] = '\0';
+    if (kp_addr_parse(buf, &out->peer_ip) != 0) {
+        *why = "bad peer address";
+        return -EINVAL;
+    }
+    if (parse_u64(&f[4], UINT32_MAX, &v) != 0) {
+        *why = "bad peer AS";
+        return -EINVAL;
+    }
+    out->peer_as = (uint32_t)v;
+    if (f[5].n == 0 || f[5].n >= sizeof(buf) || memchr(f[5].s, '/', f[5].n) == NULL) {
+        *why = "bad prefix";
+        return -EINVAL;
+    }
+    memcpy(buf, f[5].s, f[5].n);
+    buf[f[5].n] = '\0';
+    if (kp_prefix_parse(buf, false, &out->prefix) != 0) {
+        *why = "bad prefix";
+        return -EINVAL;
+    }
+    if (out->kind == KP_BGPDUMP_WITHDRAW)
+        return 0;
+    size_t pi = 6;
+    if (ap) {
+        if (parse_u64(&f[6], UINT32_MAX, &v) != 0) {
+            *why = "bad path id";
+            return -EINVAL;
+        }
+        pi = 7;
+    }
+    return parse_path(&f[pi], out, why);
+}
+
+int kp_bgpdump_origin(const struct kp_bgpdump_line *l, struct kp_asn_rec *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    if (l->path_len == 0)
+        return -ENOENT;
+    size_t last = l->path_len - 1;
+    uint8_t set = l->path_set[last];
+    if (set == 0) {
+        rec->asns[0] = l->path[last];
+        rec->n = 1;
+        return 0;
+    }
+    /* trailing AS set: every member, in path order */
+    size_t first = last;
+    while (first > 0 && l->path_set[first - 1] == set)
+        first--;
+    for (size_t i = first; i <= last; i++) {
+        bool dup = false;
+        for (unsigned k = 0; k < rec->n; k++)
+            dup = dup || rec->asns[k] == l->path[i];
+        if (dup)
+            continue;
+        if (rec->n < KP_ASN_MAX)
+            rec->asns[rec->n++] = l->path[i];
+        else
+            rec->flags |= KP_ASN_TRUNCATED;
+    }
+    rec->flags |= KP_ASN_SET;
+    return 0;
+}
+
+/* ---- the RIB --------------------------------------------------------------- */
+
+struct kp_rib {
+    uint32_t *targets;
+    size_t n_targets;
+    struct kp_trie *origins; /* struct kp_asn_rec */
+    struct kp_trie *index;   /* uint32_t: 1-based index of the newest route of the prefix */
+    struct kp_rib_route *routes;
+    uint32_t *next; /* next[i]: 1-based index of the previous route of the same prefix */
+    size_t n, cap;
+    struct kp_rib_route *scratch;
+    size_t scratch_cap;
+};
+
+struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets)
+{
+    struct kp_rib *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->targets = calloc(n_targets ? n_targets : 1, sizeof(uint32_t));
+    r->origins = kp_trie_new(sizeof(struct kp_asn_rec));
+    r->index = kp_trie_new(sizeof(uint32_t));
+    if (r->targets == NULL || r->origins == NULL || r->index == NULL) {
+        kp_rib_free(r);
+        return NULL;
+    }
+    if (n_targets)
+        memcpy(r->targets, targets, n_targets * sizeof(uint32_t));
+    r->n_targets = n_targets;
+    return r;
+}
+
+void kp_rib_free(struct kp_rib *r)
+{
+    if (r == NULL)
+        return;
+    free(r->targets);
+    kp_trie_free(r->origins);
+    kp_trie_free(r->index);
+    free(r->routes);
+    free(r->next);
+    free(r->scratch);
+    free(r);
+}
+
+static bool is_target(const struct kp_rib *r, uint32_t asn)
+{
+    for (size_t i = 0; i < r->n_targets; i++)
+        if (r->targets[i] == asn)
+            return true;
+    return false;
+}
+
+static int push_route(struct kp_rib *r, const struct kp_rib_route *rt)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        if (cap > UINT32_MAX - 1)
+            return -ENOMEM;
+        struct kp_rib_route *nr = realloc(r->routes, cap * sizeof(*nr));
+        if (nr == NULL)
+            return -ENOMEM;
+        r->routes = nr;
+        uint32_t *nn = realloc(r->next, cap * sizeof(*nn));
+        if (nn == NULL)
+            return -ENOMEM;
+        r->next = nn;
+        r->cap = cap;
+    }
+    uint32_t *head = kp_trie_get(r->index, &rt->prefix);
+    uint32_t idx = (uint32_t)r->n + 1;
+    if (head == NULL) {
+        int rc = kp_trie_insert(r->index, &rt->prefix, &idx);
+        if (rc != 0)
+            return rc;
+        r->next[r->n] = 0;
+    } else {
+        r->next[r->n] = *head;
+        *head = idx;
+    }
+    r->routes[r->n++] = *rt;
+    return 0;
+}
+
+int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l)
+{
+    struct kp_rib_route rt;
+    memset(&rt, 0, sizeof(rt));
+    rt.time = l->time;
+    rt.prefix = l->prefix;
+    rt.peer_ip = l->peer_ip;
+    rt.peer_as = l->peer_as;
+    if (l->kind == KP_BGPDUMP_WITHDRAW) {
+        /* Only prefixes that carry target routes keep a timeline. */
+        if (kp_trie_get(r->index, &l->prefix) == NULL)
+            return 0;
+        rt.withdrawn = true;
+        return push_route(r, &rt);
+    }
+    struct kp_asn_rec rec;
+    if (kp_bgpdump_origin(l, &rec) == 0) {
+        struct kp_asn_rec *have = kp_trie_get(r->origins, &l->prefix);
+        if (have != NULL) {
+            kp_asn_rec_merge(have, &rec);
+        } else {
+            int rc = kp_trie_insert(r->origins, &l->prefix, &rec);
+            if (rc != 0)
+                return rc;
+        }
+        if (l->path_set[l->path_len - 1] == 0)
+            rt.origin_as = l->path[l->path_len - 1];
+    }
+    /* the target AS closest to the origin, and the AS just before it */
+    size_t i = l->path_len;
+    while (i > 0 && !(l->path_set[i - 1] == 0 && is_target(r, l->path[i - 1])))
+        i--;
+    if (i == 0)
+        return 0;
+    size_t ti = i - 1;
+    rt.target_as = l->path[ti];
+    size_t j = ti;
+    while (j > 0 && l->path_set[j - 1] == 0 && l->path[j - 1] == rt.target_as)
+        j--; /* skip prepending of the target */
+    if (j > 0) {
+        uint8_t set = l->path_set[j - 1];
+        if (set != 0) {
+            size_t k = j - 1;
+            while (k > 0 && l->path_set[k - 1] == set)
+                k--;
+            rt.upstream_as = l->path[k];
+            rt.upstream_is_set = true;
+        } else {
+            rt.upstream_as = l->path[j - 1];
+        }
+    }
+    return push_route(r, &rt);
+}
+
+int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
+{
+    int rc;
+    struct kp_lines *lr = kp_lines_open(path, &rc);
+    if (lr == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
+    }
+    const char *line;
+    size_t len;
+    struct kp_bgpdump_line *l = malloc(sizeof(*l));
+    if (l == NULL) {
+        kp_lines_close(lr);
+        return -ENOMEM;
+    }
+    while ((rc = kp_lines_next(lr, &line, &len)) == 1) {
+        const char *why;
+        int prc = kp_bgpdump_parse_line(line, len, l, &why);
+        if (prc == 1)
+            continue;
+        if (prc != 0) {
+            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(lr), why);
+            rc = -EINVAL;
+            break;
+        }
+        rc = kp_rib_add(r, l);
+        if (rc != 0) {
+            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(lr), strerror(-rc));
+            break;
+        }
+        rc = 1;
+    }
+    if (rc == -EIO)
+        snprintf(err, errlen, "%s:%lu: read error (corrupt gzip?)", path, kp_lines_lineno(lr) + 1);
+    free(l);
+    kp_lines_close(lr);
+    return rc < 0 ? rc : 0;
+}
+
+const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,
+                                       struct kp_prefix *matched)
+{
+    return kp_trie_lookup(r->origins, a, matched);
+}
+
+static int cmp_addr(const struct kp_addr *a, const struct kp_addr *b)
+{
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return memcmp(a->b, b->b, 16);
+}
+
+static int cmp_route(const void *x, const void *y)
+{
+    const struct kp_rib_route *a = x, *b = y;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    if (a->peer_as != b->peer_as)
+        return a->peer_as < b->peer_as ? -1 : 1;
+    return cmp_addr(&a->peer_ip, &b->peer_ip);
+}
+
+/* Copy the routes of one stored prefix (list from head) into scratch, sorted
+ * by time then peer; ties keep file order (the list is newest-first, so it is
+ * reversed, then insertion-sorted, which is stable and fine for the few
+ * routes one prefix has). */
+static int collect(struct kp_rib *r, uint32_t head, size_t *n)
+{
+    size_t cnt = 0;
+    for (uint32_t i = head; i != 0; i = r->next[i - 1])
+        cnt++;
+    if (cnt > r->scratch_cap) {
+        struct kp_rib_route *s = realloc(r->scratch, cnt * sizeof(*s));
+        if (s == NULL)
+            return -ENOMEM;
+        r->scratch = s;
+        r->scratch_cap = cnt;
+    }
+    size_t k = cnt;
+    for (uint32_t i = head; i != 0; i = r->next[i - 1])
+        r->scratch[--k] = r->routes[i - 1];
+    /* stable insertion sort */
+    for (size_t a = 1; a < cnt; a++) {
+        struct kp_rib_route x = r->scratch[a];
+        size_t b = a;
+        while (b > 0 && cmp_route(&r->scratch[b - 1], &x) > 0) {
+            r->scratch[b] = r->scratch[b - 1];
+            b--;
+        }
+        r->scratch[b] = x;
+    }
+    *n = cnt;
+    return 0;
+}
+
+int kp_rib_history(struct kp_rib *r, const struct kp_prefix *p, const struct kp_rib_route **out,
+                   size_t *n)
+{
+    struct kp_prefix m;
+    const uint32_t *head = kp_trie_lookup_prefix(r->index, p, &m);
+    *out = NULL;
+    *n = 0;
+    if (head == NULL)
+        return -ENOENT;
+    int rc = collect(r, *head, n);
+    if (rc != 0)
+        return rc;
+    *out = r->scratch;
+    return 0;
+}
+
+/* State per peer at time `at` over the sorted scratch[0..n): fills ups with
+ * distinct upstreams, ascending; returns the number of live peers. */
+static size_t live_upstreams(const struct kp_rib_route *s, size_t n, int64_t at, uint32_t *ups,
+                             size_t *n_ups, size_t max_ups)
+{
+    size_t live = 0;
+    *n_ups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].time > at)
+            continue;
+        /* is this the newest record <= at of its peer? */
+        bool newest = true;
+        for (size_t j = i + 1; j < n && newest; j++)
+            if (s[j].time <= at && s[j].peer_as == s[i].peer_as &&
+                kp_addr_eq(&s[j].peer_ip, &s[i].peer_ip))
+                newest = false;
+        if (!newest || s[i].withdrawn)
+            continue;
+        live++;
+        if (s[i].upstream_as == 0)
+            continue;
+        size_t k = 0;
+        while (k < *n_ups && ups[k] < s[i].upstream_as)
+            k++;
+        if (k < *n_ups && ups[k] == s[i].upstream_as)
+            continue;
+        if (*n_ups == max_ups)
+            continue;
+        memmove(ups + k + 1, ups + k, (*n_ups - k) * sizeof(*ups));
+        ups[k] = s[i].upstream_as;
+        (*n_ups)++;
+    }
+    return live;
+}
+
+int kp_rib_upstreams(struct kp_rib *r, const struct kp_prefix *p, int64_t at, uint32_t *ups,
+                     size_t max, struct kp_prefix *matched)
+{
+    enum { CAP = 256 };
+    uint32_t all[CAP];
+    struct kp_prefix q = *p;
+    for (;;) {
+        struct kp_prefix m;
+        const uint32_t *head = kp_trie_lookup_prefix(r->index, &q, &m);
+        if (head == NULL)
+            return -ENOENT;
+        size_t n;
+        int rc = collect(r, *head, &n);
+        if (rc != 0)
+            return rc;
+        size_t n_ups;
+        size_t live = live_upstreams(r->scratch, n, at, all, &n_ups, CAP);
+        if (live > 0) {
+            if (matched != NULL)
+                *matched = m;
+            for (size_t i = 0; i < n_ups && i < max; i++)
+                ups[i] = all[i];
+            return (int)n_ups;
+        }
+        /* nothing announced at `at` for this prefix: try the covering ones */
+        if (m.len == 0)
+            return -ENOENT;
+        kp_prefix_make(&m.addr, m.len - 1u, &q);
+    }
+}

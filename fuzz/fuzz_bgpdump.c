@@ -1,0 +1,48 @@
+/* fuzz_bgpdump.c — bgpdump -m lines: each line is parsed; parsed lines feed
+ * a RIB (target 131279 and 2), whose history and upstreams are then queried
+ * for each parsed prefix. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/asmap_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint32_t targets[2] = {131279, 2};
+    struct kp_rib *r = kp_rib_new(targets, 2);
+    struct kp_bgpdump_line *l = malloc(sizeof(*l));
+    if (r == NULL || l == NULL) {
+        kp_rib_free(r);
+        free(l);
+        return 0;
+    }
+    const char *s = (const char *)data;
+    size_t start = 0;
+    for (size_t i = 0; i <= size; i++) {
+        if (i < size && s[i] != '\n')
+            continue;
+        const char *why;
+        if (kp_bgpdump_parse_line(s + start, i - start, l, &why) == 0) {
+            struct kp_asn_rec rec;
+            kp_bgpdump_origin(l, &rec);
+            if (kp_rib_add(r, l) != 0)
+                break;
+            const struct kp_rib_route *h;
+            size_t n;
+            kp_rib_history(r, &l->prefix, &h, &n);
+            for (size_t k = 0; k < n; k++)
+                if (h[k].prefix.addr.family != 4 && h[k].prefix.addr.family != 6)
+                    abort();
+            uint32_t ups[4];
+            kp_rib_upstreams(r, &l->prefix, l->time, ups, 4, NULL);
+            kp_rib_origin(r, &l->prefix.addr, NULL);
+        }
+        start = i + 1;
+    }
+    free(l);
+    kp_rib_free(r);
+    return 0;
+}

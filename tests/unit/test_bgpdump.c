@@ -1,0 +1,244 @@
+/* test_bgpdump.c — bgpdump -m lines and the control-plane timeline. The
+ * fixture tests/data/asmap/bgpdump-nk.txt is hand-made in bgpdump -m format
+ * (reference.md §2); expected upstreams below are worked out by hand from it:
+ *   t0 = 1506816000 (2017-10-01 00:00 UTC) RIB: 175.45.178.0/24 via 4837 from
+ *        peers 64496, 64497 (3356 4837 4837 131279), 64498; /22 via 4837.
+ *   t1 = 1506848871 (09:07:51 UTC) BGP4MP: peer 64496 switches .178 to
+ *        20485; peer 64497 announces .179/24 via 20485 (target prepended).
+ *   t1' = 1506870000.25 W of .179/24 by 64497.
+ *   t2 = 1506902400 RIB: 64496 .178 via 20485, 64497 .178 via 4837. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "analysis/asmap_int.h"
+
+#define T0 1506816000
+#define T1 1506848871
+#define T2 1506902400
+
+static int parse(const char *s, struct kp_bgpdump_line *l, const char **why)
+{
+    return kp_bgpdump_parse_line(s, strlen(s), l, why);
+}
+
+Test(bgpdump, table_dump2_line)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    char buf[KP_PREFIX_STRLEN];
+    cr_assert_eq(parse("TABLE_DUMP2|1506816000|B|203.0.113.1|64497|175.45.178.0/24|64497 3356 "
+                       "4837 4837 131279|IGP|203.0.113.1|0|0|3356:2|NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.kind, KP_BGPDUMP_ROUTE);
+    cr_assert_eq(l.time, T0);
+    cr_assert_eq(l.peer_as, 64497);
+    cr_assert_str_eq(kp_prefix_str(&l.prefix, buf, sizeof(buf)), "175.45.178.0/24");
+    cr_assert_eq(l.path_len, 5);
+    cr_assert_eq(l.path[0], 64497);
+    cr_assert_eq(l.path[4], 131279);
+    struct kp_asn_rec rec;
+    cr_assert_eq(kp_bgpdump_origin(&l, &rec), 0);
+    cr_assert_eq(rec.n, 1);
+    cr_assert_eq(rec.asns[0], 131279);
+    cr_assert_eq(rec.flags, 0);
+}
+
+Test(bgpdump, addpath_and_as_set)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    /* TABLE_DUMP2_AP: the path id sits between prefix and path */
+    cr_assert_eq(parse("TABLE_DUMP2_AP|100|B|198.51.100.9|64497|198.51.100.0/24|42|64497 64496|"
+                       "INCOMPLETE|255.255.255.255|0|0||NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.path_len, 2);
+    cr_assert_eq(l.path[1], 64496);
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|198.51.100.1|64496|203.0.113.0/24|64496 64500 "
+                       "{64501,64502}|INCOMPLETE|198.51.100.1|0|0||AG|64500 10.0.0.1|",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.path_len, 4);
+    cr_assert_eq(l.path_set[1], 0);
+    cr_assert_neq(l.path_set[2], 0);
+    cr_assert_eq(l.path_set[2], l.path_set[3]);
+    struct kp_asn_rec rec;
+    cr_assert_eq(kp_bgpdump_origin(&l, &rec), 0);
+    cr_assert_eq(rec.n, 2);
+    cr_assert_eq(rec.asns[0], 64501);
+    cr_assert_eq(rec.asns[1], 64502);
+    cr_assert_eq(rec.flags, KP_ASN_SET);
+}
+
+Test(bgpdump, bgp4mp_and_skipped_kinds)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    cr_assert_eq(parse("BGP4MP|1506848871|STATE|198.51.100.1|64496|3|6", &l, &why), 1);
+    cr_assert_eq(parse("", &l, &why), 1);
+    cr_assert_eq(parse("SOMETHING|1|2", &l, &why), 1);
+    cr_assert_eq(parse("BGP4MP_ET|1506870000.250000|W|203.0.113.1|64497|175.45.179.0/24", &l, &why),
+                 0);
+    cr_assert_eq(l.kind, KP_BGPDUMP_WITHDRAW);
+    cr_assert_eq(l.time, 1506870000);
+    cr_assert_eq(
+        parse("BGP4MP|5|A|2001:db8::1|4200000000|2001:db8:100::/40|4200000000 1.10|IGP", &l, &why),
+        0);
+    cr_assert_eq(l.peer_as, 4200000000u);
+    cr_assert_eq(l.path[1], 65546, "asdot 1.10 = 65536 + 10");
+}
+
+Test(bgpdump, malformed_lines)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    cr_assert_eq(parse("TABLE_DUMP2|x|B|1.2.3.4|1|1.2.3.0/24|1 2|IGP", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad timestamp");
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3|1|1.2.3.0/24|1 2|IGP", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad peer address");
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3.4|1|1.2.3.0/33|1 2|IGP", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad prefix");
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3.4|1|1.2.3.0/24|1 {2|IGP", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "unterminated AS set");
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3.4|1|1.2.3.0/24|1 x2|IGP", &l, &why), -EINVAL);
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3.4|1", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "too few fields");
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|1.2.3.4|4294967296|1.2.3.0/24|1|IGP", &l, &why), -EINVAL);
+    cr_assert_str_eq(why, "bad peer AS");
+}
+
+static struct kp_rib *load_fixture(void)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", err, sizeof(err)), 0, "%s",
+                 err);
+    return r;
+}
+
+static struct kp_prefix P(const char *s) {
+    struct kp_prefix p;
+    cr_assert_eq(kp_prefix_parse(s, false, &p), 0);
+    return p;
+}
+
+Test(bgpdump, origins_from_rib)
+{
+    struct kp_rib *r = load_fixture();
+    struct kp_addr a;
+    struct kp_prefix m;
+    char buf[KP_PREFIX_STRLEN];
+    kp_addr_parse("175.45.178.5", &a);
+    const struct kp_asn_rec *o = kp_rib_origin(r, &a, &m);
+    cr_assert_not_null(o);
+    cr_assert_eq(o->n, 1);
+    cr_assert_eq(o->asns[0], 131279);
+    cr_assert_eq(o->flags, 0, "same origin from every peer is not multi-origin");
+    cr_assert_str_eq(kp_prefix_str(&m, buf, sizeof(buf)), "175.45.178.0/24");
+    kp_addr_parse("198.51.100.77", &a);
+    o = kp_rib_origin(r, &a, &m);
+    cr_assert_eq(o->n, 2);
+    cr_assert_eq(o->asns[0], 64510);
+    cr_assert_eq(o->asns[1], 64511);
+    cr_assert_eq(o->flags, KP_ASN_MULTI_ORIGIN);
+    kp_addr_parse("203.0.113.9", &a);
+    o = kp_rib_origin(r, &a, &m);
+    cr_assert_eq(o->flags, KP_ASN_SET);
+    kp_addr_parse("219.158.1.1", &a);
+    o = kp_rib_origin(r, &a, &m);
+    cr_assert_eq(o->asns[0], 4837);
+    kp_addr_parse("175.45.179.1", &a);
+    o = kp_rib_origin(r, &a, &m);
+    cr_assert_eq(o->asns[0], 131279);
+    kp_addr_parse("8.8.8.8", &a);
+    cr_assert_null(kp_rib_origin(r, &a, &m));
+    kp_rib_free(r);
+}
+
+static int ups(struct kp_rib *r, const char *pfx, int64_t at, uint32_t *out, char *matched)
+{
+    struct kp_prefix p = P(pfx), m;
+    int n = kp_rib_upstreams(r, &p, at, out, 8, &m);
+    if (n >= 0 && matched)
+        kp_prefix_str(&m, matched, KP_PREFIX_STRLEN);
+    return n;
+}
+
+Test(bgpdump, upstreams_over_time)
+{
+    struct kp_rib *r = load_fixture();
+    uint32_t u[8];
+    char m[KP_PREFIX_STRLEN];
+    cr_assert_eq(ups(r, "175.45.178.0/24", T0, u, m), 1);
+    cr_assert_eq(u[0], 4837);
+    cr_assert_str_eq(m, "175.45.178.0/24");
+    cr_assert_eq(ups(r, "175.45.178.0/24", T1, u, m), 2);
+    cr_assert_eq(u[0], 4837);
+    cr_assert_eq(u[1], 20485);
+    cr_assert_eq(ups(r, "175.45.178.0/24", INT64_MAX, u, m), 2);
+    /* .179: its own /24 appears at t1 via TTC, is withdrawn later; then the
+     * covering /22 (via Unicom) is what the control plane offers */
+    cr_assert_eq(ups(r, "175.45.179.0/24", T0, u, m), 1);
+    cr_assert_eq(u[0], 4837);
+    cr_assert_str_eq(m, "175.45.176.0/22");
+    cr_assert_eq(ups(r, "175.45.179.0/24", T1, u, m), 1);
+    cr_assert_eq(u[0], 20485, "prepending of the target is skipped");
+    cr_assert_str_eq(m, "175.45.179.0/24");
+    cr_assert_eq(ups(r, "175.45.179.0/24", INT64_MAX, u, m), 1);
+    cr_assert_eq(u[0], 4837);
+    cr_assert_str_eq(m, "175.45.176.0/22");
+    cr_assert_eq(ups(r, "175.45.176.0/24", INT64_MAX, u, m), 1);
+    cr_assert_eq(u[0], 4837);
+    /* before any record, and prefixes without the target */
+    cr_assert_eq(ups(r, "175.45.178.0/24", T0 - 1, u, m), -ENOENT);
+    cr_assert_eq(ups(r, "219.158.0.0/24", INT64_MAX, u, m), -ENOENT);
+    cr_assert_eq(ups(r, "2001:db8:100:1::/64", INT64_MAX, u, m), 1);
+    cr_assert_eq(u[0], 64499);
+    kp_rib_free(r);
+}
+
+Test(bgpdump, history_is_sorted_and_complete)
+{
+    struct kp_rib *r = load_fixture();
+    const struct kp_rib_route *h;
+    size_t n;
+    struct kp_prefix p = P("175.45.178.0/24");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, 6);
+    cr_assert_eq(h[0].time, T0);
+    cr_assert_eq(h[0].peer_as, 64496);
+    cr_assert_eq(h[0].upstream_as, 4837);
+    cr_assert_eq(h[0].target_as, 131279);
+    cr_assert_eq(h[0].origin_as, 131279);
+    cr_assert_eq(h[1].peer_as, 64497);
+    cr_assert_eq(h[1].upstream_as, 4837);
+    cr_assert_eq(h[2].peer_as, 64498);
+    cr_assert_eq(h[3].time, T1);
+    cr_assert_eq(h[3].upstream_as, 20485);
+    cr_assert_eq(h[4].time, T2);
+    cr_assert_eq(h[5].time, T2);
+    p = P("175.45.179.0/24");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_not(h[0].withdrawn);
+    cr_assert(h[1].withdrawn);
+    cr_assert_eq(h[1].time, 1506870000);
+    p = P("219.158.0.0/17");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), -ENOENT);
+    kp_rib_free(r);
+}
+
+Test(bgpdump, load_error_names_line)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-bad-line2.txt", err, sizeof(err)),
+                 -EINVAL);
+    cr_assert_not_null(strstr(err, "bgpdump-bad-line2.txt:2: bad prefix"), "%s", err);
+    kp_rib_free(r);
+}
