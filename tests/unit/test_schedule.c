@@ -1,0 +1,221 @@
+/* Tests of the randomized, per-/24-fair schedule. Expected shares come from
+ * the rule in schedule.h (a group uniformly, then an entry uniformly) and
+ * binomial bounds worked out by hand. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe/schedule.h"
+
+static struct kp_addr a4(const char *s)
+{
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse(s, &a), 0);
+    return a;
+}
+
+static struct kp_schedule *mk(uint64_t seed)
+{
+    struct kp_schedule_config cfg = {.seed = seed};
+    struct kp_schedule *s = NULL;
+    cr_assert_eq(kp_schedule_create(&cfg, &s), 0);
+    return s;
+}
+
+/* 20 entries in 4 /24s, all ready at 0; the order they are picked in. */
+static void pick_order(uint64_t seed, uintptr_t out[20])
+{
+    struct kp_schedule *s = mk(seed);
+    char buf[32];
+    for (uintptr_t i = 0; i < 20; i++) {
+        snprintf(buf, sizeof(buf), "198.18.%u.%u", (unsigned)(i % 4), (unsigned)(i + 1));
+        struct kp_addr d = a4(buf);
+        cr_assert_eq(kp_schedule_add(s, &d, (void *)(i + 1), 0, NULL), 0);
+    }
+    for (int k = 0; k < 20; k++) {
+        void *item;
+        cr_assert_eq(kp_schedule_pick(s, 0, &item, NULL), 0);
+        out[k] = (uintptr_t)item;
+    }
+    cr_assert_eq(kp_schedule_pick(s, 0, NULL, NULL), -EAGAIN);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, deterministic_given_seed)
+{
+    uintptr_t a[20], b[20], c[20];
+    pick_order(42, a);
+    pick_order(42, b);
+    pick_order(43, c);
+    cr_assert_arr_eq(a, b, sizeof(a));
+    /* A different seed gives a different order (a collision of two random
+     * orders of 20 has probability < 1e-10). */
+    cr_assert_neq(memcmp(a, c, sizeof(a)), 0);
+    /* Every entry picked exactly once. */
+    int seen[21] = {0};
+    for (int k = 0; k < 20; k++)
+        seen[a[k]]++;
+    for (int i = 1; i <= 20; i++)
+        cr_assert_eq(seen[i], 1);
+}
+
+Test(schedule, per_24_share)
+{
+    /* /24 A has 100 traces, /24 B has 1; all always ready. Each pick takes A
+     * or B with probability 1/2, so over 10000 picks B gets Binomial(10000,
+     * 1/2): mean 5000, sd 50; 4700..5300 is a 6-sigma band. Without the
+     * per-/24 share B would get 10000/101 ~ 99. */
+    struct kp_schedule *s = mk(7);
+    char buf[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(buf, sizeof(buf), "198.18.1.%d", i + 1);
+        struct kp_addr d = a4(buf);
+        cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)1, 0, NULL), 0);
+    }
+    struct kp_addr db = a4("198.18.2.9");
+    cr_assert_eq(kp_schedule_add(s, &db, (void *)(uintptr_t)2, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_count(s), 101);
+    cr_assert_eq(kp_schedule_groups(s), 2);
+    int got_b = 0;
+    for (int k = 0; k < 10000; k++) {
+        void *item;
+        uint32_t h;
+        cr_assert_eq(kp_schedule_pick(s, k, &item, &h), 0);
+        if ((uintptr_t)item == 2)
+            got_b++;
+        cr_assert_eq(kp_schedule_arm(s, h, k), 0);
+    }
+    cr_assert(got_b >= 4700 && got_b <= 5300, "B got %d of 10000", got_b);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, order_within_a_group_is_uniform)
+{
+    /* 10 entries of one /24, ready at once, picked until empty: which one
+     * comes first is uniform. Over 3000 seeds each entry is first
+     * Binomial(3000, 1/10) times: mean 300, sd 16.4; 200..400 is 6 sigma. */
+    int first[10] = {0};
+    for (uint64_t seed = 1; seed <= 3000; seed++) {
+        struct kp_schedule *s = mk(seed);
+        char buf[32];
+        for (int i = 0; i < 10; i++) {
+            snprintf(buf, sizeof(buf), "198.18.7.%d", i + 1);
+            struct kp_addr d = a4(buf);
+            cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)i, 0, NULL), 0);
+        }
+        void *item;
+        cr_assert_eq(kp_schedule_pick(s, 0, &item, NULL), 0);
+        first[(uintptr_t)item]++;
+        kp_schedule_destroy(s);
+    }
+    for (int i = 0; i < 10; i++)
+        cr_assert(first[i] >= 200 && first[i] <= 400, "entry %d first %d times", i, first[i]);
+}
+
+Test(schedule, consecutive_picks_spread_over_prefixes)
+{
+    /* 8 /24s with 50 always-ready traces each. A router in front of one /24
+     * should not see bursts: the chance that a pick goes to the same /24 as
+     * the previous one is 1/8, so over 8000 picks about 1000 repeats
+     * (Binomial(7999, 1/8): sd 29.6); a sequential order would give ~7992. */
+    struct kp_schedule *s = mk(99);
+    char buf[32];
+    for (int g = 0; g < 8; g++) {
+        for (int i = 0; i < 50; i++) {
+            snprintf(buf, sizeof(buf), "198.18.%d.%d", 10 + g, i + 1);
+            struct kp_addr d = a4(buf);
+            cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)g, 0, NULL), 0);
+        }
+    }
+    int repeats = 0;
+    uintptr_t prev = 99;
+    for (int k = 0; k < 8000; k++) {
+        void *item;
+        uint32_t h;
+        cr_assert_eq(kp_schedule_pick(s, 0, &item, &h), 0);
+        if ((uintptr_t)item == prev)
+            repeats++;
+        prev = (uintptr_t)item;
+        cr_assert_eq(kp_schedule_arm(s, h, 0), 0);
+    }
+    cr_assert(repeats >= 820 && repeats <= 1180, "repeats %d", repeats);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, waiting_entries_and_next_wake)
+{
+    struct kp_schedule *s = mk(1);
+    struct kp_addr d1 = a4("198.18.1.1"), d2 = a4("198.18.2.1");
+    uint32_t h1, h2;
+    cr_assert_eq(kp_schedule_add(s, &d1, (void *)(uintptr_t)1, 1000, &h1), 0);
+    cr_assert_eq(kp_schedule_add(s, &d2, (void *)(uintptr_t)2, 500, &h2), 0);
+    cr_assert_eq(kp_schedule_next_wake(s), 500);
+    cr_assert_eq(kp_schedule_pick(s, 499, NULL, NULL), -EAGAIN);
+    void *item;
+    uint32_t h;
+    cr_assert_eq(kp_schedule_pick(s, 500, &item, &h), 0);
+    cr_assert_eq((uintptr_t)item, 2);
+    cr_assert_eq(h, h2);
+    /* h2 is TAKEN: only h1 is left, due at 1000. */
+    cr_assert_eq(kp_schedule_next_wake(s), 1000);
+    cr_assert_eq(kp_schedule_pick(s, 999, NULL, NULL), -EAGAIN);
+    cr_assert_eq(kp_schedule_arm(s, h2, 2000), 0);
+    cr_assert_eq(kp_schedule_pick(s, 1500, &item, NULL), 0);
+    cr_assert_eq((uintptr_t)item, 1);
+    cr_assert_eq(kp_schedule_next_wake(s), 2000);
+    kp_schedule_remove(s, h2);
+    cr_assert_eq(kp_schedule_next_wake(s), INT64_MAX);
+    cr_assert_eq(kp_schedule_count(s), 1);
+    kp_schedule_remove(s, h1);
+    cr_assert_eq(kp_schedule_count(s), 0);
+    cr_assert_eq(kp_schedule_groups(s), 0);
+    cr_assert_eq(kp_schedule_arm(s, h1, 0), -EINVAL);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, grouping_by_24_and_48)
+{
+    struct kp_schedule *s = mk(1);
+    struct kp_addr a = a4("198.18.1.5"), b = a4("198.18.1.200"), c = a4("198.18.2.1");
+    struct kp_addr x = a4("2001:db8:1:2::1"), y = a4("2001:db8:1:ffff::9"), z = a4("2001:db8:2::1");
+    cr_assert_eq(kp_schedule_add(s, &a, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_add(s, &b, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_groups(s), 1);
+    cr_assert_eq(kp_schedule_add(s, &c, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_groups(s), 2);
+    cr_assert_eq(kp_schedule_add(s, &x, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_add(s, &y, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_groups(s), 3);
+    cr_assert_eq(kp_schedule_add(s, &z, NULL, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_groups(s), 4);
+    struct kp_addr unset = {0};
+    cr_assert_eq(kp_schedule_add(s, &unset, NULL, 0, NULL), -EINVAL);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, many_entries_handles_reused)
+{
+    /* 5000 traces over 5000 /24s added, all picked, removed, re-added. */
+    struct kp_schedule *s = mk(5);
+    char buf[32];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 5000; i++) {
+            snprintf(buf, sizeof(buf), "10.%d.%d.1", i / 256, i % 256);
+            struct kp_addr d = a4(buf);
+            cr_assert_eq(kp_schedule_add(s, &d, NULL, i, NULL), 0);
+        }
+        cr_assert_eq(kp_schedule_groups(s), 5000);
+        int n = 0;
+        uint32_t h;
+        while (kp_schedule_pick(s, 10000, NULL, &h) == 0) {
+            cr_assert_lt(h, 5000);
+            kp_schedule_remove(s, h);
+            n++;
+        }
+        cr_assert_eq(n, 5000);
+        cr_assert_eq(kp_schedule_count(s), 0);
+    }
+    kp_schedule_destroy(s);
+}
