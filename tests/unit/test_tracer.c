@@ -1,0 +1,264 @@
+/* Tests of the sender-side trace state machine. Each scenario is walked
+ * through by hand in the comments; the assertions check those steps. */
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#include "probe/tracer.h"
+
+#define S  1000000000LL
+#define MS 1000000LL
+
+static struct kp_tracer_params params(uint8_t attempts, uint8_t gap, uint8_t window)
+{
+    struct kp_tracer_params p;
+    kp_tracer_params_default(&p);
+    p.attempts = attempts;
+    p.gap_limit = gap;
+    p.window = window;
+    p.wait_ns = S;
+    return p;
+}
+
+static void expect_send(struct kp_tracer *t, int64_t now, uint8_t ttl, uint8_t attempt)
+{
+    struct kp_tracer_probe pr = {0};
+    int64_t wake = 0;
+    enum kp_tracer_status st = kp_tracer_next(t, now, 0, &pr, &wake);
+    cr_assert_eq(st, KP_TRACER_SEND, "at %lld: status %d, wanted SEND ttl %u", (long long)now, st,
+                 ttl);
+    cr_assert_eq(pr.ttl, ttl, "at %lld: ttl %u, wanted %u", (long long)now, pr.ttl, ttl);
+    cr_assert_eq(pr.attempt, attempt);
+}
+
+static void expect_wait(struct kp_tracer *t, int64_t now, int64_t wake_wanted)
+{
+    struct kp_tracer_probe pr = {0};
+    int64_t wake = 0;
+    cr_assert_eq(kp_tracer_next(t, now, 0, &pr, &wake), KP_TRACER_WAIT);
+    cr_assert_eq(wake, wake_wanted);
+}
+
+static void expect_done(struct kp_tracer *t, int64_t now, enum kp_stop stop, uint8_t stop_ttl)
+{
+    struct kp_tracer_probe pr = {0};
+    cr_assert_eq(kp_tracer_next(t, now, 0, &pr, NULL), KP_TRACER_DONE);
+    cr_assert(kp_tracer_done(t));
+    cr_assert_eq(t->stop, stop, "stop %d wanted %d", t->stop, stop);
+    cr_assert_eq(t->stop_ttl, stop_ttl);
+}
+
+static struct kp_addr A(const char *s) {
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse(s, &a), 0);
+    return a;
+}
+
+Test(tracer, hop_by_hop_retry_and_reach)
+{
+    /* window 1, 2 attempts, wait 1 s. TTL 1 answers; TTL 2's first attempt
+     * is silent, so it is retried after 1 s, silent again, and after another
+     * 1 s TTL 3 goes out and the destination answers. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_wait(&t, 0, S);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 100 * MS, 2, 0);
+    expect_wait(&t, 200 * MS, 1100 * MS);
+    expect_send(&t, 1100 * MS, 2, 1);
+    expect_wait(&t, 1100 * MS, 2100 * MS);
+    expect_send(&t, 2100 * MS, 3, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 2200 * MS, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_sent, 4);
+    cr_assert_eq(t.probes_saved, 0);
+}
+
+Test(tracer, gap_limit)
+{
+    /* gap 3, 1 attempt: TTLs 1, 2, 3 each silent for 1 s -> stop at TTL 3
+     * after 3 s with 3 probes. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 3, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, S, 2, 0);
+    expect_send(&t, 2 * S, 3, 0);
+    expect_wait(&t, 2 * S + 1, 3 * S);
+    expect_done(&t, 3 * S, KP_STOP_GAPLIMIT, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, gap_run_is_reset_by_a_reply)
+{
+    /* gap 2: 1 silent, 2 answers, 3 silent, 4 silent -> stop at 4. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 2, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, S, 2, 0);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, S + 1, 3, 0);
+    expect_send(&t, 2 * S + 1, 4, 0);
+    expect_done(&t, 3 * S + 1, KP_STOP_GAPLIMIT, 4);
+}
+
+Test(tracer, max_ttl)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 0, 1);
+    p.max_ttl = 3;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    for (uint8_t ttl = 1; ttl <= 3; ttl++) {
+        expect_send(&t, ttl, ttl, 0);
+        kp_tracer_reply(&t, ttl, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    }
+    expect_done(&t, 10, KP_STOP_MAXTTL, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, admin_prohibited_stops)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 1, 2, 0);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_UNREACH, KP_STOP_ADMIN_PROHIB, NULL);
+    expect_done(&t, 2, KP_STOP_ADMIN_PROHIB, 2);
+    cr_assert_eq(t.probes_sent, 2);
+}
+
+Test(tracer, window_cancels_above_reach_and_retries_below)
+{
+    /* window 4, 2 attempts: TTLs 1-4 go out at 0. The destination answers
+     * TTL 3: TTL 4 gets no retry, TTLs 1 and 2 are retried at 1 s (they are
+     * below the stop), then silent at 2 s -> done, completed at 3, 6 probes. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 4);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    for (uint8_t ttl = 1; ttl <= 4; ttl++)
+        expect_send(&t, 0, ttl, 0);
+    expect_wait(&t, 0, S);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_wait(&t, 1, S);
+    expect_send(&t, S, 1, 1);
+    expect_send(&t, S, 2, 1);
+    expect_wait(&t, S, 2 * S);
+    expect_done(&t, 2 * S, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_sent, 6);
+}
+
+Test(tracer, rnd_chooses_among_ready_ttls)
+{
+    /* window 3: TTLs 1, 2, 3 are ready at 0; rnd 2 picks the third (3),
+     * then of {1, 2} rnd 2 picks 2 % 2 = index 0 -> TTL 1. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 3);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    cr_assert_eq(kp_tracer_next(&t, 0, 2, &pr, NULL), KP_TRACER_SEND);
+    cr_assert_eq(pr.ttl, 3);
+    cr_assert_eq(kp_tracer_next(&t, 0, 2, &pr, NULL), KP_TRACER_SEND);
+    cr_assert_eq(pr.ttl, 1);
+}
+
+Test(tracer, doubletree_backward_stops_at_stop_set)
+{
+    /* Start at TTL 5 (border known), window 2, 1 attempt. The router at
+     * TTL 3 (198.18.0.3) is in the stop set.
+     *   t0: ready {4 backward, 5 forward} -> 4, then 5.
+     *   replies 4 (R4, unknown), 5 (R5).
+     *   next: backward opens 3, forward opens 6 -> 3, then 6.
+     *   reply 3 from 198.18.0.3 (in the set): backward stops; reply 6.
+     *   next: forward 7; the destination answers -> done, completed at 7.
+     * Probes: 4, 5, 3, 6, 7 = 5; saved: TTLs 1 and 2 = 2. */
+    struct kp_stopset ss;
+    kp_stopset_init(&ss);
+    struct kp_addr r3 = A("198.18.0.3"), r4 = A("198.18.0.4");
+    cr_assert_eq(kp_stopset_add_iface(&ss, &r3), 0);
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 2);
+    p.start_ttl = 5;
+    p.stopset = &ss;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 4, 0);
+    expect_send(&t, 0, 5, 0);
+    kp_tracer_reply(&t, 4, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, &r4);
+    kp_tracer_reply(&t, 5, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 10, 3, 0);
+    expect_send(&t, 10, 6, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, &r3);
+    kp_tracer_reply(&t, 6, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 20, 7, 0);
+    kp_tracer_reply(&t, 7, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 30, KP_STOP_COMPLETED, 7);
+    cr_assert_eq(t.probes_sent, 5);
+    cr_assert_eq(t.probes_saved, 2);
+    kp_stopset_free(&ss);
+}
+
+Test(tracer, doubletree_without_hit_goes_down_to_first_ttl)
+{
+    /* Start 3, window 1, 1 attempt, empty stop set, destination at 3:
+     * backward 2 (answers), forward 3 (destination), backward 1 -> done,
+     * nothing saved. */
+    struct kp_stopset ss;
+    kp_stopset_init(&ss);
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.start_ttl = 3;
+    p.stopset = &ss;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 2, 0);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 1, 1, 0);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 2, 3, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 3, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_saved, 0);
+    kp_stopset_free(&ss);
+}
+
+Test(tracer, duplicates_unsent_and_late_replies)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 2, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    /* a reply for a TTL never sent, or an attempt never sent: ignored */
+    kp_tracer_reply(&t, 9, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    kp_tracer_reply(&t, 1, 1, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert_eq(t.stop, KP_STOP_NONE);
+    expect_send(&t, S, 2, 0); /* TTL 1 silent after 1 s */
+    /* late reply to TTL 1 (already silent): a hop does not change the gap
+     * decision... */
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    /* ...TTL 2 silent too: 2 silent TTLs = gap 2 */
+    expect_done(&t, 2 * S, KP_STOP_GAPLIMIT, 2);
+}
+
+Test(tracer, abort_and_invalid)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_abort(&t, KP_STOP_INTERRUPTED);
+    expect_done(&t, 1, KP_STOP_INTERRUPTED, 0);
+    p.first_ttl = 0;
+    cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
+    p = params(0, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
+    p = params(1, 5, 0);
+    cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
+    p = params(1, 5, 1);
+    p.max_ttl = 0;
+    cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
+    p = params(1, 5, 1);
+    p.wait_ns = 0;
+    cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
+}
