@@ -260,6 +260,10 @@ int kp_cymru_parse_asname(const char *txt, size_t len, struct kp_cymru_asname *o
     /* do not cut a UTF-8 sequence in half */
     while (n > 0 && n < f[4].n && ((unsigned char)f[4].s[n] & 0xC0) == 0x80)
         n--;
+    if (n == 0) {
+        *why = "AS name is not text";
+        return -EINVAL;
+    }
     memcpy(out->name, f[4].s, n);
     out->name[n] = '\0';
     return 0;
