@@ -1,0 +1,85 @@
+/* input.h — kpannotate's inputs: kind detection and the RIPE Atlas and
+ * scamper JSON readers (kptrace JSONL is read by probe/trace_json.h, capture
+ * files by replay).
+ *
+ * The readers are pure: they take bytes already in memory and hand every
+ * trace they build to a sink callback; no I/O, no globals. Errors name the
+ * 1-based line of the input where the offending record starts (or where the
+ * JSON syntax error is) and the field, through the sink's error callback, and
+ * reading goes on with the next record.
+ */
+#ifndef KP_INPUT_H
+#define KP_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/trace.h"
+
+enum kp_input_kind {
+    KP_INPUT_UNKNOWN = 0,
+    KP_INPUT_KPTRACE, /* "kptrace": kptrace traces.jsonl (one kp_trace per line) */
+    KP_INPUT_ATLAS,   /* "atlas": RIPE Atlas traceroute results (array or per line) */
+    KP_INPUT_SCAMPER, /* "scamper": scamper JSON (sc_warts2json, scamper -O json) */
+    KP_INPUT_PCAP,    /* "pcap": libpcap capture file */
+    KP_INPUT_PCAPNG,  /* "pcapng": pcapng capture file */
+    KP_INPUT_KIND_COUNT
+};
+
+/* Name of a kind ("kptrace", "atlas", "scamper", "pcap", "pcapng", "unknown"),
+ * and the kind for a name (UNKNOWN when none; "auto" is also UNKNOWN). */
+const char *kp_input_kind_name(enum kp_input_kind k);
+enum kp_input_kind kp_input_kind_from_name(const char *s);
+
+/* Guess the kind of an input from its first bytes (pass at least the first
+ * few kilobytes; more is fine). Capture files by magic number; JSON by the
+ * keys of the first object: "type" (scamper), "msm_id"/"prb_id"/"fw"
+ * (Atlas), "hops" with kptrace's keys (kptrace). A leading '[' means an Atlas
+ * array. Returns KP_INPUT_UNKNOWN when nothing fits. Pure. */
+enum kp_input_kind kp_input_detect(const uint8_t *buf, size_t len);
+
+/* Where readers deliver traces and errors.
+ *   trace: called with a complete trace and the line its record starts on.
+ *          The reader frees *t after the call; to keep it, copy it
+ *          (kp_trace_copy) or move it (struct copy, then kp_trace_init(t)).
+ *          A negative return stops reading and is returned by the reader.
+ *   error: called for every bad record (it is skipped) with the line, the
+ *          field ("" when the record as a whole is wrong) and a message.
+ *          May be NULL. */
+struct kp_input_sink {
+    int (*trace)(void *ctx, struct kp_trace *t, unsigned long line);
+    void (*error)(void *ctx, unsigned long line, const char *field, const char *msg);
+    void *ctx;
+};
+
+/* Find the next top-level JSON value in buf[*pos..len): skips white space, a
+ * UTF-8 byte order mark and (when in_array) the commas between elements, and
+ * returns the value's bounds [*start, *end) and the 1-based line it starts on
+ * (*value_line). *line is advanced over every newline consumed (start it at
+ * 1). Strings and escapes are honoured; nothing is allocated. Returns 1 (a
+ * value), 0 (end of input, or ']' when in_array: *pos is left after it),
+ * -EINVAL (a value that is not an object or array: *pos is moved to the end
+ * of its line so that a caller may resume; or an unterminated value: *start
+ * is set, *end and *pos are len). Pure. */
+int kp_json_next_value(const char *buf, size_t len, size_t *pos, unsigned long *line, int in_array,
+                       size_t *start, size_t *end, unsigned long *value_line);
+
+/* Read RIPE Atlas traceroute results: a JSON array of result objects, one
+ * object per line, or concatenated objects. Each result becomes a kp_trace:
+ * vp "atlas-<prb_id>", tool "atlas", method from proto and paris_id,
+ * meta_msm_id/meta_prb_id, one kp_hop per answered packet ("x":"*" packets
+ * are silent and make no hop; "err" sets ICMP unreachable type/code;
+ * "icmpext" MPLS objects become hop labels). Returns 0 when every record was
+ * good, -EINVAL when some were skipped (each reported to sink->error),
+ * -ENOMEM, or the sink's negative return. */
+int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink);
+
+/* Read scamper JSON (one object per line, as sc_warts2json and scamper -O json
+ * write it). Objects of type "trace" become kp_traces (tool "scamper",
+ * method mapped from scamper's names, one kp_hop per element of "hops",
+ * MPLS from "icmpext"); "cycle-start" gives the vp name (its hostname) to
+ * the traces that follow; every other type is skipped silently. Returns as
+ * kp_atlas_parse. */
+int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink);
+
+#endif

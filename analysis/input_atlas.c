@@ -1,0 +1,487 @@
+/* input_atlas.c — RIPE Atlas traceroute results to kp_trace. Pure; see input.h.
+ *
+ * Format: https://atlas.ripe.net/docs/apis/result-format/ (traceroute). Top
+ * level: af, dst_addr, dst_name, src_addr, from, proto, paris_id, size,
+ * timestamp, endtime, msm_id, prb_id, result[]; each result[] element has
+ * hop and either error or result[] of packets {from, rtt, size, ttl, err,
+ * late, dup, icmpext} or {"x":"*"}.
+ */
+#include "analysis/input.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+struct rec {
+    const struct kp_input_sink *sink;
+    unsigned long line;
+};
+
+static int bad(const struct rec *r, const char *field, const char *msg)
+{
+    if (r->sink->error)
+        r->sink->error(r->sink->ctx, r->line, field, msg);
+    return -EINVAL;
+}
+
+/* Optional integer field: 0 absent (out untouched), 1 present, -EINVAL wrong. */
+static int get_int(const struct rec *r, json_t *o, const char *key, const char *where,
+                   json_int_t lo, json_int_t hi, json_int_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    char field[160];
+    snprintf(field, sizeof(field), "%s%s", where, key);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d != d || d < (double)lo || d > (double)hi || d != (double)(json_int_t)d)
+            return bad(r, field, "not an integer in range");
+        *out = (json_int_t)d;
+        return 1;
+    }
+    if (!json_is_integer(v))
+        return bad(r, field, "not an integer");
+    json_int_t x = json_integer_value(v);
+    if (x < lo || x > hi)
+        return bad(r, field, "out of range");
+    *out = x;
+    return 1;
+}
+
+static int get_addr(const struct rec *r, json_t *o, const char *key, const char *where,
+                    struct kp_addr *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    char field[160];
+    snprintf(field, sizeof(field), "%s%s", where, key);
+    if (!json_is_string(v))
+        return bad(r, field, "not a string");
+    if (kp_addr_parse(json_string_value(v), out) != 0)
+        return bad(r, field, "not an IP address");
+    return 1;
+}
+
+/* Atlas "err": a letter or an ICMP code. ICMP type/code for af 4 / 6. */
+static int err_to_icmp(const struct rec *r, json_t *e, int af, const char *where, int16_t *type,
+                       int16_t *code)
+{
+    char field[160];
+    snprintf(field, sizeof(field), "%serr", where);
+    int c4 = -1, c6 = -1;
+    if (json_is_string(e)) {
+        const char *s = json_string_value(e);
+        if (strcmp(s, "N") == 0) {
+            c4 = 0;
+            c6 = 0;
+        } else if (strcmp(s, "H") == 0) {
+            c4 = 1;
+            c6 = 3;
+        } else if (strcmp(s, "A") == 0) {
+            c4 = 13;
+            c6 = 1;
+        } else if (strcmp(s, "P") == 0) {
+            c4 = 2;
+            c6 = 4; /* no protocol unreachable in ICMPv6 destination unreachable */
+        } else if (strcmp(s, "p") == 0) {
+            c4 = 3;
+            c6 = 4;
+        } else if (strcmp(s, "h") == 0) {
+            c4 = 1;
+            c6 = 2; /* beyond scope */
+        } else {
+            return bad(r, field, "unknown error letter");
+        }
+    } else if (json_is_integer(e)) {
+        json_int_t x = json_integer_value(e);
+        if (x < 0 || x > 255)
+            return bad(r, field, "ICMP code out of range");
+        c4 = c6 = (int)x;
+    } else {
+        return bad(r, field, "neither a letter nor an ICMP code");
+    }
+    if (af == 6) {
+        *type = 1;
+        *code = (int16_t)c6;
+    } else {
+        *type = 3;
+        *code = (int16_t)c4;
+    }
+    return 0;
+}
+
+static int parse_mpls(const struct rec *r, json_t *ext, const char *where, struct kp_hop *h)
+{
+    char field[160];
+    snprintf(field, sizeof(field), "%sicmpext", where);
+    if (!json_is_object(ext))
+        return bad(r, field, "not an object");
+    json_t *objs = json_object_get(ext, "obj");
+    if (objs == NULL)
+        return 0;
+    if (!json_is_array(objs))
+        return bad(r, field, "obj is not an array");
+    size_t i;
+    json_t *ob;
+    json_array_foreach(objs, i, ob)
+    {
+        if (!json_is_object(ob))
+            return bad(r, field, "obj element is not an object");
+        json_t *labels = json_object_get(ob, "mpls");
+        if (labels == NULL)
+            continue;
+        if (!json_is_array(labels))
+            return bad(r, field, "mpls is not an array");
+        size_t k;
+        json_t *l;
+        json_array_foreach(labels, k, l)
+        {
+            if (!json_is_object(l))
+                return bad(r, field, "mpls element is not an object");
+            json_int_t label = 0, exp = 0, s = 0, ttl = 0;
+            char w[160];
+            snprintf(w, sizeof(w), "%sicmpext.mpls.", where);
+            if (get_int(r, l, "label", w, 0, 0xFFFFF, &label) < 0 ||
+                get_int(r, l, "exp", w, 0, 7, &exp) < 0 || get_int(r, l, "s", w, 0, 1, &s) < 0 ||
+                get_int(r, l, "ttl", w, 0, 255, &ttl) < 0)
+                return -EINVAL;
+            if (h->n_mpls < KP_MAX_MPLS) {
+                struct kp_mpls *m = &h->mpls[h->n_mpls++];
+                m->label = (uint32_t)label;
+                m->tc = (uint8_t)exp;
+                m->s = (uint8_t)s;
+                m->ttl = (uint8_t)ttl;
+            }
+        }
+    }
+    return 0;
+}
+
+static enum kp_method method_of(const char *proto, json_int_t paris_id)
+{
+    bool paris = paris_id > 0;
+    if (strcmp(proto, "ICMP") == 0)
+        return paris ? KP_METHOD_ICMP_PARIS : KP_METHOD_ICMP;
+    if (strcmp(proto, "UDP") == 0)
+        return paris ? KP_METHOD_UDP_PARIS : KP_METHOD_UDP;
+    if (strcmp(proto, "TCP") == 0)
+        return KP_METHOD_TCP_SYN; /* Atlas TCP traceroute: SYNs, constant ports */
+    return KP_METHOD_UNKNOWN;
+}
+
+static int parse_packet(const struct rec *r, json_t *p, int af, const struct kp_trace *t,
+                        json_int_t hop, uint8_t attempt, const char *where, struct kp_hop *h)
+{
+    kp_hop_init(h);
+    h->ttl = (uint8_t)hop;
+    h->attempt = attempt;
+    char field[160];
+    snprintf(field, sizeof(field), "%sfrom", where);
+    int rc = get_addr(r, p, "from", where, &h->addr);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return bad(r, field, "missing (a packet is either {\"x\":\"*\"} or has from)");
+    json_t *rtt = json_object_get(p, "rtt");
+    if (rtt != NULL) {
+        char f[160];
+        snprintf(f, sizeof(f), "%srtt", where);
+        if (!json_is_number(rtt) || json_number_value(rtt) < 0)
+            return bad(r, f, "not a non-negative number");
+        h->rtt_ms = json_number_value(rtt);
+    }
+    json_int_t v;
+    if ((rc = get_int(r, p, "ttl", where, 0, 255, &v)) < 0)
+        return rc;
+    if (rc)
+        h->reply_ttl = (int16_t)v;
+    if ((rc = get_int(r, p, "size", where, 0, 65535, &v)) < 0)
+        return rc;
+    if (rc)
+        h->reply_size = (uint16_t)v;
+    if ((rc = get_int(r, p, "late", where, 0, INT32_MAX, &v)) < 0)
+        return rc;
+    if (rc && v > 0)
+        h->flags |= KP_HOP_LATE;
+    json_t *dup = json_object_get(p, "dup");
+    if (json_is_true(dup))
+        h->flags |= KP_HOP_DUP;
+    bool from_dst = kp_addr_is_set(&t->dst) && kp_addr_eq(&h->addr, &t->dst);
+    if (from_dst)
+        h->flags |= KP_HOP_FROM_DST;
+
+    json_t *e = json_object_get(p, "err");
+    if (e != NULL) {
+        if (err_to_icmp(r, e, af, where, &h->icmp_type, &h->icmp_code) < 0)
+            return -EINVAL;
+    } else if (t->method == KP_METHOD_TCP_SYN) {
+        json_t *fl = json_object_get(p, "flags");
+        if (json_is_string(fl)) {
+            for (const char *c = json_string_value(fl); *c; c++) {
+                switch (*c) {
+                case 'F':
+                    h->tcp_flags |= 0x01;
+                    break;
+                case 'S':
+                    h->tcp_flags |= 0x02;
+                    break;
+                case 'R':
+                    h->tcp_flags |= 0x04;
+                    break;
+                case 'P':
+                    h->tcp_flags |= 0x08;
+                    break;
+                case 'A':
+                    h->tcp_flags |= 0x10;
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+        if (!from_dst) {
+            h->icmp_type = af == 6 ? 3 : 11;
+            h->icmp_code = 0;
+        }
+    } else if (from_dst) {
+        bool icmp = t->method == KP_METHOD_ICMP || t->method == KP_METHOD_ICMP_PARIS;
+        if (icmp) {
+            h->icmp_type = af == 6 ? 129 : 0; /* echo reply */
+            h->icmp_code = 0;
+        } else {
+            h->icmp_type = af == 6 ? 1 : 3; /* port unreachable */
+            h->icmp_code = af == 6 ? 4 : 3;
+        }
+    } else {
+        h->icmp_type = af == 6 ? 3 : 11; /* time exceeded */
+        h->icmp_code = 0;
+    }
+    json_t *ext = json_object_get(p, "icmpext");
+    if (ext != NULL && parse_mpls(r, ext, where, h) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+/* Convert one result object. 0, -EINVAL (reported), -ENOMEM. */
+static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
+{
+    if (!json_is_object(o))
+        return bad(r, "", "a result must be a JSON object");
+    json_int_t af = 4, v;
+    int rc;
+    if ((rc = get_int(r, o, "af", "", 4, 6, &af)) < 0)
+        return rc;
+    if (af != 4 && af != 6)
+        return bad(r, "af", "must be 4 or 6");
+    json_t *type = json_object_get(o, "type");
+    if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0)
+        return bad(r, "type", "not a traceroute result");
+    rc = get_addr(r, o, "dst_addr", "", &t->dst);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return bad(r, "dst_addr", "missing (the probe could not resolve dst_name?)");
+    if (get_addr(r, o, "src_addr", "", &t->src) < 0)
+        return -EINVAL;
+    json_t *name = json_object_get(o, "dst_name");
+    if (json_is_string(name))
+        snprintf(t->dst_name, sizeof(t->dst_name), "%s", json_string_value(name));
+    if ((rc = get_int(r, o, "prb_id", "", 0, UINT32_MAX, &v)) < 0)
+        return rc;
+    if (rc)
+        t->meta_prb_id = (uint32_t)v;
+    if ((rc = get_int(r, o, "msm_id", "", 0, UINT32_MAX, &v)) < 0)
+        return rc;
+    if (rc)
+        t->meta_msm_id = (uint32_t)v;
+    if (t->meta_prb_id != 0)
+        snprintf(t->vp, sizeof(t->vp), "atlas-%u", t->meta_prb_id);
+    snprintf(t->tool, sizeof(t->tool), "atlas");
+    snprintf(t->ts_source, sizeof(t->ts_source), "import");
+    json_int_t paris = 0;
+    if (get_int(r, o, "paris_id", "", 0, 65535, &paris) < 0)
+        return -EINVAL;
+    json_t *proto = json_object_get(o, "proto");
+    if (proto != NULL) {
+        if (!json_is_string(proto))
+            return bad(r, "proto", "not a string");
+        t->method = method_of(json_string_value(proto), paris);
+        if (t->method == KP_METHOD_UNKNOWN)
+            return bad(r, "proto", "not ICMP, UDP or TCP");
+    }
+    if ((rc = get_int(r, o, "timestamp", "", 0, INT64_MAX / 1000000000, &v)) < 0)
+        return rc;
+    if (rc)
+        t->start_ns = v * 1000000000;
+    if ((rc = get_int(r, o, "endtime", "", 0, INT64_MAX / 1000000000, &v)) < 0)
+        return rc;
+    if (rc)
+        t->end_ns = v * 1000000000;
+    if ((rc = get_int(r, o, "size", "", 0, 65535, &v)) < 0)
+        return rc;
+    uint16_t probe_size = rc ? (uint16_t)v : 0;
+
+    json_t *res = json_object_get(o, "result");
+    if (res == NULL)
+        return bad(r, "result", "missing");
+    if (!json_is_array(res))
+        return bad(r, "result", "not an array");
+    size_t i;
+    json_t *hop;
+    int max_hop = 0, min_hop = 256, last_answered = 0;
+    json_int_t last_err_code = -1;
+    bool last_from_dst = false;
+    uint8_t max_attempts = 0;
+    json_array_foreach(res, i, hop)
+    {
+        char where[48];
+        snprintf(where, sizeof(where), "result[%zu].", i);
+        if (!json_is_object(hop))
+            return bad(r, where, "not an object");
+        json_int_t n = 0;
+        rc = get_int(r, hop, "hop", where, 1, 255, &n);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            char f[160];
+            snprintf(f, sizeof(f), "%shop", where);
+            return bad(r, f, "missing");
+        }
+        if ((int)n > max_hop)
+            max_hop = (int)n;
+        if ((int)n < min_hop)
+            min_hop = (int)n;
+        if (json_object_get(hop, "error") != NULL)
+            continue; /* the probe could not send at this hop */
+        json_t *pk = json_object_get(hop, "result");
+        if (pk == NULL)
+            continue;
+        if (!json_is_array(pk)) {
+            char f[160];
+            snprintf(f, sizeof(f), "%sresult", where);
+            return bad(r, f, "not an array");
+        }
+        size_t k;
+        json_t *p;
+        uint8_t attempt = 0;
+        json_array_foreach(pk, k, p)
+        {
+            char w2[80];
+            snprintf(w2, sizeof(w2), "%sresult[%zu].", where, k);
+            if (!json_is_object(p))
+                return bad(r, w2, "not an object");
+            if (json_object_get(p, "x") != NULL) {
+                if (attempt < 255)
+                    attempt++;
+                continue; /* a timeout: silent, no hop */
+            }
+            /* Atlas also reports transmit errors per packet: skip them. */
+            if (json_object_get(p, "error") != NULL) {
+                if (attempt < 255)
+                    attempt++;
+                continue;
+            }
+            struct kp_hop h;
+            if (parse_packet(r, p, (int)af, t, n, attempt, w2, &h) < 0)
+                return -EINVAL;
+            h.probe_size = probe_size;
+            bool dup = (h.flags & KP_HOP_DUP) != 0;
+            if (!dup && attempt < 255)
+                attempt++;
+            if (kp_trace_add_hop(t, &h) != 0)
+                return -ENOMEM;
+            if (!dup && (int)n >= last_answered) {
+                last_answered = (int)n;
+                last_from_dst = (h.flags & KP_HOP_FROM_DST) != 0;
+                last_err_code = (h.icmp_type == 3 || (af == 6 && h.icmp_type == 1))
+                                    ? h.icmp_code
+                                    : (json_int_t)-1;
+            }
+        }
+        if (attempt > max_attempts)
+            max_attempts = attempt;
+    }
+    t->first_ttl = min_hop <= 255 && min_hop >= 1 ? (uint8_t)min_hop : 0;
+    t->max_ttl = (uint8_t)max_hop;
+    t->attempts = max_attempts;
+    if (last_from_dst)
+        t->stop_reason = KP_STOP_COMPLETED;
+    else if (last_err_code >= 0 && af == 4)
+        t->stop_reason = kp_stop_from_unreach_code((int)last_err_code);
+    else if (last_err_code >= 0)
+        t->stop_reason = last_err_code == 1 ? KP_STOP_ADMIN_PROHIB : KP_STOP_UNREACH_OTHER;
+    else if (max_hop == 255)
+        t->stop_reason = KP_STOP_MAXTTL;
+    else if (max_hop > last_answered)
+        t->stop_reason = KP_STOP_GAPLIMIT;
+    if (t->stop_reason != KP_STOP_NONE)
+        t->stop_ttl = (uint8_t)(t->stop_reason == KP_STOP_GAPLIMIT ? max_hop : last_answered);
+    kp_trace_sort(t);
+    return 0;
+}
+
+int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
+{
+    if (sink == NULL || sink->trace == NULL || (buf == NULL && len > 0))
+        return -EINVAL;
+    size_t pos = 0, s = 0, e = 0;
+    unsigned long line = 1;
+    int in_array = 0, any_bad = 0;
+    /* A leading '[' opens an array of results. */
+    while (pos < len && (buf[pos] == ' ' || buf[pos] == '\t' || buf[pos] == '\r' ||
+                         buf[pos] == '\n' || (unsigned char)buf[pos] == 0xEF ||
+                         (unsigned char)buf[pos] == 0xBB || (unsigned char)buf[pos] == 0xBF)) {
+        if (buf[pos] == '\n')
+            line++;
+        pos++;
+    }
+    if (pos < len && buf[pos] == '[') {
+        in_array = 1;
+        pos++;
+    }
+    for (;;) {
+        unsigned long vline = line;
+        int rc = kp_json_next_value(buf, len, &pos, &line, in_array, &s, &e, &vline);
+        if (rc == 0)
+            break;
+        struct rec r = {sink, vline};
+        if (rc < 0) {
+            bad(&r, "", "expected a JSON object (a traceroute result)");
+            any_bad = 1;
+            if (pos >= len)
+                break;
+            continue;
+        }
+        json_error_t je;
+        json_t *o = json_loadb(buf + s, e - s, 0, &je);
+        if (o == NULL) {
+            struct rec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0)};
+            bad(&r2, "", je.text);
+            any_bad = 1;
+            continue;
+        }
+        struct kp_trace t;
+        kp_trace_init(&t);
+        rc = convert(&r, o, &t);
+        json_decref(o);
+        if (rc == -ENOMEM) {
+            kp_trace_free(&t);
+            return rc;
+        }
+        if (rc < 0) {
+            any_bad = 1;
+        } else {
+            rc = sink->trace(sink->ctx, &t, vline);
+            if (rc < 0) {
+                kp_trace_free(&t);
+                return rc;
+            }
+        }
+        kp_trace_free(&t);
+    }
+    return any_bad ? -EINVAL : 0;
+}

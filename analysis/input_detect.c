@@ -1,0 +1,171 @@
+/* input_detect.c — input kind detection and the JSON value splitter. Pure. */
+#include "analysis/input.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static const char *const kind_names[KP_INPUT_KIND_COUNT] = {
+    [KP_INPUT_UNKNOWN] = "unknown", [KP_INPUT_KPTRACE] = "kptrace", [KP_INPUT_ATLAS] = "atlas",
+    [KP_INPUT_SCAMPER] = "scamper", [KP_INPUT_PCAP] = "pcap",       [KP_INPUT_PCAPNG] = "pcapng",
+};
+
+const char *kp_input_kind_name(enum kp_input_kind k)
+{
+    if ((unsigned)k >= KP_INPUT_KIND_COUNT)
+        return "unknown";
+    return kind_names[k];
+}
+
+enum kp_input_kind kp_input_kind_from_name(const char *s)
+{
+    if (s == NULL)
+        return KP_INPUT_UNKNOWN;
+    for (int i = 1; i < KP_INPUT_KIND_COUNT; i++)
+        if (strcmp(s, kind_names[i]) == 0)
+            return (enum kp_input_kind)i;
+    return KP_INPUT_UNKNOWN;
+}
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int kp_json_next_value(const char *buf, size_t len, size_t *pos, unsigned long *line, int in_array,
+                       size_t *start, size_t *end, unsigned long *value_line)
+{
+    size_t p = *pos;
+    /* Skip white space, a UTF-8 byte order mark, and commas between elements. */
+    for (;;) {
+        if (p >= len) {
+            *pos = p;
+            return 0;
+        }
+        if (is_ws(buf[p]) || (in_array && buf[p] == ',')) {
+            if (buf[p] == '\n')
+                (*line)++;
+            p++;
+            continue;
+        }
+        if (p + 3 <= len && (unsigned char)buf[p] == 0xEF && (unsigned char)buf[p + 1] == 0xBB &&
+            (unsigned char)buf[p + 2] == 0xBF) {
+            p += 3;
+            continue;
+        }
+        break;
+    }
+    if (in_array && buf[p] == ']') {
+        *pos = p + 1;
+        return 0;
+    }
+    *value_line = *line;
+    if (buf[p] != '{' && buf[p] != '[') {
+        /* Not a record: skip to the next line so a caller can resume. */
+        while (p < len && buf[p] != '\n')
+            p++;
+        *pos = p;
+        return -EINVAL;
+    }
+    *start = p;
+    int depth = 0;
+    int in_str = 0;
+    for (; p < len; p++) {
+        char c = buf[p];
+        if (c == '\n')
+            (*line)++;
+        if (in_str) {
+            if (c == '\\' && p + 1 < len) {
+                p++; /* the escaped byte */
+                if (buf[p] == '\n')
+                    (*line)++;
+            } else if (c == '"') {
+                in_str = 0;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+            if (depth == 0) {
+                *end = p + 1;
+                *pos = p + 1;
+                return 1;
+            }
+        }
+    }
+    /* Unterminated: give the caller the rest as one bad value. */
+    *end = len;
+    *pos = len;
+    return -EINVAL;
+}
+
+/* Which kind does a parsed first object look like? */
+static enum kp_input_kind kind_of_object(json_t *o)
+{
+    if (!json_is_object(o))
+        return KP_INPUT_UNKNOWN;
+    json_t *type = json_object_get(o, "type");
+    if (json_is_string(type))
+        return KP_INPUT_SCAMPER;
+    if (json_object_get(o, "msm_id") || json_object_get(o, "prb_id") || json_object_get(o, "fw") ||
+        json_object_get(o, "paris_id"))
+        return KP_INPUT_ATLAS;
+    if (json_object_get(o, "hops") || json_object_get(o, "vp") || json_object_get(o, "tool"))
+        return KP_INPUT_KPTRACE;
+    return KP_INPUT_UNKNOWN;
+}
+
+static int has(const uint8_t *buf, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || len < n)
+        return 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+enum kp_input_kind kp_input_detect(const uint8_t *buf, size_t len)
+{
+    if (buf == NULL || len < 1)
+        return KP_INPUT_UNKNOWN;
+    if (len >= 4) {
+        uint32_t be = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 |
+                      (uint32_t)buf[3];
+        if (be == 0xa1b2c3d4u || be == 0xd4c3b2a1u || be == 0xa1b23c4du || be == 0x4d3cb2a1u)
+            return KP_INPUT_PCAP;
+        if (be == 0x0a0d0d0au)
+            return KP_INPUT_PCAPNG;
+    }
+    size_t pos = 0, s = len, e = len;
+    unsigned long line = 1, vline = 1;
+    int rc = kp_json_next_value((const char *)buf, len, &pos, &line, 0, &s, &e, &vline);
+    if (rc == 1 && buf[s] == '[')
+        return KP_INPUT_ATLAS;
+    if (rc == 1) {
+        json_error_t err;
+        json_t *o = json_loadb((const char *)buf + s, e - s, 0, &err);
+        enum kp_input_kind k = kind_of_object(o);
+        json_decref(o);
+        if (k != KP_INPUT_UNKNOWN)
+            return k;
+    }
+    /* The first object is cut short (a small prefix of a big file) or odd:
+     * fall back to the keys seen in the bytes we have. */
+    if (rc == -EINVAL && s < len && buf[s] == '[')
+        return KP_INPUT_ATLAS;
+    if (has(buf, len, "\"type\":\"trace\"") || has(buf, len, "\"type\":\"cycle-start\"") ||
+        has(buf, len, "\"type\": \"trace\""))
+        return KP_INPUT_SCAMPER;
+    if (has(buf, len, "\"msm_id\"") || has(buf, len, "\"prb_id\""))
+        return KP_INPUT_ATLAS;
+    if (has(buf, len, "\"hops\"") && (has(buf, len, "\"vp\"") || has(buf, len, "\"tool\"")))
+        return KP_INPUT_KPTRACE;
+    return KP_INPUT_UNKNOWN;
+}

@@ -1,0 +1,264 @@
+/* Unit tests for analysis/input_atlas.c and input_detect.c.
+ *
+ * Expected values are read by hand from the fixtures (tests/data/atlas/
+ * features.json is written in the documented RIPE Atlas result format;
+ * nk-atlas.json is generated from the testbed's truth.json by make-nk.py). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/input.h"
+
+struct got {
+    struct kp_trace t[32];
+    unsigned long line[32];
+    size_t n;
+    unsigned long err_line[16];
+    char err_field[16][160];
+    size_t n_err;
+};
+
+static int keep(void *ctx, struct kp_trace *t, unsigned long line)
+{
+    struct got *g = ctx;
+    cr_assert_lt(g->n, 32);
+    g->t[g->n] = *t; /* move */
+    g->line[g->n++] = line;
+    kp_trace_init(t);
+    return 0;
+}
+
+static void on_err(void *ctx, unsigned long line, const char *field, const char *msg)
+{
+    struct got *g = ctx;
+    if (g->n_err < 16) {
+        g->err_line[g->n_err] = line;
+        snprintf(g->err_field[g->n_err], sizeof(g->err_field[0]), "%s", field);
+        g->n_err++;
+    }
+    (void)msg;
+}
+
+static void got_free(struct got *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        kp_trace_free(&g->t[i]);
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", KP_TEST_DATA, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    b[n] = 0;
+    *len = (size_t)n;
+    return b;
+}
+
+static struct got G;
+
+static void parse_str(const char *s, int want_rc)
+{
+    memset(&G, 0, sizeof(G));
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_parse(s, strlen(s), &sink), want_rc);
+}
+
+static const struct kp_hop *hop(const struct kp_trace *t, int ttl, int attempt)
+{
+    for (size_t i = 0; i < t->n_hops; i++)
+        if (t->hops[i].ttl == ttl && t->hops[i].attempt == attempt)
+            return &t->hops[i];
+    return NULL;
+}
+
+Test(input_atlas, features_icmp_paris_result)
+{
+    size_t len;
+    char *b = slurp("atlas/features.json", &len);
+    memset(&G, 0, sizeof(G));
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_parse(b, len, &sink), 0);
+    free(b);
+    cr_assert_eq(G.n, 3);
+    cr_assert_eq(G.n_err, 0);
+    const struct kp_trace *t = &G.t[0];
+    char a[KP_ADDR_STRLEN];
+    cr_assert_str_eq(kp_addr_str(&t->dst, a, sizeof(a)), "175.45.176.71");
+    cr_assert_str_eq(kp_addr_str(&t->src, a, sizeof(a)), "192.168.1.23");
+    cr_assert_str_eq(t->vp, "atlas-6001");
+    cr_assert_str_eq(t->tool, "atlas");
+    cr_assert_eq(t->meta_msm_id, 5051);
+    cr_assert_eq(t->meta_prb_id, 6001);
+    cr_assert_eq(t->method, KP_METHOD_ICMP_PARIS);
+    cr_assert_eq(t->start_ns, 1764000000LL * 1000000000LL);
+    cr_assert_eq(t->end_ns, 1764000010LL * 1000000000LL);
+    cr_assert_eq(t->stop_reason, KP_STOP_COMPLETED);
+    cr_assert_eq(G.line[0], 2, "the first result starts on line 2");
+    /* 3 (hop 1) + 0 (hop 2: timeouts) + 2 (hop 3) + 0 (hop 4: error) + 3 + 2 */
+    cr_assert_eq(t->n_hops, 10);
+    cr_assert_not_null(hop(t, 1, 2));
+    cr_assert_null(hop(t, 2, 0));
+    const struct kp_hop *h3 = hop(t, 3, 0);
+    cr_assert_not_null(h3);
+    cr_assert_eq(h3->n_mpls, 1);
+    cr_assert_eq(h3->mpls[0].label, 24013);
+    cr_assert_eq(h3->mpls[0].s, 1);
+    cr_assert_eq(h3->mpls[0].ttl, 1);
+    cr_assert_eq(h3->reply_ttl, 253);
+    cr_assert_eq(h3->reply_size, 76);
+    cr_assert_float_eq(h3->rtt_ms, 40.25, 1e-9);
+    cr_assert_eq(h3->icmp_type, 11);
+    cr_assert(hop(t, 3, 1)->flags & KP_HOP_LATE);
+    cr_assert_null(hop(t, 4, 0));
+    /* hop 5: the second packet is a duplicate */
+    int dups = 0;
+    for (size_t i = 0; i < t->n_hops; i++)
+        if (t->hops[i].ttl == 5 && (t->hops[i].flags & KP_HOP_DUP))
+            dups++;
+    cr_assert_eq(dups, 1);
+    /* hop 6: the destination, echo replies, second packet timed out */
+    const struct kp_hop *h6 = hop(t, 6, 0);
+    cr_assert_not_null(h6);
+    cr_assert(h6->flags & KP_HOP_FROM_DST);
+    cr_assert_eq(h6->icmp_type, 0);
+    cr_assert_not_null(hop(t, 6, 2));
+    cr_assert_null(hop(t, 6, 1));
+    got_free(&G);
+}
+
+Test(input_atlas, features_udp_admin_prohibited_and_v6_tcp)
+{
+    size_t len;
+    char *b = slurp("atlas/features.json", &len);
+    memset(&G, 0, sizeof(G));
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_parse(b, len, &sink), 0);
+    free(b);
+    const struct kp_trace *t = &G.t[1];
+    cr_assert_eq(t->method, KP_METHOD_UDP, "paris_id 0: classic traceroute");
+    cr_assert_str_eq(t->vp, "atlas-6002");
+    const struct kp_hop *x = hop(t, 2, 0);
+    cr_assert_eq(x->icmp_type, 3);
+    cr_assert_eq(x->icmp_code, 13, "err A = communication administratively prohibited");
+    cr_assert_eq(hop(t, 2, 1)->icmp_code, 13, "err 13 (numeric)");
+    cr_assert_eq(t->stop_reason, KP_STOP_ADMIN_PROHIB);
+    const struct kp_trace *v6 = &G.t[2];
+    cr_assert_eq(v6->dst.family, 6);
+    cr_assert_eq(v6->method, KP_METHOD_TCP_SYN);
+    const struct kp_hop *d = hop(v6, 3, 0);
+    cr_assert(d->flags & KP_HOP_FROM_DST);
+    cr_assert_eq(d->tcp_flags, 0x12, "SYN+ACK");
+    cr_assert_eq(d->icmp_type, -1);
+    cr_assert_eq(hop(v6, 1, 0)->icmp_type, 3, "ICMPv6 time exceeded");
+    cr_assert_eq(v6->stop_reason, KP_STOP_COMPLETED);
+    got_free(&G);
+}
+
+Test(input_atlas, one_per_line_and_errors_name_line_and_field)
+{
+    const char *in =
+        "{\"af\":4,\"dst_addr\":\"175.45.176.1\",\"proto\":\"ICMP\",\"prb_id\":1,"
+        "\"result\":[{\"hop\":1,\"result\":[{\"from\":\"219.158.3.1\",\"rtt\":1.0}]}]}\n"
+        "{\"af\":4,\"proto\":\"ICMP\",\"prb_id\":2,\"result\":[]}\n"
+        "{\"af\":4,\"dst_addr\":\"175.45.176.1\",\"result\":[{\"hop\":\"one\"}]}\n"
+        "{\"af\":4,\"dst_addr\":\"175.45.176.1\",\"result\":[{\"hop\":1,\"result\":[{\"from\":"
+        "\"not-an-ip\"}]}]}\n"
+        "{\"af\":4, oops}\n"
+        "\"a string\"\n"
+        "{\"af\":4,\"dst_addr\":\"175.45.177.1\",\"proto\":\"UDP\",\"paris_id\":2,\"result\":[]}\n";
+    parse_str(in, -EINVAL);
+    cr_assert_eq(G.n, 2);
+    cr_assert_eq(G.line[0], 1);
+    cr_assert_eq(G.line[1], 7);
+    cr_assert_eq(G.t[1].method, KP_METHOD_UDP_PARIS);
+    cr_assert_eq(G.n_err, 5);
+    cr_assert_eq(G.err_line[0], 2);
+    cr_assert_str_eq(G.err_field[0], "dst_addr");
+    cr_assert_eq(G.err_line[1], 3);
+    cr_assert_str_eq(G.err_field[1], "result[0].hop");
+    cr_assert_eq(G.err_line[2], 4);
+    cr_assert_str_eq(G.err_field[2], "result[0].result[0].from");
+    cr_assert_eq(G.err_line[3], 5);
+    cr_assert_eq(G.err_line[4], 6);
+    got_free(&G);
+}
+
+Test(input_atlas, array_across_lines_reports_the_inner_line)
+{
+    const char *in = "[\n"
+                     " {\"af\":4,\"dst_addr\":\"175.45.176.1\",\"result\":[]},\n"
+                     " {\"af\":4,\n"
+                     "  \"dst_addr\":\"175.45.176.1\",\n"
+                     "  \"result\":[{\"hop\":300}]}\n"
+                     "]\n";
+    parse_str(in, -EINVAL);
+    cr_assert_eq(G.n, 1);
+    cr_assert_eq(G.line[0], 2);
+    cr_assert_eq(G.n_err, 1);
+    cr_assert_eq(G.err_line[0], 3, "the record starts on line 3");
+    cr_assert_str_eq(G.err_field[0], "result[0].hop");
+    got_free(&G);
+}
+
+Test(input_atlas, nk_paths_from_truth)
+{
+    size_t len;
+    char *b = slurp("atlas/nk-atlas.json", &len);
+    memset(&G, 0, sizeof(G));
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_parse(b, len, &sink), 0);
+    free(b);
+    /* 3 VPs x 4 /24s, plus the second ECMP alternative of vp-asia to .178 */
+    cr_assert_eq(G.n, 13);
+    int filtered = 0;
+    for (size_t i = 0; i < G.n; i++)
+        if (G.t[i].stop_reason == KP_STOP_ADMIN_PROHIB)
+            filtered++;
+    cr_assert_eq(filtered, 3, "198.19.179.0/24 ends in !X from every VP");
+    got_free(&G);
+}
+
+Test(input_detect, kinds)
+{
+    const uint8_t pcap[] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0};
+    const uint8_t pcapng[] = {0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0};
+    cr_assert_eq(kp_input_detect(pcap, sizeof(pcap)), KP_INPUT_PCAP);
+    cr_assert_eq(kp_input_detect(pcapng, sizeof(pcapng)), KP_INPUT_PCAPNG);
+#define D(s) kp_input_detect((const uint8_t *)(s), strlen(s))
+    cr_assert_eq(D("  [{\"fw\":5020}]"), KP_INPUT_ATLAS);
+    cr_assert_eq(D("{\"fw\":5020,\"msm_id\":1,\"result\":[]}\n"), KP_INPUT_ATLAS);
+    cr_assert_eq(D("{\"type\":\"cycle-start\", \"hostname\":\"vm\"}\n"), KP_INPUT_SCAMPER);
+    cr_assert_eq(D("{\"vp\":\"vp-eu\",\"tool\":\"kptrace\",\"hops\":[]}\n"), KP_INPUT_KPTRACE);
+    /* a cut-off first object still detected by its keys */
+    cr_assert_eq(D("{\"type\":\"trace\",\"version\":\"0.1\", \"hops\":[{\"addr"), KP_INPUT_SCAMPER);
+    cr_assert_eq(D("{\"prb_id\":5, \"result\":[{\"hop\":1"), KP_INPUT_ATLAS);
+    cr_assert_eq(D("hello"), KP_INPUT_UNKNOWN);
+    cr_assert_eq(D(""), KP_INPUT_UNKNOWN);
+#undef D
+    cr_assert_eq(kp_input_kind_from_name("scamper"), KP_INPUT_SCAMPER);
+    cr_assert_str_eq(kp_input_kind_name(KP_INPUT_PCAPNG), "pcapng");
+}
+
+Test(input_detect, splitter_counts_lines_and_escapes)
+{
+    const char *s = "\n{\"a\":\"}\\\"{\"}\n\n[1,\n2]\n";
+    size_t pos = 0, st, en;
+    unsigned long line = 1, vl = 0;
+    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 1);
+    cr_assert_eq(vl, 2);
+    cr_assert_eq(en - st, strlen("{\"a\":\"}\\\"{\"}"));
+    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 1);
+    cr_assert_eq(vl, 4);
+    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 0);
+    cr_assert_eq(line, 6);
+}
