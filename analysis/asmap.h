@@ -92,6 +92,7 @@ struct kp_asn_answer {
     bool ixp;                            /* inside a PeeringDB IXP prefix */
     char ixp_name[KP_ASN_NAME_MAX];      /* IXP name ("ixlan <id>" when no name known) */
     char error[KP_ASN_ERR_MAX];          /* failures of sources asked ("cymru: timeout"), or "" */
+    char as_domain[KP_ASN_NAME_MAX];     /* IPinfo "domain" of the AS, or "" */
 };
 
 /* ---- the façade (asmap.c) ----------------------------------------------- */
