@@ -4,4 +4,6 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stopset.c
   ${CMAKE_CURRENT_LIST_DIR}/schedule.c
   ${CMAKE_CURRENT_LIST_DIR}/tracer.c
-  ${CMAKE_CURRENT_LIST_DIR}/rx.c)
+  ${CMAKE_CURRENT_LIST_DIR}/rx.c
+  ${CMAKE_CURRENT_LIST_DIR}/rx_frame.c
+  ${CMAKE_CURRENT_LIST_DIR}/rx_kptrace.c)

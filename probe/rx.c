@@ -36,7 +36,7 @@ struct rx_probe {
     uint32_t tcp_seq, flowlabel;
     uint32_t match_fields, nat_fields;
     uint16_t probe_size;
-    int64_t tx_ns, wait_ns;
+    int64_t tx_ns, wait_ns, linger_ns;
     uint16_t n_replies;
     /* signature of the first reply, to recognise the same frame captured twice */
     struct kp_addr r_src;
@@ -54,6 +54,7 @@ struct rx_trace {
     struct rx_probe *probes, *probes_tail;
     size_t n_probes;
     int64_t first_tx_ns, last_tx_ns, last_rx_ns;
+    int64_t span_ns; /* close once the last probe is this old */
     uint8_t min_ttl, max_ttl_probed, max_attempt;
     uint8_t p_first, p_max, p_attempts, p_gap;
     uint32_t p_wait_ms;
@@ -138,11 +139,10 @@ int kp_rx_create(const struct kp_rx_config *cfg, struct kp_rx **out)
     rx->cfg = *cfg;
     if (rx->cfg.wait_ns <= 0)
         rx->cfg.wait_ns = 5000000000LL;
-    if (rx->cfg.linger_ns <= 0) {
-        rx->cfg.linger_ns = 10000000000LL;
-        if (rx->cfg.linger_ns < 2 * rx->cfg.wait_ns)
-            rx->cfg.linger_ns = 2 * rx->cfg.wait_ns;
-    }
+    if (rx->cfg.linger_ns < 0)
+        rx->cfg.linger_ns = 0; /* 0: per probe, see probe_linger() */
+    if (rx->cfg.idle_ns <= 0)
+        rx->cfg.idle_ns = 10000000000LL;
     if (rx->cfg.lag_ns <= 0)
         rx->cfg.lag_ns = 1000000000LL;
     if (rx->cfg.max_open_traces == 0)
@@ -441,7 +441,7 @@ static void seal(struct rx_trace *t)
     tb_unlink(t);
 }
 
-/* Close every trace whose last probe is more than linger old at the expiry
+/* Close every trace whose last probe is older than its span at the expiry
  * point (clock - lag). */
 static void expire(struct kp_rx *rx)
 {
@@ -451,10 +451,10 @@ static void expire(struct kp_rx *rx)
     struct rx_trace *t = rx->lhead;
     while (t) {
         struct rx_trace *next = t->lnext;
-        if (t->last_tx_ns + rx->cfg.linger_ns < point)
+        if (t->last_tx_ns + t->span_ns < point)
             close_trace(rx, t);
         else
-            break; /* the list is in order of last probe */
+            break; /* the list is in order of last probe; later ones wait */
         t = next;
     }
 }
@@ -513,6 +513,7 @@ static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_
     t->p_attempts = c->attempts;
     t->p_gap = c->gap_limit;
     t->p_wait_ms = c->wait_ms;
+    t->span_ns = rx->cfg.idle_ns;
     if (rx->n_open + 1 > rx->n_tb)
         tb_grow(rx);
     tb_link(rx, t);
@@ -580,18 +581,39 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
     return false;
 }
 
-static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pkt *pkt,
-                        const struct kp_rx_probe *c)
+static int64_t probe_linger(const struct kp_rx *rx, int64_t wait_ns)
 {
-    if (c->ttl == 0 || c->tool == NULL)
+    if (rx->cfg.linger_ns > 0)
+        return rx->cfg.linger_ns;
+    return 2 * wait_ns + 500000000LL;
+}
+
+static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pkt *pkt,
+                        const struct kp_rx_probe *cin)
+{
+    if (cin->ttl == 0 || cin->tool == NULL)
         return 0;
+    struct kp_rx_probe cc = *cin;
+    const struct kp_rx_probe *c = &cc;
+    if (cc.use_run_params) {
+        if (cc.first_ttl == 0)
+            cc.first_ttl = rx->cfg.run.first_ttl;
+        if (cc.max_ttl == 0)
+            cc.max_ttl = rx->cfg.run.max_ttl;
+        if (cc.attempts == 0)
+            cc.attempts = rx->cfg.run.attempts;
+        if (cc.gap_limit == 0)
+            cc.gap_limit = rx->cfg.run.gap_limit;
+        if (cc.wait_ms == 0)
+            cc.wait_ms = rx->cfg.run.wait_ms;
+    }
     struct rx_probe tmp;
     memset(&tmp, 0, sizeof(tmp));
     fill_fields(&tmp, &pkt->ip, &pkt->l4);
     struct rx_trace *t = tb_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
     /* A probe more than linger after the trace's last one starts a new trace
      * (decided by timestamps, so live and replay agree). */
-    if (t && ts - t->last_tx_ns > rx->cfg.linger_ns) {
+    if (t && ts - t->last_tx_ns > t->span_ns) {
         seal(t);
         t = NULL;
     }
@@ -640,6 +662,9 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
     p->probe_size = pkt->ip.tot_len;
     p->tx_ns = ts;
     p->wait_ns = c->wait_ms ? (int64_t)c->wait_ms * 1000000 : rx->cfg.wait_ns;
+    p->linger_ns = probe_linger(rx, p->wait_ns);
+    if (p->linger_ns > t->span_ns)
+        t->span_ns = p->linger_ns;
     p->tnext = NULL;
     if (t->probes_tail)
         t->probes_tail->tnext = p;
@@ -768,7 +793,7 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
     struct rx_trace *t = p->trace;
     int16_t type = is_icmp_proto(pkt->ip.proto) ? pkt->l4.icmp_type : -1;
     int16_t code = is_icmp_proto(pkt->ip.proto) ? pkt->l4.icmp_code : -1;
-    if (ts - p->tx_ns > rx->cfg.linger_ns) {
+    if (ts - p->tx_ns > p->linger_ns) {
         rx->st.expired++;
         return;
     }

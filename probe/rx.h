@@ -29,7 +29,8 @@
  *     ambiguous and dropped. Echo replies match on (source = probe destination,
  *     ICMP id, seq); TCP replies from the destination on (ports swapped, ack =
  *     probe seq + 1). Never by timing. A reply is accepted while
- *     rx_ts − tx_ts <= linger_ns; after `wait` it is flagged KP_HOP_LATE.
+ *     rx_ts − tx_ts <= the probe's linger (see kp_rx_config); after the
+ *     probe's wait it is flagged KP_HOP_LATE.
  *
  *  3. RECORDS. Each matched reply becomes a kp_hop of its probe's trace: TTL
  *     and attempt of the probe, reply address, rtt_ms = (rx_ts − tx_ts) / 1e6
@@ -42,13 +43,17 @@
  *       - another destination unreachable at TTL U -> unreach-net / -host /
  *         admin-prohibited / unreach-proto / unreach-other (stop_ttl U);
  *       - else, with P the highest TTL probed and L the highest TTL that
- *         answered (first TTL probed − 1 if none):
- *         P >= max_ttl -> maxttl; P − L >= gap_limit -> gaplimit; otherwise
- *         interrupted. When the probe did not carry gap_limit (foreign tools
- *         whose classifier knows none), P > L -> gaplimit.
+ *         answered (first TTL probed − 1 if none): when gap_limit is known,
+ *         gap_limit consecutive probed TTLs without any reply -> gaplimit
+ *         (stop_ttl: the last of them), else P >= max_ttl -> maxttl, else
+ *         interrupted; when gap_limit is unknown (foreign tools),
+ *         P >= max_ttl -> maxttl, else P > L -> gaplimit, else interrupted.
+ *       This mirrors tracer.h, so the record agrees with why the live
+ *       sender stopped.
  *
- *  4. DELIVERY. A trace closes when capture time passes last_tx + linger_ns
- *     (no new probe and no reply can still come), via kp_rx_tick(), or at
+ *  4. DELIVERY. A trace closes when capture time passes its last probe's
+ *     time + max(idle_ns, linger) (no new probe and no reply can still come),
+ *     as frames or kp_rx_tick() advance the clock, or at
  *     kp_rx_finish() (end of input / end of run). Closed traces are handed to
  *     on_trace, hops sorted by (ttl, attempt, rx time). Memory is bounded by
  *     the open traces (and max_open_traces caps them: beyond it, the trace idle
@@ -58,8 +63,8 @@
  *     so the live engine's tracer learns about it immediately.
  *
  * Time: rx's clock is the capture time — the largest frame timestamp seen,
- * advanced further by kp_rx_tick(now_ns) (now_ns − lag_ns, so frames still
- * queued in the capture buffer are not cut off). Acceptance of a reply is
+ * advanced further by kp_rx_tick(now_ns); traces close only up to clock −
+ * lag_ns, so frames still queued in the capture buffer are not cut off. Acceptance of a reply is
  * decided by the timestamps alone, so the same capture gives the same records
  * whatever the tick pattern; only the ORDER in which traces are delivered may
  * differ between a live run and its replay (compare records by id).
@@ -112,8 +117,20 @@ struct kp_rx_probe {
     uint32_t nat_fields;            /* looser KP_RX_F_* set accepted behind a NAT (0 = none);
                                        should include the fields that carry the identity */
     uint16_t sport, dport, icmp_id; /* flow fields for the record */
-    /* Run parameters carried by the probe (kptrace payload) or known defaults
-     * of the tool; 0 = unknown. Used for the record and its stop reason. */
+    /* Run parameters carried by the probe or known defaults of the tool;
+     * 0 = unknown. Used for the record, the late flag, linger and the stop
+     * reason. */
+    uint8_t first_ttl, max_ttl, attempts, gap_limit;
+    uint32_t wait_ms;
+    /* Fill the run parameters left 0 above from kp_rx_config.run (kptrace's
+     * classifier sets it: its marker does not carry them). */
+    bool use_run_params;
+};
+
+/* Parameters of the kptrace run whose capture is received: live, the
+ * prober's options; replay, the same options (from sweep.json or the command
+ * line; kptrace's defaults when unknown). 0 = unknown. */
+struct kp_rx_run {
     uint8_t first_ttl, max_ttl, attempts, gap_limit;
     uint32_t wait_ms;
 };
@@ -192,10 +209,16 @@ struct kp_rx_config {
     size_t n_classifiers;
     const char *vp;              /* copied into every record ("" if NULL) */
     const char *ts_source;       /* copied into every record, e.g. "pcap"; NULL = "pcap" */
+    struct kp_rx_run run;        /* see struct kp_rx_run */
     int64_t wait_ns;             /* late threshold when a probe carries no wait_ms; 0 = 5 s */
-    int64_t linger_ns;           /* how long after a probe a reply is accepted and the
-                                    trace kept open; 0 = max(10 s, 2 * wait) */
-    int64_t lag_ns;              /* kp_rx_tick(now) closes only up to now - lag_ns; 0 = 1 s */
+    int64_t linger_ns;           /* how long after a probe its replies are accepted;
+                                    0 = per probe 2 * wait + 500 ms (wait = the probe's
+                                    wait_ms, else wait_ns). Live and replay of one
+                                    capture must agree on it: leave it 0 in both. */
+    int64_t idle_ns;             /* a trace closes (and a later probe with its key
+                                    starts a new one) once its last probe is older
+                                    than max(idle_ns, its probes' linger); 0 = 10 s */
+    int64_t lag_ns;              /* closing runs up to (capture clock - lag_ns); 0 = 1 s */
     size_t max_open_traces;      /* 0 = 1,000,000 */
     size_t max_probes_per_trace; /* beyond it a new trace starts; 0 = 4096 */
     /* Called with each closed trace. The record is valid during the call;
@@ -232,8 +255,8 @@ int kp_rx_packet(struct kp_rx *rx, int64_t ts_ns, const struct kp_pkt *pkt);
  * decode themselves; kp_rx_frame does it). */
 void kp_rx_count_decode(struct kp_rx *rx, int status);
 
-/* Advance rx's clock to now_ns − lag_ns (never backwards) and deliver every
- * trace whose last probe is more than linger_ns older. Live: call it from the
+/* Advance rx's clock to now_ns (never backwards) and deliver every trace
+ * whose last probe is older than its closing span at (clock − lag_ns). Live: call it from the
  * event loop, e.g. every 100 ms with the capture's clock (CLOCK_REALTIME).
  * Replay may call it with the frame timestamps, or not at all. 0 or -ENOMEM. */
 int kp_rx_tick(struct kp_rx *rx, int64_t now_ns);

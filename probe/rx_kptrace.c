@@ -1,0 +1,77 @@
+/* rx_kptrace.c — kptrace's own probes for rx. See rx_kptrace.h. */
+#include "probe/rx_kptrace.h"
+
+#include "probe/probe_payload.h"
+
+static int is_probe_shape(const struct kp_pkt *pkt)
+{
+    if (pkt->is_icmp_error)
+        return 0;
+    switch (pkt->ip.proto) {
+    case 17:
+        return pkt->l4.len >= 8;
+    case 6: /* a SYN alone */
+        return pkt->l4.tcp_full && (pkt->l4.tcp_flags & 0x3fu) == 0x02u;
+    case 1:
+        return pkt->l4.len >= 8 && pkt->l4.icmp_type == 8;
+    case 58:
+        return pkt->l4.len >= 8 && pkt->l4.icmp_type == 128;
+    default:
+        return 0;
+    }
+}
+
+static int classify_kptrace(const struct kp_pkt *pkt, struct kp_rx_probe *out)
+{
+    if (!is_probe_shape(pkt))
+        return 0;
+    struct kp_marker m;
+    if (kp_marker_find(pkt, &m) != 0)
+        return 0;
+    if (m.ttl == 0)
+        return 0;
+    const uint32_t base = KP_RX_F_SRC | KP_RX_F_IPID;
+    switch ((enum kp_method)m.method) {
+    case KP_METHOD_UDP_PARIS:
+    case KP_METHOD_UDP:
+        if (pkt->ip.proto != 17)
+            return 0;
+        out->match_fields = base | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPSUM;
+        out->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
+        break;
+    case KP_METHOD_ICMP_PARIS:
+        if (pkt->ip.proto != 1 && pkt->ip.proto != 58)
+            return 0;
+        out->match_fields = base | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ | KP_RX_F_ICMPSUM;
+        out->nat_fields = KP_RX_F_IPID | KP_RX_F_ICMPSEQ;
+        break;
+    case KP_METHOD_TCP_SYN:
+        if (pkt->ip.proto != 6)
+            return 0;
+        out->match_fields = base | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
+        out->nat_fields = KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
+        break;
+    default:
+        return 0;
+    }
+    out->tool = "kptrace";
+    out->method = (enum kp_method)m.method;
+    out->trace_key = (uint64_t)m.method << 32 | m.trace_id;
+    out->has_trace_id = true;
+    out->trace_id = m.trace_id;
+    out->ttl = m.ttl;
+    out->attempt = m.attempt;
+    if (pkt->ip.proto == 17 || pkt->ip.proto == 6) {
+        out->sport = pkt->l4.sport;
+        out->dport = pkt->l4.dport;
+    } else {
+        out->icmp_id = pkt->l4.icmp_id;
+    }
+    out->use_run_params = true;
+    return 1;
+}
+
+const struct kp_rx_classifier kp_rx_classifier_kptrace = {
+    .name = "kptrace",
+    .classify = classify_kptrace,
+};
