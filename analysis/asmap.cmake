@@ -6,3 +6,5 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/asn_pfx2as.c
   ${CMAKE_CURRENT_LIST_DIR}/asn_bgpdump.c
   ${CMAKE_CURRENT_LIST_DIR}/cymru_parse.c)
+list(APPEND KP_IO_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/asn_mmdb.c)
