@@ -4,10 +4,11 @@
 # Builds nk, runs Debian's traceroute -n (UDP, ICMP echo -I, TCP SYN -T) from
 # every vantage point to an address in every destination /24 and asserts the
 # hops equal truth.json's expected router path (silent routers as '*', the
-# admin-prohibited /24 ending in '!X'). For the ECMP vantage point: the
-# constant-flow methods (-I, -T) must follow exactly one alternative; classic
-# UDP changes the destination port per probe, so each hop must belong to one
-# of the alternatives at that position. Then tears down and asserts nothing
+# admin-prohibited /24 ending in '!X'). For the ECMP vantage point: ICMP
+# echo (-I, constant id; Linux hashes ICMP on addresses) must follow exactly
+# one alternative; classic UDP changes the destination port per probe and -T
+# the source port, so there each hop must belong to one of the alternatives
+# at that position. Then tears down and asserts nothing
 # is left: no namespace, root-namespace link or process of the run.
 source "$(dirname "$0")/lib.sh"
 
@@ -78,7 +79,7 @@ for line in "${cases[@]}"; do
             assert_eq "$alts" "$got" "$m traceroute $vp -> $target ($s24)"
         else
             perhop=0
-            [ "$m" = udp ] && perhop=1
+            [ "$m" != icmp ] && perhop=1
             if match_alts "$got" "$alts" "$perhop"; then
                 ok "$m traceroute $vp -> $target ($s24) follows the ECMP alternatives: $got"
             else
