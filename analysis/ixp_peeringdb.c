@@ -1,0 +1,174 @@
+/* ixp_peeringdb.c — IXP peering LAN prefixes from PeeringDB JSON (jansson).
+ *
+ * Two shapes are read:
+ *  - an API answer for /api/ixpfx: {"data": [{"ixlan_id": 1, "protocol":
+ *    "IPv4", "prefix": "80.249.208.0/21", "status": "ok", ...}, ...]}
+ *  - a full dump with "ix", "ixlan" and "ixpfx" objects, each {"data": [...]};
+ *    then each prefix is named through ixlan.ix_id -> ix.name.
+ * Entries whose status is present and not "ok", or without a valid prefix,
+ * are skipped. Pure apart from kp_peeringdb_load reading the file. */
+#include "analysis/asmap_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *data_array(json_t *obj)
+{
+    if (!json_is_object(obj))
+        return NULL;
+    json_t *d = json_object_get(obj, "data");
+    return json_is_array(d) ? d : NULL;
+}
+
+static bool entry_ok(json_t *e)
+{
+    if (!json_is_object(e))
+        return false;
+    json_t *st = json_object_get(e, "status");
+    return st == NULL || (json_is_string(st) && strcmp(json_string_value(st), "ok") == 0);
+}
+
+static bool get_u32(json_t *e, const char *key, uint32_t *out)
+{
+    json_t *v = json_object_get(e, key);
+    if (!json_is_integer(v))
+        return false;
+    json_int_t i = json_integer_value(v);
+    if (i < 0 || i > (json_int_t)UINT32_MAX)
+        return false;
+    *out = (uint32_t)i;
+    return true;
+}
+
+/* Name of the IXP of ixlan id, from the dump's ixlan and ix arrays. */
+static const char *ix_name(json_t *ixlans, json_t *ixs, uint32_t ixlan_id, uint32_t *ix_id)
+{
+    size_t i;
+    json_t *e;
+    *ix_id = 0;
+    if (ixlans == NULL)
+        return NULL;
+    json_array_foreach(ixlans, i, e)
+    {
+        uint32_t id, ix;
+        if (!json_is_object(e) || !get_u32(e, "id", &id) || id != ixlan_id ||
+            !get_u32(e, "ix_id", &ix))
+            continue;
+        *ix_id = ix;
+        size_t k;
+        json_t *x;
+        json_array_foreach(ixs, k, x)
+        {
+            uint32_t xid;
+            if (json_is_object(x) && get_u32(x, "id", &xid) && xid == ix) {
+                json_t *name = json_object_get(x, "name");
+                return json_is_string(name) ? json_string_value(name) : NULL;
+            }
+        }
+        return NULL;
+    }
+    return NULL;
+}
+
+int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        snprintf(err, errlen, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        return -EINVAL;
+    }
+    json_t *pfxs = NULL, *ixlans = NULL, *ixs = NULL;
+    if (json_is_object(root) && json_object_get(root, "ixpfx") != NULL) {
+        pfxs = data_array(json_object_get(root, "ixpfx"));
+        ixlans = data_array(json_object_get(root, "ixlan"));
+        ixs = data_array(json_object_get(root, "ix"));
+    } else {
+        pfxs = data_array(root);
+    }
+    if (pfxs == NULL) {
+        snprintf(err, errlen,
+                 "no ixpfx data (expected {\"data\": [...]} or a dump with "
+                 "\"ixpfx\")");
+        json_decref(root);
+        return -EINVAL;
+    }
+    int added = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(pfxs, i, e)
+    {
+        if (!entry_ok(e))
+            continue;
+        json_t *p = json_object_get(e, "prefix");
+        struct kp_prefix pfx;
+        if (!json_is_string(p) || kp_prefix_parse(json_string_value(p), true, &pfx) != 0)
+            continue;
+        struct kp_ixp_rec rec;
+        memset(&rec, 0, sizeof(rec));
+        get_u32(e, "ixlan_id", &rec.ixlan_id);
+        const char *name = ix_name(ixlans, ixs, rec.ixlan_id, &rec.ix_id);
+        if (name != NULL && name[0] != '\0')
+            snprintf(rec.name, sizeof(rec.name), "%s", name);
+        else
+            snprintf(rec.name, sizeof(rec.name), "ixlan %u", rec.ixlan_id);
+        int rc = kp_trie_insert(t, &pfx, &rec);
+        if (rc != 0) {
+            json_decref(root);
+            snprintf(err, errlen, "%s", strerror(-rc));
+            return rc;
+        }
+        if (added < INT32_MAX)
+            added++;
+    }
+    json_decref(root);
+    return added;
+}
+
+int kp_peeringdb_load(struct kp_trie *t, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n == cap) {
+            char *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool ioerr = ferror(f) != 0;
+    fclose(f);
+    if (buf == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    if (ioerr) {
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return -EIO;
+    }
+    char msg[200];
+    int rc = kp_peeringdb_parse(buf, n, t, msg, sizeof(msg));
+    free(buf);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", path, msg);
+    return rc;
+}

@@ -1,0 +1,61 @@
+/* test_ixp.c — PeeringDB ixpfx JSON. Fixtures are hand-made in the shapes of
+ * the PeeringDB API (/api/ixpfx answer) and of a full PeeringDB dump. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "analysis/asmap_int.h"
+
+static const struct kp_ixp_rec *find(struct kp_trie *t, const char *ip)
+{
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse(ip, &a), 0);
+    return kp_trie_lookup(t, &a, NULL);
+}
+
+Test(ixp, api_answer)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    char err[256] = "";
+    int n = kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", err, sizeof(err));
+    cr_assert_eq(n, 3, "3 ok entries with valid prefixes (%s)", err);
+    const struct kp_ixp_rec *r = find(t, "80.249.211.17");
+    cr_assert_not_null(r);
+    cr_assert_eq(r->ixlan_id, 1);
+    cr_assert_str_eq(r->name, "ixlan 1", "no names in an API ixpfx answer");
+    cr_assert_not_null(find(t, "2001:7f8:1::a500:4837:1"));
+    cr_assert_not_null(find(t, "198.18.250.9"));
+    cr_assert_null(find(t, "80.249.216.1"));
+    cr_assert_null(find(t, "203.0.113.5"), "deleted entry skipped");
+    kp_trie_free(t);
+}
+
+Test(ixp, dump_with_names)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    char err[256] = "";
+    cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-dump.json", err, sizeof(err)),
+                 3, "%s", err);
+    const struct kp_ixp_rec *r = find(t, "80.249.208.1");
+    cr_assert_str_eq(r->name, "AMS-IX");
+    cr_assert_eq(r->ix_id, 26);
+    cr_assert_str_eq(find(t, "198.18.250.1")->name, "Testbed-IX");
+    cr_assert_str_eq(find(t, "198.51.100.200")->name, "ixlan 8", "ixlan without ix");
+    kp_trie_free(t);
+}
+
+Test(ixp, bad_json)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    char err[256] = "";
+    const char *s = "{\"data\": [1, 2,";
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_not_null(strstr(err, "line 1"), "%s", err);
+    s = "{\"foo\": 1}";
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_not_null(strstr(err, "no ixpfx data"));
+    s = "[]";
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/none.json", err, sizeof(err)), -ENOENT);
+    kp_trie_free(t);
+}
