@@ -166,6 +166,9 @@ tb_up() {
     local t0 out
     t0=$(date +%s.%N)
     if ! out=$("$KPTB" up "$topo" --state "$TB_STATE" --delayline "$dl" "$@"); then
+        TB_PREFIX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prefix"])' \
+            "$TB_STATE/state.json" 2>/dev/null || true)
+        [ -n "$TB_PREFIX" ] || TB_STATE=""
         die "tb_up: kptb up $topo failed"
     fi
     TB_PREFIX=$out
