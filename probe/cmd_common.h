@@ -1,0 +1,63 @@
+/* cmd_common.h — what `kptrace trace` and `kptrace sweep` share: target
+ * ranges, source/interface choice, the seed, signal handling, the output
+ * writers for records, the dry-run printer and the progress line.
+ *
+ * These are edges of the program (they may print, read the clock and install
+ * signal handlers) but still never exit: they return 0 / negative errno with
+ * a message. Owner: prober edges.
+ */
+#ifndef KP_CMD_COMMON_H
+#define KP_CMD_COMMON_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "probe/engine.h"
+#include "probe/options.h"
+
+/* Exit statuses of kptrace (docs/kptrace.md). */
+#define KP_EXIT_OK          0
+#define KP_EXIT_ERROR       1 /* could not run or finish (socket, capture, files, ...) */
+#define KP_EXIT_USAGE       2 /* bad command line */
+#define KP_EXIT_INTERRUPTED 3 /* SIGINT/SIGTERM: partial results written */
+
+/* Set by the SIGINT/SIGTERM handler installed by kp_cmd_signals. */
+extern volatile sig_atomic_t kp_cmd_stop;
+
+/* Install SIGINT/SIGTERM handlers that set kp_cmd_stop (a second signal
+ * kills the process the default way); ignore SIGPIPE. */
+void kp_cmd_signals(void);
+
+/* Sweep targets (CIDRs in o->targets) into ranges (malloc'ed, caller frees).
+ * 0 or -EINVAL/-ENOMEM with err. */
+int kp_cmd_ranges_from_cidrs(const struct kp_options *o, struct kp_target_range **out, size_t *n,
+                             char *err, size_t errlen);
+
+/* Trace targets (addresses or names, resolved with c-ares via o->dns_server)
+ * into one-address ranges carrying the name given. */
+int kp_cmd_ranges_from_names(const struct kp_options *o, struct kp_target_range **out, size_t *n,
+                             char *err, size_t errlen);
+
+/* Choose the source address (--src or the route to the first target) and the
+ * interface (--iface or the one holding the source). iface must hold 16 bytes. */
+int kp_cmd_source(const struct kp_options *o, const struct kp_target_range *r, struct kp_addr *src,
+                  char *iface, char *err, size_t errlen);
+
+/* --seed or 64 random bits from getrandom. */
+uint64_t kp_cmd_seed(const struct kp_options *o);
+
+/* Print one probe as a tcpdump-like line (decoded with kp_decode_ip). */
+void kp_cmd_print_probe(FILE *f, const uint8_t *pkt, size_t len);
+
+/* Progress line on stderr (only when stderr is a terminal and o->progress). */
+struct kp_progress {
+    int enabled;
+    int64_t t0_ns;
+    int printed;
+};
+void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns);
+void kp_progress_update(struct kp_progress *p, const struct kp_engine_stats *st, int64_t now_ns);
+void kp_progress_end(struct kp_progress *p);
+
+#endif

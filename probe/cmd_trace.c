@@ -1,0 +1,175 @@
+/* cmd_trace.c — `kptrace trace [options] TARGET...`: one-off traceroutes to
+ * addresses or names, printed as a table, JSON lines or RIPE Atlas results.
+ * Owner: prober edges. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe/cmd_common.h"
+#include "probe/cmd_trace.h"
+#include "probe/engine.h"
+#include "probe/options.h"
+#include "probe/output.h"
+#include "probe/privdrop.h"
+#include "probe/trace_json.h"
+
+struct trace_ctx {
+    const struct kp_options *o;
+    const struct kp_target_range *ranges;
+    size_t n_ranges;
+    FILE *out;
+    uint64_t written, errors;
+    struct kp_progress prog;
+};
+
+static void print_probe(void *ctx, const uint8_t *pkt, size_t len)
+{
+    kp_cmd_print_probe((FILE *)ctx, pkt, len);
+}
+
+static void on_trace(void *ctx, struct kp_trace *t)
+{
+    struct trace_ctx *c = ctx;
+    char *s = NULL;
+    int rc;
+    for (size_t i = 0; i < c->n_ranges; i++)
+        if (c->ranges[i].name[0] && kp_addr_v4_host(&t->dst) == c->ranges[i].base &&
+            t->dst.family == 4)
+            snprintf(t->dst_name, sizeof(t->dst_name), "%s", c->ranges[i].name);
+    if (t->tool[0] == '\0')
+        snprintf(t->tool, sizeof(t->tool), "kptrace");
+    switch (c->o->format) {
+    case KP_FMT_TEXT:
+        rc = kp_output_text(t, 1, &s);
+        if (rc == 0) {
+            fputs(s, c->out);
+            fprintf(c->out, "    %s, %s", kp_method_name(t->method), kp_stop_name(t->stop_reason));
+            if (t->stop_ttl)
+                fprintf(c->out, " at ttl %u", t->stop_ttl);
+            fprintf(c->out, ", %u probes\n", t->probes_sent);
+        }
+        break;
+    case KP_FMT_ATLAS:
+        rc = kp_output_atlas(t, &s);
+        if (rc == 0)
+            fprintf(c->out, "%s\n", s);
+        break;
+    default:
+        rc = kp_trace_json_dump(t, &s, NULL);
+        if (rc == 0)
+            fprintf(c->out, "%s\n", s);
+    }
+    free(s);
+    fflush(c->out);
+    if (rc)
+        c->errors++;
+    else
+        c->written++;
+}
+
+static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now_ns)
+{
+    struct trace_ctx *c = ctx;
+    kp_progress_update(&c->prog, st, now_ns);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int kp_cmd_trace(int argc, char **argv)
+{
+    struct kp_options o;
+    char err[512] = "";
+    char iface[16];
+    struct kp_addr src;
+    struct kp_target_range *ranges = NULL;
+    size_t n_ranges = 0;
+    struct kp_engine *e = NULL;
+    int status = KP_EXIT_ERROR;
+    struct trace_ctx c;
+    memset(&c, 0, sizeof(c));
+
+    if (kp_options_parse(&o, KP_CMD_TRACE, argc, argv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kptrace trace: %s\n(kptrace trace --help shows every option)\n", err);
+        kp_options_free(&o);
+        return KP_EXIT_USAGE;
+    }
+    if (o.help) {
+        fputs(kp_options_usage(KP_CMD_TRACE), stdout);
+        kp_options_free(&o);
+        return KP_EXIT_OK;
+    }
+    if (kp_cmd_ranges_from_names(&o, &ranges, &n_ranges, err, sizeof(err)) != 0 ||
+        kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
+        goto out;
+    uint64_t seed = kp_cmd_seed(&o);
+    struct kp_engine_config cfg = {
+        .opt = &o,
+        .ranges = ranges,
+        .n_ranges = n_ranges,
+        .src = src,
+        .iface = iface,
+        .pcap_path = o.pcap,
+        .seed = seed,
+        .on_trace = on_trace,
+        .on_progress = on_progress,
+        .ctx = &c,
+        .stop = &kp_cmd_stop,
+    };
+    if (kp_engine_create(&cfg, &e, err, sizeof(err)) != 0)
+        goto out;
+    if (o.dry_run) {
+        if (kp_engine_dry_run(e, print_probe, stdout, err, sizeof(err)) == 0)
+            status = KP_EXIT_OK;
+        goto out;
+    }
+    if (kp_engine_open(e, err, sizeof(err)) != 0)
+        goto out;
+    c.o = &o;
+    c.ranges = ranges;
+    c.n_ranges = n_ranges;
+    c.out = stdout;
+    if (o.out && (c.out = fopen(o.out, "w")) == NULL) {
+        snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
+        goto out;
+    }
+    if (kp_privdrop(o.user, err, sizeof(err)) < 0)
+        goto out;
+    kp_cmd_signals();
+    kp_progress_init(&c.prog, &o, mono_ns());
+    int rc = kp_engine_run(e, err, sizeof(err));
+    kp_progress_end(&c.prog);
+    const struct kp_engine_stats *st = kp_engine_stats(e);
+    if (!o.quiet)
+        fprintf(stderr,
+                "kptrace: %llu traces, %llu probes sent (%llu errors), %llu replies, "
+                "%llu capture drops, timestamps %s\n",
+                (unsigned long long)c.written, (unsigned long long)st->probes_sent,
+                (unsigned long long)st->send_errors, (unsigned long long)st->rx_replies,
+                (unsigned long long)(st->cap_drop + st->cap_ifdrop), st->ts_source);
+    if (rc != 0)
+        goto out;
+    status = st->interrupted ? KP_EXIT_INTERRUPTED : KP_EXIT_OK;
+    if (c.errors) {
+        snprintf(err, sizeof(err), "%llu traces could not be written",
+                 (unsigned long long)c.errors);
+        status = KP_EXIT_ERROR;
+    }
+out:
+    if (status == KP_EXIT_ERROR && err[0])
+        fprintf(stderr, "kptrace trace: %s\n", err);
+    if (c.out && c.out != stdout && fclose(c.out) != 0 && status == KP_EXIT_OK) {
+        fprintf(stderr, "kptrace trace: --out %s: %s\n", o.out, strerror(errno));
+        status = KP_EXIT_ERROR;
+    }
+    kp_engine_destroy(e);
+    free(ranges);
+    kp_options_free(&o);
+    return status;
+}

@@ -1,0 +1,675 @@
+/* engine.c — the live event loop. See engine.h. */
+#include "probe/engine.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe/capture.h"
+#include "probe/identity.h"
+#include "probe/method.h"
+#include "probe/net_raw.h"
+#include "probe/pacer.h"
+#include "probe/rx.h"
+#include "probe/rx_kptrace.h"
+#include "probe/schedule.h"
+#include "probe/stopset.h"
+#include "probe/tracer.h"
+
+#define NONE        UINT32_MAX
+#define TICK_NS     100000000LL /* rx tick and poll ceiling: 100 ms */
+#define PROGRESS_NS 250000000LL
+#define MAX_SLOTS   KP_ID_MAX_TRACES
+#define MAX_ACTIVE  (KP_ID_MAX_TRACES / 2)
+#define LEARN_MAX   64
+
+struct job {
+    uint32_t range, off;
+    uint8_t mi;      /* index into opt->methods */
+    uint32_t bucket; /* Doubletree (group, method) bucket */
+    uint32_t next;   /* deferred-list link */
+};
+
+struct bucket {
+    uint8_t state; /* 0 nothing started, 1 pilot running, 2 pilot done */
+    uint32_t head, tail;
+};
+
+struct active {
+    uint32_t job;
+    uint32_t tid;
+    uint32_t handle;
+    struct kp_addr dst;
+    const struct kp_method_ops *m;
+    uint8_t mi;
+    bool pilot;
+    struct kp_tracer tr;
+    uint8_t n_learn;
+    struct {
+        uint8_t ttl;
+        bool from_dst;
+        struct kp_addr a;
+    } learn[LEARN_MAX];
+};
+
+struct kp_engine {
+    struct kp_engine_config cfg;
+    const struct kp_options *o;
+    struct kp_engine_stats st;
+    const struct kp_method_ops *methods[KP_MAX_METHODS];
+    struct kp_key key;
+    /* jobs */
+    struct job *jobs;
+    uint32_t n_jobs, next_job;
+    uint32_t *range_gbase;
+    struct bucket *buckets;
+    uint32_t n_buckets;
+    uint32_t ready_head, ready_tail; /* jobs released by a finished pilot */
+    /* active traces, indexed by trace id */
+    struct active **slots;
+    uint32_t next_tid, n_active, max_active;
+    struct kp_stopset stopsets[KP_MAX_METHODS];
+    struct kp_schedule *sched;
+    struct kp_pacer pacer;
+    struct kp_rx *rx;
+    struct kp_raw raw;
+    struct kp_capture cap;
+    bool opened;
+    int64_t mono_now;
+    char err[256];
+    int rx_err;
+};
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static struct kp_addr job_dst(const struct kp_engine *e, const struct job *j)
+{
+    return kp_addr_v4(e->cfg.ranges[j->range].base + j->off);
+}
+
+/* ---- planning ----------------------------------------------------------- */
+
+int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
+                     size_t errlen)
+{
+    const struct kp_options *o = cfg->opt;
+    *out = NULL;
+    if (cfg->src.family != 4)
+        return fail(err, errlen, -EINVAL, "no IPv4 source address");
+    uint64_t n = 0, groups = 0;
+    for (size_t i = 0; i < cfg->n_ranges; i++) {
+        n += cfg->ranges[i].count;
+        groups += (cfg->ranges[i].count + 255) / 256;
+    }
+    n *= o->n_methods;
+    if (n == 0)
+        return fail(err, errlen, -EINVAL, "no targets");
+    if (n > (uint64_t)KP_MAX_TARGET_ADDRS * KP_MAX_METHODS)
+        return fail(err, errlen, -EINVAL, "%llu traces planned: more than %u",
+                    (unsigned long long)n, KP_MAX_TARGET_ADDRS * KP_MAX_METHODS);
+    struct kp_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return -ENOMEM;
+    e->cfg = *cfg;
+    e->o = o;
+    e->raw.fd = -1;
+    e->cap.fd = -1;
+    strncpy(e->st.ts_source, "pcap", sizeof(e->st.ts_source) - 1);
+    for (unsigned i = 0; i < o->n_methods; i++) {
+        e->methods[i] = kp_method_by_id(o->methods[i]);
+        if (e->methods[i] == NULL) {
+            kp_engine_destroy(e);
+            return fail(err, errlen, -EINVAL, "method %s is not available",
+                        kp_method_name(o->methods[i]));
+        }
+        kp_stopset_init(&e->stopsets[i]);
+    }
+    uint64_t s = cfg->seed;
+    for (int i = 0; i < 2; i++) {
+        uint64_t w = splitmix64(&s);
+        memcpy(e->key.k + 8 * i, &w, 8);
+    }
+    e->n_jobs = (uint32_t)n;
+    e->n_buckets = (uint32_t)(groups * o->n_methods);
+    e->jobs = malloc(n * sizeof(*e->jobs));
+    e->range_gbase = calloc(cfg->n_ranges, sizeof(uint32_t));
+    e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
+    e->slots = calloc(MAX_SLOTS, sizeof(*e->slots));
+    if (!e->jobs || !e->range_gbase || !e->buckets || !e->slots) {
+        kp_engine_destroy(e);
+        return -ENOMEM;
+    }
+    for (uint32_t b = 0; b < e->n_buckets; b++)
+        e->buckets[b].head = e->buckets[b].tail = NONE;
+    e->ready_head = e->ready_tail = NONE;
+    uint32_t g = 0, k = 0;
+    for (size_t r = 0; r < cfg->n_ranges; r++) {
+        e->range_gbase[r] = g;
+        for (uint32_t off = 0; off < cfg->ranges[r].count; off++)
+            for (unsigned mi = 0; mi < o->n_methods; mi++) {
+                struct job *j = &e->jobs[k++];
+                j->range = (uint32_t)r;
+                j->off = off;
+                j->mi = (uint8_t)mi;
+                j->bucket = (g + (off >> 8)) * o->n_methods + mi;
+                j->next = NONE;
+            }
+        g += (cfg->ranges[r].count + 255) / 256;
+    }
+    /* Random order (Fisher-Yates with the run's seed). */
+    uint64_t rs = cfg->seed ^ 0x6b70747261636521ULL;
+    for (uint32_t i = e->n_jobs - 1; i > 0; i--) {
+        uint32_t x = (uint32_t)(splitmix64(&rs) % (i + 1));
+        struct job t = e->jobs[i];
+        e->jobs[i] = e->jobs[x];
+        e->jobs[x] = t;
+    }
+    /* A trace's next probe waits for its turn among the active traces: with
+     * at most pps of them, a full round takes about a second, well within
+     * rx's idle time (a trace silent longer than that is closed). */
+    uint64_t ma = (uint64_t)o->pps;
+    if (ma < 16)
+        ma = 16;
+    if (ma > MAX_ACTIVE)
+        ma = MAX_ACTIVE;
+    e->max_active = (uint32_t)ma;
+    e->next_tid = 1;
+    e->st.jobs = e->n_jobs;
+    *out = e;
+    return 0;
+}
+
+/* ---- rx callbacks ------------------------------------------------------- */
+
+static void on_trace(void *ctx, struct kp_trace *t)
+{
+    struct kp_engine *e = ctx;
+    e->st.traces_written++;
+    if (e->cfg.on_trace)
+        e->cfg.on_trace(e->cfg.ctx, t);
+}
+
+static void on_reply(void *ctx, const struct kp_rx_reply *r)
+{
+    struct kp_engine *e = ctx;
+    uint64_t id = r->trace->id;
+    if (id >= MAX_SLOTS || e->slots[id] == NULL)
+        return;
+    struct active *a = e->slots[id];
+    if (!kp_addr_eq(&a->dst, &r->trace->dst) || r->trace->method != a->m->id)
+        return;
+    enum kp_tracer_event ev;
+    switch (r->kind) {
+    case KP_RX_HOP:
+        ev = KP_TRACER_EV_HOP;
+        break;
+    case KP_RX_REACHED:
+        ev = KP_TRACER_EV_REACHED;
+        break;
+    case KP_RX_UNREACH:
+        ev = KP_TRACER_EV_UNREACH;
+        break;
+    default:
+        return;
+    }
+    const struct kp_hop *h = r->hop;
+    kp_tracer_reply(&a->tr, h->ttl, h->attempt, ev, r->stop, &h->addr);
+    if (a->n_learn < LEARN_MAX && !(h->flags & KP_HOP_DUP)) {
+        a->learn[a->n_learn].ttl = h->ttl;
+        a->learn[a->n_learn].a = h->addr;
+        a->learn[a->n_learn].from_dst =
+            (h->flags & KP_HOP_FROM_DST) || kp_addr_eq(&h->addr, &a->dst);
+        a->n_learn++;
+    }
+    kp_schedule_arm(e->sched, a->handle, e->mono_now); /* may send now */
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
+{
+    char src[KP_ADDR_STRLEN], filter[96];
+    int rc = kp_raw_open(&e->raw, e->cfg.iface);
+    if (rc)
+        return fail(err, errlen, rc, "raw socket: %s%s", strerror(-rc),
+                    rc == -EPERM ? " (kptrace must start as root; see --dry-run)" : "");
+    kp_addr_str(&e->cfg.src, src, sizeof(src));
+    snprintf(filter, sizeof(filter), "ip host %s", src);
+    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, filter, err, errlen)))
+        return rc;
+    snprintf(e->st.ts_source, sizeof(e->st.ts_source), "%s", e->cap.ts_source);
+    if (e->cfg.pcap_path && (rc = kp_capture_dump_open(&e->cap, e->cfg.pcap_path, err, errlen)))
+        return rc;
+    e->opened = true;
+    return 0;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static void release_bucket(struct kp_engine *e, uint32_t b)
+{
+    struct bucket *bk = &e->buckets[b];
+    bk->state = 2;
+    if (bk->head == NONE)
+        return;
+    if (e->ready_tail == NONE)
+        e->ready_head = bk->head;
+    else
+        e->jobs[e->ready_tail].next = bk->head;
+    e->ready_tail = bk->tail;
+    bk->head = bk->tail = NONE;
+}
+
+static void finish_active(struct kp_engine *e, struct active *a)
+{
+    const struct job *j = &e->jobs[a->job];
+    e->st.done++;
+    e->st.probes_saved += a->tr.probes_saved;
+    /* Doubletree learning from the replies seen live. */
+    struct kp_trace t;
+    kp_trace_init(&t);
+    t.dst = a->dst;
+    for (unsigned i = 0; i < a->n_learn; i++) {
+        struct kp_hop h;
+        kp_hop_init(&h);
+        h.ttl = a->learn[i].ttl;
+        h.addr = a->learn[i].a;
+        h.flags = a->learn[i].from_dst ? KP_HOP_FROM_DST : 0;
+        kp_trace_add_hop(&t, &h);
+    }
+    kp_trace_sort(&t);
+    kp_stopset_learn(&e->stopsets[a->mi], &t);
+    kp_trace_free(&t);
+    if (a->pilot)
+        release_bucket(e, j->bucket);
+    kp_schedule_remove(e->sched, a->handle);
+    e->slots[a->tid] = NULL;
+    e->n_active--;
+    free(a);
+}
+
+static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, size_t errlen)
+{
+    const struct kp_options *o = e->o;
+    const struct job *j = &e->jobs[ji];
+    uint32_t tid = e->next_tid;
+    while (e->slots[tid] != NULL)
+        tid = (tid + 1) % MAX_SLOTS;
+    e->next_tid = (tid + 1) % MAX_SLOTS;
+    struct active *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return -ENOMEM;
+    a->job = ji;
+    a->tid = tid;
+    a->dst = job_dst(e, j);
+    a->m = e->methods[j->mi];
+    a->mi = j->mi;
+    a->pilot = pilot;
+    struct kp_tracer_params p;
+    kp_tracer_params_default(&p);
+    p.first_ttl = o->first_ttl;
+    p.max_ttl = o->max_ttl;
+    p.attempts = o->attempts;
+    p.gap_limit = o->gap_limit;
+    p.window = o->window;
+    p.wait_ns = (int64_t)o->wait_ms * 1000000LL;
+    if (o->doubletree && e->buckets[j->bucket].state == 2) {
+        p.start_ttl = kp_stopset_border(&e->stopsets[j->mi], &a->dst);
+        if (p.start_ttl > o->max_ttl)
+            p.start_ttl = o->max_ttl;
+        p.stopset = &e->stopsets[j->mi];
+    }
+    int rc = kp_tracer_init(&a->tr, &p);
+    if (rc) {
+        free(a);
+        return fail(err, errlen, rc, "tracer parameters rejected");
+    }
+    rc = kp_schedule_add(e->sched, &a->dst, a, e->mono_now, &a->handle);
+    if (rc) {
+        free(a);
+        return rc;
+    }
+    e->slots[tid] = a;
+    e->n_active++;
+    e->st.started++;
+    return 0;
+}
+
+/* Start traces while there is room. */
+static int admit(struct kp_engine *e, char *err, size_t errlen)
+{
+    while (e->n_active < e->max_active) {
+        uint32_t ji;
+        bool pilot = false;
+        if (e->ready_head != NONE) {
+            ji = e->ready_head;
+            e->ready_head = e->jobs[ji].next;
+            if (e->ready_head == NONE)
+                e->ready_tail = NONE;
+        } else if (e->next_job < e->n_jobs) {
+            ji = e->next_job++;
+            if (e->o->doubletree) {
+                struct bucket *b = &e->buckets[e->jobs[ji].bucket];
+                if (b->state == 1) { /* wait for the pilot */
+                    e->jobs[ji].next = NONE;
+                    if (b->tail == NONE)
+                        b->head = ji;
+                    else
+                        e->jobs[b->tail].next = ji;
+                    b->tail = ji;
+                    continue;
+                }
+                if (b->state == 0) {
+                    b->state = 1;
+                    pilot = true;
+                }
+            }
+        } else {
+            break;
+        }
+        int rc = start_job(e, ji, pilot, err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static bool send_error_is_fatal(int rc)
+{
+    return rc != -ENOBUFS && rc != -EAGAIN && rc != -EINTR && rc != -ENOMEM;
+}
+
+/* Send while the pacer has tokens and some trace is ready. */
+static int send_some(struct kp_engine *e, char *err, size_t errlen)
+{
+    const struct kp_options *o = e->o;
+    uint8_t pkt[1600];
+    for (int guard = 0; guard < 100000; guard++) {
+        int64_t now = e->mono_now;
+        if (kp_pacer_next(&e->pacer, now) > 0)
+            return 0;
+        void *item;
+        uint32_t h;
+        if (kp_schedule_pick(e->sched, now, &item, &h) != 0)
+            return 0;
+        struct active *a = item;
+        struct kp_tracer_probe pr;
+        int64_t wake = INT64_MAX;
+        enum kp_tracer_status s =
+            kp_tracer_next(&a->tr, now, kp_schedule_rand(e->sched), &pr, &wake);
+        if (s == KP_TRACER_DONE) {
+            finish_active(e, a);
+            int rc = admit(e, err, errlen);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (s == KP_TRACER_WAIT) {
+            kp_schedule_arm(e->sched, h, wake > now ? wake : now + 1000000);
+            continue;
+        }
+        kp_pacer_take(&e->pacer, now);
+        struct kp_probe_spec spec;
+        memset(&spec, 0, sizeof(spec));
+        spec.src = e->cfg.src;
+        spec.dst = a->dst;
+        spec.sport = o->sport;
+        spec.dport = o->dport;
+        spec.ttl = pr.ttl;
+        spec.attempt = pr.attempt;
+        spec.trace_id = a->tid;
+        spec.size = o->size;
+        spec.key = &e->key;
+        size_t len = sizeof(pkt);
+        int rc = a->m->build(&spec, pkt, &len);
+        if (rc == 0)
+            rc = kp_raw_send(&e->raw, pkt, len, &a->dst);
+        if (rc == 0) {
+            e->st.probes_sent++;
+        } else {
+            e->st.send_errors++;
+            if (send_error_is_fatal(rc)) {
+                snprintf(e->err, sizeof(e->err), "sending to trace %u: %s", a->tid, strerror(-rc));
+                kp_tracer_abort(&a->tr, KP_STOP_ERROR);
+            }
+        }
+        kp_schedule_arm(e->sched, h, now);
+    }
+    return 0;
+}
+
+struct frame_ctx {
+    struct kp_engine *e;
+};
+
+static void on_frame(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen, uint32_t len,
+                     int64_t ts_ns)
+{
+    struct kp_engine *e = ctx;
+    e->st.frames++;
+    if (kp_rx_frame(e->rx, dlt, ts_ns, frame, caplen) != 0)
+        e->rx_err = -ENOMEM;
+}
+
+static void copy_stats(struct kp_engine *e)
+{
+    const struct kp_rx_stats *rs = kp_rx_stats(e->rx);
+    e->st.rx_probes = rs->probes;
+    e->st.rx_replies = rs->replies;
+    e->st.rx_unmatched = rs->unmatched;
+    e->st.rx_rejected = rs->rejected;
+    e->st.rx_late = rs->replies_late;
+    kp_capture_stats(&e->cap, &e->st.cap_recv, &e->st.cap_drop, &e->st.cap_ifdrop);
+}
+
+static int drain(struct kp_engine *e, char *err, size_t errlen)
+{
+    int n;
+    do {
+        n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, errlen);
+        if (n < 0)
+            return n;
+        if (e->rx_err)
+            return fail(err, errlen, e->rx_err, "receive path: out of memory");
+    } while (n > 0);
+    return 0;
+}
+
+int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
+{
+    const struct kp_options *o = e->o;
+    if (!e->opened)
+        return fail(err, errlen, -EINVAL, "engine not opened");
+    struct kp_schedule_config sc = {.seed = e->cfg.seed, .group_v4 = 24, .group_v6 = 48};
+    int rc = kp_schedule_create(&sc, &e->sched);
+    if (rc)
+        return fail(err, errlen, rc, "schedule: %s", strerror(-rc));
+    uint32_t burst = o->pps / 1000;
+    if (burst < 1)
+        burst = 1;
+    if (burst > KP_PACER_MAX_BURST)
+        burst = KP_PACER_MAX_BURST;
+    rc = kp_pacer_init(&e->pacer, o->pps, burst,
+                       o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS);
+    if (rc < 0)
+        return fail(err, errlen, rc, "pacer: %s", strerror(-rc));
+    static const struct kp_rx_classifier *const cls[] = {&kp_rx_classifier_kptrace};
+    int64_t wait_ns = (int64_t)o->wait_ms * 1000000LL;
+    int64_t linger_ns = 2 * wait_ns + 500000000LL; /* rx's default linger */
+    struct kp_rx_config rc_cfg = {
+        .classifiers = cls,
+        .n_classifiers = 1,
+        .vp = o->vp,
+        .ts_source = e->st.ts_source,
+        .run = {.first_ttl = o->first_ttl,
+                .max_ttl = o->max_ttl,
+                .attempts = o->attempts,
+                .gap_limit = o->gap_limit,
+                .wait_ms = o->wait_ms},
+        .wait_ns = wait_ns,
+        .linger_ns = 0, /* rx's per-probe rule, the same as replay's */
+        .idle_ns = 0,   /* rx's default (10 s), the same as replay's */
+        .lag_ns = 200000000LL,
+        .on_trace = on_trace,
+        .on_reply = on_reply,
+        .ctx = e,
+    };
+    if ((rc = kp_rx_create(&rc_cfg, &e->rx)))
+        return fail(err, errlen, rc, "receive path: %s", strerror(-rc));
+
+    e->st.start_ns = clock_ns(CLOCK_REALTIME);
+    e->mono_now = clock_ns(CLOCK_MONOTONIC);
+    int64_t last_tick = 0, last_progress = 0, last_flush = e->mono_now, end_by = 0;
+    if ((rc = admit(e, err, errlen)))
+        return rc;
+    for (;;) {
+        e->mono_now = clock_ns(CLOCK_MONOTONIC);
+        if ((rc = drain(e, err, errlen)))
+            return rc;
+        bool stopping = e->cfg.stop && *e->cfg.stop;
+        if (stopping && !e->st.interrupted) {
+            e->st.interrupted = true;
+            for (uint32_t i = 0; i < MAX_SLOTS; i++)
+                if (e->slots[i]) {
+                    kp_tracer_abort(&e->slots[i]->tr, KP_STOP_INTERRUPTED);
+                    finish_active(e, e->slots[i]);
+                }
+            e->next_job = e->n_jobs;
+            e->ready_head = e->ready_tail = NONE;
+            end_by = e->mono_now + 300000000LL; /* let queued frames in */
+        }
+        if (!e->st.interrupted) {
+            if ((rc = send_some(e, err, errlen)))
+                return rc;
+            if ((rc = admit(e, err, errlen)))
+                return rc;
+        }
+        e->mono_now = clock_ns(CLOCK_MONOTONIC);
+        if (e->mono_now - last_tick >= TICK_NS) {
+            if ((rc = kp_rx_tick(e->rx, clock_ns(CLOCK_REALTIME))))
+                return fail(err, errlen, rc, "receive path: out of memory");
+            last_tick = e->mono_now;
+        }
+        if (e->mono_now - last_flush >= 1000000000LL) {
+            kp_capture_flush(&e->cap);
+            last_flush = e->mono_now;
+        }
+        if (e->cfg.on_progress && e->mono_now - last_progress >= PROGRESS_NS) {
+            copy_stats(e);
+            e->cfg.on_progress(e->cfg.ctx, &e->st, e->mono_now);
+            last_progress = e->mono_now;
+        }
+        bool all_sent = e->n_active == 0 && e->next_job >= e->n_jobs && e->ready_head == NONE;
+        if (all_sent && !e->st.interrupted && end_by == 0)
+            end_by = e->mono_now + linger_ns + rc_cfg.lag_ns + 2 * TICK_NS;
+        if (all_sent && (kp_rx_open_traces(e->rx) == 0 || e->mono_now >= end_by))
+            break;
+        /* Sleep until the next send, wake, tick or frame. */
+        int64_t timeout = TICK_NS;
+        int64_t wake = kp_schedule_next_wake(e->sched);
+        if (!e->st.interrupted && wake != INT64_MAX) {
+            int64_t d = wake - e->mono_now;
+            int64_t pn = kp_pacer_next(&e->pacer, e->mono_now);
+            if (pn > d)
+                d = pn;
+            if (d < timeout)
+                timeout = d;
+        }
+        if (timeout < 0)
+            timeout = 0;
+        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        struct timespec ts = {.tv_sec = timeout / 1000000000LL, .tv_nsec = timeout % 1000000000LL};
+        if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR)
+            return fail(err, errlen, -errno, "poll: %s", strerror(errno));
+    }
+    if ((rc = drain(e, err, errlen)))
+        return rc;
+    kp_rx_finish(e->rx);
+    copy_stats(e);
+    kp_capture_flush(&e->cap);
+    e->st.end_ns = clock_ns(CLOCK_REALTIME);
+    if (e->err[0] && e->st.probes_sent == 0)
+        return fail(err, errlen, -EIO, "%s", e->err);
+    return 0;
+}
+
+const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e)
+{
+    return &e->st;
+}
+
+int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *pkt, size_t len),
+                      void *ctx, char *err, size_t errlen)
+{
+    const struct kp_options *o = e->o;
+    uint8_t pkt[1600];
+    for (uint32_t ji = 0; ji < e->n_jobs; ji++) {
+        const struct job *j = &e->jobs[ji];
+        for (unsigned ttl = o->first_ttl; ttl <= o->max_ttl; ttl++) {
+            struct kp_probe_spec spec;
+            memset(&spec, 0, sizeof(spec));
+            spec.src = e->cfg.src;
+            spec.dst = job_dst(e, j);
+            spec.sport = o->sport;
+            spec.dport = o->dport;
+            spec.ttl = (uint8_t)ttl;
+            spec.trace_id = (ji + 1) % MAX_SLOTS;
+            spec.size = o->size;
+            spec.key = &e->key;
+            size_t len = sizeof(pkt);
+            int rc = e->methods[j->mi]->build(&spec, pkt, &len);
+            if (rc)
+                return fail(err, errlen, rc, "building a %s probe: %s", e->methods[j->mi]->name,
+                            strerror(-rc));
+            cb(ctx, pkt, len);
+        }
+    }
+    return 0;
+}
+
+void kp_engine_destroy(struct kp_engine *e)
+{
+    if (e == NULL)
+        return;
+    if (e->slots) {
+        for (uint32_t i = 0; i < MAX_SLOTS; i++)
+            free(e->slots[i]);
+        free(e->slots);
+    }
+    kp_rx_destroy(e->rx);
+    kp_schedule_destroy(e->sched);
+    for (unsigned i = 0; i < KP_MAX_METHODS; i++)
+        kp_stopset_free(&e->stopsets[i]);
+    kp_capture_close(&e->cap);
+    kp_raw_close(&e->raw);
+    free(e->jobs);
+    free(e->range_gbase);
+    free(e->buckets);
+    free(e);
+}

@@ -1,0 +1,103 @@
+/* engine.h — the live event loop of kptrace.
+ *
+ * The engine owns the run's edges (raw socket, live capture) and its core
+ * pieces (one kp_tracer per trace, the schedule, the pacer, the Doubletree
+ * stop sets, and rx). One loop:
+ *
+ *   poll(capture fd, timeout = next send / next wake / 100 ms tick)
+ *   every captured frame  -> capture file, then kp_rx_frame
+ *   rx's on_reply         -> the trace's tracer (kp_tracer_reply)
+ *   rx's on_trace         -> the caller's on_trace (record built from the
+ *                            capture: same as `kptrace replay` of the file)
+ *   while the pacer has a token: schedule picks a ready trace, its tracer
+ *   says which (TTL, attempt) to send, the method builds it, net_raw sends it
+ *
+ * Traces start in random order (seeded), at most max_active at once. With
+ * Doubletree, the first trace into each (/24, method) runs alone; the others
+ * start when it is done, at the border TTL it found, probing backward until an
+ * interface already seen (stopset.h).
+ *
+ * Life cycle: kp_engine_create (no privileges), kp_engine_open (as root:
+ * raw socket + capture + capture file), then the caller opens its outputs and
+ * drops privileges, kp_engine_run, kp_engine_destroy. Library code: returns
+ * 0 / negative errno with a message, never prints or exits.
+ */
+#ifndef KP_ENGINE_H
+#define KP_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/addr.h"
+#include "probe/options.h"
+#include "probe/trace.h"
+
+/* One range of targets: every address base .. base + count - 1. */
+struct kp_target_range {
+    uint32_t base; /* host order */
+    uint32_t count;
+    char name[KP_NAME_LEN]; /* the name the user gave ("" for prefixes) */
+};
+
+struct kp_engine_stats {
+    uint64_t jobs;                           /* traces planned (targets x methods) */
+    uint64_t started, done;                  /* traces started / whose tracer finished */
+    uint64_t probes_sent;                    /* sendto succeeded */
+    uint64_t send_errors;                    /* sendto failed */
+    uint64_t probes_saved;                   /* Doubletree: probes not sent */
+    uint64_t traces_written;                 /* records delivered to on_trace */
+    uint64_t cap_recv, cap_drop, cap_ifdrop; /* pcap_stats */
+    uint64_t rx_probes, rx_replies, rx_unmatched, rx_rejected, rx_late;
+    uint64_t frames;
+    int64_t start_ns, end_ns; /* CLOCK_REALTIME */
+    bool interrupted;
+    char ts_source[16];
+};
+
+struct kp_engine_config {
+    const struct kp_options *opt;
+    const struct kp_target_range *ranges; /* borrowed for the engine's life */
+    size_t n_ranges;
+    struct kp_addr src;    /* source address (must be set) */
+    const char *iface;     /* capture/bind interface (must be set) */
+    const char *pcap_path; /* capture file, NULL = none */
+    uint64_t seed;         /* order and identity key */
+    /* Called with every record rx builds (see rx.h on_trace: the callee may
+     * take the hops). */
+    void (*on_trace)(void *ctx, struct kp_trace *t);
+    /* Called about every 250 ms while running (may be NULL). */
+    void (*on_progress)(void *ctx, const struct kp_engine_stats *st, int64_t now_ns);
+    void *ctx;
+    volatile sig_atomic_t *stop; /* set to non-zero (signal handler) to interrupt */
+};
+
+struct kp_engine;
+
+/* Validate the configuration and plan the jobs. No privileges needed.
+ * 0, -EINVAL or -ENOMEM with a message in err. */
+int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
+                     size_t errlen);
+
+/* Open the raw socket, the live capture (BPF "ip host SRC") and the capture
+ * file. Needs root. 0 or -errno with a message. */
+int kp_engine_open(struct kp_engine *e, char *err, size_t errlen);
+
+/* Run until every trace is done and delivered, or *stop is set (then every
+ * tracer is aborted, the records so far are delivered with their stop
+ * reasons from the data, and stats->interrupted is set). 0 or -errno. */
+int kp_engine_run(struct kp_engine *e, char *err, size_t errlen);
+
+/* Counters (valid while e lives). */
+const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e);
+
+/* Print-free dry run: for each planned trace (in the engine's order) build
+ * the probes TTL first..max, attempt 0, and hand each packet to cb. */
+int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *pkt, size_t len),
+                      void *ctx, char *err, size_t errlen);
+
+/* Close everything and free. NULL is a no-op. */
+void kp_engine_destroy(struct kp_engine *e);
+
+#endif
