@@ -6,4 +6,6 @@ list(APPEND KP_CORE_SOURCES
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/input_detect.c
   ${CMAKE_CURRENT_LIST_DIR}/input_atlas.c
-  ${CMAKE_CURRENT_LIST_DIR}/input_scamper.c)
+  ${CMAKE_CURRENT_LIST_DIR}/input_scamper.c
+  ${CMAKE_CURRENT_LIST_DIR}/annot_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/graph_dot.c)

@@ -110,6 +110,9 @@ static enum kp_input_kind kind_of_object(json_t *o)
     if (!json_is_object(o))
         return KP_INPUT_UNKNOWN;
     json_t *type = json_object_get(o, "type");
+    /* kptrace lines carry "v" (format version) beside "type":"trace". */
+    if (json_is_integer(json_object_get(o, "v")) && json_object_get(o, "hops"))
+        return KP_INPUT_KPTRACE;
     if (json_is_string(type))
         return KP_INPUT_SCAMPER;
     if (json_object_get(o, "msm_id") || json_object_get(o, "prb_id") || json_object_get(o, "fw") ||
@@ -160,6 +163,8 @@ enum kp_input_kind kp_input_detect(const uint8_t *buf, size_t len)
      * fall back to the keys seen in the bytes we have. */
     if (rc == -EINVAL && s < len && buf[s] == '[')
         return KP_INPUT_ATLAS;
+    if (len > 5 && memcmp(buf, "{\"v\":", 5) == 0)
+        return KP_INPUT_KPTRACE;
     if (has(buf, len, "\"type\":\"trace\"") || has(buf, len, "\"type\":\"cycle-start\"") ||
         has(buf, len, "\"type\": \"trace\""))
         return KP_INPUT_SCAMPER;

@@ -212,38 +212,89 @@ int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asn
     return 0;
 }
 
-int kp_summary_format_header(char *buf, size_t len)
+static struct kp_summary_widths widths_or_default(const struct kp_summary_widths *w)
 {
-    return snprintf(buf, len, "%-16s %-18s %-10s %-12s %-28s %-12s %6s %6s %-20s %s", "VP",
-                    "PREFIX", "METHOD", "SWEEP", "TRANSIT", "STATUS", "TRACES", "SHARE",
-                    "CONTROL-PLANE", "AGREES");
+    struct kp_summary_widths d = {16, 18, 12, 28};
+    if (w != NULL) {
+        if (w->vp > 0)
+            d.vp = w->vp;
+        if (w->prefix > 0)
+            d.prefix = w->prefix;
+        if (w->sweep > 0)
+            d.sweep = w->sweep;
+        if (w->transit > 0)
+            d.transit = w->transit;
+    }
+    return d;
 }
 
-int kp_summary_format_row(const struct kp_summary_group *g, char *buf, size_t len)
+static int transit_text(const struct kp_summary_group *g, char *buf, size_t len)
 {
-    char pfx[KP_ADDR_STRLEN + 8], a[KP_ADDR_STRLEN];
-    snprintf(pfx, sizeof(pfx), "%s/%u", kp_addr_str(&g->prefix, a, sizeof(a)), g->plen);
-    char transit[KP_ANNOT_NAME_LEN + 16] = "-";
+    if (g->majority < 0 || g->shares[g->majority].asn == 0)
+        return snprintf(buf, len, "-");
+    const struct kp_summary_share *m = &g->shares[g->majority];
+    return snprintf(buf, len, "AS%u%s%.40s", m->asn, m->name[0] ? " " : "", m->name);
+}
+
+static int prefix_text(const struct kp_summary_group *g, char *buf, size_t len)
+{
+    char a[KP_ADDR_STRLEN];
+    return snprintf(buf, len, "%s/%u", kp_addr_str(&g->prefix, a, sizeof(a)), g->plen);
+}
+
+void kp_summary_fit_widths(const struct kp_summary *s, struct kp_summary_widths *w)
+{
+    *w = widths_or_default(NULL);
+    char buf[KP_ANNOT_NAME_LEN + 64];
+    for (size_t i = 0; s != NULL && i < s->n; i++) {
+        const struct kp_summary_group *g = &s->g[i];
+        int n = (int)strlen(g->vp);
+        if (n > w->vp)
+            w->vp = n;
+        n = (int)strlen(g->sweep);
+        if (n > w->sweep)
+            w->sweep = n;
+        n = prefix_text(g, buf, sizeof(buf));
+        if (n > w->prefix)
+            w->prefix = n;
+        n = transit_text(g, buf, sizeof(buf));
+        if (n > w->transit)
+            w->transit = n;
+    }
+}
+
+int kp_summary_format_header(const struct kp_summary_widths *wp, char *buf, size_t len)
+{
+    struct kp_summary_widths w = widths_or_default(wp);
+    return snprintf(buf, len, "%-*s %-*s %-10s %-*s %-*s %-12s %6s %6s %-20s %s", w.vp, "VP",
+                    w.prefix, "PREFIX", "METHOD", w.sweep, "SWEEP", w.transit, "TRANSIT", "STATUS",
+                    "TRACES", "SHARE", "CONTROL-PLANE", "AGREES");
+}
+
+int kp_summary_format_row(const struct kp_summary_group *g, const struct kp_summary_widths *wp,
+                          char *buf, size_t len)
+{
+    struct kp_summary_widths w = widths_or_default(wp);
+    char pfx[KP_ADDR_STRLEN + 8];
+    prefix_text(g, pfx, sizeof(pfx));
+    char transit[KP_ANNOT_NAME_LEN + 16];
+    transit_text(g, transit, sizeof(transit));
     const char *status = "-";
     double share = 0.0;
     if (g->majority >= 0) {
-        const struct kp_summary_share *m = &g->shares[g->majority];
-        if (m->asn != 0)
-            snprintf(transit, sizeof(transit), "AS%u%s%.20s", m->asn, m->name[0] ? " " : "",
-                     m->name);
-        status = kp_transit_status_name(m->status);
-        share = m->share;
+        status = kp_transit_status_name(g->shares[g->majority].status);
+        share = g->shares[g->majority].share;
     }
     char ups[KP_SUMMARY_MAX_UPSTREAMS * 12 + 1] = "-";
     size_t off = 0;
     for (size_t k = 0; k < g->n_upstreams && off < sizeof(ups); k++) {
-        int w = snprintf(ups + off, sizeof(ups) - off, "%sAS%u", k ? "," : "", g->upstreams[k]);
-        if (w < 0)
+        int n = snprintf(ups + off, sizeof(ups) - off, "%sAS%u", k ? "," : "", g->upstreams[k]);
+        if (n < 0)
             break;
-        off += (size_t)w;
+        off += (size_t)n;
     }
     const char *agrees = g->agrees == 1 ? "yes" : g->agrees == 0 ? "NO" : "-";
-    return snprintf(buf, len, "%-16s %-18s %-10s %-12s %-28s %-12s %6zu %5.0f%% %-20s %s", g->vp,
-                    pfx, kp_method_name(g->method), g->sweep[0] ? g->sweep : "-", transit, status,
-                    g->traces, share * 100.0, ups, agrees);
+    return snprintf(buf, len, "%-*s %-*s %-10s %-*s %-*s %-12s %6zu %5.0f%% %-20s %s", w.vp, g->vp,
+                    w.prefix, pfx, kp_method_name(g->method), w.sweep, g->sweep[0] ? g->sweep : "-",
+                    w.transit, transit, status, g->traces, share * 100.0, ups, agrees);
 }

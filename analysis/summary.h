@@ -85,11 +85,20 @@ const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size
  * 0 or -EINVAL. Call after kp_summary_finish(). */
 int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asns, size_t n);
 
-/* Write a fixed-width text row for group g (no newline) into buf: vp, prefix,
- * method, sweep, majority transit (asn and name), status, traces, share,
- * control-plane upstreams and agreement. Returns the snprintf-style length.
+/* Column widths of the text table (0 = default: vp 16, prefix 18, sweep 12,
+ * transit 28). kp_summary_fit_widths() widens them to fit every group. */
+struct kp_summary_widths {
+    int vp, prefix, sweep, transit;
+};
+void kp_summary_fit_widths(const struct kp_summary *s, struct kp_summary_widths *w);
+
+/* Write an aligned text row for group g (no newline) into buf: vp, prefix,
+ * method, sweep, majority transit (AS number and name), status, traces,
+ * share, control-plane upstreams and agreement ("yes", "NO", "-"). w may be
+ * NULL (defaults). Returns the snprintf-style length.
  * kp_summary_format_header() writes the matching header. */
-int kp_summary_format_row(const struct kp_summary_group *g, char *buf, size_t len);
-int kp_summary_format_header(char *buf, size_t len);
+int kp_summary_format_row(const struct kp_summary_group *g, const struct kp_summary_widths *w,
+                          char *buf, size_t len);
+int kp_summary_format_header(const struct kp_summary_widths *w, char *buf, size_t len);
 
 #endif

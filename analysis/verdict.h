@@ -34,7 +34,7 @@ enum kp_hop_class {
 const char *kp_hop_class_name(enum kp_hop_class c);
 
 #define KP_ANNOT_MAX_ORIGINS 4
-#define KP_ANNOT_NAME_LEN    96
+#define KP_ANNOT_NAME_LEN    128
 #define KP_ANNOT_SRC_LEN     16
 #define KP_ANNOT_RDNS_LEN    256
 

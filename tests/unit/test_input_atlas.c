@@ -239,6 +239,10 @@ Test(input_detect, kinds)
     cr_assert_eq(D("{\"fw\":5020,\"msm_id\":1,\"result\":[]}\n"), KP_INPUT_ATLAS);
     cr_assert_eq(D("{\"type\":\"cycle-start\", \"hostname\":\"vm\"}\n"), KP_INPUT_SCAMPER);
     cr_assert_eq(D("{\"vp\":\"vp-eu\",\"tool\":\"kptrace\",\"hops\":[]}\n"), KP_INPUT_KPTRACE);
+    /* kptrace's own lines also say "type":"trace"; "v" tells them apart */
+    cr_assert_eq(D("{\"v\":1,\"type\":\"trace\",\"vp\":null,\"hops\":[]}\n"), KP_INPUT_KPTRACE);
+    cr_assert_eq(D("{\"v\":1,\"type\":\"trace\",\"id\":0,\"vp\":\"a\",\"hops\":[{\"ttl"),
+                 KP_INPUT_KPTRACE);
     /* a cut-off first object still detected by its keys */
     cr_assert_eq(D("{\"type\":\"trace\",\"version\":\"0.1\", \"hops\":[{\"addr"), KP_INPUT_SCAMPER);
     cr_assert_eq(D("{\"prb_id\":5, \"result\":[{\"hop\":1"), KP_INPUT_ATLAS);

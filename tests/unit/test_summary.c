@@ -144,13 +144,24 @@ Test(summary, majority_prefers_more_traces_then_status)
     cr_assert_eq(g->shares[0].asn, 4837);
     cr_assert_float_eq(g->shares[0].share, 0.4, 1e-9);
     char row[512], hdr[512];
-    kp_summary_format_header(hdr, sizeof(hdr));
-    kp_summary_format_row(g, row, sizeof(row));
+    kp_summary_format_header(NULL, hdr, sizeof(hdr));
+    kp_summary_format_row(g, NULL, row, sizeof(row));
     cr_assert(strstr(row, "AS4837 China Unicom") != NULL, "%s", row);
     cr_assert(strstr(row, "filtered") != NULL);
     cr_assert(strstr(row, "198.19.179.0/24") != NULL);
     cr_assert(strstr(row, " 40%") != NULL, "%s", row);
     /* columns line up: STATUS starts at the same offset in header and row */
     cr_assert_eq(strstr(hdr, "STATUS") - hdr, strstr(row, "filtered") - row);
+    /* fitted widths keep long names aligned too */
+    add(s, "a-very-long-vantage-point-name", "198.19.176.1", U, "sweep-2026-11-21", 4837, "", R, 1);
+    kp_summary_finish(s);
+    struct kp_summary_widths w;
+    kp_summary_fit_widths(s, &w);
+    cr_assert_geq(w.vp, 30);
+    kp_summary_format_header(&w, hdr, sizeof(hdr));
+    for (size_t i = 0; i < kp_summary_count(s); i++) {
+        kp_summary_format_row(kp_summary_group(s, i), &w, row, sizeof(row));
+        cr_assert_eq(strstr(hdr, "METHOD") - hdr, strstr(row, "udp-paris") - row, "%s", row);
+    }
     kp_summary_free(s);
 }

@@ -1,0 +1,957 @@
+/* main.c — kpannotate: map traceroute hops to ASes and decide which transit
+ * carries traffic into the target AS (by default North Korea's AS131279).
+ *
+ * Reads kptrace traces.jsonl, capture files (through probe/replay.h), RIPE
+ * Atlas and scamper JSON; writes annotated JSON lines, a per-(vp, /24,
+ * method, sweep) summary, and a graphviz picture. Never needs root. The only
+ * place in kpannotate that prints or exits. See docs/kpannotate.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "analysis/annot_json.h"
+#include "analysis/asmap.h"
+#include "analysis/graph_dot.h"
+#include "analysis/input.h"
+#include "analysis/summary.h"
+#include "analysis/verdict.h"
+#include "probe/replay.h"
+#include "probe/trace_json.h"
+
+#define MAX_TARGETS  64
+#define MAX_TRANSITS 64
+
+static const char usage_text[] =
+    "Usage: kpannotate [OPTIONS] [FILE...]\n"
+    "\n"
+    "Map every hop of traceroutes to an AS and decide, per trace, which AS hands\n"
+    "the traffic to the target AS (default AS131279, North Korea's Star JV):\n"
+    "China Unicom (AS4837), TransTeleCom (AS20485), Intelsat (AS22351) or another.\n"
+    "FILEs (or standard input when none, or '-') may be kptrace traces.jsonl,\n"
+    "capture files (pcap/pcapng of kptrace, traceroute, mtr or scamper runs),\n"
+    "RIPE Atlas traceroute results (a JSON array or one per line) or scamper JSON\n"
+    "(sc_warts2json, scamper -O json). The kind is detected from the content.\n"
+    "kpannotate never needs root and never sends a packet, except DNS queries to\n"
+    "the server you name when --cymru or --rdns is given.\n"
+    "\n"
+    "IP-to-AS sources (asked in the order given; the first that knows wins, and\n"
+    "every hop records which one answered):\n"
+    "  -p, --pfx2as FILE       CAIDA prefix2as table (plain or .gz)\n"
+    "  -r, --rib FILE          `bgpdump -m` RIB text: origins, and the control-plane\n"
+    "                          upstream of the target per prefix and time, used by\n"
+    "                          --summary to flag where packets and BGP disagree\n"
+    "  -m, --mmdb FILE         MaxMind GeoLite2-ASN or IPinfo ASN database\n"
+    "      --peeringdb FILE    PeeringDB ixpfx JSON: marks IXP addresses\n"
+    "      --cymru             ask Team Cymru's DNS interface (origin and AS names)\n"
+    "      --dns-server ADDR   DNS server for --cymru/--rdns (ip or ip:port);\n"
+    "                          default: the system resolver\n"
+    "      --cymru-cache FILE  keep Team Cymru answers between runs\n"
+    "      --dns-timeout MS    per-query timeout (default 1500)\n"
+    "      --rdns              look up reverse DNS names of hop addresses\n"
+    "\n"
+    "The decision:\n"
+    "  -t, --target ASN[,ASN..]  target AS set (default 131279)\n"
+    "      --transit ASN=NAME    a transit of interest and its display name\n"
+    "                            (repeatable; defaults: 4837=China Unicom,\n"
+    "                            20485=TransTeleCom, 22351=Intelsat)\n"
+    "      --no-default-transits forget the default transits of interest\n"
+    "      --disable NAME[,..]   switch heuristics off: silent-gap, skip-private,\n"
+    "                            skip-unannounced, ixp, mpls,\n"
+    "                            neighbour-numbered-border, p2p-mate, rtt-jump,\n"
+    "                            multi-origin, destination-only,\n"
+    "                            per-ttl-multiple-addresses\n"
+    "      --rtt-jump MS         RTT rise into the target noted as evidence (15)\n"
+    "\n"
+    "Input:\n"
+    "  -f, --input-format KIND   auto (default), kptrace, atlas, scamper, pcap\n"
+    "      --vp NAME             vantage point name for every trace read (scamper\n"
+    "                            JSON and captures do not carry one)\n"
+    "      --sweep MODE          what one sweep is in the summary: input (each\n"
+    "                            file; default), hour, day (UTC, from the trace's\n"
+    "                            start), none\n"
+    "\n"
+    "Output (annotated JSON lines go to standard output unless --summary):\n"
+    "  -o, --output FILE         write annotated JSON lines to FILE\n"
+    "  -s, --summary             print the per-(vp, /24, method, sweep) summary\n"
+    "      --summary-format F    text (aligned table, default) or json (lines)\n"
+    "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz\n"
+    "  -q, --quiet               no statistics on standard error\n"
+    "  -h, --help                this text;  -V, --version\n"
+    "\n"
+    "Per trace, \"transit\" has a status: reached (the target answered; asn is the\n"
+    "AS of the last hop before it), filtered (ended with admin-prohibited at asn),\n"
+    "incomplete (never reached the target; asn is the last AS seen) or\n"
+    "undetermined; a confidence 0..1; and the evidence: hop indices, the source\n"
+    "of the AS, and the heuristics that fired.\n"
+    "\n"
+    "Examples:\n"
+    "  kpannotate -p pfx2as.txt -s sweep/traces.jsonl\n"
+    "  kpannotate -p pfx2as.txt -r rib.txt -s --summary-format json atlas.json\n"
+    "  kpannotate --cymru --dns-server 198.18.53.53 -o annotated.jsonl trace.pcap\n"
+    "  kpannotate -p pfx2as.txt -g paths.dot traces.jsonl && dot -Tsvg paths.dot\n"
+    "\n"
+    "Exit status: 0 all read and decided; 1 some input records or lookups failed\n"
+    "(everything else was still processed; standard error says what); 2 usage;\n"
+    "3 an input or source could not be read at all. See kpannotate(1),\n"
+    "docs/kpannotate.md, and docs/format-annotated.md for the output format.\n";
+
+enum sweep_mode { SWEEP_INPUT, SWEEP_HOUR, SWEEP_DAY, SWEEP_NONE };
+
+struct item {
+    struct kp_trace t;
+    char sweep[KP_SWEEP_LEN];
+    unsigned long line;
+    int file; /* index into opts.files */
+    enum kp_input_kind kind;
+};
+
+struct app {
+    /* options */
+    const char **files;
+    size_t n_files;
+    enum kp_input_kind force_kind;
+    const char *vp;
+    enum sweep_mode sweep;
+    const char *output, *graph;
+    bool summary, summary_json, quiet, rdns, have_rib;
+    struct kp_verdict_config cfg;
+    uint32_t targets[MAX_TARGETS];
+    struct kp_as_name transits[MAX_TRANSITS];
+    char *transit_names[MAX_TRANSITS];
+    /* state */
+    struct kp_asmap *map;
+    struct item *items;
+    size_t n_items, cap_items;
+    int cur_file;
+    enum kp_input_kind cur_kind;
+    unsigned long bad_records, failed_lookups;
+    int fatal;
+};
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kpannotate: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static const char *file_name(const struct app *a, int i)
+{
+    return a->files[i];
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* The sweep label of a trace read from file index fi. */
+static void sweep_label(const struct app *a, const struct kp_trace *t, int fi, char *out,
+                        size_t len)
+{
+    out[0] = '\0';
+    switch (a->sweep) {
+    case SWEEP_NONE:
+        return;
+    case SWEEP_HOUR:
+    case SWEEP_DAY: {
+        if (t->start_ns == 0)
+            return;
+        time_t s = (time_t)(t->start_ns / 1000000000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(out, len, a->sweep == SWEEP_HOUR ? "%Y-%m-%dT%HZ" : "%Y-%m-%d", &tm);
+        return;
+    }
+    case SWEEP_INPUT: {
+        const char *p = file_name(a, fi);
+        if (strcmp(p, "-") == 0) {
+            snprintf(out, len, "stdin");
+            return;
+        }
+        const char *b = base_name(p);
+        if (strcmp(b, "traces.jsonl") == 0 && b != p) {
+            /* a kptrace sweep directory: name it by the directory */
+            size_t dlen = (size_t)(b - p) - 1;
+            const char *d = p;
+            for (size_t i = 0; i < dlen; i++)
+                if (p[i] == '/' && i + 1 < dlen)
+                    d = p + i + 1;
+            snprintf(out, len, "%.*s", (int)(dlen - (size_t)(d - p)), d);
+            return;
+        }
+        snprintf(out, len, "%s", b);
+        return;
+    }
+    }
+}
+
+static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
+{
+    if (a->n_items == a->cap_items) {
+        size_t cap = a->cap_items ? a->cap_items * 2 : 256;
+        struct item *n = realloc(a->items, cap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        a->items = n;
+        a->cap_items = cap;
+    }
+    struct item *it = &a->items[a->n_items++];
+    it->t = *t; /* move */
+    kp_trace_init(t);
+    if (a->vp != NULL)
+        snprintf(it->t.vp, sizeof(it->t.vp), "%s", a->vp);
+    it->line = line;
+    it->file = a->cur_file;
+    it->kind = a->cur_kind;
+    sweep_label(a, &it->t, a->cur_file, it->sweep, sizeof(it->sweep));
+    return 0;
+}
+
+static int sink_trace(void *ctx, struct kp_trace *t, unsigned long line)
+{
+    return keep_trace(ctx, t, line);
+}
+
+static void sink_error(void *ctx, unsigned long line, const char *field, const char *msg)
+{
+    struct app *a = ctx;
+    a->bad_records++;
+    warn("%s:%lu: %s%s%s (record skipped)", file_name(a, a->cur_file), line, field,
+         field[0] ? ": " : "", msg);
+}
+
+static void replay_trace(void *ctx, struct kp_trace *t)
+{
+    struct app *a = ctx;
+    if (keep_trace(a, t, 0) != 0)
+        a->fatal = 1;
+}
+
+/* Read a whole file (or stdin for "-") into memory. */
+static int slurp(const char *path, char **buf, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return -errno;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    if (b == NULL) {
+        if (f != stdin)
+            fclose(f);
+        return -ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) {
+            char *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                free(b);
+                if (f != stdin)
+                    fclose(f);
+                return -ENOMEM;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int err = ferror(f) ? -EIO : 0;
+    if (f != stdin)
+        fclose(f);
+    if (err) {
+        free(b);
+        return err;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static int read_kptrace(struct app *a, const char *buf, size_t len)
+{
+    unsigned long line = 0;
+    size_t p = 0;
+    while (p < len) {
+        size_t e = p;
+        while (e < len && buf[e] != '\n')
+            e++;
+        line++;
+        size_t s = p;
+        p = e + 1;
+        while (s < e && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
+            s++;
+        if (s == e)
+            continue;
+        struct kp_trace t;
+        struct kp_json_error je;
+        memset(&je, 0, sizeof(je));
+        int rc = kp_trace_json_parse(buf + s, e - s, &t, &je);
+        if (rc == -ENOMEM)
+            return rc;
+        if (rc != 0) {
+            a->bad_records++;
+            warn("%s:%lu: %s%s%s (record skipped)", file_name(a, a->cur_file), line, je.field,
+                 je.field[0] ? ": " : "", je.msg);
+            continue;
+        }
+        if (t.tool[0] == '\0')
+            snprintf(t.tool, sizeof(t.tool), "kptrace");
+        rc = keep_trace(a, &t, line);
+        kp_trace_free(&t);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int read_input(struct app *a, int fi)
+{
+    const char *path = a->files[fi];
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = slurp(path, &buf, &len);
+    if (rc) {
+        warn("%s: cannot read: %s", path, strerror(-rc));
+        return rc;
+    }
+    enum kp_input_kind k = a->force_kind;
+    if (k == KP_INPUT_UNKNOWN)
+        k = kp_input_detect((const uint8_t *)buf, len < 65536 ? len : 65536);
+    a->cur_file = fi;
+    a->cur_kind = k;
+    struct kp_input_sink sink = {sink_trace, sink_error, a};
+    char err[512] = "";
+    switch (k) {
+    case KP_INPUT_KPTRACE:
+        rc = read_kptrace(a, buf, len);
+        break;
+    case KP_INPUT_ATLAS:
+        rc = kp_atlas_parse(buf, len, &sink);
+        break;
+    case KP_INPUT_SCAMPER:
+        rc = kp_scamper_parse(buf, len, &sink);
+        break;
+    case KP_INPUT_PCAP:
+    case KP_INPUT_PCAPNG: {
+        struct kp_replay_opts ro;
+        kp_replay_opts_init(&ro);
+        ro.vp = a->vp;
+        FILE *mf = fmemopen(buf, len, "rb");
+        if (mf == NULL) {
+            rc = -errno;
+            break;
+        }
+        rc = kp_replay_stream(mf, path, &ro, replay_trace, a, NULL, err, sizeof(err));
+        if (rc == 0 && err[0])
+            warn("%s", err);
+        if (rc != 0) {
+            warn("%s", err[0] ? err : strerror(-rc));
+            free(buf);
+            return rc;
+        }
+        if (a->fatal)
+            rc = -ENOMEM;
+        break;
+    }
+    default:
+        warn("%s: cannot tell what kind of input this is; use --input-format", path);
+        free(buf);
+        return -EINVAL;
+    }
+    free(buf);
+    if (rc == -ENOMEM) {
+        warn("%s: out of memory", path);
+        return rc;
+    }
+    return 0; /* bad records were reported one by one */
+}
+
+static enum kp_hop_class class_of(enum kp_addr_class c)
+{
+    switch (c) {
+    case KP_ACLASS_PUBLIC:
+    case KP_ACLASS_DOCUMENTATION:
+    case KP_ACLASS_BENCHMARKING:
+        return KP_HCLASS_PUBLIC;
+    case KP_ACLASS_PRIVATE:
+        return KP_HCLASS_PRIVATE;
+    case KP_ACLASS_SHARED:
+        return KP_HCLASS_SHARED;
+    default:
+        return KP_HCLASS_RESERVED;
+    }
+}
+
+static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop_annot *o)
+{
+    kp_hop_annot_init(o);
+    struct kp_asn_answer ans;
+    if (kp_asmap_lookup(a->map, ad, &ans) != 0) {
+        o->cls = KP_HCLASS_UNANNOUNCED;
+        return;
+    }
+    o->cls = (uint8_t)class_of(ans.addr_class);
+    o->ixp = ans.ixp;
+    if (ans.ixp)
+        snprintf(o->ixp_name, sizeof(o->ixp_name), "%s", ans.ixp_name);
+    switch (ans.status) {
+    case KP_ASN_FOUND:
+        o->asn = ans.asns[0];
+        for (unsigned i = 0; i < ans.n_asns && i < KP_ANNOT_MAX_ORIGINS; i++)
+            o->origins[o->n_origins++] = ans.asns[i];
+        snprintf(o->source, sizeof(o->source), "%.15s", ans.source);
+        if (ans.as_name[0]) {
+            snprintf(o->as_name, sizeof(o->as_name), "%s", ans.as_name);
+        } else {
+            const char *n = kp_asmap_as_name(a->map, o->asn, NULL);
+            if (n)
+                snprintf(o->as_name, sizeof(o->as_name), "%s", n);
+        }
+        break;
+    case KP_ASN_UNANNOUNCED:
+        if (o->cls == KP_HCLASS_PUBLIC)
+            o->cls = KP_HCLASS_UNANNOUNCED;
+        break;
+    case KP_ASN_SPECIAL:
+        break;
+    case KP_ASN_UNKNOWN:
+    default:
+        a->failed_lookups++;
+        if (o->cls == KP_HCLASS_PUBLIC)
+            o->cls = KP_HCLASS_UNANNOUNCED;
+        break;
+    }
+    if (a->rdns) {
+        const char *r = kp_asmap_rdns(a->map, ad);
+        if (r)
+            snprintf(o->rdns, sizeof(o->rdns), "%s", r);
+    }
+}
+
+static int parse_asn(const char *s, uint32_t *out)
+{
+    if (strncasecmp(s, "AS", 2) == 0)
+        s += 2;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v == 0 || v > UINT32_MAX)
+        return -EINVAL;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int add_transit(struct app *a, uint32_t asn, const char *name)
+{
+    for (size_t i = 0; i < a->cfg.n_known; i++)
+        if (a->transits[i].asn == asn) {
+            free(a->transit_names[i]);
+            a->transit_names[i] = strdup(name);
+            a->transits[i].name = a->transit_names[i];
+            return a->transit_names[i] ? 0 : -ENOMEM;
+        }
+    if (a->cfg.n_known >= MAX_TRANSITS)
+        return -E2BIG;
+    size_t i = a->cfg.n_known++;
+    a->transit_names[i] = strdup(name);
+    a->transits[i].asn = asn;
+    a->transits[i].name = a->transit_names[i];
+    return a->transit_names[i] ? 0 : -ENOMEM;
+}
+
+enum {
+    OPT_PEERINGDB = 256,
+    OPT_CYMRU,
+    OPT_DNS_SERVER,
+    OPT_CYMRU_CACHE,
+    OPT_DNS_TIMEOUT,
+    OPT_RDNS,
+    OPT_TRANSIT,
+    OPT_NO_DEFAULT_TRANSITS,
+    OPT_DISABLE,
+    OPT_RTT_JUMP,
+    OPT_VP,
+    OPT_SWEEP,
+    OPT_SUMMARY_FORMAT,
+};
+
+struct source_opt {
+    int kind; /* 'p', 'r', 'm', OPT_PEERINGDB */
+    const char *path;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("kpannotate: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'kpannotate --help'.\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static int write_all(FILE *f, const char *s, size_t n)
+{
+    return fwrite(s, 1, n, f) == n ? 0 : -EIO;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"pfx2as", required_argument, NULL, 'p'},
+        {"rib", required_argument, NULL, 'r'},
+        {"mmdb", required_argument, NULL, 'm'},
+        {"peeringdb", required_argument, NULL, OPT_PEERINGDB},
+        {"cymru", no_argument, NULL, OPT_CYMRU},
+        {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"cymru-cache", required_argument, NULL, OPT_CYMRU_CACHE},
+        {"dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT},
+        {"rdns", no_argument, NULL, OPT_RDNS},
+        {"target", required_argument, NULL, 't'},
+        {"transit", required_argument, NULL, OPT_TRANSIT},
+        {"no-default-transits", no_argument, NULL, OPT_NO_DEFAULT_TRANSITS},
+        {"disable", required_argument, NULL, OPT_DISABLE},
+        {"rtt-jump", required_argument, NULL, OPT_RTT_JUMP},
+        {"input-format", required_argument, NULL, 'f'},
+        {"vp", required_argument, NULL, OPT_VP},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
+        {"output", required_argument, NULL, 'o'},
+        {"summary", no_argument, NULL, 's'},
+        {"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
+        {"graph", required_argument, NULL, 'g'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct app A;
+    struct app *a = &A;
+    kp_verdict_config_default(&a->cfg);
+    /* our own copies, so that --transit and --target can change them */
+    for (size_t i = 0; i < a->cfg.n_known; i++) {
+        a->transits[i].asn = a->cfg.known[i].asn;
+        a->transit_names[i] = strdup(a->cfg.known[i].name);
+        a->transits[i].name = a->transit_names[i];
+    }
+    a->cfg.known = a->transits;
+    size_t n_targets = 0;
+    struct source_opt sources[64];
+    size_t n_sources = 0;
+    bool cymru = false;
+    struct kp_cymru_opts copts;
+    memset(&copts, 0, sizeof(copts));
+    const char *dns_server = NULL;
+    int dns_timeout = 0;
+
+    int c;
+    while ((c = getopt_long(argc, argv, "p:r:m:t:f:o:sg:qhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+        case 'r':
+        case 'm':
+        case OPT_PEERINGDB:
+            if (n_sources == 64)
+                return usage_error("%s", "too many sources");
+            sources[n_sources].kind = c;
+            sources[n_sources++].path = optarg;
+            if (c == 'r')
+                a->have_rib = true;
+            break;
+        case OPT_CYMRU:
+            cymru = true;
+            break;
+        case OPT_DNS_SERVER:
+            dns_server = optarg;
+            break;
+        case OPT_CYMRU_CACHE:
+            copts.cache_path = optarg;
+            break;
+        case OPT_DNS_TIMEOUT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v <= 0 || v > 60000)
+                return usage_error("--dns-timeout: '%s' is not 1..60000 ms", optarg);
+            dns_timeout = (int)v;
+            break;
+        }
+        case OPT_RDNS:
+            a->rdns = true;
+            break;
+        case 't': {
+            char *s = strdup(optarg), *save = NULL;
+            for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                uint32_t asn;
+                if (parse_asn(tok, &asn) != 0 || n_targets == MAX_TARGETS) {
+                    int r = usage_error("--target: '%s' is not an AS number", tok);
+                    free(s);
+                    return r;
+                }
+                a->targets[n_targets++] = asn;
+            }
+            free(s);
+            break;
+        }
+        case OPT_TRANSIT: {
+            const char *eq = strchr(optarg, '=');
+            char num[16];
+            uint32_t asn;
+            if (eq == NULL || eq - optarg >= (ptrdiff_t)sizeof(num) || eq[1] == '\0')
+                return usage_error("--transit: '%s' is not ASN=NAME", optarg);
+            snprintf(num, sizeof(num), "%.*s", (int)(eq - optarg), optarg);
+            if (parse_asn(num, &asn) != 0)
+                return usage_error("--transit: '%s' is not ASN=NAME", optarg);
+            if (add_transit(a, asn, eq + 1) != 0)
+                return usage_error("--transit: cannot add '%s'", optarg);
+            break;
+        }
+        case OPT_NO_DEFAULT_TRANSITS:
+            for (size_t i = 0; i < a->cfg.n_known; i++)
+                free(a->transit_names[i]);
+            a->cfg.n_known = 0;
+            break;
+        case OPT_DISABLE: {
+            char *s = strdup(optarg), *save = NULL;
+            for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                unsigned bit = kp_heuristic_from_name(tok);
+                if (bit == 0) {
+                    int r = usage_error("--disable: no heuristic named '%s'", tok);
+                    free(s);
+                    return r;
+                }
+                a->cfg.disabled |= bit;
+            }
+            free(s);
+            break;
+        }
+        case OPT_RTT_JUMP: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (*end || v < 0)
+                return usage_error("--rtt-jump: '%s' is not a number of ms", optarg);
+            a->cfg.rtt_jump_ms = v;
+            break;
+        }
+        case 'f':
+            if (strcmp(optarg, "auto") == 0) {
+                a->force_kind = KP_INPUT_UNKNOWN;
+            } else {
+                a->force_kind = kp_input_kind_from_name(optarg);
+                if (a->force_kind == KP_INPUT_UNKNOWN)
+                    return usage_error("--input-format: unknown kind '%s'", optarg);
+            }
+            break;
+        case OPT_VP:
+            a->vp = optarg;
+            break;
+        case OPT_SWEEP:
+            if (strcmp(optarg, "input") == 0)
+                a->sweep = SWEEP_INPUT;
+            else if (strcmp(optarg, "hour") == 0)
+                a->sweep = SWEEP_HOUR;
+            else if (strcmp(optarg, "day") == 0)
+                a->sweep = SWEEP_DAY;
+            else if (strcmp(optarg, "none") == 0)
+                a->sweep = SWEEP_NONE;
+            else
+                return usage_error("--sweep: '%s' is not input, hour, day or none", optarg);
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 's':
+            a->summary = true;
+            break;
+        case OPT_SUMMARY_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                a->summary_json = true;
+            else if (strcmp(optarg, "text") == 0)
+                a->summary_json = false;
+            else
+                return usage_error("--summary-format: '%s' is not text or json", optarg);
+            a->summary = true;
+            break;
+        case 'g':
+            a->graph = optarg;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("kpannotate %s\n", KP_VERSION);
+            return 0;
+        default:
+            fputs("Try 'kpannotate --help'.\n", stderr);
+            return 2;
+        }
+    }
+    if (n_targets > 0) {
+        a->cfg.targets = a->targets;
+        a->cfg.n_targets = n_targets;
+    }
+    static const char *stdin_only[] = {"-"};
+    if (optind < argc) {
+        a->files = (const char **)(argv + optind);
+        a->n_files = (size_t)(argc - optind);
+    } else {
+        a->files = stdin_only;
+        a->n_files = 1;
+    }
+
+    /* Sources, in the order given. */
+    int status = 0;
+    a->map = kp_asmap_new();
+    if (a->map == NULL) {
+        warn("out of memory");
+        return 3;
+    }
+    char err[KP_ASN_ERR_MAX + 256];
+    if (kp_asmap_set_targets(a->map, a->cfg.targets, a->cfg.n_targets) != 0) {
+        warn("cannot set the target ASes");
+        return 3;
+    }
+    for (size_t i = 0; i < n_sources; i++) {
+        int rc;
+        err[0] = '\0';
+        switch (sources[i].kind) {
+        case 'p':
+            rc = kp_asmap_add_pfx2as(a->map, sources[i].path, err, sizeof(err));
+            break;
+        case 'r':
+            rc = kp_asmap_add_bgpdump(a->map, sources[i].path, err, sizeof(err));
+            break;
+        case 'm':
+            rc = kp_asmap_add_mmdb(a->map, sources[i].path, err, sizeof(err));
+            break;
+        default:
+            rc = kp_asmap_add_peeringdb(a->map, sources[i].path, err, sizeof(err));
+            break;
+        }
+        if (rc != 0) {
+            warn("%s", err[0] ? err : sources[i].path);
+            kp_asmap_free(a->map);
+            return 3;
+        }
+    }
+    if (cymru) {
+        copts.dns_server = dns_server;
+        copts.timeout_ms = dns_timeout;
+        if (kp_asmap_enable_cymru(a->map, &copts, err, sizeof(err)) != 0) {
+            warn("--cymru: %s", err);
+            kp_asmap_free(a->map);
+            return 3;
+        }
+    }
+    if (a->rdns &&
+        kp_asmap_enable_rdns(a->map, dns_server, dns_timeout, 0, err, sizeof(err)) != 0) {
+        warn("--rdns: %s", err);
+        kp_asmap_free(a->map);
+        return 3;
+    }
+
+    /* Inputs. */
+    for (size_t i = 0; i < a->n_files; i++) {
+        int rc = read_input(a, (int)i);
+        if (rc == -ENOMEM) {
+            kp_asmap_free(a->map);
+            return 3;
+        }
+        if (rc != 0)
+            status = 3;
+    }
+
+    /* DNS lookups for every address at once (a no-op without DNS sources). */
+    size_t n_addrs = 0;
+    for (size_t i = 0; i < a->n_items; i++)
+        n_addrs += a->items[i].t.n_hops + 1;
+    struct kp_addr *addrs = malloc((n_addrs ? n_addrs : 1) * sizeof(*addrs));
+    if (addrs == NULL) {
+        warn("out of memory");
+        return 3;
+    }
+    n_addrs = 0;
+    for (size_t i = 0; i < a->n_items; i++) {
+        const struct kp_trace *t = &a->items[i].t;
+        for (size_t k = 0; k < t->n_hops; k++)
+            addrs[n_addrs++] = t->hops[k].addr;
+        if (kp_addr_is_set(&t->dst))
+            addrs[n_addrs++] = t->dst;
+    }
+    int pf = kp_asmap_prefetch(a->map, addrs, n_addrs);
+    free(addrs);
+    if (pf > 0 && !a->quiet)
+        warn("%d address lookups failed over DNS; other sources were used for them", pf);
+
+    /* Decide, write, aggregate. */
+    FILE *jout = NULL;
+    if (a->output != NULL) {
+        jout = strcmp(a->output, "-") == 0 ? stdout : fopen(a->output, "w");
+        if (jout == NULL) {
+            warn("%s: %s", a->output, strerror(errno));
+            return 3;
+        }
+    } else if (!a->summary) {
+        jout = stdout;
+    }
+    struct kp_summary *sum = NULL;
+    struct kp_graph *graph = NULL;
+    if (kp_summary_new(&sum) != 0 || (a->graph && kp_graph_new(&graph, &a->cfg) != 0)) {
+        warn("out of memory");
+        return 3;
+    }
+    unsigned long per_status[KP_TRANSIT_STATUS_COUNT] = {0};
+    for (size_t i = 0; i < a->n_items; i++) {
+        struct item *it = &a->items[i];
+        struct kp_trace *t = &it->t;
+        struct kp_hop_annot *ann = calloc(t->n_hops ? t->n_hops : 1, sizeof(*ann));
+        if (ann == NULL) {
+            warn("out of memory");
+            return 3;
+        }
+        for (size_t k = 0; k < t->n_hops; k++)
+            annotate_addr(a, &t->hops[k].addr, &ann[k]);
+        struct kp_hop_annot dst;
+        kp_hop_annot_init(&dst);
+        if (kp_addr_is_set(&t->dst))
+            annotate_addr(a, &t->dst, &dst);
+        struct kp_transit v;
+        kp_verdict_decide(&a->cfg, t, ann, t->n_hops, &dst, &v);
+        per_status[v.status]++;
+        if (kp_summary_add(sum, t, it->sweep, &v) != 0 ||
+            (graph && kp_graph_add(graph, t, ann, &v) != 0)) {
+            warn("out of memory");
+            return 3;
+        }
+        if (jout != NULL) {
+            struct kp_annot_origin org = {kp_input_kind_name(it->kind), file_name(a, it->file),
+                                          it->line};
+            char *line = NULL;
+            size_t len = 0;
+            int rc = kp_annot_trace_json(t, ann, &dst, &v, it->sweep, &org, &line, &len);
+            if (rc == 0) {
+                if (write_all(jout, line, len) != 0 || fputc('\n', jout) == EOF) {
+                    warn("%s: write failed", a->output ? a->output : "stdout");
+                    return 3;
+                }
+            } else {
+                warn("%s:%lu: cannot write this trace (%s)", file_name(a, it->file), it->line,
+                     strerror(-rc));
+                status = status ? status : 1;
+            }
+            free(line);
+        }
+        free(ann);
+    }
+    if (jout != NULL && jout != stdout && fclose(jout) != 0) {
+        warn("%s: %s", a->output, strerror(errno));
+        status = 3;
+    }
+
+    kp_summary_finish(sum);
+    if (a->have_rib) {
+        for (size_t i = 0; i < kp_summary_count(sum); i++) {
+            const struct kp_summary_group *g = kp_summary_group(sum, i);
+            struct kp_prefix p;
+            if (kp_prefix_make(&g->prefix, g->plen, &p) != 0)
+                continue;
+            int64_t at = g->first_ns ? g->first_ns / 1000000000 : INT64_MAX;
+            uint32_t ups[KP_SUMMARY_MAX_UPSTREAMS];
+            int n = kp_asmap_rib_upstreams(a->map, &p, at, ups, KP_SUMMARY_MAX_UPSTREAMS, NULL);
+            if (n > 0)
+                kp_summary_set_upstreams(
+                    sum, i, ups,
+                    (size_t)n < KP_SUMMARY_MAX_UPSTREAMS ? (size_t)n : KP_SUMMARY_MAX_UPSTREAMS);
+        }
+    }
+    if (a->summary) {
+        char row[1024];
+        struct kp_summary_widths w;
+        kp_summary_fit_widths(sum, &w);
+        if (!a->summary_json) {
+            kp_summary_format_header(&w, row, sizeof(row));
+            puts(row);
+        }
+        for (size_t i = 0; i < kp_summary_count(sum); i++) {
+            const struct kp_summary_group *g = kp_summary_group(sum, i);
+            if (a->summary_json) {
+                char *line = NULL;
+                size_t len = 0;
+                if (kp_annot_summary_json(g, &line, &len) != 0) {
+                    warn("out of memory");
+                    return 3;
+                }
+                puts(line);
+                free(line);
+            } else {
+                kp_summary_format_row(g, &w, row, sizeof(row));
+                puts(row);
+            }
+        }
+    }
+    if (graph != NULL) {
+        char *dot = NULL;
+        size_t len = 0;
+        FILE *gf = fopen(a->graph, "w");
+        if (gf == NULL || kp_graph_dot(graph, &dot, &len) != 0 || write_all(gf, dot, len) != 0) {
+            warn("%s: cannot write the graph", a->graph);
+            status = 3;
+        }
+        if (gf != NULL && fclose(gf) != 0)
+            status = 3;
+        free(dot);
+    }
+    if (fflush(stdout) != 0) {
+        warn("stdout: write failed");
+        status = 3;
+    }
+
+    if (!a->quiet) {
+        struct kp_asmap_dns_stats ds;
+        kp_asmap_dns_stats(a->map, &ds);
+        fprintf(stderr,
+                "kpannotate: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
+                "%lu undetermined), %zu groups, %lu bad records, %lu failed lookups\n",
+                a->n_items, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
+                per_status[KP_TRANSIT_INCOMPLETE], per_status[KP_TRANSIT_UNDETERMINED],
+                kp_summary_count(sum), a->bad_records, a->failed_lookups);
+        if (cymru || a->rdns)
+            fprintf(stderr,
+                    "kpannotate: DNS: %lu queries, %lu answers, %lu cache hits, %lu timeouts, "
+                    "%lu garbage, %lu servfail, %lu nxdomain%s\n",
+                    ds.queries, ds.answers, ds.cache_hits, ds.timeouts, ds.garbage, ds.servfail,
+                    ds.nxdomain, ds.down ? "; the server was declared down" : "");
+    }
+    if (status == 0 && (a->bad_records > 0 || a->failed_lookups > 0))
+        status = 1;
+
+    kp_summary_free(sum);
+    kp_graph_free(graph);
+    for (size_t i = 0; i < a->n_items; i++)
+        kp_trace_free(&a->items[i].t);
+    free(a->items);
+    for (size_t i = 0; i < a->cfg.n_known; i++)
+        free(a->transit_names[i]);
+    kp_asmap_free(a->map);
+    return status;
+}
