@@ -26,12 +26,50 @@ struct out_ctx {
 };
 
 static const char usage[] =
-    "usage: kptrace replay [--format json|text|atlas] [--vp ID] FILE...\n"
+    "usage: kptrace replay [options] FILE...\n"
     "  Rebuild traceroutes from pcap/pcapng captures (kptrace's own, or tcpdump's\n"
     "  while traceroute, mtr, tcptraceroute or scamper ran). '-' reads stdin.\n"
-    "  --format  json (default: one traces.jsonl record per line), text, atlas\n"
-    "  --vp ID   vantage point id written into every record\n"
+    "  Several files are read in order as one capture.\n"
+    "  --format F        json (default: one traces.jsonl record per line), text, atlas\n"
+    "  --vp ID           vantage point id written into every record\n"
+    "  --sweep-json FILE parameters of the kptrace run that made the capture\n"
+    "                    (default: the sweep.json beside the first FILE, if any)\n"
+    "  --first-ttl N, --max-ttl N, --attempts N, --gap-limit N, --wait MS\n"
+    "                    the same parameters by hand (default: kptrace's sweep defaults)\n"
     "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr.\n";
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL when a is
+ * not this option. *missing is set when the value is absent. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return "";
+    }
+    return argv[++*i];
+}
+
+static int parse_num(const char *opt, const char *v, unsigned long lo, unsigned long hi,
+                     unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (v[0] == '\0' || v[0] == '-' || *end != '\0' || errno != 0 || x < lo || x > hi) {
+        fprintf(stderr, "kptrace replay: %s: '%s' is not in %lu..%lu\n", opt, v, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
 
 static void print_trace(void *ctx, struct kp_trace *t)
 {
@@ -86,53 +124,106 @@ int kp_cmd_replay(int argc, char **argv)
     }
     size_t nfiles = 0;
     int only_files = 0;
-    for (int i = 1; i < argc; i++) {
+    const char *sweep_json = NULL;
+    struct kp_rx_run by_hand = {0};
+    int bad = 0, gap_set = 0;
+    for (int i = 1; i < argc && !bad; i++) {
         const char *a = argv[i];
-        const char *val = NULL;
-        if (!only_files && strcmp(a, "--") == 0) {
+        const char *val;
+        int missing = 0;
+        unsigned long x;
+        if (only_files || a[0] != '-' || a[1] == '\0') {
+            files[nfiles++] = a;
+        } else if (strcmp(a, "--") == 0) {
             only_files = 1;
-        } else if (!only_files && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage, stdout);
             free(files);
             return 0;
-        } else if (!only_files && (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0)) {
-            val = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (val && strcmp(val, "json") == 0)
+        } else if ((val = opt_value(argc, argv, &i, "--format", &missing)) != NULL) {
+            if (strcmp(val, "json") == 0)
                 oc.fmt = FMT_JSON;
-            else if (val && strcmp(val, "text") == 0)
+            else if (strcmp(val, "text") == 0)
                 oc.fmt = FMT_TEXT;
-            else if (val && strcmp(val, "atlas") == 0)
+            else if (strcmp(val, "atlas") == 0)
                 oc.fmt = FMT_ATLAS;
             else {
-                fprintf(stderr, "kptrace replay: --format: '%s' is not json, text or atlas\n",
-                        val ? val : "");
-                free(files);
-                return 2;
+                fprintf(stderr, "kptrace replay: --format: '%s' is not json, text or atlas\n", val);
+                bad = 1;
             }
-        } else if (!only_files && (strcmp(a, "--vp") == 0 || strncmp(a, "--vp=", 5) == 0)) {
-            val = a[4] == '=' ? a + 5 : (i + 1 < argc ? argv[++i] : NULL);
-            if (val == NULL || strlen(val) >= KP_VP_LEN) {
+        } else if ((val = opt_value(argc, argv, &i, "--vp", &missing)) != NULL) {
+            if (val[0] == '\0' || strlen(val) >= KP_VP_LEN) {
                 fprintf(stderr, "kptrace replay: --vp needs an id of 1..%d characters\n",
                         KP_VP_LEN - 1);
-                free(files);
-                return 2;
+                bad = 1;
             }
             opts.vp = val;
-        } else if (!only_files && a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "kptrace replay: unknown option '%s'\n%s", a, usage);
-            free(files);
-            return 2;
+        } else if ((val = opt_value(argc, argv, &i, "--sweep-json", &missing)) != NULL) {
+            sweep_json = val;
+        } else if ((val = opt_value(argc, argv, &i, "--first-ttl", &missing)) != NULL) {
+            bad = parse_num("--first-ttl", val, 1, 255, &x) != 0;
+            by_hand.first_ttl = (uint8_t)x;
+        } else if ((val = opt_value(argc, argv, &i, "--max-ttl", &missing)) != NULL) {
+            bad = parse_num("--max-ttl", val, 1, 255, &x) != 0;
+            by_hand.max_ttl = (uint8_t)x;
+        } else if ((val = opt_value(argc, argv, &i, "--attempts", &missing)) != NULL) {
+            bad = parse_num("--attempts", val, 1, 255, &x) != 0;
+            by_hand.attempts = (uint8_t)x;
+        } else if ((val = opt_value(argc, argv, &i, "--gap-limit", &missing)) != NULL) {
+            bad = parse_num("--gap-limit", val, 0, 255, &x) != 0;
+            by_hand.gap_limit = (uint8_t)x; /* 0 = no gap limit */
+            gap_set = 1;
+        } else if ((val = opt_value(argc, argv, &i, "--wait", &missing)) != NULL) {
+            bad = parse_num("--wait", val, 1, 3600000, &x) != 0;
+            by_hand.wait_ms = (uint32_t)x;
         } else {
-            files[nfiles++] = a;
+            fprintf(stderr, "kptrace replay: unknown option '%s'\n%s", a, usage);
+            bad = 1;
         }
+        if (missing) {
+            fprintf(stderr, "kptrace replay: %s needs a value\n", a);
+            bad = 1;
+        }
+    }
+    if (bad) {
+        free(files);
+        return 2;
     }
     if (nfiles == 0) {
         fprintf(stderr, "kptrace replay: no capture file given\n%s", usage);
         free(files);
         return 2;
     }
-    struct kp_replay_stats st;
+    /* run parameters: kptrace's defaults, then sweep.json, then the command line */
     char err[KP_PCAP_ERRLEN];
+    char sj[4096], vp_buf[KP_VP_LEN] = "", ts_buf[KP_TS_LEN] = "";
+    if (sweep_json == NULL && kp_replay_sweep_json_for(files[0], sj, sizeof(sj)) == 0)
+        sweep_json = sj;
+    if (sweep_json != NULL) {
+        if (kp_replay_read_sweep_json(sweep_json, &opts.run, vp_buf, ts_buf, err, sizeof(err)) !=
+            0) {
+            fprintf(stderr, "kptrace replay: %s\n", err);
+            free(files);
+            return 1;
+        }
+        fprintf(stderr, "kptrace replay: run parameters from %s\n", sweep_json);
+        if (opts.vp == NULL && vp_buf[0])
+            opts.vp = vp_buf;
+        if (ts_buf[0])
+            opts.ts_source = ts_buf;
+    }
+    if (by_hand.first_ttl)
+        opts.run.first_ttl = by_hand.first_ttl;
+    if (by_hand.max_ttl)
+        opts.run.max_ttl = by_hand.max_ttl;
+    if (by_hand.attempts)
+        opts.run.attempts = by_hand.attempts;
+    if (gap_set)
+        opts.run.gap_limit = by_hand.gap_limit;
+    if (by_hand.wait_ms)
+        opts.run.wait_ms = by_hand.wait_ms;
+
+    struct kp_replay_stats st;
     int rc = kp_replay_files(files, nfiles, &opts, print_trace, &oc, &st, err, sizeof(err));
     fflush(stdout);
     free(files);

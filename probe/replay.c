@@ -2,31 +2,129 @@
 #include "probe/replay.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "probe/classify.h"
-#include "probe/decode.h"
 #include "probe/pcap_file.h"
+#include "probe/rx_kptrace.h"
 
 void kp_replay_opts_init(struct kp_replay_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    o->run.first_ttl = 1;
+    o->run.max_ttl = 30;
+    o->run.attempts = 2;
+    o->run.gap_limit = 5;
+    o->run.wait_ms = 1000;
+}
+
+static int get_u(json_t *obj, const char *key, unsigned max, unsigned *out, char *err,
+                 size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > (json_int_t)max) {
+        snprintf(err, errlen, "options.%s: expected an integer in 0..%u", key, max);
+        return -EINVAL;
+    }
+    *out = (unsigned)json_integer_value(v);
+    return 1;
+}
+
+int kp_replay_read_sweep_json(const char *path, struct kp_rx_run *run, char *vp, char *ts_source,
+                              char *err, size_t errlen)
+{
+    json_error_t je;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    json_t *j = json_loadf(f, 0, &je);
+    fclose(f);
+    if (j == NULL) {
+        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        return -EINVAL;
+    }
+    int rc = 0;
+    json_t *type = json_object_get(j, "type");
+    json_t *opt = json_object_get(j, "options");
+    if (!json_is_object(j) || !json_is_string(type) ||
+        strcmp(json_string_value(type), "sweep") != 0 || !json_is_object(opt)) {
+        snprintf(err, errlen, "%s: not a kptrace sweep.json (type \"sweep\" and options wanted)",
+                 path);
+        rc = -EINVAL;
+        goto out;
+    }
+    char e2[160] = "";
+    unsigned v;
+    int g;
+    if ((g = get_u(opt, "first_ttl", 255, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g)
+        run->first_ttl = (uint8_t)v;
+    if ((g = get_u(opt, "max_ttl", 255, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g)
+        run->max_ttl = (uint8_t)v;
+    if ((g = get_u(opt, "attempts", 255, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g)
+        run->attempts = (uint8_t)v;
+    if ((g = get_u(opt, "gap_limit", 255, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g)
+        run->gap_limit = (uint8_t)v;
+    if ((g = get_u(opt, "wait_ms", 3600000u, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g)
+        run->wait_ms = v;
+    json_t *jvp = json_object_get(j, "vp");
+    if (vp != NULL && json_is_string(jvp) && strlen(json_string_value(jvp)) < KP_VP_LEN)
+        snprintf(vp, KP_VP_LEN, "%s", json_string_value(jvp));
+    json_t *cap = json_object_get(j, "capture");
+    json_t *ts = json_is_object(cap) ? json_object_get(cap, "ts_source") : NULL;
+    if (ts_source != NULL && json_is_string(ts) && strlen(json_string_value(ts)) < KP_TS_LEN)
+        snprintf(ts_source, KP_TS_LEN, "%s", json_string_value(ts));
+    goto out;
+bad:
+    snprintf(err, errlen, "%s: %s", path, e2);
+    rc = -EINVAL;
+out:
+    json_decref(j);
+    return rc;
+}
+
+int kp_replay_sweep_json_for(const char *capture_path, char *out, size_t outlen)
+{
+    const char *slash = strrchr(capture_path, '/');
+    int n;
+    if (slash == NULL)
+        n = snprintf(out, outlen, "sweep.json");
+    else
+        n = snprintf(out, outlen, "%.*s/sweep.json", (int)(slash - capture_path), capture_path);
+    if (n < 0 || (size_t)n >= outlen)
+        return -ENAMETOOLONG;
+    struct stat st;
+    if (stat(out, &st) != 0 || !S_ISREG(st.st_mode))
+        return -ENOENT;
+    return 0;
 }
 
 const struct kp_rx_classifier *const *kp_replay_default_classifiers(size_t *n)
 {
     static const struct kp_rx_classifier *const list[] = {
-        &kp_classify_scamper_icmp_paris,
-        &kp_classify_scamper_udp_paris,
-        &kp_classify_scamper_udp,
-        &kp_classify_scamper_tcp,
-        &kp_classify_tcptraceroute,
-        &kp_classify_traceroute_udp,
-        &kp_classify_traceroute_icmp,
-        &kp_classify_traceroute_tcp,
-        &kp_classify_mtr_icmp,
-        &kp_classify_mtr_udp,
-        &kp_classify_mtr_tcp,
+        &kp_rx_classifier_kptrace,      &kp_classify_scamper_icmp_paris,
+        &kp_classify_scamper_udp_paris, &kp_classify_scamper_udp,
+        &kp_classify_scamper_tcp,       &kp_classify_tcptraceroute,
+        &kp_classify_traceroute_udp,    &kp_classify_traceroute_icmp,
+        &kp_classify_traceroute_tcp,    &kp_classify_mtr_icmp,
+        &kp_classify_mtr_udp,           &kp_classify_mtr_tcp,
     };
     *n = sizeof(list) / sizeof(list[0]);
     return list;
@@ -69,27 +167,13 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
         cfg.classifiers = kp_replay_default_classifiers(&cfg.n_classifiers);
     }
     cfg.vp = o->vp ? o->vp : "";
-    cfg.ts_source = "pcap";
+    cfg.ts_source = o->ts_source ? o->ts_source : "pcap";
+    cfg.run = o->run;
     cfg.linger_ns = o->linger_ns;
     cfg.max_open_traces = o->max_open_traces;
     cfg.on_trace = deliver;
     cfg.ctx = r;
     return kp_rx_create(&cfg, &r->rx);
-}
-
-/* One frame into rx: what kp_rx_frame does (decode, count failures, hand
- * the packet on). TODO(replay): call kp_rx_frame once probe/rx_frame.c is in
- * the build. */
-static int feed(struct kp_rx *rx, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen)
-{
-    struct kp_pkt pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    int st = kp_decode_frame(dlt, frame, caplen, &pkt);
-    if (st != KP_DEC_OK) {
-        kp_rx_count_decode(rx, st);
-        return 0;
-    }
-    return kp_rx_packet(rx, ts_ns, &pkt);
 }
 
 /* Feed every frame of an open file. 0, or -ENOMEM. A cut file is counted. */
@@ -100,7 +184,7 @@ static int run_file(struct run *r, struct kp_pcap_file *f, char *err, size_t err
     int rc, ret = 0;
     r->st->files++;
     while ((rc = kp_pcap_file_next(f, &fr, err, errlen)) == 1) {
-        if (feed(r->rx, dlt, fr.ts_ns, fr.data, fr.caplen) != 0) {
+        if (kp_rx_frame(r->rx, dlt, fr.ts_ns, fr.data, fr.caplen) != 0) {
             snprintf(err, errlen, "out of memory");
             ret = -ENOMEM;
             break;

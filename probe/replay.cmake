@@ -9,3 +9,5 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/classify_mtr.c
   ${CMAKE_CURRENT_LIST_DIR}/classify_tcptraceroute.c
   ${CMAKE_CURRENT_LIST_DIR}/classify_scamper.c)
+list(APPEND KP_PROBE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_replay.c)

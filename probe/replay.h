@@ -22,7 +22,12 @@
 #include "probe/trace.h"
 
 struct kp_replay_opts {
-    const char *vp; /* vantage point id written into every record; NULL/"" = none */
+    const char *vp;        /* vantage point id written into every record; NULL/"" = none */
+    const char *ts_source; /* written into every record; NULL = "pcap" */
+    /* Parameters of the kptrace run that made the capture (kptrace's probes do
+     * not carry them): from the sweep's sweep.json (kp_replay_read_sweep_json)
+     * or the command line; fields left 0 are unknown. */
+    struct kp_rx_run run;
     /* Classifiers to use, in order; NULL = kp_replay_default_classifiers(). */
     const struct kp_rx_classifier *const *classifiers;
     size_t n_classifiers;
@@ -40,8 +45,24 @@ struct kp_replay_stats {
     struct kp_rx_stats rx;   /* rx's counters at the end */
 };
 
-/* Set *o to defaults (everything 0/NULL). */
+/* Set *o to defaults: everything 0/NULL, and run = kptrace's defaults for a
+ * sweep (first TTL 1, max TTL 30, 2 attempts, gap limit 5, wait 1000 ms; see
+ * probe/options.c), the parameters a capture of unknown origin most likely
+ * used. */
 void kp_replay_opts_init(struct kp_replay_opts *o);
+
+/* What a sweep's sweep.json says about the run: its options (first_ttl,
+ * max_ttl, attempts, gap_limit, wait_ms) into *run, its vantage point into
+ * vp (KP_VP_LEN bytes) and its capture's timestamp source into ts_source
+ * (KP_TS_LEN bytes). Members missing from the file leave the outputs as they
+ * were. Returns 0, -errno when the file cannot be read, or -EINVAL when it is
+ * not a sweep description (err says which member is wrong). */
+int kp_replay_read_sweep_json(const char *path, struct kp_rx_run *run, char *vp, char *ts_source,
+                              char *err, size_t errlen);
+
+/* The sweep.json beside a capture (same directory), written into out
+ * (outlen bytes). 0 when it exists, -ENOENT otherwise (or -ENAMETOOLONG). */
+int kp_replay_sweep_json_for(const char *capture_path, char *out, size_t outlen);
 
 /* The default classifier list: kptrace's own first, then
  * kp_foreign_classifiers. Returns a pointer to static const data and sets *n. */
