@@ -42,13 +42,18 @@ static void on_trace(void *ctx, struct kp_trace *t)
         snprintf(t->tool, sizeof(t->tool), "kptrace");
     switch (c->o->format) {
     case KP_FMT_TEXT:
-        rc = kp_output_text(t, 1, &s);
+        /* traceroute's header line, with the method and why it stopped
+         * appended (parsers of traceroute output skip that line) */
+        rc = kp_output_text(t, 0, &s);
         if (rc == 0) {
-            fputs(s, c->out);
-            fprintf(c->out, "    %s, %s", kp_method_name(t->method), kp_stop_name(t->stop_reason));
-            if (t->stop_ttl)
-                fprintf(c->out, " at ttl %u", t->stop_ttl);
-            fprintf(c->out, ", %u probes\n", t->probes_sent);
+            char d[KP_ADDR_STRLEN];
+            kp_addr_str(&t->dst, d, sizeof(d));
+            fprintf(c->out, "traceroute to %s (%s), %u hops max", t->dst_name[0] ? t->dst_name : d,
+                    d, c->o->max_ttl);
+            if (t->n_hops && t->hops[0].probe_size)
+                fprintf(c->out, ", %u byte packets", t->hops[0].probe_size);
+            fprintf(c->out, ", %s, %s\n%s", kp_method_name(t->method), kp_stop_name(t->stop_reason),
+                    s);
         }
         break;
     case KP_FMT_ATLAS:
