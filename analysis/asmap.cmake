@@ -8,4 +8,7 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cymru_parse.c
   ${CMAKE_CURRENT_LIST_DIR}/ixp_peeringdb.c)
 list(APPEND KP_IO_SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/asn_mmdb.c)
+  ${CMAKE_CURRENT_LIST_DIR}/asn_mmdb.c
+  ${CMAKE_CURRENT_LIST_DIR}/asn_cymru.c
+  ${CMAKE_CURRENT_LIST_DIR}/rdns.c
+  ${CMAKE_CURRENT_LIST_DIR}/asmap.c)

@@ -169,12 +169,14 @@ int kp_asmap_enable_rdns(struct kp_asmap *m, const char *dns_server, int timeout
 int kp_asmap_set_targets(struct kp_asmap *m, const uint32_t *asns, size_t n);
 
 /* Resolve with the DNS sources (Cymru origin, then AS names; and PTR names if
- * rdns is enabled) every address of addrs[] that no file source placed
- * before "cymru" answers and that the cache lacks: queries run concurrently
- * (max_inflight, rate limit, timeouts, retries). Blocks until all are done or
- * failed; afterwards kp_asmap_lookup and kp_asmap_rdns answer from the cache.
- * Returns the number of addresses whose lookup failed (0 = all fine), or a
- * negative errno (-ENOMEM). Without DNS sources: returns 0 at once. */
+ * rdns is enabled) every address of addrs[] that the cache lacks; Cymru is
+ * only asked for routable addresses that no file source placed before
+ * "cymru" answers. Queries run concurrently (max_inflight, rate limit,
+ * timeouts, retries). Blocks until all are done or failed; afterwards
+ * kp_asmap_lookup and kp_asmap_rdns answer from the cache, and an address
+ * that failed is not asked again in this run. Returns the number of
+ * addresses whose Cymru origin lookup failed (0 = all fine; PTR failures are
+ * not counted), or a negative errno (-ENOMEM). Without DNS sources: 0. */
 int kp_asmap_prefetch(struct kp_asmap *m, const struct kp_addr *addrs, size_t n);
 
 /* Look address a up: sources in order, first answer wins; fills *out
@@ -239,19 +241,25 @@ struct kp_rib_route {
     bool withdrawn;       /* BGP4MP withdrawal (W) of the prefix by this peer */
 };
 
-/* Every route record kept for the most specific RIB prefix that covers p
- * (p may be a /24 or a host), sorted by time then peer. *out points into the
- * map (valid until the next add_bgpdump or free); *n receives the count.
- * Returns 0, or -ENOENT (no covering prefix with target routes). */
+/* Every route record kept for the most specific RIB prefix that covers all
+ * of p (p may be a /24 or a host), sorted by time then peer (file order on
+ * ties). *out points into the map (valid until the next kp_asmap_rib_* call,
+ * add_bgpdump or free); *n receives the count. Returns 0, or -ENOENT (no
+ * covering prefix with target routes, or no RIB loaded). */
 int kp_asmap_rib_history(struct kp_asmap *m, const struct kp_prefix *p,
                          const struct kp_rib_route **out, size_t *n);
 
-/* Control-plane upstreams of the target for prefix p as of time at (use
+/* Control-plane upstreams of the target for prefix p as of time `at` (use
  * INT64_MAX for "the latest"): for each peer the newest record at or before
- * `at` for the most specific covering prefix (withdrawals remove the peer);
- * the distinct upstream ASes, ascending, go to ups[] (up to max). *matched
- * (if not NULL) receives the RIB prefix used. Returns the number of distinct
- * upstreams (may exceed max; only max are written), or -ENOENT. */
+ * `at` (a withdrawal removes the peer). The most specific covering prefix
+ * that still has a live route at `at` is used: when a /24 was withdrawn, its
+ * covering /22 answers. The distinct upstream ASes, ascending, go to ups[]
+ * (up to max). *matched (if not NULL) receives the RIB prefix used. Returns
+ * the number of distinct upstreams (may exceed max; only max are written;
+ * 0 when live routes have no upstream, i.e. the peer is the target), or
+ * -ENOENT (nothing announced at `at`, or no RIB loaded).
+ * Limitation: a route that vanishes from a later RIB snapshot without a
+ * BGP4MP withdrawal keeps its last state. */
 int kp_asmap_rib_upstreams(struct kp_asmap *m, const struct kp_prefix *p, int64_t at, uint32_t *ups,
                            size_t max, struct kp_prefix *matched);
 

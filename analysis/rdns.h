@@ -33,4 +33,20 @@ int kp_rdns_resolve(struct kp_rdns *r, const struct kp_addr *addrs, size_t n, in
  * = name, -ENOENT = no PTR, -EIO = failed, -EAGAIN = not resolved). */
 const char *kp_rdns_name(struct kp_rdns *r, const struct kp_addr *a, int *state);
 
+/* ---- shared c-ares plumbing (used by rdns.c and asn_cymru.c) ----------- */
+
+struct ares_channeldata;
+
+/* Create a c-ares channel with the given per-try timeout and tries, and,
+ * when server is not NULL, that server only ("ip", "ip:port", "v6",
+ * "[v6]:port"; the port defaults to 53). Never consults the search list.
+ * Returns 0, -EINVAL (bad server string; err says so) or -EIO (c-ares init
+ * failed). Destroy with ares_destroy. */
+int kp_dns_channel_new(const char *server, int timeout_ms, int tries, struct ares_channeldata **out,
+                       char *err, size_t errlen);
+
+/* Wait for c-ares sockets to become ready (at most max_wait_ms, or less when
+ * a c-ares timer is due) and let c-ares process them and its timeouts. */
+void kp_dns_wait(struct ares_channeldata *ch, int max_wait_ms);
+
 #endif
