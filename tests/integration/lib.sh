@@ -12,8 +12,9 @@
 #
 # Functions (all documented where defined):
 #   tb_up TOPO [kptb-up-args...]   tb_down          tb_exec NODE CMD...
-#   tb_ns NODE       tb_addr NODE   tb_path VP DST [--alt N]   tb_path_count VP DST
-#   tb_truth         tb_query PYEXPR                tb_trace_tokens < traceroute-output
+#   tb_ns NODE       tb_addr NODE   tb_iface NODE [PEER]   tb_path VP DST [--alt N]
+#   tb_path_count VP DST            tb_cases        tb_truth   tb_query PYEXPR
+#   tb_trace_tokens < traceroute-output
 #   tb_kptb ARGS...  tb_log MSG...
 #   ok MSG   fail MSG   die MSG   assert_eq EXPECTED ACTUAL MSG   assert_ne A B MSG
 #   assert_match REGEX ACTUAL MSG  assert_between LOW HIGH ACTUAL MSG
@@ -228,6 +229,25 @@ EOF
 
 # tb_addr NODE — NODE's main address (a VP's source address, the DNS address).
 tb_addr() { tb_query "t['nodes']['$1']['addr']"; }
+
+# tb_iface NODE [PEER] — the name of NODE's interface towards PEER (default:
+# its first link, a vantage point's uplink). In NODE, the interface towards
+# PEER is named PEER (truncated to 15 characters).
+tb_iface() {
+    if [ $# -ge 2 ]; then
+        tb_query "[i['ifname'] for i in t['nodes']['$1']['interfaces'] if i['peer'] == '$2'][0]"
+    else
+        tb_query "t['nodes']['$1']['interfaces'][0]['ifname']"
+    fi
+}
+
+# tb_cases — one line per (vantage point, destination /24) of the ground
+# truth: "VP /24 TARGET STOPS TRANSITS ECMP", e.g.
+#   vp-eu 198.19.179.0/24 198.19.179.1 admin-prohibited 4837 0
+#   vp-asia 198.19.178.0/24 198.19.178.1 reached 4837,20485 1
+tb_cases() {
+    tb_query '[" ".join([vp, s, e["target"], ",".join(e["stops"]), ",".join(str(x) for x in e["transits"]), str(int(e["ecmp"]))]) for vp, per in sorted(t["paths"].items()) for s, e in sorted(per.items())]'
+}
 
 # tb_path VP DST [--alt N] — expected hops from VP to address DST, one
 # alternative per line: "198.18.1.1 198.18.219.1 * * 198.19.176.1", or ending
