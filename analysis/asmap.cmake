@@ -12,3 +12,8 @@ list(APPEND KP_IO_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/asn_cymru.c
   ${CMAKE_CURRENT_LIST_DIR}/rdns.c
   ${CMAKE_CURRENT_LIST_DIR}/asmap.c)
+
+# kp-asmap: look addresses up with the IP-to-AS sources (checks by hand and
+# the integration test tests/integration/test_cymru_dns.sh).
+add_executable(kp-asmap ${CMAKE_CURRENT_LIST_DIR}/asmap_tool.c)
+target_link_libraries(kp-asmap PRIVATE kpio)

@@ -1,0 +1,167 @@
+/* asmap_tool.c — `kp-asmap`: look addresses up with the IP-to-AS sources and
+ * print one tab-separated line per address, with provenance. A small
+ * companion of kpannotate for checking sources by hand and for the
+ * integration tests.
+ *
+ *   kp-asmap [--pfx2as F]... [--bgpdump F]... [--mmdb F]... [--peeringdb F]
+ *            [--cymru] [--dns-server S] [--cache F] [--timeout-ms N]
+ *            [--tries N] [--rate N] [--max-failures N] [--rdns]
+ *            [--no-prefetch] ADDR...
+ *
+ * Sources are asked in the order given on the command line. Output columns:
+ * addr, status, asns (comma-separated), prefix, source, as_name, class, ixp,
+ * rdns, error. The DNS statistics go to stderr as one "dns:" line.
+ * Exit status: 0 when every address was looked up (whatever the answers),
+ * 1 on a bad argument or a source that cannot be loaded. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/asmap.h"
+
+static const char *status_name(enum kp_asn_status s)
+{
+    switch (s) {
+    case KP_ASN_FOUND:
+        return "found";
+    case KP_ASN_UNANNOUNCED:
+        return "unannounced";
+    case KP_ASN_SPECIAL:
+        return "special";
+    case KP_ASN_UNKNOWN:
+        return "unknown";
+    }
+    return "?";
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kp-asmap [--pfx2as F]... [--bgpdump F]... [--mmdb F]... [--peeringdb F]\n"
+               "                [--cymru] [--dns-server S] [--cache F] [--timeout-ms N]\n"
+               "                [--tries N] [--rate N] [--max-failures N] [--rdns]\n"
+               "                [--no-prefetch] ADDR...\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct kp_asmap *m = kp_asmap_new();
+    struct kp_cymru_opts co;
+    memset(&co, 0, sizeof(co));
+    bool cymru = false, rdns = false, prefetch = true;
+    char err[512] = "";
+    struct kp_addr *addrs = calloc((size_t)argc, sizeof(*addrs));
+    size_t n = 0;
+    if (m == NULL || addrs == NULL) {
+        fprintf(stderr, "kp-asmap: out of memory\n");
+        return 1;
+    }
+    /* First pass: options that configure the DNS sources. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--dns-server") == 0 && v)
+            co.dns_server = v;
+        else if (strcmp(a, "--cache") == 0 && v)
+            co.cache_path = v;
+        else if (strcmp(a, "--timeout-ms") == 0 && v)
+            co.timeout_ms = atoi(v);
+        else if (strcmp(a, "--tries") == 0 && v)
+            co.tries = atoi(v);
+        else if (strcmp(a, "--rate") == 0 && v)
+            co.rate_per_s = atof(v);
+        else if (strcmp(a, "--max-failures") == 0 && v)
+            co.max_failures = atoi(v);
+        else
+            continue;
+        i++;
+    }
+    /* Second pass: sources in command-line order, then addresses. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int rc = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--pfx2as") == 0 && v) {
+            rc = kp_asmap_add_pfx2as(m, v, err, sizeof(err));
+            i++;
+        } else if (strcmp(a, "--bgpdump") == 0 && v) {
+            rc = kp_asmap_add_bgpdump(m, v, err, sizeof(err));
+            i++;
+        } else if (strcmp(a, "--mmdb") == 0 && v) {
+            rc = kp_asmap_add_mmdb(m, v, err, sizeof(err));
+            i++;
+        } else if (strcmp(a, "--peeringdb") == 0 && v) {
+            rc = kp_asmap_add_peeringdb(m, v, err, sizeof(err));
+            i++;
+        } else if (strcmp(a, "--cymru") == 0) {
+            rc = kp_asmap_enable_cymru(m, &co, err, sizeof(err));
+            cymru = true;
+        } else if (strcmp(a, "--rdns") == 0) {
+            rdns = true;
+        } else if (strcmp(a, "--no-prefetch") == 0) {
+            prefetch = false;
+        } else if (strcmp(a, "--dns-server") == 0 || strcmp(a, "--cache") == 0 ||
+                   strcmp(a, "--timeout-ms") == 0 || strcmp(a, "--tries") == 0 ||
+                   strcmp(a, "--rate") == 0 || strcmp(a, "--max-failures") == 0) {
+            if (v == NULL) {
+                fprintf(stderr, "kp-asmap: %s needs a value\n", a);
+                return 1;
+            }
+            i++;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "kp-asmap: unknown option %s\n", a);
+            usage(stderr);
+            return 1;
+        } else if (kp_addr_parse(a, &addrs[n]) == 0) {
+            n++;
+        } else {
+            fprintf(stderr, "kp-asmap: not an address: %s\n", a);
+            return 1;
+        }
+        if (rc != 0) {
+            fprintf(stderr, "kp-asmap: %s\n", err);
+            return 1;
+        }
+    }
+    if (rdns &&
+        kp_asmap_enable_rdns(m, co.dns_server, co.timeout_ms, co.tries, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kp-asmap: %s\n", err);
+        return 1;
+    }
+    if (prefetch) {
+        int f = kp_asmap_prefetch(m, addrs, n);
+        if (f > 0)
+            fprintf(stderr, "kp-asmap: %d address(es) failed in DNS lookups\n", f);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct kp_asn_answer ans;
+        char ip[KP_ADDR_STRLEN], pfx[KP_PREFIX_STRLEN] = "";
+        kp_asmap_lookup(m, &addrs[i], &ans);
+        kp_addr_str(&addrs[i], ip, sizeof(ip));
+        if (ans.prefix.addr.family)
+            kp_prefix_str(&ans.prefix, pfx, sizeof(pfx));
+        printf("%s\t%s\t", ip, status_name(ans.status));
+        for (unsigned k = 0; k < ans.n_asns; k++)
+            printf("%s%u", k ? "," : "", ans.asns[k]);
+        const char *r = rdns ? kp_asmap_rdns(m, &addrs[i]) : NULL;
+        printf("\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pfx, ans.source, ans.as_name,
+               kp_addr_class_name(ans.addr_class), ans.ixp ? ans.ixp_name : "", r ? r : "",
+               ans.error);
+    }
+    if (cymru) {
+        struct kp_asmap_dns_stats st;
+        kp_asmap_dns_stats(m, &st);
+        fprintf(stderr,
+                "dns: queries=%lu answers=%lu cache_hits=%lu nxdomain=%lu timeouts=%lu "
+                "garbage=%lu servfail=%lu down=%d\n",
+                st.queries, st.answers, st.cache_hits, st.nxdomain, st.timeouts, st.garbage,
+                st.servfail, st.down ? 1 : 0);
+    }
+    fflush(stdout);
+    kp_asmap_free(m);
+    free(addrs);
+    return 0;
+}
