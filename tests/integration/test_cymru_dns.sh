@@ -158,7 +158,11 @@ while time.time() < end:
         pass
 ' &
 silent_pid=$!
-sleep 0.3
+for _ in $(seq 100); do
+    ip netns exec "$ns" ss -Huln 'sport = 53' | grep -q '127\.0\.0\.2:53' && break
+    sleep 0.1
+done
+assert_match '127\.0\.0\.2:53' "$(ip netns exec "$ns" ss -Huln 'sport = 53')" "the silent socket is bound"
 assert_cmd "kp-asmap runs against a silent server" \
     run --cymru --pfx2as "$data/pfx2as-sample.txt" --dns-server 127.0.0.2 \
     --timeout-ms 300 --tries 2 --max-failures 3 175.45.179.3 "${many[@]}"
