@@ -150,7 +150,7 @@ int kp_annot_trace_json(const struct kp_trace *t, const struct kp_hop_annot *ann
         rc = rc ? rc : set(tr, "evidence", evidence_json(t, v));
     }
     if (rc == 0) {
-        *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (*out == NULL)
             rc = -ENOMEM;
         else if (len)
@@ -218,7 +218,7 @@ int kp_annot_summary_json(const struct kp_summary_group *g, char **out, size_t *
            : set(o, "last",
                  g->last_ns ? json_string(kp_rfc3339_ns(g->last_ns, tb, sizeof(tb))) : json_null());
     if (rc == 0) {
-        *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         if (*out == NULL)
             rc = -ENOMEM;
         else if (len)

@@ -755,6 +755,7 @@ int main(int argc, char **argv)
         }
     }
     if (cymru) {
+        err[0] = '\0';
         copts.dns_server = dns_server;
         copts.timeout_ms = dns_timeout;
         if (kp_asmap_enable_cymru(a->map, &copts, err, sizeof(err)) != 0) {

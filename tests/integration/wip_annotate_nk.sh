@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# test_annotate_nk — kpannotate on live sweeps of the testbed's nk topology.
+#
+# From every vantage point, `kptrace sweep` traces 16 addresses of each of
+# the four /24s of the AS131279 stand-in with icmp-paris, udp-paris and
+# tcp-syn. kpannotate then decides the transit per trace and per (vp, /24,
+# method); every decision is compared with the testbed's ground truth
+# (truth.json: the transit per VP and /24, the ECMP split of vp-asia to
+# .178, the admin-prohibited end of .179) by annotate_check.py:
+#   1. with the shipped prefix fixture (nk.pfx2as);
+#   2. with Team Cymru lookups answered by the testbed's dnsmasq instead;
+#   3. with a dead DNS server and with garbage TXT answers (a dnsmasq this
+#      test starts): kpannotate still finishes, says what failed (exit 1),
+#      and the prefix fixture still gives the true transits;
+#   4. from kptrace's own capture file (through replay);
+#   5. from real scamper run now in the testbed: same verdicts as kptrace's;
+#   6. the --graph output is valid graphviz with the border edges.
+source "$(dirname "$0")/lib.sh"
+
+KPA=${KPANNOTATE:-$KP_BUILD/kpannotate}
+KPT=$KP_BUILD/kptrace
+CHECK=$KP_SRC/tests/integration/annotate_check.py
+PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
+[ -x "$KPA" ] || die "kpannotate not built ($KPA)"
+[ -x "$KPT" ] || die "kptrace not built ($KPT)"
+command -v scamper >/dev/null || die "scamper not installed"
+command -v dnsmasq >/dev/null || die "dnsmasq not installed"
+
+# check ARGS... — run annotate_check.py and count its ok/FAIL lines.
+check() {
+    local out line n=0
+    out=$(python3 "$CHECK" "$@" 2>&1) || fail "annotate_check.py $1 crashed: $out"
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in
+        "ok "*) ok "${line#ok }" ;;
+        *) fail "${line#FAIL }" ;;
+        esac
+    done <<<"$out"
+    [ "$n" -gt 0 ] || fail "annotate_check.py $1 printed nothing"
+}
+
+tb_up nk
+truth=$(tb_truth)
+work=$TB_STATE/annotate
+mkdir -p "$work"
+targets=198.19.176.0/28,198.19.177.0/28,198.19.178.0/28,198.19.179.0/28
+methods=icmp-paris,udp-paris,tcp-syn
+
+# --- live sweeps with kptrace -------------------------------------------------
+for vp in vp-eu vp-us vp-asia; do
+    tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" \
+        --methods "$methods" --pps 500 --wait 800 --out "$work/$vp" ||
+        fail "kptrace sweep from $vp"
+    assert_eq 192 "$(wc -l <"$work/$vp/traces.jsonl")" "$vp: 64 targets x 3 methods traced"
+done
+sweeps=("$work"/vp-*/traces.jsonl)
+
+# 1. the prefix fixture
+"$KPA" -q -p "$PFX" --sweep none -o "$work/annotated.jsonl" --summary-format json \
+    "${sweeps[@]}" >"$work/summary.jsonl"
+assert_eq 0 "$?" "kpannotate -p nk.pfx2as exits 0"
+check summary "$truth" "$work/summary.jsonl" --methods "$methods" --label "pfx2as"
+check traces "$truth" "$work/annotated.jsonl" --label "pfx2as per trace"
+assert_eq 576 "$(wc -l <"$work/annotated.jsonl")" "one annotated line per trace"
+src=$(python3 -c '
+import json, sys
+s = set()
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    s.update(h["asn_source"] for h in t["hops"] if h["asn"])
+print(",".join(sorted(s)))' "$work/annotated.jsonl")
+assert_eq "pfx2as" "$src" "every hop AS came from the prefix file"
+
+# The text table lines up and names the transits.
+"$KPA" -q -p "$PFX" --sweep none -s "${sweeps[@]}" >"$work/summary.txt"
+assert_match 'vp-asia +198\.19\.178\.0/24 +udp-paris +- +AS(4837 China Unicom|20485 TransTeleCom)' \
+    "$(cat "$work/summary.txt")" "text summary row for the ECMP /24"
+cols=$(awk '{ print index($0, $3) }' "$work/summary.txt" | sort -u | wc -l)
+assert_eq 1 "$cols" "text summary: the METHOD column starts at one offset on every row"
+
+# 2. Team Cymru over the testbed's DNS (from the analyst host)
+dns=$(tb_addr dns)
+tb_exec analyst "$KPA" -q --cymru --dns-server "$dns" --sweep none -o "$work/cymru.jsonl" \
+    --summary-format json "${sweeps[@]}" >"$work/summary-cymru.jsonl"
+assert_eq 0 "$?" "kpannotate --cymru via the testbed DNS exits 0"
+check summary "$truth" "$work/summary-cymru.jsonl" --methods "$methods" --label "cymru"
+src=$(python3 -c '
+import json, sys
+s, names = set(), set()
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    for h in t["hops"]:
+        if h["asn"]:
+            s.add(h["asn_source"])
+            if h["asn"] == 20485:
+                names.add(h["as_name"])
+print(",".join(sorted(s)), "|", ",".join(sorted(names)))' "$work/cymru.jsonl")
+assert_eq "cymru | TRANSTELECOM, RU" "$src" "hop ASes and names came from Team Cymru TXT"
+
+# 3a. a dead DNS server: finishes, says so, falls back to the prefix file
+start=$(date +%s)
+tb_exec analyst "$KPA" --cymru --dns-server 198.18.53.99 --dns-timeout 200 -p "$PFX" \
+    --sweep none --summary-format json "${sweeps[@]}" >"$work/summary-dead.jsonl" \
+    2>"$work/dead.err"
+rc=$?
+assert_eq 1 "$rc" "dead DNS server: exit 1 (lookups failed, output still written)"
+assert_between 0 120 "$(($(date +%s) - start))" "dead DNS server: finished in seconds"
+assert_match '(timeout|down|failed)' "$(cat "$work/dead.err")" "dead DNS server: stderr says what failed"
+check summary "$truth" "$work/summary-dead.jsonl" --label "dead DNS, prefix file"
+
+# 3b. garbage TXT answers from a dnsmasq started here (an SPF string instead of
+# Team Cymru's format, as some resolvers return)
+python3 - "${sweeps[@]}" >"$work/garbage.conf" <<'EOF'
+import json, sys
+addrs = set()
+for p in sys.argv[1:]:
+    for l in open(p):
+        t = json.loads(l)
+        addrs.add(t["dst"])
+        addrs.update(h["addr"] for h in t["hops"])
+for a in sorted(addrs):
+    rev = ".".join(reversed(a.split(".")))
+    print(f'txt-record={rev}.origin.asn.cymru.com,"v=spf1 include:_spf.example.com ~all"')
+print('txt-record=AS4837.asn.cymru.com,"v=spf1 -all"')
+EOF
+tb_exec analyst dnsmasq --keep-in-foreground --conf-file="$work/garbage.conf" --no-resolv \
+    --no-hosts --listen-address=127.0.0.1 --bind-interfaces --port=5354 \
+    --pid-file="$work/dnsmasq.pid" --user=root 2>"$work/dnsmasq.err" &
+dnsmasq_pid=$!
+sleep 1
+tb_exec analyst "$KPA" --cymru --dns-server 127.0.0.1:5354 --dns-timeout 500 -p "$PFX" \
+    --sweep none --summary-format json "${sweeps[@]}" >"$work/summary-garbage.jsonl" \
+    2>"$work/garbage.err"
+rc=$?
+kill "$dnsmasq_pid" 2>/dev/null
+wait "$dnsmasq_pid" 2>/dev/null
+assert_eq 1 "$rc" "garbage TXT: exit 1"
+assert_match 'garbage [1-9]' "$(cat "$work/garbage.err")" "garbage TXT: counted and reported"
+check summary "$truth" "$work/summary-garbage.jsonl" --label "garbage TXT, prefix file"
+
+# 4. kptrace's capture file, through replay
+"$KPA" -q -p "$PFX" --vp vp-eu --sweep none -o "$work/pcap.jsonl" "$work/vp-eu/capture.pcap"
+assert_eq 0 "$?" "kpannotate reads a capture file"
+check traces "$truth" "$work/pcap.jsonl" --label "vp-eu capture"
+
+# 5. real scamper in the testbed: the same verdicts as kptrace's
+dsts=$(python3 -c 'print(" ".join(f"198.19.{n}.{h}" for n in (176, 177, 178, 179) for h in range(1, 15)))')
+for vp in vp-eu vp-us vp-asia; do
+    # shellcheck disable=SC2086
+    tb_exec "$vp" scamper -O json -p 200 -c "trace -P udp-paris -q 2 -w 1" -i $dsts \
+        >"$work/scamper-$vp.json" || fail "scamper from $vp"
+    "$KPA" -q -p "$PFX" --vp "$vp" --sweep none --summary-format json \
+        "$work/scamper-$vp.json" >>"$work/summary-scamper.jsonl"
+done
+check summary "$truth" "$work/summary-scamper.jsonl" --label "scamper"
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    g = json.loads(l)
+    if g["method"] == "udp-paris":
+        print(l, end="")' "$work/summary.jsonl" >"$work/summary-kptrace-udp.jsonl"
+check same "$work/summary-kptrace-udp.jsonl" "$work/summary-scamper.jsonl" --label "kptrace == scamper"
+
+# 6. the graph
+"$KPA" -q -p "$PFX" -g "$work/paths.dot" -o /dev/null "${sweeps[@]}"
+assert_cmd "graphviz accepts the --graph output" dot -Tsvg -o "$work/paths.svg" "$work/paths.dot"
+dotf=$(cat "$work/paths.dot")
+assert_match '"as:4837" -> "as:131279" \[label="[0-9]+", penwidth=3\]' "$dotf" "AS graph: Unicom hands over to AS131279 (bold)"
+assert_match '"as:20485" -> "as:131279" \[label="[0-9]+", penwidth=3\]' "$dotf" "AS graph: TTC hands over to AS131279 (bold)"
+assert_match '"r:198\.18\.219\.22" -> "r:198\.19\.17[68]\.[0-9]+" \[style=dashed, label="2 silent"\]' \
+    "$dotf" "router graph: uni-dd, two silent STAR-KP routers, the destination"
+
+tb_down
