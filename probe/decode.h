@@ -59,6 +59,9 @@ struct kp_l4 {
      * ICMPv4 frag-needed (3/4) and ICMPv6 packet-too-big. */
     uint8_t icmp_rfc4884_len;
     uint16_t icmp_mtu;
+    /* Transport checksum verdict: 1 valid, 0 invalid, -1 not checkable (not
+     * all bytes captured, a quote, or UDP checksum 0 = none). */
+    int8_t sum_ok;
     const uint8_t *payload; /* after the transport header, NULL if none */
     size_t payload_len;
 };
@@ -74,6 +77,7 @@ struct kp_ip {
     uint8_t tos;
     uint16_t frag;      /* IPv4 flags+offset as on the wire (host order) */
     uint32_t flowlabel; /* IPv6 */
+    bool sum_ok;        /* IPv4 header checksum valid (always true for IPv6) */
     uint16_t hdr_len;   /* header bytes incl. IPv6 extensions */
 };
 

@@ -24,6 +24,9 @@
  *   tcp-syn     TCP seq = ttl << 26 | attempt << 24 | (h1 & 0xffffff)
  *                                                  IP ID = nz(h2 & 0xffff)
  *   all: payload marker tag = h2 >> 32.
+ * IPv6 (no IP ID): udp/udp-paris carry word in the UDP checksum (0xffff
+ * becomes 0xfffe); icmp-paris and tcp-syn as above without the IP ID; the
+ * flow label is 0.
  *
  * Why: the NAT-invariant fields alone validate a reply (8-bit tag for the
  * UDP methods, 24 bits for the others) and give TTL and attempt; the
@@ -151,6 +154,7 @@ int kp_id_encode(const struct kp_key *key, enum kp_method method, const struct k
     uint16_t word = (uint16_t)((unsigned)ttl << 10 | (unsigned)attempt << 8 | (h1 & 0xffu));
     out->payload_tag = (uint32_t)(h2 >> 32);
     out->dport = dport;
+    bool v6 = dst->family == 6;
     switch (method) {
     case KP_METHOD_UDP: {
         unsigned wire = (unsigned)dport + (unsigned)(ttl - 1) * 4u + attempt;
@@ -160,19 +164,25 @@ int kp_id_encode(const struct kp_key *key, enum kp_method method, const struct k
     }
         /* fall through */
     case KP_METHOD_UDP_PARIS:
+        if (v6) {
+            /* No IP ID in IPv6: the checksum carries the word itself (never
+             * 0xffff, which a ones-complement sum cannot produce here). */
+            out->l4_sum = word == 0xffff ? 0xfffe : word;
+            return 0;
+        }
         out->ip_id = word;
         out->l4_sum = nz16(h1 >> 24);
         return 0;
     case KP_METHOD_ICMP_PARIS: {
         uint64_t h0 = id_hash(key, 0, method, dst, dport, 0, 0, 0);
         out->icmp_seq = word;
-        out->ip_id = nz16(h1 >> 40);
+        out->ip_id = v6 ? 0 : nz16(h1 >> 40);
         out->l4_sum = nz16(h0);
         return 0;
     }
     case KP_METHOD_TCP_SYN:
         out->tcp_seq = (uint32_t)ttl << 26 | (uint32_t)attempt << 24 | (uint32_t)(h1 & 0xffffffu);
-        out->ip_id = nz16(h2);
+        out->ip_id = v6 ? 0 : nz16(h2);
         return 0;
     default:
         return -EINVAL;

@@ -49,9 +49,10 @@ bool kp_id_flow_trace(uint16_t flow, uint32_t *trace_id);
 /* Every identity-bearing value of one probe, as it goes on the wire (host
  * byte order). Which ones a method uses is in identity.c's comment. */
 struct kp_id_fields {
-    uint16_t ip_id;       /* IPv4 identification (never 0) */
-    uint16_t l4_sum;      /* wanted UDP checksum (udp, udp-paris) or the
-                             trace-constant ICMP checksum (icmp-paris) */
+    uint16_t ip_id;       /* IPv4 identification (never 0; 0 for IPv6) */
+    uint16_t l4_sum;      /* wanted UDP checksum (udp, udp-paris; for IPv6 the
+                             identity word itself) or the trace-constant ICMP
+                             checksum (icmp-paris) */
     uint16_t icmp_seq;    /* icmp-paris */
     uint32_t tcp_seq;     /* tcp-syn */
     uint16_t dport;       /* destination port on the wire (udp: base + n) */

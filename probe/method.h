@@ -58,7 +58,7 @@ struct kp_method_ops {
     const char *name; /* "icmp-paris", "udp-paris", "tcp-syn", "udp" */
     enum kp_method id;
     uint8_t proto;     /* IPPROTO_* of the probe */
-    uint16_t min_size; /* smallest IP length it can build */
+    uint16_t min_size; /* smallest IPv4 length it builds (IPv6: +20, kp_method_min_size) */
     /* BPF filter text (pcap syntax) selecting this method's probes and replies
      * for source address src_text. */
     const char *bpf_replies; /* e.g. "icmp or (tcp and tcp[13] & 0x16 != 0)" */
@@ -88,6 +88,10 @@ extern const struct kp_method_ops kp_method_udp;
 extern const struct kp_method_ops *const kp_methods[];
 const struct kp_method_ops *kp_method_find(const char *name);
 const struct kp_method_ops *kp_method_by_id(enum kp_method id);
+
+/* Smallest (and default) probe size of a method for an address family
+ * (4 or 6). */
+uint16_t kp_method_min_size(const struct kp_method_ops *ops, int family);
 
 /* Try every registered method's match on a decoded reply. Returns 0 with
  * *out filled and *which set to the matching table; -EBADMSG if some method

@@ -13,8 +13,10 @@
 
 #include "probe/method_impl.h"
 
-#define ICMP_ECHOREPLY_T 0
-#define ICMP_ECHO_T      8
+#define ICMP_ECHOREPLY_T  0
+#define ICMP_ECHO_T       8
+#define ICMP6_ECHOREPLY_T 129
+#define ICMP6_ECHO_T      128
 
 static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len)
 {
@@ -47,15 +49,16 @@ static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size
                    .trace_id = spec->trace_id,
                    .tag = id.payload_tag},
     };
-    return kp_mi_build_v4(&p, buf, len);
+    return kp_mi_build(&p, buf, len);
 }
 
 /* The destination's echo reply. */
 static int match_echo_reply(const struct kp_pkt *r, const struct kp_addr *src,
                             const struct kp_key *key, struct kp_match *out)
 {
-    if (r->ip.version != 4 || r->l4.proto != KP_PROTO_ICMP || r->l4.len < 8 ||
-        r->l4.icmp_type != ICMP_ECHOREPLY_T || r->l4.icmp_code != 0)
+    bool v6 = r->ip.version == 6;
+    if (r->l4.proto != (v6 ? 58 : KP_PROTO_ICMP) || r->l4.len < 8 ||
+        r->l4.icmp_type != (v6 ? ICMP6_ECHOREPLY_T : ICMP_ECHOREPLY_T) || r->l4.icmp_code != 0)
         return -ENOENT;
     if (src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->ip.dst, src))
         return -ENOENT;
@@ -97,7 +100,8 @@ static int icmp_paris_match(const struct kp_pkt *r, const struct kp_addr *src,
     if (st != 0)
         return st;
     const struct kp_l4 *q = &r->q_l4;
-    if (q->icmp_type != ICMP_ECHO_T || q->icmp_code != 0)
+    bool v6 = r->q_ip.version == 6;
+    if (q->icmp_type != (v6 ? ICMP6_ECHO_T : ICMP_ECHO_T) || q->icmp_code != 0)
         return -ENOENT;
     uint16_t word = q->icmp_seq;
     bool shaped = (q->icmp_id & KP_ID_FLOW_BIT) != 0;
@@ -107,7 +111,7 @@ static int icmp_paris_match(const struct kp_pkt *r, const struct kp_addr *src,
         return shaped ? -EBADMSG : -ENOENT;
     if (id.icmp_seq != word)
         return shaped ? -EBADMSG : -ENOENT;
-    if (id.ip_id != r->q_ip.ip_id)
+    if (!v6 && id.ip_id != r->q_ip.ip_id)
         return -EBADMSG;
     m.ttl = ttl;
     m.attempt = att;
@@ -121,6 +125,13 @@ static int icmp_paris_match(const struct kp_pkt *r, const struct kp_addr *src,
         m.flow = kp_id_nat_unrewrite(id.l4_sum, q->icmp_sum, NULL, NULL, 0, q->icmp_id);
         if (m.flow == 0)
             m.flow = 0xffff;
+        /* ICMPv6 sums the addresses too: with a rewritten source we cannot
+         * tell the id's share of the change. */
+        if (v6 && src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->q_ip.src, src)) {
+            *out = m;
+            out->trace_known = false;
+            return 0;
+        }
     }
     m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);
     *out = m;

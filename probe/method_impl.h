@@ -15,7 +15,7 @@
 #define KP_PROTO_TCP  6
 #define KP_PROTO_UDP  17
 
-/* Describes one IPv4 probe for kp_mi_build_v4. The transport-specific fields
+/* Describes one IPv4 or IPv6 probe for kp_mi_build. The transport-specific fields
  * are used according to proto. */
 struct kp_mi_probe {
     enum kp_method method;
@@ -33,17 +33,18 @@ struct kp_mi_probe {
     struct kp_marker marker;
 };
 
-/* Build the probe with libnet into buf (*len in: capacity, out: length).
- * 0, -ENOSPC, -EINVAL, -ENOMEM (libnet failed) or -EIO (internal check of
- * the checksum adjustment failed). */
-int kp_mi_build_v4(const struct kp_mi_probe *p, uint8_t *buf, size_t *len);
+/* Build the probe (IPv4 or IPv6 after dst.family) with libnet into buf (*len in: capacity, out:
+ * length). 0, -ENOSPC, -EINVAL, -ENOMEM (libnet failed) or -EIO (internal check of the checksum
+ * adjustment failed). */
+int kp_mi_build(const struct kp_mi_probe *p, uint8_t *buf, size_t *len);
 
 /* Validate the common parts of a spec and resolve defaults: total size
  * (0 = min_size), flow value. 0 or -EINVAL / -ENOSPC. */
 int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, size_t cap,
                      uint16_t *size);
 
-/* Common checks for an ICMP error quoting an IPv4 probe of protocol proto:
+/* Common checks for an ICMP error quoting a probe of protocol proto (pass
+ * KP_PROTO_ICMP for both ICMP and ICMPv6), of the reply's IP version:
  * outer destination is src (when set), a quote of at least 8 transport bytes.
  * Fills out->dst, out->from_dst. 0 or -ENOENT. */
 int kp_mi_error_quote(const struct kp_pkt *r, const struct kp_addr *src, uint8_t proto,

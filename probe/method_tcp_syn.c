@@ -26,7 +26,7 @@ static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t 
         kp_mi_spec_check(&kp_method_tcp_syn, spec, buf == NULL || len == NULL ? 0 : *len, &size);
     if (r != 0)
         return r;
-    if (size != kp_method_tcp_syn.min_size)
+    if (size != kp_method_min_size(&kp_method_tcp_syn, spec->dst.family))
         return -EINVAL; /* a SYN carries no payload: its size is fixed */
     uint16_t dport = spec->dport ? spec->dport : TCP_DEFAULT_DPORT;
     uint16_t sport = spec->sport ? spec->sport : kp_id_flow(spec->trace_id);
@@ -52,7 +52,7 @@ static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t 
                    .trace_id = spec->trace_id,
                    .tag = id.payload_tag},
     };
-    return kp_mi_build_v4(&p, buf, len);
+    return kp_mi_build(&p, buf, len);
 }
 
 /* Check seq against the encoding for (dst, dport); fills ttl/attempt. */
@@ -73,7 +73,7 @@ static int match_dst_reply(const struct kp_pkt *r, const struct kp_addr *src,
                            const struct kp_key *key, struct kp_match *out)
 {
     const struct kp_l4 *t = &r->l4;
-    if (r->ip.version != 4 || t->proto != KP_PROTO_TCP || !t->tcp_full)
+    if (t->proto != KP_PROTO_TCP || !t->tcp_full)
         return -ENOENT;
     bool synack = (t->tcp_flags & (TH_SYN_F | TH_ACK_F)) == (TH_SYN_F | TH_ACK_F);
     bool rst = (t->tcp_flags & (TH_RST_F | TH_ACK_F)) == (TH_RST_F | TH_ACK_F);
@@ -110,7 +110,12 @@ static int tcp_syn_match(const struct kp_pkt *r, const struct kp_addr *src,
     if (check_seq(key, &m.dst, q->dport, q->sport, q->tcp_seq, &id, &m) != 0)
         return shaped ? -EBADMSG : -ENOENT;
     bool addr_rewritten = src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->q_ip.src, src);
-    if (r->q_ip.ip_id == id.ip_id) {
+    if (r->q_ip.version == 6) {
+        /* No IP ID to bind the port: trust its form. */
+        m.flow = q->sport;
+        m.nat = addr_rewritten;
+        m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);
+    } else if (r->q_ip.ip_id == id.ip_id) {
         /* The IP ID binds the source port: the port is as sent. */
         m.flow = q->sport;
         m.nat = addr_rewritten;

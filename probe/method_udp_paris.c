@@ -48,7 +48,7 @@ int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec 
                    .trace_id = spec->trace_id,
                    .tag = id.payload_tag},
     };
-    return kp_mi_build_v4(&p, buf, len);
+    return kp_mi_build(&p, buf, len);
 }
 
 int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct kp_addr *src,
@@ -59,7 +59,8 @@ int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct 
     if (st != 0)
         return st;
     const struct kp_l4 *q = &r->q_l4;
-    uint16_t word = r->q_ip.ip_id;
+    bool v6 = r->q_ip.version == 6;
+    uint16_t word = v6 ? q->udp_sum : r->q_ip.ip_id;
     uint8_t ttl = kp_id_word_ttl(word), att = kp_id_word_attempt(word);
     /* A reply that is not even shaped like ours is -ENOENT, not a spoof. */
     bool shaped = (q->sport & KP_ID_FLOW_BIT) != 0;
@@ -82,7 +83,14 @@ int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct 
     m.ttl = ttl;
     m.attempt = att;
     bool addr_rewritten = src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->q_ip.src, src);
-    if (q->udp_sum == id.l4_sum) {
+    if (v6) {
+        /* IPv6: the checksum is the identity word (checked above); a NAT66
+         * rewriting the port would have changed it, so the port is as sent. */
+        if (q->udp_sum != id.l4_sum)
+            return -EBADMSG;
+        m.flow = q->sport;
+        m.nat = addr_rewritten;
+    } else if (q->udp_sum == id.l4_sum) {
         /* Checksum as sent: the source port (covered by it) is intact. */
         m.flow = q->sport;
         m.nat = addr_rewritten;

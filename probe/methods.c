@@ -50,6 +50,11 @@ int kp_method_match_any(const struct kp_pkt *reply, const struct kp_addr *src,
     return best;
 }
 
+uint16_t kp_method_min_size(const struct kp_method_ops *ops, int family)
+{
+    return (uint16_t)(ops->min_size + (family == 6 ? 20 : 0));
+}
+
 uint16_t kp_mi_oc_add(uint16_t a, uint16_t b)
 {
     uint32_t s = (uint32_t)a + b;
@@ -61,14 +66,15 @@ int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec
 {
     if (spec == NULL || spec->key == NULL)
         return -EINVAL;
-    if (spec->src.family != 4 || spec->dst.family != 4)
-        return -EINVAL; /* IPv6 probes are not built yet */
+    if ((spec->dst.family != 4 && spec->dst.family != 6) || spec->src.family != spec->dst.family)
+        return -EINVAL;
     if (spec->ttl < 1 || spec->ttl > KP_ID_TTL_MAX || spec->attempt > KP_ID_ATTEMPT_MAX)
         return -EINVAL;
     if (spec->trace_id >= KP_ID_MAX_TRACES)
         return -EINVAL;
-    uint16_t sz = spec->size ? spec->size : ops->min_size;
-    if (sz < ops->min_size)
+    uint16_t min = kp_method_min_size(ops, spec->dst.family);
+    uint16_t sz = spec->size ? spec->size : min;
+    if (sz < min)
         return -EINVAL;
     if (cap < sz)
         return -ENOSPC;
@@ -95,7 +101,12 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
         break;
     case KP_PROTO_ICMP:
         l4len = LIBNET_ICMPV4_ECHO_H + plen;
-        t = libnet_build_icmpv4_echo(ICMP_ECHO, 0, 0, p->echo_id, p->echo_seq, payload, plen, l, 0);
+        if (p->dst.family == 6)
+            t = libnet_build_icmpv6_echo(128, 0, 0, p->echo_id, p->echo_seq,
+                                         (uint8_t *)(uintptr_t)payload, plen, l, 0);
+        else
+            t = libnet_build_icmpv4_echo(ICMP_ECHO, 0, 0, p->echo_id, p->echo_seq, payload, plen, l,
+                                         0);
         break;
     case KP_PROTO_TCP: {
         uint8_t opt[KP_TCPOPT_MARKER_LEN];
@@ -113,7 +124,15 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
         ret = -EINVAL;
         break;
     }
-    if (t != -1) {
+    if (t != -1 && p->dst.family == 6) {
+        struct libnet_in6_addr src6, dst6;
+        memcpy(&src6, p->src.b, 16);
+        memcpy(&dst6, p->dst.b, 16);
+        /* Flow label 0 (constant for Paris; libnet 1.1.6 also mangles
+         * non-zero flow labels). */
+        t = libnet_build_ipv6(0, 0, (uint16_t)l4len, p->proto == KP_PROTO_ICMP ? 58 : p->proto,
+                              p->ttl, src6, dst6, NULL, 0, l, 0);
+    } else if (t != -1) {
         uint32_t src, dst;
         memcpy(&src, p->src.b, 4);
         memcpy(&dst, p->dst.b, 4);
@@ -139,9 +158,10 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
     return ret;
 }
 
-int kp_mi_build_v4(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
+int kp_mi_build(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
 {
-    size_t hdr = 20 + (p->proto == KP_PROTO_TCP ? 20 + KP_TCPOPT_MARKER_LEN : 8);
+    size_t iphl = p->dst.family == 6 ? 40 : 20;
+    size_t hdr = iphl + (p->proto == KP_PROTO_TCP ? 20 + KP_TCPOPT_MARKER_LEN : 8);
     if (p->size < hdr || (p->proto != KP_PROTO_TCP && p->size < hdr + KP_MARKER_LEN))
         return -EINVAL;
     if (*len < p->size)
@@ -162,7 +182,7 @@ int kp_mi_build_v4(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
         /* The checksum field c = ~S, S the ones-complement sum of the rest.
          * Adding word w to the payload makes S' = S + w; for c' = want we
          * need S' = ~want, so w = ~want - S = ~want + c. */
-        size_t sum_off = 20 + (p->proto == KP_PROTO_UDP ? 6 : 2);
+        size_t sum_off = iphl + (p->proto == KP_PROTO_UDP ? 6 : 2);
         uint16_t c0 = (uint16_t)(buf[sum_off] << 8 | buf[sum_off + 1]);
         m.adjust = kp_mi_oc_add((uint16_t)~p->want_sum, c0);
         kp_marker_write(payload, &m);
@@ -180,10 +200,14 @@ int kp_mi_build_v4(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
 int kp_mi_error_quote(const struct kp_pkt *r, const struct kp_addr *src, uint8_t proto,
                       struct kp_match *out)
 {
-    if (!r->is_icmp_error || !r->has_quote || r->ip.version != 4)
+    if (!r->is_icmp_error || !r->has_quote || r->q_ip.version != r->ip.version)
         return -ENOENT;
-    if (r->q_ip.version != 4 || r->q_ip.proto != proto || r->q_l4.proto != proto)
+    if (proto == KP_PROTO_ICMP && r->ip.version == 6)
+        proto = 58;
+    if (r->q_ip.proto != proto || r->q_l4.proto != proto)
         return -ENOENT;
+    if (r->ip.version == 6 && r->l4.icmp_type == 2)
+        return -ENOENT; /* packet too big: not an answer to a probe's TTL */
     if (r->q_l4.len < 8)
         return -ENOENT;
     if (src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->ip.dst, src))
