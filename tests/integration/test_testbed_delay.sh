@@ -8,7 +8,8 @@
 #   - a 20 %-loss link: about 64 % of pings come back (20 % each way);
 #   - a TCP bulk transfer across the delayed link arrives intact (offloaded
 #     checksums and segmentation survive the delay line);
-#   - nk's delays are shaped as declared: ping vp-eu to the Unicom border.
+#   - nk's delays are shaped as declared: ping vp-eu to the Unicom border and
+#     to the Unicom-only and TTC-only /24s (replies follow star-gw's policy route).
 source "$(dirname "$0")/lib.sh"
 
 tb_up delay
@@ -77,3 +78,9 @@ tb_up nk
 border=$(tb_path vp-eu 198.19.176.1 | awk '{print $4}')
 read -r mn avg mx <<<"$(rtt vp-eu "$border" -c 5 -i 0.2)"
 assert_between 206 216 "$avg" "nk: RTT vp-eu -> Unicom border $border (2*(2+90+12) = 208 ms)"
+# replies from the TTC-only /24 return over TTC (policy route at star-gw):
+# 2 * (2+20+60+8+2+1) = 186 ms; from the Unicom-only /24: 2 * (2+90+12+25+1) = 260 ms
+read -r mn avg mx <<<"$(rtt vp-eu 198.19.177.1 -c 5 -i 0.2)"
+assert_between 184 194 "$avg" "nk: RTT vp-eu -> 198.19.177.1 over TTC both ways"
+read -r mn avg mx <<<"$(rtt vp-eu 198.19.176.1 -c 5 -i 0.2)"
+assert_between 258 270 "$avg" "nk: RTT vp-eu -> 198.19.176.1 over Unicom both ways"
