@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# test_annotate_files — kpannotate on the committed fixtures (no network, no
+# root needed; it sends no packet).
+#
+#   - RIPE Atlas results (tests/data/atlas/nk-atlas.json, written from the
+#     testbed's truth by make-nk.py) and scamper JSON written by real scamper
+#     in the testbed (tests/data/scamper/) give the ground-truth transit of
+#     every (vp, /24) of the nk topology (tests/data/annotate/nk-truth.json,
+#     written by hand from nk.topo), and the same verdicts as each other;
+#   - a bgpdump -m RIB whose upstream of 198.19.177.0/24 changes over time
+#     (tests/data/annotate/nk-rib-change.txt: TTC, then Unicom only between
+#     1795250000 and 1795303000, then TTC again) gives the control-plane
+#     upstream per prefix at the traces' time and flags the disagreement;
+#   - input errors name file:line and field; stdin and --input-format work;
+#   - the annotated JSON lines carry the documented fields; --help teaches.
+set -uo pipefail
+KP_SRC=${KP_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+KP_BUILD=${KP_BUILD:-$KP_SRC/build}
+KPA=${KPANNOTATE:-$KP_BUILD/kpannotate}
+CHECK=$KP_SRC/tests/integration/annotate_check.py
+DATA=$KP_SRC/tests/data
+PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
+TRUTH=$DATA/annotate/nk-truth.json
+RIB=$DATA/annotate/nk-rib-change.txt
+ATLAS_VPS=atlas-1001=vp-eu,atlas-1002=vp-us,atlas-1003=vp-asia
+PASSED=0
+FAILED=0
+ok() {
+    PASSED=$((PASSED + 1))
+    echo "ok - $*"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL - $*"
+}
+assert_eq() { if [ "$1" == "$2" ]; then ok "$3"; else fail "$3 (expected '$1', got '$2')"; fi; }
+assert_match() { if [[ "$2" =~ $1 ]]; then ok "$3"; else fail "$3 (/$1/ not in '$2')"; fi; }
+check() {
+    local out line n=0
+    out=$(python3 "$CHECK" "$@" 2>&1) || fail "annotate_check.py $1 crashed: $out"
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in
+        "ok "*) ok "${line#ok }" ;;
+        *) fail "${line#FAIL }" ;;
+        esac
+    done <<<"$out"
+    [ "$n" -gt 0 ] || fail "annotate_check.py $1 printed nothing"
+}
+work=$(mktemp -d /tmp/kpannotate-files.XXXXXX)
+trap 'rm -rf "$work"' EXIT INT TERM
+[ -x "$KPA" ] || {
+    echo "FATAL: kpannotate not built ($KPA)"
+    exit 1
+}
+
+# --help teaches: every option group and an example
+help=$("$KPA" --help)
+assert_eq 0 "$?" "--help exits 0"
+for word in --pfx2as --rib --mmdb --cymru --dns-server --target --transit --disable \
+    --input-format --vp --sweep --output --summary --graph Examples "Exit status"; do
+    assert_match "$word" "$help" "--help mentions $word"
+done
+"$KPA" --bogus >/dev/null 2>&1
+assert_eq 2 "$?" "an unknown option is a usage error (exit 2)"
+"$KPA" --disable no-such-heuristic /dev/null >/dev/null 2>"$work/err"
+assert_eq 2 "$?" "--disable with an unknown name: exit 2"
+assert_match "no-such-heuristic" "$(cat "$work/err")" "--disable names the bad heuristic"
+
+# RIPE Atlas fixture vs the ground truth
+"$KPA" -q -p "$PFX" --sweep none --summary-format json "$DATA/atlas/nk-atlas.json" \
+    >"$work/atlas.jsonl"
+assert_eq 0 "$?" "Atlas fixture: exit 0"
+check summary "$TRUTH" "$work/atlas.jsonl" --vp-map "$ATLAS_VPS" --label "atlas"
+
+# scamper fixtures (real scamper in the testbed) vs the ground truth
+: >"$work/scamper.jsonl"
+: >"$work/scamper-udp.jsonl"
+for vp in vp-eu vp-us vp-asia; do
+    for m in udp-paris icmp-paris; do
+        "$KPA" -q -p "$PFX" --vp "$vp" --sweep none --summary-format json \
+            "$DATA/scamper/nk-$vp-$m.json" >>"$work/scamper.jsonl"
+        assert_eq 0 "$?" "scamper $vp $m: exit 0"
+    done
+    "$KPA" -q -p "$PFX" --vp "$vp" --sweep none --summary-format json \
+        "$DATA/scamper/nk-$vp-udp-paris.json" >>"$work/scamper-udp.jsonl"
+done
+check summary "$TRUTH" "$work/scamper.jsonl" --label "scamper" --methods icmp-paris,udp-paris
+check same "$work/atlas.jsonl" "$work/scamper-udp.jsonl" --vp-map "$ATLAS_VPS" \
+    --label "atlas == scamper"
+
+# the control plane: agreement flag from a RIB with a path change over time
+"$KPA" -q -p "$PFX" -r "$RIB" --sweep none --summary-format json \
+    "$DATA/atlas/nk-atlas.json" >"$work/atlas-rib.jsonl"
+assert_eq 0 "$?" "Atlas + RIB: exit 0"
+flags=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    g = json.loads(l)
+    print(g["vp"], g["prefix"], g["control_plane_upstreams"], g["agrees"])' "$work/atlas-rib.jsonl")
+for vp in atlas-1001 atlas-1002 atlas-1003; do
+    assert_match "$vp 198\.19\.177\.0/24 \[4837\] False" "$flags" \
+        "$vp: BGP announces .177 via Unicom at the traces' time, packets go via TTC: disagree"
+    assert_match "$vp 198\.19\.176\.0/24 \[4837\] True" "$flags" "$vp: .176 agrees"
+    assert_match "$vp 198\.19\.178\.0/24 \[4837, 20485\] True" "$flags" "$vp: .178 both upstreams, agrees"
+    assert_match "$vp 198\.19\.179\.0/24 \[4837\] True" "$flags" "$vp: .179 filtered at the announced upstream"
+done
+"$KPA" -q -p "$PFX" -r "$RIB" --vp vp-eu --sweep none --summary-format json \
+    "$DATA/scamper/nk-vp-eu-udp-paris.json" >"$work/scamper-rib.jsonl"
+flags=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    g = json.loads(l)
+    print(g["vp"], g["prefix"], g["control_plane_upstreams"], g["agrees"])' "$work/scamper-rib.jsonl")
+assert_match "vp-eu 198\.19\.177\.0/24 \[20485\] True" "$flags" \
+    "after the path change back (scamper traces are later): .177 via TTC agrees"
+"$KPA" -q -p "$PFX" -r "$RIB" --sweep none -s "$DATA/atlas/nk-atlas.json" >"$work/atlas-rib.txt"
+assert_match "atlas-1001 +198\.19\.177\.0/24 .* AS4837 +NO" "$(cat "$work/atlas-rib.txt")" \
+    "text summary shows the disagreement"
+
+# annotated JSON lines: the documented fields
+"$KPA" -q -p "$PFX" -o "$work/ann.jsonl" "$DATA/atlas/nk-atlas.json"
+assert_eq 0 "$?" "-o writes annotated lines"
+fields=$(python3 -c '
+import json, sys
+bad = []
+n = 0
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    n += 1
+    for k in ("vp", "dst", "method", "hops", "transit", "dst_asn", "sweep", "input"):
+        if k not in t: bad.append(k)
+    for h in t["hops"]:
+        for k in ("asn", "as_name", "asn_source", "rdns", "ixp", "addr_class", "origins"):
+            if k not in h: bad.append("hop." + k)
+    tr = t["transit"]
+    for k in ("asn", "name", "status", "confidence", "evidence"):
+        if k not in tr: bad.append("transit." + k)
+    for k in ("handoff_hop", "handoff_ttl", "handoff_addr", "target_hop", "heuristics", "source", "silent_ttls"):
+        if k not in tr["evidence"]: bad.append("evidence." + k)
+    if not 0 <= tr["confidence"] <= 1: bad.append("confidence range")
+print(n, sorted(set(bad)))' "$work/ann.jsonl")
+assert_eq "13 []" "$fields" "13 annotated traces, every documented field present"
+# the TTC shape from vp-eu to .177: last TTC hop, two silent STAR-KP routers
+ev=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    if t["vp"] == "atlas-1001" and t["dst"] == "198.19.177.1":
+        e = t["transit"]["evidence"]
+        print(t["transit"]["asn"], t["transit"]["name"], e["handoff_addr"], e["silent_ttls"], ",".join(e["heuristics"]), e["source"])' "$work/ann.jsonl")
+assert_match "^20485 TransTeleCom 198\.18\.188\.22 2 silent-gap(,rtt-jump)? pfx2as$" "$ev" \
+    "evidence: handoff at ttc-vvo (198.18.188.22), 2 silent TTLs, from the prefix file"
+
+# errors name file:line and field; the good records still count
+{
+    echo '{"af":4,"dst_addr":"198.19.176.1","proto":"UDP","prb_id":7,"result":[{"hop":1,"result":[{"from":"198.18.219.22","rtt":1.0}]},{"hop":2,"result":[{"from":"198.19.176.1","rtt":2.0}]}]}'
+    echo '{"af":4,"proto":"UDP","prb_id":7,"result":[]}'
+    echo '{"af":4,"dst_addr":"198.19.176.1","proto":"UDP","prb_id":7,"result":[{"hop":1,"result":[{"from":"bogus"}]}]}'
+} >"$work/broken.json"
+"$KPA" -p "$PFX" -s "$work/broken.json" >"$work/broken.out" 2>"$work/broken.err"
+assert_eq 1 "$?" "bad records: exit 1"
+err=$(cat "$work/broken.err")
+assert_match "broken\.json:2: dst_addr: missing" "$err" "error names file:2 and dst_addr"
+assert_match "broken\.json:3: result\[0\]\.result\[0\]\.from: not an IP address" "$err" \
+    "error names file:3 and the nested field"
+assert_match "atlas-7 +198\.19\.176\.0/24 .* AS4837 China Unicom +reached +1 " \
+    "$(cat "$work/broken.out")" "the good record is still decided"
+
+# stdin, and --input-format
+"$KPA" -q -p "$PFX" --sweep none --summary-format json <"$DATA/atlas/nk-atlas.json" \
+    >"$work/stdin.jsonl"
+assert_eq 0 "$?" "stdin: exit 0"
+assert_eq "$(wc -l <"$work/atlas.jsonl")" "$(wc -l <"$work/stdin.jsonl")" "stdin gives the same groups"
+"$KPA" -q -p "$PFX" --input-format scamper "$DATA/atlas/nk-atlas.json" >/dev/null 2>&1
+assert_eq 1 "$?" "--input-format scamper on Atlas: records rejected (exit 1)"
+"$KPA" -q -p "$PFX" --input-format atlas -s "$DATA/atlas/nk-atlas.json" >/dev/null
+assert_eq 0 "$?" "--input-format atlas: exit 0"
+printf 'hello\n' >"$work/what.txt"
+"$KPA" -q -p "$PFX" "$work/what.txt" >/dev/null 2>"$work/what.err"
+assert_eq 3 "$?" "unrecognisable input: exit 3"
+assert_match "what\.txt: cannot tell what kind of input" "$(cat "$work/what.err")" "and says so"
+
+# --target and --transit
+"$KPA" -q -p "$PFX" --target 20485 --transit 64501=EU-ISP --sweep none --summary-format json \
+    "$DATA/scamper/nk-vp-eu-udp-paris.json" --vp vp-eu >"$work/target.jsonl"
+tgt=$(python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    g = json.loads(l)
+    print(g["prefix"], g["transit_asn"], g["transit_name"], g["status"])' "$work/target.jsonl")
+assert_match "198\.19\.177\.0/24 64501 EU-ISP reached" "$tgt" \
+    "--target 20485 --transit 64501=EU-ISP: the VP's ISP hands traffic to TTC"
+assert_match "198\.19\.176\.0/24 None None undetermined" "$tgt" \
+    "--target 20485: a path never crossing TTC to a destination outside the target is undetermined"
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
