@@ -76,7 +76,7 @@ int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct 
     struct kp_id_fields id;
     if (kp_id_encode(key, method, &m.dst, base, 0, ttl, att, &id) != 0)
         return shaped ? -EBADMSG : -ENOENT;
-    if ((id.ip_id & 0xffu) != (word & 0xffu))
+    if ((v6 ? id.l4_sum : id.ip_id) != word)
         return shaped ? -EBADMSG : -ENOENT;
     if (id.dport != q->dport)
         return -EBADMSG;

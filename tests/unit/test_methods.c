@@ -683,3 +683,168 @@ Test(methods, marker_find_on_sent_probes)
         cr_assert_eq(mk.trace_id, 31000);
     }
 }
+
+/* ------------------------------------------------------------- IPv6 */
+
+/* Transport checksum over IPv6 (pseudo-header: addresses, length, next
+ * header): 0 when valid. The probe has no extension headers. */
+static uint16_t t6_l4_verify(const uint8_t *ip)
+{
+    size_t plen = be16(ip + 4);
+    uint32_t s = t_sum(0, ip + 8, 32);
+    s += (uint32_t)plen;
+    s += ip[6];
+    return t_fold(t_sum(s, ip + 40, plen));
+}
+
+static void t6_l4_fix(uint8_t *ip, size_t sum_off)
+{
+    put16(ip + 40 + sum_off, 0);
+    put16(ip + 40 + sum_off, t6_l4_verify(ip));
+}
+
+static struct kp_probe_spec spec6(uint32_t trace, uint8_t ttl, uint8_t att)
+{
+    struct kp_probe_spec s;
+    memset(&s, 0, sizeof(s));
+    s.src = A("2001:db8::2");
+    s.dst = A("2001:db8:ff::7");
+    s.trace_id = trace;
+    s.ttl = ttl;
+    s.attempt = att;
+    s.key = &key_a;
+    return s;
+}
+
+/* ICMPv6 error from `from` to 2001:db8::2 quoting qlen bytes of probe. */
+static size_t icmp6_error(uint8_t *out, const char *from, uint8_t type, uint8_t code,
+                          const uint8_t *probe, size_t qlen)
+{
+    size_t icmp_len = 8 + qlen;
+    memset(out, 0, 40 + icmp_len);
+    out[0] = 0x60;
+    put16(out + 4, (uint16_t)icmp_len);
+    out[6] = 58;
+    out[7] = 250;
+    struct kp_addr f = A(from), to = A("2001:db8::2");
+    memcpy(out + 8, f.b, 16);
+    memcpy(out + 24, to.b, 16);
+    out[40] = type;
+    out[41] = code;
+    memcpy(out + 48, probe, qlen);
+    t6_l4_fix(out, 2);
+    return 40 + icmp_len;
+}
+
+static int match6(const struct kp_method_ops *ops, const uint8_t *pkt, size_t n,
+                  const struct kp_key *k, struct kp_match *m)
+{
+    struct kp_pkt d;
+    int st = kp_decode_ip(pkt, n, &d);
+    cr_assert_eq(st, KP_DEC_OK, "decode: %s", kp_decode_strerror(st));
+    struct kp_addr me = A("2001:db8::2");
+    return ops->match(&d, &me, k, m);
+}
+
+Test(methods, ipv6_build_valid_and_paris)
+{
+    setup_all();
+    for (int mi = 0; mi < 4; mi++) {
+        const struct kp_method_ops *ops = all[mi];
+        uint8_t first[80];
+        for (uint8_t ttl = 1; ttl <= 63; ttl += 2) {
+            for (uint8_t att = 0; att < 4; att++) {
+                struct kp_probe_spec s = spec6(555, ttl, att);
+                uint8_t b[1500];
+                size_t n = build(ops, &s, b);
+                cr_assert_eq(n, ops->proto == 6 ? 80u : 66u, "%s v6 len", ops->name);
+                cr_assert_eq(b[0] >> 4, 6);
+                cr_assert_eq(be32(b) & 0xfffff, 0, "flow label 0");
+                cr_assert_eq(be16(b + 4), n - 40);
+                cr_assert_eq(b[6], ops->proto == 1 ? 58 : ops->proto);
+                cr_assert_eq(b[7], ttl);
+                cr_assert_eq(t6_l4_verify(b), 0, "%s v6 checksum", ops->name);
+                const uint8_t *l4 = b + 40;
+                if (ops->proto == 1) {
+                    cr_assert_eq(l4[0], 128);
+                    cr_assert_eq(be16(l4 + 6) >> 10, ttl);
+                } else if (ops->proto == 17) {
+                    /* no IP ID: the UDP checksum is the word */
+                    cr_assert_eq(be16(l4 + 6) >> 10, ttl);
+                    cr_assert_eq((be16(l4 + 6) >> 8) & 3, att);
+                } else {
+                    cr_assert_eq(be32(l4 + 4) >> 26, ttl);
+                }
+                if (ttl == 1 && att == 0)
+                    memcpy(first, l4, 4);
+                if (ops->id != KP_METHOD_UDP)
+                    cr_assert_eq(memcmp(first, l4, 4), 0, "%s v6 flow bytes changed", ops->name);
+            }
+        }
+    }
+}
+
+Test(methods, ipv6_match_errors_and_destination)
+{
+    setup_all();
+    for (int mi = 0; mi < 4; mi++) {
+        const struct kp_method_ops *ops = all[mi];
+        struct kp_probe_spec s = spec6(9876, 11, 2);
+        uint8_t p[1500], r[1600];
+        size_t n = build(ops, &s, p);
+        struct kp_match m;
+        /* time exceeded with the full probe and with 8 transport bytes */
+        size_t q[2] = {n, 48};
+        for (int i = 0; i < 2; i++) {
+            size_t rn = icmp6_error(r, "2001:db8:1::1", 3, 0, p, q[i]);
+            cr_assert_eq(match6(ops, r, rn, &key_a, &m), 0, "%s v6 te", ops->name);
+            cr_assert(m.trace_known);
+            cr_assert_eq(m.trace_id, 9876);
+            cr_assert_eq(m.ttl, 11);
+            cr_assert_eq(m.attempt, 2);
+            cr_assert_not(m.from_dst);
+            cr_assert_not(m.nat);
+            cr_assert_neq(match6(ops, r, rn, &key_b, &m), 0, "%s v6 other key", ops->name);
+        }
+        /* port unreachable (1/4) from the destination */
+        size_t rn = icmp6_error(r, "2001:db8:ff::7", 1, 4, p, n);
+        cr_assert_eq(match6(ops, r, rn, &key_a, &m), 0);
+        cr_assert(m.from_dst);
+        /* packet too big is not an answer */
+        rn = icmp6_error(r, "2001:db8:1::1", 2, 0, p, n);
+        cr_assert_eq(match6(ops, r, rn, &key_a, &m), -ENOENT);
+    }
+    /* echo reply */
+    struct kp_probe_spec s = spec6(42, 7, 1);
+    uint8_t p[1500], r[1500];
+    size_t n = build(all[0], &s, p);
+    memcpy(r, p, n);
+    memcpy(r + 8, p + 24, 16);
+    memcpy(r + 24, p + 8, 16);
+    r[40] = 129;
+    t6_l4_fix(r, 2);
+    struct kp_match m;
+    cr_assert_eq(match6(all[0], r, n, &key_a, &m), 0);
+    cr_assert(m.from_dst);
+    cr_assert_eq(m.trace_id, 42);
+    cr_assert_eq(m.ttl, 7);
+    /* SYN-ACK */
+    n = build(all[2], &s, p);
+    memset(r, 0, 60);
+    r[0] = 0x60;
+    put16(r + 4, 20);
+    r[6] = 6;
+    r[7] = 60;
+    memcpy(r + 8, p + 24, 16);
+    memcpy(r + 24, p + 8, 16);
+    put16(r + 40, be16(p + 42));
+    put16(r + 42, be16(p + 40));
+    put32(r + 48, be32(p + 44) + 1);
+    r[52] = 0x50;
+    r[53] = 0x12;
+    t6_l4_fix(r, 16);
+    cr_assert_eq(match6(all[2], r, 60, &key_a, &m), 0);
+    cr_assert(m.from_dst);
+    cr_assert_eq(m.trace_id, 42);
+    cr_assert_eq(m.attempt, 1);
+}
