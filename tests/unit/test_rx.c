@@ -467,6 +467,8 @@ Test(rx, nat_rewritten_quote)
     cr_assert_eq(s.t[0].n_hops, 1);
     cr_assert(s.t[0].hops[0].flags & KP_HOP_NAT);
     cr_assert_eq(s.t[0].hops[0].nat_id, 0x0034);
+    /* no MPLS extension in this reply */
+    cr_assert_eq(s.t[0].hops[0].n_mpls, 0);
     kp_rx_destroy(rx);
     sink_free(&s);
 }
@@ -845,6 +847,76 @@ Test(rx, kptrace_probes_end_to_end)
     cr_assert_float_eq(t->hops[1].rtt_ms, 4.0, 1e-9);
     cr_assert(t->hops[2].flags & KP_HOP_FROM_DST);
     cr_assert_eq(t->hops[2].probe_size, plen[2]);
+    kp_rx_destroy(rx);
+    sink_free(&s);
+}
+
+Test(rx, mpls_labels_and_unreach_hook)
+{
+    /* A time exceeded carrying an RFC 4950 label stack (label 16004, TC 0,
+     * S 1, TTL 1) puts it on the hop; an admin-prohibited reaches on_reply
+     * as KP_RX_UNREACH with the stop reason. */
+    struct sink s;
+    struct kp_rx *rx = mkrx(L_PLAIN, &s);
+    struct kp_pkt p1 = udp_probe(DST, 1, 40000, 33434, 1);
+    struct kp_pkt p2 = udp_probe(DST, 2, 40000, 33435, 2);
+    feed(rx, T0, &p1);
+    feed(rx, T0, &p2);
+    struct kp_pkt r1 = icmp_err("198.18.0.1", &p1, 11, 0, 255, 8);
+    r1.n_mpls = 1;
+    r1.mpls[0].label = 16004;
+    r1.mpls[0].s = 1;
+    r1.mpls[0].ttl = 1;
+    feed(rx, T0 + MS, &r1);
+    cr_assert_eq(s.last_kind, KP_RX_HOP);
+    struct kp_pkt r2 = icmp_err("198.18.1.1", &p2, 3, 13, 254, 8);
+    feed(rx, T0 + 2 * MS, &r2);
+    cr_assert_eq(s.last_kind, KP_RX_UNREACH);
+    cr_assert_eq(s.last_stop, KP_STOP_ADMIN_PROHIB);
+    cr_assert_eq(s.last_ttl, 2);
+    kp_rx_finish(rx);
+    const struct kp_hop *h = &s.t[0].hops[0];
+    cr_assert_eq(h->n_mpls, 1);
+    cr_assert_eq(h->mpls[0].label, 16004);
+    cr_assert_eq(h->mpls[0].s, 1);
+    cr_assert_eq(h->mpls[0].ttl, 1);
+    cr_assert_str_eq(kp_hop_bang(&s.t[0].hops[1]), "!X");
+    kp_rx_destroy(rx);
+    sink_free(&s);
+}
+
+Test(rx, ipv6_time_exceeded_and_port_unreachable)
+{
+    /* IPv6 quotes have no IP ID: the ports alone (and the source) identify
+     * the probe. ICMPv6 3/0 = hop, 1/4 from the destination = reached. */
+    struct sink s;
+    struct kp_rx *rx = mkrx(L_PLAIN, &s);
+    struct kp_pkt p[3];
+    for (int i = 1; i <= 2; i++) {
+        p[i] = udp_probe(DST, (uint8_t)i, 40000, (uint16_t)(33433 + i), 0);
+        p[i].ip.version = 6;
+        p[i].ip.src = A("2001:db8::10");
+        p[i].ip.dst = A("2001:db8:9::20");
+        feed(rx, T0 + i, &p[i]);
+    }
+    struct kp_pkt r1 = icmp_err(SRC, &p[1], 3, 0, 64, 8);
+    r1.ip.version = 6;
+    r1.ip.proto = r1.l4.proto = 58;
+    r1.ip.src = A("2001:db8::1");
+    struct kp_pkt r2 = r1;
+    r2.ip.src = A("2001:db8:9::20");
+    r2.l4.icmp_type = 1;
+    r2.l4.icmp_code = 4;
+    r2.q_ip = p[2].ip;
+    r2.q_l4 = p[2].l4;
+    feed(rx, T0 + 7 * MS, &r1);
+    feed(rx, T0 + 9 * MS, &r2);
+    kp_rx_finish(rx);
+    cr_assert_eq(s.n, 1);
+    cr_assert_eq(s.t[0].n_hops, 2);
+    cr_assert_eq(s.t[0].stop_reason, KP_STOP_COMPLETED);
+    cr_assert_eq(s.t[0].stop_ttl, 2);
+    cr_assert_eq(s.t[0].hops[0].rx_ns - s.t[0].hops[0].tx_ns, 7 * MS - 1);
     kp_rx_destroy(rx);
     sink_free(&s);
 }
