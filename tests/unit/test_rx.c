@@ -920,3 +920,136 @@ Test(rx, ipv6_time_exceeded_and_port_unreachable)
     kp_rx_destroy(rx);
     sink_free(&s);
 }
+
+/* ---- live vs replay: the same frames, different tick patterns ---- */
+struct ev {
+    int64_t ts;
+    struct kp_pkt pkt;
+};
+
+static int ev_cmp(const void *a, const void *b)
+{
+    const struct ev *x = a, *y = b;
+    return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+struct collect {
+    struct kp_trace *t;
+    size_t n;
+};
+
+static void collect_trace(void *ctx, struct kp_trace *t)
+{
+    struct collect *c = ctx;
+    c->t = realloc(c->t, (c->n + 1) * sizeof(*c->t));
+    kp_trace_init(&c->t[c->n]);
+    cr_assert_eq(kp_trace_copy(&c->t[c->n], t), 0);
+    c->n++;
+}
+
+static int trace_cmp(const void *a, const void *b)
+{
+    const struct kp_trace *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+Test(rx, same_records_whatever_the_tick_pattern)
+{
+    /* 60 traces to 60 destinations, TTL 1..8, sent over ~30 s of capture;
+     * routers answer after 1 ms .. 4 s (some late, some after linger = 2.5 s),
+     * destination at TTL 6 for even traces. "Live" ticks the clock after
+     * every frame with a wall clock up to 0.9 s ahead of the frame (less than
+     * lag = 1 s); "replay" never ticks. Records must be equal field by field. */
+    size_t cap = 60 * 16, n = 0;
+    struct ev *evs = calloc(cap, sizeof(*evs));
+    uint64_t x = 2024;
+    for (int tr = 0; tr < 60; tr++) {
+        char d[32];
+        snprintf(d, sizeof(d), "198.18.%d.%d", 20 + tr / 10, tr + 1);
+        int64_t start = T0 + (int64_t)tr * 500 * MS;
+        for (int ttl = 1; ttl <= 8; ttl++) {
+            struct kp_pkt p = udp_probe(d, (uint8_t)ttl, (uint16_t)(41000 + tr),
+                                        (uint16_t)(33433 + ttl), (uint16_t)(tr * 16 + ttl));
+            int64_t tx = start + ttl * 100 * MS;
+            evs[n].ts = tx;
+            evs[n++].pkt = p;
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(x >> 33);
+            if (r % 5 == 0)
+                continue; /* silent */
+            int64_t delay = 1 * MS + (int64_t)(r % 4000) * MS;
+            const char *from = "198.18.0.1";
+            uint8_t type = 11, code = 0;
+            char rbuf[32];
+            if (tr % 2 == 0 && ttl >= 6) {
+                from = d;
+                type = 3;
+                code = 3;
+            } else {
+                snprintf(rbuf, sizeof(rbuf), "198.18.1.%d", ttl);
+                from = rbuf;
+            }
+            evs[n].ts = tx + delay;
+            evs[n++].pkt = icmp_err(from, &p, type, code, 250, 8);
+        }
+    }
+    qsort(evs, n, sizeof(*evs), ev_cmp);
+    struct collect live = {0}, replay = {0};
+    struct kp_rx_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.classifiers = L_PLAIN;
+    cfg.n_classifiers = 1;
+    cfg.on_trace = collect_trace;
+    struct kp_rx *rl, *rr;
+    cfg.ctx = &live;
+    cr_assert_eq(kp_rx_create(&cfg, &rl), 0);
+    cfg.ctx = &replay;
+    cr_assert_eq(kp_rx_create(&cfg, &rr), 0);
+    for (size_t i = 0; i < n; i++) {
+        feed(rl, evs[i].ts, &evs[i].pkt);
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        int64_t ahead = (int64_t)((x >> 33) % 900) * MS;
+        int64_t wall = evs[i].ts + ahead;
+        if (i + 1 < n && wall > evs[i + 1].ts + 900 * MS)
+            wall = evs[i + 1].ts + 900 * MS;
+        kp_rx_tick(rl, wall);
+        feed(rr, evs[i].ts, &evs[i].pkt);
+    }
+    kp_rx_finish(rl);
+    kp_rx_finish(rr);
+    cr_assert_eq(live.n, 60);
+    cr_assert_eq(replay.n, 60);
+    qsort(live.t, live.n, sizeof(*live.t), trace_cmp);
+    qsort(replay.t, replay.n, sizeof(*replay.t), trace_cmp);
+    size_t completed = 0, late = 0;
+    for (size_t i = 0; i < 60; i++) {
+        struct kp_trace *a = &live.t[i], *b = &replay.t[i];
+        cr_assert_eq(a->id, b->id);
+        cr_assert(kp_addr_eq(&a->dst, &b->dst));
+        cr_assert_eq(a->stop_reason, b->stop_reason);
+        cr_assert_eq(a->stop_ttl, b->stop_ttl);
+        cr_assert_eq(a->start_ns, b->start_ns);
+        cr_assert_eq(a->end_ns, b->end_ns);
+        cr_assert_eq(a->probes_sent, b->probes_sent);
+        cr_assert_eq(a->n_hops, b->n_hops);
+        for (size_t h = 0; h < a->n_hops; h++) {
+            cr_assert_eq(memcmp(&a->hops[h], &b->hops[h], sizeof(a->hops[h])), 0);
+            if (a->hops[h].flags & KP_HOP_LATE)
+                late++;
+        }
+        if (a->stop_reason == KP_STOP_COMPLETED)
+            completed++;
+        kp_trace_free(a);
+        kp_trace_free(b);
+    }
+    /* the workload exercised what it should: completions and late replies */
+    cr_assert_gt(completed, 10);
+    cr_assert_gt(late, 10);
+    cr_assert_gt(kp_rx_stats(rr)->expired, 10);
+    cr_assert_eq(kp_rx_stats(rl)->expired, kp_rx_stats(rr)->expired);
+    free(live.t);
+    free(replay.t);
+    free(evs);
+    kp_rx_destroy(rl);
+    kp_rx_destroy(rr);
+}
