@@ -59,8 +59,8 @@ struct kp_method_ops {
     enum kp_method id;
     uint8_t proto;     /* IPPROTO_* of the probe */
     uint16_t min_size; /* smallest IPv4 length it builds (IPv6: +20, kp_method_min_size) */
-    /* BPF filter text (pcap syntax) selecting this method's probes and replies
-     * for source address src_text. */
+    /* BPF filter text (pcap syntax) selecting the replies this method can
+     * match (IPv4 and IPv6); the caller adds its own address / probe terms. */
     const char *bpf_replies; /* e.g. "icmp or (tcp and tcp[13] & 0x16 != 0)" */
     /* Build one probe (IP header included) into buf of *len bytes; on success
      * *len is the packet length. 0, -ENOSPC (buf too small) or -EINVAL. */

@@ -143,8 +143,9 @@ const struct kp_method_ops kp_method_icmp_paris = {
     .id = KP_METHOD_ICMP_PARIS,
     .proto = KP_PROTO_ICMP,
     .min_size = 20 + 8 + KP_MARKER_LEN,
-    .bpf_replies = "icmp[icmptype] == icmp-echoreply or icmp[icmptype] == icmp-timxceed or "
-                   "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-paramprob",
+    .bpf_replies =
+        "(icmp and (icmp[icmptype] == icmp-echoreply or icmp[icmptype] == icmp-timxceed or "
+        "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = icmp_paris_build,
     .match = icmp_paris_match,
 };

@@ -135,9 +135,10 @@ const struct kp_method_ops kp_method_tcp_syn = {
     .id = KP_METHOD_TCP_SYN,
     .proto = KP_PROTO_TCP,
     .min_size = 20 + 20 + KP_TCPOPT_MARKER_LEN,
-    .bpf_replies = "(tcp and tcp[tcpflags] & tcp-ack != 0 and tcp[tcpflags] & (tcp-syn|tcp-rst) "
-                   "!= 0) or icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach "
-                   "or icmp[icmptype] == icmp-paramprob",
+    .bpf_replies = "(ip and tcp and tcp[tcpflags] & tcp-ack != 0 and "
+                   "tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) or (ip6 and tcp) or (icmp and "
+                   "(icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
+                   "icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = tcp_syn_build,
     .match = tcp_syn_match,
 };

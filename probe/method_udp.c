@@ -22,8 +22,9 @@ const struct kp_method_ops kp_method_udp = {
     .id = KP_METHOD_UDP,
     .proto = KP_PROTO_UDP,
     .min_size = 20 + 8 + KP_MARKER_LEN,
-    .bpf_replies = "icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
-                   "icmp[icmptype] == icmp-paramprob",
+    .bpf_replies =
+        "(icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
+        "icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = udp_build,
     .match = udp_match,
 };

@@ -8,6 +8,7 @@
  * decoder and matcher.
  */
 #include <criterion/criterion.h>
+#include <pcap/pcap.h>
 #include <errno.h>
 #include <string.h>
 
@@ -847,4 +848,28 @@ Test(methods, ipv6_match_errors_and_destination)
     cr_assert(m.from_dst);
     cr_assert_eq(m.trace_id, 42);
     cr_assert_eq(m.attempt, 1);
+}
+
+Test(methods, bpf_filters_compile_and_select)
+{
+    setup_all();
+    pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
+    cr_assert_not_null(dead);
+    for (int mi = 0; mi < 4; mi++) {
+        struct bpf_program prog;
+        cr_assert_eq(pcap_compile(dead, &prog, all[mi]->bpf_replies, 1, PCAP_NETMASK_UNKNOWN), 0,
+                     "%s: %s", all[mi]->name, pcap_geterr(dead));
+        /* a time exceeded quoting one of our probes passes the filter */
+        struct kp_probe_spec s = spec_for(all[mi], 1, 1, 0);
+        uint8_t p[1500], r[1600];
+        size_t n = build(all[mi], &s, p);
+        size_t rn = icmp_error(r, "198.18.1.1", 11, 0, p, n, 0, false, NULL, 0);
+        struct pcap_pkthdr h = {.caplen = (bpf_u_int32)rn, .len = (bpf_u_int32)rn};
+        cr_assert_neq(pcap_offline_filter(&prog, &h, r), 0, "%s", all[mi]->name);
+        /* the probe itself does not */
+        h.caplen = h.len = (bpf_u_int32)n;
+        cr_assert_eq(pcap_offline_filter(&prog, &h, p), 0, "%s", all[mi]->name);
+        pcap_freecode(&prog);
+    }
+    pcap_close(dead);
 }
