@@ -178,3 +178,29 @@ Test(pacer, clock_going_backwards_is_held)
     cr_assert_eq(kp_pacer_next(&p, 0), MS);
     cr_assert_eq(kp_pacer_take(&p, 6 * MS), 0);
 }
+
+Test(pacer, window_bound_for_many_rates)
+{
+    /* GCRA bound (by hand): with post-send TAT X_k >= s_1 + k*I and the
+     * conformance rule s_{k+1} >= X_k - (burst-1)*I, n sends inside a window
+     * of T ns satisfy (n-1)*I <= T + (burst-1)*I, i.e. n <= burst + T*pps/1e9.
+     * Checked for 1 ms windows over a simulated minute (10 s for the fast
+     * rates), rates that do and do not divide 1e9. */
+    static const uint32_t rates[] = {1, 7, 100, 3333, 20000, 100000};
+    static const uint32_t bursts[] = {1, 2, 5};
+    for (size_t ri = 0; ri < sizeof(rates) / sizeof(rates[0]); ri++) {
+        for (size_t bi = 0; bi < sizeof(bursts) / sizeof(bursts[0]); bi++) {
+            struct kp_pacer p;
+            cr_assert_eq(kp_pacer_init(&p, rates[ri], bursts[bi], 0), 0);
+            int64_t span = rates[ri] >= 20000 ? 10 * S : 60 * S;
+            int64_t *t;
+            size_t n = run_greedy(&p, span, &t);
+            size_t bound = bursts[bi] + rates[ri] / 1000;
+            cr_assert_leq(max_in_window(t, n, MS), bound, "pps %u burst %u", rates[ri], bursts[bi]);
+            /* and the long-run count: at most burst + span*pps/1e9 */
+            uint64_t most = bursts[bi] + (uint64_t)(span / MS) * rates[ri] / 1000;
+            cr_assert_leq(n, most, "pps %u burst %u: %zu sends", rates[ri], bursts[bi], n);
+            free(t);
+        }
+    }
+}
