@@ -140,6 +140,8 @@ int kp_decode_link(int dlt, const uint8_t *frame, size_t caplen, const uint8_t *
 
     if (frame == NULL && caplen != 0)
         return KP_DEC_MALFORMED;
+    if (caplen == 0)
+        return KP_DEC_TRUNCATED;
     switch (dlt) {
     case KP_DLT_NULL:
     case KP_DLT_LOOP: {
