@@ -9,3 +9,6 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/input_scamper.c
   ${CMAKE_CURRENT_LIST_DIR}/annot_json.c
   ${CMAKE_CURRENT_LIST_DIR}/graph_dot.c)
+# The kpannotate program: CLI and file/stdin reading.
+list(APPEND KP_ANALYSIS_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/main.c)

@@ -493,7 +493,7 @@ enum {
 };
 
 struct source_opt {
-    int kind; /* 'p', 'r', 'm', OPT_PEERINGDB */
+    int kind; /* 'p', 'r', 'm', OPT_PEERINGDB, OPT_CYMRU (path NULL) */
     const char *path;
 };
 
@@ -577,6 +577,12 @@ int main(int argc, char **argv)
                 a->have_rib = true;
             break;
         case OPT_CYMRU:
+            if (n_sources == 64)
+                return usage_error("%s", "too many sources");
+            if (!cymru) {
+                sources[n_sources].kind = c;
+                sources[n_sources++].path = NULL;
+            }
             cymru = true;
             break;
         case OPT_DNS_SERVER:
@@ -744,22 +750,20 @@ int main(int argc, char **argv)
         case 'm':
             rc = kp_asmap_add_mmdb(a->map, sources[i].path, err, sizeof(err));
             break;
+        case OPT_CYMRU:
+            copts.dns_server = dns_server;
+            copts.timeout_ms = dns_timeout;
+            rc = kp_asmap_enable_cymru(a->map, &copts, err, sizeof(err));
+            break;
         default:
             rc = kp_asmap_add_peeringdb(a->map, sources[i].path, err, sizeof(err));
             break;
         }
         if (rc != 0) {
-            warn("%s", err[0] ? err : sources[i].path);
-            kp_asmap_free(a->map);
-            return 3;
-        }
-    }
-    if (cymru) {
-        err[0] = '\0';
-        copts.dns_server = dns_server;
-        copts.timeout_ms = dns_timeout;
-        if (kp_asmap_enable_cymru(a->map, &copts, err, sizeof(err)) != 0) {
-            warn("--cymru: %s", err);
+            warn("%s%s", sources[i].kind == OPT_CYMRU ? "--cymru: " : "",
+                 err[0]            ? err
+                 : sources[i].path ? sources[i].path
+                                   : strerror(-rc));
             kp_asmap_free(a->map);
             return 3;
         }
@@ -801,8 +805,11 @@ int main(int argc, char **argv)
     }
     int pf = kp_asmap_prefetch(a->map, addrs, n_addrs);
     free(addrs);
-    if (pf > 0 && !a->quiet)
-        warn("%d address lookups failed over DNS; other sources were used for them", pf);
+    if (pf > 0) {
+        a->failed_lookups += (unsigned long)pf;
+        if (!a->quiet)
+            warn("%d address lookups failed over DNS; other sources were used for them", pf);
+    }
 
     /* Decide, write, aggregate. */
     FILE *jout = NULL;
