@@ -102,9 +102,12 @@ void kp_dns_wait(struct ares_channeldata *ch, int max_wait_ms)
     nfds_t n = 0;
     for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
         short ev = 0;
-        if (ARES_GETSOCK_READABLE(bits, i))
+        /* c-ares' ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31
+         * (undefined behaviour): test the bits unsigned instead. */
+        unsigned ubits = (unsigned)bits;
+        if ((ubits >> i) & 1u)
             ev |= POLLIN;
-        if (ARES_GETSOCK_WRITABLE(bits, i))
+        if ((ubits >> (i + ARES_GETSOCK_MAXNUM)) & 1u)
             ev |= POLLOUT;
         if (ev == 0)
             continue;
