@@ -21,7 +21,8 @@
  *               dport = base + (ttl-1)*4 + attempt
  *   icmp-paris  ICMP seq = word,                   ICMP checksum = nz(h0 & 0xffff), constant
  *               IP ID = nz(h1 >> 40 & 0xffff)      for the trace
- *   tcp-syn     TCP seq = ttl << 26 | attempt << 24 | (h1 & 0xffffff)
+ *   tcp-syn     TCP seq = ttl << 26 | attempt << 24 | (h1 & 0xffff) << 8 |
+ *                         (h2 >> 16 & 0xff)   (the last byte binds the flow)
  *                                                  IP ID = nz(h2 & 0xffff)
  *   all: payload marker tag = h2 >> 32.
  * IPv6 (no IP ID): udp/udp-paris carry word in the UDP checksum (0xffff
@@ -181,7 +182,8 @@ int kp_id_encode(const struct kp_key *key, enum kp_method method, const struct k
         return 0;
     }
     case KP_METHOD_TCP_SYN:
-        out->tcp_seq = (uint32_t)ttl << 26 | (uint32_t)attempt << 24 | (uint32_t)(h1 & 0xffffffu);
+        out->tcp_seq = (uint32_t)ttl << 26 | (uint32_t)attempt << 24 |
+                       (uint32_t)(h1 & 0xffffu) << 8 | (uint32_t)((h2 >> 16) & 0xffu);
         out->ip_id = v6 ? 0 : nz16(h2);
         return 0;
     default:

@@ -5,9 +5,9 @@
  * SYN-ACK or RST acknowledges seq + 1.
  *
  * Layout (identity.c): sport = 0x8000|trace_id; seq = ttl(6)<<26 |
- * attempt(2)<<24 | tag24(dst, dport, ttl, attempt); IP ID = keyed 16 bits
- * binding the source port. Replies: ICMP errors quoting the SYN (>= 8 bytes:
- * ports and seq), and SYN-ACK / RST+ACK from the destination.
+ * attempt(2)<<24 | tag16(dst, dport, ttl, attempt)<<8 | tag8(... and the
+ * source port); IP ID = keyed 16 bits binding the source port too. Replies: ICMP errors quoting the
+ * SYN (>= 8 bytes: ports and seq), and SYN-ACK / RST+ACK from the destination.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,18 +55,20 @@ static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t 
     return kp_mi_build(&p, buf, len);
 }
 
-/* Check seq against the encoding for (dst, dport); fills ttl/attempt. */
+/* Check seq against the encoding for (dst, dport, flow); fills ttl/attempt.
+ * -1: not a valid seq; 0: valid including the flow byte; 1: valid except the
+ * last byte, i.e. the source port is not the one the probe was sent with. */
 static int check_seq(const struct kp_key *key, const struct kp_addr *dst, uint16_t dport,
                      uint16_t flow, uint32_t seq, struct kp_id_fields *id, struct kp_match *m)
 {
     uint8_t ttl = (uint8_t)(seq >> 26), att = (uint8_t)((seq >> 24) & 3u);
     if (ttl == 0 || kp_id_encode(key, KP_METHOD_TCP_SYN, dst, dport, flow, ttl, att, id) != 0)
         return -1;
-    if (id->tcp_seq != seq)
+    if ((id->tcp_seq >> 8) != (seq >> 8))
         return -1;
     m->ttl = ttl;
     m->attempt = att;
-    return 0;
+    return (id->tcp_seq & 0xffu) == (seq & 0xffu) ? 0 : 1;
 }
 
 static int match_dst_reply(const struct kp_pkt *r, const struct kp_addr *src,
@@ -85,12 +87,19 @@ static int match_dst_reply(const struct kp_pkt *r, const struct kp_addr *src,
     struct kp_match m;
     memset(&m, 0, sizeof(m));
     struct kp_id_fields id;
-    if (check_seq(key, &r->ip.src, t->sport, t->dport, t->tcp_ack - 1u, &id, &m) != 0)
+    int cs = check_seq(key, &r->ip.src, t->sport, t->dport, t->tcp_ack - 1u, &id, &m);
+    if (cs < 0)
         return shaped ? -EBADMSG : -ENOENT;
     m.dst = r->ip.src;
     m.from_dst = true;
-    m.flow = t->dport;
-    m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);
+    if (cs == 0) {
+        m.flow = t->dport;
+        m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);
+    } else {
+        /* our port was rewritten on the way (a NAT that did not undo it) */
+        m.nat = true;
+        m.trace_known = false;
+    }
     *out = m;
     return 0;
 }
@@ -107,16 +116,17 @@ static int tcp_syn_match(const struct kp_pkt *r, const struct kp_addr *src,
     const struct kp_l4 *q = &r->q_l4;
     bool shaped = (q->sport & KP_ID_FLOW_BIT) != 0;
     struct kp_id_fields id;
-    if (check_seq(key, &m.dst, q->dport, q->sport, q->tcp_seq, &id, &m) != 0)
+    int cs = check_seq(key, &m.dst, q->dport, q->sport, q->tcp_seq, &id, &m);
+    if (cs < 0)
         return shaped ? -EBADMSG : -ENOENT;
     bool addr_rewritten = src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->q_ip.src, src);
-    if (r->q_ip.version == 6) {
-        /* No IP ID to bind the port: trust its form. */
+    if (cs == 0 && r->q_ip.version == 6) {
+        /* The seq's last byte binds the port (no IP ID in IPv6). */
         m.flow = q->sport;
         m.nat = addr_rewritten;
         m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);
-    } else if (r->q_ip.ip_id == id.ip_id) {
-        /* The IP ID binds the source port: the port is as sent. */
+    } else if (cs == 0 && r->q_ip.ip_id == id.ip_id) {
+        /* seq and IP ID bind the source port: the port is as sent. */
         m.flow = q->sport;
         m.nat = addr_rewritten;
         m.trace_known = kp_id_flow_trace(m.flow, &m.trace_id);

@@ -594,8 +594,17 @@ Test(methods, match_tcp_synack_and_rst)
     expect_match(ops, r, rn, 2222, 20, 3, true);
     struct kp_match m;
     struct kp_pkt d;
-    rn = tcp_reply(r, p, 0x12, seq + 2); /* wrong ack */
+    rn = tcp_reply(r, p, 0x12, seq + 1 + 0x100); /* wrong ack */
     cr_assert_eq(decode_match(ops, r, rn, &key_a, &m, &d), -EBADMSG);
+    /* the ack's last byte binds our source port: a reply to another port
+     * (a NAT that did not restore it) is ours, but the trace is unknown */
+    rn = tcp_reply(r, p, 0x12, seq + 1);
+    put16(r + 22, 40001);
+    t_l4_fix(r, 16);
+    cr_assert_eq(decode_match(ops, r, rn, &key_a, &m, &d), 0);
+    cr_assert(m.nat);
+    cr_assert_not(m.trace_known);
+    cr_assert_eq(m.ttl, 20);
     rn = tcp_reply(r, p, 0x04, 0); /* RST without ACK says nothing */
     cr_assert_eq(decode_match(ops, r, rn, &key_a, &m, &d), -ENOENT);
     rn = tcp_reply(r, p, 0x02, seq + 1); /* a SYN is not a reply */
@@ -622,7 +631,7 @@ Test(methods, spoofed_replies_rejected)
         else if (ops->proto == 1)
             q[27] ^= 0x01; /* ICMP seq low byte */
         else
-            q[27] ^= 0x01; /* TCP seq low byte */
+            q[26] ^= 0x01; /* TCP seq: a bit of the 16-bit h1 tag */
         rn = icmp_error(r, "198.18.1.1", 11, 0, q, n, 0, false, NULL, 0);
         cr_assert_eq(decode_match(ops, r, rn, &key_a, &m, &d), -EBADMSG, "%s tag", ops->name);
         /* a probe to another destination claiming our fields */
