@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# test_prober_sweep — a whole /22 with three methods: the capture holds every
+# probe and reply, sweep.json's counts match traces.jsonl, the prober runs
+# without root, a replay of the capture gives the same records, and an
+# interrupted sweep says so.
+#
+#  1. kptrace sweep of 198.19.176.0/22 (1024 addresses) x icmp-paris,
+#     udp-paris, tcp-syn from vp-eu; while it runs, /proc/PID/status must show
+#     uid and gid of nobody (real, effective, saved, filesystem).
+#  2. sweep.json: complete, 3072 traces planned = started = lines of
+#     traces.jsonl; hops and replies = hops in the lines; probes captured =
+#     probes sent = the records' probes_sent summed; no capture drop;
+#     Doubletree saved probes.
+#  3. tcpdump -r reads capture.pcap; its count of our probes (from the VP,
+#     TTL < 64) equals probes_sent; every hop's tx_ns and rx_ns is the
+#     timestamp of a frame in the file.
+#  4. Every record agrees with the ground truth at every TTL it has a hop
+#     (Doubletree traces start mid-path); .179 ends admin-prohibited.
+#  5. kptrace replay capture.pcap gives the same records.
+#  6. SIGINT during a sweep: exit status 3, sweep.json "interrupted", its
+#     count equals the lines written. A second sweep into the same directory
+#     is refused. --dry-run needs no root and sends nothing.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/prober_lib.sh"
+
+tb_up nk
+work=$(mktemp -d /tmp/kp-sweep.XXXXXX)
+chmod 755 "$work"
+vp=vp-eu
+src=$(tb_addr $vp)
+out=$work/s1
+nobody_uid=$(id -u nobody)
+nobody_gid=$(id -g nobody)
+
+# --- 1. sweep, uid while running ----------------------------------------------
+t0=$(date +%s)
+# ip netns exec execs kptrace: $! is the prober's own pid
+ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/22 \
+    --methods icmp-paris,udp-paris,tcp-syn --pps 2000 --out "$out" --no-progress \
+    2>"$work/s1.err" &
+pid=$!
+uid_line="" gid_line="" groups=""
+for _ in $(seq 1 50); do
+    sleep 0.2
+    [ -r "/proc/$pid/status" ] || break
+    if grep -q kptrace "/proc/$pid/cmdline" 2>/dev/null &&
+        [ -s "$out/sweep.json" ] && grep -q running "$out/sweep.json"; then
+        sleep 0.5
+        uid_line=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
+        gid_line=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
+        groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pid/status" | xargs)
+        break
+    fi
+done
+assert_eq "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" "$uid_line" \
+    "running prober (pid $pid) has dropped to nobody: Uid real/effective/saved/fs"
+assert_eq "$nobody_gid $nobody_gid $nobody_gid $nobody_gid" "$gid_line" "running prober's Gid is nobody's"
+assert_eq "$nobody_gid" "$groups" "running prober keeps no supplementary group but nobody's"
+wait $pid
+assert_eq 0 $? "sweep exits 0"
+tb_log "sweep of a /22 x 3 methods took $(($(date +%s) - t0)) s: $(tail -1 "$work/s1.err")"
+
+# --- 2. sweep.json against traces.jsonl -----------------------------------------
+python3 - "$out" <<'PY' && ok "sweep.json counts match traces.jsonl" || fail "sweep.json counts"
+import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/sweep.json"))
+recs = [json.loads(l) for l in open(d + "/traces.jsonl")]
+c = m["counts"]
+def eq(a, b, what):
+    assert a == b, "%s: %r != %r" % (what, a, b)
+eq(m["status"], "complete", "status")
+eq(m["vp"], "vp-eu", "vp")
+eq(m["methods"], ["icmp-paris", "udp-paris", "tcp-syn"], "methods")
+eq(c["traces_planned"], 3072, "planned")
+eq(c["traces_started"], 3072, "started")
+eq(c["traces"], len(recs), "traces vs lines")
+eq(len(recs), 3072, "lines")
+eq(len({(r["dst"], r["method"]) for r in recs}), 3072, "one record per (dst, method)")
+hops = sum(len(r["hops"]) for r in recs)
+eq(c["hops"], hops, "hops")
+eq(c["replies"], hops, "replies vs hops")
+eq(c["probes_captured"], c["probes_sent"], "captured vs sent")
+eq(sum(r["probes_sent"] for r in recs), c["probes_sent"], "records' probes_sent vs sent")
+eq(c["send_errors"], 0, "send errors")
+eq(m["capture"]["dropped"] + m["capture"]["if_dropped"], 0, "capture drops")
+assert c["probes_saved"] > 0, "Doubletree saved nothing"
+assert m["options"]["doubletree"] is True
+assert all(r["vp"] == "vp-eu" and r["ts_source"] == m["capture"]["ts_source"] for r in recs)
+print("probes_sent", c["probes_sent"], "replies", c["replies"], "saved", c["probes_saved"],
+      "frames", m["capture"]["frames"], file=sys.stderr)
+PY
+
+# --- 3. the capture -------------------------------------------------------------
+sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["probes_sent"])' "$out/sweep.json")
+frames=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["frames"])' "$out/sweep.json")
+tcpdump -nr "$out/capture.pcap" >/dev/null 2>"$work/tcpdump.err"
+assert_eq 0 $? "tcpdump -r reads capture.pcap"
+assert_eq "$frames" "$(tcpdump -nr "$out/capture.pcap" 2>/dev/null | wc -l)" "tcpdump counts as many frames as sweep.json"
+assert_eq "$sent" "$(tcpdump -nr "$out/capture.pcap" "src host $src and ip[8] < 64" 2>/dev/null | wc -l)" \
+    "tcpdump finds every probe sent in the capture ($sent)"
+tcpdump -nr "$out/capture.pcap" --time-stamp-precision=nano -tt 2>/dev/null | awk '{print $1}' >"$work/ts"
+python3 - "$out/traces.jsonl" "$work/ts" <<'PY' && ok "every hop's probe and reply timestamps are frames of the capture" || fail "hop timestamps not in the capture"
+import json, sys
+ts = set()
+for l in open(sys.argv[2]):
+    s, ns = l.strip().split(".")
+    ts.add(int(s) * 10**9 + int(ns))
+n = 0
+for l in open(sys.argv[1]):
+    for h in json.loads(l)["hops"]:
+        assert h["tx_ns"] in ts and h["rx_ns"] in ts, h
+        n += 1
+print(n, "hops checked", file=sys.stderr)
+PY
+
+# --- 4. ground truth, TTL by TTL ------------------------------------------------------
+for s in 176 177 178 179; do
+    printf '%s\t%s\n' "$s" "$(tb_path $vp 198.19.$s.1)"
+done >"$work/truth.tsv"
+kp_tokens <"$out/traces.jsonl" | python3 -c '
+import sys
+truth = {}
+for l in open(sys.argv[1]):
+    s, p = l.rstrip("\n").split("\t")
+    truth[s] = p.split()
+bad = 0
+for line in sys.stdin:
+    dst, method, stop, *toks = line.split()
+    want = list(truth[dst.split(".")[2]])
+    want[-1] = dst if want[-1] == "198.19." + dst.split(".")[2] + ".1" else want[-1]
+    want_stop = "admin-prohibited" if dst.startswith("198.19.179.") else "completed"
+    # compare the TTLs that answered
+    w = [t for t in want if t != "!X"]
+    g = [t for t in toks if t != "!X"]
+    okk = stop == want_stop and len(g) == len(w) and all(a == "*" or a == b for a, b in zip(g, w))
+    okk = okk and (("!X" in toks) == (want_stop == "admin-prohibited"))
+    if not okk:
+        bad += 1
+        if bad < 5:
+            print("MISMATCH", dst, method, stop, toks, "want", want, file=sys.stderr)
+sys.exit(1 if bad else 0)
+' "$work/truth.tsv"
+assert_eq 0 $? "every record agrees with the ground truth at each TTL it has (stop reasons too)"
+
+# --- 5. replay ------------------------------------------------------------------------
+"$KPTRACE" replay "$out/capture.pcap" >"$work/replay.jsonl" 2>"$work/replay.err"
+assert_eq 0 $? "kptrace replay capture.pcap exits 0"
+python3 - "$out/traces.jsonl" "$work/replay.jsonl" <<'PY' && ok "replay of the capture gives the same 3072 records" || fail "replay differs"
+import json, sys
+def load(f):
+    return sorted((json.loads(l) for l in open(f)), key=lambda r: (r["id"], r["method"], r["dst"]))
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert len(a) == len(b), (len(a), len(b))
+diff = [(x, y) for x, y in zip(a, b) if x != y]
+for x, y in diff[:2]:
+    print({k: (x[k], y.get(k)) for k in x if x[k] != y.get(k)}, file=sys.stderr)
+assert not diff, "%d records differ" % len(diff)
+PY
+
+# --- 6. interrupt, refusal, dry run ------------------------------------------------------
+ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/22 \
+    --methods udp-paris --pps 100 --out "$work/s2" --no-progress 2>"$work/s2.err" &
+pid=$!
+sleep 4
+kill -INT $pid
+wait $pid
+assert_eq 3 $? "SIGINT: sweep exits 3 (interrupted)"
+python3 - "$work/s2" <<'PY' && ok "interrupted sweep: status and counts written" || fail "interrupted sweep.json"
+import json, sys
+m = json.load(open(sys.argv[1] + "/sweep.json"))
+n = sum(1 for _ in open(sys.argv[1] + "/traces.jsonl"))
+assert m["status"] == "interrupted", m["status"]
+assert m["counts"]["traces"] == n and 0 < n < 1024, (m["counts"], n)
+assert m["end"] is not None
+PY
+tb_exec $vp "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/24 --out "$out" --no-progress 2>"$work/s3.err"
+assert_eq 1 $? "a sweep into a directory holding one is refused"
+assert_match "already holds a sweep" "$(cat "$work/s3.err")" "refusal says why"
+
+ip netns exec "$(tb_ns $vp)" tcpdump -n -i isp-eu -w "$work/dry.pcap" 2>/dev/null &
+tdpid=$!
+sleep 1
+tb_exec $vp setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
+    "$KPTRACE" sweep --dry-run --vp $vp --targets 198.19.176.0/24 --methods icmp-paris,tcp-syn \
+    --max-ttl 3 >"$work/dry.out" 2>"$work/dry.err"
+assert_eq 0 $? "--dry-run runs as nobody (no root)"
+sleep 1
+kill -INT $tdpid
+wait $tdpid 2>/dev/null
+assert_eq $((256 * 2 * 3)) "$(wc -l <"$work/dry.out")" "--dry-run prints one line per probe (256 x 2 methods x 3 TTLs)"
+assert_eq 0 "$(tcpdump -nr "$work/dry.pcap" 2>/dev/null | grep -c "ttl\|198.19.176")" "--dry-run sent nothing (tcpdump on the VP link)"
+assert_match "^IP $src > 198\.19\.176\.[0-9]+: ICMP echo request, id [0-9]+, seq [0-9]+, length [0-9]+ \(ttl [123]," \
+    "$(grep -m1 ICMP "$work/dry.out")" "--dry-run line is tcpdump-like"
+rm -rf "$work"
