@@ -167,11 +167,11 @@ static bool is_target(const struct walk *w, int hi)
 
 static bool is_admin_prohibited(const struct kp_hop *h)
 {
-    if (h->icmp_type == 3 && (h->icmp_code == 9 || h->icmp_code == 10 || h->icmp_code == 13))
-        return true;
-    if (h->icmp_type == 1 && h->icmp_code == 4) /* ICMPv6 unreachable: source policy */
-        return true;
-    return h->icmp_type == 1 && h->icmp_code == 1; /* ICMPv6 admin-prohibited */
+    if (h->addr.family == 6)
+        /* ICMPv6 destination unreachable: 1 administratively prohibited,
+         * 5 source address failed ingress/egress policy, 6 reject route */
+        return h->icmp_type == 1 && (h->icmp_code == 1 || h->icmp_code == 5 || h->icmp_code == 6);
+    return h->icmp_type == 3 && (h->icmp_code == 9 || h->icmp_code == 10 || h->icmp_code == 13);
 }
 
 static void note_skip(struct walk *w, int hi, unsigned bit, double cost)
@@ -452,8 +452,7 @@ int kp_verdict_decide(const struct kp_verdict_config *c, const struct kp_trace *
             break;
         }
 
-    bool admin = is_admin_prohibited(&t->hops[last]) ||
-                 (t->stop_reason == KP_STOP_ADMIN_PROHIB && t->hops[last].icmp_type == 3);
+    bool admin = is_admin_prohibited(&t->hops[last]);
     if (admin && first_t >= 0 && first_t <= w.n - 1 && is_target(&w, last)) {
         out->heuristics |= KP_H_FILTERED_INSIDE;
         out->filtered_by = ann[last].asn;

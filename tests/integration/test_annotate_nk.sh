@@ -143,6 +143,11 @@ check summary "$truth" "$work/summary-garbage.jsonl" --label "garbage TXT, prefi
 "$KPA" -q -p "$PFX" --vp vp-eu --sweep none -o "$work/pcap.jsonl" "$work/vp-eu/capture.pcap"
 assert_eq 0 "$?" "kpannotate reads a capture file"
 check traces "$truth" "$work/pcap.jsonl" --label "vp-eu capture"
+assert_eq 192 "$(wc -l <"$work/pcap.jsonl")" "the capture gives back every trace of the sweep"
+"$KPA" -q -p "$PFX" --vp vp-eu --sweep none --summary-format json "$work/vp-eu/capture.pcap" \
+    >"$work/summary-pcap.jsonl"
+grep '"vp":"vp-eu"' "$work/summary.jsonl" >"$work/summary-vp-eu.jsonl"
+check same "$work/summary-vp-eu.jsonl" "$work/summary-pcap.jsonl" --label "traces.jsonl == capture"
 
 # 5. real scamper in the testbed: the same verdicts as kptrace's
 dsts=$(python3 -c 'print(" ".join(f"198.19.{n}.{h}" for n in (176, 177, 178, 179) for h in range(1, 15)))')

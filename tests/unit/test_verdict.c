@@ -423,6 +423,30 @@ Test(verdict, admin_prohibited_codes_9_and_10_too)
     done(&F);
 }
 
+Test(verdict, icmpv6_codes)
+{
+    /* ICMPv6 destination unreachable (type 1): code 1 is administratively
+     * prohibited (RFC 4443), code 4 is port unreachable (a UDP trace's
+     * destination answering) and must not count as a filter. */
+    const struct spec s[] = {
+        {1, "2001:db8:4837::1", UNICOM, PUB, 234.0, 1, 1},
+    };
+    build(&F, "2001:db8:1279::1", NK, s, 1);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_FILTERED);
+    cr_assert_eq(F.v.asn, UNICOM);
+    done(&F);
+    const struct spec d[] = {
+        {1, "2001:db8:4837::1", UNICOM, PUB, 234.0, 3, 0},
+        {2, "2001:db8:1279::1", NK, PUB, 284.0, 1, 4, KP_HOP_FROM_DST},
+    };
+    build(&F, "2001:db8:1279::1", NK, d, 2);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, UNICOM);
+    done(&F);
+}
+
 Test(verdict, admin_prohibited_inside_target_is_reached)
 {
     const struct spec s[] = {
