@@ -48,7 +48,9 @@ static int annot_hop(json_t *h, const struct kp_hop_annot *a)
     for (int i = 0; rc == 0 && i < a->n_origins && i < KP_ANNOT_MAX_ORIGINS; i++)
         if (json_array_append_new(org, json_integer(a->origins[i])) != 0)
             rc = -ENOMEM;
-    rc = rc ? rc : set(h, "addr_class", json_string(kp_hop_class_name(a->cls)));
+    rc = rc ? rc
+            : set(h, "addr_class",
+                  json_string(a->class_label[0] ? a->class_label : kp_hop_class_name(a->cls)));
     rc = rc ? rc : set(h, "rdns", str_or_null(a->rdns));
     if (rc == 0 && a->ixp)
         rc = set(h, "ixp", json_string(a->ixp_name[0] ? a->ixp_name : "ixp"));

@@ -408,6 +408,7 @@ static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop
         return;
     }
     o->cls = (uint8_t)class_of(ans.addr_class);
+    snprintf(o->class_label, sizeof(o->class_label), "%s", kp_addr_class_name(ans.addr_class));
     o->ixp = ans.ixp;
     if (ans.ixp)
         snprintf(o->ixp_name, sizeof(o->ixp_name), "%s", ans.ixp_name);
@@ -426,8 +427,10 @@ static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop
         }
         break;
     case KP_ASN_UNANNOUNCED:
-        if (o->cls == KP_HCLASS_PUBLIC)
+        if (o->cls == KP_HCLASS_PUBLIC) {
             o->cls = KP_HCLASS_UNANNOUNCED;
+            o->class_label[0] = '\0';
+        }
         break;
     case KP_ASN_SPECIAL:
         break;

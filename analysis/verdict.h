@@ -44,12 +44,14 @@ struct kp_hop_annot {
     uint32_t origins[KP_ANNOT_MAX_ORIGINS]; /* all origins, origins[0] == asn */
     uint8_t n_origins;                      /* 0 when asn is unknown */
     uint8_t cls;                            /* enum kp_hop_class */
-    bool ixp;                               /* address inside an IXP peering LAN */
-    uint32_t ixp_member_asn;                /* member using it (netixlan), 0 unknown */
-    char ixp_name[KP_ANNOT_NAME_LEN];       /* "" unknown */
-    char as_name[KP_ANNOT_NAME_LEN];        /* "" unknown */
-    char source[KP_ANNOT_SRC_LEN];          /* which source answered: "pfx2as", "rib", ... */
-    char rdns[KP_ANNOT_RDNS_LEN];           /* "" none */
+    char class_label[16];             /* finer label from the source ("benchmarking", "loopback",
+                                         ...), "" = kp_hop_class_name(cls) */
+    bool ixp;                         /* address inside an IXP peering LAN */
+    uint32_t ixp_member_asn;          /* member using it (netixlan), 0 unknown */
+    char ixp_name[KP_ANNOT_NAME_LEN]; /* "" unknown */
+    char as_name[KP_ANNOT_NAME_LEN];  /* "" unknown */
+    char source[KP_ANNOT_SRC_LEN];    /* which source answered: "pfx2as", "rib", ... */
+    char rdns[KP_ANNOT_RDNS_LEN];     /* "" none */
 };
 
 /* Reset *a to "nothing known". */
