@@ -882,3 +882,124 @@ Test(methods, bpf_filters_compile_and_select)
     }
     pcap_close(dead);
 }
+
+/* ------------------------------------------- replies made by Linux itself */
+
+/* tests/data/codec/kernel_*.pcap were captured in private namespaces while
+ * kernel_send.c sent TTL 1..3 x attempts 0,1 of every method with this key
+ * (trace ids 100..103): the replies are the Linux kernel's own (router
+ * time-exceeded, echo reply, port unreachable, SYN-ACK from a listener on
+ * port 80 for attempt 0, RST from closed port 81 for attempt 1). */
+static const struct kp_key kernel_key = {{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}};
+
+static pcap_t *open_fixture(const char *name)
+{
+    char path[512], err[PCAP_ERRBUF_SIZE];
+    snprintf(path, sizeof(path), "%s/codec/%s", KP_TEST_DATA, name);
+    pcap_t *p = pcap_open_offline(path, err);
+    cr_assert_not_null(p, "%s: %s", path, err);
+    return p;
+}
+
+Test(methods, real_linux_replies_match)
+{
+    setup_all();
+    pcap_t *pc = open_fixture("kernel_lan.pcap");
+    struct kp_addr me = A("198.18.0.2"), router = A("198.18.0.1"), dst = A("198.51.100.7");
+    bool seen[4][4][2] = {{{false}}}; /* method x ttl x attempt */
+    int matched = 0, probes = 0;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    while (pcap_next_ex(pc, &h, &data) == 1) {
+        struct kp_pkt d;
+        if (kp_decode_frame(pcap_datalink(pc), data, h->caplen, &d) != KP_DEC_OK)
+            continue; /* ARP */
+        if (kp_addr_eq(&d.ip.src, &me)) {
+            struct kp_marker mk;
+            if (kp_marker_find(&d, &mk) == 0)
+                probes++;
+            continue;
+        }
+        struct kp_match m;
+        const struct kp_method_ops *w = NULL;
+        int r = kp_method_match_any(&d, &me, &kernel_key, &m, &w);
+        struct kp_match m2;
+        cr_assert_neq(kp_method_match_any(&d, &me, &key_a, &m2, NULL), 0, "other key");
+        if (d.ip.version == 6) {
+            cr_assert_eq(r, -ENOENT, "neighbour discovery is not ours");
+            continue;
+        }
+        cr_assert_eq(r, 0, "a kernel reply did not match");
+        matched++;
+        cr_assert(m.trace_known);
+        cr_assert_not(m.nat);
+        cr_assert_eq(m.trace_id, 100u + (unsigned)(w->id - KP_METHOD_ICMP_PARIS));
+        cr_assert(m.ttl >= 1 && m.ttl <= 3 && m.attempt <= 1);
+        cr_assert_not(seen[w->id - 1][m.ttl][m.attempt], "duplicate");
+        seen[w->id - 1][m.ttl][m.attempt] = true;
+        if (m.ttl == 1) {
+            cr_assert(kp_addr_eq(&d.ip.src, &router));
+            cr_assert_eq(d.l4.icmp_type, 11);
+            cr_assert_not(m.from_dst);
+        } else {
+            cr_assert(kp_addr_eq(&d.ip.src, &dst));
+            cr_assert(m.from_dst);
+            if (w->id == KP_METHOD_ICMP_PARIS)
+                cr_assert_eq(d.l4.icmp_type, 0);
+            else if (w->id == KP_METHOD_TCP_SYN)
+                cr_assert_eq(d.l4.tcp_flags, m.attempt == 0 ? 0x12 : 0x14);
+            else
+                cr_assert(d.l4.icmp_type == 3 && d.l4.icmp_code == 3);
+        }
+    }
+    pcap_close(pc);
+    cr_assert_eq(probes, 24);
+    cr_assert_eq(matched, 24, "every probe answered and matched once");
+}
+
+/* The same probes captured outside a Linux SNAT (198.18.0.2 -> 198.51.100.1,
+ * source ports -> 40000-40100): replies there quote the rewritten probe. We
+ * hand them to the matcher as if the NAT had forwarded them to us without
+ * restoring the quote, and check that the trace id comes back by undoing
+ * Linux's own checksum update. */
+Test(methods, real_linux_nat_rewritten_quotes)
+{
+    setup_all();
+    pcap_t *pc = open_fixture("kernel_nat_out.pcap");
+    struct kp_addr me = A("198.18.0.2"), pub = A("198.51.100.1");
+    int udp_seen = 0, tcp_seen = 0;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    while (pcap_next_ex(pc, &h, &data) == 1) {
+        struct kp_pkt d;
+        if (kp_decode_frame(pcap_datalink(pc), data, h->caplen, &d) != KP_DEC_OK ||
+            d.ip.version != 4 || !kp_addr_eq(&d.ip.dst, &pub))
+            continue;
+        d.ip.dst = me;
+        struct kp_match m;
+        const struct kp_method_ops *w = NULL;
+        cr_assert_eq(kp_method_match_any(&d, &me, &kernel_key, &m, &w), 0);
+        if (w->proto == 17) {
+            udp_seen++;
+            cr_assert_geq(d.q_l4.sport, 40000, "quote shows the NAT's port");
+            cr_assert(m.nat);
+            cr_assert(m.trace_known);
+            cr_assert_eq(m.trace_id, w->id == KP_METHOD_UDP ? 103u : 101u);
+            cr_assert_eq(m.flow, 0x8000u | m.trace_id);
+            /* the same probe as sent inside (deterministic) gives the NAT id */
+            struct kp_probe_spec s = spec_for(w, m.trace_id, m.ttl, m.attempt);
+            s.dst = A("198.51.100.7");
+            s.key = &kernel_key;
+            uint8_t p[1500];
+            build(w, &s, p);
+            cr_assert_eq(m.nat_id, (uint16_t)(d.q_l4.udp_sum - be16(p + 26)));
+        } else if (w->proto == 6) {
+            tcp_seen++;
+            cr_assert(m.nat, "reply to the NAT's port");
+            cr_assert_not(m.trace_known);
+        }
+    }
+    pcap_close(pc);
+    cr_assert_eq(udp_seen, 8);
+    cr_assert_eq(tcp_seen, 4);
+}
