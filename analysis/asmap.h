@@ -119,7 +119,10 @@ int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t 
  * path that contains one of the target ASes set by kp_asmap_set_targets
  * (default: 131279), the control-plane upstream: see kp_asmap_rib_*.
  * Lines of other MRT types are skipped. Several files may be added (dumps at
- * several times); they form one "rib" source. Returns as kp_asmap_add_pfx2as. */
+ * several times, in time order); they form one "rib" source. A file with RIB
+ * snapshot lines (TABLE_DUMP*) is a snapshot at its earliest line's time: a
+ * peer that appears in it but no longer has a route to a target prefix it
+ * had before gets a withdrawal at that time. Returns as kp_asmap_add_pfx2as. */
 int kp_asmap_add_bgpdump(struct kp_asmap *m, const char *path, char *err, size_t errlen);
 
 /* Add a MaxMind DB file as the next source, named "mmdb:<basename>". Both the
@@ -258,8 +261,8 @@ int kp_asmap_rib_history(struct kp_asmap *m, const struct kp_prefix *p,
  * the number of distinct upstreams (may exceed max; only max are written;
  * 0 when live routes have no upstream, i.e. the peer is the target), or
  * -ENOENT (nothing announced at `at`, or no RIB loaded).
- * Limitation: a route that vanishes from a later RIB snapshot without a
- * BGP4MP withdrawal keeps its last state. */
+ * A route that vanishes from a later RIB snapshot file counts as withdrawn
+ * at that snapshot's time (see kp_asmap_add_bgpdump). */
 int kp_asmap_rib_upstreams(struct kp_asmap *m, const struct kp_prefix *p, int64_t at, uint32_t *ups,
                            size_t max, struct kp_prefix *matched);
 
@@ -292,6 +295,7 @@ struct kp_bgpdump_line {
                              non-zero value */
     size_t path_len;      /* truncated to 64 (path_truncated then true) */
     bool path_truncated;
+    bool table_dump; /* a RIB snapshot line (TABLE_DUMP*), not a BGP4MP update */
 };
 
 /* Parse one bgpdump -m line (TABLE_DUMP, TABLE_DUMP2, TABLE_DUMP2_AP,

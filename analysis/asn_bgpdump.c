@@ -213,6 +213,7 @@ int kp_bgpdump_parse_line(const char *line, size_t len, struct kp_bgpdump_line *
         *why = "bad prefix";
         return -EINVAL;
     }
+    out->table_dump = !bgp4mp;
     if (out->kind == KP_BGPDUMP_WITHDRAW)
         return 0;
     size_t pi = 6;
@@ -395,6 +396,132 @@ int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l)
     return push_route(r, &rt);
 }
 
+/* ---- RIB snapshots: peers seen in one file ------------------------------------ */
+
+struct peer_key {
+    struct kp_addr ip;
+    uint32_t as;
+    bool used;
+};
+
+struct snapshot {
+    struct peer_key *peers; /* open addressing, cap a power of two */
+    size_t n, cap;
+    int64_t time; /* earliest TABLE_DUMP time of the file */
+    bool any;
+};
+
+static size_t peer_hash(const struct kp_addr *ip, uint32_t as, size_t cap)
+{
+    uint32_t h = 2166136261u ^ as;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ ip->b[i]) * 16777619u;
+    return h & (cap - 1);
+}
+
+static bool snap_has(const struct snapshot *s, const struct kp_addr *ip, uint32_t as)
+{
+    if (s->cap == 0)
+        return false;
+    for (size_t h = peer_hash(ip, as, s->cap); s->peers[h].used; h = (h + 1) & (s->cap - 1))
+        if (s->peers[h].as == as && kp_addr_eq(&s->peers[h].ip, ip))
+            return true;
+    return false;
+}
+
+static int snap_add(struct snapshot *s, const struct kp_bgpdump_line *l)
+{
+    if (!s->any || l->time < s->time)
+        s->time = l->time;
+    s->any = true;
+    if (snap_has(s, &l->peer_ip, l->peer_as))
+        return 0;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct peer_key *np = calloc(cap, sizeof(*np));
+        if (np == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->peers[i].used)
+                continue;
+            size_t h = peer_hash(&s->peers[i].ip, s->peers[i].as, cap);
+            while (np[h].used)
+                h = (h + 1) & (cap - 1);
+            np[h] = s->peers[i];
+        }
+        free(s->peers);
+        s->peers = np;
+        s->cap = cap;
+    }
+    size_t h = peer_hash(&l->peer_ip, l->peer_as, s->cap);
+    while (s->peers[h].used)
+        h = (h + 1) & (s->cap - 1);
+    s->peers[h].used = true;
+    s->peers[h].ip = l->peer_ip;
+    s->peers[h].as = l->peer_as;
+    s->n++;
+    return 0;
+}
+
+struct implicit_ctx {
+    struct kp_rib *r;
+    const struct snapshot *snap;
+    uint32_t first_new; /* routes[first_new..] came from the snapshot file */
+    struct kp_rib_route *out;
+    size_t n, cap;
+    int rc;
+};
+
+/* For one prefix: each peer of the snapshot whose newest earlier record (at
+ * or before the snapshot time) is a live route, and that has no record in the
+ * snapshot file, gets a withdrawal at the snapshot time. */
+static int implicit_withdrawals(const struct kp_prefix *p, const void *value, void *vctx)
+{
+    struct implicit_ctx *c = vctx;
+    const struct kp_rib *r = c->r;
+    uint32_t head = *(const uint32_t *)value;
+    for (uint32_t i = head; i != 0; i = r->next[i - 1]) {
+        const struct kp_rib_route *a = &r->routes[i - 1];
+        if (i - 1 >= c->first_new || a->withdrawn || a->time > c->snap->time ||
+            !snap_has(c->snap, &a->peer_ip, a->peer_as))
+            continue;
+        /* is a the newest old record of its peer (later in the file wins on
+         * equal times), and is the peer absent from the snapshot's routes? */
+        bool newest = true, in_snapshot = false;
+        for (uint32_t j = head; j != 0; j = r->next[j - 1]) {
+            const struct kp_rib_route *b = &r->routes[j - 1];
+            if (b->peer_as != a->peer_as || !kp_addr_eq(&b->peer_ip, &a->peer_ip))
+                continue;
+            if (j - 1 >= c->first_new)
+                in_snapshot = true;
+            else if (j != i && b->time <= c->snap->time &&
+                     (b->time > a->time || (b->time == a->time && j > i)))
+                newest = false;
+        }
+        if (!newest || in_snapshot)
+            continue;
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 16;
+            struct kp_rib_route *no = realloc(c->out, cap * sizeof(*no));
+            if (no == NULL) {
+                c->rc = -ENOMEM;
+                return 1;
+            }
+            c->out = no;
+            c->cap = cap;
+        }
+        struct kp_rib_route w;
+        memset(&w, 0, sizeof(w));
+        w.time = c->snap->time;
+        w.prefix = *p;
+        w.peer_ip = a->peer_ip;
+        w.peer_as = a->peer_as;
+        w.withdrawn = true;
+        c->out[c->n++] = w;
+    }
+    return 0;
+}
+
 int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
 {
     int rc;
@@ -406,6 +533,9 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
     const char *line;
     size_t len;
     struct kp_bgpdump_line *l = malloc(sizeof(*l));
+    struct snapshot snap;
+    memset(&snap, 0, sizeof(snap));
+    uint32_t first_new = (uint32_t)r->n;
     if (l == NULL) {
         kp_lines_close(lr);
         return -ENOMEM;
@@ -420,7 +550,9 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
             rc = -EINVAL;
             break;
         }
-        rc = kp_rib_add(r, l);
+        rc = l->table_dump ? snap_add(&snap, l) : 0;
+        if (rc == 0)
+            rc = kp_rib_add(r, l);
         if (rc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(lr), strerror(-rc));
             break;
@@ -431,6 +563,17 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s:%lu: read error (corrupt gzip?)", path, kp_lines_lineno(lr) + 1);
     free(l);
     kp_lines_close(lr);
+    if (rc >= 0 && snap.any && first_new > 0) {
+        struct implicit_ctx c = {r, &snap, first_new, NULL, 0, 0, 0};
+        kp_trie_walk(r->index, implicit_withdrawals, &c);
+        rc = c.rc;
+        for (size_t i = 0; i < c.n && rc == 0; i++)
+            rc = push_route(r, &c.out[i]);
+        free(c.out);
+        if (rc != 0)
+            snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+    }
+    free(snap.peers);
     return rc < 0 ? rc : 0;
 }
 

@@ -242,3 +242,45 @@ Test(bgpdump, load_error_names_line)
     cr_assert_not_null(strstr(err, "bgpdump-bad-line2.txt:2: bad prefix"), "%s", err);
     kp_rib_free(r);
 }
+
+/* Two RIB snapshot files a day apart (hand-made):
+ *   day 1 (1700000000): peers 64496, 64497, 64505 reach .178/24 via 4837.
+ *   day 2 (1700086400): 64496 via 20485; 64497 is in the dump (it has
+ *   219.158.0.0/17) but has no route to .178 any more: withdrawn at day 2;
+ *   64504 is new via 20485; 64505 is absent from the dump: keeps its state. */
+Test(bgpdump, snapshot_files_withdraw_vanished_routes)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day1.txt", err, sizeof(err)), 0,
+                 "%s", err);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", err, sizeof(err)), 0,
+                 "%s", err);
+    uint32_t u[8];
+    char m[KP_PREFIX_STRLEN];
+    cr_assert_eq(ups(r, "175.45.178.0/24", 1700000000, u, m), 1);
+    cr_assert_eq(u[0], 4837);
+    cr_assert_eq(ups(r, "175.45.178.0/24", INT64_MAX, u, m), 2);
+    cr_assert_eq(u[0], 4837, "from 64505, absent from the day-2 dump");
+    cr_assert_eq(u[1], 20485);
+    const struct kp_rib_route *h;
+    size_t n;
+    struct kp_prefix p = P("175.45.178.0/24");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, 6, "3 day-1 routes, 2 day-2 routes, 1 implicit withdrawal");
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h[i].withdrawn) {
+            w++;
+            cr_assert_eq(h[i].peer_as, 64497);
+            cr_assert_eq(h[i].time, 1700086400);
+        }
+    }
+    cr_assert_eq(w, 1);
+    /* loading the day-2 file again changes nothing: no route vanished */
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", err, sizeof(err)), 0);
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, 8);
+    kp_rib_free(r);
+}
