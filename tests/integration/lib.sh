@@ -163,10 +163,12 @@ tb_up() {
     [ -n "$TB_STATE" ] && die "tb_up: a testbed is already up ($TB_PREFIX)"
     local dl=$KP_BUILD/tests/testbed/kptb-delayline
     [ -x "$dl" ] || die "tb_up: $dl not built (build the tree, or set KP_BUILD)"
+    # Runs of tests that were killed outright (ctest timeout) are reaped here.
+    "$KPTB" gc >&2 || true
     TB_STATE=$(mktemp -d /tmp/kptb-state.XXXXXX)
     local t0 out
     t0=$(date +%s.%N)
-    if ! out=$("$KPTB" up "$topo" --state "$TB_STATE" --delayline "$dl" "$@"); then
+    if ! out=$("$KPTB" up "$topo" --state "$TB_STATE" --delayline "$dl" --owner $$ "$@"); then
         TB_PREFIX=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prefix"])' \
             "$TB_STATE/state.json" 2>/dev/null || true)
         [ -n "$TB_PREFIX" ] || TB_STATE=""

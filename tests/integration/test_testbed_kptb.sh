@@ -8,7 +8,8 @@
 #     route; 'ip route get' to outside addresses fails in every namespace);
 #   - ICMP rate limiting is off by default and on with the topology option;
 #   - two runs side by side do not collide; down is idempotent; a missing
-#     delay line is a clear error; a test killed with SIGTERM still tears down.
+#     delay line is a clear error; a test killed with SIGTERM still tears down,
+#     and one killed with SIGKILL is reaped by 'kptb gc'.
 source "$(dirname "$0")/lib.sh"
 
 topos=$KP_SRC/tests/testbed/topologies
@@ -114,4 +115,16 @@ wait "$victim"
 vrc=$?
 assert_ne 0 "$vrc" "the killed test exits non-zero ($vrc)"
 assert_cmd "the killed test left nothing of $vprefix" "$KPTB" leftovers --prefix "${vprefix:-none}"
+
+# --- a test killed with SIGKILL (no trap runs) is reaped by 'kptb gc' ----------
+rm -f "$tmp/victim.prefix"
+bash "$tmp/victim.sh" >"$tmp/victim2.out" 2>&1 &
+victim=$!
+for _ in $(seq 100); do [ -s "$tmp/victim.prefix" ] && break; sleep 0.1; done
+vprefix=$(cat "$tmp/victim.prefix" 2>/dev/null)
+kill -KILL "$victim"
+wait "$victim" 2>/dev/null
+assert_ne "" "$("$KPTB" leftovers --prefix "${vprefix:-none}")" "a SIGKILLed test leaves its testbed behind"
+assert_match "tore down ${vprefix:-none}" "$("$KPTB" gc)" "kptb gc tears down the run of the dead owner"
+assert_cmd "nothing left of $vprefix after gc" "$KPTB" leftovers --prefix "${vprefix:-none}"
 cleanup_tmp
