@@ -32,7 +32,8 @@ struct kp_probe_spec {
     uint8_t ttl;              /* 1..KP_ID_TTL_MAX (63) */
     uint8_t attempt;          /* 0..KP_ID_ATTEMPT_MAX (3) */
     uint32_t trace_id;        /* run-local trace number (< KP_ID_MAX_TRACES) */
-    uint16_t size;            /* total IP length wanted (>= min_size), 0 = min_size */
+    uint16_t size;            /* total IP length wanted (>= kp_method_min_size), 0 =
+                                 that minimum; ignored by tcp-syn (fixed size) */
     const struct kp_key *key; /* keyed-hash secret for the identity */
 };
 

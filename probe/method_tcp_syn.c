@@ -22,12 +22,14 @@
 static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len)
 {
     uint16_t size;
+    /* A SYN carries no payload: its size is fixed and spec->size ignored
+     * (a run's --size applies to the other methods). */
+    struct kp_probe_spec fixed = *spec;
+    fixed.size = 0;
     int r =
-        kp_mi_spec_check(&kp_method_tcp_syn, spec, buf == NULL || len == NULL ? 0 : *len, &size);
+        kp_mi_spec_check(&kp_method_tcp_syn, &fixed, buf == NULL || len == NULL ? 0 : *len, &size);
     if (r != 0)
         return r;
-    if (size != kp_method_min_size(&kp_method_tcp_syn, spec->dst.family))
-        return -EINVAL; /* a SYN carries no payload: its size is fixed */
     uint16_t dport = spec->dport ? spec->dport : TCP_DEFAULT_DPORT;
     uint16_t sport = spec->sport ? spec->sport : kp_id_flow(spec->trace_id);
     struct kp_id_fields id;
