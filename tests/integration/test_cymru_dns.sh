@@ -9,7 +9,8 @@
 #   1. good server: origins (IPv4, IPv6), AS names, NXDOMAIN = unannounced,
 #      an SPF string = rejected garbage, a private address is never asked,
 #      PTR names; the cache file is written.
-#   2. cache: a second run against a dead server answers from the cache.
+#   2. cache: a second run against a dead server answers from the cache;
+#      a file source placed before Cymru spares the queries it answers.
 #   3. dead server (no listener: ICMP port unreachable) and silent server
 #      (a socket that never answers: timeouts): the lookups return promptly,
 #      say what failed, and the pfx2as source still answers.
@@ -129,6 +130,18 @@ assert_cmd "kp-asmap runs from the cache" \
 assert_eq "131279|STAR-KP Ryugyong-dong KP" "$(col 175.45.178.1 3)|$(col 175.45.178.1 6)" "cached origin and name"
 assert_eq "unannounced" "$(col 203.0.113.77 2)" "cached NXDOMAIN"
 assert_eq "0" "$(stat queries)" "nothing asked when everything is cached"
+
+# --- 2b. precedence: a file source placed before Cymru spares the query ------------
+: >"$work/dnsmasq.log"
+assert_cmd "kp-asmap runs with pfx2as before cymru" \
+    run --pfx2as "$data/pfx2as-sample.txt" --cymru --dns-server 127.0.0.1 175.45.179.9 198.18.1.1
+assert_eq "found|pfx2as" "$(col 175.45.179.9 2)|$(col 175.45.179.9 5)" "pfx2as answers first"
+assert_eq "found|cymru|64496" "$(col 198.18.1.1 2)|$(col 198.18.1.1 5)|$(col 198.18.1.1 3)" \
+    "cymru answers what pfx2as does not know"
+assert_eq 0 "$(grep -c "query\[TXT\] $(rev4 175.45.179.9)\.origin" "$work/dnsmasq.log")" \
+    "no query for an address an earlier source answered"
+assert_eq 1 "$(grep -c "query\[TXT\] $(rev4 198.18.1.1)\.origin" "$work/dnsmasq.log")" \
+    "one query for the other address"
 
 # --- 3a. dead server: nothing listens on 127.0.0.1:5399 ---------------------------------
 many=()
