@@ -10,6 +10,9 @@
 
 #include "analysis/asmap.h"
 #include "analysis/asn_cymru.h"
+#include "analysis/rdns.h"
+
+#include <ares.h>
 
 #define D KP_TEST_DATA "/asmap/"
 
@@ -235,4 +238,26 @@ Test(asmap, cymru_cache_file_without_network)
     cr_assert_null(strstr(buf, "203.0.113.9"), "prefix not covering the address dropped");
     cr_assert_null(strstr(buf, "TTK-MISMATCH"));
     remove(tmp);
+}
+
+Test(asmap, dns_server_strings)
+{
+    static const char *const good[] = {"127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353",
+                                       "[2001:db8::53]"};
+    static const char *const bad[] = {
+        "1.2.3.4:0", "1.2.3.4:65536", "[::1",    "[::1]x", "resolver.example:53",
+        "",          "1.2.3.4:",      "::1:53:x"};
+    char err[256];
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct ares_channeldata *ch = NULL;
+        cr_assert_eq(kp_dns_channel_new(good[i], 100, 1, &ch, err, sizeof(err)), 0, "%s: %s",
+                     good[i], err);
+        ares_destroy(ch);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct ares_channeldata *ch = NULL;
+        cr_assert_eq(kp_dns_channel_new(bad[i], 100, 1, &ch, err, sizeof(err)), -EINVAL, "%s",
+                     bad[i]);
+        cr_assert_null(ch);
+    }
 }
