@@ -20,6 +20,8 @@ static const struct block v4_blocks[] = {
     {{169, 254, 0, 0}, 16, KP_ACLASS_LINK_LOCAL},     /* RFC 3927 */
     {{172, 16, 0, 0}, 12, KP_ACLASS_PRIVATE},         /* RFC 1918 */
     {{192, 0, 0, 0}, 24, KP_ACLASS_RESERVED},         /* IETF protocol assignments */
+    {{192, 0, 0, 9}, 32, KP_ACLASS_PUBLIC},           /* PCP anycast: globally reachable */
+    {{192, 0, 0, 10}, 32, KP_ACLASS_PUBLIC},          /* TURN anycast: globally reachable */
     {{192, 0, 2, 0}, 24, KP_ACLASS_DOCUMENTATION},    /* TEST-NET-1, RFC 5737 */
     {{192, 88, 99, 0}, 24, KP_ACLASS_RESERVED},       /* 6to4 relay anycast, RFC 7526 */
     {{192, 168, 0, 0}, 16, KP_ACLASS_PRIVATE},        /* RFC 1918 */
@@ -36,6 +38,15 @@ static const struct block v6_blocks[] = {
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, KP_ACLASS_LOOPBACK}, /* ::1 */
     {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, KP_ACLASS_RESERVED}, /* discard-only RFC 6666 */
     {{0x20, 0x01, 0x00, 0x00}, 23, KP_ACLASS_RESERVED},       /* IETF protocol assignments */
+    /* globally reachable parts of 2001::/23 (IANA registry) */
+    {{0x20, 0x01, 0x00, 0x00}, 32, KP_ACLASS_PUBLIC}, /* TEREDO */
+    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}, 128, KP_ACLASS_PUBLIC},
+    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02}, 128, KP_ACLASS_PUBLIC},
+    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03}, 128, KP_ACLASS_PUBLIC},
+    {{0x20, 0x01, 0x00, 0x03}, 32, KP_ACLASS_PUBLIC},                   /* AMT */
+    {{0x20, 0x01, 0x00, 0x04, 0x01, 0x12}, 48, KP_ACLASS_PUBLIC},       /* AS112-v6 */
+    {{0x20, 0x01, 0x00, 0x20}, 28, KP_ACLASS_PUBLIC},                   /* ORCHIDv2 */
+    {{0x20, 0x01, 0x00, 0x30}, 28, KP_ACLASS_PUBLIC},                   /* DRIP DETs */
     {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, KP_ACLASS_BENCHMARKING}, /* RFC 5180 */
     {{0x20, 0x01, 0x0d, 0xb8}, 32, KP_ACLASS_DOCUMENTATION},            /* RFC 3849 */
     {{0x3f, 0xff, 0x00}, 20, KP_ACLASS_DOCUMENTATION},                  /* RFC 9637 */

@@ -26,6 +26,8 @@ Test(addr_class, ipv4_blocks)
     cr_assert_eq(C("169.254.3.4"), KP_ACLASS_LINK_LOCAL);
     cr_assert_eq(C("0.1.2.3"), KP_ACLASS_UNSPECIFIED);
     cr_assert_eq(C("192.0.0.8"), KP_ACLASS_RESERVED);
+    cr_assert_eq(C("192.0.0.9"), KP_ACLASS_PUBLIC);        /* PCP anycast, globally reachable */
+    cr_assert_eq(C("192.0.0.10"), KP_ACLASS_PUBLIC);       /* TURN anycast */
     cr_assert_eq(C("192.0.2.1"), KP_ACLASS_DOCUMENTATION); /* RFC 5737 */
     cr_assert_eq(C("198.51.100.7"), KP_ACLASS_DOCUMENTATION);
     cr_assert_eq(C("203.0.113.255"), KP_ACLASS_DOCUMENTATION);
@@ -58,8 +60,17 @@ Test(addr_class, ipv6_blocks)
     cr_assert_eq(C("3fff:1000::1"), KP_ACLASS_PUBLIC);
     cr_assert_eq(C("2001:2::1"), KP_ACLASS_BENCHMARKING); /* RFC 5180 */
     cr_assert_eq(C("2001:2:1::1"), KP_ACLASS_RESERVED);   /* rest of 2001::/23 */
-    cr_assert_eq(C("2001:200::1"), KP_ACLASS_PUBLIC);     /* just past 2001::/23 */
-    cr_assert_eq(C("100::1"), KP_ACLASS_RESERVED);        /* RFC 6666 */
+    /* parts of 2001::/23 the IANA registry marks globally reachable */
+    cr_assert_eq(C("2001:0:4136:e378::1"), KP_ACLASS_PUBLIC); /* Teredo 2001::/32 */
+    cr_assert_eq(C("2001:1::1"), KP_ACLASS_PUBLIC);           /* PCP anycast */
+    cr_assert_eq(C("2001:1::4"), KP_ACLASS_RESERVED);
+    cr_assert_eq(C("2001:3::5"), KP_ACLASS_PUBLIC);     /* AMT */
+    cr_assert_eq(C("2001:4:112::1"), KP_ACLASS_PUBLIC); /* AS112-v6 */
+    cr_assert_eq(C("2001:4:113::1"), KP_ACLASS_RESERVED);
+    cr_assert_eq(C("2001:20::1"), KP_ACLASS_PUBLIC);   /* ORCHIDv2 2001:20::/28 */
+    cr_assert_eq(C("2001:10::1"), KP_ACLASS_RESERVED); /* deprecated ORCHID */
+    cr_assert_eq(C("2001:200::1"), KP_ACLASS_PUBLIC);  /* just past 2001::/23 */
+    cr_assert_eq(C("100::1"), KP_ACLASS_RESERVED);     /* RFC 6666 */
     cr_assert_eq(C("2001:4860::8888"), KP_ACLASS_PUBLIC);
     cr_assert_eq(C("::ffff:10.1.2.3"), KP_ACLASS_PRIVATE);
     cr_assert_eq(C("::ffff:198.18.0.1"), KP_ACLASS_BENCHMARKING);
