@@ -197,7 +197,8 @@ int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asn
     struct kp_summary_group *g = &s->g[i];
     if (n > KP_SUMMARY_MAX_UPSTREAMS)
         n = KP_SUMMARY_MAX_UPSTREAMS;
-    memcpy(g->upstreams, asns, n * sizeof(*asns));
+    if (n > 0)
+        memcpy(g->upstreams, asns, n * sizeof(*asns));
     g->n_upstreams = n;
     g->agrees = -1;
     if (n == 0 || g->majority < 0)
