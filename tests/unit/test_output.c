@@ -133,3 +133,26 @@ Test(output_atlas, fields_and_timeouts)
     free(s);
     kp_trace_free(&t);
 }
+
+/* kptrace stops retrying a TTL once it answered (tracer.h): with attempts 2,
+ * a TTL answered at attempt 0 printed one column; answered at attempt 1
+ * after a silent attempt 0, " *" then the reply; silent, two stars. */
+Test(output_text, columns_are_the_attempts_sent)
+{
+    struct kp_trace t;
+    char *s;
+    kp_trace_init(&t);
+    kp_addr_parse("198.18.5.9", &t.dst);
+    t.attempts = 2;
+    t.first_ttl = 1;
+    hop(&t, 1, 0, "198.18.0.1", 1.5, 11, 0);
+    hop(&t, 2, 1, "198.18.1.1", 2.25, 11, 0);
+    hop(&t, 4, 0, "198.18.5.9", 4.0, 0, 0);
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_str_eq(s, " 1  198.18.0.1  1.500 ms\n"
+                        " 2  * 198.18.1.1  2.250 ms\n"
+                        " 3  * *\n"
+                        " 4  198.18.5.9  4.000 ms\n");
+    free(s);
+    kp_trace_free(&t);
+}
