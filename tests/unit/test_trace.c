@@ -24,9 +24,9 @@ Test(addr, parse_and_print_v4_v6)
 Test(trace, names_round_trip)
 {
     for (int m = 1; m < KP_METHOD_COUNT; m++)
-        cr_assert_eq(kp_method_from_name(kp_method_name((enum kp_method)m)), m);
+        cr_assert_eq((int)kp_method_from_name(kp_method_name((enum kp_method)m)), m);
     for (int s = 0; s < KP_STOP_COUNT; s++)
-        cr_assert_eq(kp_stop_from_name(kp_stop_name((enum kp_stop)s)), s);
+        cr_assert_eq((int)kp_stop_from_name(kp_stop_name((enum kp_stop)s)), s);
     cr_assert_eq(kp_method_from_name("nope"), KP_METHOD_UNKNOWN);
     cr_assert_str_eq(kp_method_name(KP_METHOD_UDP_PARIS), "udp-paris");
     cr_assert_str_eq(kp_stop_name(KP_STOP_ADMIN_PROHIB), "admin-prohibited");
