@@ -797,6 +797,21 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
         rx->st.expired++;
         return;
     }
+    if (rx->cfg.validate != NULL) {
+        struct kp_rx_probe_ref ref = {
+            .tool = t->rec.tool,
+            .method = t->rec.method,
+            .trace_id = t->rec.id,
+            .ttl = p->ttl,
+            .attempt = p->attempt,
+            .src = &p->src,
+        };
+        if (rx->cfg.validate(rx->cfg.validate_ctx, pkt, &ref) != 0) {
+            rx->st.rejected++;
+            rx->st.key_rejected++;
+            return;
+        }
+    }
     bool dup = false;
     if (p->n_replies > 0) {
         if (same_addr(&p->r_src, &pkt->ip.src) && p->r_ipid == pkt->ip.ip_id &&

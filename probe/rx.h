@@ -194,6 +194,7 @@ struct kp_rx_stats {
     uint64_t rejected;     /* reply to a destination/protocol we probe whose quote
                               matches none of the probes: spoofed, forged or
                               corrupted (kept in the capture, not in records) */
+    uint64_t key_rejected; /* ... of which matched a probe's fields but failed validate */
     uint64_t unmatched;    /* replies (ICMP errors, echo replies, TCP) for nothing we know */
     uint64_t other;        /* decoded packets that are neither probe nor reply */
     uint64_t traces_opened;
@@ -203,7 +204,25 @@ struct kp_rx_stats {
     uint64_t open_traces_max; /* high-water mark of open traces */
 };
 
+/* The probe a reply was matched to, for kp_rx_config.validate. */
+struct kp_rx_probe_ref {
+    const char *tool; /* the classifier's tool string */
+    enum kp_method method;
+    uint64_t trace_id; /* the record's id */
+    uint8_t ttl;
+    uint16_t attempt;
+    const struct kp_addr *src; /* the probe's source address */
+};
+
 struct kp_rx_config {
+    /* Optional second check of every match, before it is recorded: return 0
+     * to accept the reply, non-zero to reject it (counted in
+     * stats.rejected and stats.key_rejected, kept out of the records). The
+     * prober uses it to verify kptrace's keyed identity (rx_kptrace.h:
+     * kp_rx_kptrace_validate); a replay given the run's key does the same, so
+     * both give the same records. NULL: accept what the quote matched. */
+    int (*validate)(void *vctx, const struct kp_pkt *reply, const struct kp_rx_probe_ref *probe);
+    void *validate_ctx;
     /* Classifiers, tried in order (NULL/0: none — rx then recognises nothing). */
     const struct kp_rx_classifier *const *classifiers;
     size_t n_classifiers;

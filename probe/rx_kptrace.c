@@ -1,6 +1,10 @@
 /* rx_kptrace.c — kptrace's own probes for rx. See rx_kptrace.h. */
 #include "probe/rx_kptrace.h"
 
+#include <errno.h>
+#include <string.h>
+
+#include "probe/method.h"
 #include "probe/probe_payload.h"
 
 static int is_probe_shape(const struct kp_pkt *pkt)
@@ -75,3 +79,23 @@ const struct kp_rx_classifier kp_rx_classifier_kptrace = {
     .name = "kptrace",
     .classify = classify_kptrace,
 };
+
+int kp_rx_kptrace_validate(void *vctx, const struct kp_pkt *reply,
+                           const struct kp_rx_probe_ref *probe)
+{
+    const struct kp_key *key = vctx;
+    if (key == NULL || probe->tool == NULL || strcmp(probe->tool, "kptrace") != 0)
+        return 0;
+    const struct kp_method_ops *ops = kp_method_by_id(probe->method);
+    if (ops == NULL || ops->match == NULL)
+        return -EBADMSG;
+    struct kp_match m;
+    memset(&m, 0, sizeof(m));
+    if (ops->match(reply, probe->src, key, &m) != 0)
+        return -EBADMSG;
+    if (m.ttl != probe->ttl || m.attempt != probe->attempt)
+        return -EBADMSG;
+    if (m.trace_known && m.trace_id != probe->trace_id)
+        return -EBADMSG;
+    return 0;
+}

@@ -23,4 +23,14 @@
 
 extern const struct kp_rx_classifier kp_rx_classifier_kptrace;
 
+/* A kp_rx_config.validate for kptrace's probes: vctx is a `const struct
+ * kp_key *` (the run's identity key, owned by the caller and outliving rx).
+ * For a reply matched to a kptrace probe it runs the method's keyed matcher
+ * (method.h: match) and accepts only when the keyed check passes and the
+ * identity it recovers (TTL, attempt and, when known, the trace id) is the
+ * matched probe's; -EBADMSG otherwise. Replies to other tools' probes are
+ * accepted (0): their tools have no key. Pure. */
+int kp_rx_kptrace_validate(void *vctx, const struct kp_pkt *reply,
+                           const struct kp_rx_probe_ref *probe);
+
 #endif
