@@ -84,7 +84,8 @@ struct kp_engine {
     int rx_err;
 };
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
+                                                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

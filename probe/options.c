@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int err_set(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errlen, const char *fmt,
+                                                         ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -240,7 +240,8 @@ struct rd {
     char path[64]; /* prefix, e.g. "hops[3]." */
 };
 
-static int fail(struct rd *r, const char *key, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct rd *r, const char *key,
+                                                      const char *fmt, ...)
 {
     if (r->err) {
         snprintf(r->err->field, sizeof(r->err->field), "%s%s", r->path, key);
