@@ -114,6 +114,16 @@ static struct kp_addr job_dst(const struct kp_engine *e, const struct job *j)
     return kp_addr_v4(e->cfg.ranges[j->range].base + j->off);
 }
 
+void kp_key_from_seed(uint64_t seed, struct kp_key *key)
+{
+    uint64_t s = seed;
+    for (int i = 0; i < 2; i++) {
+        uint64_t w = splitmix64(&s);
+        for (int b = 0; b < 8; b++)
+            key->k[8 * i + b] = (uint8_t)(w >> (8 * b));
+    }
+}
+
 /* ---- planning ----------------------------------------------------------- */
 
 int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
@@ -151,11 +161,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
         }
         kp_stopset_init(&e->stopsets[i]);
     }
-    uint64_t s = cfg->seed;
-    for (int i = 0; i < 2; i++) {
-        uint64_t w = splitmix64(&s);
-        memcpy(e->key.k + 8 * i, &w, 8);
-    }
+    kp_key_from_seed(cfg->seed, &e->key);
     e->n_jobs = (uint32_t)n;
     e->n_buckets = (uint32_t)(groups * o->n_methods);
     e->jobs = malloc(n * sizeof(*e->jobs));
@@ -524,6 +530,8 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     int64_t wait_ns = (int64_t)o->wait_ms * 1000000LL;
     int64_t linger_ns = 2 * wait_ns + 500000000LL; /* rx's default linger */
     struct kp_rx_config rc_cfg = {
+        .validate = kp_rx_kptrace_validate, /* keyed check of every reply */
+        .validate_ctx = &e->key,
         .classifiers = cls,
         .n_classifiers = 1,
         .vp = o->vp,
