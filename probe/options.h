@@ -18,13 +18,14 @@
 #include "probe/addr.h"
 #include "probe/trace.h"
 
-#define KP_DEFAULT_PPS      100u   /* polite default */
-#define KP_CEILING_PPS      10000u /* hard ceiling without --unsafe-rate */
-#define KP_UNSAFE_MAX_PPS   1000000u
-#define KP_DEFAULT_TARGETS  "175.45.176.0/22" /* AS131279, North Korea */
-#define KP_DEFAULT_USER     "nobody"
-#define KP_MAX_METHODS      4
-#define KP_MAX_TARGET_ADDRS (1u << 24) /* addresses in one sweep */
+#define KP_DEFAULT_PPS     100u   /* polite default */
+#define KP_CEILING_PPS     10000u /* hard ceiling without --unsafe-rate */
+#define KP_UNSAFE_MAX_PPS  1000000u
+#define KP_DEFAULT_TARGETS "175.45.176.0/22" /* AS131279, North Korea */
+#define KP_DEFAULT_USER    "nobody"
+#define KP_MAX_METHODS     4
+/* addresses in one sweep (a /12): the plan costs ~20 bytes per trace */
+#define KP_MAX_TARGET_ADDRS (1u << 20)
 #define KP_OPT_MAX_TTL      63 /* the probe identity carries 6 bits of TTL */
 #define KP_OPT_MAX_ATTEMPTS 4  /* ... and 2 bits of attempt */
 

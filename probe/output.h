@@ -21,8 +21,9 @@
  *    2  * * *
  *    3  198.18.2.1  1.503 ms !X  1.498 ms !X  1.470 ms !X
  *
- * Lines go from first_ttl to the last TTL that answered or was probed
- * (stop_ttl), one column per attempt sent: attempts up to the last one that
+ * Lines go from first_ttl to the TTL where the trace stopped (stop_ttl) when
+ * it completed or met an unreachable, else to the last TTL that answered or
+ * stop_ttl, whichever is larger; one column per attempt sent: attempts up to the last one that
  * answered at that TTL (kptrace stops retrying a TTL that answered), or
  * trace->attempts stars for a silent TTL.
  * The address is printed when it differs from the previous reply on the line,

@@ -38,6 +38,12 @@ int kp_output_text(const struct kp_trace *t, int with_header, char **out)
     }
     if (first == 0)
         first = min_seen < 255 ? min_seen : 1;
+    /* Replies beyond the TTL where the trace stopped (probes already in
+     * flight with --window > 1) stay in the record but are not printed, as
+     * traceroute stops there. */
+    if (t->stop_ttl && t->stop_reason >= KP_STOP_COMPLETED &&
+        t->stop_reason <= KP_STOP_UNREACH_OTHER)
+        last = t->stop_ttl;
     if (ncol == 0)
         ncol = max_attempt + 1;
 

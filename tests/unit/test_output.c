@@ -156,3 +156,29 @@ Test(output_text, columns_are_the_attempts_sent)
     free(s);
     kp_trace_free(&t);
 }
+
+/* With several TTLs in flight, replies above the stopping TTL are recorded
+ * but not printed (traceroute stops at the destination or at !X). */
+Test(output_text, stops_at_stop_ttl)
+{
+    struct kp_trace t;
+    char *s;
+    kp_trace_init(&t);
+    kp_addr_parse("198.18.5.9", &t.dst);
+    t.attempts = 1;
+    t.first_ttl = 1;
+    t.stop_reason = KP_STOP_COMPLETED;
+    t.stop_ttl = 2;
+    hop(&t, 1, 0, "198.18.0.1", 1.0, 11, 0);
+    hop(&t, 2, 0, "198.18.5.9", 2.0, 0, 0);
+    hop(&t, 3, 0, "198.18.5.9", 2.5, 0, 0);
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_str_eq(s, " 1  198.18.0.1  1.000 ms\n"
+                        " 2  198.18.5.9  2.000 ms\n");
+    free(s);
+    t.stop_reason = KP_STOP_GAPLIMIT; /* not a stop at a reply: print all */
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_not_null(strstr(s, " 3  198.18.5.9  2.500 ms\n"));
+    free(s);
+    kp_trace_free(&t);
+}
