@@ -311,7 +311,9 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
             o->dport = (uint16_t)v;
             break;
         case O_SPORT:
-            rc = num(name, optarg, 1, 65535, &v, err, errlen);
+            /* 32768..65535 is the identity's own encoding (0x8000 | trace
+             * id): a fixed port there would name the wrong trace. */
+            rc = num(name, optarg, 1, 32767, &v, err, errlen);
             o->sport = (uint16_t)v;
             break;
         case O_SIZE:
@@ -485,7 +487,7 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
                "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
                "                        udp base port [33434] (+4 per TTL, +1 per attempt)\n"
-               "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
+               "  --sport N             fixed source port, 1..32767 [0x8000 | trace id]\n"
                "  --size N              IP length of each probe [method minimum]\n"
                "  --src ADDR            source address [from the route to the first target]\n"
                "  --iface NAME          interface to capture on [the one holding --src]\n"
@@ -524,7 +526,7 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
            "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
            "                        udp base port [33434] (+4 per TTL, +1 per attempt)\n"
-           "  --sport N             source port (UDP/TCP) [from the seed, per trace]\n"
+           "  --sport N             fixed source port, 1..32767 [0x8000 | trace id]\n"
            "  --size N              IP length of each probe [method minimum]\n"
            "  --src ADDR            source address [from the route to the first target]\n"
            "  --iface NAME          interface to capture on [the one holding --src]\n"

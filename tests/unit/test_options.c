@@ -66,7 +66,7 @@ Test(options, sweep_defaults_and_values)
                        "sweep --vp a --out d --targets 198.18.0.0/24,198.19.4.0/22 "
                        "--methods icmp-paris,udp-paris,tcp-syn --pps 2500 --max-ttl 12 "
                        "--first-ttl 2 --attempts 3 --wait 250 --gap-limit 0 --dport 443 "
-                       "--sport 40000 --seed 18446744073709551615 --no-doubletree --window 4"),
+                       "--sport 20000 --seed 18446744073709551615 --no-doubletree --window 4"),
                  0, "%s", err);
     cr_assert_eq(o.n_targets, 2);
     cr_assert_str_eq(o.targets[1], "198.19.4.0/22");
@@ -79,7 +79,7 @@ Test(options, sweep_defaults_and_values)
     cr_assert_eq(o.wait_ms, 250);
     cr_assert_eq(o.gap_limit, 0);
     cr_assert_eq(o.dport, 443);
-    cr_assert_eq(o.sport, 40000);
+    cr_assert_eq(o.sport, 20000);
     cr_assert_eq(o.seed, UINT64_MAX);
     cr_assert(o.seed_set);
     cr_assert_eq(o.doubletree, false);
@@ -111,6 +111,7 @@ Test(options, errors_name_the_option)
     expect_err(KP_CMD_TRACE, "trace --attempts 5 x", "--attempts: 5 is not in 1..4");
     expect_err(KP_CMD_TRACE, "trace --src 300.1.1.1 x", "--src");
     expect_err(KP_CMD_TRACE, "trace --bogus x", "unknown option \"--bogus\"");
+    expect_err(KP_CMD_TRACE, "trace --sport 40000 x", "--sport: 40000 is not in 1..32767");
     expect_err(KP_CMD_TRACE, "trace x --wait", "--wait needs a value");
     expect_err(KP_CMD_SWEEP, "sweep --out d", "--vp ID is required");
     expect_err(KP_CMD_SWEEP, "sweep --vp a", "--out DIR is required");
