@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/engine.h"
 #include "probe/output.h"
 #include "probe/pcap_file.h"
 #include "probe/replay.h"
@@ -36,6 +37,8 @@ static const char usage[] =
     "                    (default: the sweep.json beside the first FILE, if any)\n"
     "  --first-ttl N, --max-ttl N, --attempts N, --gap-limit N, --wait MS\n"
     "                    the same parameters by hand (default: kptrace's sweep defaults)\n"
+    "  --seed N          the run's seed: replies to kptrace probes are checked with\n"
+    "                    its identity key, as live (default: sweep.json's seed)\n"
     "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr.\n";
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL when a is
@@ -124,7 +127,8 @@ int kp_cmd_replay(int argc, char **argv)
     }
     size_t nfiles = 0;
     int only_files = 0;
-    const char *sweep_json = NULL;
+    const char *sweep_json = NULL, *seed_opt = NULL;
+    unsigned long long seed_val = 0;
     struct kp_rx_run by_hand = {0};
     int bad = 0, gap_set = 0;
     for (int i = 1; i < argc && !bad; i++) {
@@ -160,6 +164,15 @@ int kp_cmd_replay(int argc, char **argv)
             opts.vp = val;
         } else if ((val = opt_value(argc, argv, &i, "--sweep-json", &missing)) != NULL) {
             sweep_json = val;
+        } else if ((val = opt_value(argc, argv, &i, "--seed", &missing)) != NULL) {
+            char *end;
+            errno = 0;
+            seed_val = strtoull(val, &end, 10);
+            if (val[0] < '0' || val[0] > '9' || *end != '\0' || errno != 0) {
+                fprintf(stderr, "kptrace replay: --seed: '%s' is not a decimal number\n", val);
+                bad = 1;
+            }
+            seed_opt = val;
         } else if ((val = opt_value(argc, argv, &i, "--first-ttl", &missing)) != NULL) {
             bad = parse_num("--first-ttl", val, 1, 255, &x) != 0;
             by_hand.first_ttl = (uint8_t)x;
@@ -196,21 +209,34 @@ int kp_cmd_replay(int argc, char **argv)
     }
     /* run parameters: kptrace's defaults, then sweep.json, then the command line */
     char err[KP_PCAP_ERRLEN];
-    char sj[4096], vp_buf[KP_VP_LEN] = "", ts_buf[KP_TS_LEN] = "";
+    char sj[4096];
+    struct kp_replay_sweep sw;
+    memset(&sw, 0, sizeof(sw));
+    sw.run = opts.run;
+    struct kp_key key;
     if (sweep_json == NULL && kp_replay_sweep_json_for(files[0], sj, sizeof(sj)) == 0)
         sweep_json = sj;
     if (sweep_json != NULL) {
-        if (kp_replay_read_sweep_json(sweep_json, &opts.run, vp_buf, ts_buf, err, sizeof(err)) !=
-            0) {
+        if (kp_replay_read_sweep_json(sweep_json, &sw, err, sizeof(err)) != 0) {
             fprintf(stderr, "kptrace replay: %s\n", err);
             free(files);
             return 1;
         }
-        fprintf(stderr, "kptrace replay: run parameters from %s\n", sweep_json);
-        if (opts.vp == NULL && vp_buf[0])
-            opts.vp = vp_buf;
-        if (ts_buf[0])
-            opts.ts_source = ts_buf;
+        fprintf(stderr, "kptrace replay: run parameters%s from %s\n",
+                sw.has_seed ? " and identity key" : "", sweep_json);
+        opts.run = sw.run;
+        if (opts.vp == NULL && sw.vp[0])
+            opts.vp = sw.vp;
+        if (sw.ts_source[0])
+            opts.ts_source = sw.ts_source;
+    }
+    if (seed_opt != NULL) {
+        sw.seed = seed_val;
+        sw.has_seed = true;
+    }
+    if (sw.has_seed) {
+        kp_key_from_seed(sw.seed, &key);
+        opts.key = &key;
     }
     if (by_hand.first_ttl)
         opts.run.first_ttl = by_hand.first_ttl;

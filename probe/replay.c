@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -35,9 +36,10 @@ static int get_u(json_t *obj, const char *key, unsigned max, unsigned *out, char
     return 1;
 }
 
-int kp_replay_read_sweep_json(const char *path, struct kp_rx_run *run, char *vp, char *ts_source,
-                              char *err, size_t errlen)
+int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, char *err,
+                              size_t errlen)
 {
+    struct kp_rx_run *run = &out->run;
     json_error_t je;
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -85,12 +87,28 @@ int kp_replay_read_sweep_json(const char *path, struct kp_rx_run *run, char *vp,
     if (g)
         run->wait_ms = v;
     json_t *jvp = json_object_get(j, "vp");
-    if (vp != NULL && json_is_string(jvp) && strlen(json_string_value(jvp)) < KP_VP_LEN)
-        snprintf(vp, KP_VP_LEN, "%s", json_string_value(jvp));
+    if (json_is_string(jvp) && strlen(json_string_value(jvp)) < KP_VP_LEN)
+        snprintf(out->vp, KP_VP_LEN, "%s", json_string_value(jvp));
     json_t *cap = json_object_get(j, "capture");
     json_t *ts = json_is_object(cap) ? json_object_get(cap, "ts_source") : NULL;
-    if (ts_source != NULL && json_is_string(ts) && strlen(json_string_value(ts)) < KP_TS_LEN)
-        snprintf(ts_source, KP_TS_LEN, "%s", json_string_value(ts));
+    if (json_is_string(ts) && strlen(json_string_value(ts)) < KP_TS_LEN)
+        snprintf(out->ts_source, KP_TS_LEN, "%s", json_string_value(ts));
+    json_t *seed = json_object_get(opt, "seed");
+    if (json_is_string(seed)) {
+        const char *sv = json_string_value(seed);
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(sv, &end, 10);
+        if (sv[0] < '0' || sv[0] > '9' || *end != '\0' || errno != 0) {
+            snprintf(e2, sizeof(e2), "options.seed: expected a decimal number in a string");
+            goto bad;
+        }
+        out->seed = (uint64_t)x;
+        out->has_seed = true;
+    } else if (json_is_integer(seed) && json_integer_value(seed) >= 0) {
+        out->seed = (uint64_t)json_integer_value(seed);
+        out->has_seed = true;
+    }
     goto out;
 bad:
     snprintf(err, errlen, "%s: %s", path, e2);
@@ -169,6 +187,10 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
     cfg.vp = o->vp ? o->vp : "";
     cfg.ts_source = o->ts_source ? o->ts_source : "pcap";
     cfg.run = o->run;
+    if (o->key != NULL) {
+        cfg.validate = kp_rx_kptrace_validate;
+        cfg.validate_ctx = (void *)o->key;
+    }
     cfg.linger_ns = o->linger_ns;
     cfg.max_open_traces = o->max_open_traces;
     cfg.on_trace = deliver;

@@ -14,10 +14,12 @@
 #ifndef KP_REPLAY_H
 #define KP_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "probe/identity.h"
 #include "probe/rx.h"
 #include "probe/trace.h"
 
@@ -28,6 +30,12 @@ struct kp_replay_opts {
      * not carry them): from the sweep's sweep.json (kp_replay_read_sweep_json)
      * or the command line; fields left 0 are unknown. */
     struct kp_rx_run run;
+    /* The run's identity key (probe/identity.h; kptrace derives it from its
+     * seed). When set, every reply to a kptrace probe is checked with it as
+     * the live run does (rx_kptrace.h: kp_rx_kptrace_validate), so the
+     * records are the same; NULL: replies are matched by their quote only.
+     * Borrowed; must outlive the call. */
+    const struct kp_key *key;
     /* Classifiers to use, in order; NULL = kp_replay_default_classifiers(). */
     const struct kp_rx_classifier *const *classifiers;
     size_t n_classifiers;
@@ -51,14 +59,21 @@ struct kp_replay_stats {
  * used. */
 void kp_replay_opts_init(struct kp_replay_opts *o);
 
-/* What a sweep's sweep.json says about the run: its options (first_ttl,
- * max_ttl, attempts, gap_limit, wait_ms) into *run, its vantage point into
- * vp (KP_VP_LEN bytes) and its capture's timestamp source into ts_source
- * (KP_TS_LEN bytes). Members missing from the file leave the outputs as they
- * were. Returns 0, -errno when the file cannot be read, or -EINVAL when it is
- * not a sweep description (err says which member is wrong). */
-int kp_replay_read_sweep_json(const char *path, struct kp_rx_run *run, char *vp, char *ts_source,
-                              char *err, size_t errlen);
+/* What a sweep's sweep.json says about its run. */
+struct kp_replay_sweep {
+    struct kp_rx_run run;      /* options.first_ttl, max_ttl, attempts, gap_limit, wait_ms */
+    char vp[KP_VP_LEN];        /* vp */
+    char ts_source[KP_TS_LEN]; /* capture.ts_source */
+    uint64_t seed;             /* options.seed (derives the identity key) */
+    bool has_seed;
+};
+
+/* Read a sweep's sweep.json into *out. Members missing from the file leave
+ * the corresponding outputs as the caller set them (has_seed false when no
+ * seed). Returns 0, -errno when the file cannot be read, or -EINVAL when it
+ * is not a sweep description (err says which member is wrong). */
+int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, char *err,
+                              size_t errlen);
 
 /* The sweep.json beside a capture (same directory), written into out
  * (outlen bytes). 0 when it exists, -ENOENT otherwise (or -ENAMETOOLONG). */

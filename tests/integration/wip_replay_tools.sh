@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# test_replay_tools — `kptrace replay` rebuilds other tools' traceroutes from a
+# tcpdump capture, hop for hop as each tool printed them.
+#
+# In the nk testbed, from vp-eu and from vp-asia (the ECMP vantage point), a
+# tcpdump -i any in the VP's namespace captures while, for each destination
+# /24 (Unicom-only, TTC-only, dual/ECMP, admin-prohibited; all with silent
+# hops inside STAR-KP), these eleven run AT THE SAME TIME towards its target
+# (the three mtr runs in sequence among them, see run_tools):
+# traceroute (UDP, -I, -T), mtr --report -c 1 -n (ICMP, -u, -T),
+# tcptraceroute, scamper -O json (icmp-paris, udp-paris, udp, tcp). The
+# capture, with every tool and destination interleaved, is replayed; for each
+# (tool, method, destination) exactly one trace must come out, and per TTL its
+# replying addresses (and !X marks) must equal what the tool printed itself
+# (replay_compare.py parses the tools' own output). The replay's probe count
+# must equal tshark's count of outgoing probes, and text/atlas output must
+# work on the same capture. Owner: replay.
+source "$(dirname "$0")/lib.sh"
+
+KPTRACE=$KP_BUILD/kptrace
+[ -x "$KPTRACE" ] || die "kptrace not built at $KPTRACE"
+for t in tcpdump tshark traceroute mtr tcptraceroute scamper; do
+    command -v $t >/dev/null || die "$t not installed (scripts/setup-deps)"
+done
+HERE=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/kp-replay-tools.XXXXXX)
+
+tb_up nk
+
+# run_tools VP DST MAXTTL DIR — the eleven tools at once towards DST.
+run_tools() {
+    local vp=$1 dst=$2 m=$3 d=$4 p=()
+    tb_exec "$vp" traceroute -n -w 3 -m "$m" "$dst" >"$d/traceroute.udp" 2>&1 &
+    p+=($!)
+    tb_exec "$vp" traceroute -I -n -w 3 -m "$m" "$dst" >"$d/traceroute.icmp" 2>&1 &
+    p+=($!)
+    tb_exec "$vp" traceroute -T -n -w 3 -m "$m" "$dst" >"$d/traceroute.tcp" 2>&1 &
+    p+=($!)
+    # the three mtr runs one after the other: mtr matches replies by its
+    # sequence number alone, and concurrent mtr processes all number from
+    # 33000, so each may print another one's hop (seen in a capture: mtr -u
+    # printed 198.18.188.22 at TTL 3 where its own probe was answered by
+    # 198.18.219.22)
+    (tb_exec "$vp" mtr --report -c 1 -n -m "$m" "$dst" >"$d/mtr.icmp" 2>&1
+        tb_exec "$vp" mtr --report -c 1 -n -u -m "$m" "$dst" >"$d/mtr.udp" 2>&1
+        tb_exec "$vp" mtr --report -c 1 -n -T -m "$m" "$dst" >"$d/mtr.tcp" 2>&1) &
+    p+=($!)
+    tb_exec "$vp" tcptraceroute -n -w 3 -m "$m" "$dst" >"$d/tcptraceroute.tcp-syn" 2>&1 &
+    p+=($!)
+    local sm
+    for sm in icmp-paris udp-paris udp tcp; do
+        tb_exec "$vp" scamper -O json -c "trace -P $sm -q 1 -w 3 -m $m" -i "$dst" \
+            >"$d/scamper.$sm" 2>&1 &
+        p+=($!)
+    done
+    wait "${p[@]}"
+}
+
+specs_for() { # DIR DST -> replay_compare specs
+    local d=$1 dst=$2
+    echo "traceroute:udp:$dst:$d/traceroute.udp traceroute:icmp:$dst:$d/traceroute.icmp" \
+        "traceroute:tcp:$dst:$d/traceroute.tcp mtr:icmp:$dst:$d/mtr.icmp mtr:udp:$dst:$d/mtr.udp" \
+        "mtr:tcp:$dst:$d/mtr.tcp tcptraceroute:tcp-syn:$dst:$d/tcptraceroute.tcp-syn" \
+        "scamper:icmp-paris:$dst:$d/scamper.icmp-paris scamper:udp-paris:$dst:$d/scamper.udp-paris" \
+        "scamper:udp:$dst:$d/scamper.udp scamper:tcp-syn:$dst:$d/scamper.tcp"
+}
+
+for vp in vp-eu vp-asia; do
+    vpaddr=$(tb_addr "$vp")
+    mapfile -t cases < <(tb_query "[e['target'] + ' ' + str(max(len(a['hops']) for a in e['alternatives'])) for s, e in sorted(t['paths']['$vp'].items())]")
+    [ "${#cases[@]}" -ge 4 ] || die "truth.json: fewer than 4 /24s for $vp"
+    cap=$work/$vp.pcap
+    # ip netns exec execs tcpdump: $! is tcpdump itself, so SIGINT reaches it
+    ip netns exec "$(tb_ns "$vp")" tcpdump -i any -U -n -w "$cap" 2>"$work/$vp.tcpdump.err" &
+    tdp=$!
+    sleep 1
+    specs=()
+    for c in "${cases[@]}"; do
+        read -r dst n <<<"$c"
+        d=$work/$vp/$dst
+        mkdir -p "$d"
+        run_tools "$vp" "$dst" $((n + 2)) "$d"
+        read -r -a s <<<"$(specs_for "$d" "$dst")"
+        specs+=("${s[@]}")
+    done
+    sleep 1
+    kill -INT "$tdp"
+    wait "$tdp"
+    [ -s "$cap" ] || die "tcpdump wrote nothing in $vp"
+
+    "$KPTRACE" replay --vp "$vp" --format json "$cap" >"$work/$vp.jsonl" 2>"$work/$vp.stderr"
+    assert_eq 0 $? "kptrace replay of $vp's capture exits 0"
+    sed 's/^/    | /' "$work/$vp.stderr"
+    if python3 "$HERE/replay_compare.py" "$work/$vp.jsonl" "${specs[@]}" >"$work/$vp.cmp"; then
+        ok "$vp: all $(grep -c '^ok' "$work/$vp.cmp") (tool, method, destination) traces replay as the tools printed them"
+    else
+        fail "$vp: replayed hops differ from the tools' own output"
+    fi
+    grep -v '^ok' "$work/$vp.cmp" | sed 's/^/    | /'
+    while read -r line; do
+        case $line in ok*) ok "$vp ${line#ok   }" ;; FAIL*) fail "$vp ${line#FAIL }" ;; esac
+    done <"$work/$vp.cmp"
+
+    # every record carries the vantage point id
+    assert_eq "$vp" "$(python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["vp"] for l in open(sys.argv[1])})))' "$work/$vp.jsonl")" \
+        "$vp: --vp is written into every record"
+    # tshark's count of outgoing probes (TTL < 64 from the VP, not ICMP errors/replies)
+    want=$(tshark -r "$cap" -Y "ip.src==$vpaddr && ip.ttl<64 && !(icmp.type==11) && !(icmp.type==3) && !(icmp.type==0) && !(tcp.flags.reset==1)" 2>/dev/null | wc -l)
+    got=$(sed -n 's/.* \([0-9]*\) probes,.*/\1/p' "$work/$vp.stderr")
+    assert_eq "$want" "$got" "$vp: probes counted by replay equal tshark's outgoing probes"
+    "$KPTRACE" replay --format text "$cap" >"$work/$vp.txt" 2>/dev/null
+    assert_eq 0 $? "$vp: --format text exits 0"
+    assert_match "traceroute to" "$(head -3 "$work/$vp.txt")" "$vp: text output is a traceroute table"
+    "$KPTRACE" replay --format atlas "$cap" >"$work/$vp.atlas" 2>/dev/null
+    assert_cmd "$vp: --format atlas writes one JSON result per trace" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+n = sum(1 for l in open(sys.argv[2]) if l.strip())
+assert len(rs) == n and all("result" in r and "dst_addr" in r for r in rs), (len(rs), n)' \
+        "$work/$vp.atlas" "$work/$vp.jsonl"
+done
+
+# the input contract: unreadable and non-capture files are refused clearly
+"$KPTRACE" replay "$work/nope.pcap" >/dev/null 2>"$work/err1"
+assert_eq 1 $? "a missing file exits 1"
+assert_match "nope.pcap" "$(cat "$work/err1")" "the error names the missing file"
+echo "not a capture" >"$work/text.pcap"
+"$KPTRACE" replay "$work/text.pcap" >/dev/null 2>"$work/err2"
+assert_eq 1 $? "a text file exits 1"
+assert_match "text.pcap.*offset 0" "$(cat "$work/err2")" "the error names the file and the offset"
+
+rm -rf "$work"
