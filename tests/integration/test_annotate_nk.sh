@@ -12,7 +12,8 @@
 #   3. with a dead DNS server and with garbage TXT answers (a dnsmasq this
 #      test starts): kpannotate still finishes, says what failed (exit 1),
 #      and the prefix fixture still gives the true transits;
-#   4. from kptrace's own capture file (through replay);
+#   4. from kptrace's own capture file and from a tcpdump capture of Debian
+#      traceroute (through replay);
 #   5. from real scamper run now in the testbed: same verdicts as kptrace's;
 #   6. the --graph output is valid graphviz with the border edges.
 source "$(dirname "$0")/lib.sh"
@@ -124,7 +125,7 @@ for a in sorted(addrs):
     print(f'txt-record={rev}.origin.asn.cymru.com,"v=spf1 include:_spf.example.com ~all"')
 print('txt-record=AS4837.asn.cymru.com,"v=spf1 -all"')
 EOF
-tb_exec analyst dnsmasq --keep-in-foreground --conf-file="$work/garbage.conf" --no-resolv \
+ip netns exec "$(tb_ns analyst)" dnsmasq --keep-in-foreground --conf-file="$work/garbage.conf" --no-resolv \
     --no-hosts --listen-address=127.0.0.1 --bind-interfaces --port=5354 \
     --pid-file="$work/dnsmasq.pid" --user=root 2>"$work/dnsmasq.err" &
 dnsmasq_pid=$!
@@ -148,6 +149,24 @@ assert_eq 192 "$(wc -l <"$work/pcap.jsonl")" "the capture gives back every trace
     >"$work/summary-pcap.jsonl"
 grep '"vp":"vp-eu"' "$work/summary.jsonl" >"$work/summary-vp-eu.jsonl"
 check same "$work/summary-vp-eu.jsonl" "$work/summary-pcap.jsonl" --label "traces.jsonl == capture"
+
+# 4b. a tcpdump capture of Debian traceroute (ICMP echo) from vp-us
+# (ip netns exec runs tcpdump in its own process: $! is tcpdump's pid)
+ip netns exec "$(tb_ns vp-us)" tcpdump -Z root -i isp-us -U -s 0 -w "$work/traceroute.pcap" icmp \
+    2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+sleep 1
+for n in 176 177 178 179; do
+    tb_exec vp-us traceroute -n -I -q 1 -w 1 -m 12 "198.19.$n.7" >>"$work/traceroute.txt" 2>&1 ||
+        fail "traceroute to 198.19.$n.7"
+done
+sleep 1
+kill -INT "$tcpdump_pid" 2>/dev/null
+wait "$tcpdump_pid" 2>/dev/null
+"$KPA" -q -p "$PFX" --vp vp-us --sweep none -o "$work/traceroute.jsonl" "$work/traceroute.pcap"
+assert_eq 0 "$?" "kpannotate reads a tcpdump capture of traceroute"
+assert_eq 4 "$(wc -l <"$work/traceroute.jsonl")" "four traceroutes rebuilt from the capture"
+check traces "$truth" "$work/traceroute.jsonl" --label "traceroute capture"
 
 # 5. real scamper in the testbed: the same verdicts as kptrace's
 dsts=$(python3 -c 'print(" ".join(f"198.19.{n}.{h}" for n in (176, 177, 178, 179) for h in range(1, 15)))')
