@@ -153,10 +153,11 @@ int kp_cmd_trace(int argc, char **argv)
     const struct kp_engine_stats *st = kp_engine_stats(e);
     if (!o.quiet)
         fprintf(stderr,
-                "kptrace: %llu traces, %llu probes sent (%llu errors), %llu replies, "
-                "%llu capture drops, timestamps %s\n",
+                "kptrace: %llu traces, %llu probes sent (%llu errors, %llu saved by Doubletree), "
+                "%llu replies, %llu capture drops, timestamps %s\n",
                 (unsigned long long)c.written, (unsigned long long)st->probes_sent,
-                (unsigned long long)st->send_errors, (unsigned long long)st->rx_replies,
+                (unsigned long long)st->send_errors, (unsigned long long)st->probes_saved,
+                (unsigned long long)st->rx_replies,
                 (unsigned long long)(st->cap_drop + st->cap_ifdrop), st->ts_source);
     if (rc != 0)
         goto out;

@@ -65,7 +65,8 @@ struct kp_engine {
     /* jobs */
     struct job *jobs;
     uint32_t n_jobs, next_job;
-    uint32_t *range_gbase;
+    uint32_t *g24; /* sorted distinct /24s (address >> 8) of the targets */
+    uint32_t n_g24;
     struct bucket *buckets;
     uint32_t n_buckets;
     uint32_t ready_head, ready_tail; /* jobs released by a finished pilot */
@@ -126,6 +127,26 @@ void kp_key_from_seed(uint64_t seed, struct kp_key *key)
 
 /* ---- planning ----------------------------------------------------------- */
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Index of addr's /24 in the sorted g24 array (it is always there). */
+static uint32_t group_of(const struct kp_engine *e, uint32_t addr)
+{
+    uint32_t key = addr >> 8, lo = 0, hi = e->n_g24;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (e->g24[mid] <= key)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
                      size_t errlen)
 {
@@ -136,7 +157,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     uint64_t n = 0, groups = 0;
     for (size_t i = 0; i < cfg->n_ranges; i++) {
         n += cfg->ranges[i].count;
-        groups += (cfg->ranges[i].count + 255) / 256;
+        groups += cfg->ranges[i].count >= 256 ? cfg->ranges[i].count / 256 : 1;
     }
     n *= o->n_methods;
     if (n == 0)
@@ -159,35 +180,50 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
             return fail(err, errlen, -EINVAL, "method %s is not available",
                         kp_method_name(o->methods[i]));
         }
-        kp_stopset_init(&e->stopsets[i]);
     }
+    for (unsigned i = 0; i < KP_MAX_METHODS; i++)
+        kp_stopset_init(&e->stopsets[i]);
     kp_key_from_seed(cfg->seed, &e->key);
     e->n_jobs = (uint32_t)n;
-    e->n_buckets = (uint32_t)(groups * o->n_methods);
     e->jobs = malloc(n * sizeof(*e->jobs));
-    e->range_gbase = calloc(cfg->n_ranges, sizeof(uint32_t));
-    e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
+    e->g24 = malloc(groups * sizeof(uint32_t));
     e->slots = calloc(MAX_SLOTS, sizeof(*e->slots));
-    if (!e->jobs || !e->range_gbase || !e->buckets || !e->slots) {
+    if (!e->jobs || !e->g24 || !e->slots) {
+        kp_engine_destroy(e);
+        return -ENOMEM;
+    }
+    e->ready_head = e->ready_tail = NONE;
+    /* Doubletree groups: the distinct /24s of all targets (targets given
+     * one by one still share their /24's group). */
+    uint32_t k = 0;
+    for (size_t r = 0; r < cfg->n_ranges; r++)
+        for (uint32_t a = cfg->ranges[r].base >> 8;
+             a <= (cfg->ranges[r].base + (cfg->ranges[r].count - 1)) >> 8; a++)
+            e->g24[k++] = a;
+    qsort(e->g24, k, sizeof(uint32_t), cmp_u32);
+    e->n_g24 = 0;
+    for (uint32_t i = 0; i < k; i++)
+        if (e->n_g24 == 0 || e->g24[e->n_g24 - 1] != e->g24[i])
+            e->g24[e->n_g24++] = e->g24[i];
+    e->n_buckets = e->n_g24 * o->n_methods;
+    e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
+    if (e->buckets == NULL) {
         kp_engine_destroy(e);
         return -ENOMEM;
     }
     for (uint32_t b = 0; b < e->n_buckets; b++)
         e->buckets[b].head = e->buckets[b].tail = NONE;
-    e->ready_head = e->ready_tail = NONE;
-    uint32_t g = 0, k = 0;
+    k = 0;
     for (size_t r = 0; r < cfg->n_ranges; r++) {
-        e->range_gbase[r] = g;
         for (uint32_t off = 0; off < cfg->ranges[r].count; off++)
             for (unsigned mi = 0; mi < o->n_methods; mi++) {
                 struct job *j = &e->jobs[k++];
                 j->range = (uint32_t)r;
                 j->off = off;
                 j->mi = (uint8_t)mi;
-                j->bucket = (g + (off >> 8)) * o->n_methods + mi;
+                j->bucket = group_of(e, cfg->ranges[r].base + off) * o->n_methods + mi;
                 j->next = NONE;
             }
-        g += (cfg->ranges[r].count + 255) / 256;
     }
     /* Random order (Fisher-Yates with the run's seed). */
     uint64_t rs = cfg->seed ^ 0x6b70747261636521ULL;
@@ -678,7 +714,7 @@ void kp_engine_destroy(struct kp_engine *e)
     kp_capture_close(&e->cap);
     kp_raw_close(&e->raw);
     free(e->jobs);
-    free(e->range_gbase);
+    free(e->g24);
     free(e->buckets);
     free(e);
 }
