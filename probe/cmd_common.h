@@ -50,14 +50,19 @@ uint64_t kp_cmd_seed(const struct kp_options *o);
 /* Print one probe as a tcpdump-like line (decoded with kp_decode_ip). */
 void kp_cmd_print_probe(FILE *f, const uint8_t *pkt, size_t len);
 
-/* Progress line on stderr (only when stderr is a terminal and o->progress). */
+/* Progress line on stderr (only when stderr is a terminal and o->progress,
+ * and not -q). Plain data owned by the caller. */
 struct kp_progress {
     int enabled;
     int64_t t0_ns;
     int printed;
 };
+/* Start: decide whether to show it; now_ns is a monotonic clock. */
 void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns);
+/* Redraw "done/planned traces, probes (rate), replies, saved, ETA" in place
+ * (ETA from the rate at which traces finished so far). */
 void kp_progress_update(struct kp_progress *p, const struct kp_engine_stats *st, int64_t now_ns);
+/* End the line (a newline if anything was drawn). */
 void kp_progress_end(struct kp_progress *p);
 
 #endif

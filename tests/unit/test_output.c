@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "probe/output.h"
+#include "probe/sweep_meta.h"
 
 static void hop(struct kp_trace *t, int ttl, int attempt, const char *addr, double rtt, int type,
                 int code)
@@ -181,4 +182,76 @@ Test(output_text, stops_at_stop_ttl)
     cr_assert_not_null(strstr(s, " 3  198.18.5.9  2.500 ms\n"));
     free(s);
     kp_trace_free(&t);
+}
+
+/* sweep.json: the fields docs/format.md lists, with the values given. */
+Test(sweep_meta, fields_and_counts)
+{
+    struct kp_options o;
+    kp_options_default(&o, KP_CMD_SWEEP);
+    strcpy(o.vp, "vp-eu");
+    char t0[] = "198.19.176.0/22";
+    char *targets[] = {t0};
+    o.targets = targets;
+    o.n_targets = 1;
+    o.methods[1] = KP_METHOD_TCP_SYN;
+    o.n_methods = 2;
+    o.dport = 443;
+    struct kp_engine_stats st;
+    memset(&st, 0, sizeof(st));
+    st.jobs = 2048;
+    st.started = 2048;
+    st.probes_sent = 9000;
+    st.rx_probes = 9000;
+    st.rx_replies = 4000;
+    st.probes_saved = 1234;
+    st.cap_drop = 2;
+    st.frames = 13000;
+    strcpy(st.ts_source, "pcap-host-ns");
+    struct kp_sweep_meta m;
+    memset(&m, 0, sizeof(m));
+    m.opt = &o;
+    m.st = &st;
+    m.status = "interrupted";
+    kp_addr_parse("198.18.1.2", &m.src);
+    m.iface = "isp-eu";
+    m.seed = 18446744073709551615ULL;
+    m.traces_written = 2047;
+    m.hops_written = 4000;
+    m.start_ns = 1767225600LL * 1000000000LL;
+    char *s;
+    cr_assert_eq(kp_sweep_meta_json(&m, &s), 0);
+    json_error_t je;
+    json_t *j = json_loads(s, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "type")), "sweep");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")), "interrupted");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "vp")), "vp-eu");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "src")), "198.18.1.2");
+    cr_assert_str_eq(json_string_value(json_object_get(j, "start")),
+                     "2026-01-01T00:00:00.000000000Z");
+    cr_assert(json_is_null(json_object_get(j, "end")));
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "methods"), 1)),
+                     "tcp-syn");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "targets"), 0)),
+                     "198.19.176.0/22");
+    json_t *op = json_object_get(j, "options");
+    cr_assert_eq(json_integer_value(json_object_get(op, "pps")), 100);
+    cr_assert_eq(json_integer_value(json_object_get(op, "dport")), 443);
+    cr_assert(json_is_null(json_object_get(op, "sport")));
+    cr_assert(json_is_true(json_object_get(op, "doubletree")));
+    cr_assert_str_eq(json_string_value(json_object_get(op, "seed")), "18446744073709551615");
+    json_t *c = json_object_get(j, "counts");
+    cr_assert_eq(json_integer_value(json_object_get(c, "traces_planned")), 2048);
+    cr_assert_eq(json_integer_value(json_object_get(c, "traces")), 2047);
+    cr_assert_eq(json_integer_value(json_object_get(c, "hops")), 4000);
+    cr_assert_eq(json_integer_value(json_object_get(c, "probes_sent")), 9000);
+    cr_assert_eq(json_integer_value(json_object_get(c, "replies")), 4000);
+    cr_assert_eq(json_integer_value(json_object_get(c, "probes_saved")), 1234);
+    json_t *cap = json_object_get(j, "capture");
+    cr_assert_eq(json_integer_value(json_object_get(cap, "dropped")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(cap, "frames")), 13000);
+    cr_assert_str_eq(json_string_value(json_object_get(cap, "ts_source")), "pcap-host-ns");
+    json_decref(j);
+    free(s);
 }
