@@ -294,3 +294,24 @@ Test(replay_file, several_files_one_stream)
     cr_assert_eq(g.n, 5);
     got_free(&g);
 }
+
+Test(replay_file, duplicates_and_out_of_order_counted)
+{
+    /* bad_dup_ooo.pcap: lt_eth_ns.pcap with every frame twice and two frames
+     * of different traces swapped (make_dup_ooo.py): the same traces as the
+     * original, 12 duplicate probes, 12 duplicate replies, one timestamp
+     * going backwards */
+    struct got g;
+    struct kp_replay_stats st;
+    replay("bad_dup_ooo.pcap", &g, &st);
+    cr_assert_eq(st.frames, 48);
+    cr_assert_eq(st.rx.probes, 12);
+    cr_assert_eq(st.rx.probes_dup, 12);
+    cr_assert_eq(st.rx.replies, 12);
+    cr_assert_eq(st.rx.dup_frames, 12);
+    cr_assert_eq(st.rx.ts_backwards, 1);
+    cr_assert_eq(g.n, 2);
+    check_run(&g, "lt_eth_ns", 0, "bad_dup_ooo.pcap");
+    check_run(&g, "lt_eth_ns", 1, "bad_dup_ooo.pcap");
+    got_free(&g);
+}
