@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "analysis/annot_json.h"
@@ -321,17 +322,58 @@ static int read_kptrace(struct app *a, const char *buf, size_t len)
     return 0;
 }
 
+/* The first bytes of a file, for kind detection. Returns the count or -errno. */
+static ssize_t peek(const char *path, uint8_t *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -errno;
+    size_t n = fread(buf, 1, cap, f);
+    int bad = ferror(f);
+    fclose(f);
+    return bad ? -EIO : (ssize_t)n;
+}
+
 static int read_input(struct app *a, int fi)
 {
     const char *path = a->files[fi];
     char *buf = NULL;
     size_t len = 0;
-    int rc = slurp(path, &buf, &len);
+    int rc;
+    enum kp_input_kind k = a->force_kind;
+    bool is_stdin = strcmp(path, "-") == 0;
+    if (!is_stdin && k == KP_INPUT_UNKNOWN) {
+        /* Detect from the head, so that a big capture is never read into
+         * memory: replay streams it from the file. */
+        uint8_t head[65536];
+        ssize_t n = peek(path, head, sizeof(head));
+        if (n < 0) {
+            warn("%s: cannot read: %s", path, strerror((int)-n));
+            return (int)n;
+        }
+        k = kp_input_detect(head, (size_t)n);
+    }
+    if (!is_stdin && (k == KP_INPUT_PCAP || k == KP_INPUT_PCAPNG)) {
+        struct kp_replay_opts ro;
+        kp_replay_opts_init(&ro);
+        ro.vp = a->vp;
+        char err[512] = "";
+        a->cur_file = fi;
+        a->cur_kind = k;
+        rc = kp_replay_file(path, &ro, replay_trace, a, NULL, err, sizeof(err));
+        if (rc == 0 && err[0])
+            warn("%s", err);
+        if (rc != 0) {
+            warn("%s", err[0] ? err : strerror(-rc));
+            return rc;
+        }
+        return a->fatal ? -ENOMEM : 0;
+    }
+    rc = slurp(path, &buf, &len);
     if (rc) {
         warn("%s: cannot read: %s", path, strerror(-rc));
         return rc;
     }
-    enum kp_input_kind k = a->force_kind;
     if (k == KP_INPUT_UNKNOWN)
         k = kp_input_detect((const uint8_t *)buf, len < 65536 ? len : 65536);
     a->cur_file = fi;
