@@ -190,6 +190,12 @@ int kp_cmd_sweep(int argc, char **argv)
         snprintf(err, sizeof(err), "%s/sweep.json: %s", o.out, strerror(errno));
         status = KP_EXIT_ERROR;
     }
+    if (st->rx_probes < st->probes_sent)
+        fprintf(stderr,
+                "kptrace sweep: warning: the capture holds %llu of the %llu probes sent "
+                "(%llu dropped by the kernel)\n",
+                (unsigned long long)st->rx_probes, (unsigned long long)st->probes_sent,
+                (unsigned long long)(st->cap_drop + st->cap_ifdrop));
     if (!o.quiet)
         fprintf(stderr,
                 "kptrace sweep: %s: %llu traces, %llu probes sent, %llu saved by Doubletree, "

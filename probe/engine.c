@@ -661,6 +661,10 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     e->st.end_ns = clock_ns(CLOCK_REALTIME);
     if (e->err[0] && e->st.probes_sent == 0)
         return fail(err, errlen, -EIO, "%s", e->err);
+    if (e->st.probes_sent > 0 && e->st.rx_probes == 0)
+        return fail(err, errlen, -EIO,
+                    "the capture on %s saw none of the %llu probes sent (wrong --iface?)",
+                    e->cfg.iface, (unsigned long long)e->st.probes_sent);
     return 0;
 }
 
