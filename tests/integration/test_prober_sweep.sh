@@ -19,7 +19,8 @@
 #  5. kptrace replay capture.pcap gives the same records.
 #  6. SIGINT during a sweep: exit status 3, sweep.json "interrupted", its
 #     count equals the lines written. A second sweep into the same directory
-#     is refused. --dry-run needs no root and sends nothing.
+#     is refused. --dry-run needs no root and sends nothing. The progress
+#     line shows on a terminal only.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -192,4 +193,12 @@ assert_eq $((256 * 2 * 3)) "$(wc -l <"$work/dry.out")" "--dry-run prints one lin
 assert_eq 0 "$(tcpdump -nr "$work/dry.pcap" 2>/dev/null | grep -c "ttl\|198.19.176")" "--dry-run sent nothing (tcpdump on the VP link)"
 assert_match "^IP $src > 198\.19\.176\.[0-9]+: ICMP echo request, id [0-9]+, seq [0-9]+, length [0-9]+ \(ttl [123]," \
     "$(grep -m1 ICMP "$work/dry.out")" "--dry-run line is tcpdump-like"
+
+# progress line: on a terminal (script(1) gives one) with rate and ETA; never
+# in a redirected stderr
+script -qc "ip netns exec $(tb_ns $vp) $KPTRACE sweep --vp $vp --targets 198.19.177.0/28 \
+    --methods icmp-paris --pps 100 --out $work/s4" /dev/null >"$work/tty.out" 2>&1
+assert_match "16/16 traces, [0-9]+ probes \([0-9]+/s\), [0-9]+ replies, [0-9]+ saved, ETA [0-9]+m[0-9]+s" \
+    "$(tr '\r' '\n' <"$work/tty.out" | grep ETA | tail -1)" "progress line on a terminal: traces, rate, ETA"
+assert_eq 0 "$(grep -c ETA "$work/s1.err")" "no progress line when stderr is not a terminal"
 rm -rf "$work"
