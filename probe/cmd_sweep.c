@@ -137,15 +137,24 @@ int kp_cmd_sweep(int argc, char **argv)
         snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
         goto out;
     }
-    /* Every file is opened before root is dropped. */
-    if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) == NULL ||
-        (meta = open_new(o.out, "sweep.json", err, sizeof(err))) == NULL)
-        goto out;
-    if (access(pcap_path, F_OK) == 0) {
-        snprintf(err, sizeof(err), "%.400s exists (choose another --out)", pcap_path);
-        goto out;
+    /* Refuse a directory that holds a sweep before creating anything; then
+     * the sockets (a failure there, e.g. not root, leaves no file behind),
+     * then the files. Every file is opened before root is dropped. */
+    for (int k = 0; k < 3; k++) {
+        static const char *const names[] = {"traces.jsonl", "sweep.json", "capture.pcap"};
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/%s", o.out, names[k]);
+        if (access(p, F_OK) == 0) {
+            snprintf(err, sizeof(err),
+                     "%.400s exists (this directory already holds a sweep; choose another --out)",
+                     p);
+            goto out;
+        }
     }
     if (kp_engine_open(e, err, sizeof(err)) != 0)
+        goto out;
+    if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) == NULL ||
+        (meta = open_new(o.out, "sweep.json", err, sizeof(err))) == NULL)
         goto out;
     m.opt = &o;
     m.st = kp_engine_stats(e);
