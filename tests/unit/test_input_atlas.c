@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analysis/input.h"
+#include "probe/output.h"
 
 struct got {
     struct kp_trace t[32];
@@ -265,4 +266,54 @@ Test(input_detect, splitter_counts_lines_and_escapes)
     cr_assert_eq(vl, 4);
     cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 0);
     cr_assert_eq(line, 6);
+}
+
+Test(input_atlas, reads_what_kptrace_atlas_writer_writes)
+{
+    /* A trace built by hand, written by probe/output_atlas.c (another
+     * owner's writer of the same format), read back here. */
+    struct kp_trace t;
+    kp_trace_init(&t);
+    kp_addr_parse("198.18.1.2", &t.src);
+    kp_addr_parse("198.19.179.1", &t.dst);
+    t.method = KP_METHOD_UDP_PARIS;
+    t.attempts = 2;
+    t.first_ttl = 1;
+    t.max_ttl = 30;
+    t.start_ns = 1795300000LL * 1000000000LL;
+    t.stop_reason = KP_STOP_ADMIN_PROHIB;
+    t.stop_ttl = 4;
+    const char *addrs[] = {"198.18.1.1", "198.18.219.1", "198.18.219.14", "198.18.219.22"};
+    for (int i = 0; i < 4; i++) {
+        struct kp_hop h;
+        kp_hop_init(&h);
+        h.ttl = (uint8_t)(i + 1);
+        kp_addr_parse(addrs[i], &h.addr);
+        h.rtt_ms = 10.0 * (i + 1);
+        h.icmp_type = i == 3 ? 3 : 11;
+        h.icmp_code = i == 3 ? 13 : 0;
+        h.reply_ttl = (int16_t)(64 - i);
+        cr_assert_eq(kp_trace_add_hop(&t, &h), 0);
+    }
+    char *js = NULL;
+    cr_assert_eq(kp_output_atlas(&t, &js), 0);
+    parse_str(js, 0);
+    free(js);
+    cr_assert_eq(G.n, 1);
+    const struct kp_trace *r = &G.t[0];
+    cr_assert(kp_addr_eq(&r->dst, &t.dst));
+    cr_assert_eq(r->method, KP_METHOD_UDP_PARIS);
+    cr_assert_eq(r->stop_reason, KP_STOP_ADMIN_PROHIB);
+    cr_assert_eq(r->start_ns, t.start_ns);
+    for (int i = 0; i < 4; i++) {
+        const struct kp_hop *h = hop(r, i + 1, 0);
+        cr_assert_not_null(h, "ttl %d", i + 1);
+        cr_assert(kp_addr_eq(&h->addr, &t.hops[i].addr), "ttl %d", i + 1);
+        cr_assert_float_eq(h->rtt_ms, 10.0 * (i + 1), 1e-3);
+        cr_assert_eq(h->icmp_type, t.hops[i].icmp_type);
+        cr_assert_eq(h->icmp_code, t.hops[i].icmp_code);
+        cr_assert_eq(h->reply_ttl, 64 - i);
+    }
+    got_free(&G);
+    kp_trace_free(&t);
 }
