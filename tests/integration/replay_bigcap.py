@@ -5,7 +5,8 @@ for the replay streaming test.
 Writes COPIES copies of the frames of IN.pcap (little-endian, µs or ns pcap,
 Ethernet + IPv4), copy k shifted by k*STEP_S seconds and with every
 destination of the original traces (the addresses the vantage point sent
-probes to) replaced by a fresh address 198.19.x.y, in the outer headers and in
+probes to) replaced by a fresh address 198.19.x.y (reused only after 65536 addresses, long after the
+earlier trace closed), in the outer headers and in
 the headers quoted by ICMP errors. Checksums are kept valid by RFC 1624
 incremental updates (except for scamper's udp-paris probes, DF set and UDP
 checksum = IP ID: there the first payload word absorbs the change and the
@@ -57,14 +58,15 @@ def main():
     targets = sorted({f[4][30:34] for f in frames
                       if len(f[4]) >= 34 and f[4][12:14] == b"\x08\x00" and f[4][26:30] == vp
                       and f[4][14 + 8] < 64})
-    assert 3 * len(targets) * copies <= 65536 * 3
     out = open(dst, "wb")
     out.write(data[:24])
     n = 0
     for k in range(copies):
         remap = {}
         for i, t in enumerate(targets):
-            idx = k * len(targets) + i
+            # 65536 addresses, reused after 65536 / len(targets) copies: by
+            # then the earlier traces to them have long closed
+            idx = (k * len(targets) + i) % 65536
             remap[t] = bytes([198, 19, (idx >> 8) & 0xFF, idx & 0xFF])
         shift = int(round(k * step * frac))
         for sec, sub, cap, wire, body in frames:
