@@ -82,7 +82,7 @@ assert_eq 1 "$cols" "text summary: the METHOD column starts at one offset on eve
 
 # 2. Team Cymru over the testbed's DNS (from the analyst host)
 dns=$(tb_addr dns)
-tb_exec analyst "$KPA" -q --cymru --dns-server "$dns" --sweep none -o "$work/cymru.jsonl" \
+tb_exec analyst "$KPA" -q --cymru --rdns --dns-server "$dns" --sweep none -o "$work/cymru.jsonl" \
     --summary-format json "${sweeps[@]}" >"$work/summary-cymru.jsonl"
 assert_eq 0 "$?" "kpannotate --cymru via the testbed DNS exits 0"
 check summary "$truth" "$work/summary-cymru.jsonl" --methods "$methods" --label "cymru"
@@ -98,6 +98,17 @@ for l in open(sys.argv[1]):
                 names.add(h["as_name"])
 print(",".join(sorted(s)), "|", ",".join(sorted(names)))' "$work/cymru.jsonl")
 assert_eq "cymru | TRANSTELECOM, RU" "$src" "hop ASes and names came from Team Cymru TXT"
+# reverse DNS: the fixture's PTR names for TTC's border and the EU ISP; none for Unicom
+fixture_ptr() { sed -n "s/^ptr-record=$1\.in-addr\.arpa,//p" "$KP_SRC/tests/testbed/topologies/nk.dns"; }
+rd=$(python3 -c '
+import json, sys
+names = {}
+for l in open(sys.argv[1]):
+    for h in json.loads(l)["hops"]:
+        names[h["addr"]] = h["rdns"]
+print(names.get("198.18.188.22"), names.get("198.18.1.1"), names.get("198.18.219.22"))' "$work/cymru.jsonl")
+assert_eq "$(fixture_ptr 22.188.18.198) $(fixture_ptr 1.1.18.198) None" "$rd" \
+    "--rdns: PTR names from the testbed DNS (ttc-vvo, isp-eu), none for uni-dd"
 
 # 3a. a dead DNS server: finishes, says so, falls back to the prefix file
 start=$(date +%s)
