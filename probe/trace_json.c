@@ -80,6 +80,10 @@ int kp_rfc3339_parse(const char *s, int64_t *ns)
         digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
         s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se))
         return -EINVAL;
+    /* int64 nanoseconds since 1970 span 1677-09-21 .. 2262-04-11: keep to
+     * whole years inside that, so the arithmetic below cannot overflow. */
+    if (Y < 1678 || Y > 2261)
+        return -ERANGE;
     static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (M < 1 || M > 12 || D < 1 || (unsigned)D > mdays[M - 1] || h > 23 || mi > 59 || se > 60)
         return -EINVAL;

@@ -50,7 +50,8 @@ int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
 char *kp_rfc3339_ns(int64_t ns, char *buf, size_t buflen);
 
 /* Parse RFC 3339 UTC ("...Z" or "+00:00", 0-9 fraction digits) into ns since
- * the Unix epoch. 0 or -EINVAL. */
+ * the Unix epoch. 0, -EINVAL (not that form), or -ERANGE (a year outside
+ * 1678..2261, which int64 nanoseconds cannot hold). */
 int kp_rfc3339_parse(const char *s, int64_t *ns);
 
 #endif

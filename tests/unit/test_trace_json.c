@@ -217,4 +217,11 @@ Test(trace_json, rfc3339)
     cr_assert_eq(kp_rfc3339_parse("2000-02-29 00:00:00Z", &ns), -EINVAL);
     cr_assert_eq(kp_rfc3339_parse("2000-13-01T00:00:00Z", &ns), -EINVAL);
     cr_assert_eq(kp_rfc3339_parse("2000-01-01T00:00:00+01:00", &ns), -EINVAL);
+    /* int64 ns reach 2262-04-11T23:47:16Z; whole years outside 1678..2261
+     * are refused rather than overflowed (found by fuzz_trace_json). */
+    cr_assert_eq(kp_rfc3339_parse("1013-01-01T00:00:00.5+00:00", &ns), -ERANGE);
+    cr_assert_eq(kp_rfc3339_parse("9999-12-31T23:59:59Z", &ns), -ERANGE);
+    /* 9214646400 = 2262-01-01T00:00:00Z (date -u -d 2262-01-01 +%s) */
+    cr_assert_eq(kp_rfc3339_parse("2261-12-31T23:59:59Z", &ns), 0);
+    cr_assert_eq(ns, (9214646400LL - 1) * 1000000000LL);
 }
