@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""measure.py — run a command a few times and report wall time, CPU time and
+peak memory (ru_maxrss of the child, via wait4), as one JSON object.
+
+    measure.py [--runs N] [--stdout FILE] -- CMD ARGS...
+
+The median of N runs is reported for times; the maximum for memory. Used by
+bench/run to compare kptrace with a peer tool in the same run.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_once(cmd, stdout):
+    t0 = time.monotonic()
+    with open(stdout, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"measure: {' '.join(cmd)} exited {code}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def main(argv):
+    runs, stdout = 3, os.devnull
+    while argv and argv[0] != "--":
+        if argv[0] == "--runs":
+            runs = int(argv[1])
+            argv = argv[2:]
+        elif argv[0] == "--stdout":
+            stdout = argv[1]
+            argv = argv[2:]
+        else:
+            sys.exit(f"measure: unknown option {argv[0]}")
+    cmd = argv[1:]
+    if not cmd:
+        sys.exit("usage: measure.py [--runs N] [--stdout FILE] -- CMD ARGS...")
+    res = [run_once(cmd, stdout) for _ in range(runs)]
+    print(json.dumps({
+        "cmd": cmd[0],
+        "runs": runs,
+        "wall_s": statistics.median(r[0] for r in res),
+        "cpu_s": statistics.median(r[1] for r in res),
+        "maxrss_kib": max(r[2] for r in res),
+    }))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
