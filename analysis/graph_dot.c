@@ -192,7 +192,7 @@ struct sbuf {
     int err;
 };
 
-static void out(struct sbuf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void out(struct sbuf *b, const char *fmt, ...)
 {
     if (b->err)
         return;
