@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/engine.h"
+#include "probe/identity.h"
 #include "probe/output.h"
 #include "probe/pcap_file.h"
 #include "probe/replay.h"

@@ -1,5 +1,6 @@
 /* engine.c — the live event loop. See engine.h. */
 #include "probe/engine.h"
+#include "probe/prng.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -102,27 +103,9 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static struct kp_addr job_dst(const struct kp_engine *e, const struct job *j)
 {
     return kp_addr_v4(e->cfg.ranges[j->range].base + j->off);
-}
-
-void kp_key_from_seed(uint64_t seed, struct kp_key *key)
-{
-    uint64_t s = seed;
-    for (int i = 0; i < 2; i++) {
-        uint64_t w = splitmix64(&s);
-        for (int b = 0; b < 8; b++)
-            key->k[8 * i + b] = (uint8_t)(w >> (8 * b));
-    }
 }
 
 /* ---- planning ----------------------------------------------------------- */
@@ -228,7 +211,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     /* Random order (Fisher-Yates with the run's seed). */
     uint64_t rs = cfg->seed ^ 0x6b70747261636521ULL;
     for (uint32_t i = e->n_jobs - 1; i > 0; i--) {
-        uint32_t x = (uint32_t)(splitmix64(&rs) % (i + 1));
+        uint32_t x = (uint32_t)(kp_splitmix64(&rs) % (i + 1));
         struct job t = e->jobs[i];
         e->jobs[i] = e->jobs[x];
         e->jobs[x] = t;

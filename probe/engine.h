@@ -97,13 +97,6 @@ const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e);
 int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *pkt, size_t len),
                       void *ctx, char *err, size_t errlen);
 
-/* The run's identity key (SipHash key of probe/identity.h) derived from its
- * seed: splitmix64 of the seed, two words, little-endian. A replay that
- * knows the seed (sweep.json options.seed) can check replies with the same
- * key. Pure. */
-struct kp_key;
-void kp_key_from_seed(uint64_t seed, struct kp_key *key);
-
 /* Close everything and free. NULL is a no-op. */
 void kp_engine_destroy(struct kp_engine *e);
 

@@ -38,6 +38,7 @@
  * incremental update (kp_id_nat_unrewrite).
  */
 #include "probe/identity.h"
+#include "probe/prng.h"
 
 #include <errno.h>
 #include <string.h>
@@ -69,6 +70,16 @@ static uint64_t rd64le(const uint8_t *p)
         v1 ^= v2;                                                                                  \
         v2 = ROTL(v2, 32);                                                                         \
     } while (0)
+
+void kp_key_from_seed(uint64_t seed, struct kp_key *key)
+{
+    uint64_t s = seed;
+    for (int i = 0; i < 2; i++) {
+        uint64_t w = kp_splitmix64(&s);
+        for (int b = 0; b < 8; b++)
+            key->k[8 * i + b] = (uint8_t)(w >> (8 * b));
+    }
+}
 
 uint64_t kp_siphash24(const struct kp_key *key, const void *data, size_t len)
 {

@@ -31,6 +31,12 @@ struct kp_key {
 /* SipHash-2-4 of data[0..len) under key. */
 uint64_t kp_siphash24(const struct kp_key *key, const void *data, size_t len);
 
+/* The run's identity key derived from its seed: two splitmix64 outputs of
+ * the seed, little-endian. The prober derives its key this way, and a replay
+ * that knows the seed (sweep.json options.seed) checks replies with the same
+ * key. Keep the seed private while a run is live. Pure. */
+void kp_key_from_seed(uint64_t seed, struct kp_key *key);
+
 /* Capacity of the encoding. */
 #define KP_ID_TRACE_BITS  15
 #define KP_ID_MAX_TRACES  (1u << KP_ID_TRACE_BITS) /* 32768 concurrent traces */

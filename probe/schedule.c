@@ -8,6 +8,7 @@
  * group and an entry uniformly with a seeded xoshiro256** generator.
  */
 #include "probe/schedule.h"
+#include "probe/prng.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,13 +50,6 @@ struct kp_schedule {
 };
 
 /* ---- PRNG: splitmix64 seeding, xoshiro256** ---- */
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static uint64_t rotl(uint64_t x, int k)
 {
@@ -124,7 +118,7 @@ int kp_schedule_create(const struct kp_schedule_config *cfg, struct kp_schedule 
     s->plen6 = p6;
     uint64_t x = cfg ? cfg->seed : 0;
     for (int i = 0; i < 4; i++)
-        s->rng[i] = splitmix64(&x);
+        s->rng[i] = kp_splitmix64(&x);
     s->free_head = KP_SCHEDULE_NONE;
     s->last_now = INT64_MIN;
     *out = s;
