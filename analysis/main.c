@@ -25,6 +25,7 @@
 #include "analysis/input.h"
 #include "analysis/summary.h"
 #include "analysis/verdict.h"
+#include "probe/identity.h"
 #include "probe/replay.h"
 #include "probe/trace_json.h"
 
@@ -334,6 +335,34 @@ static ssize_t peek(const char *path, uint8_t *buf, size_t cap)
     return bad ? -EIO : (ssize_t)n;
 }
 
+/* Replay options for a capture file: the run's parameters, vantage point,
+ * timestamp source and identity key from the sweep.json beside it when there
+ * is one (as `kptrace replay` does), so that a kptrace capture gives the
+ * records the live run wrote. `key` must outlive the replay. */
+static void replay_opts_for(const struct app *a, const char *path, struct kp_replay_opts *ro,
+                            struct kp_replay_sweep *sw, struct kp_key *key)
+{
+    kp_replay_opts_init(ro);
+    ro->vp = a->vp;
+    char sj[4096];
+    if (path == NULL || kp_replay_sweep_json_for(path, sj, sizeof(sj)) != 0)
+        return;
+    char err[512] = "";
+    if (kp_replay_read_sweep_json(sj, sw, err, sizeof(err)) != 0) {
+        warn("%s: ignored: %s", sj, err);
+        return;
+    }
+    ro->run = sw->run;
+    if (ro->vp == NULL && sw->vp[0])
+        ro->vp = sw->vp;
+    if (sw->ts_source[0])
+        ro->ts_source = sw->ts_source;
+    if (sw->has_seed) {
+        kp_key_from_seed(sw->seed, key);
+        ro->key = key;
+    }
+}
+
 static int read_input(struct app *a, int fi)
 {
     const char *path = a->files[fi];
@@ -355,8 +384,9 @@ static int read_input(struct app *a, int fi)
     }
     if (!is_stdin && (k == KP_INPUT_PCAP || k == KP_INPUT_PCAPNG)) {
         struct kp_replay_opts ro;
-        kp_replay_opts_init(&ro);
-        ro.vp = a->vp;
+        struct kp_replay_sweep sw;
+        struct kp_key key;
+        replay_opts_for(a, path, &ro, &sw, &key);
         char err[512] = "";
         a->cur_file = fi;
         a->cur_kind = k;
@@ -393,8 +423,9 @@ static int read_input(struct app *a, int fi)
     case KP_INPUT_PCAP:
     case KP_INPUT_PCAPNG: {
         struct kp_replay_opts ro;
-        kp_replay_opts_init(&ro);
-        ro.vp = a->vp;
+        struct kp_replay_sweep sw;
+        struct kp_key key;
+        replay_opts_for(a, path, &ro, &sw, &key);
         FILE *mf = fmemopen(buf, len, "rb");
         if (mf == NULL) {
             rc = -errno;
