@@ -972,6 +972,67 @@ static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
         rx->st.unmatched++;
 }
 
+/* Several probes of ONE trace fit a TCP answer from the destination (tools
+ * like tcptraceroute repeat ports and sequence number; the RST quotes
+ * nothing): keep those sent before the answer and not answered yet; when
+ * exactly one is left, it is the probe (causality, not timing: an answer
+ * cannot precede its probe, and the others already have theirs). */
+static struct rx_probe *tie_break(struct kp_rx *rx, const struct kp_addr *dst, uint8_t proto,
+                                  int64_t ts, const struct kp_pkt *pkt, unsigned *n_hit)
+{
+    struct rx_probe *one = NULL;
+    struct rx_trace *tr = NULL;
+    unsigned n = 0;
+    for (struct rx_probe *p = rx->pb[pb_index(rx, dst, proto)]; p; p = p->cnext) {
+        if (p->proto != proto || !same_addr(&p->dst, dst))
+            continue;
+        if (!(p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
+              (pkt->l4.tcp_flags & TCP_ACK) && pkt->l4.tcp_ack == p->tcp_seq + 1u))
+            continue;
+        if (tr == NULL)
+            tr = p->trace;
+        else if (tr != p->trace)
+            return NULL; /* fits probes of several traces: stays ambiguous */
+        if (p->tx_ns <= ts && p->n_replies == 0) {
+            one = p;
+            n++;
+        }
+    }
+    if (n <= 1 || tr == NULL) {
+        if (n == 1)
+            *n_hit = 1;
+        return one;
+    }
+    /* still several: a probe whose TTL a router answered with time exceeded
+     * (or lower) did not reach the destination */
+    uint8_t te = 0;
+    for (struct rx_probe *p = tr->probes; p; p = p->tnext)
+        if (p->n_replies > 0 && p->r_type == 11 && p->ttl > te)
+            te = p->ttl;
+    /* Of those left, the answer belongs to the one sent last: the tools that
+     * repeat every field (tcptraceroute, scamper -P tcp) send one probe at a
+     * time and move on only when it was answered or timed out, so the probes
+     * sent earlier and still unanswered met silent routers (e.g. TTLs 5 and
+     * 6 before the destination at 7). The order of sending is the only
+     * evidence such probes leave; nothing else in the packet differs. */
+    one = NULL;
+    n = 0;
+    for (struct rx_probe *p = tr->probes; p; p = p->tnext)
+        if (p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
+            pkt->l4.tcp_ack == p->tcp_seq + 1u && p->tx_ns <= ts && p->n_replies == 0 &&
+            p->ttl > te) {
+            if (one == NULL || p->tx_ns > one->tx_ns)
+                one = p;
+            n++;
+        }
+    if (n >= 1) {
+        *n_hit = 1;
+        if (n > 1)
+            rx->st.tcp_order_ties++;
+    }
+    return one;
+}
+
 static void match_tcp(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
     struct rx_probe *hit = NULL;
@@ -986,6 +1047,8 @@ static void match_tcp(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
             n_hit++;
         }
     }
+    if (n_hit > 1)
+        hit = tie_break(rx, &pkt->ip.src, IPPROTO_TCP_, ts, pkt, &n_hit);
     if (n_hit == 1)
         record_reply(rx, ts, pkt, hit, false, false);
     else if (n_hit > 1)

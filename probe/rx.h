@@ -28,7 +28,12 @@
  *     − sent source port for TCP). A match must be UNIQUE; ties are counted as
  *     ambiguous and dropped. Echo replies match on (source = probe destination,
  *     ICMP id, seq); TCP replies from the destination on (ports swapped, ack =
- *     probe seq + 1). Never by timing. A reply is accepted while
+ *     probe seq + 1). Never by timing — with one exception: tools that send
+ *     every TCP probe of a trace with the same ports and sequence number
+ *     (tcptraceroute, scamper -P tcp) leave nothing in an RST to tell their
+ *     probes apart; among the probes of that one trace sent before the RST,
+ *     unanswered and above the last time-exceeded TTL, the RST goes to the
+ *     last one sent (stats.tcp_order_ties counts these). A reply is accepted while
  *     rx_ts − tx_ts <= the probe's linger (see kp_rx_config); after the
  *     probe's wait it is flagged KP_HOP_LATE.
  *
@@ -175,28 +180,31 @@ struct kp_rx_reply {
 };
 
 struct kp_rx_stats {
-    uint64_t frames;       /* frames given to rx */
-    uint64_t truncated;    /* decode: KP_DEC_TRUNCATED */
-    uint64_t malformed;    /* decode: KP_DEC_MALFORMED */
-    uint64_t unsupported;  /* decode: link type / protocol not handled (unrelated) */
-    uint64_t fragments;    /* decode: non-first fragments */
-    uint64_t snapped;      /* decoded, but cut by the snaplen (cap_len < wire_len) */
-    uint64_t ts_backwards; /* frame timestamp smaller than an earlier frame's */
-    uint64_t probes;       /* outgoing probes recognised */
-    uint64_t probes_dup;   /* the same probe captured twice (ignored) */
-    uint64_t replies;      /* replies matched and recorded (incl. late, dup) */
-    uint64_t replies_late; /* ... of which after the probe's wait */
-    uint64_t replies_nat;  /* ... of which matched through nat_fields */
-    uint64_t replies_dup;  /* ... of which a 2nd different reply to a probe (KP_HOP_DUP) */
-    uint64_t dup_frames;   /* the same reply captured twice (ignored) */
-    uint64_t expired;      /* matched a probe but after linger_ns (ignored) */
-    uint64_t ambiguous;    /* quote matched several probes (ignored) */
-    uint64_t rejected;     /* reply to a destination/protocol we probe whose quote
-                              matches none of the probes: spoofed, forged or
-                              corrupted (kept in the capture, not in records) */
-    uint64_t key_rejected; /* ... of which matched a probe's fields but failed validate */
-    uint64_t unmatched;    /* replies (ICMP errors, echo replies, TCP) for nothing we know */
-    uint64_t other;        /* decoded packets that are neither probe nor reply */
+    uint64_t frames;         /* frames given to rx */
+    uint64_t truncated;      /* decode: KP_DEC_TRUNCATED */
+    uint64_t malformed;      /* decode: KP_DEC_MALFORMED */
+    uint64_t unsupported;    /* decode: link type / protocol not handled (unrelated) */
+    uint64_t fragments;      /* decode: non-first fragments */
+    uint64_t snapped;        /* decoded, but cut by the snaplen (cap_len < wire_len) */
+    uint64_t ts_backwards;   /* frame timestamp smaller than an earlier frame's */
+    uint64_t probes;         /* outgoing probes recognised */
+    uint64_t probes_dup;     /* the same probe captured twice (ignored) */
+    uint64_t replies;        /* replies matched and recorded (incl. late, dup) */
+    uint64_t replies_late;   /* ... of which after the probe's wait */
+    uint64_t replies_nat;    /* ... of which matched through nat_fields */
+    uint64_t replies_dup;    /* ... of which a 2nd different reply to a probe (KP_HOP_DUP) */
+    uint64_t dup_frames;     /* the same reply captured twice (ignored) */
+    uint64_t expired;        /* matched a probe but after linger_ns (ignored) */
+    uint64_t ambiguous;      /* quote matched several probes (ignored) */
+    uint64_t tcp_order_ties; /* TCP answers from the destination that fitted several
+                                unanswered probes of one trace (tools repeating every
+                                field); given to the last one sent before it */
+    uint64_t rejected;       /* reply to a destination/protocol we probe whose quote
+                                matches none of the probes: spoofed, forged or
+                                corrupted (kept in the capture, not in records) */
+    uint64_t key_rejected;   /* ... of which matched a probe's fields but failed validate */
+    uint64_t unmatched;      /* replies (ICMP errors, echo replies, TCP) for nothing we know */
+    uint64_t other;          /* decoded packets that are neither probe nor reply */
     uint64_t traces_opened;
     uint64_t traces_closed;
     uint64_t traces_forced;   /* closed early because max_open_traces was reached */
