@@ -14,60 +14,10 @@
 
 #include <jansson.h>
 
-struct rec {
-    const struct kp_input_sink *sink;
-    unsigned long line;
-};
-
-static int bad(const struct rec *r, const char *field, const char *msg)
-{
-    if (r->sink->error)
-        r->sink->error(r->sink->ctx, r->line, field, msg);
-    return -EINVAL;
-}
-
-/* Optional integer field: 0 absent (out untouched), 1 present, -EINVAL wrong. */
-static int get_int(const struct rec *r, json_t *o, const char *key, const char *where,
-                   json_int_t lo, json_int_t hi, json_int_t *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d != d || d < (double)lo || d > (double)hi || d != (double)(json_int_t)d)
-            return bad(r, field, "not an integer in range");
-        *out = (json_int_t)d;
-        return 1;
-    }
-    if (!json_is_integer(v))
-        return bad(r, field, "not an integer");
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return bad(r, field, "out of range");
-    *out = x;
-    return 1;
-}
-
-static int get_addr(const struct rec *r, json_t *o, const char *key, const char *where,
-                    struct kp_addr *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (!json_is_string(v))
-        return bad(r, field, "not a string");
-    if (kp_addr_parse(json_string_value(v), out) != 0)
-        return bad(r, field, "not an IP address");
-    return 1;
-}
+#include "analysis/input_json.h"
 
 /* Atlas "err": a letter or an ICMP code. ICMP type/code for af 4 / 6. */
-static int err_to_icmp(const struct rec *r, json_t *e, int af, const char *where, int16_t *type,
+static int err_to_icmp(const struct kp_jrec *r, json_t *e, int af, const char *where, int16_t *type,
                        int16_t *code)
 {
     char field[160];
@@ -94,15 +44,15 @@ static int err_to_icmp(const struct rec *r, json_t *e, int af, const char *where
             c4 = 1;
             c6 = 2; /* beyond scope */
         } else {
-            return bad(r, field, "unknown error letter");
+            return kp_jbad(r, field, "unknown error letter");
         }
     } else if (json_is_integer(e)) {
         json_int_t x = json_integer_value(e);
         if (x < 0 || x > 255)
-            return bad(r, field, "ICMP code out of range");
+            return kp_jbad(r, field, "ICMP code out of range");
         c4 = c6 = (int)x;
     } else {
-        return bad(r, field, "neither a letter nor an ICMP code");
+        return kp_jbad(r, field, "neither a letter nor an ICMP code");
     }
     if (af == 6) {
         *type = 1;
@@ -114,48 +64,38 @@ static int err_to_icmp(const struct rec *r, json_t *e, int af, const char *where
     return 0;
 }
 
-static int parse_mpls(const struct rec *r, json_t *ext, const char *where, struct kp_hop *h)
+static const char *const mpls_keys[4] = {"label", "exp", "s", "ttl"};
+
+static int parse_mpls(const struct kp_jrec *r, json_t *ext, const char *where, struct kp_hop *h)
 {
     char field[160];
     snprintf(field, sizeof(field), "%sicmpext", where);
     if (!json_is_object(ext))
-        return bad(r, field, "not an object");
+        return kp_jbad(r, field, "not an object");
     json_t *objs = json_object_get(ext, "obj");
     if (objs == NULL)
         return 0;
     if (!json_is_array(objs))
-        return bad(r, field, "obj is not an array");
+        return kp_jbad(r, field, "obj is not an array");
     size_t i;
     json_t *ob;
     json_array_foreach(objs, i, ob)
     {
         if (!json_is_object(ob))
-            return bad(r, field, "obj element is not an object");
+            return kp_jbad(r, field, "obj element is not an object");
         json_t *labels = json_object_get(ob, "mpls");
         if (labels == NULL)
             continue;
         if (!json_is_array(labels))
-            return bad(r, field, "mpls is not an array");
+            return kp_jbad(r, field, "mpls is not an array");
         size_t k;
         json_t *l;
         json_array_foreach(labels, k, l)
         {
-            if (!json_is_object(l))
-                return bad(r, field, "mpls element is not an object");
-            json_int_t label = 0, exp = 0, s = 0, ttl = 0;
             char w[160];
-            snprintf(w, sizeof(w), "%sicmpext.mpls.", where);
-            if (get_int(r, l, "label", w, 0, 0xFFFFF, &label) < 0 ||
-                get_int(r, l, "exp", w, 0, 7, &exp) < 0 || get_int(r, l, "s", w, 0, 1, &s) < 0 ||
-                get_int(r, l, "ttl", w, 0, 255, &ttl) < 0)
+            snprintf(w, sizeof(w), "%sicmpext.obj[%zu].mpls[%zu].", where, i, k);
+            if (kp_jget_mpls(r, l, w, mpls_keys, true, h) < 0)
                 return -EINVAL;
-            if (h->n_mpls < KP_MAX_MPLS) {
-                struct kp_mpls *m = &h->mpls[h->n_mpls++];
-                m->label = (uint32_t)label;
-                m->tc = (uint8_t)exp;
-                m->s = (uint8_t)s;
-                m->ttl = (uint8_t)ttl;
-            }
         }
     }
     return 0;
@@ -173,7 +113,7 @@ static enum kp_method method_of(const char *proto, json_int_t paris_id)
     return KP_METHOD_UNKNOWN;
 }
 
-static int parse_packet(const struct rec *r, json_t *p, int af, const struct kp_trace *t,
+static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct kp_trace *t,
                         json_int_t hop, uint8_t attempt, const char *where, struct kp_hop *h)
 {
     kp_hop_init(h);
@@ -181,29 +121,29 @@ static int parse_packet(const struct rec *r, json_t *p, int af, const struct kp_
     h->attempt = attempt;
     char field[160];
     snprintf(field, sizeof(field), "%sfrom", where);
-    int rc = get_addr(r, p, "from", where, &h->addr);
+    int rc = kp_jget_addr(r, p, "from", where, &h->addr);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return bad(r, field, "missing (a packet is either {\"x\":\"*\"} or has from)");
+        return kp_jbad(r, field, "missing (a packet is either {\"x\":\"*\"} or has from)");
     json_t *rtt = json_object_get(p, "rtt");
     if (rtt != NULL) {
         char f[160];
         snprintf(f, sizeof(f), "%srtt", where);
         if (!json_is_number(rtt) || json_number_value(rtt) < 0)
-            return bad(r, f, "not a non-negative number");
+            return kp_jbad(r, f, "not a non-negative number");
         h->rtt_ms = json_number_value(rtt);
     }
     json_int_t v;
-    if ((rc = get_int(r, p, "ttl", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, p, "ttl", where, 0, 255, true, &v)) < 0)
         return rc;
     if (rc)
         h->reply_ttl = (int16_t)v;
-    if ((rc = get_int(r, p, "size", where, 0, 65535, &v)) < 0)
+    if ((rc = kp_jget_int(r, p, "size", where, 0, 65535, true, &v)) < 0)
         return rc;
     if (rc)
         h->reply_size = (uint16_t)v;
-    if ((rc = get_int(r, p, "late", where, 0, INT32_MAX, &v)) < 0)
+    if ((rc = kp_jget_int(r, p, "late", where, 0, INT32_MAX, true, &v)) < 0)
         return rc;
     if (rc && v > 0)
         h->flags |= KP_HOP_LATE;
@@ -267,34 +207,34 @@ static int parse_packet(const struct rec *r, json_t *p, int af, const struct kp_
 }
 
 /* Convert one result object. 0, -EINVAL (reported), -ENOMEM. */
-static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
+static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
 {
     if (!json_is_object(o))
-        return bad(r, "", "a result must be a JSON object");
+        return kp_jbad(r, "", "a result must be a JSON object");
     json_int_t af = 4, v;
     int rc;
-    if ((rc = get_int(r, o, "af", "", 4, 6, &af)) < 0)
+    if ((rc = kp_jget_int(r, o, "af", "", 4, 6, true, &af)) < 0)
         return rc;
     if (af != 4 && af != 6)
-        return bad(r, "af", "must be 4 or 6");
+        return kp_jbad(r, "af", "must be 4 or 6");
     json_t *type = json_object_get(o, "type");
     if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0)
-        return bad(r, "type", "not a traceroute result");
-    rc = get_addr(r, o, "dst_addr", "", &t->dst);
+        return kp_jbad(r, "type", "not a traceroute result");
+    rc = kp_jget_addr(r, o, "dst_addr", "", &t->dst);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return bad(r, "dst_addr", "missing (the probe could not resolve dst_name?)");
-    if (get_addr(r, o, "src_addr", "", &t->src) < 0)
+        return kp_jbad(r, "dst_addr", "missing (the probe could not resolve dst_name?)");
+    if (kp_jget_addr(r, o, "src_addr", "", &t->src) < 0)
         return -EINVAL;
     json_t *name = json_object_get(o, "dst_name");
     if (json_is_string(name))
         snprintf(t->dst_name, sizeof(t->dst_name), "%s", json_string_value(name));
-    if ((rc = get_int(r, o, "prb_id", "", 0, UINT32_MAX, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "prb_id", "", 0, UINT32_MAX, true, &v)) < 0)
         return rc;
     if (rc)
         t->meta_prb_id = (uint32_t)v;
-    if ((rc = get_int(r, o, "msm_id", "", 0, UINT32_MAX, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "msm_id", "", 0, UINT32_MAX, true, &v)) < 0)
         return rc;
     if (rc)
         t->meta_msm_id = (uint32_t)v;
@@ -303,33 +243,33 @@ static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
     snprintf(t->tool, sizeof(t->tool), "atlas");
     snprintf(t->ts_source, sizeof(t->ts_source), "import");
     json_int_t paris = 0;
-    if (get_int(r, o, "paris_id", "", 0, 65535, &paris) < 0)
+    if (kp_jget_int(r, o, "paris_id", "", 0, 65535, true, &paris) < 0)
         return -EINVAL;
     json_t *proto = json_object_get(o, "proto");
     if (proto != NULL) {
         if (!json_is_string(proto))
-            return bad(r, "proto", "not a string");
+            return kp_jbad(r, "proto", "not a string");
         t->method = method_of(json_string_value(proto), paris);
         if (t->method == KP_METHOD_UNKNOWN)
-            return bad(r, "proto", "not ICMP, UDP or TCP");
+            return kp_jbad(r, "proto", "not ICMP, UDP or TCP");
     }
-    if ((rc = get_int(r, o, "timestamp", "", 0, INT64_MAX / 1000000000, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "timestamp", "", 0, INT64_MAX / 1000000000, true, &v)) < 0)
         return rc;
     if (rc)
         t->start_ns = v * 1000000000;
-    if ((rc = get_int(r, o, "endtime", "", 0, INT64_MAX / 1000000000, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "endtime", "", 0, INT64_MAX / 1000000000, true, &v)) < 0)
         return rc;
     if (rc)
         t->end_ns = v * 1000000000;
-    if ((rc = get_int(r, o, "size", "", 0, 65535, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "size", "", 0, 65535, true, &v)) < 0)
         return rc;
     uint16_t probe_size = rc ? (uint16_t)v : 0;
 
     json_t *res = json_object_get(o, "result");
     if (res == NULL)
-        return bad(r, "result", "missing");
+        return kp_jbad(r, "result", "missing");
     if (!json_is_array(res))
-        return bad(r, "result", "not an array");
+        return kp_jbad(r, "result", "not an array");
     size_t i;
     json_t *hop;
     int max_hop = 0, min_hop = 256, last_answered = 0;
@@ -341,15 +281,15 @@ static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
         char where[48];
         snprintf(where, sizeof(where), "result[%zu].", i);
         if (!json_is_object(hop))
-            return bad(r, where, "not an object");
+            return kp_jbad(r, where, "not an object");
         json_int_t n = 0;
-        rc = get_int(r, hop, "hop", where, 1, 255, &n);
+        rc = kp_jget_int(r, hop, "hop", where, 1, 255, true, &n);
         if (rc < 0)
             return rc;
         if (rc == 0) {
             char f[160];
             snprintf(f, sizeof(f), "%shop", where);
-            return bad(r, f, "missing");
+            return kp_jbad(r, f, "missing");
         }
         if ((int)n > max_hop)
             max_hop = (int)n;
@@ -363,7 +303,7 @@ static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
         if (!json_is_array(pk)) {
             char f[160];
             snprintf(f, sizeof(f), "%sresult", where);
-            return bad(r, f, "not an array");
+            return kp_jbad(r, f, "not an array");
         }
         size_t k;
         json_t *p;
@@ -373,7 +313,7 @@ static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
             char w2[80];
             snprintf(w2, sizeof(w2), "%sresult[%zu].", where, k);
             if (!json_is_object(p))
-                return bad(r, w2, "not an object");
+                return kp_jbad(r, w2, "not an object");
             if (json_object_get(p, "x") != NULL) {
                 if (attempt < 255)
                     attempt++;
@@ -424,64 +364,14 @@ static int convert(const struct rec *r, json_t *o, struct kp_trace *t)
     return 0;
 }
 
+static int convert_cb(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t)
+{
+    (void)ctx;
+    int rc = convert(r, o, t);
+    return rc < 0 ? rc : 1;
+}
+
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
 {
-    if (sink == NULL || sink->trace == NULL || (buf == NULL && len > 0))
-        return -EINVAL;
-    size_t pos = 0, s = 0, e = 0;
-    unsigned long line = 1;
-    int in_array = 0, any_bad = 0;
-    /* A leading '[' opens an array of results. */
-    while (pos < len && (buf[pos] == ' ' || buf[pos] == '\t' || buf[pos] == '\r' ||
-                         buf[pos] == '\n' || (unsigned char)buf[pos] == 0xEF ||
-                         (unsigned char)buf[pos] == 0xBB || (unsigned char)buf[pos] == 0xBF)) {
-        if (buf[pos] == '\n')
-            line++;
-        pos++;
-    }
-    if (pos < len && buf[pos] == '[') {
-        in_array = 1;
-        pos++;
-    }
-    for (;;) {
-        unsigned long vline = line;
-        int rc = kp_json_next_value(buf, len, &pos, &line, in_array, &s, &e, &vline);
-        if (rc == 0)
-            break;
-        struct rec r = {sink, vline};
-        if (rc < 0) {
-            bad(&r, "", "expected a JSON object (a traceroute result)");
-            any_bad = 1;
-            if (pos >= len)
-                break;
-            continue;
-        }
-        json_error_t je;
-        json_t *o = json_loadb(buf + s, e - s, 0, &je);
-        if (o == NULL) {
-            struct rec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0)};
-            bad(&r2, "", je.text);
-            any_bad = 1;
-            continue;
-        }
-        struct kp_trace t;
-        kp_trace_init(&t);
-        rc = convert(&r, o, &t);
-        json_decref(o);
-        if (rc == -ENOMEM) {
-            kp_trace_free(&t);
-            return rc;
-        }
-        if (rc < 0) {
-            any_bad = 1;
-        } else {
-            rc = sink->trace(sink->ctx, &t, vline);
-            if (rc < 0) {
-                kp_trace_free(&t);
-                return rc;
-            }
-        }
-        kp_trace_free(&t);
-    }
-    return any_bad ? -EINVAL : 0;
+    return kp_json_records_parse(buf, len, sink, true, "a traceroute result", convert_cb, NULL);
 }

@@ -17,53 +17,11 @@
 
 #include <jansson.h>
 
-struct rec {
-    const struct kp_input_sink *sink;
-    unsigned long line;
-};
-
-static int bad(const struct rec *r, const char *field, const char *msg)
-{
-    if (r->sink->error)
-        r->sink->error(r->sink->ctx, r->line, field, msg);
-    return -EINVAL;
-}
-
-/* Optional integer: 0 absent, 1 present (in *out), -EINVAL reported. */
-static int get_int(const struct rec *r, json_t *o, const char *key, const char *where,
-                   json_int_t lo, json_int_t hi, json_int_t *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (!json_is_integer(v))
-        return bad(r, field, "not an integer");
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return bad(r, field, "out of range");
-    *out = x;
-    return 1;
-}
-
-static int get_addr(const struct rec *r, json_t *o, const char *key, const char *where,
-                    struct kp_addr *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (!json_is_string(v))
-        return bad(r, field, "not a string");
-    if (kp_addr_parse(json_string_value(v), out) != 0)
-        return bad(r, field, "not an IP address");
-    return 1;
-}
+#include "analysis/input_json.h"
 
 /* {sec, usec} -> ns; 0 absent, 1 present, -EINVAL. */
-static int get_time(const struct rec *r, json_t *o, const char *key, const char *where, int64_t *ns)
+static int get_time(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
+                    int64_t *ns)
 {
     json_t *v = json_object_get(o, key);
     if (v == NULL)
@@ -71,10 +29,10 @@ static int get_time(const struct rec *r, json_t *o, const char *key, const char 
     char w[160];
     snprintf(w, sizeof(w), "%s%s.", where, key);
     if (!json_is_object(v))
-        return bad(r, w, "not an object {sec, usec}");
+        return kp_jbad(r, w, "not an object {sec, usec}");
     json_int_t sec = 0, usec = 0;
-    if (get_int(r, v, "sec", w, 0, INT64_MAX / 1000000000 - 1, &sec) < 0 ||
-        get_int(r, v, "usec", w, 0, 999999, &usec) < 0)
+    if (kp_jget_int(r, v, "sec", w, 0, INT64_MAX / 1000000000 - 1, false, &sec) < 0 ||
+        kp_jget_int(r, v, "usec", w, 0, 999999, false, &usec) < 0)
         return -EINVAL;
     *ns = sec * 1000000000 + usec * 1000;
     return 1;
@@ -130,101 +88,90 @@ static enum kp_stop stop_of(const char *s, json_int_t data, bool v6)
     return KP_STOP_NONE; /* NONE, GSS, anything newer */
 }
 
-static int parse_ext(const struct rec *r, json_t *ext, const char *where, struct kp_hop *h)
+static const char *const mpls_keys[4] = {"mpls_label", "mpls_exp", "mpls_s", "mpls_ttl"};
+
+static int parse_ext(const struct kp_jrec *r, json_t *ext, const char *where, struct kp_hop *h)
 {
     char f[160];
     snprintf(f, sizeof(f), "%sicmpext", where);
     if (!json_is_array(ext))
-        return bad(r, f, "not an array");
+        return kp_jbad(r, f, "not an array");
     size_t i;
     json_t *ie;
     json_array_foreach(ext, i, ie)
     {
         if (!json_is_object(ie))
-            return bad(r, f, "element is not an object");
+            return kp_jbad(r, f, "element is not an object");
         json_t *labels = json_object_get(ie, "mpls_labels");
         if (labels == NULL)
             labels = json_object_get(ie, "mpls_ext");
         if (labels == NULL)
             continue;
         if (!json_is_array(labels))
-            return bad(r, f, "mpls_labels is not an array");
+            return kp_jbad(r, f, "mpls_labels is not an array");
         size_t k;
         json_t *l;
         json_array_foreach(labels, k, l)
         {
             char w[160];
             snprintf(w, sizeof(w), "%sicmpext[%zu].mpls_labels[%zu].", where, i, k);
-            if (!json_is_object(l))
-                return bad(r, w, "not an object");
-            json_int_t label = 0, exp = 0, s = 0, ttl = 0;
-            if (get_int(r, l, "mpls_label", w, 0, 0xFFFFF, &label) < 0 ||
-                get_int(r, l, "mpls_exp", w, 0, 7, &exp) < 0 ||
-                get_int(r, l, "mpls_s", w, 0, 1, &s) < 0 ||
-                get_int(r, l, "mpls_ttl", w, 0, 255, &ttl) < 0)
+            if (kp_jget_mpls(r, l, w, mpls_keys, false, h) < 0)
                 return -EINVAL;
-            if (h->n_mpls < KP_MAX_MPLS) {
-                struct kp_mpls *m = &h->mpls[h->n_mpls++];
-                m->label = (uint32_t)label;
-                m->tc = (uint8_t)exp;
-                m->s = (uint8_t)s;
-                m->ttl = (uint8_t)ttl;
-            }
         }
     }
     return 0;
 }
 
-static int parse_hop(const struct rec *r, json_t *o, const struct kp_trace *t, const char *where,
-                     struct kp_hop *h)
+static int parse_hop(const struct kp_jrec *r, json_t *o, const struct kp_trace *t,
+                     const char *where, struct kp_hop *h)
 {
     kp_hop_init(h);
     json_int_t v;
-    int rc = get_addr(r, o, "addr", where, &h->addr);
+    int rc = kp_jget_addr(r, o, "addr", where, &h->addr);
     char f[160];
     if (rc < 0)
         return rc;
     if (rc == 0) {
         snprintf(f, sizeof(f), "%saddr", where);
-        return bad(r, f, "missing");
+        return kp_jbad(r, f, "missing");
     }
-    rc = get_int(r, o, "probe_ttl", where, 1, 255, &v);
+    rc = kp_jget_int(r, o, "probe_ttl", where, 1, 255, false, &v);
     if (rc < 0)
         return rc;
     if (rc == 0) {
         snprintf(f, sizeof(f), "%sprobe_ttl", where);
-        return bad(r, f, "missing");
+        return kp_jbad(r, f, "missing");
     }
     h->ttl = (uint8_t)v;
-    if ((rc = get_int(r, o, "probe_id", where, 0, 256, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "probe_id", where, 0, 256, false, &v)) < 0)
         return rc;
     if (rc && v > 0)
         h->attempt = (uint8_t)(v - 1 > 255 ? 255 : v - 1);
-    if ((rc = get_int(r, o, "probe_size", where, 0, 65535, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "probe_size", where, 0, 65535, false, &v)) < 0)
         return rc;
     if (rc)
         h->probe_size = (uint16_t)v;
-    if ((rc = get_int(r, o, "reply_ttl", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "reply_ttl", where, 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         h->reply_ttl = (int16_t)v;
-    if ((rc = get_int(r, o, "reply_size", where, 0, 65535, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "reply_size", where, 0, 65535, false, &v)) < 0)
         return rc;
     if (rc)
         h->reply_size = (uint16_t)v;
-    if ((rc = get_int(r, o, "icmp_type", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "icmp_type", where, 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         h->icmp_type = (int16_t)v;
-    if ((rc = get_int(r, o, "icmp_code", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "icmp_code", where, 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         h->icmp_code = (int16_t)v;
-    if ((rc = get_int(r, o, "icmp_q_ttl", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "icmp_q_ttl", where, 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         h->quoted_ttl = (int16_t)v;
-    if ((rc = get_int(r, o, "tcp_flags", where, 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "tcp_flags", where, 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         h->tcp_flags = (uint8_t)v;
@@ -232,7 +179,7 @@ static int parse_hop(const struct rec *r, json_t *o, const struct kp_trace *t, c
     if (rtt != NULL) {
         if (!json_is_number(rtt) || json_number_value(rtt) < 0) {
             snprintf(f, sizeof(f), "%srtt", where);
-            return bad(r, f, "not a non-negative number");
+            return kp_jbad(r, f, "not a non-negative number");
         }
         h->rtt_ms = json_number_value(rtt);
     }
@@ -252,7 +199,7 @@ static int parse_hop(const struct rec *r, json_t *o, const struct kp_trace *t, c
     return 0;
 }
 
-static int convert(const struct rec *r, json_t *o, const char *vp, struct kp_trace *t)
+static int convert(const struct kp_jrec *r, json_t *o, const char *vp, struct kp_trace *t)
 {
     json_int_t v;
     int rc;
@@ -261,70 +208,70 @@ static int convert(const struct rec *r, json_t *o, const char *vp, struct kp_tra
     snprintf(t->vp, sizeof(t->vp), "%s", vp);
     json_t *m = json_object_get(o, "method");
     if (m == NULL)
-        return bad(r, "method", "missing");
+        return kp_jbad(r, "method", "missing");
     if (!json_is_string(m))
-        return bad(r, "method", "not a string");
+        return kp_jbad(r, "method", "not a string");
     t->method = method_of(json_string_value(m));
     if (t->method == KP_METHOD_UNKNOWN)
-        return bad(r, "method", "not a scamper trace method");
-    if (get_addr(r, o, "src", "", &t->src) < 0)
+        return kp_jbad(r, "method", "not a scamper trace method");
+    if (kp_jget_addr(r, o, "src", "", &t->src) < 0)
         return -EINVAL;
-    rc = get_addr(r, o, "dst", "", &t->dst);
+    rc = kp_jget_addr(r, o, "dst", "", &t->dst);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return bad(r, "dst", "missing");
-    if ((rc = get_int(r, o, "sport", "", 0, 65535, &v)) < 0)
+        return kp_jbad(r, "dst", "missing");
+    if ((rc = kp_jget_int(r, o, "sport", "", 0, 65535, false, &v)) < 0)
         return rc;
     if (rc)
         t->sport = (uint16_t)v;
-    if ((rc = get_int(r, o, "dport", "", 0, 65535, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "dport", "", 0, 65535, false, &v)) < 0)
         return rc;
     if (rc)
         t->dport = (uint16_t)v;
-    if ((rc = get_int(r, o, "firsthop", "", 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "firsthop", "", 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         t->first_ttl = (uint8_t)v;
-    if ((rc = get_int(r, o, "hoplimit", "", 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "hoplimit", "", 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         t->max_ttl = (uint8_t)v;
-    if ((rc = get_int(r, o, "attempts", "", 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "attempts", "", 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         t->attempts = (uint8_t)v;
-    if ((rc = get_int(r, o, "gaplimit", "", 0, 255, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "gaplimit", "", 0, 255, false, &v)) < 0)
         return rc;
     if (rc)
         t->gap_limit = (uint8_t)v;
-    if ((rc = get_int(r, o, "wait", "", 0, 3600, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "wait", "", 0, 3600, false, &v)) < 0)
         return rc;
     if (rc)
         t->wait_ms = (uint32_t)v * 1000u;
-    if ((rc = get_int(r, o, "probe_count", "", 0, UINT32_MAX, &v)) < 0)
+    if ((rc = kp_jget_int(r, o, "probe_count", "", 0, UINT32_MAX, false, &v)) < 0)
         return rc;
     if (rc)
         t->probes_sent = (uint32_t)v;
     json_int_t hop_count = 0;
-    if ((rc = get_int(r, o, "hop_count", "", 0, 255, &hop_count)) < 0)
+    if ((rc = kp_jget_int(r, o, "hop_count", "", 0, 255, false, &hop_count)) < 0)
         return rc;
     if ((rc = get_time(r, o, "start", "", &t->start_ns)) < 0)
         return rc;
     json_t *sr = json_object_get(o, "stop_reason");
     json_int_t sd = 0;
-    if (get_int(r, o, "stop_data", "", 0, 255, &sd) < 0)
+    if (kp_jget_int(r, o, "stop_data", "", 0, 255, false, &sd) < 0)
         return -EINVAL;
     if (sr != NULL) {
         if (!json_is_string(sr))
-            return bad(r, "stop_reason", "not a string");
+            return kp_jbad(r, "stop_reason", "not a string");
         t->stop_reason = stop_of(json_string_value(sr), sd, t->dst.family == 6);
     }
     t->stop_ttl = (uint8_t)hop_count;
 
     json_t *hops = json_object_get(o, "hops");
     if (hops != NULL && !json_is_array(hops))
-        return bad(r, "hops", "not an array");
+        return kp_jbad(r, "hops", "not an array");
     size_t i;
     json_t *h;
     int64_t end = t->start_ns;
@@ -333,7 +280,7 @@ static int convert(const struct rec *r, json_t *o, const char *vp, struct kp_tra
         char where[48];
         snprintf(where, sizeof(where), "hops[%zu].", i);
         if (!json_is_object(h))
-            return bad(r, where, "not an object");
+            return kp_jbad(r, where, "not an object");
         struct kp_hop hop;
         if (parse_hop(r, h, t, where, &hop) < 0)
             return -EINVAL;
@@ -347,70 +294,28 @@ static int convert(const struct rec *r, json_t *o, const char *vp, struct kp_tra
     return 0;
 }
 
+/* A scamper JSON object: "cycle-start" names the vantage point (its
+ * hostname) for the traces after it; "trace" is converted; others skipped. */
+static int convert_cb(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t)
+{
+    char *vp = ctx;
+    json_t *type = json_object_get(o, "type");
+    if (!json_is_object(o) || !json_is_string(type))
+        return kp_jbad(r, "type", "missing: not a scamper object");
+    const char *ty = json_string_value(type);
+    if (strcmp(ty, "cycle-start") == 0) {
+        json_t *hn = json_object_get(o, "hostname");
+        if (json_is_string(hn))
+            snprintf(vp, KP_VP_LEN, "%s", json_string_value(hn));
+    }
+    if (strcmp(ty, "trace") != 0)
+        return 0;
+    int rc = convert(r, o, vp, t);
+    return rc < 0 ? rc : 1;
+}
+
 int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
 {
-    if (sink == NULL || sink->trace == NULL || (buf == NULL && len > 0))
-        return -EINVAL;
-    size_t pos = 0, s = 0, e = 0;
-    unsigned long line = 1;
-    int any_bad = 0;
     char vp[KP_VP_LEN] = "";
-    for (;;) {
-        unsigned long vline = line;
-        int rc = kp_json_next_value(buf, len, &pos, &line, 0, &s, &e, &vline);
-        if (rc == 0)
-            break;
-        struct rec r = {sink, vline};
-        if (rc < 0) {
-            bad(&r, "", "expected a JSON object");
-            any_bad = 1;
-            if (pos >= len)
-                break;
-            continue;
-        }
-        json_error_t je;
-        json_t *o = json_loadb(buf + s, e - s, 0, &je);
-        if (o == NULL) {
-            struct rec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0)};
-            bad(&r2, "", je.text);
-            any_bad = 1;
-            continue;
-        }
-        json_t *type = json_object_get(o, "type");
-        if (!json_is_object(o) || !json_is_string(type)) {
-            bad(&r, "type", "missing: not a scamper object");
-            any_bad = 1;
-            json_decref(o);
-            continue;
-        }
-        const char *ty = json_string_value(type);
-        if (strcmp(ty, "cycle-start") == 0) {
-            json_t *hn = json_object_get(o, "hostname");
-            if (json_is_string(hn))
-                snprintf(vp, sizeof(vp), "%s", json_string_value(hn));
-        }
-        if (strcmp(ty, "trace") != 0) {
-            json_decref(o);
-            continue;
-        }
-        struct kp_trace t;
-        kp_trace_init(&t);
-        rc = convert(&r, o, vp, &t);
-        json_decref(o);
-        if (rc == -ENOMEM) {
-            kp_trace_free(&t);
-            return rc;
-        }
-        if (rc < 0) {
-            any_bad = 1;
-        } else {
-            rc = sink->trace(sink->ctx, &t, vline);
-            if (rc < 0) {
-                kp_trace_free(&t);
-                return rc;
-            }
-        }
-        kp_trace_free(&t);
-    }
-    return any_bad ? -EINVAL : 0;
+    return kp_json_records_parse(buf, len, sink, false, NULL, convert_cb, vp);
 }

@@ -1,0 +1,59 @@
+/* input_json.h — what the JSON input parsers (RIPE Atlas, scamper) share:
+ * reporting a bad field with its line, reading checked fields with jansson,
+ * one MPLS label entry, and the loop over a file of JSON records.
+ *
+ * Pure: no I/O; the buffer is the caller's. Internal to analysis/input_*.c.
+ */
+#ifndef KP_INPUT_JSON_H
+#define KP_INPUT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "analysis/input.h"
+#include "probe/trace.h"
+
+/* The record being converted: where errors go, and its first line. */
+struct kp_jrec {
+    const struct kp_input_sink *sink;
+    unsigned long line;
+};
+
+/* Report field (e.g. "result[2].result[0].rtt") as wrong with msg to the
+ * sink's error callback. Returns -EINVAL, for `return kp_jbad(...)`. */
+int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg);
+
+/* Optional integer o[key] in lo..hi. where prefixes the field name in
+ * errors. allow_real also takes a JSON real with an integral value (RIPE
+ * Atlas writes some integers as 1.0). 0 absent or null (*out untouched),
+ * 1 present (in *out), -EINVAL wrong (reported). */
+int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
+                json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out);
+
+/* Optional IP address string o[key]: 0 absent, 1 present, -EINVAL wrong. */
+int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
+                 struct kp_addr *out);
+
+/* One MPLS label stack entry, object l with the given key names for label,
+ * traffic class (exp), bottom-of-stack and TTL, appended to h (entries past
+ * KP_MAX_MPLS are dropped). 0 or -EINVAL (reported). */
+int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const char *const keys[4],
+                 bool allow_real, struct kp_hop *h);
+
+/* Turn one parsed JSON value into a trace: 1 made (*t filled), 0 not a
+ * trace (skipped silently), -EINVAL bad (already reported), -ENOMEM. */
+typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t);
+
+/* Parse buf[0..len): JSON values one after another (one per line or
+ * concatenated), or — when allow_array — a JSON array of them (a leading
+ * '[' after white space and a UTF-8 BOM). Each value is converted and the
+ * traces handed to sink->trace with the value's first line. `what` names a
+ * value in the error for a non-object ("a traceroute result"; NULL: none). Returns 0
+ * when every value was good, -EINVAL when some were skipped (each reported),
+ * or a negative error from the sink or -ENOMEM. */
+int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
+                          bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx);
+
+#endif
