@@ -107,11 +107,11 @@ static void print_counts(const struct kp_replay_stats *st)
     fprintf(stderr,
             "replay: %" PRIu64 " files, %" PRIu64 " frames (%" PRIu64 " cut by snaplen), %" PRIu64
             " probes, %" PRIu64 " replies (%" PRIu64 " late), %" PRIu64 " unmatched, %" PRIu64
-            " rejected, %" PRIu64 " ambiguous, %" PRIu64 " malformed, %" PRIu64
-            " duplicates, %" PRIu64 " unrelated, %" PRIu64 " out-of-order timestamps, %" PRIu64
-            " traces\n",
+            " rejected, %" PRIu64 " ambiguous, %" PRIu64 " tcp-order-ties, %" PRIu64
+            " malformed, %" PRIu64 " duplicates, %" PRIu64 " unrelated, %" PRIu64
+            " out-of-order timestamps, %" PRIu64 " traces\n",
             st->files, st->frames, st->frames_snapped, r->probes, r->replies, r->replies_late,
-            r->unmatched, r->rejected, r->ambiguous, r->truncated + r->malformed,
+            r->unmatched, r->rejected, r->ambiguous, r->tcp_order_ties, r->truncated + r->malformed,
             r->probes_dup + r->dup_frames, r->unsupported + r->other, r->ts_backwards, st->traces);
 }
 

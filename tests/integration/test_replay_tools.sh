@@ -17,12 +17,11 @@
 # work on the same capture.
 #
 # KP_REPLAY_SPECS (an extended regex over "tool:method") chooses which
-# comparisons are asserted; all eleven tools always run. By default it leaves
-# out tcptraceroute and scamper tcp: both send every probe of a trace with the
-# same ports and sequence number, so the destination's RST fits all of them
-# and rx drops it as ambiguous (the destination hop is missing). Their
-# comparison is tests/integration/wip_replay_tools_rst.sh until rx breaks such
-# ties (see docs/replay.md, known limits). Owner: replay.
+# comparisons are asserted; all eleven tools always run, and by default all
+# eleven are compared. tcptraceroute and scamper tcp send every probe of a
+# trace with the same ports and sequence number, so the destination's RST fits
+# several probes: rx gives it to the last unanswered one sent (probe/rx.h),
+# which is what those tools print. Owner: replay.
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace
@@ -64,7 +63,7 @@ run_tools() {
     wait "${p[@]}"
 }
 
-SPECS_RE=${KP_REPLAY_SPECS:-^(traceroute|mtr|scamper:(icmp-paris|udp-paris|udp)):}
+SPECS_RE=${KP_REPLAY_SPECS:-^(traceroute|mtr|tcptraceroute|scamper):}
 
 specs_for() { # DIR DST -> replay_compare specs (those matching SPECS_RE)
     local d=$1 dst=$2
