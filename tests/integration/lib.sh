@@ -259,6 +259,24 @@ tb_path() { "$KPTB" path --state "$TB_STATE" "$@"; }
 # tb_path_count VP DST — how many ECMP alternatives the path has.
 tb_path_count() { tb_path "$1" "$2" | wc -l; }
 
+# tb_match_alts TOKENS ALTS PERHOP — 0 if TOKENS (a hop list in tb_path's
+# form) equals one alternative of ALTS (tb_path's output, one per line), or,
+# with PERHOP=1 (for flows that change per probe), if every hop equals some
+# alternative's hop at the same position and the length is one of theirs.
+tb_match_alts() {
+    python3 - "$1" "$2" "$3" <<'PYEOF'
+import sys
+got = sys.argv[1].split()
+alts = [l.split() for l in sys.argv[2].splitlines() if l.strip()]
+if got in alts:
+    sys.exit(0)
+if sys.argv[3] == "1" and len(got) in {len(a) for a in alts}:
+    if all(any(i < len(a) and a[i] == g for a in alts) for i, g in enumerate(got)):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+
 # tb_trace_tokens — read Debian traceroute -n output on stdin and print its
 # hops in tb_path's form: the first address of each hop ('*' if none), and
 # '!X' (or another !flag) after the address that carried it.

@@ -5,9 +5,7 @@
 #   KPTRACE                     the kptrace binary of the build under test
 #   kp_tokens < traces.jsonl    one line per record: "DST METHOD STOP TOKENS..."
 #   scamper_tokens < scamper.json   same for scamper's JSON (method as scamper names it)
-#   match_alts TOKENS ALTS PERHOP   0 when TOKENS is one of ALTS (one per line);
-#                               with PERHOP=1 also when every hop is some
-#                               alternative's hop at that position
+#   (matching a hop list against ECMP alternatives: lib.sh's tb_match_alts)
 #
 # TOKENS are tb_path's form: per TTL from 1 the first replying address, '*'
 # for a TTL without reply, and '!X' (or !N, !H, !P) after an address that
@@ -65,17 +63,3 @@ for line in sys.stdin:
 '
 }
 
-# match_alts TOKENS ALTS PERHOP — see the header.
-match_alts() {
-    python3 - "$1" "$2" "$3" <<'PYEOF'
-import sys
-got = sys.argv[1].split()
-alts = [l.split() for l in sys.argv[2].splitlines() if l.strip()]
-if got in alts:
-    sys.exit(0)
-if sys.argv[3] == "1" and len(got) in {len(a) for a in alts}:
-    if all(any(i < len(a) and a[i] == g for a in alts) for i, g in enumerate(got)):
-        sys.exit(0)
-sys.exit(1)
-PYEOF
-}

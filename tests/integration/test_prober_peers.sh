@@ -10,7 +10,8 @@
 # Outside ECMP every tool must see the same hops (silent routers as '*', !X at
 # the Unicom border for .179) and scamper's stop reason must correspond to
 # kptrace's. On the ECMP pair the tools' flows differ, so each must follow one
-# of the alternatives (classic UDP: hop by hop).
+# of the alternatives (flows that change per probe — classic UDP, traceroute
+# -T — hop by hop).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 command -v scamper >/dev/null || die "scamper not installed (scripts/setup-deps)"
@@ -83,9 +84,16 @@ for vp in "${vps[@]}"; do
                 if [ "$nalts" -eq 1 ]; then
                     assert_eq "$k" "$got" "$vp -> $d: kptrace $km and $name see the same hops"
                 else
-                    perhop=0
-                    [ "$km" = udp ] && perhop=1
-                    if match_alts "$got" "$alts" "$perhop" && match_alts "$k" "$alts" "$perhop"; then
+                    # Flows that change per probe may mix branches, so they
+                    # are matched hop by hop: kptrace's classic udp, and
+                    # Linux traceroute's UDP (port per probe) and -T (source
+                    # port per probe; docs/testbed.md). Paris flows and
+                    # traceroute -I (one echo id) must follow one branch.
+                    kp_perhop=0
+                    [ "$km" = udp ] && kp_perhop=1
+                    peer_perhop=0
+                    case "$name" in "traceroute udp" | "traceroute tcp") peer_perhop=1 ;; esac
+                    if tb_match_alts "$got" "$alts" "$peer_perhop" && tb_match_alts "$k" "$alts" "$kp_perhop"; then
                         ok "$vp -> $d (ECMP): kptrace $km ($k) and $name ($got) each follow an alternative"
                     else
                         fail "$vp -> $d (ECMP): kptrace $km '$k' / $name '$got' not on: $(tr '\n' '|' <<<"$alts")"

@@ -63,7 +63,7 @@ for vp in "${vps[@]}"; do
         else
             perhop=0
             [ "$method" = udp ] && perhop=1
-            if match_alts "$tokens" "$alts" "$perhop"; then
+            if tb_match_alts "$tokens" "$alts" "$perhop"; then
                 ok "$vp $method -> $dst follows the ECMP alternatives: $tokens"
             else
                 fail "$vp $method -> $dst: '$tokens' is none of: $(tr '\n' '|' <<<"$alts")"

@@ -27,23 +27,6 @@ EOF
 )
 [ "${#cases[@]}" -ge 12 ] || die "expected at least 3 VPs x 4 /24s in truth.json, got ${#cases[@]}"
 
-# match_alts TOKENS ALTS PERHOP — 0 if TOKENS equals one alternative (one per
-# line in ALTS), or with PERHOP=1 if every hop equals some alternative's hop
-# at the same position (and the length is one of theirs).
-match_alts() {
-    python3 - "$1" "$2" "$3" <<'EOF'
-import sys
-got = sys.argv[1].split()
-alts = [l.split() for l in sys.argv[2].splitlines() if l.strip()]
-if got in alts:
-    sys.exit(0)
-if sys.argv[3] == "1" and len(got) in {len(a) for a in alts}:
-    if all(any(i < len(a) and a[i] == g for a in alts) for i, g in enumerate(got)):
-        sys.exit(0)
-sys.exit(1)
-EOF
-}
-
 outdir=$(mktemp -d /tmp/kptb-trace.XXXXXX)
 run_vp() {
     local vp=$1 line v s24 target n m
@@ -80,7 +63,7 @@ for line in "${cases[@]}"; do
         else
             perhop=0
             [ "$m" != icmp ] && perhop=1
-            if match_alts "$got" "$alts" "$perhop"; then
+            if tb_match_alts "$got" "$alts" "$perhop"; then
                 ok "$m traceroute $vp -> $target ($s24) follows the ECMP alternatives: $got"
             else
                 fail "$m traceroute $vp -> $target ($s24): '$got' is none of: $(tr '\n' '|' <<<"$alts")"
