@@ -186,8 +186,9 @@ static void sweep_label(const struct app *a, const struct kp_trace *t, int fi, c
             return;
         }
         const char *b = base_name(p);
-        if (strcmp(b, "traces.jsonl") == 0 && b != p) {
-            /* a kptrace sweep directory: name it by the directory */
+        if ((strcmp(b, "traces.jsonl") == 0 || strcmp(b, "capture.pcap") == 0) && b != p) {
+            /* a kptrace sweep directory (its traces or its capture): name it
+             * by the directory, so both give the same sweep label */
             size_t dlen = (size_t)(b - p) - 1;
             const char *d = p;
             for (size_t i = 0; i < dlen; i++)
