@@ -17,6 +17,7 @@
 #      except on ECMP paths; timeline.svg parses as XML and has one panel per
 #      /24 with bars and a legend naming AS4837 and AS20485; a broken
 #      traces.jsonl makes kp-report fail with a message naming that file.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 KPA=${KPANNOTATE:-$KP_BUILD/kpannotate}
@@ -42,6 +43,9 @@ data=$work/data
 archive=$work/archive
 out=$work/report
 mkdir -p "$work"
+
+# runs_of DIR — the names of DIR's run directories (YYYYmmddTHHMMSSZ), sorted.
+runs_of() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*T[0-9]*Z' -printf '%f\n' 2>/dev/null | sort; }
 
 # sweep VP — one kp-sweep run inside VP's namespace; prints its exit status.
 sweep() {
@@ -101,7 +105,7 @@ assert_match "holds .*kp-sweep.lock; not starting" "$(cat "$data/vp-eu/kp-sweep.
 # The lock test's run is a third vp-eu sweep; keep the report to two rounds.
 third=$(readlink "$data/vp-eu/latest")
 rm -rf "${data:?}/vp-eu/$third"
-ln -sfn "$(cd "$data/vp-eu" && ls -d 20*Z | sort | tail -n 1)" "$data/vp-eu/latest"
+ln -sfn "$(runs_of "$data/vp-eu" | tail -n 1)" "$data/vp-eu/latest"
 
 # --- 3. collect
 # A sweep still running (a copy of a real one, status rewritten) must be skipped.
@@ -116,8 +120,8 @@ cout=$("$COLLECT" --archive "$archive" "$data" 2>"$work/collect1.err")
 assert_eq 0 "$?" "kp-collect exits 0"
 assert_eq "kp-collect: 4 new, 0 already archived, 1 running, 0 bad" "$cout" "kp-collect counts"
 for vp in "${VPS[@]}"; do
-    a=$(cd "$archive/$vp" 2>/dev/null && ls -d 20*Z | sort | tr '\n' ' ')
-    d=$(cd "$data/$vp" && ls -d 20*Z | grep -v '^20000101' | sort | tr '\n' ' ')
+    a=$(runs_of "$archive/$vp" | tr '\n' ' ')
+    d=$(runs_of "$data/$vp" | grep -v '^20000101' | tr '\n' ' ')
     assert_eq "$d" "$a" "$vp: archive holds exactly the finished runs"
 done
 assert_eq no "$([ -e "$archive/vp-asia/20000101T000000Z" ] && echo yes || echo no)" "running sweep not archived"
