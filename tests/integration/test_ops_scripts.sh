@@ -5,6 +5,8 @@
 #      DIR/VP/TIMESTAMP/ per run, a `latest` link to the newest, a log, exit 0;
 #   2. while a kp-sweep of vp-eu runs, a second one for vp-eu is refused
 #      (exit 75, no new run directory, a log line) and the first still ends 0;
+#      with a stand-in kptrace that only records its arguments: no --targets
+#      of kp-sweep's own, extra arguments last, kptrace's exit status passed on;
 #   3. scripts/kp-collect copies the four finished sweeps from the local data
 #      directory into an archive, skips a sweep whose sweep.json says
 #      "running", leaves archived sweeps alone on a second run, and refuses a
@@ -106,6 +108,26 @@ assert_match "holds .*kp-sweep.lock; not starting" "$(cat "$data/vp-eu/kp-sweep.
 third=$(readlink "$data/vp-eu/latest")
 rm -rf "${data:?}/vp-eu/$third"
 ln -sfn "$(runs_of "$data/vp-eu" | tail -n 1)" "$data/vp-eu/latest"
+
+# kp-sweep's command line, through a stand-in kptrace that only records its
+# arguments (no probe): without --targets none is passed (kptrace's default
+# applies), extra arguments follow, and kptrace's exit status is kp-sweep's.
+stub=$work/fake-kptrace
+cat >"$stub" <<'STUB'
+#!/bin/sh
+printf '%s\n' "$*" >"$(dirname "$0")/fake-args"
+exit 3
+STUB
+chmod +x "$stub"
+rc=0
+"$SWEEP" --vp stub --data "$work/stubdata" --kptrace "$stub" -- --wait 700 >/dev/null 2>&1 || rc=$?
+assert_eq 3 "$rc" "kp-sweep exits with kptrace's status (3)"
+assert_match "^sweep --vp stub --out $work/stubdata/stub/[0-9]{8}T[0-9]{6}Z --no-progress --wait 700$" \
+    "$(cat "$work/fake-args")" "kp-sweep passes no --targets of its own, extra arguments last"
+rc=0
+"$SWEEP" --data "$work/stubdata" --kptrace "$stub" >/dev/null 2>&1 || rc=$?
+assert_eq 64 "$rc" "kp-sweep without --vp is a usage error (64)"
+assert_match "crontab" "$("$SWEEP" --help)" "kp-sweep --help shows a crontab line"
 
 # --- 3. collect
 # A sweep still running (a copy of a real one, status rewritten) must be skipped.
