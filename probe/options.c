@@ -1,5 +1,6 @@
 /* options.c — option parsing for trace and sweep. See options.h. */
 #include "probe/options.h"
+#include "probe/method.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -419,6 +420,13 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
     if (o->max_ttl < o->first_ttl)
         return err_set(err, errlen, "--max-ttl %u is below --first-ttl %u", o->max_ttl,
                        o->first_ttl);
+    for (unsigned i = 0; o->size != 0 && i < o->n_methods; i++) {
+        const struct kp_method_ops *ops = kp_method_by_id(o->methods[i]);
+        uint16_t min = ops ? kp_method_min_size(ops, 4) : 0;
+        if (o->size < min)
+            return err_set(err, errlen, "--size %u: %s probes need at least %u bytes", o->size,
+                           kp_method_name(o->methods[i]), min);
+    }
     uint32_t ceiling = o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS;
     if (o->pps > ceiling)
         return err_set(err, errlen,

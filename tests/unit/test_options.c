@@ -167,3 +167,21 @@ Test(options, targets_file)
     expect_err(KP_CMD_SWEEP, line, ":2: one target per line");
     unlink(path);
 }
+
+Test(options, size_below_a_methods_minimum_is_a_usage_error)
+{
+    struct kp_options o;
+    char err[256];
+    /* udp-paris over IPv4: 20 (IP) + 8 (UDP) + 18 (the KPT1 marker,
+     * docs/probe-encoding.md) = 46 bytes at least. */
+    cr_assert_neq(parse(&o, KP_CMD_TRACE, err, "trace --methods udp-paris --size 45 198.18.1.1"),
+                  0);
+    cr_assert(strstr(err, "--size 45") != NULL, "%s", err);
+    cr_assert(strstr(err, "udp-paris") != NULL, "%s", err);
+    cr_assert(strstr(err, "46") != NULL, "%s", err);
+    kp_options_free(&o);
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --methods udp-paris --size 46 198.18.1.1"), 0,
+                 "%s", err);
+    cr_assert_eq(o.size, 46);
+    kp_options_free(&o);
+}
