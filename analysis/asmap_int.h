@@ -79,9 +79,8 @@ void kp_mmdb_close(struct kp_mmdb *m);
 int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
                    size_t errlen);
 
-/* Parse an IPinfo-style "AS4837" (or plain "4837") ASN string. Pure.
- * Returns 0 or -EINVAL. */
-int kp_asn_parse_text(const char *s, size_t len, uint32_t *asn);
+/* AS numbers from text ("AS4837", asdot, ...): analysis/asn_num.h. */
+#include "analysis/asn_num.h"
 
 /* ---- PeeringDB (ixp_peeringdb.c) ---------------------------------------- */
 

@@ -12,6 +12,7 @@
  * confederation segments "(a b)" / "[a,b]" are read as plain members.
  */
 #include "analysis/asmap_int.h"
+#include "analysis/asn_num.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,26 +50,6 @@ static int parse_u64(const struct field *f, uint64_t max, uint64_t *out)
     return 0;
 }
 
-/* Parse one AS number token (asplain or asdot "a.b"). */
-static int parse_asn_tok(const char *s, size_t n, uint32_t *out)
-{
-    const char *dot = memchr(s, '.', n);
-    uint64_t v;
-    if (dot == NULL) {
-        struct field f = {s, n};
-        if (parse_u64(&f, UINT32_MAX, &v) != 0)
-            return -EINVAL;
-        *out = (uint32_t)v;
-        return 0;
-    }
-    uint64_t hi, lo;
-    struct field fh = {s, (size_t)(dot - s)}, fl = {dot + 1, n - (size_t)(dot - s) - 1};
-    if (parse_u64(&fh, 65535, &hi) != 0 || parse_u64(&fl, 65535, &lo) != 0)
-        return -EINVAL;
-    *out = (uint32_t)((hi << 16) | lo);
-    return 0;
-}
-
 static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const char **why)
 {
     uint8_t set_id = 0;
@@ -103,7 +84,7 @@ static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const 
         while (i < f->n && ((f->s[i] >= '0' && f->s[i] <= '9') || f->s[i] == '.'))
             i++;
         uint32_t asn;
-        if (i == s || parse_asn_tok(f->s + s, i - s, &asn) != 0) {
+        if (i == s || kp_asn_parse(f->s + s, i - s, KP_ASN_ASDOT_OK, &asn) != 0) {
             *why = "bad AS number in path";
             return -EINVAL;
         }

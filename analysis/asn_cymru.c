@@ -210,7 +210,7 @@ static void load_cache(struct kp_cymru *c)
         } else if (kind == 'A') {
             uint32_t asn;
             struct kp_cymru_asname n;
-            if (kp_asn_parse_text(key, strlen(key), &asn) != 0 || t2 == NULL ||
+            if (kp_asn_parse(key, strlen(key), KP_ASN_PREFIX_OK, &asn) != 0 || t2 == NULL ||
                 kp_cymru_parse_asname(txt, tlen, &n, NULL) != 0 || n.asn != asn)
                 continue;
             struct nentry *ne = name_slot(c, asn, true);

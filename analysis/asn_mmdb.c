@@ -20,25 +20,6 @@ struct kp_mmdb {
     MMDB_s db;
 };
 
-int kp_asn_parse_text(const char *s, size_t len, uint32_t *asn)
-{
-    size_t i = 0;
-    if (len >= 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
-        i = 2;
-    if (i == len || len - i > 10)
-        return -EINVAL;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (v > UINT32_MAX)
-        return -EINVAL;
-    *asn = (uint32_t)v;
-    return 0;
-}
-
 struct kp_mmdb *kp_mmdb_open(const char *path, char *err, size_t errlen, int *rc)
 {
     struct kp_mmdb *m = calloc(1, sizeof(*m));
@@ -137,7 +118,7 @@ int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_ans
     }
     if (!have && MMDB_aget_value(&r.entry, &d, p_info_asn) == MMDB_SUCCESS && d.has_data) {
         if (d.type == MMDB_DATA_TYPE_UTF8_STRING)
-            have = kp_asn_parse_text(d.utf8_string, d.data_size, &asn) == 0;
+            have = kp_asn_parse(d.utf8_string, d.data_size, KP_ASN_PREFIX_OK, &asn) == 0;
         else if (d.type == MMDB_DATA_TYPE_UINT32) {
             asn = d.uint32;
             have = true;

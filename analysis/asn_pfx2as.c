@@ -5,6 +5,7 @@
  * line. AS is an AS number, a multi-origin list "a_b" (most seen first) or an
  * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order. */
 #include "analysis/asmap_int.h"
+#include "analysis/asn_num.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -133,38 +134,14 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Parse a decimal AS number (asplain, or asdot "a.b") from s[*i..len). */
+/* Parse a decimal AS number (asplain, or asdot "a.b") at s[*i..len),
+ * advancing *i past it. */
 static int parse_asn(const char *s, size_t len, size_t *i, uint32_t *out)
 {
-    uint64_t v = 0;
     size_t start = *i;
-    while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
-        v = v * 10 + (uint64_t)(s[*i] - '0');
-        if (v > UINT32_MAX)
-            return -EINVAL;
+    while (*i < len && ((s[*i] >= '0' && s[*i] <= '9') || s[*i] == '.'))
         (*i)++;
-    }
-    if (*i == start)
-        return -EINVAL;
-    if (*i < len && s[*i] == '.') {
-        /* asdot: high.low, each 0..65535 */
-        if (v > 65535)
-            return -EINVAL;
-        (*i)++;
-        uint64_t lo = 0;
-        size_t ls = *i;
-        while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
-            lo = lo * 10 + (uint64_t)(s[*i] - '0');
-            if (lo > 65535)
-                return -EINVAL;
-            (*i)++;
-        }
-        if (*i == ls)
-            return -EINVAL;
-        v = (v << 16) | lo;
-    }
-    *out = (uint32_t)v;
-    return 0;
+    return kp_asn_parse(s + start, *i - start, KP_ASN_ASDOT_OK, out);
 }
 
 int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,

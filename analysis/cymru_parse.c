@@ -5,6 +5,7 @@
  * (CC, registry and date may be empty.) Every field is checked; anything
  * else — an SPF record, HTML, a truncated string — is rejected. */
 #include "analysis/asn_cymru.h"
+#include "analysis/asn_num.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,22 +74,6 @@ static size_t split(const char *txt, size_t len, struct fld *f, size_t max, bool
         s = i + 1;
     }
     return nf;
-}
-
-static int parse_asn(const char *s, size_t n, uint32_t *out)
-{
-    uint64_t v = 0;
-    if (n == 0 || n > 10)
-        return -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (v > UINT32_MAX)
-        return -EINVAL;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static int copy_cc(const struct fld *f, char *out)
@@ -163,7 +148,7 @@ int kp_cymru_parse_origin(const char *txt, size_t len, struct kp_cymru_origin *o
         while (i < f[0].n && f[0].s[i] != ' ')
             i++;
         uint32_t asn;
-        if (parse_asn(f[0].s + s, i - s, &asn) != 0) {
+        if (kp_asn_parse(f[0].s + s, i - s, 0, &asn) != 0) {
             *why = "bad AS number in origin TXT";
             return -EINVAL;
         }
@@ -236,7 +221,7 @@ int kp_cymru_parse_asname(const char *txt, size_t len, struct kp_cymru_asname *o
         *why = "AS name TXT does not have 5 '|'-separated fields";
         return -EINVAL;
     }
-    if (parse_asn(f[0].s, f[0].n, &out->asn) != 0) {
+    if (kp_asn_parse(f[0].s, f[0].n, 0, &out->asn) != 0) {
         *why = "bad AS number in AS name TXT";
         return -EINVAL;
     }

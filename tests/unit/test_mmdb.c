@@ -95,12 +95,12 @@ Test(mmdb, not_an_mmdb)
 Test(mmdb, asn_text)
 {
     uint32_t asn;
-    cr_assert_eq(kp_asn_parse_text("AS4837", 6, &asn), 0);
+    cr_assert_eq(kp_asn_parse("AS4837", 6, KP_ASN_PREFIX_OK, &asn), 0);
     cr_assert_eq(asn, 4837);
-    cr_assert_eq(kp_asn_parse_text("4837", 4, &asn), 0);
-    cr_assert_eq(kp_asn_parse_text("as20485", 7, &asn), 0);
+    cr_assert_eq(kp_asn_parse("4837", 4, KP_ASN_PREFIX_OK, &asn), 0);
+    cr_assert_eq(kp_asn_parse("as20485", 7, KP_ASN_PREFIX_OK, &asn), 0);
     cr_assert_eq(asn, 20485);
-    cr_assert_eq(kp_asn_parse_text("AS", 2, &asn), -EINVAL);
-    cr_assert_eq(kp_asn_parse_text("AS4294967296", 12, &asn), -EINVAL);
-    cr_assert_eq(kp_asn_parse_text("AS48x", 5, &asn), -EINVAL);
+    cr_assert_eq(kp_asn_parse("AS", 2, KP_ASN_PREFIX_OK, &asn), -EINVAL);
+    cr_assert_eq(kp_asn_parse("AS4294967296", 12, KP_ASN_PREFIX_OK, &asn), -EINVAL);
+    cr_assert_eq(kp_asn_parse("AS48x", 5, KP_ASN_PREFIX_OK, &asn), -EINVAL);
 }
