@@ -176,3 +176,20 @@ void kp_cmd_print_probe(FILE *f, const uint8_t *pkt, size_t len)
                 p.ip.ttl);
     }
 }
+
+int kp_cmd_options(struct kp_options *o, enum kp_cmd cmd, const char *name, int argc, char **argv)
+{
+    char err[512] = "";
+    if (kp_options_parse(o, cmd, argc, argv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kptrace %s: %s\n(kptrace %s --help shows every option)\n", name, err,
+                name);
+        kp_options_free(o);
+        return KP_EXIT_USAGE;
+    }
+    if (o->help) {
+        fputs(kp_options_usage(cmd), stdout);
+        kp_options_free(o);
+        return KP_EXIT_OK;
+    }
+    return -1;
+}

@@ -44,6 +44,11 @@ int kp_cmd_ranges_from_names(const struct kp_options *o, struct kp_target_range 
 int kp_cmd_source(const struct kp_options *o, const struct kp_target_range *r, struct kp_addr *src,
                   char *iface, char *err, size_t errlen);
 
+/* Parse the options of `kptrace NAME` (cmd) into *o. Returns -1 when the
+ * command should run; otherwise the exit status, after printing the error
+ * (KP_EXIT_USAGE) or the --help text (KP_EXIT_OK) and freeing *o. */
+int kp_cmd_options(struct kp_options *o, enum kp_cmd cmd, const char *name, int argc, char **argv);
+
 /* --seed or 64 random bits from getrandom. */
 uint64_t kp_cmd_seed(const struct kp_options *o);
 

@@ -50,13 +50,6 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     kp_progress_update(&c->prog, st, now_ns);
 }
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Rewrite sweep.json in place (the descriptor was opened before privdrop). */
 static int write_meta(FILE *f, const struct kp_sweep_meta *m)
 {
@@ -98,16 +91,9 @@ int kp_cmd_sweep(int argc, char **argv)
     struct kp_sweep_meta m;
     memset(&m, 0, sizeof(m));
 
-    if (kp_options_parse(&o, KP_CMD_SWEEP, argc, argv, err, sizeof(err)) != 0) {
-        fprintf(stderr, "kptrace sweep: %s\n(kptrace sweep --help shows every option)\n", err);
-        kp_options_free(&o);
-        return KP_EXIT_USAGE;
-    }
-    if (o.help) {
-        fputs(kp_options_usage(KP_CMD_SWEEP), stdout);
-        kp_options_free(&o);
-        return KP_EXIT_OK;
-    }
+    int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
+    if (rc_opt >= 0)
+        return rc_opt;
     if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0 ||
         kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
@@ -172,7 +158,7 @@ int kp_cmd_sweep(int argc, char **argv)
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
     kp_cmd_signals();
-    kp_progress_init(&c.prog, &o, mono_ns());
+    kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);

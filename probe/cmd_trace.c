@@ -80,13 +80,6 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     kp_progress_update(&c->prog, st, now_ns);
 }
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int kp_cmd_trace(int argc, char **argv)
 {
     struct kp_options o;
@@ -100,16 +93,9 @@ int kp_cmd_trace(int argc, char **argv)
     struct trace_ctx c;
     memset(&c, 0, sizeof(c));
 
-    if (kp_options_parse(&o, KP_CMD_TRACE, argc, argv, err, sizeof(err)) != 0) {
-        fprintf(stderr, "kptrace trace: %s\n(kptrace trace --help shows every option)\n", err);
-        kp_options_free(&o);
-        return KP_EXIT_USAGE;
-    }
-    if (o.help) {
-        fputs(kp_options_usage(KP_CMD_TRACE), stdout);
-        kp_options_free(&o);
-        return KP_EXIT_OK;
-    }
+    int rc_opt = kp_cmd_options(&o, KP_CMD_TRACE, "trace", argc, argv);
+    if (rc_opt >= 0)
+        return rc_opt;
     if (kp_cmd_ranges_from_names(&o, &ranges, &n_ranges, err, sizeof(err)) != 0 ||
         kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
@@ -147,7 +133,7 @@ int kp_cmd_trace(int argc, char **argv)
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
     kp_cmd_signals();
-    kp_progress_init(&c.prog, &o, mono_ns());
+    kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);

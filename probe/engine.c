@@ -96,7 +96,7 @@ __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, 
     return rc;
 }
 
-static int64_t clock_ns(clockid_t id)
+int64_t kp_clock_ns(clockid_t id)
 {
     struct timespec ts;
     clock_gettime(id, &ts);
@@ -571,13 +571,13 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = kp_rx_create(&rc_cfg, &e->rx)))
         return fail(err, errlen, rc, "receive path: %s", strerror(-rc));
 
-    e->st.start_ns = clock_ns(CLOCK_REALTIME);
-    e->mono_now = clock_ns(CLOCK_MONOTONIC);
+    e->st.start_ns = kp_clock_ns(CLOCK_REALTIME);
+    e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
     int64_t last_tick = 0, last_progress = 0, last_flush = e->mono_now, end_by = 0;
     if ((rc = admit(e, err, errlen)))
         return rc;
     for (;;) {
-        e->mono_now = clock_ns(CLOCK_MONOTONIC);
+        e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
         if ((rc = drain(e, err, errlen)))
             return rc;
         bool stopping = e->cfg.stop && *e->cfg.stop;
@@ -598,9 +598,9 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
             if ((rc = admit(e, err, errlen)))
                 return rc;
         }
-        e->mono_now = clock_ns(CLOCK_MONOTONIC);
+        e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
         if (e->mono_now - last_tick >= TICK_NS) {
-            if ((rc = kp_rx_tick(e->rx, clock_ns(CLOCK_REALTIME))))
+            if ((rc = kp_rx_tick(e->rx, kp_clock_ns(CLOCK_REALTIME))))
                 return fail(err, errlen, rc, "receive path: out of memory");
             last_tick = e->mono_now;
         }
@@ -641,7 +641,7 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     kp_rx_finish(e->rx);
     copy_stats(e);
     kp_capture_flush(&e->cap);
-    e->st.end_ns = clock_ns(CLOCK_REALTIME);
+    e->st.end_ns = kp_clock_ns(CLOCK_REALTIME);
     if (e->err[0] && e->st.probes_sent == 0)
         return fail(err, errlen, -EIO, "%s", e->err);
     if (e->st.probes_sent > 0 && e->st.rx_probes == 0)

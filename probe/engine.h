@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "probe/addr.h"
 #include "probe/options.h"
@@ -99,5 +100,9 @@ int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *
 
 /* Close everything and free. NULL is a no-op. */
 void kp_engine_destroy(struct kp_engine *e);
+
+/* clock_gettime(id) in nanoseconds (the engine's clock; the commands use it
+ * for their progress line). */
+int64_t kp_clock_ns(clockid_t id);
 
 #endif
