@@ -72,14 +72,25 @@ def unreach_bang(icmp_type, icmp_code, from_dst):
     return {0: "N", 1: "H", 2: "P", 3: "P"}.get(icmp_code, "?")
 
 
+class ToolOutputError(Exception):
+    """The tool's own output holds no usable trace (the peer failed)."""
+
+
 def parse_scamper(text, dst):
     for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
+        # an object may follow other text on the line (a diagnostic written
+        # to the same file without its newline yet): start at its "{"
+        i = line.find('{"type"')
+        if i < 0:
             continue
-        o = json.loads(line)
+        try:
+            o = json.loads(line[i:])
+        except ValueError:
+            continue
         if o.get("type") != "trace" or o.get("dst") != dst:
             continue
+        if o.get("stop_reason") == "ERROR":
+            raise ToolOutputError("scamper's trace to %s stopped with ERROR" % dst)
         hops = {}
         for h in o.get("hops", []):
             ttl = h["probe_ttl"]
@@ -89,7 +100,15 @@ def parse_scamper(text, dst):
             if b:
                 bangs.add(b)
         return hops, SC_METHOD.get(o.get("method"), o.get("method"))
-    raise SystemExit("no scamper trace to %s" % dst)
+    raise ToolOutputError("no scamper trace to %s" % dst)
+
+
+def tool_stderr(path):
+    """The tool's stderr, when the test kept it beside its output (PATH.err)."""
+    try:
+        return "\n[stderr]\n" + open(path + ".err").read()
+    except OSError:
+        return ""
 
 
 def replay_hops(t):
@@ -113,12 +132,18 @@ def main():
     for spec in sys.argv[2:]:
         tool, method, dst, path = spec.split(":", 3)
         text = open(path).read()
-        if tool == "mtr":
-            want = parse_mtr(text)
-        elif tool == "scamper":
-            want, _ = parse_scamper(text, dst)
-        else:
-            want = parse_traceroute(text)
+        try:
+            if tool == "mtr":
+                want = parse_mtr(text)
+            elif tool == "scamper":
+                want, _ = parse_scamper(text, dst)
+            else:
+                want = parse_traceroute(text)
+        except ToolOutputError as e:
+            print("FAIL %s: %s; its output:\n  %s" % (spec, e, "\n  ".join(
+                (text + tool_stderr(path)).splitlines()[:20])))
+            bad += 1
+            continue
         cands = [t for t in traces
                  if t.get("tool") == tool and t.get("method") == method and t.get("dst") == dst]
         if len(cands) != 1:

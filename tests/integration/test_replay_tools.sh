@@ -34,7 +34,8 @@ work=$(mktemp -d /tmp/kp-replay-tools.XXXXXX)
 
 tb_up nk
 
-# run_tools VP DST MAXTTL DIR — the eleven tools at once towards DST.
+# run_tools VP DST MAXTTL DIR N — the eleven tools at once towards DST (the
+# N-th destination of this VP).
 run_tools() {
     local vp=$1 dst=$2 m=$3 d=$4 p=()
     tb_exec "$vp" traceroute -n -w 3 -m "$m" "$dst" >"$d/traceroute.udp" 2>&1 &
@@ -54,10 +55,16 @@ run_tools() {
     p+=($!)
     tb_exec "$vp" tcptraceroute -n -w 3 -m "$m" "$dst" >"$d/tcptraceroute.tcp-syn" 2>&1 &
     p+=($!)
-    local sm
+    # scamper's default source port (ICMP id) is derived from its pid and
+    # lies in the kernel's ephemeral range, where the concurrent traceroute
+    # and mtr sockets also bind: a clash makes scamper stop with ERROR. Give
+    # each scamper its own port below that range (distinct per destination
+    # and method), and keep its stderr apart from the JSON on stdout.
+    local sm sp=$((20000 + 10 * $5))
     for sm in icmp-paris udp-paris udp tcp; do
-        tb_exec "$vp" scamper -O json -c "trace -P $sm -q 1 -w 3 -m $m" -i "$dst" \
-            >"$d/scamper.$sm" 2>&1 &
+        sp=$((sp + 1))
+        tb_exec "$vp" scamper -O json -c "trace -P $sm -s $sp -q 1 -w 3 -m $m" -i "$dst" \
+            >"$d/scamper.$sm" 2>"$d/scamper.$sm.err" &
         p+=($!)
     done
     wait "${p[@]}"
@@ -85,11 +92,13 @@ for vp in vp-eu vp-asia; do
     tdp=$!
     sleep 1
     specs=()
+    i=0
     for c in "${cases[@]}"; do
         read -r dst n <<<"$c"
         d=$work/$vp/$dst
         mkdir -p "$d"
-        run_tools "$vp" "$dst" $((n + 2)) "$d"
+        i=$((i + 1))
+        run_tools "$vp" "$dst" $((n + 2)) "$d" "$i"
         read -r -a s <<<"$(specs_for "$d" "$dst")"
         specs+=("${s[@]}")
     done
