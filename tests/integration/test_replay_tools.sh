@@ -82,17 +82,20 @@ specs_for() { # DIR DST -> replay_compare specs (those matching SPECS_RE)
         tr ' ' '\n' | grep -E "$SPECS_RE" | tr '\n' ' '
 }
 
-for vp in vp-eu vp-asia; do
-    vpaddr=$(tb_addr "$vp")
+# capture_vp VP — tcpdump in VP while the tools trace to each of its /24s one
+# after the other; writes $work/VP.pcap and the comparison specs to
+# $work/VP.specs (or the reason it could not to $work/VP.capfail).
+capture_vp() {
+    local vp=$1 cases c dst n d i=0 tdp s specs=()
     mapfile -t cases < <(tb_query "[e['target'] + ' ' + str(max(len(a['hops']) for a in e['alternatives'])) for s, e in sorted(t['paths']['$vp'].items())]")
-    [ "${#cases[@]}" -ge 4 ] || die "truth.json: fewer than 4 /24s for $vp"
-    cap=$work/$vp.pcap
+    if [ "${#cases[@]}" -lt 4 ]; then
+        echo "truth.json: fewer than 4 /24s for $vp" >"$work/$vp.capfail"
+        return
+    fi
     # ip netns exec execs tcpdump: $! is tcpdump itself, so SIGINT reaches it
-    ip netns exec "$(tb_ns "$vp")" tcpdump -i any -U -n -w "$cap" 2>"$work/$vp.tcpdump.err" &
+    ip netns exec "$(tb_ns "$vp")" tcpdump -i any -U -n -w "$work/$vp.pcap" 2>"$work/$vp.tcpdump.err" &
     tdp=$!
     sleep 1
-    specs=()
-    i=0
     for c in "${cases[@]}"; do
         read -r dst n <<<"$c"
         d=$work/$vp/$dst
@@ -105,7 +108,25 @@ for vp in vp-eu vp-asia; do
     sleep 1
     kill -INT "$tdp"
     wait "$tdp"
+    printf '%s\n' "${specs[@]}" >"$work/$vp.specs"
+}
+
+# the two vantage points capture at the same time (separate namespaces, separate
+# captures); the checks below then run one after the other
+VPS=(vp-eu vp-asia)
+cpids=()
+for vp in "${VPS[@]}"; do
+    capture_vp "$vp" &
+    cpids+=($!)
+done
+wait "${cpids[@]}"
+
+for vp in "${VPS[@]}"; do
+    vpaddr=$(tb_addr "$vp")
+    cap=$work/$vp.pcap
+    [ -e "$work/$vp.capfail" ] && die "$(cat "$work/$vp.capfail")"
     [ -s "$cap" ] || die "tcpdump wrote nothing in $vp"
+    mapfile -t specs <"$work/$vp.specs"
 
     "$KPTRACE" replay --vp "$vp" --format json "$cap" >"$work/$vp.jsonl" 2>"$work/$vp.stderr"
     assert_eq 0 $? "kptrace replay of $vp's capture exits 0"
