@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "analysis/annot_json.h"
+#include "analysis/asn_num.h"
 #include "analysis/asmap.h"
 #include "analysis/graph_dot.h"
 #include "analysis/input.h"
@@ -522,16 +523,14 @@ static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop
     }
 }
 
+/* an AS number on the command line: asplain or asdot, optionally "AS"-prefixed;
+ * AS 0 is reserved (RFC 7607) and never a target or transit */
 static int parse_asn(const char *s, uint32_t *out)
 {
-    if (strncasecmp(s, "AS", 2) == 0)
-        s += 2;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end != '\0' || v == 0 || v > UINT32_MAX)
+    uint32_t v;
+    if (kp_asn_parse(s, strlen(s), KP_ASN_PREFIX_OK | KP_ASN_ASDOT_OK, &v) != 0 || v == 0)
         return -EINVAL;
-    *out = (uint32_t)v;
+    *out = v;
     return 0;
 }
 
