@@ -194,5 +194,21 @@ assert_match "198\.19\.177\.0/24 64501 EU-ISP reached" "$tgt" \
 assert_match "198\.19\.176\.0/24 None None undetermined" "$tgt" \
     "--target 20485: a path never crossing TTC to a destination outside the target is undetermined"
 
+# AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
+# AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
+"$KPA" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \
+    "$DATA/scamper/nk-vp-eu-udp-paris.json" --vp vp-eu >"$work/target-asdot.jsonl"
+assert_eq 0 "$?" "--target AS0.20485 (asdot) is accepted"
+if cmp -s "$work/target.jsonl" "$work/target-asdot.jsonl"; then
+    ok "--target AS0.20485 gives the summary of --target 20485"
+else
+    fail "--target AS0.20485 gives another summary than --target 20485"
+fi
+for bad in 0 -1 " 7" 4294967296 12x AS; do
+    "$KPA" -q -p "$PFX" --target "$bad" "$DATA/atlas/nk-atlas.json" >/dev/null 2>"$work/badasn.err"
+    assert_eq 2 "$?" "--target '$bad': usage error (exit 2)"
+    assert_match "--target: '$bad' is not an AS number" "$(cat "$work/badasn.err")" "--target '$bad': named in the error"
+done
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
