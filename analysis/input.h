@@ -52,6 +52,19 @@ struct kp_input_sink {
     void *ctx;
 };
 
+/* Records a reader skips although they are well formed, because they are
+ * not usable traceroutes: a scamper ping or tracelb, an Atlas result of
+ * another type, an Atlas measurement that failed on the probe before it had
+ * a destination, a firmware-1 text result. Not errors: they do not change a
+ * reader's return value. n counts them; note (may be NULL) is called for
+ * each with its 1-based line and what it is ("scamper ping", "atlas: name
+ * resolution failed: ..."). The caller owns the struct. */
+struct kp_input_skips {
+    void (*note)(void *ctx, unsigned long line, const char *what);
+    void *ctx;
+    unsigned long n;
+};
+
 /* Find the next top-level JSON value in buf[*pos..len): skips white space, a
  * UTF-8 byte order mark and (when in_array) the commas between elements, and
  * returns the value's bounds [*start, *end) and the 1-based line it starts on
@@ -65,21 +78,37 @@ int kp_json_next_value(const char *buf, size_t len, size_t *pos, unsigned long *
                        size_t *start, size_t *end, unsigned long *value_line);
 
 /* Read RIPE Atlas traceroute results: a JSON array of result objects, one
- * object per line, or concatenated objects. Each result becomes a kp_trace:
- * vp "atlas-<prb_id>", tool "atlas", method from proto and paris_id,
- * meta_msm_id/meta_prb_id, one kp_hop per answered packet ("x":"*" packets
- * are silent and make no hop; "err" sets ICMP unreachable type/code;
- * "icmpext" MPLS objects become hop labels). Returns 0 when every record was
- * good, -EINVAL when some were skipped (each reported to sink->error),
- * -ENOMEM, or the sink's negative return. */
+ * object per line, concatenated objects, or a single object. Each result
+ * becomes a kp_trace: vp "atlas-<prb_id>", tool "atlas", method from proto
+ * and paris_id, meta_msm_id/meta_prb_id, one kp_hop per answered packet
+ * ("x":"*" packets are silent and make no hop; "err" sets ICMP unreachable
+ * type/code; "late" replies are kept with KP_HOP_LATE but use no attempt;
+ * "ittl" is the quoted TTL; "icmpext" MPLS objects become hop labels).
+ * Firmware 4400-4459 key names (addr, name, srcaddr, pf, mode, paris-id) are
+ * read too. Results that are not traceroutes, firmware-1 text results and
+ * measurements that failed before they had a destination are skipped (see
+ * kp_atlas_read).
+ * Returns 0 when every record was good, -EINVAL when some were skipped (each
+ * reported to sink->error), -ENOMEM, or the sink's negative return. */
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink);
+
+/* kp_atlas_parse, also counting (and noting) the skipped records in *skips
+ * (NULL: not counted). */
+int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
+                  struct kp_input_skips *skips);
 
 /* Read scamper JSON (one object per line, as sc_warts2json and scamper -O json
  * write it). Objects of type "trace" become kp_traces (tool "scamper",
  * method mapped from scamper's names, one kp_hop per element of "hops",
- * MPLS from "icmpext"); "cycle-start" gives the vp name (its hostname) to
- * the traces that follow; every other type is skipped silently. Returns as
- * kp_atlas_parse. */
+ * MPLS from "icmpext"); a trace's "monitor", else the "hostname" of the
+ * last "cycle-start", names the vp; "cycle-start", "cycle-stop", "cycle-def"
+ * and "list" are read silently; every other type (ping, tracelb, dealias,
+ * ...) are skipped (see kp_scamper_read). Returns as kp_atlas_parse. */
 int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink);
+
+/* kp_scamper_parse, also counting (and noting) the skipped records in *skips
+ * (NULL: not counted). */
+int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sink,
+                    struct kp_input_skips *skips);
 
 #endif

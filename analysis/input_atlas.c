@@ -4,7 +4,10 @@
  * level: af, dst_addr, dst_name, src_addr, from, proto, paris_id, size,
  * timestamp, endtime, msm_id, prb_id, result[]; each result[] element has
  * hop and either error or result[] of packets {from, rtt, size, ttl, err,
- * late, dup, icmpext} or {"x":"*"}.
+ * ittl, edst, late, dup, mtu, icmpext} or {"x":"*"} or {"error":...}.
+ * Firmware 4400-4459 named some keys differently (addr, name, srcaddr, pf,
+ * mode "UDP4", paris-id); firmware 1 wrote the traceroute as text. Older
+ * firmware ends a trace that went silent with one more hop, 255.
  */
 #include "analysis/input.h"
 
@@ -113,6 +116,62 @@ static enum kp_method method_of(const char *proto, json_int_t paris_id)
     return KP_METHOD_UNKNOWN;
 }
 
+/* An optional address: as kp_jget_addr, but "" counts as absent (probes
+ * that could not bind write "from":"" and the like). */
+static int get_addr_opt(const struct kp_jrec *r, json_t *o, const char *key, struct kp_addr *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_string(v) && json_string_value(v)[0] == '\0')
+        return 0;
+    return kp_jget_addr(r, o, key, "", out);
+}
+
+/* The key of o that is present: cur (the current name) or old (firmware
+ * 4400's). */
+static const char *key_of(json_t *o, const char *cur, const char *old)
+{
+    return json_object_get(o, cur) == NULL && json_object_get(o, old) != NULL ? old : cur;
+}
+
+/* A flag that Atlas writes as true or as a count (dup, late): > 0 or true. */
+static bool flag_set(json_t *v)
+{
+    if (json_is_true(v))
+        return true;
+    if (json_is_integer(v))
+        return json_integer_value(v) > 0;
+    if (json_is_real(v))
+        return json_real_value(v) > 0;
+    return false;
+}
+
+/* The first "error" string of the result[] elements (a measurement that
+ * failed on the probe: {"error":"name resolution failed: ..."}), or NULL. */
+static const char *result_error(json_t *res)
+{
+    size_t i;
+    json_t *e;
+    if (!json_is_array(res))
+        return NULL;
+    json_array_foreach(res, i, e)
+    {
+        json_t *m = json_object_get(e, "error");
+        if (json_is_string(m))
+            return json_string_value(m);
+        json_t *pk = json_object_get(e, "result");
+        size_t k;
+        json_t *p;
+        if (json_is_array(pk))
+            json_array_foreach(pk, k, p)
+            {
+                m = json_object_get(p, "error");
+                if (json_is_string(m))
+                    return json_string_value(m);
+            }
+    }
+    return NULL;
+}
+
 static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct kp_trace *t,
                         json_int_t hop, uint8_t attempt, const char *where, struct kp_hop *h)
 {
@@ -143,13 +202,18 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
         return rc;
     if (rc)
         h->reply_size = (uint16_t)v;
-    if ((rc = kp_jget_int(r, p, "late", where, 0, INT32_MAX, true, &v)) < 0)
-        return rc;
-    if (rc && v > 0)
+    /* late: how many probes later the reply came (no rtt then); dup: a
+     * second reply to one probe. Both have been seen as true and as counts. */
+    if (flag_set(json_object_get(p, "late")))
         h->flags |= KP_HOP_LATE;
-    json_t *dup = json_object_get(p, "dup");
-    if (json_is_true(dup))
+    if (flag_set(json_object_get(p, "dup")))
         h->flags |= KP_HOP_DUP;
+    json_int_t ittl = 1; /* TTL of the quoted probe; Atlas omits it when 1 */
+    if ((rc = kp_jget_int(r, p, "ittl", where, 0, 255, true, &ittl)) < 0)
+        return rc;
+    json_int_t mtu = 0; /* an ICMP packet-too-big's next-hop MTU */
+    if ((rc = kp_jget_int(r, p, "mtu", where, 0, 65535, true, &mtu)) < 0)
+        return rc;
     bool from_dst = kp_addr_is_set(&t->dst) && kp_addr_eq(&h->addr, &t->dst);
     if (from_dst)
         h->flags |= KP_HOP_FROM_DST;
@@ -158,6 +222,9 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
     if (e != NULL) {
         if (err_to_icmp(r, e, af, where, &h->icmp_type, &h->icmp_code) < 0)
             return -EINVAL;
+    } else if (mtu > 0) {
+        h->icmp_type = af == 6 ? 2 : 3; /* packet too big / fragmentation needed */
+        h->icmp_code = af == 6 ? 0 : 4;
     } else if (t->method == KP_METHOD_TCP_SYN) {
         json_t *fl = json_object_get(p, "flags");
         if (json_is_string(fl)) {
@@ -200,34 +267,90 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
         h->icmp_type = af == 6 ? 3 : 11; /* time exceeded */
         h->icmp_code = 0;
     }
+    /* ICMP errors quote the probe: its TTL on arrival is ittl. */
+    bool icmp_error = af == 6 ? (h->icmp_type >= 1 && h->icmp_type <= 4)
+                              : (h->icmp_type == 3 || h->icmp_type == 11);
+    if (icmp_error)
+        h->quoted_ttl = (int16_t)ittl;
     json_t *ext = json_object_get(p, "icmpext");
     if (ext != NULL && parse_mpls(r, ext, where, h) < 0)
         return -EINVAL;
     return 0;
 }
 
-/* Convert one result object. 0, -EINVAL (reported), -ENOMEM. */
+/* Firmware 4400's "mode": "UDP4", "ICMP6", ... -> proto and af. */
+static void parse_mode(json_t *mode, char *proto, size_t plen, json_int_t *af)
+{
+    if (!json_is_string(mode))
+        return;
+    const char *m = json_string_value(mode);
+    size_t n = strlen(m);
+    if (n >= 2 && (m[n - 1] == '4' || m[n - 1] == '6')) {
+        if (*af == 0)
+            *af = m[n - 1] - '0';
+        n--;
+    }
+    if (proto[0] == '\0' && n < plen) {
+        memcpy(proto, m, n);
+        proto[n] = '\0';
+    }
+}
+
+/* Convert one result object: 1 made, 0 skipped (counted), -EINVAL
+ * (reported), -ENOMEM. */
 static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
 {
     if (!json_is_object(o))
         return kp_jbad(r, "", "a result must be a JSON object");
-    json_int_t af = 4, v;
+    json_int_t v;
     int rc;
-    if ((rc = kp_jget_int(r, o, "af", "", 4, 6, true, &af)) < 0)
-        return rc;
-    if (af != 4 && af != 6)
-        return kp_jbad(r, "af", "must be 4 or 6");
+    char what[200];
     json_t *type = json_object_get(o, "type");
-    if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0)
-        return kp_jbad(r, "type", "not a traceroute result");
-    rc = kp_jget_addr(r, o, "dst_addr", "", &t->dst);
+    if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0) {
+        snprintf(what, sizeof(what), "atlas %.60s result (not a traceroute)",
+                 json_string_value(type));
+        kp_jskip(r, what);
+        return 0;
+    }
+    json_t *res = json_object_get(o, "result");
+    if (json_is_string(res)) {
+        kp_jskip(r, "atlas firmware-1 text result (not read)");
+        return 0;
+    }
+    const char *dst_key = key_of(o, "dst_addr", "addr");
+    rc = get_addr_opt(r, o, dst_key, &t->dst);
     if (rc < 0)
         return rc;
-    if (rc == 0)
+    if (rc == 0) {
+        const char *err = result_error(res);
+        if (err != NULL) {
+            snprintf(what, sizeof(what), "atlas: measurement failed on the probe: %.150s", err);
+            kp_jskip(r, what);
+            return 0;
+        }
         return kp_jbad(r, "dst_addr", "missing (the probe could not resolve dst_name?)");
-    if (kp_jget_addr(r, o, "src_addr", "", &t->src) < 0)
+    }
+    json_int_t af = 0;
+    const char *af_key = key_of(o, "af", "pf");
+    if ((rc = kp_jget_int(r, o, af_key, "", 0, 255, true, &af)) < 0)
+        return rc;
+    char proto[16] = "";
+    json_t *pj = json_object_get(o, "proto");
+    if (pj != NULL) {
+        if (!json_is_string(pj))
+            return kp_jbad(r, "proto", "not a string");
+        snprintf(proto, sizeof(proto), "%s", json_string_value(pj));
+    }
+    parse_mode(json_object_get(o, "mode"), proto, sizeof(proto), &af);
+    if (af == 0)
+        af = t->dst.family;
+    if (af != 4 && af != 6)
+        return kp_jbad(r, af_key, "must be 4 or 6");
+    if (af != t->dst.family)
+        return kp_jbad(r, af_key, "does not match the family of the destination address");
+    if (get_addr_opt(r, o, key_of(o, "src_addr", "srcaddr"), &t->src) < 0)
         return -EINVAL;
-    json_t *name = json_object_get(o, "dst_name");
+    json_t *name = json_object_get(o, key_of(o, "dst_name", "name"));
     if (json_is_string(name))
         snprintf(t->dst_name, sizeof(t->dst_name), "%s", json_string_value(name));
     if ((rc = kp_jget_int(r, o, "prb_id", "", 0, UINT32_MAX, true, &v)) < 0)
@@ -243,15 +366,12 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     snprintf(t->tool, sizeof(t->tool), "atlas");
     snprintf(t->ts_source, sizeof(t->ts_source), "import");
     json_int_t paris = 0;
-    if (kp_jget_int(r, o, "paris_id", "", 0, 65535, true, &paris) < 0)
+    if (kp_jget_int(r, o, key_of(o, "paris_id", "paris-id"), "", 0, 65535, true, &paris) < 0)
         return -EINVAL;
-    json_t *proto = json_object_get(o, "proto");
-    if (proto != NULL) {
-        if (!json_is_string(proto))
-            return kp_jbad(r, "proto", "not a string");
-        t->method = method_of(json_string_value(proto), paris);
+    if (proto[0] != '\0') {
+        t->method = method_of(proto, paris);
         if (t->method == KP_METHOD_UNKNOWN)
-            return kp_jbad(r, "proto", "not ICMP, UDP or TCP");
+            return kp_jbad(r, pj != NULL ? "proto" : "mode", "not ICMP, UDP or TCP");
     }
     if ((rc = kp_jget_int(r, o, "timestamp", "", 0, INT64_MAX / 1000000000, true, &v)) < 0)
         return rc;
@@ -265,16 +385,16 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         return rc;
     uint16_t probe_size = rc ? (uint16_t)v : 0;
 
-    json_t *res = json_object_get(o, "result");
     if (res == NULL)
         return kp_jbad(r, "result", "missing");
     if (!json_is_array(res))
         return kp_jbad(r, "result", "not an array");
     size_t i;
     json_t *hop;
-    int max_hop = 0, min_hop = 256, last_answered = 0;
+    int max_hop = 0, min_hop = 256, seq_max = 0, last_answered = 0, late_dst_hop = 0;
     json_int_t last_err_code = -1;
-    bool last_from_dst = false;
+    bool last_from_dst = false, late_from_dst = false, any_error = false;
+    size_t answered = 0;
     uint8_t max_attempts = 0;
     json_array_foreach(res, i, hop)
     {
@@ -286,6 +406,10 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         rc = kp_jget_int(r, hop, "hop", where, 1, 255, true, &n);
         if (rc < 0)
             return rc;
+        if (rc == 0 && json_object_get(hop, "error") != NULL) {
+            any_error = true; /* the measurement as a whole failed here */
+            continue;
+        }
         if (rc == 0) {
             char f[160];
             snprintf(f, sizeof(f), "%shop", where);
@@ -295,8 +419,12 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
             max_hop = (int)n;
         if ((int)n < min_hop)
             min_hop = (int)n;
-        if (json_object_get(hop, "error") != NULL)
-            continue; /* the probe could not send at this hop */
+        if ((int)n < 255 && (int)n > seq_max)
+            seq_max = (int)n;
+        if (json_object_get(hop, "error") != NULL) {
+            any_error = true; /* the probe could not send at this hop */
+            continue;
+        }
         json_t *pk = json_object_get(hop, "result");
         if (pk == NULL)
             continue;
@@ -321,6 +449,7 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
             }
             /* Atlas also reports transmit errors per packet: skip them. */
             if (json_object_get(p, "error") != NULL) {
+                any_error = true;
                 if (attempt < 255)
                     attempt++;
                 continue;
@@ -329,17 +458,22 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
             if (parse_packet(r, p, (int)af, t, n, attempt, w2, &h) < 0)
                 return -EINVAL;
             h.probe_size = probe_size;
-            bool dup = (h.flags & KP_HOP_DUP) != 0;
-            if (!dup && attempt < 255)
+            /* A duplicate answers a probe already counted; a late reply
+             * answers an earlier probe, whose own slot is its "x". */
+            bool extra = (h.flags & (KP_HOP_DUP | KP_HOP_LATE)) != 0;
+            if (!extra && attempt < 255)
                 attempt++;
             if (kp_trace_add_hop(t, &h) != 0)
                 return -ENOMEM;
-            if (!dup && (int)n >= last_answered) {
+            answered++;
+            if ((h.flags & KP_HOP_LATE) && (h.flags & KP_HOP_FROM_DST)) {
+                late_from_dst = true;
+                late_dst_hop = (int)n;
+            }
+            if (!extra && (int)n >= last_answered) {
                 last_answered = (int)n;
                 last_from_dst = (h.flags & KP_HOP_FROM_DST) != 0;
-                last_err_code = (h.icmp_type == 3 || (af == 6 && h.icmp_type == 1))
-                                    ? h.icmp_code
-                                    : (json_int_t)-1;
+                last_err_code = json_object_get(p, "err") != NULL ? h.icmp_code : (json_int_t)-1;
             }
         }
         if (attempt > max_attempts)
@@ -348,30 +482,52 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     t->first_ttl = min_hop <= 255 && min_hop >= 1 ? (uint8_t)min_hop : 0;
     t->max_ttl = (uint8_t)max_hop;
     t->attempts = max_attempts;
-    if (last_from_dst)
+    /* Older firmware sends one last probe with TTL 255 after the gap: the
+     * trace went silent after seq_max, it did not run up to 255. */
+    bool last_ditch = max_hop == 255 && seq_max < 254;
+    if (last_from_dst) {
         t->stop_reason = KP_STOP_COMPLETED;
-    else if (last_err_code >= 0 && af == 4)
+    } else if (last_err_code >= 0 && af == 4) {
         t->stop_reason = kp_stop_from_unreach_code((int)last_err_code);
-    else if (last_err_code >= 0)
-        t->stop_reason = last_err_code == 1 ? KP_STOP_ADMIN_PROHIB : KP_STOP_UNREACH_OTHER;
-    else if (max_hop == 255)
+    } else if (last_err_code >= 0) {
+        t->stop_reason = last_err_code == 1   ? KP_STOP_ADMIN_PROHIB
+                         : last_err_code == 0 ? KP_STOP_UNREACH_NET
+                         : last_err_code == 3 ? KP_STOP_UNREACH_HOST
+                                              : KP_STOP_UNREACH_OTHER;
+    } else if (answered == 0 && any_error) {
+        t->stop_reason = KP_STOP_ERROR;
+    } else if (late_from_dst) {
+        t->stop_reason = KP_STOP_COMPLETED; /* only late replies, but from it */
+        last_answered = late_dst_hop;
+    } else if (max_hop == 255 && !last_ditch) {
         t->stop_reason = KP_STOP_MAXTTL;
-    else if (max_hop > last_answered)
+    } else if (max_hop > last_answered) {
         t->stop_reason = KP_STOP_GAPLIMIT;
-    if (t->stop_reason != KP_STOP_NONE)
-        t->stop_ttl = (uint8_t)(t->stop_reason == KP_STOP_GAPLIMIT ? max_hop : last_answered);
+    }
+    if (t->stop_reason == KP_STOP_GAPLIMIT)
+        t->stop_ttl = (uint8_t)(last_ditch ? seq_max : max_hop);
+    else if (t->stop_reason == KP_STOP_MAXTTL)
+        t->stop_ttl = (uint8_t)max_hop;
+    else if (t->stop_reason != KP_STOP_NONE && t->stop_reason != KP_STOP_ERROR)
+        t->stop_ttl = (uint8_t)last_answered;
     kp_trace_sort(t);
-    return 0;
+    return 1;
 }
 
 static int convert_cb(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t)
 {
     (void)ctx;
-    int rc = convert(r, o, t);
-    return rc < 0 ? rc : 1;
+    return convert(r, o, t);
+}
+
+int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
+                  struct kp_input_skips *skips)
+{
+    return kp_json_records_parse(buf, len, sink, skips, true, "a traceroute result", convert_cb,
+                                 NULL);
 }
 
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
 {
-    return kp_json_records_parse(buf, len, sink, true, "a traceroute result", convert_cb, NULL);
+    return kp_atlas_read(buf, len, sink, NULL);
 }

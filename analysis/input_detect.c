@@ -113,11 +113,12 @@ static enum kp_input_kind kind_of_object(json_t *o)
     /* kptrace lines carry "v" (format version) beside "type":"trace". */
     if (json_is_integer(json_object_get(o, "v")) && json_object_get(o, "hops"))
         return KP_INPUT_KPTRACE;
+    /* Atlas results carry "type" too ("traceroute"): their own keys first. */
+    if (json_object_get(o, "msm_id") || json_object_get(o, "prb_id") || json_object_get(o, "fw") ||
+        json_object_get(o, "paris_id") || json_object_get(o, "dst_addr"))
+        return KP_INPUT_ATLAS;
     if (json_is_string(type))
         return KP_INPUT_SCAMPER;
-    if (json_object_get(o, "msm_id") || json_object_get(o, "prb_id") || json_object_get(o, "fw") ||
-        json_object_get(o, "paris_id"))
-        return KP_INPUT_ATLAS;
     if (json_object_get(o, "hops") || json_object_get(o, "vp") || json_object_get(o, "tool"))
         return KP_INPUT_KPTRACE;
     return KP_INPUT_UNKNOWN;
@@ -166,9 +167,10 @@ enum kp_input_kind kp_input_detect(const uint8_t *buf, size_t len)
     if (len > 5 && memcmp(buf, "{\"v\":", 5) == 0)
         return KP_INPUT_KPTRACE;
     if (has(buf, len, "\"type\":\"trace\"") || has(buf, len, "\"type\":\"cycle-start\"") ||
-        has(buf, len, "\"type\": \"trace\""))
+        has(buf, len, "\"type\": \"trace\"") || has(buf, len, "\"type\": \"cycle-start\""))
         return KP_INPUT_SCAMPER;
-    if (has(buf, len, "\"msm_id\"") || has(buf, len, "\"prb_id\""))
+    if (has(buf, len, "\"msm_id\"") || has(buf, len, "\"prb_id\"") ||
+        has(buf, len, "\"dst_addr\"") || has(buf, len, "\"paris_id\"") || has(buf, len, "\"fw\""))
         return KP_INPUT_ATLAS;
     if (has(buf, len, "\"hops\"") && (has(buf, len, "\"vp\"") || has(buf, len, "\"tool\"")))
         return KP_INPUT_KPTRACE;

@@ -11,6 +11,15 @@ int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
     return -EINVAL;
 }
 
+void kp_jskip(const struct kp_jrec *r, const char *what)
+{
+    if (r->skips == NULL)
+        return;
+    r->skips->n++;
+    if (r->skips->note)
+        r->skips->note(r->skips->ctx, r->line, what);
+}
+
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
 {
@@ -78,7 +87,8 @@ static bool is_lead(unsigned char c)
 }
 
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
-                          bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx)
+                          struct kp_input_skips *skips, bool allow_array, const char *what,
+                          kp_jconvert_fn convert, void *ctx)
 {
     if (sink == NULL || sink->trace == NULL || convert == NULL || (buf == NULL && len > 0))
         return -EINVAL;
@@ -101,7 +111,7 @@ int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sin
         int rc = kp_json_next_value(buf, len, &pos, &line, in_array, &s, &e, &vline);
         if (rc == 0)
             break;
-        struct kp_jrec r = {sink, vline};
+        struct kp_jrec r = {sink, vline, skips};
         if (rc < 0) {
             char msg[96] = "expected a JSON object";
             if (what != NULL)
@@ -115,7 +125,8 @@ int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sin
         json_error_t je;
         json_t *o = json_loadb(buf + s, e - s, 0, &je);
         if (o == NULL) {
-            struct kp_jrec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0)};
+            struct kp_jrec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0),
+                                 skips};
             kp_jbad(&r2, "", je.text);
             any_bad = 1;
             continue;

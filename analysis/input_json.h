@@ -19,11 +19,16 @@
 struct kp_jrec {
     const struct kp_input_sink *sink;
     unsigned long line;
+    struct kp_input_skips *skips; /* may be NULL */
 };
 
 /* Report field (e.g. "result[2].result[0].rtt") as wrong with msg to the
  * sink's error callback. Returns -EINVAL, for `return kp_jbad(...)`. */
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg);
+
+/* Count the record as skipped (not a usable traceroute) in r->skips, and
+ * note it there with what it is. */
+void kp_jskip(const struct kp_jrec *r, const char *what);
 
 /* Optional integer o[key] in lo..hi. where prefixes the field name in
  * errors. allow_real also takes a JSON real with an integral value (RIPE
@@ -43,7 +48,8 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
                  bool allow_real, struct kp_hop *h);
 
 /* Turn one parsed JSON value into a trace: 1 made (*t filled), 0 not a
- * trace (skipped silently), -EINVAL bad (already reported), -ENOMEM. */
+ * trace (skipped; kp_jskip counts it when it should be), -EINVAL bad
+ * (already reported), -ENOMEM. */
 typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t);
 
 /* Parse buf[0..len): JSON values one after another (one per line or
@@ -54,6 +60,7 @@ typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, str
  * when every value was good, -EINVAL when some were skipped (each reported),
  * or a negative error from the sink or -ENOMEM. */
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
-                          bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx);
+                          struct kp_input_skips *skips, bool allow_array, const char *what,
+                          kp_jconvert_fn convert, void *ctx);
 
 #endif

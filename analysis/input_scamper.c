@@ -85,7 +85,7 @@ static enum kp_stop stop_of(const char *s, json_int_t data, bool v6)
         return KP_STOP_ERROR;
     if (strcmp(s, "HALTED") == 0)
         return KP_STOP_INTERRUPTED;
-    return KP_STOP_NONE; /* NONE, GSS, anything newer */
+    return KP_STOP_NONE; /* NONE, GSS, INPROGRESS, anything newer */
 }
 
 static const char *const mpls_keys[4] = {"mpls_label", "mpls_exp", "mpls_s", "mpls_ttl"};
@@ -260,7 +260,7 @@ static int convert(const struct kp_jrec *r, json_t *o, const char *vp, struct kp
         return rc;
     json_t *sr = json_object_get(o, "stop_reason");
     json_int_t sd = 0;
-    if (kp_jget_int(r, o, "stop_data", "", 0, 255, false, &sd) < 0)
+    if (kp_jget_int(r, o, "stop_data", "", 0, 65535, false, &sd) < 0)
         return -EINVAL;
     if (sr != NULL) {
         if (!json_is_string(sr))
@@ -295,7 +295,9 @@ static int convert(const struct kp_jrec *r, json_t *o, const char *vp, struct kp
 }
 
 /* A scamper JSON object: "cycle-start" names the vantage point (its
- * hostname) for the traces after it; "trace" is converted; others skipped. */
+ * hostname) for the traces after it; "trace" is converted; the other
+ * bookkeeping objects are read silently; measurements of other kinds (ping,
+ * tracelb, dealias, ...) are skipped and counted. */
 static int convert_cb(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t)
 {
     char *vp = ctx;
@@ -307,15 +309,30 @@ static int convert_cb(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_t
         json_t *hn = json_object_get(o, "hostname");
         if (json_is_string(hn))
             snprintf(vp, KP_VP_LEN, "%s", json_string_value(hn));
-    }
-    if (strcmp(ty, "trace") != 0)
         return 0;
-    int rc = convert(r, o, vp, t);
+    }
+    if (strcmp(ty, "cycle-stop") == 0 || strcmp(ty, "cycle-def") == 0 || strcmp(ty, "list") == 0)
+        return 0;
+    if (strcmp(ty, "trace") != 0) {
+        char what[96];
+        snprintf(what, sizeof(what), "scamper %.40s (not a traceroute)", ty);
+        kp_jskip(r, what);
+        return 0;
+    }
+    /* newer scamper names the monitor in each trace */
+    json_t *mon = json_object_get(o, "monitor");
+    int rc = convert(r, o, json_is_string(mon) ? json_string_value(mon) : vp, t);
     return rc < 0 ? rc : 1;
+}
+
+int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sink,
+                    struct kp_input_skips *skips)
+{
+    char vp[KP_VP_LEN] = "";
+    return kp_json_records_parse(buf, len, sink, skips, false, NULL, convert_cb, vp);
 }
 
 int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
 {
-    char vp[KP_VP_LEN] = "";
-    return kp_json_records_parse(buf, len, sink, false, NULL, convert_cb, vp);
+    return kp_scamper_read(buf, len, sink, NULL);
 }

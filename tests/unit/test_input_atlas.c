@@ -317,3 +317,205 @@ Test(input_atlas, reads_what_kptrace_atlas_writer_writes)
     got_free(&G);
     kp_trace_free(&t);
 }
+
+/* ---- real-world variety ---------------------------------------------------
+ * tests/data/atlas/real-world.jsonl, one result per line. Lines 1, 2, 4, 5
+ * and 6 are real Atlas results as published (RIPE NCC's own parser tests and
+ * a daily dump), some hop lists shortened; line 3 is a firmware 4400-4459
+ * result written with the key names the 4460 format notes say were renamed
+ * (addr, name, srcaddr, mode, paris-id); lines 7-10 are written by hand from
+ * the documented format (a ping, a firmware-1 text result, an af that does
+ * not match dst_addr, an IPv6 packet-too-big and port unreachable). */
+
+struct skipped {
+    unsigned long line[8];
+    char what[8][200];
+    size_t n;
+};
+
+static void on_skip(void *ctx, unsigned long line, const char *what)
+{
+    struct skipped *s = ctx;
+    if (s->n < 8) {
+        s->line[s->n] = line;
+        snprintf(s->what[s->n], sizeof(s->what[0]), "%s", what);
+        s->n++;
+    }
+}
+
+static struct skipped S;
+
+static void read_real_world(struct kp_input_skips *sk)
+{
+    size_t len;
+    char *b = slurp("atlas/real-world.jsonl", &len);
+    memset(&G, 0, sizeof(G));
+    memset(&S, 0, sizeof(S));
+    *sk = (struct kp_input_skips){on_skip, &S, 0};
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_read(b, len, &sink, sk), -EINVAL, "line 9 is bad");
+    free(b);
+}
+
+Test(input_atlas, real_world_counts_skips_and_errors)
+{
+    struct kp_input_skips sk;
+    read_real_world(&sk);
+    cr_assert_eq(G.n, 6, "lines 1, 2, 3, 5, 6, 10 are traceroutes");
+    unsigned long want[6] = {1, 2, 3, 5, 6, 10};
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(G.line[i], want[i]);
+    cr_assert_eq(G.n_err, 1);
+    cr_assert_eq(G.err_line[0], 9);
+    cr_assert_str_eq(G.err_field[0], "af", "af 6 with an IPv4 dst_addr");
+    cr_assert_eq(sk.n, 3, "failed measurement, ping, firmware-1 text");
+    cr_assert_eq(S.line[0], 4);
+    cr_assert(strstr(S.what[0], "name resolution failed") != NULL, "%s", S.what[0]);
+    cr_assert_eq(S.line[1], 7);
+    cr_assert(strstr(S.what[1], "ping") != NULL, "%s", S.what[1]);
+    cr_assert_eq(S.line[2], 8);
+    got_free(&G);
+}
+
+Test(input_atlas, late_replies_use_no_attempt)
+{
+    struct kp_input_skips sk;
+    read_real_world(&sk);
+    const struct kp_trace *t = &G.t[0]; /* fw 4720: every reply came late */
+    cr_assert_eq(t->n_hops, 4);
+    for (int a = 0; a < 3; a++) {
+        const struct kp_hop *h = hop(t, 2, a);
+        cr_assert_not_null(h, "hop 2: late, x, late, x, late, x: attempt %d", a);
+        cr_assert(h->flags & KP_HOP_LATE);
+        cr_assert(h->rtt_ms < 0, "a late reply has no rtt");
+        cr_assert_eq(h->reply_ttl, 63);
+        cr_assert_eq(h->icmp_type, 11);
+        cr_assert_eq(h->quoted_ttl, 1, "ittl omitted means 1");
+    }
+    cr_assert_eq(t->attempts, 3, "three probes per hop, not six");
+    const struct kp_hop *d = hop(t, 255, 0);
+    cr_assert_not_null(d);
+    cr_assert(d->flags & KP_HOP_FROM_DST);
+    cr_assert_eq(d->quoted_ttl, 244, "ittl 244");
+    cr_assert_eq(d->icmp_type, 3);
+    cr_assert_eq(d->icmp_code, 3, "UDP to the destination: port unreachable");
+    cr_assert_eq(t->stop_reason, KP_STOP_COMPLETED, "the destination did answer, late");
+    cr_assert_eq(t->stop_ttl, 255);
+    got_free(&G);
+}
+
+Test(input_atlas, old_firmware_last_probe_at_255_is_a_gap_not_maxttl)
+{
+    struct kp_input_skips sk;
+    read_real_world(&sk);
+    const struct kp_trace *t = &G.t[1]; /* fw 4500 */
+    cr_assert_eq(t->n_hops, 3);
+    cr_assert_eq(t->stop_reason, KP_STOP_GAPLIMIT);
+    cr_assert_eq(t->stop_ttl, 5, "silent from hop 4; hop 255 is the last-ditch probe");
+    cr_assert_eq(t->max_ttl, 255);
+    const struct kp_hop *m = hop(t, 2, 0);
+    cr_assert_eq(m->n_mpls, 1);
+    cr_assert_eq(m->mpls[0].label, 407904);
+    cr_assert_eq(m->mpls[0].tc, 1);
+    cr_assert_eq(m->mpls[0].s, 1);
+    cr_assert_eq(m->mpls[0].ttl, 1);
+    cr_assert_eq(m->reply_size, 168);
+    cr_assert_eq(hop(t, 3, 0)->quoted_ttl, 0, "ittl 0");
+    got_free(&G);
+}
+
+Test(input_atlas, firmware_4400_key_names)
+{
+    struct kp_input_skips sk;
+    read_real_world(&sk);
+    const struct kp_trace *t = &G.t[2];
+    char a[KP_ADDR_STRLEN];
+    cr_assert_str_eq(kp_addr_str(&t->dst, a, sizeof(a)), "175.45.176.1", "addr");
+    cr_assert_str_eq(kp_addr_str(&t->src, a, sizeof(a)), "10.1.2.3", "srcaddr");
+    cr_assert_str_eq(t->dst_name, "ns.example.kp", "name");
+    cr_assert_eq(t->method, KP_METHOD_ICMP_PARIS, "mode ICMP4, paris-id 7");
+    cr_assert_str_eq(t->vp, "atlas-42");
+    cr_assert_eq(hop(t, 2, 0)->icmp_type, 0, "echo reply from the destination");
+    cr_assert_eq(t->stop_reason, KP_STOP_COMPLETED);
+    cr_assert_eq(t->stop_ttl, 2);
+    got_free(&G);
+}
+
+Test(input_atlas, send_errors_and_ipv6_unreachable)
+{
+    struct kp_input_skips sk;
+    read_real_world(&sk);
+    const struct kp_trace *e = &G.t[3]; /* sendto failed, "from":"" */
+    cr_assert_eq(e->n_hops, 0);
+    cr_assert_eq(e->stop_reason, KP_STOP_ERROR);
+    char a[KP_ADDR_STRLEN];
+    cr_assert_str_eq(kp_addr_str(&e->src, a, sizeof(a)), "185.81.99.40");
+    const struct kp_trace *n = &G.t[4]; /* IPv6, err N at the first hop */
+    cr_assert_eq(n->dst.family, 6);
+    cr_assert_eq(n->n_hops, 3);
+    cr_assert_eq(hop(n, 1, 2)->icmp_type, 1, "ICMPv6 destination unreachable");
+    cr_assert_eq(hop(n, 1, 2)->icmp_code, 0, "no route");
+    cr_assert_eq(hop(n, 1, 2)->quoted_ttl, 1);
+    cr_assert_eq(n->stop_reason, KP_STOP_UNREACH_NET);
+    cr_assert_eq(n->stop_ttl, 1);
+    const struct kp_trace *p = &G.t[5]; /* IPv6 UDP: packet too big, then port unreachable */
+    cr_assert_eq(p->method, KP_METHOD_UDP_PARIS);
+    cr_assert_eq(hop(p, 1, 0)->icmp_type, 2, "mtu: ICMPv6 packet too big");
+    cr_assert_eq(hop(p, 1, 1)->icmp_type, 3, "ICMPv6 time exceeded");
+    const struct kp_hop *d = hop(p, 2, 0);
+    cr_assert_eq(d->icmp_type, 1);
+    cr_assert_eq(d->icmp_code, 4, "err p: port unreachable");
+    cr_assert(d->flags & KP_HOP_FROM_DST);
+    const struct kp_hop *dup = hop(p, 2, 1);
+    cr_assert_not_null(dup);
+    cr_assert(dup->flags & KP_HOP_DUP);
+    cr_assert_eq(p->attempts, 2);
+    cr_assert_eq(p->stop_reason, KP_STOP_COMPLETED);
+    got_free(&G);
+}
+
+Test(input_atlas, a_single_pretty_printed_object)
+{
+    size_t len;
+    char *b = slurp("atlas/single-object.json", &len);
+    memset(&G, 0, sizeof(G));
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_parse(b, len, &sink), 0);
+    free(b);
+    cr_assert_eq(G.n, 1);
+    cr_assert_eq(G.line[0], 1);
+    const struct kp_trace *t = &G.t[0];
+    cr_assert_eq(t->method, KP_METHOD_TCP_SYN);
+    cr_assert_eq(t->n_hops, 3);
+    const struct kp_hop *d = hop(t, 4, 0);
+    cr_assert_eq(d->tcp_flags, 0x12);
+    cr_assert_eq(d->icmp_type, -1);
+    cr_assert_eq(hop(t, 2, 0)->icmp_type, 11);
+    cr_assert_eq(t->stop_reason, KP_STOP_COMPLETED);
+    cr_assert_eq(t->stop_ttl, 4);
+    cr_assert_eq(kp_input_detect((const uint8_t *)"{\n  \"fw\": 5080,\n  \"af\": 4", 24),
+                 KP_INPUT_ATLAS);
+    got_free(&G);
+}
+
+Test(input_detect, atlas_objects_say_type_traceroute_but_are_not_scamper)
+{
+    size_t len;
+    char *b = slurp("atlas/real-world.jsonl", &len);
+    /* every line alone, as an Atlas stream or daily dump has them */
+    size_t s = 0;
+    int lines = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (b[i] != '\n')
+            continue;
+        cr_assert_eq(kp_input_detect((const uint8_t *)b + s, i - s), KP_INPUT_ATLAS, "line %d",
+                     lines + 1);
+        s = i + 1;
+        lines++;
+    }
+    cr_assert_eq(lines, 10);
+    free(b);
+    const char *sc =
+        "{\"type\":\"trace\",\"version\":\"0.1\",\"method\":\"udp-paris\",\"dst\":\"1.2.3.4\"}";
+    cr_assert_eq(kp_input_detect((const uint8_t *)sc, strlen(sc)), KP_INPUT_SCAMPER);
+}
