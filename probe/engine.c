@@ -365,6 +365,9 @@ static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, si
     p.gap_limit = o->gap_limit;
     p.window = o->window;
     p.wait_ns = (int64_t)o->wait_ms * 1000000LL;
+    /* rx accepts (late) replies until its default linger, 2 x wait + 500 ms
+     * after the probe; the tracer lets them lift a gap-limit stop until then. */
+    p.linger_ns = 2 * p.wait_ns + 500000000LL;
     if (o->doubletree && e->buckets[j->bucket].state == 2) {
         p.start_ttl = kp_stopset_border(&e->stopsets[j->mi], &a->dst);
         if (p.start_ttl > o->max_ttl)

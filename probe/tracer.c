@@ -63,6 +63,22 @@ static void set_stop(struct kp_tracer *t, enum kp_stop reason, unsigned ttl)
     t->stop_ttl = (uint8_t)ttl;
 }
 
+/* A late reply broke the silent run behind a gap-limit stop: forward probing
+ * goes on (TTLs cancelled above the stop are reopened with the attempts they
+ * have left); the next advance() applies the gap rule afresh. Only a gap
+ * stop lowers fwd_limit without a reply, so max_ttl is the limit again. */
+static void lift_gap_stop(struct kp_tracer *t)
+{
+    unsigned from = t->stop_ttl + 1u;
+    t->stop = KP_STOP_NONE;
+    t->stop_ttl = 0;
+    t->fwd_limit = t->p.max_ttl;
+    for (unsigned ttl = from; ttl < t->next_fwd && ttl <= 255; ttl++) {
+        if (t->ttl[ttl].state == T_CANCELLED)
+            t->ttl[ttl].state = T_OPEN;
+    }
+}
+
 /* Silence after the last attempt's wait; gap and max-TTL rules. */
 static void advance(struct kp_tracer *t, int64_t now_ns)
 {
@@ -174,12 +190,21 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
         probe->attempt = s->sent;
         s->sent++;
         s->last_tx_ns = now_ns;
+        t->last_tx_ns = now_ns;
         t->probes_sent++;
         return KP_TRACER_SEND;
     }
     if (any_open) {
         if (wake_ns)
             *wake_ns = wake;
+        return KP_TRACER_WAIT;
+    }
+    /* A gap-limit stop stays provisional while a late reply to the silent
+     * run may still come (tracer.h). */
+    if (t->stop == KP_STOP_GAPLIMIT && t->p.linger_ns > t->p.wait_ns && t->probes_sent > 0 &&
+        now_ns - t->last_tx_ns < t->p.linger_ns) {
+        if (wake_ns)
+            *wake_ns = t->last_tx_ns + t->p.linger_ns;
         return KP_TRACER_WAIT;
     }
     finish(t);
@@ -194,12 +219,14 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
         return;
     if (s->state != T_OPEN && s->state != T_SILENT)
         return; /* duplicate, or above the stop TTL */
-    if (s->state == T_OPEN)
-        s->state = T_REPLIED;
+    bool was_silent = s->state == T_SILENT;
+    s->state = T_REPLIED; /* a late reply resolves a silent TTL too */
     bool backward = ttl < t->p.start_ttl;
     if (ev == KP_TRACER_EV_HOP) {
         if (backward && t->p.stopset && from && kp_stopset_has_iface(t->p.stopset, from))
             t->back_stopped = true;
+        if (was_silent && !backward && t->stop == KP_STOP_GAPLIMIT && ttl <= t->stop_ttl)
+            lift_gap_stop(t);
         return;
     }
     enum kp_stop reason = ev == KP_TRACER_EV_REACHED ? KP_STOP_COMPLETED : stop;

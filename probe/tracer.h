@@ -19,6 +19,16 @@
  * TTLs above the stopping TTL get no further probes; TTLs below it that are
  * still unresolved keep their remaining attempts.
  *
+ * Late replies: a reply may arrive after its probe's wait, up to `linger_ns`
+ * after the probe (the receive path accepts it until then and the record
+ * counts it, flagged late). A late reply resolves its TTL even when it was
+ * already declared SILENT, so it breaks a run of silent TTLs. A gap-limit stop
+ * is therefore provisional: the tracer is not done until `linger_ns` after its
+ * last probe, and a late reply to a TTL of the silent run in that time lifts
+ * the stop and forward probing goes on (the gap rule is then applied afresh).
+ * Without this, a path whose RTT exceeds the wait would stop at "gaplimit"
+ * while every TTL of the "gap" has a reply in the record.
+ *
  * Doubletree (backward phase): when start_ttl > first_ttl (the border TTL of
  * the destination's /24 is known, see stopset.h), the tracer also probes
  * start_ttl-1, start_ttl-2, ... down to first_ttl, one TTL at a time, and
@@ -54,10 +64,14 @@ struct kp_tracer_params {
     uint8_t window;    /* unresolved TTLs in flight (1..KP_TRACER_MAX_WINDOW) */
     uint8_t start_ttl; /* Doubletree start TTL; 0 or <= first_ttl = no backward phase */
     int64_t wait_ns;   /* per-attempt wait (> 0) */
+    int64_t linger_ns; /* how long after a probe its (late) reply still counts;
+                          <= wait_ns (e.g. 0) = no late replies: a gap-limit stop
+                          is final at once. kptrace: 2 * wait + 500 ms, as rx. */
     const struct kp_stopset *stopset; /* backward stop set, NULL = stop only at first_ttl */
 };
 
-/* Default parameters: first 1, max 30, attempts 2, gap 5, window 1, wait 1 s. */
+/* Default parameters: first 1, max 30, attempts 2, gap 5, window 1, wait 1 s,
+ * linger 0 (late replies not awaited). */
 void kp_tracer_params_default(struct kp_tracer_params *p);
 
 /* State of one TTL (private to tracer.c; visible for plain-data allocation). */
@@ -79,6 +93,7 @@ struct kp_tracer {
     bool done;                     /* nothing more will be sent */
     uint32_t probes_sent;
     uint32_t probes_saved;
+    int64_t last_tx_ns; /* time of the last probe sent */
 };
 
 /* Status returned by kp_tracer_next. */
@@ -108,7 +123,8 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p);
 /* What to do at now_ns. On KP_TRACER_SEND, *probe is the probe to send and
  * the tracer already counts it as sent at now_ns (call kp_tracer_abort if it
  * could not be sent at all). On KP_TRACER_WAIT, *wake_ns is the earliest time
- * the answer may change (a reply can change it earlier). `rnd` is a random
+ * the answer may change (a reply can change it earlier); after a gap-limit
+ * stop that is the end of the last probe's linger. `rnd` is a random
  * number used to choose among several TTLs ready at once (pass 0 to always take
  * the lowest); see kp_schedule_rand. wake_ns may be NULL. */
 enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32_t rnd,
@@ -117,8 +133,9 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
 /* Tell the tracer that probe (ttl, attempt) got a reply of kind `ev` from
  * `from` (may be NULL). `stop` is the stop reason for KP_TRACER_EV_UNREACH
  * (ignored otherwise). Replies to TTLs never sent, and duplicates, are
- * ignored. Late replies (after the wait) still resolve the TTL if it was not
- * yet declared silent. */
+ * ignored. Late replies (after the wait) resolve the TTL even when it was
+ * declared silent, and may lift a provisional gap-limit stop (see above);
+ * the caller only passes replies it accepts (within linger_ns). */
 void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
                      enum kp_stop stop, const struct kp_addr *from);
 

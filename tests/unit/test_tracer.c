@@ -234,11 +234,128 @@ Test(tracer, duplicates_unsent_and_late_replies)
     kp_tracer_reply(&t, 1, 1, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
     cr_assert_eq(t.stop, KP_STOP_NONE);
     expect_send(&t, S, 2, 0); /* TTL 1 silent after 1 s */
-    /* late reply to TTL 1 (already silent): a hop does not change the gap
-     * decision... */
+    /* a late reply to TTL 1 (already declared silent) resolves it: the record
+     * counts it, so it is no longer part of a silent run... */
     kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
-    /* ...TTL 2 silent too: 2 silent TTLs = gap 2 */
-    expect_done(&t, 2 * S, KP_STOP_GAPLIMIT, 2);
+    /* ...and its duplicate is ignored. TTL 2 silent: a run of 1 < gap 2, so
+     * TTL 3 goes out; silent too: 2, 3 = gap 2 (linger 0: final at once). */
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 2 * S, 3, 0);
+    expect_done(&t, 3 * S, KP_STOP_GAPLIMIT, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+/* Late replies on a path whose RTT exceeds the wait (tracer.h). wait 1 s,
+ * linger 2.5 s (kptrace's 2 x wait + 500 ms). */
+static struct kp_tracer_params lingering(uint8_t attempts, uint8_t gap, uint8_t window)
+{
+    struct kp_tracer_params p = params(attempts, gap, window);
+    p.linger_ns = 2500 * MS;
+    return p;
+}
+
+Test(tracer, late_reply_breaks_the_silent_run)
+{
+    /* gap 2, 1 attempt. TTL 1 at 0, silent at 1 s -> TTL 2 at 1 s. TTL 1's
+     * reply comes at 1.5 s (RTT 1.5 s > wait): TTL 1 is answered. At 2 s
+     * TTL 2 is silent: a run of 1, so TTL 3 goes out (the old rule stopped
+     * here with 'gaplimit' although TTL 1 answered). TTL 3 silent at 3 s:
+     * run 2, 3 = gap, provisional until TTL 3's linger ends at 2 + 2.5 =
+     * 4.5 s; nothing comes -> done at 4.5 s, gaplimit at 3, 3 probes. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = lingering(1, 2, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, S, 2, 0);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_wait(&t, 1500 * MS, 2 * S);
+    expect_send(&t, 2 * S, 3, 0);
+    expect_wait(&t, 3 * S, 4500 * MS);
+    cr_assert_eq(t.stop, KP_STOP_GAPLIMIT);
+    cr_assert_not(kp_tracer_done(&t));
+    expect_done(&t, 4500 * MS, KP_STOP_GAPLIMIT, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, late_reply_lifts_a_gap_stop)
+{
+    /* gap 2, 1 attempt: TTL 1 at 0, TTL 2 at 1 s, both silent at 2 s ->
+     * gaplimit at 2, provisional until 1 + 2.5 = 3.5 s. TTL 2's late reply
+     * at 2.2 s breaks the run: the stop is lifted, TTL 3 goes out at 2.2 s and
+     * the destination answers it -> completed at 3, 3 probes. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = lingering(1, 2, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, S, 2, 0);
+    expect_wait(&t, 2 * S, 3500 * MS);
+    cr_assert_eq(t.stop, KP_STOP_GAPLIMIT);
+    cr_assert_eq(t.stop_ttl, 2);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    cr_assert_eq(t.stop, KP_STOP_NONE);
+    expect_send(&t, 2200 * MS, 3, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 2300 * MS, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, late_destination_reply_during_the_hold_completes)
+{
+    /* gap 2, 1 attempt: TTLs 1, 2 silent at 2 s -> provisional gaplimit. The
+     * destination's late echo reply to TTL 2 at 3 s (< 3.5 s) -> completed at
+     * 2, nothing more sent. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = lingering(1, 2, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, S, 2, 0);
+    expect_wait(&t, 2 * S, 3500 * MS);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 3 * S, KP_STOP_COMPLETED, 2);
+    cr_assert_eq(t.probes_sent, 2);
+}
+
+Test(tracer, lifted_gap_reopens_cancelled_ttls_without_resending)
+{
+    /* gap 1, window 2, 1 attempt. TTLs 1 and 2 at 0; TTL 2 answers at
+     * 0.5 s, so TTL 3 opens and goes out at 0.5 s. At 1 s TTL 1 is silent:
+     * gap 1 -> provisional gaplimit at 1, TTL 3 (open) cancelled. TTL 1's
+     * late reply at 1.2 s lifts it: TTL 3 is open again with its one attempt
+     * used (not resent), and the window's second slot takes TTL 4 at 1.2 s.
+     * At 1.5 s TTL 3 is silent -> gaplimit at 3, TTL 4 cancelled, provisional
+     * until 1.2 + 2.5 = 3.7 s -> done, 4 probes. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = lingering(1, 1, 2);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, 0, 2, 0);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 500 * MS, 3, 0);
+    expect_wait(&t, S, 3 * S);
+    cr_assert_eq(t.stop, KP_STOP_GAPLIMIT);
+    cr_assert_eq(t.stop_ttl, 1);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 1200 * MS, 4, 0);
+    expect_wait(&t, 1200 * MS, 1500 * MS);
+    expect_wait(&t, 1500 * MS, 3700 * MS);
+    cr_assert_eq(t.stop, KP_STOP_GAPLIMIT);
+    cr_assert_eq(t.stop_ttl, 3);
+    expect_done(&t, 3700 * MS, KP_STOP_GAPLIMIT, 3);
+    cr_assert_eq(t.probes_sent, 4);
+}
+
+Test(tracer, late_reply_after_done_is_ignored)
+{
+    /* linger 0 (no late replies awaited): the gap stop is final at once and a
+     * reply after that changes nothing. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 1, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_done(&t, S, KP_STOP_GAPLIMIT, 1);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert_eq(t.stop, KP_STOP_GAPLIMIT);
+    cr_assert(kp_tracer_done(&t));
 }
 
 Test(tracer, abort_and_invalid)
