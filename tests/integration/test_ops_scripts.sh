@@ -170,6 +170,44 @@ assert_match "traces.jsonl: [0-9]+ lines, sweep.json counts.traces says [0-9]+" 
     "kp-collect says which count disagreed"
 assert_eq no "$([ -e "$archive/vp-eu/19990101T000000Z" ] && echo yes || echo no)" "truncated sweep not archived"
 
+# HOST:DATADIR sources go through rsync and a remote shell. There is no sshd in
+# the tests: --ssh names a stand-in that runs the remote command the way ssh
+# would (its first argument is the host; the rest is the command line for a
+# shell), inside vp-asia's namespace. An unknown host makes it fail like ssh
+# does (exit 255).
+rsh=$work/fake-ssh
+cat >"$rsh" <<RSH
+#!/bin/sh
+host=\$1; shift
+echo "\$host" >>"$work/fake-ssh.hosts"
+[ "\$host" = vp-asia.example ] || { echo "ssh: Could not resolve hostname \$host" >&2; exit 255; }
+exec ip netns exec $(tb_ns vp-asia) sh -c "\$*"
+RSH
+chmod +x "$rsh"
+rarchive=$work/rarchive
+cout=$("$COLLECT" --archive "$rarchive" --ssh "$rsh" "vp-asia.example:$data" 2>"$work/rcollect.err")
+assert_eq 0 "$?" "kp-collect HOST:DATADIR exits 0 ($(cat "$work/rcollect.err"))"
+assert_eq "kp-collect: 4 new, 0 already archived, 0 running, 0 bad" "$cout" "kp-collect over the remote shell: counts"
+assert_eq vp-asia.example "$(sort -u "$work/fake-ssh.hosts")" "rsync went through --ssh with the source's host"
+same=yes
+for vp in "${VPS[@]}"; do
+    [ "$(runs_of "$rarchive/$vp" | tr '\n' ' ')" = "$(runs_of "$archive/$vp" | tr '\n' ' ')" ] || same=no
+    for r in "$rarchive/$vp"/20*Z; do
+        cmp -s "$r/traces.jsonl" "$data/$vp/$(basename "$r")/traces.jsonl" || same=no
+        cmp -s "$r/capture.pcap" "$data/$vp/$(basename "$r")/capture.pcap" || same=no
+    done
+done
+assert_eq yes "$same" "remote collect archives the same finished sweeps, byte for byte"
+assert_cmd "the mirror lives in .incoming/HOST" test -d "$rarchive/.incoming/vp-asia.example/vp-eu"
+assert_eq "" "$(find "$rarchive/.incoming" \( -name kp-sweep.log -o -name .kp-sweep.lock -o -type l \) -print)" \
+    "the mirror holds no logs, locks or symlinks"
+cout=$("$COLLECT" --archive "$rarchive" --ssh "$rsh" "vp-asia.example:$data" 2>/dev/null)
+assert_eq "kp-collect: 0 new, 4 already archived, 0 running, 0 bad" "$cout" "second remote collect copies nothing"
+rc=0
+"$COLLECT" --archive "$rarchive" --ssh "$rsh" "nowhere.example:$data" >"$work/rcollect2.out" 2>"$work/rcollect2.err" || rc=$?
+assert_eq 1 "$rc" "kp-collect exits 1 when a host cannot be reached"
+assert_match "nowhere\.example:.*: rsync failed" "$(cat "$work/rcollect2.err")" "and names the source"
+
 # --- 4. report
 rc=0
 "$REPORT" --archive "$archive" --pfx2as "$PFX" --kpannotate "$KPA" --sweep input --out "$out" \
