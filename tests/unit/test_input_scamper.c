@@ -194,3 +194,115 @@ Test(input_scamper, mpls_other_types_and_errors)
     cr_assert_eq(G.err_line[2], 6);
     got_free(&G);
 }
+
+/* ---- sc_warts2json of a warts file with other measurements, newer scamper
+ * keys, IPv6 ---------------------------------------------------------------
+ * mixed-warts.json: real scamper 20211212 warts turned into JSON by
+ * sc_warts2json (make-mixed.sh); the expectations below are the values of
+ * that file's own fields (stop_reason, stop_data, hop_count, type), read
+ * with a JSON tool. newer-and-v6.json: line 1 is a real IPv6 trace published
+ * by a scamper user (hop list shortened); lines 2-4 are written by hand in
+ * the shape of scamper_trace_json.c of 2025 (monitor, rtr, hop name and
+ * flags, the "icmp_nhmtu:" key as scamper spells it, pmtud, an ERROR trace
+ * with an errno in stop_data, INPROGRESS). */
+
+struct skipped {
+    unsigned long line[8];
+    char what[8][120];
+    size_t n;
+};
+
+static void on_skip(void *ctx, unsigned long line, const char *what)
+{
+    struct skipped *s = ctx;
+    if (s->n < 8) {
+        s->line[s->n] = line;
+        snprintf(s->what[s->n], sizeof(s->what[0]), "%s", what);
+        s->n++;
+    }
+}
+
+static struct skipped S;
+
+static int read_file(const char *name, struct kp_input_skips *sk)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", KP_TEST_DATA, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    memset(&G, 0, sizeof(G));
+    memset(&S, 0, sizeof(S));
+    *sk = (struct kp_input_skips){on_skip, &S, 0};
+    struct kp_input_sink sink = {keep, on_err, &G};
+    int rc = kp_scamper_read(b, (size_t)n, &sink, sk);
+    free(b);
+    return rc;
+}
+
+Test(input_scamper, warts2json_with_ping_and_tracelb)
+{
+    struct kp_input_skips sk;
+    cr_assert_eq(read_file("scamper/mixed-warts.json", &sk), 0);
+    cr_assert_eq(G.n, 3);
+    cr_assert_eq(G.n_err, 0);
+    cr_assert_eq(sk.n, 2, "the ping and the tracelb");
+    cr_assert_eq(S.line[0], 4);
+    cr_assert(strstr(S.what[0], "ping") != NULL, "%s", S.what[0]);
+    cr_assert_eq(S.line[1], 6);
+    cr_assert(strstr(S.what[1], "tracelb") != NULL, "%s", S.what[1]);
+    const struct kp_trace *x = by_dst("198.19.179.1");
+    cr_assert_str_eq(x->vp, "vm", "cycle-start hostname");
+    cr_assert_eq(x->stop_reason, KP_STOP_ADMIN_PROHIB, "UNREACH, stop_data 13");
+    cr_assert_eq(x->stop_ttl, 4);
+    cr_assert_eq(x->n_hops, 4);
+    const struct kp_trace *g = by_dst("198.19.176.1");
+    cr_assert_eq(g->stop_reason, KP_STOP_GAPLIMIT);
+    cr_assert_eq(g->stop_ttl, 6, "hop_count");
+    cr_assert_eq(g->n_hops, 4);
+    const struct kp_trace *c = by_dst("198.19.178.1");
+    cr_assert_eq(c->method, KP_METHOD_ICMP_PARIS);
+    cr_assert_eq(c->attempts, 2);
+    cr_assert_eq(c->stop_reason, KP_STOP_COMPLETED);
+    cr_assert_eq(c->n_hops, 6);
+    cr_assert_eq(c->hops[5].ttl, 8);
+    cr_assert(c->hops[5].flags & KP_HOP_FROM_DST);
+    got_free(&G);
+}
+
+Test(input_scamper, ipv6_and_newer_scamper_keys)
+{
+    struct kp_input_skips sk;
+    cr_assert_eq(read_file("scamper/newer-and-v6.json", &sk), 0);
+    cr_assert_eq(G.n, 4);
+    cr_assert_eq(G.n_err, 0);
+    cr_assert_eq(sk.n, 0);
+    const struct kp_trace *v6 = &G.t[0];
+    cr_assert_eq(v6->dst.family, 6);
+    cr_assert_eq(v6->stop_reason, KP_STOP_UNREACH_HOST, "ICMPv6 code 3: address unreachable");
+    cr_assert_eq(v6->stop_ttl, 7);
+    cr_assert_eq(v6->n_hops, 3);
+    cr_assert_eq(v6->hops[0].icmp_type, 3, "ICMPv6 time exceeded");
+    cr_assert_eq(v6->hops[2].attempt, 2, "probe_id 3");
+    const struct kp_trace *n = &G.t[1];
+    cr_assert_str_eq(n->vp, "ams-nl", "monitor");
+    cr_assert_eq(n->n_hops, 2);
+    cr_assert_eq(n->hops[0].icmp_code, 4, "fragmentation needed");
+    cr_assert_eq(n->hops[0].probe_size, 1500);
+    cr_assert_eq(n->hops[0].tx_ns, 1795305421LL * 1000000000LL + 100000);
+    cr_assert(n->hops[1].flags & KP_HOP_FROM_DST);
+    cr_assert_eq(n->stop_reason, KP_STOP_COMPLETED);
+    const struct kp_trace *e = &G.t[2];
+    cr_assert_eq(e->method, KP_METHOD_TCP);
+    cr_assert_eq(e->stop_reason, KP_STOP_ERROR, "stop_data 101 (an errno)");
+    cr_assert_eq(e->n_hops, 0);
+    const struct kp_trace *p = &G.t[3];
+    cr_assert_eq(p->stop_reason, KP_STOP_NONE, "INPROGRESS");
+    cr_assert_eq(p->hops[0].tcp_flags, 18);
+    got_free(&G);
+}
