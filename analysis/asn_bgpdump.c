@@ -9,7 +9,10 @@
  *   BGP4MP|time|W|peer_ip|peer_as|prefix                      (withdrawal)
  *   BGP4MP_ET: the same with time "sec.usec".
  * Other kinds (BGP4MP STATE, ...) are skipped. AS sets are "{a,b}";
- * confederation segments "(a b)" / "[a,b]" are read as plain members.
+ * confederation segments "(a b)" / "[a,b]" are left out of the path (see
+ * parse_path). AS numbers are asplain or asdot ("1.2" = 65538), the peer AS
+ * too; fields after the AS path (origin, next hop, MED, communities, ...) are
+ * not read, and there may be any number of them.
  */
 #include "analysis/asmap_int.h"
 #include "analysis/asn_num.h"
@@ -50,33 +53,46 @@ static int parse_u64(const struct field *f, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* One AS path as bgpdump prints it (libbgpdump's aspath string): members
+ * of an AS_SEQUENCE separated by spaces; an AS_SET as "{a,b}"; an
+ * AS_CONFED_SEQUENCE as "(a b)" and an AS_CONFED_SET as "[a,b]". Segments
+ * are separated by spaces. Confederation segments are internal to the
+ * confederation next to the collector (RFC 5065: not part of the AS path
+ * outside it, never the origin), so they are left out, unless the path has
+ * nothing else: then their members stand as a plain sequence. */
 static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const char **why)
 {
+    const size_t cap = sizeof(out->path) / sizeof(out->path[0]);
+    uint32_t confed[sizeof(out->path) / sizeof(out->path[0])];
+    size_t n_confed = 0;
+    bool confed_truncated = false;
     uint8_t set_id = 0;
-    bool in_set = false;
+    char open = 0; /* the bracket of the segment we are in, 0 outside */
     size_t i = 0;
     while (i < f->n) {
         char c = f->s[i];
-        if (c == ' ' || c == ',' || c == '(' || c == ')') {
+        if (c == ' ' || c == ',') {
             i++;
             continue;
         }
-        if (c == '{' || c == '[') {
-            if (in_set) {
+        if (c == '{' || c == '[' || c == '(') {
+            if (open) {
                 *why = "nested AS set";
                 return -EINVAL;
             }
-            in_set = true;
-            set_id = (uint8_t)(set_id == 255 ? 255 : set_id + 1);
+            open = c;
+            if (c == '{')
+                set_id = (uint8_t)(set_id == 255 ? 255 : set_id + 1);
             i++;
             continue;
         }
-        if (c == '}' || c == ']') {
-            if (!in_set) {
+        if (c == '}' || c == ']' || c == ')') {
+            char want = c == '}' ? '{' : c == ']' ? '[' : '(';
+            if (open != want) {
                 *why = "unbalanced AS set";
                 return -EINVAL;
             }
-            in_set = false;
+            open = 0;
             i++;
             continue;
         }
@@ -88,17 +104,29 @@ static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const 
             *why = "bad AS number in path";
             return -EINVAL;
         }
-        if (out->path_len < sizeof(out->path) / sizeof(out->path[0])) {
+        if (open == '[' || open == '(') {
+            if (n_confed < cap)
+                confed[n_confed++] = asn;
+            else
+                confed_truncated = true;
+            continue;
+        }
+        if (out->path_len < cap) {
             out->path[out->path_len] = asn;
-            out->path_set[out->path_len] = in_set ? set_id : 0;
+            out->path_set[out->path_len] = open == '{' ? set_id : 0;
             out->path_len++;
         } else {
             out->path_truncated = true;
         }
     }
-    if (in_set) {
+    if (open) {
         *why = "unterminated AS set";
         return -EINVAL;
+    }
+    if (out->path_len == 0 && n_confed > 0) {
+        memcpy(out->path, confed, n_confed * sizeof(confed[0]));
+        out->path_len = n_confed;
+        out->path_truncated = confed_truncated;
     }
     return 0;
 }
@@ -179,11 +207,12 @@ int kp_bgpdump_parse_line(const char *line, size_t len, struct kp_bgpdump_line *
         *why = "bad peer address";
         return -EINVAL;
     }
-    if (parse_u64(&f[4], UINT32_MAX, &v) != 0) {
+    uint32_t peer_as;
+    if (kp_asn_parse(f[4].s, f[4].n, KP_ASN_ASDOT_OK, &peer_as) != 0) {
         *why = "bad peer AS";
         return -EINVAL;
     }
-    out->peer_as = (uint32_t)v;
+    out->peer_as = peer_as;
     if (f[5].n == 0 || f[5].n >= sizeof(buf) || memchr(f[5].s, '/', f[5].n) == NULL) {
         *why = "bad prefix";
         return -EINVAL;

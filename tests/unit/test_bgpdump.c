@@ -284,3 +284,83 @@ Test(bgpdump, snapshot_files_withdraw_vanished_routes)
     cr_assert_eq(n, 8);
     kp_rib_free(r);
 }
+
+/* Confederation segments as libbgpdump prints them: "(a b)" for an
+ * AS_CONFED_SEQUENCE, "[a,b]" for an AS_CONFED_SET. RFC 5065 keeps them
+ * inside the confederation: they are not part of the path seen outside it
+ * and never its origin. */
+Test(bgpdump, confederation_segments_are_not_the_path)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    cr_assert_eq(parse("TABLE_DUMP2|1506816000|B|203.0.113.1|64497|175.45.178.0/24|(65001 65002) "
+                       "3356 4837 131279|IGP|203.0.113.1|0|0||NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.path_len, 3);
+    cr_assert_eq(l.path[0], 3356);
+    cr_assert_eq(l.path[2], 131279);
+    struct kp_asn_rec rec;
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|203.0.113.1|64497|198.51.100.0/24|64497 64500 "
+                       "[65010,65011]|IGP|203.0.113.1|0|0||NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(kp_bgpdump_origin(&l, &rec), 0);
+    cr_assert_eq(rec.n, 1);
+    cr_assert_eq(rec.asns[0], 64500, "a trailing confed set is not an AS set origin");
+    cr_assert_eq(rec.flags, 0);
+    /* a route from inside the confederation only: its members stand */
+    cr_assert_eq(
+        parse("TABLE_DUMP2|1|B|203.0.113.1|64497|198.51.100.0/24|(65001 65002)|IGP", &l, &why), 0);
+    cr_assert_eq(l.path_len, 2);
+    cr_assert_eq(l.path[1], 65002);
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|203.0.113.1|64497|198.51.100.0/24|1 (2 3]|IGP", &l, &why),
+                 -EINVAL);
+    cr_assert_str_eq(why, "unbalanced AS set");
+}
+
+/* Shapes of bgpdump -m lines from real collectors: TABLE_DUMP (MRT v1) with
+ * communities and NAG, IPv6 peer and prefix, 4-byte ASNs, prepending, an
+ * asdot peer AS, an AS set in the middle, more trailing fields than usual,
+ * an empty AS path (a collector's own route). */
+Test(bgpdump, real_world_line_shapes)
+{
+    struct kp_bgpdump_line l;
+    const char *why;
+    char buf[KP_PREFIX_STRLEN];
+    cr_assert_eq(parse("TABLE_DUMP|1027380840|B|204.42.253.253|267|3.0.0.0/8|267 2914 174 701 80|"
+                       "IGP|204.42.253.253|0|0|267:2914 2914:420 2914:2000 2914:3000|NAG||",
+                       &l, &why),
+                 0);
+    cr_assert(l.table_dump);
+    cr_assert_eq(l.path_len, 5);
+    cr_assert_eq(l.path[4], 80);
+    cr_assert_eq(parse("TABLE_DUMP2|1700000000|B|2001:7f8:4::3a6e:1|14966|2001:db8:40::/42|14966 "
+                       "6939 4837 4837 4837 131279|IGP|2001:7f8:4::3a6e:1|0|0|6939:1000|NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.peer_ip.family, 6);
+    cr_assert_str_eq(kp_prefix_str(&l.prefix, buf, sizeof(buf)), "2001:db8:40::/42");
+    cr_assert_eq(l.path_len, 6, "prepending is kept in the path");
+    cr_assert_eq(l.path[3], 4837);
+    cr_assert_eq(parse("BGP4MP|1700000001|A|198.51.100.7|3.10|175.45.176.0/22|196618 20485 "
+                       "131279|IGP|198.51.100.7|0|0||NAG|||extra|fields|here|x|y|z|w|v|u",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.peer_as, 196618, "asdot 3.10");
+    cr_assert_eq(l.path[0], 196618);
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|198.51.100.1|64496|203.0.113.0/24|64496 {64501,64502} "
+                       "64503|IGP|198.51.100.1|0|0||NAG||",
+                       &l, &why),
+                 0);
+    struct kp_asn_rec rec;
+    cr_assert_eq(kp_bgpdump_origin(&l, &rec), 0);
+    cr_assert_eq(rec.asns[0], 64503);
+    cr_assert_eq(rec.flags, 0);
+    cr_assert_eq(parse("TABLE_DUMP2|1|B|198.51.100.1|64496|203.0.113.0/24||IGP|198.51.100.1|0|0||"
+                       "NAG||",
+                       &l, &why),
+                 0);
+    cr_assert_eq(l.path_len, 0);
+    cr_assert_eq(kp_bgpdump_origin(&l, &rec), -ENOENT);
+}
