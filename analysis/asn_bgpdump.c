@@ -219,7 +219,8 @@ int kp_bgpdump_parse_line(const char *line, size_t len, struct kp_bgpdump_line *
     }
     memcpy(buf, f[5].s, f[5].n);
     buf[f[5].n] = '\0';
-    if (kp_prefix_parse(buf, false, &out->prefix) != 0) {
+    /* host bits beyond the length are cleared, as a router would */
+    if (kp_prefix_parse(buf, true, &out->prefix) != 0) {
         *why = "bad prefix";
         return -EINVAL;
     }

@@ -363,4 +363,8 @@ Test(bgpdump, real_world_line_shapes)
                  0);
     cr_assert_eq(l.path_len, 0);
     cr_assert_eq(kp_bgpdump_origin(&l, &rec), -ENOENT);
+    /* NLRI bytes with host bits set (seen from buggy speakers): the prefix */
+    cr_assert_eq(
+        parse("TABLE_DUMP2|1|B|198.51.100.1|64496|175.45.177.9/24|64496 131279|IGP", &l, &why), 0);
+    cr_assert_str_eq(kp_prefix_str(&l.prefix, buf, sizeof(buf)), "175.45.177.0/24");
 }
