@@ -286,6 +286,11 @@ static int convert(const struct kp_jrec *r, json_t *o, const char *vp, struct kp
             return -EINVAL;
         if (hop.rx_ns > end)
             end = hop.rx_ns;
+        /* scamper lists every reply: a second one to the same probe (same
+         * probe_ttl and probe_id) is a duplicate */
+        for (size_t k = 0; k < t->n_hops; k++)
+            if (t->hops[k].ttl == hop.ttl && t->hops[k].attempt == hop.attempt)
+                hop.flags |= KP_HOP_DUP;
         if (kp_trace_add_hop(t, &hop) != 0)
             return -ENOMEM;
     }

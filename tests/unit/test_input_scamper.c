@@ -304,5 +304,8 @@ Test(input_scamper, ipv6_and_newer_scamper_keys)
     const struct kp_trace *p = &G.t[3];
     cr_assert_eq(p->stop_reason, KP_STOP_NONE, "INPROGRESS");
     cr_assert_eq(p->hops[0].tcp_flags, 18);
+    cr_assert_eq(p->n_hops, 2);
+    cr_assert_eq(p->hops[0].flags & KP_HOP_DUP, 0);
+    cr_assert(p->hops[1].flags & KP_HOP_DUP, "a second reply to probe 1 at TTL 1");
     got_free(&G);
 }
