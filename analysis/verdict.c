@@ -36,6 +36,7 @@ static const char *const heuristic_names[KP_H_COUNT_BITS] = {
     "destination-only",
     "filtered-inside-target",
     "per-ttl-multiple-addresses",
+    "hidden-handoff",
 };
 
 const char *kp_heuristic_name(unsigned bit)
@@ -284,6 +285,30 @@ static bool p2p_mates(const struct kp_addr *a, const struct kp_addr *b)
            (y & 3u) != 3;
 }
 
+/* The vantage point's own network as the trace shows it: the AS of the first
+ * usable hop, when the hops up to it answer at TTL 1, 2, ... without a gap and
+ * those before it are private, shared or reserved (a home or cloud NAT).
+ * 0 when the trace does not start at the vantage point (e.g. Doubletree began
+ * mid-path) or its first public hop has no AS. */
+static uint32_t vantage_as(const struct walk *w)
+{
+    for (int p = 0; p < w->n; p++) {
+        int hi = w->seq[p];
+        const struct kp_hop_annot *a = &w->ann[hi];
+        if (w->t->hops[hi].ttl != p + 1)
+            return 0;
+        if (a->ixp)
+            return 0;
+        if (a->cls == KP_HCLASS_PRIVATE || a->cls == KP_HCLASS_SHARED ||
+            a->cls == KP_HCLASS_RESERVED)
+            continue;
+        if (a->asn == 0 || a->cls == KP_HCLASS_UNANNOUNCED || annot_in_target(w->c, a))
+            return 0;
+        return a->asn;
+    }
+    return 0;
+}
+
 static double clamp01(double v)
 {
     if (v < 0.05)
@@ -384,6 +409,24 @@ static void decide_reached(struct walk *w, int first_t)
     if (silent > 0 && on(w, KP_H_SILENT_GAP)) {
         o->heuristics |= KP_H_SILENT_GAP;
         w->penalty += silent * 0.05 > 0.25 ? 0.25 : silent * 0.05;
+    }
+
+    /* Hidden handoff: the trace shows the vantage point's own network, then
+     * silence or unattributable hops, then the target. A transit that never
+     * answers (or answers only from an IXP LAN of unknown member) looks exactly
+     * like direct peering: say so instead of naming the vantage point's ISP.
+     * A transit of interest seen there is kept (a VP inside Unicom). */
+    int unattributed = silent + o->n_skipped;
+    if (unattributed > 0 && on(w, KP_H_HIDDEN_HANDOFF) &&
+        !(o->heuristics & KP_H_NEIGHBOUR_BORDER) &&
+        kp_verdict_known_name(w->c, chosen_as) == NULL && chosen_as == vantage_as(w)) {
+        o->heuristics |= KP_H_HIDDEN_HANDOFF;
+        o->status = KP_TRANSIT_UNDETERMINED;
+        o->asn = 0;
+        o->name[0] = '\0';
+        o->source[0] = '\0';
+        o->confidence = 0.0;
+        return;
     }
 
     /* RTT jump into the target: supporting evidence only. */

@@ -83,7 +83,12 @@ enum kp_heuristic {
     KP_H_FILTERED_INSIDE = 1u << 10, /* "filtered-inside-target": !X from a target hop */
     KP_H_LOAD_BALANCED = 1u << 11,   /* "per-ttl-multiple-addresses": attempts at one TTL
                                         answered from different addresses */
-    KP_H_COUNT_BITS = 12
+    KP_H_HIDDEN_HANDOFF = 1u << 12,  /* "hidden-handoff": the last AS seen before the target
+                                        is the vantage point's own network (not a transit
+                                        of interest) and silent or unattributable TTLs
+                                        follow it: whoever handed over is not in the
+                                        trace, so the verdict is undetermined */
+    KP_H_COUNT_BITS = 13
 };
 
 /* Name of one heuristic bit (NULL for an unknown bit). */
@@ -162,6 +167,12 @@ struct kp_transit {
  *     AS W, where W is a transit of interest and X is not (or X is and the
  *     hop could be the target's ingress), is read as the target's border
  *     numbered from the neighbour's space or a third-party address: W wins;
+ *   - when the handoff is the vantage point's own network (the AS of the trace's
+ *     first hops, contiguous from TTL 1, private ones passed over), is not a
+ *     transit of interest, and silent TTLs or skipped hops (IXP, unannounced,
+ *     private) separate it from the target, the AS that handed over is hidden
+ *     (a silent transit, or an IXP port of unknown member): "undetermined",
+ *     asn 0, with handoff_hop still pointing at the last hop seen;
  *   - a trace ending with admin-prohibited outside the target is "filtered"
  *     at the AS of that hop; one never reaching the target is "incomplete"
  *     with the last AS seen; nothing usable is "undetermined".

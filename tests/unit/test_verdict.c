@@ -509,8 +509,8 @@ Test(verdict, unknown_as_reported_with_its_name)
 {
     /* Reported Unicom-side last hop 103.35.255.254: an AS outside the list. */
     const struct spec s[] = {
-        {1, "103.35.255.254", 64511, PUB, 234.0},
-        {5, DST, NK, PUB, 284.0, REPLY, KP_HOP_FROM_DST},
+        {9, "103.35.255.254", 64511, PUB, 234.0},
+        {13, DST, NK, PUB, 284.0, REPLY, KP_HOP_FROM_DST},
     };
     build(&F, DST, NK, s, 2);
     snprintf(F.ann[0].as_name, sizeof(F.ann[0].as_name), "EXAMPLE-NET");
@@ -522,6 +522,152 @@ Test(verdict, unknown_as_reported_with_its_name)
     F.ann[0].as_name[0] = '\0';
     decide(&F);
     cr_assert_str_eq(F.v.name, "");
+    done(&F);
+}
+
+/* ---- hidden handoff: the vantage point's network, then nothing attributable */
+
+Test(verdict, silent_transit_after_vp_network_is_undetermined)
+{
+    /* VP's provider at TTL 1, a transit border that never answers, NK's
+     * ingress, the destination. The silent TTL may be TTC, Unicom or nobody
+     * (direct peering with a silent NK router): the VP's provider must not be
+     * named as the transit. */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},
+        {3, "175.45.176.9", NK, PUB, 40.0},
+        {4, DST, NK, PUB, 41.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 3);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_UNDETERMINED);
+    cr_assert_eq(F.v.asn, 0u);
+    cr_assert_float_eq(F.v.confidence, 0.0, 1e-9);
+    cr_assert(F.v.heuristics & KP_H_HIDDEN_HANDOFF);
+    cr_assert_eq(F.v.handoff_hop, 0, "evidence: the last hop seen before the target");
+    cr_assert_eq(F.v.target_hop, 1);
+    cr_assert_eq(F.v.silent_ttls, 1);
+    /* switched off, the naive reading returns */
+    F.c.disabled = KP_H_HIDDEN_HANDOFF;
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, VPNET);
+    cr_assert(!(F.v.heuristics & KP_H_HIDDEN_HANDOFF));
+    cr_assert_str_eq(kp_heuristic_name(KP_H_HIDDEN_HANDOFF), "hidden-handoff");
+    cr_assert_eq(kp_heuristic_from_name("hidden-handoff"), KP_H_HIDDEN_HANDOFF);
+    done(&F);
+}
+
+Test(verdict, direct_peering_without_gap_is_the_vp_network)
+{
+    /* The VP's provider hands over directly: NK's router answers at TTL 2. */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},
+        {2, "175.45.176.13", NK, PUB, 3.0},
+        {3, DST, NK, PUB, 4.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 3);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, VPNET);
+    cr_assert(!(F.v.heuristics & (KP_H_HIDDEN_HANDOFF | KP_H_NEIGHBOUR_BORDER)));
+    cr_assert_float_eq(F.v.confidence, 1.0, 1e-9);
+    done(&F);
+}
+
+Test(verdict, ixp_port_of_unknown_member_after_vp_network_is_undetermined)
+{
+    /* VP provider, an IXP LAN address (member unknown: the transit's port or
+     * NK's own), NK: who received the traffic at the IXP is unknown. */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},
+        {2, "203.0.113.2", 0, UNANN, 4.0, 0, 0, 0, 0, 1, 0},
+        {3, "175.45.176.1", NK, PUB, 45.0},
+    };
+    build(&F, DST, NK, s, 3);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_UNDETERMINED);
+    cr_assert(F.v.heuristics & KP_H_HIDDEN_HANDOFF);
+    cr_assert(F.v.heuristics & KP_H_IXP);
+    /* A known member is attributable: TTC took it at the IXP. */
+    F.ann[1].ixp_member_asn = TTC;
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, TTC);
+    done(&F);
+}
+
+Test(verdict, vp_behind_nat_then_silent_transit_is_undetermined)
+{
+    /* A NAT gateway (private) at TTL 1, the provider at TTL 2, one silent TTL,
+     * NK: the provider is still the vantage point's own network. */
+    const struct spec s[] = {
+        {1, "192.168.1.1", 0, PRIV, 0.5},
+        {2, "198.18.0.1", VPNET, PUB, 1.0},
+        {4, DST, NK, PUB, 41.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 3);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_UNDETERMINED);
+    cr_assert(F.v.heuristics & KP_H_HIDDEN_HANDOFF);
+    done(&F);
+}
+
+Test(verdict, unknown_transit_then_silent_target_routers_is_kept)
+{
+    /* VP provider, two hops of an AS outside the list (a regional transit),
+     * two silent NK routers, the destination: the regional AS handed over
+     * (it is not the vantage point's network). */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},
+        {2, "198.18.160.1", 64600, PUB, 5.0},
+        {3, "198.18.160.10", 64600, PUB, 6.0},
+        {6, DST, NK, PUB, 9.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 4);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, 64600u);
+    cr_assert_eq(F.v.silent_ttls, 2);
+    cr_assert(!(F.v.heuristics & KP_H_HIDDEN_HANDOFF));
+    done(&F);
+}
+
+Test(verdict, vp_inside_transit_of_interest_then_silence_is_kept)
+{
+    /* A vantage point inside Unicom: Unicom, Unicom, silence, NK. */
+    const struct spec s[] = {
+        {1, "219.158.1.1", UNICOM, PUB, 1.0},
+        {2, "219.158.3.1", UNICOM, PUB, 20.0},
+        {5, DST, NK, PUB, 45.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 3);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, UNICOM);
+    cr_assert(!(F.v.heuristics & KP_H_HIDDEN_HANDOFF));
+    done(&F);
+}
+
+Test(verdict, target_numbered_border_router_with_p2p_mate)
+{
+    /* Unicom's border answers from its end of a border /30 numbered from NK's
+     * space (.2), NK's ingress answers from the other end (.1): the first
+     * target-space address is Unicom's router; the Unicom hop before it hands
+     * over, the border is the mate. */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},    {2, "219.158.1.1", UNICOM, PUB, 30.0},
+        {3, "219.158.2.1", UNICOM, PUB, 40.0}, {4, "175.45.179.254", NK, PUB, 45.0},
+        {5, "175.45.179.253", NK, PUB, 55.0},  {6, DST, NK, PUB, 56.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 6);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, UNICOM);
+    cr_assert_eq(F.v.handoff_hop, 2);
+    cr_assert_eq(F.v.target_hop, 3);
+    cr_assert_eq(F.v.border_hop, 4);
+    cr_assert(F.v.heuristics & KP_H_P2P_MATE);
     done(&F);
 }
 
