@@ -322,7 +322,8 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     if (rc < 0)
         return rc;
     if (rc == 0) {
-        const char *err = result_error(res);
+        json_t *top = json_object_get(o, "error");
+        const char *err = json_is_string(top) ? json_string_value(top) : result_error(res);
         if (err != NULL) {
             snprintf(what, sizeof(what), "atlas: measurement failed on the probe: %.150s", err);
             kp_jskip(r, what);

@@ -519,3 +519,27 @@ Test(input_detect, atlas_objects_say_type_traceroute_but_are_not_scamper)
         "{\"type\":\"trace\",\"version\":\"0.1\",\"method\":\"udp-paris\",\"dst\":\"1.2.3.4\"}";
     cr_assert_eq(kp_input_detect((const uint8_t *)sc, strlen(sc)), KP_INPUT_SCAMPER);
 }
+
+Test(input_atlas, failed_measurements_are_skipped_not_bad)
+{
+    /* hand-written: an error at the top level, and one as the only element
+     * of result[] with no hop (as in the published name-resolution case) */
+    const char *in = "{\"fw\":5080,\"af\":4,\"dst_name\":\"nowhere.example\",\"error\":\"dns "
+                     "resolution failed\",\"msm_id\":1,\"prb_id\":2,\"type\":\"traceroute\"}\n"
+                     "{\"fw\":5080,\"af\":6,\"dst_name\":\"nowhere.example\",\"prb_id\":3,"
+                     "\"result\":[{\"error\":\"connect failed\"}],\"type\":\"traceroute\"}\n";
+    memset(&G, 0, sizeof(G));
+    memset(&S, 0, sizeof(S));
+    struct kp_input_skips sk = {on_skip, &S, 0};
+    struct kp_input_sink sink = {keep, on_err, &G};
+    cr_assert_eq(kp_atlas_read(in, strlen(in), &sink, &sk), 0);
+    cr_assert_eq(G.n, 0);
+    cr_assert_eq(G.n_err, 0);
+    cr_assert_eq(sk.n, 2);
+    cr_assert(strstr(S.what[0], "dns resolution failed") != NULL, "%s", S.what[0]);
+    cr_assert_eq(S.line[1], 2);
+    cr_assert(strstr(S.what[1], "connect failed") != NULL, "%s", S.what[1]);
+    /* without a skips struct they are skipped all the same */
+    cr_assert_eq(kp_atlas_parse(in, strlen(in), &sink), 0);
+    cr_assert_eq(G.n, 0);
+}
