@@ -1,6 +1,7 @@
 /* classify_mtr.c — mtr (0.95) probes: ICMP echo (default), -u UDP and -T TCP.
  * mtr numbers its probes with a sequence from 33000 up, carried in the ICMP
- * seq, the UDP destination port or the TCP source port. See classify.h.
+ * seq, the UDP destination port (the source port with -u -P PORT) or the TCP
+ * source port. See classify.h.
  * Owner: replay. */
 #include "probe/classify.h"
 
@@ -27,11 +28,14 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     if (!kp_cl_ttl_ok(p) || p->ip.proto != 17 || p->l4.len < 8 || kp_cl_df(p))
         return 0;
-    if (p->l4.dport < MTR_MIN_SEQ || !kp_cl_payload_zero_from(p, 0))
+    /* the sequence is the destination port (fixed source port, -L), or with
+     * -P PORT the source port (fixed destination port) */
+    bool seq_in_dport = p->l4.dport >= MTR_MIN_SEQ;
+    if ((!seq_in_dport && p->l4.sport < MTR_MIN_SEQ) || !kp_cl_payload_zero_from(p, 0))
         return 0;
     o->tool = "mtr";
     o->method = KP_METHOD_UDP;
-    o->trace_key = p->l4.sport; /* fixed per run */
+    o->trace_key = seq_in_dport ? p->l4.sport : p->l4.dport; /* the fixed port */
     o->ttl = p->ip.ttl;
     o->attempt = KP_RX_ATTEMPT_AUTO;
     o->match_fields = KP_RX_F_SRC | kp_cl_ipid(p) | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPLEN;

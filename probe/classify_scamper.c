@@ -4,7 +4,9 @@
  * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
 #include "probe/classify.h"
 
-#define SC_UDP_BASE 33434u /* dport = 33434 + probe number with the default -d 33435 */
+/* scamper numbers a trace's probes from 1 in the IP ID: at most 255 TTLs
+ * times -q (at most 20) attempts, plus a few more for -Q / the gap limit */
+#define SC_MAX_PROBES 8192u
 
 static int scamper_ip(const struct kp_pkt *p)
 {
@@ -52,13 +54,15 @@ static int classify_udp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
 
 static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
-    /* classic: destination port grows with the probe number; zero payload */
+    /* classic: destination port = base + probe number (IP ID), where the base
+     * is 33434 with the default -d 33435 and -d PORT - 1 otherwise; zero
+     * payload. The base is part of the trace's key. */
     if (!scamper_ip(p) || p->ip.proto != 17 || p->l4.len < 8)
         return 0;
-    if (p->l4.dport != (uint16_t)(SC_UDP_BASE + p->ip.ip_id) || !kp_cl_payload_zero_from(p, 0))
+    if (p->ip.ip_id > SC_MAX_PROBES || p->l4.dport <= p->ip.ip_id || !kp_cl_payload_zero_from(p, 0))
         return 0;
     common(p, KP_METHOD_UDP, o);
-    o->trace_key = p->l4.sport;
+    o->trace_key = ((uint64_t)p->l4.sport << 16) | (uint16_t)(p->l4.dport - p->ip.ip_id);
     o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPLEN;
     o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
     return 1;

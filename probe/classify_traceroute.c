@@ -1,33 +1,29 @@
 /* classify_traceroute.c — Linux traceroute (Butskoy, 2.x) probes: default
- * UDP, -I (ICMP echo) and -T (TCP SYN). See classify.h. Owner: replay. */
+ * UDP (any port: -p, -U, --sport), -I (ICMP echo) and -T (TCP SYN). See
+ * classify.h. Owner: replay. */
 #include "probe/classify.h"
 
-#define TR_UDP_BASE 33434u /* default -p */
-#define TR_QUERIES  3u     /* default -q */
-
-/* With the defaults (first TTL 1, 3 queries, base port/seq), probe number n
- * (0-based) has TTL n/3 + 1 and is attempt n%3. When the TTL agrees, the
- * attempt is known; otherwise rx numbers attempts itself. */
-static uint16_t attempt_from_index(unsigned n, uint8_t ttl)
-{
-    if (n / TR_QUERIES + 1 == ttl)
-        return (uint16_t)(n % TR_QUERIES);
-    return KP_RX_ATTEMPT_AUTO;
-}
+/* Attempts are numbered by rx (KP_RX_ATTEMPT_AUTO): the probe number that
+ * the UDP port or ICMP sequence carries gives the TTL and attempt only when
+ * the base (-p), the first TTL (-f) and the queries per hop (-q) are known,
+ * and they are not carried in the packet (-q 2 and the default 3 would give
+ * the same probe different attempts). A second run of traceroute to the same
+ * destination is told apart by rx: its TTLs start again from the first
+ * (probe/rx.c, new_run). */
 
 static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     if (!kp_cl_ttl_ok(p) || p->ip.proto != 17 || p->l4.len < 8)
         return 0;
-    if (p->l4.dport < TR_UDP_BASE || p->l4.dport > TR_UDP_BASE + 255u * 10u)
-        return 0;
+    /* any destination port: 33434 + n by default, -p BASE + n, or one port
+     * with -U (53) and --sport; the payload 0x40, 0x41, ... is traceroute's */
     if (!kp_cl_payload_counts_from(p, 0x40))
         return 0;
     o->tool = "traceroute";
     o->method = KP_METHOD_UDP;
     o->trace_key = 0; /* the source port changes per probe */
     o->ttl = p->ip.ttl;
-    o->attempt = attempt_from_index(p->l4.dport - TR_UDP_BASE, p->ip.ttl);
+    o->attempt = KP_RX_ATTEMPT_AUTO;
     o->match_fields = KP_RX_F_SRC | kp_cl_ipid(p) | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPLEN;
     o->nat_fields = KP_RX_F_DPORT | kp_cl_ipid(p) | KP_RX_F_UDPLEN;
     o->sport = p->l4.sport;
@@ -45,8 +41,7 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
     o->method = KP_METHOD_ICMP;
     o->trace_key = p->l4.icmp_id; /* the process id */
     o->ttl = p->ip.ttl;
-    o->attempt = p->l4.icmp_seq >= 1 ? attempt_from_index(p->l4.icmp_seq - 1u, p->ip.ttl)
-                                     : KP_RX_ATTEMPT_AUTO;
+    o->attempt = KP_RX_ATTEMPT_AUTO;
     o->match_fields = KP_RX_F_SRC | kp_cl_ipid(p) | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;
     o->nat_fields = kp_cl_ipid(p) | KP_RX_F_ICMPSEQ;
     o->icmp_id = p->l4.icmp_id;

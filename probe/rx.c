@@ -23,6 +23,10 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
+/* Two captures of one packet (tcpdump -i any: on two interfaces) lie this
+ * close in time at most; equal probes further apart were sent twice. */
+#define DUP_CAPTURE_NS 10000000LL /* 10 ms */
+
 struct rx_trace;
 
 struct rx_probe {
@@ -581,6 +585,36 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
     return false;
 }
 
+/* Whether probe q (fields of the packet, TTL ttl) starts a new run of its
+ * tool towards the trace's destination while the trace is still open (the
+ * user ran the same traceroute twice within the idle time): the trace key
+ * alone cannot tell, as traceroute -T, -U and scamper -s keep the same key.
+ *  - mtr repeats its TTLs every cycle, and its sequence (ICMP seq, UDP port,
+ *    TCP source port) counts on from 33000 over all cycles; a new process
+ *    counts from 33000 again. So a probe repeating the ports and ICMP id/seq
+ *    of an earlier probe at the same TTL is a new run, unless it is the
+ *    kernel retransmitting that SYN (the same TCP sequence number).
+ *  - every other tool (traceroute, tcptraceroute, scamper) sends its TTLs in
+ *    rising order and never goes back: a probe at or below the trace's first
+ *    TTL, after a probe at a higher TTL, is a new run.
+ * Traces that carry their id in the probe (kptrace) are never split here. */
+static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t ttl)
+{
+    const struct rx_probe *last = t->probes_tail;
+    if (last == NULL)
+        return false;
+    if (strcmp(t->rec.tool, "mtr") == 0) {
+        for (const struct rx_probe *p = t->probes; p; p = p->tnext) {
+            if (p->ttl == ttl && p->sport == q->sport && p->dport == q->dport &&
+                p->icmp_id == q->icmp_id && p->icmp_seq == q->icmp_seq &&
+                (q->proto != IPPROTO_TCP_ || p->tcp_seq != q->tcp_seq))
+                return true;
+        }
+        return false;
+    }
+    return ttl <= t->min_ttl && ttl < last->ttl;
+}
+
 static int64_t probe_linger(const struct kp_rx *rx, int64_t wait_ns)
 {
     if (rx->cfg.linger_ns > 0)
@@ -618,11 +652,14 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
         t = NULL;
     }
     if (t) {
-        /* The same probe captured twice (e.g. tcpdump -i any)? */
+        /* The same probe captured twice (e.g. tcpdump -i any)? The copies
+         * are captured together; an equal probe sent later is a new one
+         * (scamper run again with the same -s sends the same bytes). */
         uint32_t dupmask = c->match_fields | KP_RX_F_IPID | KP_RX_F_SRC;
         for (const struct rx_probe *p = t->probes; p; p = p->tnext) {
             if (p->ttl == c->ttl && p->proto == tmp.proto && fields_equal(p, &tmp, dupmask) &&
-                p->ip_id == tmp.ip_id && p->probe_size == pkt->ip.tot_len) {
+                p->ip_id == tmp.ip_id && p->probe_size == pkt->ip.tot_len &&
+                ts - p->tx_ns <= DUP_CAPTURE_NS && p->tx_ns - ts <= DUP_CAPTURE_NS) {
                 rx->st.probes_dup++;
                 return 0;
             }
@@ -630,6 +667,8 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
         bool split = t->n_probes >= rx->cfg.max_probes_per_trace;
         if (!split && c->attempt != KP_RX_ATTEMPT_AUTO)
             split = has_probe_slot(t, c->ttl, c->attempt);
+        if (!split && !c->has_trace_id)
+            split = new_run(t, &tmp, c->ttl);
         if (split) {
             rx->st.traces_split++;
             seal(t);
@@ -903,6 +942,12 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
     }
 }
 
+/* A reply whose fields fit probes of several traces, exactly one of them
+ * still open, goes to the open one: the others were sealed because a later
+ * trace with the same key started (a new run of the tool, see new_run(), or
+ * their probes are older than their linger). A tool run twice with the same
+ * ports (scamper -s, tcptraceroute -p) sends byte-identical probes, and its
+ * first run was over when the second began. */
 static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
     if (!pkt->has_quote) {
@@ -916,6 +961,9 @@ static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
     bool icmp_known = pkt->q_l4.len >= 1;
     struct rx_probe *strict = NULL, *loose = NULL;
     unsigned n_strict = 0, n_loose = 0, n_cand = 0;
+    /* strict matches in traces still open (see superseded()) */
+    struct rx_probe *strict_open = NULL;
+    unsigned n_strict_open = 0;
     for (struct rx_probe *p = rx->pb[pb_index(rx, &q.dst, q.proto)]; p; p = p->cnext) {
         if (p->proto != q.proto || !same_addr(&p->dst, &q.dst))
             continue;
@@ -926,6 +974,10 @@ static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
         if ((m & ~KP_RX_F_SRC) != 0 && fields_equal(p, &q, m)) {
             strict = p;
             n_strict++;
+            if (!p->trace->sealed) {
+                strict_open = p;
+                n_strict_open++;
+            }
             continue;
         }
         uint32_t n = p->nat_fields & avail;
@@ -933,6 +985,10 @@ static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
             loose = p;
             n_loose++;
         }
+    }
+    if (n_strict > 1 && n_strict_open == 1) {
+        strict = strict_open;
+        n_strict = 1;
     }
     if (n_strict == 1) {
         record_reply(rx, ts, pkt, strict, false, true);
@@ -950,8 +1006,8 @@ static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
     uint8_t req = pkt->ip.version == 6 ? 128 : 8;
-    struct rx_probe *hit = NULL;
-    unsigned n_hit = 0, n_cand = 0;
+    struct rx_probe *hit = NULL, *hit_open = NULL;
+    unsigned n_hit = 0, n_cand = 0, n_open = 0;
     for (struct rx_probe *p = rx->pb[pb_index(rx, &pkt->ip.src, pkt->ip.proto)]; p; p = p->cnext) {
         if (p->proto != pkt->ip.proto || !same_addr(&p->dst, &pkt->ip.src))
             continue;
@@ -960,7 +1016,15 @@ static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
             p->icmp_seq == pkt->l4.icmp_seq) {
             hit = p;
             n_hit++;
+            if (!p->trace->sealed) {
+                hit_open = p;
+                n_open++;
+            }
         }
+    }
+    if (n_hit > 1 && n_open == 1) {
+        hit = hit_open;
+        n_hit = 1;
     }
     if (n_hit == 1)
         record_reply(rx, ts, pkt, hit, false, false);
@@ -983,12 +1047,20 @@ static struct rx_probe *tie_break(struct kp_rx *rx, const struct kp_addr *dst, u
     struct rx_probe *one = NULL;
     struct rx_trace *tr = NULL;
     unsigned n = 0;
+    bool open_fits = false;
+    for (struct rx_probe *p = rx->pb[pb_index(rx, dst, proto)]; p; p = p->cnext)
+        if (p->proto == proto && same_addr(&p->dst, dst) && !p->trace->sealed &&
+            p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
+            pkt->l4.tcp_ack == p->tcp_seq + 1u)
+            open_fits = true;
     for (struct rx_probe *p = rx->pb[pb_index(rx, dst, proto)]; p; p = p->cnext) {
         if (p->proto != proto || !same_addr(&p->dst, dst))
             continue;
         if (!(p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
               (pkt->l4.tcp_flags & TCP_ACK) && pkt->l4.tcp_ack == p->tcp_seq + 1u))
             continue;
+        if (open_fits && p->trace->sealed)
+            continue; /* superseded by the open trace (see match_quote) */
         if (tr == NULL)
             tr = p->trace;
         else if (tr != p->trace)

@@ -1,0 +1,360 @@
+/* test_rx_options.c — other tools' probes sent with non-default options, and
+ * the same tool run twice, through the foreign classifiers and rx.
+ *
+ * Every packet is built by hand here from what the tools were seen to send
+ * (tcpdump of traceroute 2.1, mtr 0.95, scamper 20211212 in the testbed,
+ * test_replay_options.sh); the expectations are worked out from the packets:
+ *   - traceroute -p 40000 / -U: UDP to 40000+n / to 53, payload 0x40, 0x41...
+ *   - traceroute -q 2: two probes per TTL, UDP ports 33434+n: one trace, two
+ *     attempts per TTL (the port does not say -q);
+ *   - scamper -P udp -d 40000: destination port 39999 + IP ID;
+ *   - mtr -u -P 5000: source port 33000+seq, destination port fixed;
+ *   - traceroute -T twice, scamper twice with the same -s (byte-identical
+ *     probes), mtr -T twice: two traces; mtr -c 2 and the kernel
+ *     retransmitting mtr's SYN: one trace; a frame captured twice: one probe.
+ * Owner: replay. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "probe/classify.h"
+#include "probe/decode.h"
+#include "probe/rx.h"
+
+#define MS 1000000LL
+#define T0 1700000000000000000LL
+
+static const uint8_t SRC[4] = {198, 18, 3, 2}, DST[4] = {198, 19, 177, 12};
+
+static void put16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)(v >> 8);
+    b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+    put16(b, (uint16_t)(v >> 16));
+    put16(b + 2, (uint16_t)v);
+}
+
+static void ip_hdr(uint8_t *b, uint16_t len, uint16_t id, bool df, uint8_t ttl, uint8_t proto,
+                   const uint8_t *src, const uint8_t *dst)
+{
+    memset(b, 0, 20);
+    b[0] = 0x45;
+    put16(b + 2, len);
+    put16(b + 4, id);
+    if (df)
+        b[6] = 0x40;
+    b[8] = ttl;
+    b[9] = proto;
+    memcpy(b + 12, src, 4);
+    memcpy(b + 16, dst, 4);
+    put16(b + 10, kp_cksum_fold(kp_cksum_add(0, b, 20)));
+}
+
+/* A UDP probe with `plen` payload bytes: counting from `first` (traceroute)
+ * or zero (first < 0). The checksum field is `sum` (scamper udp-paris: its
+ * IP ID). Returns the length. */
+static size_t udp(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport, uint16_t dport,
+                  size_t plen, int first, uint16_t sum)
+{
+    uint16_t len = (uint16_t)(28 + plen);
+    ip_hdr(b, len, id, df, ttl, 17, SRC, DST);
+    uint8_t *u = b + 20;
+    put16(u, sport);
+    put16(u + 2, dport);
+    put16(u + 4, (uint16_t)(8 + plen));
+    put16(u + 6, sum);
+    for (size_t i = 0; i < plen; i++)
+        u[8 + i] = first < 0 ? 0 : (uint8_t)(first + (int)i);
+    return len;
+}
+
+/* A SYN: with 20 bytes of options (traceroute -T: DF clear; the kernel's for
+ * mtr -T: DF set), sequence `seq`. */
+static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
+                       uint16_t dport, uint32_t seq)
+{
+    ip_hdr(b, 60, id, df, ttl, 6, SRC, DST);
+    uint8_t *t = b + 20;
+    memset(t, 0, 40);
+    put16(t, sport);
+    put16(t + 2, dport);
+    put32(t + 4, seq);
+    t[12] = 10 << 4;
+    t[13] = 0x02;
+    put16(t + 14, 64240);
+    t[20] = 2; /* MSS 1460 */
+    t[21] = 4;
+    put16(t + 22, 1460);
+    t[24] = 4; /* SACK permitted */
+    t[25] = 2;
+    t[26] = 8; /* timestamps */
+    t[27] = 10;
+    t[36] = 1; /* NOP, window scale 7 */
+    t[37] = 3;
+    t[38] = 3;
+    t[39] = 7;
+    return 60;
+}
+
+/* mtr's echo request: id `pid`, sequence `seq`, 36 zero bytes. */
+static size_t echo(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t pid, uint16_t seq)
+{
+    ip_hdr(b, 64, id, false, ttl, 1, SRC, DST);
+    uint8_t *ic = b + 20;
+    memset(ic, 0, 44);
+    ic[0] = 8;
+    put16(ic + 4, pid);
+    put16(ic + 6, seq);
+    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 44)));
+    return 64;
+}
+
+/* Time exceeded from router 198.18.219.<ttl> quoting the probe's first 28
+ * bytes. */
+static size_t time_exceeded(uint8_t *b, const uint8_t *probe)
+{
+    uint8_t router[4] = {198, 18, 219, probe[8]};
+    ip_hdr(b, 56, 7, false, 64, 1, router, SRC);
+    uint8_t *ic = b + 20;
+    memset(ic, 0, 8);
+    ic[0] = 11;
+    memcpy(ic + 8, probe, 28);
+    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
+    return 56;
+}
+
+static const char *classify(const uint8_t *frame, size_t len, struct kp_rx_probe *o)
+{
+    struct kp_pkt pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    cr_assert_eq(kp_decode_frame(KP_DLT_RAW, frame, len, &pkt), KP_DEC_OK);
+    for (size_t i = 0; i < kp_n_foreign_classifiers; i++) {
+        memset(o, 0, sizeof(*o));
+        if (kp_foreign_classifiers[i]->classify(&pkt, o))
+            return kp_foreign_classifiers[i]->name;
+    }
+    return NULL;
+}
+
+Test(rx_options, traceroute_udp_on_other_ports)
+{
+    uint8_t b[128];
+    struct kp_rx_probe o;
+    /* -p 40000: the 7th probe goes to 40006 */
+    size_t n = udp(b, 31489, false, 3, 54035, 40006, 32, 0x40, 0x3e71);
+    cr_assert_str_eq(classify(b, n, &o), "traceroute-udp");
+    cr_assert_eq(o.method, KP_METHOD_UDP);
+    cr_assert_eq(o.ttl, 3);
+    cr_assert_eq(o.attempt, KP_RX_ATTEMPT_AUTO);
+    /* -U: every probe to port 53 */
+    n = udp(b, 14402, false, 1, 58254, 53, 32, 0x40, 0x4073);
+    cr_assert_str_eq(classify(b, n, &o), "traceroute-udp");
+    cr_assert_eq(o.dport, 53);
+    /* a payload that does not count up from 0x40 is not traceroute's */
+    n = udp(b, 14402, false, 1, 58254, 53, 32, 0x41, 0);
+    cr_assert_null(classify(b, n, &o));
+}
+
+Test(rx_options, scamper_udp_with_another_base_port)
+{
+    uint8_t b[128];
+    struct kp_rx_probe o, o2;
+    /* -d 40000: probe 3 (IP ID 3) goes to 40002 */
+    size_t n = udp(b, 3, true, 3, 20103, 40002, 16, -1, 0xd6b0);
+    cr_assert_str_eq(classify(b, n, &o), "scamper-udp");
+    cr_assert_eq(o.method, KP_METHOD_UDP);
+    /* the default (33435 for probe 1) is another trace of the same port */
+    n = udp(b, 1, true, 1, 20103, 33435, 16, -1, 0x1234);
+    cr_assert_str_eq(classify(b, n, &o2), "scamper-udp");
+    cr_assert_neq(o.trace_key, o2.trace_key);
+    /* DF clear: not scamper (zero payload to a port >= 33000: mtr -u) */
+    n = udp(b, 3, false, 3, 20103, 40002, 16, -1, 0);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-udp");
+}
+
+Test(rx_options, mtr_udp_with_a_fixed_destination_port)
+{
+    uint8_t b[128];
+    struct kp_rx_probe o;
+    /* mtr -u -P 5000: sequence 33001 in the source port */
+    size_t n = udp(b, 52891, false, 2, 33001, 5000, 36, -1, 0x2adb);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-udp");
+    cr_assert_eq(o.trace_key, 5000);
+    /* default mtr -u: fixed source port, sequence in the destination port */
+    n = udp(b, 52891, false, 2, 41234, 33001, 36, -1, 0);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-udp");
+    cr_assert_eq(o.trace_key, 41234);
+    /* neither port a sequence: not mtr */
+    n = udp(b, 52891, false, 2, 12345, 5000, 36, -1, 0);
+    cr_assert_null(classify(b, n, &o));
+}
+
+static struct kp_trace got[4];
+static int n_got;
+
+static void on_trace(void *ctx, struct kp_trace *t)
+{
+    (void)ctx;
+    cr_assert_lt(n_got, 4);
+    kp_trace_copy(&got[n_got++], t);
+}
+
+static struct kp_rx *new_rx(void)
+{
+    struct kp_rx_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.classifiers = kp_foreign_classifiers;
+    cfg.n_classifiers = kp_n_foreign_classifiers;
+    cfg.on_trace = on_trace;
+    struct kp_rx *rx;
+    cr_assert_eq(kp_rx_create(&cfg, &rx), 0);
+    n_got = 0;
+    return rx;
+}
+
+static void done(struct kp_rx *rx)
+{
+    kp_rx_destroy(rx);
+    for (int i = 0; i < n_got; i++)
+        kp_trace_free(&got[i]);
+}
+
+static void feed(struct kp_rx *rx, int64_t ts, const uint8_t *b, size_t n)
+{
+    cr_assert_eq(kp_rx_frame(rx, KP_DLT_RAW, ts, b, n), 0);
+}
+
+Test(rx_options, traceroute_q2_is_one_trace_with_two_attempts_per_ttl)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t p[6][64], r[128];
+    /* traceroute -q 2 -m 3: probes n = 0..5 to 33434+n, TTL n/2 + 1, all
+     * sent at once; each answered by the router at its TTL */
+    for (int i = 0; i < 6; i++) {
+        size_t n = udp(p[i], (uint16_t)(500 + 77 * i), false, (uint8_t)(i / 2 + 1),
+                       (uint16_t)(40000 + 13 * i), (uint16_t)(33434 + i), 32, 0x40, 0);
+        feed(rx, T0 + i * 10000LL, p[i], n);
+    }
+    for (int i = 0; i < 6; i++)
+        feed(rx, T0 + (20 + i) * MS, r, time_exceeded(r, p[i]));
+    const struct kp_rx_stats *st = kp_rx_stats(rx);
+    cr_assert_eq(st->probes, 6);
+    cr_assert_eq(st->replies, 6);
+    cr_assert_eq(st->traces_split, 0);
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 1);
+    cr_assert_eq(got[0].n_hops, 6);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(got[0].hops[i].ttl, i / 2 + 1, "hop %d", i);
+        cr_assert_eq(got[0].hops[i].attempt, i % 2, "hop %d", i);
+        cr_assert_eq(got[0].hops[i].addr.b[3], i / 2 + 1, "hop %d", i);
+    }
+    done(rx);
+}
+
+Test(rx_options, traceroute_tcp_run_twice_gives_two_traces)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t b[64];
+    /* two runs of traceroute -T -q 1 -m 3 to port 80, 1 s apart: every
+     * probe from another source port, IP IDs counting up from a new start */
+    for (int run = 0; run < 2; run++)
+        for (int ttl = 1; ttl <= 3; ttl++) {
+            size_t n = syn_opts(b, (uint16_t)(run ? 23605 + ttl : 53782 + ttl), false, (uint8_t)ttl,
+                                (uint16_t)(41000 + 100 * run + ttl * 7), 80,
+                                (uint32_t)(0x1000 * ttl + run));
+            feed(rx, T0 + run * 1000 * MS + ttl * MS, b, n);
+        }
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_str_eq(got[i].tool, "traceroute");
+        cr_assert_eq(got[i].probes_sent, 3, "trace %d", i);
+    }
+    cr_assert_neq(got[0].start_ns, got[1].start_ns);
+    done(rx);
+}
+
+Test(rx_options, scamper_run_twice_with_the_same_port_gives_two_traces)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t b[64];
+    /* scamper -P udp-paris -s 20107, twice: byte-identical probes (IP ID =
+     * UDP checksum = probe number), the second run 490 ms after the first;
+     * frame 1 of run 1 is also captured twice at once (tcpdump -i any) */
+    uint8_t r[128];
+    for (int run = 0; run < 2; run++)
+        for (int ttl = 1; ttl <= 4; ttl++) {
+            size_t n =
+                udp(b, (uint16_t)ttl, true, (uint8_t)ttl, 20107, 33435, 16, -1, (uint16_t)ttl);
+            int64_t ts = T0 + run * 490 * MS + ttl * 50 * MS;
+            feed(rx, ts, b, n);
+            if (run == 0 && ttl == 1)
+                feed(rx, ts + 5000, b, n);
+            /* each probe answered by the router at its TTL: the quote fits
+             * the probe of both runs, the reply belongs to the running one */
+            feed(rx, ts + 10 * MS, r, time_exceeded(r, b));
+        }
+    const struct kp_rx_stats *st = kp_rx_stats(rx);
+    cr_assert_eq(st->probes, 8);
+    cr_assert_eq(st->probes_dup, 1);
+    cr_assert_eq(st->replies, 8);
+    cr_assert_eq(st->replies_dup, 0);
+    cr_assert_eq(st->ambiguous, 0);
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_str_eq(got[i].tool, "scamper");
+        cr_assert_eq(got[i].method, KP_METHOD_UDP_PARIS);
+        cr_assert_eq(got[i].probes_sent, 4, "trace %d", i);
+        cr_assert_eq(got[i].n_hops, 4, "trace %d", i);
+        for (int h = 0; h < 4; h++)
+            cr_assert_float_eq(got[i].hops[h].rtt_ms, 10.0, 1e-9, "trace %d hop %d", i, h);
+    }
+    done(rx);
+}
+
+Test(rx_options, mtr_cycles_are_one_trace_and_a_second_run_another)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t b[64];
+    /* mtr -c 2 (ICMP, pid 4242): TTLs 1..3 twice, sequence 33000..33005 */
+    for (int i = 0; i < 6; i++)
+        feed(rx, T0 + i * 100 * MS, b,
+             echo(b, (uint16_t)(900 + i), (uint8_t)(i % 3 + 1), 4242, (uint16_t)(33000 + i)));
+    /* mtr -T, run once: source port = sequence 33000.., a SYN per TTL, and
+     * the kernel retransmitting the TTL 3 SYN (same port and sequence) */
+    int64_t t1 = T0 + 1000 * MS;
+    for (int ttl = 1; ttl <= 3; ttl++)
+        feed(rx, t1 + ttl * 100 * MS, b,
+             syn_opts(b, (uint16_t)(100 + ttl), true, (uint8_t)ttl, (uint16_t)(33000 + ttl - 1),
+                      443, 0xa0000000u + (uint32_t)ttl));
+    feed(rx, t1 + 1300 * MS, b, syn_opts(b, 200, true, 3, 33002, 443, 0xa0000003u));
+    /* ... and run again: the sequence starts from 33000 again, new ISNs */
+    int64_t t2 = t1 + 2000 * MS;
+    for (int ttl = 1; ttl <= 3; ttl++)
+        feed(rx, t2 + ttl * 100 * MS, b,
+             syn_opts(b, (uint16_t)(300 + ttl), true, (uint8_t)ttl, (uint16_t)(33000 + ttl - 1),
+                      443, 0xb0000000u + (uint32_t)ttl));
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 3);
+    int icmp = 0, tcp = 0;
+    for (int i = 0; i < n_got; i++) {
+        cr_assert_str_eq(got[i].tool, "mtr");
+        if (got[i].method == KP_METHOD_ICMP) {
+            icmp++;
+            cr_assert_eq(got[i].probes_sent, 6);
+        } else {
+            cr_assert_eq(got[i].method, KP_METHOD_TCP);
+            /* first run: 3 SYNs and the retransmission; second: 3 */
+            cr_assert_eq(got[i].probes_sent, tcp == 0 ? 4 : 3, "tcp trace %d", tcp);
+            tcp++;
+        }
+    }
+    cr_assert_eq(icmp, 1);
+    cr_assert_eq(tcp, 2);
+    done(rx);
+}
