@@ -533,6 +533,19 @@ static int implicit_withdrawals(const struct kp_prefix *p, const void *value, vo
     return 0;
 }
 
+/* Does the line start with a kind of line bgpdump -m writes? */
+static bool is_bgpdump_kind(const char *line, size_t len)
+{
+    static const char *const kinds[] = {"TABLE_DUMP|", "TABLE_DUMP2|", "TABLE_DUMP2_AP|", "BGP4MP|",
+                                        "BGP4MP_ET|"};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        size_t n = strlen(kinds[i]);
+        if (len >= n && memcmp(line, kinds[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
 {
     int rc;
@@ -551,8 +564,23 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
         kp_lines_close(lr);
         return -ENOMEM;
     }
+    bool seen_text = false;
     while ((rc = kp_lines_next(lr, &line, &len)) == 1) {
         const char *why;
+        if (!seen_text && len > 0) {
+            /* The first line tells text from a raw MRT file (or another
+             * compression) given by mistake, which would otherwise be
+             * skipped line by line into an empty RIB. */
+            seen_text = true;
+            if (!is_bgpdump_kind(line, len)) {
+                snprintf(err, errlen,
+                         "%s:%lu: not a `bgpdump -m` line (an MRT file? run `bgpdump -m` on it "
+                         "first; only gzip is read)",
+                         path, kp_lines_lineno(lr));
+                rc = -EINVAL;
+                break;
+            }
+        }
         int prc = kp_bgpdump_parse_line(line, len, l, &why);
         if (prc == 1)
             continue;

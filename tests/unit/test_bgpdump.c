@@ -368,3 +368,19 @@ Test(bgpdump, real_world_line_shapes)
         parse("TABLE_DUMP2|1|B|198.51.100.1|64496|175.45.177.9/24|64496 131279|IGP", &l, &why), 0);
     cr_assert_str_eq(kp_prefix_str(&l.prefix, buf, sizeof(buf)), "175.45.177.0/24");
 }
+
+/* A raw MRT dump, or one compressed with bzip2 as RouteViews and RIS ship
+ * them, given to --rib by mistake: an error at line 1, not an empty RIB. */
+Test(bgpdump, load_refuses_what_is_not_bgpdump_text)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-not-text.txt", err, sizeof(err)),
+                 -EINVAL);
+    cr_assert_not_null(strstr(err, "bgpdump-not-text.txt:1: not a `bgpdump -m` line"), "%s", err);
+    /* a bgpdump -m file still loads */
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", err, sizeof(err)), 0, "%s",
+                 err);
+    kp_rib_free(r);
+}
