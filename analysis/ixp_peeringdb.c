@@ -97,10 +97,12 @@ int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err
         return -EINVAL;
     }
     int added = 0;
-    size_t i;
+    size_t i, with_prefix = 0;
     json_t *e;
     json_array_foreach(pfxs, i, e)
     {
+        if (json_object_get(e, "prefix") != NULL)
+            with_prefix++;
         if (!entry_ok(e))
             continue;
         json_t *p = json_object_get(e, "prefix");
@@ -124,7 +126,16 @@ int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err
         if (added < INT32_MAX)
             added++;
     }
+    size_t total = json_array_size(pfxs);
     json_decref(root);
+    if (total > 0 && with_prefix == 0) {
+        /* another PeeringDB object type (net, ix, ixlan, ...) */
+        snprintf(err, errlen,
+                 "no ixpfx entries: none of the %zu \"data\" objects has a \"prefix\" "
+                 "(download /api/ixpfx)",
+                 total);
+        return -EINVAL;
+    }
     return added;
 }
 

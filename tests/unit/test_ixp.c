@@ -56,6 +56,13 @@ Test(ixp, bad_json)
     cr_assert_not_null(strstr(err, "no ixpfx data"));
     s = "[]";
     cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    /* an /api/net answer given by mistake: data, but nothing with a prefix */
+    s = "{\"data\": [{\"id\": 1, \"asn\": 4837, \"name\": \"CHINA UNICOM\"}], \"meta\": {}}";
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_not_null(strstr(err, "no ixpfx entries"), "%s", err);
+    /* an empty answer is no error: nothing to add */
+    s = "{\"data\": [], \"meta\": {}}";
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), 0);
     cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/none.json", err, sizeof(err)), -ENOENT);
     kp_trie_free(t);
 }
