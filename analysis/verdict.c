@@ -351,7 +351,10 @@ static void decide_reached(struct walk *w, int first_t)
      * right before the target, preceded without a gap by a hop of a transit
      * of interest W != X. The lone hop is read as the target's ingress
      * interface numbered from a neighbour's space (or a third-party address of
-     * W's border): W hands the traffic over. */
+     * W's border): W hands the traffic over. Not when X is itself a transit
+     * of interest: a known upstream of the target right before it is taken at
+     * face value (one border router of X reached from W, e.g. ECMP inside W
+     * between W's and X's way into the target). */
     if (on(w, KP_H_NEIGHBOUR_BORDER) && cand > 0 && t->hops[chi].ttl + 1 == border_ttl &&
         border_hi == thi) {
         int prev = cand - 1;
@@ -366,7 +369,8 @@ static void decide_reached(struct walk *w, int first_t)
         if (lone && t->hops[phi].ttl + 1 == t->hops[chi].ttl && pa->asn != 0 && pa->asn != asn &&
             !pa->ixp && pa->cls != KP_HCLASS_PRIVATE && pa->cls != KP_HCLASS_SHARED &&
             pa->cls != KP_HCLASS_RESERVED && !kp_verdict_is_target(w->c, pa->asn) &&
-            kp_verdict_known_name(w->c, pa->asn) != NULL) {
+            kp_verdict_known_name(w->c, pa->asn) != NULL &&
+            kp_verdict_known_name(w->c, asn) == NULL) {
             o->heuristics |= KP_H_NEIGHBOUR_BORDER;
             o->border_hop = chi;
             border_hi = chi;
@@ -412,14 +416,20 @@ static void decide_reached(struct walk *w, int first_t)
     }
 
     /* Hidden handoff: the trace shows the vantage point's own network, then
-     * silence or unattributable hops, then the target. A transit that never
-     * answers (or answers only from an IXP LAN of unknown member) looks exactly
-     * like direct peering: say so instead of naming the vantage point's ISP.
-     * A transit of interest seen there is kept (a VP inside Unicom). */
+     * silence or unattributable hops, then the target. A transit of interest
+     * seen there is kept (a VP inside Unicom). Otherwise:
+     *  - when a router of the target answers right after the gap, the gap is
+     *    outside the target: some router that never answered (a silent
+     *    transit, an IXP port of unknown member) handed over, and the VP's
+     *    own provider must not be named: undetermined;
+     *  - when only the destination answered, the gap may as well be the
+     *    target's own silent routers behind direct peering: the VP's network
+     *    stays the answer, with low confidence (at most 0.3). */
     int unattributed = silent + o->n_skipped;
-    if (unattributed > 0 && on(w, KP_H_HIDDEN_HANDOFF) &&
-        !(o->heuristics & KP_H_NEIGHBOUR_BORDER) &&
-        kp_verdict_known_name(w->c, chosen_as) == NULL && chosen_as == vantage_as(w)) {
+    bool hidden = unattributed > 0 && on(w, KP_H_HIDDEN_HANDOFF) &&
+                  !(o->heuristics & KP_H_NEIGHBOUR_BORDER) &&
+                  kp_verdict_known_name(w->c, chosen_as) == NULL && chosen_as == vantage_as(w);
+    if (hidden && !hop_from_dst(t, &t->hops[thi])) {
         o->heuristics |= KP_H_HIDDEN_HANDOFF;
         o->status = KP_TRANSIT_UNDETERMINED;
         o->asn = 0;
@@ -441,6 +451,11 @@ static void decide_reached(struct walk *w, int first_t)
     }
     double pen = w->penalty > 0.6 ? 0.6 : w->penalty;
     o->confidence = clamp01(1.0 - pen + bonus);
+    if (hidden) {
+        o->heuristics |= KP_H_HIDDEN_HANDOFF;
+        if (o->confidence > 0.3)
+            o->confidence = 0.3;
+    }
 }
 
 int kp_verdict_decide(const struct kp_verdict_config *c, const struct kp_trace *t,

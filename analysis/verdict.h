@@ -86,8 +86,9 @@ enum kp_heuristic {
     KP_H_HIDDEN_HANDOFF = 1u << 12,  /* "hidden-handoff": the last AS seen before the target
                                         is the vantage point's own network (not a transit
                                         of interest) and silent or unattributable TTLs
-                                        follow it: whoever handed over is not in the
-                                        trace, so the verdict is undetermined */
+                                        follow it: whoever handed over may not be in the
+                                        trace (undetermined when a target router answers
+                                        after the gap, else confidence <= 0.3) */
     KP_H_COUNT_BITS = 13
 };
 
@@ -164,15 +165,18 @@ struct kp_transit {
  *   - walking back from it, private/shared/reserved, unannounced and IXP hops
  *     are skipped; the first remaining hop is the handoff, its AS the transit;
  *   - a lone hop of AS X right before the target, preceded without a gap by
- *     AS W, where W is a transit of interest and X is not (or X is and the
- *     hop could be the target's ingress), is read as the target's border
- *     numbered from the neighbour's space or a third-party address: W wins;
+ *     AS W, where W is a transit of interest and X is not, is read as the
+ *     target's border numbered from the neighbour's space or a third-party
+ *     address: W wins (when X is a transit of interest too, X is kept);
  *   - when the handoff is the vantage point's own network (the AS of the trace's
  *     first hops, contiguous from TTL 1, private ones passed over), is not a
  *     transit of interest, and silent TTLs or skipped hops (IXP, unannounced,
- *     private) separate it from the target, the AS that handed over is hidden
- *     (a silent transit, or an IXP port of unknown member): "undetermined",
- *     asn 0, with handoff_hop still pointing at the last hop seen;
+ *     private) separate it from the target, the AS that handed over may be
+ *     hidden (a silent transit, or an IXP port of unknown member): when a
+ *     router of the target answers after the gap, "undetermined", asn 0, with
+ *     handoff_hop still pointing at the last hop seen; when only the
+ *     destination answers (direct peering into silent target routers looks
+ *     the same), the VP's network with confidence at most 0.3;
  *   - a trace ending with admin-prohibited outside the target is "filtered"
  *     at the AS of that hop; one never reaching the target is "incomplete"
  *     with the last AS seen; nothing usable is "undetermined".

@@ -286,13 +286,14 @@ Test(verdict, ixp_address_of_known_member_counts_as_member)
 
 Test(verdict, lone_neighbour_address_before_target)
 {
-    /* Dual-homed NK border router answering from the address of its TTC link
-     * although the probes came in from Unicom: the lone TTC hop right before
-     * NK, right after Unicom, is the target's ingress, not a TTC router. */
+    /* NK border router answering from a third-party address (its link to an
+     * AS outside the transits of interest) although the probes came in from
+     * Unicom: the lone hop right before NK, right after Unicom, is the
+     * target's ingress, not a router of that AS. */
     const struct spec s[] = {
         {1, "219.158.2.1", UNICOM, PUB, 40.0},
         {2, "219.158.3.1", UNICOM, PUB, 41.0},
-        {3, "188.43.9.2", TTC, PUB, 45.0},
+        {3, "103.35.255.254", 64511, PUB, 45.0},
         {4, "175.45.178.1", NK, PUB, 46.0},
     };
     build(&F, DST, NK, s, 4);
@@ -305,7 +306,27 @@ Test(verdict, lone_neighbour_address_before_target)
     /* switched off, the naive reading returns */
     F.c.disabled = KP_H_NEIGHBOUR_BORDER;
     decide(&F);
+    cr_assert_eq(F.v.asn, 64511u);
+    done(&F);
+}
+
+Test(verdict, lone_transit_of_interest_after_another_is_taken_at_face_value)
+{
+    /* ECMP inside Unicom: one flow leaves Unicom for TTC's border router,
+     * which answers from TTC's space, then NK's ingress answers. TTC is a
+     * known upstream of NK: it handed over (not read as NK's ingress). */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},    {2, "219.158.2.1", UNICOM, PUB, 40.0},
+        {3, "219.158.3.1", UNICOM, PUB, 41.0}, {4, "188.43.9.1", TTC, PUB, 44.0},
+        {5, "175.45.178.57", NK, PUB, 46.0},   {7, DST, NK, PUB, 47.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 6);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
     cr_assert_eq(F.v.asn, TTC);
+    cr_assert_eq(F.v.handoff_hop, 3);
+    cr_assert_eq(F.v.border_hop, 4);
+    cr_assert(!(F.v.heuristics & KP_H_NEIGHBOUR_BORDER));
     done(&F);
 }
 
@@ -600,16 +621,39 @@ Test(verdict, ixp_port_of_unknown_member_after_vp_network_is_undetermined)
 Test(verdict, vp_behind_nat_then_silent_transit_is_undetermined)
 {
     /* A NAT gateway (private) at TTL 1, the provider at TTL 2, one silent TTL,
-     * NK: the provider is still the vantage point's own network. */
+     * NK's ingress: the provider is still the vantage point's own network. */
     const struct spec s[] = {
         {1, "192.168.1.1", 0, PRIV, 0.5},
         {2, "198.18.0.1", VPNET, PUB, 1.0},
-        {4, DST, NK, PUB, 41.0, REPLY, KP_HOP_FROM_DST},
+        {4, "175.45.176.9", NK, PUB, 40.0},
+        {5, DST, NK, PUB, 41.0, REPLY, KP_HOP_FROM_DST},
     };
-    build(&F, DST, NK, s, 3);
+    build(&F, DST, NK, s, 4);
     decide(&F);
     cr_assert_eq(F.v.status, KP_TRANSIT_UNDETERMINED);
     cr_assert(F.v.heuristics & KP_H_HIDDEN_HANDOFF);
+    done(&F);
+}
+
+Test(verdict, vp_network_then_silence_then_only_destination_is_low_confidence)
+{
+    /* VP provider, two silent TTLs, the destination: either a silent transit
+     * and NK, or direct peering into NK's silent routers. The provider stays
+     * the answer, flagged and with low confidence. */
+    const struct spec s[] = {
+        {1, "198.18.0.1", VPNET, PUB, 1.0},
+        {4, DST, NK, PUB, 41.0, REPLY, KP_HOP_FROM_DST},
+    };
+    build(&F, DST, NK, s, 2);
+    decide(&F);
+    cr_assert_eq(F.v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(F.v.asn, VPNET);
+    cr_assert(F.v.heuristics & KP_H_HIDDEN_HANDOFF);
+    cr_assert_leq(F.v.confidence, 0.3);
+    cr_assert_gt(F.v.confidence, 0.0);
+    F.c.disabled = KP_H_HIDDEN_HANDOFF;
+    decide(&F);
+    cr_assert_gt(F.v.confidence, 0.5, "without the rule only the silent gap costs");
     done(&F);
 }
 
