@@ -191,6 +191,12 @@ int kp_cmd_sweep(int argc, char **argv)
                 "(%llu dropped by the kernel)\n",
                 (unsigned long long)st->rx_probes, (unsigned long long)st->probes_sent,
                 (unsigned long long)(st->cap_drop + st->cap_ifdrop));
+    if (st->foreign_traces > 0)
+        fprintf(
+            stderr,
+            "kptrace sweep: warning: %llu traces of probes this run did not send (another kptrace "
+            "on the same address?) left out\n",
+            (unsigned long long)st->foreign_traces);
     if (!o.quiet)
         fprintf(stderr,
                 "kptrace sweep: %s: %llu traces, %llu probes sent, %llu saved by Doubletree, "

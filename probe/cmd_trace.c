@@ -137,6 +137,12 @@ int kp_cmd_trace(int argc, char **argv)
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);
+    if (st->foreign_traces > 0)
+        fprintf(
+            stderr,
+            "kptrace trace: warning: %llu traces of probes this run did not send (another kptrace "
+            "on the same address?) left out\n",
+            (unsigned long long)st->foreign_traces);
     if (!o.quiet)
         fprintf(stderr,
                 "kptrace: %llu traces, %llu probes sent (%llu errors, %llu saved by Doubletree), "

@@ -19,6 +19,7 @@
 #include "probe/rx_kptrace.h"
 #include "probe/schedule.h"
 #include "probe/stopset.h"
+#include "probe/trace_owner.h"
 #include "probe/tracer.h"
 
 #define NONE        UINT32_MAX
@@ -75,6 +76,7 @@ struct kp_engine {
     struct active **slots;
     uint32_t next_tid, n_active, max_active;
     struct kp_stopset stopsets[KP_MAX_METHODS];
+    struct kp_trace_owners owners; /* trace id -> (dst, method) of this run */
     struct kp_schedule *sched;
     struct kp_pacer pacer;
     struct kp_rx *rx;
@@ -82,6 +84,7 @@ struct kp_engine {
     struct kp_capture cap;
     bool opened;
     int64_t mono_now;
+    int64_t last_send; /* CLOCK_MONOTONIC of the last probe sent, 0 none */
     char err[256];
     int rx_err;
 };
@@ -171,7 +174,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     e->jobs = malloc(n * sizeof(*e->jobs));
     e->g24 = malloc(groups * sizeof(uint32_t));
     e->slots = calloc(MAX_SLOTS, sizeof(*e->slots));
-    if (!e->jobs || !e->g24 || !e->slots) {
+    if (!e->jobs || !e->g24 || !e->slots || kp_trace_owners_init(&e->owners, MAX_SLOTS) != 0) {
         kp_engine_destroy(e);
         return -ENOMEM;
     }
@@ -236,6 +239,10 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
 static void on_trace(void *ctx, struct kp_trace *t)
 {
     struct kp_engine *e = ctx;
+    if (!kp_trace_owners_match(&e->owners, t)) {
+        e->st.foreign_traces++; /* another prober's probes on our address */
+        return;
+    }
     e->st.traces_written++;
     if (e->cfg.on_trace)
         e->cfg.on_trace(e->cfg.ctx, t);
@@ -385,6 +392,7 @@ static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, si
         return rc;
     }
     e->slots[tid] = a;
+    kp_trace_owners_set(&e->owners, tid, &a->dst, a->m->id);
     e->n_active++;
     e->st.started++;
     return 0;
@@ -481,6 +489,7 @@ static int send_some(struct kp_engine *e, char *err, size_t errlen)
             rc = kp_raw_send(&e->raw, pkt, len, &a->dst);
         if (rc == 0) {
             e->st.probes_sent++;
+            e->last_send = now;
         } else {
             e->st.send_errors++;
             if (send_error_is_fatal(rc)) {
@@ -617,8 +626,11 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
             last_progress = e->mono_now;
         }
         bool all_sent = e->n_active == 0 && e->next_job >= e->n_jobs && e->ready_head == NONE;
+        /* No reply counts after the last probe's linger (the tracers may
+         * already have waited for it, see tracer.h). */
         if (all_sent && !e->st.interrupted && end_by == 0)
-            end_by = e->mono_now + linger_ns + rc_cfg.lag_ns + 2 * TICK_NS;
+            end_by = (e->last_send > 0 ? e->last_send : e->mono_now) + linger_ns + rc_cfg.lag_ns +
+                     2 * TICK_NS;
         if (all_sent && (kp_rx_open_traces(e->rx) == 0 || e->mono_now >= end_by))
             break;
         /* Sleep until the next send, wake, tick or frame. */
@@ -701,6 +713,7 @@ void kp_engine_destroy(struct kp_engine *e)
     kp_schedule_destroy(e->sched);
     for (unsigned i = 0; i < KP_MAX_METHODS; i++)
         kp_stopset_free(&e->stopsets[i]);
+    kp_trace_owners_free(&e->owners);
     kp_capture_close(&e->cap);
     kp_raw_close(&e->raw);
     free(e->jobs);

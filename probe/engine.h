@@ -49,6 +49,9 @@ struct kp_engine_stats {
     uint64_t send_errors;                    /* sendto failed */
     uint64_t probes_saved;                   /* Doubletree: probes not sent */
     uint64_t traces_written;                 /* records delivered to on_trace */
+    uint64_t foreign_traces;                 /* records rx built from probes this run did not
+                                                send (another kptrace on the same address),
+                                                not delivered (trace_owner.h) */
     uint64_t cap_recv, cap_drop, cap_ifdrop; /* pcap_stats */
     uint64_t rx_probes, rx_replies, rx_unmatched, rx_rejected, rx_late;
     uint64_t frames;

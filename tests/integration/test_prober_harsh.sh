@@ -32,6 +32,8 @@
 #             TTLs 2..L-1 and equal to the truth, and in the capture: no probe
 #             at TTL 1, one at each answering TTL, three at each silent one,
 #             spaced by the wait (200..350 ms).
+#   twins     two kptrace runs at once from the same address: each writes only
+#             the traces it started (its capture sees the other's probes too).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -363,5 +365,29 @@ for proto in protos:
               % (proto, 200, len(gaps), out))
 PY
 )
+
+# --- two probers on one address at once --------------------------------------
+# Each capture sees the other's probes too (same source address, both number
+# their traces from 1): each run must write its own traces only.
+tb_exec vp "$KPTRACE" trace --format json --no-progress --max-ttl 8 --wait 300 \
+    198.19.3.20 198.19.3.21 >"$work/twin-a.jsonl" 2>"$work/twin-a.err" &
+pid_a=$!
+tb_exec vp "$KPTRACE" trace --format json --no-progress --max-ttl 8 --wait 300 \
+    198.19.3.30 >"$work/twin-b.jsonl" 2>"$work/twin-b.err" &
+pid_b=$!
+wait $pid_a
+assert_eq 0 $? "twin a: kptrace trace exits 0"
+wait $pid_b
+assert_eq 0 $? "twin b: kptrace trace exits 0"
+want8=$(tb_path vp 198.19.3.20 | cut -d' ' -f1-8)
+for x in "a 198.19.3.20 198.19.3.21" "b 198.19.3.30"; do
+    read -ra w <<<"$x"
+    name=${w[0]}
+    got=$(kp_tokens <"$work/twin-$name.jsonl" | sort)
+    want=$(for d in "${w[@]:1}"; do echo "$d icmp-paris maxttl $want8"; done | sort)
+    assert_eq "$want" "$got" "twin $name: only its own traces, hops 1..8 equal the truth"
+done
+assert_match "another kptrace" "$(cat "$work/twin-a.err" "$work/twin-b.err")" \
+    "a run that saw the other's probes says it left their traces out"
 
 rm -rf "$work"
