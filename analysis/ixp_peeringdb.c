@@ -1,8 +1,10 @@
 /* ixp_peeringdb.c — IXP peering LAN prefixes from PeeringDB JSON (jansson).
  *
- * Two shapes are read:
+ * Three shapes are read:
  *  - an API answer for /api/ixpfx: {"data": [{"ixlan_id": 1, "protocol":
  *    "IPv4", "prefix": "80.249.208.0/21", "status": "ok", ...}, ...]}
+ *  - an API answer for /api/ixlan?depth=2: {"data": [{"id": 1, "ix_id": 26,
+ *    "name": "", "ixpfx_set": [{"prefix": ..., "status": "ok"}, ...]}, ...]}
  *  - a full dump with "ix", "ixlan" and "ixpfx" objects, each {"data": [...]};
  *    then each prefix is named through ixlan.ix_id -> ix.name.
  * Entries whose status is present and not "ok", or without a valid prefix,
@@ -73,6 +75,36 @@ static const char *ix_name(json_t *ixlans, json_t *ixs, uint32_t ixlan_id, uint3
     return NULL;
 }
 
+/* Add one ixpfx entry e. lan (may be NULL) is the ixlan it is nested in
+ * (its id, ix_id and name). 1 added, 0 left out (status, prefix), or a
+ * negative error. */
+static int add_entry(struct kp_trie *t, json_t *e, const struct kp_ixp_rec *lan, json_t *ixlans,
+                     json_t *ixs)
+{
+    if (!entry_ok(e))
+        return 0;
+    json_t *p = json_object_get(e, "prefix");
+    struct kp_prefix pfx;
+    if (!json_is_string(p) || kp_prefix_parse(json_string_value(p), true, &pfx) != 0)
+        return 0;
+    struct kp_ixp_rec rec;
+    memset(&rec, 0, sizeof(rec));
+    if (lan != NULL)
+        rec = *lan;
+    else
+        get_u32(e, "ixlan_id", &rec.ixlan_id);
+    uint32_t ix_id = 0;
+    const char *name = ix_name(ixlans, ixs, rec.ixlan_id, &ix_id);
+    if (ix_id != 0)
+        rec.ix_id = ix_id;
+    if (name != NULL && name[0] != '\0')
+        snprintf(rec.name, sizeof(rec.name), "%s", name);
+    else if (rec.name[0] == '\0')
+        snprintf(rec.name, sizeof(rec.name), "ixlan %u", rec.ixlan_id);
+    int rc = kp_trie_insert(t, &pfx, &rec);
+    return rc != 0 ? rc : 1;
+}
+
 int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -101,29 +133,44 @@ int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err
     json_t *e;
     json_array_foreach(pfxs, i, e)
     {
+        /* /api/ixlan?depth=2: each ixlan carries its prefixes in ixpfx_set */
+        json_t *set = json_object_get(e, "ixpfx_set");
+        if (json_is_array(set) && json_object_get(e, "prefix") == NULL) {
+            if (!entry_ok(e))
+                continue;
+            struct kp_ixp_rec lan;
+            memset(&lan, 0, sizeof(lan));
+            get_u32(e, "id", &lan.ixlan_id);
+            get_u32(e, "ix_id", &lan.ix_id);
+            json_t *nm = json_object_get(e, "name");
+            if (json_is_string(nm) && json_string_value(nm)[0] != '\0')
+                snprintf(lan.name, sizeof(lan.name), "%s", json_string_value(nm));
+            size_t k;
+            json_t *x;
+            json_array_foreach(set, k, x)
+            {
+                if (json_object_get(x, "prefix") != NULL)
+                    with_prefix++;
+                int rc = add_entry(t, x, &lan, ixlans, ixs);
+                if (rc < 0) {
+                    json_decref(root);
+                    snprintf(err, errlen, "%s", strerror(-rc));
+                    return rc;
+                }
+                if (rc > 0 && added < INT32_MAX)
+                    added++;
+            }
+            continue;
+        }
         if (json_object_get(e, "prefix") != NULL)
             with_prefix++;
-        if (!entry_ok(e))
-            continue;
-        json_t *p = json_object_get(e, "prefix");
-        struct kp_prefix pfx;
-        if (!json_is_string(p) || kp_prefix_parse(json_string_value(p), true, &pfx) != 0)
-            continue;
-        struct kp_ixp_rec rec;
-        memset(&rec, 0, sizeof(rec));
-        get_u32(e, "ixlan_id", &rec.ixlan_id);
-        const char *name = ix_name(ixlans, ixs, rec.ixlan_id, &rec.ix_id);
-        if (name != NULL && name[0] != '\0')
-            snprintf(rec.name, sizeof(rec.name), "%s", name);
-        else
-            snprintf(rec.name, sizeof(rec.name), "ixlan %u", rec.ixlan_id);
-        int rc = kp_trie_insert(t, &pfx, &rec);
-        if (rc != 0) {
+        int rc = add_entry(t, e, NULL, ixlans, ixs);
+        if (rc < 0) {
             json_decref(root);
             snprintf(err, errlen, "%s", strerror(-rc));
             return rc;
         }
-        if (added < INT32_MAX)
+        if (rc > 0 && added < INT32_MAX)
             added++;
     }
     size_t total = json_array_size(pfxs);

@@ -66,3 +66,25 @@ Test(ixp, bad_json)
     cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/none.json", err, sizeof(err)), -ENOENT);
     kp_trie_free(t);
 }
+
+/* /api/ixlan?depth=2, in the shape RIPE NCC's own PeeringDB script reads
+ * (ixlan objects with ix_id, name, descr and their ixpfx_set). */
+Test(ixp, ixlan_answer_with_nested_prefixes)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    char err[256] = "";
+    int n =
+        kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixlan-depth2.json", err, sizeof(err));
+    cr_assert_eq(n, 3, "3 ok nested prefixes (%s)", err);
+    const struct kp_ixp_rec *r = find(t, "80.249.211.17");
+    cr_assert_not_null(r);
+    cr_assert_eq(r->ixlan_id, 1);
+    cr_assert_eq(r->ix_id, 26);
+    cr_assert_str_eq(r->name, "ixlan 1", "the ixlan has no name; the ix's is not in the answer");
+    cr_assert_not_null(find(t, "2001:7f8:1::a500:4837:1"));
+    const struct kp_ixp_rec *k = find(t, "198.18.250.9");
+    cr_assert_str_eq(k->name, "KP2-IX LAN");
+    cr_assert_eq(k->ix_id, 901);
+    cr_assert_null(find(t, "203.0.113.5"), "deleted entry skipped");
+    kp_trie_free(t);
+}
