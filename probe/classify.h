@@ -7,18 +7,21 @@
  * tools are seen to send (captures in tests/data/pcap/, made by
  * make_fixtures.sh; docs/replay.md lists the signatures):
  *
- *   traceroute (Linux, 2.1): UDP to 33434+n with payload 0x40,0x41,...;
- *     -I echo with payload 0x48,0x49,... and id = pid; -T SYN with options,
- *     DF clear, IP length 60, source port changing per probe.
- *   mtr (0.95): echo with seq >= 33000 and zero payload; -u UDP from a fixed
- *     port to 33000+seq, zero payload, DF clear; -T SYN from port 33000+seq
- *     with DF set (connect()).
- *   tcptraceroute: SYN without options (IP length 40), DF clear, fixed ports
- *     and sequence number; only the IP ID changes.
+ *   traceroute (Linux, 2.1): UDP to any port (33434+n) with payload
+ *     0x40,0x41,...,0x7f,0x40,...; -I echo with payload 0x48,0x49,... and id
+ *     = pid; -T SYN with options, DF clear (or window 5840 with -F), IP
+ *     length 60, source port changing per probe.
+ *   mtr (0.95): echo with seq >= 33000 and a payload of one repeated byte
+ *     (-B, zero by default); -u UDP from a fixed port to 33000+seq (-P: from
+ *     33000+seq to a fixed port), same payload, DF clear; -T SYN from port
+ *     33000+seq with DF set (connect()).
+ *   tcptraceroute: SYN without options (IP length 40, or a payload 0x21,
+ *     0x22, ... with -l), fixed ports and sequence number; only the IP ID
+ *     changes.
  *   scamper (20211212), DF set and IP ID = probe number (1, 2, ...):
- *     icmp-paris echo with seq + 1 = IP ID; udp-paris with UDP checksum =
- *     IP ID; udp with destination port 33434 + IP ID; tcp SYN with sequence
- *     0 and no options.
+ *     icmp-paris echo with seq + 1 = IP ID and 2 bytes keeping the checksum
+ *     constant (icmp: zero); udp-paris with UDP checksum = IP ID; udp with
+ *     destination port base + IP ID; tcp SYN with sequence 0, no options.
  *
  * Only packets with TTL (hop limit) below 64 are taken for probes: ordinary
  * traffic leaves with 64 or more. Owner: replay.
@@ -89,6 +92,32 @@ static inline int kp_cl_payload_counts_from(const struct kp_pkt *p, unsigned fir
         return 0;
     for (size_t i = 0; i < p->l4.payload_len; i++)
         if (p->l4.payload[i] != (uint8_t)(first + i))
+            return 0;
+    return 1;
+}
+
+/* Linux traceroute's payload: bytes 0x40, 0x41, ... 0x7f, then 0x40 again
+ * (byte k of the packet after the IP header is 0x40 + k % 64, so UDP's
+ * payload starts at 0x40 and ICMP's at 0x48 = first). 0 when no payload byte
+ * was captured. */
+static inline int kp_cl_payload_traceroute(const struct kp_pkt *p, unsigned first)
+{
+    if (p->l4.payload == NULL || p->l4.payload_len == 0)
+        return 0;
+    for (size_t i = 0; i < p->l4.payload_len; i++)
+        if (p->l4.payload[i] != (uint8_t)(0x40u + ((first - 0x40u + i) & 0x3fu)))
+            return 0;
+    return 1;
+}
+
+/* Captured payload bytes from `from` on all equal one byte (mtr -B PATTERN;
+ * zero by default), and there is a payload. */
+static inline int kp_cl_payload_same_from(const struct kp_pkt *p, size_t from)
+{
+    if (p->l4.payload == NULL || p->l4.payload_len <= from)
+        return 0;
+    for (size_t i = from; i < p->l4.payload_len; i++)
+        if (p->l4.payload[i] != p->l4.payload[from])
             return 0;
     return 1;
 }

@@ -11,7 +11,7 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     if (!kp_cl_ttl_ok(p) || !kp_cl_echo(p) || p->l4.icmp_seq < MTR_MIN_SEQ)
         return 0;
-    if (!kp_cl_payload_zero_from(p, 0))
+    if (!kp_cl_payload_same_from(p, 0))
         return 0;
     o->tool = "mtr";
     o->method = KP_METHOD_ICMP;
@@ -31,7 +31,7 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
     /* the sequence is the destination port (fixed source port, -L), or with
      * -P PORT the source port (fixed destination port) */
     bool seq_in_dport = p->l4.dport >= MTR_MIN_SEQ;
-    if ((!seq_in_dport && p->l4.sport < MTR_MIN_SEQ) || !kp_cl_payload_zero_from(p, 0))
+    if ((!seq_in_dport && p->l4.sport < MTR_MIN_SEQ) || !kp_cl_payload_same_from(p, 0))
         return 0;
     o->tool = "mtr";
     o->method = KP_METHOD_UDP;

@@ -1,5 +1,5 @@
-/* classify_scamper.c — scamper trace probes (-P icmp-paris, udp-paris, udp,
- * tcp). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
+/* classify_scamper.c — scamper trace probes (-P icmp-paris, icmp, udp-paris,
+ * udp, tcp). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
  * ID, and ties another field to that number, which is what recognises it. See
  * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
 #include "probe/classify.h"
@@ -31,7 +31,10 @@ static int classify_icmp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
         return 0;
     if (!kp_cl_payload_zero_from(p, 2))
         return 0;
-    common(p, KP_METHOD_ICMP_PARIS, o);
+    /* -P icmp (classic) leaves those 2 bytes zero and lets the checksum
+     * change; icmp-paris's 2 bytes are zero for 1 probe in 65536 only */
+    bool paris = p->l4.payload[0] != 0 || p->l4.payload[1] != 0;
+    common(p, paris ? KP_METHOD_ICMP_PARIS : KP_METHOD_ICMP, o);
     o->trace_key = p->l4.icmp_id;
     o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;
     o->nat_fields = KP_RX_F_IPID | KP_RX_F_ICMPSEQ;

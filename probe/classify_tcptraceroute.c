@@ -1,13 +1,17 @@
-/* classify_tcptraceroute.c — tcptraceroute probes: a bare SYN (IP length 40,
- * no options), DF clear, fixed source port and sequence number for the whole
- * run; probes differ only in their IP ID. See classify.h. Owner: replay. */
+/* classify_tcptraceroute.c — tcptraceroute probes: a bare SYN (no options;
+ * IP length 40 unless -l adds a payload 0x21, 0x22, ...), DF clear unless -F,
+ * fixed source port and sequence number for the whole run; probes differ
+ * only in their IP ID. -A (ACK probes) is not recognised. See classify.h.
+ * Owner: replay. */
 #include "probe/classify.h"
 
 static int classify(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
-    if (!kp_cl_ttl_ok(p) || !kp_cl_syn(p) || p->ip.version != 4 || kp_cl_df(p))
+    /* DF set with -F; a payload 0x21, 0x22, ... with -l LEN (scamper's tcp
+     * SYN, DF and sequence 0, is recognised before this) */
+    if (!kp_cl_ttl_ok(p) || !kp_cl_syn(p) || p->ip.version != 4 || p->l4.tcp_opts_len != 0)
         return 0;
-    if (p->ip.tot_len != 40 || p->l4.len != 20)
+    if (p->ip.tot_len != 40 && !kp_cl_payload_counts_from(p, 0x21))
         return 0;
     o->tool = "tcptraceroute";
     o->method = KP_METHOD_TCP_SYN;

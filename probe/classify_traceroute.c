@@ -11,13 +11,15 @@
  * destination is told apart by rx: its TTLs start again from the first
  * (probe/rx.c, new_run). */
 
+#define TR_TCP_WIN 5840u /* traceroute -T's window */
+
 static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     if (!kp_cl_ttl_ok(p) || p->ip.proto != 17 || p->l4.len < 8)
         return 0;
     /* any destination port: 33434 + n by default, -p BASE + n, or one port
      * with -U (53) and --sport; the payload 0x40, 0x41, ... is traceroute's */
-    if (!kp_cl_payload_counts_from(p, 0x40))
+    if (!kp_cl_payload_traceroute(p, 0x40))
         return 0;
     o->tool = "traceroute";
     o->method = KP_METHOD_UDP;
@@ -35,7 +37,7 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     if (!kp_cl_ttl_ok(p) || !kp_cl_echo(p))
         return 0;
-    if (!kp_cl_payload_counts_from(p, 0x48))
+    if (!kp_cl_payload_traceroute(p, 0x48))
         return 0;
     o->tool = "traceroute";
     o->method = KP_METHOD_ICMP;
@@ -51,8 +53,12 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
 static int classify_tcp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     /* SYN with options (sack, timestamps, window scale, mss: 20 bytes), DF
-     * clear: what traceroute -T builds on its raw socket. */
-    if (!kp_cl_ttl_ok(p) || !kp_cl_syn(p) || kp_cl_df(p) || p->ip.version != 4)
+     * clear: what traceroute -T builds on its raw socket. With -F (DF set)
+     * its window of 5840 (4 x MSS 1460) tells it from a kernel SYN (mtr -T),
+     * whose window is 64240 or more. */
+    if (!kp_cl_ttl_ok(p) || !kp_cl_syn(p) || p->ip.version != 4)
+        return 0;
+    if (kp_cl_df(p) && p->l4.tcp_win != TR_TCP_WIN)
         return 0;
     if (p->ip.tot_len != 60)
         return 0;

@@ -73,8 +73,8 @@ static size_t udp(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
 
 /* A SYN: with 20 bytes of options (traceroute -T: DF clear; the kernel's for
  * mtr -T: DF set), sequence `seq`. */
-static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
-                       uint16_t dport, uint32_t seq)
+static size_t syn_win(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport, uint16_t dport,
+                      uint32_t seq, uint16_t win)
 {
     ip_hdr(b, 60, id, df, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
@@ -84,7 +84,7 @@ static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t s
     put32(t + 4, seq);
     t[12] = 10 << 4;
     t[13] = 0x02;
-    put16(t + 14, 64240);
+    put16(t + 14, win);
     t[20] = 2; /* MSS 1460 */
     t[21] = 4;
     put16(t + 22, 1460);
@@ -97,6 +97,47 @@ static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t s
     t[38] = 3;
     t[39] = 7;
     return 60;
+}
+
+static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
+                       uint16_t dport, uint32_t seq)
+{
+    return syn_win(b, id, df, ttl, sport, dport, seq, 64240); /* the kernel's */
+}
+
+/* tcptraceroute's bare SYN (no options), with `plen` payload bytes 0x21,
+ * 0x22, ... (-l). */
+static size_t bare_syn(uint8_t *b, uint16_t id, bool df, uint8_t ttl, size_t plen)
+{
+    uint16_t len = (uint16_t)(40 + plen);
+    ip_hdr(b, len, id, df, ttl, 6, SRC, DST);
+    uint8_t *t = b + 20;
+    memset(t, 0, 20);
+    put16(t, 45073);
+    put16(t + 2, 80);
+    put32(t + 4, 930611299u);
+    t[12] = 5 << 4;
+    t[13] = 0x02;
+    for (size_t i = 0; i < plen; i++)
+        t[20 + i] = (uint8_t)(0x21 + i);
+    return len;
+}
+
+/* An echo request of `len` bytes: payload counting like traceroute -I
+ * (pattern < 0) or all `pattern`. */
+static size_t echo_pl(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t eid, uint16_t seq,
+                      uint16_t len, int pattern)
+{
+    ip_hdr(b, len, id, df, ttl, 1, SRC, DST);
+    uint8_t *ic = b + 20;
+    memset(ic, 0, (size_t)len - 20);
+    ic[0] = 8;
+    put16(ic + 4, eid);
+    put16(ic + 6, seq);
+    for (size_t k = 8; k < (size_t)len - 20; k++)
+        ic[k] = pattern < 0 ? (uint8_t)(0x40 + k % 64) : (uint8_t)pattern;
+    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, (size_t)len - 20)));
+    return len;
 }
 
 /* mtr's echo request: id `pid`, sequence `seq`, 36 zero bytes. */
@@ -190,6 +231,65 @@ Test(rx_options, mtr_udp_with_a_fixed_destination_port)
     /* neither port a sequence: not mtr */
     n = udp(b, 52891, false, 2, 12345, 5000, 36, -1, 0);
     cr_assert_null(classify(b, n, &o));
+}
+
+Test(rx_options, traceroute_longer_packets_tcp_with_df)
+{
+    uint8_t b[160];
+    struct kp_rx_probe o;
+    /* traceroute DST 100: 72 payload bytes 0x40..0x7f, then 0x40..0x47 */
+    size_t n = udp(b, 31105, false, 1, 49256, 33434, 72, 0x40, 0x3ebd);
+    for (size_t i = 64; i < 72; i++)
+        b[28 + i] = (uint8_t)(0x40 + i - 64);
+    cr_assert_str_eq(classify(b, n, &o), "traceroute-udp");
+    /* ... but not a payload counting on past 0x7f */
+    n = udp(b, 31105, false, 1, 49256, 33434, 72, 0x40, 0x3ebd);
+    cr_assert_null(classify(b, n, &o));
+    /* traceroute -I DST 100: 0x48..0x7f, 0x40..0x4f */
+    n = echo_pl(b, 56023, false, 1, 7017, 1, 100, -1);
+    cr_assert_eq(b[28], 0x48);
+    cr_assert_eq(b[28 + 56], 0x40);
+    cr_assert_str_eq(classify(b, n, &o), "traceroute-icmp");
+    /* traceroute -T -F: DF set, its window 5840, a source port >= 33000 */
+    n = syn_win(b, 52701, true, 1, 33505, 80, 2061903432u, 5840);
+    cr_assert_str_eq(classify(b, n, &o), "traceroute-tcp");
+    /* the kernel's SYN from port 33000 (mtr -T) stays mtr's */
+    n = syn_opts(b, 36537, true, 1, 33000, 80, 1140480981u);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-tcp");
+}
+
+Test(rx_options, tcptraceroute_df_and_length_mtr_pattern_scamper_icmp)
+{
+    uint8_t b[160];
+    struct kp_rx_probe o;
+    /* tcptraceroute -F */
+    size_t n = bare_syn(b, 16022, true, 1, 0);
+    cr_assert_str_eq(classify(b, n, &o), "tcptraceroute");
+    /* tcptraceroute -l 100: 60 payload bytes 0x21.. */
+    n = bare_syn(b, 5865, false, 1, 60);
+    cr_assert_str_eq(classify(b, n, &o), "tcptraceroute");
+    cr_assert_eq(o.method, KP_METHOD_TCP_SYN);
+    /* a bare SYN with another payload is not */
+    b[45] ^= 0x55;
+    cr_assert_null(classify(b, n, &o));
+    /* mtr -B 255: payload all 0xff, ICMP and UDP */
+    n = echo_pl(b, 43157, false, 1, 7046, 33000, 64, 0xff);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-icmp");
+    n = udp(b, 54450, false, 1, 7053, 33000, 36, -1, 0x23b8);
+    memset(b + 28, 0xff, 36);
+    cr_assert_str_eq(classify(b, n, &o), "mtr-udp");
+    /* but not a payload of different bytes */
+    b[40] = 0;
+    cr_assert_null(classify(b, n, &o));
+    /* scamper -P icmp: DF, IP ID = seq + 1, payload all zero: method icmp;
+     * icmp-paris has 2 bytes that keep the checksum constant */
+    n = echo_pl(b, 1, true, 1, 20201, 0, 44, 0);
+    cr_assert_str_eq(classify(b, n, &o), "scamper-icmp-paris");
+    cr_assert_eq(o.method, KP_METHOD_ICMP);
+    b[28] = 0xb6;
+    b[29] = 0x8c;
+    cr_assert_str_eq(classify(b, n, &o), "scamper-icmp-paris");
+    cr_assert_eq(o.method, KP_METHOD_ICMP_PARIS);
 }
 
 static struct kp_trace got[4];
