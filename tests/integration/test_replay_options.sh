@@ -75,6 +75,9 @@ run_all() {
         "sc-d scamper udp $A.27 $mA -d 40000 -s 20103"
         "sc-tcp443 scamper tcp-syn $B.28 $mB -d 443 -s 20104"
         "sc-udpq2 scamper udp $C.29 $mC -q 2 -s 20105"
+        "tr-TF traceroute tcp $B.47 $mB -T -F"
+        "tcptr-F tcptraceroute tcp-syn $C.48 $mC -F 80"
+        "sc-icmp scamper icmp $A.50 $mA -s 20108"
     )
     local r name tool method dst m opts
     for r in "${runs[@]}"; do
@@ -99,6 +102,18 @@ run_all() {
         p+=($!)
         echo "$tool:$method:$dst:$d/$name" >>"$specs"
     done
+    # a packet length after the destination (traceroute) or with -l
+    tb_exec "$vp" traceroute -n -w 1 -m "$mX" "$X.45" 100 >"$d/tr-len100" 2>&1 &
+    p+=($!)
+    tb_exec "$vp" traceroute -n -w 1 -I -m "$mA" "$A.46" 100 >"$d/trI-len100" 2>&1 &
+    p+=($!)
+    tb_exec "$vp" tcptraceroute -n -w 1 -m "$mX" -l 100 "$X.49" >"$d/tcptr-l100" 2>&1 &
+    p+=($!)
+    cat >>"$specs" <<EOF
+traceroute:udp:$X.45:$d/tr-len100
+traceroute:icmp:$A.46:$d/trI-len100
+tcptraceroute:tcp-syn:$X.49:$d/tcptr-l100
+EOF
     # scamper with several targets in one run: its traces interleave
     tb_exec "$vp" scamper -O json -c "trace -P icmp-paris -w 1 -m $mX -s 20106" \
         -i "$A.30" "$B.30" "$C.30" "$X.30" >"$d/sc-multi" 2>"$d/sc-multi.err" &
@@ -117,6 +132,8 @@ run_all() {
         tb_exec "$vp" mtr -r -n -G 1 -c 1 -s 100 -f 2 -m "$mA" "$A.35" >"$d/mtr-s100f2" 2>&1
         tb_exec "$vp" mtr -r -n -G 1 -c 1 -T -m "$mB" "$B.36" >"$d/mtr-T.1" 2>&1
         tb_exec "$vp" mtr -r -n -G 1 -c 1 -T -m "$mB" "$B.36" >"$d/mtr-T.2" 2>&1
+        tb_exec "$vp" mtr -r -n -G 1 -c 1 -B 255 -m "$mB" "$B.51" >"$d/mtr-B255" 2>&1
+        tb_exec "$vp" mtr -r -n -G 1 -c 1 -u -B 7 -m "$mC" "$C.52" >"$d/mtr-uB7" 2>&1
     ) &
     p+=($!)
     cat >>"$specs" <<EOF
@@ -125,6 +142,8 @@ mtr:tcp:$B.32:$d/mtr-T443
 mtr:udp:$C.33:$d/mtr-uP
 mtr:udp:$X.34:$d/mtr-uL
 mtr:icmp:$A.35:$d/mtr-s100f2
+mtr:icmp:$B.51:$d/mtr-B255
+mtr:udp:$C.52:$d/mtr-uB7
 EOF
     echo "mtr tcp $B.36 $d/mtr-T.1 $d/mtr-T.2" >>"$twice"
     # the same run twice in a row to the same address
