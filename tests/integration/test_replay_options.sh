@@ -14,8 +14,9 @@
 #   - the mtr variants run one after the other (concurrent mtr processes
 #     match each other's replies, see test_replay_tools.sh);
 #   - the same tool runs twice in a row towards the same address (traceroute
-#     UDP and -T, tcptraceroute, scamper with a fixed source port, mtr -T):
-#     that must replay as two traces, not one merged trace.
+#     UDP, -U, -I and -T, tcptraceroute with and without a fixed source port,
+#     scamper udp-paris and tcp with a fixed source port, mtr -T): that must
+#     replay as two traces, not one merged trace.
 # The replay of the `-i any` capture is compared with what each tool printed
 # (replay_compare.py: per TTL the set of replying addresses and the !X marks);
 # for the runs made twice, the two replayed traces (in order of start) are
@@ -169,7 +170,27 @@ EOF
             >"$d/sc-twice.2" 2>"$d/sc-twice.2.err"
     ) &
     p+=($!)
+    (
+        tb_exec "$vp" traceroute -n -w 1 -I -m "$mC" "$C.53" >"$d/trI-twice.1" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -I -m "$mC" "$C.53" >"$d/trI-twice.2" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -U -m "$mX" "$X.54" >"$d/trU-twice.1" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -U -m "$mX" "$X.54" >"$d/trU-twice.2" 2>&1
+    ) &
+    p+=($!)
+    (
+        tb_exec "$vp" tcptraceroute -n -w 1 -m "$mA" -p 40321 "$A.55" >"$d/tcptrp-twice.1" 2>&1
+        tb_exec "$vp" tcptraceroute -n -w 1 -m "$mA" -p 40321 "$A.55" >"$d/tcptrp-twice.2" 2>&1
+        tb_exec "$vp" scamper -O json -c "trace -P tcp -w 1 -m $mB -s 20109" -i "$B.56" \
+            >"$d/sctcp-twice.1" 2>"$d/sctcp-twice.1.err"
+        tb_exec "$vp" scamper -O json -c "trace -P tcp -w 1 -m $mB -s 20109" -i "$B.56" \
+            >"$d/sctcp-twice.2" 2>"$d/sctcp-twice.2.err"
+    ) &
+    p+=($!)
     cat >>"$twice" <<EOF
+traceroute icmp $C.53 $d/trI-twice.1 $d/trI-twice.2
+traceroute udp $X.54 $d/trU-twice.1 $d/trU-twice.2
+tcptraceroute tcp-syn $A.55 $d/tcptrp-twice.1 $d/tcptrp-twice.2
+scamper tcp-syn $B.56 $d/sctcp-twice.1 $d/sctcp-twice.2
 traceroute udp $C.40 $d/tr-twice.1 $d/tr-twice.2
 traceroute tcp $A.41 $d/trT-twice.1 $d/trT-twice.2
 tcptraceroute tcp-syn $B.42 $d/tcptr-twice.1 $d/tcptr-twice.2
