@@ -417,6 +417,67 @@ Test(rx_options, scamper_run_twice_with_the_same_port_gives_two_traces)
     done(rx);
 }
 
+/* scamper -P tcp's SYN: DF, IP ID = probe number, sequence 0, no options */
+static size_t sc_syn(uint8_t *b, uint8_t ttl)
+{
+    ip_hdr(b, 40, ttl, true, ttl, 6, SRC, DST);
+    uint8_t *t = b + 20;
+    memset(t, 0, 20);
+    put16(t, 20109);
+    put16(t + 2, 80);
+    t[12] = 5 << 4;
+    t[13] = 0x02;
+    return 40;
+}
+
+/* The destination's RST|ACK to a SYN with sequence 0. */
+static size_t rst0(uint8_t *b)
+{
+    ip_hdr(b, 40, 0, true, 62, 6, DST, SRC);
+    uint8_t *t = b + 20;
+    memset(t, 0, 20);
+    put16(t, 80);
+    put16(t + 2, 20109);
+    put32(t + 8, 1); /* ack = seq + 1 */
+    t[12] = 5 << 4;
+    t[13] = 0x14;
+    return 40;
+}
+
+Test(rx_options, scamper_tcp_twice_the_rst_goes_to_the_running_trace)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t b[64], r[128];
+    /* two runs of scamper -P tcp -s 20109: TTLs 1, 2 answered by routers,
+     * TTL 3 by the destination's RST; the runs' probes are identical */
+    for (int run = 0; run < 2; run++) {
+        int64_t t = T0 + run * 1000 * MS;
+        for (int ttl = 1; ttl <= 3; ttl++) {
+            size_t n = sc_syn(b, (uint8_t)ttl);
+            feed(rx, t + ttl * 50 * MS, b, n);
+            if (ttl < 3)
+                feed(rx, t + ttl * 50 * MS + 5 * MS, r, time_exceeded(r, b));
+            else
+                feed(rx, t + ttl * 50 * MS + 7 * MS, r, rst0(r));
+        }
+    }
+    const struct kp_rx_stats *st = kp_rx_stats(rx);
+    cr_assert_eq(st->probes, 6);
+    cr_assert_eq(st->replies, 6);
+    cr_assert_eq(st->ambiguous, 0);
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(got[i].method, KP_METHOD_TCP_SYN);
+        cr_assert_eq(got[i].n_hops, 3, "trace %d", i);
+        cr_assert_eq(got[i].hops[2].ttl, 3);
+        cr_assert(got[i].hops[2].flags & KP_HOP_FROM_DST);
+        cr_assert_float_eq(got[i].hops[2].rtt_ms, 7.0, 1e-9, "trace %d", i);
+        cr_assert_eq(got[i].stop_reason, KP_STOP_COMPLETED);
+    }
+    done(rx);
+}
+
 Test(rx_options, mtr_cycles_are_one_trace_and_a_second_run_another)
 {
     struct kp_rx *rx = new_rx();
