@@ -137,6 +137,7 @@ struct app {
     int cur_file;
     enum kp_input_kind cur_kind;
     unsigned long bad_records, failed_lookups;
+    unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
     int fatal;
 };
 
@@ -229,6 +230,24 @@ static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
 static int sink_trace(void *ctx, struct kp_trace *t, unsigned long line)
 {
     return keep_trace(ctx, t, line);
+}
+
+/* Records that are valid but not traceroutes (Atlas pings, failed
+ * measurements, scamper tracelb ...): counted, and the first few of each file
+ * named on stderr; they do not change the exit status. */
+#define SKIP_NOTES_PER_FILE 3
+
+static void skip_note(void *ctx, unsigned long line, const char *what)
+{
+    struct app *a = ctx;
+    a->skipped_records++;
+    if (a->quiet)
+        return;
+    if (a->skip_notes < SKIP_NOTES_PER_FILE)
+        warn("%s:%lu: skipped: %s", file_name(a, a->cur_file), line, what);
+    else if (a->skip_notes == SKIP_NOTES_PER_FILE)
+        warn("%s: further skipped records are only counted", file_name(a, a->cur_file));
+    a->skip_notes++;
 }
 
 static void sink_error(void *ctx, unsigned long line, const char *field, const char *msg)
@@ -411,16 +430,18 @@ static int read_input(struct app *a, int fi)
     a->cur_file = fi;
     a->cur_kind = k;
     struct kp_input_sink sink = {sink_trace, sink_error, a};
+    struct kp_input_skips skips = {skip_note, a, 0};
+    a->skip_notes = 0;
     char err[512] = "";
     switch (k) {
     case KP_INPUT_KPTRACE:
         rc = read_kptrace(a, buf, len);
         break;
     case KP_INPUT_ATLAS:
-        rc = kp_atlas_parse(buf, len, &sink);
+        rc = kp_atlas_read(buf, len, &sink, &skips);
         break;
     case KP_INPUT_SCAMPER:
-        rc = kp_scamper_parse(buf, len, &sink);
+        rc = kp_scamper_read(buf, len, &sink, &skips);
         break;
     case KP_INPUT_PCAP:
     case KP_INPUT_PCAPNG: {
@@ -1015,10 +1036,11 @@ int main(int argc, char **argv)
         kp_asmap_dns_stats(a->map, &ds);
         fprintf(stderr,
                 "kpannotate: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
-                "%lu undetermined), %zu groups, %lu bad records, %lu failed lookups\n",
+                "%lu undetermined), %zu groups, %lu bad records, %lu skipped records, "
+                "%lu failed lookups\n",
                 a->n_items, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
                 per_status[KP_TRANSIT_INCOMPLETE], per_status[KP_TRANSIT_UNDETERMINED],
-                kp_summary_count(sum), a->bad_records, a->failed_lookups);
+                kp_summary_count(sum), a->bad_records, a->skipped_records, a->failed_lookups);
         if (cymru || a->rdns)
             fprintf(stderr,
                     "kpannotate: DNS: %lu queries, %lu answers, %lu cache hits, %lu timeouts, "

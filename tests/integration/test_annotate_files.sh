@@ -194,6 +194,17 @@ assert_match "198\.19\.177\.0/24 64501 EU-ISP reached" "$tgt" \
 assert_match "198\.19\.176\.0/24 None None undetermined" "$tgt" \
     "--target 20485: a path never crossing TTC to a destination outside the target is undetermined"
 
+# Valid records that are not traceroutes (real sc_warts2json output with a
+# ping and a tracelb) are skipped: named, counted, exit status unchanged
+"$KPA" -p "$PFX" -s "$DATA/scamper/mixed-warts.json" >/dev/null 2>"$work/skips.err"
+assert_eq 0 "$?" "scamper JSON with a ping and a tracelb: exit 0"
+err=$(cat "$work/skips.err")
+assert_match "mixed-warts\.json:[0-9]+: skipped: scamper ping" "$err" "the ping is named with file:line"
+assert_match "mixed-warts\.json:[0-9]+: skipped: scamper tracelb" "$err" "the tracelb is named with file:line"
+assert_match ", 0 bad records, 2 skipped records," "$err" "statistics count 2 skipped, 0 bad records"
+"$KPA" -q -p "$PFX" -s "$DATA/scamper/mixed-warts.json" >/dev/null 2>"$work/skips-q.err"
+assert_eq "" "$(cat "$work/skips-q.err")" "-q: skipped records are not named"
+
 # AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
 # AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
 "$KPA" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \
