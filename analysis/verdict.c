@@ -37,6 +37,7 @@ static const char *const heuristic_names[KP_H_COUNT_BITS] = {
     "filtered-inside-target",
     "per-ttl-multiple-addresses",
     "hidden-handoff",
+    "doubletree-prefix",
 };
 
 const char *kp_heuristic_name(unsigned bit)

@@ -89,7 +89,10 @@ enum kp_heuristic {
                                         follow it: whoever handed over may not be in the
                                         trace (undetermined when a target router answers
                                         after the gap, else confidence <= 0.3) */
-    KP_H_COUNT_BITS = 13
+    KP_H_DT_PREFIX = 1u << 13,       /* "doubletree-prefix": the handoff hop came from an
+                                        earlier trace of the run below the interface where
+                                        this Doubletree trace stopped (verdict_stitch.h) */
+    KP_H_COUNT_BITS = 14
 };
 
 /* Name of one heuristic bit (NULL for an unknown bit). */
