@@ -14,6 +14,7 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
     if (!kp_cl_payload_same_from(p, 0))
         return 0;
     o->tool = "mtr";
+    o->cycles = true;
     o->method = KP_METHOD_ICMP;
     o->trace_key = p->l4.icmp_id; /* the process id */
     o->ttl = p->ip.ttl;
@@ -34,6 +35,7 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
     if ((!seq_in_dport && p->l4.sport < MTR_MIN_SEQ) || !kp_cl_payload_same_from(p, 0))
         return 0;
     o->tool = "mtr";
+    o->cycles = true;
     o->method = KP_METHOD_UDP;
     o->trace_key = seq_in_dport ? p->l4.sport : p->l4.dport; /* the fixed port */
     o->ttl = p->ip.ttl;
@@ -56,6 +58,7 @@ static int classify_tcp(const struct kp_pkt *p, struct kp_rx_probe *o)
     if (p->l4.len <= 20) /* kernel SYNs carry options */
         return 0;
     o->tool = "mtr";
+    o->cycles = true;
     o->method = KP_METHOD_TCP;
     o->trace_key = p->l4.dport;
     o->ttl = p->ip.ttl;

@@ -52,6 +52,7 @@ struct rx_trace {
     struct kp_trace rec;
     size_t cls;
     uint64_t key;
+    bool cycles; /* kp_rx_probe.cycles of its first probe */
     bool sealed;
     struct rx_trace *hnext, **hpprev; /* open-trace hash (unsealed only) */
     struct rx_trace *lprev, *lnext;   /* expiry list */
@@ -512,6 +513,7 @@ static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_
     r->id = c->has_trace_id ? c->trace_id : rx->next_id++;
     t->cls = cls;
     t->key = c->trace_key;
+    t->cycles = c->cycles;
     t->p_first = c->first_ttl;
     t->p_max = c->max_ttl;
     t->p_attempts = c->attempts;
@@ -589,11 +591,12 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
  * tool towards the trace's destination while the trace is still open (the
  * user ran the same traceroute twice within the idle time): the trace key
  * alone cannot tell, as traceroute -T, -U and scamper -s keep the same key.
- *  - mtr repeats its TTLs every cycle, and its sequence (ICMP seq, UDP port,
- *    TCP source port) counts on from 33000 over all cycles; a new process
- *    counts from 33000 again. So a probe repeating the ports and ICMP id/seq
- *    of an earlier probe at the same TTL is a new run, unless it is the
- *    kernel retransmitting that SYN (the same TCP sequence number).
+ *  - tools with kp_rx_probe.cycles (mtr) repeat their TTLs every cycle;
+ *    mtr's sequence (ICMP seq, UDP port, TCP source port) counts on from
+ *    33000 over all cycles; a new process counts from 33000 again. So a
+ *    probe repeating the ports and ICMP id/seq of an earlier probe at the
+ *    same TTL is a new run, unless it is the kernel retransmitting that SYN
+ *    (the same TCP sequence number).
  *  - every other tool (traceroute, tcptraceroute, scamper) sends its TTLs in
  *    rising order and never goes back: a probe at or below the trace's first
  *    TTL, after a probe at a higher TTL, is a new run.
@@ -603,7 +606,7 @@ static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t 
     const struct rx_probe *last = t->probes_tail;
     if (last == NULL)
         return false;
-    if (strcmp(t->rec.tool, "mtr") == 0) {
+    if (t->cycles) {
         for (const struct rx_probe *p = t->probes; p; p = p->tnext) {
             if (p->ttl == ttl && p->sport == q->sport && p->dport == q->dport &&
                 p->icmp_id == q->icmp_id && p->icmp_seq == q->icmp_seq &&

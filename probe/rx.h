@@ -111,9 +111,17 @@ struct kp_rx_probe {
                               "kptrace", "traceroute", "mtr", "tcptraceroute", "scamper" */
     enum kp_method method; /* KP_METHOD_* (classic ones for foreign tools) */
     /* Trace identity: probes with the same (classifier, src, dst, trace_key)
-     * belong to one trace while it is open. E.g. kptrace: its trace id;
-     * traceroute: its source port / ICMP id; scamper: sport or ICMP id. */
+     * belong to one trace while it is open, unless a probe shows that the
+     * tool started a new run towards the same destination (the user ran it
+     * again): then the open trace is sealed and a new one starts (counted in
+     * traces_split). A new run is a probe at or below the trace's first TTL
+     * after a higher one — or, for tools that probe every TTL again each
+     * cycle (cycles below), a probe repeating an earlier probe's fields at
+     * the same TTL. Traces whose id is in the probe (has_trace_id) are never
+     * split. E.g. kptrace: its trace id; traceroute: its source port / ICMP
+     * id; scamper: sport or ICMP id. */
     uint64_t trace_key;
+    bool cycles;                    /* the tool probes its TTLs again every cycle (mtr) */
     bool has_trace_id;              /* trace_id is the record's id (kptrace payload) */
     uint32_t trace_id;              /* otherwise rx numbers traces 1, 2, ... in order */
     uint8_t ttl;                    /* TTL the tool meant (usually pkt->ip.ttl) */
@@ -188,7 +196,8 @@ struct kp_rx_stats {
     uint64_t snapped;        /* decoded, but cut by the snaplen (cap_len < wire_len) */
     uint64_t ts_backwards;   /* frame timestamp smaller than an earlier frame's */
     uint64_t probes;         /* outgoing probes recognised */
-    uint64_t probes_dup;     /* the same probe captured twice (ignored) */
+    uint64_t probes_dup;     /* the same probe captured twice within 10 ms (ignored;
+                                later identical bytes are a new probe or run) */
     uint64_t replies;        /* replies matched and recorded (incl. late, dup) */
     uint64_t replies_late;   /* ... of which after the probe's wait */
     uint64_t replies_nat;    /* ... of which matched through nat_fields */
@@ -208,7 +217,8 @@ struct kp_rx_stats {
     uint64_t traces_opened;
     uint64_t traces_closed;
     uint64_t traces_forced;   /* closed early because max_open_traces was reached */
-    uint64_t traces_split;    /* a probe repeated (ttl, attempt): new trace started */
+    uint64_t traces_split;    /* a new run of a tool (see trace_key) or a repeated
+                                 (ttl, attempt): new trace started */
     uint64_t open_traces_max; /* high-water mark of open traces */
 };
 
