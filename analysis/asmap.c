@@ -42,6 +42,7 @@ struct kp_asmap {
     struct kp_rdns *rdns;
     struct learned_name *names; /* open addressing, cap a power of two */
     size_t n_names, cap_names;
+    struct kp_load_notes *notes; /* borrowed; NULL: malformed lines fail loads */
 };
 
 struct kp_asmap *kp_asmap_new(void)
@@ -102,7 +103,7 @@ int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t 
     s->table = kp_trie_new(sizeof(struct kp_asn_rec));
     if (s->table == NULL)
         return -ENOMEM;
-    int rc = kp_pfx2as_load(s->table, path, err, errlen);
+    int rc = kp_pfx2as_load(s->table, path, m->notes, err, errlen);
     if (rc != 0) {
         kp_trie_free(s->table);
         s->table = NULL;
@@ -110,6 +111,11 @@ int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t 
     }
     m->n_src++;
     return 0;
+}
+
+void kp_asmap_set_load_notes(struct kp_asmap *m, struct kp_load_notes *notes)
+{
+    m->notes = notes;
 }
 
 int kp_asmap_set_targets(struct kp_asmap *m, const uint32_t *asns, size_t n)
@@ -133,7 +139,7 @@ int kp_asmap_add_bgpdump(struct kp_asmap *m, const char *path, char *err, size_t
         if (m->rib == NULL)
             return -ENOMEM;
     }
-    int rc = kp_rib_load(m->rib, path, err, errlen);
+    int rc = kp_rib_load(m->rib, path, m->notes, err, errlen);
     if (rc != 0) {
         if (fresh) {
             kp_rib_free(m->rib);

@@ -99,6 +99,17 @@ struct kp_asn_answer {
 
 struct kp_asmap;
 
+/* Where the line-oriented sources (prefix2as, bgpdump -m) report the lines
+ * they skip. Without it (the default) a malformed line makes the load fail;
+ * with it, a malformed line is noted and skipped, unless it is the file's
+ * first line (the file is then taken for another format and refused). The
+ * loaders add to `skipped`. Owned by the caller; must outlive the loads. */
+struct kp_load_notes {
+    void (*note)(void *ctx, const char *path, unsigned long line, const char *why);
+    void *ctx;
+    unsigned long skipped;
+};
+
 /* Create an empty map (no sources: every lookup is UNANNOUNCED/SPECIAL).
  * Returns NULL on out of memory. Free with kp_asmap_free. */
 struct kp_asmap *kp_asmap_new(void);
@@ -112,6 +123,10 @@ void kp_asmap_free(struct kp_asmap *m);
  * source, named "pfx2as". Returns 0, -ENOENT/-EIO (cannot read), -EINVAL
  * (bad line: err says "file:line: why"), -ENOMEM. */
 int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t errlen);
+
+/* Report (and skip) malformed lines of later prefix2as and bgpdump loads
+ * through notes (NULL: fail on them, the default). Borrowed. */
+void kp_asmap_set_load_notes(struct kp_asmap *m, struct kp_load_notes *notes);
 
 /* Add a `bgpdump -m` text file (plain or gzip) as the next source, named
  * "rib": origin = last AS of each path; several origins for one prefix (from

@@ -37,8 +37,11 @@ void kp_lines_close(struct kp_lines *r);
 void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec);
 
 /* Load a prefix2as file into t (values: struct kp_asn_rec). A prefix seen
- * twice keeps the later line. Returns 0, -errno, -EINVAL (err: "file:line: why"). */
-int kp_pfx2as_load(struct kp_trie *t, const char *path, char *err, size_t errlen);
+ * twice keeps the later line. A malformed line fails the load, or with notes
+ * (see struct kp_load_notes) is noted and skipped unless it is the first
+ * line. Returns 0, -errno, -EINVAL (err: "file:line: why"). */
+int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+                   size_t errlen);
 
 /* ---- RIB from bgpdump -m (asn_bgpdump.c) -------------------------------- */
 
@@ -49,8 +52,10 @@ struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets);
 void kp_rib_free(struct kp_rib *r);
 
 /* Load one bgpdump -m file (plain or gzip). Returns as kp_pfx2as_load.
- * Lines of other record kinds are skipped; a malformed line is an error. */
-int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen);
+ * Lines of other record kinds are skipped; a malformed line is an error, or
+ * with notes is noted and skipped as in kp_pfx2as_load. */
+int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
+                size_t errlen);
 
 /* Add one parsed line (used by kp_rib_load and by tests). Returns 0/-ENOMEM. */
 int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l);

@@ -546,7 +546,8 @@ static bool is_bgpdump_kind(const char *line, size_t len)
     return false;
 }
 
-int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
+int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
+                size_t errlen)
 {
     int rc;
     struct kp_lines *lr = kp_lines_open(path, &rc);
@@ -565,6 +566,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
         return -ENOMEM;
     }
     bool seen_text = false;
+    unsigned long first_line = 0; /* a bad first line is never skipped */
     while ((rc = kp_lines_next(lr, &line, &len)) == 1) {
         const char *why;
         if (!seen_text && len > 0) {
@@ -572,6 +574,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
              * compression) given by mistake, which would otherwise be
              * skipped line by line into an empty RIB. */
             seen_text = true;
+            first_line = kp_lines_lineno(lr);
             if (!is_bgpdump_kind(line, len)) {
                 snprintf(err, errlen,
                          "%s:%lu: not a `bgpdump -m` line (an MRT file? run `bgpdump -m` on it "
@@ -584,6 +587,12 @@ int kp_rib_load(struct kp_rib *r, const char *path, char *err, size_t errlen)
         int prc = kp_bgpdump_parse_line(line, len, l, &why);
         if (prc == 1)
             continue;
+        if (prc != 0 && notes != NULL && kp_lines_lineno(lr) > first_line) {
+            notes->skipped++;
+            if (notes->note)
+                notes->note(notes->ctx, path, kp_lines_lineno(lr), why);
+            continue;
+        }
         if (prc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(lr), why);
             rc = -EINVAL;

@@ -246,8 +246,10 @@ int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,
     return 0;
 }
 
-int kp_pfx2as_load(struct kp_trie *t, const char *path, char *err, size_t errlen)
+int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+                   size_t errlen)
 {
+    bool first = true;
     int rc;
     struct kp_lines *r = kp_lines_open(path, &rc);
     if (r == NULL) {
@@ -263,6 +265,13 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, char *err, size_t errlen
         int prc = kp_pfx2as_parse_line(line, len, &p, &rec, &why);
         if (prc == 1)
             continue;
+        if (prc != 0 && notes != NULL && !first) {
+            notes->skipped++;
+            if (notes->note)
+                notes->note(notes->ctx, path, kp_lines_lineno(r), why);
+            continue;
+        }
+        first = false;
         if (prc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), why);
             kp_lines_close(r);

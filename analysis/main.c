@@ -102,8 +102,9 @@ static const char usage_text[] =
     "  kpannotate --cymru --dns-server 198.18.53.53 -o annotated.jsonl trace.pcap\n"
     "  kpannotate -p pfx2as.txt -g paths.dot traces.jsonl && dot -Tsvg paths.dot\n"
     "\n"
-    "Exit status: 0 all read and decided; 1 some input records or lookups failed\n"
-    "(everything else was still processed; standard error says what); 2 usage;\n"
+    "Exit status: 0 all read and decided; 1 some input records, source lines or\n"
+    "lookups failed (everything else was still processed; standard error says\n"
+    "what); 2 usage;\n"
     "3 an input or source could not be read at all. See kpannotate(1),\n"
     "docs/kpannotate.md, and docs/format-annotated.md for the output format.\n";
 
@@ -138,6 +139,8 @@ struct app {
     enum kp_input_kind cur_kind;
     unsigned long bad_records, failed_lookups;
     unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
+    struct kp_load_notes source_notes;         /* malformed prefix2as / RIB lines */
+    unsigned long source_notes_here;           /* ... noted for the current source */
     int fatal;
 };
 
@@ -248,6 +251,18 @@ static void skip_note(void *ctx, unsigned long line, const char *what)
     else if (a->skip_notes == SKIP_NOTES_PER_FILE)
         warn("%s: further skipped records are only counted", file_name(a, a->cur_file));
     a->skip_notes++;
+}
+
+/* A malformed line of a prefix2as or bgpdump -m source: skipped; the first
+ * few of each source are named, all are counted (exit status 1). */
+static void source_line_note(void *ctx, const char *path, unsigned long line, const char *why)
+{
+    struct app *a = ctx;
+    if (a->source_notes_here < SKIP_NOTES_PER_FILE)
+        warn("%s:%lu: %s (line skipped)", path, line, why);
+    else if (a->source_notes_here == SKIP_NOTES_PER_FILE)
+        warn("%s: further malformed lines are only counted", path);
+    a->source_notes_here++;
 }
 
 static void sink_error(void *ctx, unsigned long line, const char *field, const char *msg)
@@ -834,9 +849,12 @@ int main(int argc, char **argv)
         warn("cannot set the target ASes");
         return 3;
     }
+    a->source_notes = (struct kp_load_notes){source_line_note, a, 0};
+    kp_asmap_set_load_notes(a->map, &a->source_notes);
     for (size_t i = 0; i < n_sources; i++) {
         int rc;
         err[0] = '\0';
+        a->source_notes_here = 0;
         switch (sources[i].kind) {
         case 'p':
             rc = kp_asmap_add_pfx2as(a->map, sources[i].path, err, sizeof(err));
@@ -1037,10 +1055,11 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "kpannotate: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
                 "%lu undetermined), %zu groups, %lu bad records, %lu skipped records, "
-                "%lu failed lookups\n",
+                "%lu bad source lines, %lu failed lookups\n",
                 a->n_items, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
                 per_status[KP_TRANSIT_INCOMPLETE], per_status[KP_TRANSIT_UNDETERMINED],
-                kp_summary_count(sum), a->bad_records, a->skipped_records, a->failed_lookups);
+                kp_summary_count(sum), a->bad_records, a->skipped_records, a->source_notes.skipped,
+                a->failed_lookups);
         if (cymru || a->rdns)
             fprintf(stderr,
                     "kpannotate: DNS: %lu queries, %lu answers, %lu cache hits, %lu timeouts, "
@@ -1048,7 +1067,7 @@ int main(int argc, char **argv)
                     ds.queries, ds.answers, ds.cache_hits, ds.timeouts, ds.garbage, ds.servfail,
                     ds.nxdomain, ds.down ? "; the server was declared down" : "");
     }
-    if (status == 0 && (a->bad_records > 0 || a->failed_lookups > 0))
+    if (status == 0 && (a->bad_records > 0 || a->failed_lookups > 0 || a->source_notes.skipped > 0))
         status = 1;
 
     kp_summary_free(sum);

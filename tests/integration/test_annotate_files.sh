@@ -205,6 +205,37 @@ assert_match ", 0 bad records, 2 skipped records," "$err" "statistics count 2 sk
 "$KPA" -q -p "$PFX" -s "$DATA/scamper/mixed-warts.json" >/dev/null 2>"$work/skips-q.err"
 assert_eq "" "$(cat "$work/skips-q.err")" "-q: skipped records are not named"
 
+# A prefix2as table with malformed lines after good ones: each named with
+# file:line (the first three), counted, skipped; the rest of the table is used
+# and the exit status is 1. A table whose FIRST line is malformed is another
+# kind of file: refused (exit 3).
+{
+    cat "$PFX"
+    printf '198.19.176.7\t8\t5\nnot a line\n198.19.0.0\t99\t1\n198.19.9.0\t24\tx\n'
+} >"$work/pfx-bad.txt"
+"$KPA" -p "$work/pfx-bad.txt" --sweep none --summary-format json -s "$DATA/atlas/nk-atlas.json" \
+    >"$work/pfx-bad.out" 2>"$work/pfx-bad.err"
+assert_eq 1 "$?" "prefix2as with malformed lines: exit 1"
+err=$(cat "$work/pfx-bad.err")
+n=$(wc -l <"$PFX")
+assert_match "pfx-bad\.txt:$((n + 1)): host bits set .*\(line skipped\)" "$err" "line $((n + 1)) named with its reason"
+assert_match "pfx-bad\.txt:$((n + 3)): prefix length out of range" "$err" "line $((n + 3)) named"
+assert_match "pfx-bad\.txt: further malformed lines are only counted" "$err" "the fourth is only counted"
+assert_match ", 4 bad source lines," "$err" "statistics count 4 bad source lines"
+"$KPA" -q -p "$PFX" --sweep none --summary-format json -s "$DATA/atlas/nk-atlas.json" >"$work/pfx-good.out"
+if cmp -s "$work/pfx-good.out" "$work/pfx-bad.out"; then
+    ok "the good lines give the same summary as the clean table"
+else
+    fail "the summary with the malformed lines skipped differs from the clean table's"
+fi
+{
+    printf 'garbage first line\n'
+    cat "$PFX"
+} >"$work/pfx-bad1.txt"
+"$KPA" -p "$work/pfx-bad1.txt" -s "$DATA/atlas/nk-atlas.json" >/dev/null 2>"$work/pfx-bad1.err"
+assert_eq 3 "$?" "prefix2as whose first line is malformed: refused (exit 3)"
+assert_match "pfx-bad1\.txt:1: " "$(cat "$work/pfx-bad1.err")" "and the error names line 1"
+
 # AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
 # AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
 "$KPA" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \

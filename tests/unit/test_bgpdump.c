@@ -115,8 +115,8 @@ static struct kp_rib *load_fixture(void)
     uint32_t target = 131279;
     struct kp_rib *r = kp_rib_new(&target, 1);
     char err[256] = "";
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", err, sizeof(err)), 0, "%s",
-                 err);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", NULL, err, sizeof(err)), 0,
+                 "%s", err);
     return r;
 }
 
@@ -237,9 +237,54 @@ Test(bgpdump, load_error_names_line)
     uint32_t target = 131279;
     struct kp_rib *r = kp_rib_new(&target, 1);
     char err[256] = "";
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-bad-line2.txt", err, sizeof(err)),
-                 -EINVAL);
+    cr_assert_eq(
+        kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-bad-line2.txt", NULL, err, sizeof(err)),
+        -EINVAL);
     cr_assert_not_null(strstr(err, "bgpdump-bad-line2.txt:2: bad prefix"), "%s", err);
+    kp_rib_free(r);
+}
+
+static void count_note(void *ctx, const char *path, unsigned long line, const char *why)
+{
+    (void)path;
+    unsigned long *last = ctx;
+    *last = line;
+    cr_assert_not_null(strstr(why, "bad prefix"), "%s", why);
+}
+
+/* With notes, the malformed line 2 is noted and skipped; line 1 is loaded. */
+Test(bgpdump, load_with_notes_skips_bad_line)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    unsigned long last = 0;
+    struct kp_load_notes notes = {count_note, &last, 0};
+    char err[256] = "";
+    cr_assert_eq(
+        kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-bad-line2.txt", &notes, err, sizeof(err)), 0,
+        "%s", err);
+    cr_assert_eq(notes.skipped, 1);
+    cr_assert_eq(last, 2);
+    struct kp_addr a;
+    kp_addr_parse("175.45.177.1", &a);
+    const struct kp_asn_rec *o = kp_rib_origin(r, &a, NULL);
+    cr_assert_not_null(o);
+    cr_assert_eq(o->asns[0], 131279);
+    kp_rib_free(r);
+}
+
+/* A first line that is not bgpdump -m text is refused even with notes. */
+Test(bgpdump, load_with_notes_refuses_non_text)
+{
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    unsigned long last = 0;
+    struct kp_load_notes notes = {count_note, &last, 0};
+    char err[256] = "";
+    cr_assert_eq(
+        kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-not-text.txt", &notes, err, sizeof(err)),
+        -EINVAL);
+    cr_assert_eq(notes.skipped, 0);
     kp_rib_free(r);
 }
 
@@ -253,10 +298,10 @@ Test(bgpdump, snapshot_files_withdraw_vanished_routes)
     uint32_t target = 131279;
     struct kp_rib *r = kp_rib_new(&target, 1);
     char err[256] = "";
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day1.txt", err, sizeof(err)), 0,
-                 "%s", err);
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day1.txt", NULL, err, sizeof(err)),
+                 0, "%s", err);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", NULL, err, sizeof(err)),
+                 0, "%s", err);
     uint32_t u[8];
     char m[KP_PREFIX_STRLEN];
     cr_assert_eq(ups(r, "175.45.178.0/24", 1700000000, u, m), 1);
@@ -279,7 +324,8 @@ Test(bgpdump, snapshot_files_withdraw_vanished_routes)
     }
     cr_assert_eq(w, 1);
     /* loading the day-2 file again changes nothing: no route vanished */
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", err, sizeof(err)), 0);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-rib-day2.txt", NULL, err, sizeof(err)),
+                 0);
     cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
     cr_assert_eq(n, 8);
     kp_rib_free(r);
@@ -376,11 +422,11 @@ Test(bgpdump, load_refuses_what_is_not_bgpdump_text)
     uint32_t target = 131279;
     struct kp_rib *r = kp_rib_new(&target, 1);
     char err[256] = "";
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-not-text.txt", err, sizeof(err)),
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-not-text.txt", NULL, err, sizeof(err)),
                  -EINVAL);
     cr_assert_not_null(strstr(err, "bgpdump-not-text.txt:1: not a `bgpdump -m` line"), "%s", err);
     /* a bgpdump -m file still loads */
-    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", err, sizeof(err)), 0, "%s",
-                 err);
+    cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", NULL, err, sizeof(err)), 0,
+                 "%s", err);
     kp_rib_free(r);
 }

@@ -3,6 +3,7 @@
  * "a,b" set) and from the hand-made fixture tests/data/asmap/pfx2as-sample.txt. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "analysis/asmap_int.h"
@@ -93,7 +94,7 @@ static void check_sample(const char *file)
 {
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
     char err[256] = "";
-    cr_assert_eq(kp_pfx2as_load(t, file, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(kp_pfx2as_load(t, file, NULL, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(kp_trie_count(t), 12);
     struct kp_addr a;
     struct kp_prefix m;
@@ -128,12 +129,71 @@ Test(pfx2as, load_errors_name_file_and_line)
 {
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
     char err[256] = "";
-    cr_assert_eq(kp_pfx2as_load(t, KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", err, sizeof(err)),
-                 -EINVAL);
+    cr_assert_eq(
+        kp_pfx2as_load(t, KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", NULL, err, sizeof(err)),
+        -EINVAL);
     cr_assert_not_null(strstr(err, "pfx2as-bad-line3.txt:3: bad AS number"), "%s", err);
-    cr_assert_eq(kp_pfx2as_load(t, KP_TEST_DATA "/asmap/does-not-exist", err, sizeof(err)),
+    cr_assert_eq(kp_pfx2as_load(t, KP_TEST_DATA "/asmap/does-not-exist", NULL, err, sizeof(err)),
                  -ENOENT);
     cr_assert_not_null(strstr(err, "does-not-exist"));
+    kp_trie_free(t);
+}
+
+struct noted {
+    unsigned long line[4];
+    char why[4][128];
+    int n;
+};
+
+static void note_line(void *ctx, const char *path, unsigned long line, const char *why)
+{
+    struct noted *d = ctx;
+    cr_assert_not_null(strstr(path, "pfx2as-bad-line"));
+    if (d->n < 4) {
+        d->line[d->n] = line;
+        snprintf(d->why[d->n], sizeof(d->why[0]), "%s", why);
+    }
+    d->n++;
+}
+
+/* With notes, a malformed line after the first is reported and skipped; the
+ * good lines around it are still loaded. */
+Test(pfx2as, load_with_notes_skips_bad_lines)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    struct noted d = {0};
+    struct kp_load_notes notes = {note_line, &d, 0};
+    char err[256] = "";
+    cr_assert_eq(
+        kp_pfx2as_load(t, KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", &notes, err, sizeof(err)), 0,
+        "%s", err);
+    cr_assert_eq(notes.skipped, 1);
+    cr_assert_eq(d.n, 1);
+    cr_assert_eq(d.line[0], 3);
+    cr_assert_not_null(strstr(d.why[0], "bad AS number"), "%s", d.why[0]);
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse("175.45.177.9", &a), 0);
+    const struct kp_asn_rec *rec = kp_trie_lookup(t, &a, NULL);
+    cr_assert_not_null(rec, "line 2 loaded");
+    cr_assert_eq(rec->asns[0], 131279);
+    cr_assert_eq(kp_addr_parse("175.45.178.9", &a), 0);
+    rec = kp_trie_lookup(t, &a, NULL);
+    cr_assert_not_null(rec, "the /22 of line 1 still covers .178");
+    kp_trie_free(t);
+}
+
+/* A bad FIRST line means another kind of file: refused even with notes. */
+Test(pfx2as, load_with_notes_refuses_bad_first_line)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    struct noted d = {0};
+    struct kp_load_notes notes = {note_line, &d, 0};
+    char err[256] = "";
+    cr_assert_eq(
+        kp_pfx2as_load(t, KP_TEST_DATA "/asmap/pfx2as-bad-line1.txt", &notes, err, sizeof(err)),
+        -EINVAL);
+    cr_assert_not_null(strstr(err, "pfx2as-bad-line1.txt:1:"), "%s", err);
+    cr_assert_eq(d.n, 0);
     kp_trie_free(t);
 }
 
