@@ -440,8 +440,20 @@ static int read_input(struct app *a, int fi)
         warn("%s: cannot read: %s", path, strerror(-rc));
         return rc;
     }
-    if (k == KP_INPUT_UNKNOWN)
+    if (k == KP_INPUT_UNKNOWN) {
+        /* an empty file (a sweep that wrote no trace, an empty pipe) holds
+         * no records of any kind: nothing to do, not an error */
+        size_t i = 0;
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+            i++;
+        if (i == len) {
+            if (!a->quiet)
+                warn("%s: empty input (no records)", path);
+            free(buf);
+            return 0;
+        }
         k = kp_input_detect((const uint8_t *)buf, len < 65536 ? len : 65536);
+    }
     a->cur_file = fi;
     a->cur_kind = k;
     struct kp_input_sink sink = {sink_trace, sink_error, a};

@@ -236,6 +236,11 @@ fi
 assert_eq 3 "$?" "prefix2as whose first line is malformed: refused (exit 3)"
 assert_match "pfx-bad1\.txt:1: " "$(cat "$work/pfx-bad1.err")" "and the error names line 1"
 
+: >"$work/empty.jsonl"
+"$KPA" -p "$PFX" -s "$work/empty.jsonl" >/dev/null 2>"$work/empty.err"
+assert_eq 0 "$?" "an empty input file holds no records: exit 0"
+assert_match "empty\.jsonl: empty input \(no records\)" "$(cat "$work/empty.err")" "and says so"
+
 # AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
 # AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
 "$KPA" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \
