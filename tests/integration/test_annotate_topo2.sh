@@ -62,6 +62,25 @@ assert_eq 16 "$(q 'len(t["paths"]["vp-eu"]["198.19.66.0/24"]["alternatives"][0][
 assert_eq "4837 20485" "$(q '" ".join(map(str, t["paths"]["vp-as"]["198.19.70.0/24"]["transits"]))')" \
     "truth: ECMP inside Unicom hands 198.19.70.0/24 to Unicom or TTC"
 
+# The truth is what packets do: Debian traceroute (ICMP, one flow) from each
+# vantage point to each /24 but the ECMP one gives exactly the truth's hops —
+# reply-from addresses, the silent routers, the !X source.
+tr_check() {
+    local vp=$1 s24 target ecmp got
+    while read -r _ s24 target _ _ ecmp; do
+        [ "$ecmp" = 0 ] || continue
+        got=$(tb_exec "$vp" traceroute -n -I -q 1 -w 1 -N 20 -m 20 "$target" | tb_trace_tokens)
+        echo "$vp $s24|$(tb_path "$vp" "$target")|$got"
+    done < <(tb_cases | grep "^$vp ")
+}
+tr_check vp-eu >"$work/tr-vp-eu.txt" &
+tr_check vp-as >"$work/tr-vp-as.txt" &
+wait
+while IFS='|' read -r what want got; do
+    assert_eq "$want" "$got" "traceroute -I $what equals the truth"
+done < <(cat "$work"/tr-vp-*.txt)
+assert_eq 14 "$(cat "$work"/tr-vp-*.txt | wc -l)" "traceroute checked 14 (vp, /24) paths"
+
 # --- live sweeps ---------------------------------------------------------------
 # The two vantage points sweep at once; one vantage point's two sweeps run one
 # after the other (two kptrace runs in one namespace would capture each
