@@ -10,7 +10,7 @@
 #             all), no hop off the path, every trace completed, most at the
 #             truth's TTL (a few above it when all attempts at the
 #             destination's TTL were lost), and some TTL needed a retry (the
-#             loss is real).
+#             loss is real); probes per TTL: up to the answer, 3 without one.
 #   ratelimit Linux's ICMP rate limit (1/s per destination, burst 6) switched
 #             on in one router only (rl2, by sysctl here): unpaced, it answers
 #             only a minority of traces (the limit is real); paced at --pps 6
@@ -142,8 +142,19 @@ if scenario == "loss":
     out(at_l >= 0.75 * len(recs), "loss: %d/%d traces stopped at the destination's TTL %d" % (at_l, len(recs), L))
     retried = sum(1 for r in recs for h in r["hops"] if h["attempt"] > 0)
     out(retried > 0, "loss: %d hops came from a retry (the loss is real)" % retried)
-    over = [r["dst"] for r in recs if r["probes_sent"] > 3 * r["stop_ttl"]]
-    out(not over, "loss: at most 3 attempts per TTL %s" % over[:3])
+    # --attempts 3: a TTL that answers at attempt a took a + 1 probes and is
+    # not probed again; one without a reply took 3 (no late replies here: the
+    # RTTs are far below the wait)
+    acct = []
+    for r in recs:
+        first = {}
+        for h in r["hops"]:
+            first[h["ttl"]] = min(first.get(h["ttl"], 9), h["attempt"])
+        want = sum(first[t] + 1 if t in first else 3 for t in range(1, r["stop_ttl"] + 1))
+        again = [h for h in r["hops"] if h["attempt"] != first[h["ttl"]]]
+        if r["probes_sent"] != want or again:
+            acct.append((r["dst"], r["method"], r["probes_sent"], want, len(again)))
+    out(not acct, "loss: probes = attempts up to the answer (+3 per silent TTL), none after it %s" % acct[:3])
 
 elif scenario == "ratelimit":
     node, lo, hi, n_want = args[0], float(args[1]), float(args[2]), int(args[3])
