@@ -245,6 +245,11 @@ int kp_decompress(enum kp_compression c, const uint8_t *in, size_t n, size_t max
         free(b.p);
         return rc;
     }
+    if (b.cap - b.len > 4096) { /* give back what doubling left unused */
+        uint8_t *p = realloc(b.p, b.len + 1);
+        if (p != NULL)
+            b.p = p;
+    }
     b.p[b.len] = 0;
     *out = b.p;
     *out_len = b.len;

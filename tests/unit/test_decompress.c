@@ -338,3 +338,34 @@ Test(decompress, wrong_kind_and_bad_arguments)
     free(gz.p);
     free(bz.p);
 }
+
+Test(decompress, high_ratio_two_members_grow_the_output)
+{
+    /* make-fixtures.sh: 75000 "kptrace" lines then 50000 "AS20485" lines,
+     * one member/stream each; built here independently */
+    const size_t wn = 1000000;
+    char *want = malloc(wn);
+    cr_assert_not_null(want);
+    for (size_t i = 0; i < wn; i += 8)
+        memcpy(want + i, i < 600000 ? "kptrace\n" : "AS20485\n", 8);
+    const char *files[] = {"yes2.gz", "yes2.bz2"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/decompress/%s", KP_TEST_DATA, files[i]);
+        struct blob z = slurp(path);
+        cr_assert_lt(z.n, 2000, "%s: a high compression ratio", files[i]);
+        enum kp_compression c = kp_compression_sniff(z.p, z.n);
+        expect_ok(c, z.p, z.n, want, wn, files[i]);
+        uint8_t *out;
+        size_t len;
+        cr_assert_eq(kp_decompress(c, z.p, z.n, wn, &out, &len, NULL), 0, "%s", files[i]);
+        cr_assert_eq(len, wn);
+        cr_assert_eq(out[len], 0);
+        free(out);
+        expect_err(c, z.p, z.n, wn - 1, -EFBIG, files[i]);
+        expect_err(c, z.p, z.n, 600000, -EFBIG, files[i]);
+        expect_err(c, z.p, z.n, 4096, -EFBIG, files[i]);
+        free(z.p);
+    }
+    free(want);
+}

@@ -34,6 +34,11 @@ bzip2 -c b.txt >>ab.bz2
 { bzip2 -c a.txt; bzip2 -c empty.txt; bzip2 -c b.txt; } >a-empty-b.bz2
 # seq 1 25000 (138894 bytes) with 100k blocks: one stream of two blocks
 seq 1 25000 | bzip2 -1 >seq25000.bz2
+# high ratio, two members/streams: 75000 "kptrace" lines (600000 bytes) then
+# 50000 "AS20485" lines (400000 bytes); the output buffer grows many times
+lines() { awk -v s="$1" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) print s }'; } # yes s | head -n n
+{ lines kptrace 75000 | gzip -9 -n; lines AS20485 50000 | gzip -9 -n; } >yes2.gz
+{ lines kptrace 75000 | bzip2; lines AS20485 50000 | bzip2; } >yes2.bz2
 # trailing zero padding (tape/tar blocks): accepted
 { cat a.txt.gz; head -c 1000 /dev/zero; } >a-zeropad.gz
 { cat a.txt.bz2; head -c 1000 /dev/zero; } >a-zeropad.bz2
@@ -61,6 +66,7 @@ bzip2 -t a.txt.bz2 ab.bz2 a-empty-b.bz2 empty.bz2 seq25000.bz2
 [ "$(gzip -dc ab.gz)" = "$(cat a.txt b.txt)" ]
 [ "$(bzip2 -dc ab.bz2)" = "$(cat a.txt b.txt)" ]
 [ "$(bzip2 -dc seq25000.bz2 | tail -1)" = 25000 ]
+[ "$(gzip -dc yes2.gz | wc -c)" = 1000000 ] && [ "$(bzip2 -dc yes2.bz2 | sort -u | wc -l)" = 2 ]
 if gzip -t a-badcrc.gz 2>/dev/null; then echo "gzip accepted a-badcrc.gz" >&2; exit 1; fi
 if bzip2 -t a-badcrc.bz2 2>/dev/null; then echo "bzip2 accepted a-badcrc.bz2" >&2; exit 1; fi
 echo "make-fixtures: ok"
