@@ -21,9 +21,9 @@
 #             --gap-limit 5 the trace stops with gaplimit at the 5th silent TTL
 #             after exactly (answering TTLs + 5 x attempts) probes; with
 #             --gap-limit 7 it reaches the destination, hops equal the truth.
-#   late      300 ms each way on one link (RTT >= 600 ms) and --wait 100, so
+#   late      300 ms each way on one link (RTT >= 600 ms) and --wait 150, so
 #             replies come after the wait but within the documented 2 x wait +
-#             0.5 s = 700 ms: every trace still completes at the truth's TTL;
+#             0.5 s = 800 ms: every trace still completes at the truth's TTL;
 #             every hop is at its truth TTL; a hop is flagged late exactly when
 #             its RTT exceeds the wait (all behind the slow link, none before);
 #             sweep.json counts them (counts.replies_late).
@@ -349,10 +349,10 @@ check gap "$work/gap5.jsonl" 5 2 2
 run gap7 --methods icmp-paris,udp --attempts 2 --wait 200 --gap-limit 7 198.19.3.9
 check gap "$work/gap7.jsonl" 7 2 2
 
-# --- late replies: RTT >= 600 ms, --wait 100 -----------------------------------
+# --- late replies: RTT >= 600 ms, --wait 150 -----------------------------------
 t0=$SECONDS
 tb_exec vp "$KPTRACE" sweep --vp vp --targets 198.19.4.4/30 --methods icmp-paris,udp-paris \
-    --no-doubletree --wait 100 --attempts 2 --pps 100 --out "$work/late" --no-progress 2>"$work/late.err"
+    --no-doubletree --wait 150 --attempts 2 --pps 100 --out "$work/late" --no-progress 2>"$work/late.err"
 assert_eq 0 $? "late: kptrace sweep exits 0"
 tb_log "late: $((SECONDS - t0)) s: $(tail -1 "$work/late.err")"
 check late "$work/late/traces.jsonl" "$work/late/sweep.json" 8
