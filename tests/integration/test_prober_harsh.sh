@@ -5,12 +5,13 @@
 #
 # Topology harsh (tests/testbed/topologies/harsh.topo): one vantage point, one
 # branch per condition.
-#   loss      20% loss each way on one link, --attempts 3: every hop of the
-#             truth path is in most traces (the hops before the lossy link in
-#             all), no hop off the path, every trace completed, most at the
-#             truth's TTL (a few above it when all attempts at the
-#             destination's TTL were lost), and some TTL needed a retry (the
-#             loss is real); probes per TTL: up to the answer, 3 without one.
+#   loss      20% loss each way on one link, --attempts 3, all four methods:
+#             every hop of the truth path is in most traces (the hops before
+#             the lossy link in all), no hop off the path, every trace
+#             completed, most at the truth's TTL (a few above it when all
+#             attempts at the destination's TTL were lost), and some TTL
+#             needed a retry (the loss is real); probes per TTL: up to the
+#             answer, 3 without one.
 #   ratelimit Linux's ICMP rate limit (1/s per destination, burst 6) switched
 #             on in one router only (rl2, by sysctl here): unpaced, it answers
 #             only a minority of traces (the limit is real); paced at --pps 6
@@ -325,8 +326,8 @@ run() {
 # --- loss: 20% each way on ls2-ls3, --attempts 3 ----------------------------
 assert_eq 20 "$(tb_query '[l["loss_pct"] for l in t["links"] if {l["a"], l["b"]} == {"ls2", "ls3"}][0]' | cut -d. -f1)" \
     "truth: 20% loss on ls2-ls3"
-run loss --methods icmp-paris,udp-paris --attempts 3 --wait 300 --pps 200 $(seq -f '198.19.1.%g' 1 20)
-check loss "$work/loss.jsonl" 40
+run loss --methods icmp-paris,udp-paris,tcp-syn,udp --attempts 3 --wait 300 --pps 200 $(seq -f '198.19.1.%g' 1 15)
+check loss "$work/loss.jsonl" 60
 
 # --- ICMP rate limit on rl2 only -----------------------------------------------
 tb_exec rl2 sysctl -q -w net.ipv4.icmp_ratelimit=1000 net.ipv4.icmp_ratemask=6168 \
