@@ -60,9 +60,15 @@ static int obuf_room(struct obuf *b)
     return 0;
 }
 
+/* zlib and libbz2 count in unsigned int: input and output go to them in
+ * pieces of at most this much (lower it at build time to test the piecing). */
+#ifndef KP_DECOMPRESS_PIECE
+#define KP_DECOMPRESS_PIECE UINT_MAX
+#endif
+
 static unsigned int clamp_uint(size_t v)
 {
-    return v > UINT_MAX ? UINT_MAX : (unsigned int)v;
+    return v > KP_DECOMPRESS_PIECE ? KP_DECOMPRESS_PIECE : (unsigned int)v;
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
