@@ -9,7 +9,8 @@
 # transits, a transit that never answers, direct peering of a vantage ISP,
 # and ECMP between Unicom and TTC at a router inside Unicom.
 #
-# From both vantage points kptrace sweeps a few addresses of every /24 with
+# First Debian traceroute -I checks that kp2's truth is what packets do.
+# Then from both vantage points kptrace sweeps a few addresses of every /24 with
 # icmp-paris, udp-paris and tcp-syn, once probing every TTL
 # (--no-doubletree) and once with Doubletree. topo2_check.py compares every
 # trace's verdict and every (vp, /24, method) summary with truth.json (the
