@@ -141,8 +141,22 @@ struct app {
     unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
     struct kp_load_notes source_notes;         /* malformed prefix2as / RIB lines */
     unsigned long source_notes_here;           /* ... noted for the current source */
-    int fatal;
+    /* output, filled chunk by chunk (see process_chunk) */
+    FILE *jout; /* annotated JSON lines, or NULL */
+    struct kp_summary *sum;
+    struct kp_graph *graph_acc; /* when --graph */
+    unsigned long per_status[KP_TRANSIT_STATUS_COUNT];
+    size_t n_done;  /* traces decided so far */
+    int out_status; /* 1: a trace could not be written as JSON */
+    int fatal;      /* -ENOMEM or -EIO (output): stop reading */
 };
+
+/* Traces are decided in chunks of this many, so memory is bounded by a chunk
+ * (plus the summary and graph), not by the size of the inputs; each chunk's
+ * DNS lookups still go out at once. */
+#define CHUNK_TRACES 8192
+
+static int process_chunk(struct app *a);
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -227,6 +241,8 @@ static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
     it->file = a->cur_file;
     it->kind = a->cur_kind;
     sweep_label(a, &it->t, a->cur_file, it->sweep, sizeof(it->sweep));
+    if (a->n_items >= CHUNK_TRACES)
+        return process_chunk(a);
     return 0;
 }
 
@@ -276,8 +292,9 @@ static void sink_error(void *ctx, unsigned long line, const char *field, const c
 static void replay_trace(void *ctx, struct kp_trace *t)
 {
     struct app *a = ctx;
-    if (keep_trace(a, t, 0) != 0)
-        a->fatal = 1;
+    int rc = keep_trace(a, t, 0);
+    if (rc != 0 && a->fatal == 0)
+        a->fatal = rc; /* rx frees what was not taken */
 }
 
 /* Read a whole file (or stdin for "-") into memory. */
@@ -433,7 +450,7 @@ static int read_input(struct app *a, int fi)
             warn("%s", err[0] ? err : strerror(-rc));
             return rc;
         }
-        return a->fatal ? -ENOMEM : 0;
+        return a->fatal ? a->fatal : 0;
     }
     rc = slurp(path, &buf, &len);
     if (rc) {
@@ -490,7 +507,7 @@ static int read_input(struct app *a, int fi)
             return rc;
         }
         if (a->fatal)
-            rc = -ENOMEM;
+            rc = a->fatal;
         break;
     }
     default:
@@ -499,6 +516,8 @@ static int read_input(struct app *a, int fi)
         return -EINVAL;
     }
     free(buf);
+    if (a->fatal)
+        return a->fatal; /* process_chunk said why */
     if (rc == -ENOMEM) {
         warn("%s: out of memory", path);
         return rc;
@@ -571,6 +590,88 @@ static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop
     }
 }
 
+static int write_all(FILE *f, const char *s, size_t n)
+{
+    return fwrite(s, 1, n, f) == n ? 0 : -EIO;
+}
+
+/* Decide, write and aggregate the traces read so far (a->items), then free
+ * them: DNS lookups for all their addresses at once (a no-op without DNS
+ * sources), the verdict per trace, its annotated JSON line, and its share of
+ * the summary and graph. Returns 0, or sets and returns a->fatal (-ENOMEM, or
+ * -EIO when the output cannot be written; said on stderr). */
+static int process_chunk(struct app *a)
+{
+    if (a->fatal)
+        return a->fatal;
+    size_t n_addrs = 0;
+    for (size_t i = 0; i < a->n_items; i++)
+        n_addrs += a->items[i].t.n_hops + 1;
+    struct kp_addr *addrs = malloc((n_addrs ? n_addrs : 1) * sizeof(*addrs));
+    if (addrs == NULL)
+        return a->fatal = -ENOMEM;
+    n_addrs = 0;
+    for (size_t i = 0; i < a->n_items; i++) {
+        const struct kp_trace *t = &a->items[i].t;
+        for (size_t k = 0; k < t->n_hops; k++)
+            addrs[n_addrs++] = t->hops[k].addr;
+        if (kp_addr_is_set(&t->dst))
+            addrs[n_addrs++] = t->dst;
+    }
+    int pf = kp_asmap_prefetch(a->map, addrs, n_addrs);
+    free(addrs);
+    if (pf > 0) {
+        a->failed_lookups += (unsigned long)pf;
+        if (!a->quiet)
+            warn("%d address lookups failed over DNS; other sources were used for them", pf);
+    }
+    for (size_t i = 0; i < a->n_items && !a->fatal; i++) {
+        struct item *it = &a->items[i];
+        struct kp_trace *t = &it->t;
+        struct kp_hop_annot *ann = calloc(t->n_hops ? t->n_hops : 1, sizeof(*ann));
+        if (ann == NULL) {
+            a->fatal = -ENOMEM;
+            break;
+        }
+        for (size_t k = 0; k < t->n_hops; k++)
+            annotate_addr(a, &t->hops[k].addr, &ann[k]);
+        struct kp_hop_annot dst;
+        kp_hop_annot_init(&dst);
+        if (kp_addr_is_set(&t->dst))
+            annotate_addr(a, &t->dst, &dst);
+        struct kp_transit v;
+        kp_verdict_decide(&a->cfg, t, ann, t->n_hops, &dst, &v);
+        a->per_status[v.status]++;
+        a->n_done++;
+        if (kp_summary_add(a->sum, t, it->sweep, &v) != 0 ||
+            (a->graph_acc && kp_graph_add(a->graph_acc, t, ann, &v) != 0))
+            a->fatal = -ENOMEM;
+        if (!a->fatal && a->jout != NULL) {
+            struct kp_annot_origin org = {kp_input_kind_name(it->kind), file_name(a, it->file),
+                                          it->line};
+            char *line = NULL;
+            size_t len = 0;
+            int rc = kp_annot_trace_json(t, ann, &dst, &v, it->sweep, &org, &line, &len);
+            if (rc == 0) {
+                if (write_all(a->jout, line, len) != 0 || fputc('\n', a->jout) == EOF) {
+                    warn("%s: write failed", a->output ? a->output : "stdout");
+                    a->fatal = -EIO;
+                }
+            } else {
+                warn("%s:%lu: cannot write this trace (%s)", file_name(a, it->file), it->line,
+                     strerror(-rc));
+                a->out_status = 1;
+            }
+            free(line);
+        }
+        free(ann);
+    }
+    for (size_t i = 0; i < a->n_items; i++)
+        kp_trace_free(&a->items[i].t);
+    a->n_items = 0;
+    return a->fatal;
+}
+
 /* an AS number on the command line: asplain or asdot, optionally "AS"-prefixed;
  * AS 0 is reserved (RFC 7607) and never a target or transit */
 static int parse_asn(const char *s, uint32_t *out)
@@ -631,11 +732,6 @@ static int usage_error(const char *fmt, ...)
     fputs("\nTry 'kpannotate --help'.\n", stderr);
     va_end(ap);
     return 2;
-}
-
-static int write_all(FILE *f, const char *s, size_t n)
-{
-    return fwrite(s, 1, n, f) == n ? 0 : -EIO;
 }
 
 int main(int argc, char **argv)
@@ -902,107 +998,43 @@ int main(int argc, char **argv)
         return 3;
     }
 
-    /* Inputs. */
-    for (size_t i = 0; i < a->n_files; i++) {
-        int rc = read_input(a, (int)i);
-        if (rc == -ENOMEM) {
+    /* Output, then the inputs: traces are decided chunk by chunk as they are
+     * read (process_chunk). */
+    if (a->output != NULL) {
+        a->jout = strcmp(a->output, "-") == 0 ? stdout : fopen(a->output, "w");
+        if (a->jout == NULL) {
+            warn("%s: %s", a->output, strerror(errno));
             kp_asmap_free(a->map);
             return 3;
         }
-        if (rc != 0)
+    } else if (!a->summary) {
+        a->jout = stdout;
+    }
+    if (kp_summary_new(&a->sum) != 0 || (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
+        warn("out of memory");
+        return 3;
+    }
+    for (size_t i = 0; i < a->n_files && !a->fatal; i++) {
+        int rc = read_input(a, (int)i);
+        if (rc != 0 && !a->fatal)
             status = 3;
     }
-
-    /* DNS lookups for every address at once (a no-op without DNS sources). */
-    size_t n_addrs = 0;
-    for (size_t i = 0; i < a->n_items; i++)
-        n_addrs += a->items[i].t.n_hops + 1;
-    struct kp_addr *addrs = malloc((n_addrs ? n_addrs : 1) * sizeof(*addrs));
-    if (addrs == NULL) {
-        warn("out of memory");
+    if (!a->fatal)
+        process_chunk(a);
+    if (a->fatal) {
+        if (a->fatal == -ENOMEM)
+            warn("out of memory");
         return 3;
     }
-    n_addrs = 0;
-    for (size_t i = 0; i < a->n_items; i++) {
-        const struct kp_trace *t = &a->items[i].t;
-        for (size_t k = 0; k < t->n_hops; k++)
-            addrs[n_addrs++] = t->hops[k].addr;
-        if (kp_addr_is_set(&t->dst))
-            addrs[n_addrs++] = t->dst;
-    }
-    int pf = kp_asmap_prefetch(a->map, addrs, n_addrs);
-    free(addrs);
-    if (pf > 0) {
-        a->failed_lookups += (unsigned long)pf;
-        if (!a->quiet)
-            warn("%d address lookups failed over DNS; other sources were used for them", pf);
-    }
-
-    /* Decide, write, aggregate. */
-    FILE *jout = NULL;
-    if (a->output != NULL) {
-        jout = strcmp(a->output, "-") == 0 ? stdout : fopen(a->output, "w");
-        if (jout == NULL) {
-            warn("%s: %s", a->output, strerror(errno));
-            return 3;
-        }
-    } else if (!a->summary) {
-        jout = stdout;
-    }
-    struct kp_summary *sum = NULL;
-    struct kp_graph *graph = NULL;
-    if (kp_summary_new(&sum) != 0 || (a->graph && kp_graph_new(&graph, &a->cfg) != 0)) {
-        warn("out of memory");
-        return 3;
-    }
-    unsigned long per_status[KP_TRANSIT_STATUS_COUNT] = {0};
-    for (size_t i = 0; i < a->n_items; i++) {
-        struct item *it = &a->items[i];
-        struct kp_trace *t = &it->t;
-        struct kp_hop_annot *ann = calloc(t->n_hops ? t->n_hops : 1, sizeof(*ann));
-        if (ann == NULL) {
-            warn("out of memory");
-            return 3;
-        }
-        for (size_t k = 0; k < t->n_hops; k++)
-            annotate_addr(a, &t->hops[k].addr, &ann[k]);
-        struct kp_hop_annot dst;
-        kp_hop_annot_init(&dst);
-        if (kp_addr_is_set(&t->dst))
-            annotate_addr(a, &t->dst, &dst);
-        struct kp_transit v;
-        kp_verdict_decide(&a->cfg, t, ann, t->n_hops, &dst, &v);
-        per_status[v.status]++;
-        if (kp_summary_add(sum, t, it->sweep, &v) != 0 ||
-            (graph && kp_graph_add(graph, t, ann, &v) != 0)) {
-            warn("out of memory");
-            return 3;
-        }
-        if (jout != NULL) {
-            struct kp_annot_origin org = {kp_input_kind_name(it->kind), file_name(a, it->file),
-                                          it->line};
-            char *line = NULL;
-            size_t len = 0;
-            int rc = kp_annot_trace_json(t, ann, &dst, &v, it->sweep, &org, &line, &len);
-            if (rc == 0) {
-                if (write_all(jout, line, len) != 0 || fputc('\n', jout) == EOF) {
-                    warn("%s: write failed", a->output ? a->output : "stdout");
-                    return 3;
-                }
-            } else {
-                warn("%s:%lu: cannot write this trace (%s)", file_name(a, it->file), it->line,
-                     strerror(-rc));
-                status = status ? status : 1;
-            }
-            free(line);
-        }
-        free(ann);
-    }
+    status = status ? status : a->out_status;
+    FILE *jout = a->jout;
+    struct kp_summary *sum = a->sum;
+    struct kp_graph *graph = a->graph_acc;
+    const unsigned long *per_status = a->per_status;
     if (jout != NULL && jout != stdout && fclose(jout) != 0) {
         warn("%s: %s", a->output, strerror(errno));
         status = 3;
     }
-
     kp_summary_finish(sum);
     if (a->have_rib) {
         for (size_t i = 0; i < kp_summary_count(sum); i++) {
@@ -1068,7 +1100,7 @@ int main(int argc, char **argv)
                 "kpannotate: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
                 "%lu undetermined), %zu groups, %lu bad records, %lu skipped records, "
                 "%lu bad source lines, %lu failed lookups\n",
-                a->n_items, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
+                a->n_done, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
                 per_status[KP_TRANSIT_INCOMPLETE], per_status[KP_TRANSIT_UNDETERMINED],
                 kp_summary_count(sum), a->bad_records, a->skipped_records, a->source_notes.skipped,
                 a->failed_lookups);
