@@ -116,16 +116,10 @@ int kp_annot_trace_json(const struct kp_trace *t, const struct kp_hop_annot *ann
                         size_t *len)
 {
     *out = NULL;
-    char *base = NULL;
-    size_t blen = 0;
-    int rc = kp_trace_json_dump(t, &base, &blen);
-    if (rc)
-        return rc;
-    json_error_t je;
-    json_t *o = json_loadb(base, blen, 0, &je);
-    free(base);
+    int rc;
+    json_t *o = kp_trace_json_object(t, &rc);
     if (o == NULL)
-        return -ENOMEM;
+        return rc;
     json_t *hops = json_object_get(o, "hops");
     if (json_is_array(hops) && ann != NULL) {
         for (size_t i = 0; rc == 0 && i < json_array_size(hops) && i < t->n_hops; i++)

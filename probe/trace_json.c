@@ -186,11 +186,13 @@ static json_t *hop_json(const struct kp_hop *h)
     return o;
 }
 
-int kp_trace_json_dump(const struct kp_trace *t, char **out, size_t *len)
+json_t *kp_trace_json_object(const struct kp_trace *t, int *rcp)
 {
-    *out = NULL;
-    if (!kp_addr_is_set(&t->dst))
-        return -EINVAL;
+    *rcp = 0;
+    if (!kp_addr_is_set(&t->dst)) {
+        *rcp = -EINVAL;
+        return NULL;
+    }
     json_t *o = json_object();
     int rc = o ? 0 : -ENOMEM;
     rc = rc ? rc : set(o, "v", json_integer(KP_TRACE_JSON_VERSION));
@@ -226,13 +228,26 @@ int kp_trace_json_dump(const struct kp_trace *t, char **out, size_t *len)
         if (h == NULL || json_array_append_new(hops, h) != 0)
             rc = -ENOMEM;
     }
-    if (rc == 0) {
-        *out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
-        if (*out == NULL)
-            rc = -ENOMEM;
-        else if (len)
-            *len = strlen(*out);
+    if (rc != 0) {
+        json_decref(o);
+        *rcp = rc;
+        return NULL;
     }
+    return o;
+}
+
+int kp_trace_json_dump(const struct kp_trace *t, char **out, size_t *len)
+{
+    *out = NULL;
+    int rc;
+    json_t *o = kp_trace_json_object(t, &rc);
+    if (o == NULL)
+        return rc;
+    *out = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    if (*out == NULL)
+        rc = -ENOMEM;
+    else if (len)
+        *len = strlen(*out);
     json_decref(o);
     return rc;
 }

@@ -37,6 +37,13 @@ struct kp_json_error {
  * cannot be represented, e.g. unset src). */
 int kp_trace_json_dump(const struct kp_trace *t, char **out, size_t *len);
 
+struct json_t; /* jansson's value */
+
+/* The object kp_trace_json_dump writes, as a jansson value, for callers that
+ * add keys before writing it (kpannotate). Returns a new reference (the
+ * caller json_decref()s it), or NULL with *rc = -ENOMEM or -EINVAL. */
+struct json_t *kp_trace_json_object(const struct kp_trace *t, int *rc);
+
 /* Parse one JSON object (text[0..len), need not be NUL-terminated; a trailing
  * newline is fine) into *out. *out is initialised by this function (any
  * previous content is NOT freed: pass a fresh or kp_trace_free'd record).
