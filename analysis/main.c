@@ -21,6 +21,7 @@
 
 #include "analysis/annot_json.h"
 #include "analysis/asn_num.h"
+#include "analysis/decompress.h"
 #include "analysis/asmap.h"
 #include "analysis/graph_dot.h"
 #include "analysis/input.h"
@@ -42,7 +43,8 @@ static const char usage_text[] =
     "FILEs (or standard input when none, or '-') may be kptrace traces.jsonl,\n"
     "capture files (pcap/pcapng of kptrace, traceroute, mtr or scamper runs),\n"
     "RIPE Atlas traceroute results (a JSON array or one per line) or scamper JSON\n"
-    "(sc_warts2json, scamper -O json). The kind is detected from the content.\n"
+    "(sc_warts2json, scamper -O json), plain or compressed with gzip or bzip2.\n"
+    "The kind and the compression are detected from the content.\n"
     "kpannotate never needs root and never sends a packet, except DNS queries to\n"
     "the server you name when --cymru or --rdns is given.\n"
     "\n"
@@ -456,6 +458,28 @@ static int read_input(struct app *a, int fi)
     if (rc) {
         warn("%s: cannot read: %s", path, strerror(-rc));
         return rc;
+    }
+    /* gzip or bzip2 (Atlas daily dumps are .bz2, scamper JSON often .gz):
+     * read what they hold, whatever the file is called */
+    enum kp_compression comp = kp_compression_sniff((const uint8_t *)buf, len);
+    if (comp != KP_COMP_NONE) {
+        uint8_t *plain = NULL;
+        size_t plain_len = 0, off = 0;
+        rc = kp_decompress(comp, (const uint8_t *)buf, len, SIZE_MAX - 1, &plain, &plain_len, &off);
+        free(buf);
+        if (rc == -EINVAL) {
+            warn("%s: %s data corrupt or cut short (at compressed byte %zu)", path,
+                 kp_compression_name(comp), off);
+            return rc;
+        }
+        if (rc != 0) {
+            warn("%s: %s: %s", path, kp_compression_name(comp), strerror(-rc));
+            return rc;
+        }
+        buf = (char *)plain;
+        len = plain_len;
+        if (a->force_kind == KP_INPUT_UNKNOWN)
+            k = KP_INPUT_UNKNOWN; /* the head peeked was the compressed one */
     }
     if (k == KP_INPUT_UNKNOWN) {
         /* an empty file (a sweep that wrote no trace, an empty pipe) holds

@@ -241,6 +241,33 @@ assert_match "pfx-bad1\.txt:1: " "$(cat "$work/pfx-bad1.err")" "and the error na
 assert_eq 0 "$?" "an empty input file holds no records: exit 0"
 assert_match "empty\.jsonl: empty input \(no records\)" "$(cat "$work/empty.err")" "and says so"
 
+# Compressed inputs (gzip, bzip2 — made here with the real tools), whatever
+# their name, give the verdicts of the plain files; a cut one is refused
+"$KPA" -q -p "$PFX" --sweep none -s --summary-format json "$DATA/atlas/nk-atlas.json" >"$work/plain.sum"
+gzip -c "$DATA/atlas/nk-atlas.json" >"$work/atlas.gz"
+bzip2 -c "$DATA/atlas/nk-atlas.json" >"$work/atlas-dump"
+for f in atlas.gz atlas-dump; do
+    "$KPA" -q -p "$PFX" --sweep none -s --summary-format json "$work/$f" >"$work/$f.sum"
+    assert_eq 0 "$?" "compressed input $f: exit 0"
+    if cmp -s "$work/plain.sum" "$work/$f.sum"; then
+        ok "compressed input $f: the plain file's summary"
+    else
+        fail "compressed input $f: summary differs from the plain file's"
+    fi
+done
+{
+    bzip2 -c "$DATA/scamper/nk-vp-eu-udp-paris.json"
+    bzip2 -c "$DATA/scamper/nk-vp-eu-udp-paris.json"
+} >"$work/twice.bz2"
+n1=$("$KPA" -q -p "$PFX" --vp vp-eu "$DATA/scamper/nk-vp-eu-udp-paris.json" | wc -l)
+n2=$("$KPA" -q -p "$PFX" --vp vp-eu "$work/twice.bz2" | wc -l)
+assert_eq $((2 * n1)) "$n2" "two concatenated bzip2 streams: both read"
+head -c 200 "$work/atlas.gz" >"$work/cut.gz"
+"$KPA" -q -p "$PFX" "$work/cut.gz" >/dev/null 2>"$work/cut.err"
+assert_eq 3 "$?" "a gzip file cut short: refused (exit 3)"
+assert_match "cut\.gz: gzip data corrupt or cut short \(at compressed byte 200\)" "$(cat "$work/cut.err")" \
+    "and the error names the file and the offset"
+
 # AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
 # AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
 "$KPA" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \
