@@ -298,3 +298,17 @@ rc=0
 err=$("$REPORT" --archive "$work/badarch" --pfx2as "$PFX" --kpannotate "$KPA" --out "$work/badout" 2>&1) || rc=$?
 assert_eq 1 "$rc" "kp-report exits 1 when kpannotate fails"
 assert_match "kpannotate failed on .*badarch/vp-x/20000101T000000Z/traces.jsonl" "$err" "kp-report names the failing file"
+
+# A prefix table with a malformed line: kpannotate partly fails (exit 1);
+# kp-report passes its message on, still writes the report, and exits 1.
+{ cat "$PFX"; printf 'not a prefix line\n'; } >"$work/pfx-partial.txt"
+rc=0
+err=$("$REPORT" --archive "$archive" --pfx2as "$work/pfx-partial.txt" --kpannotate "$KPA" \
+    --sweep input --out "$work/partout" 2>&1) || rc=$?
+assert_eq 1 "$rc" "kp-report exits 1 when kpannotate partly fails"
+assert_match "pfx-partial\.txt:[0-9]+: .*\(line skipped\)" "$err" "kp-report passes kpannotate's message on"
+if cmp -s "$out/summary.jsonl" "$work/partout/summary.jsonl"; then
+    ok "the partial run still writes the report (same summary as with the clean table)"
+else
+    fail "the partial run's summary.jsonl differs from the clean table's (or is missing)"
+fi
