@@ -97,6 +97,16 @@ assert_cmd "nothing left of the second run" "$KPTB" leftovers --prefix "$second"
 assert_cmd "the first run is untouched by the second's teardown" quiet tb_exec vp-eu ping -n -c 1 -W 2 198.19.176.1
 tb_down
 
+# --- loss at the ends of its range: 100 % drops everything, 0.5 % little -----
+sed 's/^link r c loss 20$/link r c loss 100/; s/^link r j delay 20 jitter 5$/link r j loss 0.5/' \
+    "$topos/delay.topo" >"$tmp/loss.topo"
+tb_up "$tmp/loss.topo"
+got=$(tb_exec a ping -n -c 5 -i 0.2 -W 1 -q "$(tb_addr c)" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+assert_eq 0 "$got" "loss 100: no ping gets through"
+got=$(tb_exec a ping -n -c 20 -i 0.05 -W 1 -q "$(tb_addr j)" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+assert_between 15 20 "$got" "loss 0.5: nearly every ping gets through"
+tb_down
+
 # --- a test killed with SIGTERM tears its testbed down ------------------------
 cat >"$tmp/victim.sh" <<EOF
 source "$KP_SRC/tests/integration/lib.sh"
