@@ -14,8 +14,8 @@
 #     --help texts is rendered the same way; every command of `kptrace --help`
 #     has a SYNOPSIS line; the EXIT STATUS entries are the ones the code
 #     defines (probe/cmd_common.h) or kpannotate --help states;
-#   - `cmake --install` puts both pages where `man -M PREFIX/share/man` finds
-#     them.
+#   - `cmake --install` (into a DESTDIR) puts both pages where
+#     `man -M PREFIX/share/man` finds them.
 set -uo pipefail
 KP_SRC=${KP_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 KP_BUILD=${KP_BUILD:-$KP_SRC/build}
@@ -191,15 +191,16 @@ doc=$(section "$MAN_A" "EXIT STATUS" | grep -oE '^ {5}[0-9]+( |$)' | tr -d ' ' |
 assert_eq "$codes" "$doc" "kpannotate.1 EXIT STATUS lists the statuses of kpannotate --help"
 
 # --- installed where man finds them ------------------------------------------
-if cmake --install "$KP_BUILD" --prefix "$work/inst" >"$work/install.log" 2>&1; then
+# DESTDIR keeps every file under $work even if an install rule is absolute.
+if DESTDIR="$work/dest" cmake --install "$KP_BUILD" --prefix /usr/local >"$work/install.log" 2>&1; then
     ok "cmake --install succeeds"
 else
     fail "cmake --install ($(tail -c 300 "$work/install.log"))"
 fi
 for n in kptrace kpannotate; do
-    got=$(man -M "$work/inst/share/man" -w "$n" 2>&1)
-    assert_eq "$work/inst/share/man/man1/$n.1" "$got" "man -M PREFIX/share/man finds $n(1) after install"
-    if cmp -s "$KP_SRC/man/$n.1" "$work/inst/share/man/man1/$n.1"; then
+    got=$(man -M "$work/dest/usr/local/share/man" -w "$n" 2>&1)
+    assert_eq "$work/dest/usr/local/share/man/man1/$n.1" "$got" "man -M PREFIX/share/man finds $n(1) after install"
+    if cmp -s "$KP_SRC/man/$n.1" "$work/dest/usr/local/share/man/man1/$n.1"; then
         ok "$n.1 installed unchanged"
     else
         fail "$n.1 installed differs from man/$n.1"
