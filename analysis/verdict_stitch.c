@@ -1,27 +1,35 @@
 /* verdict_stitch.c — Doubletree prefixes for the verdict. Pure; see
- * verdict_stitch.h. The index is a flat array of (key, TTL, address, trace)
- * entries, sorted once before the first lookup and searched by bisection. */
+ * verdict_stitch.h.
+ *
+ * The index maps (key, vantage point, TTL, address) to the answered router hop
+ * just below it (the nearest lower TTL) on a trace that went through it; a
+ * prefix is rebuilt by following these links down, one TTL at a time, which
+ * is Doubletree's own assumption (the path below an interface seen at a TTL
+ * is the one already traced). Memory grows with the distinct interfaces per
+ * vantage point and TTL, not with the number of traces, so callers that
+ * decide in chunks can keep one index for the whole run. Open addressing,
+ * linear probing, grown at half load. */
 #include "analysis/verdict_stitch.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct entry {
+struct slot {
+    bool used;
     uint32_t key;
     uint8_t ttl;
-    uint8_t low; /* the donor's lowest answering TTL */
+    uint8_t low; /* lowest answering TTL of the trace the link came from */
     struct kp_addr addr;
-    size_t order; /* insertion order: ties go to the earlier trace */
-    const struct kp_trace *t;
+    char vp[KP_VP_LEN];
+    struct kp_hop prev; /* the answered router hop below (prev.ttl < ttl) */
 };
 
 struct kp_stitch {
-    struct entry *e;
-    size_t n, cap;
-    size_t traces;
-    bool sorted;
+    struct slot *s;
+    size_t cap, n;
 };
 
 int kp_stitch_new(struct kp_stitch **out)
@@ -36,15 +44,70 @@ void kp_stitch_free(struct kp_stitch *s)
 {
     if (s == NULL)
         return;
-    free(s->e);
+    free(s->s);
     free(s);
 }
 
-static bool usable(const struct kp_trace *t, const struct kp_hop *h)
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-    if (h->flags & KP_HOP_DUP)
-        return false;
-    if (h->flags & KP_HOP_FROM_DST)
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t hash_of(uint32_t key, const char *vp, uint8_t ttl, const struct kp_addr *a)
+{
+    uint64_t h = 14695981039346656037ull;
+    h = fnv(h, &key, sizeof(key));
+    h = fnv(h, &ttl, 1);
+    h = fnv(h, &a->family, sizeof(a->family));
+    h = fnv(h, a->b, sizeof(a->b));
+    return fnv(h, vp, strnlen(vp, KP_VP_LEN));
+}
+
+static bool same(const struct slot *e, uint32_t key, const char *vp, uint8_t ttl,
+                 const struct kp_addr *a)
+{
+    return e->key == key && e->ttl == ttl && kp_addr_eq(&e->addr, a) &&
+           strncmp(e->vp, vp, KP_VP_LEN) == 0;
+}
+
+/* The slot for the tuple: its entry, or the free slot where it would go. */
+static struct slot *find(const struct kp_stitch *s, uint32_t key, const char *vp, uint8_t ttl,
+                         const struct kp_addr *a)
+{
+    if (s->cap == 0)
+        return NULL;
+    size_t i = (size_t)(hash_of(key, vp, ttl, a) & (s->cap - 1));
+    while (s->s[i].used && !same(&s->s[i], key, vp, ttl, a))
+        i = (i + 1) & (s->cap - 1);
+    return &s->s[i];
+}
+
+static int grow(struct kp_stitch *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    struct slot *old = s->s;
+    size_t old_cap = s->cap;
+    s->s = calloc(cap, sizeof(*s->s));
+    if (s->s == NULL) {
+        s->s = old;
+        return -ENOMEM;
+    }
+    s->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].used)
+            *find(s, old[i].key, old[i].vp, old[i].ttl, &old[i].addr) = old[i];
+    free(old);
+    return 0;
+}
+
+static bool router_reply(const struct kp_trace *t, const struct kp_hop *h)
+{
+    if (h->flags & (KP_HOP_DUP | KP_HOP_FROM_DST))
         return false;
     if (kp_addr_is_set(&t->dst) && kp_addr_eq(&h->addr, &t->dst))
         return false;
@@ -57,7 +120,7 @@ static uint8_t lowest_ttl(const struct kp_trace *t)
     uint8_t low = 0;
     for (size_t i = 0; i < t->n_hops; i++) {
         const struct kp_hop *h = &t->hops[i];
-        if (h->flags & KP_HOP_DUP || h->ttl == 0)
+        if ((h->flags & KP_HOP_DUP) || h->ttl == 0)
             continue;
         if (low == 0 || h->ttl < low)
             low = h->ttl;
@@ -65,111 +128,54 @@ static uint8_t lowest_ttl(const struct kp_trace *t)
     return low;
 }
 
+/* The first-attempt router reply of t at each TTL, by TTL (NULL where none). */
+static void per_ttl(const struct kp_trace *t, const struct kp_hop *by[256])
+{
+    memset(by, 0, 256 * sizeof(*by));
+    for (size_t i = 0; i < t->n_hops; i++) {
+        const struct kp_hop *h = &t->hops[i];
+        if (!router_reply(t, h))
+            continue;
+        if (by[h->ttl] == NULL || h->attempt < by[h->ttl]->attempt)
+            by[h->ttl] = h;
+    }
+}
+
 int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key)
 {
     if (s == NULL || t == NULL)
         return -EINVAL;
+    const struct kp_hop *by[256];
+    per_ttl(t, by);
     uint8_t low = lowest_ttl(t);
-    for (size_t i = 0; i < t->n_hops; i++) {
-        const struct kp_hop *h = &t->hops[i];
-        if (!usable(t, h))
+    const struct kp_hop *below = NULL;
+    for (int ttl = 1; ttl < 256; ttl++) {
+        const struct kp_hop *h = by[ttl];
+        if (h == NULL)
             continue;
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 64;
-            struct entry *e = realloc(s->e, cap * sizeof(*e));
-            if (e == NULL)
-                return -ENOMEM;
-            s->e = e;
-            s->cap = cap;
+        if (below != NULL) {
+            if (2 * (s->n + 1) > s->cap) {
+                int rc = grow(s);
+                if (rc != 0)
+                    return rc;
+            }
+            struct slot *e = find(s, key, t->vp, h->ttl, &h->addr);
+            if (!e->used || low < e->low) {
+                if (!e->used)
+                    s->n++;
+                memset(e, 0, sizeof(*e));
+                e->used = true;
+                e->key = key;
+                e->ttl = h->ttl;
+                e->low = low;
+                e->addr = h->addr;
+                snprintf(e->vp, sizeof(e->vp), "%s", t->vp);
+                e->prev = *below;
+            }
         }
-        struct entry *e = &s->e[s->n++];
-        memset(e, 0, sizeof(*e));
-        e->key = key;
-        e->ttl = h->ttl;
-        e->low = low;
-        e->addr = h->addr;
-        e->order = s->traces;
-        e->t = t;
+        below = h;
     }
-    s->traces++;
-    s->sorted = false;
     return 0;
-}
-
-static int addr_cmp(const struct kp_addr *a, const struct kp_addr *b)
-{
-    if (a->family != b->family)
-        return a->family < b->family ? -1 : 1;
-    return memcmp(a->b, b->b, sizeof(a->b));
-}
-
-/* Order: key, TTL, address, then the best donor first (lowest start, earliest). */
-static int entry_cmp(const void *pa, const void *pb)
-{
-    const struct entry *a = pa, *b = pb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    if (a->ttl != b->ttl)
-        return a->ttl < b->ttl ? -1 : 1;
-    int c = addr_cmp(&a->addr, &b->addr);
-    if (c != 0)
-        return c;
-    if (a->low != b->low)
-        return a->low < b->low ? -1 : 1;
-    if (a->order != b->order)
-        return a->order < b->order ? -1 : 1;
-    return 0;
-}
-
-/* The best donor for (key, vp, ttl, addr) other than self that reaches below
- * ttl, or NULL. */
-static const struct kp_trace *find_donor(const struct kp_stitch *s, uint32_t key, const char *vp,
-                                         uint8_t ttl, const struct kp_addr *addr,
-                                         const struct kp_trace *self)
-{
-    struct entry probe;
-    memset(&probe, 0, sizeof(probe));
-    probe.key = key;
-    probe.ttl = ttl;
-    probe.addr = *addr;
-    /* first entry not less than (key, ttl, addr) */
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct entry *e = &s->e[mid];
-        int c = e->key != key   ? (e->key < key ? -1 : 1)
-                : e->ttl != ttl ? (e->ttl < ttl ? -1 : 1)
-                                : addr_cmp(&e->addr, addr);
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < s->n; i++) {
-        const struct entry *e = &s->e[i];
-        if (e->key != key || e->ttl != ttl || addr_cmp(&e->addr, addr) != 0)
-            break;
-        if (e->t == self || e->low == 0 || e->low >= ttl)
-            continue;
-        if (strncmp(e->t->vp, vp, sizeof(e->t->vp)) != 0)
-            continue;
-        return e->t;
-    }
-    return NULL;
-}
-
-/* The address t answered from at TTL ttl as a router (first attempt), or NULL. */
-static const struct kp_hop *router_hop_at(const struct kp_trace *t, uint8_t ttl)
-{
-    const struct kp_hop *best = NULL;
-    for (size_t i = 0; i < t->n_hops; i++) {
-        const struct kp_hop *h = &t->hops[i];
-        if (h->ttl != ttl || !usable(t, h))
-            continue;
-        if (best == NULL || h->attempt < best->attempt)
-            best = h;
-    }
-    return best;
 }
 
 int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key,
@@ -178,56 +184,46 @@ int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key
     if (s == NULL || t == NULL || out == NULL || n_borrowed == NULL)
         return -EINVAL;
     *n_borrowed = 0;
-    if (!s->sorted) {
-        if (s->n > 1)
-            qsort(s->e, s->n, sizeof(*s->e), entry_cmp);
-        s->sorted = true;
-    }
     uint8_t first = t->first_ttl > 1 ? t->first_ttl : 1;
     uint8_t low = lowest_ttl(t);
     if (low <= first)
         return 0;
-    const struct kp_trace *cur = t; /* the trace whose lowest hop we extend */
-    bool copied = false;
-    size_t added = 0;
-    /* Each round moves the start strictly down; at most 255 rounds. */
-    while (low > first) {
-        const struct kp_hop *h = router_hop_at(cur, low);
-        if (h == NULL)
+    const struct kp_hop *by[256];
+    per_ttl(t, by);
+    const struct kp_hop *h = by[low];
+    if (h == NULL)
+        return 0; /* only the destination answered: nothing to follow */
+    /* Follow the links down; TTLs strictly decrease, so this ends. */
+    const struct kp_hop *chain[256];
+    size_t n = 0;
+    uint8_t ttl = low;
+    struct kp_addr at = h->addr;
+    while (ttl > first && n < 255) {
+        const struct slot *e = find(s, key, t->vp, ttl, &at);
+        /* Doubletree's stop set is by interface, not by TTL: the interface
+         * may have been traced only at a lower TTL (a longer way to it this
+         * time). Then the hops below it there are the best knowledge; they
+         * keep their own TTLs, so the TTLs between count as silent. */
+        for (int d = ttl - 1; (e == NULL || !e->used) && d > (int)first; d--)
+            e = find(s, key, t->vp, (uint8_t)d, &at);
+        if (e == NULL || !e->used || e->prev.ttl >= ttl)
             break;
-        const struct kp_trace *d = find_donor(s, key, t->vp, low, &h->addr, t);
-        if (d == NULL)
-            break;
-        if (!copied) {
-            kp_trace_free(out);
-            kp_trace_init(out);
-            int rc = kp_trace_copy(out, t);
-            if (rc != 0)
-                return rc;
-            copied = true;
-            cur = out;
-        }
-        uint8_t next = low;
-        for (size_t i = 0; i < d->n_hops; i++) {
-            const struct kp_hop *dh = &d->hops[i];
-            if (dh->ttl >= low || dh->ttl == 0 || (dh->flags & KP_HOP_DUP))
-                continue;
-            int rc = kp_trace_add_hop(out, dh);
-            if (rc != 0)
-                return rc;
-            added++;
-            if (dh->ttl < next)
-                next = dh->ttl;
-        }
-        if (next >= low)
-            break;
-        low = next;
+        chain[n++] = &e->prev;
+        ttl = e->prev.ttl;
+        at = e->prev.addr;
     }
-    if (!copied)
+    if (n == 0)
         return 0;
+    kp_trace_free(out);
+    kp_trace_init(out);
+    int rc = kp_trace_copy(out, t);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = kp_trace_add_hop(out, chain[i]);
+    if (rc != 0)
+        return rc;
     kp_trace_sort(out);
-    *n_borrowed = added;
-    return added > 0 ? 1 : 0;
+    *n_borrowed = n;
+    return 1;
 }
 
 static int shift(int idx, size_t n)

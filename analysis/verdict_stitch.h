@@ -11,13 +11,16 @@
  * an earlier trace of the same run and vantage point below the interface
  * where this one stopped, at the same TTL.
  *
- * Use: kp_stitch_add() every trace of a run (with a key naming the run, e.g.
- * the input file), then per trace kp_stitch_prefix() builds the stitched copy
- * to decide on; kp_verdict_decide() on it; kp_verdict_unstitch() maps the
- * evidence back to the trace's own hops.
+ * Use: kp_stitch_add() the traces as they are read (with a key naming the
+ * run, e.g. the input file), then per trace kp_stitch_prefix() builds the
+ * stitched copy to decide on; kp_verdict_decide() on it; kp_verdict_unstitch()
+ * maps the evidence back to the trace's own hops. A trace can be freed once
+ * added: the index keeps, per (key, vantage point, TTL, interface), a copy of
+ * the hop just below it, so its memory grows with the interfaces seen, not
+ * with the traces, and one index can serve a whole run decided in chunks
+ * (donors read before a trace, or in its own chunk, count).
  *
- * Pure: no I/O, no clocks, no globals. The index owns its memory and borrows
- * the traces added to it.
+ * Pure: no I/O, no clocks, no globals. The index owns its memory.
  */
 #ifndef KP_VERDICT_STITCH_H
 #define KP_VERDICT_STITCH_H
@@ -36,23 +39,26 @@ int kp_stitch_new(struct kp_stitch **out);
 /* Release the index (NULL is fine). The traces added stay the caller's. */
 void kp_stitch_free(struct kp_stitch *s);
 
-/* Offer trace t as a donor under key (the caller's name for one run of one
- * vantage point; traces of other keys or other vantage points are never
- * mixed). t is borrowed: it must stay alive and unchanged while s is used.
- * Every answered router hop (not a reply of the destination, not a duplicate)
- * is indexed by (key, vp, TTL, address). 0, -EINVAL or -ENOMEM. */
+/* Learn from trace t under key (the caller's name for one run; traces of
+ * other keys or other vantage points are never mixed): for every answered
+ * router hop (first attempt; not a reply of the destination, not a duplicate)
+ * with an answered router hop below it, remember that lower hop. When two
+ * traces disagree, the one that starts lower wins (then the first). t is
+ * not kept. 0, -EINVAL or -ENOMEM. */
 int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key);
 
 /* When trace t starts above its first TTL (its lowest answering TTL L is
- * greater than max(first_ttl, 1)) and another trace added under key from the
- * same vantage point answered from t's hop address at TTL L with hops below
- * L, write into *out (initialised by the caller, freed by kp_trace_free) a copy
- * of t with that donor's hops below L added (the donor reaching lowest wins;
- * repeated while the copy still starts above TTL 1), sorted by TTL, and set
- * *n_borrowed to the number of hops added: they sort before all of t's own
- * hops, so out->hops[n_borrowed + i] is t->hops[i] once t is sorted.
- * Returns 1 when stitched, 0 when there is nothing to add (*out untouched,
- * *n_borrowed 0), -EINVAL or -ENOMEM. */
+ * greater than max(first_ttl, 1)) and a trace learned under key from the same
+ * vantage point answered from t's router hop at TTL L with a hop below it
+ * (failing that, from the same address at the nearest lower TTL: Doubletree
+ * stops on interfaces, whatever their TTL; the borrowed hops keep their TTLs
+ * and the TTLs between stay empty), write into *out (initialised by the caller, freed by
+ * kp_trace_free) a copy of t with the hops below added, one per TTL, following the links down while
+ * they last, sorted by TTL, and set *n_borrowed to the number of hops added:
+ * they sort before all of t's own hops, so out->hops[n_borrowed + i] is
+ * t->hops[i] once t is sorted (kp_trace_sort). Returns 1 when stitched, 0
+ * when there is nothing to add (*out untouched, *n_borrowed 0), -EINVAL or
+ * -ENOMEM. */
 int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key,
                      struct kp_trace *out, size_t *n_borrowed);
 

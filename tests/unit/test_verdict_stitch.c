@@ -191,9 +191,8 @@ Test(verdict_stitch, chains_through_a_donor_that_started_midway)
     mk(&tz, "vp1", "175.45.177.9", z, 2);
     struct kp_stitch *s = NULL;
     cr_assert_eq(kp_stitch_new(&s), 0);
-    /* Only m answers from NK's border at TTL 4 besides z... and a, whose start
-     * is lower: a is the best donor for TTL 4 directly. Take a out to force
-     * the chain: index m and z first, then the full trace under the key. */
+    /* First only m and z are known: z gets TTL 3 from m, and m itself started
+     * at TTL 3, so the chain stops there. */
     cr_assert_eq(kp_stitch_add(s, &m, 3), 0);
     cr_assert_eq(kp_stitch_add(s, &tz, 3), 0);
     kp_trace_init(&out);
@@ -201,7 +200,9 @@ Test(verdict_stitch, chains_through_a_donor_that_started_midway)
     cr_assert_eq(kp_stitch_prefix(s, &tz, 3, &out, &nb), 1);
     cr_assert_eq(nb, 1, "only m so far: TTL 3");
     cr_assert_eq(kp_stitch_add(s, &a, 3), 0);
-    /* Now both m and a answered from 175.45.179.2 at TTL 4: a starts lower. */
+    kp_trace_free(&a);
+    /* Now the full trace is known too: the chain goes on below TTL 3. The
+     * traces added may be freed: the index keeps its own copies. */
     cr_assert_eq(kp_stitch_prefix(s, &tz, 3, &out, &nb), 1);
     cr_assert_eq(nb, 3);
     cr_assert_eq(out.hops[0].ttl, 1);
@@ -276,5 +277,98 @@ Test(verdict_stitch, bad_arguments)
     kp_stitch_free(s);
     kp_stitch_free(NULL);
     kp_trace_free(&t);
+    kp_trace_free(&out);
+}
+
+Test(verdict_stitch, index_grows_and_keeps_every_link)
+{
+    /* 600 first traces through distinct TTL-2 interfaces, then a Doubletree
+     * trace for each: every one finds its own TTL 1 hop back. */
+    struct kp_stitch *s = NULL;
+    cr_assert_eq(kp_stitch_new(&s), 0);
+    char a1[32], a2[32], d[32];
+    for (int i = 0; i < 600; i++) {
+        snprintf(a1, sizeof(a1), "198.18.%d.%d", 1 + i / 250, 1 + i % 250);
+        snprintf(a2, sizeof(a2), "219.158.%d.%d", 1 + i / 250, 1 + i % 250);
+        snprintf(d, sizeof(d), "175.45.176.%d", 1 + i % 250);
+        const struct hs h[] = {{1, a1, VPNET}, {2, a2, UNICOM}, {3, d, NK, 1}};
+        struct kp_trace t;
+        mk(&t, "vp1", d, h, 3);
+        cr_assert_eq(kp_stitch_add(s, &t, 0), 0);
+        kp_trace_free(&t);
+    }
+    for (int i = 0; i < 600; i++) {
+        snprintf(a1, sizeof(a1), "198.18.%d.%d", 1 + i / 250, 1 + i % 250);
+        snprintf(a2, sizeof(a2), "219.158.%d.%d", 1 + i / 250, 1 + i % 250);
+        snprintf(d, sizeof(d), "175.45.177.%d", 1 + i % 250);
+        const struct hs h[] = {{2, a2, UNICOM}, {3, d, NK, 1}};
+        struct kp_trace t, out;
+        mk(&t, "vp1", d, h, 2);
+        kp_trace_init(&out);
+        size_t nb = 0;
+        cr_assert_eq(kp_stitch_prefix(s, &t, 0, &out, &nb), 1, "trace %d", i);
+        cr_assert_eq(nb, 1);
+        char got[64];
+        kp_addr_str(&out.hops[0].addr, got, sizeof(got));
+        cr_assert_str_eq(got, a1);
+        kp_trace_free(&t);
+        kp_trace_free(&out);
+    }
+    kp_stitch_free(s);
+}
+
+Test(verdict_stitch, interface_seen_at_a_lower_ttl_lends_its_path_with_a_gap)
+{
+    /* The first trace met NK's border router 175.45.179.2 at TTL 4; this
+     * Doubletree trace (ECMP put one more Unicom router on its way) met it at
+     * TTL 5 and stopped there, as Doubletree stops on any known interface.
+     * The hops below it at TTL 4 are lent with their own TTLs: TTL 4 of this
+     * trace stays unknown (one silent TTL), Unicom still handed over. */
+    const struct hs longer[] = {
+        {5, "175.45.179.2", NK},
+        {6, "175.45.179.6", NK},
+        {7, "175.45.176.90", NK, 1},
+    };
+    struct kp_trace a, b, out;
+    mk(&a, "vp1", "175.45.176.1", full, 6);
+    mk(&b, "vp1", "175.45.176.90", longer, 3);
+    struct kp_stitch *s = NULL;
+    cr_assert_eq(kp_stitch_new(&s), 0);
+    cr_assert_eq(kp_stitch_add(s, &a, 0), 0);
+    cr_assert_eq(kp_stitch_add(s, &b, 0), 0);
+    kp_trace_init(&out);
+    size_t nb = 0;
+    cr_assert_eq(kp_stitch_prefix(s, &b, 0, &out, &nb), 1);
+    cr_assert_eq(nb, 3);
+    cr_assert_eq(out.hops[2].ttl, 3);
+    cr_assert_eq(out.hops[3].ttl, 5);
+    struct kp_transit v;
+    decide(&out, &v);
+    kp_verdict_unstitch(&v, nb);
+    cr_assert_eq(v.status, KP_TRANSIT_REACHED);
+    cr_assert_eq(v.asn, UNICOM);
+    cr_assert_eq(v.silent_ttls, 1);
+    cr_assert(v.heuristics & KP_H_DT_PREFIX);
+    /* never from a higher TTL: below TTL 4 nothing is known of a trace that
+     * met the interface at TTL 5 only */
+    struct kp_stitch *s2 = NULL;
+    cr_assert_eq(kp_stitch_new(&s2), 0);
+    const struct hs via5[] = {
+        {1, "198.18.0.1", VPNET},   {2, "219.158.1.1", UNICOM}, {3, "219.158.2.1", UNICOM},
+        {4, "219.158.4.1", UNICOM}, {5, "175.45.179.2", NK},    {7, "175.45.176.91", NK, 1},
+    };
+    struct kp_trace c;
+    mk(&c, "vp1", "175.45.176.91", via5, 6);
+    cr_assert_eq(kp_stitch_add(s2, &c, 0), 0);
+    const struct hs at4[] = {{4, "175.45.179.2", NK}, {6, "175.45.176.92", NK, 1}};
+    struct kp_trace e;
+    mk(&e, "vp1", "175.45.176.92", at4, 2);
+    cr_assert_eq(kp_stitch_prefix(s2, &e, 0, &out, &nb), 0);
+    kp_stitch_free(s);
+    kp_stitch_free(s2);
+    kp_trace_free(&a);
+    kp_trace_free(&b);
+    kp_trace_free(&c);
+    kp_trace_free(&e);
     kp_trace_free(&out);
 }
