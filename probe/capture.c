@@ -75,6 +75,17 @@ int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size
     return 0;
 }
 
+int kp_capture_dump_append(struct kp_capture *c, const char *path, char *err, size_t errlen)
+{
+    pcap_dumper_t *d = pcap_dump_open_append((pcap_t *)c->pcap, path);
+    if (d == NULL) {
+        snprintf(err, errlen, "%s: %s", path, pcap_geterr((pcap_t *)c->pcap));
+        return -EINVAL;
+    }
+    c->dumper = d;
+    return 0;
+}
+
 struct disp {
     struct kp_capture *c;
     kp_capture_cb cb;

@@ -42,6 +42,12 @@ int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
  * timestamps when the capture has them). Call before dropping privileges. */
 int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen);
 
+/* Open an existing capture file (written by kp_capture_dump_open) to append
+ * to, with libpcap's pcap_dump_open_append: its link type, snap length and
+ * timestamp precision must be those of the live capture (else -EINVAL with
+ * libpcap's message). Call before dropping privileges. */
+int kp_capture_dump_append(struct kp_capture *c, const char *path, char *err, size_t errlen);
+
 /* Handle the frames that are ready (at most max, 0 = all), without blocking.
  * Returns the number handled (>= 0) or -EIO with err filled. */
 int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *ctx, char *err,

@@ -2,6 +2,7 @@
  * method; writes DIR/traces.jsonl, DIR/capture.pcap and DIR/sweep.json.
  * Owner: prober edges. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "probe/options.h"
 #include "probe/privdrop.h"
 #include "probe/sweep_meta.h"
+#include "probe/sweep_resume.h"
 #include "probe/trace_json.h"
 
 struct sweep_ctx {
@@ -50,18 +52,74 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     kp_progress_update(&c->prog, st, now_ns);
 }
 
-/* Rewrite sweep.json in place (the descriptor was opened before privdrop). */
-static int write_meta(FILE *f, const struct kp_sweep_meta *m)
+/* sweep.json, safely: the text goes to DIR/sweep.json.tmp first (its
+ * descriptor opened before privdrop), is flushed to disk and renamed over
+ * DIR/sweep.json. When the rename is refused (the user kptrace dropped to
+ * cannot write DIR), sweep.json is rewritten in place and sweep.json.tmp
+ * stays as a complete copy (--resume falls back to it if sweep.json is
+ * cut). */
+struct meta_out {
+    char path[4096], tmp_path[4112];
+    FILE *f;   /* DIR/sweep.json */
+    FILE *tmp; /* DIR/sweep.json.tmp */
+    bool tmp_written;
+};
+
+static int write_file(FILE *f, const char *s)
+{
+    rewind(f);
+    if (ftruncate(fileno(f), 0) != 0 || fputs(s, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+        return -errno;
+    return 0;
+}
+
+static int write_text(struct meta_out *mo, const char *s)
+{
+    if (mo->tmp && write_file(mo->tmp, s) == 0) {
+        mo->tmp_written = true;
+        if (rename(mo->tmp_path, mo->path) == 0) {
+            /* the tmp descriptor now names sweep.json: use it from now on,
+             * and open the next tmp while we may (before privdrop) */
+            fclose(mo->f);
+            mo->f = mo->tmp;
+            mo->tmp = fopen(mo->tmp_path, "w");
+            mo->tmp_written = false;
+            return 0;
+        }
+    }
+    return write_file(mo->f, s);
+}
+
+static int write_meta(struct meta_out *mo, const struct kp_sweep_meta *m, const char *prior,
+                      size_t prior_len, uint64_t file_traces, uint64_t file_hops)
 {
     char *s;
-    if (kp_sweep_meta_json(m, &s) != 0)
-        return -ENOMEM;
-    int rc = 0;
-    rewind(f);
-    if (ftruncate(fileno(f), 0) != 0 || fputs(s, f) < 0 || fflush(f) != 0)
-        rc = -errno;
+    int rc = prior ? kp_sweep_meta_merge(prior, prior_len, m, file_traces, file_hops, &s)
+                   : kp_sweep_meta_json(m, &s);
+    if (rc != 0)
+        return rc;
+    rc = write_text(mo, s);
     free(s);
     return rc;
+}
+
+static int open_meta(struct meta_out *mo, const char *dir, bool create, char *err, size_t errlen)
+{
+    snprintf(mo->path, sizeof(mo->path), "%s/sweep.json", dir);
+    snprintf(mo->tmp_path, sizeof(mo->tmp_path), "%s.tmp", mo->path);
+    mo->f = fopen(mo->path, create ? "wx" : "r+");
+    if (mo->f == NULL) {
+        snprintf(err, errlen, "%.400s: %s%s", mo->path, strerror(errno),
+                 errno == EEXIST ? " (this directory already holds a sweep; choose another --out)"
+                                 : "");
+        return -1;
+    }
+    mo->tmp = fopen(mo->tmp_path, "w");
+    if (mo->tmp == NULL) {
+        snprintf(err, errlen, "%.400s: %s", mo->tmp_path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static FILE *open_new(const char *dir, const char *name, char *err, size_t errlen)
@@ -76,26 +134,280 @@ static FILE *open_new(const char *dir, const char *name, char *err, size_t errle
     return f;
 }
 
+/* Read a whole file into a malloc'ed buffer (NUL-terminated). 0 or -errno
+ * with "PATH: reason" in err. */
+static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%.400s: %s", path, strerror(e));
+        return -e;
+    }
+    size_t cap = 0;
+    char *b = NULL;
+    for (;;) {
+        if (cap - *len < 65536) {
+            char *n = realloc(b, cap ? cap * 2 : 65536 + 1);
+            if (n == NULL) {
+                free(b);
+                fclose(f);
+                snprintf(err, errlen, "%.400s: out of memory", path);
+                return -ENOMEM;
+            }
+            b = n;
+            cap = cap ? cap * 2 : 65536;
+        }
+        size_t r = fread(b + *len, 1, cap - *len, f);
+        *len += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b);
+        snprintf(err, errlen, "%.400s: read error", path);
+        return -EIO;
+    }
+    b[*len] = '\0';
+    *buf = b;
+    return 0;
+}
+
+/* ---- --resume ----------------------------------------------------------- */
+
+struct resume {
+    const char *dir;
+    char *prior; /* the sweep.json text found */
+    size_t prior_len;
+    struct kp_sweep_stored stored;
+    bool crashed; /* status "running": the earlier part did not end */
+    uint8_t *done;
+    uint64_t n_jobs, remaining;
+    struct kp_resume_scan scan;
+    uint32_t first_tid;
+    uint64_t pcap_good_end, pcap_size, pcap_frames;
+};
+
+static void resume_free(struct resume *r)
+{
+    free(r->prior);
+    free(r->done);
+    kp_sweep_stored_free(&r->stored);
+}
+
+/* The value of --resume in argv, or NULL. */
+static const char *resume_arg(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--resume") == 0)
+            return i + 1 < argc ? argv[i + 1] : "";
+        if (strncmp(argv[i], "--resume=", 9) == 0)
+            return argv[i] + 9;
+    }
+    return NULL;
+}
+
+static void learn_record(void *ctx, const struct kp_trace *t, unsigned mi)
+{
+    kp_engine_learn(ctx, t, mi);
+}
+
+/* Everything --resume checks before touching a file: the command line, the
+ * stored options (into *o), traces.jsonl (which pairs remain) and the
+ * capture's tail. Returns -1 to go on, else an exit status (message in err,
+ * or printed help). */
+static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_options *o,
+                          struct kp_target_range **ranges, size_t *n_ranges, char *err,
+                          size_t errlen)
+{
+    bool quiet = false, noprog = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--resume") == 0) {
+            i++;
+        } else if (strncmp(a, "--resume=", 9) == 0) {
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--no-progress") == 0) {
+            noprog = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(kp_options_usage(KP_CMD_SWEEP), stdout);
+            return KP_EXIT_OK;
+        } else {
+            snprintf(err, errlen,
+                     "%s: not allowed with --resume: a resumed sweep keeps the options stored "
+                     "in %s/sweep.json (only -q and --no-progress may be added)",
+                     a, r->dir);
+            return KP_EXIT_USAGE;
+        }
+    }
+    if (r->dir[0] == '\0') {
+        snprintf(err, errlen, "--resume needs a value (the directory of the sweep)");
+        return KP_EXIT_USAGE;
+    }
+    char path[4096], e2[400];
+    snprintf(path, sizeof(path), "%s/sweep.json", r->dir);
+    if (slurp(path, &r->prior, &r->prior_len, err, errlen) != 0)
+        return KP_EXIT_ERROR;
+    if (kp_sweep_stored_parse(r->prior, r->prior_len, path, r->dir, &r->stored, err, errlen) != 0) {
+        /* a crash while sweep.json was rewritten in place: the copy */
+        char tpath[4112];
+        snprintf(tpath, sizeof(tpath), "%s.tmp", path);
+        char *tb;
+        size_t tl;
+        if (slurp(tpath, &tb, &tl, e2, sizeof(e2)) != 0)
+            return KP_EXIT_ERROR;
+        if (kp_sweep_stored_parse(tb, tl, tpath, r->dir, &r->stored, e2, sizeof(e2)) != 0) {
+            free(tb);
+            return KP_EXIT_ERROR;
+        }
+        fprintf(stderr, "kptrace sweep: %s; using its complete copy %s\n", err, tpath);
+        free(r->prior);
+        r->prior = tb;
+        r->prior_len = tl;
+    }
+    if (strcmp(r->stored.status, "interrupted") != 0 && strcmp(r->stored.status, "running") != 0) {
+        if (strcmp(r->stored.status, "complete") == 0)
+            snprintf(err, errlen, "%.400s: this sweep is complete: nothing to resume", path);
+        else
+            snprintf(err, errlen,
+                     "%.400s: status \"%s\": only an interrupted sweep (or one left \"running\" by "
+                     "a crash) can be resumed",
+                     path, r->stored.status);
+        return KP_EXIT_ERROR;
+    }
+    r->crashed = strcmp(r->stored.status, "running") == 0;
+    if (kp_options_parse(o, KP_CMD_SWEEP, r->stored.argc, r->stored.argv, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%.400s: the stored options are refused: %s", path, e2);
+        return KP_EXIT_ERROR;
+    }
+    if (quiet) {
+        o->quiet = true;
+        o->progress = false;
+    }
+    o->progress = !noprog && !o->quiet;
+    if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, e2);
+        return KP_EXIT_ERROR;
+    }
+    r->n_jobs = kp_resume_n_jobs(*ranges, *n_ranges, o->n_methods);
+    r->done = calloc(r->n_jobs ? r->n_jobs : 1, 1);
+    if (r->done == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return KP_EXIT_ERROR;
+    }
+    /* traces.jsonl: which pairs have a record */
+    char *tb;
+    size_t tl;
+    snprintf(path, sizeof(path), "%s/traces.jsonl", r->dir);
+    if (slurp(path, &tb, &tl, err, errlen) != 0)
+        return KP_EXIT_ERROR;
+    int rc = kp_resume_scan(tb, tl, path, *ranges, *n_ranges, o->methods, o->n_methods, r->done,
+                            &r->scan, NULL, NULL, err, errlen);
+    free(tb);
+    if (rc != 0)
+        return KP_EXIT_ERROR;
+    r->remaining = r->n_jobs - (r->scan.lines - r->scan.duplicates);
+    r->first_tid = kp_resume_next_id(r->scan.max_id, r->crashed, kp_engine_max_active(o->pps));
+    /* capture.pcap: where its last complete record ends */
+    snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
+    FILE *pf = fopen(path, "rb");
+    if (pf == NULL) {
+        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+        return KP_EXIT_ERROR;
+    }
+    rc = kp_resume_pcap_tail(pf, &r->pcap_good_end, &r->pcap_frames, &r->pcap_size, e2, sizeof(e2));
+    fclose(pf);
+    if (rc != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, e2);
+        return KP_EXIT_ERROR;
+    }
+    return -1;
+}
+
+/* Cut what a crash left half-written (as root, before appending). */
+static int resume_cut(struct resume *r, bool quiet, char *err, size_t errlen)
+{
+    char path[4096];
+    if (r->pcap_good_end < r->pcap_size) {
+        snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
+        if (truncate(path, (off_t)r->pcap_good_end) != 0) {
+            snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+            return -1;
+        }
+        fprintf(stderr,
+                "kptrace sweep: %s: the last record was cut (%llu bytes after frame %llu, at "
+                "offset %llu): removed\n",
+                path, (unsigned long long)(r->pcap_size - r->pcap_good_end),
+                (unsigned long long)r->pcap_frames, (unsigned long long)r->pcap_good_end);
+    }
+    snprintf(path, sizeof(path), "%s/traces.jsonl", r->dir);
+    if (r->scan.cut_bytes > 0) {
+        if (truncate(path, (off_t)r->scan.valid_len) != 0) {
+            snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+            return -1;
+        }
+        fprintf(stderr,
+                "kptrace sweep: %s:%llu: line cut by a crash (%zu bytes): removed; its trace is "
+                "probed again\n",
+                path, (unsigned long long)r->scan.cut_line, r->scan.cut_bytes);
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "kptrace sweep: resuming %s (%s): %llu of %llu traces already written, %llu to "
+                "go, trace ids from %u\n",
+                r->dir, r->stored.status, (unsigned long long)(r->scan.lines - r->scan.duplicates),
+                (unsigned long long)r->n_jobs, (unsigned long long)r->remaining, r->first_tid);
+    return 0;
+}
+
 int kp_cmd_sweep(int argc, char **argv)
 {
     struct kp_options o;
-    char err[512] = "", iface[16] = "", pcap_path[4096];
+    char err[1024] = "", iface[16] = "", pcap_path[4096];
     struct kp_addr src;
     struct kp_target_range *ranges = NULL;
     size_t n_ranges = 0;
     struct kp_engine *e = NULL;
-    FILE *meta = NULL;
+    struct meta_out mo;
+    memset(&mo, 0, sizeof(mo));
     int status = KP_EXIT_ERROR;
     struct sweep_ctx c;
     memset(&c, 0, sizeof(c));
     struct kp_sweep_meta m;
     memset(&m, 0, sizeof(m));
+    struct resume rs;
+    memset(&rs, 0, sizeof(rs));
+    struct kp_engine_stats zero_st;
+    memset(&zero_st, 0, sizeof(zero_st));
+    snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
+    bool resume = false;
 
-    int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
-    if (rc_opt >= 0)
-        return rc_opt;
-    if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0 ||
-        kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
+    if ((rs.dir = resume_arg(argc, argv)) != NULL) {
+        resume = true;
+        memset(&o, 0, sizeof(o));
+        int rc = resume_prepare(&rs, argc, argv, &o, &ranges, &n_ranges, err, sizeof(err));
+        if (rc >= 0) {
+            status = rc;
+            if (status != KP_EXIT_OK)
+                fprintf(stderr, "kptrace sweep: %s\n", err);
+            err[0] = '\0';
+            goto out;
+        }
+    } else {
+        int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
+        if (rc_opt >= 0)
+            return rc_opt;
+        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0)
+            goto out;
+    }
+    if (kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
     uint64_t seed = kp_cmd_seed(&o);
     snprintf(pcap_path, sizeof(pcap_path), "%s/capture.pcap", o.out ? o.out : ".");
@@ -111,61 +423,102 @@ int kp_cmd_sweep(int argc, char **argv)
         .on_progress = on_progress,
         .ctx = &c,
         .stop = &kp_cmd_stop,
+        .done = resume ? rs.done : NULL,
+        .first_tid = resume ? rs.first_tid : 1,
+        .pcap_append = resume,
     };
-    if (kp_engine_create(&cfg, &e, err, sizeof(err)) != 0)
+    bool nothing_left = resume && rs.remaining == 0;
+    if (!nothing_left && kp_engine_create(&cfg, &e, err, sizeof(err)) != 0)
         goto out;
+    if (resume && !nothing_left) {
+        /* Doubletree: what the earlier parts learned */
+        char path[4096], *tb;
+        size_t tl;
+        struct kp_resume_scan again;
+        uint8_t *scratch = calloc(rs.n_jobs ? rs.n_jobs : 1, 1);
+        snprintf(path, sizeof(path), "%s/traces.jsonl", rs.dir);
+        if (scratch == NULL || slurp(path, &tb, &tl, err, sizeof(err)) != 0) {
+            free(scratch);
+            goto out;
+        }
+        int rc = kp_resume_scan(tb, tl, path, ranges, n_ranges, o.methods, o.n_methods, scratch,
+                                &again, learn_record, e, err, sizeof(err));
+        free(tb);
+        free(scratch);
+        if (rc != 0)
+            goto out;
+    }
     if (o.dry_run) {
         if (kp_engine_dry_run(e, print_probe, stdout, err, sizeof(err)) == 0)
             status = KP_EXIT_OK;
         goto out;
     }
-    if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
-        goto out;
-    }
-    /* Refuse a directory that holds a sweep before creating anything; then
-     * the sockets (a failure there, e.g. not root, leaves no file behind),
-     * then the files. Every file is opened before root is dropped. */
-    for (int k = 0; k < 3; k++) {
-        static const char *const names[] = {"traces.jsonl", "sweep.json", "capture.pcap"};
-        char p[4096];
-        snprintf(p, sizeof(p), "%s/%s", o.out, names[k]);
-        if (access(p, F_OK) == 0) {
-            snprintf(err, sizeof(err),
-                     "%.400s exists (this directory already holds a sweep; choose another --out)",
-                     p);
+    if (!resume) {
+        if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
             goto out;
         }
+        /* Refuse a directory that holds a sweep before creating anything;
+         * then the sockets (a failure there, e.g. not root, leaves no file
+         * behind), then the files. Every file is opened before root is
+         * dropped. */
+        for (int k = 0; k < 3; k++) {
+            static const char *const names[] = {"traces.jsonl", "sweep.json", "capture.pcap"};
+            char p[4096];
+            snprintf(p, sizeof(p), "%s/%s", o.out, names[k]);
+            if (access(p, F_OK) == 0) {
+                snprintf(err, sizeof(err),
+                         "%.400s exists (this directory already holds a sweep; choose another "
+                         "--out or --resume it)",
+                         p);
+                goto out;
+            }
+        }
+    } else if (resume_cut(&rs, o.quiet, err, sizeof(err)) != 0) {
+        goto out;
     }
-    if (kp_engine_open(e, err, sizeof(err)) != 0)
+    if (e && kp_engine_open(e, err, sizeof(err)) != 0)
         goto out;
-    if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) == NULL ||
-        (meta = open_new(o.out, "sweep.json", err, sizeof(err))) == NULL)
+    if (resume) {
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
+        if ((c.traces = fopen(p, "a")) == NULL) {
+            snprintf(err, sizeof(err), "%.400s: %s", p, strerror(errno));
+            goto out;
+        }
+        if (open_meta(&mo, o.out, false, err, sizeof(err)) != 0)
+            goto out;
+    } else if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) == NULL ||
+               open_meta(&mo, o.out, true, err, sizeof(err)) != 0) {
         goto out;
+    }
+    const char *prior = resume ? rs.prior : NULL;
+    uint64_t file_traces = rs.scan.lines, file_hops = rs.scan.hops;
     m.opt = &o;
-    m.st = kp_engine_stats(e);
+    m.st = e ? kp_engine_stats(e) : &zero_st;
     m.status = "running";
     m.src = src;
     m.iface = iface;
     m.seed = seed;
+    m.planned_total = resume ? rs.n_jobs : 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     m.start_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-    if (write_meta(meta, &m) != 0) {
-        snprintf(err, sizeof(err), "%s/sweep.json: %s", o.out, strerror(errno));
+    if (write_meta(&mo, &m, prior, rs.prior_len, file_traces, file_hops) != 0) {
+        snprintf(err, sizeof(err), "%.400s: %s", mo.path, strerror(errno));
         goto out;
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
     kp_cmd_signals();
     kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
-    int rc = kp_engine_run(e, err, sizeof(err));
+    int rc = e ? kp_engine_run(e, err, sizeof(err)) : 0;
     kp_progress_end(&c.prog);
-    const struct kp_engine_stats *st = kp_engine_stats(e);
-    if (fflush(c.traces) != 0)
+    const struct kp_engine_stats *st = e ? kp_engine_stats(e) : &zero_st;
+    if (fflush(c.traces) != 0 || fsync(fileno(c.traces)) != 0)
         c.errors++;
     m.start_ns = st->start_ns ? st->start_ns : m.start_ns;
-    m.end_ns = st->end_ns;
+    m.end_ns = st->end_ns ? st->end_ns : kp_clock_ns(CLOCK_REALTIME);
     m.traces_written = c.written;
     m.hops_written = c.hops;
     m.write_errors = c.errors;
@@ -181,8 +534,8 @@ int kp_cmd_sweep(int argc, char **argv)
                  (unsigned long long)c.errors);
         status = KP_EXIT_ERROR;
     }
-    if (write_meta(meta, &m) != 0) {
-        snprintf(err, sizeof(err), "%s/sweep.json: %s", o.out, strerror(errno));
+    if (write_meta(&mo, &m, prior, rs.prior_len, file_traces, file_hops) != 0) {
+        snprintf(err, sizeof(err), "%.400s: %s", mo.path, strerror(errno));
         status = KP_EXIT_ERROR;
     }
     if (st->rx_probes < st->probes_sent)
@@ -209,9 +562,15 @@ out:
         fprintf(stderr, "kptrace sweep: %s\n", err);
     if (c.traces)
         fclose(c.traces);
-    if (meta)
-        fclose(meta);
+    if (mo.f)
+        fclose(mo.f);
+    if (mo.tmp) {
+        fclose(mo.tmp);
+        if (!mo.tmp_written)
+            unlink(mo.tmp_path); /* fails harmlessly once root is dropped */
+    }
     kp_engine_destroy(e);
+    resume_free(&rs);
     free(ranges);
     kp_options_free(&o);
     return status;

@@ -140,12 +140,16 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     *out = NULL;
     if (cfg->src.family != 4)
         return fail(err, errlen, -EINVAL, "no IPv4 source address");
-    uint64_t n = 0, groups = 0;
+    uint64_t n = 0, groups = 0, n_all;
     for (size_t i = 0; i < cfg->n_ranges; i++) {
         n += cfg->ranges[i].count;
         groups += cfg->ranges[i].count >= 256 ? cfg->ranges[i].count / 256 : 1;
     }
     n *= o->n_methods;
+    n_all = n;
+    if (cfg->done)
+        for (uint64_t i = 0; i < n_all; i++)
+            n -= cfg->done[i] != 0;
     if (n == 0)
         return fail(err, errlen, -EINVAL, "no targets");
     if (n > (uint64_t)KP_MAX_TARGET_ADDRS * KP_MAX_METHODS)
@@ -171,7 +175,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
         kp_stopset_init(&e->stopsets[i]);
     kp_key_from_seed(cfg->seed, &e->key);
     e->n_jobs = (uint32_t)n;
-    e->jobs = malloc(n * sizeof(*e->jobs));
+    e->jobs = malloc(n_all * sizeof(*e->jobs));
     e->g24 = malloc(groups * sizeof(uint32_t));
     e->slots = calloc(MAX_SLOTS, sizeof(*e->slots));
     if (!e->jobs || !e->g24 || !e->slots || kp_trace_owners_init(&e->owners, MAX_SLOTS) != 0) {
@@ -211,27 +215,64 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
                 j->next = NONE;
             }
     }
-    /* Random order (Fisher-Yates with the run's seed). */
+    /* Random order (Fisher-Yates with the run's seed, over every job of the
+     * sweep so that a resumed part keeps the order of the jobs it has left). */
     uint64_t rs = cfg->seed ^ 0x6b70747261636521ULL;
-    for (uint32_t i = e->n_jobs - 1; i > 0; i--) {
+    for (uint32_t i = (uint32_t)n_all - 1; i > 0; i--) {
         uint32_t x = (uint32_t)(kp_splitmix64(&rs) % (i + 1));
         struct job t = e->jobs[i];
         e->jobs[i] = e->jobs[x];
         e->jobs[x] = t;
     }
+    if (cfg->done) {
+        uint64_t *first = malloc(cfg->n_ranges * sizeof(uint64_t)), acc = 0;
+        if (first == NULL) {
+            kp_engine_destroy(e);
+            return -ENOMEM;
+        }
+        for (size_t r = 0; r < cfg->n_ranges; r++) {
+            first[r] = acc;
+            acc += cfg->ranges[r].count;
+        }
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < (uint32_t)n_all; i++) {
+            const struct job *j = &e->jobs[i];
+            if (!cfg->done[(first[j->range] + j->off) * o->n_methods + j->mi])
+                e->jobs[w++] = *j;
+        }
+        free(first);
+    }
     /* A trace's next probe waits for its turn among the active traces: with
      * at most pps of them, a full round takes about a second, well within
      * rx's idle time (a trace silent longer than that is closed). */
-    uint64_t ma = (uint64_t)o->pps;
+    e->max_active = kp_engine_max_active(o->pps);
+    e->next_tid = cfg->first_tid % MAX_SLOTS ? cfg->first_tid % MAX_SLOTS : 1;
+    e->st.jobs = e->n_jobs;
+    *out = e;
+    return 0;
+}
+
+uint32_t kp_engine_max_active(uint32_t pps)
+{
+    uint64_t ma = pps;
     if (ma < 16)
         ma = 16;
     if (ma > MAX_ACTIVE)
         ma = MAX_ACTIVE;
-    e->max_active = (uint32_t)ma;
-    e->next_tid = 1;
-    e->st.jobs = e->n_jobs;
-    *out = e;
-    return 0;
+    return (uint32_t)ma;
+}
+
+int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi)
+{
+    if (mi >= e->o->n_methods || t->dst.family != 4)
+        return 0;
+    uint32_t a = kp_addr_v4_host(&t->dst);
+    uint32_t key = a >> 8;
+    uint32_t g = group_of(e, a);
+    if (e->n_g24 == 0 || e->g24[g] != key)
+        return 0;
+    e->buckets[g * e->o->n_methods + mi].state = 2;
+    return kp_stopset_learn(&e->stopsets[mi], t);
 }
 
 /* ---- rx callbacks ------------------------------------------------------- */
@@ -297,7 +338,9 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = kp_capture_open(&e->cap, e->cfg.iface, filter, err, errlen)))
         return rc;
     snprintf(e->st.ts_source, sizeof(e->st.ts_source), "%s", e->cap.ts_source);
-    if (e->cfg.pcap_path && (rc = kp_capture_dump_open(&e->cap, e->cfg.pcap_path, err, errlen)))
+    if (e->cfg.pcap_path &&
+        (rc = e->cfg.pcap_append ? kp_capture_dump_append(&e->cap, e->cfg.pcap_path, err, errlen)
+                                 : kp_capture_dump_open(&e->cap, e->cfg.pcap_path, err, errlen)))
         return rc;
     e->opened = true;
     return 0;

@@ -75,6 +75,13 @@ struct kp_engine_config {
     void (*on_progress)(void *ctx, const struct kp_engine_stats *st, int64_t now_ns);
     void *ctx;
     volatile sig_atomic_t *stop; /* set to non-zero (signal handler) to interrupt */
+    /* Resume (`kptrace sweep --resume`): one byte per job in the natural
+     * order (sweep_resume.h), non-zero = already done, not planned (NULL =
+     * plan every job; the random order of the others is unchanged); the
+     * first trace id (0 = 1); append to pcap_path instead of creating it. */
+    const uint8_t *done;
+    uint32_t first_tid;
+    bool pcap_append;
 };
 
 struct kp_engine;
@@ -83,6 +90,15 @@ struct kp_engine;
  * 0, -EINVAL or -ENOMEM with a message in err. */
 int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
                      size_t errlen);
+
+/* Resume: learn from a record of an earlier part of the sweep (method index
+ * mi): its routers join the Doubletree stop set and its (/24, method) counts
+ * as having had its first trace. Call after create, before run. 0 or
+ * -ENOMEM. */
+int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi);
+
+/* Traces run at once for a rate of pps (at least 16, at most 16384). */
+uint32_t kp_engine_max_active(uint32_t pps);
 
 /* Open the raw socket, the live capture (BPF "ip host SRC") and the capture
  * file. Needs root. 0 or -errno with a message. */

@@ -15,7 +15,7 @@ static json_t *time_json(int64_t ns)
     return ns ? json_string(kp_rfc3339_ns(ns, b, sizeof(b))) : json_null();
 }
 
-int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
+static json_t *meta_object(const struct kp_sweep_meta *m)
 {
     const struct kp_options *o = m->opt;
     const struct kp_engine_stats *st = m->st;
@@ -30,7 +30,7 @@ int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
         json_decref(tg);
         json_decref(me);
         json_decref(files);
-        return -ENOMEM;
+        return NULL;
     }
     for (size_t i = 0; i < o->n_targets; i++)
         json_array_append_new(tg, json_string(o->targets[i]));
@@ -65,7 +65,8 @@ int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
     json_object_set_new(opt, "seed", json_sprintf("%llu", (unsigned long long)m->seed));
     json_object_set_new(j, "options", opt);
 
-    json_object_set_new(cnt, "traces_planned", json_integer((json_int_t)st->jobs));
+    json_object_set_new(cnt, "traces_planned",
+                        json_integer((json_int_t)(m->planned_total ? m->planned_total : st->jobs)));
     json_object_set_new(cnt, "traces_started", json_integer((json_int_t)st->started));
     json_object_set_new(cnt, "traces", json_integer((json_int_t)m->traces_written));
     json_object_set_new(cnt, "hops", json_integer((json_int_t)m->hops_written));
@@ -91,8 +92,13 @@ int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
     json_object_set_new(files, "capture", json_string("capture.pcap"));
     json_object_set_new(j, "files", files);
 
+    return j;
+}
+
+/* json_dumps with a trailing newline. 0 or -ENOMEM. */
+static int dump(json_t *j, char **out)
+{
     char *s = json_dumps(j, JSON_INDENT(2));
-    json_decref(j);
     if (s == NULL)
         return -ENOMEM;
     size_t l = strlen(s);
@@ -105,4 +111,290 @@ int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
     t[l + 1] = '\0';
     *out = t;
     return 0;
+}
+
+int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out)
+{
+    json_t *j = meta_object(m);
+    if (j == NULL)
+        return -ENOMEM;
+    int rc = dump(j, out);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- resume ------------------------------------------------------------- */
+
+static int push(struct kp_sweep_stored *s, const char *a, const char *b)
+{
+    char **v = realloc(s->argv, (size_t)(s->argc + 3) * sizeof(char *));
+    if (v == NULL)
+        return -ENOMEM;
+    s->argv = v;
+    if ((v[s->argc] = strdup(a)) == NULL)
+        return -ENOMEM;
+    s->argc++;
+    v[s->argc] = NULL;
+    if (b != NULL) {
+        if ((v[s->argc] = strdup(b)) == NULL)
+            return -ENOMEM;
+        s->argc++;
+        v[s->argc] = NULL;
+    }
+    return 0;
+}
+
+void kp_sweep_stored_free(struct kp_sweep_stored *s)
+{
+    for (int i = 0; i < s->argc; i++)
+        free(s->argv[i]);
+    free(s->argv);
+    s->argv = NULL;
+    s->argc = 0;
+}
+
+/* Append "OPT VALUE" for options.KEY: an integer (null allowed when
+ * nullable: then nothing is appended). 0, -EINVAL (field named in err), or
+ * -ENOMEM. */
+static int opt_int(struct kp_sweep_stored *s, json_t *opt, const char *key, const char *flag,
+                   bool nullable, const char *name, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(opt, key);
+    if (nullable && json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        snprintf(err, errlen, "%s: options.%s: expected a non-negative integer%s", name, key,
+                 nullable ? " or null" : "");
+        return -EINVAL;
+    }
+    char b[32];
+    snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+    return push(s, flag, b);
+}
+
+static int str_field(json_t *j, const char *key, const char **out, const char *name, char *err,
+                     size_t errlen)
+{
+    json_t *v = json_object_get(j, key);
+    if (!json_is_string(v)) {
+        snprintf(err, errlen, "%s: %s: expected a string", name, key);
+        return -EINVAL;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const char *dir,
+                          struct kp_sweep_stored *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t je;
+    json_t *j = json_loadb(text, len, 0, &je);
+    if (j == NULL) {
+        snprintf(err, errlen, "%s:%d: %s", name, je.line, je.text);
+        return -EINVAL;
+    }
+    int rc = -EINVAL;
+    const char *type, *status, *vp, *src, *iface, *user, *seed;
+    json_t *opt = json_object_get(j, "options"), *tg = json_object_get(j, "targets"),
+           *me = json_object_get(j, "methods");
+    if (!json_is_object(j) || str_field(j, "type", &type, name, err, errlen) != 0 ||
+        strcmp(type, "sweep") != 0) {
+        snprintf(err, errlen, "%s: not a kptrace sweep.json (\"type\": \"sweep\" wanted)", name);
+        goto out;
+    }
+    if (str_field(j, "status", &status, name, err, errlen) ||
+        str_field(j, "vp", &vp, name, err, errlen) ||
+        str_field(j, "src", &src, name, err, errlen) ||
+        str_field(j, "iface", &iface, name, err, errlen) ||
+        str_field(j, "user", &user, name, err, errlen))
+        goto out;
+    snprintf(out->status, sizeof(out->status), "%s", status);
+    if (!json_is_object(opt)) {
+        snprintf(err, errlen, "%s: options: expected an object", name);
+        goto out;
+    }
+    if (!json_is_array(tg) || json_array_size(tg) == 0 || !json_is_array(me) ||
+        json_array_size(me) == 0) {
+        snprintf(err, errlen, "%s: %s: expected a non-empty array of strings", name,
+                 json_is_array(tg) && json_array_size(tg) ? "methods" : "targets");
+        goto out;
+    }
+    if (str_field(opt, "seed", &seed, name, err, errlen)) {
+        snprintf(err, errlen, "%s: options.seed: expected a decimal number in a string", name);
+        goto out;
+    }
+    rc = -ENOMEM;
+    if (push(out, "sweep", NULL) || push(out, "--vp", vp) || push(out, "--out", dir) ||
+        push(out, "--seed", seed) || push(out, "--no-progress", NULL))
+        goto out;
+    if (src[0] && push(out, "--src", src))
+        goto out;
+    if (iface[0] && push(out, "--iface", iface))
+        goto out;
+    if (user[0] && push(out, "--user", user))
+        goto out;
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *arr = pass ? me : tg;
+        size_t cap = 1, i;
+        json_t *v;
+        json_array_foreach(arr, i, v)
+        {
+            if (!json_is_string(v)) {
+                snprintf(err, errlen, "%s: %s[%zu]: expected a string", name,
+                         pass ? "methods" : "targets", i);
+                rc = -EINVAL;
+                goto out;
+            }
+            cap += strlen(json_string_value(v)) + 1;
+        }
+        char *list = calloc(1, cap);
+        if (list == NULL)
+            goto out;
+        json_array_foreach(arr, i, v)
+        {
+            if (i)
+                strcat(list, ",");
+            strcat(list, json_string_value(v));
+        }
+        int r2 = push(out, pass ? "--methods" : "--targets", list);
+        free(list);
+        if (r2)
+            goto out;
+    }
+    static const struct {
+        const char *key, *flag;
+        bool nullable;
+    } ints[] = {
+        {"pps", "--pps", false},         {"first_ttl", "--first-ttl", false},
+        {"max_ttl", "--max-ttl", false}, {"attempts", "--attempts", false},
+        {"wait_ms", "--wait", false},    {"gap_limit", "--gap-limit", false},
+        {"window", "--window", false},   {"dport", "--dport", true},
+        {"sport", "--sport", true},      {"size", "--size", true},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+        if ((rc =
+                 opt_int(out, opt, ints[i].key, ints[i].flag, ints[i].nullable, name, err, errlen)))
+            goto out;
+    rc = -ENOMEM;
+    json_t *pps = json_object_get(opt, "pps");
+    if (json_integer_value(pps) > 10000 && push(out, "--unsafe-rate", NULL))
+        goto out;
+    json_t *dt = json_object_get(opt, "doubletree");
+    if (!json_is_boolean(dt)) {
+        snprintf(err, errlen, "%s: options.doubletree: expected true or false", name);
+        rc = -EINVAL;
+        goto out;
+    }
+    if (!json_is_true(dt) && push(out, "--no-doubletree", NULL))
+        goto out;
+    rc = 0;
+out:
+    json_decref(j);
+    if (rc)
+        kp_sweep_stored_free(out);
+    return rc;
+}
+
+/* a + b for counters (null or missing counts as 0). */
+static void add_counts(json_t *sum, json_t *part)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(part, k, v)
+    {
+        if (!json_is_integer(v) && !json_is_null(v))
+            continue;
+        json_t *s = json_object_get(sum, k);
+        json_int_t a = json_is_integer(s) ? json_integer_value(s) : 0;
+        json_int_t b = json_is_integer(v) ? json_integer_value(v) : 0;
+        json_object_set_new(sum, k, json_integer(a + b));
+    }
+}
+
+static json_t *part_of(json_t *obj)
+{
+    json_t *p = json_object();
+    static const char *const keys[] = {"start", "end", "status", "counts", "capture"};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *v = json_object_get(obj, keys[i]);
+        json_object_set_new(p, keys[i], v ? json_deep_copy(v) : json_null());
+    }
+    return p;
+}
+
+int kp_sweep_meta_merge(const char *prior, size_t prior_len, const struct kp_sweep_meta *cur,
+                        uint64_t file_traces, uint64_t file_hops, char **out)
+{
+    json_error_t je;
+    json_t *pj = json_loadb(prior, prior_len, 0, &je);
+    if (!json_is_object(pj)) {
+        json_decref(pj);
+        return -EINVAL;
+    }
+    json_t *cj = meta_object(cur);
+    if (cj == NULL) {
+        json_decref(pj);
+        return -ENOMEM;
+    }
+    json_t *parts = json_object_get(pj, "parts");
+    parts = json_is_array(parts) && json_array_size(parts) > 0 ? json_deep_copy(parts)
+                                                               : json_pack("[o]", part_of(pj));
+    int rc = -ENOMEM;
+    if (parts == NULL)
+        goto out;
+    /* The last prior part: a crash leaves it "running"; its lines are those
+     * of the file beyond the earlier parts. */
+    size_t n = json_array_size(parts);
+    json_t *last = json_array_get(parts, n - 1);
+    json_t *ls = json_object_get(last, "status");
+    if (json_is_string(ls) && strcmp(json_string_value(ls), "running") == 0)
+        json_object_set_new(last, "status", json_string("crashed"));
+    uint64_t before_t = 0, before_h = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        json_t *c = json_object_get(json_array_get(parts, i), "counts");
+        json_t *t = json_object_get(c, "traces"), *h = json_object_get(c, "hops");
+        before_t += json_is_integer(t) ? (uint64_t)json_integer_value(t) : 0;
+        before_h += json_is_integer(h) ? (uint64_t)json_integer_value(h) : 0;
+    }
+    json_t *lc = json_object_get(last, "counts");
+    if (!json_is_object(lc)) {
+        lc = json_object();
+        json_object_set_new(last, "counts", lc);
+    }
+    json_object_set_new(
+        lc, "traces",
+        json_integer((json_int_t)(file_traces > before_t ? file_traces - before_t : 0)));
+    json_object_set_new(
+        lc, "hops", json_integer((json_int_t)(file_hops > before_h ? file_hops - before_h : 0)));
+    /* This part. */
+    json_t *mine = part_of(cj);
+    json_object_set_new(json_object_get(mine, "counts"), "traces_planned",
+                        json_integer((json_int_t)cur->st->jobs));
+    json_array_append_new(parts, mine);
+    /* Sums. */
+    json_t *cnt = json_object(), *cap = json_object();
+    size_t i;
+    json_t *p;
+    json_array_foreach(parts, i, p)
+    {
+        json_t *c = json_object_get(p, "counts"), *k = json_object_get(p, "capture");
+        if (json_is_object(c))
+            add_counts(cnt, c);
+        if (json_is_object(k))
+            add_counts(cap, k);
+    }
+    json_object_set_new(cnt, "traces_planned", json_integer((json_int_t)cur->planned_total));
+    json_t *ts = json_object_get(json_object_get(cj, "capture"), "ts_source");
+    json_object_set_new(cap, "ts_source", ts ? json_deep_copy(ts) : json_null());
+    json_object_set_new(cj, "counts", cnt);
+    json_object_set_new(cj, "capture", cap);
+    json_t *first_start = json_object_get(json_array_get(parts, 0), "start");
+    json_object_set_new(cj, "start", first_start ? json_deep_copy(first_start) : json_null());
+    json_object_set_new(cj, "parts", parts);
+    rc = dump(cj, out);
+out:
+    json_decref(pj);
+    json_decref(cj);
+    return rc;
 }

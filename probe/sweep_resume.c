@@ -1,0 +1,162 @@
+/* sweep_resume.c — see sweep_resume.h. Owner: prober edges (resume). */
+#include "probe/sweep_resume.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "probe/trace_json.h"
+
+#define ID_SPACE 32768u /* trace ids are 15 bits (identity.h) */
+
+int64_t kp_resume_job_index(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods,
+                            uint32_t addr, unsigned mi)
+{
+    uint64_t before = 0;
+    for (size_t i = 0; i < n_ranges; i++) {
+        if (addr >= r[i].base && (uint64_t)addr - r[i].base < r[i].count)
+            return (int64_t)((before + (addr - r[i].base)) * n_methods + mi);
+        before += r[i].count;
+    }
+    return -1;
+}
+
+uint64_t kp_resume_n_jobs(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < n_ranges; i++)
+        n += r[i].count;
+    return n * n_methods;
+}
+
+__attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errlen, const char *fmt,
+                                                         ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_target_range *r,
+                   size_t n_ranges, const enum kp_method *methods, unsigned n_methods,
+                   uint8_t *done, struct kp_resume_scan *out,
+                   void (*on_record)(void *ctx, const struct kp_trace *t, unsigned mi), void *ctx,
+                   char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    size_t pos = 0;
+    uint64_t lineno = 0;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        lineno++;
+        if (nl == NULL) { /* cut by a crash */
+            out->cut_bytes = len - pos;
+            out->cut_line = lineno;
+            break;
+        }
+        size_t l = (size_t)(nl - (buf + pos));
+        const char *line = buf + pos;
+        pos += l + 1;
+        size_t k = 0;
+        while (k < l && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+            k++;
+        if (k == l) {
+            out->valid_len = pos;
+            continue;
+        }
+        struct kp_trace t;
+        struct kp_json_error je;
+        memset(&je, 0, sizeof(je));
+        int rc = kp_trace_json_parse(line, l, &t, &je);
+        if (rc == -ENOMEM)
+            return -ENOMEM;
+        if (rc != 0)
+            return err_set(err, errlen, "%s:%llu: %s%s%s", name, (unsigned long long)lineno,
+                           je.field[0] ? je.field : "", je.field[0] ? ": " : "", je.msg);
+        unsigned mi = n_methods;
+        for (unsigned i = 0; i < n_methods; i++)
+            if (methods[i] == t.method)
+                mi = i;
+        int64_t job = -1;
+        if (mi < n_methods && t.dst.family == 4)
+            job = kp_resume_job_index(r, n_ranges, n_methods, kp_addr_v4_host(&t.dst), mi);
+        if (job < 0) {
+            char a[KP_ADDR_STRLEN];
+            kp_addr_str(&t.dst, a, sizeof(a));
+            rc = err_set(err, errlen, "%s:%llu: %s with %s is not a (target, method) of this sweep",
+                         name, (unsigned long long)lineno, a, kp_method_name(t.method));
+            kp_trace_free(&t);
+            return rc;
+        }
+        if (done[job])
+            out->duplicates++;
+        done[job] = 1;
+        out->lines++;
+        out->hops += t.n_hops;
+        if (t.id > out->max_id)
+            out->max_id = t.id;
+        if (on_record)
+            on_record(ctx, &t, mi);
+        kp_trace_free(&t);
+        out->valid_len = pos;
+    }
+    return 0;
+}
+
+uint32_t kp_resume_next_id(uint64_t max_id, bool crashed, uint32_t max_active)
+{
+    uint64_t next = max_id + 1 + (crashed ? max_active : 0);
+    uint32_t id = (uint32_t)(next % ID_SPACE);
+    return id == 0 ? 1 : id;
+}
+
+static uint32_t rd32(const uint8_t *p, bool swap)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if (swap)
+        v = (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) | (v << 24);
+    return v;
+}
+
+int kp_resume_pcap_tail(FILE *f, uint64_t *good_end, uint64_t *frames, uint64_t *size, char *err,
+                        size_t errlen)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
+        return err_set(err, errlen, "%s", strerror(errno)), -EIO;
+    *size = (uint64_t)st.st_size;
+    *frames = 0;
+    *good_end = 0;
+    uint8_t h[24];
+    if (fseek(f, 0, SEEK_SET) != 0 || fread(h, 1, sizeof(h), f) != sizeof(h))
+        return err_set(err, errlen, "pcap file header cut (%llu bytes)", (unsigned long long)*size);
+    uint32_t magic = rd32(h, false);
+    bool swap;
+    if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+        swap = false;
+    else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+        swap = true;
+    else
+        return err_set(err, errlen, "not a pcap file (magic 0x%08x)", magic);
+    uint32_t snaplen = rd32(h + 16, swap);
+    uint64_t off = 24;
+    for (;;) {
+        uint8_t rh[16];
+        if (*size - off < sizeof(rh))
+            break;
+        if (fseek(f, (long)off, SEEK_SET) != 0 || fread(rh, 1, sizeof(rh), f) != sizeof(rh))
+            return err_set(err, errlen, "read error at offset %llu", (unsigned long long)off), -EIO;
+        uint32_t incl = rd32(rh + 8, swap);
+        if (incl > 262144u || (snaplen >= 64 && incl > snaplen))
+            break; /* garbage: treat the rest as cut */
+        if (*size - off - sizeof(rh) < incl)
+            break;
+        off += sizeof(rh) + incl;
+        (*frames)++;
+    }
+    *good_end = off;
+    return 0;
+}

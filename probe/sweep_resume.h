@@ -1,0 +1,70 @@
+/* sweep_resume.h — the pure parts of `kptrace sweep --resume DIR`: which
+ * (target, method) pairs of a sweep already have a record in
+ * DIR/traces.jsonl, where the complete lines end, which trace id the next
+ * part starts at, and where the last complete record of DIR/capture.pcap
+ * ends. No sockets, no clocks; cmd_sweep.c does the file edges.
+ *
+ * A job of a sweep is numbered in its natural order: for range r, address
+ * offset off and method index mi, (addresses of ranges before r + off) *
+ * n_methods + mi. `done` arrays hold one byte per job (non-zero = a record
+ * exists). Owner: prober edges (resume).
+ */
+#ifndef KP_SWEEP_RESUME_H
+#define KP_SWEEP_RESUME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "probe/engine.h"
+#include "probe/trace.h"
+
+struct kp_resume_scan {
+    uint64_t lines;      /* complete records (lines ending in '\n') */
+    uint64_t hops;       /* hop entries in them */
+    uint64_t duplicates; /* records of a pair already seen (kept, counted once) */
+    uint64_t max_id;     /* largest trace id among them (0 if none) */
+    size_t valid_len;    /* bytes of the buffer up to the end of the last complete line */
+    size_t cut_bytes;    /* bytes after it (a line cut by a crash) */
+    uint64_t cut_line;   /* its 1-based line number, 0 if none */
+};
+
+/* Index of (addr, method index mi) in the natural job order, or -1 when addr
+ * is in no range. */
+int64_t kp_resume_job_index(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods,
+                            uint32_t addr, unsigned mi);
+
+/* Total jobs (addresses x methods). */
+uint64_t kp_resume_n_jobs(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods);
+
+/* Scan the text of traces.jsonl (buf[0..len)). Every line ending in '\n' must
+ * be a trace record (kp_trace_json_parse) whose dst is a target and whose
+ * method is one of methods[]: it marks done[job] (done holds
+ * kp_resume_n_jobs bytes, zeroed by the caller) and, when on_record is not
+ * NULL, is handed to it with its method index. Blank lines are skipped. Text
+ * after the last '\n' is a line cut by a crash: not parsed, reported in
+ * cut_bytes / cut_line. Returns 0, -ENOMEM, or -EINVAL with
+ * "NAME:LINE: ..." in err (name is the file name used in messages). */
+int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_target_range *r,
+                   size_t n_ranges, const enum kp_method *methods, unsigned n_methods,
+                   uint8_t *done, struct kp_resume_scan *out,
+                   void (*on_record)(void *ctx, const struct kp_trace *t, unsigned mi), void *ctx,
+                   char *err, size_t errlen);
+
+/* The first trace id of the next part. A part that ended (status
+ * "interrupted") wrote a record for every trace that sent a probe, so ids
+ * continue at max_id + 1. After a crash (status "running") up to max_active
+ * traces may have sent probes without a record, their ids above max_id: the
+ * next part starts above them too. Ids are 15 bits: the result is taken
+ * modulo 32768 and is never 0. */
+uint32_t kp_resume_next_id(uint64_t max_id, bool crashed, uint32_t max_active);
+
+/* Walk a pcap file (classic format, either byte order, us or ns): *good_end
+ * receives the offset just after the last complete record (24 for a file
+ * with only a header), *frames the number of complete records, *size the
+ * file size. 0, or -EINVAL with err (not a pcap file, header cut) or -EIO. */
+int kp_resume_pcap_tail(FILE *f, uint64_t *good_end, uint64_t *frames, uint64_t *size, char *err,
+                        size_t errlen);
+
+#endif

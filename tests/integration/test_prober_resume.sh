@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# test_prober_resume — `kptrace sweep --resume DIR` continues an interrupted
+# sweep: together the two parts hold one record per (target, method), with
+# unique ids, and one capture that replays to the same records.
+#
+#  1. sweep 198.19.176.0/25 + 198.19.177.0/25 x icmp-paris, udp-paris from
+#     vp-eu at a modest rate; SIGINT once traces.jsonl has some lines: exit 3,
+#     sweep.json "interrupted", its count equals the lines.
+#  2. --resume with a conflicting option (--pps) is refused (exit 2, names the
+#     option); then --resume DIR: exit 0.
+#  3. Expected values from the sweep's own target list (every address of the
+#     two /25s x the two methods: 512) and the testbed's truth (tb_path):
+#     every (dst, method) exactly once in traces.jsonl; ids unique; every
+#     record agrees with the truth at the TTLs it has; sweep.json complete,
+#     counts.traces = lines, counts.hops = hops in them, traces_planned 512,
+#     two parts whose traces sum to the lines.
+#  4. tcpdump -r reads the appended capture, and counts as many frames as
+#     sweep.json's capture.frames; kptrace replay of it (sweep.json beside it)
+#     gives the same hops per (dst, method) as traces.jsonl.
+#  5. --resume of the complete sweep exits non-zero and says it is complete.
+#  6. A crash: the last line of traces.jsonl and the last capture record cut
+#     by hand, status set back to "running": --resume cuts both, says so,
+#     re-probes the cut pair, and the result again has every pair once.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/prober_lib.sh"
+
+tb_up nk
+work=$(mktemp -d /tmp/kp-resume.XXXXXX)
+chmod 755 "$work"
+vp=vp-eu
+ns=$(tb_ns $vp)
+out=$work/s
+targets=198.19.176.0/25,198.19.177.0/25
+methods=icmp-paris,udp-paris
+
+# --- 1. interrupted sweep ---------------------------------------------------------
+ip netns exec "$ns" "$KPTRACE" sweep --vp $vp --targets $targets --methods $methods \
+    --pps 150 --out "$out" --no-progress 2>"$work/p1.err" &
+pid=$!
+for _ in $(seq 1 150); do
+    sleep 0.1
+    [ -s "$out/traces.jsonl" ] && [ "$(wc -l <"$out/traces.jsonl")" -ge 60 ] && break
+done
+kill -INT $pid
+wait $pid
+assert_eq 3 $? "SIGINT: first part exits 3"
+python3 - "$out" <<'PY' && ok "interrupted: sweep.json says so, count = complete lines" || fail "interrupted sweep.json"
+import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/sweep.json"))
+raw = open(d + "/traces.jsonl").read()
+assert raw.endswith("\n"), "traces.jsonl ends in a cut line"
+n = len(raw.splitlines())
+assert m["status"] == "interrupted", m["status"]
+assert m["counts"]["traces"] == n and 0 < n < 512, (m["counts"]["traces"], n)
+print("first part: %d of 512 traces" % n, file=sys.stderr)
+PY
+n1=$(wc -l <"$out/traces.jsonl")
+
+# --- 2. conflicting option refused, then resume -----------------------------------------
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --pps 500 >"$work/bad.out" 2>"$work/bad.err"
+assert_eq 2 $? "--resume with --pps is refused (usage error)"
+assert_match "--pps.*not allowed with --resume" "$(cat "$work/bad.err")" "the refusal names the option"
+assert_eq "$n1" "$(wc -l <"$out/traces.jsonl")" "the refused resume wrote nothing"
+
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --no-progress >"$work/p2.out" 2>"$work/p2.err"
+rc=$?
+assert_eq 0 $rc "--resume exits 0"
+[ $rc = 0 ] || sed 's/^/    | /' "$work/p2.err"
+
+# --- 3. the whole against the target list and the truth ------------------------------
+for s in 176 177; do
+    printf '%s\t%s\n' "$s" "$(tb_path $vp 198.19.$s.1)"
+done >"$work/truth.tsv"
+python3 - "$out" "$n1" <<'PY' && ok "every (dst, method) of the target list once; ids unique; sweep.json complete, parts and counts sum to the file" || fail "resumed sweep contents"
+import ipaddress, json, sys
+d, n1 = sys.argv[1], int(sys.argv[2])
+want = {(str(a), m) for p in ("198.19.176.0/25", "198.19.177.0/25")
+        for a in ipaddress.ip_network(p) for m in ("icmp-paris", "udp-paris")}
+recs = [json.loads(l) for l in open(d + "/traces.jsonl")]
+pairs = [(r["dst"], r["method"]) for r in recs]
+assert len(want) == 512
+assert set(pairs) == want, "missing %s extra %s" % (sorted(want - set(pairs))[:5], sorted(set(pairs) - want)[:5])
+assert len(pairs) == 512, "%d lines for 512 pairs (duplicates)" % len(pairs)
+ids = [r["id"] for r in recs]
+assert len(set(ids)) == len(ids), "duplicate ids"
+assert min(ids[n1:]) > max(ids[:n1]), "second part's ids do not continue above the first's"
+m = json.load(open(d + "/sweep.json"))
+c = m["counts"]
+assert m["status"] == "complete", m["status"]
+assert c["traces_planned"] == 512, c["traces_planned"]
+assert c["traces"] == 512, c["traces"]
+hops = sum(len(r["hops"]) for r in recs)
+assert c["hops"] == hops, (c["hops"], hops)
+parts = m["parts"]
+assert [p["status"] for p in parts] == ["interrupted", "complete"], [p["status"] for p in parts]
+assert parts[0]["counts"]["traces"] == n1 and parts[1]["counts"]["traces"] == 512 - n1
+assert parts[1]["counts"]["traces_planned"] <= 512 - n1 + 0
+assert sum(p["counts"]["probes_sent"] for p in parts) == c["probes_sent"]
+assert m["start"] == parts[0]["start"] and m["end"] == parts[1]["end"]
+PY
+kp_tokens <"$out/traces.jsonl" | python3 -c '
+import sys
+truth = {}
+for l in open(sys.argv[1]):
+    s, p = l.rstrip("\n").split("\t")
+    truth[s] = p.split()
+bad = n = 0
+for line in sys.stdin:
+    dst, method, stop, *toks = line.split()
+    want = list(truth[dst.split(".")[2]])
+    want[-1] = dst if want[-1] == "198.19." + dst.split(".")[2] + ".1" else want[-1]
+    n += 1
+    # the traces cut by the SIGINT keep their record (stop "interrupted"):
+    # their hops so far must still be right
+    if stop != "interrupted" and (stop != "completed" or len(toks) != len(want)):
+        bad += 1
+    elif not all(a == "*" or a == b for a, b in zip(toks, want)) or len(toks) > len(want):
+        bad += 1
+    else:
+        continue
+    if bad < 5:
+        print("MISMATCH", dst, method, stop, toks, "want", want, file=sys.stderr)
+print(n, "records checked against the truth", file=sys.stderr)
+sys.exit(1 if bad or n != 512 else 0)
+' "$work/truth.tsv"
+assert_eq 0 $? "every record agrees with the testbed truth at each TTL it has"
+
+# --- 4. the appended capture ------------------------------------------------------------
+frames=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["frames"])' "$out/sweep.json")
+assert_eq "$frames" "$(tcpdump -nr "$out/capture.pcap" 2>/dev/null | wc -l)" \
+    "tcpdump reads the appended capture: as many frames as sweep.json says ($frames)"
+tcpdump -nr "$out/capture.pcap" >/dev/null 2>"$work/tcpdump.err"
+assert_eq 0 $? "tcpdump -r reads the capture to its end without error"
+"$KPTRACE" replay "$out/capture.pcap" >"$work/replay.jsonl" 2>"$work/replay.err"
+assert_eq 0 $? "kptrace replay of the appended capture exits 0"
+python3 - "$out/traces.jsonl" "$work/replay.jsonl" <<'PY' && ok "replay of both parts gives the same hops per (dst, method) as traces.jsonl" || fail "replay differs"
+import json, sys
+def load(f):
+    d = {}
+    for l in open(f):
+        r = json.loads(l)
+        k = (r["dst"], r["method"])
+        assert k not in d, "twice: %s" % (k,)
+        d[k] = (r["id"], [(h["ttl"], h["attempt"], h["addr"], h["tx_ns"], h["rx_ns"]) for h in r["hops"]])
+    return d
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert set(a) == set(b), "only live %s only replay %s" % (sorted(set(a) - set(b))[:5], sorted(set(b) - set(a))[:5])
+diff = [k for k in a if a[k] != b[k]]
+for k in diff[:3]:
+    print(k, a[k], b[k], file=sys.stderr)
+assert not diff, "%d records differ" % len(diff)
+PY
+
+# --- 5. a complete sweep is not resumed ---------------------------------------------------
+tb_exec $vp "$KPTRACE" sweep --resume "$out" >"$work/c.out" 2>"$work/c.err"
+rc=$?
+assert_ne 0 $rc "--resume of a complete sweep exits non-zero ($rc)"
+assert_match "complete: nothing to resume" "$(cat "$work/c.err")" "... and says the sweep is complete"
+
+# --- 6. a crash: cut line, cut capture record, status running ------------------------------
+python3 - "$out" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+lines = open(d + "/traces.jsonl").read().splitlines(True)
+victim = json.loads(lines[-1])
+open(d + "/traces.jsonl", "w").write("".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+m = json.load(open(d + "/sweep.json"))
+m["status"] = "running"
+m["parts"][-1]["status"] = "running"
+open(d + "/sweep.json", "w").write(json.dumps(m, indent=2) + "\n")
+sz = os.path.getsize(d + "/capture.pcap")
+os.truncate(d + "/capture.pcap", sz - 10)
+open(d + "/victim", "w").write("%s %s\n" % (victim["dst"], victim["method"]))
+PY
+read -r vdst vmethod <"$out/victim"
+rm -f "$out/victim"
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --no-progress >"$work/p3.out" 2>"$work/p3.err"
+rc=$?
+assert_eq 0 $rc "--resume after a (simulated) crash exits 0"
+[ $rc = 0 ] || sed 's/^/    | /' "$work/p3.err"
+assert_match "traces.jsonl:512: line cut by a crash" "$(cat "$work/p3.err")" "the cut line is reported with its line number"
+assert_match "capture.pcap: the last record was cut" "$(cat "$work/p3.err")" "the cut capture record is reported"
+python3 - "$out" "$vdst" "$vmethod" <<'PY' && ok "after the crash: the cut pair probed again, every pair once, parts crashed+complete" || fail "crash resume"
+import json, sys
+d, vdst, vm = sys.argv[1:4]
+recs = [json.loads(l) for l in open(d + "/traces.jsonl")]
+pairs = [(r["dst"], r["method"]) for r in recs]
+assert len(pairs) == 512 and len(set(pairs)) == 512, len(pairs)
+assert pairs[-1] == (vdst, vm), (pairs[-1], vdst, vm)
+assert len({r["id"] for r in recs}) == 512
+m = json.load(open(d + "/sweep.json"))
+assert m["status"] == "complete" and m["counts"]["traces"] == 512
+assert [p["status"] for p in m["parts"]] == ["interrupted", "crashed", "complete"], m["parts"]
+assert m["parts"][2]["counts"]["traces"] == 1
+PY
+tcpdump -nr "$out/capture.pcap" >/dev/null 2>"$work/tcpdump2.err"
+assert_eq 0 $? "tcpdump reads the capture after the cut record was removed and the third part appended"
+
+[ "$TB_FAILED" -eq 0 ] && rm -rf "$work"
