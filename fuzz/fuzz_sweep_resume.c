@@ -1,0 +1,74 @@
+/* fuzz_sweep_resume.c — fuzz target for what `kptrace sweep --resume` reads
+ * of an earlier part (probe/sweep_resume.c, probe/sweep_meta.c): the first
+ * byte picks the reader, the rest is its input.
+ *   'j' traces.jsonl scan: valid_len + cut_bytes must cover the input, the
+ *       text before valid_len must end in a newline, the error must be
+ *       NUL-terminated;
+ *   'p' the pcap tail walk (through a temporary file): good_end within the
+ *       file, at least the header;
+ *   's' sweep.json read back into options (argv must be NULL-terminated).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/sweep_meta.h"
+#include "probe/sweep_resume.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const struct kp_target_range r[] = {
+        {.base = 0xc613b000u, .count = 256, .name = ""},
+        {.base = 0xc613b100u, .count = 128, .name = ""},
+    };
+    static const enum kp_method m[] = {KP_METHOD_ICMP_PARIS, KP_METHOD_UDP_PARIS, KP_METHOD_TCP_SYN,
+                                       KP_METHOD_UDP};
+    if (size < 1)
+        return 0;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    char err[256];
+    memset(err, 'x', sizeof(err));
+    if (data[0] == 'j') {
+        static uint8_t done[384 * 4];
+        memset(done, 0, sizeof(done));
+        struct kp_resume_scan s;
+        int rc = kp_resume_scan(text, len, "traces.jsonl", r, 2, m, 4, done, &s, NULL, NULL, err,
+                                sizeof(err));
+        if (rc == 0) {
+            if (s.valid_len + s.cut_bytes > len || s.lines > len)
+                abort();
+            if (s.valid_len > 0 && text[s.valid_len - 1] != '\n')
+                abort();
+        } else if (memchr(err, '\0', sizeof(err)) == NULL) {
+            abort();
+        }
+    } else if (data[0] == 'p') {
+        FILE *f = tmpfile();
+        if (f == NULL)
+            return 0;
+        if (fwrite(text, 1, len, f) == len && fflush(f) == 0) {
+            uint64_t end, frames, fsize;
+            if (kp_resume_pcap_tail(f, &end, &frames, &fsize, err, sizeof(err)) == 0) {
+                if (end < 24 || end > fsize || fsize != len || frames > len / 16)
+                    abort();
+            } else if (memchr(err, '\0', sizeof(err)) == NULL) {
+                abort();
+            }
+        }
+        fclose(f);
+    } else if (data[0] == 's') {
+        struct kp_sweep_stored st;
+        if (kp_sweep_stored_parse(text, len, "sweep.json", "d", &st, err, sizeof(err)) == 0) {
+            if (st.argc < 1 || st.argv[st.argc] != NULL)
+                abort();
+            kp_sweep_stored_free(&st);
+        } else if (memchr(err, '\0', sizeof(err)) == NULL) {
+            abort();
+        }
+    }
+    return 0;
+}
