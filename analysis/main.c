@@ -27,6 +27,7 @@
 #include "analysis/input.h"
 #include "analysis/summary.h"
 #include "analysis/verdict.h"
+#include "analysis/verdict_stitch.h"
 #include "probe/identity.h"
 #include "probe/replay.h"
 #include "probe/trace_json.h"
@@ -73,7 +74,8 @@ static const char usage_text[] =
     "                            skip-unannounced, ixp, mpls,\n"
     "                            neighbour-numbered-border, p2p-mate, rtt-jump,\n"
     "                            multi-origin, destination-only,\n"
-    "                            per-ttl-multiple-addresses\n"
+    "                            per-ttl-multiple-addresses, hidden-handoff,\n"
+    "                            doubletree-prefix\n"
     "      --rtt-jump MS         RTT rise into the target noted as evidence (15)\n"
     "\n"
     "Input:\n"
@@ -148,6 +150,7 @@ struct app {
     FILE *jout; /* annotated JSON lines, or NULL */
     struct kp_summary *sum;
     struct kp_graph *graph_acc; /* when --graph */
+    struct kp_stitch *stitch;   /* Doubletree prefixes, kept across chunks */
     unsigned long per_status[KP_TRANSIT_STATUS_COUNT];
     size_t n_done;  /* traces decided so far */
     int out_status; /* 1: a trace could not be written as JSON */
@@ -650,22 +653,42 @@ static int process_chunk(struct app *a)
         if (!a->quiet)
             warn("%d address lookups failed over DNS; other sources were used for them", pf);
     }
+    /* Doubletree traces decide with the path below where they stopped
+     * (verdict_stitch.h): learn this chunk's traces first. */
+    for (size_t i = 0; i < a->n_items; i++) {
+        kp_trace_sort(&a->items[i].t);
+        if (kp_stitch_add(a->stitch, &a->items[i].t, (uint32_t)a->items[i].file) != 0)
+            return a->fatal = -ENOMEM;
+    }
     for (size_t i = 0; i < a->n_items && !a->fatal; i++) {
         struct item *it = &a->items[i];
         struct kp_trace *t = &it->t;
-        struct kp_hop_annot *ann = calloc(t->n_hops ? t->n_hops : 1, sizeof(*ann));
-        if (ann == NULL) {
+        struct kp_trace full;
+        kp_trace_init(&full);
+        size_t nb = 0;
+        if ((a->cfg.disabled & KP_H_DT_PREFIX) == 0 &&
+            kp_stitch_prefix(a->stitch, t, (uint32_t)it->file, &full, &nb) < 0) {
             a->fatal = -ENOMEM;
             break;
         }
-        for (size_t k = 0; k < t->n_hops; k++)
-            annotate_addr(a, &t->hops[k].addr, &ann[k]);
+        const struct kp_trace *dt = nb ? &full : t;
+        struct kp_hop_annot *dann = calloc(dt->n_hops ? dt->n_hops : 1, sizeof(*dann));
+        if (dann == NULL) {
+            kp_trace_free(&full);
+            a->fatal = -ENOMEM;
+            break;
+        }
+        for (size_t k = 0; k < dt->n_hops; k++)
+            annotate_addr(a, &dt->hops[k].addr, &dann[k]);
+        struct kp_hop_annot *ann = dann + nb; /* t's own hops follow the borrowed ones */
         struct kp_hop_annot dst;
         kp_hop_annot_init(&dst);
         if (kp_addr_is_set(&t->dst))
             annotate_addr(a, &t->dst, &dst);
         struct kp_transit v;
-        kp_verdict_decide(&a->cfg, t, ann, t->n_hops, &dst, &v);
+        kp_verdict_decide(&a->cfg, dt, dann, dt->n_hops, &dst, &v);
+        kp_verdict_unstitch(&v, nb);
+        kp_trace_free(&full);
         a->per_status[v.status]++;
         a->n_done++;
         if (kp_summary_add(a->sum, t, it->sweep, &v) != 0 ||
@@ -689,7 +712,7 @@ static int process_chunk(struct app *a)
             }
             free(line);
         }
-        free(ann);
+        free(dann);
     }
     for (size_t i = 0; i < a->n_items; i++)
         kp_trace_free(&a->items[i].t);
@@ -883,6 +906,12 @@ int main(int argc, char **argv)
             char *s = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 unsigned bit = kp_heuristic_from_name(tok);
+                if (bit == KP_H_FILTERED_INSIDE) {
+                    /* a fact reported in the evidence, not a rule to switch off */
+                    int r = usage_error("--disable: '%s' is evidence, not a heuristic", tok);
+                    free(s);
+                    return r;
+                }
                 if (bit == 0) {
                     int r = usage_error("--disable: no heuristic named '%s'", tok);
                     free(s);
@@ -1035,7 +1064,8 @@ int main(int argc, char **argv)
     } else if (!a->summary) {
         a->jout = stdout;
     }
-    if (kp_summary_new(&a->sum) != 0 || (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
+    if (kp_summary_new(&a->sum) != 0 || kp_stitch_new(&a->stitch) != 0 ||
+        (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
         warn("out of memory");
         return 3;
     }
@@ -1140,6 +1170,7 @@ int main(int argc, char **argv)
         status = 1;
 
     kp_summary_free(sum);
+    kp_stitch_free(a->stitch);
     kp_graph_free(graph);
     for (size_t i = 0; i < a->n_items; i++)
         kp_trace_free(&a->items[i].t);

@@ -171,5 +171,18 @@ assert_eq "None/ASNone" "$(ixp_names "$work/noixp.jsonl")" "IXP LAN hops without
     "$work"/dt-vp-*/traces.jsonl >"$work/dt-summary.jsonl"
 assert_eq 0 "$?" "kpannotate on the Doubletree sweeps exits 0"
 check traces "$truth" "$work/dt.jsonl" --label "doubletree"
+# A Doubletree trace decides with the path below where it stopped, taken from
+# an earlier trace of the same sweep (doubletree-prefix): apart from vp-as's
+# traces to the silent-TTC /24 (which no trace can show), none is undetermined.
+und=$(python3 -c '
+import json, sys
+n = [0, 0]
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    if t["transit"]["status"] != "undetermined":
+        continue
+    n[t["vp"] == "vp-as" and t["dst"].startswith("198.19.68.")] += 1
+print(*n)' "$work/dt.jsonl")
+assert_match "^0 [0-9]+$" "$und" "Doubletree sweeps: undetermined only where the handoff is hidden (other, hidden: $und)"
 
 tb_down
