@@ -190,12 +190,15 @@ struct resume {
     struct kp_resume_scan scan;
     uint32_t first_tid;
     uint64_t pcap_good_end, pcap_size, pcap_frames;
+    char **extra; /* options given besides --resume, -q, --no-progress */
+    int n_extra;
 };
 
 static void resume_free(struct resume *r)
 {
     free(r->prior);
     free(r->done);
+    free(r->extra);
     kp_sweep_stored_free(&r->stored);
 }
 
@@ -218,6 +221,58 @@ static void learn_record(void *ctx, const struct kp_trace *t, unsigned mi)
     kp_engine_learn(ctx, t, mi);
 }
 
+/* Options given with --resume must set what the sweep was run with. */
+static int check_extra(struct resume *r, const struct kp_options *stored, char *err, size_t errlen)
+{
+    static const char *const no_arg[] = {"--unsafe-rate", "--dry-run", "--no-doubletree",
+                                         "--doubletree", NULL};
+    char **v = r->extra;
+    int n = r->n_extra;
+    bool has_vp = false, has_out = false;
+    for (int i = 1; i < n; i++) {
+        has_vp |= strncmp(v[i], "--vp", 4) == 0 && (v[i][4] == '\0' || v[i][4] == '=');
+        has_out |= strncmp(v[i], "--out", 5) == 0 && (v[i][5] == '\0' || v[i][5] == '=');
+    }
+    /* --vp and --out are required by the parser: the stored ones unless given */
+    if (!has_vp) {
+        v[n++] = "--vp";
+        v[n++] = (char *)stored->vp;
+    }
+    if (!has_out) {
+        v[n++] = "--out";
+        v[n++] = (char *)r->dir;
+    }
+    v[n] = NULL;
+    struct kp_options given;
+    char e2[400];
+    if (kp_options_parse(&given, KP_CMD_SWEEP, n, v, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%s", e2);
+        kp_options_free(&given);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 1; i < r->n_extra && rc == 0; i++) {
+        const char *a = v[i];
+        if (a[0] != '-')
+            continue;
+        int k = kp_options_same(stored, &given, a, e2, sizeof(e2));
+        if (k != 0) {
+            snprintf(err, errlen,
+                     "%s (a resumed sweep keeps the options stored in %.300s/sweep.json)", e2,
+                     r->dir);
+            rc = -1;
+        }
+        bool takes_arg = strchr(a, '=') == NULL;
+        for (int j = 0; no_arg[j]; j++)
+            if (strcmp(a, no_arg[j]) == 0)
+                takes_arg = false;
+        if (takes_arg)
+            i++; /* its value */
+    }
+    kp_options_free(&given);
+    return rc;
+}
+
 /* Everything --resume checks before touching a file: the command line, the
  * stored options (into *o), traces.jsonl (which pairs remain) and the
  * capture's tail. Returns -1 to go on, else an exit status (message in err,
@@ -227,6 +282,16 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
                           size_t errlen)
 {
     bool quiet = false, noprog = false;
+    /* The other options: collected here, checked against the stored ones
+     * once those are read. */
+    char **extra = calloc((size_t)argc + 6, sizeof(char *));
+    int n_extra = 0;
+    if (extra == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return KP_EXIT_ERROR;
+    }
+    r->extra = extra;
+    extra[n_extra++] = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--resume") == 0) {
@@ -240,13 +305,10 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
             fputs(kp_options_usage(KP_CMD_SWEEP), stdout);
             return KP_EXIT_OK;
         } else {
-            snprintf(err, errlen,
-                     "%s: not allowed with --resume: a resumed sweep keeps the options stored "
-                     "in %s/sweep.json (only -q and --no-progress may be added)",
-                     a, r->dir);
-            return KP_EXIT_USAGE;
+            extra[n_extra++] = argv[i];
         }
     }
+    r->n_extra = n_extra;
     if (r->dir[0] == '\0') {
         snprintf(err, errlen, "--resume needs a value (the directory of the sweep)");
         return KP_EXIT_USAGE;
@@ -292,6 +354,8 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
         o->progress = false;
     }
     o->progress = !noprog && !o->quiet;
+    if (n_extra > 1 && check_extra(r, o, err, errlen) != 0)
+        return KP_EXIT_USAGE;
     if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, e2, sizeof(e2)) != 0) {
         snprintf(err, errlen, "%.400s: %s", path, e2);
         return KP_EXIT_ERROR;

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -457,6 +458,118 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
         }
     }
     return 0;
+}
+
+static bool same_path(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (strcmp(a, b) == 0)
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static void list_str(char *buf, size_t len, char *const *v, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && k + 1 < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", v[i]);
+}
+
+int kp_options_same(const struct kp_options *a, const struct kp_options *b, const char *flag,
+                    char *msg, size_t msglen)
+{
+    char x[256], y[256];
+    const char *f = flag;
+    size_t fl = strcspn(flag, "=");
+#define IS(name) (fl == strlen(name) && strncmp(f, name, fl) == 0)
+#define NUM(name, field)                                                                           \
+    if (IS(name)) {                                                                                \
+        snprintf(x, sizeof(x), "%llu", (unsigned long long)a->field);                              \
+        snprintf(y, sizeof(y), "%llu", (unsigned long long)b->field);                              \
+        goto cmp;                                                                                  \
+    }
+    NUM("--pps", pps)
+    NUM("--first-ttl", first_ttl)
+    NUM("--max-ttl", max_ttl)
+    NUM("--attempts", attempts)
+    NUM("--wait", wait_ms)
+    NUM("--gap-limit", gap_limit)
+    NUM("--window", window)
+    NUM("--dport", dport)
+    NUM("--sport", sport)
+    NUM("--size", size)
+    NUM("--seed", seed)
+#undef NUM
+    if (IS("--methods") || IS("--method")) {
+        x[0] = y[0] = '\0';
+        for (unsigned i = 0; i < a->n_methods; i++)
+            snprintf(x + strlen(x), sizeof(x) - strlen(x), "%s%s", i ? "," : "",
+                     kp_method_name(a->methods[i]));
+        for (unsigned i = 0; i < b->n_methods; i++)
+            snprintf(y + strlen(y), sizeof(y) - strlen(y), "%s%s", i ? "," : "",
+                     kp_method_name(b->methods[i]));
+        goto cmp;
+    }
+    if (IS("--targets") || IS("--targets-file")) {
+        bool same = a->n_targets == b->n_targets;
+        for (size_t i = 0; same && i < a->n_targets; i++)
+            same = strcmp(a->targets[i], b->targets[i]) == 0;
+        list_str(x, sizeof(x), a->targets, a->n_targets);
+        list_str(y, sizeof(y), b->targets, b->n_targets);
+        if (same)
+            return 0;
+        goto differ;
+    }
+    if (IS("--vp")) {
+        snprintf(x, sizeof(x), "%s", a->vp);
+        snprintf(y, sizeof(y), "%s", b->vp);
+        goto cmp;
+    }
+    if (IS("--user")) {
+        snprintf(x, sizeof(x), "%s", a->user ? a->user : KP_DEFAULT_USER);
+        snprintf(y, sizeof(y), "%s", b->user ? b->user : KP_DEFAULT_USER);
+        goto cmp;
+    }
+    if (IS("--iface")) {
+        snprintf(x, sizeof(x), "%s", a->iface ? a->iface : "");
+        snprintf(y, sizeof(y), "%s", b->iface ? b->iface : "");
+        goto cmp;
+    }
+    if (IS("--src")) {
+        kp_addr_str(&a->src, x, sizeof(x));
+        kp_addr_str(&b->src, y, sizeof(y));
+        goto cmp;
+    }
+    if (IS("--out")) {
+        snprintf(x, sizeof(x), "%s", a->out ? a->out : "");
+        snprintf(y, sizeof(y), "%s", b->out ? b->out : "");
+        if (same_path(a->out, b->out))
+            return 0;
+        goto differ;
+    }
+    if (IS("--no-doubletree") || IS("--doubletree")) {
+        snprintf(x, sizeof(x), "Doubletree %s", a->doubletree ? "on" : "off");
+        snprintf(y, sizeof(y), "Doubletree %s", b->doubletree ? "on" : "off");
+        goto cmp;
+    }
+    if (IS("--format") && b->format == KP_FMT_JSON)
+        return 0;
+    if (IS("--unsafe-rate"))
+        return 0; /* lifts a ceiling; the rate itself is --pps */
+    snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
+    return -1;
+cmp:
+    if (strcmp(x, y) == 0)
+        return 0;
+differ:
+    snprintf(msg, msglen, "%.*s: %.100s given, the sweep was run with %.100s",
+             (int)(fl < 64 ? fl : 64), flag, y, x);
+    return 1;
+#undef IS
 }
 
 const char *kp_options_usage(enum kp_cmd cmd)

@@ -84,6 +84,16 @@ int kp_options_read_targets_file(struct kp_options *o, const char *path, char *e
  * zero) and len. 0 or -EINVAL. */
 int kp_cidr_parse(const char *s, struct kp_addr *base, uint8_t *len);
 
+/* `kptrace sweep --resume`: whether the option `flag` (its long name with
+ * "--", e.g. "--pps"; "-q"/"--quiet", "--no-progress" are not asked about)
+ * sets the same value in given as in stored, the options the sweep was run
+ * with. 0 = the same; 1 = different, with "--pps: 500 given, the sweep was
+ * run with 150" in msg; -1 = an option a resumed sweep cannot take at all
+ * (--dry-run, --dns-server, unknown), with the reason in msg. Paths (--out)
+ * are the same when they name the same directory. */
+int kp_options_same(const struct kp_options *stored, const struct kp_options *given,
+                    const char *flag, char *msg, size_t msglen);
+
 /* Usage text for cmd (static string). */
 const char *kp_options_usage(enum kp_cmd cmd);
 

@@ -6,8 +6,9 @@
 #  1. sweep 198.19.176.0/25 + 198.19.177.0/25 x icmp-paris, udp-paris from
 #     vp-eu at a modest rate; SIGINT once traces.jsonl has some lines: exit 3,
 #     sweep.json "interrupted", its count equals the lines.
-#  2. --resume with a conflicting option (--pps) is refused (exit 2, names the
-#     option); then --resume DIR: exit 0.
+#  2. --resume with a conflicting option (--pps) or --dry-run is refused
+#     (exit 2, names the option and both values); then --resume DIR with the
+#     first part's own command line: exit 0.
 #  3. Expected values from the sweep's own target list (every address of the
 #     two /25s x the two methods: 512) and the testbed's truth (tb_path):
 #     every (dst, method) exactly once in traces.jsonl; ids unique; every
@@ -53,19 +54,26 @@ assert raw.endswith("\n"), "traces.jsonl ends in a cut line"
 n = len(raw.splitlines())
 assert m["status"] == "interrupted", m["status"]
 assert m["counts"]["traces"] == n and 0 < n < 512, (m["counts"]["traces"], n)
-print("first part: %d of 512 traces" % n, file=sys.stderr)
+cut = sum(1 for l in raw.splitlines() if json.loads(l)["stop_reason"] == "interrupted")
+print("first part: %d of 512 traces, %d of them cut by the SIGINT" % (n, cut), file=sys.stderr)
 PY
 n1=$(wc -l <"$out/traces.jsonl")
 
 # --- 2. conflicting option refused, then resume -----------------------------------------
 tb_exec $vp "$KPTRACE" sweep --resume "$out" --pps 500 >"$work/bad.out" 2>"$work/bad.err"
-assert_eq 2 $? "--resume with --pps is refused (usage error)"
-assert_match "--pps.*not allowed with --resume" "$(cat "$work/bad.err")" "the refusal names the option"
-assert_eq "$n1" "$(wc -l <"$out/traces.jsonl")" "the refused resume wrote nothing"
+assert_eq 2 $? "--resume with another --pps is refused (usage error)"
+assert_match "--pps: 500 given, the sweep was run with 150" "$(cat "$work/bad.err")" \
+    "the refusal names the option and both values"
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --dry-run >"$work/bad2.out" 2>"$work/bad2.err"
+assert_eq 2 $? "--resume with --dry-run is refused"
+assert_eq "$n1" "$(wc -l <"$out/traces.jsonl")" "the refused resumes wrote nothing"
 
-tb_exec $vp "$KPTRACE" sweep --resume "$out" --no-progress >"$work/p2.out" 2>"$work/p2.err"
+# the same options as the first part (the command line repeated) are accepted
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --vp $vp --targets $targets --methods $methods \
+    --pps 150 --out "$out" --no-progress >"$work/p2.out" 2>"$work/p2.err"
 rc=$?
-assert_eq 0 $rc "--resume exits 0"
+assert_eq 0 $rc "--resume with the first part's own options exits 0"
+tb_log "$(grep resuming "$work/p2.err")"
 [ $rc = 0 ] || sed 's/^/    | /' "$work/p2.err"
 
 # --- 3. the whole against the target list and the truth ------------------------------

@@ -185,3 +185,49 @@ Test(options, size_below_a_methods_minimum_is_a_usage_error)
     cr_assert_eq(o.size, 46);
     kp_options_free(&o);
 }
+
+/* kptrace sweep --resume: an option given again must set what the sweep was
+ * run with (docs/kptrace.md). */
+Test(options, same_as_stored_for_resume)
+{
+    struct kp_options a, b;
+    char err[256], msg[256];
+    cr_assert_eq(parse(&a, KP_CMD_SWEEP, err,
+                       "sweep --vp v --out d --targets 198.18.0.0/25,198.18.1.0/25 --methods "
+                       "icmp-paris,udp-paris --pps 150 --wait 1500 --seed 42 --no-doubletree"),
+                 0, "%s", err);
+    cr_assert_eq(parse(&b, KP_CMD_SWEEP, err,
+                       "sweep --vp v --out d --targets 198.18.0.0/25,198.18.1.0/25 --methods "
+                       "icmp-paris,udp-paris --pps 150 --wait 1500 --seed 42 --no-doubletree"),
+                 0, "%s", err);
+    static const char *const flags[] = {"--vp",   "--targets",       "--methods",
+                                        "--pps",  "--wait=1500",     "--seed",
+                                        "--size", "--no-doubletree", "--unsafe-rate"};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        cr_assert_eq(kp_options_same(&a, &b, flags[i], msg, sizeof(msg)), 0, "%s: %s", flags[i],
+                     msg);
+    kp_options_free(&b);
+    cr_assert_eq(parse(&b, KP_CMD_SWEEP, err,
+                       "sweep --vp w --out d --targets 198.18.1.0/25,198.18.0.0/25 --methods "
+                       "udp-paris,icmp-paris --pps 500 --wait 1000 --seed 43"),
+                 0, "%s", err);
+    cr_assert_eq(kp_options_same(&a, &b, "--pps", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--pps: 500 given, the sweep was run with 150");
+    cr_assert_eq(kp_options_same(&a, &b, "--wait=1000", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--wait: 1000 given, the sweep was run with 1500");
+    cr_assert_eq(kp_options_same(&a, &b, "--seed", msg, sizeof(msg)), 1);
+    cr_assert_eq(kp_options_same(&a, &b, "--vp", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--vp: w given, the sweep was run with v");
+    /* the same prefixes in another order are another sweep (another job order) */
+    cr_assert_eq(kp_options_same(&a, &b, "--targets", msg, sizeof(msg)), 1);
+    cr_assert(strstr(msg, "198.18.1.0/25,198.18.0.0/25 given") != NULL, "%s", msg);
+    cr_assert_eq(kp_options_same(&a, &b, "--methods", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--methods: udp-paris,icmp-paris given, the sweep was run with "
+                          "icmp-paris,udp-paris");
+    cr_assert_eq(kp_options_same(&a, &b, "--doubletree", msg, sizeof(msg)), 1);
+    cr_assert_eq(kp_options_same(&a, &b, "--dry-run", msg, sizeof(msg)), -1);
+    cr_assert_str_eq(msg, "--dry-run cannot be used with --resume");
+    cr_assert_eq(kp_options_same(&a, &b, "--dns-server", msg, sizeof(msg)), -1);
+    kp_options_free(&a);
+    kp_options_free(&b);
+}
