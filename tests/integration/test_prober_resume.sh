@@ -22,6 +22,7 @@
 #  6. A crash: the last line of traces.jsonl and the last capture record cut
 #     by hand, status set back to "running": --resume cuts both, says so,
 #     re-probes the cut pair, and the result again has every pair once.
+#  7. An interrupted sweep with no pair left: --resume only marks it complete.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -204,5 +205,28 @@ assert m["parts"][2]["counts"]["traces"] == 1
 PY
 tcpdump -nr "$out/capture.pcap" >/dev/null 2>"$work/tcpdump2.err"
 assert_eq 0 $? "tcpdump reads the capture after the cut record was removed and the third part appended"
+
+# --- 7. interrupted with nothing left: resume only closes the sweep --------------------------
+python3 - "$out/sweep.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["status"] = "interrupted"
+m["parts"][-1]["status"] = "interrupted"
+open(sys.argv[1], "w").write(json.dumps(m, indent=2) + "\n")
+PY
+size0=$(stat -c %s "$out/capture.pcap")
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --no-progress >"$work/p4.out" 2>"$work/p4.err"
+assert_eq 0 $? "--resume of an interrupted sweep with no pair left exits 0"
+assert_match "0 to go" "$(cat "$work/p4.err")" "... and says nothing is left"
+python3 - "$out" <<'PY' && ok "nothing left: sweep.json complete, a fourth part of 0 traces, file unchanged" || fail "nothing-left resume"
+import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/sweep.json"))
+n = sum(1 for _ in open(d + "/traces.jsonl"))
+assert n == 512 and m["status"] == "complete" and m["counts"]["traces"] == 512, (n, m["status"])
+assert len(m["parts"]) == 4 and m["parts"][3]["counts"]["traces"] == 0, m["parts"][3]
+assert m["parts"][3]["counts"]["probes_sent"] == 0
+PY
+assert_eq "$size0" "$(stat -c %s "$out/capture.pcap")" "nothing left: the capture is not touched"
 
 [ "$TB_FAILED" -eq 0 ] && rm -rf "$work"
