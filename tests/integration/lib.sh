@@ -15,7 +15,7 @@
 #   tb_ns NODE       tb_addr NODE   tb_iface NODE [PEER]   tb_path VP DST [--alt N]
 #   tb_path_count VP DST            tb_cases        tb_truth   tb_query PYEXPR
 #   tb_trace_tokens < traceroute-output
-#   tb_kptb ARGS...  tb_log MSG...
+#   tb_kptb ARGS...  tb_log MSG...  tb_check_lines NAME CMD...
 #   ok MSG   fail MSG   die MSG   assert_eq EXPECTED ACTUAL MSG   assert_ne A B MSG
 #   assert_match REGEX ACTUAL MSG  assert_between LOW HIGH ACTUAL MSG
 #   assert_cmd MSG CMD...          tb_summary
@@ -47,6 +47,23 @@ ok() {
 fail() {
     TB_FAILED=$((TB_FAILED + 1))
     echo "FAIL - $*"
+}
+
+# tb_check_lines NAME CMD... — run a checker program that prints one line per
+# check, "ok MSG" or "FAIL MSG"; each line counts as one assertion. A checker
+# that exits non-zero, or prints nothing, fails too.
+tb_check_lines() {
+    local name=$1 out line n=0
+    shift
+    out=$("$@" 2>&1) || fail "$name crashed: $out"
+    while IFS= read -r line; do
+        n=$((n + 1))
+        case $line in
+        "ok "*) ok "${line#ok }" ;;
+        *) fail "${line#FAIL }" ;;
+        esac
+    done <<<"$out"
+    [ "$n" -gt 0 ] || fail "$name printed nothing"
 }
 
 # die MSG — fail and stop the test now (teardown still runs via the trap).

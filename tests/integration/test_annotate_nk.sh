@@ -27,19 +27,8 @@ PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
 command -v scamper >/dev/null || die "scamper not installed"
 command -v dnsmasq >/dev/null || die "dnsmasq not installed"
 
-# check ARGS... — run annotate_check.py and count its ok/FAIL lines.
-check() {
-    local out line n=0
-    out=$(python3 "$CHECK" "$@" 2>&1) || fail "annotate_check.py $1 crashed: $out"
-    while IFS= read -r line; do
-        n=$((n + 1))
-        case $line in
-        "ok "*) ok "${line#ok }" ;;
-        *) fail "${line#FAIL }" ;;
-        esac
-    done <<<"$out"
-    [ "$n" -gt 0 ] || fail "annotate_check.py $1 printed nothing"
-}
+# check ARGS... — run annotate_check.py; each of its ok/FAIL lines is an assertion.
+check() { tb_check_lines "annotate_check.py $1" python3 "$CHECK" "$@"; }
 
 tb_up nk
 truth=$(tb_truth)

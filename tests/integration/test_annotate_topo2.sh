@@ -28,19 +28,8 @@ PDB=$KP_SRC/tests/testbed/topologies/kp2.peeringdb.json
 [ -x "$KPA" ] || die "kpannotate not built ($KPA)"
 [ -x "$KPT" ] || die "kptrace not built ($KPT)"
 
-# check ARGS... — run topo2_check.py and count its ok/FAIL lines.
-check() {
-    local out line n=0
-    out=$(python3 "$CHECK" "$@" 2>&1) || fail "topo2_check.py $1 crashed: $out"
-    while IFS= read -r line; do
-        n=$((n + 1))
-        case $line in
-        "ok "*) ok "${line#ok }" ;;
-        *) fail "${line#FAIL }" ;;
-        esac
-    done <<<"$out"
-    [ "$n" -gt 0 ] || fail "topo2_check.py $1 printed nothing"
-}
+# check ARGS... — run topo2_check.py; each of its ok/FAIL lines is an assertion.
+check() { tb_check_lines "topo2_check.py $1" python3 "$CHECK" "$@"; }
 
 # The committed prefix fixture is what the topology declares.
 assert_eq "$(tb_kptb fixtures "$TOPO" --pfx2as)" "$(cat "$PFX")" "kp2.pfx2as == kptb fixtures kp2.topo --pfx2as"
