@@ -2,10 +2,12 @@
  * method; writes DIR/traces.jsonl, DIR/capture.pcap and DIR/sweep.json.
  * Owner: prober edges. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,6 +454,7 @@ int kp_cmd_sweep(int argc, char **argv)
     memset(&zero_st, 0, sizeof(zero_st));
     snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
     bool resume = false;
+    int lock_fd = -1;
 
     if ((rs.dir = resume_arg(argc, argv)) != NULL) {
         resume = true;
@@ -538,8 +541,20 @@ int kp_cmd_sweep(int argc, char **argv)
                 goto out;
             }
         }
-    } else if (resume_cut(&rs, o.quiet, err, sizeof(err)) != 0) {
-        goto out;
+    } else {
+        /* A sweep still running holds this lock on its traces.jsonl: two
+         * processes must not append to one sweep. */
+        char p[4096];
+        snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
+        if ((lock_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
+            flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(err, sizeof(err), "%.400s: %s", p,
+                     errno == EWOULDBLOCK ? "locked: a kptrace is still running this sweep"
+                                          : strerror(errno));
+            goto out;
+        }
+        if (resume_cut(&rs, o.quiet, err, sizeof(err)) != 0)
+            goto out;
     }
     if (e && kp_engine_open(e, err, sizeof(err)) != 0)
         goto out;
@@ -556,6 +571,8 @@ int kp_cmd_sweep(int argc, char **argv)
                open_meta(&mo, o.out, true, err, sizeof(err)) != 0) {
         goto out;
     }
+    if (!resume)
+        flock(fileno(c.traces), LOCK_EX | LOCK_NB); /* for a later --resume to see */
     const char *prior = resume ? rs.prior : NULL;
     uint64_t file_traces = rs.scan.lines, file_hops = rs.scan.hops;
     m.opt = &o;
@@ -634,6 +651,8 @@ out:
             unlink(mo.tmp_path); /* fails harmlessly once root is dropped */
     }
     kp_engine_destroy(e);
+    if (lock_fd >= 0)
+        close(lock_fd);
     resume_free(&rs);
     free(ranges);
     kp_options_free(&o);

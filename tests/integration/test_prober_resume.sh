@@ -5,7 +5,8 @@
 #
 #  1. sweep 198.19.176.0/25 + 198.19.177.0/25 x icmp-paris, udp-paris from
 #     vp-eu at a modest rate; SIGINT once traces.jsonl has some lines: exit 3,
-#     sweep.json "interrupted", its count equals the lines.
+#     sweep.json "interrupted", its count equals the lines. Just before,
+#     --resume of the sweep still running is refused (traces.jsonl locked).
 #  2. --resume with a conflicting option (--pps) or --dry-run is refused
 #     (exit 2, names the option and both values); then --resume DIR with the
 #     first part's own command line: exit 0.
@@ -43,9 +44,15 @@ for _ in $(seq 1 150); do
     sleep 0.1
     [ -s "$out/traces.jsonl" ] && [ "$(wc -l <"$out/traces.jsonl")" -ge 60 ] && break
 done
+# a sweep still running (sweep.json says "running") is not resumed under it
+tb_exec $vp "$KPTRACE" sweep --resume "$out" --no-progress >"$work/live.out" 2>"$work/live.err"
+live_rc=$?
 kill -INT $pid
 wait $pid
 assert_eq 3 $? "SIGINT: first part exits 3"
+assert_eq 1 $live_rc "--resume of a sweep that is still running is refused"
+assert_match "traces.jsonl: locked: a kptrace is still running this sweep" "$(cat "$work/live.err")" \
+    "... because its traces.jsonl is locked"
 python3 - "$out" <<'PY' && ok "interrupted: sweep.json says so, count = complete lines" || fail "interrupted sweep.json"
 import json, sys
 d = sys.argv[1]
