@@ -30,7 +30,7 @@ source "$(dirname "$0")/prober_lib.sh"
 tb_up nk
 work=$(mktemp -d /tmp/kp-resume.XXXXXX)
 chmod 755 "$work"
-vp=vp-eu
+vp="vp-eu"
 ns=$(tb_ns $vp)
 out=$work/s
 targets=198.19.176.0/25,198.19.177.0/25
