@@ -17,11 +17,12 @@
  *     33000+seq with DF set (connect()).
  *   tcptraceroute: SYN without options (IP length 40, or a payload 0x21,
  *     0x22, ... with -l), fixed ports and sequence number; only the IP ID
- *     changes.
+ *     changes. -A: the same with ACK instead of SYN, window 0.
  *   scamper (20211212), DF set and IP ID = probe number (1, 2, ...):
  *     icmp-paris echo with seq + 1 = IP ID and 2 bytes keeping the checksum
  *     constant (icmp: zero); udp-paris with UDP checksum = IP ID; udp with
- *     destination port base + IP ID; tcp SYN with sequence 0, no options.
+ *     destination port base + IP ID; tcp SYN with sequence 0, no options;
+ *     tcp-ack a bare ACK with sequence 0 and window 0.
  *
  * Only packets with TTL (hop limit) below 64 are taken for probes: ordinary
  * traffic leaves with 64 or more. Owner: replay.
@@ -54,6 +55,11 @@ extern const size_t kp_n_foreign_classifiers;
 /* ---- helpers shared by the classify_*.c files (not part of the API) ---- */
 
 #define KP_CL_TCP_SYN 0x02u
+#define KP_CL_TCP_ACK 0x10u
+/* Set in the trace key of ACK probes (tcptraceroute -A, scamper -P tcp-ack),
+ * recognised by the same classifier as the tool's SYN probes, so that an ACK
+ * run and a SYN run with the same ports are two traces. */
+#define KP_CL_KEY_ACK (1ull << 40)
 
 /* An outgoing probe candidate: TTL below 64, and not a reply or an error. */
 static inline int kp_cl_ttl_ok(const struct kp_pkt *p)
@@ -72,6 +78,15 @@ static inline int kp_cl_syn(const struct kp_pkt *p)
 {
     return p->ip.proto == 6 && p->l4.len >= 20 && p->l4.tcp_full &&
            (p->l4.tcp_flags & 0x3fu) == KP_CL_TCP_SYN;
+}
+
+/* A pure ACK (no SYN/RST/FIN/PSH/URG) advertising window 0, with the full TCP
+ * header captured: an ACK probe of tcptraceroute -A or scamper -P tcp-ack
+ * (ordinary ACKs advertise a window). */
+static inline int kp_cl_ack(const struct kp_pkt *p)
+{
+    return p->ip.proto == 6 && p->l4.len >= 20 && p->l4.tcp_full &&
+           (p->l4.tcp_flags & 0x3fu) == KP_CL_TCP_ACK && p->l4.tcp_win == 0;
 }
 
 /* ICMP echo request (v4 type 8, v6 type 128) with id/seq captured. */

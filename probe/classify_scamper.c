@@ -1,5 +1,5 @@
 /* classify_scamper.c — scamper trace probes (-P icmp-paris, icmp, udp-paris,
- * udp, tcp). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
+ * udp, tcp, tcp-ack). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
  * ID, and ties another field to that number, which is what recognises it. See
  * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
 #include "probe/classify.h"
@@ -21,6 +21,10 @@ static void common(const struct kp_pkt *p, enum kp_method m, struct kp_rx_probe 
     o->attempt = KP_RX_ATTEMPT_AUTO;
     o->sport = p->l4.sport;
     o->dport = p->l4.dport;
+    /* the probe number (IP ID) starts from 1 again in a new run of scamper */
+    o->has_run_seq = true;
+    o->run_seq_strict = true;
+    o->run_seq = p->ip.ip_id;
 }
 
 static int classify_icmp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
@@ -73,11 +77,17 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 
 static int classify_tcp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
-    /* bare SYN (no options), sequence number 0 */
-    if (!scamper_ip(p) || !kp_cl_syn(p) || p->l4.tcp_seq != 0 || p->l4.len != 20)
+    /* -P tcp: bare SYN (no options), sequence number 0; -P tcp-ack: bare
+     * ACK, sequence number 0, window 0, whose destination answers with an
+     * RST carrying the acknowledgement number as its sequence number (the
+     * record's method is "tcp": the format has no "tcp-ack" method) */
+    if (!scamper_ip(p) || p->l4.tcp_seq != 0 || p->l4.len != 20)
         return 0;
-    common(p, KP_METHOD_TCP_SYN, o);
-    o->trace_key = ((uint64_t)p->l4.sport << 16) | p->l4.dport;
+    bool ack = kp_cl_ack(p);
+    if (!ack && !kp_cl_syn(p))
+        return 0;
+    common(p, ack ? KP_METHOD_TCP : KP_METHOD_TCP_SYN, o);
+    o->trace_key = ((uint64_t)p->l4.sport << 16) | p->l4.dport | (ack ? KP_CL_KEY_ACK : 0);
     o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
     o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
     return 1;

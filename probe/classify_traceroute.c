@@ -8,8 +8,8 @@
  * the base (-p), the first TTL (-f) and the queries per hop (-q) are known,
  * and they are not carried in the packet (-q 2 and the default 3 would give
  * the same probe different attempts). A second run of traceroute to the same
- * destination is told apart by rx: its TTLs start again from the first
- * (probe/rx.c, new_run). */
+ * destination is told apart by rx: it goes back to a TTL probed already, or
+ * its UDP port goes back, or it skips TTLs (probe/rx.c, new_run). */
 
 #define TR_TCP_WIN 5840u /* traceroute -T's window */
 
@@ -30,6 +30,10 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
     o->nat_fields = KP_RX_F_DPORT | kp_cl_ipid(p) | KP_RX_F_UDPLEN;
     o->sport = p->l4.sport;
     o->dport = p->l4.dport;
+    /* the port base + n grows with every probe of a run (it stays with -U):
+     * a lower one at a TTL probed already is a new run */
+    o->has_run_seq = true;
+    o->run_seq = p->l4.dport;
     return 1;
 }
 

@@ -34,11 +34,13 @@ struct rx_probe {
     struct rx_probe *tnext;           /* list of the trace's probes */
     struct rx_trace *trace;
     struct kp_addr src, dst;
-    uint8_t proto, ttl, icmp_type;
+    uint8_t proto, ttl, icmp_type, tcp_flags;
     uint16_t attempt;
     uint16_t ip_id, sport, dport, udp_len, udp_sum, icmp_id, icmp_seq, icmp_sum;
-    uint32_t tcp_seq, flowlabel;
+    uint32_t tcp_seq, tcp_ack, flowlabel;
     uint32_t match_fields, nat_fields;
+    bool has_run_seq, run_seq_strict;
+    uint32_t run_seq; /* kp_rx_probe.run_seq */
     uint16_t probe_size;
     int64_t tx_ns, wait_ns, linger_ns;
     uint16_t n_replies;
@@ -547,6 +549,8 @@ static void fill_fields(struct rx_probe *p, const struct kp_ip *ip, const struct
     p->icmp_seq = l4->icmp_seq;
     p->icmp_sum = l4->icmp_sum;
     p->tcp_seq = l4->tcp_seq;
+    p->tcp_ack = l4->tcp_ack;
+    p->tcp_flags = l4->tcp_flags;
 }
 
 /* Whether the quoted/probe fields in `mask` are equal. q is a probe-shaped
@@ -587,25 +591,42 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
     return false;
 }
 
-/* Whether probe q (fields of the packet, TTL ttl) starts a new run of its
- * tool towards the trace's destination while the trace is still open (the
- * user ran the same traceroute twice within the idle time): the trace key
- * alone cannot tell, as traceroute -T, -U and scamper -s keep the same key.
+/* Whether probe q (fields of the packet, TTL ttl, captured at ts) starts a
+ * new run of its tool towards the trace's destination while the trace is
+ * still open (the user ran the same traceroute twice within the idle time):
+ * the trace key alone cannot tell, as traceroute -T, -U and scamper -s keep
+ * the same key. The evidence, strongest first:
+ *  - a counter the tool keeps per run, strictly growing (kp_rx_probe.run_seq,
+ *    run_seq_strict): scamper numbers a trace's probes 1, 2, ... in the IP ID,
+ *    so a probe whose number is not above the last one's is a new run, and
+ *    one whose number is above it is not, whatever its TTL.
  *  - tools with kp_rx_probe.cycles (mtr) repeat their TTLs every cycle;
  *    mtr's sequence (ICMP seq, UDP port, TCP source port) counts on from
  *    33000 over all cycles; a new process counts from 33000 again. So a
  *    probe repeating the ports and ICMP id/seq of an earlier probe at the
  *    same TTL is a new run, unless it is the kernel retransmitting that SYN
  *    (the same TCP sequence number).
- *  - every other tool (traceroute, tcptraceroute, scamper) sends its TTLs in
- *    rising order and never goes back: a probe at or below the trace's first
- *    TTL, after a probe at a higher TTL, is a new run.
+ *  - every other tool (traceroute, tcptraceroute) sends its TTLs in rising
+ *    order, one after the other, and never goes back. A probe that goes
+ *    back to a TTL at or below the trace's first TTL, or to one it probed
+ *    already (a new run with a higher first TTL, e.g. traceroute -f 3 after
+ *    a plain traceroute), is a new run: when its TTL is below the last
+ *    probe's, or equal to it while a non-strict run counter went back
+ *    (traceroute's UDP port base + n: -f 3 -m 3 run twice). A lower TTL not
+ *    probed yet and above the first (another run interleaving with this one,
+ *    which nothing tells apart) does not cut the trace into fragments.
+ *    A probe that skips TTLs (above the last probe's TTL + 1) more than
+ *    DUP_CAPTURE_NS after the last probe is a new run with a higher first
+ *    TTL (e.g. traceroute -f 5 after traceroute -f 3 -m 3); the time guard
+ *    keeps a probe the capture dropped from a burst from splitting a trace.
  * Traces that carry their id in the probe (kptrace) are never split here. */
-static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t ttl)
+static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t ttl, int64_t ts)
 {
     const struct rx_probe *last = t->probes_tail;
     if (last == NULL)
         return false;
+    if (q->has_run_seq && last->has_run_seq && q->run_seq_strict)
+        return q->run_seq <= last->run_seq;
     if (t->cycles) {
         for (const struct rx_probe *p = t->probes; p; p = p->tnext) {
             if (p->ttl == ttl && p->sport == q->sport && p->dport == q->dport &&
@@ -615,7 +636,13 @@ static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t 
         }
         return false;
     }
-    return ttl <= t->min_ttl && ttl < last->ttl;
+    bool revisit = ttl <= t->min_ttl || bit_get(t->probed, ttl);
+    if (revisit && ttl < last->ttl)
+        return true;
+    if (revisit && ttl == last->ttl && q->has_run_seq && last->has_run_seq &&
+        q->run_seq < last->run_seq)
+        return true;
+    return ttl > last->ttl + 1u && ts - t->last_tx_ns > DUP_CAPTURE_NS;
 }
 
 static int64_t probe_linger(const struct kp_rx *rx, int64_t wait_ns)
@@ -647,6 +674,9 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
     struct rx_probe tmp;
     memset(&tmp, 0, sizeof(tmp));
     fill_fields(&tmp, &pkt->ip, &pkt->l4);
+    tmp.has_run_seq = c->has_run_seq;
+    tmp.run_seq_strict = c->run_seq_strict;
+    tmp.run_seq = c->run_seq;
     struct rx_trace *t = tb_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
     /* A probe more than linger after the trace's last one starts a new trace
      * (decided by timestamps, so live and replay agree). */
@@ -671,7 +701,7 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
         if (!split && c->attempt != KP_RX_ATTEMPT_AUTO)
             split = has_probe_slot(t, c->ttl, c->attempt);
         if (!split && !c->has_trace_id)
-            split = new_run(t, &tmp, c->ttl);
+            split = new_run(t, &tmp, c->ttl, ts);
         if (split) {
             rx->st.traces_split++;
             seal(t);
@@ -1039,6 +1069,22 @@ static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
         rx->st.unmatched++;
 }
 
+/* Whether TCP segment pkt from a probe's destination answers probe p: the
+ * ports swapped, and for a SYN (or any probe without ACK) an ACK of its
+ * sequence number + 1 (SYN-ACK or RST-ACK); for an ACK probe (tcptraceroute
+ * -A, scamper -P tcp-ack) an RST whose sequence number is the probe's
+ * acknowledgement number — RFC 9293 3.10.7.1: "If the incoming segment has
+ * the ACK bit set, the reset takes its sequence number from the ACK field of
+ * the segment". */
+static bool tcp_answers(const struct rx_probe *p, const struct kp_pkt *pkt)
+{
+    if (p->dport != pkt->l4.sport || p->sport != pkt->l4.dport)
+        return false;
+    if ((p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK)
+        return (pkt->l4.tcp_flags & TCP_RST) != 0 && pkt->l4.tcp_seq == p->tcp_ack;
+    return (pkt->l4.tcp_flags & TCP_ACK) != 0 && pkt->l4.tcp_ack == p->tcp_seq + 1u;
+}
+
 /* Several probes of ONE trace fit a TCP answer from the destination (tools
  * like tcptraceroute repeat ports and sequence number; the RST quotes
  * nothing): keep those sent before the answer and not answered yet; when
@@ -1053,14 +1099,12 @@ static struct rx_probe *tie_break(struct kp_rx *rx, const struct kp_addr *dst, u
     bool open_fits = false;
     for (struct rx_probe *p = rx->pb[pb_index(rx, dst, proto)]; p; p = p->cnext)
         if (p->proto == proto && same_addr(&p->dst, dst) && !p->trace->sealed &&
-            p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
-            pkt->l4.tcp_ack == p->tcp_seq + 1u)
+            tcp_answers(p, pkt))
             open_fits = true;
     for (struct rx_probe *p = rx->pb[pb_index(rx, dst, proto)]; p; p = p->cnext) {
         if (p->proto != proto || !same_addr(&p->dst, dst))
             continue;
-        if (!(p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
-              (pkt->l4.tcp_flags & TCP_ACK) && pkt->l4.tcp_ack == p->tcp_seq + 1u))
+        if (!tcp_answers(p, pkt))
             continue;
         if (open_fits && p->trace->sealed)
             continue; /* superseded by the open trace (see match_quote) */
@@ -1085,7 +1129,8 @@ static struct rx_probe *tie_break(struct kp_rx *rx, const struct kp_addr *dst, u
         if (p->n_replies > 0 && p->r_type == 11 && p->ttl > te)
             te = p->ttl;
     /* Of those left, the answer belongs to the one sent last: the tools that
-     * repeat every field (tcptraceroute, scamper -P tcp) send one probe at a
+     * repeat every field (tcptraceroute, scamper -P tcp, both with SYN or ACK
+     * probes) send one probe at a
      * time and move on only when it was answered or timed out, so the probes
      * sent earlier and still unanswered met silent routers (e.g. TTLs 5 and
      * 6 before the destination at 7). The order of sending is the only
@@ -1093,9 +1138,7 @@ static struct rx_probe *tie_break(struct kp_rx *rx, const struct kp_addr *dst, u
     one = NULL;
     n = 0;
     for (struct rx_probe *p = tr->probes; p; p = p->tnext)
-        if (p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
-            pkt->l4.tcp_ack == p->tcp_seq + 1u && p->tx_ns <= ts && p->n_replies == 0 &&
-            p->ttl > te) {
+        if (tcp_answers(p, pkt) && p->tx_ns <= ts && p->n_replies == 0 && p->ttl > te) {
             if (one == NULL || p->tx_ns > one->tx_ns)
                 one = p;
             n++;
@@ -1116,8 +1159,7 @@ static void match_tcp(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
         if (p->proto != IPPROTO_TCP_ || !same_addr(&p->dst, &pkt->ip.src))
             continue;
         n_cand++;
-        if (p->dport == pkt->l4.sport && p->sport == pkt->l4.dport &&
-            (pkt->l4.tcp_flags & TCP_ACK) && pkt->l4.tcp_ack == p->tcp_seq + 1u) {
+        if (tcp_answers(p, pkt)) {
             hit = p;
             n_hit++;
         }

@@ -28,9 +28,10 @@
  *     − sent source port for TCP). A match must be UNIQUE; ties are counted as
  *     ambiguous and dropped. Echo replies match on (source = probe destination,
  *     ICMP id, seq); TCP replies from the destination on (ports swapped, ack =
- *     probe seq + 1). Never by timing — with one exception: tools that send
- *     every TCP probe of a trace with the same ports and sequence number
- *     (tcptraceroute, scamper -P tcp) leave nothing in an RST to tell their
+ *     probe seq + 1; for an ACK probe, an RST whose sequence number is the
+ *     probe's acknowledgement number, RFC 9293 3.10.7.1). Never by timing — with one exception:
+ * tools that send every TCP probe of a trace with the same ports and sequence number
+ *     (tcptraceroute, scamper -P tcp, and their ACK probes) leave nothing in an RST to tell their
  *     probes apart; among the probes of that one trace sent before the RST,
  *     unanswered and above the last time-exceeded TTL, the RST goes to the
  *     last one sent (stats.tcp_order_ties counts these). A reply is accepted while
@@ -114,14 +115,28 @@ struct kp_rx_probe {
      * belong to one trace while it is open, unless a probe shows that the
      * tool started a new run towards the same destination (the user ran it
      * again): then the open trace is sealed and a new one starts (counted in
-     * traces_split). A new run is a probe at or below the trace's first TTL
-     * after a higher one — or, for tools that probe every TTL again each
-     * cycle (cycles below), a probe repeating an earlier probe's fields at
-     * the same TTL. Traces whose id is in the probe (has_trace_id) are never
-     * split. E.g. kptrace: its trace id; traceroute: its source port / ICMP
-     * id; scamper: sport or ICMP id. */
+     * traces_split). A new run is (see probe/rx.c, new_run):
+     *   - with a strict run_seq: a probe whose run_seq is not above the last
+     *     probe's (the counter alone decides);
+     *   - with a non-strict run_seq: one whose run_seq is below the last
+     *     probe's, or else as without;
+     *   - for tools that probe every TTL again each cycle (cycles below): a
+     *     probe repeating an earlier probe's fields at the same TTL;
+     *   - otherwise: a probe at a TTL below the last probe's that is at or
+     *     below the trace's first TTL or was probed already (these tools
+     *     send their TTLs in rising order and never go back).
+     * Traces whose id is in the probe (has_trace_id) are never split. E.g.
+     * kptrace: its trace id; traceroute: its source port / ICMP id;
+     * scamper: sport or ICMP id. */
     uint64_t trace_key;
-    bool cycles;                    /* the tool probes its TTLs again every cycle (mtr) */
+    bool cycles; /* the tool probes its TTLs again every cycle (mtr) */
+    /* A number the tool counts up with the probes of one run and starts
+     * again in a new run (scamper's IP ID 1, 2, ...; traceroute's UDP port
+     * base + n). Strict: it grows with every probe (two probes with the same
+     * run_seq belong to two runs); otherwise it never decreases within a
+     * run but may stay the same (traceroute -U's fixed port). */
+    bool has_run_seq, run_seq_strict;
+    uint32_t run_seq;
     bool has_trace_id;              /* trace_id is the record's id (kptrace payload) */
     uint32_t trace_id;              /* otherwise rx numbers traces 1, 2, ... in order */
     uint8_t ttl;                    /* TTL the tool meant (usually pkt->ip.ttl) */
