@@ -22,7 +22,8 @@
 #include "probe/trace_json.h"
 
 struct sweep_ctx {
-    FILE *traces;
+    int traces; /* DIR/traces.jsonl, O_APPEND */
+    off_t size; /* its length after the last complete line */
     uint64_t written, hops, errors;
     struct kp_progress prog;
 };
@@ -32,13 +33,38 @@ static void print_probe(void *ctx, const uint8_t *pkt, size_t len)
     kp_cmd_print_probe((FILE *)ctx, pkt, len);
 }
 
+/* Append one record as a whole line: a write that fails half-way (disk
+ * full) is cut back, so traces.jsonl only ever holds complete lines. */
+static int append_line(struct sweep_ctx *c, char *s, size_t len)
+{
+    s[len] = '\n'; /* over the NUL (restored below): one write for the line */
+    size_t done = 0;
+    while (done < len + 1) {
+        ssize_t w = write(c->traces, s + done, len + 1 - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            s[len] = '\0';
+            struct stat st;
+            if (done > 0 && ftruncate(c->traces, c->size) != 0 && fstat(c->traces, &st) == 0)
+                c->size = st.st_size; /* could not cut it back: never cut before it */
+            return -EIO;
+        }
+        done += (size_t)w;
+    }
+    s[len] = '\0';
+    c->size += (off_t)(len + 1);
+    return 0;
+}
+
 static void on_trace(void *ctx, struct kp_trace *t)
 {
     struct sweep_ctx *c = ctx;
     char *s = NULL;
     if (t->tool[0] == '\0')
         snprintf(t->tool, sizeof(t->tool), "kptrace");
-    if (kp_trace_json_dump(t, &s, NULL) != 0 || fprintf(c->traces, "%s\n", s) < 0) {
+    size_t len = 0;
+    if (kp_trace_json_dump(t, &s, &len) != 0 || append_line(c, s, len) != 0) {
         c->errors++;
     } else {
         c->written++;
@@ -50,7 +76,6 @@ static void on_trace(void *ctx, struct kp_trace *t)
 static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now_ns)
 {
     struct sweep_ctx *c = ctx;
-    fflush(c->traces);
     kp_progress_update(&c->prog, st, now_ns);
 }
 
@@ -124,12 +149,12 @@ static int open_meta(struct meta_out *mo, const char *dir, bool create, char *er
     return 0;
 }
 
-static FILE *open_new(const char *dir, const char *name, char *err, size_t errlen)
+static int open_new(const char *dir, const char *name, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "wx");
-    if (f == NULL)
+    int f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
+    if (f < 0)
         snprintf(err, errlen, "%.400s: %s%s", path, strerror(errno),
                  errno == EEXIST ? " (this directory already holds a sweep; choose another --out)"
                                  : "");
@@ -446,6 +471,7 @@ int kp_cmd_sweep(int argc, char **argv)
     int status = KP_EXIT_ERROR;
     struct sweep_ctx c;
     memset(&c, 0, sizeof(c));
+    c.traces = -1;
     struct kp_sweep_meta m;
     memset(&m, 0, sizeof(m));
     struct resume rs;
@@ -561,18 +587,20 @@ int kp_cmd_sweep(int argc, char **argv)
     if (resume) {
         char p[4096];
         snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
-        if ((c.traces = fopen(p, "a")) == NULL) {
+        if ((c.traces = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
             snprintf(err, sizeof(err), "%.400s: %s", p, strerror(errno));
             goto out;
         }
         if (open_meta(&mo, o.out, false, err, sizeof(err)) != 0)
             goto out;
-    } else if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) == NULL ||
+    } else if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) < 0 ||
                open_meta(&mo, o.out, true, err, sizeof(err)) != 0) {
         goto out;
     }
     if (!resume)
-        flock(fileno(c.traces), LOCK_EX | LOCK_NB); /* for a later --resume to see */
+        flock(c.traces, LOCK_EX | LOCK_NB); /* for a later --resume to see */
+    struct stat tst;
+    c.size = fstat(c.traces, &tst) == 0 ? tst.st_size : 0;
     const char *prior = resume ? rs.prior : NULL;
     uint64_t file_traces = rs.scan.lines, file_hops = rs.scan.hops;
     m.opt = &o;
@@ -596,7 +624,7 @@ int kp_cmd_sweep(int argc, char **argv)
     int rc = e ? kp_engine_run(e, err, sizeof(err)) : 0;
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = e ? kp_engine_stats(e) : &zero_st;
-    if (fflush(c.traces) != 0 || fsync(fileno(c.traces)) != 0)
+    if (fsync(c.traces) != 0)
         c.errors++;
     m.start_ns = st->start_ns ? st->start_ns : m.start_ns;
     m.end_ns = st->end_ns ? st->end_ns : kp_clock_ns(CLOCK_REALTIME);
@@ -641,8 +669,8 @@ int kp_cmd_sweep(int argc, char **argv)
 out:
     if (status == KP_EXIT_ERROR && err[0])
         fprintf(stderr, "kptrace sweep: %s\n", err);
-    if (c.traces)
-        fclose(c.traces);
+    if (c.traces >= 0)
+        close(c.traces);
     if (mo.f)
         fclose(mo.f);
     if (mo.tmp) {
