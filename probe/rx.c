@@ -591,6 +591,23 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
     return false;
 }
 
+/* Whether TTL ttl of trace t has as many probes as the TTL below it that
+ * has the most: traceroute and tcptraceroute send the same number (-q) at
+ * every TTL, so one more at ttl comes from another run. */
+static bool ttl_full(const struct rx_trace *t, uint8_t ttl)
+{
+    uint16_t n[256];
+    memset(n, 0, sizeof(n));
+    for (const struct rx_probe *p = t->probes; p; p = p->tnext)
+        if (p->ttl <= ttl && n[p->ttl] < UINT16_MAX)
+            n[p->ttl]++;
+    uint16_t q = 0;
+    for (unsigned i = t->min_ttl; i < ttl; i++)
+        if (n[i] > q)
+            q = n[i];
+    return q > 0 && n[ttl] >= q;
+}
+
 /* Whether probe q (fields of the packet, TTL ttl, captured at ts) starts a
  * new run of its tool towards the trace's destination while the trace is
  * still open (the user ran the same traceroute twice within the idle time):
@@ -615,6 +632,9 @@ static bool has_probe_slot(const struct rx_trace *t, uint8_t ttl, uint16_t attem
  *    (traceroute's UDP port base + n: -f 3 -m 3 run twice). A lower TTL not
  *    probed yet and above the first (another run interleaving with this one,
  *    which nothing tells apart) does not cut the trace into fragments.
+ *    A probe at the last probe's TTL when that TTL has as many probes
+ *    already as any TTL below it (-q reached: the run that stopped at TTL 3
+ *    with an unreachable, then the same tool with -f 3) is a new run too.
  *    A probe that skips TTLs (above the last probe's TTL + 1) more than
  *    DUP_CAPTURE_NS after the last probe is a new run with a higher first
  *    TTL (e.g. traceroute -f 5 after traceroute -f 3 -m 3); the time guard
@@ -641,6 +661,8 @@ static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t 
         return true;
     if (revisit && ttl == last->ttl && q->has_run_seq && last->has_run_seq &&
         q->run_seq < last->run_seq)
+        return true;
+    if (ttl == last->ttl && ttl > t->min_ttl && ttl_full(t, ttl))
         return true;
     return ttl > last->ttl + 1u && ts - t->last_tx_ns > DUP_CAPTURE_NS;
 }

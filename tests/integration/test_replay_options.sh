@@ -2,7 +2,8 @@
 # test_replay_options — `kptrace replay` on tcpdump captures of traceroute,
 # mtr, tcptraceroute and scamper run with NON-default options, as users run
 # them: fewer/more queries, a first TTL, other ports, sequential probing,
-# several mtr cycles, scamper with several targets in one run.
+# several mtr cycles, scamper with several targets in one run, ACK probes
+# (tcptraceroute -A, scamper -P tcp-ack).
 #
 # In the nk testbed, in one vantage point at a time (vp-asia, which splits
 # flows to 198.19.178.0/24 over ECMP, then vp-us), two tcpdumps capture at once
@@ -15,8 +16,11 @@
 #     match each other's replies, see test_replay_tools.sh);
 #   - the same tool runs twice in a row towards the same address (traceroute
 #     UDP, -U, -I and -T, tcptraceroute with and without a fixed source port,
-#     scamper udp-paris and tcp with a fixed source port, mtr -T): that must
-#     replay as two traces, not one merged trace.
+#     scamper udp-paris and tcp with a fixed source port, mtr -T), also when
+#     the second run starts at a higher TTL (traceroute -f 3 after a plain
+#     run, -T -f 4 after -T -f 2 -m 2, tcptraceroute -p P -f 3 after -p P)
+#     or repeats a single-TTL run (traceroute -f 3 -m 3, scamper tcp-ack
+#     -f 3 -m 3): that must replay as two traces, not one merged trace.
 # The replay of the `-i any` capture is compared with what each tool printed
 # (replay_compare.py: per TTL the set of replying addresses and the !X marks);
 # for the runs made twice, the two replayed traces (in order of start) are
@@ -79,6 +83,9 @@ run_all() {
         "tr-TF traceroute tcp $B.47 $mB -T -F"
         "tcptr-F tcptraceroute tcp-syn $C.48 $mC -F 80"
         "sc-icmp scamper icmp $A.50 $mA -s 20108"
+        "tcptr-A tcptraceroute tcp $C.57 $mC -A 80"
+        "tcptr-Aq1 tcptraceroute tcp $X.58 $mX -A -q 1 -f 2 443"
+        "sc-ack scamper tcp-ack $A.59 $mA -s 20110"
     )
     local r name tool method dst m opts
     for r in "${runs[@]}"; do
@@ -101,6 +108,8 @@ run_all() {
             ;;
         esac
         p+=($!)
+        # ACK probes are recorded with the method "tcp" (there is no tcp-ack)
+        [ "$method" = tcp-ack ] && method=tcp
         echo "$tool:$method:$dst:$d/$name" >>"$specs"
     done
     # a packet length after the destination (traceroute) or with -l
@@ -186,7 +195,39 @@ EOF
             >"$d/sctcp-twice.2" 2>"$d/sctcp-twice.2.err"
     ) &
     p+=($!)
+    # a second run that starts higher than the first, or after a first run
+    # that probed one TTL only: traceroute -f 3 after a plain traceroute,
+    # traceroute -f 3 -m 3 twice, traceroute -T -f 2 -m 2 then -T -f 4,
+    # tcptraceroute with a fixed port then the same with -f 3, scamper
+    # tcp-ack with a fixed port -f 3 -m 3 twice
+    (
+        tb_exec "$vp" traceroute -n -w 1 -m "$mA" "$A.60" >"$d/trf3-twice.1" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -f 3 -m "$mA" "$A.60" >"$d/trf3-twice.2" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -f 3 -m 3 "$B.60" >"$d/trone-twice.1" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -f 3 -m 3 "$B.60" >"$d/trone-twice.2" 2>&1
+    ) &
+    p+=($!)
+    (
+        tb_exec "$vp" traceroute -n -w 1 -T -f 2 -m 2 "$C.60" >"$d/trTup-twice.1" 2>&1
+        tb_exec "$vp" traceroute -n -w 1 -T -f 4 -m "$mC" "$C.60" >"$d/trTup-twice.2" 2>&1
+        tb_exec "$vp" scamper -O json -c "trace -P tcp-ack -w 1 -q 1 -f 3 -m 3 -s 20111" \
+            -i "$A.61" >"$d/scack-twice.1" 2>"$d/scack-twice.1.err"
+        tb_exec "$vp" scamper -O json -c "trace -P tcp-ack -w 1 -q 1 -f 3 -m 3 -s 20111" \
+            -i "$A.61" >"$d/scack-twice.2" 2>"$d/scack-twice.2.err"
+    ) &
+    p+=($!)
+    (
+        tb_exec "$vp" tcptraceroute -n -w 1 -m "$mX" -p 40322 "$X.60" >"$d/tcptrf3-twice.1" 2>&1
+        tb_exec "$vp" tcptraceroute -n -w 1 -m "$mX" -p 40322 -f 3 "$X.60" \
+            >"$d/tcptrf3-twice.2" 2>&1
+    ) &
+    p+=($!)
     cat >>"$twice" <<EOF
+traceroute udp $A.60 $d/trf3-twice.1 $d/trf3-twice.2
+traceroute udp $B.60 $d/trone-twice.1 $d/trone-twice.2
+traceroute tcp $C.60 $d/trTup-twice.1 $d/trTup-twice.2
+scamper tcp $A.61 $d/scack-twice.1 $d/scack-twice.2
+tcptraceroute tcp-syn $X.60 $d/tcptrf3-twice.1 $d/tcptrf3-twice.2
 traceroute icmp $C.53 $d/trI-twice.1 $d/trI-twice.2
 traceroute udp $X.54 $d/trU-twice.1 $d/trU-twice.2
 tcptraceroute tcp-syn $A.55 $d/tcptrp-twice.1 $d/tcptrp-twice.2

@@ -476,3 +476,32 @@ Test(rx_ack_runs, scamper_probe_number_decides_the_run)
     cr_assert_eq(got[1 - a].probes_sent, 4);
     done(rx);
 }
+
+Test(rx_ack_runs, one_probe_more_than_q_at_the_last_ttl_is_a_second_run)
+{
+    struct kp_rx *rx = new_rx();
+    uint8_t p[64];
+    /* tcptraceroute -p 40321 (q 3) stopped at TTL 3 (an unreachable there),
+     * then tcptraceroute -p 40321 -f 3: a 4th, 5th and 6th probe at TTL 3,
+     * one at a time like the first run's */
+    int64_t ts = T0;
+    for (int ttl = 1; ttl <= 3; ttl++)
+        for (int a = 0; a < 3; a++) {
+            feed(rx, ts, p, tcptr_syn(p, (uint16_t)(500 + 10 * ttl + a), (uint8_t)ttl));
+            ts += 60 * MS;
+        }
+    const struct kp_rx_stats *st = kp_rx_stats(rx);
+    cr_assert_eq(st->traces_split, 0);
+    for (int a = 0; a < 3; a++) {
+        feed(rx, ts, p, tcptr_syn(p, (uint16_t)(900 + a), 3));
+        ts += 60 * MS;
+    }
+    cr_assert_eq(st->traces_split, 1);
+    kp_rx_finish(rx);
+    cr_assert_eq(n_got, 2);
+    int a = got[0].start_ns < got[1].start_ns ? 0 : 1;
+    cr_assert_eq(got[a].probes_sent, 9);
+    cr_assert_eq(got[1 - a].probes_sent, 3);
+    cr_assert_eq(got[1 - a].first_ttl, 3);
+    done(rx);
+}
