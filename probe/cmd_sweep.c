@@ -215,6 +215,9 @@ struct resume {
     uint8_t *done;
     uint64_t n_jobs, remaining;
     struct kp_resume_scan scan;
+    char *kept;       /* traces.jsonl without the records cut by an interruption */
+    size_t kept_len;  /* (scan.valid_len of it is what stays) */
+    uint64_t dropped; /* those records: their pairs are probed again */
     uint32_t first_tid;
     uint64_t pcap_good_end, pcap_size, pcap_frames;
     char **extra; /* options given besides --resume, -q, --no-progress */
@@ -224,6 +227,7 @@ struct resume {
 static void resume_free(struct resume *r)
 {
     free(r->prior);
+    free(r->kept);
     free(r->done);
     free(r->extra);
     kp_sweep_stored_free(&r->stored);
@@ -399,13 +403,24 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
     snprintf(path, sizeof(path), "%s/traces.jsonl", r->dir);
     if (slurp(path, &tb, &tl, err, errlen) != 0)
         return KP_EXIT_ERROR;
-    int rc = kp_resume_scan(tb, tl, path, *ranges, *n_ranges, o->methods, o->n_methods, r->done,
-                            &r->scan, NULL, NULL, err, errlen);
+    /* traces the interruption cut short are probed again: their records go */
+    uint64_t dropped_max_id = 0;
+    int rc =
+        kp_resume_drop_interrupted(tb, tl, &r->kept, &r->kept_len, &r->dropped, &dropped_max_id);
     free(tb);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        return KP_EXIT_ERROR;
+    }
+    rc = kp_resume_scan(r->kept, r->kept_len, path, *ranges, *n_ranges, o->methods, o->n_methods,
+                        r->done, &r->scan, NULL, NULL, err, errlen);
     if (rc != 0)
         return KP_EXIT_ERROR;
     r->remaining = r->n_jobs - (r->scan.lines - r->scan.duplicates);
-    r->first_tid = kp_resume_next_id(r->scan.max_id, r->crashed, kp_engine_max_active(o->pps));
+    /* ids continue above every record written, the dropped ones too */
+    r->first_tid =
+        kp_resume_next_id(r->scan.max_id > dropped_max_id ? r->scan.max_id : dropped_max_id,
+                          r->crashed, kp_engine_max_active(o->pps));
     /* capture.pcap: where its last complete record ends */
     snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
     FILE *pf = fopen(path, "rb");
@@ -422,8 +437,49 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
     return -1;
 }
 
-/* Cut what a crash left half-written (as root, before appending). */
-static int resume_cut(struct resume *r, bool quiet, char *err, size_t errlen)
+/* Replace traces.jsonl by r->kept (up to the last complete line): written to
+ * a new file that is locked before it is renamed into place, so the sweep
+ * stays locked throughout; *lock_fd becomes the new file's lock. */
+static int resume_rewrite(struct resume *r, int *lock_fd, char *err, size_t errlen)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/traces.jsonl", r->dir);
+    snprintf(tmp, sizeof(tmp), "%s.resume-tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "%.400s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t n = r->scan.valid_len, off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, r->kept + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(err, errlen, "%.400s: %s", tmp, w < 0 ? strerror(errno) : "short write");
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    if (*lock_fd >= 0)
+        close(*lock_fd);
+    *lock_fd = fd;
+    return 0;
+}
+
+/* Cut what a crash left half-written, and the records of traces the
+ * interruption cut short (as root, before appending). */
+static int resume_cut(struct resume *r, int *lock_fd, bool quiet, char *err, size_t errlen)
 {
     char path[4096];
     if (r->pcap_good_end < r->pcap_size) {
@@ -439,16 +495,22 @@ static int resume_cut(struct resume *r, bool quiet, char *err, size_t errlen)
                 (unsigned long long)r->pcap_frames, (unsigned long long)r->pcap_good_end);
     }
     snprintf(path, sizeof(path), "%s/traces.jsonl", r->dir);
-    if (r->scan.cut_bytes > 0) {
-        if (truncate(path, (off_t)r->scan.valid_len) != 0) {
-            snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+    if (r->dropped > 0) {
+        if (resume_rewrite(r, lock_fd, err, errlen) != 0)
             return -1;
-        }
+        fprintf(stderr,
+                "kptrace sweep: %s: %llu records of traces the interruption cut short removed; "
+                "they are probed again\n",
+                path, (unsigned long long)r->dropped);
+    } else if (r->scan.cut_bytes > 0 && truncate(path, (off_t)r->scan.valid_len) != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (r->scan.cut_bytes > 0) /* every dropped line came before it */
         fprintf(stderr,
                 "kptrace sweep: %s:%llu: line cut by a crash (%zu bytes): removed; its trace is "
                 "probed again\n",
-                path, (unsigned long long)r->scan.cut_line, r->scan.cut_bytes);
-    }
+                path, (unsigned long long)(r->scan.cut_line + r->dropped), r->scan.cut_bytes);
     if (!quiet)
         fprintf(stderr,
                 "kptrace sweep: resuming %s (%s): %llu of %llu traces already written, %llu to "
@@ -579,7 +641,7 @@ int kp_cmd_sweep(int argc, char **argv)
                                           : strerror(errno));
             goto out;
         }
-        if (resume_cut(&rs, o.quiet, err, sizeof(err)) != 0)
+        if (resume_cut(&rs, &lock_fd, o.quiet, err, sizeof(err)) != 0)
             goto out;
     }
     if (e && kp_engine_open(e, err, sizeof(err)) != 0)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -102,6 +103,46 @@ int kp_resume_scan(const char *buf, size_t len, const char *name, const struct k
             on_record(ctx, &t, mi);
         kp_trace_free(&t);
         out->valid_len = pos;
+    }
+    return 0;
+}
+
+int kp_resume_drop_interrupted(const char *buf, size_t len, char **out, size_t *out_len,
+                               uint64_t *dropped, uint64_t *max_id)
+{
+    *out = malloc(len ? len : 1);
+    *out_len = 0;
+    *dropped = 0;
+    *max_id = 0;
+    if (*out == NULL)
+        return -ENOMEM;
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t l = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+        bool drop = false;
+        if (nl != NULL) {
+            struct kp_trace t;
+            int rc = kp_trace_json_parse(buf + pos, l - 1, &t, NULL);
+            if (rc == -ENOMEM) {
+                free(*out);
+                *out = NULL;
+                return -ENOMEM;
+            }
+            if (rc == 0) {
+                drop = t.stop_reason == KP_STOP_INTERRUPTED;
+                if (drop && t.id > *max_id)
+                    *max_id = t.id;
+                kp_trace_free(&t);
+            }
+        }
+        if (drop) {
+            (*dropped)++;
+        } else {
+            memcpy(*out + *out_len, buf + pos, l);
+            *out_len += l;
+        }
+        pos += l;
     }
     return 0;
 }

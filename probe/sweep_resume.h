@@ -52,6 +52,17 @@ int kp_resume_scan(const char *buf, size_t len, const char *name, const struct k
                    void (*on_record)(void *ctx, const struct kp_trace *t, unsigned mi), void *ctx,
                    char *err, size_t errlen);
 
+/* The text of traces.jsonl (buf[0..len)) without the records of traces that
+ * the interruption cut short (stop_reason "interrupted"): they are probed
+ * again by the next part, so that each pair ends with one whole record.
+ * Other lines, lines that do not parse (kp_resume_scan reports them) and the
+ * text after the last '\n' are kept as they are. *out is malloc'ed (caller
+ * frees; *out_len bytes), *dropped counts the records left out and *max_id
+ * receives the largest id among them (0 if none: their ids are not reused).
+ * 0 or -ENOMEM. */
+int kp_resume_drop_interrupted(const char *buf, size_t len, char **out, size_t *out_len,
+                               uint64_t *dropped, uint64_t *max_id);
+
 /* The first trace id of the next part. A part that ended (status
  * "interrupted") wrote a record for every trace that sent a probe, so ids
  * continue at max_id + 1. After a crash (status "running") up to max_active

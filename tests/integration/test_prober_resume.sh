@@ -9,16 +9,20 @@
 #     --resume of the sweep still running is refused (traces.jsonl locked).
 #  2. --resume with a conflicting option (--pps) or --dry-run is refused
 #     (exit 2, names the option and both values); then --resume DIR with the
-#     first part's own command line: exit 0.
+#     first part's own command line: exit 0. The records of the traces the
+#     SIGINT cut short (stop "interrupted") are removed and their pairs
+#     probed again (said on stderr).
 #  3. Expected values from the sweep's own target list (every address of the
 #     two /25s x the two methods: 512) and the testbed's truth (tb_path):
-#     every (dst, method) exactly once in traces.jsonl; ids unique; every
-#     record agrees with the truth at the TTLs it has; sweep.json complete,
+#     every (dst, method) exactly once in traces.jsonl; ids unique, above the
+#     removed records' ids; no record "interrupted"; every record agrees with
+#     the truth; sweep.json complete,
 #     counts.traces = lines, counts.hops = hops in them, traces_planned 512,
 #     two parts whose traces sum to the lines.
 #  4. tcpdump -r reads the appended capture, and counts as many frames as
 #     sweep.json's capture.frames; kptrace replay of it (sweep.json beside it)
-#     gives the same hops per (dst, method) as traces.jsonl.
+#     gives the same hops per (dst, method) as traces.jsonl (besides the
+#     removed partial traces, which the capture still holds under their ids).
 #  5. --resume of the complete sweep exits non-zero and says it is complete.
 #  6. A crash: the last line of traces.jsonl and the last capture record cut
 #     by hand, status set back to "running": --resume cuts both, says so,
@@ -66,6 +70,14 @@ cut = sum(1 for l in raw.splitlines() if json.loads(l)["stop_reason"] == "interr
 print("first part: %d of 512 traces, %d of them cut by the SIGINT" % (n, cut), file=sys.stderr)
 PY
 n1=$(wc -l <"$out/traces.jsonl")
+# the records the SIGINT cut short: "ID DST METHOD" per line
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["stop_reason"] == "interrupted":
+        print(r["id"], r["dst"], r["method"])' "$out/traces.jsonl" >"$work/cut.txt"
+ncut=$(wc -l <"$work/cut.txt")
 
 # --- 2. conflicting option refused, then resume -----------------------------------------
 tb_exec $vp "$KPTRACE" sweep --resume "$out" --pps 500 >"$work/bad.out" 2>"$work/bad.err"
@@ -82,15 +94,22 @@ tb_exec $vp "$KPTRACE" sweep --resume "$out" --vp $vp --targets $targets --metho
 rc=$?
 assert_eq 0 $rc "--resume with the first part's own options exits 0"
 tb_log "$(grep resuming "$work/p2.err")"
+if [ "$ncut" -gt 0 ]; then
+    assert_match "traces.jsonl: $ncut records of traces the interruption cut short removed; they are probed again" \
+        "$(cat "$work/p2.err")" "the $ncut records cut short by the SIGINT are removed, and said so"
+else
+    ok "no trace was cut short by the SIGINT (nothing to remove)"
+fi
 [ $rc = 0 ] || sed 's/^/    | /' "$work/p2.err"
 
 # --- 3. the whole against the target list and the truth ------------------------------
 for s in 176 177; do
     printf '%s\t%s\n' "$s" "$(tb_path $vp 198.19.$s.1)"
 done >"$work/truth.tsv"
-python3 - "$out" "$n1" <<'PY' && ok "every (dst, method) of the target list once; ids unique; sweep.json complete, parts and counts sum to the file" || fail "resumed sweep contents"
+python3 - "$out" "$((n1 - ncut))" "$work/cut.txt" <<'PY' && ok "every (dst, method) of the target list once; none interrupted; ids unique and above the removed ones; sweep.json complete, parts and counts sum to the file" || fail "resumed sweep contents"
 import ipaddress, json, sys
 d, n1 = sys.argv[1], int(sys.argv[2])
+cut = [l.split() for l in open(sys.argv[3])]
 want = {(str(a), m) for p in ("198.19.176.0/25", "198.19.177.0/25")
         for a in ipaddress.ip_network(p) for m in ("icmp-paris", "udp-paris")}
 recs = [json.loads(l) for l in open(d + "/traces.jsonl")]
@@ -100,7 +119,9 @@ assert set(pairs) == want, "missing %s extra %s" % (sorted(want - set(pairs))[:5
 assert len(pairs) == 512, "%d lines for 512 pairs (duplicates)" % len(pairs)
 ids = [r["id"] for r in recs]
 assert len(set(ids)) == len(ids), "duplicate ids"
-assert min(ids[n1:]) > max(ids[:n1]), "second part's ids do not continue above the first's"
+assert min(ids[n1:]) > max(ids[:n1] + [int(c[0]) for c in cut]), "second part's ids do not continue above the first's"
+assert not [r for r in recs if r["stop_reason"] == "interrupted"], "a record is still interrupted"
+assert all((c[1], c[2]) in set(pairs[n1:]) for c in cut), "a pair cut short was not probed again"
 m = json.load(open(d + "/sweep.json"))
 c = m["counts"]
 assert m["status"] == "complete", m["status"]
@@ -127,9 +148,7 @@ for line in sys.stdin:
     want = list(truth[dst.split(".")[2]])
     want[-1] = dst if want[-1] == "198.19." + dst.split(".")[2] + ".1" else want[-1]
     n += 1
-    # the traces cut by the SIGINT keep their record (stop "interrupted"):
-    # their hops so far must still be right
-    if stop != "interrupted" and (stop != "completed" or len(toks) != len(want)):
+    if stop != "completed" or len(toks) != len(want):
         bad += 1
     elif not all(a == "*" or a == b for a, b in zip(toks, want)) or len(toks) > len(want):
         bad += 1
@@ -150,17 +169,20 @@ tcpdump -nr "$out/capture.pcap" >/dev/null 2>"$work/tcpdump.err"
 assert_eq 0 $? "tcpdump -r reads the capture to its end without error"
 "$KPTRACE" replay "$out/capture.pcap" >"$work/replay.jsonl" 2>"$work/replay.err"
 assert_eq 0 $? "kptrace replay of the appended capture exits 0"
-python3 - "$out/traces.jsonl" "$work/replay.jsonl" <<'PY' && ok "replay of both parts gives the same hops per (dst, method) as traces.jsonl" || fail "replay differs"
+python3 - "$out/traces.jsonl" "$work/replay.jsonl" "$work/cut.txt" <<'PY' && ok "replay of both parts gives the same hops per (dst, method) as traces.jsonl" || fail "replay differs"
 import json, sys
-def load(f):
+removed = {int(l.split()[0]) for l in open(sys.argv[3])}
+def load(f, skip=()):
     d = {}
     for l in open(f):
         r = json.loads(l)
+        if r["id"] in skip:
+            continue  # a partial trace whose record the resume removed
         k = (r["dst"], r["method"])
         assert k not in d, "twice: %s" % (k,)
         d[k] = (r["id"], [(h["ttl"], h["attempt"], h["addr"], h["tx_ns"], h["rx_ns"]) for h in r["hops"]])
     return d
-a, b = load(sys.argv[1]), load(sys.argv[2])
+a, b = load(sys.argv[1]), load(sys.argv[2], removed)
 assert set(a) == set(b), "only live %s only replay %s" % (sorted(set(a) - set(b))[:5], sorted(set(b) - set(a))[:5])
 diff = [k for k in a if a[k] != b[k]]
 for k in diff[:3]:

@@ -381,3 +381,43 @@ Test(sweep_resume, merge_after_crash)
                      "2026-11-22T01:00:00.000000000Z");
     json_decref(j);
 }
+
+#define LINE_STOP(id, m, dst, stop)                                                                \
+    "{\"v\":1,\"type\":\"trace\",\"id\":" #id ",\"method\":\"" m "\",\"dst\":\"" dst               \
+    "\",\"start\":\"2026-11-22T00:00:00Z\",\"stop_reason\":\"" stop "\",\"hops\":[]}\n"
+
+/* Records of traces the interruption cut short (stop "interrupted") are left
+ * out so their pairs are probed again; every other line, and a cut tail, stay
+ * byte for byte; the largest dropped id is reported so ids are not reused. */
+Test(sweep_resume, drop_interrupted_records)
+{
+    const char *keep1 = LINE_STOP(3, "icmp-paris", "198.19.176.0", "completed");
+    const char *gone1 = LINE_STOP(17, "udp-paris", "198.19.176.1", "interrupted");
+    const char *keep2 = LINE_STOP(5, "udp-paris", "198.19.176.2", "gaplimit");
+    const char *gone2 = LINE_STOP(11, "icmp-paris", "198.19.177.9", "interrupted");
+    const char *junk = "not json, kept for the scan to report\n";
+    const char *tail = "{\"v\":1,\"type\":\"trace\",\"id\":20,\"stop_reason\":\"interr";
+    char text[2048];
+    snprintf(text, sizeof(text), "%s%s%s%s%s%s", keep1, gone1, keep2, gone2, junk, tail);
+    char *out = NULL;
+    size_t out_len = 0;
+    uint64_t dropped = 9, max_id = 9;
+    cr_assert_eq(kp_resume_drop_interrupted(text, strlen(text), &out, &out_len, &dropped, &max_id),
+                 0);
+    char want[2048];
+    snprintf(want, sizeof(want), "%s%s%s%s", keep1, keep2, junk, tail);
+    cr_assert_eq(dropped, 2);
+    cr_assert_eq(max_id, 17);
+    cr_assert_eq(out_len, strlen(want));
+    cr_assert(memcmp(out, want, out_len) == 0);
+    free(out);
+
+    /* nothing interrupted: the text comes back unchanged */
+    cr_assert_eq(
+        kp_resume_drop_interrupted(keep1, strlen(keep1), &out, &out_len, &dropped, &max_id), 0);
+    cr_assert_eq(dropped, 0);
+    cr_assert_eq(max_id, 0);
+    cr_assert_eq(out_len, strlen(keep1));
+    cr_assert(memcmp(out, keep1, out_len) == 0);
+    free(out);
+}
