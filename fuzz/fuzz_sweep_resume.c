@@ -3,7 +3,8 @@
  * byte picks the reader, the rest is its input.
  *   'j' traces.jsonl scan: valid_len + cut_bytes must cover the input, the
  *       text before valid_len must end in a newline, the error must be
- *       NUL-terminated;
+ *       NUL-terminated; then the same text without interrupted records: no
+ *       longer than the input, ending like it, and scanned again;
  *   'p' the pcap tail walk (through a temporary file): good_end within the
  *       file, at least the header;
  *   's' sweep.json read back into options (argv must be NULL-terminated).
@@ -45,6 +46,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         } else if (memchr(err, '\0', sizeof(err)) == NULL) {
             abort();
+        }
+        char *kept = NULL;
+        size_t kept_len = 0;
+        uint64_t dropped = 0, max_id = 0;
+        if (kp_resume_drop_interrupted(text, len, &kept, &kept_len, &dropped, &max_id) == 0) {
+            if (kept_len > len || (dropped == 0 && (kept_len != len || memcmp(kept, text, len))))
+                abort();
+            if (dropped > 0 && kept_len == len)
+                abort();
+            memset(done, 0, sizeof(done));
+            (void)kp_resume_scan(kept, kept_len, "traces.jsonl", r, 2, m, 4, done, &s, NULL, NULL,
+                                 err, sizeof(err));
+            free(kept);
         }
     } else if (data[0] == 'p') {
         FILE *f = tmpfile();
