@@ -663,5 +663,6 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --seed N              seed for order, ports and the identity key [random]\n"
            "  --dry-run             print the probes that would be sent; no root needed\n"
            "  -q, --quiet           no summary on stderr\n"
+           "  --no-progress         no progress line (shown only on a terminal anyway)\n"
            "  -h, --help            this text\n";
 }
