@@ -41,6 +41,7 @@ struct rx_probe {
     uint32_t match_fields, nat_fields;
     bool has_run_seq, run_seq_strict;
     uint32_t run_seq; /* kp_rx_probe.run_seq */
+    bool retrans;     /* the kernel sending an earlier SYN again (see retrans_of) */
     uint16_t probe_size;
     int64_t tx_ns, wait_ns, linger_ns;
     uint16_t n_replies;
@@ -667,6 +668,23 @@ static bool new_run(const struct rx_trace *t, const struct rx_probe *q, uint8_t 
     return ttl > last->ttl + 1u && ts - t->last_tx_ns > DUP_CAPTURE_NS;
 }
 
+/* The probe that TCP probe q repeats when the kernel retransmits a SYN of a
+ * cycling tool (mtr -T connects: a SYN that got no answer is sent again 1 s
+ * later, then after doubling delays, with the same ports and sequence
+ * number), or NULL. The retransmission is stored (routers may answer it) but
+ * gets the attempt of the SYN it repeats, so attempts are mtr's probes. */
+static const struct rx_probe *retrans_of(const struct rx_trace *t, const struct rx_probe *q,
+                                         uint8_t ttl)
+{
+    if (!t->cycles || q->proto != IPPROTO_TCP_ || (q->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+        return NULL;
+    for (const struct rx_probe *p = t->probes; p; p = p->tnext)
+        if (!p->retrans && p->ttl == ttl && p->sport == q->sport && p->dport == q->dport &&
+            p->tcp_seq == q->tcp_seq && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+            return p;
+    return NULL;
+}
+
 static int64_t probe_linger(const struct kp_rx *rx, int64_t wait_ns)
 {
     if (rx->cfg.linger_ns > 0)
@@ -741,10 +759,14 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
     *p = tmp;
     p->trace = t;
     p->ttl = c->ttl;
-    if (c->attempt == KP_RX_ATTEMPT_AUTO) {
+    const struct rx_probe *orig = retrans_of(t, p, c->ttl);
+    if (orig != NULL) {
+        p->retrans = true;
+        p->attempt = orig->attempt;
+    } else if (c->attempt == KP_RX_ATTEMPT_AUTO) {
         uint16_t n = 0;
         for (const struct rx_probe *q = t->probes; q; q = q->tnext) {
-            if (q->ttl == c->ttl)
+            if (q->ttl == c->ttl && !q->retrans)
                 n++;
         }
         p->attempt = n;

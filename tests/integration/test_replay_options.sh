@@ -335,6 +335,28 @@ for p in sys.argv[1:]:
         case $line in ok*) ok "$vp ${line#ok   }" ;; FAIL*) fail "$vp ${line#FAIL }" ;; esac
     done <"$work/$vp.cmp"
 
+    # mtr -T -c 1 sends one SYN per TTL; the kernel retransmits those that got
+    # no answer: every hop must still be attempt 0 and each record say 1
+    if out=$(python3 - "$work/$vp.any.jsonl" <<'EOF'
+import json, sys
+bad, n = [], 0
+for l in open(sys.argv[1]):
+    t = json.loads(l)
+    if (t.get("tool"), t.get("method")) != ("mtr", "tcp"):
+        continue
+    n += 1
+    att = sorted({h.get("attempt") for h in t.get("hops", [])})
+    if t.get("attempts") != 1 or att not in ([], [0]):
+        bad.append((t["dst"], t.get("attempts"), att))
+print(n, "traces", bad)
+sys.exit(1 if bad or n != 3 else 0)
+EOF
+    ); then
+        ok "$vp: mtr -T -c 1: the kernel's SYN retransmissions are no further attempts ($out)"
+    else
+        fail "$vp: mtr -T -c 1: traces, attempts: $out"
+    fi
+
     while read -r tool method dst f1 f2; do
         n=$(split_twice "$work/$vp.any.jsonl" "$tool" "$method" "$dst" "$work/t1.jsonl" "$work/t2.jsonl")
         assert_eq 2 "$n" "$vp: $tool $method run twice to $dst replays as two traces"

@@ -512,6 +512,9 @@ Test(rx_options, mtr_cycles_are_one_trace_and_a_second_run_another)
             cr_assert_eq(got[i].method, KP_METHOD_TCP);
             /* first run: 3 SYNs and the retransmission; second: 3 */
             cr_assert_eq(got[i].probes_sent, tcp == 0 ? 4 : 3, "tcp trace %d", tcp);
+            /* the retransmission is the TTL 3 SYN again: one attempt per
+             * TTL, as mtr -c 1 sent */
+            cr_assert_eq(got[i].attempts, 1, "tcp trace %d", tcp);
             tcp++;
         }
     }
