@@ -134,6 +134,9 @@ int kp_replay_sweep_json_for(const char *capture_path, char *out, size_t outlen)
     return 0;
 }
 
+/* kptrace's own classifier, then kp_foreign_classifiers in its order (a
+ * static copy, so no global is built at run time; the unit test
+ * replay_classify/replay_uses_every_foreign_classifier keeps them equal). */
 const struct kp_rx_classifier *const *kp_replay_default_classifiers(size_t *n)
 {
     static const struct kp_rx_classifier *const list[] = {

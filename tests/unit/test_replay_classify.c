@@ -13,6 +13,8 @@
 #include "probe/classify.h"
 #include "probe/decode.h"
 #include "probe/pcap_file.h"
+#include "probe/replay.h"
+#include "probe/rx_kptrace.h"
 
 #define DATA KP_TEST_DATA "/pcap/"
 
@@ -127,4 +129,18 @@ Test(replay_classify, every_link_type)
     check("lt_eth_ns", "lt_raw.pcap");
     check("lt_eth_ns", "lt_null.pcap");
     check("lt_eth_ns", "lt_eth.pcapng");
+}
+
+/* `kptrace replay` (and kpannotate on captures) use exactly kptrace's own
+ * classifier followed by every foreign classifier, in the same order: a
+ * classifier added to kp_foreign_classifiers must not be missed by replay. */
+Test(replay_classify, replay_uses_every_foreign_classifier)
+{
+    size_t n = 0;
+    const struct kp_rx_classifier *const *list = kp_replay_default_classifiers(&n);
+    cr_assert_eq(n, 1 + kp_n_foreign_classifiers);
+    cr_assert_eq(list[0], &kp_rx_classifier_kptrace);
+    for (size_t i = 0; i < kp_n_foreign_classifiers; i++)
+        cr_assert_eq(list[1 + i], kp_foreign_classifiers[i], "entry %zu (%s)", i + 1,
+                     kp_foreign_classifiers[i]->name);
 }
