@@ -50,7 +50,7 @@ static enum kp_method method_of(const char *m)
         {"udp", KP_METHOD_UDP},
         {"udp-paris", KP_METHOD_UDP_PARIS},
         {"tcp", KP_METHOD_TCP_SYN}, /* SYNs to a constant port pair */
-        {"tcp-ack", KP_METHOD_TCP},
+        {"tcp-ack", KP_METHOD_TCP_ACK},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(m, map[i].name) == 0)

@@ -86,7 +86,7 @@ static int classify_tcp(const struct kp_pkt *p, struct kp_rx_probe *o)
     bool ack = kp_cl_ack(p);
     if (!ack && !kp_cl_syn(p))
         return 0;
-    common(p, ack ? KP_METHOD_TCP : KP_METHOD_TCP_SYN, o);
+    common(p, ack ? KP_METHOD_TCP_ACK : KP_METHOD_TCP_SYN, o);
     o->trace_key = ((uint64_t)p->l4.sport << 16) | p->l4.dport | (ack ? KP_CL_KEY_ACK : 0);
     o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
     o->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;

@@ -40,11 +40,11 @@ static int classify(const struct kp_pkt *p, struct kp_rx_probe *o)
         fill(p, KP_METHOD_TCP_SYN, o);
         return 1;
     }
-    /* -A: a pure ACK with window 0 (ordinary ACKs advertise a window). The
-     * record's method is "tcp" (the format has no "tcp-ack" method); the
-     * trace key keeps an ACK run apart from a SYN run with the same ports. */
+    /* -A: a pure ACK with window 0 (ordinary ACKs advertise a window),
+     * method "tcp-ack"; the trace key keeps an ACK run apart from a SYN run
+     * with the same ports. */
     if (kp_cl_ack(p)) {
-        fill(p, KP_METHOD_TCP, o);
+        fill(p, KP_METHOD_TCP_ACK, o);
         o->trace_key |= KP_CL_KEY_ACK;
         return 1;
     }

@@ -20,6 +20,7 @@ static const char *proto_name(enum kp_method m)
         return "UDP";
     case KP_METHOD_TCP_SYN:
     case KP_METHOD_TCP:
+    case KP_METHOD_TCP_ACK:
         return "TCP";
     default:
         return "";

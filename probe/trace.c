@@ -12,6 +12,7 @@ static const char *const method_names[KP_METHOD_COUNT] = {
     [KP_METHOD_UDP] = "udp",
     [KP_METHOD_ICMP] = "icmp",
     [KP_METHOD_TCP] = "tcp",
+    [KP_METHOD_TCP_ACK] = "tcp-ack",
 };
 
 static const char *const stop_names[KP_STOP_COUNT] = {

@@ -28,6 +28,8 @@ enum kp_method {
     KP_METHOD_UDP,        /* "udp": classic, destination port grows per probe */
     KP_METHOD_ICMP,       /* "icmp": classic echo, sequence grows per probe */
     KP_METHOD_TCP,        /* "tcp": TCP probes with varying fields (e.g. -T) */
+    KP_METHOD_TCP_ACK,    /* "tcp-ack": bare ACKs; the destination answers an RST
+                             whose sequence is the probe's ack (replays only) */
     KP_METHOD_COUNT
 };
 

@@ -59,7 +59,7 @@ def parse_mtr(text):
 
 
 SC_METHOD = {"icmp-echo-paris": "icmp-paris", "udp-paris": "udp-paris", "udp": "udp",
-             "tcp": "tcp-syn", "icmp-echo": "icmp"}
+             "tcp": "tcp-syn", "icmp-echo": "icmp", "tcp-ack": "tcp-ack"}
 
 
 def unreach_bang(icmp_type, icmp_code, from_dst):

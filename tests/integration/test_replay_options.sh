@@ -83,8 +83,8 @@ run_all() {
         "tr-TF traceroute tcp $B.47 $mB -T -F"
         "tcptr-F tcptraceroute tcp-syn $C.48 $mC -F 80"
         "sc-icmp scamper icmp $A.50 $mA -s 20108"
-        "tcptr-A tcptraceroute tcp $C.57 $mC -A 80"
-        "tcptr-Aq1 tcptraceroute tcp $X.58 $mX -A -q 1 -f 2 443"
+        "tcptr-A tcptraceroute tcp-ack $C.57 $mC -A 80"
+        "tcptr-Aq1 tcptraceroute tcp-ack $X.58 $mX -A -q 1 -f 2 443"
         "sc-ack scamper tcp-ack $A.59 $mA -s 20110"
     )
     local r name tool method dst m opts
@@ -108,8 +108,6 @@ run_all() {
             ;;
         esac
         p+=($!)
-        # ACK probes are recorded with the method "tcp" (there is no tcp-ack)
-        [ "$method" = tcp-ack ] && method=tcp
         echo "$tool:$method:$dst:$d/$name" >>"$specs"
     done
     # a packet length after the destination (traceroute) or with -l
@@ -226,7 +224,7 @@ EOF
 traceroute udp $A.60 $d/trf3-twice.1 $d/trf3-twice.2
 traceroute udp $B.60 $d/trone-twice.1 $d/trone-twice.2
 traceroute tcp $C.60 $d/trTup-twice.1 $d/trTup-twice.2
-scamper tcp $A.61 $d/scack-twice.1 $d/scack-twice.2
+scamper tcp-ack $A.61 $d/scack-twice.1 $d/scack-twice.2
 tcptraceroute tcp-syn $X.60 $d/tcptrf3-twice.1 $d/tcptrf3-twice.2
 traceroute icmp $C.53 $d/trI-twice.1 $d/trI-twice.2
 traceroute udp $X.54 $d/trU-twice.1 $d/trU-twice.2

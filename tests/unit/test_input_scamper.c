@@ -298,7 +298,7 @@ Test(input_scamper, ipv6_and_newer_scamper_keys)
     cr_assert(n->hops[1].flags & KP_HOP_FROM_DST);
     cr_assert_eq(n->stop_reason, KP_STOP_COMPLETED);
     const struct kp_trace *e = &G.t[2];
-    cr_assert_eq(e->method, KP_METHOD_TCP);
+    cr_assert_eq(e->method, KP_METHOD_TCP_ACK, "scamper's tcp-ack");
     cr_assert_eq(e->stop_reason, KP_STOP_ERROR, "stop_data 101 (an errno)");
     cr_assert_eq(e->n_hops, 0);
     const struct kp_trace *p = &G.t[3];

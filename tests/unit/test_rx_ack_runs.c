@@ -214,7 +214,7 @@ Test(rx_ack_runs, ack_probes_are_recognised_ordinary_acks_are_not)
     size_t n = tcptr_ack(b, 23989, 1);
     cr_assert_str_eq(classify(b, n, &o), "tcptraceroute");
     cr_assert_str_eq(o.tool, "tcptraceroute");
-    cr_assert_eq(o.method, KP_METHOD_TCP);
+    cr_assert_eq(o.method, KP_METHOD_TCP_ACK);
     cr_assert_eq(o.ttl, 1);
     cr_assert_eq(o.sport, 38547);
     cr_assert_eq(o.dport, 80);
@@ -226,7 +226,7 @@ Test(rx_ack_runs, ack_probes_are_recognised_ordinary_acks_are_not)
     n = sc_ack(b, 3, 3);
     cr_assert_str_eq(classify(b, n, &o), "scamper-tcp");
     cr_assert_str_eq(o.tool, "scamper");
-    cr_assert_eq(o.method, KP_METHOD_TCP);
+    cr_assert_eq(o.method, KP_METHOD_TCP_ACK);
     cr_assert_eq(o.ttl, 3);
     cr_assert_eq(o.sport, 20110);
 
@@ -283,7 +283,7 @@ Test(rx_ack_runs, tcptraceroute_ack_trace_with_silent_hop_and_rsts)
     kp_rx_finish(rx);
     cr_assert_eq(n_got, 1);
     cr_assert_str_eq(got[0].tool, "tcptraceroute");
-    cr_assert_eq(got[0].method, KP_METHOD_TCP);
+    cr_assert_eq(got[0].method, KP_METHOD_TCP_ACK);
     cr_assert_eq(got[0].stop_reason, KP_STOP_COMPLETED);
     cr_assert_eq(got[0].stop_ttl, 3);
     cr_assert_eq(got[0].n_hops, 6);
