@@ -96,6 +96,16 @@ int kp_pcap_file_next(struct kp_pcap_file *f, struct kp_frame *fr, char *err, si
     const u_char *data;
     int rc = pcap_next_ex(f->p, &h, &data);
     if (rc == 1) {
+        /* pcapng stamps are 64-bit counts of if_tsresol units: seconds past
+         * what int64 nanoseconds hold (year 2262, or before 1678) are corrupt */
+        if (h->ts.tv_sec >= INT64_MAX / 1000000000 || h->ts.tv_sec <= -(INT64_MAX / 1000000000)) {
+            f->failed = 1;
+            seterr(err, errlen,
+                   "%s: corrupt capture at offset %ld (frame %llu): timestamp %lld s out of range",
+                   f->name, off >= 0 ? off : 0L, (unsigned long long)f->counts.frames + 1,
+                   (long long)h->ts.tv_sec);
+            return -EIO;
+        }
         fr->data = data;
         fr->caplen = h->caplen;
         fr->len = h->len;

@@ -208,3 +208,75 @@ Test(replay_pcap, from_memory_stream)
     cr_assert_eq(frames, read_tshark("lt_raw", exp, 4096));
     kp_pcap_file_close(f);
 }
+
+/* pcapng by hand (pcapng spec, little endian): SHB (28 bytes), IDB for
+ * LINKTYPE_RAW with the default microsecond resolution (20 bytes), then
+ * Enhanced Packet Blocks of one 20-byte IPv4 header (52 bytes each) whose
+ * 64-bit timestamps are given in microseconds. */
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static size_t pcapng_with_stamps(uint8_t *buf, const uint64_t *us, size_t n)
+{
+    static const uint8_t shb[28] = {0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0,    0,    0x4d, 0x3c,
+                                    0x2b, 0x1a, 1,    0,    0,  0, 0xff, 0xff, 0xff, 0xff,
+                                    0xff, 0xff, 0xff, 0xff, 28, 0, 0,    0};
+    static const uint8_t idb[20] = {1, 0, 0,    0,    20, 0, 0,  0, 101, 0,
+                                    0, 0, 0xff, 0xff, 0,  0, 20, 0, 0,   0};
+    static const uint8_t ip[20] = {0x45, 0, 0,   20, 0, 0, 0,   0,  64, 1,
+                                   0,    0, 198, 18, 0, 1, 198, 18, 0,  2};
+    size_t len = 0;
+    memcpy(buf, shb, sizeof(shb));
+    len += sizeof(shb);
+    memcpy(buf + len, idb, sizeof(idb));
+    len += sizeof(idb);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *b = buf + len;
+        put32(b, 6);
+        put32(b + 4, 52);
+        put32(b + 8, 0);
+        put32(b + 12, (uint32_t)(us[i] >> 32));
+        put32(b + 16, (uint32_t)us[i]);
+        put32(b + 20, 20);
+        put32(b + 24, 20);
+        memcpy(b + 28, ip, sizeof(ip));
+        put32(b + 48, 52);
+        len += 52;
+    }
+    return len;
+}
+
+Test(replay_pcap, pcapng_stamp_past_int64_ns_is_corrupt)
+{
+    /* found by fuzz_replay (fuzz/corpus/replay/fz-ts-overflow.pcapng): an EPB
+     * stamp of 10^10 s overflowed seconds * 10^9 in int64 (UBSan). Nanoseconds
+     * since 1970 in int64 end at 9223372036.854775807 s (year 2262): the last
+     * whole second that fits is 9223372035 s; 10^10 s must be refused as a
+     * corrupt record at its offset, after the frames before it. */
+    static const uint64_t us[3] = {1000000, 9223372035000000ULL, 10000000000000000ULL};
+    static uint8_t buf[256];
+    size_t n = pcapng_with_stamps(buf, us, 3);
+    FILE *m = fmemopen(buf, n, "rb");
+    cr_assert_not_null(m);
+    char err[KP_PCAP_ERRLEN];
+    struct kp_pcap_file *f;
+    cr_assert_eq(kp_pcap_file_fopen(m, "stamps.pcapng", &f, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(kp_pcap_file_linktype(f), DLT_RAW);
+    struct kp_frame fr;
+    cr_assert_eq(kp_pcap_file_next(f, &fr, err, sizeof(err)), 1, "%s", err);
+    cr_assert_eq(fr.ts_ns, 1000000000LL);
+    cr_assert_eq(kp_pcap_file_next(f, &fr, err, sizeof(err)), 1, "%s", err);
+    cr_assert_eq(fr.ts_ns, 9223372035000000000LL);
+    cr_assert_eq(fr.caplen, 20);
+    cr_assert_eq(kp_pcap_file_next(f, &fr, err, sizeof(err)), -EIO);
+    /* SHB 28 + IDB 20 + two EPBs of 52 */
+    cr_assert(strstr(err, "stamps.pcapng") && strstr(err, "offset 152"), "%s", err);
+    cr_assert(strstr(err, "out of range"), "%s", err);
+    cr_assert_eq(kp_pcap_file_next(f, &fr, err, sizeof(err)), -EIO);
+    kp_pcap_file_close(f);
+}
