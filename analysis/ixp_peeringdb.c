@@ -105,6 +105,18 @@ static int add_entry(struct kp_trie *t, json_t *e, const struct kp_ixp_rec *lan,
     return rc != 0 ? rc : 1;
 }
 
+/* add_entry, counting the entries that name a prefix and those added. */
+static int count_entry(struct kp_trie *t, json_t *e, const struct kp_ixp_rec *lan, json_t *ixlans,
+                       json_t *ixs, size_t *with_prefix, int *added)
+{
+    if (json_object_get(e, "prefix") != NULL)
+        (*with_prefix)++;
+    int rc = add_entry(t, e, lan, ixlans, ixs);
+    if (rc > 0 && *added < INT32_MAX)
+        (*added)++;
+    return rc;
+}
+
 int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -149,29 +161,21 @@ int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err
             json_t *x;
             json_array_foreach(set, k, x)
             {
-                if (json_object_get(x, "prefix") != NULL)
-                    with_prefix++;
-                int rc = add_entry(t, x, &lan, ixlans, ixs);
+                int rc = count_entry(t, x, &lan, ixlans, ixs, &with_prefix, &added);
                 if (rc < 0) {
                     json_decref(root);
                     snprintf(err, errlen, "%s", strerror(-rc));
                     return rc;
                 }
-                if (rc > 0 && added < INT32_MAX)
-                    added++;
             }
             continue;
         }
-        if (json_object_get(e, "prefix") != NULL)
-            with_prefix++;
-        int rc = add_entry(t, e, NULL, ixlans, ixs);
+        int rc = count_entry(t, e, NULL, ixlans, ixs, &with_prefix, &added);
         if (rc < 0) {
             json_decref(root);
             snprintf(err, errlen, "%s", strerror(-rc));
             return rc;
         }
-        if (rc > 0 && added < INT32_MAX)
-            added++;
     }
     size_t total = json_array_size(pfxs);
     json_decref(root);
