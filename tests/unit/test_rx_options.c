@@ -19,6 +19,7 @@
 #include "probe/classify.h"
 #include "probe/decode.h"
 #include "probe/rx.h"
+#include "rx_harness.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL
@@ -290,41 +291,6 @@ Test(rx_options, tcptraceroute_df_and_length_mtr_pattern_scamper_icmp)
     b[29] = 0x8c;
     cr_assert_str_eq(classify(b, n, &o), "scamper-icmp-paris");
     cr_assert_eq(o.method, KP_METHOD_ICMP_PARIS);
-}
-
-static struct kp_trace got[4];
-static int n_got;
-
-static void on_trace(void *ctx, struct kp_trace *t)
-{
-    (void)ctx;
-    cr_assert_lt(n_got, 4);
-    kp_trace_copy(&got[n_got++], t);
-}
-
-static struct kp_rx *new_rx(void)
-{
-    struct kp_rx_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.classifiers = kp_foreign_classifiers;
-    cfg.n_classifiers = kp_n_foreign_classifiers;
-    cfg.on_trace = on_trace;
-    struct kp_rx *rx;
-    cr_assert_eq(kp_rx_create(&cfg, &rx), 0);
-    n_got = 0;
-    return rx;
-}
-
-static void done(struct kp_rx *rx)
-{
-    kp_rx_destroy(rx);
-    for (int i = 0; i < n_got; i++)
-        kp_trace_free(&got[i]);
-}
-
-static void feed(struct kp_rx *rx, int64_t ts, const uint8_t *b, size_t n)
-{
-    cr_assert_eq(kp_rx_frame(rx, KP_DLT_RAW, ts, b, n), 0);
 }
 
 Test(rx_options, traceroute_q2_is_one_trace_with_two_attempts_per_ttl)
