@@ -33,26 +33,36 @@ static void print_probe(void *ctx, const uint8_t *pkt, size_t len)
     kp_cmd_print_probe((FILE *)ctx, pkt, len);
 }
 
+/* Write b[0..n) to fd, retrying short writes and EINTR; *done counts the
+ * bytes written. 0, or -errno (-EIO when the file takes no more bytes). */
+static int write_full(int fd, const char *b, size_t n, size_t *done)
+{
+    *done = 0;
+    while (*done < n) {
+        ssize_t w = write(fd, b + *done, n - *done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        *done += (size_t)w;
+    }
+    return 0;
+}
+
 /* Append one record as a whole line: a write that fails half-way (disk
  * full) is cut back, so traces.jsonl only ever holds complete lines. */
 static int append_line(struct sweep_ctx *c, char *s, size_t len)
 {
     s[len] = '\n'; /* over the NUL (restored below): one write for the line */
-    size_t done = 0;
-    while (done < len + 1) {
-        ssize_t w = write(c->traces, s + done, len + 1 - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            s[len] = '\0';
-            struct stat st;
-            if (done > 0 && ftruncate(c->traces, c->size) != 0 && fstat(c->traces, &st) == 0)
-                c->size = st.st_size; /* could not cut it back: never cut before it */
-            return -EIO;
-        }
-        done += (size_t)w;
-    }
+    size_t done;
+    int rc = write_full(c->traces, s, len + 1, &done);
     s[len] = '\0';
+    if (rc != 0) {
+        struct stat st;
+        if (done > 0 && ftruncate(c->traces, c->size) != 0 && fstat(c->traces, &st) == 0)
+            c->size = st.st_size; /* could not cut it back: never cut before it */
+        return -EIO;
+    }
     c->size += (off_t)(len + 1);
     return 0;
 }
@@ -452,18 +462,13 @@ static int resume_rewrite(struct resume *r, int *lock_fd, char *err, size_t errl
             close(fd);
         return -1;
     }
-    size_t n = r->scan.valid_len, off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, r->kept + off, n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            snprintf(err, errlen, "%.400s: %s", tmp, w < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
+    size_t done;
+    int rc = write_full(fd, r->kept, r->scan.valid_len, &done);
+    if (rc != 0) {
+        snprintf(err, errlen, "%.400s: %s", tmp, strerror(-rc));
+        close(fd);
+        unlink(tmp);
+        return -1;
     }
     if (fsync(fd) != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
