@@ -1,5 +1,7 @@
 #include "probe/addr.h"
 
+#include "probe/htab.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -56,4 +58,10 @@ bool kp_addr_eq(const struct kp_addr *a, const struct kp_addr *b)
     if (a->family != b->family)
         return false;
     return memcmp(a->b, b->b, a->family == 4 ? 4 : 16) == 0;
+}
+
+uint64_t kp_addr_hash(uint64_t h, const struct kp_addr *a)
+{
+    h = kp_hash_u64(h, a->family);
+    return kp_hash_bytes(h, a->b, a->family == 4 ? 4 : 16);
 }
