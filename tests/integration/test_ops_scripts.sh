@@ -11,6 +11,8 @@
 #      directory into an archive, skips a sweep whose sweep.json says
 #      "running", leaves archived sweeps alone on a second run, and refuses a
 #      sweep whose traces.jsonl has fewer lines than counts.traces (exit 1);
+#      the same through HOST:DIR (rsync over a stand-in remote shell), which
+#      keeps no mirror (hostile vantage points: test_collect_hostile.sh);
 #   4. scripts/kp-report --sweep input over the archive: every (vp, /24,
 #      method, sweep) in timeline.csv and report.md names a transit that the
 #      testbed's ground truth (truth.json via tb_cases) lists for that vp and
@@ -198,9 +200,11 @@ for vp in "${VPS[@]}"; do
     done
 done
 assert_eq yes "$same" "remote collect archives the same finished sweeps, byte for byte"
-assert_cmd "the mirror lives in .incoming/HOST" test -d "$rarchive/.incoming/vp-asia.example/vp-eu"
-assert_eq "" "$(find "$rarchive/.incoming" \( -name kp-sweep.log -o -name .kp-sweep.lock -o -type l \) -print)" \
-    "the mirror holds no logs, locks or symlinks"
+assert_eq "" "$(find "$rarchive" -mindepth 1 -maxdepth 1 -name '.*' ! -name .staging ! -name .kp-collect.lock)" \
+    "the archive keeps no mirror of the vantage point, only its staging directory and lock"
+assert_eq "" "$(find "$rarchive/.staging" -mindepth 1)" "staging is empty after the run"
+assert_eq "" "$(find "$rarchive" \( -name kp-sweep.log -o -name .kp-sweep.lock -o -name 'sweep.json.tmp' -o -type l \) -print)" \
+    "the archive holds no logs, locks, kptrace leftovers or symlinks"
 cout=$("$COLLECT" --archive "$rarchive" --ssh "$rsh" "vp-asia.example:$data" 2>/dev/null)
 assert_eq "kp-collect: 0 new, 4 already archived, 0 running, 0 bad" "$cout" "second remote collect copies nothing"
 rc=0
