@@ -70,17 +70,11 @@ int kp_route_filter_parse_keep(const char *list, uint32_t *keep, char *bad, size
     return 0;
 }
 
+/* A prefix length: decimal digits only (the AS number reader), at most max. */
 static int parse_len(const char *s, size_t n, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
-    if (n == 0 || n > 3)
-        return -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    if (v > max)
+    uint32_t v;
+    if (kp_asn_parse(s, n, 0, &v) != 0 || v > max)
         return -EINVAL;
     *out = v;
     return 0;
