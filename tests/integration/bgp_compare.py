@@ -42,7 +42,6 @@ import re
 import socket
 import struct
 import subprocess
-import sys
 
 # ---- the oracle's tables --------------------------------------------------
 
