@@ -1,7 +1,9 @@
 /* addr_class.c — special-purpose address classes (RFC 6890 and the IANA
  * IPv4/IPv6 Special-Purpose Address Registries, RFC 6598, RFC 2544, RFC 5180,
- * RFC 5737, RFC 3849, RFC 9637). Pure: constant tables, linear scan, the most
- * specific block wins. */
+ * RFC 5737, RFC 3849, RFC 9637, RFC 8215, RFC 9602). The one table of
+ * special-purpose ranges: hop labels (kp_addr_class_of) and the announcements
+ * the file sources drop (kp_prefix_class, route_filter.c) both read it. Pure:
+ * constant tables, linear scan, the most specific block wins. */
 #include "analysis/asmap.h"
 
 #include <string.h>
@@ -36,8 +38,12 @@ static const struct block v4_blocks[] = {
 static const struct block v6_blocks[] = {
     {{0}, 128, KP_ACLASS_UNSPECIFIED},                                           /* :: */
     {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, KP_ACLASS_LOOPBACK}, /* ::1 */
-    {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, KP_ACLASS_RESERVED}, /* discard-only RFC 6666 */
-    {{0x20, 0x01, 0x00, 0x00}, 23, KP_ACLASS_RESERVED},       /* IETF protocol assignments */
+    /* IPv4-mapped ::ffff:0:0/96: an address there takes its IPv4 class (see
+     * kp_addr_class_of); the entry classes prefixes (kp_prefix_class). */
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, KP_ACLASS_RESERVED},
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, KP_ACLASS_RESERVED}, /* local-use NAT64, RFC 8215 */
+    {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, KP_ACLASS_RESERVED},       /* discard-only RFC 6666 */
+    {{0x20, 0x01, 0x00, 0x00}, 23, KP_ACLASS_RESERVED},             /* IETF protocol assignments */
     /* globally reachable parts of 2001::/23 (IANA registry) */
     {{0x20, 0x01, 0x00, 0x00}, 32, KP_ACLASS_PUBLIC}, /* TEREDO */
     {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}, 128, KP_ACLASS_PUBLIC},
@@ -50,6 +56,7 @@ static const struct block v6_blocks[] = {
     {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, KP_ACLASS_BENCHMARKING}, /* RFC 5180 */
     {{0x20, 0x01, 0x0d, 0xb8}, 32, KP_ACLASS_DOCUMENTATION},            /* RFC 3849 */
     {{0x3f, 0xff, 0x00}, 20, KP_ACLASS_DOCUMENTATION},                  /* RFC 9637 */
+    {{0x5f, 0x00}, 16, KP_ACLASS_RESERVED},                             /* SRv6 SIDs RFC 9602 */
     {{0xfc, 0x00}, 7, KP_ACLASS_PRIVATE},                               /* unique local RFC 4193 */
     {{0xfe, 0x80}, 10, KP_ACLASS_LINK_LOCAL},                           /* RFC 4291 */
     {{0xff, 0x00}, 8, KP_ACLASS_MULTICAST},                             /* RFC 4291 */
@@ -66,12 +73,14 @@ static bool in_block(const struct block *blk, const uint8_t *b)
     return (blk->b[full] & mask) == (b[full] & mask);
 }
 
-static enum kp_addr_class scan(const struct block *tab, size_t n, const uint8_t *b)
+/* The most specific block of tab that contains all of the prefix b/plen
+ * (plen 128 for an address). */
+static enum kp_addr_class scan(const struct block *tab, size_t n, const uint8_t *b, unsigned plen)
 {
     enum kp_addr_class cls = KP_ACLASS_PUBLIC;
     int best = -1;
     for (size_t i = 0; i < n; i++) {
-        if ((int)tab[i].len > best && in_block(&tab[i], b)) {
+        if ((int)tab[i].len > best && tab[i].len <= plen && in_block(&tab[i], b)) {
             best = tab[i].len;
             cls = tab[i].cls;
         }
@@ -85,13 +94,24 @@ enum kp_addr_class kp_addr_class_of(const struct kp_addr *a)
     if (a == NULL)
         return KP_ACLASS_UNSPECIFIED;
     if (a->family == 4)
-        return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b);
+        return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b, 32);
     if (a->family == 6) {
         /* IPv4-mapped ::ffff:a.b.c.d takes the class of the IPv4 address. */
         if (memcmp(a->b, mapped, 12) == 0)
-            return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b + 12);
-        return scan(v6_blocks, sizeof(v6_blocks) / sizeof(v6_blocks[0]), a->b);
+            return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b + 12, 32);
+        return scan(v6_blocks, sizeof(v6_blocks) / sizeof(v6_blocks[0]), a->b, 128);
     }
+    return KP_ACLASS_UNSPECIFIED;
+}
+
+enum kp_addr_class kp_prefix_class(const struct kp_prefix *p)
+{
+    if (p == NULL)
+        return KP_ACLASS_UNSPECIFIED;
+    if (p->addr.family == 4)
+        return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), p->addr.b, p->len);
+    if (p->addr.family == 6)
+        return scan(v6_blocks, sizeof(v6_blocks) / sizeof(v6_blocks[0]), p->addr.b, p->len);
     return KP_ACLASS_UNSPECIFIED;
 }
 

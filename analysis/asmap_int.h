@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "analysis/asmap.h"
+#include "analysis/route_filter.h"
 #include "analysis/trie.h"
 
 /* ---- line reader for plain or gzip text (asn_pfx2as.c) ------------------ */
@@ -31,25 +32,34 @@ unsigned long kp_lines_lineno(const struct kp_lines *r);
 
 void kp_lines_close(struct kp_lines *r);
 
-/* Append the origins of rec to *dst (no duplicates); sets KP_ASN_MULTI_ORIGIN
- * when dst already had a different origin, keeps flags, marks TRUNCATED when
- * KP_ASN_MAX is exceeded. Pure. */
-void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec);
-
 /* Load a prefix2as file into t (values: struct kp_asn_rec). A prefix seen
  * twice keeps the later line. A malformed line fails the load, or with notes
  * (see struct kp_load_notes) is noted and skipped unless it is the first
- * line. Returns 0, -errno, -EINVAL (err: "file:line: why"). */
-int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+ * line. Lines go through the route filter f (NULL: the defaults): dropped
+ * ones and origins removed are counted in *stats (if not NULL; added to).
+ * Returns 0, -errno, -EINVAL (err: "file:line: why"). */
+int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_filter *f,
+                   struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen);
 
 /* ---- RIB from bgpdump -m (asn_bgpdump.c) -------------------------------- */
 
 struct kp_rib;
 
-/* New empty RIB for the given target ASes (copied). NULL on ENOMEM. */
+/* New empty RIB for the given target ASes (copied), with the default route
+ * filter. NULL on ENOMEM. */
 struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets);
 void kp_rib_free(struct kp_rib *r);
+
+/* Route filter for later adds (copied; NULL: the defaults). Its targets are
+ * replaced by the RIB's: a target AS is never removed from a path. */
+void kp_rib_set_filter(struct kp_rib *r, const struct kp_route_filter *f);
+const struct kp_route_filter *kp_rib_filter(const struct kp_rib *r);
+
+/* What the adds since the last reset used, dropped and cleaned;
+ * kp_rib_load resets it when it starts a file. */
+const struct kp_filter_stats *kp_rib_stats(const struct kp_rib *r);
+void kp_rib_stats_reset(struct kp_rib *r);
 
 /* Load one bgpdump -m file (plain or gzip). Returns as kp_pfx2as_load.
  * Lines of other record kinds are skipped; a malformed line is an error, or
@@ -57,8 +67,21 @@ void kp_rib_free(struct kp_rib *r);
 int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
                 size_t errlen);
 
-/* Add one parsed line (used by kp_rib_load and by tests). Returns 0/-ENOMEM. */
+/* Add one parsed line (used by kp_rib_load and by tests): an announcement
+ * goes through the RIB's route filter (dropped ones are counted, not
+ * stored); its origins count once more for the prefix, and a path with a
+ * target AS adds a route record, both read on the cleaned path. Returns
+ * 0/-ENOMEM. */
 int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l);
+
+/* Clean a parsed path in place (pure): the AS numbers the filter removes
+ * (kp_route_filter_removes_asn) go, from sequences and sets; an AS set left
+ * with one member becomes that AS, an emptied set goes; repeats of one AS
+ * (prepending) collapse to one. *tail (if not NULL) receives the class of
+ * the first removed AS of the path's last element (its last AS, or the
+ * members of a trailing set), or KP_ASCLASS_PUBLIC when none was removed. */
+void kp_bgpdump_clean_path(struct kp_bgpdump_line *l, const struct kp_route_filter *f,
+                           enum kp_asn_class *tail);
 
 /* Origin record of the longest RIB prefix covering a, or NULL. */
 const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,

@@ -1,9 +1,10 @@
 /* asn_pfx2as.c — CAIDA prefix2as files (plain or gzip), and the line reader
- * and origin-record helpers the file sources share.
+ * the file sources share.
  *
  * Format (CAIDA Routeviews Prefix-to-AS): one "prefix<TAB>length<TAB>AS" per
  * line. AS is an AS number, a multi-origin list "a_b" (most seen first) or an
- * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order. */
+ * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order.
+ * Lines go through the route filter (route_filter.h) before they are used. */
 #include "analysis/asmap_int.h"
 #include "analysis/asn_num.h"
 
@@ -104,27 +105,6 @@ void kp_lines_close(struct kp_lines *r)
     gzclose(r->gz);
     free(r->buf);
     free(r);
-}
-
-/* ---- origin records -------------------------------------------------------- */
-
-void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec)
-{
-    dst->flags |= rec->flags;
-    for (unsigned i = 0; i < rec->n; i++) {
-        bool have = false;
-        for (unsigned j = 0; j < dst->n; j++)
-            have = have || dst->asns[j] == rec->asns[i];
-        if (have)
-            continue;
-        if (dst->n > 0)
-            dst->flags |= KP_ASN_MULTI_ORIGIN;
-        if (dst->n >= KP_ASN_MAX) {
-            dst->flags |= KP_ASN_TRUNCATED;
-            continue;
-        }
-        dst->asns[dst->n++] = rec->asns[i];
-    }
 }
 
 /* ---- prefix2as ---------------------------------------------------------------- */
@@ -246,9 +226,15 @@ int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,
     return 0;
 }
 
-int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_filter *f,
+                   struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen)
 {
+    struct kp_filter_stats dummy;
+    if (stats == NULL) {
+        memset(&dummy, 0, sizeof(dummy));
+        stats = &dummy;
+    }
     bool first = true;
     int rc;
     struct kp_lines *r = kp_lines_open(path, &rc);
@@ -277,6 +263,19 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *no
             kp_lines_close(r);
             return -EINVAL;
         }
+        /* the route filter (route_filter.h): dropped lines are counted */
+        unsigned long lineno = kp_lines_lineno(r);
+        int drop = kp_route_filter_prefix(f, &p);
+        enum kp_asn_class removed = KP_ASCLASS_PUBLIC;
+        if (drop < 0 && kp_route_filter_origins(f, &rec, &removed) != 0)
+            drop = KP_DROP_NO_ORIGIN;
+        if (drop >= 0) {
+            kp_filter_count_add(&stats->drop[drop], lineno, &p);
+            continue;
+        }
+        stats->used++;
+        if (removed != KP_ASCLASS_PUBLIC)
+            kp_filter_count_add(&stats->origin[removed], lineno, &p);
         rc = kp_trie_insert(t, &p, &rec);
         if (rc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), strerror(-rc));

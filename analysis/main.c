@@ -25,6 +25,7 @@
 #include "analysis/asmap.h"
 #include "analysis/graph_dot.h"
 #include "analysis/input.h"
+#include "analysis/route_filter.h"
 #include "analysis/summary.h"
 #include "analysis/verdict.h"
 #include "analysis/verdict_stitch.h"
@@ -63,6 +64,15 @@ static const char usage_text[] =
     "      --cymru-cache FILE  keep Team Cymru answers between runs\n"
     "      --dns-timeout MS    per-query timeout (default 1500)\n"
     "      --rdns              look up reverse DNS names of hop addresses\n"
+    "      --min-prefix-len V4[,V6]\n"
+    "                          drop prefix2as and RIB entries shorter than this\n"
+    "                          (default 8,16; default routes are always dropped)\n"
+    "      --keep-special LIST use these special-purpose ranges and AS numbers\n"
+    "                          from prefix2as and RIB files instead of dropping\n"
+    "                          them (test networks): private, shared, loopback,\n"
+    "                          link-local, multicast, unspecified, reserved,\n"
+    "                          documentation, benchmarking, private-asn,\n"
+    "                          documentation-asn, reserved-asn, as-trans, all\n"
     "\n"
     "The decision:\n"
     "  -t, --target ASN[,ASN..]  target AS set (default 131279)\n"
@@ -763,12 +773,28 @@ enum {
     OPT_VP,
     OPT_SWEEP,
     OPT_SUMMARY_FORMAT,
+    OPT_MIN_PREFIX_LEN,
+    OPT_KEEP_SPECIAL,
 };
 
 struct source_opt {
     int kind; /* 'p', 'r', 'm', OPT_PEERINGDB, OPT_CYMRU (path NULL) */
     const char *path;
 };
+
+/* What a prefix2as or RIB file dropped, or whose origin lost a private or
+ * reserved AS (docs/asmap.md): one line when there is anything to say. */
+static void report_filter(const char *path, const struct kp_filter_stats *st,
+                          const struct kp_route_filter *f, bool quiet)
+{
+    if (kp_filter_stats_dropped(st) == 0 && kp_filter_stats_origin_removed(st) == 0)
+        return;
+    if (quiet && st->used > 0)
+        return; /* -q: only the warning that a table gave nothing */
+    char buf[1024];
+    warn("%s: %s%s", path, kp_filter_stats_str(st, f, buf, sizeof(buf)),
+         st->used == 0 ? " (nothing used: a test network's table? see --keep-special)" : "");
+}
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -794,6 +820,8 @@ int main(int argc, char **argv)
         {"cymru-cache", required_argument, NULL, OPT_CYMRU_CACHE},
         {"dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT},
         {"rdns", no_argument, NULL, OPT_RDNS},
+        {"min-prefix-len", required_argument, NULL, OPT_MIN_PREFIX_LEN},
+        {"keep-special", required_argument, NULL, OPT_KEEP_SPECIAL},
         {"target", required_argument, NULL, 't'},
         {"transit", required_argument, NULL, OPT_TRANSIT},
         {"no-default-transits", no_argument, NULL, OPT_NO_DEFAULT_TRANSITS},
@@ -829,6 +857,8 @@ int main(int argc, char **argv)
     memset(&copts, 0, sizeof(copts));
     const char *dns_server = NULL;
     int dns_timeout = 0;
+    struct kp_route_filter filter;
+    kp_route_filter_default(&filter);
 
     int c;
     while ((c = getopt_long(argc, argv, "p:r:m:t:f:o:sg:qhV", longopts, NULL)) != -1) {
@@ -870,6 +900,16 @@ int main(int argc, char **argv)
         case OPT_RDNS:
             a->rdns = true;
             break;
+        case OPT_MIN_PREFIX_LEN:
+            if (kp_route_filter_parse_min_len(optarg, &filter) != 0)
+                return usage_error("--min-prefix-len: '%s' is not V4[,V6] (0..32, 0..128)", optarg);
+            break;
+        case OPT_KEEP_SPECIAL: {
+            char bad[80];
+            if (kp_route_filter_parse_keep(optarg, &filter.keep, bad, sizeof(bad)) != 0)
+                return usage_error("--keep-special: no range or AS number class named '%s'", bad);
+            break;
+        }
         case 't': {
             char *s = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -1013,6 +1053,7 @@ int main(int argc, char **argv)
     }
     a->source_notes = (struct kp_load_notes){source_line_note, a, 0};
     kp_asmap_set_load_notes(a->map, &a->source_notes);
+    kp_asmap_set_filter(a->map, &filter);
     for (size_t i = 0; i < n_sources; i++) {
         int rc;
         err[0] = '\0';
@@ -1036,6 +1077,8 @@ int main(int argc, char **argv)
             rc = kp_asmap_add_peeringdb(a->map, sources[i].path, err, sizeof(err));
             break;
         }
+        if (rc == 0 && (sources[i].kind == 'p' || sources[i].kind == 'r'))
+            report_filter(sources[i].path, kp_asmap_load_stats(a->map), &filter, a->quiet);
         if (rc != 0) {
             warn("%s%s", sources[i].kind == OPT_CYMRU ? "--cymru: " : "",
                  err[0]            ? err

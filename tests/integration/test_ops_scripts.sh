@@ -214,7 +214,7 @@ assert_match "nowhere\.example:.*: rsync failed" "$(cat "$work/rcollect2.err")" 
 
 # --- 4. report
 rc=0
-"$REPORT" --archive "$archive" --pfx2as "$PFX" --kpannotate "$KPA" --sweep input --out "$out" \
+"$REPORT" --archive "$archive" --pfx2as "$PFX" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" --sweep input --out "$out" \
     2>"$work/report.err" || rc=$?
 assert_eq 0 "$rc" "kp-report exits 0 ($(cat "$work/report.err"))"
 for f in summary.jsonl timeline.csv report.md timeline.svg; do
@@ -299,7 +299,7 @@ done <<<"$res"
 mkdir -p "$work/badarch/vp-x/20000101T000000Z"
 printf 'not a trace\n' >"$work/badarch/vp-x/20000101T000000Z/traces.jsonl"
 rc=0
-err=$("$REPORT" --archive "$work/badarch" --pfx2as "$PFX" --kpannotate "$KPA" --out "$work/badout" 2>&1) || rc=$?
+err=$("$REPORT" --archive "$work/badarch" --pfx2as "$PFX" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" --out "$work/badout" 2>&1) || rc=$?
 assert_eq 1 "$rc" "kp-report exits 1 when kpannotate fails"
 assert_match "kpannotate failed on .*badarch/vp-x/20000101T000000Z/traces.jsonl" "$err" "kp-report names the failing file"
 
@@ -307,7 +307,7 @@ assert_match "kpannotate failed on .*badarch/vp-x/20000101T000000Z/traces.jsonl"
 # kp-report passes its message on, still writes the report, and exits 1.
 { cat "$PFX"; printf 'not a prefix line\n'; } >"$work/pfx-partial.txt"
 rc=0
-err=$("$REPORT" --archive "$archive" --pfx2as "$work/pfx-partial.txt" --kpannotate "$KPA" \
+err=$("$REPORT" --archive "$archive" --pfx2as "$work/pfx-partial.txt" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" \
     --sweep input --out "$work/partout" 2>&1) || rc=$?
 assert_eq 1 "$rc" "kp-report exits 1 when kpannotate partly fails"
 assert_match "pfx-partial\.txt:[0-9]+: .*\(line skipped\)" "$err" "kp-report passes kpannotate's message on"
