@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
 {
@@ -80,10 +81,72 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
     return 0;
 }
 
-static bool is_lead(unsigned char c)
+int kp_json_records_read(struct kp_reader *rd, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally,
+                         bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx)
 {
-    /* white space, and the bytes of a UTF-8 byte order mark */
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF;
+    struct kp_input_tally scratch;
+    if (tally == NULL)
+        tally = &scratch;
+    memset(tally, 0, sizeof(*tally));
+    if (rd == NULL || sink == NULL || sink->trace == NULL || convert == NULL)
+        return -EINVAL;
+    struct kp_input_skips no_skips = {NULL, NULL, 0};
+    if (skips == NULL)
+        skips = &no_skips;
+    struct kp_rec rec;
+    int rc;
+    while ((rc = kp_reader_json(rd, allow_array ? KP_JSON_ARRAYS : 0, &rec)) == 1) {
+        tally->records++;
+        struct kp_jrec r = {sink, rec.line, skips};
+        if (rec.status != KP_REC_OK) {
+            char msg[128] = "expected a JSON object";
+            if (rec.status == KP_REC_TOO_LONG)
+                snprintf(msg, sizeof(msg), "record longer than %zu bytes",
+                         (size_t)KP_READER_MAX_RECORD);
+            else if (rec.status == KP_REC_CUT)
+                snprintf(msg, sizeof(msg), "cut short: the input ends inside this record");
+            else if (what != NULL)
+                snprintf(msg, sizeof(msg), "expected a JSON object (%s)", what);
+            kp_jbad(&r, "", msg);
+            tally->bad++;
+            continue;
+        }
+        json_error_t je;
+        json_t *o = json_loadb(rec.p, rec.len, 0, &je);
+        if (o == NULL) {
+            struct kp_jrec r2 = {sink,
+                                 rec.line + (je.line > 0 ? (unsigned long)je.line - 1 : 0), skips};
+            kp_jbad(&r2, "", je.text);
+            tally->bad++;
+            continue;
+        }
+        struct kp_trace t;
+        kp_trace_init(&t);
+        unsigned long skipped_before = skips->n;
+        rc = convert(ctx, &r, o, &t);
+        json_decref(o);
+        if (rc == -ENOMEM) {
+            kp_trace_free(&t);
+            return rc;
+        }
+        if (rc < 0) {
+            tally->bad++;
+        } else if (rc > 0) {
+            tally->traces++;
+            rc = sink->trace(sink->ctx, &t, rec.line);
+            if (rc < 0) {
+                kp_trace_free(&t);
+                return rc;
+            }
+        } else if (skips->n != skipped_before) {
+            tally->skipped++;
+        } else {
+            tally->quiet++;
+        }
+        kp_trace_free(&t);
+    }
+    return rc;
 }
 
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
@@ -92,63 +155,14 @@ int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sin
 {
     if (sink == NULL || sink->trace == NULL || convert == NULL || (buf == NULL && len > 0))
         return -EINVAL;
-    size_t pos = 0, s = 0, e = 0;
-    unsigned long line = 1;
-    int in_array = 0, any_bad = 0;
-    if (allow_array) {
-        while (pos < len && is_lead((unsigned char)buf[pos])) {
-            if (buf[pos] == '\n')
-                line++;
-            pos++;
-        }
-        if (pos < len && buf[pos] == '[') {
-            in_array = 1;
-            pos++;
-        }
-    }
-    for (;;) {
-        unsigned long vline = line;
-        int rc = kp_json_next_value(buf, len, &pos, &line, in_array, &s, &e, &vline);
-        if (rc == 0)
-            break;
-        struct kp_jrec r = {sink, vline, skips};
-        if (rc < 0) {
-            char msg[96] = "expected a JSON object";
-            if (what != NULL)
-                snprintf(msg, sizeof(msg), "expected a JSON object (%s)", what);
-            kp_jbad(&r, "", msg);
-            any_bad = 1;
-            if (pos >= len)
-                break;
-            continue;
-        }
-        json_error_t je;
-        json_t *o = json_loadb(buf + s, e - s, 0, &je);
-        if (o == NULL) {
-            struct kp_jrec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0),
-                                 skips};
-            kp_jbad(&r2, "", je.text);
-            any_bad = 1;
-            continue;
-        }
-        struct kp_trace t;
-        kp_trace_init(&t);
-        rc = convert(ctx, &r, o, &t);
-        json_decref(o);
-        if (rc == -ENOMEM) {
-            kp_trace_free(&t);
-            return rc;
-        }
-        if (rc < 0) {
-            any_bad = 1;
-        } else if (rc > 0) {
-            rc = sink->trace(sink->ctx, &t, vline);
-            if (rc < 0) {
-                kp_trace_free(&t);
-                return rc;
-            }
-        }
-        kp_trace_free(&t);
-    }
-    return any_bad ? -EINVAL : 0;
+    struct kp_reader *rd;
+    int rc = kp_reader_open_mem(buf, len, 0, &rd);
+    if (rc != 0)
+        return rc;
+    struct kp_input_tally tally;
+    rc = kp_json_records_read(rd, sink, skips, &tally, allow_array, what, convert, ctx);
+    kp_reader_close(rd);
+    if (rc == 0 && tally.bad > 0)
+        rc = -EINVAL;
+    return rc;
 }

@@ -452,6 +452,11 @@ uint64_t kp_reader_error_offset(const struct kp_reader *r)
     return r->unz ? kp_unz_error_offset(r->unz) : 0;
 }
 
+int kp_reader_status(const struct kp_reader *r)
+{
+    return r->status;
+}
+
 int kp_reader_errno(const struct kp_reader *r)
 {
     return r->read_errno;

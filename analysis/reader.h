@@ -115,6 +115,11 @@ FILE *kp_reader_fopen(struct kp_reader *r);
 uint64_t kp_reader_offset(const struct kp_reader *r);
 unsigned long kp_reader_lineno(const struct kp_reader *r);
 
+/* The source's state: 0 (more may come), 1 (all of the input has been
+ * decoded) or the error it ended with (which the caller sees once it has
+ * taken the content before it). */
+int kp_reader_status(const struct kp_reader *r);
+
 /* After -EINVAL: the compressed byte offset where the data went wrong. */
 uint64_t kp_reader_error_offset(const struct kp_reader *r);
 
