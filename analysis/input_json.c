@@ -115,8 +115,8 @@ int kp_json_records_read(struct kp_reader *rd, const struct kp_input_sink *sink,
         json_error_t je;
         json_t *o = json_loadb(rec.p, rec.len, 0, &je);
         if (o == NULL) {
-            struct kp_jrec r2 = {sink,
-                                 rec.line + (je.line > 0 ? (unsigned long)je.line - 1 : 0), skips};
+            struct kp_jrec r2 = {sink, rec.line + (je.line > 0 ? (unsigned long)je.line - 1 : 0),
+                                 skips};
             kp_jbad(&r2, "", je.text);
             tally->bad++;
             continue;

@@ -129,9 +129,10 @@ struct item {
 /* What was read from one input, for the reconciliation at the end: every
  * record read is decided, bad or skipped (bookkeeping records apart). */
 struct input_count {
-    unsigned long records; /* framed by the reader (JSON records, non-blank lines, rebuilt traces) */
-    unsigned long quiet;   /* bookkeeping records (scamper cycle-start, ...) */
-    unsigned long traces;  /* traces handed over by the reader */
+    unsigned long
+        records;          /* framed by the reader (JSON records, non-blank lines, rebuilt traces) */
+    unsigned long quiet;  /* bookkeeping records (scamper cycle-start, ...) */
+    unsigned long traces; /* traces handed over by the reader */
     unsigned long decided, bad, skipped;
     enum kp_input_kind kind;
     enum kp_compression comp;
@@ -712,7 +713,8 @@ struct reconcile {
 
 static bool counts_agree(const struct input_count *ic)
 {
-    return ic->records >= ic->quiet && ic->records - ic->quiet == ic->decided + ic->bad + ic->skipped;
+    return ic->records >= ic->quiet &&
+           ic->records - ic->quiet == ic->decided + ic->bad + ic->skipped;
 }
 
 static void reconcile(const struct app *a, struct reconcile *r)
@@ -767,10 +769,9 @@ static int write_stats_json(const struct app *a, const struct reconcile *rec, in
         if (ic->failed)
             snprintf(why, sizeof(why), "%s: %s", file_name(a, (int)i), ic->error);
         else if (!counts_agree(ic))
-            snprintf(why, sizeof(why),
-                     "%s: %lu records read, but %lu decided + %lu bad + %lu skipped",
-                     file_name(a, (int)i), ic->records - ic->quiet, ic->decided, ic->bad,
-                     ic->skipped);
+            snprintf(
+                why, sizeof(why), "%s: %lu records read, but %lu decided + %lu bad + %lu skipped",
+                file_name(a, (int)i), ic->records - ic->quiet, ic->decided, ic->bad, ic->skipped);
     }
     rc = rc ? rc : jset(o, "v", json_integer(1));
     rc = rc ? rc : jset(o, "type", json_string("kpannotate-stats"));
@@ -784,9 +785,11 @@ static int write_stats_json(const struct app *a, const struct reconcile *rec, in
         static const enum kp_transit_status st[] = {KP_TRANSIT_REACHED, KP_TRANSIT_FILTERED,
                                                     KP_TRANSIT_INCOMPLETE, KP_TRANSIT_UNDETERMINED};
         for (size_t k = 0; k < sizeof(st) / sizeof(st[0]) && rc == 0; k++)
-            rc = jset(c, kp_transit_status_name(st[k]), json_integer((json_int_t)a->per_status[st[k]]));
+            rc = jset(c, kp_transit_status_name(st[k]),
+                      json_integer((json_int_t)a->per_status[st[k]]));
         rc = rc ? rc : jset(c, "groups", json_integer((json_int_t)kp_summary_count(a->sum)));
-        rc = rc ? rc : jset(c, "bad_source_lines", json_integer((json_int_t)a->source_notes.skipped));
+        rc = rc ? rc
+                : jset(c, "bad_source_lines", json_integer((json_int_t)a->source_notes.skipped));
         rc = rc ? rc : jset(c, "failed_lookups", json_integer((json_int_t)a->failed_lookups));
     }
     rc = rc ? rc : jset(o, "inputs", json_incref(inputs));
@@ -801,7 +804,7 @@ static int write_stats_json(const struct app *a, const struct reconcile *rec, in
         rc = rc ? rc : jset(e, "reconciled", json_boolean(counts_agree(ic)));
         rc = rc ? rc
                 : jset(e, "status",
-                       json_string(ic->failed         ? "error"
+                       json_string(ic->failed          ? "error"
                                    : !counts_agree(ic) ? "incomplete"
                                                        : "complete"));
         rc = rc ? rc : jset(e, "error", ic->failed ? json_string(ic->error) : json_null());
