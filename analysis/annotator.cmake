@@ -2,7 +2,8 @@
 # file/stdin reading go to the kpannotate program.
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/verdict.c
-  ${CMAKE_CURRENT_LIST_DIR}/summary.c)
+  ${CMAKE_CURRENT_LIST_DIR}/summary.c
+  ${CMAKE_CURRENT_LIST_DIR}/strtab.c)
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/input_detect.c
   ${CMAKE_CURRENT_LIST_DIR}/decompress.c

@@ -6,14 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/strtab.h"
 #include "probe/htab.h"
-
-/* An interned string: names, vantage points and sweep labels are kept once. */
-struct istr {
-    struct kp_htab_node node;
-    size_t len;
-    char s[];
-};
 
 /* A group: its hash-table node, the public part, and room for its first
  * share (most groups have one). */
@@ -26,9 +20,9 @@ struct group {
 #define GROUPS_PER_BLOCK 1024
 
 struct kp_summary {
-    struct kp_htab groups;  /* by (vp, prefix, method, sweep) */
-    struct kp_htab strings; /* interned strings */
-    struct group **order;   /* creation order, sorted by kp_summary_finish */
+    struct kp_htab groups;     /* by (vp, prefix, method, sweep) */
+    struct kp_strtab *strings; /* vp, sweep and AS names, kept once */
+    struct group **order;      /* creation order, sorted by kp_summary_finish */
     size_t n, cap;
     struct group **blocks; /* groups are allocated GROUPS_PER_BLOCK at a time */
     size_t n_blocks;
@@ -42,22 +36,12 @@ int kp_summary_new(struct kp_summary **out)
     if (*out == NULL)
         return -ENOMEM;
     kp_htab_init(&(*out)->groups);
-    kp_htab_init(&(*out)->strings);
-    return 0;
-}
-
-static void free_strings(struct kp_htab *t)
-{
-    /* every node is in a bucket: walk the buckets */
-    for (size_t i = 0; i < t->nb; i++) {
-        struct kp_htab_node *n = t->b[i];
-        while (n != NULL) {
-            struct kp_htab_node *next = n->next;
-            free(KP_HTAB_ENTRY(n, struct istr, node));
-            n = next;
-        }
+    if (kp_strtab_new(&(*out)->strings) != 0) {
+        free(*out);
+        *out = NULL;
+        return -ENOMEM;
     }
-    kp_htab_free(t);
+    return 0;
 }
 
 void kp_summary_free(struct kp_summary *s)
@@ -75,42 +59,18 @@ void kp_summary_free(struct kp_summary *s)
     free(s->blocks);
     free(s->order);
     kp_htab_free(&s->groups);
-    free_strings(&s->strings);
+    kp_strtab_free(s->strings);
     free(s);
 }
 
 uint64_t kp_summary_steps(const struct kp_summary *s)
 {
-    return s ? s->groups.steps + s->strings.steps : 0;
-}
-
-/* The interned copy of str[0..len) (len capped by the caller), or NULL. */
-static struct istr *intern(struct kp_summary *s, const char *str, size_t len)
-{
-    uint64_t h = kp_hash_bytes(0x6b70736d, str, len);
-    for (struct kp_htab_node *n = kp_htab_first(&s->strings, h); n;
-         n = kp_htab_next(&s->strings, n)) {
-        struct istr *e = KP_HTAB_ENTRY(n, struct istr, node);
-        if (e->len == len && memcmp(e->s, str, len) == 0)
-            return e;
-    }
-    struct istr *e = malloc(sizeof(*e) + len + 1);
-    if (e == NULL)
-        return NULL;
-    e->len = len;
-    memcpy(e->s, str, len);
-    e->s[len] = '\0';
-    if (kp_htab_insert(&s->strings, &e->node, h) != 0) {
-        free(e);
-        return NULL;
-    }
-    return e;
+    return s ? s->groups.steps + kp_strtab_steps(s->strings) : 0;
 }
 
 static const char *intern_str(struct kp_summary *s, const char *str, size_t max)
 {
-    struct istr *e = intern(s, str, strnlen(str, max));
-    return e ? e->s : NULL;
+    return kp_strtab_intern(s->strings, str, strnlen(str, max));
 }
 
 void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uint8_t *plen)
@@ -199,8 +159,7 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
     kp_summary_prefix_of(&t->dst, &pfx, &plen);
 
     /* interned strings are equal when their pointers are */
-    uint64_t h = kp_hash_u64(KP_HTAB_ENTRY(vp, struct istr, s)->node.hash,
-                             KP_HTAB_ENTRY(sw, struct istr, s)->node.hash);
+    uint64_t h = kp_hash_u64(kp_strtab_hash(vp), kp_strtab_hash(sw));
     h = kp_addr_hash(h, &pfx);
     h = kp_hash_u64(h, (uint64_t)plen << 32 | (uint64_t)t->method);
     struct kp_summary_group *g = NULL;
