@@ -76,6 +76,7 @@ struct kp_input_tally {
 };
 
 struct kp_reader; /* analysis/reader.h */
+struct kp_par;    /* analysis/input_par.h: worker threads (NULL: none) */
 
 /* Read RIPE Atlas traceroute results: a JSON array of result objects, one
  * object per line, concatenated objects, or a single object. Each result
@@ -98,11 +99,13 @@ int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                   struct kp_input_skips *skips);
 
 /* kp_atlas_read from a stream (analysis/reader.h), one record at a time:
- * memory is one record, whatever the size of the input. *tally (may be NULL)
+ * memory is one record (a few batches of them with par's workers, which
+ * parse and convert them; traces still come in input order), whatever the
+ * size of the input. *tally (may be NULL)
  * receives the counts. Returns 0 at the end of the input (bad records were
  * reported and counted), or the error that stopped it: the reader's (-EINVAL
  * corrupt compressed data, -EIO), the sink's, or -ENOMEM. */
-int kp_atlas_read_stream(struct kp_reader *r, const struct kp_input_sink *sink,
+int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct kp_input_sink *sink,
                          struct kp_input_skips *skips, struct kp_input_tally *tally);
 
 /* Read scamper JSON (one object per line, as sc_warts2json and scamper -O json
@@ -120,7 +123,8 @@ int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sin
                     struct kp_input_skips *skips);
 
 /* kp_scamper_read from a stream; returns as kp_atlas_read_stream. */
-int kp_scamper_read_stream(struct kp_reader *r, const struct kp_input_sink *sink,
-                           struct kp_input_skips *skips, struct kp_input_tally *tally);
+int kp_scamper_read_stream(struct kp_reader *r, struct kp_par *par,
+                           const struct kp_input_sink *sink, struct kp_input_skips *skips,
+                           struct kp_input_tally *tally);
 
 #endif

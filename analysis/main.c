@@ -27,6 +27,7 @@
 #include "analysis/asmap.h"
 #include "analysis/graph_dot.h"
 #include "analysis/input.h"
+#include "analysis/input_par.h"
 #include "analysis/reader.h"
 #include "analysis/summary.h"
 #include "analysis/verdict.h"
@@ -160,6 +161,8 @@ struct app {
     int cur_file;
     enum kp_input_kind cur_kind;
     struct input_count *counts; /* per input file */
+    struct kp_par *par;         /* parsing workers (--threads) */
+    long threads;               /* -1: as many as processors */
     unsigned long bad_records, failed_lookups;
     unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
     struct kp_load_notes source_notes;         /* malformed prefix2as / RIB lines */
@@ -327,49 +330,60 @@ static void replay_trace(void *ctx, struct kp_trace *t)
         a->fatal = rc; /* rx frees what was not taken */
 }
 
-/* kptrace JSONL: one trace per line, read as it comes. Returns 0 at the end,
- * or the error that stopped the reading (the reader's, -ENOMEM, or a fatal
- * one from deciding). */
+/* kptrace JSONL: one trace per line, read as it comes; lines are parsed by
+ * the workers (a->par), decided here in order. */
+static void kptrace_work(const void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
+{
+    (void)ctx;
+    size_t s = 0, e = rec->len;
+    while (s < e && (rec->p[s] == ' ' || rec->p[s] == '\t' || rec->p[s] == '\r'))
+        s++;
+    if (s == e && rec->status == KP_REC_OK) {
+        out->rc = 0; /* a blank line: not a record */
+        return;
+    }
+    struct kp_json_error je;
+    memset(&je, 0, sizeof(je));
+    int rc;
+    if (rec->status == KP_REC_TOO_LONG) {
+        snprintf(je.msg, sizeof(je.msg), "line longer than %zu bytes",
+                 (size_t)KP_READER_MAX_RECORD);
+        rc = -EINVAL;
+    } else {
+        rc = kp_trace_json_parse(rec->p + s, e - s, &out->t, &je);
+    }
+    if (rc == 0) {
+        out->rc = 1;
+        if (out->t.tool[0] == '\0')
+            snprintf(out->t.tool, sizeof(out->t.tool), "kptrace");
+        return;
+    }
+    out->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
+    kp_par_error(out, rec->line, je.field, je.msg);
+}
+
+static int kptrace_done(void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
+{
+    struct app *a = ctx;
+    struct input_count *ic = &a->counts[a->cur_file];
+    if (out->rc == -ENOMEM)
+        return -ENOMEM;
+    if (out->rc == 0)
+        return 0;
+    ic->records++;
+    if (out->rc < 0) {
+        struct kp_input_sink sink = {NULL, sink_error, a};
+        kp_par_replay(out, &sink, NULL);
+        return 0;
+    }
+    ic->traces++;
+    return keep_trace(a, &out->t, rec->line);
+}
+
 static int read_kptrace(struct app *a, struct kp_reader *r)
 {
-    struct input_count *ic = &a->counts[a->cur_file];
-    struct kp_rec rec;
-    int rc;
-    while ((rc = kp_reader_line(r, &rec)) == 1) {
-        size_t s = 0, e = rec.len;
-        while (s < e && (rec.p[s] == ' ' || rec.p[s] == '\t' || rec.p[s] == '\r'))
-            s++;
-        if (s == e && rec.status == KP_REC_OK)
-            continue;
-        ic->records++;
-        struct kp_trace t;
-        struct kp_json_error je;
-        memset(&je, 0, sizeof(je));
-        if (rec.status == KP_REC_TOO_LONG) {
-            snprintf(je.msg, sizeof(je.msg), "line longer than %zu bytes",
-                     (size_t)KP_READER_MAX_RECORD);
-            rc = -EINVAL;
-        } else {
-            rc = kp_trace_json_parse(rec.p + s, e - s, &t, &je);
-        }
-        if (rc == -ENOMEM)
-            return rc;
-        if (rc != 0) {
-            a->bad_records++;
-            ic->bad++;
-            warn("%s:%lu: %s%s%s (record skipped)", file_name(a, a->cur_file), rec.line, je.field,
-                 je.field[0] ? ": " : "", je.msg);
-            continue;
-        }
-        if (t.tool[0] == '\0')
-            snprintf(t.tool, sizeof(t.tool), "kptrace");
-        ic->traces++;
-        rc = keep_trace(a, &t, rec.line);
-        kp_trace_free(&t);
-        if (rc)
-            return rc;
-    }
-    return rc;
+    struct kp_par_ops ops = {true, 0, kptrace_work, kptrace_done, NULL, a};
+    return kp_par_run(a->par, r, &ops);
 }
 
 /* Replay options for a capture file: the run's parameters, vantage point,
@@ -426,7 +440,7 @@ static int read_input(struct app *a, int fi)
     struct input_count *ic = &a->counts[fi];
     bool is_stdin = strcmp(path, "-") == 0;
     struct kp_reader *r;
-    int rc = kp_reader_open(path, KP_READER_THREAD, &r);
+    int rc = kp_reader_open(path, a->threads != 0 ? KP_READER_THREAD : 0, &r);
     if (rc != 0) {
         warn("%s: cannot read: %s", path, strerror(-rc));
         snprintf(ic->error, sizeof(ic->error), "cannot read: %s", strerror(-rc));
@@ -503,10 +517,10 @@ static int read_input(struct app *a, int fi)
             rc = read_kptrace(a, r);
             break;
         case KP_INPUT_ATLAS:
-            rc = kp_atlas_read_stream(r, &sink, &skips, &tally);
+            rc = kp_atlas_read_stream(r, a->par, &sink, &skips, &tally);
             break;
         case KP_INPUT_SCAMPER:
-            rc = kp_scamper_read_stream(r, &sink, &skips, &tally);
+            rc = kp_scamper_read_stream(r, a->par, &sink, &skips, &tally);
             break;
         default:
             warn("%s: cannot tell what kind of input this is; use --input-format", path);
@@ -867,6 +881,7 @@ enum {
     OPT_SWEEP,
     OPT_SUMMARY_FORMAT,
     OPT_STATS_JSON,
+    OPT_THREADS,
 };
 
 struct source_opt {
@@ -911,6 +926,7 @@ int main(int argc, char **argv)
         {"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
         {"graph", required_argument, NULL, 'g'},
         {"stats-json", required_argument, NULL, OPT_STATS_JSON},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -918,6 +934,7 @@ int main(int argc, char **argv)
     };
     static struct app A;
     struct app *a = &A;
+    a->threads = -1;
     kp_verdict_config_default(&a->cfg);
     /* our own copies, so that --transit and --target can change them */
     for (size_t i = 0; i < a->cfg.n_known; i++) {
@@ -1080,6 +1097,14 @@ int main(int argc, char **argv)
         case OPT_STATS_JSON:
             a->stats_json = optarg;
             break;
+        case OPT_THREADS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 64)
+                return usage_error("--threads: '%s' is not 0..64", optarg);
+            a->threads = v;
+            break;
+        }
         case 'q':
             a->quiet = true;
             break;
@@ -1177,8 +1202,10 @@ int main(int argc, char **argv)
     } else if (!a->summary) {
         a->jout = stdout;
     }
-    if (kp_summary_new(&a->sum) != 0 || kp_stitch_new(&a->stitch) != 0 ||
-        (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
+    json_object_seed(0); /* before any worker thread creates a JSON object */
+    unsigned workers = a->threads < 0 ? kp_par_default_workers() : (unsigned)a->threads;
+    if (kp_par_new(workers, &a->par) != 0 || kp_summary_new(&a->sum) != 0 ||
+        kp_stitch_new(&a->stitch) != 0 || (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
         warn("out of memory");
         return 3;
     }
@@ -1299,6 +1326,7 @@ int main(int argc, char **argv)
             status = 3;
     }
 
+    kp_par_free(a->par);
     kp_summary_free(sum);
     kp_stitch_free(a->stitch);
     kp_graph_free(graph);

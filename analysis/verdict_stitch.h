@@ -36,7 +36,7 @@ struct kp_stitch; /* opaque */
 
 /* The bound of kp_stitch_new: at most this many links (one per answered
  * router hop with an answered hop below it, per key, vantage point and TTL),
- * about 180 bytes each. */
+ * about 210 bytes each (55 MiB at most). */
 #define KP_STITCH_MAX_LINKS ((size_t)1 << 18)
 
 /* A new empty index in *out, holding at most KP_STITCH_MAX_LINKS links. 0 or
