@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NONE 0u
 
@@ -194,6 +195,23 @@ void kp_trie_free(struct kp_trie *t)
     free(t);
 }
 
+/* realloc, and for a big array a hint that it be backed by huge pages: a
+ * 1M-prefix table is ~100 MB touched at random by lookups (fewer page
+ * faults while loading, fewer TLB misses while looking up). */
+static void *big_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+#ifdef MADV_HUGEPAGE
+    if (q != NULL && n >= ((size_t)4 << 20)) {
+        uintptr_t lo = ((uintptr_t)q + 4095) & ~(uintptr_t)4095;
+        uintptr_t hi = ((uintptr_t)q + n) & ~(uintptr_t)4095;
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* a hint: failure is fine */
+    }
+#endif
+    return q;
+}
+
 /* Make room for `more` nodes and one value. */
 static int reserve(struct kp_trie *t, uint32_t more)
 {
@@ -201,7 +219,7 @@ static int reserve(struct kp_trie *t, uint32_t more)
         if (t->cap_nodes > UINT32_MAX / 2)
             return -ENOMEM;
         uint32_t cap = t->cap_nodes * 2;
-        struct node *n = realloc(t->nodes, (size_t)cap * sizeof(*n));
+        struct node *n = big_realloc(t->nodes, (size_t)cap * sizeof(*n));
         if (n == NULL)
             return -ENOMEM;
         t->nodes = n;
@@ -211,7 +229,7 @@ static int reserve(struct kp_trie *t, uint32_t more)
         if (t->cap_values > UINT32_MAX / 2)
             return -ENOMEM;
         uint32_t cap = t->cap_values ? t->cap_values * 2 : 64;
-        uint8_t *v = realloc(t->values, (size_t)cap * t->value_size);
+        uint8_t *v = big_realloc(t->values, (size_t)cap * t->value_size);
         if (v == NULL)
             return -ENOMEM;
         t->values = v;
@@ -256,14 +274,14 @@ int kp_trie_reserve(struct kp_trie *t, size_t prefixes)
     uint32_t nodes = t->n_nodes + (uint32_t)prefixes * 2 + 1;
     uint32_t vals = t->n_values + (uint32_t)prefixes;
     if (nodes > t->cap_nodes) {
-        struct node *n = realloc(t->nodes, (size_t)nodes * sizeof(*n));
+        struct node *n = big_realloc(t->nodes, (size_t)nodes * sizeof(*n));
         if (n == NULL)
             return -ENOMEM;
         t->nodes = n;
         t->cap_nodes = nodes;
     }
     if (vals > t->cap_values) {
-        uint8_t *v = realloc(t->values, (size_t)vals * t->value_size);
+        uint8_t *v = big_realloc(t->values, (size_t)vals * t->value_size);
         if (v == NULL)
             return -ENOMEM;
         t->values = v;
