@@ -49,7 +49,8 @@ static const char usage_text[] =
     "capture files (pcap/pcapng of kptrace, traceroute, mtr or scamper runs),\n"
     "RIPE Atlas traceroute results (a JSON array or one per line) or scamper JSON\n"
     "(sc_warts2json, scamper -O json), plain or compressed with gzip or bzip2.\n"
-    "The kind and the compression are detected from the content.\n"
+    "The kind and the compression are detected from the content. Inputs are read\n"
+    "as streams: records are decided and written as they come, in constant memory.\n"
     "kpannotate never needs root and never sends a packet, except DNS queries to\n"
     "the server you name when --cymru or --rdns is given.\n"
     "\n"
@@ -97,6 +98,10 @@ static const char usage_text[] =
     "      --summary-format F    text (aligned table, default) or json (lines)\n"
     "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz\n"
     "  -q, --quiet               no statistics on standard error\n"
+    "      --stats-json FILE     the run's counts per input (records = decided + bad\n"
+    "                            + skipped) and its status as one JSON object\n"
+    "      --threads N           threads that parse records and decompress (default:\n"
+    "                            one per processor, at most 4; 0: none)\n"
     "  -h, --help                this text;  -V, --version\n"
     "\n"
     "Per trace, \"transit\" has a status: reached (the target answered; asn is the\n"
@@ -114,8 +119,11 @@ static const char usage_text[] =
     "Exit status: 0 all read and decided; 1 some input records, source lines or\n"
     "lookups failed (everything else was still processed; standard error says\n"
     "what); 2 usage;\n"
-    "3 an input or source could not be read at all. See kpannotate(1),\n"
-    "docs/kpannotate.md, and docs/format-annotated.md for the output format.\n";
+    "3 an input or source could not be read to its end (what came before was\n"
+    "decided and written) or the output could not be written; 4 the counts do not\n"
+    "reconcile (records read != decided + bad + skipped: a bug, please report it).\n"
+    "See kpannotate(1), docs/kpannotate.md, and docs/format-annotated.md for the\n"
+    "output format.\n";
 
 enum sweep_mode { SWEEP_INPUT, SWEEP_HOUR, SWEEP_DAY, SWEEP_NONE };
 
