@@ -3,7 +3,8 @@
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/verdict.c
   ${CMAKE_CURRENT_LIST_DIR}/summary.c
-  ${CMAKE_CURRENT_LIST_DIR}/strtab.c)
+  ${CMAKE_CURRENT_LIST_DIR}/strtab.c
+  ${CMAKE_CURRENT_LIST_DIR}/slab.c)
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/input_detect.c
   ${CMAKE_CURRENT_LIST_DIR}/decompress.c

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/slab.h"
 #include "analysis/strtab.h"
 #include "probe/htab.h"
 
@@ -24,8 +25,7 @@ struct kp_summary {
     struct kp_strtab *strings; /* vp, sweep and AS names, kept once */
     struct group **order;      /* creation order, sorted by kp_summary_finish */
     size_t n, cap;
-    struct group **blocks; /* groups are allocated GROUPS_PER_BLOCK at a time */
-    size_t n_blocks;
+    struct kp_slab slab; /* the groups, GROUPS_PER_BLOCK to a block */
 };
 
 int kp_summary_new(struct kp_summary **out)
@@ -36,6 +36,7 @@ int kp_summary_new(struct kp_summary **out)
     if (*out == NULL)
         return -ENOMEM;
     kp_htab_init(&(*out)->groups);
+    kp_slab_init(&(*out)->slab, sizeof(struct group), GROUPS_PER_BLOCK);
     if (kp_strtab_new(&(*out)->strings) != 0) {
         free(*out);
         *out = NULL;
@@ -54,9 +55,7 @@ void kp_summary_free(struct kp_summary *s)
             free(gr->g.shares);
         free(gr->g.upstreams);
     }
-    for (size_t i = 0; i < s->n_blocks; i++)
-        free(s->blocks[i]);
-    free(s->blocks);
+    kp_slab_free(&s->slab);
     free(s->order);
     kp_htab_free(&s->groups);
     kp_strtab_free(s->strings);
@@ -105,19 +104,7 @@ static struct group *new_group(struct kp_summary *s)
         s->order = o;
         s->cap = cap;
     }
-    if (s->n % GROUPS_PER_BLOCK == 0) {
-        struct group **bl = realloc(s->blocks, (s->n_blocks + 1) * sizeof(*bl));
-        if (bl == NULL)
-            return NULL;
-        s->blocks = bl;
-        bl[s->n_blocks] = malloc(GROUPS_PER_BLOCK * sizeof(struct group));
-        if (bl[s->n_blocks] == NULL)
-            return NULL;
-        s->n_blocks++;
-    }
-    struct group *gr = &s->blocks[s->n_blocks - 1][s->n % GROUPS_PER_BLOCK];
-    memset(gr, 0, sizeof(*gr));
-    return gr;
+    return kp_slab_add(&s->slab);
 }
 
 /* Room for one more share in g (the first is inside the group; then 2, 4,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/slab.h"
 #include "analysis/strtab.h"
 #include "probe/htab.h"
 
@@ -39,8 +40,7 @@ struct link {
 /* A generation: at most cap links, in blocks, indexed by one hash table. */
 struct gen {
     struct kp_htab idx;
-    struct link **blocks;
-    size_t n_blocks, n;
+    struct kp_slab links; /* LINKS_PER_BLOCK to a block */
 };
 
 struct kp_stitch {
@@ -53,12 +53,8 @@ struct kp_stitch {
 
 static void gen_clear(struct gen *g)
 {
-    for (size_t i = 0; i < g->n_blocks; i++)
-        free(g->blocks[i]);
-    free(g->blocks);
+    kp_slab_free(&g->links);
     kp_htab_free(&g->idx);
-    memset(g, 0, sizeof(*g));
-    kp_htab_init(&g->idx);
 }
 
 int kp_stitch_new_bounded(size_t max_links, struct kp_stitch **out)
@@ -69,8 +65,10 @@ int kp_stitch_new_bounded(size_t max_links, struct kp_stitch **out)
     if (*out == NULL)
         return -ENOMEM;
     struct kp_stitch *s = *out;
-    kp_htab_init(&s->g[0].idx);
-    kp_htab_init(&s->g[1].idx);
+    for (int i = 0; i < 2; i++) {
+        kp_htab_init(&s->g[i].idx);
+        kp_slab_init(&s->g[i].links, sizeof(struct link), LINKS_PER_BLOCK);
+    }
     s->gen_cap = max_links / 2;
     if (kp_strtab_new(&s->vps) != 0) {
         free(s);
@@ -97,7 +95,7 @@ void kp_stitch_free(struct kp_stitch *s)
 
 size_t kp_stitch_links(const struct kp_stitch *s)
 {
-    return s->g[0].n + s->g[1].n;
+    return s->g[0].links.n + s->g[1].links.n;
 }
 
 uint64_t kp_stitch_steps(const struct kp_stitch *s)
@@ -132,27 +130,16 @@ static struct link *gen_find(struct gen *g, uint64_t h, uint32_t key, const char
 static struct link *new_link(struct kp_stitch *s, uint64_t h)
 {
     struct gen *g = &s->g[s->cur];
-    if (g->n == s->gen_cap) {
+    if (g->links.n == s->gen_cap) {
         struct gen *old = &s->g[1 - s->cur];
-        s->dropped += old->n;
+        s->dropped += old->links.n;
         gen_clear(old);
         s->cur = 1 - s->cur;
         g = old;
     }
-    if (g->n % LINKS_PER_BLOCK == 0) {
-        struct link **bl = realloc(g->blocks, (g->n_blocks + 1) * sizeof(*bl));
-        if (bl == NULL)
-            return NULL;
-        g->blocks = bl;
-        bl[g->n_blocks] = malloc(LINKS_PER_BLOCK * sizeof(struct link));
-        if (bl[g->n_blocks] == NULL)
-            return NULL;
-        g->n_blocks++;
-    }
-    struct link *e = &g->blocks[g->n_blocks - 1][g->n % LINKS_PER_BLOCK];
-    if (kp_htab_insert(&g->idx, &e->node, h) != 0)
-        return NULL;
-    g->n++;
+    struct link *e = kp_slab_add(&g->links);
+    if (e == NULL || kp_htab_insert(&g->idx, &e->node, h) != 0)
+        return NULL; /* a slab item not in the index is harmless: never found */
     return e;
 }
 
