@@ -157,7 +157,7 @@ struct app {
     const char *vp;
     enum sweep_mode sweep;
     const char *output, *graph, *stats_json;
-    bool summary, summary_json, quiet, rdns, have_rib;
+    bool summary, summary_json, quiet, rdns, have_rib, cymru;
     struct kp_verdict_config cfg;
     uint32_t targets[MAX_TARGETS];
     struct kp_as_name transits[MAX_TRANSITS];
@@ -192,6 +192,8 @@ struct app {
 #define CHUNK_TRACES 8192
 
 static int process_chunk(struct app *a);
+static int prefetch_chunk(struct app *a);
+static int decide_chunk(struct app *a);
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -637,12 +639,23 @@ static int process_chunk(struct app *a)
 {
     if (a->fatal)
         return a->fatal;
+    if (a->cymru || a->rdns) {
+        int rc = prefetch_chunk(a);
+        if (rc != 0)
+            return a->fatal = rc;
+    }
+    return decide_chunk(a);
+}
+
+/* DNS lookups for every address of the chunk at once (--cymru, --rdns). */
+static int prefetch_chunk(struct app *a)
+{
     size_t n_addrs = 0;
     for (size_t i = 0; i < a->n_items; i++)
         n_addrs += a->items[i].t.n_hops + 1;
     struct kp_addr *addrs = malloc((n_addrs ? n_addrs : 1) * sizeof(*addrs));
     if (addrs == NULL)
-        return a->fatal = -ENOMEM;
+        return -ENOMEM;
     n_addrs = 0;
     for (size_t i = 0; i < a->n_items; i++) {
         const struct kp_trace *t = &a->items[i].t;
@@ -658,6 +671,12 @@ static int process_chunk(struct app *a)
         if (!a->quiet)
             warn("%d address lookups failed over DNS; other sources were used for them", pf);
     }
+    return 0;
+}
+
+/* The verdict of every trace of the chunk, its line, summary and graph. */
+static int decide_chunk(struct app *a)
+{
     /* Doubletree traces decide with the path below where they stopped
      * (verdict_stitch.h): learn this chunk's traces first. */
     for (size_t i = 0; i < a->n_items; i++) {
@@ -982,6 +1001,7 @@ int main(int argc, char **argv)
                 sources[n_sources++].path = NULL;
             }
             cymru = true;
+            a->cymru = true;
             break;
         case OPT_DNS_SERVER:
             dns_server = optarg;
