@@ -729,7 +729,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
             if (!is_bgpdump_kind(line, len)) {
                 snprintf(err, errlen,
                          "%s:%lu: not a `bgpdump -m` line (an MRT file? run `bgpdump -m` on it "
-                         "first; only gzip is read)",
+                         "first; gzip and bzip2 are read)",
                          path, kp_lines_lineno(lr));
                 rc = -EINVAL;
                 break;

@@ -528,6 +528,14 @@ int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                                  NULL);
 }
 
+int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally)
+{
+    /* the converter keeps nothing between results: workers may run it */
+    return kp_json_records_read(r, par, sink, skips, tally, true, "a traceroute result", convert_cb,
+                                NULL, true);
+}
+
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)
 {
     return kp_atlas_read(buf, len, sink, NULL);

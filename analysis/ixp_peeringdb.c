@@ -10,6 +10,7 @@
  * Entries whose status is present and not "ok", or without a valid prefix,
  * are skipped. Pure apart from kp_peeringdb_load reading the file. */
 #include "analysis/asmap_int.h"
+#include "analysis/reader.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -192,43 +193,27 @@ int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err
 
 int kp_peeringdb_load(struct kp_trie *t, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        return -e;
+    /* one JSON document: read whole (plain, gzip or bzip2) by the one reader */
+    struct kp_reader *r;
+    int rc = kp_reader_open(path, 0, &r);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        if (n == cap) {
-            char *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool ioerr = ferror(f) != 0;
-    fclose(f);
-    if (buf == NULL) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    if (ioerr) {
-        free(buf);
-        snprintf(err, errlen, "%s: read error", path);
-        return -EIO;
-    }
+    char *buf = NULL;
+    size_t n = 0;
+    rc = kp_reader_slurp(r, (size_t)1 << 31, &buf, &n);
+    if (rc == -EINVAL)
+        snprintf(err, errlen, "%s: %s data corrupt or cut short (at compressed byte %llu)", path,
+                 kp_compression_name(kp_reader_compression(r)),
+                 (unsigned long long)kp_reader_error_offset(r));
+    else if (rc != 0)
+        snprintf(err, errlen, "%s: %s", path, rc == -EIO ? "read error" : strerror(-rc));
+    kp_reader_close(r);
+    if (rc != 0)
+        return rc;
     char msg[200];
-    int rc = kp_peeringdb_parse(buf, n, t, msg, sizeof(msg));
+    rc = kp_peeringdb_parse(buf, n, t, msg, sizeof(msg));
     free(buf);
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, msg);

@@ -271,6 +271,93 @@ assert_eq 3 "$?" "a gzip file cut short: refused (exit 3)"
 assert_match "cut\.gz: gzip data corrupt or cut short \(at compressed byte 200\)" "$(cat "$work/cut.err")" \
     "and the error names the file and the offset"
 
+# At scale: a big bzip2 stream of Atlas results (one per line) damaged in its
+# middle stops with the compressed offset, and every trace before the damage
+# is already decided and written (the same lines as from the intact file);
+# a bad record in the middle of a gzip stream is named with its line and
+# skipped; --stats-json reconciles the counts (records = decided + bad +
+# skipped) and says how the run ended.
+python3 - "$DATA/atlas/nk-atlas.json" "$work/many.jsonl" <<'PY'
+import json, sys
+recs = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as f:
+    for i in range(600):
+        for r in recs:
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+PY
+nrec=$(wc -l <"$work/many.jsonl")
+bzip2 -1 -c "$work/many.jsonl" >"$work/many.bz2"
+"$KPA" -q -p "$PFX" -o "$work/many-all.jsonl" --stats-json "$work/many-all.stats" "$work/many.bz2"
+assert_eq 0 "$?" "a ${nrec}-record bzip2 stream: exit 0"
+assert_eq "$nrec" "$(wc -l <"$work/many-all.jsonl")" "every record decided and written"
+st=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); c=s["counts"]
+print(s["status"], s["reconciled"], c["records"], c["decided"] + c["bad"] + c["skipped"], s["inputs"][0]["compression"])' "$work/many-all.stats")
+assert_eq "complete True $nrec $nrec bzip2" "$st" "--stats-json: complete, records = decided + bad + skipped"
+size=$(stat -c %s "$work/many.bz2")
+at=$((size * 6 / 10))
+mkdir -p "$work/intact" "$work/damaged"
+cp "$work/many.bz2" "$work/intact/many.bz2"
+python3 -c 'import sys; p, at = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read())
+b[at] ^= 0x55; open(sys.argv[3], "wb").write(b)' "$work/many.bz2" "$at" "$work/damaged/many.bz2"
+# the same name, so that the lines ("input", "sweep") can be compared
+(cd "$work/intact" && "$KPA" -q -p "$PFX" -o "$work/many-all.jsonl" many.bz2)
+(cd "$work/damaged" && "$KPA" -q -p "$PFX" -o "$work/damaged.jsonl" \
+    --stats-json "$work/damaged.stats" many.bz2 2>"$work/damaged.err")
+assert_eq 3 "$?" "a bzip2 stream damaged at byte $at: exit 3"
+err=$(cat "$work/damaged.err")
+assert_match "many\.bz2: bzip2 data corrupt or cut short \(at compressed byte [0-9]+\)" "$err" \
+    "the error names the file and the compressed offset"
+off=$(grep -Eo 'compressed byte [0-9]+' <<<"$err" | grep -Eo '[0-9]+$')
+if [ -n "$off" ] && [ "$off" -ge "$at" ] && [ "$off" -le "$size" ]; then
+    ok "the offset ($off) is at or after the damage ($at)"
+else
+    fail "the offset '$off' is not between the damage ($at) and the end ($size)"
+fi
+k=$(wc -l <"$work/damaged.jsonl")
+if [ "$k" -gt $((nrec / 3)) ] && [ "$k" -lt "$nrec" ]; then
+    ok "$k of $nrec traces before the damage decided and written"
+else
+    fail "$k traces written before the damage (want between $((nrec / 3)) and $nrec)"
+fi
+# bzip2 checks a block's CRC at the block's end: what the damaged block
+# itself decodes to may differ (100 kB of text with -1: at most ~50 records)
+same=$(python3 -c 'import sys
+a, b = open(sys.argv[1]).readlines(), open(sys.argv[2]).readlines()
+n = 0
+while n < len(b) and a[n] == b[n]: n += 1
+print(n)' "$work/many-all.jsonl" "$work/damaged.jsonl")
+if [ "$same" -gt $((nrec / 2)) ] && [ $((k - same)) -le 60 ]; then
+    ok "the first $same lines are the intact file's, byte for byte (then the damaged block)"
+else
+    fail "only $same of the $k lines written are the intact file's first lines"
+fi
+st=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); c=s["counts"]
+print(s["status"], s["reconciled"], c["decided"], s["inputs"][0]["status"], s["exit_status"])' "$work/damaged.stats")
+assert_eq "error True $k error 3" "$st" "--stats-json: status error, counts still reconcile"
+{
+    head -n 3000 "$work/many.jsonl"
+    echo '{"af":4,"dst_addr":"198.19.176.1","proto":"UDP","prb_id":7,"result":[{"hop":1,"result":[{"from":"bogus"}]}]}'
+    tail -n +3001 "$work/many.jsonl"
+} | gzip -c >"$work/badmid.gz"
+"$KPA" -q -p "$PFX" -o "$work/badmid.jsonl" --stats-json "$work/badmid.stats" "$work/badmid.gz" \
+    2>"$work/badmid.err"
+assert_eq 1 "$?" "a bad record in the middle of a gzip stream: exit 1"
+assert_match "badmid\.gz:3001: result\[0\]\.result\[0\]\.from: not an IP address \(record skipped\)" \
+    "$(cat "$work/badmid.err")" "it is named with its line (3001) and field"
+assert_eq "$nrec" "$(wc -l <"$work/badmid.jsonl")" "every other record is decided"
+st=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); c=s["counts"]
+print(s["status"], c["records"], c["decided"], c["bad"])' "$work/badmid.stats")
+assert_eq "complete $((nrec + 1)) $nrec 1" "$st" "--stats-json: $((nrec + 1)) records = $nrec decided + 1 bad"
+"$KPA" -p "$PFX" -s "$DATA/scamper/mixed-warts.json" >/dev/null 2>"$work/rec.err"
+assert_match "kpannotate: 5 records: 3 traces " "$(cat "$work/rec.err")" \
+    "the statistics line counts records (bookkeeping apart): 5 = 3 decided + 2 skipped"
+(cd "$work/intact" && "$KPA" -q -p "$PFX" --threads 0 -o "$work/many-t0.jsonl" many.bz2)
+if cmp -s "$work/many-all.jsonl" "$work/many-t0.jsonl"; then
+    ok "--threads 0 writes the same lines"
+else
+    fail "--threads 0 writes other lines than the default"
+fi
+
 # AS numbers on the command line: asplain, asdot (RFC 5396) and "AS" prefix;
 # AS 0, signs, blanks and overflow are usage errors (exit 2) naming the value
 "${KPA[@]}" -q -p "$PFX" --target AS0.20485 --transit 64501=EU-ISP --sweep none --summary-format json \

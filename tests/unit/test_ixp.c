@@ -2,7 +2,11 @@
  * the PeeringDB API (/api/ixpfx answer) and of a full PeeringDB dump. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "analysis/asmap_int.h"
 
@@ -87,4 +91,30 @@ Test(ixp, ixlan_answer_with_nested_prefixes)
     cr_assert_eq(k->ix_id, 901);
     cr_assert_null(find(t, "203.0.113.5"), "deleted entry skipped");
     kp_trie_free(t);
+}
+
+/* The same answer from the file gzip-compressed (written here with zlib). */
+Test(ixp, peeringdb_gzip)
+{
+    FILE *f = fopen(KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", "rb");
+    cr_assert_not_null(f);
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    char path[] = "/tmp/kp-test-pdb.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    gzFile gz = gzdopen(fd, "wb");
+    cr_assert_eq(gzwrite(gz, buf, (unsigned)n), (int)n);
+    gzclose(gz);
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    struct kp_trie *u = kp_trie_new(sizeof(struct kp_ixp_rec));
+    char err[256] = "";
+    int a = kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", err, sizeof(err));
+    int b = kp_peeringdb_load(u, path, err, sizeof(err));
+    unlink(path);
+    cr_assert_gt(a, 0);
+    cr_assert_eq(a, b, "%s", err);
+    kp_trie_free(t);
+    kp_trie_free(u);
 }

@@ -305,3 +305,70 @@ Test(trie, lookup_prefix_ignores_more_specifics)
     cr_assert_eq(*(const int *)kp_trie_lookup_prefix(t, &q, NULL), 3);
     kp_trie_free(t);
 }
+
+/* A big IPv4 table that stops changing gets its index by the first 16 bits
+ * after 65,536 lookups: the answers (value and matched prefix) before and
+ * after are the same, and the same as a linear scan for a sample. Prefixes
+ * of every length, /0 to /32, many of them around the /16 boundary. */
+Test(trie, ipv4_index_gives_the_same_answers)
+{
+    unsigned seed = 777;
+    enum { NP = 6000, NQ = 70000 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    cr_assert_eq(kp_trie_reserve(t, NP), 0);
+    for (int i = 0; i < NP; i++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        a.b[1] = (uint8_t)(a.b[1] & 0x1f);
+        unsigned len = (unsigned)rand_r(&seed) % 33;
+        if (i % 3 == 0)
+            len = 14 + (unsigned)rand_r(&seed) % 5; /* 14..18 */
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, len, &p), 0);
+        refs[i].fam = 4;
+        memcpy(refs[i].key, p.addr.b, 16);
+        refs[i].len = len;
+        refs[i].val = i;
+        cr_assert_eq(kp_trie_insert(t, &p, &i), 0);
+    }
+    struct kp_addr *q = calloc(NQ, sizeof(*q));
+    int *first = calloc(NQ, sizeof(int));
+    unsigned *first_len = calloc(NQ, sizeof(unsigned));
+    for (int k = 0; k < NQ; k++) {
+        random_addr(&q[k], 4, &seed);
+        q[k].b[1] = (uint8_t)(q[k].b[1] & 0x1f);
+        struct kp_prefix mp;
+        const int *got = kp_trie_lookup(t, &q[k], &mp);
+        first[k] = got ? *got : -1;
+        first_len[k] = got ? mp.len : 99;
+    }
+    for (int k = 0; k < NQ; k++) {
+        struct kp_prefix mp;
+        const int *got = kp_trie_lookup(t, &q[k], &mp);
+        cr_assert_eq(got ? *got : -1, first[k], "query %d", k);
+        if (got)
+            cr_assert_eq(mp.len, first_len[k]);
+        if (k % 50 == 0) {
+            int want = -1;
+            unsigned wlen = 0;
+            for (int i = 0; i < NP; i++)
+                if (ref_covers(&refs[i], &q[k]) && (want < 0 || refs[i].len >= wlen)) {
+                    want = refs[i].val;
+                    wlen = refs[i].len;
+                }
+            cr_assert_eq(got ? *got : -1, want, "query %d against the scan", k);
+        }
+    }
+    /* an insert after the index was built: still right */
+    struct kp_prefix p;
+    int v = -7;
+    cr_assert_eq(kp_prefix_make(&q[0], 32, &p), 0);
+    cr_assert_eq(kp_trie_insert(t, &p, &v), 0);
+    cr_assert_eq(*(const int *)kp_trie_lookup(t, &q[0], NULL), -7);
+    kp_trie_free(t);
+    free(refs);
+    free(q);
+    free(first);
+    free(first_len);
+}
