@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "probe/json_num.h"
+
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
 {
     if (r->sink->error)
@@ -24,23 +26,31 @@ int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char 
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
 {
     json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
+    int64_t x;
+    int rc = kp_json_i64(v, lo, hi, allow_real ? KP_NUM_REAL : 0, &x);
+    if (rc == -ENOENT)
         return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (allow_real && json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d != d || d < (double)lo || d > (double)hi || d != (double)(json_int_t)d)
-            return kp_jbad(r, field, "not an integer in range");
-        *out = (json_int_t)d;
-        return 1;
+    if (rc < 0) {
+        char field[160];
+        snprintf(field, sizeof(field), "%s%s", where, key);
+        return kp_jbad(r, field, kp_num_strerror(rc));
     }
-    if (!json_is_integer(v))
-        return kp_jbad(r, field, "not an integer");
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return kp_jbad(r, field, "out of range");
     *out = x;
+    return 1;
+}
+
+int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
+                 double hi, double *out)
+{
+    json_t *v = json_object_get(o, key);
+    int rc = kp_json_double(v, lo, hi, out);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0) {
+        char field[160];
+        snprintf(field, sizeof(field), "%s%s", where, key);
+        return kp_jbad(r, field, kp_num_strerror(rc));
+    }
     return 1;
 }
 

@@ -1,0 +1,384 @@
+/* Extreme numbers in every reader of outside files: scamper JSON, RIPE
+ * Atlas JSON, kptrace JSON lines, sweep.json (resume and replay), PeeringDB
+ * JSON and mmdb records. Each reader gets 1e308, -1e308, 2^63, 2^64, -0,
+ * 1e-320 (subnormal), integers written as reals (3.0), 100-digit literals and
+ * NaN-like strings where its fields are numbers; a record with a number out
+ * of its field's limits is reported with the field and skipped, and the next
+ * record is still read. Expected values are worked out by hand (2^63 =
+ * 9223372036854775808, 2^64 = 18446744073709551616; jansson refuses integer
+ * literals past int64 and real literals past double as syntax errors). Run
+ * under ASan/UBSan these also show that no conversion is undefined. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "analysis/asmap.h"
+#include "analysis/asmap_int.h"
+#include "analysis/input.h"
+#include "probe/options.h"
+#include "probe/replay.h"
+#include "probe/sweep_meta.h"
+#include "probe/trace_json.h"
+
+#define TWO_63 "9223372036854775808"
+#define TWO_64 "18446744073709551616"
+#define D100                                                                                       \
+    "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901"  \
+    "234567890"
+/* the scamper finding's rtt: 103 digits before the point (4.4e102 ms) */
+#define R103                                                                                       \
+    "4444444444444444444444444444444444444444444444444444444444444444444444444444444444444444444"  \
+    "444444444444.514"
+
+/* ---- what a JSON record reader reported ------------------------------------ */
+
+struct got {
+    struct kp_trace t[4];
+    unsigned long line[4];
+    size_t n;
+    unsigned long err_line[4];
+    char err_field[4][160];
+    char err_msg[4][200];
+    size_t n_err;
+};
+
+static struct got G;
+
+static int keep(void *ctx, struct kp_trace *t, unsigned long line)
+{
+    struct got *g = ctx;
+    cr_assert_lt(g->n, 4);
+    g->t[g->n] = *t;
+    g->line[g->n++] = line;
+    kp_trace_init(t);
+    return 0;
+}
+
+static void on_err(void *ctx, unsigned long line, const char *field, const char *msg)
+{
+    struct got *g = ctx;
+    cr_assert_lt(g->n_err, 4);
+    g->err_line[g->n_err] = line;
+    snprintf(g->err_field[g->n_err], sizeof(g->err_field[0]), "%s", field);
+    snprintf(g->err_msg[g->n_err], sizeof(g->err_msg[0]), "%s", msg);
+    g->n_err++;
+}
+
+static void got_reset(void)
+{
+    for (size_t i = 0; i < G.n; i++)
+        kp_trace_free(&G.t[i]);
+    memset(&G, 0, sizeof(G));
+}
+
+typedef int (*reader_fn)(const char *buf, size_t len, const struct kp_input_sink *sink);
+
+static int read_text(reader_fn rd, const char *text)
+{
+    got_reset();
+    struct kp_input_sink sink = {keep, on_err, &G};
+    return rd(text, strlen(text), &sink);
+}
+
+/* One case: the number text put into a record; "field" is the field the
+ * error names ("" for a JSON syntax error), NULL when the record is good;
+ * msg, when not NULL, begins the error message. */
+struct num_case {
+    const char *num;
+    const char *field;
+    const char *msg;
+};
+
+/* The bad record (line 1) is reported and skipped, the good one after it
+ * (line 2) read. */
+static void expect_skipped(const struct num_case *c, int rc)
+{
+    cr_assert_eq(rc, -EINVAL, "%s: rc", c->num);
+    cr_assert_eq(G.n_err, 1, "%s: one error", c->num);
+    cr_assert_eq(G.err_line[0], 1, "%s", c->num);
+    cr_assert_str_eq(G.err_field[0], c->field, "%s: field", c->num);
+    if (c->msg != NULL)
+        cr_assert(strncmp(G.err_msg[0], c->msg, strlen(c->msg)) == 0, "%s: '%s', want '%s'", c->num,
+                  G.err_msg[0], c->msg);
+    cr_assert_eq(G.n, 1, "%s: the next record is read", c->num);
+    cr_assert_eq(G.line[0], 2, "%s", c->num);
+}
+
+/* tmpl with its one "%s" replaced by num, into out (templates are data
+ * here, not printf formats). */
+static void subst(char *out, size_t n, const char *tmpl, const char *num)
+{
+    const char *at = strstr(tmpl, "%s");
+    cr_assert_not_null(at);
+    int w = snprintf(out, n, "%.*s%s%s", (int)(at - tmpl), tmpl, num, at + 2);
+    cr_assert(w >= 0 && (size_t)w < n);
+}
+
+/* ---- scamper ----------------------------------------------------------------- */
+
+/* A trace whose one hop was sent at tx 1795305420.000100 s with rtt %s, then a
+ * good trace. */
+static const char *SC_RTT =
+    "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"src\":\"198.18.1.2\",\"dst\":\"198.19.176.1\","
+    "\"start\":{\"sec\":1795305420,\"usec\":0},\"hops\":[{\"addr\":\"198.18.1.1\",\"probe_ttl\":1,"
+    "\"probe_id\":1,\"tx\":{\"sec\":1795305420,\"usec\":100},\"rtt\":%s}]}\n"
+    "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.2\",\"hops\":[{\"addr\":"
+    "\"198.18.1.1\",\"probe_ttl\":1,\"rtt\":1.0}]}\n";
+
+#define SC_TX_NS 1795305420000100000LL
+
+static int scamper_with(const char *tmpl, const char *num)
+{
+    char buf[2048];
+    subst(buf, sizeof(buf), tmpl, num);
+    return read_text(kp_scamper_parse, buf);
+}
+
+Test(reader_numbers, scamper_rtt_extremes)
+{
+    static const struct num_case bad[] = {
+        {"1e308", "hops[0].rtt", "out of range"},
+        {"-1e308", "hops[0].rtt", "out of range"},
+        {R103, "hops[0].rtt", "out of range"},
+        {"1000000000.001", "hops[0].rtt", "out of range"},
+        {"-0.001", "hops[0].rtt", "out of range"},
+        {"\"NaN\"", "hops[0].rtt", "not a number"},
+        {"\"1.5\"", "hops[0].rtt", "not a number"},
+        {TWO_63, "", NULL},
+        {TWO_64, "", NULL},
+        {D100, "", NULL},
+        {"1e309", "", NULL},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_skipped(&bad[i], scamper_with(SC_RTT, bad[i].num));
+
+    static const struct {
+        const char *num;
+        double rtt_ms;
+        int64_t rx_ns;
+    } good[] = {
+        {"-0", 0.0, SC_TX_NS},
+        {"-0.0", 0.0, SC_TX_NS},
+        {"1e-320", 1e-320, SC_TX_NS},
+        {"3.0", 3.0, SC_TX_NS + 3000000},
+        {"3", 3.0, SC_TX_NS + 3000000},
+        {"0.0004", 0.0004, SC_TX_NS + 400},
+        {"1e9", 1e9, SC_TX_NS + 1000000000000000LL},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        cr_assert_eq(scamper_with(SC_RTT, good[i].num), 0, "%s", good[i].num);
+        cr_assert_eq(G.n, 2);
+        const struct kp_hop *h = &G.t[0].hops[0];
+        cr_assert_eq(h->rtt_ms, good[i].rtt_ms, "%s: %g", good[i].num, h->rtt_ms);
+        cr_assert(!signbit(h->rtt_ms), "%s: -0 reads as 0", good[i].num);
+        cr_assert_eq(h->tx_ns, SC_TX_NS);
+        cr_assert_eq(h->rx_ns, good[i].rx_ns, "%s: rx_ns %lld", good[i].num, (long long)h->rx_ns);
+    }
+    got_reset();
+}
+
+Test(reader_numbers, scamper_tx_plus_rtt_past_int64)
+{
+    /* the latest tx scamper's reader takes (sec = INT64_MAX / 1e9 - 1) plus
+     * an rtt of 1e9 ms is past INT64_MAX nanoseconds */
+    static const char *tmpl =
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.1\",\"hops\":[{"
+        "\"addr\":\"198.18.1.1\",\"probe_ttl\":1,\"tx\":{\"sec\":9223372035,\"usec\":999999},"
+        "\"rtt\":%s}]}\n"
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.2\",\"hops\":[]}\n";
+    struct num_case c = {"1e9", "hops[0].rtt", "out of range"};
+    expect_skipped(&c, scamper_with(tmpl, c.num));
+    cr_assert_eq(scamper_with(tmpl, "0.5"), 0, "%s", G.n_err ? G.err_msg[0] : "");
+    cr_assert_eq(G.t[0].hops[0].rx_ns, 9223372035999999000LL + 500000);
+    got_reset();
+}
+
+Test(reader_numbers, scamper_integer_fields)
+{
+    static const char *ttl =
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.1\",\"hops\":[{"
+        "\"addr\":\"198.18.1.1\",\"probe_ttl\":%s}]}\n"
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.2\",\"hops\":[]}\n";
+    static const struct num_case bad[] = {
+        {"3.0", "hops[0].probe_ttl", "not an integer"},
+        {"1e308", "hops[0].probe_ttl", "not an integer"},
+        {"1e-320", "hops[0].probe_ttl", "not an integer"},
+        {"-0", "hops[0].probe_ttl", "out of range"},
+        {"256", "hops[0].probe_ttl", "out of range"},
+        {"\"7\"", "hops[0].probe_ttl", "not a number"},
+        {"\"NaN\"", "hops[0].probe_ttl", "not a number"},
+        {TWO_63, "", NULL},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_skipped(&bad[i], scamper_with(ttl, bad[i].num));
+    static const char *count =
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.1\","
+        "\"probe_count\":%s,\"hops\":[]}\n"
+        "{\"type\":\"trace\",\"method\":\"icmp-paris\",\"dst\":\"198.19.176.2\",\"hops\":[]}\n";
+    struct num_case c = {"4294967296", "probe_count", "out of range"};
+    expect_skipped(&c, scamper_with(count, c.num));
+    cr_assert_eq(scamper_with(count, "4294967295"), 0);
+    cr_assert_eq(G.t[0].probes_sent, 4294967295u);
+    got_reset();
+}
+
+/* The issue's reproducer, kept in the scamper fuzz corpus: the 4th hop of the
+ * first trace has a 103-digit rtt and a tx. */
+Test(reader_numbers, scamper_reproducer_reported_and_skipped)
+{
+    FILE *f = fopen(KP_TEST_DATA "/../../fuzz/corpus/scamper/rtt-1e108.json", "rb");
+    cr_assert_not_null(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cr_assert_eq(read_text(kp_scamper_parse, buf), -EINVAL);
+    cr_assert_eq(G.n_err, 1);
+    cr_assert_eq(G.err_line[0], 2);
+    cr_assert_str_eq(G.err_field[0], "hops[3].rtt");
+    cr_assert_str_eq(G.err_msg[0], "out of range");
+    cr_assert_eq(G.n, 1, "the trace after it is read");
+    cr_assert_eq(G.line[0], 3);
+    cr_assert_eq(G.t[0].hops[0].rx_ns, 1795305422000016000LL + 500000);
+    got_reset();
+}
+
+/* ---- RIPE Atlas ------------------------------------------------------------ */
+
+/* prb_id, timestamp, hop, rtt, err of a result, then a good result */
+static int atlas_with(const char *prb, const char *ts, const char *hop, const char *rtt,
+                      const char *err)
+{
+    char buf[2048];
+    int n = snprintf(buf, sizeof(buf),
+                     "{\"af\":4,\"dst_addr\":\"175.45.176.1\",\"proto\":\"ICMP\",\"prb_id\":%s,"
+                     "\"timestamp\":%s,\"result\":[{\"hop\":%s,\"result\":[{\"from\":"
+                     "\"219.158.3.1\",\"rtt\":%s%s%s}]}]}\n"
+                     "{\"af\":4,\"dst_addr\":\"175.45.176.2\",\"proto\":\"ICMP\",\"prb_id\":2,"
+                     "\"result\":[{\"hop\":1,\"result\":[{\"from\":\"219.158.3.1\",\"rtt\":1.0}]}]}"
+                     "\n",
+                     prb, ts, hop, rtt, err ? ",\"err\":" : "", err ? err : "");
+    cr_assert_lt((size_t)n, sizeof(buf));
+    return read_text(kp_atlas_parse, buf);
+}
+
+Test(reader_numbers, atlas_extremes)
+{
+    static const struct num_case rtt[] = {
+        {"1e308", "result[0].result[0].rtt", "out of range"},
+        {"-1e308", "result[0].result[0].rtt", "out of range"},
+        {R103, "result[0].result[0].rtt", "out of range"},
+        {"\"NaN\"", "result[0].result[0].rtt", "not a number"},
+        {"\"Infinity\"", "result[0].result[0].rtt", "not a number"},
+        {D100, "", NULL},
+        {TWO_64, "", NULL},
+    };
+    for (size_t i = 0; i < sizeof(rtt) / sizeof(rtt[0]); i++)
+        expect_skipped(&rtt[i], atlas_with("1", "1700000000", "1", rtt[i].num, NULL));
+    static const struct num_case hop[] = {
+        {"3.5", "result[0].hop", "not an integer"}, {"1e-320", "result[0].hop", "not an integer"},
+        {"1e308", "result[0].hop", "out of range"}, {"-0", "result[0].hop", "out of range"},
+        {"256.0", "result[0].hop", "out of range"}, {"\"3\"", "result[0].hop", "not a number"},
+    };
+    for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+        expect_skipped(&hop[i], atlas_with("1", "1700000000", hop[i].num, "1.0", NULL));
+    static const struct num_case prb[] = {
+        {"4294967296.0", "prb_id", "out of range"},
+        {"-1e308", "prb_id", "out of range"},
+        {TWO_63, "", NULL},
+        {TWO_64, "", NULL},
+        {D100, "", NULL},
+    };
+    for (size_t i = 0; i < sizeof(prb) / sizeof(prb[0]); i++)
+        expect_skipped(&prb[i], atlas_with(prb[i].num, "1700000000", "1", "1.0", NULL));
+    static const struct num_case ts[] = {
+        {"1e308", "timestamp", "out of range"},
+        {"9223372037", "timestamp", "out of range"},
+        {"1700000000.5", "timestamp", "not an integer"},
+    };
+    for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++)
+        expect_skipped(&ts[i], atlas_with("1", ts[i].num, "1", "1.0", NULL));
+    static const struct num_case err[] = {
+        {"1e308", "result[0].result[0].err", "ICMP code out of range"},
+        {"3.5", "result[0].result[0].err", "not an ICMP code"},
+    };
+    for (size_t i = 0; i < sizeof(err) / sizeof(err[0]); i++)
+        expect_skipped(&err[i], atlas_with("1", "1700000000", "1", "1.0", err[i].num));
+
+    /* integers written as reals, -0 and a subnormal are read */
+    cr_assert_eq(atlas_with("4294967295.0", "9223372036.0", "3.0", "-0.0", "13.0"), 0);
+    cr_assert_eq(G.n, 2);
+    const struct kp_trace *t = &G.t[0];
+    cr_assert_eq(t->meta_prb_id, 4294967295u);
+    cr_assert_eq(t->start_ns, 9223372036000000000LL, "the last whole second int64 ns hold");
+    cr_assert_eq(t->hops[0].ttl, 3);
+    cr_assert_eq(t->hops[0].rtt_ms, 0.0);
+    cr_assert(!signbit(t->hops[0].rtt_ms));
+    cr_assert_eq(t->hops[0].icmp_code, 13);
+    cr_assert_eq(atlas_with("-0", "1700000000", "1", "1e-320", NULL), 0);
+    cr_assert_eq(G.t[0].meta_prb_id, 0);
+    cr_assert(G.t[0].hops[0].rtt_ms > 0 && G.t[0].hops[0].rtt_ms < 1e-300);
+    got_reset();
+}
+
+/* ---- kptrace JSON lines -------------------------------------------------- */
+
+static int trace_json_with(const char *ttl, const char *rtt, const char *tx, struct kp_trace *t,
+                           struct kp_json_error *e)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof(buf),
+                     "{\"v\":1,\"method\":\"icmp-paris\",\"dst\":\"198.19.176.1\",\"start\":"
+                     "\"2026-11-22T00:00:00Z\",\"stop_reason\":\"completed\",\"hops\":[{\"ttl\":%s,"
+                     "\"addr\":\"198.18.1.1\",\"rtt_ms\":%s,\"tx_ns\":%s}]}",
+                     ttl, rtt, tx);
+    cr_assert_lt((size_t)n, sizeof(buf));
+    return kp_trace_json_parse(buf, (size_t)n, t, e);
+}
+
+Test(reader_numbers, trace_json_extremes)
+{
+    static const struct {
+        const char *ttl, *rtt, *tx, *field, *msg;
+    } bad[] = {
+        {"1", "1e308", "1", "hops[0].rtt_ms", "1e+308 out of range"},
+        {"1", "-1e308", "1", "hops[0].rtt_ms", "-1e+308 out of range"},
+        {"1", R103, "1", "hops[0].rtt_ms", "4.44444e+102 out of range"},
+        {"1", "\"NaN\"", "1", "hops[0].rtt_ms", "expected a number"},
+        {"1", D100, "1", "", "not valid JSON"},
+        {"3.0", "1", "1", "hops[0].ttl", "expected an integer"},
+        {"1e308", "1", "1", "hops[0].ttl", "expected an integer"},
+        {"256", "1", "1", "hops[0].ttl", "256 out of range"},
+        {"1", "1", TWO_63, "", "not valid JSON"},
+        {"1", "1", TWO_64, "", "not valid JSON"},
+        {"1", "1", "0", "hops[0].tx_ns", "0 out of range"},
+        {"1", "1", "1e18", "hops[0].tx_ns", "expected an integer"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct kp_trace t;
+        struct kp_json_error e;
+        cr_assert_eq(trace_json_with(bad[i].ttl, bad[i].rtt, bad[i].tx, &t, &e), -EINVAL, "%zu", i);
+        cr_assert_str_eq(e.field, bad[i].field, "%zu", i);
+        cr_assert(strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) == 0, "%zu: '%s'", i, e.msg);
+    }
+    struct kp_trace t;
+    struct kp_json_error e;
+    cr_assert_eq(trace_json_with("-0", "-0.0", "9223372036854775807", &t, &e), 0, "%s", e.msg);
+    cr_assert_eq(t.hops[0].ttl, 0);
+    cr_assert_eq(t.hops[0].rtt_ms, 0.0);
+    cr_assert(!signbit(t.hops[0].rtt_ms), "-0 reads as 0");
+    cr_assert_eq(t.hops[0].tx_ns, INT64_MAX);
+    kp_trace_free(&t);
+    cr_assert_eq(trace_json_with("1", "1e-320", "1", &t, &e), 0, "%s", e.msg);
+    cr_assert(t.hops[0].rtt_ms > 0 && t.hops[0].rtt_ms < 1e-300);
+    kp_trace_free(&t);
+    cr_assert_eq(trace_json_with("1", "1e9", "1", &t, &e), 0, "%s", e.msg);
+    cr_assert_eq(t.hops[0].rtt_ms, 1e9);
+    kp_trace_free(&t);
+}
