@@ -382,3 +382,166 @@ Test(reader_numbers, trace_json_extremes)
     cr_assert_eq(t.hops[0].rtt_ms, 1e9);
     kp_trace_free(&t);
 }
+
+/* ---- sweep.json ------------------------------------------------------------ */
+
+static int sweep_with(const char *pps, const char *seed, struct kp_sweep_stored *st, char *err,
+                      size_t errlen)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof(buf),
+                     "{\"type\":\"sweep\",\"status\":\"interrupted\",\"vp\":\"v\",\"src\":\"\","
+                     "\"iface\":\"\",\"user\":\"\",\"targets\":[\"198.19.176.0/25\"],\"methods\":"
+                     "[\"icmp-paris\"],\"options\":{\"pps\":%s,\"first_ttl\":1,\"max_ttl\":20,"
+                     "\"attempts\":1,\"wait_ms\":1000,\"gap_limit\":3,\"window\":1,\"dport\":null,"
+                     "\"sport\":null,\"size\":null,\"doubletree\":true,\"seed\":%s}}\n",
+                     pps, seed);
+    cr_assert_lt((size_t)n, sizeof(buf));
+    return kp_sweep_stored_parse(buf, (size_t)n, "d/sweep.json", "d", st, err, errlen);
+}
+
+static const char *arg_after(const struct kp_sweep_stored *st, const char *flag)
+{
+    for (int i = 0; i + 1 < st->argc; i++)
+        if (strcmp(st->argv[i], flag) == 0)
+            return st->argv[i + 1];
+    return NULL;
+}
+
+Test(reader_numbers, sweep_json_options_and_seed)
+{
+    static const struct {
+        const char *pps, *seed, *msg;
+    } bad[] = {
+        {"1e308", "\"1\"", "d/sweep.json: options.pps: expected a non-negative integer"},
+        {"3.0", "\"1\"", "d/sweep.json: options.pps: expected a non-negative integer"},
+        {"4294967296", "\"1\"", "d/sweep.json: options.pps: out of range"},
+        {"-1", "\"1\"", "d/sweep.json: options.pps: out of range"},
+        {"\"NaN\"", "\"1\"", "d/sweep.json: options.pps: expected a non-negative integer"},
+        {"10", "\"" TWO_64 "\"", "d/sweep.json: options.seed: out of range"},
+        {"10", "\"" D100 "\"", "d/sweep.json: options.seed: out of range"},
+        {"10", "\"-1\"", "d/sweep.json: options.seed: out of range"},
+        {"10", "\"NaN\"", "d/sweep.json: options.seed: expected a decimal number"},
+        {"10", "\"1e3\"", "d/sweep.json: options.seed: expected a decimal number"},
+        {"10", "1e308", "d/sweep.json: options.seed: expected a decimal number"},
+        {"10", TWO_63, "d/sweep.json:1: "},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct kp_sweep_stored st;
+        char err[256] = "";
+        cr_assert_eq(sweep_with(bad[i].pps, bad[i].seed, &st, err, sizeof(err)), -EINVAL, "%zu", i);
+        cr_assert(strncmp(err, bad[i].msg, strlen(bad[i].msg)) == 0, "%zu: '%s'", i, err);
+    }
+    static const struct {
+        const char *pps, *seed, *want_pps, *want_seed;
+    } good[] = {
+        {"4294967295", "\"18446744073709551615\"", "4294967295", "18446744073709551615"},
+        {"-0", "\"-0\"", "0", "0"},
+        {"150", "\"007\"", "150", "7"},
+        {"150", "12", "150", "12"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct kp_sweep_stored st;
+        char err[256] = "";
+        cr_assert_eq(sweep_with(good[i].pps, good[i].seed, &st, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(arg_after(&st, "--pps"), good[i].want_pps);
+        cr_assert_str_eq(arg_after(&st, "--seed"), good[i].want_seed);
+        kp_sweep_stored_free(&st);
+    }
+}
+
+static json_int_t count_at(json_t *j, const char *obj, const char *key)
+{
+    json_t *v = json_object_get(json_object_get(j, obj), key);
+    cr_assert(json_is_integer(v), "%s.%s", obj, key);
+    return json_integer_value(v);
+}
+
+Test(reader_numbers, sweep_json_merge_sums_stop_at_int64_max)
+{
+    /* two earlier parts whose counts are INT64_MAX, -5 and a real: sums
+     * stop at INT64_MAX, a negative or non-integer count counts as 0 */
+    static const char *prior =
+        "{\"type\":\"sweep\",\"start\":\"2026-11-22T01:00:00Z\",\"parts\":["
+        "{\"status\":\"interrupted\",\"counts\":{\"traces\":9223372036854775807,"
+        "\"probes_sent\":9223372036854775807,\"replies\":-5,\"unmatched\":3},"
+        "\"capture\":{\"frames\":9223372036854775807}},"
+        "{\"status\":\"running\",\"counts\":{\"traces\":1,\"probes_sent\":9223372036854775807,"
+        "\"replies\":1e308,\"unmatched\":-9223372036854775808},"
+        "\"capture\":{\"frames\":9223372036854775807}}]}";
+    struct kp_options o;
+    kp_options_default(&o, KP_CMD_SWEEP);
+    struct kp_engine_stats st;
+    memset(&st, 0, sizeof(st));
+    st.jobs = 10;
+    st.probes_sent = 100;
+    st.rx_replies = 7;
+    st.frames = 200;
+    struct kp_sweep_meta m;
+    memset(&m, 0, sizeof(m));
+    m.opt = &o;
+    m.st = &st;
+    m.status = "complete";
+    m.src = kp_addr_v4(0xc6120102u);
+    m.iface = "isp-eu";
+    m.traces_written = 10;
+    m.planned_total = 20;
+    char *s = NULL;
+    cr_assert_eq(kp_sweep_meta_merge(prior, strlen(prior), &m, 5, 0, &s), 0);
+    json_error_t je;
+    json_t *j = json_loads(s, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    free(s);
+    cr_assert_eq(count_at(j, "counts", "probes_sent"), INT64_MAX);
+    cr_assert_eq(count_at(j, "counts", "traces"), INT64_MAX);
+    cr_assert_eq(count_at(j, "counts", "replies"), 7, "-5 and 1e308 count as 0");
+    cr_assert_eq(count_at(j, "counts", "unmatched"), 3);
+    cr_assert_eq(count_at(j, "capture", "frames"), INT64_MAX);
+    json_t *p1 = json_array_get(json_object_get(j, "parts"), 1);
+    cr_assert_eq(count_at(p1, "counts", "traces"), 0,
+                 "5 lines in the file, INT64_MAX before the last part");
+    json_decref(j);
+    kp_options_free(&o);
+}
+
+Test(reader_numbers, replay_sweep_json)
+{
+    static const struct {
+        const char *opts;
+        int rc;
+        const char *msg;
+    } cases[] = {
+        {"\"max_ttl\":256", -EINVAL, "options.max_ttl: expected an integer in 0..255"},
+        {"\"max_ttl\":3.0", -EINVAL, "options.max_ttl: expected an integer in 0..255"},
+        {"\"wait_ms\":1e308", -EINVAL, "options.wait_ms: expected an integer"},
+        {"\"first_ttl\":-0,\"seed\":\"" TWO_64 "\"", -EINVAL, "options.seed: expected"},
+        {"\"seed\":\"NaN\"", -EINVAL, "options.seed: expected"},
+        {"\"seed\":-1", -EINVAL, "options.seed: expected"},
+        {"\"seed\":" TWO_63, -EINVAL, ""},
+        {"\"seed\":\"18446744073709551615\",\"max_ttl\":255", 0, NULL},
+    };
+    char dir[] = "/tmp/kp-numbers-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/sweep.json", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "{\"type\":\"sweep\",\"options\":{%s}}\n", cases[i].opts);
+        fclose(f);
+        struct kp_replay_sweep sw;
+        memset(&sw, 0, sizeof(sw));
+        char err[256] = "";
+        cr_assert_eq(kp_replay_read_sweep_json(path, &sw, err, sizeof(err)), cases[i].rc, "%zu: %s",
+                     i, err);
+        if (cases[i].rc == 0) {
+            cr_assert(sw.has_seed);
+            cr_assert_eq(sw.seed, UINT64_MAX);
+            cr_assert_eq(sw.run.max_ttl, 255);
+        } else {
+            cr_assert_not_null(strstr(err, cases[i].msg), "%zu: '%s'", i, err);
+        }
+    }
+    unlink(path);
+    rmdir(dir);
+}
