@@ -545,3 +545,112 @@ Test(reader_numbers, replay_sweep_json)
     unlink(path);
     rmdir(dir);
 }
+
+/* ---- PeeringDB ------------------------------------------------------------- */
+
+struct notes_got {
+    char why[4][200];
+    char path[4][64];
+    unsigned long line[4];
+    size_t n;
+};
+
+static void note(void *ctx, const char *path, unsigned long line, const char *why)
+{
+    struct notes_got *g = ctx;
+    cr_assert_lt(g->n, 4);
+    snprintf(g->why[g->n], sizeof(g->why[0]), "%s", why);
+    snprintf(g->path[g->n], sizeof(g->path[0]), "%s", path);
+    g->line[g->n++] = line;
+}
+
+static const struct kp_ixp_rec *ixp_at(struct kp_trie *t, const char *ip)
+{
+    struct kp_addr a;
+    cr_assert_eq(kp_addr_parse(ip, &a), 0);
+    return kp_trie_lookup(t, &a, NULL);
+}
+
+Test(reader_numbers, peeringdb_ids)
+{
+    static const char *tmpl =
+        "{\"data\":[{\"ixlan_id\":1,\"prefix\":\"198.18.250.0/24\",\"status\":\"ok\"},"
+        "{\"ixlan_id\":%s,\"prefix\":\"198.18.251.0/24\",\"status\":\"ok\"},"
+        "{\"ixlan_id\":3,\"prefix\":\"198.18.252.0/24\"}]}";
+    static const struct {
+        const char *num, *why;
+    } bad[] = {
+        {"4294967296", "data[1].ixlan_id: out of range"},
+        {"-1", "data[1].ixlan_id: out of range"},
+        {"1e308", "data[1].ixlan_id: not an integer"},
+        {"3.0", "data[1].ixlan_id: not an integer"},
+        {"1e-320", "data[1].ixlan_id: not an integer"},
+        {"\"5\"", "data[1].ixlan_id: not a number"},
+        {"\"NaN\"", "data[1].ixlan_id: not a number"},
+    };
+    char buf[1024], err[200];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        subst(buf, sizeof(buf), tmpl, bad[i].num);
+        struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+        struct notes_got g = {0};
+        struct kp_load_notes notes = {note, &g, 0};
+        cr_assert_eq(kp_peeringdb_parse(buf, strlen(buf), "pdb.json", t, &notes, err, sizeof(err)),
+                     2, "%s: %s", bad[i].num, err);
+        cr_assert_eq(notes.skipped, 1);
+        cr_assert_eq(g.n, 1);
+        cr_assert_str_eq(g.why[0], bad[i].why);
+        cr_assert_str_eq(g.path[0], "pdb.json");
+        cr_assert_eq(g.line[0], 0, "no line in a JSON document");
+        cr_assert_null(ixp_at(t, "198.18.251.1"), "%s: entry skipped", bad[i].num);
+        cr_assert_eq(ixp_at(t, "198.18.252.1")->ixlan_id, 3, "the next entry is read");
+        kp_trie_free(t);
+        /* without notes the entry fails the parse */
+        t = kp_trie_new(sizeof(struct kp_ixp_rec));
+        cr_assert_eq(kp_peeringdb_parse(buf, strlen(buf), "pdb.json", t, NULL, err, sizeof(err)),
+                     -EINVAL);
+        cr_assert_str_eq(err, bad[i].why);
+        kp_trie_free(t);
+    }
+    static const struct {
+        const char *num;
+        uint32_t id;
+    } good[] = {{"4294967295", 4294967295u}, {"-0", 0}, {"null", 0}};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        subst(buf, sizeof(buf), tmpl, good[i].num);
+        struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+        cr_assert_eq(kp_peeringdb_parse(buf, strlen(buf), "pdb.json", t, NULL, err, sizeof(err)), 3,
+                     "%s", err);
+        cr_assert_eq(ixp_at(t, "198.18.251.1")->ixlan_id, good[i].id);
+        kp_trie_free(t);
+    }
+    /* 2^63 is a JSON syntax error of the whole file */
+    subst(buf, sizeof(buf), tmpl, TWO_63);
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    cr_assert_eq(kp_peeringdb_parse(buf, strlen(buf), "pdb.json", t, NULL, err, sizeof(err)),
+                 -EINVAL);
+    cr_assert_not_null(strstr(err, "line 1 column"), "%s", err);
+    kp_trie_free(t);
+}
+
+Test(reader_numbers, peeringdb_ixlan_with_bad_id_skips_its_prefixes)
+{
+    static const char *in =
+        "{\"data\":[{\"id\":1e308,\"ix_id\":26,\"name\":\"Bad-IX\",\"ixpfx_set\":["
+        "{\"prefix\":\"198.18.253.0/24\",\"status\":\"ok\"}]},"
+        "{\"id\":7,\"ix_id\":4294967296.0,\"name\":\"Bad-IX2\",\"ixpfx_set\":[]},"
+        "{\"id\":8,\"ix_id\":27,\"name\":\"Good-IX\",\"ixpfx_set\":["
+        "{\"prefix\":\"198.18.254.0/24\",\"status\":\"ok\"}]}]}";
+    const char *buf = in;
+    char err[200];
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
+    struct notes_got g = {0};
+    struct kp_load_notes notes = {note, &g, 0};
+    cr_assert_eq(kp_peeringdb_parse(buf, strlen(buf), "pdb.json", t, &notes, err, sizeof(err)), 1,
+                 "%s", err);
+    cr_assert_eq(g.n, 2);
+    cr_assert_str_eq(g.why[0], "data[0].id: not an integer");
+    cr_assert_str_eq(g.why[1], "data[1].ix_id: not an integer");
+    cr_assert_null(ixp_at(t, "198.18.253.1"));
+    cr_assert_str_eq(ixp_at(t, "198.18.254.1")->name, "Good-IX");
+    kp_trie_free(t);
+}
