@@ -654,3 +654,53 @@ Test(reader_numbers, peeringdb_ixlan_with_bad_id_skips_its_prefixes)
     cr_assert_str_eq(ixp_at(t, "198.18.254.1")->name, "Good-IX");
     kp_trie_free(t);
 }
+
+/* ---- mmdb ---------------------------------------------------------------- */
+
+Test(reader_numbers, mmdb_asn_of_every_number_type)
+{
+    char err[256] = "";
+    int rc;
+    struct kp_mmdb *m =
+        kp_mmdb_open(KP_TEST_DATA "/asmap/asn-number-types.mmdb", err, sizeof(err), &rc);
+    cr_assert_not_null(m, "%s", err);
+    /* written by tests/data/asmap/make_mmdb.py; mmdblookup shows the types */
+    static const struct {
+        const char *ip;
+        int rc;
+        uint32_t asn;    /* rc 0 */
+        const char *err; /* rc -EIO */
+    } cases[] = {
+        {"198.18.1.1", 0, 64500, NULL},                                       /* uint64 */
+        {"198.18.2.1", -EIO, 0, "autonomous_system_number: out of range"},    /* uint64 2^32 */
+        {"198.18.3.1", -EIO, 0, "autonomous_system_number: out of range"},    /* int32 -1 */
+        {"198.18.4.1", 0, 64501, NULL},                                       /* int32 */
+        {"198.18.5.1", 0, 64502, NULL},                                       /* double 64502.0 */
+        {"198.18.6.1", -EIO, 0, "autonomous_system_number: out of range"},    /* double 1e308 */
+        {"198.18.7.1", -EIO, 0, "autonomous_system_number: not an integer"},  /* double 0.5 */
+        {"198.18.8.1", 0, 64503, NULL},                                       /* float */
+        {"198.18.9.1", 0, 0, NULL},                                           /* double -0.0 */
+        {"198.18.10.1", -EIO, 0, "asn: out of range"},                        /* double -1e308 */
+        {"198.18.11.1", -ENOENT, 0, NULL},                                    /* uint128 */
+        {"198.18.12.1", 0, 4294967295u, NULL},                                /* 2^32 - 1 */
+        {"198.18.13.1", -EIO, 0, "autonomous_system_number: out of range"},   /* 2^32 */
+        {"198.18.14.1", -EIO, 0, "autonomous_system_number: not an integer"}, /* 1e-320 */
+        {"198.18.15.1", 0, 64504, NULL}, /* IPinfo layout, uint64 */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kp_addr a;
+        struct kp_asn_answer ans;
+        cr_assert_eq(kp_addr_parse(cases[i].ip, &a), 0);
+        memset(&ans, 0, sizeof(ans));
+        err[0] = '\0';
+        cr_assert_eq(kp_mmdb_lookup(m, &a, &ans, err, sizeof(err)), cases[i].rc, "%s: %s",
+                     cases[i].ip, err);
+        if (cases[i].rc == 0) {
+            cr_assert_eq(ans.n_asns, 1);
+            cr_assert_eq(ans.asns[0], cases[i].asn, "%s", cases[i].ip);
+        } else if (cases[i].err != NULL) {
+            cr_assert_str_eq(err, cases[i].err, "%s", cases[i].ip);
+        }
+    }
+    kp_mmdb_close(m);
+}
