@@ -1,6 +1,6 @@
 /* Extreme numbers in every reader of outside files: scamper JSON, RIPE
  * Atlas JSON, kptrace JSON lines, sweep.json (resume and replay), PeeringDB
- * JSON and mmdb records. Each reader gets 1e308, -1e308, 2^63, 2^64, -0,
+ * JSON, mmdb records and the Team Cymru cache file. Each reader gets 1e308, -1e308, 2^63, 2^64, -0,
  * 1e-320 (subnormal), integers written as reals (3.0), 100-digit literals and
  * NaN-like strings where its fields are numbers; a record with a number out
  * of its field's limits is reported with the field and skipped, and the next
@@ -20,6 +20,7 @@
 
 #include "analysis/asmap.h"
 #include "analysis/asmap_int.h"
+#include "analysis/asn_cymru.h"
 #include "analysis/input.h"
 #include "probe/options.h"
 #include "probe/replay.h"
@@ -703,4 +704,49 @@ Test(reader_numbers, mmdb_asn_of_every_number_type)
         }
     }
     kp_mmdb_close(m);
+}
+
+/* ---- Team Cymru cache file ------------------------------------------------- */
+
+Test(reader_numbers, cymru_cache_expiry)
+{
+    char err[256] = "";
+    char tmp[] = "/tmp/kp_cymru_numbersXXXXXX";
+    int fd = mkstemp(tmp);
+    cr_assert_geq(fd, 0);
+    static const char *lines = "# kptrace Team Cymru cache v1: kind<TAB>key<TAB>expires<TAB>TXT\n"
+                               "N\t203.0.113.1\t2000000000\n"
+                               "N\t203.0.113.2\t9223372036854775807\n"
+                               "N\t203.0.113.3\t9223372036854775808\n"
+                               "N\t203.0.113.4\t" D100 "\n"
+                               "N\t203.0.113.5\t+2000000000\n"
+                               "N\t203.0.113.6\t 2000000000\n"
+                               "N\t203.0.113.7\t2e9\n"
+                               "N\t203.0.113.8\t-0\n"
+                               "N\t203.0.113.9\t2000000000.0\n";
+    cr_assert_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd);
+    struct kp_asmap *m = kp_asmap_new();
+    struct kp_cymru_opts o = {.dns_server = "127.0.0.1:9",
+                              .cache_path = tmp,
+                              .now_s = 1700000000,
+                              .timeout_ms = 200,
+                              .tries = 1};
+    cr_assert_eq(kp_asmap_enable_cymru(m, &o, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(kp_asmap_save_cache(m, err, sizeof(err)), 0, "%s", err);
+    kp_asmap_free(m);
+    FILE *f = fopen(tmp, "r");
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(tmp);
+    /* what was read is saved again: the two good lines only */
+    cr_assert_not_null(strstr(buf, "N\t203.0.113.1\t2000000000\n"), "%s", buf);
+    cr_assert_not_null(strstr(buf, "N\t203.0.113.2\t9223372036854775807\n"), "%s", buf);
+    for (int i = 3; i <= 9; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "203.0.113.%d\t", i);
+        cr_assert_null(strstr(buf, key), "%s kept:\n%s", key, buf);
+    }
 }
