@@ -22,12 +22,10 @@ void kp_jskip(const struct kp_jrec *r, const char *what)
         r->skips->note(r->skips->ctx, r->line, what);
 }
 
-int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
-                json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
+/* What kp_jget_int/real return for a json_num status: 0 absent or null, 1
+ * present, -EINVAL reported with the field and what is wrong. */
+static int jnum_status(const struct kp_jrec *r, const char *where, const char *key, int rc)
 {
-    json_t *v = json_object_get(o, key);
-    int64_t x;
-    int rc = kp_json_i64(v, lo, hi, allow_real ? KP_NUM_REAL : 0, &x);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0) {
@@ -35,23 +33,25 @@ int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char 
         snprintf(field, sizeof(field), "%s%s", where, key);
         return kp_jbad(r, field, kp_num_strerror(rc));
     }
-    *out = x;
     return 1;
+}
+
+int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
+                json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
+{
+    int64_t x;
+    int rc =
+        jnum_status(r, where, key,
+                    kp_json_i64(json_object_get(o, key), lo, hi, allow_real ? KP_NUM_REAL : 0, &x));
+    if (rc == 1)
+        *out = x;
+    return rc;
 }
 
 int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
                  double hi, double *out)
 {
-    json_t *v = json_object_get(o, key);
-    int rc = kp_json_double(v, lo, hi, out);
-    if (rc == -ENOENT)
-        return 0;
-    if (rc < 0) {
-        char field[160];
-        snprintf(field, sizeof(field), "%s%s", where, key);
-        return kp_jbad(r, field, kp_num_strerror(rc));
-    }
-    return 1;
+    return jnum_status(r, where, key, kp_json_double(json_object_get(o, key), lo, hi, out));
 }
 
 int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "probe/json_num.h"
+#include "edge_numbers.h"
 
 /* The JSON value of text (any type), or NULL when jansson refuses it. */
 static json_t *j(const char *text)
@@ -45,14 +46,6 @@ static int dbl(const char *text, double lo, double hi, double *out)
     json_decref(v);
     return rc;
 }
-
-/* 100 digits, and a 103-digit real like the scamper finding's rtt */
-#define D100                                                                                       \
-    "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901"  \
-    "234567890"
-#define R103                                                                                       \
-    "4444444444444444444444444444444444444444444444444444444444444444444444444444444444444444444"  \
-    "444444444444.514"
 
 Test(json_num, integers_in_and_out_of_limits)
 {

@@ -26,16 +26,7 @@
 #include "probe/replay.h"
 #include "probe/sweep_meta.h"
 #include "probe/trace_json.h"
-
-#define TWO_63 "9223372036854775808"
-#define TWO_64 "18446744073709551616"
-#define D100                                                                                       \
-    "1234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901"  \
-    "234567890"
-/* the scamper finding's rtt: 103 digits before the point (4.4e102 ms) */
-#define R103                                                                                       \
-    "4444444444444444444444444444444444444444444444444444444444444444444444444444444444444444444"  \
-    "444444444444.514"
+#include "edge_numbers.h"
 
 /* ---- what a JSON record reader reported ------------------------------------ */
 
