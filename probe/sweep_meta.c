@@ -230,7 +230,7 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
     }
     int nrc = kp_json_u64(json_object_get(opt, "seed"), UINT64_MAX, KP_NUM_STRING, &seed);
     if (nrc != 0) {
-        snprintf(err, errlen, "%s: options.seed: %s (a decimal number in a string, 0..%llu)", name,
+        snprintf(err, errlen, "%s: options.seed: %s (0..%llu)", name,
                  nrc == -ERANGE ? "out of range" : "expected a decimal number in a string",
                  (unsigned long long)UINT64_MAX);
         goto out;
