@@ -204,7 +204,7 @@ int kp_asmap_add_peeringdb(struct kp_asmap *m, const char *path, char *err, size
         if (m->ixp == NULL)
             return -ENOMEM;
     }
-    int rc = kp_peeringdb_load(m->ixp, path, err, errlen);
+    int rc = kp_peeringdb_load(m->ixp, path, m->notes, err, errlen);
     return rc < 0 ? rc : 0;
 }
 

@@ -113,8 +113,10 @@ struct kp_asmap;
 /* Where the line-oriented sources (prefix2as, bgpdump -m) report the lines
  * they skip. Without it (the default) a malformed line makes the load fail;
  * with it, a malformed line is noted and skipped, unless it is the file's
- * first line (the file is then taken for another format and refused). The
- * loaders add to `skipped`. Owned by the caller; must outlive the loads. */
+ * first line (the file is then taken for another format and refused). A
+ * PeeringDB entry with a bad id is noted with line 0 and its path in why
+ * ("data[3].ixlan_id: out of range"). The loaders add to `skipped`. Owned
+ * by the caller; must outlive the loads. */
 struct kp_load_notes {
     void (*note)(void *ctx, const char *path, unsigned long line, const char *why);
     void *ctx;
@@ -139,7 +141,7 @@ void kp_asmap_free(struct kp_asmap *m);
  * (bad line: err says "file:line: why"), -ENOMEM. */
 int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t errlen);
 
-/* Report (and skip) malformed lines of later prefix2as and bgpdump loads
+/* Report (and skip) malformed lines of later prefix2as, bgpdump and PeeringDB loads
  * through notes (NULL: fail on them, the default). Borrowed. */
 void kp_asmap_set_load_notes(struct kp_asmap *m, struct kp_load_notes *notes);
 

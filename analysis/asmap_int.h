@@ -110,7 +110,8 @@ void kp_mmdb_close(struct kp_mmdb *m);
 
 /* Look a up: fills out->asns/n_asns/prefix and out->as_name (from
  * autonomous_system_organization or name); returns 0 (found), -ENOENT (not
- * in the database or no ASN field), -EIO (lookup error, err says why). */
+ * in the database or no ASN field), -EIO (lookup error, or an ASN field
+ * that is not an AS number: err says why). */
 int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
                    size_t errlen);
 
@@ -126,11 +127,16 @@ struct kp_ixp_rec {
 };
 
 /* Parse PeeringDB JSON (API ixpfx answer or full dump) from buf and add each
- * IXP prefix to t (values: struct kp_ixp_rec). Returns the number of
- * prefixes added (>= 0), or -EINVAL (err says why), -ENOMEM. Pure. */
-int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen);
+ * IXP prefix to t (values: struct kp_ixp_rec). An entry with a bad id (not
+ * an integer in 0..2^32-1) is noted through notes (name, line 0, why:
+ * "data[3].ixlan_id: out of range") and skipped; without notes (NULL) it
+ * fails the parse. Returns the number of prefixes added (>= 0), or -EINVAL
+ * (err says why), -ENOMEM. Pure. */
+int kp_peeringdb_parse(const char *buf, size_t len, const char *name, struct kp_trie *t,
+                       struct kp_load_notes *notes, char *err, size_t errlen);
 
 /* Read path and call kp_peeringdb_parse. */
-int kp_peeringdb_load(struct kp_trie *t, const char *path, char *err, size_t errlen);
+int kp_peeringdb_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+                      size_t errlen);
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe/json_num.h"
+
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
 {
     if (r->sink->error)
@@ -23,28 +25,36 @@ void kp_jskip(const struct kp_jrec *r, const char *what)
         r->skips->note(r->skips->ctx, r->line, what);
 }
 
+/* What kp_jget_int/real return for a json_num status: 0 absent or null, 1
+ * present, -EINVAL reported with the field and what is wrong. */
+static int jnum_status(const struct kp_jrec *r, const char *where, const char *key, int rc)
+{
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0) {
+        char field[160];
+        snprintf(field, sizeof(field), "%s%s", where, key);
+        return kp_jbad(r, field, kp_num_strerror(rc));
+    }
+    return 1;
+}
+
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
 {
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (allow_real && json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d != d || d < (double)lo || d > (double)hi || d != (double)(json_int_t)d)
-            return kp_jbad(r, field, "not an integer in range");
-        *out = (json_int_t)d;
-        return 1;
-    }
-    if (!json_is_integer(v))
-        return kp_jbad(r, field, "not an integer");
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return kp_jbad(r, field, "out of range");
-    *out = x;
-    return 1;
+    int64_t x;
+    int rc =
+        jnum_status(r, where, key,
+                    kp_json_i64(json_object_get(o, key), lo, hi, allow_real ? KP_NUM_REAL : 0, &x));
+    if (rc == 1)
+        *out = x;
+    return rc;
+}
+
+int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
+                 double hi, double *out)
+{
+    return jnum_status(r, where, key, kp_json_double(json_object_get(o, key), lo, hi, out));
 }
 
 int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,

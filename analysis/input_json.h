@@ -34,9 +34,16 @@ void kp_jskip(const struct kp_jrec *r, const char *what);
 /* Optional integer o[key] in lo..hi. where prefixes the field name in
  * errors. allow_real also takes a JSON real with an integral value (RIPE
  * Atlas writes some integers as 1.0). 0 absent or null (*out untouched),
- * 1 present (in *out), -EINVAL wrong (reported). */
+ * 1 present (in *out), -EINVAL wrong (reported with the field and what is
+ * wrong: "not an integer", "out of range", ...; see probe/json_num.h). */
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out);
+
+/* Optional number o[key] (JSON integer or real) in lo..hi, as for
+ * kp_jget_int: 0 absent or null, 1 present (in *out), -EINVAL wrong or out
+ * of range (reported, e.g. "hops[3].rtt: out of range"). */
+int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
+                 double hi, double *out);
 
 /* Optional IP address string o[key]: 0 absent, 1 present, -EINVAL wrong. */
 int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,

@@ -319,12 +319,15 @@ static void skip_note(void *ctx, unsigned long line, const char *what)
     a->skip_notes++;
 }
 
-/* A malformed line of a prefix2as or bgpdump -m source: skipped; the first
- * few of each source are named, all are counted (exit status 1). */
+/* A malformed line of a prefix2as or bgpdump -m source, or entry of a
+ * PeeringDB file (line 0): skipped; the first few of each source are named,
+ * all are counted (exit status 1). */
 static void source_line_note(void *ctx, const char *path, unsigned long line, const char *why)
 {
     struct app *a = ctx;
-    if (a->source_notes_here < SKIP_NOTES_PER_FILE)
+    if (a->source_notes_here < SKIP_NOTES_PER_FILE && line == 0)
+        warn("%s: %s (entry skipped)", path, why);
+    else if (a->source_notes_here < SKIP_NOTES_PER_FILE)
         warn("%s:%lu: %s (line skipped)", path, line, why);
     else if (a->source_notes_here == SKIP_NOTES_PER_FILE)
         warn("%s: further malformed lines are only counted", path);

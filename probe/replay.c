@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "probe/classify.h"
+#include "probe/json_num.h"
 #include "probe/pcap_file.h"
 #include "probe/rx_kptrace.h"
 
@@ -24,15 +25,15 @@ void kp_replay_opts_init(struct kp_replay_opts *o)
 static int get_u(json_t *obj, const char *key, unsigned max, unsigned *out, char *err,
                  size_t errlen)
 {
-    json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
+    int64_t x;
+    int rc = kp_json_i64(json_object_get(obj, key), 0, max, 0, &x);
+    if (rc == -ENOENT)
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        json_integer_value(v) > (json_int_t)max) {
+    if (rc != 0) {
         snprintf(err, errlen, "options.%s: expected an integer in 0..%u", key, max);
         return -EINVAL;
     }
-    *out = (unsigned)json_integer_value(v);
+    *out = (unsigned)x;
     return 1;
 }
 
@@ -94,19 +95,11 @@ int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, cha
     if (json_is_string(ts) && strlen(json_string_value(ts)) < KP_TS_LEN)
         snprintf(out->ts_source, KP_TS_LEN, "%s", json_string_value(ts));
     json_t *seed = json_object_get(opt, "seed");
-    if (json_is_string(seed)) {
-        const char *sv = json_string_value(seed);
-        char *end;
-        errno = 0;
-        unsigned long long x = strtoull(sv, &end, 10);
-        if (sv[0] < '0' || sv[0] > '9' || *end != '\0' || errno != 0) {
+    if (json_is_string(seed) || json_is_integer(seed)) {
+        if (kp_json_u64(seed, UINT64_MAX, KP_NUM_STRING, &out->seed) != 0) {
             snprintf(e2, sizeof(e2), "options.seed: expected a decimal number in a string");
             goto bad;
         }
-        out->seed = (uint64_t)x;
-        out->has_seed = true;
-    } else if (json_is_integer(seed) && json_integer_value(seed) >= 0) {
-        out->seed = (uint64_t)json_integer_value(seed);
         out->has_seed = true;
     }
     goto out;

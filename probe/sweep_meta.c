@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "probe/json_num.h"
 #include "probe/trace_json.h"
 
 static json_t *time_json(int64_t ns)
@@ -162,13 +163,19 @@ static int opt_int(struct kp_sweep_stored *s, json_t *opt, const char *key, cons
     json_t *v = json_object_get(opt, key);
     if (nullable && json_is_null(v))
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+    int64_t x;
+    int rc = kp_json_i64(v, 0, UINT32_MAX, 0, &x);
+    if (rc == -ERANGE) {
+        snprintf(err, errlen, "%s: options.%s: out of range (0..%u)", name, key, UINT32_MAX);
+        return -EINVAL;
+    }
+    if (rc != 0) {
         snprintf(err, errlen, "%s: options.%s: expected a non-negative integer%s", name, key,
                  nullable ? " or null" : "");
         return -EINVAL;
     }
     char b[32];
-    snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+    snprintf(b, sizeof(b), "%lld", (long long)x);
     return push(s, flag, b);
 }
 
@@ -195,7 +202,8 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         return -EINVAL;
     }
     int rc = -EINVAL;
-    const char *type, *status, *vp, *src, *iface, *user, *seed;
+    const char *type, *status, *vp, *src, *iface, *user;
+    uint64_t seed;
     json_t *opt = json_object_get(j, "options"), *tg = json_object_get(j, "targets"),
            *me = json_object_get(j, "methods");
     if (!json_is_object(j) || str_field(j, "type", &type, name, err, errlen) != 0 ||
@@ -220,13 +228,18 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
                  json_is_array(tg) && json_array_size(tg) ? "methods" : "targets");
         goto out;
     }
-    if (str_field(opt, "seed", &seed, name, err, errlen)) {
-        snprintf(err, errlen, "%s: options.seed: expected a decimal number in a string", name);
+    int nrc = kp_json_u64(json_object_get(opt, "seed"), UINT64_MAX, KP_NUM_STRING, &seed);
+    if (nrc != 0) {
+        snprintf(err, errlen, "%s: options.seed: %s (0..%llu)", name,
+                 nrc == -ERANGE ? "out of range" : "expected a decimal number in a string",
+                 (unsigned long long)UINT64_MAX);
         goto out;
     }
+    char seed_s[24];
+    snprintf(seed_s, sizeof(seed_s), "%llu", (unsigned long long)seed);
     rc = -ENOMEM;
     if (push(out, "sweep", NULL) || push(out, "--vp", vp) || push(out, "--out", dir) ||
-        push(out, "--seed", seed) || push(out, "--no-progress", NULL))
+        push(out, "--seed", seed_s) || push(out, "--no-progress", NULL))
         goto out;
     if (src[0] && push(out, "--src", src))
         goto out;
@@ -296,7 +309,15 @@ out:
     return rc;
 }
 
-/* a + b for counters (null or missing counts as 0). */
+/* A counter of a stored sweep.json: a non-negative integer; null, missing or
+ * a corrupt value (negative, not an integer) counts as 0. */
+static int64_t count_of(json_t *v)
+{
+    int64_t x;
+    return kp_json_i64(v, 0, INT64_MAX, 0, &x) == 0 ? x : 0;
+}
+
+/* a + b for counters (see count_of; a sum stops at INT64_MAX). */
 static void add_counts(json_t *sum, json_t *part)
 {
     const char *k;
@@ -305,10 +326,10 @@ static void add_counts(json_t *sum, json_t *part)
     {
         if (!json_is_integer(v) && !json_is_null(v))
             continue;
-        json_t *s = json_object_get(sum, k);
-        json_int_t a = json_is_integer(s) ? json_integer_value(s) : 0;
-        json_int_t b = json_is_integer(v) ? json_integer_value(v) : 0;
-        json_object_set_new(sum, k, json_integer(a + b));
+        int64_t ab;
+        if (kp_num_add_i64(count_of(json_object_get(sum, k)), count_of(v), &ab) != 0)
+            ab = INT64_MAX;
+        json_object_set_new(sum, k, json_integer(ab));
     }
 }
 
@@ -354,8 +375,9 @@ int kp_sweep_meta_merge(const char *prior, size_t prior_len, const struct kp_swe
     for (size_t i = 0; i + 1 < n; i++) {
         json_t *c = json_object_get(json_array_get(parts, i), "counts");
         json_t *t = json_object_get(c, "traces"), *h = json_object_get(c, "hops");
-        before_t += json_is_integer(t) ? (uint64_t)json_integer_value(t) : 0;
-        before_h += json_is_integer(h) ? (uint64_t)json_integer_value(h) : 0;
+        uint64_t ct = (uint64_t)count_of(t), ch = (uint64_t)count_of(h);
+        before_t = before_t > UINT64_MAX - ct ? UINT64_MAX : before_t + ct;
+        before_h = before_h > UINT64_MAX - ch ? UINT64_MAX : before_h + ch;
     }
     json_t *lc = json_object_get(last, "counts");
     if (!json_is_object(lc)) {

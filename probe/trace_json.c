@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "probe/json_num.h"
+
 /* ---- RFC 3339 ----------------------------------------------------------- */
 
 /* Howard Hinnant's days_from_civil / civil_from_days (public-domain
@@ -315,11 +317,13 @@ static int get_int(struct rd *r, json_t *o, const char *k, int required, int nul
         *v = nullv;
         return 0;
     }
-    if (!json_is_integer(j))
+    int64_t x;
+    int rc = kp_json_i64(j, lo, hi, 0, &x);
+    if (rc == -ERANGE)
+        return fail(r, k, "%lld out of range [%lld, %lld]", (long long)json_integer_value(j), lo,
+                    hi);
+    if (rc != 0)
         return fail(r, k, nullable ? "expected an integer or null" : "expected an integer");
-    long long x = json_integer_value(j);
-    if (x < lo || x > hi)
-        return fail(r, k, "%lld out of range [%lld, %lld]", x, lo, hi);
     *v = x;
     return 0;
 }
@@ -435,14 +439,11 @@ static int read_hop(struct rd *r, json_t *o, struct kp_hop *h)
     if ((rc = get_addr(r, o, "addr", REQ, NOTNULL, &h->addr)))
         return rc;
     json_t *j = json_object_get(o, "rtt_ms");
-    if (j && !json_is_null(j)) {
-        if (!json_is_number(j))
-            return fail(r, "rtt_ms", "expected a number or null");
-        double d = json_number_value(j);
-        if (!(d >= 0) || d > 1e9)
-            return fail(r, "rtt_ms", "%g out of range [0, 1e9]", d);
-        h->rtt_ms = d;
-    }
+    rc = kp_json_double(j, 0, KP_RTT_MS_MAX, &h->rtt_ms);
+    if (rc == -ERANGE)
+        return fail(r, "rtt_ms", "%g out of range [0, %g]", json_number_value(j), KP_RTT_MS_MAX);
+    if (rc != 0 && rc != -ENOENT)
+        return fail(r, "rtt_ms", "expected a number or null");
     if ((rc = get_int(r, o, "reply_ttl", OPT, NULLABLE, 0, 255, -1, -1, &v)))
         return rc;
     h->reply_ttl = (int16_t)v;

@@ -21,7 +21,8 @@ Test(ixp, api_answer)
 {
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
     char err[256] = "";
-    int n = kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", err, sizeof(err));
+    int n =
+        kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", NULL, err, sizeof(err));
     cr_assert_eq(n, 3, "3 ok entries with valid prefixes (%s)", err);
     const struct kp_ixp_rec *r = find(t, "80.249.211.17");
     cr_assert_not_null(r);
@@ -38,8 +39,9 @@ Test(ixp, dump_with_names)
 {
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
     char err[256] = "";
-    cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-dump.json", err, sizeof(err)),
-                 3, "%s", err);
+    cr_assert_eq(
+        kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-dump.json", NULL, err, sizeof(err)), 3,
+        "%s", err);
     const struct kp_ixp_rec *r = find(t, "80.249.208.1");
     cr_assert_str_eq(r->name, "AMS-IX");
     cr_assert_eq(r->ix_id, 26);
@@ -53,21 +55,22 @@ Test(ixp, bad_json)
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
     char err[256] = "";
     const char *s = "{\"data\": [1, 2,";
-    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), "t.json", t, NULL, err, sizeof(err)), -EINVAL);
     cr_assert_not_null(strstr(err, "line 1"), "%s", err);
     s = "{\"foo\": 1}";
-    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), "t.json", t, NULL, err, sizeof(err)), -EINVAL);
     cr_assert_not_null(strstr(err, "no ixpfx data"));
     s = "[]";
-    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), "t.json", t, NULL, err, sizeof(err)), -EINVAL);
     /* an /api/net answer given by mistake: data, but nothing with a prefix */
     s = "{\"data\": [{\"id\": 1, \"asn\": 4837, \"name\": \"CHINA UNICOM\"}], \"meta\": {}}";
-    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), -EINVAL);
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), "t.json", t, NULL, err, sizeof(err)), -EINVAL);
     cr_assert_not_null(strstr(err, "no ixpfx entries"), "%s", err);
     /* an empty answer is no error: nothing to add */
     s = "{\"data\": [], \"meta\": {}}";
-    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), t, err, sizeof(err)), 0);
-    cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/none.json", err, sizeof(err)), -ENOENT);
+    cr_assert_eq(kp_peeringdb_parse(s, strlen(s), "t.json", t, NULL, err, sizeof(err)), 0);
+    cr_assert_eq(kp_peeringdb_load(t, KP_TEST_DATA "/asmap/none.json", NULL, err, sizeof(err)),
+                 -ENOENT);
     kp_trie_free(t);
 }
 
@@ -77,8 +80,8 @@ Test(ixp, ixlan_answer_with_nested_prefixes)
 {
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
     char err[256] = "";
-    int n =
-        kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixlan-depth2.json", err, sizeof(err));
+    int n = kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixlan-depth2.json", NULL, err,
+                              sizeof(err));
     cr_assert_eq(n, 3, "3 ok nested prefixes (%s)", err);
     const struct kp_ixp_rec *r = find(t, "80.249.211.17");
     cr_assert_not_null(r);
@@ -110,8 +113,9 @@ Test(ixp, peeringdb_gzip)
     struct kp_trie *t = kp_trie_new(sizeof(struct kp_ixp_rec));
     struct kp_trie *u = kp_trie_new(sizeof(struct kp_ixp_rec));
     char err[256] = "";
-    int a = kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", err, sizeof(err));
-    int b = kp_peeringdb_load(u, path, err, sizeof(err));
+    int a =
+        kp_peeringdb_load(t, KP_TEST_DATA "/asmap/peeringdb-ixpfx.json", NULL, err, sizeof(err));
+    int b = kp_peeringdb_load(u, path, NULL, err, sizeof(err));
     unlink(path);
     cr_assert_gt(a, 0);
     cr_assert_eq(a, b, "%s", err);
