@@ -46,9 +46,9 @@ struct rx_fields {
  * Kept small: a trace may hold thousands. */
 struct rx_probe {
     struct kp_htab_node by_quote;     /* rx->by_quote: its strict fields */
-    struct kp_htab_node by_nat;       /* rx->by_nat: its NAT-tolerant fields */
-    struct kp_htab_node by_answer;    /* rx->by_answer: what an echo or TCP answer carries */
     struct kp_htab_node by_trace;     /* rx->by_repeat if its trace cycles, else rx->by_slot */
+    struct rx_reply_ix *rix;          /* in by_nat and by_answer, once its destination needs */
+    struct rx_short_ix *six;          /* in by_short, once its destination needs */
     struct rx_probe *dnext, **dpprev; /* the destination's probes */
     struct rx_probe *tnext;           /* list of the trace's probes (free list when unused) */
     struct rx_trace *trace;
@@ -67,13 +67,28 @@ struct rx_probe {
     bool retrans; /* the kernel sending an earlier SYN again (see retrans_of) */
 };
 
+/* A probe's entries in the indexes built only for destinations that need
+ * them (see the probe store). */
+struct rx_reply_ix {
+    struct rx_probe *p;
+    struct kp_htab_node by_nat, by_answer;
+};
+struct rx_short_ix {
+    struct rx_probe *p;
+    struct kp_htab_node by_short[4]; /* [2 * quote level + (0 strict, 1 NAT-tolerant)] */
+};
+
 /* The probes to one (destination, protocol): what a quote names. */
 #define RX_DEST_MASKS 4
+#define RX_IX_NAT     1u /* its probes are in by_nat */
+#define RX_IX_ANSWER  2u /* ... in by_answer */
+#define RX_IX_SHORT   4u /* ... in by_short */
 struct rx_dest {
     struct kp_htab_node node; /* rx->dests */
     struct kp_addr dst;
     uint8_t proto;
-    bool scan; /* more distinct masks than below: quotes walk `probes` */
+    uint8_t indexed; /* RX_IX_*: the indexes built for its probes */
+    bool scan;       /* more distinct masks than below: quotes walk `probes` */
     uint8_t n_qmask, n_nmask;
     uint32_t qmask[RX_DEST_MASKS], nmask[RX_DEST_MASKS]; /* distinct masks of its probes */
     size_t n_probes;
@@ -124,7 +139,7 @@ struct kp_rx {
     int64_t last_frame_ns;
     bool have_frame;
     /* probe store (see "probe store" below) */
-    struct kp_htab dests, by_quote, by_nat, by_answer, by_slot, by_repeat;
+    struct kp_htab dests, by_quote, by_slot, by_repeat, by_nat, by_answer, by_short;
     size_t n_probes, n_hops; /* held by open traces (see max_held) */
     uint64_t next_serial;
     uint64_t scan_steps;         /* probes visited outside the indexes (short quotes) */
@@ -214,6 +229,7 @@ int kp_rx_create(const struct kp_rx_config *cfg, struct kp_rx **out)
     kp_htab_init(&rx->by_quote);
     kp_htab_init(&rx->by_nat);
     kp_htab_init(&rx->by_answer);
+    kp_htab_init(&rx->by_short);
     kp_htab_init(&rx->by_slot);
     kp_htab_init(&rx->by_repeat);
     rx->n_tb = 256;
@@ -239,6 +255,7 @@ void kp_rx_destroy(struct kp_rx *rx)
     kp_htab_free(&rx->by_quote);
     kp_htab_free(&rx->by_nat);
     kp_htab_free(&rx->by_answer);
+    kp_htab_free(&rx->by_short);
     kp_htab_free(&rx->by_slot);
     kp_htab_free(&rx->by_repeat);
     for (size_t i = 0; i < rx->n_probe_chunks; i++)
@@ -287,16 +304,20 @@ void kp_rx_count_decode(struct kp_rx *rx, int status)
  *   dests      (destination, protocol) -> rx_dest: whether a quote, echo or
  *              TCP answer names a destination we probe (rejected rather than
  *              unmatched), the distinct masks of its probes, and its probes
- *              in a list, walked only for quotes too short to hold every
- *              field a probe is matched on;
+ *              in a list;
  *   by_quote   (destination, protocol, strict mask, the probe's values under
- *              it): a quote looks up each distinct strict mask of its
- *              destination; the duplicate check uses it too;
- *   by_nat     the same with the NAT-tolerant mask;
+ *              it): a quote of 8 transport bytes or more looks up each
+ *              distinct strict mask of its destination; the duplicate check
+ *              uses it too;
+ *   by_nat     the same with the NAT-tolerant mask, for quotes that match
+ *              no probe strictly;
  *   by_answer  ICMP probes by (destination, type, id, seq), for echo
  *              replies; TCP probes by (destination, ports, the number their
  *              answer carries: the SYN's seq + 1 as its ack, or the ACK
  *              probe's ack as the RST's seq);
+ *   by_short   the strict and NAT-tolerant masks cut to what a quote of 0-3
+ *              and of 4-7 transport bytes holds (a capture's snaplen or a
+ *              router that quotes too little), for such quotes;
  *   by_slot    (trace, TTL, attempt): whether that attempt was probed;
  *   by_repeat  instead of by_slot for traces of cycling tools (mtr): (trace,
  *              TTL, ports, ICMP id and seq), a probe repeating an earlier one
@@ -307,9 +328,17 @@ void kp_rx_count_decode(struct kp_rx *rx, int status)
  * A probe or a reply therefore costs a few lookups whatever the number of
  * probes its trace or destination holds; a chain only holds probes carrying
  * the same values, which no reply could tell apart anyway. The lookups count
- * their steps (kp_rx_probe_steps) so that tests can check this. */
+ * their steps (kp_rx_probe_steps) so that tests can check this.
+ *
+ * by_nat, by_answer and by_short are built per destination when a reply
+ * first needs them (its probes are indexed then, and its later probes as
+ * they come: one walk per destination, so the cost stays linear): a long
+ * mtr capture, whose replies are all time exceeded matched strictly, needs
+ * none of them and its probes stay small. A destination with more distinct
+ * masks than an rx_dest holds, or an index that cannot be built for lack
+ * of memory, has its probes walked instead. */
 
-enum { H_DEST = 1, H_QUOTE, H_NAT, H_ECHO, H_TCP, H_SLOT, H_REPEAT };
+enum { H_DEST = 1, H_QUOTE, H_NAT, H_ECHO, H_TCP, H_SLOT, H_REPEAT, H_SHORT };
 
 /* The KP_RX_F_* fields a quote of a probe of this family and protocol holds
  * when it carries 8 transport bytes or more (see quote_avail). */
@@ -324,6 +353,25 @@ static uint32_t full_quote(uint8_t family, uint8_t proto)
     case IPPROTO_ICMP_:
     case IPPROTO_ICMPV6_:
         return a | KP_RX_F_ICMPSUM | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;
+    default:
+        return a;
+    }
+}
+
+/* What a quote of 0-3 (level 0) or 4-7 (level 1) transport bytes holds (see
+ * quote_avail); level 2, 8 bytes or more, is full_quote. */
+static uint32_t short_quote(uint8_t family, uint8_t proto, unsigned level)
+{
+    uint32_t a = KP_RX_F_SRC | (family == 4 ? KP_RX_F_IPID : KP_RX_F_FLOWLBL);
+    if (level == 0)
+        return a;
+    switch (proto) {
+    case IPPROTO_UDP_:
+    case IPPROTO_TCP_:
+        return a | KP_RX_F_SPORT | KP_RX_F_DPORT;
+    case IPPROTO_ICMP_:
+    case IPPROTO_ICMPV6_:
+        return a | KP_RX_F_ICMPSUM;
     default:
         return a;
     }
@@ -437,9 +485,92 @@ static void remove_node(struct kp_htab *t, struct kp_htab_node *n)
 static void unlink_nodes(struct kp_rx *rx, struct rx_probe *p)
 {
     remove_node(&rx->by_quote, &p->by_quote);
-    remove_node(&rx->by_nat, &p->by_nat);
-    remove_node(&rx->by_answer, &p->by_answer);
     remove_node(p->trace->cycles ? &rx->by_repeat : &rx->by_slot, &p->by_trace);
+    if (p->rix != NULL) {
+        remove_node(&rx->by_nat, &p->rix->by_nat);
+        remove_node(&rx->by_answer, &p->rix->by_answer);
+        free(p->rix);
+        p->rix = NULL;
+    }
+    if (p->six != NULL) {
+        for (int i = 0; i < 4; i++)
+            remove_node(&rx->by_short, &p->six->by_short[i]);
+        free(p->six);
+        p->six = NULL;
+    }
+}
+
+static uint64_t answer_key(const struct rx_probe *p)
+{
+    const struct kp_addr *dst = &p->trace->rec.dst;
+    const struct rx_fields *f = &p->f;
+    if (is_icmp_proto(f->proto))
+        return echo_key(dst, f->proto, f->icmp_type, f->icmp_id, f->icmp_seq);
+    if (is_ack_probe(f->tcp_flags))
+        return tcp_key(dst, true, f->dport, f->sport, f->tcp_ack);
+    return tcp_key(dst, false, f->dport, f->sport, f->tcp_seq + 1u);
+}
+
+/* by_short for a quote of this level: seeds per (level, strict or not). */
+static uint64_t short_key(const struct kp_addr *dst, uint8_t proto, const struct kp_addr *src,
+                          const struct rx_fields *f, uint32_t mask, unsigned level, bool nat)
+{
+    return fields_key(H_SHORT + 2 * level + (nat ? 1u : 0u), dst, proto, src, f, mask);
+}
+
+/* Put p into the lazily built indexes `which` (RX_IX_*) it is not in yet.
+ * 0 or -ENOMEM (what was inserted stays, and is skipped next time). */
+static int index_lazy(struct kp_rx *rx, struct rx_probe *p, unsigned which)
+{
+    const struct kp_addr *dst = &p->trace->rec.dst, *src = &p->trace->rec.src;
+    uint8_t proto = p->f.proto;
+    if ((which & (RX_IX_NAT | RX_IX_ANSWER)) && p->rix == NULL) {
+        if ((p->rix = calloc(1, sizeof(*p->rix))) == NULL)
+            return -ENOMEM;
+        p->rix->p = p;
+    }
+    if ((which & RX_IX_NAT) && (p->nmask & ~KP_RX_F_SRC) != 0 && p->rix->by_nat.pprev == NULL &&
+        kp_htab_insert(&rx->by_nat, &p->rix->by_nat,
+                       fields_key(H_NAT, dst, proto, src, &p->f, p->nmask)) < 0)
+        return -ENOMEM;
+    if ((which & RX_IX_ANSWER) && (is_icmp_proto(proto) || proto == IPPROTO_TCP_) &&
+        p->rix->by_answer.pprev == NULL &&
+        kp_htab_insert(&rx->by_answer, &p->rix->by_answer, answer_key(p)) < 0)
+        return -ENOMEM;
+    if (which & RX_IX_SHORT) {
+        if (p->six == NULL) {
+            if ((p->six = calloc(1, sizeof(*p->six))) == NULL)
+                return -ENOMEM;
+            p->six->p = p;
+        }
+        for (unsigned l = 0; l < 2; l++) {
+            uint32_t avail = short_quote(dst->family, proto, l);
+            for (unsigned k = 0; k < 2; k++) {
+                uint32_t m = (k ? p->nmask : p->qmask) & avail;
+                struct kp_htab_node *n = &p->six->by_short[2 * l + k];
+                if ((m & ~KP_RX_F_SRC) != 0 && n->pprev == NULL &&
+                    kp_htab_insert(&rx->by_short, n,
+                                   short_key(dst, proto, src, &p->f, m, l, k != 0)) < 0)
+                    return -ENOMEM;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Build index `which` (one RX_IX_*) for destination d's probes, once. 0, or
+ * -ENOMEM: the caller walks d's probes instead. */
+static int dest_index(struct kp_rx *rx, struct rx_dest *d, unsigned which)
+{
+    if (d->indexed & which)
+        return 0;
+    for (struct rx_probe *p = d->probes; p; p = p->dnext) {
+        rx->scan_steps++;
+        if (index_lazy(rx, p, which) < 0)
+            return -ENOMEM;
+    }
+    d->indexed |= (uint8_t)which;
+    return 0;
 }
 
 /* A zeroed probe from the free list (refilled a chunk at a time), or NULL. */
@@ -520,21 +651,12 @@ static int probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_field
     p->nmask = nat_fields & full;
     int rc = kp_htab_insert(&rx->by_quote, &p->by_quote,
                             fields_key(H_QUOTE, dst, proto, src, &p->f, p->qmask));
-    if (rc == 0 && (p->nmask & ~KP_RX_F_SRC) != 0)
-        rc = kp_htab_insert(&rx->by_nat, &p->by_nat,
-                            fields_key(H_NAT, dst, proto, src, &p->f, p->nmask));
-    if (rc == 0 && is_icmp_proto(proto))
-        rc = kp_htab_insert(&rx->by_answer, &p->by_answer,
-                            echo_key(dst, proto, p->f.icmp_type, p->f.icmp_id, p->f.icmp_seq));
-    else if (rc == 0 && proto == IPPROTO_TCP_)
-        rc = kp_htab_insert(&rx->by_answer, &p->by_answer,
-                            is_ack_probe(p->f.tcp_flags)
-                                ? tcp_key(dst, true, p->f.dport, p->f.sport, p->f.tcp_ack)
-                                : tcp_key(dst, false, p->f.dport, p->f.sport, p->f.tcp_seq + 1u));
     if (rc == 0 && t->cycles)
         rc = kp_htab_insert(&rx->by_repeat, &p->by_trace, repeat_key(t, p->ttl, &p->f));
     else if (rc == 0)
         rc = kp_htab_insert(&rx->by_slot, &p->by_trace, slot_key(t, p->ttl, p->attempt));
+    if (rc == 0 && d->indexed)
+        rc = index_lazy(rx, p, d->indexed);
     if (rc < 0) {
         unlink_nodes(rx, p);
         if (new_dest) {
@@ -583,8 +705,8 @@ static void probe_unlink(struct kp_rx *rx, struct rx_probe *p)
 
 uint64_t kp_rx_probe_steps(const struct kp_rx *rx)
 {
-    return rx->dests.steps + rx->by_quote.steps + rx->by_nat.steps + rx->by_answer.steps +
-           rx->by_slot.steps + rx->by_repeat.steps + rx->scan_steps;
+    return rx->dests.steps + rx->by_quote.steps + rx->by_slot.steps + rx->by_repeat.steps +
+           rx->by_nat.steps + rx->by_answer.steps + rx->by_short.steps + rx->scan_steps;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1467,6 +1589,50 @@ static void loose_try(struct quote_hits *m, struct rx_probe *p, const struct kp_
     }
 }
 
+/* The lookups of a quote of this level (2: 8 transport bytes or more, else
+ * see short_quote) in by_quote or by_nat (nat), or by_short (see
+ * match_quote): for each distinct strict (NAT-tolerant) mask of the
+ * destination cut to what the quote holds, the probes whose values under it
+ * equal the quote's. */
+static void quote_lookup(struct kp_rx *rx, const struct rx_dest *d, unsigned level, bool nat,
+                         uint32_t avail, struct quote_hits *m, const struct kp_addr *qsrc,
+                         const struct rx_fields *q, bool icmp_known)
+{
+    const uint32_t *masks = nat ? d->nmask : d->qmask;
+    unsigned n_masks = nat ? d->n_nmask : d->n_qmask;
+    unsigned k = 2 * level + (nat ? 1 : 0); /* by_short's node */
+    struct kp_htab *tab = level < 2 ? &rx->by_short : nat ? &rx->by_nat : &rx->by_quote;
+    uint64_t seed = level < 2 ? H_SHORT + k : nat ? H_NAT : H_QUOTE;
+    uint32_t done[RX_DEST_MASKS];
+    unsigned n_done = 0;
+    for (unsigned i = 0; i < n_masks; i++) {
+        uint32_t mask = masks[i] & avail;
+        bool seen = false;
+        for (unsigned j = 0; j < n_done; j++)
+            seen = seen || done[j] == mask;
+        if (seen || (mask & ~KP_RX_F_SRC) == 0)
+            continue; /* looked up already, or such probes never match */
+        done[n_done++] = mask;
+        uint64_t h = fields_key(seed, &d->dst, d->proto, qsrc, q, mask);
+        for (struct kp_htab_node *n = kp_htab_first(tab, h); n; n = kp_htab_next(tab, n)) {
+            struct rx_probe *p;
+            if (level < 2) /* n is by_short[k] of an rx_short_ix */
+                p = KP_HTAB_ENTRY(n - k, struct rx_short_ix, by_short)->p;
+            else if (nat)
+                p = KP_HTAB_ENTRY(n, struct rx_reply_ix, by_nat)->p;
+            else
+                p = KP_HTAB_ENTRY(n, struct rx_probe, by_quote);
+            if (p->dest != d || ((nat ? p->nmask : p->qmask) & avail) != mask ||
+                !quote_type_ok(p, q, icmp_known))
+                continue;
+            if (nat)
+                loose_try(m, p, qsrc, q, avail);
+            else
+                strict_try(m, p, qsrc, q, avail);
+        }
+    }
+}
+
 /* A reply whose fields fit probes of several traces, exactly one of them
  * still open, goes to the open one: the others were sealed because a later
  * trace with the same key started (a new run of the tool, see new_run(), or
@@ -1474,13 +1640,12 @@ static void loose_try(struct quote_hits *m, struct rx_probe *p, const struct kp_
  * ports (scamper -s, tcptraceroute -p) sends byte-identical probes, and its
  * first run was over when the second began.
  *
- * The candidates are the probes to the quoted destination and protocol.
- * When the quote holds every field a probe of that protocol can be matched
- * on (8 transport bytes or more), a probe matches strictly only if its
- * values under its strict mask equal the quote's, so each distinct strict
- * mask of the destination is one by_quote lookup (and likewise by_nat for
- * the loose match, needed only when nothing matched strictly). A shorter
- * quote compares fewer fields; then the destination's probes are walked. */
+ * The candidates are the probes to the quoted destination and protocol. A
+ * probe matches strictly only if its values under its strict mask cut to
+ * what the quote holds equal the quote's, so each distinct such mask of the
+ * destination is one lookup: by_quote for a quote of 8 transport bytes or
+ * more, by_short for shorter ones. Likewise by_nat (by_short) for the
+ * NAT-tolerant match, needed only when nothing matched strictly. */
 static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
     if (!pkt->has_quote) {
@@ -1500,36 +1665,24 @@ static void match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
     }
     struct quote_hits m;
     memset(&m, 0, sizeof(m));
-    if (d->scan || avail != full_quote(qdst->family, q.proto)) {
+    int level = avail == full_quote(qdst->family, q.proto)       ? 2
+                : avail == short_quote(qdst->family, q.proto, 1) ? 1
+                : avail == short_quote(qdst->family, q.proto, 0) ? 0
+                                                                 : -1;
+    bool walk = d->scan || level < 0 || (level < 2 && dest_index(rx, d, RX_IX_SHORT) < 0);
+    if (!walk) {
+        quote_lookup(rx, d, (unsigned)level, false, avail, &m, qsrc, &q, icmp_known);
+        if (m.n_strict == 0 && level == 2 && dest_index(rx, d, RX_IX_NAT) < 0)
+            walk = true;
+        else if (m.n_strict == 0)
+            quote_lookup(rx, d, (unsigned)level, true, avail, &m, qsrc, &q, icmp_known);
+    }
+    if (walk) {
+        memset(&m, 0, sizeof(m));
         for (struct rx_probe *p = d->probes; p; p = p->dnext) {
             rx->scan_steps++;
             if (quote_type_ok(p, &q, icmp_known) && !strict_try(&m, p, qsrc, &q, avail))
                 loose_try(&m, p, qsrc, &q, avail);
-        }
-    } else {
-        for (unsigned i = 0; i < d->n_qmask; i++) {
-            uint32_t mask = d->qmask[i];
-            if ((mask & ~KP_RX_F_SRC) == 0)
-                continue; /* such probes never match strictly */
-            uint64_t h = fields_key(H_QUOTE, qdst, q.proto, qsrc, &q, mask);
-            for (struct kp_htab_node *n = kp_htab_first(&rx->by_quote, h); n;
-                 n = kp_htab_next(&rx->by_quote, n)) {
-                struct rx_probe *p = KP_HTAB_ENTRY(n, struct rx_probe, by_quote);
-                if (p->dest == d && p->qmask == mask && quote_type_ok(p, &q, icmp_known))
-                    strict_try(&m, p, qsrc, &q, avail);
-            }
-        }
-        /* With no strict match, every probe whose NAT fields fit is a loose
-         * match; they are in the by_nat chains of the destination's masks. */
-        for (unsigned i = 0; m.n_strict == 0 && i < d->n_nmask; i++) {
-            uint32_t mask = d->nmask[i];
-            uint64_t h = fields_key(H_NAT, qdst, q.proto, qsrc, &q, mask);
-            for (struct kp_htab_node *n = kp_htab_first(&rx->by_nat, h); n;
-                 n = kp_htab_next(&rx->by_nat, n)) {
-                struct rx_probe *p = KP_HTAB_ENTRY(n, struct rx_probe, by_nat);
-                if (p->dest == d && p->nmask == mask && quote_type_ok(p, &q, icmp_known))
-                    loose_try(&m, p, qsrc, &q, avail);
-            }
         }
     }
     if (m.n_strict > 1 && m.n_strict_open == 1) {
@@ -1557,10 +1710,20 @@ static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
     }
     struct rx_probe *hit = NULL, *hit_open = NULL;
     unsigned n_hit = 0, n_open = 0;
+    bool walk = dest_index(rx, d, RX_IX_ANSWER) < 0;
     uint64_t h = echo_key(&pkt->ip.src, pkt->ip.proto, req, pkt->l4.icmp_id, pkt->l4.icmp_seq);
-    for (struct kp_htab_node *n = kp_htab_first(&rx->by_answer, h); n;
-         n = kp_htab_next(&rx->by_answer, n)) {
-        struct rx_probe *p = KP_HTAB_ENTRY(n, struct rx_probe, by_answer);
+    struct kp_htab_node *n = walk ? NULL : kp_htab_first(&rx->by_answer, h);
+    struct rx_probe *p = walk ? d->probes : NULL;
+    for (;;) {
+        if (walk) {
+            if (p == NULL)
+                break;
+            rx->scan_steps++;
+        } else {
+            if (n == NULL)
+                break;
+            p = KP_HTAB_ENTRY(n, struct rx_reply_ix, by_answer)->p;
+        }
         if (p->dest == d && p->f.icmp_type == req && p->f.icmp_id == pkt->l4.icmp_id &&
             p->f.icmp_seq == pkt->l4.icmp_seq) {
             hit = p;
@@ -1570,6 +1733,10 @@ static void match_echo(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
                 n_open++;
             }
         }
+        if (walk)
+            p = p->dnext;
+        else
+            n = kp_htab_next(&rx->by_answer, n);
     }
     if (n_hit > 1 && n_open == 1) {
         hit = hit_open;
@@ -1601,23 +1768,28 @@ static bool tcp_answers(const struct rx_probe *p, const struct kp_pkt *pkt)
 
 /* The probes a TCP segment from destination d can answer: those in the
  * by_answer chains of the numbers it carries (its seq for ACK probes when
- * it is an RST, its ack for the others when it acknowledges). */
+ * it is an RST, its ack for the others when it acknowledges), or, when that
+ * index could not be built, d's probes walked. */
 struct tcp_cands {
     struct kp_rx *rx;
     const struct rx_dest *d;
     const struct kp_pkt *pkt;
     uint64_t h[2];
     unsigned nh, i;
+    bool walk;
     struct kp_htab_node *n;
+    struct rx_probe *p;
 };
 
-static void tcp_cands_start(struct tcp_cands *c, struct kp_rx *rx, const struct rx_dest *d,
+static void tcp_cands_start(struct tcp_cands *c, struct kp_rx *rx, struct rx_dest *d,
                             const struct kp_pkt *pkt)
 {
-    memset(c, 0, sizeof(*c));
+    memset(c, 0, sizeof(c[0]));
     c->rx = rx;
     c->d = d;
     c->pkt = pkt;
+    c->walk = dest_index(rx, d, RX_IX_ANSWER) < 0;
+    c->p = c->walk ? d->probes : NULL;
     const struct kp_addr *src = &pkt->ip.src;
     if (pkt->l4.tcp_flags & TCP_RST)
         c->h[c->nh++] = tcp_key(src, true, pkt->l4.sport, pkt->l4.dport, pkt->l4.tcp_seq);
@@ -1633,13 +1805,21 @@ static struct rx_probe *tcp_cands_next(struct tcp_cands *c)
 {
     struct kp_htab *t = &c->rx->by_answer;
     for (;;) {
-        if (c->n != NULL)
-            c->n = kp_htab_next(t, c->n);
-        while (c->n == NULL && c->i < c->nh)
-            c->n = kp_htab_first(t, c->h[c->i++]);
-        if (c->n == NULL)
-            return NULL;
-        struct rx_probe *p = KP_HTAB_ENTRY(c->n, struct rx_probe, by_answer);
+        struct rx_probe *p;
+        if (c->walk) {
+            if ((p = c->p) == NULL)
+                return NULL;
+            c->p = p->dnext;
+            c->rx->scan_steps++;
+        } else {
+            if (c->n != NULL)
+                c->n = kp_htab_next(t, c->n);
+            while (c->n == NULL && c->i < c->nh)
+                c->n = kp_htab_first(t, c->h[c->i++]);
+            if (c->n == NULL)
+                return NULL;
+            p = KP_HTAB_ENTRY(c->n, struct rx_reply_ix, by_answer)->p;
+        }
         if (p->dest == c->d && tcp_answers(p, c->pkt))
             return p;
     }
@@ -1650,7 +1830,7 @@ static struct rx_probe *tcp_cands_next(struct tcp_cands *c)
  * nothing): keep those sent before the answer and not answered yet; when
  * exactly one is left, it is the probe (causality, not timing: an answer
  * cannot precede its probe, and the others already have theirs). */
-static struct rx_probe *tie_break(struct kp_rx *rx, const struct rx_dest *d, int64_t ts,
+static struct rx_probe *tie_break(struct kp_rx *rx, struct rx_dest *d, int64_t ts,
                                   const struct kp_pkt *pkt, unsigned *n_hit)
 {
     struct rx_probe *one = NULL, *p;

@@ -15,7 +15,10 @@
  * asserted, 8 steps per packet on average, is far below the old cost and
  * above what a packet's lookups visit (dest + duplicate + repeat for a
  * probe, dest + quote for a reply: 5 lookups, 2.5 per packet, of about 1.5
- * entries each; 2.6 to 3.2 steps per packet were counted). */
+ * entries each; 2.6 to 3.2 steps per packet were counted). The same holds
+ * for replies matched through the indexes rx builds when a destination
+ * first needs them: quotes cut short by the snaplen, echo replies, quotes
+ * a NAT rewrote. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -96,6 +99,15 @@ static struct kp_pkt echo(uint64_t k, unsigned d, uint8_t ttl)
     return p;
 }
 
+/* quoted transport bytes of the time exceeded replies (8: all of mtr's
+ * fields; 4 or 2: a capture cut short, see short_quotes below) */
+static uint16_t quote_len = 8;
+/* a NAT in front of the vantage point rewrote the ICMP id in the quotes
+ * (mtr's NAT-tolerant fields, IP ID and sequence, still match) */
+static bool nat_rewrites_id;
+/* probes at TTL 5 reach the destination, which answers with an echo reply */
+static bool ttl5_reaches;
+
 /* the time exceeded that router 198.18.ttl.1 sends for probe p */
 static struct kp_pkt time_exceeded(const struct kp_pkt *p)
 {
@@ -115,10 +127,16 @@ static struct kp_pkt time_exceeded(const struct kp_pkt *p)
     r.q_ip = p->ip;
     r.q_ip.ttl = 1;
     r.q_l4 = p->l4;
-    r.q_l4.len = 8;
+    r.q_l4.len = quote_len;
+    if (nat_rewrites_id)
+        r.q_l4.icmp_id = 1000;
+    if (quote_len < 8) /* what the decoder leaves unset */
+        r.q_l4.icmp_id = r.q_l4.icmp_seq = 0;
+    if (quote_len < 4)
+        r.q_l4.icmp_sum = 0;
     r.q_l4.payload = NULL;
     r.q_l4.payload_len = 0;
-    r.quote_len = 28;
+    r.quote_len = (uint16_t)(20 + quote_len);
     r.wire_len = r.cap_len = 56;
     return r;
 }
@@ -133,6 +151,12 @@ static double run_mtr(struct kp_rx *rx, uint64_t n, unsigned ndst)
         struct kp_pkt p = echo(k, (unsigned)(k % ndst), (uint8_t)(1 + (k / ndst) % 5));
         cr_assert_eq(kp_rx_packet(rx, t, &p), 0);
         struct kp_pkt r = time_exceeded(&p);
+        if (ttl5_reaches && p.ip.ttl == 5) { /* the destination's echo reply */
+            r.ip.src = p.ip.dst;
+            r.l4 = p.l4;
+            r.l4.icmp_type = 0;
+            r.is_icmp_error = r.has_quote = false;
+        }
         cr_assert_eq(kp_rx_packet(rx, t + 1 * MS, &r), 0);
     }
     cr_assert_eq(kp_rx_finish(rx), 0);
@@ -203,5 +227,51 @@ Test(rx_scale, max_held_bounds_what_open_traces_hold, .timeout = 300)
     cr_assert_eq(c.probes, st->probes);
     cr_assert_eq(c.hops, st->replies);
     cr_assert_eq(c.traces, st->traces_opened);
+    kp_rx_destroy(rx);
+}
+
+Test(rx_scale, short_quotes_in_one_long_trace)
+{
+    /* The same trace with every reply quoting only 4 or 2 transport bytes
+     * (a capture with a small snaplen): the quote holds the IP ID (and the
+     * ICMP checksum), not mtr's id and sequence, so replies are matched on
+     * the IP ID, through the index of the cut masks, built once for the
+     * destination. 60,000 probes keep the IP IDs (1 + k mod 65535) apart. */
+    for (uint16_t len = 2; len <= 4; len += 2) {
+        struct counts c;
+        quote_len = len;
+        struct kp_rx *rx = mkrx(&c, 200000, 0);
+        double per_packet = run_mtr(rx, 60000, 1);
+        const struct kp_rx_stats *st = kp_rx_stats(rx);
+        cr_assert_eq(c.traces, 1);
+        cr_assert_eq(st->replies, 60000, "quotes of %u bytes: %llu replies", len,
+                     (unsigned long long)st->replies);
+        cr_log_info("quotes of %u bytes: %.2f steps per packet", len, per_packet);
+        cr_assert_leq(per_packet, 8.0, "quotes of %u bytes: %.1f steps per packet", len,
+                      per_packet);
+        kp_rx_destroy(rx);
+    }
+    quote_len = 8;
+}
+
+Test(rx_scale, echo_and_nat_replies_in_one_long_trace)
+{
+    /* A trace of 30,000 probes (mtr's sequence does not repeat: an echo
+     * reply names one probe) where the destination answers the probes of
+     * TTL 5 (echo replies, matched by id and sequence) and a NAT rewrote the
+     * ICMP id in every quote (matched loosely on IP ID and sequence): the
+     * indexes for both are built once, on the first such reply, then each
+     * reply is one lookup. */
+    struct counts c;
+    nat_rewrites_id = ttl5_reaches = true;
+    struct kp_rx *rx = mkrx(&c, 200000, 0);
+    double per_packet = run_mtr(rx, 30000, 1);
+    const struct kp_rx_stats *st = kp_rx_stats(rx);
+    nat_rewrites_id = ttl5_reaches = false;
+    cr_assert_eq(c.traces, 1);
+    cr_assert_eq(st->replies, 30000);
+    cr_assert_eq(st->replies_nat, 24000); /* TTLs 1-4: time exceeded */
+    cr_log_info("echo and NAT: %.2f steps per packet", per_packet);
+    cr_assert_leq(per_packet, 8.0, "%.1f steps per packet", per_packet);
     kp_rx_destroy(rx);
 }
