@@ -190,7 +190,7 @@ Test(rx_scale, one_trace_of_100000_probes)
     kp_rx_destroy(small);
 }
 
-Test(rx_scale, long_mtr_run_to_1024_destinations, .timeout = 600)
+Test(rx_scale, long_mtr_run_to_1024_destinations)
 {
     struct counts c;
     struct kp_rx *rx = mkrx(&c, 0, 0);
@@ -211,7 +211,7 @@ Test(rx_scale, long_mtr_run_to_1024_destinations, .timeout = 600)
     kp_rx_destroy(rx);
 }
 
-Test(rx_scale, max_held_bounds_what_open_traces_hold, .timeout = 300)
+Test(rx_scale, max_held_bounds_what_open_traces_hold)
 {
     /* The same long mtr run with max_held = 100,000: the traces idle longest
      * are closed early, so at most 100,000 probes and hops are held (the
