@@ -39,7 +39,11 @@ static const char usage[] =
     "                    the same parameters by hand (default: kptrace's sweep defaults)\n"
     "  --seed N          the run's seed: replies to kptrace probes are checked with\n"
     "                    its identity key, as live (default: sweep.json's seed)\n"
-    "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr.\n";
+    "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr,\n"
+    "  with whether they reconcile (every frame counted once, every probe in a trace).\n"
+    "  Exit status 1: a file cannot be read, or is cut or corrupt (the traces decided\n"
+    "  before the damage are written, the offset is named), or the counts do not\n"
+    "  reconcile; 2: a usage error.\n";
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL when a is
  * not this option. *missing is set when the value is absent. */
