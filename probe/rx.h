@@ -62,8 +62,11 @@
  *     as frames or kp_rx_tick() advance the clock, or at
  *     kp_rx_finish() (end of input / end of run). Closed traces are handed to
  *     on_trace, hops sorted by (ttl, attempt, rx time). Memory is bounded by
- *     the open traces (and max_open_traces caps them: beyond it, the trace idle
- *     longest is closed early and counted), not by the capture's size.
+ *     the open traces (and max_open_traces caps them, max_held what they hold:
+ *     beyond either, the trace idle longest is closed early and counted), not
+ *     by the capture's size. The cost of a packet does not depend on how many
+ *     probes its trace holds: stored probes are indexed by what matches them
+ *     (probe/rx.c, "probe store"; kp_rx_probe_steps counts the work).
  *
  *  5. HOOK. on_reply is called for each matched reply as soon as it is seen,
  *     so the live engine's tracer learns about it immediately.
