@@ -2,6 +2,7 @@
 #include "probe/replay.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,8 @@ static void deliver(void *ctx, struct kp_trace *t)
 {
     struct run *r = ctx;
     r->st->traces++;
+    r->st->trace_probes += t->probes_sent;
+    r->st->trace_hops += t->n_hops;
     if (r->on_trace)
         r->on_trace(r->ctx, t);
 }
@@ -189,6 +192,9 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
     }
     cfg.linger_ns = o->linger_ns;
     cfg.max_open_traces = o->max_open_traces;
+    cfg.max_held = o->max_held == 0          ? KP_REPLAY_MAX_HELD
+                   : o->max_held == SIZE_MAX ? 0
+                                             : o->max_held;
     cfg.on_trace = deliver;
     cfg.ctx = r;
     return kp_rx_create(&cfg, &r->rx);
@@ -243,7 +249,7 @@ int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_o
     int ret = run_start(&r, o, on_trace, ctx, stats ? stats : &local);
     if (ret != 0)
         return ret;
-    for (size_t i = 0; i < n && ret == 0; i++) {
+    for (size_t i = 0; i < n && ret == 0 && r.st->files_cut == 0; i++) {
         struct kp_pcap_file *f;
         ret = kp_pcap_file_open(paths[i], &f, err, errlen);
         if (ret != 0)
@@ -252,6 +258,35 @@ int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_o
         kp_pcap_file_close(f);
     }
     return run_end(&r, ret);
+}
+
+int kp_replay_reconcile(const struct kp_replay_stats *st, char *msg, size_t msglen)
+{
+    const struct kp_rx_stats *r = &st->rx;
+    uint64_t used = r->probes + r->probes_dup + r->replies + r->replies_lost + r->dup_frames +
+                    r->expired + r->rejected + r->ambiguous + r->unmatched + r->other +
+                    r->truncated + r->malformed + r->unsupported + r->fragments;
+    if (st->frames != r->frames)
+        snprintf(msg, msglen, "%" PRIu64 " frames read but %" PRIu64 " received", st->frames,
+                 r->frames);
+    else if (used != r->frames)
+        snprintf(msg, msglen,
+                 "%" PRIu64 " frames received but %" PRIu64
+                 " counted (probes, duplicates, replies, lost, expired, rejected, ambiguous, "
+                 "unmatched, unrelated, undecodable)",
+                 r->frames, used);
+    else if (st->trace_probes != r->probes)
+        snprintf(msg, msglen, "%" PRIu64 " probes recognised but %" PRIu64 " in the traces written",
+                 r->probes, st->trace_probes);
+    else if (st->trace_hops != r->replies)
+        snprintf(msg, msglen, "%" PRIu64 " replies recorded but %" PRIu64 " hops in the traces",
+                 r->replies, st->trace_hops);
+    else if (r->traces_opened != st->traces || r->traces_closed != st->traces)
+        snprintf(msg, msglen, "%" PRIu64 " traces opened, %" PRIu64 " closed, %" PRIu64 " written",
+                 r->traces_opened, r->traces_closed, st->traces);
+    else
+        return 0;
+    return -1;
 }
 
 int kp_replay_file(const char *path, const struct kp_replay_opts *o,

@@ -12,7 +12,8 @@
 # equal, hops in the same order with every field equal, except rtt_ms which
 # may differ by at most 1 µs (the JSON rounds it to 1 µs). The sweep's
 # traces.jsonl is the live run's output, written before any replay. Owner:
-# replay.
+# replay. KP_REPLAY_KEEP=DIR keeps each capture with its sweep.json (in
+# DIR/own-VP/) for replay_diff.sh, which compares two builds of the replay.
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace
@@ -99,5 +100,8 @@ for vp in vp-eu vp-asia; do
     # the sweep's own count of traces agrees too
     assert_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["traces"])' "$out/sweep.json")" \
         "$(wc -l <"$work/$vp.replay.jsonl")" "$vp: replayed traces = sweep.json counts.traces"
+done
+[ -n "${KP_REPLAY_KEEP:-}" ] && for vp in vp-eu vp-asia; do
+    mkdir -p "$KP_REPLAY_KEEP/own-$vp" && cp "$work/$vp.copy/"* "$KP_REPLAY_KEEP/own-$vp/"
 done
 rm -rf "$work"
