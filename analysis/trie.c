@@ -379,3 +379,29 @@ int kp_trie_walk(const struct kp_trie *t,
         return rc;
     return walk(t, t->root[1], 6, fn, ctx);
 }
+
+int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
+                        int (*fn)(const struct kp_prefix *q, const void *value, void *ctx),
+                        void *ctx)
+{
+    if (t == NULL || p == NULL || fn == NULL || !prefix_ok(p))
+        return 0;
+    uint8_t key[16];
+    memcpy(key, p->addr.b, 16);
+    mask_key(key, p->len, 16);
+    uint32_t ni = t->root[p->addr.family == 6];
+    /* Down to the first node at least as long as p: its subtree is what
+     * lies inside p, if its key starts with p's bits. */
+    while (ni != NONE) {
+        const struct node *n = &t->nodes[ni];
+        if (n->len >= p->len) {
+            if (common_bits(n->key, key, p->len) < p->len)
+                return 0;
+            return walk(t, ni, p->addr.family, fn, ctx); /* ni's whole subtree */
+        }
+        if (common_bits(n->key, key, n->len) < n->len)
+            return 0;
+        ni = n->child[bit_at(key, n->len)];
+    }
+    return 0;
+}
