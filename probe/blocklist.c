@@ -365,6 +365,24 @@ char *kp_exclusions_list(const struct kp_exclusions *x)
     return s;
 }
 
+bool kp_exclusions_match(const struct kp_exclusions *x, const char *stored, char *msg,
+                         size_t msglen)
+{
+    char *now = kp_exclusions_list(x);
+    if (stored == NULL)
+        stored = "";
+    bool same = now != NULL && strcmp(now, stored) == 0;
+    if (!same)
+        snprintf(msg, msglen,
+                 "the blocklist now leaves out %.100s%s, the sweep left out %.100s%s: a resumed "
+                 "sweep must probe the same addresses (restore the list files as they were, or "
+                 "start a new sweep)",
+                 now && now[0] ? now : "nothing", now && strlen(now) > 100 ? "..." : "",
+                 stored[0] ? stored : "nothing", strlen(stored) > 100 ? "..." : "");
+    free(now);
+    return same;
+}
+
 void kp_exclusions_free(struct kp_exclusions *x)
 {
     for (size_t i = 0; i < x->n; i++)

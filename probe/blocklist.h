@@ -112,6 +112,12 @@ int kp_exclusions_add(struct kp_exclusions *x, uint32_t first, uint32_t last,
  * sweep compares with the one it stored. NULL when out of memory. */
 char *kp_exclusions_list(const struct kp_exclusions *x);
 
+/* Whether x leaves out exactly the blocks of stored (a kp_exclusions_list
+ * string; NULL or "" = none), as a resumed sweep must. When not: false,
+ * with both in msg. */
+bool kp_exclusions_match(const struct kp_exclusions *x, const char *stored, char *msg,
+                         size_t msglen);
+
 void kp_exclusions_free(struct kp_exclusions *x);
 
 /* ---- file syntax (the lines of --blocklist-file / --allowlist-file) ------ */

@@ -506,13 +506,21 @@ Test(blocklist, exclusions_as_blocks)
     cr_assert_eq(x.addresses, 5);
     cr_assert_str_eq(x.v[0].reason, "IETF protocol assignments (RFC 6890)");
     cr_assert_eq(x.v[1].list, KP_BL_DEFAULT);
-    char *s = kp_exclusions_list(&x);
+    char *s = kp_exclusions_list(&x), msg[400];
     cr_assert_str_eq(s, "192.0.0.11/32,192.0.0.12/30");
     free(s);
+    cr_assert(kp_exclusions_match(&x, "192.0.0.11/32,192.0.0.12/30", msg, sizeof(msg)));
+    cr_assert_not(kp_exclusions_match(&x, NULL, msg, sizeof(msg)));
+    cr_assert_str_eq(msg, "the blocklist now leaves out 192.0.0.11/32,192.0.0.12/30, the sweep "
+                          "left out nothing: a resumed sweep must probe the same addresses "
+                          "(restore the list files as they were, or start a new sweep)");
     kp_exclusions_free(&x);
     s = kp_exclusions_list(&x);
     cr_assert_str_eq(s, "");
     free(s);
+    cr_assert(kp_exclusions_match(&x, "", msg, sizeof(msg)));
+    cr_assert(kp_exclusions_match(&x, NULL, msg, sizeof(msg)));
+    cr_assert_not(kp_exclusions_match(&x, "10.0.0.0/8", msg, sizeof(msg)));
     kp_blocklist_free(bl);
 }
 
