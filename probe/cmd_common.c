@@ -232,11 +232,11 @@ int kp_cmd_ranges_from_names(const struct kp_options *o, struct kp_target_range 
             memset(&f, 0, sizeof(f));
             for (size_t k = 0; k < na; k++)
                 refusal_note(&f, kp_blocklist_check(bl, &a[k]));
-            kp_addr_str(&a[0], s, sizeof(s));
-            if (named)
-                snprintf(what, sizeof(what), "%s (%s)", o->targets[i], s);
-            else
-                snprintf(what, sizeof(what), "%s", o->targets[i]);
+            /* a name: with every address it resolved to */
+            size_t k = (size_t)snprintf(what, sizeof(what), "%s", o->targets[i]);
+            for (size_t j = 0; named && j < na && k < sizeof(what); j++)
+                k += (size_t)snprintf(what + k, sizeof(what) - k, "%s%s%s", j ? ", " : " (",
+                                      kp_addr_str(&a[j], s, sizeof(s)), j + 1 == na ? ")" : "");
             refusal_msg(&f, what, err, errlen);
             rc = -EINVAL;
             break;
