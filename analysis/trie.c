@@ -276,23 +276,33 @@ int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *val
     return 0;
 }
 
-void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+/* The shallowest node at least as long as p whose key starts with p's bits:
+ * the root of everything stored inside p (p itself included), or NONE. */
+static uint32_t subtree_of(const struct kp_trie *t, const struct kp_prefix *p)
 {
-    if (t == NULL || p == NULL || !prefix_ok(p))
-        return NULL;
     uint8_t key[16];
     memcpy(key, p->addr.b, 16);
     mask_key(key, p->len, 16);
     uint32_t ni = t->root[p->addr.family == 6];
     while (ni != NONE) {
         const struct node *n = &t->nodes[ni];
-        if (n->len > p->len || common_bits(n->key, key, n->len) < n->len)
-            return NULL;
-        if (n->len == p->len)
-            return n->value ? t->values + (size_t)(n->value - 1) * t->value_size : NULL;
+        if (n->len >= p->len)
+            return common_bits(n->key, key, p->len) >= p->len ? ni : NONE;
+        if (common_bits(n->key, key, n->len) < n->len)
+            return NONE;
         ni = n->child[bit_at(key, n->len)];
     }
-    return NULL;
+    return NONE;
+}
+
+void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+{
+    if (t == NULL || p == NULL || !prefix_ok(p))
+        return NULL;
+    uint32_t ni = subtree_of(t, p);
+    if (ni == NONE || t->nodes[ni].len != p->len || t->nodes[ni].value == 0)
+        return NULL;
+    return t->values + (size_t)(t->nodes[ni].value - 1) * t->value_size;
 }
 
 static const void *lookup(const struct kp_trie *t, const struct kp_addr *a, unsigned bits,
@@ -386,22 +396,6 @@ int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
 {
     if (t == NULL || p == NULL || fn == NULL || !prefix_ok(p))
         return 0;
-    uint8_t key[16];
-    memcpy(key, p->addr.b, 16);
-    mask_key(key, p->len, 16);
-    uint32_t ni = t->root[p->addr.family == 6];
-    /* Down to the first node at least as long as p: its subtree is what
-     * lies inside p, if its key starts with p's bits. */
-    while (ni != NONE) {
-        const struct node *n = &t->nodes[ni];
-        if (n->len >= p->len) {
-            if (common_bits(n->key, key, p->len) < p->len)
-                return 0;
-            return walk(t, ni, p->addr.family, fn, ctx); /* ni's whole subtree */
-        }
-        if (common_bits(n->key, key, n->len) < n->len)
-            return 0;
-        ni = n->child[bit_at(key, n->len)];
-    }
-    return 0;
+    uint32_t ni = subtree_of(t, p);
+    return ni == NONE ? 0 : walk(t, ni, p->addr.family, fn, ctx);
 }
