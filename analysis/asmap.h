@@ -30,6 +30,7 @@
 
 #include "probe/addr.h"
 #include "analysis/trie.h"
+#include "probe/special_addr.h"
 
 #define KP_ASN_MAX      8   /* origins kept per prefix (more: KP_ASN_TRUNCATED) */
 #define KP_ASN_NAME_MAX 128 /* AS name, including the NUL */
@@ -38,19 +39,7 @@
 
 /* ---- address classes (addr_class.c, pure) ------------------------------ */
 
-enum kp_addr_class {
-    KP_ACLASS_PUBLIC = 0,    /* nothing special */
-    KP_ACLASS_PRIVATE,       /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
-    KP_ACLASS_SHARED,        /* 100.64.0.0/10 (RFC 6598, CGN) */
-    KP_ACLASS_LOOPBACK,      /* 127/8, ::1 */
-    KP_ACLASS_LINK_LOCAL,    /* 169.254/16, fe80::/10 */
-    KP_ACLASS_MULTICAST,     /* 224/4, ff00::/8 */
-    KP_ACLASS_UNSPECIFIED,   /* 0/8 ("this network"), :: */
-    KP_ACLASS_RESERVED,      /* 240/4, 255.255.255.255, 192.0.0/24, ... */
-    KP_ACLASS_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 */
-    KP_ACLASS_BENCHMARKING,  /* 198.18.0.0/15, 2001:2::/48 (RFC 2544/5180) */
-    KP_ACLASS_COUNT
-};
+/* enum kp_addr_class: probe/special_addr.h, with the registry it comes from. */
 
 /* Class of address a (most specific special-purpose block, RFC 6890 and the
  * IANA special-purpose registries). Unset address: KP_ACLASS_UNSPECIFIED. */

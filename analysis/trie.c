@@ -342,23 +342,33 @@ int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *val
     return 0;
 }
 
-void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+/* The shallowest node at least as long as p whose key starts with p's bits:
+ * the root of everything stored inside p (p itself included), or NONE. */
+static uint32_t subtree_of(const struct kp_trie *t, const struct kp_prefix *p)
 {
-    if (t == NULL || p == NULL || !prefix_ok(p))
-        return NULL;
     uint8_t key[16];
     memcpy(key, p->addr.b, 16);
     mask_key(key, p->len, 16);
     uint32_t ni = t->root[p->addr.family == 6];
     while (ni != NONE) {
         const struct node *n = &t->nodes[ni];
-        if (n->len > p->len || common_bits(n->key, key, n->len) < n->len)
-            return NULL;
-        if (n->len == p->len)
-            return n->value ? t->values + (size_t)(n->value - 1) * t->value_size : NULL;
+        if (n->len >= p->len)
+            return common_bits(n->key, key, p->len) >= p->len ? ni : NONE;
+        if (common_bits(n->key, key, n->len) < n->len)
+            return NONE;
         ni = n->child[bit_at(key, n->len)];
     }
-    return NULL;
+    return NONE;
+}
+
+void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+{
+    if (t == NULL || p == NULL || !prefix_ok(p))
+        return NULL;
+    uint32_t ni = subtree_of(t, p);
+    if (ni == NONE || t->nodes[ni].len != p->len || t->nodes[ni].value == 0)
+        return NULL;
+    return t->values + (size_t)(t->nodes[ni].value - 1) * t->value_size;
 }
 
 /* True when the first len bits of key and a are equal. */
@@ -497,4 +507,14 @@ int kp_trie_walk(const struct kp_trie *t,
     if (rc != 0)
         return rc;
     return walk(t, t->root[1], 6, fn, ctx);
+}
+
+int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
+                        int (*fn)(const struct kp_prefix *q, const void *value, void *ctx),
+                        void *ctx)
+{
+    if (t == NULL || p == NULL || fn == NULL || !prefix_ok(p))
+        return 0;
+    uint32_t ni = subtree_of(t, p);
+    return ni == NONE ? 0 : walk(t, ni, p->addr.family, fn, ctx);
 }

@@ -88,4 +88,11 @@ size_t kp_trie_count(const struct kp_trie *t);
 int kp_trie_walk(const struct kp_trie *t,
                  int (*fn)(const struct kp_prefix *p, const void *value, void *ctx), void *ctx);
 
+/* Like kp_trie_walk, but only the stored prefixes inside p (length >= p->len,
+ * first p->len bits equal to p's), in the same order. The cost is the depth
+ * to p plus the prefixes visited, not the size of the trie. */
+int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
+                        int (*fn)(const struct kp_prefix *q, const void *value, void *ctx),
+                        void *ctx);
+
 #endif

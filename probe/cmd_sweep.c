@@ -232,6 +232,7 @@ struct resume {
     uint64_t pcap_good_end, pcap_size, pcap_frames;
     char **extra; /* options given besides --resume, -q, --no-progress */
     int n_extra;
+    struct kp_exclusions *ex; /* what the blocklist leaves out (the caller's) */
 };
 
 static void resume_free(struct resume *r)
@@ -397,7 +398,12 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
     o->progress = !noprog && !o->quiet;
     if (n_extra > 1 && check_extra(r, o, err, errlen) != 0)
         return KP_EXIT_USAGE;
-    if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, e2, sizeof(e2)) != 0) {
+    if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, r->ex, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, e2);
+        return KP_EXIT_ERROR;
+    }
+    /* the same addresses as the earlier parts: the lists may have changed */
+    if (!kp_exclusions_match(r->ex, r->stored.excluded, e2, sizeof(e2))) {
         snprintf(err, errlen, "%.400s: %s", path, e2);
         return KP_EXIT_ERROR;
     }
@@ -543,6 +549,9 @@ int kp_cmd_sweep(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     struct resume rs;
     memset(&rs, 0, sizeof(rs));
+    struct kp_exclusions ex;
+    memset(&ex, 0, sizeof(ex));
+    rs.ex = &ex;
     struct kp_engine_stats zero_st;
     memset(&zero_st, 0, sizeof(zero_st));
     snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
@@ -564,7 +573,7 @@ int kp_cmd_sweep(int argc, char **argv)
         int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
         if (rc_opt >= 0)
             return rc_opt;
-        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0)
+        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, &ex, err, sizeof(err)) != 0)
             goto out;
     }
     if (kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
@@ -677,6 +686,7 @@ int kp_cmd_sweep(int argc, char **argv)
     m.iface = iface;
     m.seed = seed;
     m.planned_total = resume ? rs.n_jobs : 0;
+    m.excluded = &ex;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     m.start_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -749,6 +759,7 @@ out:
     if (lock_fd >= 0)
         close(lock_fd);
     resume_free(&rs);
+    kp_exclusions_free(&ex);
     free(ranges);
     kp_options_free(&o);
     return status;

@@ -16,6 +16,21 @@ static json_t *time_json(int64_t ns)
     return ns ? json_string(kp_rfc3339_ns(ns, b, sizeof(b))) : json_null();
 }
 
+/* {"addresses": N, "prefixes": [{"prefix", "reason", "list"}, ...]} */
+static json_t *excluded_json(const struct kp_exclusions *x)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; x != NULL && i < x->n; i++) {
+        char p[KP_PREFIX_STRLEN];
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s}", "prefix",
+                           kp_prefix_str(&x->v[i].prefix, p, sizeof(p)), "reason", x->v[i].reason,
+                           "list", x->v[i].list == KP_BL_BLOCK ? "blocklist-file" : "default"));
+    }
+    return json_pack("{s:I, s:o}", "addresses", (json_int_t)(x ? x->addresses : 0), "prefixes",
+                     arr);
+}
+
 static json_t *meta_object(const struct kp_sweep_meta *m)
 {
     const struct kp_options *o = m->opt;
@@ -64,7 +79,12 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(opt, "size", o->size ? json_integer(o->size) : json_null());
     json_object_set_new(opt, "doubletree", json_boolean(o->doubletree));
     json_object_set_new(opt, "seed", json_sprintf("%llu", (unsigned long long)m->seed));
+    json_object_set_new(opt, "blocklist_file",
+                        o->blocklist_file ? json_string(o->blocklist_file) : json_null());
+    json_object_set_new(opt, "allowlist_file",
+                        o->allowlist_file ? json_string(o->allowlist_file) : json_null());
     json_object_set_new(j, "options", opt);
+    json_object_set_new(j, "excluded", excluded_json(m->excluded));
 
     json_object_set_new(cnt, "traces_planned",
                         json_integer((json_int_t)(m->planned_total ? m->planned_total : st->jobs)));
@@ -152,6 +172,8 @@ void kp_sweep_stored_free(struct kp_sweep_stored *s)
     free(s->argv);
     s->argv = NULL;
     s->argc = 0;
+    free(s->excluded);
+    s->excluded = NULL;
 }
 
 /* Append "OPT VALUE" for options.KEY: an integer (null allowed when
@@ -188,6 +210,36 @@ static int str_field(json_t *j, const char *key, const char **out, const char *n
         return -EINVAL;
     }
     *out = json_string_value(v);
+    return 0;
+}
+
+/* out->excluded from excluded.prefixes[].prefix ("" when absent). */
+static int stored_excluded(json_t *j, struct kp_sweep_stored *out, const char *name, char *err,
+                           size_t errlen)
+{
+    json_t *x = json_object_get(j, "excluded"), *arr = json_object_get(x, "prefixes"), *v;
+    size_t i, cap = 1;
+    if (x != NULL && !json_is_array(arr)) {
+        snprintf(err, errlen, "%s: excluded.prefixes: expected an array", name);
+        return -EINVAL;
+    }
+    json_array_foreach(arr, i, v)
+    {
+        json_t *p = json_object_get(v, "prefix");
+        if (!json_is_string(p)) {
+            snprintf(err, errlen, "%s: excluded.prefixes[%zu].prefix: expected a string", name, i);
+            return -EINVAL;
+        }
+        cap += json_string_length(p) + 1;
+    }
+    if ((out->excluded = calloc(1, cap)) == NULL)
+        return -ENOMEM;
+    json_array_foreach(arr, i, v)
+    {
+        if (i)
+            strcat(out->excluded, ",");
+        strcat(out->excluded, json_string_value(json_object_get(v, "prefix")));
+    }
     return 0;
 }
 
@@ -300,6 +352,21 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         goto out;
     }
     if (!json_is_true(dt) && push(out, "--no-doubletree", NULL))
+        goto out;
+    /* the lists (absent in a sweep.json older than them: none) */
+    static const char *const lists[2][2] = {{"blocklist_file", "--blocklist-file"},
+                                            {"allowlist_file", "--allowlist-file"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *f = json_object_get(opt, lists[k][0]);
+        if (f != NULL && !json_is_null(f) && !json_is_string(f)) {
+            snprintf(err, errlen, "%s: options.%s: expected a path or null", name, lists[k][0]);
+            rc = -EINVAL;
+            goto out;
+        }
+        if (json_is_string(f) && push(out, lists[k][1], json_string_value(f)))
+            goto out;
+    }
+    if ((rc = stored_excluded(j, out, name, err, errlen)) != 0)
         goto out;
     rc = 0;
 out:

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "probe/addr.h"
+#include "probe/blocklist.h"
 #include "probe/engine.h"
 #include "probe/options.h"
 
@@ -23,6 +24,7 @@ struct kp_sweep_meta {
     uint64_t write_errors;    /* records that could not be written */
     int64_t start_ns, end_ns; /* 0 = not yet */
     uint64_t planned_total;   /* counts.traces_planned of the whole sweep, 0 = st->jobs */
+    const struct kp_exclusions *excluded; /* what the blocklist left out (NULL: nothing) */
 };
 
 /* Pretty-printed JSON object with a trailing newline. 0 with *out malloc'ed
@@ -34,12 +36,15 @@ struct kp_sweep_stored {
     char status[16]; /* "running" (left by a crash), "interrupted", ... */
     int argc;        /* the sweep's options as a command line: argv[0] is */
     char **argv;     /* "sweep", then --vp, --out DIR, --targets, ... */
+    char *excluded;  /* excluded.prefixes as "p1,p2,..." ("" when none, or
+                        when sweep.json predates the field) */
 };
 
 /* Read the sweep.json text (text[0..len), name is used in messages) of the
  * sweep in dir into *out: its status and the command line that repeats its
  * options exactly (targets, methods, pps, TTLs, attempts, wait, gap limit,
- * window, ports, size, Doubletree, seed, src, iface, user, vp; --out dir).
+ * window, ports, size, Doubletree, seed, src, iface, user, vp, blocklist and
+ * allowlist files; --out dir) and the prefixes the blocklist left out.
  * 0, -ENOMEM, or -EINVAL with "NAME:LINE: ..." or "NAME: FIELD: ..." in err.
  * Free with kp_sweep_stored_free. */
 int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const char *dir,

@@ -40,7 +40,7 @@ methods=icmp-paris,udp-paris,tcp-syn
 
 # --- live sweeps with kptrace -------------------------------------------------
 for vp in vp-eu vp-us vp-asia; do
-    tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" \
+    tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" \
         --methods "$methods" --pps 500 --wait 800 --out "$work/$vp" ||
         fail "kptrace sweep from $vp"
     assert_eq 192 "$(wc -l <"$work/$vp/traces.jsonl")" "$vp: 64 targets x 3 methods traced"

@@ -78,9 +78,9 @@ assert_eq 14 "$(cat "$work"/tr-vp-*.txt | wc -l)" "traceroute checked 14 (vp, /2
 # other's replies).
 sweeps() {
     local vp=$1
-    tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
+    tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
         --pps 400 --wait 600 --no-doubletree --out "$work/full-$vp" >"$work/full-$vp.log" 2>&1 &&
-        tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
+        tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
             --pps 400 --wait 600 --out "$work/dt-$vp" >"$work/dt-$vp.log" 2>&1
 }
 pids=()

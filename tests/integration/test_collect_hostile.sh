@@ -41,7 +41,8 @@ mkdir -p "$work"
 # kp_sweep DIR — this test's one kptrace sweep (a /28 from vp-eu).
 kp_sweep() {
     ip netns exec "$(tb_ns vp-eu)" "$KPT" sweep --vp vp-eu --out "$1" --targets 198.19.176.0/28 \
-        --methods icmp-paris --pps 2000 --wait 300 --no-progress
+        --methods icmp-paris --pps 2000 --wait 300 --no-progress \
+        --allowlist-file "$KP_ALLOWLIST"
 }
 tmpl=$work/template
 kp_sweep "$tmpl" >"$work/sweep.log" 2>&1 || die "kptrace sweep failed: $(cat "$work/sweep.log")"

@@ -55,7 +55,8 @@ runs_of() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*T[0-9]*Z' -pr
 sweep() {
     local rc=0
     ip netns exec "$(tb_ns "$1")" "$SWEEP" --vp "$1" --data "$data" --kptrace "$KPT" \
-        --targets "$TARGETS" --methods icmp-paris,udp-paris --pps 2000 -- --wait 500 \
+        --allowlist-file "$KP_ALLOWLIST" --targets "$TARGETS" --methods icmp-paris,udp-paris \
+        --pps 2000 -- --wait 500 \
         >"$work/sweep-$1.out" 2>&1 || rc=$?
     echo "$rc"
 }
@@ -126,6 +127,11 @@ rc=0
 assert_eq 3 "$rc" "kp-sweep exits with kptrace's status (3)"
 assert_match "^sweep --vp stub --out $work/stubdata/stub/[0-9]{8}T[0-9]{6}Z --no-progress --wait 700$" \
     "$(cat "$work/fake-args")" "kp-sweep passes no --targets of its own, extra arguments last"
+rc=0
+"$SWEEP" --vp stub --data "$work/stubdata" --kptrace "$stub" --blocklist-file /etc/kp/opt-out.conf \
+    --allowlist-file "$KP_ALLOWLIST" -- --wait 700 >/dev/null 2>&1 || rc=$?
+assert_match "^sweep --vp stub --out $work/stubdata/stub/[0-9]{8}T[0-9]{6}Z --no-progress --blocklist-file /etc/kp/opt-out.conf --allowlist-file $KP_ALLOWLIST --wait 700$" \
+    "$(cat "$work/fake-args")" "kp-sweep passes --blocklist-file and --allowlist-file on"
 rc=0
 "$SWEEP" --data "$work/stubdata" --kptrace "$stub" >/dev/null 2>&1 || rc=$?
 assert_eq 64 "$rc" "kp-sweep without --vp is a usage error (64)"

@@ -20,7 +20,7 @@ src=$(tb_addr $vp)
 forger=198.18.1.77
 dst=198.19.176.1
 
-ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --vp $vp --targets $dst/32 --methods udp-paris \
+ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets $dst/32 --methods udp-paris \
     --pps 50 --out "$work/s" --no-progress 2>"$work/s.err" &
 pid=$!
 sleep 1.5

@@ -372,3 +372,92 @@ Test(trie, ipv4_index_gives_the_same_answers)
     free(first);
     free(first_len);
 }
+
+/* The prefixes inside q, as walk_within lists them. */
+static const char *within(struct kp_trie *t, const char *q, char *text)
+{
+    struct kp_prefix p = P(q);
+    char *w = text;
+    text[0] = '\0';
+    cr_assert_eq(kp_trie_walk_within(t, &p, count_cb, &w), 0);
+    return text;
+}
+
+Test(trie, walk_within_a_prefix)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    char text[512];
+    cr_assert_str_eq(within(t, "0.0.0.0/0", text), "");
+    ins(t, "10.0.0.0/8", 1);
+    ins(t, "10.1.0.0/16", 2);
+    ins(t, "10.1.2.0/24", 3);
+    ins(t, "10.1.128.0/17", 4);
+    ins(t, "10.2.0.0/16", 5);
+    ins(t, "11.0.0.0/8", 6);
+    ins(t, "2001:db8::/32", 7);
+    ins(t, "2001:db8:1::/48", 8);
+    cr_assert_str_eq(within(t, "10.1.0.0/16", text), "10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 ");
+    /* a prefix between stored ones: only what lies inside it */
+    cr_assert_str_eq(within(t, "10.1.0.0/17", text), "10.1.2.0/24 ");
+    cr_assert_str_eq(within(t, "10.0.0.0/7", text),
+                     "10.0.0.0/8 10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 10.2.0.0/16 11.0.0.0/8 ");
+    cr_assert_str_eq(within(t, "10.3.0.0/16", text), "");
+    cr_assert_str_eq(within(t, "12.0.0.0/8", text), "");
+    cr_assert_str_eq(within(t, "10.1.2.3/32", text), "");
+    cr_assert_str_eq(within(t, "10.1.2.0/24", text), "10.1.2.0/24 ");
+    cr_assert_str_eq(within(t, "0.0.0.0/0", text),
+                     "10.0.0.0/8 10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 10.2.0.0/16 11.0.0.0/8 ");
+    cr_assert_str_eq(within(t, "2001:db8::/31", text), "2001:db8::/32 2001:db8:1::/48 ");
+    cr_assert_str_eq(within(t, "2001:db8:2::/48", text), "");
+    kp_trie_free(t);
+}
+
+static int count_only(const struct kp_prefix *p, const void *v, void *ctx)
+{
+    (void)p;
+    (void)v;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* walk_within visits exactly the distinct stored prefixes inside the query
+ * (brute force over the list of inserted prefixes). */
+Test(trie, walk_within_random_against_linear_scan)
+{
+    unsigned seed = 777;
+    enum { NP = 2000, NQ = 500 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    for (int i = 0; i < NP; i++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, 2 + (unsigned)rand_r(&seed) % 31, &p), 0);
+        refs[i].fam = 4;
+        memcpy(refs[i].key, p.addr.b, 16);
+        refs[i].len = p.len;
+        cr_assert_eq(kp_trie_insert(t, &p, &i), 0);
+    }
+    bool *dup = calloc(NP, sizeof(bool));
+    for (int i = 0; i < NP; i++)
+        for (int k = 0; k < i && !dup[i]; k++)
+            dup[i] = refs[k].len == refs[i].len && memcmp(refs[k].key, refs[i].key, 16) == 0;
+    for (int q = 0; q < NQ; q++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        struct kp_prefix qp;
+        cr_assert_eq(kp_prefix_make(&a, (unsigned)rand_r(&seed) % 20, &qp), 0);
+        size_t want = 0, got = 0;
+        for (int i = 0; i < NP; i++) {
+            struct kp_addr ra = {.family = 4};
+            memcpy(ra.b, refs[i].key, 4);
+            if (!dup[i] && refs[i].len >= qp.len && kp_prefix_contains(&qp, &ra))
+                want++;
+        }
+        cr_assert_eq(kp_trie_walk_within(t, &qp, count_only, &got), 0);
+        cr_assert_eq(got, want, "query %d: %zu inside, walk_within gave %zu", q, want, got);
+    }
+    kp_trie_free(t);
+    free(dup);
+    free(refs);
+}
