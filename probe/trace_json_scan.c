@@ -303,6 +303,7 @@ static int f_time(const struct val *v, int64_t *ns)
 
 static int f_bool(const struct val *v, bool *b)
 {
+    *b = false;
     if (v->kind != V_TRUE && v->kind != V_FALSE)
         return DECLINE;
     *b = v->kind == V_TRUE;
