@@ -764,9 +764,8 @@ bool kp_trace_equal(const struct kp_trace *a, const struct kp_trace *b)
         a->dport != b->dport || a->icmp_id != b->icmp_id || a->first_ttl != b->first_ttl ||
         a->max_ttl != b->max_ttl || a->attempts != b->attempts || a->gap_limit != b->gap_limit ||
         a->wait_ms != b->wait_ms || a->probes_sent != b->probes_sent ||
-        a->start_ns != b->start_ns || a->end_ns != b->end_ns ||
-        a->stop_reason != b->stop_reason || a->stop_ttl != b->stop_ttl ||
-        strcmp(a->ts_source, b->ts_source) != 0 || a->id != b->id ||
+        a->start_ns != b->start_ns || a->end_ns != b->end_ns || a->stop_reason != b->stop_reason ||
+        a->stop_ttl != b->stop_ttl || strcmp(a->ts_source, b->ts_source) != 0 || a->id != b->id ||
         a->meta_msm_id != b->meta_msm_id || a->meta_prb_id != b->meta_prb_id ||
         a->n_hops != b->n_hops)
         return false;

@@ -72,7 +72,7 @@ static uint64_t rnd(uint64_t *st, uint64_t n)
  * escapes or holding UTF-8 (which the scanner leaves to the strict reader). */
 static void random_trace(uint64_t *st, struct kp_trace *t, bool plain)
 {
-    static const char *const names[] = {"vp-eu", "", "a\"b", "tab\there", "back\\slash",
+    static const char *const names[] = {"vp-eu",        "", "a\"b", "tab\there", "back\\slash",
                                         "p\xc3\xa9kin", "x"};
     kp_trace_init(t);
     size_t nn = plain ? 2 : sizeof(names) / sizeof(names[0]);
@@ -240,7 +240,7 @@ Test(trace_json_scan, fuzz_corpus)
 }
 
 #define LINE_HEAD                                                                                  \
-    "{\"v\":1,\"method\":\"icmp-paris\",\"dst\":\"198.18.1.1\",\"start\":null,"                   \
+    "{\"v\":1,\"method\":\"icmp-paris\",\"dst\":\"198.18.1.1\",\"start\":null,"                    \
     "\"stop_reason\":\"none\","
 
 Test(trace_json_scan, corner_cases)
@@ -264,8 +264,9 @@ Test(trace_json_scan, corner_cases)
     /* left to the strict reader, which reads them */
     cr_assert_eq(compare_str(LINE_HEAD "\"hops\":[],\"vp\":\"\\u0076p\"}"), -EAGAIN);
     cr_assert_eq(compare_str(LINE_HEAD "\"hops\":[],\"\\u0076p\":\"x\"}"), -EAGAIN);
-    cr_assert_eq(compare_str(LINE_HEAD "\"hops\":[{\"ttl\":1,\"addr\":\"1.2.3.4\",\"rtt_ms\":1e2}]}"),
-                 -EAGAIN);
+    cr_assert_eq(
+        compare_str(LINE_HEAD "\"hops\":[{\"ttl\":1,\"addr\":\"1.2.3.4\",\"rtt_ms\":1e2}]}"),
+        -EAGAIN);
     cr_assert_eq(compare_str(LINE_HEAD "\"hops\":[{\"ttl\":1,\"addr\":\"1.2.3.4\",\"rtt_ms\":"
                                        "1.2345678901234567}]}"),
                  -EAGAIN);
