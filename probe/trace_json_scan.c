@@ -188,46 +188,6 @@ static int value(struct sc *c, struct val *v)
     }
 }
 
-/* Walk the members of an object whose '{' was consumed: *first is true on
- * entry. Returns 1 with the key in (k, kn) and c->p after the ':', 0 at the
- * closing '}', or DECLINE. */
-static int member(struct sc *c, bool *first, const char **k, size_t *kn)
-{
-    ws(c);
-    if (c->p >= c->end)
-        return DECLINE;
-    if (*c->p == '}') {
-        if (!*first)
-            return DECLINE; /* stray comma handled below; "}" after a member is fine */
-        c->p++;
-        return 0;
-    }
-    if (*c->p != '"')
-        return DECLINE;
-    int rc = str(c, k, kn);
-    if (rc)
-        return rc;
-    if (!eat(c, ':'))
-        return DECLINE;
-    *first = false;
-    return 1;
-}
-
-/* After a member's value: ',' (more follow, returns 1) or '}' (returns 0). */
-static int member_end(struct sc *c)
-{
-    ws(c);
-    if (c->p < c->end && *c->p == ',') {
-        c->p++;
-        return 1;
-    }
-    if (c->p < c->end && *c->p == '}') {
-        c->p++;
-        return 0;
-    }
-    return DECLINE;
-}
-
 /* The index of key (k, kn) in the NULL-terminated list of nkeys, or -1.
  * *next is where the search starts (the key after the previous one: lines
  * written by kptrace have the keys in list order) and is updated. */
@@ -241,6 +201,51 @@ static int key_index(const char *const *keys, int nkeys, int *next, const char *
         }
     }
     return -1;
+}
+
+/* Where the walk through an object's members is. */
+struct obj {
+    bool first;    /* no member read yet */
+    uint32_t seen; /* keys read, by index (a repeated key is refused) */
+    int next;      /* where key_index starts */
+};
+
+#define END (-1)
+
+/* The next member of an object whose '{' was consumed: the index of its key
+ * in keys[nkeys], its value in *v (an object or array only opened), c->p
+ * after the value; END at the closing '}'; DECLINE for an unknown or
+ * repeated key or anything that is not JSON. */
+static int field(struct sc *c, struct obj *o, const char *const *keys, int nkeys, struct val *v)
+{
+    ws(c);
+    if (c->p >= c->end)
+        return DECLINE;
+    if (*c->p == '}') {
+        c->p++;
+        return END; /* (after a ',' the '"' test below refuses it) */
+    }
+    if (!o->first) {
+        if (*c->p != ',')
+            return DECLINE;
+        c->p++;
+        ws(c);
+        if (c->p >= c->end)
+            return DECLINE;
+    }
+    if (*c->p != '"')
+        return DECLINE;
+    const char *k;
+    size_t kn;
+    if (str(c, &k, &kn) != 0 || !eat(c, ':'))
+        return DECLINE;
+    o->first = false;
+    int i = kn ? key_index(keys, nkeys, &o->next, k, kn) : -1;
+    if (i < 0 || (o->seen & (1u << i)))
+        return DECLINE;
+    o->seen |= 1u << i;
+    int rc = value(c, v);
+    return rc ? rc : i;
 }
 
 /* ---- field values, with the strict reader's rules ----------------------- */
@@ -318,23 +323,13 @@ static int read_mpls(struct sc *c, struct kp_mpls *m)
 {
     struct val v;
     long long x = 0;
-    bool first = true;
-    unsigned seen = 0;
-    int next = 0;
-    const char *k;
-    size_t kn;
-    int rc;
+    struct obj o = {true, 0, 0};
+    int i;
     if (!eat(c, '{'))
         return DECLINE;
     m->label = 0;
     m->tc = m->s = m->ttl = 0;
-    while ((rc = member(c, &first, &k, &kn)) == 1) {
-        int i = kn ? key_index(mpls_keys, 4, &next, k, kn) : -1;
-        if (i < 0 || (seen & (1u << i)))
-            return DECLINE;
-        seen |= 1u << i;
-        if ((rc = value(c, &v)))
-            return rc;
+    while ((i = field(c, &o, mpls_keys, 4, &v)) >= 0) {
         static const long long hi[] = {0xFFFFF, 7, 1, 255};
         if (f_int(&v, false, 0, hi[i], 0, &x))
             return DECLINE;
@@ -352,12 +347,10 @@ static int read_mpls(struct sc *c, struct kp_mpls *m)
             m->ttl = (uint8_t)x;
             break;
         }
-        if ((rc = member_end(c)) <= 0)
-            break;
     }
-    if (rc < 0)
-        return rc;
-    return (seen & 1u) ? 0 : DECLINE; /* label is required */
+    if (i != END)
+        return i;
+    return (o.seen & 1u) ? 0 : DECLINE; /* label is required */
 }
 
 enum {
@@ -409,22 +402,13 @@ static int read_hop(struct sc *c, struct kp_hop *h)
 {
     struct val v;
     long long x = 0;
-    bool b, first = true;
-    uint32_t seen = 0;
-    int next = 0;
-    const char *k;
-    size_t kn;
-    int rc;
+    bool b;
+    struct obj o = {true, 0, 0};
+    int i, rc = 0;
     kp_hop_init(h);
     if (!eat(c, '{'))
         return DECLINE;
-    while ((rc = member(c, &first, &k, &kn)) == 1) {
-        int i = kn ? key_index(hop_keys, H_MPLS + 1, &next, k, kn) : -1;
-        if (i < 0 || (seen & (1u << i)))
-            return DECLINE;
-        seen |= 1u << i;
-        if ((rc = value(c, &v)))
-            return rc;
+    while ((i = field(c, &o, hop_keys, H_MPLS + 1, &v)) >= 0) {
         switch (i) {
         case H_TTL:
             rc = f_int(&v, false, 0, 255, 0, &x);
@@ -514,13 +498,11 @@ static int read_hop(struct sc *c, struct kp_hop *h)
         }
         if (rc)
             return DECLINE;
-        if ((rc = member_end(c)) <= 0)
-            break;
     }
-    if (rc < 0)
-        return rc;
+    if (i != END)
+        return i;
     /* required: ttl and addr */
-    return (seen & (1u << H_TTL)) && (seen & (1u << H_ADDR)) ? 0 : DECLINE;
+    return (o.seen & (1u << H_TTL)) && (o.seen & (1u << H_ADDR)) ? 0 : DECLINE;
 }
 
 enum {
@@ -583,21 +565,11 @@ static int read_trace(struct sc *c, struct kp_trace *t)
     struct val v;
     long long x = 0, hop_count = -1;
     char buf[KP_NAME_LEN];
-    bool first = true;
-    uint32_t seen = 0;
-    int next = 0;
-    const char *k;
-    size_t kn;
-    int rc;
+    struct obj o = {true, 0, 0};
+    int i, rc = 0;
     if (!eat(c, '{'))
         return DECLINE;
-    while ((rc = member(c, &first, &k, &kn)) == 1) {
-        int i = kn ? key_index(trace_keys, T_HOPS + 1, &next, k, kn) : -1;
-        if (i < 0 || (seen & (1u << i)))
-            return DECLINE;
-        seen |= 1u << i;
-        if ((rc = value(c, &v)))
-            return rc;
+    while ((i = field(c, &o, trace_keys, T_HOPS + 1, &v)) >= 0) {
         switch (i) {
         case T_V:
             rc = f_int(&v, false, 1, KP_TRACE_JSON_VERSION, 0, &x);
@@ -710,14 +682,12 @@ static int read_trace(struct sc *c, struct kp_trace *t)
         }
         if (rc)
             return rc == -ENOMEM ? rc : DECLINE;
-        if ((rc = member_end(c)) <= 0)
-            break;
     }
-    if (rc < 0)
-        return rc;
+    if (i != END)
+        return i;
     const uint32_t req = (1u << T_V) | (1u << T_METHOD) | (1u << T_DST) | (1u << T_START) |
                          (1u << T_STOP_REASON) | (1u << T_HOPS);
-    if ((seen & req) != req)
+    if ((o.seen & req) != req)
         return DECLINE;
     if (hop_count >= 0 && (size_t)hop_count != t->n_hops)
         return DECLINE;
