@@ -45,6 +45,9 @@ enum kp_addr_class kp_prefix_class(const struct kp_prefix *p)
     const struct kp_special_block *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct kp_special_block *b = &tab[i];
+        if (b->prefix.addr.family != p->addr.family ||
+            (b->prefix.len >= 8 && b->prefix.addr.b[0] != p->addr.b[0]))
+            continue; /* cheap tests first: this runs for every prefix loaded */
         if (b->prefix.len <= p->len && (best == NULL || b->prefix.len > best->prefix.len) &&
             kp_prefix_contains(&b->prefix, &p->addr))
             best = b;

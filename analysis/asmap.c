@@ -331,7 +331,7 @@ static int ask(struct kp_asmap *m, struct source *s, const struct kp_addr *a,
     const struct kp_asn_rec *r;
     switch (s->kind) {
     case SRC_PFX2AS:
-        if (!kp_route_filter_addr(&s->filter, a))
+        if (!kp_route_filter_class(&s->filter, cls))
             return -ENOENT; /* a class this source drops */
         r = kp_trie_lookup(s->table, a, &out->prefix);
         if (r == NULL)
@@ -339,7 +339,7 @@ static int ask(struct kp_asmap *m, struct source *s, const struct kp_addr *a,
         fill_rec(out, r);
         return 0;
     case SRC_RIB:
-        if (!kp_route_filter_addr(kp_rib_filter(m->rib), a))
+        if (!kp_route_filter_class(kp_rib_filter(m->rib), cls))
             return -ENOENT;
         r = kp_rib_origin(m->rib, a, &out->prefix);
         if (r == NULL)
@@ -396,20 +396,28 @@ static void start_answer(struct kp_asmap *m, const struct kp_addr *a, struct kp_
     }
 }
 
+/* A string into dst[n] (cut to fit), without snprintf's cost per hop. */
+static void copy_str(char *dst, const char *src, size_t n)
+{
+    size_t l = strnlen(src, n - 1);
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
 static void finish_found(struct kp_asmap *m, const struct source *s, struct kp_asn_answer *out)
 {
     out->status = KP_ASN_FOUND;
-    snprintf(out->source, sizeof(out->source), "%s", s->name);
+    copy_str(out->source, s->name, sizeof(out->source));
     if (out->as_name[0] != '\0') {
-        snprintf(out->as_name_source, sizeof(out->as_name_source), "%s", s->name);
+        copy_str(out->as_name_source, s->name, sizeof(out->as_name_source));
         name_learn(m, out->asns[0], out->as_name, s->name);
         return;
     }
     const char *src = NULL;
     const char *n = kp_asmap_as_name(m, out->asns[0], &src);
     if (n != NULL) {
-        snprintf(out->as_name, sizeof(out->as_name), "%s", n);
-        snprintf(out->as_name_source, sizeof(out->as_name_source), "%s", src);
+        copy_str(out->as_name, n, sizeof(out->as_name));
+        copy_str(out->as_name_source, src, sizeof(out->as_name_source));
     }
 }
 
@@ -421,8 +429,16 @@ int kp_asmap_lookup(struct kp_asmap *m, const struct kp_addr *a, struct kp_asn_a
     for (size_t i = 0; i < m->n_src; i++) {
         struct source *s = &m->src[i];
         struct kp_asn_answer tmp;
-        memset(&tmp, 0, sizeof(tmp));
-        char msg[KP_ASN_ERR_MAX] = "";
+        /* only what is copied from tmp below is cleared (the answer is
+         * ~900 bytes and this runs for every hop) */
+        memset(tmp.asns, 0, sizeof(tmp.asns));
+        tmp.n_asns = 0;
+        tmp.flags = 0;
+        memset(&tmp.prefix, 0, sizeof(tmp.prefix));
+        tmp.as_name[0] = '\0';
+        tmp.as_domain[0] = '\0';
+        char msg[KP_ASN_ERR_MAX];
+        msg[0] = '\0';
         int rc = ask(m, s, a, out->addr_class, &tmp, msg, sizeof(msg));
         if (rc == -EIO) {
             add_error(out, msg[0] ? msg : s->name);
@@ -434,8 +450,8 @@ int kp_asmap_lookup(struct kp_asmap *m, const struct kp_addr *a, struct kp_asn_a
         out->n_asns = tmp.n_asns;
         out->flags = tmp.flags;
         out->prefix = tmp.prefix;
-        memcpy(out->as_name, tmp.as_name, sizeof(out->as_name));
-        memcpy(out->as_domain, tmp.as_domain, sizeof(out->as_domain));
+        copy_str(out->as_name, tmp.as_name, sizeof(out->as_name));
+        copy_str(out->as_domain, tmp.as_domain, sizeof(out->as_domain));
         finish_found(m, s, out);
         return 0;
     }

@@ -180,13 +180,14 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
     kp_hop_init(h);
     h->ttl = (uint8_t)hop;
     h->attempt = attempt;
-    char field[160];
-    snprintf(field, sizeof(field), "%sfrom", where);
     int rc = kp_jget_addr(r, p, "from", where, &h->addr);
     if (rc < 0)
         return rc;
-    if (rc == 0)
+    if (rc == 0) {
+        char field[160];
+        snprintf(field, sizeof(field), "%sfrom", where);
         return kp_jbad(r, field, "missing (a packet is either {\"x\":\"*\"} or has from)");
+    }
     if ((rc = kp_jget_real(r, p, "rtt", where, 0, KP_RTT_MS_MAX, &h->rtt_ms)) < 0)
         return rc;
     json_int_t v;
@@ -272,6 +273,34 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
     if (ext != NULL && parse_mpls(r, ext, where, h) < 0)
         return -EINVAL;
     return 0;
+}
+
+/* More packets than this in one hop's result[] are not reserved for ahead
+ * (a corrupt record must not make one large allocation). */
+#define KP_ATLAS_MAX_PACKETS 1024
+
+/* buf = prefix "result[" idx "]." as snprintf("%sresult[%zu].") writes
+ * it (cut to cap), without snprintf's cost: this runs for every packet. */
+static void path_index(char *buf, size_t cap, const char *prefix, size_t idx)
+{
+    char digits[24];
+    size_t nd = 0, pl = strlen(prefix);
+    for (size_t v = idx; nd == 0 || v; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    if (pl + 7 + nd + 2 >= cap) {
+        snprintf(buf, cap, "%sresult[%zu].", prefix, idx); /* cut as snprintf cuts */
+        return;
+    }
+    char *p = buf;
+    memcpy(p, prefix, pl);
+    p += pl;
+    memcpy(p, "result[", 7);
+    p += 7;
+    while (nd)
+        *p++ = digits[--nd];
+    *p++ = ']';
+    *p++ = '.';
+    *p = '\0';
 }
 
 /* Firmware 4400's "mode": "UDP4", "ICMP6", ... -> proto and af. */
@@ -388,6 +417,15 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         return kp_jbad(r, "result", "not an array");
     size_t i;
     json_t *hop;
+    size_t packets = 0; /* an upper bound of the hops: one allocation */
+    json_array_foreach(res, i, hop)
+    {
+        json_t *pk = json_object_get(hop, "result");
+        if (json_is_array(pk) && json_array_size(pk) <= KP_ATLAS_MAX_PACKETS)
+            packets += json_array_size(pk);
+    }
+    if (packets > 0 && kp_trace_reserve(t, packets) != 0)
+        return -ENOMEM;
     int max_hop = 0, min_hop = 256, seq_max = 0, last_answered = 0, late_dst_hop = 0;
     json_int_t last_err_code = -1;
     bool last_from_dst = false, late_from_dst = false, any_error = false;
@@ -396,7 +434,7 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     json_array_foreach(res, i, hop)
     {
         char where[48];
-        snprintf(where, sizeof(where), "result[%zu].", i);
+        path_index(where, sizeof(where), "", i);
         if (!json_is_object(hop))
             return kp_jbad(r, where, "not an object");
         json_int_t n = 0;
@@ -436,7 +474,7 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         json_array_foreach(pk, k, p)
         {
             char w2[80];
-            snprintf(w2, sizeof(w2), "%sresult[%zu].", where, k);
+            path_index(w2, sizeof(w2), where, k);
             if (!json_is_object(p))
                 return kp_jbad(r, w2, "not an object");
             if (json_object_get(p, "x") != NULL) {

@@ -106,11 +106,15 @@ int kp_route_filter_prefix(const struct kp_route_filter *f, const struct kp_pref
     return -1;
 }
 
-bool kp_route_filter_addr(const struct kp_route_filter *f, const struct kp_addr *a)
+bool kp_route_filter_class(const struct kp_route_filter *f, enum kp_addr_class c)
 {
     f = or_default(f);
-    enum kp_addr_class c = kp_addr_class_of(a);
     return c == KP_ACLASS_PUBLIC || (f->keep & KP_KEEP_SPACE(c)) != 0;
+}
+
+bool kp_route_filter_addr(const struct kp_route_filter *f, const struct kp_addr *a)
+{
+    return kp_route_filter_class(f, kp_addr_class_of(a));
 }
 
 bool kp_route_filter_removes_asn(const struct kp_route_filter *f, uint32_t asn)

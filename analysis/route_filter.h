@@ -88,6 +88,9 @@ int kp_route_filter_prefix(const struct kp_route_filter *f, const struct kp_pref
 /* May the source answer for address a (its class is public or kept)? */
 bool kp_route_filter_addr(const struct kp_route_filter *f, const struct kp_addr *a);
 
+/* The same for an address whose class (kp_addr_class_of) is known. */
+bool kp_route_filter_class(const struct kp_route_filter *f, enum kp_addr_class c);
+
 /* Is asn removed from paths and origin lists (special class, not kept, not
  * a target)? */
 bool kp_route_filter_removes_asn(const struct kp_route_filter *f, uint32_t asn);

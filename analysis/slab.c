@@ -34,6 +34,11 @@ void *kp_slab_at(const struct kp_slab *s, size_t i)
     return s->blocks[i / s->per_block] + (i % s->per_block) * s->item;
 }
 
+void kp_slab_clear(struct kp_slab *s)
+{
+    s->n = 0;
+}
+
 void kp_slab_free(struct kp_slab *s)
 {
     for (size_t i = 0; i < s->n_blocks; i++)

@@ -25,6 +25,10 @@ void *kp_slab_add(struct kp_slab *s);
 /* Item i (< s->n). */
 void *kp_slab_at(const struct kp_slab *s, size_t i);
 
+/* Empty the slab but keep its blocks for the items added next (a slab that
+ * is filled and emptied again and again touches no new memory). */
+void kp_slab_clear(struct kp_slab *s);
+
 /* Free every block; the slab is empty again (same item size). */
 void kp_slab_free(struct kp_slab *s);
 

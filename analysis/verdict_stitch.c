@@ -133,7 +133,8 @@ static struct link *new_link(struct kp_stitch *s, uint64_t h)
     if (g->links.n == s->gen_cap) {
         struct gen *old = &s->g[1 - s->cur];
         s->dropped += old->links.n;
-        gen_clear(old);
+        kp_htab_free(&old->idx);
+        kp_slab_clear(&old->links); /* its blocks take the next generation */
         s->cur = 1 - s->cur;
         g = old;
     }

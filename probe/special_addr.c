@@ -98,6 +98,10 @@ const struct kp_special_block *kp_special_lookup(const struct kp_addr *a)
         return NULL;
     for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
         const struct kp_special_block *b = &blocks[i];
+        /* cheap tests first: this runs for every hop annotated */
+        if (b->prefix.addr.family != a->family ||
+            (b->prefix.len >= 8 && b->prefix.addr.b[0] != a->b[0]))
+            continue;
         if ((best == NULL || b->prefix.len > best->prefix.len) && kp_prefix_contains(&b->prefix, a))
             best = b;
     }

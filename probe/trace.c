@@ -1,6 +1,7 @@
 #include "probe/trace.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,20 @@ int kp_trace_copy(struct kp_trace *dst, const struct kp_trace *src)
     *dst = *src;
     dst->hops = hops;
     dst->cap_hops = src->n_hops;
+    return 0;
+}
+
+int kp_trace_reserve(struct kp_trace *t, size_t n)
+{
+    if (n <= t->cap_hops)
+        return 0;
+    if (n > SIZE_MAX / sizeof(struct kp_hop))
+        return -ENOMEM;
+    struct kp_hop *p = realloc(t->hops, n * sizeof(*p));
+    if (p == NULL)
+        return -ENOMEM;
+    t->hops = p;
+    t->cap_hops = n;
     return 0;
 }
 

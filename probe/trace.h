@@ -127,6 +127,10 @@ void kp_trace_free(struct kp_trace *t);
 /* Deep-copy src into *dst (dst must be initialised or freed). 0 or -ENOMEM. */
 int kp_trace_copy(struct kp_trace *dst, const struct kp_trace *src);
 
+/* Room for n hops in all (readers that know how many are coming allocate
+ * once). 0 or -ENOMEM. */
+int kp_trace_reserve(struct kp_trace *t, size_t n);
+
 /* Append a copy of *h. 0 or -ENOMEM. */
 int kp_trace_add_hop(struct kp_trace *t, const struct kp_hop *h);
 

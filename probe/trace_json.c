@@ -1018,8 +1018,8 @@ static int read_trace(struct rd *r, json_t *o, struct kp_trace *t)
     return 0;
 }
 
-int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
-                        struct kp_json_error *err)
+int kp_trace_json_parse_dom(const char *text, size_t len, struct kp_trace *out,
+                            struct kp_json_error *err)
 {
     struct rd r = {.err = err, .path = ""};
     json_error_t je;
@@ -1042,4 +1042,15 @@ int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
             snprintf(err->msg, sizeof(err->msg), "out of memory");
     }
     return rc;
+}
+
+int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
+                        struct kp_json_error *err)
+{
+    if (kp_trace_json_scan(text, len, out) == 0) {
+        if (err)
+            memset(err, 0, sizeof(*err));
+        return 0;
+    }
+    return kp_trace_json_parse_dom(text, len, out, err);
 }

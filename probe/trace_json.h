@@ -8,11 +8,13 @@
  * unknown keys are errors, required keys must be present, and the error says
  * which field is wrong (e.g. "hops[3].rtt_ms: expected a number or null").
  *
- * Pure: no I/O, no clocks, no globals (uses jansson for the JSON text).
+ * Pure: no I/O, no clocks, no globals (uses jansson for the JSON text the
+ * scanner declines).
  */
 #ifndef KP_TRACE_JSON_H
 #define KP_TRACE_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +53,23 @@ struct json_t *kp_trace_json_object(const struct kp_trace *t, int *rc);
  * out-of-range field, or -ENOMEM. On error *out holds no allocation. */
 int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
                         struct kp_json_error *err);
+
+/* kp_trace_json_parse is these two: the scanner (probe/trace_json_scan.c)
+ * reads the usual form of a line in one pass without building JSON values
+ * and declines anything else (escapes, bytes >= 0x80, exponents, and every
+ * line the strict reader refuses); the strict reader (jansson) then reads
+ * it or names what is wrong. Both are public so that tests and the fuzz
+ * target can check that whatever the scanner accepts, it reads as the
+ * strict reader does.
+ * kp_trace_json_scan: 0 (*out filled), -EAGAIN (declined) or -ENOMEM; on
+ * failure *out holds no allocation. */
+int kp_trace_json_scan(const char *text, size_t len, struct kp_trace *out);
+int kp_trace_json_parse_dom(const char *text, size_t len, struct kp_trace *out,
+                            struct kp_json_error *err);
+
+/* Whether two records hold the same values in every field a trace line
+ * carries (reals compared bit for bit, hops in order). */
+bool kp_trace_equal(const struct kp_trace *a, const struct kp_trace *b);
 
 /* Format ns since the Unix epoch as RFC 3339 UTC with nanoseconds
  * ("2026-11-21T23:51:00.123456789Z") into buf (at least 32 bytes). Returns buf. */
