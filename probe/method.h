@@ -31,7 +31,10 @@ struct kp_probe_spec {
     uint16_t icmp_id;         /* ICMP echo identifier (see sport) */
     uint8_t ttl;              /* 1..KP_ID_TTL_MAX (63) */
     uint8_t attempt;          /* 0..KP_ID_ATTEMPT_MAX (3) */
-    uint32_t trace_id;        /* run-local trace number (< KP_ID_MAX_TRACES) */
+    uint32_t trace_id;        /* run-local trace number (32 bits, in the marker; the
+                                 flow value carries its low 15 bits) */
+    uint16_t slot;            /* the prober's slot of the trace (marker, see
+                                 probe_payload.h) */
     uint16_t size;            /* total IP length wanted (>= kp_method_min_size), 0 =
                                  that minimum; ignored by tcp-syn (fixed size) */
     const struct kp_key *key; /* keyed-hash secret for the identity */

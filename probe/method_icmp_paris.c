@@ -47,6 +47,7 @@ static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size
                    .ttl = spec->ttl,
                    .attempt = spec->attempt,
                    .trace_id = spec->trace_id,
+                   .slot = spec->slot,
                    .tag = id.payload_tag},
     };
     return kp_mi_build(&p, buf, len);

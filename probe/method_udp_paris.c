@@ -46,6 +46,7 @@ int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec 
                    .ttl = spec->ttl,
                    .attempt = spec->attempt,
                    .trace_id = spec->trace_id,
+                   .slot = spec->slot,
                    .tag = id.payload_tag},
     };
     return kp_mi_build(&p, buf, len);

@@ -70,8 +70,6 @@ int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec
         return -EINVAL;
     if (spec->ttl < 1 || spec->ttl > KP_ID_TTL_MAX || spec->attempt > KP_ID_ATTEMPT_MAX)
         return -EINVAL;
-    if (spec->trace_id >= KP_ID_MAX_TRACES)
-        return -EINVAL;
     uint16_t min = kp_method_min_size(ops, spec->dst.family);
     uint16_t sz = spec->size ? spec->size : min;
     if (sz < min)
