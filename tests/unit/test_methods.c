@@ -1051,3 +1051,57 @@ Test(methods, real_linux_nat_rewritten_quotes)
     cr_assert_eq(udp_seen, 8);
     cr_assert_eq(tcp_seen, 4);
 }
+
+/* A probe patched in place from another probe of its trace (the prober's
+ * template) is byte for byte the probe build makes: every method, every
+ * TTL 1..63 and attempt 0..3, a default and a larger size, a fixed source
+ * port and the trace id's own. */
+Test(methods, patch_equals_build)
+{
+    setup_all();
+    for (int mi = 0; mi < 4; mi++) {
+        const struct kp_method_ops *ops = all[mi];
+        cr_assert_not_null(ops->patch, "%s has a patch", ops->name);
+        for (int variant = 0; variant < 3; variant++) {
+            struct kp_probe_spec s = spec_for(ops, 200000 + (uint32_t)variant, 1, 0);
+            if (variant == 1)
+                s.size = 120;
+            if (variant == 2) {
+                s.sport = 4242;
+                s.dport = 8080;
+            }
+            uint8_t tpl[1500], want[1500], got[1500];
+            size_t tl = build(ops, &s, tpl);
+            for (unsigned ttl = 1; ttl <= 63; ttl++) {
+                for (unsigned att = 0; att <= 3; att++) {
+                    s.ttl = (uint8_t)ttl;
+                    s.attempt = (uint8_t)att;
+                    size_t wl = build(ops, &s, want);
+                    cr_assert_eq(wl, tl);
+                    memcpy(got, tpl, tl);
+                    cr_assert_eq(ops->patch(&s, got, tl), 0, "%s ttl %u", ops->name, ttl);
+                    cr_assert_arr_eq(got, want, wl, "%s variant %d ttl %u attempt %u", ops->name,
+                                     variant, ttl, att);
+                }
+            }
+        }
+    }
+}
+
+Test(methods, patch_refuses_what_it_cannot_patch)
+{
+    setup_all();
+    const struct kp_method_ops *ops = all[0];
+    struct kp_probe_spec s = spec_for(ops, 9, 3, 0);
+    uint8_t b[1500];
+    size_t n = build(ops, &s, b);
+    cr_assert_eq(ops->patch(&s, b, n - 1), -EINVAL, "a length that is not the probe's");
+    struct kp_probe_spec v6 = s;
+    v6.src = A("2001:db8::2");
+    v6.dst = A("2001:db8::7");
+    cr_assert_eq(ops->patch(&v6, b, n), -EINVAL, "IPv6 is built, not patched");
+    b[20 + 8] = 'X'; /* not a marker */
+    cr_assert_eq(ops->patch(&s, b, n), -EINVAL);
+    const struct kp_method_ops *udp = all[1];
+    cr_assert_eq(udp->patch(&s, b, n), -EINVAL, "an ICMP probe is not a UDP one");
+}
