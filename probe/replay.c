@@ -86,6 +86,12 @@ int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, cha
         goto bad;
     if (g)
         run->wait_ms = v;
+    if ((g = get_u(opt, "late_ms", 3600000u, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g) {
+        run->has_late = true;
+        run->late_ms = v;
+    }
     json_t *jvp = json_object_get(j, "vp");
     if (json_is_string(jvp) && strlen(json_string_value(jvp)) < KP_VP_LEN)
         snprintf(out->vp, KP_VP_LEN, "%s", json_string_value(jvp));
@@ -192,6 +198,7 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
     cfg.run = o->run;
     if (o->key != NULL) {
         cfg.validate = kp_rx_kptrace_validate;
+        cfg.validate_probe = kp_rx_kptrace_validate_probe; /* another run's probes: out */
         cfg.validate_ctx = (void *)o->key;
     }
     cfg.linger_ns = o->linger_ns;
