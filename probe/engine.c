@@ -436,8 +436,12 @@ static void flush_batch(struct kp_engine *e, unsigned n)
     while (off < n) {
         unsigned sent = 0;
         int rc = kp_raw_send_batch(&e->raw, e->batch + off, n - off, &sent);
+        /* the waits count from when the probes left (after the kernel's
+         * capture timestamps of them) */
+        int64_t left = kp_clock_ns(CLOCK_MONOTONIC);
         for (unsigned i = off; i < off + sent; i++) {
             struct active *a = e->pend[i].a;
+            kp_tracer_sent(&a->tr, &e->pend[i].pr, left);
             e->st.probes_sent++;
             if (a->own)
                 a->own->probes_sent++;

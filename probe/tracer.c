@@ -364,6 +364,21 @@ void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason)
     finish(t);
 }
 
+void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t sent_ns)
+{
+    if (probe->ttl >= TTL_END)
+        return;
+    struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
+    if (s->sent != probe->attempt + 1u || sent_ns <= s->last_tx_ns)
+        return;
+    s->last_tx_ns = sent_ns;
+    if (sent_ns > t->last_tx_ns)
+        t->last_tx_ns = sent_ns;
+    struct kp_tracer_hint *h = t->p.publish;
+    if (h && h->until && (h->pending & (1ull << probe->ttl)))
+        h->until[probe->ttl] = sent_ns + t->p.wait_ns;
+}
+
 void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t now_ns)
 {
     if (probe->ttl >= TTL_END)

@@ -173,6 +173,13 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
  * tracer becomes done. */
 void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason);
 
+/* The probe kp_tracer_next returned with SEND left at sent_ns (the time the
+ * send returned, which is after the capture's timestamp of it): its wait,
+ * and its attempt's retry, count from there, so that a retry never leaves
+ * less than the wait after the attempt before it, as the capture sees them.
+ * Ignored unless it is that TTL's latest attempt and sent_ns is later. */
+void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t sent_ns);
+
 /* The probe kp_tracer_next just returned with SEND (at now_ns) did not leave
  * (a transient send error: the socket's buffer was full): forget it, so that
  * the same (TTL, attempt) is sent again on a later kp_tracer_next. Only the

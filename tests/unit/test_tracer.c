@@ -555,3 +555,20 @@ Test(tracer, outstanding_until_counts_unanswered_probes_only)
     kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
     cr_assert_eq(kp_tracer_outstanding_until(&t), 0);
 }
+
+Test(tracer, the_wait_counts_from_when_the_probe_left)
+{
+    /* TTL 1 chosen at 0 but sent at 3 ms (a batch, a busy machine): its
+     * retry is due 1 s after 3 ms, not after 0. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    cr_assert_eq(kp_tracer_next(&t, 0, 0, &pr, NULL), KP_TRACER_SEND);
+    kp_tracer_sent(&t, &pr, 3 * MS);
+    expect_wait(&t, S, S + 3 * MS);
+    expect_send(&t, S + 3 * MS, 1, 1);
+    /* an earlier time, or an older attempt, changes nothing */
+    kp_tracer_sent(&t, &pr, 5 * S);
+    expect_wait(&t, S + 4 * MS, 2 * S + 3 * MS);
+}
