@@ -212,7 +212,23 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
 }
 
-static unsigned count_open(const struct kp_tracer *t, bool *backward_open)
+/* How long an unanswered probe holds its place in a pilot's window
+ * (presume_ns), 0 = for good. */
+static int64_t presume_after(const struct kp_tracer *t)
+{
+    if (t->p.presume_ns <= 0)
+        return 0;
+    return 2 * t->max_rtt_ns > t->p.presume_ns ? 2 * t->max_rtt_ns : t->p.presume_ns;
+}
+
+/* Whether an open TTL holds a place in the window at now_ns. */
+static bool in_window(const struct kp_tracer *t, const struct kp_tracer_ttl *s, int64_t now_ns)
+{
+    int64_t after = presume_after(t);
+    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - s->last_tx_ns >= after);
+}
+
+static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *backward_open)
 {
     unsigned n = 0;
     *backward_open = false;
@@ -220,16 +236,16 @@ static unsigned count_open(const struct kp_tracer *t, bool *backward_open)
         uint8_t st = t->ttl[ttl].state;
         if (ttl < t->p.start_ttl && unresolved(st))
             *backward_open = true;
-        if (st == T_OPEN)
+        if (in_window(t, &t->ttl[ttl], now_ns))
             n++;
     }
     return n;
 }
 
-static void open_more(struct kp_tracer *t)
+static void open_more(struct kp_tracer *t, int64_t now_ns)
 {
     bool back_open;
-    unsigned n = count_open(t, &back_open);
+    unsigned n = count_open(t, now_ns, &back_open);
     /* Backward phase: one TTL at a time, it stops at the stop set. A TTL the
      * pilot found silent is passed over at once. */
     while (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
@@ -274,7 +290,7 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     int64_t wake = INT64_MAX;
     review_deferred(t, now_ns, &wake);
     advance(t, now_ns);
-    open_more(t);
+    open_more(t, now_ns);
     review_deferred(t, now_ns, &wake); /* TTLs just opened may already be known */
     /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
      * with attempts left. */
@@ -295,6 +311,12 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
             ready[n_ready++] = (uint8_t)ttl;
         else if (due < wake)
             wake = due;
+        /* a pilot's window opens further once an unanswered TTL is presumed
+         * silent */
+        int64_t after = presume_after(t);
+        if (after > 0 && s->sent > 0 && s->last_tx_ns + after > now_ns &&
+            s->last_tx_ns + after < wake && t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit)
+            wake = s->last_tx_ns + after;
     }
     if (n_ready > 0) {
         uint8_t ttl = ready[rnd % n_ready];
@@ -354,6 +376,12 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
     if (replace)
         set_stop(t, reason, ttl);
     set_fwd_limit(t, ttl);
+}
+
+void kp_tracer_rtt(struct kp_tracer *t, int64_t rtt_ns)
+{
+    if (rtt_ns > t->max_rtt_ns)
+        t->max_rtt_ns = rtt_ns;
 }
 
 void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason)

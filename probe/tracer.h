@@ -97,6 +97,13 @@ struct kp_tracer_params {
     const struct kp_stopset *stopset;  /* backward stop set, NULL = stop only at first_ttl */
     const struct kp_tracer_hint *hint; /* follower: the pilot's findings (NULL = none) */
     struct kp_tracer_hint *publish;    /* pilot: where to write them (NULL = nowhere) */
+    /* Pilot: a TTL whose probe is unanswered stops holding its place in the
+     * window once it was sent this long ago, or twice the longest round
+     * trip of the trace's replies so far (kp_tracer_rtt) if that is longer:
+     * a silent router then costs the next TTL that delay, not the whole
+     * wait (the TTL itself still waits for its reply, and is retried, as
+     * usual). 0 = never: the window is the window. */
+    int64_t presume_ns;
 };
 
 /* Default parameters: first 1, max 30, attempts 2, gap 5, window 1, wait 1 s,
@@ -124,6 +131,7 @@ struct kp_tracer {
     uint32_t probes_sent;
     uint32_t probes_saved; /* TTLs never probed below start_ttl, and TTLs skipped */
     int64_t last_tx_ns;    /* time of the last probe sent */
+    int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
 };
 
 /* Status returned by kp_tracer_next. */
@@ -168,6 +176,9 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
  * the caller only passes replies it accepts (within linger_ns). */
 void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
                      enum kp_stop stop, const struct kp_addr *from);
+
+/* A reply to one of the trace's probes took rtt_ns (see presume_ns). */
+void kp_tracer_rtt(struct kp_tracer *t, int64_t rtt_ns);
 
 /* Stop sending for `reason` (KP_STOP_INTERRUPTED, KP_STOP_ERROR, ...): the
  * tracer becomes done. */

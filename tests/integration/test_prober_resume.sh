@@ -148,13 +148,9 @@ for line in sys.stdin:
     want = list(truth[dst.split(".")[2]])
     want[-1] = dst if want[-1] == "198.19." + dst.split(".")[2] + ".1" else want[-1]
     n += 1
-    # above the destination only the destination answers again (probes in
-    # flight: a Doubletree pilot probes several TTLs at once)
-    beyond = toks[len(want):]
-    if stop != "completed" or len(toks) < len(want):
+    if stop != "completed" or len(toks) != len(want):
         bad += 1
-    elif not all(a == "*" or a == b for a, b in zip(toks, want)) or any(
-            t not in ("*", dst) for t in beyond):
+    elif not all(a == "*" or a == b for a, b in zip(toks, want)) or len(toks) > len(want):
         bad += 1
     else:
         continue

@@ -572,3 +572,43 @@ Test(tracer, the_wait_counts_from_when_the_probe_left)
     kp_tracer_sent(&t, &pr, 5 * S);
     expect_wait(&t, S + 4 * MS, 2 * S + 3 * MS);
 }
+
+Test(tracer, a_pilot_moves_past_a_silent_router_early)
+{
+    /* window 1, wait 1 s, presume 100 ms: TTL 1 answers in 20 ms (RTT), TTL
+     * 2 is silent: after max(100 ms, 2 x 20 ms) TTL 3 goes out without
+     * waiting the whole second, and answers from the destination; TTL 2 is
+     * still waited for (done at 1.02 s). Nothing is sent above 3. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.presume_ns = 100 * MS;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_rtt(&t, 20 * MS);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 20 * MS, 2, 0);
+    expect_wait(&t, 30 * MS, 120 * MS);
+    expect_send(&t, 120 * MS, 3, 0);
+    kp_tracer_rtt(&t, 30 * MS);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert(kp_tracer_forward_done(&t));
+    expect_wait(&t, 150 * MS, 1020 * MS);
+    expect_done(&t, 1020 * MS, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, the_presumption_follows_the_round_trip)
+{
+    /* a slow path: replies take 300 ms, so a TTL holds its place for 600 ms
+     * (2 x the longest round trip) before the next one goes out */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.presume_ns = 100 * MS;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_rtt(&t, 300 * MS);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 300 * MS, 2, 0);
+    expect_wait(&t, 500 * MS, 900 * MS);
+    expect_send(&t, 900 * MS, 3, 0);
+}
