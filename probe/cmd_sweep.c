@@ -604,6 +604,9 @@ int kp_cmd_sweep(int argc, char **argv)
         if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0)
             goto out;
     }
+    /* from here a SIGINT/SIGTERM interrupts the sweep cleanly (before the
+     * first probe it leaves an interrupted sweep with nothing probed) */
+    kp_cmd_signals();
     if (kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
     uint64_t seed = kp_cmd_seed(&o);
@@ -730,7 +733,6 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
-    kp_cmd_signals();
     kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = e ? kp_engine_run(e, err, sizeof(err)) : 0;
     kp_progress_end(&c.prog);

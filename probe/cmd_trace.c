@@ -100,6 +100,7 @@ int kp_cmd_trace(int argc, char **argv)
         kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
     uint64_t seed = kp_cmd_seed(&o);
+    kp_cmd_signals(); /* from here a SIGINT/SIGTERM interrupts the run cleanly */
     struct kp_engine_config cfg = {
         .opt = &o,
         .ranges = ranges,
@@ -132,7 +133,6 @@ int kp_cmd_trace(int argc, char **argv)
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
-    kp_cmd_signals();
     kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);

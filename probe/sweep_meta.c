@@ -94,6 +94,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cnt, "records_unplanned", json_integer((json_int_t)st->records_unplanned));
     json_object_set_new(cnt, "traces_split", json_integer((json_int_t)st->rx_traces_split));
     json_object_set_new(cnt, "traces_forced", json_integer((json_int_t)st->rx_traces_forced));
+    json_object_set_new(cnt, "traces_in_flight_max", json_integer((json_int_t)st->active_max));
     json_object_set_new(j, "counts", cnt);
 
     json_object_set_new(cap, "frames", json_integer((json_int_t)st->frames));
