@@ -44,9 +44,10 @@ small=$work/small
 cleanup_mount() { mountpoint -q "$small" 2>/dev/null && umount "$small"; }
 trap 'rc=$?; cleanup_mount; (exit $rc); _tb_exit' EXIT
 
-# Every kptrace sweep of this test goes through kp_sweep (one place for the
-# options all runs share).
-kp_sweep() { ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress "$@"; }
+# Every kptrace sweep of this test goes through KP_SWEEP (one place for the
+# options all runs share). An array, not a function, so that a sweep started
+# in the background is kptrace itself ($! gets the signals).
+KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress)
 
 # check.py KIND ARGS...: one "ok MSG" / "FAIL MSG" line per check.
 cat >"$work/check.py" <<'PY'
@@ -60,19 +61,22 @@ def one_per_pair(recs, targets, methods):
     got = [(r["dst"], r["method"]) for r in recs]
     return len(got) == len(set(got)) and set(got) == want, len(got), len(set(got)), len(want)
 
-def probes_in(pcap):
-    """(dst, proto, ttl) of every IPv4 packet from SRC in the capture."""
+def probes_in(pcap, with_ts=False):
+    """(dst, proto, ttl) of every IPv4 packet from SRC in the capture (and
+    its timestamp in seconds, with_ts)."""
     data = open(pcap, "rb").read()
     magic = struct.unpack("<I", data[:4])[0]
     assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
     off = {1: 14, 113: 16, 276: 20, 101: 0, 12: 0}[struct.unpack("<I", data[20:24])[0]]
+    scale = 1e-6 if magic == 0xa1b2c3d4 else 1e-9
     pos, out = 24, []
     while pos + 16 <= len(data):
-        caplen = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+        sec, sub, caplen = struct.unpack("<III", data[pos:pos + 12])
         ip = data[pos + 16 + off:pos + 16 + caplen]
         pos += 16 + caplen
-        if len(ip) >= 20 and ip[0] >> 4 == 4 and ip[12:16] == SRC:
-            out.append((str(ipaddress.ip_address(ip[16:20])), ip[9], ip[8]))
+        if len(ip) >= 20 and ip[0] >> 4 == 4 and ip[12:16] == SRC and ip[8] < 64:
+            p = (str(ipaddress.ip_address(ip[16:20])), ip[9], ip[8])
+            out.append(p + (sec + sub * scale,) if with_ts else p)
     return out
 
 def truth_paths(path):
@@ -151,6 +155,13 @@ elif kind == "same":
     d2 = [(k, sorted(ua[k] ^ ub.get(k, set()))) for k in ua if ua[k] != ub.get(k, set())]
     print(("ok " if not d2 else "FAIL ")
           + "%s: the same router hops per (/24, method) as %s %s" % (sys.argv[3], sys.argv[2], d2[:3]))
+elif kind == "paused":
+    # paused OUTDIR SECONDS: the capture shows the pause (no probe for that long)
+    d, secs = sys.argv[2], float(sys.argv[3])
+    ts = sorted(p[3] for p in probes_in(d + "/capture.pcap", True))
+    gap = max(b - a for a, b in zip(ts, ts[1:]))
+    print(("ok " if gap >= secs - 0.5 else "FAIL ")
+          + "%s: the capture shows the pause: no probe for %.1f s (wanted %.0f)" % (d, gap, secs))
 elif kind == "lines":
     # lines OUTDIR: every line of traces.jsonl is a whole record
     n, bad = 0, 0
@@ -176,7 +187,7 @@ T22=198.18.200.0/22
 M3=icmp-paris,udp-paris,tcp-syn
 pause_run() { # NAME PAUSE_S
     local name=$1 pause=$2 t0=$SECONDS
-    kp_sweep --targets $T22 --methods $M3 --pps 1000 --window 8 --attempts 1 --seed 4242 \
+    "${KP_SWEEP[@]}" --targets $T22 --methods $M3 --pps 1000 --window 8 --attempts 1 --seed 4242 \
         --out "$work/$name" 2>"$work/$name.err" &
     local pid=$!
     if [ "$pause" -gt 0 ]; then
@@ -196,13 +207,15 @@ for name in base pause2 pause20; do
     check run "$work/$name" $T22 $M3 complete
     check nolost "$work/$name" "$truth"
 done
+check paused "$work/pause2" 2
+check paused "$work/pause20" 20
 check same "$work/base" "$work/pause2"
 check same "$work/base" "$work/pause20"
 
 # --- disk: a full disk mid-sweep, then --resume on a bigger one -------------------
 mkdir -p "$small"
 mount -t tmpfs -o size=400k tmpfs "$small" || die "cannot mount a tmpfs"
-kp_sweep --targets $T22 --methods icmp-paris --pps 2000 --out "$small/s" 2>"$work/disk.err"
+"${KP_SWEEP[@]}" --targets $T22 --methods icmp-paris --pps 2000 --out "$small/s" 2>"$work/disk.err"
 assert_eq 1 $? "disk: a full disk ends the sweep with exit 1"
 assert_match "traces.jsonl|capture.pcap" "$(cat "$work/disk.err")" "disk: the message names the file"
 assert_match "No space left on device" "$(cat "$work/disk.err")" "disk: ... and says why"
@@ -219,7 +232,7 @@ check run "$small/s" $T22 icmp-paris complete
 umount "$small"
 
 # --- buffer: a capture buffer too small for the rate ------------------------------
-kp_sweep --targets $T22 --methods $M3 --unsafe-rate --pps 40000 --no-doubletree --window 8 \
+"${KP_SWEEP[@]}" --targets $T22 --methods $M3 --unsafe-rate --pps 40000 --no-doubletree --window 8 \
     --attempts 1 --capture-buffer 64 --out "$work/buf" 2>"$work/buf.err"
 assert_eq 4 $? "buffer: exit 4 (incomplete)"
 python3 - "$work/buf/sweep.json" <<'PY' && ok "buffer: drops counted, status incomplete, the probes check named" || fail "buffer: $(cat "$work/buf.err")"
@@ -232,7 +245,7 @@ PY
 assert_match "incomplete: .*probes" "$(cat "$work/buf.err")" "buffer: stderr names the counts"
 
 # --- sigterm: during the final wait ------------------------------------------------
-kp_sweep --targets 198.18.200.0/24 --methods icmp-paris --pps 2000 --wait 4000 --late 4000 \
+"${KP_SWEEP[@]}" --targets 198.18.200.0/24 --methods icmp-paris --pps 2000 --wait 4000 --late 4000 \
     --out "$work/term" 2>"$work/term.err" &
 pid=$!
 # all 256 traces sent within about a second of the first probe; the
@@ -258,10 +271,10 @@ assert_eq 0 $? "sigterm: --resume exits 0"
 check run "$work/term" 198.18.200.0/24 icmp-paris complete
 
 # --- twins: two sweeps from the same address at once ------------------------------
-kp_sweep --targets 198.18.201.0/24 --methods icmp-paris --pps 500 --seed 1 --out "$work/twin1" \
+"${KP_SWEEP[@]}" --targets 198.18.201.0/24 --methods icmp-paris --pps 500 --seed 1 --out "$work/twin1" \
     2>"$work/twin1.err" &
 p1=$!
-kp_sweep --targets 198.18.201.0/24 --methods icmp-paris --pps 500 --seed 2 --out "$work/twin2" \
+"${KP_SWEEP[@]}" --targets 198.18.201.0/24 --methods icmp-paris --pps 500 --seed 2 --out "$work/twin2" \
     2>"$work/twin2.err" &
 p2=$!
 wait $p1

@@ -17,10 +17,10 @@ tb_up sweep
 work=$(mktemp -d /tmp/kp-scale.XXXXXX)
 chmod 755 "$work"
 ns=$(tb_ns vp)
-kp_sweep() { ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress "$@"; }
+KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress)
 
 t0=$SECONDS
-kp_sweep --targets 198.19.0.0/16 --methods icmp-paris --pps 10000 --out "$work/s" 2>"$work/s.err"
+"${KP_SWEEP[@]}" --targets 198.19.0.0/16 --methods icmp-paris --pps 10000 --out "$work/s" 2>"$work/s.err"
 assert_eq 0 $? "a /16 sweep exits 0"
 tb_log "a /16 at 10000 pps: $((SECONDS - t0)) s: $(tail -1 "$work/s.err")"
 want=$(tb_path vp 198.19.0.1)
