@@ -3,12 +3,17 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "probe/admit.h"
 #include "probe/capture.h"
@@ -56,6 +61,26 @@ struct pending {
     uint32_t handle;
 };
 
+/* A matched reply, as the receive thread hands it to the sending one. */
+struct reply_ev {
+    uint64_t id;
+    struct kp_addr dst, from;
+    uint8_t ttl, attempt;
+    bool from_dst;
+    enum kp_rx_kind kind;
+    enum kp_stop stop;
+    int64_t rtt_ns; /* < 0 unknown */
+};
+
+/* What the receive thread passes on: replies and closed records, in the
+ * order rx produced them, and its counters. */
+struct handover {
+    struct reply_ev *ev;
+    size_t n_ev, cap_ev;
+    struct kp_trace **rec;
+    size_t n_rec, cap_rec;
+};
+
 struct kp_engine {
     struct kp_engine_config cfg;
     const struct kp_options *o;
@@ -85,7 +110,23 @@ struct kp_engine {
     int fail_rc;
     char fail_msg[256];
     char err[256];
-    int rx_err;
+    /* The receive thread: the capture and rx are its own once it runs. It
+     * stages replies and records (stage), moves them into `shared` under
+     * `mu` and wakes the sending thread through `efd`; the sending thread
+     * swaps `shared` with its own empty `mine` and works through it. */
+    pthread_t rx_thread;
+    bool rx_started;
+    pthread_mutex_t mu;
+    int efd;
+    struct handover stage, shared, mine;
+    struct kp_rx_stats rs_shared; /* rx's counters, as last handed over */
+    uint64_t frames_shared, cap_recv_shared, cap_drop_shared, cap_ifdrop_shared;
+    uint64_t frames;                 /* receive thread */
+    int rx_err, cap_err;             /* set by the receive thread (under mu) */
+    bool rx_done;                    /* under mu: the receive thread delivered everything */
+    atomic_bool rx_end;              /* the sending thread asks it to finish */
+    atomic_uint_fast64_t sent_total; /* probes handed to the kernel */
+    int64_t rx_end_at;               /* CLOCK_MONOTONIC when rx_end was set */
 };
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
@@ -139,6 +180,10 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     e->o = o;
     e->raw.fd = -1;
     e->cap.fd = -1;
+    e->efd = -1;
+    pthread_mutex_init(&e->mu, NULL);
+    atomic_init(&e->rx_end, false);
+    atomic_init(&e->sent_total, 0);
     strncpy(e->st.ts_source, "pcap", sizeof(e->st.ts_source) - 1);
     for (unsigned i = 0; i < o->n_methods; i++) {
         e->methods[i] = kp_method_by_id(o->methods[i]);
@@ -227,9 +272,67 @@ static void release(struct kp_engine *e, struct active *a)
 
 /* ---- rx callbacks ------------------------------------------------------- */
 
+/* Receive thread: rx closed a record: move it (its hops too) into the stage. */
 static void on_trace(void *ctx, struct kp_trace *t)
 {
     struct kp_engine *e = ctx;
+    struct handover *h = &e->stage;
+    struct kp_trace *c = malloc(sizeof(*c));
+    if (h->n_rec == h->cap_rec) {
+        size_t cap = h->cap_rec ? 2 * h->cap_rec : 256;
+        struct kp_trace **n = realloc(h->rec, cap * sizeof(*n));
+        if (n == NULL) {
+            free(c);
+            e->rx_err = -ENOMEM;
+            return;
+        }
+        h->rec = n;
+        h->cap_rec = cap;
+    }
+    if (c == NULL) {
+        e->rx_err = -ENOMEM;
+        return;
+    }
+    *c = *t; /* takes the hops (rx.h: the callee may) */
+    t->hops = NULL;
+    t->n_hops = t->cap_hops = 0;
+    h->rec[h->n_rec++] = c;
+}
+
+/* Receive thread: a matched reply: staged for the sending thread. */
+static void on_reply(void *ctx, const struct kp_rx_reply *r)
+{
+    struct kp_engine *e = ctx;
+    struct handover *h = &e->stage;
+    if (r->kind == KP_RX_OTHER)
+        return;
+    if (h->n_ev == h->cap_ev) {
+        size_t cap = h->cap_ev ? 2 * h->cap_ev : 1024;
+        struct reply_ev *n = realloc(h->ev, cap * sizeof(*n));
+        if (n == NULL) {
+            e->rx_err = -ENOMEM;
+            return;
+        }
+        h->ev = n;
+        h->cap_ev = cap;
+    }
+    const struct kp_hop *hop = r->hop;
+    h->ev[h->n_ev++] = (struct reply_ev){
+        .id = r->trace->id,
+        .dst = r->trace->dst,
+        .from = hop->addr,
+        .ttl = hop->ttl,
+        .attempt = hop->attempt,
+        .from_dst = (hop->flags & KP_HOP_FROM_DST) || r->kind == KP_RX_REACHED,
+        .kind = r->kind,
+        .stop = r->stop,
+        .rtt_ns = hop->rtt_ms >= 0 ? (int64_t)(hop->rtt_ms * 1e6) : -1,
+    };
+}
+
+/* Sending thread: a record, checked against the plan, then the caller's. */
+static void take_record(struct kp_engine *e, struct kp_trace *t)
+{
     struct kp_trace_owner *own;
     if (kp_trace_owners_take(&e->owners, t, &own) == KP_OWNER_OK) {
         if (own->running != NULL)
@@ -243,36 +346,32 @@ static void on_trace(void *ctx, struct kp_trace *t)
         e->cfg.on_trace(e->cfg.ctx, t);
 }
 
-static void on_reply(void *ctx, const struct kp_rx_reply *r)
+/* Sending thread: a reply to one of the traces, for its tracer. */
+static void take_reply(struct kp_engine *e, const struct reply_ev *r)
 {
-    struct kp_engine *e = ctx;
-    struct kp_trace_owner *own = kp_trace_owners_find(&e->owners, r->trace->id);
+    struct kp_trace_owner *own = kp_trace_owners_find(&e->owners, r->id);
     if (own == NULL || own->running == NULL)
         return;
     struct active *a = own->running;
-    if (!kp_addr_eq(&r->trace->dst, &a->dst))
+    if (!kp_addr_eq(&r->dst, &a->dst))
         return;
     enum kp_tracer_event ev = r->kind == KP_RX_REACHED   ? KP_TRACER_EV_REACHED
                               : r->kind == KP_RX_UNREACH ? KP_TRACER_EV_UNREACH
                                                          : KP_TRACER_EV_HOP;
-    if (r->kind == KP_RX_OTHER)
-        return;
-    const struct kp_hop *h = r->hop;
-    bool from_dst = (h->flags & KP_HOP_FROM_DST) || ev == KP_TRACER_EV_REACHED;
-    if (h->rtt_ms >= 0)
-        kp_tracer_rtt(&a->tr, (int64_t)(h->rtt_ms * 1e6));
+    if (r->rtt_ns >= 0)
+        kp_tracer_rtt(&a->tr, r->rtt_ns);
     /* the tracer checks the stop set before this reply joins it */
-    kp_tracer_reply(&a->tr, h->ttl, h->attempt, ev, r->stop, &h->addr);
-    if (h->ttl <= KP_TRACER_MAX_TTL) {
-        if (from_dst) {
-            if (a->dst_ttl == 0 || h->ttl < a->dst_ttl)
-                a->dst_ttl = h->ttl;
+    kp_tracer_reply(&a->tr, r->ttl, r->attempt, ev, r->stop, &r->from);
+    if (r->ttl <= KP_TRACER_MAX_TTL) {
+        if (r->from_dst) {
+            if (a->dst_ttl == 0 || r->ttl < a->dst_ttl)
+                a->dst_ttl = r->ttl;
         } else {
-            a->router_mask |= 1ull << h->ttl;
-            if (kp_addr_is_set(&h->addr))
-                kp_stopset_add_iface(&e->stopsets[a->mi], &h->addr);
-            if (ev == KP_TRACER_EV_UNREACH && (a->unreach_ttl == 0 || h->ttl < a->unreach_ttl))
-                a->unreach_ttl = h->ttl;
+            a->router_mask |= 1ull << r->ttl;
+            if (kp_addr_is_set(&r->from))
+                kp_stopset_add_iface(&e->stopsets[a->mi], &r->from);
+            if (ev == KP_TRACER_EV_UNREACH && (a->unreach_ttl == 0 || r->ttl < a->unreach_ttl))
+                a->unreach_ttl = r->ttl;
         }
     }
     if (a->pilot && !a->released && kp_tracer_forward_done(&a->tr))
@@ -565,19 +664,135 @@ static int send_some(struct kp_engine *e, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- the receive thread ------------------------------------------------- */
+
 static void on_frame(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen, uint32_t len,
                      int64_t ts_ns)
 {
     struct kp_engine *e = ctx;
     (void)len;
-    e->st.frames++;
+    e->frames++;
     if (kp_rx_frame(e->rx, dlt, ts_ns, frame, caplen) != 0)
         e->rx_err = -ENOMEM;
 }
 
+/* Receive thread: hand what was staged (and the counters) over. */
+static void publish(struct kp_engine *e, bool done)
+{
+    pthread_mutex_lock(&e->mu);
+    struct handover *s = &e->stage, *d = &e->shared;
+    bool any = s->n_ev > 0 || s->n_rec > 0 || done;
+    if (d->n_ev == 0 && d->n_rec == 0) {
+        struct handover t = *d; /* swap: no copy */
+        *d = *s;
+        *s = t;
+    } else {
+        /* the sending thread has not taken the last batch yet: append */
+        for (int pass = 0; pass < 2; pass++) {
+            size_t need = pass ? d->n_rec + s->n_rec : d->n_ev + s->n_ev;
+            size_t *cap = pass ? &d->cap_rec : &d->cap_ev;
+            if (need > *cap) {
+                size_t c = *cap ? *cap : 256;
+                while (c < need)
+                    c *= 2;
+                void *n = pass ? realloc(d->rec, c * sizeof(*d->rec))
+                               : realloc(d->ev, c * sizeof(*d->ev));
+                if (n == NULL) {
+                    e->rx_err = -ENOMEM;
+                    continue;
+                }
+                if (pass)
+                    d->rec = n;
+                else
+                    d->ev = n;
+                *cap = c;
+            }
+        }
+        if (d->cap_ev >= d->n_ev + s->n_ev) {
+            memcpy(d->ev + d->n_ev, s->ev, s->n_ev * sizeof(*s->ev));
+            d->n_ev += s->n_ev;
+            s->n_ev = 0;
+        }
+        if (d->cap_rec >= d->n_rec + s->n_rec) {
+            memcpy(d->rec + d->n_rec, s->rec, s->n_rec * sizeof(*s->rec));
+            d->n_rec += s->n_rec;
+            s->n_rec = 0;
+        }
+    }
+    e->rs_shared = *kp_rx_stats(e->rx);
+    e->frames_shared = e->frames;
+    kp_capture_stats(&e->cap, &e->cap_recv_shared, &e->cap_drop_shared, &e->cap_ifdrop_shared);
+    if (done)
+        e->rx_done = true;
+    pthread_mutex_unlock(&e->mu);
+    if (any) {
+        uint64_t one = 1;
+        ssize_t w = write(e->efd, &one, sizeof(one));
+        (void)w;
+    }
+}
+
+static void drain_capture(struct kp_engine *e)
+{
+    char err[256];
+    int n;
+    do {
+        n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, sizeof(err));
+        if (n < 0) {
+            e->cap_err = n;
+            return;
+        }
+    } while (n > 0);
+}
+
+/* Capture, rx, the capture file: everything received, in its own thread so
+ * that the sending thread never handles a frame. */
+static void *rx_main(void *arg)
+{
+    struct kp_engine *e = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the sending thread's */
+    int64_t last_tick = 0, last_flush = kp_clock_ns(CLOCK_MONOTONIC);
+    for (;;) {
+        drain_capture(e);
+        int64_t now = kp_clock_ns(CLOCK_MONOTONIC);
+        if (now - last_tick >= TICK_NS) {
+            kp_rx_tick(e->rx, kp_clock_ns(CLOCK_REALTIME));
+            last_tick = now;
+        }
+        if (now - last_flush >= 1000000000LL) {
+            int rc = kp_capture_flush(&e->cap);
+            if (rc)
+                e->cap_err = rc;
+            last_flush = now;
+        }
+        publish(e, false);
+        if (atomic_load(&e->rx_end)) {
+            /* The capture hands frames over a block at a time: take what
+             * the kernel still holds, until it shows every probe sent (or
+             * a bound). */
+            uint64_t sent = atomic_load(&e->sent_total);
+            if ((kp_rx_stats(e->rx)->probes >= sent && now - e->rx_end_at >= CAPTURE_LAG) ||
+                now - e->rx_end_at >= FINAL_DRAIN)
+                break;
+        }
+        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        poll(&pfd, 1, atomic_load(&e->rx_end) ? KP_CAPTURE_BLOCK_MS : (int)(TICK_NS / 1000000));
+    }
+    drain_capture(e);
+    kp_rx_finish(e->rx);
+    int rc = kp_capture_flush(&e->cap);
+    if (rc)
+        e->cap_err = rc;
+    publish(e, true);
+    return NULL;
+}
+
 static void copy_stats(struct kp_engine *e)
 {
-    const struct kp_rx_stats *rs = kp_rx_stats(e->rx);
+    pthread_mutex_lock(&e->mu);
+    const struct kp_rx_stats *rs = &e->rs_shared;
     e->st.rx_probes = rs->probes;
     e->st.rx_probes_foreign = rs->probes_foreign;
     e->st.rx_replies_in = rs->replies_in;
@@ -588,32 +803,56 @@ static void copy_stats(struct kp_engine *e)
     e->st.rx_replies_ignored = rs->dup_frames + rs->expired + rs->ambiguous + rs->replies_nomem;
     e->st.rx_traces_split = rs->traces_split;
     e->st.rx_traces_forced = rs->traces_forced;
-    kp_capture_stats(&e->cap, &e->st.cap_recv, &e->st.cap_drop, &e->st.cap_ifdrop);
+    e->st.frames = e->frames_shared;
+    e->st.cap_recv = e->cap_recv_shared;
+    e->st.cap_drop = e->cap_drop_shared;
+    e->st.cap_ifdrop = e->cap_ifdrop_shared;
+    pthread_mutex_unlock(&e->mu);
 }
 
-static int drain(struct kp_engine *e, char *err, size_t errlen)
+/* Sending thread: take what the receive thread handed over: replies for the
+ * tracers, records for the plan and the caller. Returns true when the
+ * receive thread is done (it delivered everything). */
+static bool take_over(struct kp_engine *e)
 {
-    int n;
-    do {
-        n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, errlen);
-        if (n < 0)
-            return n;
-        if (e->rx_err)
-            return fail(err, errlen, e->rx_err, "receive path: out of memory");
-    } while (n > 0);
-    return 0;
-}
-
-static int flush_capture(struct kp_engine *e)
-{
-    int rc = kp_capture_flush(&e->cap);
-    if (rc && !e->fail_rc) {
+    uint64_t x;
+    ssize_t r = read(e->efd, &x, sizeof(x)); /* clear the wake-up */
+    (void)r;
+    pthread_mutex_lock(&e->mu);
+    struct handover t = e->shared;
+    e->shared = e->mine;
+    e->mine = t;
+    bool done = e->rx_done;
+    int rx_err = e->rx_err, cap_err = e->cap_err;
+    pthread_mutex_unlock(&e->mu);
+    for (size_t i = 0; i < e->mine.n_ev; i++)
+        take_reply(e, &e->mine.ev[i]);
+    for (size_t i = 0; i < e->mine.n_rec; i++) {
+        take_record(e, e->mine.rec[i]);
+        kp_trace_free(e->mine.rec[i]);
+        free(e->mine.rec[i]);
+    }
+    e->mine.n_ev = e->mine.n_rec = 0;
+    if (rx_err && !e->fail_rc)
+        kp_engine_fail(e, rx_err, "receive path: out of memory");
+    if (cap_err && !e->fail_rc) {
         char m[256];
         snprintf(m, sizeof(m), "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture file",
-                 strerror(-rc));
-        kp_engine_fail(e, rc, m);
+                 strerror(-cap_err));
+        kp_engine_fail(e, cap_err, m);
     }
-    return rc;
+    return done;
+}
+
+static void handover_free(struct handover *h)
+{
+    for (size_t i = 0; i < h->n_rec; i++) {
+        kp_trace_free(h->rec[i]);
+        free(h->rec[i]);
+    }
+    free(h->rec);
+    free(h->ev);
+    memset(h, 0, sizeof(*h));
 }
 
 static void stop_all(struct kp_engine *e)
@@ -679,19 +918,23 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     };
     if ((rc = kp_rx_create(&rc_cfg, &e->rx)))
         return fail(err, errlen, rc, "receive path: %s", strerror(-rc));
-
+    e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (e->efd < 0)
+        return fail(err, errlen, -errno, "eventfd: %s", strerror(errno));
     /* sleeps end when asked, not up to 50 us later (the default timer
      * slack): the pacer's gaps are 100 us at 10000 pps */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     e->st.start_ns = kp_clock_ns(CLOCK_REALTIME);
     e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-    int64_t last_tick = 0, last_progress = 0, last_flush = e->mono_now, stop_at = 0;
+    if ((rc = pthread_create(&e->rx_thread, NULL, rx_main, e)) != 0)
+        return fail(err, errlen, -rc, "receive thread: %s", strerror(rc));
+    e->rx_started = true;
+    int64_t last_progress = 0, stop_at = 0;
     if ((rc = admit(e, err, errlen)))
-        return rc;
+        goto stop_rx;
     for (;;) {
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-        if ((rc = drain(e, err, errlen)))
-            return rc;
+        take_over(e);
         bool stopping = (e->cfg.stop && *e->cfg.stop) || e->fail_rc;
         if (stopping && stop_at == 0) {
             e->st.interrupted = e->fail_rc == 0;
@@ -700,20 +943,11 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
         }
         if (stop_at == 0) {
             if ((rc = send_some(e, err, errlen)))
-                return rc;
+                goto stop_rx;
             if ((rc = admit(e, err, errlen)))
-                return rc;
+                goto stop_rx;
         }
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-        if (e->mono_now - last_tick >= TICK_NS) {
-            if ((rc = kp_rx_tick(e->rx, kp_clock_ns(CLOCK_REALTIME))))
-                return fail(err, errlen, rc, "receive path: out of memory");
-            last_tick = e->mono_now;
-        }
-        if (e->mono_now - last_flush >= 1000000000LL) {
-            flush_capture(e);
-            last_flush = e->mono_now;
-        }
         if (e->cfg.on_progress && e->mono_now - last_progress >= PROGRESS_NS) {
             copy_stats(e);
             e->cfg.on_progress(e->cfg.ctx, &e->st, e->mono_now);
@@ -744,28 +978,32 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
             timeout = TICK_NS;
         if (timeout < 0)
             timeout = 0;
-        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
         struct timespec ts = {.tv_sec = timeout / 1000000000LL, .tv_nsec = timeout % 1000000000LL};
-        if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR)
-            return fail(err, errlen, -errno, "poll: %s", strerror(errno));
+        if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR) {
+            rc = fail(err, errlen, -errno, "poll: %s", strerror(errno));
+            goto stop_rx;
+        }
     }
-    /* The capture hands frames over a block at a time: take what the
-     * kernel still holds, until it shows every probe sent (or a bound). */
-    int64_t give_up = kp_clock_ns(CLOCK_MONOTONIC) + FINAL_DRAIN;
+stop_rx:
+    /* The receive thread drains the capture until it shows every probe
+     * sent, closes every trace and hands the last records over. */
+    atomic_store(&e->sent_total, e->st.probes_sent);
+    e->rx_end_at = kp_clock_ns(CLOCK_MONOTONIC);
+    atomic_store(&e->rx_end, true);
     for (;;) {
-        if ((rc = drain(e, err, errlen)))
-            return rc;
-        int64_t now = kp_clock_ns(CLOCK_MONOTONIC);
-        const struct kp_rx_stats *rs = kp_rx_stats(e->rx);
-        if ((rs->probes >= e->st.probes_sent && now - e->mono_now >= CAPTURE_LAG) || now >= give_up)
+        if (take_over(e))
             break;
-        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = KP_CAPTURE_BLOCK_MS * 1000000L};
+        struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
         ppoll(&pfd, 1, &ts, NULL);
     }
-    kp_rx_finish(e->rx);
+    pthread_join(e->rx_thread, NULL);
+    e->rx_started = false;
+    take_over(e); /* nothing left: the thread was done */
+    if (rc)
+        return rc;
     copy_stats(e);
-    flush_capture(e);
     /* planned traces without a record */
     e->st.skipped_not_started = e->st.jobs - e->st.started;
     kp_trace_owners_drain(&e->owners, count_unrecorded, e);
@@ -829,6 +1067,16 @@ void kp_engine_destroy(struct kp_engine *e)
 {
     if (e == NULL)
         return;
+    if (e->rx_started) {
+        atomic_store(&e->rx_end, true);
+        pthread_join(e->rx_thread, NULL);
+    }
+    handover_free(&e->stage);
+    handover_free(&e->shared);
+    handover_free(&e->mine);
+    if (e->efd >= 0)
+        close(e->efd);
+    pthread_mutex_destroy(&e->mu);
     if (e->act) {
         for (uint32_t i = 0; i < e->max_active; i++)
             free(e->act[i]);
