@@ -39,6 +39,7 @@
 #define BACKOFF_MAX 100000000LL /* 100 ms */
 #define CAPTURE_LAG (4LL * KP_CAPTURE_BLOCK_MS * 1000000LL) /* frames still in the ring */
 #define FINAL_DRAIN 500000000LL /* at most this long for the capture to show our last probes */
+#define WAKE_EARLY  20000LL     /* a sleep before a send ends this much before it */
 
 struct active {
     struct kp_trace_owner *own; /* ledger entry (id, dst, method, job) */
@@ -103,6 +104,8 @@ struct kp_engine {
     int64_t mono_now;
     int64_t end_by;      /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
     int64_t pause_until; /* CLOCK_MONOTONIC: no send before (after a transient error) */
+    int64_t late_ewma;   /* how late the sleeps before a send end, on average */
+    bool spacing;        /* the pacer spaces its sends (pace_spacing) */
     int64_t backoff;
     uint8_t *pkts; /* BATCH x PKT_MAX */
     struct kp_raw_pkt batch[BATCH];
@@ -855,6 +858,24 @@ static void handover_free(struct handover *h)
     memset(h, 0, sizeof(*h));
 }
 
+/* How late the sleeps before a send end (their average, over the last few)
+ * decides the spacing: while they end on time the pacer spreads a catch-up
+ * (60% of the interval at least between two probes); when the scheduler
+ * wakes the sender later than a third of the interval, spacing would cost
+ * the rate itself (each probe waiting for a late wake-up), so the tokens
+ * saved go out together, as few as the lateness calls for. */
+static void pace_spacing(struct kp_engine *e, int64_t over)
+{
+    if (over < 0)
+        over = 0;
+    e->late_ewma = (7 * e->late_ewma + over) / 8;
+    bool want = e->late_ewma * 3 < e->pacer.interval_ns;
+    if (want != e->spacing) {
+        kp_pacer_set_spacing(&e->pacer, want ? 60 : 0);
+        e->spacing = want;
+    }
+}
+
 static void stop_all(struct kp_engine *e)
 {
     for (uint32_t i = 0; i < e->max_active; i++)
@@ -883,15 +904,22 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     int rc = kp_schedule_create(&sc, &e->sched);
     if (rc)
         return fail(err, errlen, rc, "schedule: %s", strerror(-rc));
-    uint32_t burst = o->pps / 1000;
-    if (burst < 1)
-        burst = 1;
+    /* The pacer forgives 10 ms of lateness (a sender woken late spends the
+     * tokens it saved, so the rate is the one asked for), and while the
+     * sleeps end on time it never sends two probes closer than 60% of the
+     * interval: a late wake-up is then caught up at most 1.67 times the rate,
+     * not in a burst (pace_spacing). */
+    uint32_t burst = o->pps / 100;
+    if (burst < 2)
+        burst = 2;
     if (burst > KP_PACER_MAX_BURST)
         burst = KP_PACER_MAX_BURST;
     rc = kp_pacer_init(&e->pacer, o->pps, burst,
                        o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS);
     if (rc < 0)
         return fail(err, errlen, rc, "pacer: %s", strerror(-rc));
+    kp_pacer_set_spacing(&e->pacer, 60);
+    e->spacing = true;
     static const struct kp_rx_classifier *const cls[] = {&kp_rx_classifier_kptrace};
     struct kp_rx_config rc_cfg = {
         .validate = kp_rx_kptrace_validate,             /* keyed check of every reply */
@@ -976,14 +1004,23 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
         }
         if (timeout > TICK_NS)
             timeout = TICK_NS;
+        /* a sleep before a send ends WAKE_EARLY before it (the rest is
+         * waited for awake) */
+        bool for_send = !all_done && timeout < TICK_NS;
+        if (for_send)
+            timeout -= WAKE_EARLY;
         if (timeout < 0)
             timeout = 0;
         struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
         struct timespec ts = {.tv_sec = timeout / 1000000000LL, .tv_nsec = timeout % 1000000000LL};
-        if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR) {
+        int64_t slept_from = kp_clock_ns(CLOCK_MONOTONIC);
+        int pr = ppoll(&pfd, 1, &ts, NULL);
+        if (pr < 0 && errno != EINTR) {
             rc = fail(err, errlen, -errno, "poll: %s", strerror(errno));
             goto stop_rx;
         }
+        if (pr == 0 && for_send && timeout > 0)
+            pace_spacing(e, kp_clock_ns(CLOCK_MONOTONIC) - slept_from - timeout);
     }
 stop_rx:
     /* The receive thread drains the capture until it shows every probe
