@@ -144,24 +144,7 @@ int kp_cmd_trace(int argc, char **argv)
                 (unsigned long long)st->rx_probes_foreign);
     /* the counts every run must reconcile (run_checks.h) */
     struct kp_run_counts cnt;
-    memset(&cnt, 0, sizeof(cnt));
-    cnt.planned = st->jobs;
-    cnt.recorded = st->traces_written >= c.errors ? st->traces_written - c.errors : 0;
-    cnt.skipped_not_started = st->skipped_not_started;
-    cnt.skipped_not_sent = st->skipped_not_sent;
-    cnt.skipped_not_captured = st->skipped_not_captured;
-    cnt.skipped_write_error = c.errors;
-    cnt.records_unplanned = st->records_unplanned;
-    cnt.traces_split = st->rx_traces_split;
-    cnt.traces_forced = st->rx_traces_forced;
-    cnt.probes_sent = st->probes_sent;
-    cnt.probes_captured = st->rx_probes;
-    cnt.capture_dropped = st->cap_drop + st->cap_ifdrop;
-    cnt.replies_captured = st->rx_replies_in;
-    cnt.replies = st->rx_replies;
-    cnt.replies_ignored = st->rx_replies_ignored;
-    cnt.unmatched = st->rx_unmatched;
-    cnt.rejected = st->rx_rejected;
+    kp_run_counts_from_stats(st, c.errors, &cnt);
     cnt.interrupted = st->interrupted || rc != 0;
     struct kp_run_check checks[KP_RUN_CHECKS];
     int failed = kp_run_checks(&cnt, checks);

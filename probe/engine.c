@@ -679,6 +679,27 @@ static void on_frame(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen, 
         e->rx_err = -ENOMEM;
 }
 
+/* Append the n_src elements of src to the array *dst (n, cap grown as
+ * needed); *n_src becomes 0. 0 or -ENOMEM (then nothing moved). */
+static int append(void *dst, size_t *n, size_t *cap, const void *src, size_t *n_src, size_t elem)
+{
+    void **arr = dst;
+    if (*n + *n_src > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *n + *n_src)
+            c *= 2;
+        void *x = realloc(*arr, c * elem);
+        if (x == NULL)
+            return -ENOMEM;
+        *arr = x;
+        *cap = c;
+    }
+    memcpy((char *)*arr + *n * elem, src, *n_src * elem);
+    *n += *n_src;
+    *n_src = 0;
+    return 0;
+}
+
 /* Receive thread: hand what was staged (and the counters) over. */
 static void publish(struct kp_engine *e, bool done)
 {
@@ -691,36 +712,9 @@ static void publish(struct kp_engine *e, bool done)
         *s = t;
     } else {
         /* the sending thread has not taken the last batch yet: append */
-        for (int pass = 0; pass < 2; pass++) {
-            size_t need = pass ? d->n_rec + s->n_rec : d->n_ev + s->n_ev;
-            size_t *cap = pass ? &d->cap_rec : &d->cap_ev;
-            if (need > *cap) {
-                size_t c = *cap ? *cap : 256;
-                while (c < need)
-                    c *= 2;
-                void *n = pass ? realloc(d->rec, c * sizeof(*d->rec))
-                               : realloc(d->ev, c * sizeof(*d->ev));
-                if (n == NULL) {
-                    e->rx_err = -ENOMEM;
-                    continue;
-                }
-                if (pass)
-                    d->rec = n;
-                else
-                    d->ev = n;
-                *cap = c;
-            }
-        }
-        if (d->cap_ev >= d->n_ev + s->n_ev) {
-            memcpy(d->ev + d->n_ev, s->ev, s->n_ev * sizeof(*s->ev));
-            d->n_ev += s->n_ev;
-            s->n_ev = 0;
-        }
-        if (d->cap_rec >= d->n_rec + s->n_rec) {
-            memcpy(d->rec + d->n_rec, s->rec, s->n_rec * sizeof(*s->rec));
-            d->n_rec += s->n_rec;
-            s->n_rec = 0;
-        }
+        if (append(&d->ev, &d->n_ev, &d->cap_ev, s->ev, &s->n_ev, sizeof(*s->ev)) ||
+            append(&d->rec, &d->n_rec, &d->cap_rec, s->rec, &s->n_rec, sizeof(*s->rec)))
+            e->rx_err = -ENOMEM;
     }
     e->rs_shared = *kp_rx_stats(e->rx);
     e->frames_shared = e->frames;

@@ -6,6 +6,30 @@
 
 #define U(x) ((unsigned long long)(x))
 
+void kp_run_counts_from_stats(const struct kp_engine_stats *st, uint64_t not_written,
+                              struct kp_run_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->planned = st->jobs;
+    c->recorded = st->traces_written >= not_written ? st->traces_written - not_written : 0;
+    c->skipped_not_started = st->skipped_not_started;
+    c->skipped_not_sent = st->skipped_not_sent;
+    c->skipped_not_captured = st->skipped_not_captured;
+    c->skipped_write_error = not_written;
+    c->records_unplanned = st->records_unplanned;
+    c->traces_split = st->rx_traces_split;
+    c->traces_forced = st->rx_traces_forced;
+    c->probes_sent = st->probes_sent;
+    c->probes_captured = st->rx_probes;
+    c->capture_dropped = st->cap_drop + st->cap_ifdrop;
+    c->replies_captured = st->rx_replies_in;
+    c->replies = st->rx_replies;
+    c->replies_ignored = st->rx_replies_ignored;
+    c->unmatched = st->rx_unmatched;
+    c->rejected = st->rx_rejected;
+    c->interrupted = st->interrupted;
+}
+
 uint64_t kp_run_skipped(const struct kp_run_counts *c)
 {
     return c->skipped_not_started + c->skipped_not_sent + c->skipped_not_captured +

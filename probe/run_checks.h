@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe/engine.h"
+
 struct kp_run_counts {
     uint64_t planned;  /* traces planned */
     uint64_t recorded; /* records of planned traces written */
@@ -52,6 +54,11 @@ struct kp_run_check {
 /* Check c; out[KP_RUN_CHECKS] gets one result per check. Returns the number
  * of checks that failed. */
 int kp_run_checks(const struct kp_run_counts *c, struct kp_run_check out[KP_RUN_CHECKS]);
+
+/* The counts of a run from its engine's counters; not_written: records that
+ * could not be written (skipped_write_error, taken off the recorded ones). */
+void kp_run_counts_from_stats(const struct kp_engine_stats *st, uint64_t not_written,
+                              struct kp_run_counts *c);
 
 /* The skips of c, summed. */
 uint64_t kp_run_skipped(const struct kp_run_counts *c);

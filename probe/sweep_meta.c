@@ -143,27 +143,7 @@ static int dump(json_t *j, char **out)
 
 void kp_sweep_meta_counts(const struct kp_sweep_meta *m, struct kp_run_counts *c)
 {
-    const struct kp_engine_stats *st = m->st;
-    memset(c, 0, sizeof(*c));
-    c->planned = st->jobs;
-    c->recorded =
-        st->traces_written >= m->write_skipped ? st->traces_written - m->write_skipped : 0;
-    c->skipped_not_started = st->skipped_not_started;
-    c->skipped_not_sent = st->skipped_not_sent;
-    c->skipped_not_captured = st->skipped_not_captured;
-    c->skipped_write_error = m->write_skipped;
-    c->records_unplanned = st->records_unplanned;
-    c->traces_split = st->rx_traces_split;
-    c->traces_forced = st->rx_traces_forced;
-    c->probes_sent = st->probes_sent;
-    c->probes_captured = st->rx_probes;
-    c->capture_dropped = st->cap_drop + st->cap_ifdrop;
-    c->replies_captured = st->rx_replies_in;
-    c->replies = st->rx_replies;
-    c->replies_ignored = st->rx_replies_ignored;
-    c->unmatched = st->rx_unmatched;
-    c->rejected = st->rx_rejected;
-    c->interrupted = st->interrupted;
+    kp_run_counts_from_stats(m->st, m->write_skipped, c);
 }
 
 static uint64_t get_count(json_t *obj, const char *key)

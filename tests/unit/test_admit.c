@@ -8,17 +8,10 @@
 #include <string.h>
 
 #include "probe/admit.h"
+#include "engine_test.h"
 
-static struct kp_target_range R(uint32_t base, uint32_t count) {
-    struct kp_target_range r;
-    memset(&r, 0, sizeof(r));
-    r.base = base;
-    r.count = count;
-    return r;
-}
-
-static struct kp_admit *
-mk(const struct kp_target_range *r, size_t n, unsigned nm, bool dt, uint32_t max_queued)
+static struct kp_admit *mk(const struct kp_target_range *r, size_t n, unsigned nm, bool dt,
+                           uint32_t max_queued)
 {
     struct kp_admit_config c = {.ranges = r,
                                 .n_ranges = n,

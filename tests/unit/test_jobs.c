@@ -7,14 +7,7 @@
 #include <string.h>
 
 #include "probe/jobs.h"
-
-static struct kp_target_range R(uint32_t base, uint32_t count) {
-    struct kp_target_range r;
-    memset(&r, 0, sizeof(r));
-    r.base = base;
-    r.count = count;
-    return r;
-}
+#include "engine_test.h"
 
 /* Every job exactly once, for sizes around the powers of two. */
 Test(jobs, every_job_once)
