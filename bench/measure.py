@@ -17,6 +17,7 @@ import time
 
 def run_once(cmd, stdout):
     t0 = time.monotonic()
+    e0 = time.time()
     with open(stdout, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
         _, status, ru = os.wait4(proc.pid, 0)
@@ -24,7 +25,7 @@ def run_once(cmd, stdout):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"measure: {' '.join(cmd)} exited {code}")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, e0, time.time()
 
 
 def main(argv):
@@ -48,6 +49,10 @@ def main(argv):
         "wall_s": statistics.median(r[0] for r in res),
         "cpu_s": statistics.median(r[1] for r in res),
         "maxrss_kib": max(r[2] for r in res),
+        # the last run's start and end, seconds since the epoch (to place it
+        # among the capture's timestamps)
+        "start_epoch": res[-1][3],
+        "end_epoch": res[-1][4],
     }))
 
 
