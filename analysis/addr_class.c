@@ -1,82 +1,16 @@
-/* addr_class.c — special-purpose address classes (RFC 6890 and the IANA
- * IPv4/IPv6 Special-Purpose Address Registries, RFC 6598, RFC 2544, RFC 5180,
- * RFC 5737, RFC 3849, RFC 9637). Pure: constant tables, linear scan, the most
- * specific block wins. */
+/* addr_class.c — special-purpose address classes: the class of the most
+ * specific block of the IANA special-purpose registries (probe/special_addr.h,
+ * the one table of them) that holds an address or a whole prefix. Hop labels
+ * (kp_addr_class_of) and the announcements the file sources drop
+ * (kp_prefix_class, route_filter.c) both read it. Pure. */
 #include "analysis/asmap.h"
 
 #include <string.h>
 
-struct block {
-    uint8_t b[16];
-    uint8_t len;
-    enum kp_addr_class cls;
-};
-
-static const struct block v4_blocks[] = {
-    {{0, 0, 0, 0}, 8, KP_ACLASS_UNSPECIFIED},         /* "this network" RFC 791 */
-    {{10, 0, 0, 0}, 8, KP_ACLASS_PRIVATE},            /* RFC 1918 */
-    {{100, 64, 0, 0}, 10, KP_ACLASS_SHARED},          /* RFC 6598 */
-    {{127, 0, 0, 0}, 8, KP_ACLASS_LOOPBACK},          /* RFC 1122 */
-    {{169, 254, 0, 0}, 16, KP_ACLASS_LINK_LOCAL},     /* RFC 3927 */
-    {{172, 16, 0, 0}, 12, KP_ACLASS_PRIVATE},         /* RFC 1918 */
-    {{192, 0, 0, 0}, 24, KP_ACLASS_RESERVED},         /* IETF protocol assignments */
-    {{192, 0, 0, 9}, 32, KP_ACLASS_PUBLIC},           /* PCP anycast: globally reachable */
-    {{192, 0, 0, 10}, 32, KP_ACLASS_PUBLIC},          /* TURN anycast: globally reachable */
-    {{192, 0, 2, 0}, 24, KP_ACLASS_DOCUMENTATION},    /* TEST-NET-1, RFC 5737 */
-    {{192, 88, 99, 0}, 24, KP_ACLASS_RESERVED},       /* 6to4 relay anycast, RFC 7526 */
-    {{192, 168, 0, 0}, 16, KP_ACLASS_PRIVATE},        /* RFC 1918 */
-    {{198, 18, 0, 0}, 15, KP_ACLASS_BENCHMARKING},    /* RFC 2544 */
-    {{198, 51, 100, 0}, 24, KP_ACLASS_DOCUMENTATION}, /* TEST-NET-2 */
-    {{203, 0, 113, 0}, 24, KP_ACLASS_DOCUMENTATION},  /* TEST-NET-3 */
-    {{224, 0, 0, 0}, 4, KP_ACLASS_MULTICAST},         /* RFC 5771 */
-    {{240, 0, 0, 0}, 4, KP_ACLASS_RESERVED},          /* RFC 1112 */
-    {{255, 255, 255, 255}, 32, KP_ACLASS_RESERVED},   /* limited broadcast */
-};
-
-static const struct block v6_blocks[] = {
-    {{0}, 128, KP_ACLASS_UNSPECIFIED},                                           /* :: */
-    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, KP_ACLASS_LOOPBACK}, /* ::1 */
-    {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, KP_ACLASS_RESERVED}, /* discard-only RFC 6666 */
-    {{0x20, 0x01, 0x00, 0x00}, 23, KP_ACLASS_RESERVED},       /* IETF protocol assignments */
-    /* globally reachable parts of 2001::/23 (IANA registry) */
-    {{0x20, 0x01, 0x00, 0x00}, 32, KP_ACLASS_PUBLIC}, /* TEREDO */
-    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}, 128, KP_ACLASS_PUBLIC},
-    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02}, 128, KP_ACLASS_PUBLIC},
-    {{0x20, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03}, 128, KP_ACLASS_PUBLIC},
-    {{0x20, 0x01, 0x00, 0x03}, 32, KP_ACLASS_PUBLIC},                   /* AMT */
-    {{0x20, 0x01, 0x00, 0x04, 0x01, 0x12}, 48, KP_ACLASS_PUBLIC},       /* AS112-v6 */
-    {{0x20, 0x01, 0x00, 0x20}, 28, KP_ACLASS_PUBLIC},                   /* ORCHIDv2 */
-    {{0x20, 0x01, 0x00, 0x30}, 28, KP_ACLASS_PUBLIC},                   /* DRIP DETs */
-    {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, KP_ACLASS_BENCHMARKING}, /* RFC 5180 */
-    {{0x20, 0x01, 0x0d, 0xb8}, 32, KP_ACLASS_DOCUMENTATION},            /* RFC 3849 */
-    {{0x3f, 0xff, 0x00}, 20, KP_ACLASS_DOCUMENTATION},                  /* RFC 9637 */
-    {{0xfc, 0x00}, 7, KP_ACLASS_PRIVATE},                               /* unique local RFC 4193 */
-    {{0xfe, 0x80}, 10, KP_ACLASS_LINK_LOCAL},                           /* RFC 4291 */
-    {{0xff, 0x00}, 8, KP_ACLASS_MULTICAST},                             /* RFC 4291 */
-};
-
-static bool in_block(const struct block *blk, const uint8_t *b)
+static enum kp_addr_class class_of(const struct kp_addr *a)
 {
-    unsigned full = blk->len / 8, rest = blk->len % 8;
-    if (memcmp(blk->b, b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xFFu << (8 - rest));
-    return (blk->b[full] & mask) == (b[full] & mask);
-}
-
-static enum kp_addr_class scan(const struct block *tab, size_t n, const uint8_t *b)
-{
-    enum kp_addr_class cls = KP_ACLASS_PUBLIC;
-    int best = -1;
-    for (size_t i = 0; i < n; i++) {
-        if ((int)tab[i].len > best && in_block(&tab[i], b)) {
-            best = tab[i].len;
-            cls = tab[i].cls;
-        }
-    }
-    return cls;
+    const struct kp_special_block *b = kp_special_lookup(a);
+    return b ? b->cls : KP_ACLASS_PUBLIC;
 }
 
 enum kp_addr_class kp_addr_class_of(const struct kp_addr *a)
@@ -85,14 +19,37 @@ enum kp_addr_class kp_addr_class_of(const struct kp_addr *a)
     if (a == NULL)
         return KP_ACLASS_UNSPECIFIED;
     if (a->family == 4)
-        return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b);
+        return class_of(a);
     if (a->family == 6) {
         /* IPv4-mapped ::ffff:a.b.c.d takes the class of the IPv4 address. */
-        if (memcmp(a->b, mapped, 12) == 0)
-            return scan(v4_blocks, sizeof(v4_blocks) / sizeof(v4_blocks[0]), a->b + 12);
-        return scan(v6_blocks, sizeof(v6_blocks) / sizeof(v6_blocks[0]), a->b);
+        if (memcmp(a->b, mapped, 12) == 0) {
+            struct kp_addr v4;
+            memset(&v4, 0, sizeof(v4));
+            v4.family = 4;
+            memcpy(v4.b, a->b + 12, 4);
+            return class_of(&v4);
+        }
+        return class_of(a);
     }
     return KP_ACLASS_UNSPECIFIED;
+}
+
+/* The most specific block that holds all of prefix p (its length at least
+ * the block's). */
+enum kp_addr_class kp_prefix_class(const struct kp_prefix *p)
+{
+    if (p == NULL || (p->addr.family != 4 && p->addr.family != 6))
+        return KP_ACLASS_UNSPECIFIED;
+    size_t n = 0;
+    const struct kp_special_block *tab = kp_special_blocks(&n);
+    const struct kp_special_block *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct kp_special_block *b = &tab[i];
+        if (b->prefix.len <= p->len && (best == NULL || b->prefix.len > best->prefix.len) &&
+            kp_prefix_contains(&b->prefix, &p->addr))
+            best = b;
+    }
+    return best ? best->cls : KP_ACLASS_PUBLIC;
 }
 
 const char *kp_addr_class_name(enum kp_addr_class c)

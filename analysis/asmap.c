@@ -10,6 +10,7 @@
 #include "analysis/asmap_int.h"
 #include "analysis/asn_cymru.h"
 #include "analysis/rdns.h"
+#include "analysis/route_filter.h"
 
 #define MAX_SOURCES 32
 #define MAX_TARGETS 64
@@ -19,8 +20,9 @@ enum src_kind { SRC_PFX2AS, SRC_RIB, SRC_MMDB, SRC_CYMRU };
 struct source {
     enum src_kind kind;
     char name[KP_ASN_SRC_MAX];
-    struct kp_trie *table; /* SRC_PFX2AS */
-    struct kp_mmdb *mmdb;  /* SRC_MMDB */
+    struct kp_trie *table;         /* SRC_PFX2AS */
+    struct kp_route_filter filter; /* SRC_PFX2AS (the RIB keeps its own) */
+    struct kp_mmdb *mmdb;          /* SRC_MMDB */
 };
 
 struct learned_name {
@@ -42,7 +44,9 @@ struct kp_asmap {
     struct kp_rdns *rdns;
     struct learned_name *names; /* open addressing, cap a power of two */
     size_t n_names, cap_names;
-    struct kp_load_notes *notes; /* borrowed; NULL: malformed lines fail loads */
+    struct kp_load_notes *notes;       /* borrowed; NULL: malformed lines fail loads */
+    struct kp_route_filter filter;     /* for later pfx2as/RIB loads; targets unset */
+    struct kp_filter_stats last_stats; /* of the last pfx2as/RIB load */
 };
 
 struct kp_asmap *kp_asmap_new(void)
@@ -52,6 +56,7 @@ struct kp_asmap *kp_asmap_new(void)
         return NULL;
     m->targets[0] = 131279;
     m->n_targets = 1;
+    kp_route_filter_default(&m->filter);
     return m;
 }
 
@@ -103,7 +108,11 @@ int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t 
     s->table = kp_trie_new(sizeof(struct kp_asn_rec));
     if (s->table == NULL)
         return -ENOMEM;
-    int rc = kp_pfx2as_load(s->table, path, m->notes, err, errlen);
+    s->filter = m->filter;
+    s->filter.targets = m->targets;
+    s->filter.n_targets = m->n_targets;
+    memset(&m->last_stats, 0, sizeof(m->last_stats));
+    int rc = kp_pfx2as_load(s->table, path, &s->filter, &m->last_stats, m->notes, err, errlen);
     if (rc != 0) {
         kp_trie_free(s->table);
         s->table = NULL;
@@ -116,6 +125,21 @@ int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t 
 void kp_asmap_set_load_notes(struct kp_asmap *m, struct kp_load_notes *notes)
 {
     m->notes = notes;
+}
+
+void kp_asmap_set_filter(struct kp_asmap *m, const struct kp_route_filter *f)
+{
+    if (f != NULL)
+        m->filter = *f;
+    else
+        kp_route_filter_default(&m->filter);
+    m->filter.targets = NULL;
+    m->filter.n_targets = 0;
+}
+
+const struct kp_filter_stats *kp_asmap_load_stats(const struct kp_asmap *m)
+{
+    return &m->last_stats;
 }
 
 int kp_asmap_set_targets(struct kp_asmap *m, const uint32_t *asns, size_t n)
@@ -139,7 +163,10 @@ int kp_asmap_add_bgpdump(struct kp_asmap *m, const char *path, char *err, size_t
         if (m->rib == NULL)
             return -ENOMEM;
     }
+    kp_rib_set_filter(m->rib, &m->filter);
+    memset(&m->last_stats, 0, sizeof(m->last_stats));
     int rc = kp_rib_load(m->rib, path, m->notes, err, errlen);
+    m->last_stats = *kp_rib_stats(m->rib);
     if (rc != 0) {
         if (fresh) {
             kp_rib_free(m->rib);
@@ -177,7 +204,7 @@ int kp_asmap_add_peeringdb(struct kp_asmap *m, const char *path, char *err, size
         if (m->ixp == NULL)
             return -ENOMEM;
     }
-    int rc = kp_peeringdb_load(m->ixp, path, err, errlen);
+    int rc = kp_peeringdb_load(m->ixp, path, m->notes, err, errlen);
     return rc < 0 ? rc : 0;
 }
 
@@ -304,12 +331,16 @@ static int ask(struct kp_asmap *m, struct source *s, const struct kp_addr *a,
     const struct kp_asn_rec *r;
     switch (s->kind) {
     case SRC_PFX2AS:
+        if (!kp_route_filter_addr(&s->filter, a))
+            return -ENOENT; /* a class this source drops */
         r = kp_trie_lookup(s->table, a, &out->prefix);
         if (r == NULL)
             return -ENOENT;
         fill_rec(out, r);
         return 0;
     case SRC_RIB:
+        if (!kp_route_filter_addr(kp_rib_filter(m->rib), a))
+            return -ENOENT;
         r = kp_rib_origin(m->rib, a, &out->prefix);
         if (r == NULL)
             return -ENOENT;

@@ -4,6 +4,7 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/trie.c
   ${CMAKE_CURRENT_LIST_DIR}/addr_class.c
   ${CMAKE_CURRENT_LIST_DIR}/asn_num.c
+  ${CMAKE_CURRENT_LIST_DIR}/route_filter.c
   ${CMAKE_CURRENT_LIST_DIR}/asn_pfx2as.c
   ${CMAKE_CURRENT_LIST_DIR}/asn_bgpdump.c
   ${CMAKE_CURRENT_LIST_DIR}/cymru_parse.c

@@ -8,11 +8,14 @@
  * "mmdb:<file name>", "cymru"). Every answer also carries the address class
  * (private, shared, benchmarking, ...) and the IXP label from PeeringDB data.
  *
- * Special-purpose classes are LABELS: they never stop a file source from
- * answering (the testbed numbers its Internet from 198.18.0.0/15 and the
- * documentation ranges). Only the DNS source skips the classes that can never
- * be announced (private, shared, loopback, link-local, multicast,
- * unspecified, reserved): see kp_addr_class_routable.
+ * The file sources (prefix2as, RIB) drop default routes, too short prefixes,
+ * announcements of special-purpose space and private/reserved origin ASes,
+ * count what they dropped, and never answer for an address of a class they
+ * drop (route_filter.h; kp_asmap_set_filter keeps chosen classes, e.g. for
+ * the testbed, which numbers its Internet from 198.18.0.0/15 and the
+ * documentation ranges). The DNS source skips the classes that can never be
+ * announced (private, shared, loopback, link-local, multicast, unspecified,
+ * reserved): see kp_addr_class_routable. For mmdb files classes are labels.
  *
  * Errors: functions return 0 or a negative errno (libuv style); functions that
  * read files also write a one-line message naming file:line into err.
@@ -27,6 +30,7 @@
 
 #include "probe/addr.h"
 #include "analysis/trie.h"
+#include "probe/special_addr.h"
 
 #define KP_ASN_MAX      8   /* origins kept per prefix (more: KP_ASN_TRUNCATED) */
 #define KP_ASN_NAME_MAX 128 /* AS name, including the NUL */
@@ -35,23 +39,19 @@
 
 /* ---- address classes (addr_class.c, pure) ------------------------------ */
 
-enum kp_addr_class {
-    KP_ACLASS_PUBLIC = 0,    /* nothing special */
-    KP_ACLASS_PRIVATE,       /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
-    KP_ACLASS_SHARED,        /* 100.64.0.0/10 (RFC 6598, CGN) */
-    KP_ACLASS_LOOPBACK,      /* 127/8, ::1 */
-    KP_ACLASS_LINK_LOCAL,    /* 169.254/16, fe80::/10 */
-    KP_ACLASS_MULTICAST,     /* 224/4, ff00::/8 */
-    KP_ACLASS_UNSPECIFIED,   /* 0/8 ("this network"), :: */
-    KP_ACLASS_RESERVED,      /* 240/4, 255.255.255.255, 192.0.0/24, ... */
-    KP_ACLASS_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 */
-    KP_ACLASS_BENCHMARKING,  /* 198.18.0.0/15, 2001:2::/48 (RFC 2544/5180) */
-    KP_ACLASS_COUNT
-};
+/* enum kp_addr_class: probe/special_addr.h, with the registry it comes from. */
 
 /* Class of address a (most specific special-purpose block, RFC 6890 and the
  * IANA special-purpose registries). Unset address: KP_ACLASS_UNSPECIFIED. */
 enum kp_addr_class kp_addr_class_of(const struct kp_addr *a);
+
+/* Class of a whole prefix: the most specific special-purpose block that
+ * contains all of p (p->len at least the block's length); public when none
+ * does. A prefix that only covers a special block (192.0.0.0/16 holds
+ * 192.0.2.0/24) is public; its special addresses keep their class in
+ * kp_addr_class_of. Prefixes inside ::ffff:0:0/96 (IPv4-mapped) are
+ * reserved. Unset prefix: KP_ACLASS_UNSPECIFIED. */
+enum kp_addr_class kp_prefix_class(const struct kp_prefix *p);
 
 /* Stable lower-case label: "public", "private", "shared", "loopback",
  * "link-local", "multicast", "unspecified", "reserved", "documentation",
@@ -102,13 +102,18 @@ struct kp_asmap;
 /* Where the line-oriented sources (prefix2as, bgpdump -m) report the lines
  * they skip. Without it (the default) a malformed line makes the load fail;
  * with it, a malformed line is noted and skipped, unless it is the file's
- * first line (the file is then taken for another format and refused). The
- * loaders add to `skipped`. Owned by the caller; must outlive the loads. */
+ * first line (the file is then taken for another format and refused). A
+ * PeeringDB entry with a bad id is noted with line 0 and its path in why
+ * ("data[3].ixlan_id: out of range"). The loaders add to `skipped`. Owned
+ * by the caller; must outlive the loads. */
 struct kp_load_notes {
     void (*note)(void *ctx, const char *path, unsigned long line, const char *why);
     void *ctx;
     unsigned long skipped;
 };
+
+struct kp_route_filter; /* analysis/route_filter.h */
+struct kp_filter_stats;
 
 /* Create an empty map (no sources: every lookup is UNANNOUNCED/SPECIAL).
  * Returns NULL on out of memory. Free with kp_asmap_free. */
@@ -120,17 +125,32 @@ struct kp_asmap *kp_asmap_new(void);
 void kp_asmap_free(struct kp_asmap *m);
 
 /* Add a CAIDA prefix2as file (plain or gzip, detected by magic) as the next
- * source, named "pfx2as". Returns 0, -ENOENT/-EIO (cannot read), -EINVAL
+ * source, named "pfx2as". Lines the route filter drops are counted
+ * (kp_asmap_load_stats). Returns 0, -ENOENT/-EIO (cannot read), -EINVAL
  * (bad line: err says "file:line: why"), -ENOMEM. */
 int kp_asmap_add_pfx2as(struct kp_asmap *m, const char *path, char *err, size_t errlen);
 
-/* Report (and skip) malformed lines of later prefix2as and bgpdump loads
+/* Report (and skip) malformed lines of later prefix2as, bgpdump and PeeringDB loads
  * through notes (NULL: fail on them, the default). Borrowed. */
 void kp_asmap_set_load_notes(struct kp_asmap *m, struct kp_load_notes *notes);
 
+/* Route filter of later prefix2as and bgpdump loads (copied; NULL: the
+ * defaults, /8 and /16, nothing special kept; its targets are ignored: the
+ * map's targets are never removed). See route_filter.h. */
+void kp_asmap_set_filter(struct kp_asmap *m, const struct kp_route_filter *f);
+
+/* What the last kp_asmap_add_pfx2as or kp_asmap_add_bgpdump used, dropped
+ * and cleaned (format it with kp_filter_stats_str). Valid until the next
+ * add. */
+const struct kp_filter_stats *kp_asmap_load_stats(const struct kp_asmap *m);
+
 /* Add a `bgpdump -m` text file (plain or gzip) as the next source, named
- * "rib": origin = last AS of each path; several origins for one prefix (from
- * several peers) are kept as a multi-origin answer. Also records, for every
+ * "rib": origin = last AS of each path once private, documentation and
+ * reserved ASes and AS_TRANS are removed and prepending collapsed (a trailing
+ * AS set: its members); several origins for one prefix (from several peers)
+ * are kept as a multi-origin answer, the one most entries announced first.
+ * Announcements the route filter drops are counted (kp_asmap_load_stats).
+ * Also records, for every
  * path that contains one of the target ASes set by kp_asmap_set_targets
  * (default: 131279), the control-plane upstream: see kp_asmap_rib_*.
  * Lines of other MRT types are skipped. Several files may be added (dumps at
@@ -251,9 +271,9 @@ struct kp_rib_route {
     struct kp_addr peer_ip;  /* the collector peer */
     uint32_t peer_as;
     uint32_t target_as;   /* the target AS found on the path */
-    uint32_t upstream_as; /* AS just before target_as on the path (0: the
+    uint32_t upstream_as; /* AS just before target_as on the cleaned path (0: the
                              peer is the target itself, or withdrawn) */
-    uint32_t origin_as;   /* last AS of the path (0: withdrawn or set) */
+    uint32_t origin_as;   /* last AS of the cleaned path (0: withdrawn or set) */
     bool upstream_is_set; /* the AS before the target was an AS set; upstream_as
                              is its first member */
     bool withdrawn;       /* BGP4MP withdrawal (W) of the prefix by this peer */
@@ -308,7 +328,8 @@ struct kp_bgpdump_line {
     uint8_t path_set[64]; /* 1 where path[i] is a member of an AS set, numbered
                              per set: entries of one set share the same
                              non-zero value */
-    size_t path_len;      /* truncated to 64 (path_truncated then true) */
+    size_t path_len;      /* at most 64: a longer path keeps its first AS and
+                             its last 63 (path_truncated then true) */
     bool path_truncated;
     bool table_dump; /* a RIB snapshot line (TABLE_DUMP*), not a BGP4MP update */
 };
@@ -321,7 +342,8 @@ int kp_bgpdump_parse_line(const char *line, size_t len, struct kp_bgpdump_line *
                           const char **why);
 
 /* Origin record of a parsed path: the last element; a trailing AS set gives
- * all its members with KP_ASN_SET. Returns 0, or -ENOENT (empty path). */
+ * all its members with KP_ASN_SET. Returns 0, or -ENOENT (empty path). The
+ * RIB calls it on the cleaned path (kp_bgpdump_clean_path, asmap_int.h). */
 int kp_bgpdump_origin(const struct kp_bgpdump_line *l, struct kp_asn_rec *rec);
 
 #endif

@@ -11,45 +11,62 @@
 #include <stdint.h>
 
 #include "analysis/asmap.h"
+#include "analysis/route_filter.h"
 #include "analysis/trie.h"
 
-/* ---- line reader for plain or gzip text (asn_pfx2as.c) ------------------ */
+/* ---- line reader for the tables (asn_pfx2as.c), over analysis/reader.h -- */
 
 struct kp_lines;
+struct kp_reader;
 
-/* Open path for reading lines; gzip is detected by its magic, anything else
- * is read as plain text. Returns NULL with *rc = -errno on failure. */
+/* Open path for reading lines; gzip and bzip2 are recognised by their magic,
+ * anything else is read as plain text. Returns NULL with *rc = -errno on
+ * failure. */
 struct kp_lines *kp_lines_open(const char *path, int *rc);
 
-/* Next line without its "\n" (and "\r\n"); *line points into the reader
- * (valid until the next call), *len its length. Returns 1 (a line), 0 (end),
- * -EIO (read error), -ENOMEM. Lines of any length are returned whole. */
+/* Next line without its "\n" (and "\r\n"), NUL-terminated; *line points into
+ * the reader (valid until the next call), *len its length. Returns 1 (a
+ * line), 0 (end), -EIO (read error, or corrupt compressed data), -ENOMEM.
+ * Lines up to KP_READER_MAX_RECORD bytes are returned whole; a longer one
+ * comes back empty. */
 int kp_lines_next(struct kp_lines *r, const char **line, size_t *len);
 
 /* 1-based number of the line last returned. */
 unsigned long kp_lines_lineno(const struct kp_lines *r);
 
-void kp_lines_close(struct kp_lines *r);
+/* The reader under it (its compression, and where corrupt data is). */
+struct kp_reader *kp_lines_reader(struct kp_lines *r);
 
-/* Append the origins of rec to *dst (no duplicates); sets KP_ASN_MULTI_ORIGIN
- * when dst already had a different origin, keeps flags, marks TRUNCATED when
- * KP_ASN_MAX is exceeded. Pure. */
-void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec);
+void kp_lines_close(struct kp_lines *r);
 
 /* Load a prefix2as file into t (values: struct kp_asn_rec). A prefix seen
  * twice keeps the later line. A malformed line fails the load, or with notes
  * (see struct kp_load_notes) is noted and skipped unless it is the first
- * line. Returns 0, -errno, -EINVAL (err: "file:line: why"). */
-int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+ * line. Lines go through the route filter f (NULL: the defaults): dropped
+ * ones and origins removed are counted in *stats (if not NULL; added to).
+ * Returns 0, -errno, -EINVAL (err: "file:line: why"). */
+int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_filter *f,
+                   struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen);
 
 /* ---- RIB from bgpdump -m (asn_bgpdump.c) -------------------------------- */
 
 struct kp_rib;
 
-/* New empty RIB for the given target ASes (copied). NULL on ENOMEM. */
+/* New empty RIB for the given target ASes (copied), with the default route
+ * filter. NULL on ENOMEM. */
 struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets);
 void kp_rib_free(struct kp_rib *r);
+
+/* Route filter for later adds (copied; NULL: the defaults). Its targets are
+ * replaced by the RIB's: a target AS is never removed from a path. */
+void kp_rib_set_filter(struct kp_rib *r, const struct kp_route_filter *f);
+const struct kp_route_filter *kp_rib_filter(const struct kp_rib *r);
+
+/* What the adds since the last reset used, dropped and cleaned;
+ * kp_rib_load resets it when it starts a file. */
+const struct kp_filter_stats *kp_rib_stats(const struct kp_rib *r);
+void kp_rib_stats_reset(struct kp_rib *r);
 
 /* Load one bgpdump -m file (plain or gzip). Returns as kp_pfx2as_load.
  * Lines of other record kinds are skipped; a malformed line is an error, or
@@ -57,8 +74,21 @@ void kp_rib_free(struct kp_rib *r);
 int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
                 size_t errlen);
 
-/* Add one parsed line (used by kp_rib_load and by tests). Returns 0/-ENOMEM. */
+/* Add one parsed line (used by kp_rib_load and by tests): an announcement
+ * goes through the RIB's route filter (dropped ones are counted, not
+ * stored); its origins count once more for the prefix, and a path with a
+ * target AS adds a route record, both read on the cleaned path. Returns
+ * 0/-ENOMEM. */
 int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l);
+
+/* Clean a parsed path in place (pure): the AS numbers the filter removes
+ * (kp_route_filter_removes_asn) go, from sequences and sets; an AS set left
+ * with one member becomes that AS, an emptied set goes; repeats of one AS
+ * (prepending) collapse to one. *tail (if not NULL) receives the class of
+ * the first removed AS of the path's last element (its last AS, or the
+ * members of a trailing set), or KP_ASCLASS_PUBLIC when none was removed. */
+void kp_bgpdump_clean_path(struct kp_bgpdump_line *l, const struct kp_route_filter *f,
+                           enum kp_asn_class *tail);
 
 /* Origin record of the longest RIB prefix covering a, or NULL. */
 const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,
@@ -80,7 +110,8 @@ void kp_mmdb_close(struct kp_mmdb *m);
 
 /* Look a up: fills out->asns/n_asns/prefix and out->as_name (from
  * autonomous_system_organization or name); returns 0 (found), -ENOENT (not
- * in the database or no ASN field), -EIO (lookup error, err says why). */
+ * in the database or no ASN field), -EIO (lookup error, or an ASN field
+ * that is not an AS number: err says why). */
 int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
                    size_t errlen);
 
@@ -96,11 +127,16 @@ struct kp_ixp_rec {
 };
 
 /* Parse PeeringDB JSON (API ixpfx answer or full dump) from buf and add each
- * IXP prefix to t (values: struct kp_ixp_rec). Returns the number of
- * prefixes added (>= 0), or -EINVAL (err says why), -ENOMEM. Pure. */
-int kp_peeringdb_parse(const char *buf, size_t len, struct kp_trie *t, char *err, size_t errlen);
+ * IXP prefix to t (values: struct kp_ixp_rec). An entry with a bad id (not
+ * an integer in 0..2^32-1) is noted through notes (name, line 0, why:
+ * "data[3].ixlan_id: out of range") and skipped; without notes (NULL) it
+ * fails the parse. Returns the number of prefixes added (>= 0), or -EINVAL
+ * (err says why), -ENOMEM. Pure. */
+int kp_peeringdb_parse(const char *buf, size_t len, const char *name, struct kp_trie *t,
+                       struct kp_load_notes *notes, char *err, size_t errlen);
 
 /* Read path and call kp_peeringdb_parse. */
-int kp_peeringdb_load(struct kp_trie *t, const char *path, char *err, size_t errlen);
+int kp_peeringdb_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+                      size_t errlen);
 
 #endif

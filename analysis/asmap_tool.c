@@ -4,13 +4,18 @@
  * integration tests.
  *
  *   kp-asmap [--pfx2as F]... [--bgpdump F]... [--mmdb F]... [--peeringdb F]
+ *            [--min-prefix-len V4[,V6]] [--keep-special LIST]
  *            [--cymru] [--dns-server S] [--cache F] [--timeout-ms N]
  *            [--tries N] [--rate N] [--max-failures N] [--rdns]
- *            [--no-prefetch] ADDR...
+ *            [--no-prefetch] [--addr-file F] ADDR...
  *
- * Sources are asked in the order given on the command line. Output columns:
- * addr, status, asns (comma-separated), prefix, source, as_name, class, ixp,
- * rdns, error. The DNS statistics go to stderr as one "dns:" line.
+ * Sources are asked in the order given on the command line; the route filter
+ * options (as kpannotate's) apply to every prefix2as and bgpdump file, and
+ * what each file dropped goes to stderr ("FILE: N used; dropped ..."). The
+ * addresses are the ADDR arguments, then one per line of --addr-file ("-":
+ * standard input). Output columns: addr, status, asns (comma-separated),
+ * prefix, source, as_name, class, ixp, rdns, error. The DNS statistics go to
+ * stderr as one "dns:" line.
  * Exit status: 0 when every address was looked up (whatever the answers),
  * 1 on a bad argument or a source that cannot be loaded. */
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <string.h>
 
 #include "analysis/asmap.h"
+#include "analysis/route_filter.h"
 
 static const char *status_name(enum kp_asn_status s)
 {
@@ -35,12 +41,52 @@ static const char *status_name(enum kp_asn_status s)
     return "?";
 }
 
+/* Append the addresses of path ("-": stdin), one per line, to *addrs. */
+static int read_addrs(const char *path, struct kp_addr **addrs, size_t *n, size_t *cap)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "kp-asmap: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[256];
+    unsigned long no = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        no++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0')
+            continue;
+        if (*n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 1024;
+            struct kp_addr *na = realloc(*addrs, nc * sizeof(*na));
+            if (na == NULL) {
+                fprintf(stderr, "kp-asmap: out of memory\n");
+                rc = -1;
+                break;
+            }
+            *addrs = na;
+            *cap = nc;
+        }
+        if (kp_addr_parse(line, &(*addrs)[*n]) != 0) {
+            fprintf(stderr, "kp-asmap: %s:%lu: not an address: %s\n", path, no, line);
+            rc = -1;
+            break;
+        }
+        (*n)++;
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: kp-asmap [--pfx2as F]... [--bgpdump F]... [--mmdb F]... [--peeringdb F]\n"
+               "                [--min-prefix-len V4[,V6]] [--keep-special LIST]\n"
                "                [--cymru] [--dns-server S] [--cache F] [--timeout-ms N]\n"
                "                [--tries N] [--rate N] [--max-failures N] [--rdns]\n"
-               "                [--no-prefetch] ADDR...\n");
+               "                [--no-prefetch] [--addr-file F] ADDR...\n");
 }
 
 int main(int argc, char **argv)
@@ -50,8 +96,12 @@ int main(int argc, char **argv)
     memset(&co, 0, sizeof(co));
     bool cymru = false, rdns = false, prefetch = true;
     char err[512] = "";
-    struct kp_addr *addrs = calloc((size_t)argc, sizeof(*addrs));
+    size_t cap = (size_t)argc;
+    struct kp_addr *addrs = calloc(cap, sizeof(*addrs));
     size_t n = 0;
+    const char *addr_file = NULL;
+    struct kp_route_filter filter;
+    kp_route_filter_default(&filter);
     if (m == NULL || addrs == NULL) {
         fprintf(stderr, "kp-asmap: out of memory\n");
         return 1;
@@ -72,10 +122,24 @@ int main(int argc, char **argv)
             co.rate_per_s = atof(v);
         else if (strcmp(a, "--max-failures") == 0 && v)
             co.max_failures = atoi(v);
-        else
+        else if (strcmp(a, "--addr-file") == 0 && v)
+            addr_file = v;
+        else if (strcmp(a, "--min-prefix-len") == 0 && v) {
+            if (kp_route_filter_parse_min_len(v, &filter) != 0) {
+                fprintf(stderr, "kp-asmap: --min-prefix-len: '%s' is not V4[,V6]\n", v);
+                return 1;
+            }
+        } else if (strcmp(a, "--keep-special") == 0 && v) {
+            char bad[80];
+            if (kp_route_filter_parse_keep(v, &filter.keep, bad, sizeof(bad)) != 0) {
+                fprintf(stderr, "kp-asmap: --keep-special: unknown '%s'\n", bad);
+                return 1;
+            }
+        } else
             continue;
         i++;
     }
+    kp_asmap_set_filter(m, &filter);
     /* Second pass: sources in command-line order, then addresses. */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -84,11 +148,14 @@ int main(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (strcmp(a, "--pfx2as") == 0 && v) {
-            rc = kp_asmap_add_pfx2as(m, v, err, sizeof(err));
-            i++;
-        } else if (strcmp(a, "--bgpdump") == 0 && v) {
-            rc = kp_asmap_add_bgpdump(m, v, err, sizeof(err));
+        } else if ((strcmp(a, "--pfx2as") == 0 || strcmp(a, "--bgpdump") == 0) && v) {
+            rc = a[2] == 'p' ? kp_asmap_add_pfx2as(m, v, err, sizeof(err))
+                             : kp_asmap_add_bgpdump(m, v, err, sizeof(err));
+            if (rc == 0) {
+                char st[1024];
+                fprintf(stderr, "%s: %s\n", v,
+                        kp_filter_stats_str(kp_asmap_load_stats(m), &filter, st, sizeof(st)));
+            }
             i++;
         } else if (strcmp(a, "--mmdb") == 0 && v) {
             rc = kp_asmap_add_mmdb(m, v, err, sizeof(err));
@@ -105,7 +172,9 @@ int main(int argc, char **argv)
             prefetch = false;
         } else if (strcmp(a, "--dns-server") == 0 || strcmp(a, "--cache") == 0 ||
                    strcmp(a, "--timeout-ms") == 0 || strcmp(a, "--tries") == 0 ||
-                   strcmp(a, "--rate") == 0 || strcmp(a, "--max-failures") == 0) {
+                   strcmp(a, "--rate") == 0 || strcmp(a, "--max-failures") == 0 ||
+                   strcmp(a, "--addr-file") == 0 || strcmp(a, "--min-prefix-len") == 0 ||
+                   strcmp(a, "--keep-special") == 0) {
             if (v == NULL) {
                 fprintf(stderr, "kp-asmap: %s needs a value\n", a);
                 return 1;
@@ -126,6 +195,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (addr_file != NULL && read_addrs(addr_file, &addrs, &n, &cap) != 0)
+        return 1;
     if (rdns &&
         kp_asmap_enable_rdns(m, co.dns_server, co.timeout_ms, co.tries, err, sizeof(err)) != 0) {
         fprintf(stderr, "kp-asmap: %s\n", err);

@@ -8,6 +8,10 @@
  *   BGP4MP|time|A|peer_ip|peer_as|prefix|as_path|origin|...   (announcement)
  *   BGP4MP|time|W|peer_ip|peer_as|prefix                      (withdrawal)
  *   BGP4MP_ET: the same with time "sec.usec".
+ * Announcements go through the route filter (route_filter.h): default
+ * routes, too short prefixes, special-purpose space and paths without a
+ * public AS are dropped and counted; origin and upstream are read on the
+ * cleaned path (kp_bgpdump_clean_path).
  * Other kinds (BGP4MP STATE, ...) are skipped. AS sets are "{a,b}";
  * confederation segments "(a b)" / "[a,b]" are left out of the path (see
  * parse_path). AS numbers are asplain or asdot ("1.2" = 65538), the peer AS
@@ -16,6 +20,7 @@
  */
 #include "analysis/asmap_int.h"
 #include "analysis/asn_num.h"
+#include "analysis/route_filter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -111,13 +116,18 @@ static int parse_path(const struct field *f, struct kp_bgpdump_line *out, const 
                 confed_truncated = true;
             continue;
         }
-        if (out->path_len < cap) {
-            out->path[out->path_len] = asn;
-            out->path_set[out->path_len] = open == '{' ? set_id : 0;
-            out->path_len++;
-        } else {
+        if (out->path_len == cap) {
+            /* Too long (prepending run wild): the origin and the target's
+             * upstream sit at the end, so the second element goes, the
+             * first (the collector peer's AS) and the tail stay. */
+            memmove(out->path + 1, out->path + 2, (cap - 2) * sizeof(out->path[0]));
+            memmove(out->path_set + 1, out->path_set + 2, cap - 2);
+            out->path_len--;
             out->path_truncated = true;
         }
+        out->path[out->path_len] = asn;
+        out->path_set[out->path_len] = open == '{' ? set_id : 0;
+        out->path_len++;
     }
     if (open) {
         *why = "unterminated AS set";
@@ -269,13 +279,71 @@ int kp_bgpdump_origin(const struct kp_bgpdump_line *l, struct kp_asn_rec *rec)
     return 0;
 }
 
+void kp_bgpdump_clean_path(struct kp_bgpdump_line *l, const struct kp_route_filter *f,
+                           enum kp_asn_class *tail)
+{
+    enum kp_asn_class t = KP_ASCLASS_PUBLIC;
+    size_t n = l->path_len, k = 0;
+    if (n == 0) {
+        if (tail != NULL)
+            *tail = t;
+        return;
+    }
+    /* the path's last element: its last AS, or all of a trailing set */
+    size_t last = n - 1;
+    while (last > 0 && l->path_set[n - 1] != 0 && l->path_set[last - 1] == l->path_set[n - 1])
+        last--;
+    for (size_t i = 0; i < n; i++) {
+        if (kp_route_filter_removes_asn(f, l->path[i])) {
+            if (i >= last && t == KP_ASCLASS_PUBLIC)
+                t = kp_asn_class_of(l->path[i]);
+            continue;
+        }
+        l->path[k] = l->path[i];
+        l->path_set[k] = l->path_set[i];
+        k++;
+    }
+    /* an AS set of one member is that AS */
+    for (size_t i = 0; i < k; i++) {
+        uint8_t set = l->path_set[i];
+        if (set != 0 && (i == 0 || l->path_set[i - 1] != set) &&
+            (i + 1 == k || l->path_set[i + 1] != set))
+            l->path_set[i] = 0;
+    }
+    /* prepending: a repeated AS counts once */
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (m > 0 && l->path_set[i] == 0 && l->path_set[m - 1] == 0 && l->path[m - 1] == l->path[i])
+            continue;
+        l->path[m] = l->path[i];
+        l->path_set[m] = l->path_set[i];
+        m++;
+    }
+    l->path_len = m;
+    if (tail != NULL)
+        *tail = t;
+}
+
 /* ---- the RIB --------------------------------------------------------------- */
+
+/* The origins of one prefix with the number of entries (for a table dump:
+ * peers) that announced each, most announced first, first seen first on
+ * ties. A prefix keeps the first KP_ASN_MAX origins it is seen with (later
+ * ones only set KP_ASN_TRUNCATED). */
+struct rib_origin {
+    struct kp_asn_rec rec; /* first: kp_rib_origin hands out &rec */
+    uint32_t seen[KP_ASN_MAX];
+    uint8_t order[KP_ASN_MAX]; /* 0 for the origin seen first, 1 for the next ... */
+};
 
 struct kp_rib {
     uint32_t *targets;
     size_t n_targets;
-    struct kp_trie *origins; /* struct kp_asn_rec */
-    struct kp_trie *index;   /* uint32_t: 1-based index of the newest route of the prefix */
+    struct kp_route_filter filter; /* targets point into this struct's array */
+    struct kp_filter_stats stats;  /* of the loads since kp_rib_stats_reset */
+    unsigned long line;            /* line of the entry being added (0: none) */
+    struct kp_trie *origins;       /* struct rib_origin */
+    struct kp_trie *index;         /* uint32_t: 1-based index of the newest route of the prefix */
     struct kp_rib_route *routes;
     uint32_t *next; /* next[i]: 1-based index of the previous route of the same prefix */
     size_t n, cap;
@@ -289,7 +357,7 @@ struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets)
     if (r == NULL)
         return NULL;
     r->targets = calloc(n_targets ? n_targets : 1, sizeof(uint32_t));
-    r->origins = kp_trie_new(sizeof(struct kp_asn_rec));
+    r->origins = kp_trie_new(sizeof(struct rib_origin));
     r->index = kp_trie_new(sizeof(uint32_t));
     if (r->targets == NULL || r->origins == NULL || r->index == NULL) {
         kp_rib_free(r);
@@ -298,7 +366,72 @@ struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets)
     if (n_targets)
         memcpy(r->targets, targets, n_targets * sizeof(uint32_t));
     r->n_targets = n_targets;
+    kp_rib_set_filter(r, NULL);
     return r;
+}
+
+void kp_rib_set_filter(struct kp_rib *r, const struct kp_route_filter *f)
+{
+    if (f != NULL)
+        r->filter = *f;
+    else
+        kp_route_filter_default(&r->filter);
+    r->filter.targets = r->targets;
+    r->filter.n_targets = r->n_targets;
+}
+
+const struct kp_route_filter *kp_rib_filter(const struct kp_rib *r)
+{
+    return &r->filter;
+}
+
+const struct kp_filter_stats *kp_rib_stats(const struct kp_rib *r)
+{
+    return &r->stats;
+}
+
+void kp_rib_stats_reset(struct kp_rib *r)
+{
+    memset(&r->stats, 0, sizeof(r->stats));
+}
+
+/* Count one more entry announcing the origins of rec for the prefix; keep
+ * the origins ordered by that count, first seen first on ties. */
+static void origin_count(struct rib_origin *o, const struct kp_asn_rec *rec)
+{
+    bool had = o->rec.n > 0;
+    o->rec.flags |= rec->flags;
+    for (unsigned i = 0; i < rec->n; i++) {
+        unsigned j = 0;
+        while (j < o->rec.n && o->rec.asns[j] != rec->asns[i])
+            j++;
+        if (j == o->rec.n) {
+            if (had)
+                o->rec.flags |= KP_ASN_MULTI_ORIGIN;
+            if (o->rec.n >= KP_ASN_MAX) {
+                o->rec.flags |= KP_ASN_TRUNCATED;
+                continue;
+            }
+            o->rec.asns[j] = rec->asns[i];
+            o->seen[j] = 0;
+            o->order[j] = o->rec.n;
+            o->rec.n++;
+        }
+        if (o->seen[j] < UINT32_MAX)
+            o->seen[j]++;
+        while (j > 0 && (o->seen[j - 1] < o->seen[j] ||
+                         (o->seen[j - 1] == o->seen[j] && o->order[j - 1] > o->order[j]))) {
+            uint32_t a = o->rec.asns[j - 1], c = o->seen[j - 1];
+            uint8_t f = o->order[j - 1];
+            o->rec.asns[j - 1] = o->rec.asns[j];
+            o->seen[j - 1] = o->seen[j];
+            o->order[j - 1] = o->order[j];
+            o->rec.asns[j] = a;
+            o->seen[j] = c;
+            o->order[j] = f;
+            j--;
+        }
+    }
 }
 
 void kp_rib_free(struct kp_rib *r)
@@ -353,34 +486,51 @@ static int push_route(struct kp_rib *r, const struct kp_rib_route *rt)
     return 0;
 }
 
-int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *l)
+int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *line)
 {
     struct kp_rib_route rt;
     memset(&rt, 0, sizeof(rt));
-    rt.time = l->time;
-    rt.prefix = l->prefix;
-    rt.peer_ip = l->peer_ip;
-    rt.peer_as = l->peer_as;
-    if (l->kind == KP_BGPDUMP_WITHDRAW) {
+    rt.time = line->time;
+    rt.prefix = line->prefix;
+    rt.peer_ip = line->peer_ip;
+    rt.peer_as = line->peer_as;
+    if (line->kind == KP_BGPDUMP_WITHDRAW) {
         /* Only prefixes that carry target routes keep a timeline. */
-        if (kp_trie_get(r->index, &l->prefix) == NULL)
+        if (kp_trie_get(r->index, &line->prefix) == NULL)
             return 0;
         rt.withdrawn = true;
         return push_route(r, &rt);
     }
-    struct kp_asn_rec rec;
-    if (kp_bgpdump_origin(l, &rec) == 0) {
-        struct kp_asn_rec *have = kp_trie_get(r->origins, &l->prefix);
-        if (have != NULL) {
-            kp_asn_rec_merge(have, &rec);
-        } else {
-            int rc = kp_trie_insert(r->origins, &l->prefix, &rec);
-            if (rc != 0)
-                return rc;
-        }
-        if (l->path_set[l->path_len - 1] == 0)
-            rt.origin_as = l->path[l->path_len - 1];
+    int drop = kp_route_filter_prefix(&r->filter, &line->prefix);
+    if (drop >= 0) {
+        kp_filter_count_add(&r->stats.drop[drop], r->line, &line->prefix);
+        return 0;
     }
+    /* origin and upstream come from the cleaned path (route_filter.h) */
+    struct kp_bgpdump_line clean = *line;
+    const struct kp_bgpdump_line *l = &clean;
+    enum kp_asn_class tail;
+    kp_bgpdump_clean_path(&clean, &r->filter, &tail);
+    struct kp_asn_rec rec;
+    if (kp_bgpdump_origin(l, &rec) != 0) {
+        kp_filter_count_add(&r->stats.drop[KP_DROP_NO_ORIGIN], r->line, &line->prefix);
+        return 0;
+    }
+    r->stats.used++;
+    if (tail != KP_ASCLASS_PUBLIC)
+        kp_filter_count_add(&r->stats.origin[tail], r->line, &line->prefix);
+    struct rib_origin *have = kp_trie_get(r->origins, &l->prefix);
+    if (have == NULL) {
+        struct rib_origin o;
+        memset(&o, 0, sizeof(o));
+        int rc = kp_trie_insert(r->origins, &l->prefix, &o);
+        if (rc != 0)
+            return rc;
+        have = kp_trie_get(r->origins, &l->prefix);
+    }
+    origin_count(have, &rec);
+    if (l->path_set[l->path_len - 1] == 0)
+        rt.origin_as = l->path[l->path_len - 1];
     /* the target AS closest to the origin, and the AS just before it */
     size_t i = l->path_len;
     while (i > 0 && !(l->path_set[i - 1] == 0 && is_target(r, l->path[i - 1])))
@@ -567,6 +717,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
     }
     bool seen_text = false;
     unsigned long first_line = 0; /* a bad first line is never skipped */
+    kp_rib_stats_reset(r);
     while ((rc = kp_lines_next(lr, &line, &len)) == 1) {
         const char *why;
         if (!seen_text && len > 0) {
@@ -578,7 +729,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
             if (!is_bgpdump_kind(line, len)) {
                 snprintf(err, errlen,
                          "%s:%lu: not a `bgpdump -m` line (an MRT file? run `bgpdump -m` on it "
-                         "first; only gzip is read)",
+                         "first; gzip and bzip2 are read)",
                          path, kp_lines_lineno(lr));
                 rc = -EINVAL;
                 break;
@@ -599,8 +750,10 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
             break;
         }
         rc = l->table_dump ? snap_add(&snap, l) : 0;
+        r->line = kp_lines_lineno(lr);
         if (rc == 0)
             rc = kp_rib_add(r, l);
+        r->line = 0;
         if (rc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(lr), strerror(-rc));
             break;

@@ -26,6 +26,7 @@
 
 #include "analysis/asmap_int.h"
 #include "analysis/rdns.h"
+#include "probe/json_num.h"
 
 enum { ST_PENDING = 1, ST_FOUND, ST_NXDOMAIN, ST_FAILED };
 
@@ -182,9 +183,9 @@ static void load_cache(struct kp_cymru *c)
         const char *f3 = t1 + 1;
         const char *end = line + len;
         const char *t2 = memchr(f3, '\t', (size_t)(end - f3));
-        char *e;
-        long long exp = strtoll(f3, &e, 10);
-        if (e == f3 || (t2 != NULL && e != t2) || (t2 == NULL && e != end) || exp <= now)
+        int64_t exp;
+        if (kp_num_parse_i64(f3, (size_t)((t2 ? t2 : end) - f3), 0, INT64_MAX, &exp) != 0 ||
+            exp <= now)
             continue;
         const char *txt = t2 ? t2 + 1 : end;
         size_t tlen = (size_t)(end - txt);

@@ -5,7 +5,9 @@
  *                 autonomous_system_organization (string)
  *   IPinfo ASN:   asn ("AS4837" string), name, domain
  *   IPinfo lite:  asn, as_name, as_domain
- * A record without any ASN field reads as "not found". */
+ * The AS number may be stored as any mmdb integer or floating type; one
+ * that is not an integer in 0..2^32-1 fails the lookup (-EIO, err names
+ * the field). A record without any ASN field reads as "not found". */
 #include "analysis/asmap_int.h"
 
 #include <arpa/inet.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "probe/json_num.h"
 
 struct kp_mmdb {
     MMDB_s db;
@@ -65,6 +69,42 @@ static bool get_string(MMDB_entry_s *e, const char *const *path, char *out, size
     return true;
 }
 
+/* A number of any mmdb integer or floating type as an AS number
+ * (0..2^32-1): 0, -ENOENT (not a number type: a string, map, ...), or the
+ * json_num status of a number that is not one (-ERANGE, -EDOM, -EINVAL). */
+static int asn_of(const MMDB_entry_data_s *d, uint32_t *out)
+{
+    int64_t x;
+    int rc;
+    switch (d->type) {
+    case MMDB_DATA_TYPE_UINT16:
+        *out = d->uint16;
+        return 0;
+    case MMDB_DATA_TYPE_UINT32:
+        *out = d->uint32;
+        return 0;
+    case MMDB_DATA_TYPE_INT32:
+        rc = kp_num_double_to_i64((double)d->int32, 0, UINT32_MAX, &x);
+        break;
+    case MMDB_DATA_TYPE_UINT64:
+        if (d->uint64 > UINT32_MAX)
+            return -ERANGE;
+        *out = (uint32_t)d->uint64;
+        return 0;
+    case MMDB_DATA_TYPE_DOUBLE:
+        rc = kp_num_double_to_i64(d->double_value, 0, UINT32_MAX, &x);
+        break;
+    case MMDB_DATA_TYPE_FLOAT:
+        rc = kp_num_double_to_i64((double)d->float_value, 0, UINT32_MAX, &x);
+        break;
+    default:
+        return -ENOENT;
+    }
+    if (rc == 0)
+        *out = (uint32_t)x;
+    return rc;
+}
+
 int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
                    size_t errlen)
 {
@@ -105,23 +145,24 @@ int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_ans
     static const char *const p_info_as_domain[] = {"as_domain", NULL};
     out->as_name[0] = '\0';
     out->as_domain[0] = '\0';
+    int nrc;
     if (MMDB_aget_value(&r.entry, &d, p_geo_asn) == MMDB_SUCCESS && d.has_data) {
-        if (d.type == MMDB_DATA_TYPE_UINT32) {
-            asn = d.uint32;
-            have = true;
-        } else if (d.type == MMDB_DATA_TYPE_UINT16) {
-            asn = d.uint16;
-            have = true;
+        if ((nrc = asn_of(&d, &asn)) != 0 && nrc != -ENOENT) {
+            snprintf(err, errlen, "%s: %s", p_geo_asn[0], kp_num_strerror(nrc));
+            return -EIO;
         }
+        have = nrc == 0;
         if (have)
             get_string(&r.entry, p_geo_org, out->as_name, sizeof(out->as_name));
     }
     if (!have && MMDB_aget_value(&r.entry, &d, p_info_asn) == MMDB_SUCCESS && d.has_data) {
-        if (d.type == MMDB_DATA_TYPE_UTF8_STRING)
+        if (d.type == MMDB_DATA_TYPE_UTF8_STRING) {
             have = kp_asn_parse(d.utf8_string, d.data_size, KP_ASN_PREFIX_OK, &asn) == 0;
-        else if (d.type == MMDB_DATA_TYPE_UINT32) {
-            asn = d.uint32;
-            have = true;
+        } else if ((nrc = asn_of(&d, &asn)) != 0 && nrc != -ENOENT) {
+            snprintf(err, errlen, "%s: %s", p_info_asn[0], kp_num_strerror(nrc));
+            return -EIO;
+        } else {
+            have = nrc == 0;
         }
         if (have) {
             if (!get_string(&r.entry, p_info_name, out->as_name, sizeof(out->as_name)))

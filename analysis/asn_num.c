@@ -43,3 +43,50 @@ int kp_asn_parse(const char *s, size_t n, unsigned flags, uint32_t *out)
     *out = (uint32_t)((hi << 16) | lo);
     return 0;
 }
+
+/* The one table of special-purpose AS numbers (IANA registry "Special-Purpose
+ * AS Numbers", and the reserved block of "16-bit/32-bit AS Numbers"). */
+static const struct {
+    uint32_t lo, hi;
+    enum kp_asn_class cls;
+} asn_blocks[] = {
+    {0, 0, KP_ASCLASS_RESERVED},                     /* RFC 7607 */
+    {23456, 23456, KP_ASCLASS_AS_TRANS},             /* RFC 6793 */
+    {64496, 64511, KP_ASCLASS_DOCUMENTATION},        /* RFC 5398 */
+    {64512, 65534, KP_ASCLASS_PRIVATE},              /* RFC 6996 */
+    {65535, 65535, KP_ASCLASS_RESERVED},             /* RFC 7300 */
+    {65536, 65551, KP_ASCLASS_DOCUMENTATION},        /* RFC 5398 */
+    {65552, 131071, KP_ASCLASS_RESERVED},            /* IANA reserved */
+    {4200000000u, 4294967294u, KP_ASCLASS_PRIVATE},  /* RFC 6996 */
+    {4294967295u, 4294967295u, KP_ASCLASS_RESERVED}, /* RFC 7300 */
+};
+
+enum kp_asn_class kp_asn_class_of(uint32_t asn)
+{
+    if ((asn > 23456 && asn < 64496) || (asn > 131071 && asn < 4200000000u) ||
+        (asn > 0 && asn < 23456))
+        return KP_ASCLASS_PUBLIC; /* the common case, without the scan */
+    for (size_t i = 0; i < sizeof(asn_blocks) / sizeof(asn_blocks[0]); i++)
+        if (asn >= asn_blocks[i].lo && asn <= asn_blocks[i].hi)
+            return asn_blocks[i].cls;
+    return KP_ASCLASS_PUBLIC;
+}
+
+const char *kp_asn_class_name(enum kp_asn_class c)
+{
+    switch (c) {
+    case KP_ASCLASS_PUBLIC:
+        return "public";
+    case KP_ASCLASS_PRIVATE:
+        return "private";
+    case KP_ASCLASS_DOCUMENTATION:
+        return "documentation";
+    case KP_ASCLASS_RESERVED:
+        return "reserved";
+    case KP_ASCLASS_AS_TRANS:
+        return "as-trans";
+    case KP_ASCLASS_COUNT:
+        break;
+    }
+    return "unknown";
+}

@@ -1,9 +1,10 @@
 /* asn_pfx2as.c — CAIDA prefix2as files (plain or gzip), and the line reader
- * and origin-record helpers the file sources share.
+ * the file sources share.
  *
  * Format (CAIDA Routeviews Prefix-to-AS): one "prefix<TAB>length<TAB>AS" per
  * line. AS is an AS number, a multi-origin list "a_b" (most seen first) or an
- * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order. */
+ * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order.
+ * Lines go through the route filter (route_filter.h) before they are used. */
 #include "analysis/asmap_int.h"
 #include "analysis/asn_num.h"
 
@@ -11,120 +12,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <sys/stat.h>
 
-/* ---- line reader --------------------------------------------------------- */
+#include "analysis/reader.h"
+
+/* ---- line reader: the one reader (analysis/reader.h) ------------------- */
 
 struct kp_lines {
-    gzFile gz;
-    char *buf;
-    size_t cap;
+    struct kp_reader *r;
     unsigned long lineno;
 };
 
 struct kp_lines *kp_lines_open(const char *path, int *rc)
 {
-    *rc = 0;
-    FILE *probe = fopen(path, "rb");
-    if (probe == NULL) {
-        *rc = -errno;
-        return NULL;
-    }
-    fclose(probe);
-    struct kp_lines *r = calloc(1, sizeof(*r));
-    if (r == NULL) {
+    struct kp_lines *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
         *rc = -ENOMEM;
         return NULL;
     }
-    r->cap = 4096;
-    r->buf = malloc(r->cap);
-    /* gzopen reads gzip, and plain files transparently. */
-    r->gz = r->buf ? gzopen(path, "rb") : NULL;
-    if (r->gz == NULL) {
-        *rc = r->buf ? -EIO : -ENOMEM;
-        free(r->buf);
-        free(r);
+    /* compressed tables are decoded in a second thread while lines are parsed */
+    *rc = kp_reader_open(path, KP_READER_THREAD, &l->r);
+    if (*rc != 0) {
+        free(l);
         return NULL;
     }
-    gzbuffer(r->gz, 1 << 17);
-    return r;
+    return l;
 }
 
-int kp_lines_next(struct kp_lines *r, const char **line, size_t *len)
+int kp_lines_next(struct kp_lines *l, const char **line, size_t *len)
 {
-    size_t n = 0;
-    for (;;) {
-        if (r->cap - n < 2) {
-            if (r->cap > ((size_t)1 << 30))
-                return -ENOMEM;
-            char *b = realloc(r->buf, r->cap * 2);
-            if (b == NULL)
-                return -ENOMEM;
-            r->buf = b;
-            r->cap *= 2;
-        }
-        if (gzgets(r->gz, r->buf + n,
-                   (int)(r->cap - n > (size_t)1 << 30 ? (size_t)1 << 30 : r->cap - n)) == NULL) {
-            int zerr = 0;
-            gzerror(r->gz, &zerr);
-            if (zerr != Z_OK && zerr != Z_STREAM_END)
-                return -EIO;
-            if (n == 0)
-                return 0;
-            break; /* last line without newline */
-        }
-        /* gzgets stops at a newline or a full buffer; the line may hold NULs
-         * in garbage input, which simply end it early here. */
-        n += strlen(r->buf + n);
-        if (n > 0 && r->buf[n - 1] == '\n')
-            break;
-        if (gzeof(r->gz))
-            break;
+    struct kp_rec rec;
+    int rc = kp_reader_line(l->r, &rec);
+    if (rc == 1) {
+        size_t n = rec.len;
+        if (n > 0 && rec.p[n - 1] == '\r')
+            ((char *)rec.p)[--n] = '\0';
+        l->lineno = rec.line;
+        *line = rec.p;
+        *len = n;
+        return 1;
     }
-    if (n > 0 && r->buf[n - 1] == '\n')
-        n--;
-    if (n > 0 && r->buf[n - 1] == '\r')
-        n--;
-    r->buf[n] = '\0';
-    r->lineno++;
-    *line = r->buf;
-    *len = n;
-    return 1;
+    return rc == -EINVAL ? -EIO : rc; /* corrupt compressed data: a read error */
 }
 
-unsigned long kp_lines_lineno(const struct kp_lines *r)
+unsigned long kp_lines_lineno(const struct kp_lines *l)
 {
-    return r->lineno;
+    return l->lineno;
 }
 
-void kp_lines_close(struct kp_lines *r)
+struct kp_reader *kp_lines_reader(struct kp_lines *l)
 {
-    if (r == NULL)
+    return l->r;
+}
+
+void kp_lines_close(struct kp_lines *l)
+{
+    if (l == NULL)
         return;
-    gzclose(r->gz);
-    free(r->buf);
-    free(r);
-}
-
-/* ---- origin records -------------------------------------------------------- */
-
-void kp_asn_rec_merge(struct kp_asn_rec *dst, const struct kp_asn_rec *rec)
-{
-    dst->flags |= rec->flags;
-    for (unsigned i = 0; i < rec->n; i++) {
-        bool have = false;
-        for (unsigned j = 0; j < dst->n; j++)
-            have = have || dst->asns[j] == rec->asns[i];
-        if (have)
-            continue;
-        if (dst->n > 0)
-            dst->flags |= KP_ASN_MULTI_ORIGIN;
-        if (dst->n >= KP_ASN_MAX) {
-            dst->flags |= KP_ASN_TRUNCATED;
-            continue;
-        }
-        dst->asns[dst->n++] = rec->asns[i];
-    }
+    kp_reader_close(l->r);
+    free(l);
 }
 
 /* ---- prefix2as ---------------------------------------------------------------- */
@@ -246,15 +192,29 @@ int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,
     return 0;
 }
 
-int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *notes, char *err,
+int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_filter *f,
+                   struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen)
 {
+    struct kp_filter_stats dummy;
+    if (stats == NULL) {
+        memset(&dummy, 0, sizeof(dummy));
+        stats = &dummy;
+    }
     bool first = true;
     int rc;
     struct kp_lines *r = kp_lines_open(path, &rc);
     if (r == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(-rc));
         return rc;
+    }
+    /* about 20 bytes a line (a gzip table: 4 times that): make room at once */
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && st.st_size > 0) {
+        size_t guess = (size_t)st.st_size / 20;
+        if (kp_reader_compression(kp_lines_reader(r)) != KP_COMP_NONE)
+            guess *= 4;
+        (void)kp_trie_reserve(t, guess < ((size_t)1 << 26) ? guess : (size_t)1 << 26);
     }
     const char *line;
     size_t len;
@@ -277,6 +237,19 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *no
             kp_lines_close(r);
             return -EINVAL;
         }
+        /* the route filter (route_filter.h): dropped lines are counted */
+        unsigned long lineno = kp_lines_lineno(r);
+        int drop = kp_route_filter_prefix(f, &p);
+        enum kp_asn_class removed = KP_ASCLASS_PUBLIC;
+        if (drop < 0 && kp_route_filter_origins(f, &rec, &removed) != 0)
+            drop = KP_DROP_NO_ORIGIN;
+        if (drop >= 0) {
+            kp_filter_count_add(&stats->drop[drop], lineno, &p);
+            continue;
+        }
+        stats->used++;
+        if (removed != KP_ASCLASS_PUBLIC)
+            kp_filter_count_add(&stats->origin[removed], lineno, &p);
         rc = kp_trie_insert(t, &p, &rec);
         if (rc != 0) {
             snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), strerror(-rc));
@@ -284,9 +257,16 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, struct kp_load_notes *no
             return rc;
         }
     }
-    if (rc < 0)
-        snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r) + 1,
-                 rc == -EIO ? "read error (corrupt gzip?)" : strerror(-rc));
+    if (rc < 0) {
+        struct kp_reader *rd = kp_lines_reader(r);
+        if (kp_reader_status(rd) == -EINVAL)
+            snprintf(err, errlen, "%s:%lu: %s data corrupt or cut short (at compressed byte %llu)",
+                     path, kp_lines_lineno(r) + 1, kp_compression_name(kp_reader_compression(rd)),
+                     (unsigned long long)kp_reader_error_offset(rd));
+        else
+            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r) + 1,
+                     rc == -EIO ? "read error" : strerror(-rc));
+    }
     kp_lines_close(r);
     return rc < 0 ? rc : 0;
 }

@@ -1,11 +1,10 @@
-/* decompress.c — whole-buffer gzip (zlib inflate) and bzip2 (libbz2)
- * decompression; see decompress.h. */
+/* decompress.c — gzip (zlib inflate) and bzip2 (libbz2) stream decoding, and
+ * whole-buffer decompression on top of it; see decompress.h. */
 #include "analysis/decompress.h"
 
 #include <bzlib.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -34,32 +33,6 @@ const char *kp_compression_name(enum kp_compression c)
     return "none";
 }
 
-/* The output buffer: len bytes written, cap bytes of room (plus one spare
- * byte for the final NUL), never more than limit = max_out + 1 so that one
- * byte too many is seen and reported as -EFBIG. */
-struct obuf {
-    uint8_t *p;
-    size_t len, cap, limit;
-};
-
-/* Make room for at least one more byte: 0, -EFBIG or -ENOMEM. */
-static int obuf_room(struct obuf *b)
-{
-    if (b->len < b->cap)
-        return 0;
-    if (b->cap >= b->limit)
-        return -EFBIG;
-    size_t cap = b->cap > b->limit / 2 ? b->limit : b->cap * 2;
-    if (cap < 4096)
-        cap = b->limit < 4096 ? b->limit : 4096;
-    uint8_t *p = realloc(b->p, cap + 1);
-    if (p == NULL)
-        return -ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
 /* zlib and libbz2 count in unsigned int: input and output go to them in
  * pieces of at most this much (lower it at build time to test the piecing). */
 #ifndef KP_DECOMPRESS_PIECE
@@ -71,152 +44,245 @@ static unsigned int clamp_uint(size_t v)
     return v > KP_DECOMPRESS_PIECE ? KP_DECOMPRESS_PIECE : (unsigned int)v;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != 0)
-            return false;
-    return true;
-}
+enum unz_state {
+    U_MEMBER,  /* inside a gzip member / bzip2 stream */
+    U_BETWEEN, /* after one ended: another, zero padding, or the end */
+    U_ZEROS,   /* in zero padding after the last one */
+    U_DONE,
+    U_FAILED,
+};
 
-/* After a member or stream ended at in[pos]: true when nothing but zero
- * padding follows. */
-static bool at_end(const uint8_t *in, size_t n, size_t pos)
-{
-    return pos == n || all_zero(in + pos, n - pos);
-}
-
-static int gunzip(const uint8_t *in, size_t n, struct obuf *b, size_t *err_off)
-{
+struct kp_unz {
+    enum kp_compression c;
+    enum unz_state state;
     z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    int zr = inflateInit2(&zs, 15 + 16); /* gzip wrapper only */
-    if (zr != Z_OK)
-        return zr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
-    size_t pos = 0; /* bytes of in[] consumed by inflate */
-    int rc;
-    for (;;) {
-        if (zs.avail_in == 0) {
-            zs.next_in = (Bytef *)(uintptr_t)(in + pos);
-            zs.avail_in = clamp_uint(n - pos);
-        }
-        rc = obuf_room(b);
-        if (rc != 0)
-            break;
-        zs.next_out = b->p + b->len;
-        zs.avail_out = clamp_uint(b->cap - b->len);
-        unsigned int ain = zs.avail_in, aout = zs.avail_out;
-        zr = inflate(&zs, Z_NO_FLUSH);
-        pos += ain - zs.avail_in;
-        b->len += aout - zs.avail_out;
-        if (zr == Z_STREAM_END) {
-            if (at_end(in, n, pos)) {
-                rc = 0;
-                break;
-            }
-            /* another member must follow: it starts with the gzip magic */
-            if (in[pos] != 0x1f || (n - pos >= 2 && in[pos + 1] != 0x8b)) {
-                *err_off = in[pos] != 0x1f ? pos : pos + 1;
-                rc = -EINVAL;
-                break;
-            }
-            inflateReset(&zs);
-            continue;
-        }
-        if (zr == Z_OK || zr == Z_BUF_ERROR) {
-            bool progress = ain != zs.avail_in || aout != zs.avail_out;
-            if (zs.avail_in == 0 && pos == n && zs.avail_out != 0) {
-                *err_off = n; /* wants more input than there is */
-                rc = -EINVAL;
-                break;
-            }
-            if (progress || zs.avail_out == 0 || zs.avail_in == 0)
-                continue;
-            *err_off = pos; /* no progress with room on both sides */
-            rc = -EINVAL;
-            break;
-        }
-        if (zr == Z_MEM_ERROR) {
-            rc = -ENOMEM;
-            break;
-        }
-        /* Z_DATA_ERROR (and anything unexpected). A trailer that does not
-         * match has just been read whole: point at its start. */
-        *err_off = pos;
-        if (zs.msg != NULL && pos >= 4 &&
-            (strcmp(zs.msg, "incorrect data check") == 0 ||
-             strcmp(zs.msg, "incorrect length check") == 0))
-            *err_off = pos - 4;
-        rc = -EINVAL;
-        break;
-    }
-    inflateEnd(&zs);
-    return rc;
+    bool z_init;
+    bz_stream bs;
+    bool bz_open;
+    uint64_t pos;          /* compressed bytes consumed */
+    uint64_t member_start; /* where the current bzip2 stream began */
+    uint64_t zeros_start;  /* where the zero padding began */
+    uint64_t err_off;
+};
+
+static int bz_open(struct kp_unz *u)
+{
+    memset(&u->bs, 0, sizeof(u->bs));
+    int br = BZ2_bzDecompressInit(&u->bs, 0, 0);
+    if (br != BZ_OK)
+        return br == BZ_MEM_ERROR ? -ENOMEM : -EINVAL;
+    u->bz_open = true;
+    u->member_start = u->pos;
+    return 0;
 }
 
-static int bunzip2(const uint8_t *in, size_t n, struct obuf *b, size_t *err_off)
+static void bz_close(struct kp_unz *u)
 {
-    bz_stream bs;
-    bool open = false;
-    size_t pos = 0;   /* bytes of in[] consumed by libbz2 */
-    size_t start = 0; /* where the current stream began */
-    int rc;
-    for (;;) {
-        if (!open) {
-            memset(&bs, 0, sizeof(bs));
-            int br = BZ2_bzDecompressInit(&bs, 0, 0);
-            if (br != BZ_OK)
-                return br == BZ_MEM_ERROR ? -ENOMEM : -EINVAL;
-            open = true;
-            start = pos;
-        }
-        if (bs.avail_in == 0) {
-            bs.next_in = (char *)(uintptr_t)(in + pos);
-            bs.avail_in = clamp_uint(n - pos);
-        }
-        rc = obuf_room(b);
-        if (rc != 0)
-            break;
-        bs.next_out = (char *)(b->p + b->len);
-        bs.avail_out = clamp_uint(b->cap - b->len);
-        unsigned int ain = bs.avail_in, aout = bs.avail_out;
-        int br = BZ2_bzDecompress(&bs);
-        pos += ain - bs.avail_in;
-        b->len += aout - bs.avail_out;
-        if (br == BZ_STREAM_END) {
-            BZ2_bzDecompressEnd(&bs);
-            open = false;
-            if (at_end(in, n, pos)) {
-                rc = 0;
-                break;
-            }
-            continue; /* the next stream's magic is checked by libbz2 */
-        }
-        if (br == BZ_OK) {
-            bool progress = ain != bs.avail_in || aout != bs.avail_out;
-            if (bs.avail_in == 0 && pos == n && bs.avail_out != 0) {
-                *err_off = n;
-                rc = -EINVAL;
-                break;
-            }
-            if (progress || bs.avail_out == 0 || bs.avail_in == 0)
-                continue;
-            *err_off = pos;
-            rc = -EINVAL;
-            break;
-        }
-        if (br == BZ_MEM_ERROR) {
-            rc = -ENOMEM;
-            break;
-        }
-        *err_off = br == BZ_DATA_ERROR_MAGIC ? start : pos;
-        rc = -EINVAL;
-        break;
-    }
-    if (open)
-        BZ2_bzDecompressEnd(&bs);
-    return rc;
+    if (u->bz_open)
+        BZ2_bzDecompressEnd(&u->bs);
+    u->bz_open = false;
 }
+
+int kp_unz_new(enum kp_compression c, struct kp_unz **out)
+{
+    *out = NULL;
+    if (c != KP_COMP_GZIP && c != KP_COMP_BZIP2)
+        return -EINVAL;
+    struct kp_unz *u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return -ENOMEM;
+    u->c = c;
+    u->state = U_MEMBER;
+    int rc = 0;
+    if (c == KP_COMP_GZIP) {
+        int zr = inflateInit2(&u->zs, 15 + 16); /* gzip wrapper only */
+        if (zr != Z_OK)
+            rc = zr == Z_MEM_ERROR ? -ENOMEM : -EINVAL;
+        else
+            u->z_init = true;
+    } else {
+        rc = bz_open(u);
+    }
+    if (rc != 0) {
+        free(u);
+        return rc;
+    }
+    *out = u;
+    return 0;
+}
+
+void kp_unz_free(struct kp_unz *u)
+{
+    if (u == NULL)
+        return;
+    if (u->z_init)
+        inflateEnd(&u->zs);
+    bz_close(u);
+    free(u);
+}
+
+uint64_t kp_unz_consumed(const struct kp_unz *u)
+{
+    return u->pos;
+}
+
+uint64_t kp_unz_error_offset(const struct kp_unz *u)
+{
+    return u->err_off;
+}
+
+static int fail(struct kp_unz *u, uint64_t off)
+{
+    u->state = U_FAILED;
+    u->err_off = off;
+    return -EINVAL;
+}
+
+/* One call into zlib or libbz2 over in[*used..n) and out[*made..cap).
+ * Returns 0 (go on), 1 (the member/stream ended), 2 (needs more input or
+ * room), or an error. */
+static int member_step(struct kp_unz *u, const uint8_t *in, size_t n, bool final, uint8_t *out,
+                       size_t cap, size_t *used, size_t *made)
+{
+    unsigned int ain = clamp_uint(n - *used), aout = clamp_uint(cap - *made);
+    unsigned int left_in, left_out;
+    int code; /* 1 end, 0 ok, -1 data error, -2 memory */
+    const char *msg = NULL;
+    if (u->c == KP_COMP_GZIP) {
+        u->zs.next_in = (Bytef *)(uintptr_t)(in + *used);
+        u->zs.avail_in = ain;
+        u->zs.next_out = out + *made;
+        u->zs.avail_out = aout;
+        int zr = inflate(&u->zs, Z_NO_FLUSH);
+        left_in = u->zs.avail_in;
+        left_out = u->zs.avail_out;
+        code = zr == Z_STREAM_END                ? 1
+               : zr == Z_OK || zr == Z_BUF_ERROR ? 0
+               : zr == Z_MEM_ERROR               ? -2
+                                                 : -1;
+        msg = u->zs.msg;
+    } else {
+        u->bs.next_in = (char *)(uintptr_t)(in + *used);
+        u->bs.avail_in = ain;
+        u->bs.next_out = (char *)(out + *made);
+        u->bs.avail_out = aout;
+        int br = BZ2_bzDecompress(&u->bs);
+        left_in = u->bs.avail_in;
+        left_out = u->bs.avail_out;
+        code = br == BZ_STREAM_END ? 1 : br == BZ_OK ? 0 : br == BZ_MEM_ERROR ? -2 : -1;
+        if (br == BZ_DATA_ERROR_MAGIC)
+            code = -3;
+    }
+    *used += ain - left_in;
+    *made += aout - left_out;
+    u->pos += ain - left_in;
+    if (code == 1)
+        return 1;
+    if (code == 0) {
+        bool progress = ain != left_in || aout != left_out;
+        if (*used == n && *made < cap) {
+            if (final)
+                return fail(u, u->pos); /* wants more input than there is */
+            return 2;
+        }
+        if (*made == cap)
+            return 2;
+        if (progress)
+            return 0;
+        return fail(u, u->pos); /* no progress with room on both sides */
+    }
+    if (code == -2) {
+        u->state = U_FAILED;
+        return -ENOMEM;
+    }
+    if (code == -3)
+        return fail(u, u->member_start);
+    /* A gzip trailer that does not match has just been read whole: point
+     * at its start. */
+    if (msg != NULL && u->pos >= 4 &&
+        (strcmp(msg, "incorrect data check") == 0 || strcmp(msg, "incorrect length check") == 0))
+        return fail(u, u->pos - 4);
+    return fail(u, u->pos);
+}
+
+int kp_unz_step(struct kp_unz *u, const uint8_t *in, size_t n, bool final, uint8_t *out, size_t cap,
+                size_t *used, size_t *made)
+{
+    *used = 0;
+    *made = 0;
+    if (u == NULL || (in == NULL && n > 0) || (out == NULL && cap > 0))
+        return -EINVAL;
+    for (;;) {
+        switch (u->state) {
+        case U_FAILED:
+            return -EINVAL;
+        case U_DONE:
+            return 1;
+        case U_MEMBER: {
+            int rc = member_step(u, in, n, final, out, cap, used, made);
+            if (rc < 0)
+                return rc;
+            if (rc == 2)
+                return 0;
+            if (rc == 1) {
+                if (u->c == KP_COMP_BZIP2)
+                    bz_close(u);
+                u->state = U_BETWEEN;
+            }
+            break;
+        }
+        case U_BETWEEN: {
+            if (*used == n) {
+                if (!final)
+                    return 0;
+                u->state = U_DONE;
+                return 1;
+            }
+            uint8_t b = in[*used];
+            if (b == 0) {
+                u->zeros_start = u->pos;
+                u->state = U_ZEROS;
+                break;
+            }
+            if (u->c == KP_COMP_BZIP2) {
+                int rc = bz_open(u); /* libbz2 checks the next stream's magic */
+                if (rc != 0) {
+                    u->state = U_FAILED;
+                    return rc;
+                }
+                u->state = U_MEMBER;
+                break;
+            }
+            /* another gzip member must follow: it starts with the magic */
+            if (b != 0x1f)
+                return fail(u, u->pos);
+            if (*used + 1 == n) {
+                if (final)
+                    return fail(u, u->pos + 1);
+                return 0; /* the second byte is still to come */
+            }
+            if (in[*used + 1] != 0x8b)
+                return fail(u, u->pos + 1);
+            inflateReset(&u->zs);
+            u->state = U_MEMBER;
+            break;
+        }
+        case U_ZEROS:
+            while (*used < n && in[*used] == 0) {
+                (*used)++;
+                u->pos++;
+            }
+            if (*used < n)
+                return fail(u, u->zeros_start);
+            if (!final)
+                return 0;
+            u->state = U_DONE;
+            return 1;
+        }
+    }
+}
+
+/* ---- whole buffer --------------------------------------------------------- */
 
 int kp_decompress(enum kp_compression c, const uint8_t *in, size_t n, size_t max_out, uint8_t **out,
                   size_t *out_len, size_t *err_off)
@@ -232,32 +298,61 @@ int kp_decompress(enum kp_compression c, const uint8_t *in, size_t n, size_t max
     static const uint8_t empty[1];
     if (in == NULL)
         in = empty;
+    struct kp_unz *u;
+    int rc = kp_unz_new(c, &u);
+    if (rc != 0)
+        return rc;
 
-    struct obuf b = {NULL, 0, 0, max_out < SIZE_MAX - 1 ? max_out + 1 : SIZE_MAX - 1};
-    /* first guess: four times the input (at most 64 MiB), then doubling */
-    b.cap = n > b.limit / 4 ? b.limit : n * 4;
-    if (b.cap > ((size_t)64 << 20))
-        b.cap = (size_t)64 << 20;
-    if (b.cap < 256)
-        b.cap = b.limit < 256 ? b.limit : 256;
-    b.p = malloc(b.cap + 1);
-    if (b.p == NULL)
-        return -ENOMEM;
-
-    int rc = c == KP_COMP_GZIP ? gunzip(in, n, &b, err_off) : bunzip2(in, n, &b, err_off);
-    if (rc == 0 && b.len > max_out)
-        rc = -EFBIG;
+    /* room for one byte more than max_out, so that one too many is seen;
+     * first guess: four times the input (at most 64 MiB), then doubling */
+    size_t limit = max_out < SIZE_MAX - 1 ? max_out + 1 : SIZE_MAX - 1;
+    size_t cap = n > limit / 4 ? limit : n * 4;
+    if (cap > ((size_t)64 << 20))
+        cap = (size_t)64 << 20;
+    if (cap < 256)
+        cap = limit < 256 ? limit : 256;
+    uint8_t *b = malloc(cap + 1);
+    size_t len = 0, pos = 0;
+    if (b == NULL)
+        rc = -ENOMEM;
+    while (b != NULL) {
+        if (len == cap) {
+            if (cap >= limit) {
+                rc = -EFBIG;
+                break;
+            }
+            size_t ncap = cap > limit / 2 ? limit : cap * 2;
+            uint8_t *nb = realloc(b, ncap + 1);
+            if (nb == NULL) {
+                rc = -ENOMEM;
+                break;
+            }
+            b = nb;
+            cap = ncap;
+        }
+        size_t used, made;
+        rc = kp_unz_step(u, in + pos, n - pos, true, b + len, cap - len, &used, &made);
+        pos += used;
+        len += made;
+        if (rc != 0)
+            break;
+    }
+    if (rc == 1)
+        rc = len > max_out ? -EFBIG : 0;
+    if (rc == -EINVAL)
+        *err_off = (size_t)kp_unz_error_offset(u);
+    kp_unz_free(u);
     if (rc != 0) {
-        free(b.p);
+        free(b);
         return rc;
     }
-    if (b.cap - b.len > 4096) { /* give back what doubling left unused */
-        uint8_t *p = realloc(b.p, b.len + 1);
+    if (cap - len > 4096) { /* give back what doubling left unused */
+        uint8_t *p = realloc(b, len + 1);
         if (p != NULL)
-            b.p = p;
+            b = p;
     }
-    b.p[b.len] = 0;
-    *out = b.p;
-    *out_len = b.len;
+    b[len] = 0;
+    *out = b;
+    *out_len = len;
     return 0;
 }

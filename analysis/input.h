@@ -2,8 +2,9 @@
  * scamper JSON readers (kptrace JSONL is read by probe/trace_json.h, capture
  * files by replay).
  *
- * The readers are pure: they take bytes already in memory and hand every
- * trace they build to a sink callback; no I/O, no globals. Errors name the
+ * The readers take bytes in memory, or a stream (analysis/reader.h) one
+ * record at a time, and hand every trace they build to a sink callback; no
+ * globals. Errors name the
  * 1-based line of the input where the offending record starts (or where the
  * JSON syntax error is) and the field, through the sink's error callback, and
  * reading goes on with the next record.
@@ -65,17 +66,17 @@ struct kp_input_skips {
     unsigned long n;
 };
 
-/* Find the next top-level JSON value in buf[*pos..len): skips white space, a
- * UTF-8 byte order mark and (when in_array) the commas between elements, and
- * returns the value's bounds [*start, *end) and the 1-based line it starts on
- * (*value_line). *line is advanced over every newline consumed (start it at
- * 1). Strings and escapes are honoured; nothing is allocated. Returns 1 (a
- * value), 0 (end of input, or ']' when in_array: *pos is left after it),
- * -EINVAL (a value that is not an object or array: *pos is moved to the end
- * of its line so that a caller may resume; or an unterminated value: *start
- * is set, *end and *pos are len). Pure. */
-int kp_json_next_value(const char *buf, size_t len, size_t *pos, unsigned long *line, int in_array,
-                       size_t *start, size_t *end, unsigned long *value_line);
+/* What a reader made of an input, record by record: every record framed
+ * (a JSON value, or an element of a top-level array) lands in exactly one of
+ * traces (handed to the sink), bad (reported to sink->error), skipped (not a
+ * traceroute: counted in the skips) or quiet (bookkeeping read silently:
+ * scamper cycle-start/stop/def and list objects). */
+struct kp_input_tally {
+    unsigned long records, traces, bad, skipped, quiet;
+};
+
+struct kp_reader; /* analysis/reader.h */
+struct kp_par;    /* analysis/input_par.h: worker threads (NULL: none) */
 
 /* Read RIPE Atlas traceroute results: a JSON array of result objects, one
  * object per line, concatenated objects, or a single object. Each result
@@ -97,6 +98,16 @@ int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink
 int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                   struct kp_input_skips *skips);
 
+/* kp_atlas_read from a stream (analysis/reader.h), one record at a time:
+ * memory is one record (a few batches of them with par's workers, which
+ * parse and convert them; traces still come in input order), whatever the
+ * size of the input. *tally (may be NULL)
+ * receives the counts. Returns 0 at the end of the input (bad records were
+ * reported and counted), or the error that stopped it: the reader's (-EINVAL
+ * corrupt compressed data, -EIO), the sink's, or -ENOMEM. */
+int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally);
+
 /* Read scamper JSON (one object per line, as sc_warts2json and scamper -O json
  * write it). Objects of type "trace" become kp_traces (tool "scamper",
  * method mapped from scamper's names, one kp_hop per element of "hops",
@@ -110,5 +121,10 @@ int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *si
  * (NULL: not counted). */
 int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                     struct kp_input_skips *skips);
+
+/* kp_scamper_read from a stream; returns as kp_atlas_read_stream. */
+int kp_scamper_read_stream(struct kp_reader *r, struct kp_par *par,
+                           const struct kp_input_sink *sink, struct kp_input_skips *skips,
+                           struct kp_input_tally *tally);
 
 #endif

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "analysis/input_json.h"
+#include "probe/json_num.h"
 
 /* Atlas "err": a letter or an ICMP code. ICMP type/code for af 4 / 6. */
 static int err_to_icmp(const struct kp_jrec *r, json_t *e, int af, const char *where, int16_t *type,
@@ -49,10 +50,11 @@ static int err_to_icmp(const struct kp_jrec *r, json_t *e, int af, const char *w
         } else {
             return kp_jbad(r, field, "unknown error letter");
         }
-    } else if (json_is_integer(e)) {
-        json_int_t x = json_integer_value(e);
-        if (x < 0 || x > 255)
-            return kp_jbad(r, field, "ICMP code out of range");
+    } else if (json_is_number(e)) {
+        int64_t x;
+        int rc = kp_json_i64(e, 0, 255, KP_NUM_REAL, &x);
+        if (rc != 0)
+            return kp_jbad(r, field, rc == -ERANGE ? "ICMP code out of range" : "not an ICMP code");
         c4 = c6 = (int)x;
     } else {
         return kp_jbad(r, field, "neither a letter nor an ICMP code");
@@ -185,14 +187,8 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
         return rc;
     if (rc == 0)
         return kp_jbad(r, field, "missing (a packet is either {\"x\":\"*\"} or has from)");
-    json_t *rtt = json_object_get(p, "rtt");
-    if (rtt != NULL) {
-        char f[160];
-        snprintf(f, sizeof(f), "%srtt", where);
-        if (!json_is_number(rtt) || json_number_value(rtt) < 0)
-            return kp_jbad(r, f, "not a non-negative number");
-        h->rtt_ms = json_number_value(rtt);
-    }
+    if ((rc = kp_jget_real(r, p, "rtt", where, 0, KP_RTT_MS_MAX, &h->rtt_ms)) < 0)
+        return rc;
     json_int_t v;
     if ((rc = kp_jget_int(r, p, "ttl", where, 0, 255, true, &v)) < 0)
         return rc;
@@ -526,6 +522,14 @@ int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
 {
     return kp_json_records_parse(buf, len, sink, skips, true, "a traceroute result", convert_cb,
                                  NULL);
+}
+
+int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally)
+{
+    /* the converter keeps nothing between results: workers may run it */
+    return kp_json_records_read(r, par, sink, skips, tally, true, "a traceroute result", convert_cb,
+                                NULL, true);
 }
 
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)

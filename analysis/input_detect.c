@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "analysis/reader.h"
+
 static const char *const kind_names[KP_INPUT_KIND_COUNT] = {
     [KP_INPUT_UNKNOWN] = "unknown", [KP_INPUT_KPTRACE] = "kptrace", [KP_INPUT_ATLAS] = "atlas",
     [KP_INPUT_SCAMPER] = "scamper", [KP_INPUT_PCAP] = "pcap",       [KP_INPUT_PCAPNG] = "pcapng",
@@ -26,82 +28,6 @@ enum kp_input_kind kp_input_kind_from_name(const char *s)
         if (strcmp(s, kind_names[i]) == 0)
             return (enum kp_input_kind)i;
     return KP_INPUT_UNKNOWN;
-}
-
-static int is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-int kp_json_next_value(const char *buf, size_t len, size_t *pos, unsigned long *line, int in_array,
-                       size_t *start, size_t *end, unsigned long *value_line)
-{
-    size_t p = *pos;
-    /* Skip white space, a UTF-8 byte order mark, and commas between elements. */
-    for (;;) {
-        if (p >= len) {
-            *pos = p;
-            return 0;
-        }
-        if (is_ws(buf[p]) || (in_array && buf[p] == ',')) {
-            if (buf[p] == '\n')
-                (*line)++;
-            p++;
-            continue;
-        }
-        if (p + 3 <= len && (unsigned char)buf[p] == 0xEF && (unsigned char)buf[p + 1] == 0xBB &&
-            (unsigned char)buf[p + 2] == 0xBF) {
-            p += 3;
-            continue;
-        }
-        break;
-    }
-    if (in_array && buf[p] == ']') {
-        *pos = p + 1;
-        return 0;
-    }
-    *value_line = *line;
-    if (buf[p] != '{' && buf[p] != '[') {
-        /* Not a record: skip to the next line so a caller can resume. */
-        while (p < len && buf[p] != '\n')
-            p++;
-        *pos = p;
-        return -EINVAL;
-    }
-    *start = p;
-    int depth = 0;
-    int in_str = 0;
-    for (; p < len; p++) {
-        char c = buf[p];
-        if (c == '\n')
-            (*line)++;
-        if (in_str) {
-            if (c == '\\' && p + 1 < len) {
-                p++; /* the escaped byte */
-                if (buf[p] == '\n')
-                    (*line)++;
-            } else if (c == '"') {
-                in_str = 0;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            depth--;
-            if (depth == 0) {
-                *end = p + 1;
-                *pos = p + 1;
-                return 1;
-            }
-        }
-    }
-    /* Unterminated: give the caller the rest as one bad value. */
-    *end = len;
-    *pos = len;
-    return -EINVAL;
 }
 
 /* Which kind does a parsed first object look like? */
@@ -147,23 +73,26 @@ enum kp_input_kind kp_input_detect(const uint8_t *buf, size_t len)
         if (be == 0x0a0d0d0au)
             return KP_INPUT_PCAPNG;
     }
-    size_t pos = 0, s = len, e = len;
-    unsigned long line = 1, vline = 1;
-    int rc = kp_json_next_value((const char *)buf, len, &pos, &line, 0, &s, &e, &vline);
-    if (rc == 1 && buf[s] == '[')
-        return KP_INPUT_ATLAS;
-    if (rc == 1) {
+    /* the first JSON value, framed by the one reader */
+    struct kp_reader *rd;
+    if (kp_reader_open_mem(buf, len, 0, &rd) != 0)
+        return KP_INPUT_UNKNOWN;
+    struct kp_rec rec;
+    int rc = kp_reader_json(rd, 0, &rec);
+    enum kp_input_kind k = KP_INPUT_UNKNOWN;
+    if (rc == 1 && rec.len > 0 && rec.p[0] == '[') {
+        k = KP_INPUT_ATLAS; /* an array of results (whole, or cut short) */
+    } else if (rc == 1 && rec.status == KP_REC_OK) {
         json_error_t err;
-        json_t *o = json_loadb((const char *)buf + s, e - s, 0, &err);
-        enum kp_input_kind k = kind_of_object(o);
+        json_t *o = json_loadb(rec.p, rec.len, 0, &err);
+        k = kind_of_object(o);
         json_decref(o);
-        if (k != KP_INPUT_UNKNOWN)
-            return k;
     }
+    kp_reader_close(rd);
+    if (k != KP_INPUT_UNKNOWN)
+        return k;
     /* The first object is cut short (a small prefix of a big file) or odd:
      * fall back to the keys seen in the bytes we have. */
-    if (rc == -EINVAL && s < len && buf[s] == '[')
-        return KP_INPUT_ATLAS;
     if (len > 5 && memcmp(buf, "{\"v\":", 5) == 0)
         return KP_INPUT_KPTRACE;
     if (has(buf, len, "\"type\":\"trace\"") || has(buf, len, "\"type\":\"cycle-start\"") ||

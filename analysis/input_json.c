@@ -1,8 +1,13 @@
 /* input_json.c — shared pieces of the JSON input parsers. See input_json.h. */
 #include "analysis/input_json.h"
 
+#include "analysis/input_par.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "probe/json_num.h"
 
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
 {
@@ -20,28 +25,36 @@ void kp_jskip(const struct kp_jrec *r, const char *what)
         r->skips->note(r->skips->ctx, r->line, what);
 }
 
+/* What kp_jget_int/real return for a json_num status: 0 absent or null, 1
+ * present, -EINVAL reported with the field and what is wrong. */
+static int jnum_status(const struct kp_jrec *r, const char *where, const char *key, int rc)
+{
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0) {
+        char field[160];
+        snprintf(field, sizeof(field), "%s%s", where, key);
+        return kp_jbad(r, field, kp_num_strerror(rc));
+    }
+    return 1;
+}
+
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out)
 {
-    json_t *v = json_object_get(o, key);
-    if (v == NULL || json_is_null(v))
-        return 0;
-    char field[160];
-    snprintf(field, sizeof(field), "%s%s", where, key);
-    if (allow_real && json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d != d || d < (double)lo || d > (double)hi || d != (double)(json_int_t)d)
-            return kp_jbad(r, field, "not an integer in range");
-        *out = (json_int_t)d;
-        return 1;
-    }
-    if (!json_is_integer(v))
-        return kp_jbad(r, field, "not an integer");
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi)
-        return kp_jbad(r, field, "out of range");
-    *out = x;
-    return 1;
+    int64_t x;
+    int rc =
+        jnum_status(r, where, key,
+                    kp_json_i64(json_object_get(o, key), lo, hi, allow_real ? KP_NUM_REAL : 0, &x));
+    if (rc == 1)
+        *out = x;
+    return rc;
+}
+
+int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
+                 double hi, double *out)
+{
+    return jnum_status(r, where, key, kp_json_double(json_object_get(o, key), lo, hi, out));
 }
 
 int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
@@ -80,10 +93,107 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
     return 0;
 }
 
-static bool is_lead(unsigned char c)
+/* The record loop's two steps (input_par.h): parse (and, for a converter
+ * without state, convert) in a worker; count and deliver in order. */
+struct jctx {
+    kp_jconvert_fn convert;
+    void *ctx;
+    bool convert_in_worker;
+    const char *what;
+    const struct kp_input_sink *sink;
+    struct kp_input_skips *skips;
+    struct kp_input_tally *tally;
+};
+
+static void cap_error(void *ctx, unsigned long line, const char *field, const char *msg)
 {
-    /* white space, and the bytes of a UTF-8 byte order mark */
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF;
+    kp_par_error(ctx, line, field, msg);
+}
+
+static void cap_note(void *ctx, unsigned long line, const char *what)
+{
+    kp_par_skip(ctx, line, what);
+}
+
+static void jwork(const void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
+{
+    const struct jctx *j = ctx;
+    if (rec->status != KP_REC_OK) {
+        char msg[128] = "expected a JSON object";
+        if (rec->status == KP_REC_TOO_LONG)
+            snprintf(msg, sizeof(msg), "record longer than %zu bytes",
+                     (size_t)KP_READER_MAX_RECORD);
+        else if (rec->status == KP_REC_CUT)
+            snprintf(msg, sizeof(msg), "cut short: the input ends inside this record");
+        else if (j->what != NULL)
+            snprintf(msg, sizeof(msg), "expected a JSON object (%s)", j->what);
+        kp_par_error(out, rec->line, "", msg);
+        out->rc = -EINVAL;
+        return;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(rec->p, rec->len, 0, &je);
+    if (o == NULL) {
+        kp_par_error(out, rec->line + (je.line > 0 ? (unsigned long)je.line - 1 : 0), "", je.text);
+        out->rc = -EINVAL;
+        return;
+    }
+    if (!j->convert_in_worker) {
+        out->json = o; /* converted in order by jdone */
+        return;
+    }
+    struct kp_input_sink cap = {NULL, cap_error, out};
+    struct kp_input_skips cap_skips = {cap_note, out, 0};
+    struct kp_jrec r = {&cap, rec->line, &cap_skips};
+    out->rc = j->convert(j->ctx, &r, o, &out->t);
+    json_decref(o);
+}
+
+static int jdone(void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
+{
+    struct jctx *j = ctx;
+    j->tally->records++;
+    unsigned long skipped_before = j->skips->n;
+    if (out->json != NULL) {
+        struct kp_jrec r = {j->sink, rec->line, j->skips};
+        out->rc = j->convert(j->ctx, &r, out->json, &out->t);
+        json_decref(out->json);
+        out->json = NULL;
+    } else {
+        kp_par_replay(out, j->sink, j->skips);
+    }
+    if (out->rc == -ENOMEM)
+        return -ENOMEM;
+    if (out->rc < 0) {
+        j->tally->bad++;
+    } else if (out->rc > 0) {
+        j->tally->traces++;
+        int rc = j->sink->trace(j->sink->ctx, &out->t, rec->line);
+        if (rc < 0)
+            return rc;
+    } else if (j->skips->n != skipped_before) {
+        j->tally->skipped++;
+    } else {
+        j->tally->quiet++;
+    }
+    return 0;
+}
+
+int kp_json_records_read(struct kp_reader *rd, struct kp_par *par, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally,
+                         bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx,
+                         bool stateless)
+{
+    struct kp_input_tally scratch;
+    if (tally == NULL)
+        tally = &scratch;
+    memset(tally, 0, sizeof(*tally));
+    if (rd == NULL || sink == NULL || sink->trace == NULL || convert == NULL)
+        return -EINVAL;
+    struct kp_input_skips no_skips = {NULL, NULL, 0};
+    struct jctx j = {convert, ctx, stateless, what, sink, skips ? skips : &no_skips, tally};
+    struct kp_par_ops ops = {false, allow_array ? KP_JSON_ARRAYS : 0, jwork, jdone, &j, &j};
+    return kp_par_run(par, rd, &ops);
 }
 
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
@@ -92,63 +202,15 @@ int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sin
 {
     if (sink == NULL || sink->trace == NULL || convert == NULL || (buf == NULL && len > 0))
         return -EINVAL;
-    size_t pos = 0, s = 0, e = 0;
-    unsigned long line = 1;
-    int in_array = 0, any_bad = 0;
-    if (allow_array) {
-        while (pos < len && is_lead((unsigned char)buf[pos])) {
-            if (buf[pos] == '\n')
-                line++;
-            pos++;
-        }
-        if (pos < len && buf[pos] == '[') {
-            in_array = 1;
-            pos++;
-        }
-    }
-    for (;;) {
-        unsigned long vline = line;
-        int rc = kp_json_next_value(buf, len, &pos, &line, in_array, &s, &e, &vline);
-        if (rc == 0)
-            break;
-        struct kp_jrec r = {sink, vline, skips};
-        if (rc < 0) {
-            char msg[96] = "expected a JSON object";
-            if (what != NULL)
-                snprintf(msg, sizeof(msg), "expected a JSON object (%s)", what);
-            kp_jbad(&r, "", msg);
-            any_bad = 1;
-            if (pos >= len)
-                break;
-            continue;
-        }
-        json_error_t je;
-        json_t *o = json_loadb(buf + s, e - s, 0, &je);
-        if (o == NULL) {
-            struct kp_jrec r2 = {sink, vline + (je.line > 0 ? (unsigned long)je.line - 1 : 0),
-                                 skips};
-            kp_jbad(&r2, "", je.text);
-            any_bad = 1;
-            continue;
-        }
-        struct kp_trace t;
-        kp_trace_init(&t);
-        rc = convert(ctx, &r, o, &t);
-        json_decref(o);
-        if (rc == -ENOMEM) {
-            kp_trace_free(&t);
-            return rc;
-        }
-        if (rc < 0) {
-            any_bad = 1;
-        } else if (rc > 0) {
-            rc = sink->trace(sink->ctx, &t, vline);
-            if (rc < 0) {
-                kp_trace_free(&t);
-                return rc;
-            }
-        }
-        kp_trace_free(&t);
-    }
-    return any_bad ? -EINVAL : 0;
+    struct kp_reader *rd;
+    int rc = kp_reader_open_mem(buf, len, 0, &rd);
+    if (rc != 0)
+        return rc;
+    struct kp_input_tally tally;
+    rc =
+        kp_json_records_read(rd, NULL, sink, skips, &tally, allow_array, what, convert, ctx, false);
+    kp_reader_close(rd);
+    if (rc == 0 && tally.bad > 0)
+        rc = -EINVAL;
+    return rc;
 }

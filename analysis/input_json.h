@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "analysis/input.h"
+#include "analysis/reader.h"
 #include "probe/trace.h"
 
 /* The record being converted: where errors go, and its first line. */
@@ -33,9 +34,16 @@ void kp_jskip(const struct kp_jrec *r, const char *what);
 /* Optional integer o[key] in lo..hi. where prefixes the field name in
  * errors. allow_real also takes a JSON real with an integral value (RIPE
  * Atlas writes some integers as 1.0). 0 absent or null (*out untouched),
- * 1 present (in *out), -EINVAL wrong (reported). */
+ * 1 present (in *out), -EINVAL wrong (reported with the field and what is
+ * wrong: "not an integer", "out of range", ...; see probe/json_num.h). */
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out);
+
+/* Optional number o[key] (JSON integer or real) in lo..hi, as for
+ * kp_jget_int: 0 absent or null, 1 present (in *out), -EINVAL wrong or out
+ * of range (reported, e.g. "hops[3].rtt: out of range"). */
+int kp_jget_real(const struct kp_jrec *r, json_t *o, const char *key, const char *where, double lo,
+                 double hi, double *out);
 
 /* Optional IP address string o[key]: 0 absent, 1 present, -EINVAL wrong. */
 int kp_jget_addr(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
@@ -52,13 +60,27 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
  * (already reported), -ENOMEM. */
 typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t);
 
-/* Parse buf[0..len): JSON values one after another (one per line or
- * concatenated), or — when allow_array — a JSON array of them (a leading
- * '[' after white space and a UTF-8 BOM). Each value is converted and the
- * traces handed to sink->trace with the value's first line. `what` names a
- * value in the error for a non-object ("a traceroute result"; NULL: none). Returns 0
- * when every value was good, -EINVAL when some were skipped (each reported),
- * or a negative error from the sink or -ENOMEM. */
+/* Read JSON records from rd: values one after another (one per line or
+ * concatenated), or — when allow_array — the elements of top-level arrays
+ * (a RIPE Atlas dump), one at a time: each is parsed, converted, handed to
+ * sink->trace with its first line, and freed before the next is read. With
+ * par (input_par.h; NULL: none) records are parsed by its workers, and
+ * converted there too when the converter is stateless (it keeps nothing
+ * between records and uses ctx read-only); results are delivered in order
+ * either way. Every
+ * record lands in exactly one of tally's counts (traces, bad, skipped,
+ * quiet). `what` names a value in the error for a non-object ("a traceroute
+ * result"; NULL: none). Returns 0 at the end of the input (bad records were
+ * reported and counted), or the error that stopped the reading: the reader's
+ * (-EINVAL: corrupt compressed data; -EIO), the sink's, or -ENOMEM. */
+int kp_json_records_read(struct kp_reader *rd, struct kp_par *par, const struct kp_input_sink *sink,
+                         struct kp_input_skips *skips, struct kp_input_tally *tally,
+                         bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx,
+                         bool stateless);
+
+/* kp_json_records_read over the bytes buf[0..len) (the caller's). Returns 0
+ * when every record was good, -EINVAL when some were bad (each reported), or
+ * a negative error from the sink or -ENOMEM. */
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
                           struct kp_input_skips *skips, bool allow_array, const char *what,
                           kp_jconvert_fn convert, void *ctx);

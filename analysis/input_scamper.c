@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "analysis/input_json.h"
+#include "probe/json_num.h"
 
 /* {sec, usec} -> ns; 0 absent, 1 present, -EINVAL. */
 static int get_time(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
@@ -175,21 +176,19 @@ static int parse_hop(const struct kp_jrec *r, json_t *o, const struct kp_trace *
         return rc;
     if (rc)
         h->tcp_flags = (uint8_t)v;
-    json_t *rtt = json_object_get(o, "rtt");
-    if (rtt != NULL) {
-        if (!json_is_number(rtt) || json_number_value(rtt) < 0) {
-            snprintf(f, sizeof(f), "%srtt", where);
-            return kp_jbad(r, f, "not a non-negative number");
-        }
-        h->rtt_ms = json_number_value(rtt);
-    }
+    if ((rc = kp_jget_real(r, o, "rtt", where, 0, KP_RTT_MS_MAX, &h->rtt_ms)) < 0)
+        return rc;
     int64_t tx = 0;
     if ((rc = get_time(r, o, "tx", where, &tx)) < 0)
         return rc;
     if (rc) {
         h->tx_ns = tx;
-        if (h->rtt_ms >= 0)
-            h->rx_ns = tx + (int64_t)(h->rtt_ms * 1e6 + 0.5);
+        int64_t rtt_ns;
+        if (h->rtt_ms >= 0 && (kp_num_ms_to_ns(h->rtt_ms, &rtt_ns) != 0 ||
+                               kp_num_add_i64(tx, rtt_ns, &h->rx_ns) != 0)) {
+            snprintf(f, sizeof(f), "%srtt", where);
+            return kp_jbad(r, f, "out of range (tx + rtt past the year 2262)");
+        }
     }
     if (kp_addr_is_set(&t->dst) && kp_addr_eq(&h->addr, &t->dst))
         h->flags |= KP_HOP_FROM_DST;
@@ -335,6 +334,16 @@ int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sin
 {
     char vp[KP_VP_LEN] = "";
     return kp_json_records_parse(buf, len, sink, skips, false, NULL, convert_cb, vp);
+}
+
+int kp_scamper_read_stream(struct kp_reader *r, struct kp_par *par,
+                           const struct kp_input_sink *sink, struct kp_input_skips *skips,
+                           struct kp_input_tally *tally)
+{
+    /* a cycle-start names the vantage point of the traces after it: the
+     * conversion runs in order (workers only parse) */
+    char vp[KP_VP_LEN] = "";
+    return kp_json_records_read(r, par, sink, skips, tally, false, NULL, convert_cb, vp, false);
 }
 
 int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink)

@@ -19,12 +19,17 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "analysis/annot_json.h"
 #include "analysis/asn_num.h"
 #include "analysis/decompress.h"
 #include "analysis/asmap.h"
 #include "analysis/graph_dot.h"
 #include "analysis/input.h"
+#include "analysis/route_filter.h"
+#include "analysis/input_par.h"
+#include "analysis/reader.h"
 #include "analysis/summary.h"
 #include "analysis/verdict.h"
 #include "analysis/verdict_stitch.h"
@@ -45,7 +50,8 @@ static const char usage_text[] =
     "capture files (pcap/pcapng of kptrace, traceroute, mtr or scamper runs),\n"
     "RIPE Atlas traceroute results (a JSON array or one per line) or scamper JSON\n"
     "(sc_warts2json, scamper -O json), plain or compressed with gzip or bzip2.\n"
-    "The kind and the compression are detected from the content.\n"
+    "The kind and the compression are detected from the content. Inputs are read\n"
+    "as streams: records are decided and written as they come, in constant memory.\n"
     "kpannotate never needs root and never sends a packet, except DNS queries to\n"
     "the server you name when --cymru or --rdns is given.\n"
     "\n"
@@ -63,6 +69,15 @@ static const char usage_text[] =
     "      --cymru-cache FILE  keep Team Cymru answers between runs\n"
     "      --dns-timeout MS    per-query timeout (default 1500)\n"
     "      --rdns              look up reverse DNS names of hop addresses\n"
+    "      --min-prefix-len V4[,V6]\n"
+    "                          drop prefix2as and RIB entries shorter than this\n"
+    "                          (default 8,16; default routes are always dropped)\n"
+    "      --keep-special LIST use these special-purpose ranges and AS numbers\n"
+    "                          from prefix2as and RIB files instead of dropping\n"
+    "                          them (test networks): private, shared, loopback,\n"
+    "                          link-local, multicast, unspecified, reserved,\n"
+    "                          documentation, benchmarking, private-asn,\n"
+    "                          documentation-asn, reserved-asn, as-trans, all\n"
     "\n"
     "The decision:\n"
     "  -t, --target ASN[,ASN..]  target AS set (default 131279)\n"
@@ -93,6 +108,10 @@ static const char usage_text[] =
     "      --summary-format F    text (aligned table, default) or json (lines)\n"
     "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz\n"
     "  -q, --quiet               no statistics on standard error\n"
+    "      --stats-json FILE     the run's counts per input (records = decided + bad\n"
+    "                            + skipped) and its status as one JSON object\n"
+    "      --threads N           threads that parse records and decompress (default:\n"
+    "                            one per processor, at most 4; 0: none)\n"
     "  -h, --help                this text;  -V, --version\n"
     "\n"
     "Per trace, \"transit\" has a status: reached (the target answered; asn is the\n"
@@ -110,8 +129,11 @@ static const char usage_text[] =
     "Exit status: 0 all read and decided; 1 some input records, source lines or\n"
     "lookups failed (everything else was still processed; standard error says\n"
     "what); 2 usage;\n"
-    "3 an input or source could not be read at all. See kpannotate(1),\n"
-    "docs/kpannotate.md, and docs/format-annotated.md for the output format.\n";
+    "3 an input or source could not be read to its end (what came before was\n"
+    "decided and written) or the output could not be written; 4 the counts do not\n"
+    "reconcile (records read != decided + bad + skipped: a bug, please report it).\n"
+    "See kpannotate(1), docs/kpannotate.md, and docs/format-annotated.md for the\n"
+    "output format.\n";
 
 enum sweep_mode { SWEEP_INPUT, SWEEP_HOUR, SWEEP_DAY, SWEEP_NONE };
 
@@ -123,6 +145,20 @@ struct item {
     enum kp_input_kind kind;
 };
 
+/* What was read from one input, for the reconciliation at the end: every
+ * record read is decided, bad or skipped (bookkeeping records apart). */
+struct input_count {
+    unsigned long
+        records;          /* framed by the reader (JSON records, non-blank lines, rebuilt traces) */
+    unsigned long quiet;  /* bookkeeping records (scamper cycle-start, ...) */
+    unsigned long traces; /* traces handed over by the reader */
+    unsigned long decided, bad, skipped;
+    enum kp_input_kind kind;
+    enum kp_compression comp;
+    bool failed; /* could not be read to its end */
+    char error[256];
+};
+
 struct app {
     /* options */
     const char **files;
@@ -130,8 +166,8 @@ struct app {
     enum kp_input_kind force_kind;
     const char *vp;
     enum sweep_mode sweep;
-    const char *output, *graph;
-    bool summary, summary_json, quiet, rdns, have_rib;
+    const char *output, *graph, *stats_json;
+    bool summary, summary_json, quiet, rdns, have_rib, cymru;
     struct kp_verdict_config cfg;
     uint32_t targets[MAX_TARGETS];
     struct kp_as_name transits[MAX_TRANSITS];
@@ -142,6 +178,9 @@ struct app {
     size_t n_items, cap_items;
     int cur_file;
     enum kp_input_kind cur_kind;
+    struct input_count *counts; /* per input file */
+    struct kp_par *par;         /* parsing workers (--threads) */
+    long threads;               /* -1: as many as processors */
     unsigned long bad_records, failed_lookups;
     unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
     struct kp_load_notes source_notes;         /* malformed prefix2as / RIB lines */
@@ -163,6 +202,8 @@ struct app {
 #define CHUNK_TRACES 8192
 
 static int process_chunk(struct app *a);
+static int prefetch_chunk(struct app *a);
+static int decide_chunk(struct app *a);
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -254,7 +295,9 @@ static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
 
 static int sink_trace(void *ctx, struct kp_trace *t, unsigned long line)
 {
-    return keep_trace(ctx, t, line);
+    struct app *a = ctx;
+    a->counts[a->cur_file].traces++;
+    return keep_trace(a, t, line);
 }
 
 /* Records that are valid but not traceroutes (Atlas pings, failed
@@ -266,6 +309,7 @@ static void skip_note(void *ctx, unsigned long line, const char *what)
 {
     struct app *a = ctx;
     a->skipped_records++;
+    a->counts[a->cur_file].skipped++;
     if (a->quiet)
         return;
     if (a->skip_notes < SKIP_NOTES_PER_FILE)
@@ -275,12 +319,15 @@ static void skip_note(void *ctx, unsigned long line, const char *what)
     a->skip_notes++;
 }
 
-/* A malformed line of a prefix2as or bgpdump -m source: skipped; the first
- * few of each source are named, all are counted (exit status 1). */
+/* A malformed line of a prefix2as or bgpdump -m source, or entry of a
+ * PeeringDB file (line 0): skipped; the first few of each source are named,
+ * all are counted (exit status 1). */
 static void source_line_note(void *ctx, const char *path, unsigned long line, const char *why)
 {
     struct app *a = ctx;
-    if (a->source_notes_here < SKIP_NOTES_PER_FILE)
+    if (a->source_notes_here < SKIP_NOTES_PER_FILE && line == 0)
+        warn("%s: %s (entry skipped)", path, why);
+    else if (a->source_notes_here < SKIP_NOTES_PER_FILE)
         warn("%s:%lu: %s (line skipped)", path, line, why);
     else if (a->source_notes_here == SKIP_NOTES_PER_FILE)
         warn("%s: further malformed lines are only counted", path);
@@ -291,6 +338,7 @@ static void sink_error(void *ctx, unsigned long line, const char *field, const c
 {
     struct app *a = ctx;
     a->bad_records++;
+    a->counts[a->cur_file].bad++;
     warn("%s:%lu: %s%s%s (record skipped)", file_name(a, a->cur_file), line, field,
          field[0] ? ": " : "", msg);
 }
@@ -298,100 +346,67 @@ static void sink_error(void *ctx, unsigned long line, const char *field, const c
 static void replay_trace(void *ctx, struct kp_trace *t)
 {
     struct app *a = ctx;
+    a->counts[a->cur_file].records++;
+    a->counts[a->cur_file].traces++;
     int rc = keep_trace(a, t, 0);
     if (rc != 0 && a->fatal == 0)
         a->fatal = rc; /* rx frees what was not taken */
 }
 
-/* Read a whole file (or stdin for "-") into memory. */
-static int slurp(const char *path, char **buf, size_t *len)
+/* kptrace JSONL: one trace per line, read as it comes; lines are parsed by
+ * the workers (a->par), decided here in order. */
+static void kptrace_work(const void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL)
-        return -errno;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    if (b == NULL) {
-        if (f != stdin)
-            fclose(f);
+    (void)ctx;
+    size_t s = 0, e = rec->len;
+    while (s < e && (rec->p[s] == ' ' || rec->p[s] == '\t' || rec->p[s] == '\r'))
+        s++;
+    if (s == e && rec->status == KP_REC_OK) {
+        out->rc = 0; /* a blank line: not a record */
+        return;
+    }
+    struct kp_json_error je;
+    memset(&je, 0, sizeof(je));
+    int rc;
+    if (rec->status == KP_REC_TOO_LONG) {
+        snprintf(je.msg, sizeof(je.msg), "line longer than %zu bytes",
+                 (size_t)KP_READER_MAX_RECORD);
+        rc = -EINVAL;
+    } else {
+        rc = kp_trace_json_parse(rec->p + s, e - s, &out->t, &je);
+    }
+    if (rc == 0) {
+        out->rc = 1;
+        if (out->t.tool[0] == '\0')
+            snprintf(out->t.tool, sizeof(out->t.tool), "kptrace");
+        return;
+    }
+    out->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
+    kp_par_error(out, rec->line, je.field, je.msg);
+}
+
+static int kptrace_done(void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
+{
+    struct app *a = ctx;
+    struct input_count *ic = &a->counts[a->cur_file];
+    if (out->rc == -ENOMEM)
         return -ENOMEM;
+    if (out->rc == 0)
+        return 0;
+    ic->records++;
+    if (out->rc < 0) {
+        struct kp_input_sink sink = {NULL, sink_error, a};
+        kp_par_replay(out, &sink, NULL);
+        return 0;
     }
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(b, cap * 2);
-            if (nb == NULL) {
-                free(b);
-                if (f != stdin)
-                    fclose(f);
-                return -ENOMEM;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int err = ferror(f) ? -EIO : 0;
-    if (f != stdin)
-        fclose(f);
-    if (err) {
-        free(b);
-        return err;
-    }
-    *buf = b;
-    *len = n;
-    return 0;
+    ic->traces++;
+    return keep_trace(a, &out->t, rec->line);
 }
 
-static int read_kptrace(struct app *a, const char *buf, size_t len)
+static int read_kptrace(struct app *a, struct kp_reader *r)
 {
-    unsigned long line = 0;
-    size_t p = 0;
-    while (p < len) {
-        size_t e = p;
-        while (e < len && buf[e] != '\n')
-            e++;
-        line++;
-        size_t s = p;
-        p = e + 1;
-        while (s < e && (buf[s] == ' ' || buf[s] == '\t' || buf[s] == '\r'))
-            s++;
-        if (s == e)
-            continue;
-        struct kp_trace t;
-        struct kp_json_error je;
-        memset(&je, 0, sizeof(je));
-        int rc = kp_trace_json_parse(buf + s, e - s, &t, &je);
-        if (rc == -ENOMEM)
-            return rc;
-        if (rc != 0) {
-            a->bad_records++;
-            warn("%s:%lu: %s%s%s (record skipped)", file_name(a, a->cur_file), line, je.field,
-                 je.field[0] ? ": " : "", je.msg);
-            continue;
-        }
-        if (t.tool[0] == '\0')
-            snprintf(t.tool, sizeof(t.tool), "kptrace");
-        rc = keep_trace(a, &t, line);
-        kp_trace_free(&t);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* The first bytes of a file, for kind detection. Returns the count or -errno. */
-static ssize_t peek(const char *path, uint8_t *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -errno;
-    size_t n = fread(buf, 1, cap, f);
-    int bad = ferror(f);
-    fclose(f);
-    return bad ? -EIO : (ssize_t)n;
+    struct kp_par_ops ops = {true, 0, kptrace_work, kptrace_done, NULL, a};
+    return kp_par_run(a->par, r, &ops);
 }
 
 /* Replay options for a capture file: the run's parameters, vantage point,
@@ -422,135 +437,140 @@ static void replay_opts_for(const struct app *a, const char *path, struct kp_rep
     }
 }
 
+/* Why reading r stopped, for the message: a corrupt stream names the
+ * compressed byte. */
+static void stop_reason(struct kp_reader *r, int rc, char *buf, size_t len)
+{
+    if (rc == -EINVAL)
+        snprintf(buf, len, "%s data corrupt or cut short (at compressed byte %llu)",
+                 kp_compression_name(kp_reader_compression(r)),
+                 (unsigned long long)kp_reader_error_offset(r));
+    else if (rc == -EIO && kp_reader_errno(r) != 0)
+        snprintf(buf, len, "read error: %s", strerror(kp_reader_errno(r)));
+    else
+        snprintf(buf, len, "%s", strerror(-rc));
+}
+
+/* Read one input (a file, or standard input for "-") as a stream: the
+ * compression and the kind are recognised from its first bytes, and records
+ * are decided and written as they come (in chunks, see process_chunk).
+ * Returns 0 when it was read to its end (bad records were reported one by
+ * one), else a negative error (said on stderr; what was read before it is
+ * decided and written). */
 static int read_input(struct app *a, int fi)
 {
     const char *path = a->files[fi];
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
-    enum kp_input_kind k = a->force_kind;
+    struct input_count *ic = &a->counts[fi];
     bool is_stdin = strcmp(path, "-") == 0;
-    if (!is_stdin && k == KP_INPUT_UNKNOWN) {
-        /* Detect from the head, so that a big capture is never read into
-         * memory: replay streams it from the file. */
-        uint8_t head[65536];
-        ssize_t n = peek(path, head, sizeof(head));
-        if (n < 0) {
-            warn("%s: cannot read: %s", path, strerror((int)-n));
-            return (int)n;
-        }
-        k = kp_input_detect(head, (size_t)n);
-    }
-    if (!is_stdin && (k == KP_INPUT_PCAP || k == KP_INPUT_PCAPNG)) {
-        struct kp_replay_opts ro;
-        struct kp_replay_sweep sw;
-        struct kp_key key;
-        replay_opts_for(a, path, &ro, &sw, &key);
-        char err[512] = "";
-        a->cur_file = fi;
-        a->cur_kind = k;
-        rc = kp_replay_file(path, &ro, replay_trace, a, NULL, err, sizeof(err));
-        if (rc == 0 && err[0])
-            warn("%s", err);
-        if (rc != 0) {
-            warn("%s", err[0] ? err : strerror(-rc));
-            return rc;
-        }
-        return a->fatal ? a->fatal : 0;
-    }
-    rc = slurp(path, &buf, &len);
-    if (rc) {
+    struct kp_reader *r;
+    int rc = kp_reader_open(path, a->threads != 0 ? KP_READER_THREAD : 0, &r);
+    if (rc != 0) {
         warn("%s: cannot read: %s", path, strerror(-rc));
+        snprintf(ic->error, sizeof(ic->error), "cannot read: %s", strerror(-rc));
+        ic->failed = true;
         return rc;
     }
-    /* gzip or bzip2 (Atlas daily dumps are .bz2, scamper JSON often .gz):
-     * read what they hold, whatever the file is called */
-    enum kp_compression comp = kp_compression_sniff((const uint8_t *)buf, len);
-    if (comp != KP_COMP_NONE) {
-        uint8_t *plain = NULL;
-        size_t plain_len = 0, off = 0;
-        rc = kp_decompress(comp, (const uint8_t *)buf, len, SIZE_MAX - 1, &plain, &plain_len, &off);
-        free(buf);
-        if (rc == -EINVAL) {
-            warn("%s: %s data corrupt or cut short (at compressed byte %zu)", path,
-                 kp_compression_name(comp), off);
-            return rc;
-        }
-        if (rc != 0) {
-            warn("%s: %s: %s", path, kp_compression_name(comp), strerror(-rc));
-            return rc;
-        }
-        buf = (char *)plain;
-        len = plain_len;
-        if (a->force_kind == KP_INPUT_UNKNOWN)
-            k = KP_INPUT_UNKNOWN; /* the head peeked was the compressed one */
-    }
-    if (k == KP_INPUT_UNKNOWN) {
+    const char *head;
+    size_t n;
+    rc = kp_reader_peek(r, 65536, &head, &n);
+    enum kp_compression comp = kp_reader_compression(r);
+    ic->comp = comp;
+    enum kp_input_kind k = a->force_kind;
+    if (rc == 0 && k == KP_INPUT_UNKNOWN) {
         /* an empty file (a sweep that wrote no trace, an empty pipe) holds
          * no records of any kind: nothing to do, not an error */
         size_t i = 0;
-        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' || head[i] == '\n'))
             i++;
-        if (i == len) {
-            if (!a->quiet)
-                warn("%s: empty input (no records)", path);
-            free(buf);
-            return 0;
+        if (i == n && n < 65536) {
+            rc = kp_reader_peek(r, n + 1, &head, &n);
+            if (rc == 0 && i == n) {
+                if (!a->quiet)
+                    warn("%s: empty input (no records)", path);
+                kp_reader_close(r);
+                return 0;
+            }
         }
-        k = kp_input_detect((const uint8_t *)buf, len < 65536 ? len : 65536);
+        k = kp_input_detect((const uint8_t *)head, n);
     }
     a->cur_file = fi;
     a->cur_kind = k;
-    struct kp_input_sink sink = {sink_trace, sink_error, a};
-    struct kp_input_skips skips = {skip_note, a, 0};
+    ic->kind = k;
     a->skip_notes = 0;
-    char err[512] = "";
-    switch (k) {
-    case KP_INPUT_KPTRACE:
-        rc = read_kptrace(a, buf, len);
-        break;
-    case KP_INPUT_ATLAS:
-        rc = kp_atlas_read(buf, len, &sink, &skips);
-        break;
-    case KP_INPUT_SCAMPER:
-        rc = kp_scamper_read(buf, len, &sink, &skips);
-        break;
-    case KP_INPUT_PCAP:
-    case KP_INPUT_PCAPNG: {
+    if (rc != 0) {
+        /* nothing could be read at all */
+    } else if (k == KP_INPUT_PCAP || k == KP_INPUT_PCAPNG) {
         struct kp_replay_opts ro;
         struct kp_replay_sweep sw;
         struct kp_key key;
-        replay_opts_for(a, path, &ro, &sw, &key);
-        FILE *mf = fmemopen(buf, len, "rb");
-        if (mf == NULL) {
-            rc = -errno;
-            break;
+        replay_opts_for(a, is_stdin ? NULL : path, &ro, &sw, &key);
+        char err[512] = "";
+        int rrc;
+        if (!is_stdin && comp == KP_COMP_NONE) {
+            /* a plain capture file: replay reads it itself */
+            kp_reader_close(r);
+            r = NULL;
+            rrc = kp_replay_file(path, &ro, replay_trace, a, NULL, err, sizeof(err));
+        } else {
+            FILE *f = kp_reader_fopen(r);
+            rrc = f ? kp_replay_stream(f, path, &ro, replay_trace, a, NULL, err, sizeof(err))
+                    : -errno;
+            if (f != NULL)
+                fclose(f);
         }
-        rc = kp_replay_stream(mf, path, &ro, replay_trace, a, NULL, err, sizeof(err));
-        if (rc == 0 && err[0])
+        if (rrc == 0 && err[0])
             warn("%s", err);
-        if (rc != 0) {
-            warn("%s", err[0] ? err : strerror(-rc));
-            free(buf);
-            return rc;
+        int src = r != NULL ? kp_reader_status(r) : 0;
+        if (src < 0) {
+            rc = src; /* the decompression under the capture reader failed */
+        } else if (rrc != 0 && !a->fatal) {
+            warn("%s", err[0] ? err : strerror(-rrc));
+            snprintf(ic->error, sizeof(ic->error), "%s", err[0] ? err : strerror(-rrc));
+            ic->failed = true;
+            kp_reader_close(r);
+            return rrc;
         }
-        if (a->fatal)
-            rc = a->fatal;
-        break;
+    } else {
+        struct kp_input_sink sink = {sink_trace, sink_error, a};
+        struct kp_input_skips skips = {skip_note, a, 0};
+        struct kp_input_tally tally;
+        memset(&tally, 0, sizeof(tally));
+        switch (k) {
+        case KP_INPUT_KPTRACE:
+            rc = read_kptrace(a, r);
+            break;
+        case KP_INPUT_ATLAS:
+            rc = kp_atlas_read_stream(r, a->par, &sink, &skips, &tally);
+            break;
+        case KP_INPUT_SCAMPER:
+            rc = kp_scamper_read_stream(r, a->par, &sink, &skips, &tally);
+            break;
+        default:
+            warn("%s: cannot tell what kind of input this is; use --input-format", path);
+            snprintf(ic->error, sizeof(ic->error), "cannot tell what kind of input this is");
+            ic->failed = true;
+            kp_reader_close(r);
+            return -EINVAL;
+        }
+        ic->records += tally.records;
+        ic->quiet += tally.quiet;
     }
-    default:
-        warn("%s: cannot tell what kind of input this is; use --input-format", path);
-        free(buf);
-        return -EINVAL;
-    }
-    free(buf);
-    if (a->fatal)
+    if (a->fatal) {
+        kp_reader_close(r);
         return a->fatal; /* process_chunk said why */
-    if (rc == -ENOMEM) {
-        warn("%s: out of memory", path);
-        return rc;
     }
-    return 0; /* bad records were reported one by one */
+    if (rc < 0) {
+        /* Decide and write what was read before the damage, then say where
+         * the input went wrong. */
+        stop_reason(r, rc, ic->error, sizeof(ic->error));
+        ic->failed = true;
+        process_chunk(a);
+        if (a->jout != NULL)
+            fflush(a->jout);
+        warn("%s: %s", path, ic->error);
+    }
+    kp_reader_close(r);
+    return rc < 0 ? rc : 0;
 }
 
 static enum kp_hop_class class_of(enum kp_addr_class c)
@@ -632,12 +652,23 @@ static int process_chunk(struct app *a)
 {
     if (a->fatal)
         return a->fatal;
+    if (a->cymru || a->rdns) {
+        int rc = prefetch_chunk(a);
+        if (rc != 0)
+            return a->fatal = rc;
+    }
+    return decide_chunk(a);
+}
+
+/* DNS lookups for every address of the chunk at once (--cymru, --rdns). */
+static int prefetch_chunk(struct app *a)
+{
     size_t n_addrs = 0;
     for (size_t i = 0; i < a->n_items; i++)
         n_addrs += a->items[i].t.n_hops + 1;
     struct kp_addr *addrs = malloc((n_addrs ? n_addrs : 1) * sizeof(*addrs));
     if (addrs == NULL)
-        return a->fatal = -ENOMEM;
+        return -ENOMEM;
     n_addrs = 0;
     for (size_t i = 0; i < a->n_items; i++) {
         const struct kp_trace *t = &a->items[i].t;
@@ -653,6 +684,12 @@ static int process_chunk(struct app *a)
         if (!a->quiet)
             warn("%d address lookups failed over DNS; other sources were used for them", pf);
     }
+    return 0;
+}
+
+/* The verdict of every trace of the chunk, its line, summary and graph. */
+static int decide_chunk(struct app *a)
+{
     /* Doubletree traces decide with the path below where they stopped
      * (verdict_stitch.h): learn this chunk's traces first. */
     for (size_t i = 0; i < a->n_items; i++) {
@@ -691,6 +728,7 @@ static int process_chunk(struct app *a)
         kp_trace_free(&full);
         a->per_status[v.status]++;
         a->n_done++;
+        a->counts[it->file].decided++;
         if (kp_summary_add(a->sum, t, it->sweep, &v) != 0 ||
             (a->graph_acc && kp_graph_add(a->graph_acc, t, ann, &v) != 0))
             a->fatal = -ENOMEM;
@@ -718,6 +756,125 @@ static int process_chunk(struct app *a)
         kp_trace_free(&a->items[i].t);
     a->n_items = 0;
     return a->fatal;
+}
+
+/* The reconciliation: per input, records read (bookkeeping apart) =
+ * decided + bad + skipped. */
+struct reconcile {
+    unsigned long records, quiet, decided, bad, skipped;
+    bool agree, failed;
+};
+
+static bool counts_agree(const struct input_count *ic)
+{
+    return ic->records >= ic->quiet &&
+           ic->records - ic->quiet == ic->decided + ic->bad + ic->skipped;
+}
+
+static void reconcile(const struct app *a, struct reconcile *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->agree = true;
+    for (size_t i = 0; i < a->n_files; i++) {
+        const struct input_count *ic = &a->counts[i];
+        r->records += ic->records - (ic->quiet <= ic->records ? ic->quiet : ic->records);
+        r->quiet += ic->quiet;
+        r->decided += ic->decided;
+        r->bad += ic->bad;
+        r->skipped += ic->skipped;
+        r->agree = r->agree && counts_agree(ic);
+        r->failed = r->failed || ic->failed;
+    }
+}
+
+static int jset(json_t *o, const char *k, json_t *v)
+{
+    return v != NULL && json_object_set_new(o, k, v) == 0 ? 0 : -ENOMEM;
+}
+
+static json_t *jcounts(unsigned long records, unsigned long quiet, unsigned long decided,
+                       unsigned long bad, unsigned long skipped)
+{
+    json_t *c = json_object();
+    if (c == NULL || jset(c, "records", json_integer((json_int_t)records)) != 0 ||
+        jset(c, "decided", json_integer((json_int_t)decided)) != 0 ||
+        jset(c, "bad", json_integer((json_int_t)bad)) != 0 ||
+        jset(c, "skipped", json_integer((json_int_t)skipped)) != 0 ||
+        jset(c, "bookkeeping", json_integer((json_int_t)quiet)) != 0) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* --stats-json FILE: the run's counts, per input and in total, whether they
+ * reconcile, and a status: complete (every input read to its end, counts
+ * reconcile), incomplete (they do not: the counts that disagree are named),
+ * error (an input could not be read to its end). */
+static int write_stats_json(const struct app *a, const struct reconcile *rec, int exit_status)
+{
+    json_t *o = json_object();
+    json_t *inputs = json_array();
+    int rc = o && inputs ? 0 : -ENOMEM;
+    const char *status = rec->failed ? "error" : !rec->agree ? "incomplete" : "complete";
+    char why[512] = "";
+    for (size_t i = 0; i < a->n_files && why[0] == '\0'; i++) {
+        const struct input_count *ic = &a->counts[i];
+        if (ic->failed)
+            snprintf(why, sizeof(why), "%s: %s", file_name(a, (int)i), ic->error);
+        else if (!counts_agree(ic))
+            snprintf(
+                why, sizeof(why), "%s: %lu records read, but %lu decided + %lu bad + %lu skipped",
+                file_name(a, (int)i), ic->records - ic->quiet, ic->decided, ic->bad, ic->skipped);
+    }
+    rc = rc ? rc : jset(o, "v", json_integer(1));
+    rc = rc ? rc : jset(o, "type", json_string("kpannotate-stats"));
+    rc = rc ? rc : jset(o, "status", json_string(status));
+    rc = rc ? rc : jset(o, "error", why[0] ? json_string(why) : json_null());
+    rc = rc ? rc : jset(o, "reconciled", json_boolean(rec->agree));
+    rc = rc ? rc : jset(o, "exit_status", json_integer(exit_status));
+    json_t *c = jcounts(rec->records, rec->quiet, rec->decided, rec->bad, rec->skipped);
+    rc = rc ? rc : jset(o, "counts", c);
+    if (rc == 0) {
+        static const enum kp_transit_status st[] = {KP_TRANSIT_REACHED, KP_TRANSIT_FILTERED,
+                                                    KP_TRANSIT_INCOMPLETE, KP_TRANSIT_UNDETERMINED};
+        for (size_t k = 0; k < sizeof(st) / sizeof(st[0]) && rc == 0; k++)
+            rc = jset(c, kp_transit_status_name(st[k]),
+                      json_integer((json_int_t)a->per_status[st[k]]));
+        rc = rc ? rc : jset(c, "groups", json_integer((json_int_t)kp_summary_count(a->sum)));
+        rc = rc ? rc
+                : jset(c, "bad_source_lines", json_integer((json_int_t)a->source_notes.skipped));
+        rc = rc ? rc : jset(c, "failed_lookups", json_integer((json_int_t)a->failed_lookups));
+    }
+    rc = rc ? rc : jset(o, "inputs", json_incref(inputs));
+    for (size_t i = 0; rc == 0 && i < a->n_files; i++) {
+        const struct input_count *ic = &a->counts[i];
+        json_t *e = jcounts(ic->records - (ic->quiet <= ic->records ? ic->quiet : ic->records),
+                            ic->quiet, ic->decided, ic->bad, ic->skipped);
+        rc = e ? json_array_append_new(inputs, e) : -ENOMEM;
+        rc = rc ? rc : jset(e, "file", json_string(file_name(a, (int)i)));
+        rc = rc ? rc : jset(e, "kind", json_string(kp_input_kind_name(ic->kind)));
+        rc = rc ? rc : jset(e, "compression", json_string(kp_compression_name(ic->comp)));
+        rc = rc ? rc : jset(e, "reconciled", json_boolean(counts_agree(ic)));
+        rc = rc ? rc
+                : jset(e, "status",
+                       json_string(ic->failed          ? "error"
+                                   : !counts_agree(ic) ? "incomplete"
+                                                       : "complete"));
+        rc = rc ? rc : jset(e, "error", ic->failed ? json_string(ic->error) : json_null());
+    }
+    json_decref(inputs);
+    if (rc == 0) {
+        FILE *f = fopen(a->stats_json, "w");
+        rc = f && json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 &&
+                     fputc('\n', f) != EOF
+                 ? 0
+                 : -EIO;
+        if (f != NULL && fclose(f) != 0)
+            rc = -EIO;
+    }
+    json_decref(o);
+    return rc;
 }
 
 /* an AS number on the command line: asplain or asdot, optionally "AS"-prefixed;
@@ -763,12 +920,30 @@ enum {
     OPT_VP,
     OPT_SWEEP,
     OPT_SUMMARY_FORMAT,
+    OPT_MIN_PREFIX_LEN,
+    OPT_KEEP_SPECIAL,
+    OPT_STATS_JSON,
+    OPT_THREADS,
 };
 
 struct source_opt {
     int kind; /* 'p', 'r', 'm', OPT_PEERINGDB, OPT_CYMRU (path NULL) */
     const char *path;
 };
+
+/* What a prefix2as or RIB file dropped, or whose origin lost a private or
+ * reserved AS (docs/asmap.md): one line when there is anything to say. */
+static void report_filter(const char *path, const struct kp_filter_stats *st,
+                          const struct kp_route_filter *f, bool quiet)
+{
+    if (kp_filter_stats_dropped(st) == 0 && kp_filter_stats_origin_removed(st) == 0)
+        return;
+    if (quiet && st->used > 0)
+        return; /* -q: only the warning that a table gave nothing */
+    char buf[1024];
+    warn("%s: %s%s", path, kp_filter_stats_str(st, f, buf, sizeof(buf)),
+         st->used == 0 ? " (nothing used: a test network's table? see --keep-special)" : "");
+}
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -794,6 +969,8 @@ int main(int argc, char **argv)
         {"cymru-cache", required_argument, NULL, OPT_CYMRU_CACHE},
         {"dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT},
         {"rdns", no_argument, NULL, OPT_RDNS},
+        {"min-prefix-len", required_argument, NULL, OPT_MIN_PREFIX_LEN},
+        {"keep-special", required_argument, NULL, OPT_KEEP_SPECIAL},
         {"target", required_argument, NULL, 't'},
         {"transit", required_argument, NULL, OPT_TRANSIT},
         {"no-default-transits", no_argument, NULL, OPT_NO_DEFAULT_TRANSITS},
@@ -806,6 +983,8 @@ int main(int argc, char **argv)
         {"summary", no_argument, NULL, 's'},
         {"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
         {"graph", required_argument, NULL, 'g'},
+        {"stats-json", required_argument, NULL, OPT_STATS_JSON},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -813,6 +992,7 @@ int main(int argc, char **argv)
     };
     static struct app A;
     struct app *a = &A;
+    a->threads = -1;
     kp_verdict_config_default(&a->cfg);
     /* our own copies, so that --transit and --target can change them */
     for (size_t i = 0; i < a->cfg.n_known; i++) {
@@ -829,6 +1009,8 @@ int main(int argc, char **argv)
     memset(&copts, 0, sizeof(copts));
     const char *dns_server = NULL;
     int dns_timeout = 0;
+    struct kp_route_filter filter;
+    kp_route_filter_default(&filter);
 
     int c;
     while ((c = getopt_long(argc, argv, "p:r:m:t:f:o:sg:qhV", longopts, NULL)) != -1) {
@@ -852,6 +1034,7 @@ int main(int argc, char **argv)
                 sources[n_sources++].path = NULL;
             }
             cymru = true;
+            a->cymru = true;
             break;
         case OPT_DNS_SERVER:
             dns_server = optarg;
@@ -870,6 +1053,16 @@ int main(int argc, char **argv)
         case OPT_RDNS:
             a->rdns = true;
             break;
+        case OPT_MIN_PREFIX_LEN:
+            if (kp_route_filter_parse_min_len(optarg, &filter) != 0)
+                return usage_error("--min-prefix-len: '%s' is not V4[,V6] (0..32, 0..128)", optarg);
+            break;
+        case OPT_KEEP_SPECIAL: {
+            char bad[80];
+            if (kp_route_filter_parse_keep(optarg, &filter.keep, bad, sizeof(bad)) != 0)
+                return usage_error("--keep-special: no range or AS number class named '%s'", bad);
+            break;
+        }
         case 't': {
             char *s = strdup(optarg), *save = NULL;
             for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -972,6 +1165,17 @@ int main(int argc, char **argv)
         case 'g':
             a->graph = optarg;
             break;
+        case OPT_STATS_JSON:
+            a->stats_json = optarg;
+            break;
+        case OPT_THREADS: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 64)
+                return usage_error("--threads: '%s' is not 0..64", optarg);
+            a->threads = v;
+            break;
+        }
         case 'q':
             a->quiet = true;
             break;
@@ -998,6 +1202,11 @@ int main(int argc, char **argv)
         a->files = stdin_only;
         a->n_files = 1;
     }
+    a->counts = calloc(a->n_files, sizeof(*a->counts));
+    if (a->counts == NULL) {
+        warn("out of memory");
+        return 3;
+    }
 
     /* Sources, in the order given. */
     int status = 0;
@@ -1013,6 +1222,7 @@ int main(int argc, char **argv)
     }
     a->source_notes = (struct kp_load_notes){source_line_note, a, 0};
     kp_asmap_set_load_notes(a->map, &a->source_notes);
+    kp_asmap_set_filter(a->map, &filter);
     for (size_t i = 0; i < n_sources; i++) {
         int rc;
         err[0] = '\0';
@@ -1036,6 +1246,8 @@ int main(int argc, char **argv)
             rc = kp_asmap_add_peeringdb(a->map, sources[i].path, err, sizeof(err));
             break;
         }
+        if (rc == 0 && (sources[i].kind == 'p' || sources[i].kind == 'r'))
+            report_filter(sources[i].path, kp_asmap_load_stats(a->map), &filter, a->quiet);
         if (rc != 0) {
             warn("%s%s", sources[i].kind == OPT_CYMRU ? "--cymru: " : "",
                  err[0]            ? err
@@ -1064,8 +1276,10 @@ int main(int argc, char **argv)
     } else if (!a->summary) {
         a->jout = stdout;
     }
-    if (kp_summary_new(&a->sum) != 0 || kp_stitch_new(&a->stitch) != 0 ||
-        (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
+    json_object_seed(0); /* before any worker thread creates a JSON object */
+    unsigned workers = a->threads < 0 ? kp_par_default_workers() : (unsigned)a->threads;
+    if (kp_par_new(workers, &a->par) != 0 || kp_summary_new(&a->sum) != 0 ||
+        kp_stitch_new(&a->stitch) != 0 || (a->graph && kp_graph_new(&a->graph_acc, &a->cfg) != 0)) {
         warn("out of memory");
         return 3;
     }
@@ -1148,17 +1362,20 @@ int main(int argc, char **argv)
         status = 3;
     }
 
+    /* Every record read is decided, bad or skipped: say so when not. */
+    struct reconcile rec;
+    reconcile(a, &rec);
     if (!a->quiet) {
         struct kp_asmap_dns_stats ds;
         kp_asmap_dns_stats(a->map, &ds);
         fprintf(stderr,
-                "kpannotate: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
+                "kpannotate: %lu records: %zu traces (%lu reached, %lu filtered, %lu incomplete, "
                 "%lu undetermined), %zu groups, %lu bad records, %lu skipped records, "
                 "%lu bad source lines, %lu failed lookups\n",
-                a->n_done, per_status[KP_TRANSIT_REACHED], per_status[KP_TRANSIT_FILTERED],
-                per_status[KP_TRANSIT_INCOMPLETE], per_status[KP_TRANSIT_UNDETERMINED],
-                kp_summary_count(sum), a->bad_records, a->skipped_records, a->source_notes.skipped,
-                a->failed_lookups);
+                rec.records, a->n_done, per_status[KP_TRANSIT_REACHED],
+                per_status[KP_TRANSIT_FILTERED], per_status[KP_TRANSIT_INCOMPLETE],
+                per_status[KP_TRANSIT_UNDETERMINED], kp_summary_count(sum), a->bad_records,
+                a->skipped_records, a->source_notes.skipped, a->failed_lookups);
         if (cymru || a->rdns)
             fprintf(stderr,
                     "kpannotate: DNS: %lu queries, %lu answers, %lu cache hits, %lu timeouts, "
@@ -1166,9 +1383,24 @@ int main(int argc, char **argv)
                     ds.queries, ds.answers, ds.cache_hits, ds.timeouts, ds.garbage, ds.servfail,
                     ds.nxdomain, ds.down ? "; the server was declared down" : "");
     }
+    for (size_t i = 0; i < a->n_files; i++) {
+        const struct input_count *ic = &a->counts[i];
+        if (!counts_agree(ic))
+            warn("%s: counts do not reconcile: %lu records read, but %lu decided + %lu bad + %lu "
+                 "skipped",
+                 file_name(a, (int)i), ic->records - ic->quiet, ic->decided, ic->bad, ic->skipped);
+    }
     if (status == 0 && (a->bad_records > 0 || a->failed_lookups > 0 || a->source_notes.skipped > 0))
         status = 1;
+    if (!rec.agree)
+        status = 4;
+    if (a->stats_json != NULL && write_stats_json(a, &rec, status) != 0) {
+        warn("%s: cannot write the statistics", a->stats_json);
+        if (status < 3)
+            status = 3;
+    }
 
+    kp_par_free(a->par);
     kp_summary_free(sum);
     kp_stitch_free(a->stitch);
     kp_graph_free(graph);
@@ -1178,5 +1410,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < a->cfg.n_known; i++)
         free(a->transit_names[i]);
     kp_asmap_free(a->map);
+    free(a->counts);
     return status;
 }

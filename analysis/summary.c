@@ -6,9 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/slab.h"
+#include "analysis/strtab.h"
+#include "probe/htab.h"
+
+/* A group: its hash-table node, the public part, and room for its first
+ * share (most groups have one). */
+struct group {
+    struct kp_htab_node node;
+    struct kp_summary_group g;
+    struct kp_summary_share one;
+};
+
+#define GROUPS_PER_BLOCK 1024
+
 struct kp_summary {
-    struct kp_summary_group *g;
+    struct kp_htab groups;     /* by (vp, prefix, method, sweep) */
+    struct kp_strtab *strings; /* vp, sweep and AS names, kept once */
+    struct group **order;      /* creation order, sorted by kp_summary_finish */
     size_t n, cap;
+    struct kp_slab slab; /* the groups, GROUPS_PER_BLOCK to a block */
 };
 
 int kp_summary_new(struct kp_summary **out)
@@ -16,15 +33,43 @@ int kp_summary_new(struct kp_summary **out)
     if (out == NULL)
         return -EINVAL;
     *out = calloc(1, sizeof(**out));
-    return *out ? 0 : -ENOMEM;
+    if (*out == NULL)
+        return -ENOMEM;
+    kp_htab_init(&(*out)->groups);
+    kp_slab_init(&(*out)->slab, sizeof(struct group), GROUPS_PER_BLOCK);
+    if (kp_strtab_new(&(*out)->strings) != 0) {
+        free(*out);
+        *out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 void kp_summary_free(struct kp_summary *s)
 {
     if (s == NULL)
         return;
-    free(s->g);
+    for (size_t i = 0; i < s->n; i++) {
+        struct group *gr = s->order[i];
+        if (gr->g.shares != &gr->one)
+            free(gr->g.shares);
+        free(gr->g.upstreams);
+    }
+    kp_slab_free(&s->slab);
+    free(s->order);
+    kp_htab_free(&s->groups);
+    kp_strtab_free(s->strings);
     free(s);
+}
+
+uint64_t kp_summary_steps(const struct kp_summary *s)
+{
+    return s ? s->groups.steps + kp_strtab_steps(s->strings) : 0;
+}
+
+static const char *intern_str(struct kp_summary *s, const char *str, size_t max)
+{
+    return kp_strtab_intern(s->strings, str, strnlen(str, max));
 }
 
 void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uint8_t *plen)
@@ -49,6 +94,41 @@ static const char *vp_of(const struct kp_trace *t, char *buf, size_t len)
     return kp_addr_str(&t->src, buf, len);
 }
 
+static struct group *new_group(struct kp_summary *s)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct group **o = realloc(s->order, cap * sizeof(*o));
+        if (o == NULL)
+            return NULL;
+        s->order = o;
+        s->cap = cap;
+    }
+    return kp_slab_add(&s->slab);
+}
+
+/* Room for one more share in g (the first is inside the group; then 2, 4,
+ * 8, 16). 0 or -ENOMEM. */
+static int share_room(struct group *gr)
+{
+    struct kp_summary_group *g = &gr->g;
+    size_t n = g->n_shares;
+    if (n == 0) {
+        g->shares = &gr->one;
+        return 0;
+    }
+    if ((n & (n - 1)) != 0)
+        return 0; /* not a power of two: the array has room */
+    struct kp_summary_share *sh = malloc(2 * n * sizeof(*sh));
+    if (sh == NULL)
+        return -ENOMEM;
+    memcpy(sh, g->shares, n * sizeof(*sh));
+    if (g->shares != &gr->one)
+        free(g->shares);
+    g->shares = sh;
+    return 0;
+}
+
 int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *sweep,
                    const struct kp_transit *v)
 {
@@ -57,39 +137,44 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
     if (sweep == NULL)
         sweep = "";
     char vbuf[KP_ADDR_STRLEN];
-    const char *vp = vp_of(t, vbuf, sizeof(vbuf));
+    const char *vp = intern_str(s, vp_of(t, vbuf, sizeof(vbuf)), KP_VP_LEN - 1);
+    const char *sw = intern_str(s, sweep, KP_SWEEP_LEN - 1);
+    if (vp == NULL || sw == NULL)
+        return -ENOMEM;
     struct kp_addr pfx;
     uint8_t plen;
     kp_summary_prefix_of(&t->dst, &pfx, &plen);
 
+    /* interned strings are equal when their pointers are */
+    uint64_t h = kp_hash_u64(kp_strtab_hash(vp), kp_strtab_hash(sw));
+    h = kp_addr_hash(h, &pfx);
+    h = kp_hash_u64(h, (uint64_t)plen << 32 | (uint64_t)t->method);
     struct kp_summary_group *g = NULL;
-    for (size_t i = 0; i < s->n; i++) {
-        struct kp_summary_group *c = &s->g[i];
-        if (c->method == t->method && c->plen == plen && kp_addr_eq(&c->prefix, &pfx) &&
-            strncmp(c->vp, vp, sizeof(c->vp) - 1) == 0 &&
-            strncmp(c->sweep, sweep, sizeof(c->sweep) - 1) == 0) {
+    for (struct kp_htab_node *n = kp_htab_first(&s->groups, h); n;
+         n = kp_htab_next(&s->groups, n)) {
+        struct kp_summary_group *c = &KP_HTAB_ENTRY(n, struct group, node)->g;
+        if (c->method == t->method && c->plen == plen && c->vp == vp && c->sweep == sw &&
+            kp_addr_eq(&c->prefix, &pfx)) {
             g = c;
             break;
         }
     }
+    struct group *gr;
     if (g == NULL) {
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 16;
-            struct kp_summary_group *n = realloc(s->g, cap * sizeof(*n));
-            if (n == NULL)
-                return -ENOMEM;
-            s->g = n;
-            s->cap = cap;
-        }
-        g = &s->g[s->n++];
-        memset(g, 0, sizeof(*g));
-        snprintf(g->vp, sizeof(g->vp), "%s", vp);
-        snprintf(g->sweep, sizeof(g->sweep), "%s", sweep);
+        gr = new_group(s);
+        if (gr == NULL || kp_htab_insert(&s->groups, &gr->node, h) != 0)
+            return -ENOMEM;
+        s->order[s->n++] = gr;
+        g = &gr->g;
+        g->vp = vp;
+        g->sweep = sw;
         g->prefix = pfx;
         g->plen = plen;
         g->method = t->method;
         g->majority = -1;
         g->agrees = -1;
+    } else {
+        gr = (struct group *)(void *)((char *)g - offsetof(struct group, g));
     }
     g->traces++;
     g->confidence_sum += v->confidence;
@@ -102,8 +187,12 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
     for (size_t i = 0; i < g->n_shares; i++) {
         if (g->shares[i].asn == v->asn && g->shares[i].status == v->status) {
             g->shares[i].traces++;
-            if (g->shares[i].name[0] == '\0')
-                snprintf(g->shares[i].name, sizeof(g->shares[i].name), "%s", v->name);
+            if (g->shares[i].name[0] == '\0' && v->name[0] != '\0') {
+                const char *nm = intern_str(s, v->name, sizeof(v->name) - 1);
+                if (nm == NULL)
+                    return -ENOMEM;
+                g->shares[i].name = nm;
+            }
             return 0;
         }
     }
@@ -111,12 +200,15 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
         g->other_traces++;
         return 0;
     }
+    const char *nm = intern_str(s, v->name, sizeof(v->name) - 1);
+    if (nm == NULL || share_room(gr) != 0)
+        return -ENOMEM;
     struct kp_summary_share *sh = &g->shares[g->n_shares++];
     memset(sh, 0, sizeof(*sh));
     sh->asn = v->asn;
     sh->status = v->status;
     sh->traces = 1;
-    snprintf(sh->name, sizeof(sh->name), "%s", v->name);
+    sh->name = nm;
     return 0;
 }
 
@@ -149,7 +241,8 @@ static int share_cmp(const void *pa, const void *pb)
 
 static int group_cmp(const void *pa, const void *pb)
 {
-    const struct kp_summary_group *a = pa, *b = pb;
+    const struct kp_summary_group *a = &(*(struct group *const *)pa)->g;
+    const struct kp_summary_group *b = &(*(struct group *const *)pb)->g;
     int r = strcmp(a->vp, b->vp);
     if (r != 0)
         return r;
@@ -168,14 +261,14 @@ void kp_summary_finish(struct kp_summary *s)
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->n; i++) {
-        struct kp_summary_group *g = &s->g[i];
+        struct kp_summary_group *g = &s->order[i]->g;
         qsort(g->shares, g->n_shares, sizeof(g->shares[0]), share_cmp);
         for (size_t k = 0; k < g->n_shares; k++)
             g->shares[k].share = g->traces ? (double)g->shares[k].traces / (double)g->traces : 0.0;
         g->majority = g->n_shares > 0 ? 0 : -1;
     }
     if (s->n > 1)
-        qsort(s->g, s->n, sizeof(s->g[0]), group_cmp);
+        qsort(s->order, s->n, sizeof(s->order[0]), group_cmp);
 }
 
 size_t kp_summary_count(const struct kp_summary *s)
@@ -187,18 +280,26 @@ const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size
 {
     if (s == NULL || i >= s->n)
         return NULL;
-    return &s->g[i];
+    return &s->order[i]->g;
 }
 
 int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asns, size_t n)
 {
     if (s == NULL || i >= s->n || (n > 0 && asns == NULL))
         return -EINVAL;
-    struct kp_summary_group *g = &s->g[i];
+    struct kp_summary_group *g = &s->order[i]->g;
     if (n > KP_SUMMARY_MAX_UPSTREAMS)
         n = KP_SUMMARY_MAX_UPSTREAMS;
-    if (n > 0)
+    free(g->upstreams);
+    g->upstreams = NULL;
+    if (n > 0) {
+        g->upstreams = malloc(n * sizeof(*asns));
+        if (g->upstreams == NULL) {
+            g->n_upstreams = 0;
+            return -ENOMEM;
+        }
         memcpy(g->upstreams, asns, n * sizeof(*asns));
+    }
     g->n_upstreams = n;
     g->agrees = -1;
     if (n == 0 || g->majority < 0)
@@ -248,7 +349,7 @@ void kp_summary_fit_widths(const struct kp_summary *s, struct kp_summary_widths 
     *w = widths_or_default(NULL);
     char buf[KP_ANNOT_NAME_LEN + 64];
     for (size_t i = 0; s != NULL && i < s->n; i++) {
-        const struct kp_summary_group *g = &s->g[i];
+        const struct kp_summary_group *g = &s->order[i]->g;
         int n = (int)strlen(g->vp);
         if (n > w->vp)
             w->vp = n;

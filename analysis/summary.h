@@ -7,6 +7,12 @@
  * upstreams of the group's prefix from a RIB with kp_summary_set_upstreams() —
  * whether the data plane agrees.
  *
+ * Groups are found through a hash table (probe/htab.h), so adding a trace
+ * costs O(1) whatever the number of groups, and a group holds O(1) memory
+ * whatever its number of traces: counts, first/last times, at most
+ * KP_SUMMARY_MAX_SHARES (AS, status) shares; names are kept once per
+ * summary (interned), not once per group.
+ *
  * Pure: no I/O, no clocks, no globals. The summary owns its memory
  * (kp_summary_free releases it); groups returned by kp_summary_group() stay
  * valid until the next kp_summary_add() or kp_summary_free().
@@ -26,26 +32,26 @@
 
 struct kp_summary_share {
     uint32_t asn;
-    char name[KP_ANNOT_NAME_LEN];
     enum kp_transit_status status;
+    const char *name; /* "" unknown; owned by the summary */
     size_t traces;
     double share; /* traces / group traces, set by kp_summary_finish */
 };
 
 struct kp_summary_group {
-    char vp[KP_VP_LEN];
+    const char *vp;        /* owned by the summary, as every pointer below */
     struct kp_addr prefix; /* destination /24 (IPv4) or /48 (IPv6), host bits zero */
     uint8_t plen;
     enum kp_method method;
-    char sweep[KP_SWEEP_LEN];
+    const char *sweep; /* "" none (at most KP_SWEEP_LEN-1 bytes) */
     size_t traces;
-    size_t other_traces; /* traces whose (asn, status) did not fit in shares[] */
-    struct kp_summary_share shares[KP_SUMMARY_MAX_SHARES];
+    size_t other_traces;             /* traces whose (asn, status) did not fit in shares[] */
+    struct kp_summary_share *shares; /* n_shares of them, at most KP_SUMMARY_MAX_SHARES */
     size_t n_shares;
     int majority; /* index into shares[], -1 when empty */
     double confidence_sum;
     int64_t first_ns, last_ns; /* start times of the group's traces (0 unknown) */
-    uint32_t upstreams[KP_SUMMARY_MAX_UPSTREAMS]; /* control plane, from a RIB */
+    uint32_t *upstreams;       /* control plane, from a RIB: n_upstreams of them */
     size_t n_upstreams;
     int agrees; /* 1 data plane agrees, 0 disagrees, -1 unknown (no RIB or no answer) */
 };
@@ -73,7 +79,12 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
  * then incomplete, then undetermined, then the lower AS number. */
 void kp_summary_finish(struct kp_summary *s);
 
-/* Number of groups, and group i (0 <= i < count), NULL when out of range. */
+/* Hash-table nodes visited so far by kp_summary_add (probe/htab.h's steps):
+ * for tests that check the work stays linear in the traces. */
+uint64_t kp_summary_steps(const struct kp_summary *s);
+
+/* Number of groups, and group i (0 <= i < count), NULL when out of range.
+ * Before kp_summary_finish the order is the order of creation. */
 size_t kp_summary_count(const struct kp_summary *s);
 const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size_t i);
 
@@ -82,7 +93,7 @@ const struct kp_summary_group *kp_summary_group(const struct kp_summary *s, size
  * reached or filtered and its AS is among the upstreams, 0 when it is reached
  * or filtered through another AS, -1 when n == 0 or the majority is
  * incomplete or undetermined. Copies at most KP_SUMMARY_MAX_UPSTREAMS.
- * 0 or -EINVAL. Call after kp_summary_finish(). */
+ * 0, -EINVAL or -ENOMEM. Call after kp_summary_finish(). */
 int kp_summary_set_upstreams(struct kp_summary *s, size_t i, const uint32_t *asns, size_t n);
 
 /* Column widths of the text table (0 = default: vp 16, prefix 18, sweep 12,

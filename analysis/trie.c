@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define NONE 0u
 
@@ -23,6 +24,19 @@ struct node {
     uint32_t value; /* 1-based index into values, 0 = no value */
 };
 
+/* Where a lookup of an IPv4 address resumes, by its first 16 bits: the
+ * first node on its path of length >= 16 (0: the walk ends before) and the
+ * best valued node above it (0: none). */
+struct jump {
+    uint32_t resume, best;
+};
+
+#define JUMP_BITS 16
+/* Built once this many lookups came after the last insert (so that a table
+ * that keeps changing never pays for it), for tables this big. */
+#define JUMP_AFTER 65536u
+#define JUMP_MIN   4096u
+
 struct kp_trie {
     size_t value_size;
     struct node *nodes; /* nodes[0] unused */
@@ -30,6 +44,11 @@ struct kp_trie {
     uint8_t *values; /* value i (1-based) at values[(i-1)*value_size] */
     uint32_t n_values, cap_values;
     uint32_t root[2]; /* [0] IPv4, [1] IPv6 */
+    /* lookup index, a cache: valid while jump_ok; rebuilt after JUMP_AFTER
+     * lookups without an insert */
+    struct jump *jump;
+    bool jump_ok;
+    uint32_t lookups_since_insert;
 };
 
 static unsigned family_bits(uint8_t family)
@@ -170,9 +189,27 @@ void kp_trie_free(struct kp_trie *t)
 {
     if (t == NULL)
         return;
+    free(t->jump);
     free(t->nodes);
     free(t->values);
     free(t);
+}
+
+/* realloc, and for a big array a hint that it be backed by huge pages: a
+ * 1M-prefix table is ~100 MB touched at random by lookups (fewer page
+ * faults while loading, fewer TLB misses while looking up). */
+static void *big_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+#ifdef MADV_HUGEPAGE
+    if (q != NULL && n >= ((size_t)4 << 20)) {
+        uintptr_t lo = ((uintptr_t)q + 4095) & ~(uintptr_t)4095;
+        uintptr_t hi = ((uintptr_t)q + n) & ~(uintptr_t)4095;
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* a hint: failure is fine */
+    }
+#endif
+    return q;
 }
 
 /* Make room for `more` nodes and one value. */
@@ -182,7 +219,7 @@ static int reserve(struct kp_trie *t, uint32_t more)
         if (t->cap_nodes > UINT32_MAX / 2)
             return -ENOMEM;
         uint32_t cap = t->cap_nodes * 2;
-        struct node *n = realloc(t->nodes, (size_t)cap * sizeof(*n));
+        struct node *n = big_realloc(t->nodes, (size_t)cap * sizeof(*n));
         if (n == NULL)
             return -ENOMEM;
         t->nodes = n;
@@ -192,7 +229,7 @@ static int reserve(struct kp_trie *t, uint32_t more)
         if (t->cap_values > UINT32_MAX / 2)
             return -ENOMEM;
         uint32_t cap = t->cap_values ? t->cap_values * 2 : 64;
-        uint8_t *v = realloc(t->values, (size_t)cap * t->value_size);
+        uint8_t *v = big_realloc(t->values, (size_t)cap * t->value_size);
         if (v == NULL)
             return -ENOMEM;
         t->values = v;
@@ -226,10 +263,39 @@ static bool prefix_ok(const struct kp_prefix *p)
     return bits != 0 && p->len <= bits;
 }
 
+int kp_trie_reserve(struct kp_trie *t, size_t prefixes)
+{
+    if (t == NULL)
+        return -EINVAL;
+    if (prefixes > UINT32_MAX / 4)
+        return -ENOMEM;
+    if (prefixes > UINT32_MAX / 4 - t->n_nodes)
+        return -ENOMEM;
+    uint32_t nodes = t->n_nodes + (uint32_t)prefixes * 2 + 1;
+    uint32_t vals = t->n_values + (uint32_t)prefixes;
+    if (nodes > t->cap_nodes) {
+        struct node *n = big_realloc(t->nodes, (size_t)nodes * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        t->nodes = n;
+        t->cap_nodes = nodes;
+    }
+    if (vals > t->cap_values) {
+        uint8_t *v = big_realloc(t->values, (size_t)vals * t->value_size);
+        if (v == NULL)
+            return -ENOMEM;
+        t->values = v;
+        t->cap_values = vals;
+    }
+    return 0;
+}
+
 int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *value)
 {
     if (t == NULL || p == NULL || value == NULL || !prefix_ok(p))
         return -EINVAL;
+    t->jump_ok = false;
+    t->lookups_since_insert = 0;
     int rc = reserve(t, 2);
     if (rc != 0)
         return rc;
@@ -276,33 +342,96 @@ int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *val
     return 0;
 }
 
-void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+/* The shallowest node at least as long as p whose key starts with p's bits:
+ * the root of everything stored inside p (p itself included), or NONE. */
+static uint32_t subtree_of(const struct kp_trie *t, const struct kp_prefix *p)
 {
-    if (t == NULL || p == NULL || !prefix_ok(p))
-        return NULL;
     uint8_t key[16];
     memcpy(key, p->addr.b, 16);
     mask_key(key, p->len, 16);
     uint32_t ni = t->root[p->addr.family == 6];
     while (ni != NONE) {
         const struct node *n = &t->nodes[ni];
-        if (n->len > p->len || common_bits(n->key, key, n->len) < n->len)
-            return NULL;
-        if (n->len == p->len)
-            return n->value ? t->values + (size_t)(n->value - 1) * t->value_size : NULL;
+        if (n->len >= p->len)
+            return common_bits(n->key, key, p->len) >= p->len ? ni : NONE;
+        if (common_bits(n->key, key, n->len) < n->len)
+            return NONE;
         ni = n->child[bit_at(key, n->len)];
     }
-    return NULL;
+    return NONE;
 }
 
-static const void *lookup(const struct kp_trie *t, const struct kp_addr *a, unsigned bits,
+void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p)
+{
+    if (t == NULL || p == NULL || !prefix_ok(p))
+        return NULL;
+    uint32_t ni = subtree_of(t, p);
+    if (ni == NONE || t->nodes[ni].len != p->len || t->nodes[ni].value == 0)
+        return NULL;
+    return t->values + (size_t)(t->nodes[ni].value - 1) * t->value_size;
+}
+
+/* True when the first len bits of key and a are equal. */
+static bool key_matches(const uint8_t *key, const uint8_t *a, unsigned len)
+{
+    unsigned full = len >> 3, rem = len & 7;
+    if (full > 0 && memcmp(key, a, full) != 0)
+        return false;
+    return rem == 0 || ((key[full] ^ a[full]) & (uint8_t)(0xFFu << (8 - rem))) == 0;
+}
+
+/* The IPv4 lookup index: for each first JUMP_BITS bits, walk the nodes
+ * shorter than JUMP_BITS (they depend on those bits only). */
+static void build_jump(struct kp_trie *t)
+{
+    if (t->jump == NULL) {
+        t->jump = malloc(((size_t)1 << JUMP_BITS) * sizeof(*t->jump));
+        if (t->jump == NULL)
+            return;
+    }
+    for (uint32_t i = 0; i < (1u << JUMP_BITS); i++) {
+        uint8_t key[16] = {(uint8_t)(i >> 8), (uint8_t)i};
+        uint32_t ni = t->root[0], best = NONE;
+        while (ni != NONE) {
+            const struct node *n = &t->nodes[ni];
+            if (n->len >= JUMP_BITS)
+                break;
+            if (!key_matches(n->key, key, n->len)) {
+                ni = NONE;
+                break;
+            }
+            if (n->value)
+                best = ni;
+            ni = n->child[bit_at(key, n->len)];
+        }
+        t->jump[i].resume = ni;
+        t->jump[i].best = best;
+    }
+    t->jump_ok = true;
+}
+
+static const void *lookup(const struct kp_trie *ct, const struct kp_addr *a, unsigned bits,
                           struct kp_prefix *matched)
 {
+    /* The index is a cache of the trie's shape: built here, which is why
+     * lookups take a const trie (see trie.h on threads). */
+    struct kp_trie *t = (struct kp_trie *)(uintptr_t)ct;
     uint32_t ni = t->root[a->family == 6];
     const struct node *best = NULL;
+    if (a->family == 4 && bits >= JUMP_BITS) {
+        if (!t->jump_ok && t->lookups_since_insert < JUMP_AFTER)
+            t->lookups_since_insert++;
+        else if (!t->jump_ok && t->n_values >= JUMP_MIN)
+            build_jump(t);
+        if (t->jump_ok) {
+            const struct jump *j = &t->jump[(uint32_t)a->b[0] << 8 | a->b[1]];
+            ni = j->resume;
+            best = j->best ? &t->nodes[j->best] : NULL;
+        }
+    }
     while (ni != NONE) {
         const struct node *n = &t->nodes[ni];
-        if (n->len > bits || common_bits(n->key, a->b, n->len) < n->len)
+        if (n->len > bits || !key_matches(n->key, a->b, n->len))
             break;
         if (n->value)
             best = n;
@@ -378,4 +507,14 @@ int kp_trie_walk(const struct kp_trie *t,
     if (rc != 0)
         return rc;
     return walk(t, t->root[1], 6, fn, ctx);
+}
+
+int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
+                        int (*fn)(const struct kp_prefix *q, const void *value, void *ctx),
+                        void *ctx)
+{
+    if (t == NULL || p == NULL || fn == NULL || !prefix_ok(p))
+        return 0;
+    uint32_t ni = subtree_of(t, p);
+    return ni == NONE ? 0 : walk(t, ni, p->addr.family, fn, ctx);
 }

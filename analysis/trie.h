@@ -6,7 +6,12 @@
  * Prefix lengths 0..32 (IPv4) and 0..128 (IPv6); overlapping prefixes are
  * fine: a lookup returns the longest stored prefix covering the address.
  * Implementation: path-compressed binary (Patricia) trie over an index-based
- * node array, so 1M prefixes cost about 2M small nodes.
+ * node array, so 1M prefixes cost about 2M small nodes. A big IPv4 table
+ * that stopped changing gets an index by the first 16 bits of the address
+ * (built by a lookup after 65,536 lookups without an insert, 512 KiB), so
+ * that a lookup skips the top of the trie.
+ *
+ * Not thread-safe, lookups included (they may build that index).
  */
 #ifndef KP_TRIE_H
 #define KP_TRIE_H
@@ -50,6 +55,10 @@ struct kp_trie *kp_trie_new(size_t value_size);
 /* Free the trie and every value it holds. NULL is fine. */
 void kp_trie_free(struct kp_trie *t);
 
+/* Make room for `prefixes` more prefixes (about), so that loading a big
+ * table does not grow the arrays step by step. 0, -EINVAL or -ENOMEM. */
+int kp_trie_reserve(struct kp_trie *t, size_t prefixes);
+
 /* Store a copy of value (value_size bytes) under prefix p, replacing any value
  * already stored under exactly p. Returns 0, -EINVAL (bad prefix), -ENOMEM. */
 int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *value);
@@ -78,5 +87,12 @@ size_t kp_trie_count(const struct kp_trie *t);
  * returns 0 after a full walk. */
 int kp_trie_walk(const struct kp_trie *t,
                  int (*fn)(const struct kp_prefix *p, const void *value, void *ctx), void *ctx);
+
+/* Like kp_trie_walk, but only the stored prefixes inside p (length >= p->len,
+ * first p->len bits equal to p's), in the same order. The cost is the depth
+ * to p plus the prefixes visited, not the size of the trie. */
+int kp_trie_walk_within(const struct kp_trie *t, const struct kp_prefix *p,
+                        int (*fn)(const struct kp_prefix *q, const void *value, void *ctx),
+                        void *ctx);
 
 #endif

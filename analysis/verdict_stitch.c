@@ -6,9 +6,11 @@
  * prefix is rebuilt by following these links down, one TTL at a time, which
  * is Doubletree's own assumption (the path below an interface seen at a TTL
  * is the one already traced). Memory grows with the distinct interfaces per
- * vantage point and TTL, not with the number of traces, so callers that
- * decide in chunks can keep one index for the whole run. Open addressing,
- * linear probing, grown at half load. */
+ * vantage point and TTL, not with the number of traces, and is bounded: links
+ * live in two generations of at most max_links/2 each, indexed by the one
+ * hash table (probe/htab.h); when the current one is full the older one is
+ * forgotten, and a link found in the older one is copied into the current
+ * one, so the links in use stay (an approximation of least recently used). */
 #include "analysis/verdict_stitch.h"
 
 #include <errno.h>
@@ -17,92 +19,153 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct slot {
-    bool used;
+#include "analysis/slab.h"
+#include "analysis/strtab.h"
+#include "probe/htab.h"
+
+/* One link: (key, vantage point, TTL, address) -> the answered router hop
+ * below it. */
+struct link {
+    struct kp_htab_node node;
     uint32_t key;
     uint8_t ttl;
-    uint8_t low; /* lowest answering TTL of the trace the link came from */
+    uint8_t low;    /* lowest answering TTL of the trace the link came from */
+    const char *vp; /* interned */
     struct kp_addr addr;
-    char vp[KP_VP_LEN];
     struct kp_hop prev; /* the answered router hop below (prev.ttl < ttl) */
 };
 
-struct kp_stitch {
-    struct slot *s;
-    size_t cap, n;
+#define LINKS_PER_BLOCK 4096
+
+/* A generation: at most cap links, in blocks, indexed by one hash table. */
+struct gen {
+    struct kp_htab idx;
+    struct kp_slab links; /* LINKS_PER_BLOCK to a block */
 };
+
+struct kp_stitch {
+    struct gen g[2]; /* g[cur] takes new links; the other is the previous one */
+    int cur;
+    size_t gen_cap; /* links per generation */
+    struct kp_strtab *vps;
+    uint64_t dropped; /* links forgotten with a generation */
+};
+
+static void gen_clear(struct gen *g)
+{
+    kp_slab_free(&g->links);
+    kp_htab_free(&g->idx);
+}
+
+int kp_stitch_new_bounded(size_t max_links, struct kp_stitch **out)
+{
+    if (out == NULL || max_links < 2)
+        return -EINVAL;
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL)
+        return -ENOMEM;
+    struct kp_stitch *s = *out;
+    for (int i = 0; i < 2; i++) {
+        kp_htab_init(&s->g[i].idx);
+        kp_slab_init(&s->g[i].links, sizeof(struct link), LINKS_PER_BLOCK);
+    }
+    s->gen_cap = max_links / 2;
+    if (kp_strtab_new(&s->vps) != 0) {
+        free(s);
+        *out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
 
 int kp_stitch_new(struct kp_stitch **out)
 {
-    if (out == NULL)
-        return -EINVAL;
-    *out = calloc(1, sizeof(**out));
-    return *out ? 0 : -ENOMEM;
+    return kp_stitch_new_bounded(KP_STITCH_MAX_LINKS, out);
 }
 
 void kp_stitch_free(struct kp_stitch *s)
 {
     if (s == NULL)
         return;
-    free(s->s);
+    gen_clear(&s->g[0]);
+    gen_clear(&s->g[1]);
+    kp_strtab_free(s->vps);
     free(s);
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+size_t kp_stitch_links(const struct kp_stitch *s)
 {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return s->g[0].links.n + s->g[1].links.n;
+}
+
+uint64_t kp_stitch_steps(const struct kp_stitch *s)
+{
+    return s->g[0].idx.steps + s->g[1].idx.steps + kp_strtab_steps(s->vps);
+}
+
+uint64_t kp_stitch_dropped(const struct kp_stitch *s)
+{
+    return s->dropped;
 }
 
 static uint64_t hash_of(uint32_t key, const char *vp, uint8_t ttl, const struct kp_addr *a)
 {
-    uint64_t h = 14695981039346656037ull;
-    h = fnv(h, &key, sizeof(key));
-    h = fnv(h, &ttl, 1);
-    h = fnv(h, &a->family, sizeof(a->family));
-    h = fnv(h, a->b, sizeof(a->b));
-    return fnv(h, vp, strnlen(vp, KP_VP_LEN));
+    uint64_t h = kp_hash_u64(kp_strtab_hash(vp), (uint64_t)key << 8 | ttl);
+    return kp_addr_hash(h, a);
 }
 
-static bool same(const struct slot *e, uint32_t key, const char *vp, uint8_t ttl,
-                 const struct kp_addr *a)
+static struct link *gen_find(struct gen *g, uint64_t h, uint32_t key, const char *vp, uint8_t ttl,
+                             const struct kp_addr *a)
 {
-    return e->key == key && e->ttl == ttl && kp_addr_eq(&e->addr, a) &&
-           strncmp(e->vp, vp, KP_VP_LEN) == 0;
-}
-
-/* The slot for the tuple: its entry, or the free slot where it would go. */
-static struct slot *find(const struct kp_stitch *s, uint32_t key, const char *vp, uint8_t ttl,
-                         const struct kp_addr *a)
-{
-    if (s->cap == 0)
-        return NULL;
-    size_t i = (size_t)(hash_of(key, vp, ttl, a) & (s->cap - 1));
-    while (s->s[i].used && !same(&s->s[i], key, vp, ttl, a))
-        i = (i + 1) & (s->cap - 1);
-    return &s->s[i];
-}
-
-static int grow(struct kp_stitch *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 256;
-    struct slot *old = s->s;
-    size_t old_cap = s->cap;
-    s->s = calloc(cap, sizeof(*s->s));
-    if (s->s == NULL) {
-        s->s = old;
-        return -ENOMEM;
+    for (struct kp_htab_node *n = kp_htab_first(&g->idx, h); n; n = kp_htab_next(&g->idx, n)) {
+        struct link *e = KP_HTAB_ENTRY(n, struct link, node);
+        if (e->key == key && e->ttl == ttl && e->vp == vp && kp_addr_eq(&e->addr, a))
+            return e;
     }
-    s->cap = cap;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].used)
-            *find(s, old[i].key, old[i].vp, old[i].ttl, &old[i].addr) = old[i];
-    free(old);
-    return 0;
+    return NULL;
+}
+
+/* A new link in the current generation; when it is full, the previous one
+ * is forgotten and the current one becomes the previous. NULL on ENOMEM. */
+static struct link *new_link(struct kp_stitch *s, uint64_t h)
+{
+    struct gen *g = &s->g[s->cur];
+    if (g->links.n == s->gen_cap) {
+        struct gen *old = &s->g[1 - s->cur];
+        s->dropped += old->links.n;
+        gen_clear(old);
+        s->cur = 1 - s->cur;
+        g = old;
+    }
+    struct link *e = kp_slab_add(&g->links);
+    if (e == NULL || kp_htab_insert(&g->idx, &e->node, h) != 0)
+        return NULL; /* a slab item not in the index is harmless: never found */
+    return e;
+}
+
+/* The link for the tuple: in the current generation, else in the previous
+ * one (then copied into the current, so that links in use stay); NULL when
+ * neither has it (or out of memory: *nomem). */
+static struct link *find(struct kp_stitch *s, uint32_t key, const char *vp, uint8_t ttl,
+                         const struct kp_addr *a, bool *nomem)
+{
+    uint64_t h = hash_of(key, vp, ttl, a);
+    struct link *e = gen_find(&s->g[s->cur], h, key, vp, ttl, a);
+    if (e != NULL)
+        return e;
+    struct link *o = gen_find(&s->g[1 - s->cur], h, key, vp, ttl, a);
+    if (o == NULL)
+        return NULL;
+    struct link copy = *o;
+    e = new_link(s, h); /* may forget the generation o is in */
+    if (e == NULL) {
+        *nomem = true;
+        return NULL;
+    }
+    struct kp_htab_node node = e->node;
+    *e = copy;
+    e->node = node;
+    return e;
 }
 
 static bool router_reply(const struct kp_trace *t, const struct kp_hop *h)
@@ -145,6 +208,9 @@ int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key)
 {
     if (s == NULL || t == NULL)
         return -EINVAL;
+    const char *vp = kp_strtab_intern(s->vps, t->vp, strnlen(t->vp, KP_VP_LEN));
+    if (vp == NULL)
+        return -ENOMEM;
     const struct kp_hop *by[256];
     per_ttl(t, by);
     uint8_t low = lowest_ttl(t);
@@ -154,22 +220,22 @@ int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key)
         if (h == NULL)
             continue;
         if (below != NULL) {
-            if (2 * (s->n + 1) > s->cap) {
-                int rc = grow(s);
-                if (rc != 0)
-                    return rc;
-            }
-            struct slot *e = find(s, key, t->vp, h->ttl, &h->addr);
-            if (!e->used || low < e->low) {
-                if (!e->used)
-                    s->n++;
-                memset(e, 0, sizeof(*e));
-                e->used = true;
+            bool nomem = false;
+            struct link *e = find(s, key, vp, h->ttl, &h->addr, &nomem);
+            if (nomem)
+                return -ENOMEM;
+            if (e == NULL) {
+                e = new_link(s, hash_of(key, vp, h->ttl, &h->addr));
+                if (e == NULL)
+                    return -ENOMEM;
                 e->key = key;
                 e->ttl = h->ttl;
-                e->low = low;
+                e->vp = vp;
                 e->addr = h->addr;
-                snprintf(e->vp, sizeof(e->vp), "%s", t->vp);
+                e->low = low;
+                e->prev = *below;
+            } else if (low < e->low) {
+                e->low = low;
                 e->prev = *below;
             }
         }
@@ -193,22 +259,29 @@ int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key
     const struct kp_hop *h = by[low];
     if (h == NULL)
         return 0; /* only the destination answered: nothing to follow */
-    /* Follow the links down; TTLs strictly decrease, so this ends. */
-    const struct kp_hop *chain[256];
+    const char *vp = kp_strtab_intern(s->vps, t->vp, strnlen(t->vp, KP_VP_LEN));
+    if (vp == NULL)
+        return -ENOMEM;
+    /* Follow the links down; TTLs strictly decrease, so this ends. The hops
+     * are copied out: a lookup may move links between generations. */
+    struct kp_hop chain[255];
     size_t n = 0;
     uint8_t ttl = low;
     struct kp_addr at = h->addr;
+    bool nomem = false;
     while (ttl > first && n < 255) {
-        const struct slot *e = find(s, key, t->vp, ttl, &at);
+        const struct link *e = find(s, key, vp, ttl, &at, &nomem);
         /* Doubletree's stop set is by interface, not by TTL: the interface
          * may have been traced only at a lower TTL (a longer way to it this
          * time). Then the hops below it there are the best knowledge; they
          * keep their own TTLs, so the TTLs between count as silent. */
-        for (int d = ttl - 1; (e == NULL || !e->used) && d > (int)first; d--)
-            e = find(s, key, t->vp, (uint8_t)d, &at);
-        if (e == NULL || !e->used || e->prev.ttl >= ttl)
+        for (int d = ttl - 1; e == NULL && !nomem && d > (int)first; d--)
+            e = find(s, key, vp, (uint8_t)d, &at, &nomem);
+        if (nomem)
+            return -ENOMEM;
+        if (e == NULL || e->prev.ttl >= ttl)
             break;
-        chain[n++] = &e->prev;
+        chain[n++] = e->prev;
         ttl = e->prev.ttl;
         at = e->prev.addr;
     }
@@ -218,7 +291,7 @@ int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key
     kp_trace_init(out);
     int rc = kp_trace_copy(out, t);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = kp_trace_add_hop(out, chain[i]);
+        rc = kp_trace_add_hop(out, &chain[i]);
     if (rc != 0)
         return rc;
     kp_trace_sort(out);

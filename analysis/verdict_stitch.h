@@ -17,8 +17,9 @@
  * maps the evidence back to the trace's own hops. A trace can be freed once
  * added: the index keeps, per (key, vantage point, TTL, interface), a copy of
  * the hop just below it, so its memory grows with the interfaces seen, not
- * with the traces, and one index can serve a whole run decided in chunks
- * (donors read before a trace, or in its own chunk, count).
+ * with the traces, up to an explicit bound (KP_STITCH_MAX_LINKS), and one
+ * index can serve a whole run decided in chunks (donors read before a trace,
+ * or in its own chunk, count, as long as their links were not forgotten).
  *
  * Pure: no I/O, no clocks, no globals. The index owns its memory.
  */
@@ -33,8 +34,25 @@
 
 struct kp_stitch; /* opaque */
 
-/* A new empty index in *out. 0 or -ENOMEM / -EINVAL. Free with kp_stitch_free. */
+/* The bound of kp_stitch_new: at most this many links (one per answered
+ * router hop with an answered hop below it, per key, vantage point and TTL),
+ * about 210 bytes each (55 MiB at most). */
+#define KP_STITCH_MAX_LINKS ((size_t)1 << 18)
+
+/* A new empty index in *out, holding at most KP_STITCH_MAX_LINKS links. 0 or
+ * -ENOMEM / -EINVAL. Free with kp_stitch_free. */
 int kp_stitch_new(struct kp_stitch **out);
+
+/* The same with another bound (at least 2). When more links are learnt, the
+ * oldest half is forgotten, except links used since (a lookup keeps them):
+ * a trace whose donor is that far back is decided without it. */
+int kp_stitch_new_bounded(size_t max_links, struct kp_stitch **out);
+
+/* Links held now (never more than the bound), links forgotten so far, and
+ * hash-table nodes visited (work counting for tests). */
+size_t kp_stitch_links(const struct kp_stitch *s);
+uint64_t kp_stitch_dropped(const struct kp_stitch *s);
+uint64_t kp_stitch_steps(const struct kp_stitch *s);
 
 /* Release the index (NULL is fine). The traces added stay the caller's. */
 void kp_stitch_free(struct kp_stitch *s);

@@ -1,11 +1,13 @@
 /* fuzz_bgpdump.c — bgpdump -m lines: each line is parsed; parsed lines feed
- * a RIB (target 131279 and 2), whose history and upstreams are then queried
- * for each parsed prefix. */
+ * a RIB (target 131279 and 2, the default route filter), whose history and
+ * upstreams are then queried for each parsed prefix. The cleaned path must
+ * hold no removed AS and no repeat of one AS (route_filter.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/asmap_int.h"
+#include "analysis/route_filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +30,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (kp_bgpdump_parse_line(s + start, i - start, l, &why) == 0) {
             struct kp_asn_rec rec;
             kp_bgpdump_origin(l, &rec);
+            struct kp_bgpdump_line *c = malloc(sizeof(*c));
+            if (c == NULL)
+                break;
+            *c = *l;
+            enum kp_asn_class tail;
+            kp_bgpdump_clean_path(c, kp_rib_filter(r), &tail);
+            for (size_t k = 0; k < c->path_len; k++) {
+                if (kp_route_filter_removes_asn(kp_rib_filter(r), c->path[k]) ||
+                    (k > 0 && c->path_set[k] == 0 && c->path_set[k - 1] == 0 &&
+                     c->path[k] == c->path[k - 1]))
+                    abort();
+            }
+            if (c->path_len > l->path_len)
+                abort();
+            free(c);
             if (kp_rib_add(r, l) != 0)
                 break;
             const struct kp_rib_route *h;

@@ -31,10 +31,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m != NULL) {
         static const char *const ips[] = {"175.45.178.1",    "198.18.0.200",    "0.0.0.0",
                                           "255.255.255.255", "2001:db8:100::1", "::"};
-        for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+        /* the fixed addresses, 198.18.1.1 .. 198.18.15.1 (one record per
+         * AS number type in tests/data/asmap/asn-number-types.mmdb) and the
+         * IPv4 address of the input's last 4 bytes */
+        for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]) + 16; i++) {
             struct kp_addr a;
             struct kp_asn_answer ans;
-            kp_addr_parse(ips[i], &a);
+            if (i < sizeof(ips) / sizeof(ips[0]))
+                kp_addr_parse(ips[i], &a);
+            else if (i < sizeof(ips) / sizeof(ips[0]) + 15)
+                a = kp_addr_v4(0xc6120001u +
+                               (uint32_t)(i - sizeof(ips) / sizeof(ips[0]) + 1) * 256);
+            else if (size >= 4)
+                a = kp_addr_v4((uint32_t)data[size - 4] << 24 | (uint32_t)data[size - 3] << 16 |
+                               (uint32_t)data[size - 2] << 8 | data[size - 1]);
+            else
+                continue;
             if (kp_mmdb_lookup(m, &a, &ans, err, sizeof(err)) == 0 &&
                 (ans.n_asns != 1 || ans.prefix.len > (a.family == 4 ? 32 : 128)))
                 abort();

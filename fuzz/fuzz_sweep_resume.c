@@ -7,18 +7,61 @@
  *       longer than the input, ending like it, and scanned again;
  *   'p' the pcap tail walk (through a temporary file): good_end within the
  *       file, at least the header;
- *   's' sweep.json read back into options (argv must be NULL-terminated).
+ *   's' sweep.json read back into options (argv must be NULL-terminated),
+ *       and merged as the prior sweep.json of a resumed sweep (the result
+ *       must be JSON whose summed counts are non-negative integers).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "probe/jobs.h"
+#include "probe/options.h"
 #include "probe/sweep_meta.h"
 #include "probe/sweep_resume.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The sweep.json of a resumed sweep from the text as the prior one: when it
+ * is made, it is JSON whose summed counts are non-negative integers. */
+static void merge(const char *text, size_t len)
+{
+    struct kp_options o;
+    kp_options_default(&o, KP_CMD_SWEEP);
+    struct kp_engine_stats st;
+    memset(&st, 0, sizeof(st));
+    st.jobs = 10;
+    st.probes_sent = 100;
+    struct kp_sweep_meta m;
+    memset(&m, 0, sizeof(m));
+    m.opt = &o;
+    m.st = &st;
+    m.status = "complete";
+    m.src = kp_addr_v4(0xc6120102u);
+    m.traces_written = 10;
+    m.planned_total = 20;
+    char *out = NULL;
+    if (kp_sweep_meta_merge(text, len, &m, 5, 7, &out) == 0) {
+        json_error_t je;
+        json_t *j = json_loads(out, 0, &je);
+        json_t *cnt = json_object_get(j, "counts");
+        const char *k;
+        json_t *v;
+        if (!json_is_object(cnt))
+            abort();
+        json_object_foreach(cnt, k, v)
+        {
+            if (!json_is_integer(v) || json_integer_value(v) < 0)
+                abort();
+        }
+        json_decref(j);
+        free(out);
+    }
+    kp_options_free(&o);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (memchr(err, '\0', sizeof(err)) == NULL) {
             abort();
         }
+        merge(text, len);
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "probe/blocklist_file.h"
 #include "probe/decode.h"
 #include "probe/net_raw.h"
 #include "probe/resolve.h"
@@ -32,63 +33,229 @@ void kp_cmd_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-int kp_cmd_ranges_from_cidrs(const struct kp_options *o, struct kp_target_range **out, size_t *n,
-                             char *err, size_t errlen)
+int kp_cmd_blocklist(const struct kp_options *o, struct kp_blocklist **out, char *err,
+                     size_t errlen)
 {
-    struct kp_target_range *r = calloc(o->n_targets ? o->n_targets : 1, sizeof(*r));
-    uint64_t total = 0;
-    if (r == NULL)
+    char e2[600];
+    struct kp_blocklist *bl = kp_blocklist_new(true);
+    *out = NULL;
+    if (bl == NULL) {
+        snprintf(err, errlen, "out of memory");
         return -ENOMEM;
-    for (size_t i = 0; i < o->n_targets; i++) {
-        struct kp_addr b;
-        uint8_t l;
-        if (kp_cidr_parse(o->targets[i], &b, &l) != 0) {
-            free(r);
+    }
+    for (int k = 0; k < 2; k++) {
+        const char *f = k ? o->allowlist_file : o->blocklist_file;
+        int rc = f ? kp_blocklist_load(bl, k ? KP_BL_ALLOW : KP_BL_BLOCK, f, e2, sizeof(e2)) : 0;
+        if (rc != 0) {
+            snprintf(err, errlen, "%s %s", k ? "--allowlist-file" : "--blocklist-file", e2);
+            kp_blocklist_free(bl);
+            return rc;
+        }
+    }
+    *out = bl;
+    return 0;
+}
+
+/* Why a target is refused as a whole: its distinct reasons (a few), and
+ * whether the allowlist could lift them. */
+struct refusal {
+    const struct kp_bl_rule *why[3];
+    size_t n;
+    bool more, by_file;
+};
+
+static void refusal_note(struct refusal *f, const struct kp_bl_rule *why)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->why[i] == why)
+            return;
+    f->by_file |= why->list == KP_BL_BLOCK;
+    if (f->n < sizeof(f->why) / sizeof(f->why[0]))
+        f->why[f->n++] = why;
+    else
+        f->more = true;
+}
+
+/* "WHAT: REASON[, REASON...] — refused; --allowlist-file to override" */
+static void refusal_msg(const struct refusal *f, const char *what, char *err, size_t errlen)
+{
+    char rs[400] = "", b[200];
+    size_t k = 0;
+    for (size_t i = 0; i < f->n && k < sizeof(rs); i++)
+        k += (size_t)snprintf(rs + k, sizeof(rs) - k, "%s%s", i ? ", " : "",
+                              kp_bl_rule_reason(f->why[i], b, sizeof(b)));
+    snprintf(err, errlen, "%s: %s%s — refused%s", what, rs, f->more ? ", ..." : "",
+             f->by_file ? " (--blocklist-file)" : "; --allowlist-file to override");
+}
+
+struct expand {
+    struct kp_target_range *r;
+    size_t n, cap;
+    uint64_t kept;
+    struct kp_exclusions *ex;
+    struct refusal refused;
+};
+
+static int add_range(void *ctx, uint32_t base, unsigned len)
+{
+    struct expand *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct kp_target_range *v = realloc(c->r, cap * sizeof(*v));
+        if (v == NULL)
+            return -ENOMEM;
+        c->r = v;
+        c->cap = cap;
+    }
+    memset(&c->r[c->n], 0, sizeof(c->r[c->n]));
+    c->r[c->n].base = base;
+    c->r[c->n].count = len == 0 ? UINT32_MAX : (uint32_t)(1ull << (32 - len));
+    c->n++;
+    c->kept += 1ull << (32 - len);
+    return 0;
+}
+
+static int on_run(void *ctx, uint32_t first, uint32_t last, const struct kp_bl_rule *why)
+{
+    struct expand *c = ctx;
+    if (why == NULL)
+        return kp_range_cidrs(first, last, add_range, c); /* CIDR blocks: the engine's /24s */
+    refusal_note(&c->refused, why);
+    return kp_exclusions_add(c->ex, first, last, why);
+}
+
+/* The blocks of target t left out (ex->v[from..]), on stderr. */
+static void print_exclusions(const char *t, uint64_t size, const struct kp_exclusions *ex,
+                             size_t from, uint64_t addrs)
+{
+    char p[KP_PREFIX_STRLEN];
+    fprintf(stderr, "kptrace sweep: %s: %llu of %llu addresses left out (blocklist):\n", t,
+            (unsigned long long)addrs, (unsigned long long)size);
+    for (size_t i = from; i < ex->n; i++) {
+        if (i - from == 10) {
+            fprintf(stderr, "kptrace sweep:     ... and %zu more blocks (sweep.json lists them)\n",
+                    ex->n - i);
+            break;
+        }
+        fprintf(stderr, "kptrace sweep:     %s: %s\n",
+                kp_prefix_str(&ex->v[i].prefix, p, sizeof(p)), ex->v[i].reason);
+    }
+}
+
+int kp_cmd_ranges_from_cidrs(const struct kp_options *o, struct kp_target_range **out, size_t *n,
+                             struct kp_exclusions *ex, char *err, size_t errlen)
+{
+    struct kp_exclusions local;
+    memset(&local, 0, sizeof(local));
+    struct expand c;
+    memset(&c, 0, sizeof(c));
+    c.ex = ex ? ex : &local;
+    uint64_t(*span)[2] = calloc(o->n_targets ? o->n_targets : 1, sizeof(*span));
+    struct kp_blocklist *bl = NULL;
+    int rc = span ? kp_cmd_blocklist(o, &bl, err, errlen) : -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < o->n_targets; i++) {
+        struct kp_prefix p;
+        if (kp_prefix_parse(o->targets[i], false, &p) != 0 || p.addr.family != 4) {
             snprintf(err, errlen, "--targets: \"%s\" is not an IPv4 prefix", o->targets[i]);
-            return -EINVAL;
+            rc = -EINVAL;
+            break;
         }
-        r[i].base = kp_addr_v4_host(&b);
-        r[i].count = l == 0 ? UINT32_MAX : (uint32_t)(1ull << (32 - l));
-        total += r[i].count;
-        for (size_t k = 0; k < i; k++) {
-            uint64_t a0 = r[k].base, a1 = a0 + r[k].count, b0 = r[i].base, b1 = b0 + r[i].count;
-            if (a0 < b1 && b0 < a1) {
+        uint64_t size = 1ull << (32 - p.len);
+        span[i][0] = kp_addr_v4_host(&p.addr);
+        span[i][1] = span[i][0] + size;
+        for (size_t k = 0; k < i; k++)
+            if (span[k][0] < span[i][1] && span[i][0] < span[k][1]) {
                 snprintf(err, errlen, "--targets: %s overlaps %s", o->targets[i], o->targets[k]);
-                free(r);
-                return -EINVAL;
+                rc = -EINVAL;
             }
+        if (rc != 0)
+            break;
+        size_t ex0 = c.ex->n;
+        uint64_t kept0 = c.kept, excl0 = c.ex->addresses;
+        memset(&c.refused, 0, sizeof(c.refused));
+        if ((rc = kp_blocklist_split(bl, &p, on_run, &c)) != 0) {
+            snprintf(err, errlen, "--targets %s: %s", o->targets[i], strerror(-rc));
+            break;
         }
+        if (c.kept == kept0) {
+            refusal_msg(&c.refused, o->targets[i], err, errlen);
+            rc = -EINVAL;
+            break;
+        }
+        if (c.ex->n > ex0 && (!o->quiet || o->dry_run))
+            print_exclusions(o->targets[i], size, c.ex, ex0, c.ex->addresses - excl0);
     }
-    if (total > KP_MAX_TARGET_ADDRS) {
-        snprintf(err, errlen, "--targets: %" PRIu64 " addresses, more than the %u allowed", total,
+    if (rc == 0 && c.kept > KP_MAX_TARGET_ADDRS) {
+        snprintf(err, errlen, "--targets: %" PRIu64 " addresses, more than the %u allowed", c.kept,
                  KP_MAX_TARGET_ADDRS);
-        free(r);
-        return -EINVAL;
+        rc = -EINVAL;
     }
-    *out = r;
-    *n = o->n_targets;
+    if (rc == -ENOMEM && err[0] == '\0')
+        snprintf(err, errlen, "out of memory");
+    kp_blocklist_free(bl);
+    free(span);
+    kp_exclusions_free(&local);
+    if (rc != 0) {
+        free(c.r);
+        return rc;
+    }
+    *out = c.r;
+    *n = c.n;
     return 0;
 }
 
 int kp_cmd_ranges_from_names(const struct kp_options *o, struct kp_target_range **out, size_t *n,
                              char *err, size_t errlen)
 {
-    struct kp_target_range *r = calloc(o->n_targets, sizeof(*r));
-    if (r == NULL)
+    struct kp_blocklist *bl = NULL;
+    int rc = kp_cmd_blocklist(o, &bl, err, errlen);
+    if (rc != 0)
+        return rc;
+    struct kp_target_range *r = calloc(o->n_targets ? o->n_targets : 1, sizeof(*r));
+    if (r == NULL) {
+        kp_blocklist_free(bl);
         return -ENOMEM;
-    for (size_t i = 0; i < o->n_targets; i++) {
-        struct kp_addr a[8];
+    }
+    for (size_t i = 0; rc == 0 && i < o->n_targets; i++) {
+        struct kp_addr a[8], lit;
         size_t na;
-        int rc = kp_resolve(o->targets[i], o->dns_server, a, 8, &na, err, errlen);
-        if (rc) {
-            free(r);
-            return rc;
+        char s[KP_ADDR_STRLEN], what[300];
+        if ((rc = kp_resolve(o->targets[i], o->dns_server, a, 8, &na, err, errlen)) != 0)
+            break;
+        bool named = kp_addr_parse(o->targets[i], &lit) != 0;
+        /* the first address the blocklist allows, like traceroute's first */
+        size_t pick = 0;
+        while (pick < na && kp_blocklist_check(bl, &a[pick]) != NULL)
+            pick++;
+        if (pick == na) {
+            struct refusal f;
+            memset(&f, 0, sizeof(f));
+            for (size_t k = 0; k < na; k++)
+                refusal_note(&f, kp_blocklist_check(bl, &a[k]));
+            /* a name: with every address it resolved to */
+            size_t k = (size_t)snprintf(what, sizeof(what), "%s", o->targets[i]);
+            for (size_t j = 0; named && j < na && k < sizeof(what); j++)
+                k += (size_t)snprintf(what + k, sizeof(what) - k, "%s%s%s", j ? ", " : " (",
+                                      kp_addr_str(&a[j], s, sizeof(s)), j + 1 == na ? ")" : "");
+            refusal_msg(&f, what, err, errlen);
+            rc = -EINVAL;
+            break;
         }
-        r[i].base = kp_addr_v4_host(&a[0]); /* the first address, like traceroute */
+        for (size_t k = 0; k < pick && !o->quiet; k++) {
+            char why[300];
+            fprintf(stderr, "kptrace trace: %s: %s skipped: %s\n", o->targets[i],
+                    kp_addr_str(&a[k], s, sizeof(s)),
+                    kp_bl_rule_reason(kp_blocklist_check(bl, &a[k]), why, sizeof(why)));
+        }
+        r[i].base = kp_addr_v4_host(&a[pick]);
         r[i].count = 1;
-        struct kp_addr lit;
-        if (kp_addr_parse(o->targets[i], &lit) != 0)
+        if (named)
             snprintf(r[i].name, sizeof(r[i].name), "%s", o->targets[i]);
+    }
+    kp_blocklist_free(bl);
+    if (rc != 0) {
+        free(r);
+        return rc;
     }
     *out = r;
     *n = o->n_targets;
@@ -190,6 +357,16 @@ int kp_cmd_options(struct kp_options *o, enum kp_cmd cmd, const char *name, int 
         fputs(kp_options_usage(cmd), stdout);
         kp_options_free(o);
         return KP_EXIT_OK;
+    }
+    /* the list files by absolute path: sweep.json keeps them for --resume,
+     * which may run from another directory */
+    char **files[2] = {&o->blocklist_file, &o->allowlist_file};
+    for (int k = 0; k < 2; k++) {
+        char *abs = *files[k] ? realpath(*files[k], NULL) : NULL;
+        if (abs != NULL) {
+            free(*files[k]);
+            *files[k] = abs;
+        }
     }
     return -1;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "probe/blocklist.h"
 #include "probe/engine.h"
 #include "probe/options.h"
 
@@ -30,13 +31,25 @@ extern volatile sig_atomic_t kp_cmd_stop;
  * kills the process the default way); ignore SIGPIPE. */
 void kp_cmd_signals(void);
 
-/* Sweep targets (CIDRs in o->targets) into ranges (malloc'ed, caller frees).
- * 0 or -EINVAL/-ENOMEM with err. */
+/* The target blocklist of the options: the default list (special-purpose
+ * addresses), --blocklist-file and --allowlist-file. 0 or -errno with err
+ * ("--allowlist-file FILE:LINE: ..."). Free with kp_blocklist_free. */
+int kp_cmd_blocklist(const struct kp_options *o, struct kp_blocklist **out, char *err,
+                     size_t errlen);
+
+/* Sweep targets (CIDRs in o->targets) into ranges (malloc'ed, caller frees),
+ * without what the blocklist refuses: a target wholly refused is an error
+ * ("224.0.0.0/30: multicast (RFC 5771) — refused; --allowlist-file to
+ * override"); the parts left out of the others go into *ex (when not NULL;
+ * free with kp_exclusions_free) and are printed on stderr (unless -q; always
+ * with --dry-run). Ranges are CIDR blocks. 0 or -EINVAL/-ENOMEM with err. */
 int kp_cmd_ranges_from_cidrs(const struct kp_options *o, struct kp_target_range **out, size_t *n,
-                             char *err, size_t errlen);
+                             struct kp_exclusions *ex, char *err, size_t errlen);
 
 /* Trace targets (addresses or names, resolved with c-ares via o->dns_server)
- * into one-address ranges carrying the name given. */
+ * into one-address ranges carrying the name given. A name's first address
+ * the blocklist allows is traced; a target with none is an error with the
+ * reason. */
 int kp_cmd_ranges_from_names(const struct kp_options *o, struct kp_target_range **out, size_t *n,
                              char *err, size_t errlen);
 

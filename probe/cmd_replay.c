@@ -40,7 +40,11 @@ static const char usage[] =
     "                    late = wait / 2)\n"
     "  --seed N          the run's seed: replies to kptrace probes are checked with\n"
     "                    its identity key, as live (default: sweep.json's seed)\n"
-    "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr.\n";
+    "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr,\n"
+    "  with whether they reconcile (every frame counted once, every probe in a trace).\n"
+    "  Exit status 1: a file cannot be read, or is cut or corrupt (the traces decided\n"
+    "  before the damage are written, the offset is named), or the counts do not\n"
+    "  reconcile; 2: a usage error.\n";
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value, or NULL when a is
  * not this option. *missing is set when the value is absent. */
@@ -79,7 +83,10 @@ static void print_trace(void *ctx, struct kp_trace *t)
 {
     struct out_ctx *o = ctx;
     char *s = NULL;
+    size_t len = 0;
     int rc;
+    if (ferror(stdout))
+        return; /* output is failing: reported at the end */
     switch (o->fmt) {
     case FMT_TEXT:
         rc = kp_output_text(t, 1, &s);
@@ -88,7 +95,7 @@ static void print_trace(void *ctx, struct kp_trace *t)
         rc = kp_output_atlas(t, &s);
         break;
     default:
-        rc = kp_trace_json_dump(t, &s, NULL);
+        rc = kp_trace_json_dump(t, &s, &len);
         break;
     }
     if (rc != 0 || s == NULL) {
@@ -96,8 +103,10 @@ static void print_trace(void *ctx, struct kp_trace *t)
         free(s);
         return;
     }
-    fputs(s, stdout);
-    if (o->fmt != FMT_TEXT || (s[0] && s[strlen(s) - 1] != '\n'))
+    if (len == 0)
+        len = strlen(s);
+    fwrite(s, 1, len, stdout);
+    if (o->fmt != FMT_TEXT || (len > 0 && s[len - 1] != '\n'))
         fputc('\n', stdout);
     free(s);
 }
@@ -114,6 +123,23 @@ static void print_counts(const struct kp_replay_stats *st)
             st->files, st->frames, st->frames_snapped, r->probes, r->replies, r->replies_late,
             r->unmatched, r->rejected, r->ambiguous, r->tcp_order_ties, r->truncated + r->malformed,
             r->probes_dup + r->dup_frames, r->unsupported + r->other, r->ts_backwards, st->traces);
+}
+
+/* The reconciliation of the counts (issue: nothing lost silently): every
+ * frame in exactly one of these, every probe in one written trace. */
+static void print_reconciled(const struct kp_replay_stats *st)
+{
+    const struct kp_rx_stats *r = &st->rx;
+    fprintf(stderr,
+            "replay: counts reconcile: %" PRIu64 " frames = %" PRIu64 " probes + %" PRIu64
+            " replies + %" PRIu64 " lost (no memory) + %" PRIu64 " duplicates + %" PRIu64
+            " expired + %" PRIu64 " unmatched + %" PRIu64 " rejected + %" PRIu64
+            " ambiguous + %" PRIu64 " unrelated + %" PRIu64 " undecodable; the %" PRIu64
+            " probes and %" PRIu64 " replies are in the %" PRIu64 " traces written\n",
+            r->frames, r->probes, r->replies, r->replies_lost, r->probes_dup + r->dup_frames,
+            r->expired, r->unmatched, r->rejected, r->ambiguous, r->unsupported + r->other,
+            r->truncated + r->malformed + r->fragments, st->trace_probes, st->trace_hops,
+            st->traces);
 }
 
 int kp_cmd_replay(int argc, char **argv)
@@ -265,16 +291,39 @@ int kp_cmd_replay(int argc, char **argv)
 
     struct kp_replay_stats st;
     int rc = kp_replay_files(files, nfiles, &opts, print_trace, &oc, &st, err, sizeof(err));
-    fflush(stdout);
-    free(files);
+    /* everything decided is written before any verdict on the run */
+    int out_err = (fflush(stdout) != 0 || ferror(stdout)) ? errno : 0;
     print_counts(&st);
-    if (st.files_cut > 0 && rc == 0)
-        fprintf(stderr, "kptrace replay: warning: %s\n", err);
-    if (oc.failed)
+    int bad_run = 0;
+    char why[512];
+    if (rc == 0 && kp_replay_reconcile(&st, why, sizeof(why)) != 0) {
+        fprintf(stderr, "kptrace replay: counts do not reconcile: %s\n", why);
+        bad_run = 1;
+    } else if (rc == 0) {
+        print_reconciled(&st);
+    }
+    if (st.files_cut > 0 && rc == 0) {
+        fprintf(stderr, "kptrace replay: %s; the traces up to there are written", err);
+        if (st.files + 1 == nfiles)
+            fprintf(stderr, ", the file after it is not read");
+        else if (st.files < nfiles)
+            fprintf(stderr, ", the %zu files after it are not read", nfiles - (size_t)st.files);
+        fputc('\n', stderr);
+        bad_run = 1;
+    }
+    if (oc.failed) {
         fprintf(stderr, "kptrace replay: %d traces could not be written\n", oc.failed);
+        bad_run = 1;
+    }
+    if (out_err != 0 || ferror(stdout)) {
+        fprintf(stderr, "kptrace replay: writing the output: %s\n",
+                strerror(out_err ? out_err : EIO));
+        bad_run = 1;
+    }
+    free(files);
     if (rc != 0) {
         fprintf(stderr, "kptrace replay: %s\n", err[0] ? err : strerror(-rc));
         return 1;
     }
-    return oc.failed ? 1 : 0;
+    return bad_run;
 }

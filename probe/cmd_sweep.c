@@ -265,6 +265,7 @@ struct resume {
     uint64_t pcap_good_end, pcap_size, pcap_frames;
     char **extra; /* options given besides --resume, -q, --no-progress */
     int n_extra;
+    struct kp_exclusions *ex; /* what the blocklist leaves out (the caller's) */
 };
 
 static void resume_free(struct resume *r)
@@ -428,7 +429,12 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
     o->progress = !noprog && !o->quiet;
     if (n_extra > 1 && check_extra(r, o, err, errlen) != 0)
         return KP_EXIT_USAGE;
-    if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, e2, sizeof(e2)) != 0) {
+    if (kp_cmd_ranges_from_cidrs(o, ranges, n_ranges, r->ex, e2, sizeof(e2)) != 0) {
+        snprintf(err, errlen, "%.400s: %s", path, e2);
+        return KP_EXIT_ERROR;
+    }
+    /* the same addresses as the earlier parts: the lists may have changed */
+    if (!kp_exclusions_match(r->ex, r->stored.excluded, e2, sizeof(e2))) {
         snprintf(err, errlen, "%.400s: %s", path, e2);
         return KP_EXIT_ERROR;
     }
@@ -579,6 +585,9 @@ int kp_cmd_sweep(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     struct resume rs;
     memset(&rs, 0, sizeof(rs));
+    struct kp_exclusions ex;
+    memset(&ex, 0, sizeof(ex));
+    rs.ex = &ex;
     struct kp_engine_stats zero_st;
     memset(&zero_st, 0, sizeof(zero_st));
     snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
@@ -601,7 +610,7 @@ int kp_cmd_sweep(int argc, char **argv)
         int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
         if (rc_opt >= 0)
             return rc_opt;
-        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, err, sizeof(err)) != 0)
+        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, &ex, err, sizeof(err)) != 0)
             goto out;
     }
     /* from here a SIGINT/SIGTERM interrupts the sweep cleanly (before the
@@ -724,6 +733,7 @@ int kp_cmd_sweep(int argc, char **argv)
     m.seed = seed;
     m.planned_total = resume ? rs.n_jobs : 0;
     m.next_id = e ? kp_engine_stats(e)->next_id : rs.first_tid;
+    m.excluded = &ex;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     m.start_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -827,6 +837,7 @@ out:
     if (pcap_fd >= 0)
         close(pcap_fd);
     resume_free(&rs);
+    kp_exclusions_free(&ex);
     free(ranges);
     kp_options_free(&o);
     return status;

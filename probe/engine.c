@@ -797,7 +797,7 @@ static void copy_stats(struct kp_engine *e)
     e->st.rx_unmatched = rs->unmatched;
     e->st.rx_rejected = rs->rejected;
     e->st.rx_late = rs->replies_late;
-    e->st.rx_replies_ignored = rs->dup_frames + rs->expired + rs->ambiguous + rs->replies_nomem;
+    e->st.rx_replies_ignored = rs->dup_frames + rs->expired + rs->ambiguous + rs->replies_lost;
     e->st.rx_traces_split = rs->traces_split;
     e->st.rx_traces_forced = rs->traces_forced;
     e->st.frames = e->frames_shared;

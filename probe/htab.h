@@ -36,7 +36,7 @@ struct kp_htab {
     uint64_t steps; /* nodes visited by kp_htab_first/next since init */
 };
 
-#define KP_HTAB_ENTRY(node, type, member) ((type *)(void *)((char *)(node) - offsetof(type, member)))
+#define KP_HTAB_ENTRY(node, type, member) ((type *)(void *)((char *)(node)-offsetof(type, member)))
 
 /* An empty table (no allocation until the first insert). */
 void kp_htab_init(struct kp_htab *t);

@@ -50,6 +50,9 @@ void kp_options_free(struct kp_options *o)
     free(o->targets);
     o->targets = NULL;
     o->n_targets = 0;
+    free(o->blocklist_file);
+    free(o->allowlist_file);
+    o->blocklist_file = o->allowlist_file = NULL;
 }
 
 static int add_target(struct kp_options *o, const char *s, size_t n)
@@ -219,6 +222,8 @@ enum {
     O_TARGETS,
     O_TFILE,
     O_PCAP,
+    O_BLOCKF,
+    O_ALLOWF,
 };
 
 static const struct option long_opts[] = {
@@ -252,6 +257,8 @@ static const struct option long_opts[] = {
     {"targets", required_argument, NULL, O_TARGETS},
     {"targets-file", required_argument, NULL, O_TFILE},
     {"pcap", required_argument, NULL, O_PCAP},
+    {"blocklist-file", required_argument, NULL, O_BLOCKF},
+    {"allowlist-file", required_argument, NULL, O_ALLOWF},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -404,6 +411,17 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
                 rc = err_set(err, errlen, "--pcap: a sweep always writes DIR/capture.pcap");
             o->pcap = optarg;
             break;
+        case O_BLOCKF:
+        case O_ALLOWF: {
+            char **f = c == O_BLOCKF ? &o->blocklist_file : &o->allowlist_file;
+            if (*f != NULL)
+                rc = err_set(err, errlen, "%s given twice (put the prefixes in one file)", name);
+            else if (optarg[0] == '\0')
+                rc = err_set(err, errlen, "%s needs a file name", name);
+            else if ((*f = strdup(optarg)) == NULL)
+                rc = -ENOMEM;
+            break;
+        }
         case 'q':
             o->quiet = true;
             o->progress = false;
@@ -569,6 +587,15 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
             return 0;
         goto differ;
     }
+    if (IS("--blocklist-file") || IS("--allowlist-file")) {
+        const char *pa = IS("--blocklist-file") ? a->blocklist_file : a->allowlist_file;
+        const char *pb = IS("--blocklist-file") ? b->blocklist_file : b->allowlist_file;
+        snprintf(x, sizeof(x), "%s", pa ? pa : "none");
+        snprintf(y, sizeof(y), "%s", pb ? pb : "none");
+        if (same_path(pa, pb))
+            return 0;
+        goto differ;
+    }
     if (IS("--no-doubletree") || IS("--doubletree")) {
         snprintf(x, sizeof(x), "Doubletree %s", a->doubletree ? "on" : "off");
         snprintf(y, sizeof(y), "Doubletree %s", b->doubletree ? "on" : "off");
@@ -592,6 +619,16 @@ differ:
 #undef IS
 }
 
+/* What both --help texts say of the default blocklist. */
+#define KP_BLOCKLIST_HELP                                                                          \
+    "Targets in special-purpose address space (IANA registries, RFC 6890: this\n"                  \
+    "network, private-use, shared, loopback, link-local, multicast, reserved,\n"                   \
+    "limited broadcast, documentation, benchmarking, ...) are refused: a target\n"                 \
+    "wholly inside is an error naming the block, one partly inside is probed\n"                    \
+    "without it (the addresses left out are counted). --allowlist-file lifts that\n"               \
+    "for its prefixes; --blocklist-file prefixes are never probed. Files: one\n"                   \
+    "prefix per line, '#' comments. The list: kptrace(1), TARGET BLOCKLIST.\n"
+
 const char *kp_options_usage(enum kp_cmd cmd)
 {
     if (cmd == KP_CMD_SWEEP)
@@ -606,8 +643,10 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "Default targets: " KP_DEFAULT_TARGETS " (AS131279, North Korea).\n"
                "Run as root: kptrace opens its raw socket and capture, then becomes --user.\n"
                "\n"
-               "Example (inside a test namespace):\n"
+               "Example (inside a test namespace, whose benchmarking addresses the default\n"
+               "blocklist refuses unless allowed):\n"
                "  kptrace sweep --vp vp1 --targets 198.19.176.0/22 \\\n"
+               "      --allowlist-file tests/testbed/allowlist.conf \\\n"
                "      --methods icmp-paris,udp-paris,tcp-syn --pps 500 --out /tmp/run1\n"
                "  kptrace sweep --resume /tmp/run1     # after a Ctrl-C, reboot or crash\n"
                "\n"
@@ -618,6 +657,9 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --vp ID               vantage point name, written in every trace (required)\n"
                "  --out DIR             output directory, created if missing (required)\n"
                "  --no-doubletree       probe every TTL of every trace (Doubletree is on)\n"
+               "  --allowlist-file FILE probe these prefixes even where the default blocklist\n"
+               "                        refuses (see below)\n"
+               "  --blocklist-file FILE never probe these prefixes (added to the default)\n"
                "  --resume DIR          continue the sweep in DIR (interrupted, crashed, stopped\n"
                "                        on an error or incomplete) with its stored\n"
                "                        options and seed: only (target, method) pairs without\n"
@@ -650,7 +692,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --seed N              seed for order, ports and the identity key [random]\n"
                "  --dry-run             print the probes that would be sent; no root needed\n"
                "  -q, --quiet           no summary on stderr\n"
-               "  -h, --help            this text\n";
+               "  -h, --help            this text\n"
+               "\n" KP_BLOCKLIST_HELP;
     return "usage: kptrace trace [options] TARGET...\n"
            "\n"
            "Traceroute to each TARGET (an IPv4 address or a name, resolved with c-ares)\n"
@@ -658,10 +701,13 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "lines or RIPE Atlas results. Run as root (drops to --user right after opening\n"
            "its sockets); --dry-run needs no root.\n"
            "\n"
-           "Examples (inside a test namespace):\n"
-           "  kptrace trace 198.19.177.1\n"
-           "  kptrace trace --methods udp-paris,tcp-syn --format json 198.19.176.7\n"
-           "  kptrace trace --dry-run --methods tcp-syn --dport 443 198.19.178.1\n"
+           "Examples (inside a test namespace; A=tests/testbed/allowlist.conf lifts the\n"
+           "default blocklist for the testbed's benchmarking addresses):\n"
+           "  kptrace trace --allowlist-file $A 198.19.177.1\n"
+           "  kptrace trace --allowlist-file $A --methods udp-paris,tcp-syn --format json \\\n"
+           "      198.19.176.7\n"
+           "  kptrace trace --allowlist-file $A --dry-run --methods tcp-syn --dport 443 \\\n"
+           "      198.19.178.1\n"
            "\n"
            "Options (defaults in brackets):\n"
            "  --methods M,...       icmp-paris, udp-paris, tcp-syn, udp [icmp-paris]\n"
@@ -671,6 +717,9 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --vp ID               vantage point name written in JSON [\"\"]\n"
            "  --doubletree          use Doubletree between targets of one /24 [off]\n"
            "  --dns-server A[:P]    resolve names with this server [system resolver]\n"
+           "  --allowlist-file FILE probe these prefixes even where the default blocklist\n"
+           "                        refuses (see below)\n"
+           "  --blocklist-file FILE never probe these prefixes (added to the default)\n"
            "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
            "  --unsafe-rate         allow --pps up to 1000000\n"
            "  --first-ttl N         first TTL probed, 1..63 [1]\n"
@@ -693,5 +742,6 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --dry-run             print the probes that would be sent; no root needed\n"
            "  -q, --quiet           no summary on stderr\n"
            "  --no-progress         no progress line (shown only on a terminal anyway)\n"
-           "  -h, --help            this text\n";
+           "  -h, --help            this text\n"
+           "\n" KP_BLOCKLIST_HELP;
 }

@@ -5,8 +5,8 @@
  * error with a message naming the option and the value that is wrong. The
  * defaults are documented in docs/kptrace.md and in --help (kp_options_usage).
  *
- * Ownership: *o owns the targets array and the strings in it
- * (kp_options_free releases them).
+ * Ownership: *o owns the targets array and the strings in it, and the
+ * blocklist and allowlist paths (kp_options_free releases them).
  */
 #ifndef KP_OPTIONS_H
 #define KP_OPTIONS_H
@@ -63,6 +63,8 @@ struct kp_options {
     bool progress;          /* --no-progress clears */
     bool quiet;             /* -q */
     const char *pcap;       /* --pcap FILE (trace); sweeps write DIR/capture.pcap */
+    char *blocklist_file;   /* --blocklist-file FILE: never probed, added to the default */
+    char *allowlist_file;   /* --allowlist-file FILE: probed even where the default blocks */
     char **targets;         /* CIDRs, addresses or names (trace: positional) */
     size_t n_targets;
     bool help; /* -h/--help given: print usage, nothing else */
@@ -73,7 +75,7 @@ void kp_options_default(struct kp_options *o, enum kp_cmd cmd);
 
 /* Parse argv (argv[0] is the subcommand name). Returns 0, or -EINVAL with a
  * message in err (e.g. "--pps: 0 is not in 1..10000"). Strings in *o point
- * into argv except targets, which are copies. */
+ * into argv except targets and the list files, which are copies. */
 int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **argv, char *err,
                      size_t errlen);
 
@@ -94,8 +96,9 @@ int kp_cidr_parse(const char *s, struct kp_addr *base, uint8_t *len);
  * sets the same value in given as in stored, the options the sweep was run
  * with. 0 = the same; 1 = different, with "--pps: 500 given, the sweep was
  * run with 150" in msg; -1 = an option a resumed sweep cannot take at all
- * (--dry-run, --dns-server, unknown), with the reason in msg. Paths (--out)
- * are the same when they name the same directory. */
+ * (--dry-run, --dns-server, unknown), with the reason in msg. Paths (--out,
+ * --blocklist-file, --allowlist-file) are the same when they name the same
+ * file. */
 int kp_options_same(const struct kp_options *stored, const struct kp_options *given,
                     const char *flag, char *msg, size_t msglen);
 

@@ -16,6 +16,7 @@ struct kp_pcap_file {
     int snaplen;
     struct kp_pcap_counts counts;
     int failed;
+    char buf[1 << 16]; /* fp's buffer (stdio's default is 4 KB) */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -44,6 +45,14 @@ int kp_pcap_file_fopen(FILE *fp, const char *name, struct kp_pcap_file **out, ch
         return -ENOMEM;
     }
     snprintf(f->name, sizeof(f->name), "%s", name);
+    /* A bigger buffer than stdio's 4 KB, and a seek to where the stream is:
+     * glibc then keeps the file offset up to date as it reads, so the ftell
+     * per frame below (the offset of each record, for messages) costs no
+     * system call. Both fail harmlessly (on a pipe, or a stream already
+     * read from). */
+    if (fp != stdin) /* libpcap leaves stdin open: it must not keep our buffer */
+        setvbuf(fp, f->buf, _IOFBF, sizeof(f->buf));
+    (void)fseeko(fp, 0, SEEK_CUR);
     char perr[PCAP_ERRBUF_SIZE] = "";
     f->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
     if (f->p == NULL) {

@@ -2,12 +2,14 @@
 #include "probe/replay.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "probe/classify.h"
+#include "probe/json_num.h"
 #include "probe/pcap_file.h"
 #include "probe/rx_kptrace.h"
 
@@ -24,15 +26,15 @@ void kp_replay_opts_init(struct kp_replay_opts *o)
 static int get_u(json_t *obj, const char *key, unsigned max, unsigned *out, char *err,
                  size_t errlen)
 {
-    json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
+    int64_t x;
+    int rc = kp_json_i64(json_object_get(obj, key), 0, max, 0, &x);
+    if (rc == -ENOENT)
         return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        json_integer_value(v) > (json_int_t)max) {
+    if (rc != 0) {
         snprintf(err, errlen, "options.%s: expected an integer in 0..%u", key, max);
         return -EINVAL;
     }
-    *out = (unsigned)json_integer_value(v);
+    *out = (unsigned)x;
     return 1;
 }
 
@@ -100,19 +102,11 @@ int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, cha
     if (json_is_string(ts) && strlen(json_string_value(ts)) < KP_TS_LEN)
         snprintf(out->ts_source, KP_TS_LEN, "%s", json_string_value(ts));
     json_t *seed = json_object_get(opt, "seed");
-    if (json_is_string(seed)) {
-        const char *sv = json_string_value(seed);
-        char *end;
-        errno = 0;
-        unsigned long long x = strtoull(sv, &end, 10);
-        if (sv[0] < '0' || sv[0] > '9' || *end != '\0' || errno != 0) {
+    if (json_is_string(seed) || json_is_integer(seed)) {
+        if (kp_json_u64(seed, UINT64_MAX, KP_NUM_STRING, &out->seed) != 0) {
             snprintf(e2, sizeof(e2), "options.seed: expected a decimal number in a string");
             goto bad;
         }
-        out->seed = (uint64_t)x;
-        out->has_seed = true;
-    } else if (json_is_integer(seed) && json_integer_value(seed) >= 0) {
-        out->seed = (uint64_t)json_integer_value(seed);
         out->has_seed = true;
     }
     goto out;
@@ -168,6 +162,8 @@ static void deliver(void *ctx, struct kp_trace *t)
 {
     struct run *r = ctx;
     r->st->traces++;
+    r->st->trace_probes += t->probes_sent;
+    r->st->trace_hops += t->n_hops;
     if (r->on_trace)
         r->on_trace(r->ctx, t);
 }
@@ -203,6 +199,9 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
     }
     cfg.linger_ns = o->linger_ns;
     cfg.max_open_traces = o->max_open_traces;
+    cfg.max_held = o->max_held == 0          ? KP_REPLAY_MAX_HELD
+                   : o->max_held == SIZE_MAX ? 0
+                                             : o->max_held;
     cfg.on_trace = deliver;
     cfg.ctx = r;
     return kp_rx_create(&cfg, &r->rx);
@@ -257,7 +256,7 @@ int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_o
     int ret = run_start(&r, o, on_trace, ctx, stats ? stats : &local);
     if (ret != 0)
         return ret;
-    for (size_t i = 0; i < n && ret == 0; i++) {
+    for (size_t i = 0; i < n && ret == 0 && r.st->files_cut == 0; i++) {
         struct kp_pcap_file *f;
         ret = kp_pcap_file_open(paths[i], &f, err, errlen);
         if (ret != 0)
@@ -266,6 +265,36 @@ int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_o
         kp_pcap_file_close(f);
     }
     return run_end(&r, ret);
+}
+
+int kp_replay_reconcile(const struct kp_replay_stats *st, char *msg, size_t msglen)
+{
+    const struct kp_rx_stats *r = &st->rx;
+    uint64_t used = r->probes + r->probes_dup + r->probes_foreign + r->replies + r->replies_lost +
+                    r->dup_frames + r->expired + r->rejected + r->ambiguous + r->unmatched +
+                    r->other + r->truncated + r->malformed + r->unsupported + r->fragments;
+    if (st->frames != r->frames)
+        snprintf(msg, msglen, "%" PRIu64 " frames read but %" PRIu64 " received", st->frames,
+                 r->frames);
+    else if (used != r->frames)
+        snprintf(msg, msglen,
+                 "%" PRIu64 " frames received but %" PRIu64
+                 " counted (probes, duplicates, another run's probes, replies, lost, expired, "
+                 "rejected, ambiguous, "
+                 "unmatched, unrelated, undecodable)",
+                 r->frames, used);
+    else if (st->trace_probes != r->probes)
+        snprintf(msg, msglen, "%" PRIu64 " probes recognised but %" PRIu64 " in the traces written",
+                 r->probes, st->trace_probes);
+    else if (st->trace_hops != r->replies)
+        snprintf(msg, msglen, "%" PRIu64 " replies recorded but %" PRIu64 " hops in the traces",
+                 r->replies, st->trace_hops);
+    else if (r->traces_opened != st->traces || r->traces_closed != st->traces)
+        snprintf(msg, msglen, "%" PRIu64 " traces opened, %" PRIu64 " closed, %" PRIu64 " written",
+                 r->traces_opened, r->traces_closed, st->traces);
+    else
+        return 0;
+    return -1;
 }
 
 int kp_replay_file(const char *path, const struct kp_replay_opts *o,

@@ -41,7 +41,13 @@ struct kp_replay_opts {
     size_t n_classifiers;
     int64_t linger_ns;      /* rx linger (0 = rx default) */
     size_t max_open_traces; /* 0 = rx default */
+    size_t max_held;        /* rx max_held: 0 = KP_REPLAY_MAX_HELD, SIZE_MAX = no limit */
 };
+
+/* The probes plus hops open traces may hold in a replay (kp_rx_config.max_held):
+ * about 800 MB. A capture of a long mtr run keeps all its traces open; past
+ * this, the trace idle longest is closed early and counted (traces_forced). */
+#define KP_REPLAY_MAX_HELD ((size_t)1 << 22)
 
 struct kp_replay_stats {
     uint64_t files;          /* files read (opened as captures) */
@@ -50,8 +56,21 @@ struct kp_replay_stats {
     uint64_t frames_snapped; /* frames with caplen < wire length (pcap header) */
     uint64_t bytes;          /* captured bytes read */
     uint64_t traces;         /* traces delivered */
+    uint64_t trace_probes;   /* probes in the traces delivered (their probes_sent) */
+    uint64_t trace_hops;     /* hops in the traces delivered */
     struct kp_rx_stats rx;   /* rx's counters at the end */
 };
+
+/* Whether a finished replay's counts reconcile: every frame read was handed
+ * to rx and counted once, as a probe, a recorded reply or one of the reasons
+ * a frame is not used (rx.frames = probes + probes_dup + probes_foreign +
+ * replies + replies_lost + dup_frames + expired + rejected + ambiguous + unmatched +
+ * other + truncated + malformed + unsupported + fragments); every probe is
+ * in exactly one delivered trace (trace_probes = rx.probes) and every
+ * recorded reply is one of their hops (trace_hops = rx.replies); every trace
+ * opened was delivered. Returns 0, or -1 with msg (msglen bytes) naming the
+ * counts that disagree. A mismatch is a bug, never the input's fault. */
+int kp_replay_reconcile(const struct kp_replay_stats *st, char *msg, size_t msglen);
 
 /* Set *o to defaults: everything 0/NULL, and run = kptrace's defaults for a
  * sweep (first TTL 1, max TTL 30, 2 attempts, gap limit 5, wait 1000 ms; see
@@ -88,10 +107,11 @@ const struct kp_rx_classifier *const *kp_replay_default_classifiers(size_t *n);
  * closed trace (see kp_rx_config.on_trace for what it may take); ctx is passed
  * through. *stats (may be NULL) is filled even on error.
  *
- * Returns 0 when every file was read (a file whose end is cut or corrupt still
- * counts as read: its frames up to the damage are used, files_cut counts it
- * and err says where), -ENOENT/-EACCES/... when a file cannot be opened, or
- * -EINVAL when a file is not a capture (err names the file and the offset), or
+ * Returns 0 when the files were read (a file whose end is cut or corrupt
+ * still counts as read: its frames up to the damage are used, files_cut
+ * counts it, err says where, and reading stops there: the files after it are
+ * not read), -ENOENT/-EACCES/... when a file cannot be opened, or -EINVAL
+ * when a file is not a capture (err names the file and the offset), or
  * -ENOMEM. Reading stops at the first unreadable file; traces already open
  * are still delivered. err (errlen bytes, KP_PCAP_ERRLEN is enough) holds the
  * last problem met, "" if none. */

@@ -65,8 +65,11 @@
  *     closes at its last probe's linger once the next trace in its slot has
  *     started, or at kp_rx_finish(). Closed traces are handed to
  *     on_trace, hops sorted by (ttl, attempt, rx time). Memory is bounded by
- *     the open traces (and max_open_traces caps them: beyond it, the trace idle
- *     longest is closed early and counted), not by the capture's size.
+ *     the open traces (and max_open_traces caps them, max_held what they hold:
+ *     beyond either, the trace idle longest is closed early and counted), not
+ *     by the capture's size. The cost of a packet does not depend on how many
+ *     probes its trace holds: stored probes are indexed by what matches them
+ *     (probe/rx.c, "probe store"; kp_rx_probe_steps counts the work).
  *
  *  5. HOOK. on_reply is called for each matched reply as soon as it is seen,
  *     so the live engine's tracer learns about it immediately.
@@ -238,12 +241,12 @@ struct kp_rx_stats {
     uint64_t replies_in;     /* frames handled as replies (ICMP errors, echo replies,
                                 TCP answers): each ends in exactly one of replies,
                                 expired, dup_frames, ambiguous, rejected, unmatched,
-                                replies_nomem */
-    uint64_t replies_nomem;  /* matched, but the hop could not be stored (no memory) */
+                                replies_lost */
     uint64_t replies;        /* replies matched and recorded (incl. late, dup) */
     uint64_t replies_late;   /* ... of which after the probe's wait */
     uint64_t replies_nat;    /* ... of which matched through nat_fields */
     uint64_t replies_dup;    /* ... of which a 2nd different reply to a probe (KP_HOP_DUP) */
+    uint64_t replies_lost;   /* matched, but could not be recorded (out of memory) */
     uint64_t dup_frames;     /* the same reply captured twice (ignored) */
     uint64_t expired;        /* matched a probe but after linger_ns (ignored) */
     uint64_t ambiguous;      /* quote matched several probes (ignored) */
@@ -258,11 +261,13 @@ struct kp_rx_stats {
     uint64_t other;          /* decoded packets that are neither probe nor reply */
     uint64_t traces_opened;
     uint64_t traces_closed;
-    uint64_t traces_forced;      /* closed early because max_open_traces was reached */
+    uint64_t traces_forced;      /* closed early because max_open_traces or max_held was
+                                    reached */
     uint64_t traces_split;       /* a new run of a tool (see trace_key) or a repeated
                                     (ttl, attempt): new trace started */
     uint64_t traces_slot_sealed; /* exact traces sealed because their slot was taken */
     uint64_t open_traces_max;    /* high-water mark of open traces */
+    uint64_t held_max; /* high-water mark of probes + hops held after a packet (max_held) */
 };
 
 /* The probe a reply was matched to, for kp_rx_config.validate. */
@@ -312,6 +317,12 @@ struct kp_rx_config {
     int64_t lag_ns;              /* closing runs up to (capture clock - lag_ns); 0 = 1 s */
     size_t max_open_traces;      /* 0 = 1,000,000 */
     size_t max_probes_per_trace; /* beyond it a new trace starts; 0 = 4096 */
+    /* Probes stored plus hops recorded, in all open traces together: beyond
+     * it the trace idle longest is closed early (traces_forced), so memory
+     * stays within about max_held * 350 bytes however many probes the open
+     * traces hold (a long mtr capture keeps every trace open). 0 = no limit
+     * (the prober: its traces close as they finish). */
+    size_t max_held;
     /* Called with each closed trace. The record is valid during the call;
      * the callee may take the hops array (set t->hops = NULL, t->n_hops = 0,
      * t->cap_hops = 0) or copy with kp_trace_copy; rx frees what remains. */
@@ -358,6 +369,12 @@ int kp_rx_finish(struct kp_rx *rx);
 
 /* Number of open traces. */
 size_t kp_rx_open_traces(const struct kp_rx *rx);
+
+/* Work counter: stored probes (and index entries) visited to classify probes
+ * and match replies since creation. Each probe and reply costs a bounded
+ * number of steps whatever the number of probes a trace holds; tests assert
+ * that by counting, not timing. */
+uint64_t kp_rx_probe_steps(const struct kp_rx *rx);
 
 /* Counters since creation (pointer valid while rx lives). */
 const struct kp_rx_stats *kp_rx_stats(const struct kp_rx *rx);

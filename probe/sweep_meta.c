@@ -7,12 +7,28 @@
 
 #include <jansson.h>
 
+#include "probe/json_num.h"
 #include "probe/trace_json.h"
 
 static json_t *time_json(int64_t ns)
 {
     char b[40];
     return ns ? json_string(kp_rfc3339_ns(ns, b, sizeof(b))) : json_null();
+}
+
+/* {"addresses": N, "prefixes": [{"prefix", "reason", "list"}, ...]} */
+static json_t *excluded_json(const struct kp_exclusions *x)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; x != NULL && i < x->n; i++) {
+        char p[KP_PREFIX_STRLEN];
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s}", "prefix",
+                           kp_prefix_str(&x->v[i].prefix, p, sizeof(p)), "reason", x->v[i].reason,
+                           "list", x->v[i].list == KP_BL_BLOCK ? "blocklist-file" : "default"));
+    }
+    return json_pack("{s:I, s:o}", "addresses", (json_int_t)(x ? x->addresses : 0), "prefixes",
+                     arr);
 }
 
 static json_t *meta_object(const struct kp_sweep_meta *m)
@@ -65,7 +81,12 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(opt, "size", o->size ? json_integer(o->size) : json_null());
     json_object_set_new(opt, "doubletree", json_boolean(o->doubletree));
     json_object_set_new(opt, "seed", json_sprintf("%llu", (unsigned long long)m->seed));
+    json_object_set_new(opt, "blocklist_file",
+                        o->blocklist_file ? json_string(o->blocklist_file) : json_null());
+    json_object_set_new(opt, "allowlist_file",
+                        o->allowlist_file ? json_string(o->allowlist_file) : json_null());
     json_object_set_new(j, "options", opt);
+    json_object_set_new(j, "excluded", excluded_json(m->excluded));
 
     json_object_set_new(cnt, "traces_planned",
                         json_integer((json_int_t)(m->planned_total ? m->planned_total : st->jobs)));
@@ -146,10 +167,12 @@ void kp_sweep_meta_counts(const struct kp_sweep_meta *m, struct kp_run_counts *c
     kp_run_counts_from_stats(m->st, m->write_skipped, c);
 }
 
+/* A stored counter through json_num: a non-negative integer; missing, null
+ * or corrupt (negative, not an integer, out of range) counts as 0. */
 static uint64_t get_count(json_t *obj, const char *key)
 {
-    json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+    int64_t x;
+    return kp_json_i64(json_object_get(obj, key), 0, INT64_MAX, 0, &x) == 0 ? (uint64_t)x : 0;
 }
 
 int kp_sweep_meta_prior_counts(const char *prior, size_t len, struct kp_run_counts *sum)
@@ -219,6 +242,8 @@ void kp_sweep_stored_free(struct kp_sweep_stored *s)
     free(s->argv);
     s->argv = NULL;
     s->argc = 0;
+    free(s->excluded);
+    s->excluded = NULL;
 }
 
 /* Append "OPT VALUE" for options.KEY: an integer (null allowed when
@@ -230,13 +255,19 @@ static int opt_int(struct kp_sweep_stored *s, json_t *opt, const char *key, cons
     json_t *v = json_object_get(opt, key);
     if (nullable && (v == NULL || json_is_null(v)))
         return 0; /* null, or a field older sweeps do not have */
-    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+    int64_t x;
+    int rc = kp_json_i64(v, 0, UINT32_MAX, 0, &x);
+    if (rc == -ERANGE) {
+        snprintf(err, errlen, "%s: options.%s: out of range (0..%u)", name, key, UINT32_MAX);
+        return -EINVAL;
+    }
+    if (rc != 0) {
         snprintf(err, errlen, "%s: options.%s: expected a non-negative integer%s", name, key,
                  nullable ? " or null" : "");
         return -EINVAL;
     }
     char b[32];
-    snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(v));
+    snprintf(b, sizeof(b), "%lld", (long long)x);
     return push(s, flag, b);
 }
 
@@ -252,6 +283,36 @@ static int str_field(json_t *j, const char *key, const char **out, const char *n
     return 0;
 }
 
+/* out->excluded from excluded.prefixes[].prefix ("" when absent). */
+static int stored_excluded(json_t *j, struct kp_sweep_stored *out, const char *name, char *err,
+                           size_t errlen)
+{
+    json_t *x = json_object_get(j, "excluded"), *arr = json_object_get(x, "prefixes"), *v;
+    size_t i, cap = 1;
+    if (x != NULL && !json_is_array(arr)) {
+        snprintf(err, errlen, "%s: excluded.prefixes: expected an array", name);
+        return -EINVAL;
+    }
+    json_array_foreach(arr, i, v)
+    {
+        json_t *p = json_object_get(v, "prefix");
+        if (!json_is_string(p)) {
+            snprintf(err, errlen, "%s: excluded.prefixes[%zu].prefix: expected a string", name, i);
+            return -EINVAL;
+        }
+        cap += json_string_length(p) + 1;
+    }
+    if ((out->excluded = calloc(1, cap)) == NULL)
+        return -ENOMEM;
+    json_array_foreach(arr, i, v)
+    {
+        if (i)
+            strcat(out->excluded, ",");
+        strcat(out->excluded, json_string_value(json_object_get(v, "prefix")));
+    }
+    return 0;
+}
+
 int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const char *dir,
                           struct kp_sweep_stored *out, char *err, size_t errlen)
 {
@@ -263,7 +324,8 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         return -EINVAL;
     }
     int rc = -EINVAL;
-    const char *type, *status, *vp, *src, *iface, *user, *seed;
+    const char *type, *status, *vp, *src, *iface, *user;
+    uint64_t seed;
     json_t *opt = json_object_get(j, "options"), *tg = json_object_get(j, "targets"),
            *me = json_object_get(j, "methods");
     if (!json_is_object(j) || str_field(j, "type", &type, name, err, errlen) != 0 ||
@@ -278,9 +340,10 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         str_field(j, "user", &user, name, err, errlen))
         goto out;
     snprintf(out->status, sizeof(out->status), "%s", status);
-    json_t *nid = json_object_get(j, "next_trace_id");
-    out->next_id =
-        json_is_integer(nid) && json_integer_value(nid) > 0 ? (uint64_t)json_integer_value(nid) : 0;
+    int64_t nid;
+    out->next_id = kp_json_i64(json_object_get(j, "next_trace_id"), 0, INT64_MAX, 0, &nid) == 0
+                       ? (uint64_t)nid
+                       : 0;
     if (!json_is_object(opt)) {
         snprintf(err, errlen, "%s: options: expected an object", name);
         goto out;
@@ -291,13 +354,18 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
                  json_is_array(tg) && json_array_size(tg) ? "methods" : "targets");
         goto out;
     }
-    if (str_field(opt, "seed", &seed, name, err, errlen)) {
-        snprintf(err, errlen, "%s: options.seed: expected a decimal number in a string", name);
+    int nrc = kp_json_u64(json_object_get(opt, "seed"), UINT64_MAX, KP_NUM_STRING, &seed);
+    if (nrc != 0) {
+        snprintf(err, errlen, "%s: options.seed: %s (0..%llu)", name,
+                 nrc == -ERANGE ? "out of range" : "expected a decimal number in a string",
+                 (unsigned long long)UINT64_MAX);
         goto out;
     }
+    char seed_s[24];
+    snprintf(seed_s, sizeof(seed_s), "%llu", (unsigned long long)seed);
     rc = -ENOMEM;
     if (push(out, "sweep", NULL) || push(out, "--vp", vp) || push(out, "--out", dir) ||
-        push(out, "--seed", seed) || push(out, "--no-progress", NULL))
+        push(out, "--seed", seed_s) || push(out, "--no-progress", NULL))
         goto out;
     if (src[0] && push(out, "--src", src))
         goto out;
@@ -360,6 +428,21 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
     }
     if (!json_is_true(dt) && push(out, "--no-doubletree", NULL))
         goto out;
+    /* the lists (absent in a sweep.json older than them: none) */
+    static const char *const lists[2][2] = {{"blocklist_file", "--blocklist-file"},
+                                            {"allowlist_file", "--allowlist-file"}};
+    for (int k = 0; k < 2; k++) {
+        json_t *f = json_object_get(opt, lists[k][0]);
+        if (f != NULL && !json_is_null(f) && !json_is_string(f)) {
+            snprintf(err, errlen, "%s: options.%s: expected a path or null", name, lists[k][0]);
+            rc = -EINVAL;
+            goto out;
+        }
+        if (json_is_string(f) && push(out, lists[k][1], json_string_value(f)))
+            goto out;
+    }
+    if ((rc = stored_excluded(j, out, name, err, errlen)) != 0)
+        goto out;
     rc = 0;
 out:
     json_decref(j);
@@ -368,7 +451,15 @@ out:
     return rc;
 }
 
-/* a + b for counters (null or missing counts as 0). */
+/* A counter of a stored sweep.json: a non-negative integer; null, missing or
+ * a corrupt value (negative, not an integer) counts as 0. */
+static int64_t count_of(json_t *v)
+{
+    int64_t x;
+    return kp_json_i64(v, 0, INT64_MAX, 0, &x) == 0 ? x : 0;
+}
+
+/* a + b for counters (see count_of; a sum stops at INT64_MAX). */
 static void add_counts(json_t *sum, json_t *part)
 {
     const char *k;
@@ -377,10 +468,10 @@ static void add_counts(json_t *sum, json_t *part)
     {
         if (!json_is_integer(v) && !json_is_null(v))
             continue;
-        json_t *s = json_object_get(sum, k);
-        json_int_t a = json_is_integer(s) ? json_integer_value(s) : 0;
-        json_int_t b = json_is_integer(v) ? json_integer_value(v) : 0;
-        json_object_set_new(sum, k, json_integer(a + b));
+        int64_t ab;
+        if (kp_num_add_i64(count_of(json_object_get(sum, k)), count_of(v), &ab) != 0)
+            ab = INT64_MAX;
+        json_object_set_new(sum, k, json_integer(ab));
     }
 }
 
@@ -426,8 +517,9 @@ int kp_sweep_meta_merge(const char *prior, size_t prior_len, const struct kp_swe
     for (size_t i = 0; i + 1 < n; i++) {
         json_t *c = json_object_get(json_array_get(parts, i), "counts");
         json_t *t = json_object_get(c, "traces"), *h = json_object_get(c, "hops");
-        before_t += json_is_integer(t) ? (uint64_t)json_integer_value(t) : 0;
-        before_h += json_is_integer(h) ? (uint64_t)json_integer_value(h) : 0;
+        uint64_t ct = (uint64_t)count_of(t), ch = (uint64_t)count_of(h);
+        before_t = before_t > UINT64_MAX - ct ? UINT64_MAX : before_t + ct;
+        before_h = before_h > UINT64_MAX - ch ? UINT64_MAX : before_h + ch;
     }
     json_t *lc = json_object_get(last, "counts");
     if (!json_is_object(lc)) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "probe/addr.h"
+#include "probe/blocklist.h"
 #include "probe/engine.h"
 #include "probe/options.h"
 #include "probe/run_checks.h"
@@ -28,6 +29,7 @@ struct kp_sweep_meta {
     uint64_t next_id;         /* the first trace id not used yet (next_trace_id) */
     /* The checks of the whole sweep (run_checks.h), NULL while running. */
     const struct kp_run_check *checks;
+    const struct kp_exclusions *excluded; /* what the blocklist left out (NULL: nothing) */
 };
 
 /* This part's counts for the checks, from the engine's and the writer's. */
@@ -49,12 +51,15 @@ struct kp_sweep_stored {
     uint64_t next_id; /* next_trace_id, 0 when absent */
     int argc;         /* the sweep's options as a command line: argv[0] is */
     char **argv;      /* "sweep", then --vp, --out DIR, --targets, ... */
+    char *excluded;   /* excluded.prefixes as "p1,p2,..." ("" when none, or
+                         when sweep.json predates the field) */
 };
 
 /* Read the sweep.json text (text[0..len), name is used in messages) of the
  * sweep in dir into *out: its status and the command line that repeats its
  * options exactly (targets, methods, pps, TTLs, attempts, wait, gap limit,
- * window, ports, size, Doubletree, seed, src, iface, user, vp; --out dir).
+ * window, ports, size, Doubletree, seed, src, iface, user, vp, blocklist and
+ * allowlist files; --out dir) and the prefixes the blocklist left out.
  * 0, -ENOMEM, or -EINVAL with "NAME:LINE: ..." or "NAME: FIELD: ..." in err.
  * Free with kp_sweep_stored_free. */
 int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const char *dir,

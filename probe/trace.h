@@ -87,6 +87,10 @@ struct kp_hop {
     struct kp_mpls mpls[KP_MAX_MPLS];
 };
 
+/* The largest rtt_ms readers accept from a file (1e9 ms, 11.6 days): larger
+ * values are corrupt, and their nanoseconds would not fit an int64_t. */
+#define KP_RTT_MS_MAX 1e9
+
 #define KP_VP_LEN   64
 #define KP_NAME_LEN 256
 #define KP_TOOL_LEN 24

@@ -18,7 +18,8 @@
 #   6. the --graph output is valid graphviz with the border edges.
 source "$(dirname "$0")/lib.sh"
 
-KPA=${KPANNOTATE:-$KP_BUILD/kpannotate}
+# every run reads the testbed's tables: keep its test space (lib.sh)
+KPA=("${KPANNOTATE:-$KP_BUILD/kpannotate}" --keep-special "$KP_TESTBED_KEEP")
 KPT=$KP_BUILD/kptrace
 CHECK=$KP_SRC/tests/integration/annotate_check.py
 PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
@@ -39,7 +40,7 @@ methods=icmp-paris,udp-paris,tcp-syn
 
 # --- live sweeps with kptrace -------------------------------------------------
 for vp in vp-eu vp-us vp-asia; do
-    tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" \
+    tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" \
         --methods "$methods" --pps 500 --wait 800 --out "$work/$vp" ||
         fail "kptrace sweep from $vp"
     assert_eq 192 "$(wc -l <"$work/$vp/traces.jsonl")" "$vp: 64 targets x 3 methods traced"
@@ -47,7 +48,7 @@ done
 sweeps=("$work"/vp-*/traces.jsonl)
 
 # 1. the prefix fixture
-"$KPA" -q -p "$PFX" --sweep none -o "$work/annotated.jsonl" --summary-format json \
+"${KPA[@]}" -q -p "$PFX" --sweep none -o "$work/annotated.jsonl" --summary-format json \
     "${sweeps[@]}" >"$work/summary.jsonl"
 assert_eq 0 "$?" "kpannotate -p nk.pfx2as exits 0"
 check summary "$truth" "$work/summary.jsonl" --methods "$methods" --label "pfx2as"
@@ -63,7 +64,7 @@ print(",".join(sorted(s)))' "$work/annotated.jsonl")
 assert_eq "pfx2as" "$src" "every hop AS came from the prefix file"
 
 # The text table lines up and names the transits.
-"$KPA" -q -p "$PFX" --sweep none -s "${sweeps[@]}" >"$work/summary.txt"
+"${KPA[@]}" -q -p "$PFX" --sweep none -s "${sweeps[@]}" >"$work/summary.txt"
 assert_match 'vp-asia +198\.19\.178\.0/24 +udp-paris +- +AS(4837 China Unicom|20485 TransTeleCom)' \
     "$(cat "$work/summary.txt")" "text summary row for the ECMP /24"
 cols=$(awk '{ print index($0, $3) }' "$work/summary.txt" | sort -u | wc -l)
@@ -71,7 +72,7 @@ assert_eq 1 "$cols" "text summary: the METHOD column starts at one offset on eve
 
 # 2. Team Cymru over the testbed's DNS (from the analyst host)
 dns=$(tb_addr dns)
-tb_exec analyst "$KPA" -q --cymru --rdns --dns-server "$dns" --sweep none -o "$work/cymru.jsonl" \
+tb_exec analyst "${KPA[@]}" -q --cymru --rdns --dns-server "$dns" --sweep none -o "$work/cymru.jsonl" \
     --summary-format json "${sweeps[@]}" >"$work/summary-cymru.jsonl"
 assert_eq 0 "$?" "kpannotate --cymru via the testbed DNS exits 0"
 check summary "$truth" "$work/summary-cymru.jsonl" --methods "$methods" --label "cymru"
@@ -101,7 +102,7 @@ assert_eq "$(fixture_ptr 22.188.18.198) $(fixture_ptr 1.1.18.198) None" "$rd" \
 
 # 3a. a dead DNS server: finishes, says so, falls back to the prefix file
 start=$(date +%s)
-tb_exec analyst "$KPA" --cymru --dns-server 198.18.53.99 --dns-timeout 200 -p "$PFX" \
+tb_exec analyst "${KPA[@]}" --cymru --dns-server 198.18.53.99 --dns-timeout 200 -p "$PFX" \
     --sweep none --summary-format json "${sweeps[@]}" >"$work/summary-dead.jsonl" \
     2>"$work/dead.err"
 rc=$?
@@ -130,7 +131,7 @@ ip netns exec "$(tb_ns analyst)" dnsmasq --keep-in-foreground --conf-file="$work
     --pid-file="$work/dnsmasq.pid" --user=root 2>"$work/dnsmasq.err" &
 dnsmasq_pid=$!
 sleep 1
-tb_exec analyst "$KPA" --cymru --dns-server 127.0.0.1:5354 --dns-timeout 500 -p "$PFX" \
+tb_exec analyst "${KPA[@]}" --cymru --dns-server 127.0.0.1:5354 --dns-timeout 500 -p "$PFX" \
     --sweep none --summary-format json "${sweeps[@]}" >"$work/summary-garbage.jsonl" \
     2>"$work/garbage.err"
 rc=$?
@@ -141,11 +142,11 @@ assert_match '[1-9][0-9]* garbage' "$(cat "$work/garbage.err")" "garbage TXT: co
 check summary "$truth" "$work/summary-garbage.jsonl" --label "garbage TXT, prefix file"
 
 # 4. kptrace's capture file, through replay
-"$KPA" -q -p "$PFX" --vp vp-eu --sweep none -o "$work/pcap.jsonl" "$work/vp-eu/capture.pcap"
+"${KPA[@]}" -q -p "$PFX" --vp vp-eu --sweep none -o "$work/pcap.jsonl" "$work/vp-eu/capture.pcap"
 assert_eq 0 "$?" "kpannotate reads a capture file"
 check traces "$truth" "$work/pcap.jsonl" --label "vp-eu capture"
 assert_eq 192 "$(wc -l <"$work/pcap.jsonl")" "the capture gives back every trace of the sweep"
-"$KPA" -q -p "$PFX" --vp vp-eu --sweep none --summary-format json "$work/vp-eu/capture.pcap" \
+"${KPA[@]}" -q -p "$PFX" --vp vp-eu --sweep none --summary-format json "$work/vp-eu/capture.pcap" \
     >"$work/summary-pcap.jsonl"
 grep '"vp":"vp-eu"' "$work/summary.jsonl" >"$work/summary-vp-eu.jsonl"
 check same "$work/summary-vp-eu.jsonl" "$work/summary-pcap.jsonl" --label "traces.jsonl == capture"
@@ -163,7 +164,7 @@ done
 sleep 1
 kill -INT "$tcpdump_pid" 2>/dev/null
 wait "$tcpdump_pid" 2>/dev/null
-"$KPA" -q -p "$PFX" --vp vp-us --sweep none -o "$work/traceroute.jsonl" "$work/traceroute.pcap"
+"${KPA[@]}" -q -p "$PFX" --vp vp-us --sweep none -o "$work/traceroute.jsonl" "$work/traceroute.pcap"
 assert_eq 0 "$?" "kpannotate reads a tcpdump capture of traceroute"
 assert_eq 4 "$(wc -l <"$work/traceroute.jsonl")" "four traceroutes rebuilt from the capture"
 check traces "$truth" "$work/traceroute.jsonl" --label "traceroute capture"
@@ -174,7 +175,7 @@ for vp in vp-eu vp-us vp-asia; do
     # shellcheck disable=SC2086
     tb_exec "$vp" scamper -O json -p 200 -c "trace -P udp-paris -q 2 -w 1" -i $dsts \
         >"$work/scamper-$vp.json" || fail "scamper from $vp"
-    "$KPA" -q -p "$PFX" --vp "$vp" --sweep none --summary-format json \
+    "${KPA[@]}" -q -p "$PFX" --vp "$vp" --sweep none --summary-format json \
         "$work/scamper-$vp.json" >>"$work/summary-scamper.jsonl"
 done
 check summary "$truth" "$work/summary-scamper.jsonl" --label "scamper"
@@ -187,7 +188,7 @@ for l in open(sys.argv[1]):
 check same "$work/summary-kptrace-udp.jsonl" "$work/summary-scamper.jsonl" --label "kptrace == scamper"
 
 # 6. the graph
-"$KPA" -q -p "$PFX" -g "$work/paths.dot" -o /dev/null "${sweeps[@]}"
+"${KPA[@]}" -q -p "$PFX" -g "$work/paths.dot" -o /dev/null "${sweeps[@]}"
 assert_cmd "graphviz accepts the --graph output" dot -Tsvg -o "$work/paths.svg" "$work/paths.dot"
 dotf=$(cat "$work/paths.dot")
 assert_match '"as:4837" -> "as:131279" \[label="[0-9]+", penwidth=3\]' "$dotf" "AS graph: Unicom hands over to AS131279 (bold)"

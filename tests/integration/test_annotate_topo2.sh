@@ -19,7 +19,8 @@
 # topology, never from kpannotate.
 source "$(dirname "$0")/lib.sh"
 
-KPA=${KPANNOTATE:-$KP_BUILD/kpannotate}
+# every run reads the testbed's tables: keep its test space (lib.sh)
+KPA=("${KPANNOTATE:-$KP_BUILD/kpannotate}" --keep-special "$KP_TESTBED_KEEP")
 KPT=$KP_BUILD/kptrace
 CHECK=$KP_SRC/tests/integration/topo2_check.py
 TOPO=$KP_SRC/tests/testbed/topologies/kp2.topo
@@ -77,9 +78,9 @@ assert_eq 14 "$(cat "$work"/tr-vp-*.txt | wc -l)" "traceroute checked 14 (vp, /2
 # other's replies).
 sweeps() {
     local vp=$1
-    tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
+    tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
         --pps 400 --wait 600 --no-doubletree --out "$work/full-$vp" >"$work/full-$vp.log" 2>&1 &&
-        tb_exec "$vp" "$KPT" sweep -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
+        tb_exec "$vp" "$KPT" sweep --allowlist-file "$KP_ALLOWLIST" -q --no-progress --vp "$vp" --targets "$targets" --methods "$methods" \
             --pps 400 --wait 600 --out "$work/dt-$vp" >"$work/dt-$vp.log" 2>&1
 }
 pids=()
@@ -95,7 +96,7 @@ for vp in vp-eu vp-as; do
 done
 
 # 1. every TTL probed, prefix fixture + PeeringDB IXP prefixes
-"$KPA" -q -p "$PFX" --peeringdb "$PDB" --sweep none -o "$work/full.jsonl" --summary-format json \
+"${KPA[@]}" -q -p "$PFX" --peeringdb "$PDB" --sweep none -o "$work/full.jsonl" --summary-format json \
     "$work"/full-vp-*/traces.jsonl >"$work/full-summary.jsonl"
 assert_eq 0 "$?" "kpannotate -p kp2.pfx2as --peeringdb exits 0"
 check traces "$truth" "$work/full.jsonl" --label "full+ixp"
@@ -142,21 +143,21 @@ assert_eq "12 12" "$und" "silent TTC border after vp-as's own ISP: every trace u
 
 # The checker has teeth: with hidden-handoff switched off, vp-as's traces to
 # the silent-TTC /24 name its own ISP, and that must be caught.
-"$KPA" -q -p "$PFX" --peeringdb "$PDB" --disable hidden-handoff --sweep none -o "$work/naive.jsonl" \
+"${KPA[@]}" -q -p "$PFX" --peeringdb "$PDB" --disable hidden-handoff --sweep none -o "$work/naive.jsonl" \
     "$work"/full-vp-*/traces.jsonl
 neg=$(python3 "$CHECK" traces "$truth" "$work/naive.jsonl" --label naive)
 assert_match '^FAIL .*vp-as->198\.19\.68\.[0-9]+ [a-z-]+: AS64522 reached' "$neg" \
     "control: --disable hidden-handoff names vp-as's ISP for the silent-TTC /24, and the check fails it"
 
 # 2. without the PeeringDB file the IXP LAN is just unannounced space
-"$KPA" -q -p "$PFX" --sweep none -o "$work/noixp.jsonl" "$work"/full-vp-*/traces.jsonl
+"${KPA[@]}" -q -p "$PFX" --sweep none -o "$work/noixp.jsonl" "$work"/full-vp-*/traces.jsonl
 assert_eq 0 "$?" "kpannotate -p kp2.pfx2as exits 0"
 check traces "$truth" "$work/noixp.jsonl" --label "full, no IXP file"
 assert_eq "None/ASNone" "$(ixp_names "$work/noixp.jsonl")" "IXP LAN hops without the PeeringDB file: no IXP, no AS"
 
 # 3. Doubletree sweeps: later traces start near the target and may not contain
 # the handoff; the verdict must then say undetermined, never a wrong AS.
-"$KPA" -q -p "$PFX" --peeringdb "$PDB" --sweep none -o "$work/dt.jsonl" --summary-format json \
+"${KPA[@]}" -q -p "$PFX" --peeringdb "$PDB" --sweep none -o "$work/dt.jsonl" --summary-format json \
     "$work"/dt-vp-*/traces.jsonl >"$work/dt-summary.jsonl"
 assert_eq 0 "$?" "kpannotate on the Doubletree sweeps exits 0"
 check traces "$truth" "$work/dt.jsonl" --label "doubletree"

@@ -11,6 +11,8 @@
 #      directory into an archive, skips a sweep whose sweep.json says
 #      "running", leaves archived sweeps alone on a second run, and refuses a
 #      sweep whose traces.jsonl has fewer lines than counts.traces (exit 1);
+#      the same through HOST:DIR (rsync over a stand-in remote shell), which
+#      keeps no mirror (hostile vantage points: test_collect_hostile.sh);
 #   4. scripts/kp-report --sweep input over the archive: every (vp, /24,
 #      method, sweep) in timeline.csv and report.md names a transit that the
 #      testbed's ground truth (truth.json via tb_cases) lists for that vp and
@@ -53,7 +55,8 @@ runs_of() { find "$1" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*T[0-9]*Z' -pr
 sweep() {
     local rc=0
     ip netns exec "$(tb_ns "$1")" "$SWEEP" --vp "$1" --data "$data" --kptrace "$KPT" \
-        --targets "$TARGETS" --methods icmp-paris,udp-paris --pps 2000 -- --wait 500 \
+        --allowlist-file "$KP_ALLOWLIST" --targets "$TARGETS" --methods icmp-paris,udp-paris \
+        --pps 2000 -- --wait 500 \
         >"$work/sweep-$1.out" 2>&1 || rc=$?
     echo "$rc"
 }
@@ -124,6 +127,11 @@ rc=0
 assert_eq 3 "$rc" "kp-sweep exits with kptrace's status (3)"
 assert_match "^sweep --vp stub --out $work/stubdata/stub/[0-9]{8}T[0-9]{6}Z --no-progress --wait 700$" \
     "$(cat "$work/fake-args")" "kp-sweep passes no --targets of its own, extra arguments last"
+rc=0
+"$SWEEP" --vp stub --data "$work/stubdata" --kptrace "$stub" --blocklist-file /etc/kp/opt-out.conf \
+    --allowlist-file "$KP_ALLOWLIST" -- --wait 700 >/dev/null 2>&1 || rc=$?
+assert_match "^sweep --vp stub --out $work/stubdata/stub/[0-9]{8}T[0-9]{6}Z --no-progress --blocklist-file /etc/kp/opt-out.conf --allowlist-file $KP_ALLOWLIST --wait 700$" \
+    "$(cat "$work/fake-args")" "kp-sweep passes --blocklist-file and --allowlist-file on"
 rc=0
 "$SWEEP" --data "$work/stubdata" --kptrace "$stub" >/dev/null 2>&1 || rc=$?
 assert_eq 64 "$rc" "kp-sweep without --vp is a usage error (64)"
@@ -198,9 +206,11 @@ for vp in "${VPS[@]}"; do
     done
 done
 assert_eq yes "$same" "remote collect archives the same finished sweeps, byte for byte"
-assert_cmd "the mirror lives in .incoming/HOST" test -d "$rarchive/.incoming/vp-asia.example/vp-eu"
-assert_eq "" "$(find "$rarchive/.incoming" \( -name kp-sweep.log -o -name .kp-sweep.lock -o -type l \) -print)" \
-    "the mirror holds no logs, locks or symlinks"
+assert_eq "" "$(find "$rarchive" -mindepth 1 -maxdepth 1 -name '.*' ! -name .staging ! -name .kp-collect.lock)" \
+    "the archive keeps no mirror of the vantage point, only its staging directory and lock"
+assert_eq "" "$(find "$rarchive/.staging" -mindepth 1)" "staging is empty after the run"
+assert_eq "" "$(find "$rarchive" \( -name kp-sweep.log -o -name .kp-sweep.lock -o -name 'sweep.json.tmp' -o -type l \) -print)" \
+    "the archive holds no logs, locks, kptrace leftovers or symlinks"
 cout=$("$COLLECT" --archive "$rarchive" --ssh "$rsh" "vp-asia.example:$data" 2>/dev/null)
 assert_eq "kp-collect: 0 new, 4 already archived, 0 running, 0 bad" "$cout" "second remote collect copies nothing"
 rc=0
@@ -210,7 +220,7 @@ assert_match "nowhere\.example:.*: rsync failed" "$(cat "$work/rcollect2.err")" 
 
 # --- 4. report
 rc=0
-"$REPORT" --archive "$archive" --pfx2as "$PFX" --kpannotate "$KPA" --sweep input --out "$out" \
+"$REPORT" --archive "$archive" --pfx2as "$PFX" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" --sweep input --out "$out" \
     2>"$work/report.err" || rc=$?
 assert_eq 0 "$rc" "kp-report exits 0 ($(cat "$work/report.err"))"
 for f in summary.jsonl timeline.csv report.md timeline.svg; do
@@ -295,7 +305,7 @@ done <<<"$res"
 mkdir -p "$work/badarch/vp-x/20000101T000000Z"
 printf 'not a trace\n' >"$work/badarch/vp-x/20000101T000000Z/traces.jsonl"
 rc=0
-err=$("$REPORT" --archive "$work/badarch" --pfx2as "$PFX" --kpannotate "$KPA" --out "$work/badout" 2>&1) || rc=$?
+err=$("$REPORT" --archive "$work/badarch" --pfx2as "$PFX" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" --out "$work/badout" 2>&1) || rc=$?
 assert_eq 1 "$rc" "kp-report exits 1 when kpannotate fails"
 assert_match "kpannotate failed on .*badarch/vp-x/20000101T000000Z/traces.jsonl" "$err" "kp-report names the failing file"
 
@@ -303,7 +313,7 @@ assert_match "kpannotate failed on .*badarch/vp-x/20000101T000000Z/traces.jsonl"
 # kp-report passes its message on, still writes the report, and exits 1.
 { cat "$PFX"; printf 'not a prefix line\n'; } >"$work/pfx-partial.txt"
 rc=0
-err=$("$REPORT" --archive "$archive" --pfx2as "$work/pfx-partial.txt" --kpannotate "$KPA" \
+err=$("$REPORT" --archive "$archive" --pfx2as "$work/pfx-partial.txt" --kpannotate "$KPA" --keep-special "$KP_TESTBED_KEEP" \
     --sweep input --out "$work/partout" 2>&1) || rc=$?
 assert_eq 1 "$rc" "kp-report exits 1 when kpannotate partly fails"
 assert_match "pfx-partial\.txt:[0-9]+: .*\(line skipped\)" "$err" "kp-report passes kpannotate's message on"

@@ -23,7 +23,7 @@ assert_eq 2 "$(wc -l <<<"$alts")" "ground truth: $vp -> $probe_dst has two ECMP 
 mapfile -t targets < <(seq 1 32 | sed 's/^/198.19.178./')
 
 run() { # run OUT — one kptrace run over the 32 targets, all methods, fixed seed
-    tb_exec "$vp" "$KPTRACE" trace --methods icmp-paris,udp-paris,tcp-syn,udp --format json \
+    tb_exec "$vp" "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods icmp-paris,udp-paris,tcp-syn,udp --format json \
         --pps 400 --seed 4837 --max-ttl 10 --no-progress "${targets[@]}" >"$1" 2>"$1.err"
 }
 run "$work/a.jsonl"

@@ -47,7 +47,7 @@ trap 'rc=$?; cleanup_mount; (exit $rc); _tb_exit' EXIT
 # Every kptrace sweep of this test goes through KP_SWEEP (one place for the
 # options all runs share). An array, not a function, so that a sweep started
 # in the background is kptrace itself ($! gets the signals).
-KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress)
+KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --no-progress)
 
 # check.py KIND ARGS...: one "ok MSG" / "FAIL MSG" line per check.
 cat >"$work/check.py" <<'PY'

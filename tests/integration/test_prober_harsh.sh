@@ -321,7 +321,7 @@ run() {
     local name=$1
     shift
     local t0=$SECONDS
-    tb_exec vp "$KPTRACE" trace --format json --no-progress "$@" >"$work/$name.jsonl" 2>"$work/$name.err"
+    tb_exec vp "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --format json --no-progress "$@" >"$work/$name.jsonl" 2>"$work/$name.err"
     assert_eq 0 $? "$name: kptrace trace exits 0"
     tb_log "$name: $((SECONDS - t0)) s: $(tail -1 "$work/$name.err")"
 }
@@ -355,7 +355,7 @@ check gap "$work/gap7.jsonl" 7 2 2
 
 # --- late replies: RTT >= 600 ms, --wait 150 -----------------------------------
 t0=$SECONDS
-tb_exec vp "$KPTRACE" sweep --vp vp --targets 198.19.4.4/30 --methods icmp-paris,udp-paris \
+tb_exec vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --targets 198.19.4.4/30 --methods icmp-paris,udp-paris \
     --no-doubletree --wait 150 --late 650 --attempts 2 --pps 100 --out "$work/late" --no-progress 2>"$work/late.err"
 assert_eq 0 $? "late: kptrace sweep exits 0"
 tb_log "late: $((SECONDS - t0)) s: $(tail -1 "$work/late.err")"
@@ -413,10 +413,10 @@ PY
 # --- two probers on one address at once --------------------------------------
 # Each capture sees the other's probes too (same source address, both number
 # their traces from 1): each run must write its own traces only.
-tb_exec vp "$KPTRACE" trace --format json --no-progress --max-ttl 8 --wait 300 \
+tb_exec vp "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --format json --no-progress --max-ttl 8 --wait 300 \
     198.19.3.20 198.19.3.21 >"$work/twin-a.jsonl" 2>"$work/twin-a.err" &
 pid_a=$!
-tb_exec vp "$KPTRACE" trace --format json --no-progress --max-ttl 8 --wait 300 \
+tb_exec vp "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --format json --no-progress --max-ttl 8 --wait 300 \
     198.19.3.30 >"$work/twin-b.jsonl" 2>"$work/twin-b.err" &
 pid_b=$!
 wait $pid_a

@@ -30,7 +30,7 @@ ip netns exec "$(tb_ns isp-eu)" tcpdump -n -i any -w "$work/wan.pcap" \
 td=$!
 sleep 1
 mapfile -t targets < <(tb_query 'sorted({e["target"] for per in t["paths"].values() for e in per.values()})')
-tb_exec $vp "$KPTRACE" trace --methods icmp-paris,udp-paris,tcp-syn,udp --format json --pps 200 \
+tb_exec $vp "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods icmp-paris,udp-paris,tcp-syn,udp --format json --pps 200 \
     --max-ttl 12 --no-progress "${targets[@]}" >"$work/t.jsonl" 2>"$work/t.err"
 assert_eq 0 $? "kptrace trace behind the NAT exits 0"
 sleep 1

@@ -18,7 +18,7 @@ tb_up nk
 work=$(mktemp -d /tmp/kp-pace.XXXXXX)
 vp=vp-us
 src=$(tb_addr $vp)
-tb_exec $vp "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/24,198.19.177.0/24 \
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/24,198.19.177.0/24 \
     --methods icmp-paris --pps 200 --no-doubletree --out "$work/s" --no-progress 2>"$work/s.err"
 assert_eq 0 $? "sweep exits 0"
 tcpdump -nr "$work/s/capture.pcap" --time-stamp-precision=nano -tt "src host $src and ip[8] < 64" \

@@ -25,7 +25,7 @@ mapfile -t targets < <(tb_query 'sorted({e["target"] for per in t["paths"].value
 
 run_vp() {
     local vp=$1 d m
-    tb_exec "$vp" "$KPTRACE" trace --methods icmp-paris,udp-paris,tcp-syn,udp --format json \
+    tb_exec "$vp" "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods icmp-paris,udp-paris,tcp-syn,udp --format json \
         --pps 200 --max-ttl 12 --no-progress "${targets[@]}" >"$work/$vp.kp" 2>"$work/$vp.kp.err"
     for m in icmp-paris udp-paris tcp; do
         tb_exec "$vp" scamper -O json -c "trace -P $m -q 1 -w 2 -m 12" -i "${targets[@]}" \

@@ -41,7 +41,7 @@ targets=198.19.176.0/25,198.19.177.0/25
 methods=icmp-paris,udp-paris
 
 # --- 1. interrupted sweep ---------------------------------------------------------
-ip netns exec "$ns" "$KPTRACE" sweep --vp $vp --targets $targets --methods $methods \
+ip netns exec "$ns" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets $targets --methods $methods \
     --pps 150 --out "$out" --no-progress 2>"$work/p1.err" &
 pid=$!
 for _ in $(seq 1 150); do
@@ -89,7 +89,7 @@ assert_eq 2 $? "--resume with --dry-run is refused"
 assert_eq "$n1" "$(wc -l <"$out/traces.jsonl")" "the refused resumes wrote nothing"
 
 # the same options as the first part (the command line repeated) are accepted
-tb_exec $vp "$KPTRACE" sweep --resume "$out" --vp $vp --targets $targets --methods $methods \
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --resume "$out" --vp $vp --targets $targets --methods $methods \
     --pps 150 --out "$out" --no-progress >"$work/p2.out" 2>"$work/p2.err"
 rc=$?
 assert_eq 0 $rc "--resume with the first part's own options exits 0"

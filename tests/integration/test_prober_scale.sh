@@ -17,7 +17,7 @@ tb_up sweep
 work=$(mktemp -d /tmp/kp-scale.XXXXXX)
 chmod 755 "$work"
 ns=$(tb_ns vp)
-KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --vp vp --no-progress)
+KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --no-progress)
 
 t0=$SECONDS
 # a capture buffer of 128 MiB: on a CI machine running other tests at the

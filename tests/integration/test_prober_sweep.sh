@@ -36,7 +36,7 @@ nobody_gid=$(id -g nobody)
 # --- 1. sweep, uid while running ----------------------------------------------
 t0=$(date +%s)
 # ip netns exec execs kptrace: $! is the prober's own pid
-ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/22 \
+ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/22 \
     --methods icmp-paris,udp-paris,tcp-syn --pps 2000 --out "$out" --no-progress \
     2>"$work/s1.err" &
 pid=$!
@@ -160,7 +160,7 @@ assert not diff, "%d records differ" % len(diff)
 PY
 
 # --- 6. interrupt, refusal, dry run ------------------------------------------------------
-ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/22 \
+ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/22 \
     --methods udp-paris --pps 100 --out "$work/s2" --no-progress 2>"$work/s2.err" &
 pid=$!
 sleep 4
@@ -175,7 +175,7 @@ assert m["status"] == "interrupted", m["status"]
 assert m["counts"]["traces"] == n and 0 < n < 1024, (m["counts"], n)
 assert m["end"] is not None
 PY
-tb_exec $vp "$KPTRACE" sweep --vp $vp --targets 198.19.176.0/24 --out "$out" --no-progress 2>"$work/s3.err"
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/24 --out "$out" --no-progress 2>"$work/s3.err"
 assert_eq 1 $? "a sweep into a directory holding one is refused"
 assert_match "already holds a sweep" "$(cat "$work/s3.err")" "refusal says why"
 
@@ -183,7 +183,7 @@ ip netns exec "$(tb_ns $vp)" tcpdump -n -i isp-eu -w "$work/dry.pcap" 2>/dev/nul
 tdpid=$!
 sleep 1
 tb_exec $vp setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
-    "$KPTRACE" sweep --dry-run --vp $vp --targets 198.19.176.0/24 --methods icmp-paris,tcp-syn \
+    "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --dry-run --vp $vp --targets 198.19.176.0/24 --methods icmp-paris,tcp-syn \
     --max-ttl 3 >"$work/dry.out" 2>"$work/dry.err"
 assert_eq 0 $? "--dry-run runs as nobody (no root)"
 sleep 1
@@ -196,7 +196,7 @@ assert_match "^IP $src > 198\.19\.176\.[0-9]+: ICMP echo request, id [0-9]+, seq
 
 # progress line: on a terminal (script(1) gives one) with rate and ETA; never
 # in a redirected stderr
-script -qc "ip netns exec $(tb_ns $vp) $KPTRACE sweep --vp $vp --targets 198.19.177.0/28 \
+script -qc "ip netns exec $(tb_ns $vp) $KPTRACE sweep --allowlist-file '$KP_ALLOWLIST' --vp $vp --targets 198.19.177.0/28 \
     --methods icmp-paris --pps 100 --out $work/s4" /dev/null >"$work/tty.out" 2>&1
 assert_match "16/16 traces, [0-9]+ probes \([0-9]+/s\), [0-9]+ replies, [0-9]+ saved, ETA [0-9]+m[0-9]+s" \
     "$(tr '\r' '\n' <"$work/tty.out" | grep ETA | tail -1)" "progress line on a terminal: traces, rate, ETA"

@@ -36,7 +36,7 @@ methods=icmp-paris,udp-paris,tcp-syn,udp
 t0=$(date +%s)
 pids=()
 for vp in "${vps[@]}"; do
-    tb_exec "$vp" "$KPTRACE" trace --methods "$methods" --format json --pps 300 \
+    tb_exec "$vp" "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods "$methods" --format json --pps 300 \
         --wait 1000 --max-ttl 12 --no-progress "${targets[@]}" \
         >"$work/$vp.jsonl" 2>"$work/$vp.err" &
     pids+=($!)
@@ -95,7 +95,7 @@ tb_exec vp-eu dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfa
     --pid-file="$work/dnsmasq.pid" 2>"$work/dnsmasq.err" &
 dns_pid=$!
 sleep 1
-tb_exec vp-eu "$KPTRACE" trace --dns-server 127.0.0.1:5353 --format json --no-progress \
+tb_exec vp-eu "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --dns-server 127.0.0.1:5353 --format json --no-progress \
     star.kp.test >"$work/name.jsonl" 2>"$work/name.err"
 assert_eq 0 $? "kptrace trace star.kp.test exits 0"
 kill "$dns_pid" 2>/dev/null
@@ -104,13 +104,13 @@ assert_eq "198.19.177.9 star.kp.test" \
     "the name resolved through the test's dnsmasq"
 assert_eq "$(tb_path vp-eu 198.19.177.9)" "$(kp_tokens <"$work/name.jsonl" | cut -d' ' -f4-)" \
     "trace to the name equals the ground truth"
-tb_exec vp-eu "$KPTRACE" trace --dns-server 127.0.0.1:5353 --no-progress no-such.kp.test \
+tb_exec vp-eu "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --dns-server 127.0.0.1:5353 --no-progress no-such.kp.test \
     >/dev/null 2>"$work/noname.err"
 assert_eq 1 $? "an unknown name exits 1"
 assert_match "no-such.kp.test" "$(cat "$work/noname.err")" "the error names the name"
 
 # Text output reads like traceroute's (lib.sh's traceroute parser).
-tb_exec vp-us "$KPTRACE" trace --methods icmp-paris --format text --no-progress 198.19.179.1 \
+tb_exec vp-us "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods icmp-paris --format text --no-progress 198.19.179.1 \
     >"$work/text.out" 2>/dev/null
 assert_eq "$(tb_path vp-us 198.19.179.1)" "$(tb_trace_tokens <"$work/text.out")" \
     "text output parsed as traceroute output equals the ground truth (!X)"
@@ -118,7 +118,7 @@ assert_match "^traceroute to 198.19.179.1 \(198.19.179.1\), 30 hops max, [0-9]+ 
     "$(head -1 "$work/text.out")" "text header"
 
 # RIPE Atlas output: one object per trace, hops 1..last, err "A" at the end.
-tb_exec vp-us "$KPTRACE" trace --methods udp-paris --format atlas --no-progress 198.19.179.1 \
+tb_exec vp-us "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --methods udp-paris --format atlas --no-progress 198.19.179.1 \
     >"$work/atlas.json" 2>/dev/null
 python3 - "$work/atlas.json" "$(tb_path vp-us 198.19.179.1)" <<'PY' && ok "Atlas result: proto, hops, silent x:*, err A" || fail "Atlas result"
 import json, sys

@@ -27,6 +27,8 @@
 # compared with the first and the second run's output. The replay of the
 # Ethernet capture must give the same traces as the cooked one.
 # Owner: replay.
+# KP_REPLAY_KEEP=DIR keeps the captures (copied into DIR) for
+# replay_diff.sh, which compares two builds of the replay on them.
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace
@@ -380,4 +382,8 @@ EOF
 done
 
 tb_down
+[ -n "${KP_REPLAY_KEEP:-}" ] && for vp in $VPS; do
+    cp "$work/$vp.any.pcap" "$KP_REPLAY_KEEP/options-$vp.any.pcap"
+    cp "$work/$vp.eth.pcap" "$KP_REPLAY_KEEP/options-$vp.eth.pcap"
+done
 rm -rf "$work"

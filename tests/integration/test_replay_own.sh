@@ -12,7 +12,8 @@
 # equal, hops in the same order with every field equal, except rtt_ms which
 # may differ by at most 1 µs (the JSON rounds it to 1 µs). The sweep's
 # traces.jsonl is the live run's output, written before any replay. Owner:
-# replay.
+# replay. KP_REPLAY_KEEP=DIR keeps each capture with its sweep.json (in
+# DIR/own-VP/) for replay_diff.sh, which compares two builds of the replay.
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace
@@ -70,7 +71,7 @@ for vp in vp-eu vp-asia; do
     mkdir -p "$out"
     chmod 777 "$out"
     targets=198.19.176.0/30,198.19.177.0/30,198.19.178.0/29,198.19.179.0/30
-    tb_exec "$vp" "$KPTRACE" sweep --targets "$targets" \
+    tb_exec "$vp" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --targets "$targets" \
         --methods icmp-paris,udp-paris,tcp-syn,udp --vp "$vp" --out "$out" \
         --pps 300 --wait 1500 --no-progress >"$work/$vp.sweep.out" 2>&1
     rc=$?
@@ -99,5 +100,8 @@ for vp in vp-eu vp-asia; do
     # the sweep's own count of traces agrees too
     assert_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["traces"])' "$out/sweep.json")" \
         "$(wc -l <"$work/$vp.replay.jsonl")" "$vp: replayed traces = sweep.json counts.traces"
+done
+[ -n "${KP_REPLAY_KEEP:-}" ] && for vp in vp-eu vp-asia; do
+    mkdir -p "$KP_REPLAY_KEEP/own-$vp" && cp "$work/$vp.copy/"* "$KP_REPLAY_KEEP/own-$vp/"
 done
 rm -rf "$work"

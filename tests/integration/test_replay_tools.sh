@@ -22,6 +22,8 @@
 # trace with the same ports and sequence number, so the destination's RST fits
 # several probes: rx gives it to the last unanswered one sent (probe/rx.h),
 # which is what those tools print. Owner: replay.
+# KP_REPLAY_KEEP=DIR keeps the captures (copied into DIR) for
+# replay_diff.sh, which compares two builds of the replay on them.
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace
@@ -169,4 +171,5 @@ echo "not a capture" >"$work/text.pcap"
 assert_eq 1 $? "a text file exits 1"
 assert_match "text.pcap.*offset 0" "$(cat "$work/err2")" "the error names the file and the offset"
 
+[ -n "${KP_REPLAY_KEEP:-}" ] && for vp in vp-eu vp-asia; do cp "$work/$vp.pcap" "$KP_REPLAY_KEEP/tools-$vp.pcap"; done
 rm -rf "$work"

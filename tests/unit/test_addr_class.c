@@ -101,3 +101,46 @@ Test(addr_class, builtin_names)
     cr_assert_not_null(strstr(kp_asn_builtin_name(131279), "Star JV"));
     cr_assert_null(kp_asn_builtin_name(64512));
 }
+
+static enum kp_addr_class PC(const char *s)
+{
+    struct kp_prefix p;
+    cr_assert_eq(kp_prefix_parse(s, false, &p), 0, "parse %s", s);
+    return kp_prefix_class(&p);
+}
+
+/* A prefix is special when a special block holds all of it. */
+Test(addr_class, prefixes)
+{
+    cr_assert_eq(PC("10.6.0.0/16"), KP_ACLASS_PRIVATE);
+    cr_assert_eq(PC("10.0.0.0/8"), KP_ACLASS_PRIVATE);
+    cr_assert_eq(PC("10.0.0.0/7"), KP_ACLASS_PUBLIC, "covers 10/8, is not inside it");
+    cr_assert_eq(PC("192.0.0.0/16"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("192.0.0.0/24"), KP_ACLASS_RESERVED);
+    cr_assert_eq(PC("192.0.0.8/29"), KP_ACLASS_RESERVED);
+    cr_assert_eq(PC("192.0.0.9/32"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("198.18.0.0/15"), KP_ACLASS_BENCHMARKING);
+    cr_assert_eq(PC("198.16.0.0/14"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("198.19.176.0/24"), KP_ACLASS_BENCHMARKING);
+    cr_assert_eq(PC("224.0.0.0/4"), KP_ACLASS_MULTICAST);
+    cr_assert_eq(PC("0.0.0.0/8"), KP_ACLASS_UNSPECIFIED);
+    cr_assert_eq(PC("0.0.0.0/0"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("175.45.176.0/22"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("::/0"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("::ffff:0:0/96"), KP_ACLASS_RESERVED); /* IPv4-mapped */
+    cr_assert_eq(PC("::ffff:8.8.8.0/120"), KP_ACLASS_RESERVED);
+    cr_assert_eq(PC("64:ff9b::/96"), KP_ACLASS_PUBLIC);     /* NAT64, RFC 6052 */
+    cr_assert_eq(PC("64:ff9b:1::/48"), KP_ACLASS_RESERVED); /* RFC 8215 */
+    cr_assert_eq(PC("5f00::/16"), KP_ACLASS_RESERVED);      /* SRv6 SIDs, RFC 9602 */
+    cr_assert_eq(PC("2001:db8::/32"), KP_ACLASS_DOCUMENTATION);
+    cr_assert_eq(PC("2001::/32"), KP_ACLASS_PUBLIC); /* Teredo */
+    cr_assert_eq(PC("2001::/23"), KP_ACLASS_RESERVED);
+    cr_assert_eq(PC("2001::/16"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(PC("fd00::/16"), KP_ACLASS_PRIVATE);
+    cr_assert_eq(PC("2a00::/24"), KP_ACLASS_PUBLIC);
+    /* addresses in the new blocks */
+    cr_assert_eq(C("64:ff9b:1::1"), KP_ACLASS_RESERVED);
+    cr_assert_eq(C("5f00::1"), KP_ACLASS_RESERVED);
+    cr_assert_eq(C("64:ff9b::808:808"), KP_ACLASS_PUBLIC);
+    cr_assert_eq(C("::ffff:8.8.8.8"), KP_ACLASS_PUBLIC, "a mapped address: its IPv4 class");
+}

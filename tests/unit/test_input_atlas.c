@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "analysis/input.h"
+#include "analysis/reader.h"
 #include "probe/output.h"
 
 struct got {
@@ -257,15 +258,17 @@ Test(input_detect, kinds)
 Test(input_detect, splitter_counts_lines_and_escapes)
 {
     const char *s = "\n{\"a\":\"}\\\"{\"}\n\n[1,\n2]\n";
-    size_t pos = 0, st, en;
-    unsigned long line = 1, vl = 0;
-    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 1);
-    cr_assert_eq(vl, 2);
-    cr_assert_eq(en - st, strlen("{\"a\":\"}\\\"{\"}"));
-    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 1);
-    cr_assert_eq(vl, 4);
-    cr_assert_eq(kp_json_next_value(s, strlen(s), &pos, &line, 0, &st, &en, &vl), 0);
-    cr_assert_eq(line, 6);
+    struct kp_reader *r;
+    cr_assert_eq(kp_reader_open_mem(s, strlen(s), 0, &r), 0);
+    struct kp_rec rec;
+    cr_assert_eq(kp_reader_json(r, 0, &rec), 1);
+    cr_assert_eq(rec.line, 2);
+    cr_assert_eq(rec.len, strlen("{\"a\":\"}\\\"{\"}"));
+    cr_assert_eq(kp_reader_json(r, 0, &rec), 1);
+    cr_assert_eq(rec.line, 4);
+    cr_assert_eq(kp_reader_json(r, 0, &rec), 0);
+    cr_assert_eq(kp_reader_lineno(r), 5, "five newlines read");
+    kp_reader_close(r);
 }
 
 Test(input_atlas, reads_what_kptrace_atlas_writer_writes)

@@ -231,3 +231,48 @@ Test(options, same_as_stored_for_resume)
     kp_options_free(&a);
     kp_options_free(&b);
 }
+
+/* --blocklist-file and --allowlist-file: one of each, kept as copies, and a
+ * resumed sweep compares them as files (the same file by another path is the
+ * same). */
+Test(options, list_files)
+{
+    struct kp_options a, b;
+    char err[256], msg[256];
+    cr_assert_eq(parse(&a, KP_CMD_TRACE, err, "trace 198.18.1.1"), 0, "%s", err);
+    cr_assert_null(a.blocklist_file);
+    cr_assert_null(a.allowlist_file);
+    kp_options_free(&a);
+    cr_assert_eq(parse(&a, KP_CMD_TRACE, err,
+                       "trace --allowlist-file /etc/hosts --blocklist-file=/dev/null 198.18.1.1"),
+                 0, "%s", err);
+    cr_assert_str_eq(a.allowlist_file, "/etc/hosts");
+    cr_assert_str_eq(a.blocklist_file, "/dev/null");
+    kp_options_free(&a);
+    cr_assert_eq(
+        parse(&a, KP_CMD_SWEEP, err, "sweep --vp v --out d --allowlist-file a --allowlist-file b"),
+        -EINVAL);
+    cr_assert_str_eq(err, "--allowlist-file given twice (put the prefixes in one file)");
+    kp_options_free(&a);
+    cr_assert_eq(parse(&a, KP_CMD_SWEEP, err, "sweep --vp v --out d --blocklist-file="), -EINVAL);
+    cr_assert_str_eq(err, "--blocklist-file needs a file name");
+    kp_options_free(&a);
+
+    cr_assert_eq(parse(&a, KP_CMD_SWEEP, err, "sweep --vp v --out d --allowlist-file /etc/hosts"),
+                 0, "%s", err);
+    cr_assert_eq(
+        parse(&b, KP_CMD_SWEEP, err, "sweep --vp v --out d --allowlist-file /etc/../etc/hosts"), 0,
+        "%s", err);
+    cr_assert_eq(kp_options_same(&a, &b, "--allowlist-file", msg, sizeof(msg)), 0, "%s", msg);
+    cr_assert_eq(kp_options_same(&a, &b, "--blocklist-file", msg, sizeof(msg)), 0, "%s", msg);
+    kp_options_free(&b);
+    cr_assert_eq(parse(&b, KP_CMD_SWEEP, err,
+                       "sweep --vp v --out d --allowlist-file /etc/passwd --blocklist-file b"),
+                 0, "%s", err);
+    cr_assert_eq(kp_options_same(&a, &b, "--allowlist-file", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--allowlist-file: /etc/passwd given, the sweep was run with /etc/hosts");
+    cr_assert_eq(kp_options_same(&a, &b, "--blocklist-file=b", msg, sizeof(msg)), 1);
+    cr_assert_str_eq(msg, "--blocklist-file: b given, the sweep was run with none");
+    kp_options_free(&a);
+    kp_options_free(&b);
+}

@@ -315,3 +315,85 @@ Test(replay_file, duplicates_and_out_of_order_counted)
     check_run(&g, "lt_eth_ns", 1, "bad_dup_ooo.pcap");
     got_free(&g);
 }
+
+/* The offset of the first record of a little-endian pcap that does not fit
+ * in the file (its header or its data cut), worked out from the format:
+ * a 24-byte file header, then records of a 16-byte header and caplen bytes. */
+static long first_cut_record(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    uint8_t b[1 << 16];
+    size_t n = fread(b, 1, sizeof(b), f);
+    fclose(f);
+    size_t off = 24;
+    while (off + 16 <= n) {
+        size_t cap = (size_t)b[off + 8] | (size_t)b[off + 9] << 8 | (size_t)b[off + 10] << 16 |
+                     (size_t)b[off + 11] << 24;
+        if (off + 16 + cap > n)
+            break;
+        off += 16 + cap;
+    }
+    return (long)off;
+}
+
+Test(replay_file, cut_file_stops_the_stream)
+{
+    /* a cut capture followed by another: reading stops at the damage (the
+     * second file is not read), whose offset the message names; the traces
+     * of the first file up to it are delivered */
+    const char *paths[] = {DATA "bad_cutfile.pcap", DATA "lt_raw.pcap"};
+    struct got g = {0};
+    struct kp_replay_stats st;
+    char err[KP_PCAP_ERRLEN], want[64];
+    cr_assert_eq(kp_replay_files(paths, 2, NULL, collect, &g, &st, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(st.files, 1);
+    cr_assert_eq(st.files_cut, 1);
+    snprintf(want, sizeof(want), "at offset %ld ", first_cut_record(DATA "bad_cutfile.pcap"));
+    cr_assert(strstr(err, "bad_cutfile.pcap") && strstr(err, want), "%s (want '%s')", err, want);
+    cr_assert_eq(g.n, 2);
+    check_run(&g, "lt_eth_ns", 0, "bad_cutfile.pcap");
+    got_free(&g);
+}
+
+Test(replay_file, counts_reconcile)
+{
+    static const char *const files[] = {"mixed.pcap",    "bad_dup_ooo.pcap", "bad_snap60.pcap",
+                                        "snap70.pcap",   "mtr_tcp.pcap",     "sc_tcp.pcap",
+                                        "tcptr.pcap",    "lt_sll2.pcap",     "bad_cutfile.pcap",
+                                        "lt_eth.pcapng", "tr_icmp.pcap"};
+    char msg[256];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[512], err[KP_PCAP_ERRLEN];
+        snprintf(path, sizeof(path), DATA "%s", files[i]);
+        struct kp_replay_stats st;
+        cr_assert_eq(kp_replay_file(path, NULL, NULL, NULL, &st, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(kp_replay_reconcile(&st, msg, sizeof(msg)), 0, "%s: %s", files[i], msg);
+        cr_assert_gt(st.frames, 0);
+        cr_assert_eq(st.trace_probes, st.rx.probes, "%s", files[i]);
+    }
+    /* any count off by one is named */
+    struct kp_replay_stats st, bad;
+    char err[KP_PCAP_ERRLEN];
+    cr_assert_eq(kp_replay_file(DATA "mixed.pcap", NULL, NULL, NULL, &st, err, sizeof(err)), 0);
+    bad = st;
+    bad.frames++;
+    cr_assert_eq(kp_replay_reconcile(&bad, msg, sizeof(msg)), -1);
+    cr_assert(strstr(msg, "frames read"), "%s", msg);
+    bad = st;
+    bad.rx.unmatched++;
+    cr_assert_eq(kp_replay_reconcile(&bad, msg, sizeof(msg)), -1);
+    cr_assert(strstr(msg, "frames received") && strstr(msg, "counted"), "%s", msg);
+    bad = st;
+    bad.trace_probes--;
+    cr_assert_eq(kp_replay_reconcile(&bad, msg, sizeof(msg)), -1);
+    cr_assert(strstr(msg, "probes recognised"), "%s", msg);
+    bad = st;
+    bad.trace_hops++;
+    cr_assert_eq(kp_replay_reconcile(&bad, msg, sizeof(msg)), -1);
+    cr_assert(strstr(msg, "hops"), "%s", msg);
+    bad = st;
+    bad.traces--;
+    cr_assert_eq(kp_replay_reconcile(&bad, msg, sizeof(msg)), -1);
+    cr_assert(strstr(msg, "traces opened"), "%s", msg);
+}

@@ -292,7 +292,7 @@ Test(rx_exact, version_1_captures_still_split_by_time)
 Test(rx_exact, every_reply_ends_in_one_counter)
 {
     /* replies_in = replies + expired + dup_frames + ambiguous + rejected +
-     * unmatched + replies_nomem, over a mix: a reply, the same frame again,
+     * unmatched + replies_lost, over a mix: a reply, the same frame again,
      * an expired one, a forged one, one for nobody. */
     struct kp_key key = key_of(7);
     struct sink s = {0};
@@ -327,7 +327,7 @@ Test(rx_exact, every_reply_ends_in_one_counter)
     cr_assert_eq(st->rejected, 1);
     cr_assert_eq(st->unmatched, 1);
     cr_assert_eq(st->replies_in, st->replies + st->expired + st->dup_frames + st->ambiguous +
-                                     st->rejected + st->unmatched + st->replies_nomem);
+                                     st->rejected + st->unmatched + st->replies_lost);
     kp_rx_finish(rx);
     kp_rx_destroy(rx);
     sink_free(&s);

@@ -165,3 +165,65 @@ Test(summary, majority_prefers_more_traces_then_status)
     }
     kp_summary_free(s);
 }
+
+/* Work counting (no timing): groups are found through the hash table, so the
+ * nodes visited grow linearly with the traces, whether every trace is its own
+ * group (random destinations, an Atlas dump: one group per probe and /24) or
+ * all share a few. A linear search over the groups would visit n²/2. */
+static void add_n(struct kp_summary *s, size_t n, size_t groups)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i % groups;
+        char dst[32], vp[32];
+        snprintf(dst, sizeof(dst), "10.%zu.%zu.1", (k >> 8) & 255, k & 255);
+        snprintf(vp, sizeof(vp), "vp-%zu", k >> 16);
+        add(s, vp, dst, U, "run-1", (uint32_t)(64500 + i % 3), i % 3 ? "x" : "", R, (int64_t)i + 1);
+    }
+}
+
+Test(summary, work_is_linear_in_traces_with_many_groups)
+{
+    const size_t n = 200000;
+    struct kp_summary *s;
+    cr_assert_eq(kp_summary_new(&s), 0);
+    add_n(s, n, n);
+    cr_assert_eq(kp_summary_count(s), n);
+    uint64_t steps = kp_summary_steps(s);
+    /* three lookups per trace (vp, sweep, group), O(1) nodes each */
+    cr_assert_leq(steps, 8 * n, "%llu hash nodes visited for %zu traces in %zu groups",
+                  (unsigned long long)steps, n, n);
+    kp_summary_finish(s);
+    /* sorted by (vp, prefix, ...): vp-0's 10.0.0.0/24 first, vp-3's last */
+    cr_assert_str_eq(kp_summary_group(s, 0)->vp, "vp-0");
+    cr_assert_str_eq(kp_summary_group(s, n - 1)->vp, "vp-3");
+    kp_summary_free(s);
+
+    cr_assert_eq(kp_summary_new(&s), 0);
+    add_n(s, n, 7);
+    cr_assert_eq(kp_summary_count(s), 7);
+    cr_assert_leq(kp_summary_steps(s), 8 * n);
+    kp_summary_finish(s);
+    const struct kp_summary_group *g = kp_summary_group(s, 0);
+    cr_assert_eq(g->n_shares, 3, "a group keeps one share per (AS, status), not its traces");
+    cr_assert_eq(g->traces, (n + 6) / 7);
+    cr_assert_eq(g->first_ns, 1);
+    kp_summary_free(s);
+}
+
+Test(summary, shares_grow_to_the_limit_then_count_as_other)
+{
+    struct kp_summary *s;
+    cr_assert_eq(kp_summary_new(&s), 0);
+    for (uint32_t asn = 1; asn <= 20; asn++)
+        add(s, "vp", "198.19.176.1", U, "", asn, asn == 5 ? "five" : "", R, asn);
+    add(s, "vp", "198.19.176.1", U, "", 3, "three", R, 99); /* a name given later is kept */
+    kp_summary_finish(s);
+    const struct kp_summary_group *g = kp_summary_group(s, 0);
+    cr_assert_eq(g->n_shares, KP_SUMMARY_MAX_SHARES);
+    cr_assert_eq(g->other_traces, 20 - KP_SUMMARY_MAX_SHARES);
+    cr_assert_eq(g->shares[0].asn, 3, "two traces: first");
+    cr_assert_str_eq(g->shares[0].name, "three");
+    cr_assert_str_eq(g->shares[4].name, "five");
+    cr_assert_str_eq(g->shares[1].name, "");
+    kp_summary_free(s);
+}

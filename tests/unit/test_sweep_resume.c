@@ -448,3 +448,101 @@ Test(sweep_resume, drop_interrupted_records)
     cr_assert(memcmp(out, keep1, out_len) == 0);
     free(out);
 }
+
+/* The lists and what they left out: stored, and repeated by --resume. */
+Test(sweep_resume, stored_lists_and_exclusions)
+{
+    struct kp_sweep_stored st;
+    char err[256] = "";
+    /* a sweep.json older than the lists: none, nothing left out */
+    cr_assert_eq(
+        kp_sweep_stored_parse(SWEEP1, strlen(SWEEP1), "d/sweep.json", "d", &st, err, sizeof(err)),
+        0, "%s", err);
+    cr_assert_str_eq(st.excluded, "");
+    struct kp_options o;
+    cr_assert_eq(kp_options_parse(&o, KP_CMD_SWEEP, st.argc, st.argv, err, sizeof(err)), 0);
+    cr_assert_null(o.allowlist_file);
+    cr_assert_null(o.blocklist_file);
+    kp_options_free(&o);
+    kp_sweep_stored_free(&st);
+
+    char *text = malloc(strlen(SWEEP1) + 512);
+    strcpy(text, SWEEP1);
+    char *p = strstr(text, "\"seed\": \"18446744073709551615\"}");
+    cr_assert_not_null(p);
+    strcpy(p, "\"seed\": \"1\", \"blocklist_file\": \"/etc/kp/block.conf\", "
+              "\"allowlist_file\": null},\n"
+              " \"excluded\": {\"addresses\": 3, \"prefixes\": [\n"
+              "   {\"prefix\": \"198.19.176.8/32\", \"reason\": \"/etc/kp/block.conf:2\", "
+              "\"list\": \"blocklist-file\"},\n"
+              "   {\"prefix\": \"198.19.176.10/31\", \"reason\": \"/etc/kp/block.conf:3\", "
+              "\"list\": \"blocklist-file\"}]}}\n");
+    cr_assert_eq(
+        kp_sweep_stored_parse(text, strlen(text), "d/sweep.json", "d", &st, err, sizeof(err)), 0,
+        "%s", err);
+    cr_assert_str_eq(st.excluded, "198.19.176.8/32,198.19.176.10/31");
+    cr_assert_eq(kp_options_parse(&o, KP_CMD_SWEEP, st.argc, st.argv, err, sizeof(err)), 0);
+    cr_assert_str_eq(o.blocklist_file, "/etc/kp/block.conf");
+    cr_assert_null(o.allowlist_file);
+    kp_options_free(&o);
+    kp_sweep_stored_free(&st);
+    /* a wrong type is named */
+    p = strstr(text, "\"allowlist_file\": null");
+    memcpy(p, "\"allowlist_file\": 7   ", 22);
+    cr_assert_eq(
+        kp_sweep_stored_parse(text, strlen(text), "d/sweep.json", "d", &st, err, sizeof(err)),
+        -EINVAL);
+    cr_assert_str_eq(err, "d/sweep.json: options.allowlist_file: expected a path or null");
+    free(text);
+}
+
+/* sweep.json holds the list files and what they left out (docs/format.md). */
+Test(sweep_resume, meta_writes_lists_and_exclusions)
+{
+    struct kp_options o;
+    kp_options_default(&o, KP_CMD_SWEEP);
+    o.allowlist_file = strdup("/srv/allow.conf");
+    struct kp_engine_stats st;
+    memset(&st, 0, sizeof(st));
+    struct kp_blocklist *bl = kp_blocklist_new(true);
+    struct kp_exclusions x;
+    memset(&x, 0, sizeof(x));
+    struct kp_addr a;
+    kp_addr_parse("198.19.178.0", &a);
+    uint32_t first = kp_addr_v4_host(&a);
+    cr_assert_eq(kp_exclusions_add(&x, first, first + 511, kp_blocklist_check(bl, &a)), 0);
+    struct kp_sweep_meta m;
+    memset(&m, 0, sizeof(m));
+    m.opt = &o;
+    m.st = &st;
+    m.status = "running";
+    m.excluded = &x;
+    char *s = NULL;
+    cr_assert_eq(kp_sweep_meta_json(&m, &s), 0);
+    json_error_t je;
+    json_t *j = json_loads(s, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    json_t *opt = json_object_get(j, "options");
+    cr_assert_str_eq(json_string_value(json_object_get(opt, "allowlist_file")), "/srv/allow.conf");
+    cr_assert(json_is_null(json_object_get(opt, "blocklist_file")));
+    json_t *ex = json_object_get(j, "excluded");
+    cr_assert_eq(geti(ex, "addresses"), 512);
+    cr_assert_str_eq(gets_(ex, "prefixes", 0, "prefix"), "198.19.178.0/23");
+    cr_assert_str_eq(gets_(ex, "prefixes", 0, "reason"), "benchmarking (RFC 2544)");
+    cr_assert_str_eq(gets_(ex, "prefixes", 0, "list"), "default");
+    cr_assert_eq(json_array_size(json_object_get(ex, "prefixes")), 1);
+    json_decref(j);
+    free(s);
+    /* nothing left out: the field is there, empty */
+    m.excluded = NULL;
+    cr_assert_eq(kp_sweep_meta_json(&m, &s), 0);
+    j = json_loads(s, 0, &je);
+    ex = json_object_get(j, "excluded");
+    cr_assert_eq(geti(ex, "addresses"), 0);
+    cr_assert_eq(json_array_size(json_object_get(ex, "prefixes")), 0);
+    json_decref(j);
+    free(s);
+    kp_exclusions_free(&x);
+    kp_blocklist_free(bl);
+    kp_options_free(&o);
+}

@@ -225,3 +225,187 @@ Test(trace_json, rfc3339)
     cr_assert_eq(kp_rfc3339_parse("2261-12-31T23:59:59Z", &ns), 0);
     cr_assert_eq(ns, (9214646400LL - 1) * 1000000000LL);
 }
+
+/* ---- the writer against jansson ----------------------------------------
+ * kp_trace_json_dump writes its text itself; kp_trace_json_object builds the
+ * same record as jansson values (kpannotate adds keys to it). Dumped with
+ * JSON_COMPACT | JSON_REAL_PRECISION(15), the latter is the reference: on
+ * random records, with strings holding quotes, backslashes, control bytes,
+ * UTF-8 and invalid UTF-8, and every numeric edge, both must give the same
+ * bytes, or both refuse the record. */
+#include <jansson.h>
+#include <math.h>
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state; /* xorshift64 */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static void rnd_str(char *s, size_t cap)
+{
+    static const char *const pieces[] = {
+        "a",
+        "Z",
+        "-",
+        ".",
+        " ",
+        "\"",
+        "\\",
+        "/",
+        "\n",
+        "\t",
+        "\b",
+        "\f",
+        "\r",
+        "\x01",
+        "\x1f",
+        "\x7f",
+        "\xc3\xa9",
+        "\xe2\x82\xac",
+        "\xf0\x9d\x84\x9e", /* é € 𝄞 */
+        "\xff",
+        "\x80",
+        "\xc0\x80",
+        "\xed\xa0\x80",
+        "\xf5\x80\x80\x80",
+        "\xe2\x82",
+    };
+    size_t n = 0, want = rnd() % 4 == 0 ? 0 : rnd() % cap;
+    s[0] = '\0';
+    while (n < want) {
+        /* mostly valid text; invalid bytes in 1 string of ~8 */
+        size_t np = sizeof(pieces) / sizeof(pieces[0]);
+        size_t k = rnd() % 8 == 0 ? rnd() % np : rnd() % 19;
+        size_t l = strlen(pieces[k]);
+        if (n + l >= cap)
+            break;
+        memcpy(s + n, pieces[k], l + 1);
+        n += l;
+    }
+}
+
+static double rnd_rtt(void)
+{
+    switch (rnd() % 12) {
+    case 0:
+        return -1;
+    case 1:
+        return -0.0;
+    case 2:
+        return 0;
+    case 3:
+        return (double)(rnd() % 100000000) / 1000.0;
+    case 4:
+        return (double)(rnd() % 1000000) / 7.0;
+    case 5:
+        return 1e15 / 1000.0 * (double)(rnd() % 3);
+    case 6:
+        return (double)rnd() * 1e3;
+    case 7:
+        return 1e-7 * (double)(rnd() % 10);
+    case 8:
+        return rnd() % 2 ? NAN : INFINITY;
+    case 9:
+        return 999999999999.9995;
+    default:
+        return (double)(rnd() % 5000) * 0.001 + 0.0005;
+    }
+}
+
+static void rnd_addr(struct kp_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    unsigned k = rnd() % 4;
+    a->family = k == 0 ? 0 : k == 1 ? 6 : 4;
+    for (int i = 0; i < 16; i++)
+        a->b[i] = (uint8_t)(rnd() % 3 == 0 ? 0 : rnd());
+}
+
+static long long rnd_int(long long lo, long long hi)
+{
+    return lo + (long long)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+Test(trace_json, writer_equals_jansson)
+{
+    for (int iter = 0; iter < 3000; iter++) {
+        struct kp_trace t;
+        kp_trace_init(&t);
+        rnd_str(t.vp, sizeof(t.vp));
+        rnd_str(t.tool, sizeof(t.tool));
+        rnd_str(t.dst_name, sizeof(t.dst_name));
+        rnd_str(t.ts_source, sizeof(t.ts_source));
+        rnd_addr(&t.src);
+        rnd_addr(&t.dst);
+        if (rnd() % 8 != 0 && t.dst.family == 0)
+            t.dst.family = 4;
+        t.method = (enum kp_method)rnd_int(0, KP_METHOD_COUNT);
+        t.stop_reason = (enum kp_stop)rnd_int(0, KP_STOP_COUNT);
+        t.sport = (uint16_t)rnd();
+        t.dport = (uint16_t)rnd();
+        t.icmp_id = (uint16_t)rnd();
+        t.first_ttl = (uint8_t)rnd();
+        t.max_ttl = (uint8_t)rnd();
+        t.attempts = (uint8_t)rnd();
+        t.gap_limit = (uint8_t)rnd();
+        t.wait_ms = (uint32_t)rnd();
+        t.probes_sent = (uint32_t)rnd();
+        t.start_ns = rnd() % 3 == 0 ? 0 : (int64_t)(rnd() % 4000000000000000000ull) - 1000;
+        t.end_ns = rnd() % 3 == 0 ? 0 : t.start_ns + (int64_t)(rnd() % 1000000000000ull);
+        t.stop_ttl = (uint8_t)(rnd() % 2 ? 0 : rnd());
+        t.id = rnd() % 2 ? rnd() : rnd() % 100000;
+        t.meta_msm_id = rnd() % 2 ? 0 : (uint32_t)rnd();
+        t.meta_prb_id = rnd() % 2 ? 0 : (uint32_t)rnd();
+        size_t nh = rnd() % 12;
+        for (size_t i = 0; i < nh; i++) {
+            struct kp_hop h;
+            kp_hop_init(&h);
+            h.ttl = (uint8_t)rnd();
+            h.attempt = (uint8_t)rnd();
+            rnd_addr(&h.addr);
+            h.rtt_ms = rnd_rtt();
+            h.reply_ttl = (int16_t)(rnd() % 2 ? -1 : rnd_int(0, 255));
+            h.quoted_ttl = (int16_t)(rnd() % 2 ? -1 : rnd_int(0, 255));
+            h.icmp_type = (int16_t)(rnd() % 3 ? rnd_int(-1, 255) : -1);
+            h.icmp_code = (int16_t)(rnd() % 3 ? rnd_int(-1, 255) : -1);
+            h.tcp_flags = (uint8_t)rnd();
+            h.reply_size = (uint16_t)(rnd() % 2 ? 0 : rnd());
+            h.probe_size = (uint16_t)(rnd() % 2 ? 0 : rnd());
+            h.nat_id = (uint16_t)rnd();
+            h.flags = (uint32_t)(rnd() & 0xf);
+            h.tx_ns = rnd() % 3 == 0 ? 0 : (int64_t)(rnd() >> 1) - (int64_t)(rnd() >> 2);
+            h.rx_ns = rnd() % 3 == 0 ? 0 : (int64_t)(rnd() >> 1);
+            h.n_mpls = (uint8_t)(rnd() % 11);
+            for (int m = 0; m < KP_MAX_MPLS; m++)
+                h.mpls[m] = (struct kp_mpls){.label = (uint32_t)(rnd() & 0xfffff),
+                                             .tc = (uint8_t)(rnd() & 7),
+                                             .s = (uint8_t)(rnd() & 1),
+                                             .ttl = (uint8_t)rnd()};
+            cr_assert_eq(kp_trace_add_hop(&t, &h), 0);
+        }
+        int rc;
+        json_t *o = kp_trace_json_object(&t, &rc);
+        char *want = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+        json_decref(o);
+        char *got = NULL;
+        size_t len = 0;
+        int grc = kp_trace_json_dump(&t, &got, &len);
+        if (want == NULL) {
+            cr_assert_neq(grc, 0, "iteration %d: jansson refused, the writer wrote %s", iter,
+                          got ? got : "");
+        } else {
+            cr_assert_eq(grc, 0, "iteration %d: the writer refused %s", iter, want);
+            cr_assert_str_eq(got, want, "iteration %d", iter);
+            cr_assert_eq(len, strlen(want));
+        }
+        free(want);
+        free(got);
+        kp_trace_free(&t);
+    }
+}

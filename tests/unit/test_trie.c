@@ -305,3 +305,159 @@ Test(trie, lookup_prefix_ignores_more_specifics)
     cr_assert_eq(*(const int *)kp_trie_lookup_prefix(t, &q, NULL), 3);
     kp_trie_free(t);
 }
+
+/* A big IPv4 table that stops changing gets its index by the first 16 bits
+ * after 65,536 lookups: the answers (value and matched prefix) before and
+ * after are the same, and the same as a linear scan for a sample. Prefixes
+ * of every length, /0 to /32, many of them around the /16 boundary. */
+Test(trie, ipv4_index_gives_the_same_answers)
+{
+    unsigned seed = 777;
+    enum { NP = 6000, NQ = 70000 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    cr_assert_eq(kp_trie_reserve(t, NP), 0);
+    for (int i = 0; i < NP; i++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        a.b[1] = (uint8_t)(a.b[1] & 0x1f);
+        unsigned len = (unsigned)rand_r(&seed) % 33;
+        if (i % 3 == 0)
+            len = 14 + (unsigned)rand_r(&seed) % 5; /* 14..18 */
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, len, &p), 0);
+        refs[i].fam = 4;
+        memcpy(refs[i].key, p.addr.b, 16);
+        refs[i].len = len;
+        refs[i].val = i;
+        cr_assert_eq(kp_trie_insert(t, &p, &i), 0);
+    }
+    struct kp_addr *q = calloc(NQ, sizeof(*q));
+    int *first = calloc(NQ, sizeof(int));
+    unsigned *first_len = calloc(NQ, sizeof(unsigned));
+    for (int k = 0; k < NQ; k++) {
+        random_addr(&q[k], 4, &seed);
+        q[k].b[1] = (uint8_t)(q[k].b[1] & 0x1f);
+        struct kp_prefix mp;
+        const int *got = kp_trie_lookup(t, &q[k], &mp);
+        first[k] = got ? *got : -1;
+        first_len[k] = got ? mp.len : 99;
+    }
+    for (int k = 0; k < NQ; k++) {
+        struct kp_prefix mp;
+        const int *got = kp_trie_lookup(t, &q[k], &mp);
+        cr_assert_eq(got ? *got : -1, first[k], "query %d", k);
+        if (got)
+            cr_assert_eq(mp.len, first_len[k]);
+        if (k % 50 == 0) {
+            int want = -1;
+            unsigned wlen = 0;
+            for (int i = 0; i < NP; i++)
+                if (ref_covers(&refs[i], &q[k]) && (want < 0 || refs[i].len >= wlen)) {
+                    want = refs[i].val;
+                    wlen = refs[i].len;
+                }
+            cr_assert_eq(got ? *got : -1, want, "query %d against the scan", k);
+        }
+    }
+    /* an insert after the index was built: still right */
+    struct kp_prefix p;
+    int v = -7;
+    cr_assert_eq(kp_prefix_make(&q[0], 32, &p), 0);
+    cr_assert_eq(kp_trie_insert(t, &p, &v), 0);
+    cr_assert_eq(*(const int *)kp_trie_lookup(t, &q[0], NULL), -7);
+    kp_trie_free(t);
+    free(refs);
+    free(q);
+    free(first);
+    free(first_len);
+}
+
+/* The prefixes inside q, as walk_within lists them. */
+static const char *within(struct kp_trie *t, const char *q, char *text)
+{
+    struct kp_prefix p = P(q);
+    char *w = text;
+    text[0] = '\0';
+    cr_assert_eq(kp_trie_walk_within(t, &p, count_cb, &w), 0);
+    return text;
+}
+
+Test(trie, walk_within_a_prefix)
+{
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    char text[512];
+    cr_assert_str_eq(within(t, "0.0.0.0/0", text), "");
+    ins(t, "10.0.0.0/8", 1);
+    ins(t, "10.1.0.0/16", 2);
+    ins(t, "10.1.2.0/24", 3);
+    ins(t, "10.1.128.0/17", 4);
+    ins(t, "10.2.0.0/16", 5);
+    ins(t, "11.0.0.0/8", 6);
+    ins(t, "2001:db8::/32", 7);
+    ins(t, "2001:db8:1::/48", 8);
+    cr_assert_str_eq(within(t, "10.1.0.0/16", text), "10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 ");
+    /* a prefix between stored ones: only what lies inside it */
+    cr_assert_str_eq(within(t, "10.1.0.0/17", text), "10.1.2.0/24 ");
+    cr_assert_str_eq(within(t, "10.0.0.0/7", text),
+                     "10.0.0.0/8 10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 10.2.0.0/16 11.0.0.0/8 ");
+    cr_assert_str_eq(within(t, "10.3.0.0/16", text), "");
+    cr_assert_str_eq(within(t, "12.0.0.0/8", text), "");
+    cr_assert_str_eq(within(t, "10.1.2.3/32", text), "");
+    cr_assert_str_eq(within(t, "10.1.2.0/24", text), "10.1.2.0/24 ");
+    cr_assert_str_eq(within(t, "0.0.0.0/0", text),
+                     "10.0.0.0/8 10.1.0.0/16 10.1.2.0/24 10.1.128.0/17 10.2.0.0/16 11.0.0.0/8 ");
+    cr_assert_str_eq(within(t, "2001:db8::/31", text), "2001:db8::/32 2001:db8:1::/48 ");
+    cr_assert_str_eq(within(t, "2001:db8:2::/48", text), "");
+    kp_trie_free(t);
+}
+
+static int count_only(const struct kp_prefix *p, const void *v, void *ctx)
+{
+    (void)p;
+    (void)v;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* walk_within visits exactly the distinct stored prefixes inside the query
+ * (brute force over the list of inserted prefixes). */
+Test(trie, walk_within_random_against_linear_scan)
+{
+    unsigned seed = 777;
+    enum { NP = 2000, NQ = 500 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    struct kp_trie *t = kp_trie_new(sizeof(int));
+    for (int i = 0; i < NP; i++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, 2 + (unsigned)rand_r(&seed) % 31, &p), 0);
+        refs[i].fam = 4;
+        memcpy(refs[i].key, p.addr.b, 16);
+        refs[i].len = p.len;
+        cr_assert_eq(kp_trie_insert(t, &p, &i), 0);
+    }
+    bool *dup = calloc(NP, sizeof(bool));
+    for (int i = 0; i < NP; i++)
+        for (int k = 0; k < i && !dup[i]; k++)
+            dup[i] = refs[k].len == refs[i].len && memcmp(refs[k].key, refs[i].key, 16) == 0;
+    for (int q = 0; q < NQ; q++) {
+        struct kp_addr a;
+        random_addr(&a, 4, &seed);
+        struct kp_prefix qp;
+        cr_assert_eq(kp_prefix_make(&a, (unsigned)rand_r(&seed) % 20, &qp), 0);
+        size_t want = 0, got = 0;
+        for (int i = 0; i < NP; i++) {
+            struct kp_addr ra = {.family = 4};
+            memcpy(ra.b, refs[i].key, 4);
+            if (!dup[i] && refs[i].len >= qp.len && kp_prefix_contains(&qp, &ra))
+                want++;
+        }
+        cr_assert_eq(kp_trie_walk_within(t, &qp, count_only, &got), 0);
+        cr_assert_eq(got, want, "query %d: %zu inside, walk_within gave %zu", q, want, got);
+    }
+    kp_trie_free(t);
+    free(dup);
+    free(refs);
+}

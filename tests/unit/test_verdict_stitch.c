@@ -372,3 +372,64 @@ Test(verdict_stitch, interface_seen_at_a_lower_ttl_lends_its_path_with_a_gap)
     kp_trace_free(&e);
     kp_trace_free(&out);
 }
+
+/* The index is bounded: 20,000 first traces through distinct interfaces, an
+ * index of at most 1,000 links. It never holds more; the links of the last
+ * traces are there; a link looked up while its generation ages is kept; the
+ * work (hash-table nodes visited) is linear in the hops, not in the links
+ * held times the traces. */
+static void path_of(int i, char *a1, char *a2, char *d)
+{
+    snprintf(a1, 32, "198.18.%d.%d", i / 250, 1 + i % 250);
+    snprintf(a2, 32, "219.158.%d.%d", i / 250, 1 + i % 250);
+    snprintf(d, 32, "175.45.%d.%d", 176 + i % 4, 1 + i % 250);
+}
+
+static int lend(struct kp_stitch *s, int i)
+{
+    char a1[32], a2[32], d[32];
+    path_of(i, a1, a2, d);
+    const struct hs h[] = {{2, a2, UNICOM}, {3, d, NK, 1}};
+    struct kp_trace t, out;
+    mk(&t, "vp1", d, h, 2);
+    kp_trace_init(&out);
+    size_t nb = 0;
+    int rc = kp_stitch_prefix(s, &t, 0, &out, &nb);
+    cr_assert_geq(rc, 0);
+    if (rc == 1) {
+        char got[64];
+        kp_addr_str(&out.hops[0].addr, got, sizeof(got));
+        cr_assert_str_eq(got, a1);
+    }
+    kp_trace_free(&t);
+    kp_trace_free(&out);
+    return rc;
+}
+
+Test(verdict_stitch, bounded_index_forgets_the_oldest_links)
+{
+    struct kp_stitch *s = NULL;
+    cr_assert_eq(kp_stitch_new_bounded(1000, &s), 0);
+    const int n = 20000;
+    for (int i = 0; i < n; i++) {
+        char a1[32], a2[32], d[32];
+        path_of(i, a1, a2, d);
+        const struct hs h[] = {{1, a1, VPNET}, {2, a2, UNICOM}, {3, d, NK, 1}};
+        struct kp_trace t;
+        mk(&t, "vp1", d, h, 3);
+        cr_assert_eq(kp_stitch_add(s, &t, 0), 0);
+        kp_trace_free(&t);
+        cr_assert_leq(kp_stitch_links(s), 1000, "after trace %d", i);
+        if (i % 100 == 0)
+            cr_assert_eq(lend(s, 0), 1, "a link in use is kept (trace %d)", i);
+    }
+    uint64_t seen = kp_stitch_dropped(s) + kp_stitch_links(s);
+    cr_assert(seen >= (uint64_t)n && seen <= (uint64_t)n + n / 100,
+              "every link was learnt once, or copied once more when used: %llu",
+              (unsigned long long)seen);
+    cr_assert_eq(lend(s, n - 1), 1, "the newest links are there");
+    cr_assert_eq(lend(s, n / 2), 0, "a link from 10,000 traces ago is forgotten");
+    cr_assert_leq(kp_stitch_steps(s), (uint64_t)8 * n, "%llu nodes visited",
+                  (unsigned long long)kp_stitch_steps(s));
+    kp_stitch_free(s);
+}

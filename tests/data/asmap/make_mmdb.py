@@ -8,8 +8,8 @@ deduplication), then "\\xab\\xcd\\xefMaxMind.com" and the metadata map.
 IPv4 networks in an IPv6 tree sit at ::a.b.c.d/(96+len), as the spec says.
 
 Run from anywhere:  python3 tests/data/asmap/make_mmdb.py
-It rewrites geolite2-asn-sample.mmdb, ipinfo-asn-sample.mmdb and
-geolite2-asn-v4only.mmdb next to itself. The content is hand-made: real
+It rewrites geolite2-asn-sample.mmdb, ipinfo-asn-sample.mmdb,
+geolite2-asn-v4only.mmdb and asn-number-types.mmdb next to itself. The content is hand-made: real
 North Korean / Chinese / Russian prefixes appear as offline data only.
 """
 import ipaddress
@@ -44,16 +44,23 @@ def _uint(type_num, v):
 
 
 def encode(v, hint=None):
-    """Encode a Python value. hint picks the integer type: 'u16', 'u32', 'u64'."""
+    """Encode a Python value. hint picks the number type: 'u16', 'u32', 'u64',
+    'u128', 'i32', 'f32' (float), 'f64' (double)."""
     if isinstance(v, bool):
         return _ctrl(14, 1 if v else 0)
     if isinstance(v, str):
         b = v.encode("utf-8")
         return _ctrl(2, len(b)) + b
-    if isinstance(v, tuple):  # (hint, int)
+    if isinstance(v, tuple):  # (hint, number)
         return encode(v[1], v[0])
+    if hint == "f64":  # double: 8 bytes, big-endian IEEE 754
+        return _ctrl(3, 8) + struct.pack(">d", v)
+    if hint == "f32":  # float: 4 bytes
+        return _ctrl(15, 4) + struct.pack(">f", v)
+    if hint == "i32":  # int32: two's complement, 4 bytes here
+        return _ctrl(8, 4) + struct.pack(">i", v)
     if isinstance(v, int):
-        return _uint({"u16": 5, "u32": 6, "u64": 9, None: 6}[hint], v)
+        return _uint({"u16": 5, "u32": 6, "u64": 9, "u128": 10, None: 6}[hint], v)
     if isinstance(v, dict):
         out = _ctrl(7, len(v))
         for k, val in v.items():
@@ -179,6 +186,26 @@ def main():
     ]
     write(os.path.join(HERE, "ipinfo-asn-sample.mmdb"), info, 6, "ipinfo asn.mmdb",
           "kptrace test data in the IPinfo ASN layout")
+    # AS numbers stored as other number types, some of them no AS number
+    odd = [
+        ("198.18.1.0/24", {"autonomous_system_number": ("u64", 64500)}),
+        ("198.18.2.0/24", {"autonomous_system_number": ("u64", 1 << 32)}),
+        ("198.18.3.0/24", {"autonomous_system_number": ("i32", -1)}),
+        ("198.18.4.0/24", {"autonomous_system_number": ("i32", 64501)}),
+        ("198.18.5.0/24", {"autonomous_system_number": ("f64", 64502.0)}),
+        ("198.18.6.0/24", {"autonomous_system_number": ("f64", 1e308)}),
+        ("198.18.7.0/24", {"autonomous_system_number": ("f64", 0.5)}),
+        ("198.18.8.0/24", {"autonomous_system_number": ("f32", 64503.0)}),
+        ("198.18.9.0/24", {"autonomous_system_number": ("f64", -0.0)}),
+        ("198.18.10.0/24", {"asn": ("f64", -1e308), "name": "ipinfo layout"}),
+        ("198.18.11.0/24", {"autonomous_system_number": ("u128", 5)}),
+        ("198.18.12.0/24", {"autonomous_system_number": ("f64", 4294967295.0)}),
+        ("198.18.13.0/24", {"autonomous_system_number": ("f64", 4294967296.0)}),
+        ("198.18.14.0/24", {"autonomous_system_number": ("f64", 1e-320)}),
+        ("198.18.15.0/24", {"asn": ("u64", 64504), "name": "ipinfo layout"}),
+    ]
+    write(os.path.join(HERE, "asn-number-types.mmdb"), odd, 4, "GeoLite2-ASN",
+          "kptrace test data: AS numbers of every mmdb number type")
 
 
 if __name__ == "__main__":
