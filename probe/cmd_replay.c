@@ -132,14 +132,15 @@ static void print_reconciled(const struct kp_replay_stats *st)
     const struct kp_rx_stats *r = &st->rx;
     fprintf(stderr,
             "replay: counts reconcile: %" PRIu64 " frames = %" PRIu64 " probes + %" PRIu64
-            " replies + %" PRIu64 " lost (no memory) + %" PRIu64 " duplicates + %" PRIu64
-            " expired + %" PRIu64 " unmatched + %" PRIu64 " rejected + %" PRIu64
-            " ambiguous + %" PRIu64 " unrelated + %" PRIu64 " undecodable; the %" PRIu64
-            " probes and %" PRIu64 " replies are in the %" PRIu64 " traces written\n",
-            r->frames, r->probes, r->replies, r->replies_lost, r->probes_dup + r->dup_frames,
-            r->expired, r->unmatched, r->rejected, r->ambiguous, r->unsupported + r->other,
-            r->truncated + r->malformed + r->fragments, st->trace_probes, st->trace_hops,
-            st->traces);
+            " another run's probes + %" PRIu64 " replies + %" PRIu64 " lost (no memory) + %" PRIu64
+            " duplicates + %" PRIu64 " expired + %" PRIu64 " unmatched + %" PRIu64
+            " rejected + %" PRIu64 " ambiguous + %" PRIu64 " unrelated + %" PRIu64
+            " undecodable; the %" PRIu64 " probes and %" PRIu64 " replies are in the %" PRIu64
+            " traces written\n",
+            r->frames, r->probes, r->probes_foreign, r->replies, r->replies_lost,
+            r->probes_dup + r->dup_frames, r->expired, r->unmatched, r->rejected, r->ambiguous,
+            r->unsupported + r->other, r->truncated + r->malformed + r->fragments, st->trace_probes,
+            st->trace_hops, st->traces);
 }
 
 int kp_cmd_replay(int argc, char **argv)
