@@ -402,10 +402,18 @@ for proto in protos:
     want = {ttl: (0 if ttl < 2 else per if ttl < L else 3 * per if ttl < L + 5 else 0) for ttl in counts}
     print(("ok|" if counts == want else "fail|") + "down capture: protocol %d probes per TTL %s (want %s)" % (proto, counts, want))
     if per == 1:
+        # kptrace waits --wait (200 ms) on CLOCK_MONOTONIC from the moment
+        # sendmmsg returned; these are the kernel's capture timestamps
+        # (CLOCK_REALTIME, taken when each frame reaches the packet tap), a
+        # different clock read at a different point of each send. Their gap
+        # may fall short of the engine's by tens of microseconds (199.96 ms
+        # seen on a loaded machine): 1 ms of that jitter is allowed (0.5 %
+        # of the wait); a retry sent more than 1 ms early is still caught.
         gaps = [(b - a) / 1e6 for ttl in range(L, L + 5) for a, b in zip(by[(proto, ttl)], by[(proto, ttl)][1:])]
-        out = [g for g in gaps if not 200 <= g <= 350]
+        out = [g for g in gaps if not 199 <= g <= 350]
         print(("ok|" if gaps and not out else "fail|")
-              + "down capture: protocol %d attempts of a silent TTL %d ms apart or more (%d gaps, outside 200..350: %s)"
+              + "down capture: protocol %d attempts of a silent TTL %d ms apart or more, less 1 ms of "
+              "capture-timestamp jitter (%d gaps, outside 199..350: %s)"
               % (proto, 200, len(gaps), out))
 PY
 )
