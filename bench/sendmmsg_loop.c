@@ -9,11 +9,13 @@
  * sends N-DSTS x TTLS probes of 46 bytes (kptrace's icmp-paris size) to
  * FIRST-DST, FIRST-DST + 1, ... with TTL 1..TTLS, and prints one JSON line:
  * {"packets": P, "seconds": S, "pps": R, "errors": E}. It sends only inside a
- * test network namespace (needs CAP_NET_RAW): it refuses to run in the
- * initial network namespace (the one of process 1) and to send to any
- * address outside 198.18.0.0/15, the benchmarking block the testbed uses.
+ * test network namespace (needs CAP_NET_RAW): it refuses to run outside a
+ * namespace `ip netns add` made (in process 1's, above all) and to send to
+ * any address outside 198.18.0.0/15, the benchmarking block the testbed
+ * uses.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -40,14 +42,31 @@ static uint16_t csum(const uint8_t *p, size_t n)
     return (uint16_t)~s;
 }
 
-/* 1 when this process shares process 1's network namespace (or it cannot
- * tell): the loop must not send from there. */
-static int in_initial_netns(void)
+/* 1 when this process runs in a named test network namespace: its network
+ * namespace is one of those `ip netns add` made (bound under /run/netns, as
+ * the testbed's are) and not process 1's (when that can be read: inside
+ * `ip netns exec` it often cannot). 0 otherwise: the loop must not send. */
+static int in_test_netns(void)
 {
-    struct stat self, init;
-    if (stat("/proc/self/ns/net", &self) != 0 || stat("/proc/1/ns/net", &init) != 0)
-        return 1;
-    return self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+    struct stat self, st;
+    if (stat("/proc/self/ns/net", &self) != 0)
+        return 0;
+    if (stat("/proc/1/ns/net", &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino)
+        return 0;
+    DIR *d = opendir("/run/netns");
+    if (d == NULL)
+        return 0;
+    int found = 0;
+    struct dirent *de;
+    char path[512];
+    while (!found && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+        found = stat(path, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+    }
+    closedir(d);
+    return found;
 }
 
 static double now_s(void)
@@ -81,8 +100,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "sendmmsg-loop: destinations must lie in 198.18.0.0/15\n");
         return 2;
     }
-    if (in_initial_netns()) {
-        fprintf(stderr, "sendmmsg-loop: refusing to send from the initial network namespace "
+    if (!in_test_netns()) {
+        fprintf(stderr, "sendmmsg-loop: not in a named test network namespace: refusing to send "
                         "(run it under ip netns exec in the testbed)\n");
         return 2;
     }
