@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "probe/jobs.h"
 #include "probe/options.h"
 #include "probe/sweep_meta.h"
 #include "probe/sweep_resume.h"
@@ -77,10 +78,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     memset(err, 'x', sizeof(err));
     if (data[0] == 'j') {
-        static uint8_t done[384 * 4];
+        static uint64_t done[(384 * 4 + 63) / 64];
         memset(done, 0, sizeof(done));
+        struct kp_jobs jobs;
+        if (kp_jobs_init(&jobs, r, 2, 4, 1, NULL) != 0)
+            abort();
         struct kp_resume_scan s;
-        int rc = kp_resume_scan(text, len, "traces.jsonl", r, 2, m, 4, done, &s, NULL, NULL, err,
+        int rc = kp_resume_scan(text, len, "traces.jsonl", &jobs, m, done, &s, NULL, NULL, err,
                                 sizeof(err));
         if (rc == 0) {
             if (s.valid_len + s.cut_bytes > len || s.lines > len)
@@ -99,10 +103,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (dropped > 0 && kept_len == len)
                 abort();
             memset(done, 0, sizeof(done));
-            (void)kp_resume_scan(kept, kept_len, "traces.jsonl", r, 2, m, 4, done, &s, NULL, NULL,
+            (void)kp_resume_scan(kept, kept_len, "traces.jsonl", &jobs, m, done, &s, NULL, NULL,
                                  err, sizeof(err));
             free(kept);
         }
+        kp_jobs_free(&jobs);
     } else if (data[0] == 'p') {
         FILE *f = tmpfile();
         if (f == NULL)

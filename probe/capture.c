@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter, char *err,
-                    size_t errlen)
+int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
+                    size_t buffer_bytes, char *err, size_t errlen)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
     memset(c, 0, sizeof(*c));
@@ -19,8 +21,14 @@ int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
     }
     pcap_set_snaplen(p, KP_CAPTURE_SNAPLEN);
     pcap_set_promisc(p, 0);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_buffer_size(p, 16 << 20);
+    /* Not immediate: libpcap then uses TPACKET_V3, whose blocks of frames
+     * cost one wake-up each; a block is handed over at the latest
+     * KP_CAPTURE_BLOCK_MS after its first frame. */
+    pcap_set_immediate_mode(p, 0);
+    pcap_set_timeout(p, KP_CAPTURE_BLOCK_MS);
+    if (buffer_bytes == 0)
+        buffer_bytes = 32u << 20;
+    pcap_set_buffer_size(p, buffer_bytes > INT32_MAX ? INT32_MAX : (int)buffer_bytes);
     c->nano = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
     /* Prefer the host (kernel) timestamp explicitly; other types are adapter
      * clocks that may not be the system clock. */
@@ -64,14 +72,28 @@ int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
     return 0;
 }
 
+#define FILE_BUF (1u << 20)
+
 int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen)
 {
-    pcap_dumper_t *d = pcap_dump_open((pcap_t *)c->pcap, path);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    /* a large buffer: one write(2) per MiB of frames, not per frame */
+    c->filebuf = malloc(FILE_BUF);
+    if (c->filebuf)
+        setvbuf(f, c->filebuf, _IOFBF, FILE_BUF);
+    pcap_dumper_t *d = pcap_dump_fopen((pcap_t *)c->pcap, f);
     if (d == NULL) {
         snprintf(err, errlen, "%s: %s", path, pcap_geterr((pcap_t *)c->pcap));
+        fclose(f);
         return -EIO;
     }
     c->dumper = d;
+    c->file = f;
     return 0;
 }
 
@@ -83,6 +105,7 @@ int kp_capture_dump_append(struct kp_capture *c, const char *path, char *err, si
         return -EINVAL;
     }
     c->dumper = d;
+    c->file = pcap_dump_file(d);
     return 0;
 }
 
@@ -115,10 +138,13 @@ int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *c
     return n < 0 ? 0 : n;
 }
 
-void kp_capture_flush(struct kp_capture *c)
+int kp_capture_flush(struct kp_capture *c)
 {
-    if (c->dumper)
-        pcap_dump_flush((pcap_dumper_t *)c->dumper);
+    errno = 0;
+    if (c->dumper && c->write_errno == 0 &&
+        (pcap_dump_flush((pcap_dumper_t *)c->dumper) != 0 || ferror((FILE *)c->file)))
+        c->write_errno = errno ? errno : EIO;
+    return -c->write_errno;
 }
 
 int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
@@ -135,10 +161,13 @@ int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint6
 void kp_capture_close(struct kp_capture *c)
 {
     if (c->dumper) {
-        pcap_dump_flush((pcap_dumper_t *)c->dumper);
-        pcap_dump_close((pcap_dumper_t *)c->dumper);
+        kp_capture_flush(c);
+        pcap_dump_close((pcap_dumper_t *)c->dumper); /* closes the FILE too */
         c->dumper = NULL;
+        c->file = NULL;
     }
+    free(c->filebuf);
+    c->filebuf = NULL;
     if (c->pcap)
         pcap_close((pcap_t *)c->pcap);
     c->pcap = NULL;

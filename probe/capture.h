@@ -2,13 +2,16 @@
  * capture file it is copied to.
  *
  * Opened as root before privdrop (the pcap handle and the dump file stay open
- * after it). Immediate mode (no batching delay), non-blocking, nanosecond
- * timestamps when the platform supports them (the timestamp type and
- * precision used are recorded in ts_source, e.g. "pcap-host-ns": the kernel's
- * timestamp of the frame at the packet tap, for sent and received frames
- * alike). Every frame delivered is written to the dump file before the
- * callback sees it. Functions return 0 or a negative errno and write a message
- * to err; they never print.
+ * after it). The kernel fills a memory-mapped ring of `buffer` bytes
+ * (TPACKET_V3: frames are handed over a block at a time, a block at the
+ * latest KP_CAPTURE_BLOCK_MS after its first frame), non-blocking,
+ * nanosecond timestamps when the platform supports them (the timestamp type
+ * and precision used are recorded in ts_source, e.g. "pcap-host-ns": the
+ * kernel's timestamp of the frame at the packet tap, for sent and received
+ * frames alike). Every frame delivered is written to the dump file (through
+ * a 1 MiB buffer) before the callback sees it; a write that fails (a full
+ * disk) is counted and reported by kp_capture_flush. Functions return 0 or a
+ * negative errno and write a message to err; they never print.
  */
 #ifndef KP_CAPTURE_H
 #define KP_CAPTURE_H
@@ -16,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KP_CAPTURE_SNAPLEN 2048
+#define KP_CAPTURE_SNAPLEN  2048
+#define KP_CAPTURE_BLOCK_MS 2 /* longest wait before a block of frames is handed over */
 
 struct kp_capture {
     void *pcap;   /* pcap_t * */
@@ -26,6 +30,9 @@ struct kp_capture {
     int nano;     /* 1 when timestamps are in ns */
     char ts_source[16];
     uint64_t frames; /* frames delivered to the callback */
+    void *file;      /* FILE * of the dump (NULL without a file) */
+    void *filebuf;   /* its buffer */
+    int write_errno; /* first error writing the file, 0 none */
 };
 
 /* One captured frame as handed to the callback (valid during the call). */
@@ -33,10 +40,11 @@ typedef void (*kp_capture_cb)(void *ctx, int dlt, const uint8_t *frame, uint32_t
                               uint32_t len, int64_t ts_ns);
 
 /* Open a live capture on iface ("any" allowed) with the BPF filter text
- * (pcap syntax, may be NULL). 0, -EPERM (not root), -ENODEV, -EINVAL (bad
- * filter) or -EIO; err says what failed. */
-int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter, char *err,
-                    size_t errlen);
+ * (pcap syntax, may be NULL) and a kernel buffer of buffer_bytes (0 = 32
+ * MiB). 0, -EPERM (not root), -ENODEV, -EINVAL (bad filter) or -EIO; err says
+ * what failed. */
+int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
+                    size_t buffer_bytes, char *err, size_t errlen);
 
 /* Open the capture file every frame is written to (pcap format, ns
  * timestamps when the capture has them). Call before dropping privileges. */
@@ -53,8 +61,9 @@ int kp_capture_dump_append(struct kp_capture *c, const char *path, char *err, si
 int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *ctx, char *err,
                         size_t errlen);
 
-/* Flush the capture file to disk. */
-void kp_capture_flush(struct kp_capture *c);
+/* Flush the capture file. 0, or -errno of the first write that failed
+ * (e.g. -ENOSPC: the disk is full); the error stays. */
+int kp_capture_flush(struct kp_capture *c);
 
 /* Kernel counters: frames received by the filter, dropped for lack of buffer
  * space, dropped by the interface. 0 or -EIO. */

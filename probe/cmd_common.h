@@ -4,7 +4,7 @@
  *
  * These are edges of the program (they may print, read the clock and install
  * signal handlers) but still never exit: they return 0 / negative errno with
- * a message. Owner: prober edges.
+ * a message.
  */
 #ifndef KP_CMD_COMMON_H
 #define KP_CMD_COMMON_H
@@ -22,6 +22,7 @@
 #define KP_EXIT_ERROR       1 /* could not run or finish (socket, capture, files, ...) */
 #define KP_EXIT_USAGE       2 /* bad command line */
 #define KP_EXIT_INTERRUPTED 3 /* SIGINT/SIGTERM: partial results written */
+#define KP_EXIT_INCOMPLETE  4 /* the run's counts do not reconcile (run_checks.h) */
 
 /* Set by the SIGINT/SIGTERM handler installed by kp_cmd_signals. */
 extern volatile sig_atomic_t kp_cmd_stop;

@@ -35,8 +35,9 @@ static const char usage[] =
     "  --vp ID           vantage point id written into every record\n"
     "  --sweep-json FILE parameters of the kptrace run that made the capture\n"
     "                    (default: the sweep.json beside the first FILE, if any)\n"
-    "  --first-ttl N, --max-ttl N, --attempts N, --gap-limit N, --wait MS\n"
-    "                    the same parameters by hand (default: kptrace's sweep defaults)\n"
+    "  --first-ttl N, --max-ttl N, --attempts N, --gap-limit N, --wait MS, --late MS\n"
+    "                    the same parameters by hand (default: kptrace's sweep defaults,\n"
+    "                    late = wait / 2)\n"
     "  --seed N          the run's seed: replies to kptrace probes are checked with\n"
     "                    its identity key, as live (default: sweep.json's seed)\n"
     "  Counts (frames, probes, replies, unmatched, malformed, duplicates) go to stderr,\n"
@@ -131,14 +132,15 @@ static void print_reconciled(const struct kp_replay_stats *st)
     const struct kp_rx_stats *r = &st->rx;
     fprintf(stderr,
             "replay: counts reconcile: %" PRIu64 " frames = %" PRIu64 " probes + %" PRIu64
-            " replies + %" PRIu64 " lost (no memory) + %" PRIu64 " duplicates + %" PRIu64
-            " expired + %" PRIu64 " unmatched + %" PRIu64 " rejected + %" PRIu64
-            " ambiguous + %" PRIu64 " unrelated + %" PRIu64 " undecodable; the %" PRIu64
-            " probes and %" PRIu64 " replies are in the %" PRIu64 " traces written\n",
-            r->frames, r->probes, r->replies, r->replies_lost, r->probes_dup + r->dup_frames,
-            r->expired, r->unmatched, r->rejected, r->ambiguous, r->unsupported + r->other,
-            r->truncated + r->malformed + r->fragments, st->trace_probes, st->trace_hops,
-            st->traces);
+            " another run's probes + %" PRIu64 " replies + %" PRIu64 " lost (no memory) + %" PRIu64
+            " duplicates + %" PRIu64 " expired + %" PRIu64 " unmatched + %" PRIu64
+            " rejected + %" PRIu64 " ambiguous + %" PRIu64 " unrelated + %" PRIu64
+            " undecodable; the %" PRIu64 " probes and %" PRIu64 " replies are in the %" PRIu64
+            " traces written\n",
+            r->frames, r->probes, r->probes_foreign, r->replies, r->replies_lost,
+            r->probes_dup + r->dup_frames, r->expired, r->unmatched, r->rejected, r->ambiguous,
+            r->unsupported + r->other, r->truncated + r->malformed + r->fragments, st->trace_probes,
+            st->trace_hops, st->traces);
 }
 
 int kp_cmd_replay(int argc, char **argv)
@@ -215,6 +217,10 @@ int kp_cmd_replay(int argc, char **argv)
         } else if ((val = opt_value(argc, argv, &i, "--wait", &missing)) != NULL) {
             bad = parse_num("--wait", val, 1, 3600000, &x) != 0;
             by_hand.wait_ms = (uint32_t)x;
+        } else if ((val = opt_value(argc, argv, &i, "--late", &missing)) != NULL) {
+            bad = parse_num("--late", val, 0, 3600000, &x) != 0;
+            by_hand.late_ms = (uint32_t)x;
+            by_hand.has_late = true;
         } else {
             fprintf(stderr, "kptrace replay: unknown option '%s'\n%s", a, usage);
             bad = 1;
@@ -274,6 +280,15 @@ int kp_cmd_replay(int argc, char **argv)
         opts.run.gap_limit = by_hand.gap_limit;
     if (by_hand.wait_ms)
         opts.run.wait_ms = by_hand.wait_ms;
+    if (by_hand.has_late) {
+        opts.run.has_late = true;
+        opts.run.late_ms = by_hand.late_ms;
+    } else if (sweep_json == NULL) {
+        /* kptrace's default --late (half the wait); a sweep.json of a
+         * kptrace before --late has none: 2 x wait + 0.5 s, as it used */
+        opts.run.has_late = true;
+        opts.run.late_ms = opts.run.wait_ms / 2;
+    }
 
     struct kp_replay_stats st;
     int rc = kp_replay_files(files, nfiles, &opts, print_trace, &oc, &st, err, sizeof(err));

@@ -1,6 +1,5 @@
 /* cmd_sweep.c — `kptrace sweep`: every address of some prefixes with every
- * method; writes DIR/traces.jsonl, DIR/capture.pcap and DIR/sweep.json.
- * Owner: prober edges. */
+ * method; writes DIR/traces.jsonl, DIR/capture.pcap and DIR/sweep.json. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -16,7 +15,9 @@
 #include "probe/cmd_trace.h"
 #include "probe/engine.h"
 #include "probe/options.h"
+#include "probe/jobs.h"
 #include "probe/privdrop.h"
+#include "probe/run_checks.h"
 #include "probe/sweep_meta.h"
 #include "probe/sweep_resume.h"
 #include "probe/trace_json.h"
@@ -26,6 +27,9 @@ struct sweep_ctx {
     off_t size; /* its length after the last complete line */
     uint64_t written, hops, errors;
     struct kp_progress prog;
+    struct kp_engine *e;
+    const char *path; /* of traces.jsonl, for messages */
+    char path_buf[4096];
 };
 
 static void print_probe(void *ctx, const uint8_t *pkt, size_t len)
@@ -61,7 +65,7 @@ static int append_line(struct sweep_ctx *c, char *s, size_t len)
         struct stat st;
         if (done > 0 && ftruncate(c->traces, c->size) != 0 && fstat(c->traces, &st) == 0)
             c->size = st.st_size; /* could not cut it back: never cut before it */
-        return -EIO;
+        return rc;
     }
     c->size += (off_t)(len + 1);
     return 0;
@@ -74,8 +78,17 @@ static void on_trace(void *ctx, struct kp_trace *t)
     if (t->tool[0] == '\0')
         snprintf(t->tool, sizeof(t->tool), "kptrace");
     size_t len = 0;
-    if (kp_trace_json_dump(t, &s, &len) != 0 || append_line(c, s, len) != 0) {
+    int rc = kp_trace_json_dump(t, &s, &len);
+    if (rc == 0)
+        rc = append_line(c, s, len);
+    if (rc != 0) {
+        /* a full disk: records cannot be kept, so probing stops; the pairs
+         * without a record are probed again by --resume */
         c->errors++;
+        char m[600];
+        snprintf(m, sizeof(m), "%.500s: %s", c->path, strerror(-rc));
+        if (c->e)
+            kp_engine_fail(c->e, rc, m);
     } else {
         c->written++;
         c->hops += t->n_hops;
@@ -102,11 +115,25 @@ struct meta_out {
     bool tmp_written;
 };
 
+#define META_RESERVE (64 << 10)
+
+/* Keep META_RESERVE bytes of disk for the file beyond its end (its size
+ * unchanged), so that its next version can be written on a full disk. */
+static void reserve(FILE *f)
+{
+    (void)fallocate(fileno(f), FALLOC_FL_KEEP_SIZE, 0, META_RESERVE);
+}
+
+/* Rewrite f with s: over the old bytes and its reserve (no block is freed
+ * first), then cut to the new length. */
 static int write_file(FILE *f, const char *s)
 {
     rewind(f);
-    if (ftruncate(fileno(f), 0) != 0 || fputs(s, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+    size_t n = strlen(s);
+    if (fwrite(s, 1, n, f) != n || fflush(f) != 0 || ftruncate(fileno(f), (off_t)n) != 0 ||
+        fsync(fileno(f)) != 0)
         return -errno;
+    reserve(f);
     return 0;
 }
 
@@ -120,6 +147,8 @@ static int write_text(struct meta_out *mo, const char *s)
             fclose(mo->f);
             mo->f = mo->tmp;
             mo->tmp = fopen(mo->tmp_path, "w");
+            if (mo->tmp)
+                reserve(mo->tmp);
             mo->tmp_written = false;
             return 0;
         }
@@ -156,6 +185,8 @@ static int open_meta(struct meta_out *mo, const char *dir, bool create, char *er
         snprintf(err, errlen, "%.400s: %s", mo->tmp_path, strerror(errno));
         return -1;
     }
+    reserve(mo->f);
+    reserve(mo->tmp);
     return 0;
 }
 
@@ -221,8 +252,10 @@ struct resume {
     char *prior; /* the sweep.json text found */
     size_t prior_len;
     struct kp_sweep_stored stored;
-    bool crashed; /* status "running": the earlier part did not end */
-    uint8_t *done;
+    bool crashed;        /* status "running": the earlier part did not end */
+    struct kp_jobs jobs; /* the sweep's jobs (their natural order) */
+    bool has_jobs;
+    uint64_t *done; /* bitmap over the jobs */
     uint64_t n_jobs, remaining;
     struct kp_resume_scan scan;
     char *kept;       /* traces.jsonl without the records cut by an interruption */
@@ -240,6 +273,8 @@ static void resume_free(struct resume *r)
     free(r->prior);
     free(r->kept);
     free(r->done);
+    if (r->has_jobs)
+        kp_jobs_free(&r->jobs);
     free(r->extra);
     kp_sweep_stored_free(&r->stored);
 }
@@ -376,16 +411,12 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
         r->prior = tb;
         r->prior_len = tl;
     }
-    if (strcmp(r->stored.status, "interrupted") != 0 && strcmp(r->stored.status, "running") != 0) {
-        if (strcmp(r->stored.status, "complete") == 0)
-            snprintf(err, errlen, "%.400s: this sweep is complete: nothing to resume", path);
-        else
-            snprintf(err, errlen,
-                     "%.400s: status \"%s\": only an interrupted sweep (or one left \"running\" by "
-                     "a crash) can be resumed",
-                     path, r->stored.status);
+    if (strcmp(r->stored.status, "complete") == 0) {
+        snprintf(err, errlen, "%.400s: this sweep is complete: nothing to resume", path);
         return KP_EXIT_ERROR;
     }
+    /* interrupted, left running by a crash, stopped by an error (a full
+     * disk) or incomplete: the pairs without a record are probed again */
     r->crashed = strcmp(r->stored.status, "running") == 0;
     if (kp_options_parse(o, KP_CMD_SWEEP, r->stored.argc, r->stored.argv, e2, sizeof(e2)) != 0) {
         snprintf(err, errlen, "%.400s: the stored options are refused: %s", path, e2);
@@ -407,8 +438,13 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
         snprintf(err, errlen, "%.400s: %s", path, e2);
         return KP_EXIT_ERROR;
     }
-    r->n_jobs = kp_resume_n_jobs(*ranges, *n_ranges, o->n_methods);
-    r->done = calloc(r->n_jobs ? r->n_jobs : 1, 1);
+    if (kp_jobs_init(&r->jobs, *ranges, *n_ranges, o->n_methods, 0, NULL) != 0) {
+        snprintf(err, errlen, "%.400s: the stored targets overlap", path);
+        return KP_EXIT_ERROR;
+    }
+    r->has_jobs = true;
+    r->n_jobs = r->jobs.n;
+    r->done = calloc(kp_jobs_bitmap_words(r->n_jobs) + 1, sizeof(uint64_t));
     if (r->done == NULL) {
         snprintf(err, errlen, "out of memory");
         return KP_EXIT_ERROR;
@@ -428,15 +464,15 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
         snprintf(err, errlen, "out of memory");
         return KP_EXIT_ERROR;
     }
-    rc = kp_resume_scan(r->kept, r->kept_len, path, *ranges, *n_ranges, o->methods, o->n_methods,
-                        r->done, &r->scan, NULL, NULL, err, errlen);
+    rc = kp_resume_scan(r->kept, r->kept_len, path, &r->jobs, o->methods, r->done, &r->scan, NULL,
+                        NULL, err, errlen);
     if (rc != 0)
         return KP_EXIT_ERROR;
     r->remaining = r->n_jobs - (r->scan.lines - r->scan.duplicates);
     /* ids continue above every record written, the dropped ones too */
     r->first_tid =
         kp_resume_next_id(r->scan.max_id > dropped_max_id ? r->scan.max_id : dropped_max_id,
-                          r->crashed, kp_engine_max_active(o->pps));
+                          r->stored.next_id, r->crashed, kp_engine_max_active(o->pps));
     /* capture.pcap: where its last complete record ends */
     snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
     FILE *pf = fopen(path, "rb");
@@ -556,7 +592,8 @@ int kp_cmd_sweep(int argc, char **argv)
     memset(&zero_st, 0, sizeof(zero_st));
     snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
     bool resume = false;
-    int lock_fd = -1;
+    int lock_fd = -1, pcap_fd = -1;
+    bool fix_pcap = false;
 
     if ((rs.dir = resume_arg(argc, argv)) != NULL) {
         resume = true;
@@ -576,6 +613,9 @@ int kp_cmd_sweep(int argc, char **argv)
         if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, &ex, err, sizeof(err)) != 0)
             goto out;
     }
+    /* from here a SIGINT/SIGTERM interrupts the sweep cleanly (before the
+     * first probe it leaves an interrupted sweep with nothing probed) */
+    kp_cmd_signals();
     if (kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
     uint64_t seed = kp_cmd_seed(&o);
@@ -604,14 +644,14 @@ int kp_cmd_sweep(int argc, char **argv)
         char path[4096], *tb;
         size_t tl;
         struct kp_resume_scan again;
-        uint8_t *scratch = calloc(rs.n_jobs ? rs.n_jobs : 1, 1);
+        uint64_t *scratch = calloc(kp_jobs_bitmap_words(rs.n_jobs) + 1, sizeof(uint64_t));
         snprintf(path, sizeof(path), "%s/traces.jsonl", rs.dir);
         if (scratch == NULL || slurp(path, &tb, &tl, err, sizeof(err)) != 0) {
             free(scratch);
             goto out;
         }
-        int rc = kp_resume_scan(tb, tl, path, ranges, n_ranges, o.methods, o.n_methods, scratch,
-                                &again, learn_record, e, err, sizeof(err));
+        int rc = kp_resume_scan(tb, tl, path, &rs.jobs, o.methods, scratch, &again, learn_record, e,
+                                err, sizeof(err));
         free(tb);
         free(scratch);
         if (rc != 0)
@@ -660,6 +700,9 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (e && kp_engine_open(e, err, sizeof(err)) != 0)
         goto out;
+    /* kept open (as root) to cut the capture back to its last whole frame
+     * after a failed write (a full disk) */
+    pcap_fd = open(pcap_path, O_RDWR | O_CLOEXEC);
     if (resume) {
         char p[4096];
         snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
@@ -675,6 +718,9 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (!resume)
         flock(c.traces, LOCK_EX | LOCK_NB); /* for a later --resume to see */
+    c.e = e;
+    snprintf(c.path_buf, sizeof(c.path_buf), "%.4000s/traces.jsonl", o.out);
+    c.path = c.path_buf;
     struct stat tst;
     c.size = fstat(c.traces, &tst) == 0 ? tst.st_size : 0;
     const char *prior = resume ? rs.prior : NULL;
@@ -686,6 +732,7 @@ int kp_cmd_sweep(int argc, char **argv)
     m.iface = iface;
     m.seed = seed;
     m.planned_total = resume ? rs.n_jobs : 0;
+    m.next_id = e ? kp_engine_stats(e)->next_id : rs.first_tid;
     m.excluded = &ex;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -696,7 +743,6 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
-    kp_cmd_signals();
     kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = e ? kp_engine_run(e, err, sizeof(err)) : 0;
     kp_progress_end(&c.prog);
@@ -708,34 +754,50 @@ int kp_cmd_sweep(int argc, char **argv)
     m.traces_written = c.written;
     m.hops_written = c.hops;
     m.write_errors = c.errors;
-    if (rc != 0) {
-        m.status = "error";
-        m.error = err;
-    } else {
-        m.status = st->interrupted ? "interrupted" : "complete";
-        status = st->interrupted ? KP_EXIT_INTERRUPTED : KP_EXIT_OK;
-    }
-    if (c.errors) {
+    m.write_skipped = c.errors;
+    if (e)
+        m.next_id = st->next_id;
+    if (rc == 0 && c.errors) {
         snprintf(err, sizeof(err), "%llu traces could not be written to traces.jsonl",
                  (unsigned long long)c.errors);
-        status = KP_EXIT_ERROR;
+        rc = -EIO;
     }
+    fix_pcap = rc != 0;
+    /* The counts that must reconcile, over the whole sweep (run_checks.h). */
+    struct kp_run_counts whole;
+    kp_sweep_meta_counts(&m, &whole);
+    whole.interrupted = st->interrupted || rc != 0;
+    if (resume) {
+        whole.planned = rs.n_jobs;
+        whole.recorded += rs.scan.lines - rs.scan.duplicates;
+        whole.records_unplanned += rs.scan.duplicates;
+        if (rs.prior)
+            kp_sweep_meta_prior_counts(rs.prior, rs.prior_len, &whole);
+    }
+    struct kp_run_check checks[KP_RUN_CHECKS];
+    int failed = kp_run_checks(&whole, checks);
+    m.checks = checks;
+    m.status = kp_run_status(rc != 0, failed, st->interrupted);
+    if (rc != 0)
+        m.error = err;
+    status = rc != 0           ? KP_EXIT_ERROR
+             : failed > 0      ? KP_EXIT_INCOMPLETE
+             : st->interrupted ? KP_EXIT_INTERRUPTED
+                               : KP_EXIT_OK;
     if (write_meta(&mo, &m, prior, rs.prior_len, file_traces, file_hops) != 0) {
         snprintf(err, sizeof(err), "%.400s: %s", mo.path, strerror(errno));
         status = KP_EXIT_ERROR;
     }
-    if (st->rx_probes < st->probes_sent)
+    if (st->rx_probes_foreign > 0)
         fprintf(stderr,
-                "kptrace sweep: warning: the capture holds %llu of the %llu probes sent "
-                "(%llu dropped by the kernel)\n",
-                (unsigned long long)st->rx_probes, (unsigned long long)st->probes_sent,
-                (unsigned long long)(st->cap_drop + st->cap_ifdrop));
-    if (st->foreign_traces > 0)
-        fprintf(
-            stderr,
-            "kptrace sweep: warning: %llu traces of probes this run did not send (another kptrace "
-            "on the same address?) left out\n",
-            (unsigned long long)st->foreign_traces);
+                "kptrace sweep: %llu probes of another kptrace on the same address were seen "
+                "and left out of this sweep's traces\n",
+                (unsigned long long)st->rx_probes_foreign);
+    if (failed > 0) {
+        char sum[1200];
+        kp_run_checks_summary(checks, sum, sizeof(sum));
+        fprintf(stderr, "kptrace sweep: incomplete: %s\n", sum);
+    }
     if (!o.quiet)
         fprintf(stderr,
                 "kptrace sweep: %s: %llu traces, %llu probes sent, %llu saved by Doubletree, "
@@ -755,9 +817,25 @@ out:
         if (!mo.tmp_written)
             unlink(mo.tmp_path); /* fails harmlessly once root is dropped */
     }
-    kp_engine_destroy(e);
+    kp_engine_destroy(e); /* closes the capture file */
+    if (fix_pcap && pcap_fd >= 0) {
+        /* a failed write (a full disk) may have cut the last frame */
+        FILE *pf = fdopen(dup(pcap_fd), "rb");
+        uint64_t good, frames, size;
+        char e2[200];
+        if (pf && kp_resume_pcap_tail(pf, &good, &frames, &size, e2, sizeof(e2)) == 0 &&
+            good < size && ftruncate(pcap_fd, (off_t)good) == 0)
+            fprintf(stderr,
+                    "kptrace sweep: %s: cut back to its last whole frame (%llu frames kept, %llu "
+                    "bytes removed)\n",
+                    pcap_path, (unsigned long long)frames, (unsigned long long)(size - good));
+        if (pf)
+            fclose(pf);
+    }
     if (lock_fd >= 0)
         close(lock_fd);
+    if (pcap_fd >= 0)
+        close(pcap_fd);
     resume_free(&rs);
     kp_exclusions_free(&ex);
     free(ranges);

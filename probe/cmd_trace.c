@@ -1,6 +1,5 @@
 /* cmd_trace.c — `kptrace trace [options] TARGET...`: one-off traceroutes to
- * addresses or names, printed as a table, JSON lines or RIPE Atlas results.
- * Owner: prober edges. */
+ * addresses or names, printed as a table, JSON lines or RIPE Atlas results. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "probe/options.h"
 #include "probe/output.h"
 #include "probe/privdrop.h"
+#include "probe/run_checks.h"
 #include "probe/trace_json.h"
 
 struct trace_ctx {
@@ -100,6 +100,7 @@ int kp_cmd_trace(int argc, char **argv)
         kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
     uint64_t seed = kp_cmd_seed(&o);
+    kp_cmd_signals(); /* from here a SIGINT/SIGTERM interrupts the run cleanly */
     struct kp_engine_config cfg = {
         .opt = &o,
         .ranges = ranges,
@@ -132,17 +133,26 @@ int kp_cmd_trace(int argc, char **argv)
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
-    kp_cmd_signals();
     kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);
-    if (st->foreign_traces > 0)
-        fprintf(
-            stderr,
-            "kptrace trace: warning: %llu traces of probes this run did not send (another kptrace "
-            "on the same address?) left out\n",
-            (unsigned long long)st->foreign_traces);
+    if (st->rx_probes_foreign > 0)
+        fprintf(stderr,
+                "kptrace trace: %llu probes of another kptrace on the same address were seen and "
+                "left out of this run's traces\n",
+                (unsigned long long)st->rx_probes_foreign);
+    /* the counts every run must reconcile (run_checks.h) */
+    struct kp_run_counts cnt;
+    kp_run_counts_from_stats(st, c.errors, &cnt);
+    cnt.interrupted = st->interrupted || rc != 0;
+    struct kp_run_check checks[KP_RUN_CHECKS];
+    int failed = kp_run_checks(&cnt, checks);
+    if (failed > 0) {
+        char sum[1200];
+        kp_run_checks_summary(checks, sum, sizeof(sum));
+        fprintf(stderr, "kptrace trace: incomplete: %s\n", sum);
+    }
     if (!o.quiet)
         fprintf(stderr,
                 "kptrace: %llu traces, %llu probes sent (%llu errors, %llu saved by Doubletree), "
@@ -153,7 +163,7 @@ int kp_cmd_trace(int argc, char **argv)
                 (unsigned long long)(st->cap_drop + st->cap_ifdrop), st->ts_source);
     if (rc != 0)
         goto out;
-    status = st->interrupted ? KP_EXIT_INTERRUPTED : KP_EXIT_OK;
+    status = failed > 0 ? KP_EXIT_INCOMPLETE : st->interrupted ? KP_EXIT_INTERRUPTED : KP_EXIT_OK;
     if (c.errors) {
         snprintf(err, sizeof(err), "%llu traces could not be written",
                  (unsigned long long)c.errors);

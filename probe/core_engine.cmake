@@ -6,4 +6,7 @@ list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/tracer.c
   ${CMAKE_CURRENT_LIST_DIR}/rx.c
   ${CMAKE_CURRENT_LIST_DIR}/rx_frame.c
-  ${CMAKE_CURRENT_LIST_DIR}/rx_kptrace.c)
+  ${CMAKE_CURRENT_LIST_DIR}/rx_kptrace.c
+  ${CMAKE_CURRENT_LIST_DIR}/jobs.c
+  ${CMAKE_CURRENT_LIST_DIR}/admit.c
+  ${CMAKE_CURRENT_LIST_DIR}/run_checks.c)

@@ -1,17 +1,24 @@
 /* engine.c — the live event loop. See engine.h. */
 #include "probe/engine.h"
-#include "probe/prng.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "probe/admit.h"
 #include "probe/capture.h"
 #include "probe/identity.h"
+#include "probe/jobs.h"
 #include "probe/method.h"
 #include "probe/net_raw.h"
 #include "probe/pacer.h"
@@ -22,40 +29,57 @@
 #include "probe/trace_owner.h"
 #include "probe/tracer.h"
 
-#define NONE        UINT32_MAX
 #define TICK_NS     100000000LL /* rx tick and poll ceiling: 100 ms */
 #define PROGRESS_NS 250000000LL
-#define MAX_SLOTS   KP_ID_MAX_TRACES
-#define MAX_ACTIVE  (KP_ID_MAX_TRACES / 2)
-#define LEARN_MAX   64
-
-struct job {
-    uint32_t range, off;
-    uint8_t mi;      /* index into opt->methods */
-    uint32_t bucket; /* Doubletree (group, method) bucket */
-    uint32_t next;   /* deferred-list link */
-};
-
-struct bucket {
-    uint8_t state; /* 0 nothing started, 1 pilot running, 2 pilot done */
-    uint32_t head, tail;
-};
+#define MAX_ACTIVE  65536u /* the marker's 16-bit slot */
+#define BATCH       64u    /* probes per sendmmsg */
+#define PKT_MAX     1600u
+#define TPL_MAX     96u         /* probes up to this size keep a template (all default sizes) */
+#define BACKOFF_MIN 1000000LL   /* 1 ms: first pause after a transient send error */
+#define BACKOFF_MAX 100000000LL /* 100 ms */
+#define CAPTURE_LAG (4LL * KP_CAPTURE_BLOCK_MS * 1000000LL) /* frames still in the ring */
+#define FINAL_DRAIN 500000000LL /* at most this long for the capture to show our last probes */
+#define WAKE_EARLY  20000LL     /* a sleep before a send ends this much before it */
 
 struct active {
-    uint32_t job;
-    uint32_t tid;
-    uint32_t handle;
+    struct kp_trace_owner *own; /* ledger entry (id, dst, method, job) */
+    uint32_t slot, handle, bucket;
     struct kp_addr dst;
     const struct kp_method_ops *m;
     uint8_t mi;
-    bool pilot;
+    bool pilot, released;
+    uint8_t dst_ttl;      /* lowest TTL the destination answered, 0 none */
+    uint8_t unreach_ttl;  /* lowest TTL of a stopping unreachable, 0 none */
+    uint64_t router_mask; /* TTLs answered by routers */
     struct kp_tracer tr;
-    uint8_t n_learn;
-    struct {
-        uint8_t ttl;
-        bool from_dst;
-        struct kp_addr a;
-    } learn[LEARN_MAX];
+    uint16_t tpl_len; /* its first probe, patched for the next ones (0: none) */
+    uint8_t tpl[TPL_MAX];
+};
+
+struct pending {
+    struct active *a;
+    struct kp_tracer_probe pr;
+    uint32_t handle;
+};
+
+/* A matched reply, as the receive thread hands it to the sending one. */
+struct reply_ev {
+    uint64_t id;
+    struct kp_addr dst, from;
+    uint8_t ttl, attempt;
+    bool from_dst;
+    enum kp_rx_kind kind;
+    enum kp_stop stop;
+    int64_t rtt_ns; /* < 0 unknown */
+};
+
+/* What the receive thread passes on: replies and closed records, in the
+ * order rx produced them, and its counters. */
+struct handover {
+    struct reply_ev *ev;
+    size_t n_ev, cap_ev;
+    struct kp_trace **rec;
+    size_t n_rec, cap_rec;
 };
 
 struct kp_engine {
@@ -64,19 +88,13 @@ struct kp_engine {
     struct kp_engine_stats st;
     const struct kp_method_ops *methods[KP_MAX_METHODS];
     struct kp_key key;
-    /* jobs */
-    struct job *jobs;
-    uint32_t n_jobs, next_job;
-    uint32_t *g24; /* sorted distinct /24s (address >> 8) of the targets */
-    uint32_t n_g24;
-    struct bucket *buckets;
-    uint32_t n_buckets;
-    uint32_t ready_head, ready_tail; /* jobs released by a finished pilot */
-    /* active traces, indexed by trace id */
-    struct active **slots;
-    uint32_t next_tid, n_active, max_active;
+    struct kp_admit *adm;
+    struct kp_slots slots;
+    struct active **act; /* indexed by slot */
+    uint32_t n_active, max_active, next_id;
+    bool admit_end;
     struct kp_stopset stopsets[KP_MAX_METHODS];
-    struct kp_trace_owners owners; /* trace id -> (dst, method) of this run */
+    struct kp_trace_owners owners; /* traces in flight: id -> what they trace */
     struct kp_schedule *sched;
     struct kp_pacer pacer;
     struct kp_rx *rx;
@@ -84,9 +102,34 @@ struct kp_engine {
     struct kp_capture cap;
     bool opened;
     int64_t mono_now;
-    int64_t last_send; /* CLOCK_MONOTONIC of the last probe sent, 0 none */
+    int64_t end_by;      /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
+    int64_t pause_until; /* CLOCK_MONOTONIC: no send before (after a transient error) */
+    int64_t late_ewma;   /* how late the sleeps before a send end, on average */
+    bool spacing;        /* the pacer spaces its sends (pace_spacing) */
+    int64_t backoff;
+    uint8_t *pkts; /* BATCH x PKT_MAX */
+    struct kp_raw_pkt batch[BATCH];
+    struct pending pend[BATCH];
+    int fail_rc;
+    char fail_msg[256];
     char err[256];
-    int rx_err;
+    /* The receive thread: the capture and rx are its own once it runs. It
+     * stages replies and records (stage), moves them into `shared` under
+     * `mu` and wakes the sending thread through `efd`; the sending thread
+     * swaps `shared` with its own empty `mine` and works through it. */
+    pthread_t rx_thread;
+    bool rx_started;
+    pthread_mutex_t mu;
+    int efd;
+    struct handover stage, shared, mine;
+    struct kp_rx_stats rs_shared; /* rx's counters, as last handed over */
+    uint64_t frames_shared, cap_recv_shared, cap_drop_shared, cap_ifdrop_shared;
+    uint64_t frames;                 /* receive thread */
+    int rx_err, cap_err;             /* set by the receive thread (under mu) */
+    bool rx_done;                    /* under mu: the receive thread delivered everything */
+    atomic_bool rx_end;              /* the sending thread asks it to finish */
+    atomic_uint_fast64_t sent_total; /* probes handed to the kernel */
+    int64_t rx_end_at;               /* CLOCK_MONOTONIC when rx_end was set */
 };
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
@@ -106,31 +149,24 @@ int64_t kp_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static struct kp_addr job_dst(const struct kp_engine *e, const struct job *j)
+uint32_t kp_engine_max_active(uint32_t pps)
 {
-    return kp_addr_v4(e->cfg.ranges[j->range].base + j->off);
+    uint64_t ma = pps;
+    if (ma < 16)
+        ma = 16;
+    if (ma > MAX_ACTIVE)
+        ma = MAX_ACTIVE;
+    return (uint32_t)ma;
 }
 
-/* ---- planning ----------------------------------------------------------- */
-
-static int cmp_u32(const void *a, const void *b)
+static int64_t wait_ns(const struct kp_options *o)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    return (int64_t)o->wait_ms * 1000000LL;
 }
 
-/* Index of addr's /24 in the sorted g24 array (it is always there). */
-static uint32_t group_of(const struct kp_engine *e, uint32_t addr)
+static int64_t linger_ns(const struct kp_options *o)
 {
-    uint32_t key = addr >> 8, lo = 0, hi = e->n_g24;
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (e->g24[mid] <= key)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    return wait_ns(o) + (int64_t)o->late_ms * 1000000LL;
 }
 
 int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
@@ -140,21 +176,6 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     *out = NULL;
     if (cfg->src.family != 4)
         return fail(err, errlen, -EINVAL, "no IPv4 source address");
-    uint64_t n = 0, groups = 0, n_all;
-    for (size_t i = 0; i < cfg->n_ranges; i++) {
-        n += cfg->ranges[i].count;
-        groups += cfg->ranges[i].count >= 256 ? cfg->ranges[i].count / 256 : 1;
-    }
-    n *= o->n_methods;
-    n_all = n;
-    if (cfg->done)
-        for (uint64_t i = 0; i < n_all; i++)
-            n -= cfg->done[i] != 0;
-    if (n == 0)
-        return fail(err, errlen, -EINVAL, "no targets");
-    if (n > (uint64_t)KP_MAX_TARGET_ADDRS * KP_MAX_METHODS)
-        return fail(err, errlen, -EINVAL, "%llu traces planned: more than %u",
-                    (unsigned long long)n, KP_MAX_TARGET_ADDRS * KP_MAX_METHODS);
     struct kp_engine *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return -ENOMEM;
@@ -162,6 +183,10 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     e->o = o;
     e->raw.fd = -1;
     e->cap.fd = -1;
+    e->efd = -1;
+    pthread_mutex_init(&e->mu, NULL);
+    atomic_init(&e->rx_end, false);
+    atomic_init(&e->sent_total, 0);
     strncpy(e->st.ts_source, "pcap", sizeof(e->st.ts_source) - 1);
     for (unsigned i = 0; i < o->n_methods; i++) {
         e->methods[i] = kp_method_by_id(o->methods[i]);
@@ -173,169 +198,203 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     }
     for (unsigned i = 0; i < KP_MAX_METHODS; i++)
         kp_stopset_init(&e->stopsets[i]);
+    kp_trace_owners_init(&e->owners);
     kp_key_from_seed(cfg->seed, &e->key);
-    e->n_jobs = (uint32_t)n;
-    e->jobs = malloc(n_all * sizeof(*e->jobs));
-    e->g24 = malloc(groups * sizeof(uint32_t));
-    e->slots = calloc(MAX_SLOTS, sizeof(*e->slots));
-    if (!e->jobs || !e->g24 || !e->slots || kp_trace_owners_init(&e->owners, MAX_SLOTS) != 0) {
-        kp_engine_destroy(e);
-        return -ENOMEM;
-    }
-    e->ready_head = e->ready_tail = NONE;
-    /* Doubletree groups: the distinct /24s of all targets (targets given
-     * one by one still share their /24's group). */
-    uint32_t k = 0;
-    for (size_t r = 0; r < cfg->n_ranges; r++)
-        for (uint32_t a = cfg->ranges[r].base >> 8;
-             a <= (cfg->ranges[r].base + (cfg->ranges[r].count - 1)) >> 8; a++)
-            e->g24[k++] = a;
-    qsort(e->g24, k, sizeof(uint32_t), cmp_u32);
-    e->n_g24 = 0;
-    for (uint32_t i = 0; i < k; i++)
-        if (e->n_g24 == 0 || e->g24[e->n_g24 - 1] != e->g24[i])
-            e->g24[e->n_g24++] = e->g24[i];
-    e->n_buckets = e->n_g24 * o->n_methods;
-    e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
-    if (e->buckets == NULL) {
-        kp_engine_destroy(e);
-        return -ENOMEM;
-    }
-    for (uint32_t b = 0; b < e->n_buckets; b++)
-        e->buckets[b].head = e->buckets[b].tail = NONE;
-    k = 0;
-    for (size_t r = 0; r < cfg->n_ranges; r++) {
-        for (uint32_t off = 0; off < cfg->ranges[r].count; off++)
-            for (unsigned mi = 0; mi < o->n_methods; mi++) {
-                struct job *j = &e->jobs[k++];
-                j->range = (uint32_t)r;
-                j->off = off;
-                j->mi = (uint8_t)mi;
-                j->bucket = group_of(e, cfg->ranges[r].base + off) * o->n_methods + mi;
-                j->next = NONE;
-            }
-    }
-    /* Random order (Fisher-Yates with the run's seed, over every job of the
-     * sweep so that a resumed part keeps the order of the jobs it has left). */
-    uint64_t rs = cfg->seed ^ 0x6b70747261636521ULL;
-    for (uint32_t i = (uint32_t)n_all - 1; i > 0; i--) {
-        uint32_t x = (uint32_t)(kp_splitmix64(&rs) % (i + 1));
-        struct job t = e->jobs[i];
-        e->jobs[i] = e->jobs[x];
-        e->jobs[x] = t;
-    }
-    if (cfg->done) {
-        uint64_t *first = malloc(cfg->n_ranges * sizeof(uint64_t)), acc = 0;
-        if (first == NULL) {
-            kp_engine_destroy(e);
-            return -ENOMEM;
-        }
-        for (size_t r = 0; r < cfg->n_ranges; r++) {
-            first[r] = acc;
-            acc += cfg->ranges[r].count;
-        }
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < (uint32_t)n_all; i++) {
-            const struct job *j = &e->jobs[i];
-            if (!cfg->done[(first[j->range] + j->off) * o->n_methods + j->mi])
-                e->jobs[w++] = *j;
-        }
-        free(first);
-    }
-    /* A trace's next probe waits for its turn among the active traces: with
-     * at most pps of them, a full round takes about a second, well within
-     * rx's idle time (a trace silent longer than that is closed). */
     e->max_active = kp_engine_max_active(o->pps);
-    e->next_tid = cfg->first_tid % MAX_SLOTS ? cfg->first_tid % MAX_SLOTS : 1;
-    e->st.jobs = e->n_jobs;
+    struct kp_admit_config ac = {
+        .ranges = cfg->ranges,
+        .n_ranges = cfg->n_ranges,
+        .n_methods = o->n_methods,
+        .seed = cfg->seed,
+        .done = cfg->done,
+        .doubletree = o->doubletree,
+        .max_queued = 4 * e->max_active,
+    };
+    int rc = kp_admit_create(&ac, &e->adm);
+    if (rc) {
+        kp_engine_destroy(e);
+        return fail(err, errlen, rc, rc == -ENOMEM ? "out of memory" : "the targets overlap");
+    }
+    e->st.jobs = kp_admit_jobs(e->adm);
+    if (e->st.jobs == 0) {
+        kp_engine_destroy(e);
+        return fail(err, errlen, -EINVAL, "no targets");
+    }
+    e->act = calloc(e->max_active, sizeof(*e->act));
+    e->pkts = malloc((size_t)BATCH * PKT_MAX);
+    if (e->act == NULL || e->pkts == NULL || kp_slots_init(&e->slots, e->max_active) != 0) {
+        kp_engine_destroy(e);
+        return -ENOMEM;
+    }
+    e->next_id = cfg->first_tid ? cfg->first_tid : 1;
+    e->st.next_id = e->next_id;
     *out = e;
     return 0;
-}
-
-uint32_t kp_engine_max_active(uint32_t pps)
-{
-    uint64_t ma = pps;
-    if (ma < 16)
-        ma = 16;
-    if (ma > MAX_ACTIVE)
-        ma = MAX_ACTIVE;
-    return (uint32_t)ma;
 }
 
 int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi)
 {
     if (mi >= e->o->n_methods || t->dst.family != 4)
         return 0;
-    uint32_t a = kp_addr_v4_host(&t->dst);
-    uint32_t key = a >> 8;
-    uint32_t g = group_of(e, a);
-    if (e->n_g24 == 0 || e->g24[g] != key)
-        return 0;
-    e->buckets[g * e->o->n_methods + mi].state = 2;
+    kp_admit_known(e->adm, kp_addr_v4_host(&t->dst), mi);
     return kp_stopset_learn(&e->stopsets[mi], t);
+}
+
+void kp_engine_fail(struct kp_engine *e, int rc, const char *msg)
+{
+    if (e->fail_rc)
+        return;
+    e->fail_rc = rc ? rc : -EIO;
+    snprintf(e->fail_msg, sizeof(e->fail_msg), "%s", msg);
+}
+
+/* ---- Doubletree learning ------------------------------------------------ */
+
+/* The border TTL a finished (or released) trace found: the highest TTL a
+ * router answered below the destination's (or the stopping unreachable's,
+ * which counts as a router). 0 when none. */
+static uint8_t border_of(const struct active *a)
+{
+    unsigned limit = a->dst_ttl ? a->dst_ttl : 64;
+    for (unsigned ttl = limit - 1; ttl >= 1; ttl--)
+        if (a->router_mask & (1ull << ttl))
+            return (uint8_t)ttl;
+    return 0;
+}
+
+static void release(struct kp_engine *e, struct active *a)
+{
+    if (!a->pilot || a->released)
+        return;
+    a->released = true;
+    uint8_t b = border_of(a);
+    if (b)
+        kp_stopset_set_border(&e->stopsets[a->mi], &a->dst, b);
+    kp_admit_release(e->adm, a->bucket);
 }
 
 /* ---- rx callbacks ------------------------------------------------------- */
 
+/* Receive thread: rx closed a record: move it (its hops too) into the stage. */
 static void on_trace(void *ctx, struct kp_trace *t)
 {
     struct kp_engine *e = ctx;
-    if (!kp_trace_owners_match(&e->owners, t)) {
-        e->st.foreign_traces++; /* another prober's probes on our address */
+    struct handover *h = &e->stage;
+    struct kp_trace *c = malloc(sizeof(*c));
+    if (h->n_rec == h->cap_rec) {
+        size_t cap = h->cap_rec ? 2 * h->cap_rec : 256;
+        struct kp_trace **n = realloc(h->rec, cap * sizeof(*n));
+        if (n == NULL) {
+            free(c);
+            e->rx_err = -ENOMEM;
+            return;
+        }
+        h->rec = n;
+        h->cap_rec = cap;
+    }
+    if (c == NULL) {
+        e->rx_err = -ENOMEM;
         return;
     }
-    e->st.traces_written++;
+    *c = *t; /* takes the hops (rx.h: the callee may) */
+    t->hops = NULL;
+    t->n_hops = t->cap_hops = 0;
+    h->rec[h->n_rec++] = c;
+}
+
+/* Receive thread: a matched reply: staged for the sending thread. */
+static void on_reply(void *ctx, const struct kp_rx_reply *r)
+{
+    struct kp_engine *e = ctx;
+    struct handover *h = &e->stage;
+    if (r->kind == KP_RX_OTHER)
+        return;
+    if (h->n_ev == h->cap_ev) {
+        size_t cap = h->cap_ev ? 2 * h->cap_ev : 1024;
+        struct reply_ev *n = realloc(h->ev, cap * sizeof(*n));
+        if (n == NULL) {
+            e->rx_err = -ENOMEM;
+            return;
+        }
+        h->ev = n;
+        h->cap_ev = cap;
+    }
+    const struct kp_hop *hop = r->hop;
+    h->ev[h->n_ev++] = (struct reply_ev){
+        .id = r->trace->id,
+        .dst = r->trace->dst,
+        .from = hop->addr,
+        .ttl = hop->ttl,
+        .attempt = hop->attempt,
+        .from_dst = (hop->flags & KP_HOP_FROM_DST) || r->kind == KP_RX_REACHED,
+        .kind = r->kind,
+        .stop = r->stop,
+        .rtt_ns = hop->rtt_ms >= 0 ? (int64_t)(hop->rtt_ms * 1e6) : -1,
+    };
+}
+
+/* Sending thread: a record, checked against the plan, then the caller's. */
+static void take_record(struct kp_engine *e, struct kp_trace *t)
+{
+    struct kp_trace_owner *own;
+    if (kp_trace_owners_take(&e->owners, t, &own) == KP_OWNER_OK) {
+        if (own->running != NULL)
+            ((struct active *)own->running)->own = NULL; /* closed early: counted by rx */
+        kp_trace_owner_free(own);
+        e->st.traces_written++;
+    } else {
+        e->st.records_unplanned++;
+    }
     if (e->cfg.on_trace)
         e->cfg.on_trace(e->cfg.ctx, t);
 }
 
-static void on_reply(void *ctx, const struct kp_rx_reply *r)
+/* Sending thread: a reply to one of the traces, for its tracer. */
+static void take_reply(struct kp_engine *e, const struct reply_ev *r)
 {
-    struct kp_engine *e = ctx;
-    uint64_t id = r->trace->id;
-    if (id >= MAX_SLOTS || e->slots[id] == NULL)
+    struct kp_trace_owner *own = kp_trace_owners_find(&e->owners, r->id);
+    if (own == NULL || own->running == NULL)
         return;
-    struct active *a = e->slots[id];
-    if (!kp_addr_eq(&a->dst, &r->trace->dst) || r->trace->method != a->m->id)
+    struct active *a = own->running;
+    if (!kp_addr_eq(&r->dst, &a->dst))
         return;
-    enum kp_tracer_event ev;
-    switch (r->kind) {
-    case KP_RX_HOP:
-        ev = KP_TRACER_EV_HOP;
-        break;
-    case KP_RX_REACHED:
-        ev = KP_TRACER_EV_REACHED;
-        break;
-    case KP_RX_UNREACH:
-        ev = KP_TRACER_EV_UNREACH;
-        break;
-    default:
-        return;
+    enum kp_tracer_event ev = r->kind == KP_RX_REACHED   ? KP_TRACER_EV_REACHED
+                              : r->kind == KP_RX_UNREACH ? KP_TRACER_EV_UNREACH
+                                                         : KP_TRACER_EV_HOP;
+    if (r->rtt_ns >= 0)
+        kp_tracer_rtt(&a->tr, r->rtt_ns);
+    /* the tracer checks the stop set before this reply joins it */
+    kp_tracer_reply(&a->tr, r->ttl, r->attempt, ev, r->stop, &r->from);
+    if (r->ttl <= KP_TRACER_MAX_TTL) {
+        if (r->from_dst) {
+            if (a->dst_ttl == 0 || r->ttl < a->dst_ttl)
+                a->dst_ttl = r->ttl;
+        } else {
+            a->router_mask |= 1ull << r->ttl;
+            if (kp_addr_is_set(&r->from))
+                kp_stopset_add_iface(&e->stopsets[a->mi], &r->from);
+            if (ev == KP_TRACER_EV_UNREACH && (a->unreach_ttl == 0 || r->ttl < a->unreach_ttl))
+                a->unreach_ttl = r->ttl;
+        }
     }
-    const struct kp_hop *h = r->hop;
-    kp_tracer_reply(&a->tr, h->ttl, h->attempt, ev, r->stop, &h->addr);
-    if (a->n_learn < LEARN_MAX && !(h->flags & KP_HOP_DUP)) {
-        a->learn[a->n_learn].ttl = h->ttl;
-        a->learn[a->n_learn].a = h->addr;
-        a->learn[a->n_learn].from_dst =
-            (h->flags & KP_HOP_FROM_DST) || kp_addr_eq(&h->addr, &a->dst);
-        a->n_learn++;
-    }
-    kp_schedule_arm(e->sched, a->handle, e->mono_now); /* may send now */
+    if (a->pilot && !a->released && kp_tracer_forward_done(&a->tr))
+        release(e, a);
+    kp_schedule_arm(e->sched, a->handle, e->mono_now);
 }
 
 /* ---- opening ------------------------------------------------------------ */
 
 int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
 {
-    char src[KP_ADDR_STRLEN], filter[96];
-    int rc = kp_raw_open(&e->raw, e->cfg.iface);
-    if (rc)
-        return fail(err, errlen, rc, "raw socket: %s%s", strerror(-rc),
-                    rc == -EPERM ? " (kptrace must start as root; see --dry-run)" : "");
-    kp_addr_str(&e->cfg.src, src, sizeof(src));
-    snprintf(filter, sizeof(filter), "ip host %s", src);
-    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, filter, err, errlen)))
+    int rc;
+    char filter[128], a[KP_ADDR_STRLEN];
+    kp_addr_str(&e->cfg.src, a, sizeof(a));
+    snprintf(filter, sizeof(filter), "ip host %s", a);
+    if ((rc = kp_raw_open(&e->raw, e->cfg.iface)))
+        return fail(err, errlen, rc, "raw socket: %s (kptrace needs root or CAP_NET_RAW)",
+                    strerror(-rc));
+    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, filter, (size_t)e->o->capture_kib << 10, err,
+                              errlen)))
         return rc;
     snprintf(e->st.ts_source, sizeof(e->st.ts_source), "%s", e->cap.ts_source);
     if (e->cfg.pcap_path &&
@@ -348,65 +407,50 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
 
 /* ---- running ------------------------------------------------------------ */
 
-static void release_bucket(struct kp_engine *e, uint32_t b)
-{
-    struct bucket *bk = &e->buckets[b];
-    bk->state = 2;
-    if (bk->head == NONE)
-        return;
-    if (e->ready_tail == NONE)
-        e->ready_head = bk->head;
-    else
-        e->jobs[e->ready_tail].next = bk->head;
-    e->ready_tail = bk->tail;
-    bk->head = bk->tail = NONE;
-}
-
 static void finish_active(struct kp_engine *e, struct active *a)
 {
-    const struct job *j = &e->jobs[a->job];
     e->st.done++;
     e->st.probes_saved += a->tr.probes_saved;
-    /* Doubletree learning from the replies seen live. */
-    struct kp_trace t;
-    kp_trace_init(&t);
-    t.dst = a->dst;
-    for (unsigned i = 0; i < a->n_learn; i++) {
-        struct kp_hop h;
-        kp_hop_init(&h);
-        h.ttl = a->learn[i].ttl;
-        h.addr = a->learn[i].a;
-        h.flags = a->learn[i].from_dst ? KP_HOP_FROM_DST : 0;
-        kp_trace_add_hop(&t, &h);
+    int64_t until = kp_tracer_outstanding_until(&a->tr);
+    if (until > e->end_by)
+        e->end_by = until;
+    uint8_t b = border_of(a);
+    if (b)
+        kp_stopset_set_border(&e->stopsets[a->mi], &a->dst, b);
+    if (a->pilot) {
+        a->released = true;
+        kp_admit_pilot_done(e->adm, a->bucket);
     }
-    kp_trace_sort(&t);
-    kp_stopset_learn(&e->stopsets[a->mi], &t);
-    kp_trace_free(&t);
-    if (a->pilot)
-        release_bucket(e, j->bucket);
+    if (a->own)
+        a->own->running = NULL;
     kp_schedule_remove(e->sched, a->handle);
-    e->slots[a->tid] = NULL;
+    kp_slots_put(&e->slots, a->slot);
+    e->act[a->slot] = NULL;
     e->n_active--;
     free(a);
 }
 
-static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, size_t errlen)
+static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *err, size_t errlen)
 {
     const struct kp_options *o = e->o;
-    const struct job *j = &e->jobs[ji];
-    uint32_t tid = e->next_tid;
-    while (e->slots[tid] != NULL)
-        tid = (tid + 1) % MAX_SLOTS;
-    e->next_tid = (tid + 1) % MAX_SLOTS;
+    int64_t slot = kp_slots_take(&e->slots);
+    if (slot < 0)
+        return fail(err, errlen, -EIO, "no free slot with %u traces running", e->n_active);
     struct active *a = calloc(1, sizeof(*a));
-    if (a == NULL)
+    if (a == NULL) {
+        kp_slots_put(&e->slots, (uint32_t)slot);
         return -ENOMEM;
-    a->job = ji;
-    a->tid = tid;
-    a->dst = job_dst(e, j);
-    a->m = e->methods[j->mi];
-    a->mi = j->mi;
-    a->pilot = pilot;
+    }
+    uint32_t id = e->next_id++;
+    if (e->next_id == 0)
+        e->next_id = 1;
+    e->st.next_id = e->next_id;
+    a->slot = (uint32_t)slot;
+    a->bucket = s->bucket;
+    a->dst = kp_addr_v4(s->job.addr);
+    a->mi = s->job.mi;
+    a->m = e->methods[a->mi];
+    a->pilot = s->pilot;
     struct kp_tracer_params p;
     kp_tracer_params_default(&p);
     p.first_ttl = o->first_ttl;
@@ -414,29 +458,48 @@ static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, si
     p.attempts = o->attempts;
     p.gap_limit = o->gap_limit;
     p.window = o->window;
-    p.wait_ns = (int64_t)o->wait_ms * 1000000LL;
-    /* rx accepts (late) replies until its default linger, 2 x wait + 500 ms
-     * after the probe; the tracer lets them lift a gap-limit stop until then. */
-    p.linger_ns = 2 * p.wait_ns + 500000000LL;
-    if (o->doubletree && e->buckets[j->bucket].state == 2) {
-        p.start_ttl = kp_stopset_border(&e->stopsets[j->mi], &a->dst);
+    p.wait_ns = wait_ns(o);
+    p.linger_ns = linger_ns(o); /* as rx: replies until wait + late */
+    if (s->pilot) {
+        /* the pilot does not wait a whole wait on a silent router before the
+         * next TTL (tracer.h: presume_ns), so that its followers, released
+         * when it has its answer, start soon */
+        p.presume_ns = p.wait_ns / 10;
+        p.publish = s->hint;
+    } else if (s->follower) {
+        p.start_ttl = kp_stopset_border(&e->stopsets[a->mi], &a->dst);
         if (p.start_ttl > o->max_ttl)
             p.start_ttl = o->max_ttl;
-        p.stopset = &e->stopsets[j->mi];
+        p.stopset = &e->stopsets[a->mi];
+        p.hint = s->hint;
     }
     int rc = kp_tracer_init(&a->tr, &p);
     if (rc) {
+        kp_slots_put(&e->slots, (uint32_t)slot);
         free(a);
         return fail(err, errlen, rc, "tracer parameters rejected");
     }
-    rc = kp_schedule_add(e->sched, &a->dst, a, e->mono_now, &a->handle);
-    if (rc) {
+    a->own = kp_trace_owners_add(&e->owners, id, &a->dst, a->m->id, s->job.index);
+    if (a->own == NULL || (rc = kp_schedule_add(e->sched, &a->dst, a, e->mono_now, &a->handle))) {
+        if (a->own) {
+            struct kp_trace fake;
+            kp_trace_init(&fake);
+            fake.id = id;
+            fake.dst = a->dst;
+            fake.method = a->m->id;
+            struct kp_trace_owner *x;
+            if (kp_trace_owners_take(&e->owners, &fake, &x) == KP_OWNER_OK)
+                kp_trace_owner_free(x);
+        }
+        kp_slots_put(&e->slots, (uint32_t)slot);
         free(a);
-        return rc;
+        return -ENOMEM;
     }
-    e->slots[tid] = a;
-    kp_trace_owners_set(&e->owners, tid, &a->dst, a->m->id);
+    a->own->running = a;
+    e->act[slot] = a;
     e->n_active++;
+    if (e->n_active > e->st.active_max)
+        e->st.active_max = e->n_active;
     e->st.started++;
     return 0;
 }
@@ -444,142 +507,386 @@ static int start_job(struct kp_engine *e, uint32_t ji, bool pilot, char *err, si
 /* Start traces while there is room. */
 static int admit(struct kp_engine *e, char *err, size_t errlen)
 {
-    while (e->n_active < e->max_active) {
-        uint32_t ji;
-        bool pilot = false;
-        if (e->ready_head != NONE) {
-            ji = e->ready_head;
-            e->ready_head = e->jobs[ji].next;
-            if (e->ready_head == NONE)
-                e->ready_tail = NONE;
-        } else if (e->next_job < e->n_jobs) {
-            ji = e->next_job++;
-            if (e->o->doubletree) {
-                struct bucket *b = &e->buckets[e->jobs[ji].bucket];
-                if (b->state == 1) { /* wait for the pilot */
-                    e->jobs[ji].next = NONE;
-                    if (b->tail == NONE)
-                        b->head = ji;
-                    else
-                        e->jobs[b->tail].next = ji;
-                    b->tail = ji;
-                    continue;
-                }
-                if (b->state == 0) {
-                    b->state = 1;
-                    pilot = true;
-                }
-            }
-        } else {
+    while (e->n_active < e->max_active && !e->admit_end) {
+        struct kp_admit_start s;
+        int rc = kp_admit_next(e->adm, &s);
+        if (rc < 0)
+            return fail(err, errlen, rc, "out of memory");
+        if (rc == KP_ADMIT_END)
+            e->admit_end = true;
+        if (rc != KP_ADMIT_START)
             break;
-        }
-        int rc = start_job(e, ji, pilot, err, errlen);
-        if (rc)
+        if ((rc = start_job(e, &s, err, errlen)))
             return rc;
     }
     return 0;
 }
 
-static bool send_error_is_fatal(int rc)
+static bool send_error_is_transient(int rc)
 {
-    return rc != -ENOBUFS && rc != -EAGAIN && rc != -EINTR && rc != -ENOMEM;
+    return rc == -ENOBUFS || rc == -EAGAIN || rc == -EINTR || rc == -ENOMEM;
 }
 
-/* Send while the pacer has tokens and some trace is ready. */
+/* Send the batch collected: probes that left are counted; on a transient
+ * error (the socket's buffer is full) the probe and those after it are
+ * unsent (their tracers send them again) and sending pauses, doubling the
+ * pause up to BACKOFF_MAX; on another error the trace of that probe stops
+ * ("error") and the rest of the batch is tried again. */
+static void flush_batch(struct kp_engine *e, unsigned n)
+{
+    unsigned off = 0;
+    while (off < n) {
+        unsigned sent = 0;
+        int rc = kp_raw_send_batch(&e->raw, e->batch + off, n - off, &sent);
+        /* the waits count from when the probes left (after the kernel's
+         * capture timestamps of them) */
+        int64_t left = kp_clock_ns(CLOCK_MONOTONIC);
+        for (unsigned i = off; i < off + sent; i++) {
+            struct active *a = e->pend[i].a;
+            kp_tracer_sent(&a->tr, &e->pend[i].pr, left);
+            e->st.probes_sent++;
+            if (a->own)
+                a->own->probes_sent++;
+        }
+        if (sent > 0) {
+            e->backoff = 0;
+            e->st.last_probe_ns = kp_clock_ns(CLOCK_REALTIME);
+        }
+        off += sent;
+        if (rc == 0)
+            break;
+        if (send_error_is_transient(rc)) {
+            e->st.send_retries++;
+            for (unsigned i = n; i-- > off;) {
+                kp_tracer_unsend(&e->pend[i].a->tr, &e->pend[i].pr, e->mono_now);
+                kp_schedule_arm(e->sched, e->pend[i].handle, e->mono_now);
+            }
+            e->backoff = e->backoff ? e->backoff * 2 : BACKOFF_MIN;
+            if (e->backoff > BACKOFF_MAX)
+                e->backoff = BACKOFF_MAX;
+            e->pause_until = e->mono_now + e->backoff;
+            return;
+        }
+        struct active *a = e->pend[off].a;
+        e->st.send_errors++;
+        if (!e->err[0])
+            snprintf(e->err, sizeof(e->err), "sending to trace %llu: %s",
+                     a->own ? (unsigned long long)a->own->id : 0ull, strerror(-rc));
+        kp_tracer_abort(&a->tr, KP_STOP_ERROR);
+        off++;
+    }
+}
+
+/* Collect ready probes while the pacer has tokens (up to BATCH), build
+ * them and send them in one batch; repeat while there is work. */
 static int send_some(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_options *o = e->o;
-    uint8_t pkt[1600];
-    for (int guard = 0; guard < 100000; guard++) {
-        int64_t now = e->mono_now;
-        if (kp_pacer_next(&e->pacer, now) > 0)
-            return 0;
-        void *item;
-        uint32_t h;
-        if (kp_schedule_pick(e->sched, now, &item, &h) != 0)
-            return 0;
-        struct active *a = item;
-        struct kp_tracer_probe pr;
-        int64_t wake = INT64_MAX;
-        enum kp_tracer_status s =
-            kp_tracer_next(&a->tr, now, kp_schedule_rand(e->sched), &pr, &wake);
-        if (s == KP_TRACER_DONE) {
-            finish_active(e, a);
-            int rc = admit(e, err, errlen);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (s == KP_TRACER_WAIT) {
-            kp_schedule_arm(e->sched, h, wake > now ? wake : now + 1000000);
-            continue;
-        }
-        kp_pacer_take(&e->pacer, now);
-        struct kp_probe_spec spec;
-        memset(&spec, 0, sizeof(spec));
-        spec.src = e->cfg.src;
-        spec.dst = a->dst;
-        spec.sport = o->sport;
-        spec.dport = o->dport;
-        spec.ttl = pr.ttl;
-        spec.attempt = pr.attempt;
-        spec.trace_id = a->tid;
-        spec.size = o->size;
-        spec.key = &e->key;
-        size_t len = sizeof(pkt);
-        int rc = a->m->build(&spec, pkt, &len);
-        if (rc == 0)
-            rc = kp_raw_send(&e->raw, pkt, len, &a->dst);
-        if (rc == 0) {
-            e->st.probes_sent++;
-            e->last_send = now;
-        } else {
-            e->st.send_errors++;
-            if (send_error_is_fatal(rc)) {
-                snprintf(e->err, sizeof(e->err), "sending to trace %u: %s", a->tid, strerror(-rc));
-                kp_tracer_abort(&a->tr, KP_STOP_ERROR);
+    for (int round = 0; round < 64; round++) {
+        unsigned n = 0;
+        while (n < BATCH) {
+            int64_t now = e->mono_now;
+            if (now < e->pause_until || kp_pacer_next(&e->pacer, now) > 0)
+                break;
+            void *item;
+            uint32_t h;
+            if (kp_schedule_pick(e->sched, now, &item, &h) != 0)
+                break;
+            struct active *a = item;
+            struct kp_tracer_probe pr;
+            int64_t wake = INT64_MAX;
+            enum kp_tracer_status s =
+                kp_tracer_next(&a->tr, now, kp_schedule_rand(e->sched), &pr, &wake);
+            if (s == KP_TRACER_DONE) {
+                /* not while its probes wait in the batch */
+                bool queued = false;
+                for (unsigned i = 0; i < n; i++)
+                    queued |= e->pend[i].a == a;
+                if (queued) {
+                    kp_schedule_arm(e->sched, h, now);
+                    break;
+                }
+                finish_active(e, a);
+                int rc = admit(e, err, errlen);
+                if (rc)
+                    return rc;
+                continue;
             }
+            if (s == KP_TRACER_WAIT) {
+                kp_schedule_arm(e->sched, h, wake > now ? wake : now + 1000000);
+                continue;
+            }
+            kp_pacer_take(&e->pacer, now);
+            struct kp_probe_spec spec;
+            memset(&spec, 0, sizeof(spec));
+            spec.src = e->cfg.src;
+            spec.dst = a->dst;
+            spec.sport = o->sport;
+            spec.dport = o->dport;
+            spec.ttl = pr.ttl;
+            spec.attempt = pr.attempt;
+            spec.trace_id = a->own ? (uint32_t)a->own->id : 0;
+            spec.slot = (uint16_t)a->slot;
+            spec.size = o->size;
+            spec.key = &e->key;
+            uint8_t *pkt = e->pkts + (size_t)n * PKT_MAX;
+            size_t len = PKT_MAX;
+            int rc = -EINVAL;
+            if (a->tpl_len > 0) {
+                /* the trace's first probe, rewritten for this TTL and attempt */
+                memcpy(pkt, a->tpl, a->tpl_len);
+                len = a->tpl_len;
+                rc = a->m->patch(&spec, pkt, len);
+            }
+            if (rc != 0) {
+                len = PKT_MAX;
+                rc = a->m->build(&spec, pkt, &len);
+                if (rc == 0 && len <= TPL_MAX && a->m->patch(&spec, pkt, len) == 0) {
+                    memcpy(a->tpl, pkt, len);
+                    a->tpl_len = (uint16_t)len;
+                }
+            }
+            kp_schedule_arm(e->sched, h, now);
+            if (rc) {
+                e->st.send_errors++;
+                snprintf(e->err, sizeof(e->err), "building a %s probe: %s", a->m->name,
+                         strerror(-rc));
+                kp_tracer_abort(&a->tr, KP_STOP_ERROR);
+                continue;
+            }
+            e->batch[n] = (struct kp_raw_pkt){.data = pkt, .len = len, .dst = a->dst};
+            e->pend[n] = (struct pending){.a = a, .pr = pr, .handle = h};
+            n++;
         }
-        kp_schedule_arm(e->sched, h, now);
+        if (n == 0)
+            return 0;
+        flush_batch(e, n);
+        if (n < BATCH)
+            return 0;
     }
     return 0;
 }
 
-struct frame_ctx {
-    struct kp_engine *e;
-};
+/* ---- the receive thread ------------------------------------------------- */
 
 static void on_frame(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen, uint32_t len,
                      int64_t ts_ns)
 {
     struct kp_engine *e = ctx;
-    e->st.frames++;
+    (void)len;
+    e->frames++;
     if (kp_rx_frame(e->rx, dlt, ts_ns, frame, caplen) != 0)
         e->rx_err = -ENOMEM;
 }
 
+/* Append the n_src elements of src to the array *dst (n, cap grown as
+ * needed); *n_src becomes 0. 0 or -ENOMEM (then nothing moved). */
+static int append(void *dst, size_t *n, size_t *cap, const void *src, size_t *n_src, size_t elem)
+{
+    void **arr = dst;
+    if (*n + *n_src > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *n + *n_src)
+            c *= 2;
+        void *x = realloc(*arr, c * elem);
+        if (x == NULL)
+            return -ENOMEM;
+        *arr = x;
+        *cap = c;
+    }
+    memcpy((char *)*arr + *n * elem, src, *n_src * elem);
+    *n += *n_src;
+    *n_src = 0;
+    return 0;
+}
+
+/* Receive thread: hand what was staged (and the counters) over. */
+static void publish(struct kp_engine *e, bool done)
+{
+    pthread_mutex_lock(&e->mu);
+    struct handover *s = &e->stage, *d = &e->shared;
+    bool any = s->n_ev > 0 || s->n_rec > 0 || done;
+    if (d->n_ev == 0 && d->n_rec == 0) {
+        struct handover t = *d; /* swap: no copy */
+        *d = *s;
+        *s = t;
+    } else {
+        /* the sending thread has not taken the last batch yet: append */
+        if (append(&d->ev, &d->n_ev, &d->cap_ev, s->ev, &s->n_ev, sizeof(*s->ev)) ||
+            append(&d->rec, &d->n_rec, &d->cap_rec, s->rec, &s->n_rec, sizeof(*s->rec)))
+            e->rx_err = -ENOMEM;
+    }
+    e->rs_shared = *kp_rx_stats(e->rx);
+    e->frames_shared = e->frames;
+    kp_capture_stats(&e->cap, &e->cap_recv_shared, &e->cap_drop_shared, &e->cap_ifdrop_shared);
+    if (done)
+        e->rx_done = true;
+    pthread_mutex_unlock(&e->mu);
+    if (any) {
+        uint64_t one = 1;
+        ssize_t w = write(e->efd, &one, sizeof(one));
+        (void)w;
+    }
+}
+
+static void drain_capture(struct kp_engine *e)
+{
+    char err[256];
+    int n;
+    do {
+        n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, sizeof(err));
+        if (n < 0) {
+            e->cap_err = n;
+            return;
+        }
+    } while (n > 0);
+}
+
+/* Capture, rx, the capture file: everything received, in its own thread so
+ * that the sending thread never handles a frame. */
+static void *rx_main(void *arg)
+{
+    struct kp_engine *e = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the sending thread's */
+    int64_t last_tick = 0, last_flush = kp_clock_ns(CLOCK_MONOTONIC);
+    for (;;) {
+        drain_capture(e);
+        int64_t now = kp_clock_ns(CLOCK_MONOTONIC);
+        if (now - last_tick >= TICK_NS) {
+            kp_rx_tick(e->rx, kp_clock_ns(CLOCK_REALTIME));
+            last_tick = now;
+        }
+        if (now - last_flush >= 1000000000LL) {
+            int rc = kp_capture_flush(&e->cap);
+            if (rc)
+                e->cap_err = rc;
+            last_flush = now;
+        }
+        publish(e, false);
+        if (atomic_load(&e->rx_end)) {
+            /* The capture hands frames over a block at a time: take what
+             * the kernel still holds, until it shows every probe sent (or
+             * a bound). */
+            uint64_t sent = atomic_load(&e->sent_total);
+            if ((kp_rx_stats(e->rx)->probes >= sent && now - e->rx_end_at >= CAPTURE_LAG) ||
+                now - e->rx_end_at >= FINAL_DRAIN)
+                break;
+        }
+        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        poll(&pfd, 1, atomic_load(&e->rx_end) ? KP_CAPTURE_BLOCK_MS : (int)(TICK_NS / 1000000));
+    }
+    drain_capture(e);
+    kp_rx_finish(e->rx);
+    int rc = kp_capture_flush(&e->cap);
+    if (rc)
+        e->cap_err = rc;
+    publish(e, true);
+    return NULL;
+}
+
 static void copy_stats(struct kp_engine *e)
 {
-    const struct kp_rx_stats *rs = kp_rx_stats(e->rx);
+    pthread_mutex_lock(&e->mu);
+    const struct kp_rx_stats *rs = &e->rs_shared;
     e->st.rx_probes = rs->probes;
+    e->st.rx_probes_foreign = rs->probes_foreign;
+    e->st.rx_replies_in = rs->replies_in;
     e->st.rx_replies = rs->replies;
     e->st.rx_unmatched = rs->unmatched;
     e->st.rx_rejected = rs->rejected;
     e->st.rx_late = rs->replies_late;
-    kp_capture_stats(&e->cap, &e->st.cap_recv, &e->st.cap_drop, &e->st.cap_ifdrop);
+    e->st.rx_replies_ignored = rs->dup_frames + rs->expired + rs->ambiguous + rs->replies_lost;
+    e->st.rx_traces_split = rs->traces_split;
+    e->st.rx_traces_forced = rs->traces_forced;
+    e->st.frames = e->frames_shared;
+    e->st.cap_recv = e->cap_recv_shared;
+    e->st.cap_drop = e->cap_drop_shared;
+    e->st.cap_ifdrop = e->cap_ifdrop_shared;
+    pthread_mutex_unlock(&e->mu);
 }
 
-static int drain(struct kp_engine *e, char *err, size_t errlen)
+/* Sending thread: take what the receive thread handed over: replies for the
+ * tracers, records for the plan and the caller. Returns true when the
+ * receive thread is done (it delivered everything). */
+static bool take_over(struct kp_engine *e)
 {
-    int n;
-    do {
-        n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, errlen);
-        if (n < 0)
-            return n;
-        if (e->rx_err)
-            return fail(err, errlen, e->rx_err, "receive path: out of memory");
-    } while (n > 0);
-    return 0;
+    uint64_t x;
+    ssize_t r = read(e->efd, &x, sizeof(x)); /* clear the wake-up */
+    (void)r;
+    pthread_mutex_lock(&e->mu);
+    struct handover t = e->shared;
+    e->shared = e->mine;
+    e->mine = t;
+    bool done = e->rx_done;
+    int rx_err = e->rx_err, cap_err = e->cap_err;
+    pthread_mutex_unlock(&e->mu);
+    for (size_t i = 0; i < e->mine.n_ev; i++)
+        take_reply(e, &e->mine.ev[i]);
+    for (size_t i = 0; i < e->mine.n_rec; i++) {
+        take_record(e, e->mine.rec[i]);
+        kp_trace_free(e->mine.rec[i]);
+        free(e->mine.rec[i]);
+    }
+    e->mine.n_ev = e->mine.n_rec = 0;
+    if (rx_err && !e->fail_rc)
+        kp_engine_fail(e, rx_err, "receive path: out of memory");
+    if (cap_err && !e->fail_rc) {
+        char m[256];
+        snprintf(m, sizeof(m), "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture file",
+                 strerror(-cap_err));
+        kp_engine_fail(e, cap_err, m);
+    }
+    return done;
+}
+
+static void handover_free(struct handover *h)
+{
+    for (size_t i = 0; i < h->n_rec; i++) {
+        kp_trace_free(h->rec[i]);
+        free(h->rec[i]);
+    }
+    free(h->rec);
+    free(h->ev);
+    memset(h, 0, sizeof(*h));
+}
+
+/* How late the sleeps before a send end (their average, over the last few)
+ * decides the spacing: while they end on time the pacer spreads a catch-up
+ * (60% of the interval at least between two probes); when the scheduler
+ * wakes the sender later than a third of the interval, spacing would cost
+ * the rate itself (each probe waiting for a late wake-up), so the tokens
+ * saved go out together, as few as the lateness calls for. */
+static void pace_spacing(struct kp_engine *e, int64_t over)
+{
+    if (over < 0)
+        over = 0;
+    e->late_ewma = (7 * e->late_ewma + over) / 8;
+    bool want = e->late_ewma * 3 < e->pacer.interval_ns;
+    if (want != e->spacing) {
+        kp_pacer_set_spacing(&e->pacer, want ? 60 : 0);
+        e->spacing = want;
+    }
+}
+
+static void stop_all(struct kp_engine *e)
+{
+    for (uint32_t i = 0; i < e->max_active; i++)
+        if (e->act[i]) {
+            kp_tracer_abort(&e->act[i]->tr, KP_STOP_INTERRUPTED);
+            finish_active(e, e->act[i]);
+        }
+    e->admit_end = true;
+}
+
+static void count_unrecorded(void *ctx, const struct kp_trace_owner *own)
+{
+    struct kp_engine *e = ctx;
+    if (own->probes_sent == 0)
+        e->st.skipped_not_sent++;
+    else
+        e->st.skipped_not_captured++;
 }
 
 int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
@@ -591,20 +898,26 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     int rc = kp_schedule_create(&sc, &e->sched);
     if (rc)
         return fail(err, errlen, rc, "schedule: %s", strerror(-rc));
-    uint32_t burst = o->pps / 1000;
-    if (burst < 1)
-        burst = 1;
+    /* The pacer forgives 10 ms of lateness (a sender woken late spends the
+     * tokens it saved, so the rate is the one asked for), and while the
+     * sleeps end on time it never sends two probes closer than 60% of the
+     * interval: a late wake-up is then caught up at most 1.67 times the rate,
+     * not in a burst (pace_spacing). */
+    uint32_t burst = o->pps / 100;
+    if (burst < 2)
+        burst = 2;
     if (burst > KP_PACER_MAX_BURST)
         burst = KP_PACER_MAX_BURST;
     rc = kp_pacer_init(&e->pacer, o->pps, burst,
                        o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS);
     if (rc < 0)
         return fail(err, errlen, rc, "pacer: %s", strerror(-rc));
+    kp_pacer_set_spacing(&e->pacer, 60);
+    e->spacing = true;
     static const struct kp_rx_classifier *const cls[] = {&kp_rx_classifier_kptrace};
-    int64_t wait_ns = (int64_t)o->wait_ms * 1000000LL;
-    int64_t linger_ns = 2 * wait_ns + 500000000LL; /* rx's default linger */
     struct kp_rx_config rc_cfg = {
-        .validate = kp_rx_kptrace_validate, /* keyed check of every reply */
+        .validate = kp_rx_kptrace_validate,             /* keyed check of every reply */
+        .validate_probe = kp_rx_kptrace_validate_probe, /* and of every probe: ours only */
         .validate_ctx = &e->key,
         .classifiers = cls,
         .n_classifiers = 1,
@@ -614,92 +927,120 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
                 .max_ttl = o->max_ttl,
                 .attempts = o->attempts,
                 .gap_limit = o->gap_limit,
-                .wait_ms = o->wait_ms},
-        .wait_ns = wait_ns,
-        .linger_ns = 0, /* rx's per-probe rule, the same as replay's */
-        .idle_ns = 0,   /* rx's default (10 s), the same as replay's */
-        .lag_ns = 200000000LL,
+                .wait_ms = o->wait_ms,
+                .has_late = true,
+                .late_ms = o->late_ms},
+        .wait_ns = wait_ns(o),
+        .linger_ns = 0, /* rx's per-probe rule (wait + late), the same as replay's */
+        .idle_ns = 0,   /* rx's default, the same as replay's (own traces never idle out) */
+        .lag_ns = CAPTURE_LAG + TICK_NS,
         .on_trace = on_trace,
         .on_reply = on_reply,
         .ctx = e,
     };
     if ((rc = kp_rx_create(&rc_cfg, &e->rx)))
         return fail(err, errlen, rc, "receive path: %s", strerror(-rc));
-
+    e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (e->efd < 0)
+        return fail(err, errlen, -errno, "eventfd: %s", strerror(errno));
+    /* sleeps end when asked, not up to 50 us later (the default timer
+     * slack): the pacer's gaps are 100 us at 10000 pps */
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     e->st.start_ns = kp_clock_ns(CLOCK_REALTIME);
     e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-    int64_t last_tick = 0, last_progress = 0, last_flush = e->mono_now, end_by = 0;
+    if ((rc = pthread_create(&e->rx_thread, NULL, rx_main, e)) != 0)
+        return fail(err, errlen, -rc, "receive thread: %s", strerror(rc));
+    e->rx_started = true;
+    int64_t last_progress = 0, stop_at = 0;
     if ((rc = admit(e, err, errlen)))
-        return rc;
+        goto stop_rx;
     for (;;) {
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-        if ((rc = drain(e, err, errlen)))
-            return rc;
-        bool stopping = e->cfg.stop && *e->cfg.stop;
-        if (stopping && !e->st.interrupted) {
-            e->st.interrupted = true;
-            for (uint32_t i = 0; i < MAX_SLOTS; i++)
-                if (e->slots[i]) {
-                    kp_tracer_abort(&e->slots[i]->tr, KP_STOP_INTERRUPTED);
-                    finish_active(e, e->slots[i]);
-                }
-            e->next_job = e->n_jobs;
-            e->ready_head = e->ready_tail = NONE;
-            end_by = e->mono_now + 300000000LL; /* let queued frames in */
+        take_over(e);
+        bool stopping = (e->cfg.stop && *e->cfg.stop) || e->fail_rc;
+        if (stopping && stop_at == 0) {
+            e->st.interrupted = e->fail_rc == 0;
+            stop_all(e);
+            stop_at = e->mono_now;
         }
-        if (!e->st.interrupted) {
+        if (stop_at == 0) {
             if ((rc = send_some(e, err, errlen)))
-                return rc;
+                goto stop_rx;
             if ((rc = admit(e, err, errlen)))
-                return rc;
+                goto stop_rx;
         }
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-        if (e->mono_now - last_tick >= TICK_NS) {
-            if ((rc = kp_rx_tick(e->rx, kp_clock_ns(CLOCK_REALTIME))))
-                return fail(err, errlen, rc, "receive path: out of memory");
-            last_tick = e->mono_now;
-        }
-        if (e->mono_now - last_flush >= 1000000000LL) {
-            kp_capture_flush(&e->cap);
-            last_flush = e->mono_now;
-        }
         if (e->cfg.on_progress && e->mono_now - last_progress >= PROGRESS_NS) {
             copy_stats(e);
             e->cfg.on_progress(e->cfg.ctx, &e->st, e->mono_now);
             last_progress = e->mono_now;
         }
-        bool all_sent = e->n_active == 0 && e->next_job >= e->n_jobs && e->ready_head == NONE;
-        /* No reply counts after the last probe's linger (the tracers may
-         * already have waited for it, see tracer.h). */
-        if (all_sent && !e->st.interrupted && end_by == 0)
-            end_by = (e->last_send > 0 ? e->last_send : e->mono_now) + linger_ns + rc_cfg.lag_ns +
-                     2 * TICK_NS;
-        if (all_sent && (kp_rx_open_traces(e->rx) == 0 || e->mono_now >= end_by))
+        /* The end: every trace done and no unanswered probe can still be
+         * answered (wait + late after it); after a stop, at once. */
+        bool all_done = e->n_active == 0 && e->admit_end;
+        if (stop_at != 0 || (all_done && e->mono_now >= e->end_by))
             break;
-        /* Sleep until the next send, wake, tick or frame. */
         int64_t timeout = TICK_NS;
-        int64_t wake = kp_schedule_next_wake(e->sched);
-        if (!e->st.interrupted && wake != INT64_MAX) {
-            int64_t d = wake - e->mono_now;
-            int64_t pn = kp_pacer_next(&e->pacer, e->mono_now);
-            if (pn > d)
-                d = pn;
-            if (d < timeout)
-                timeout = d;
+        if (all_done) {
+            timeout = e->end_by - e->mono_now;
+        } else {
+            int64_t wake = kp_schedule_next_wake(e->sched);
+            if (wake != INT64_MAX) {
+                int64_t d = wake - e->mono_now;
+                int64_t pn = kp_pacer_next(&e->pacer, e->mono_now);
+                if (pn > d)
+                    d = pn;
+                if (e->pause_until - e->mono_now > d)
+                    d = e->pause_until - e->mono_now;
+                if (d < timeout)
+                    timeout = d;
+            }
         }
+        if (timeout > TICK_NS)
+            timeout = TICK_NS;
+        /* a sleep before a send ends WAKE_EARLY before it (the rest is
+         * waited for awake) */
+        bool for_send = !all_done && timeout < TICK_NS;
+        if (for_send)
+            timeout -= WAKE_EARLY;
         if (timeout < 0)
             timeout = 0;
-        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
         struct timespec ts = {.tv_sec = timeout / 1000000000LL, .tv_nsec = timeout % 1000000000LL};
-        if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR)
-            return fail(err, errlen, -errno, "poll: %s", strerror(errno));
+        int64_t slept_from = kp_clock_ns(CLOCK_MONOTONIC);
+        int pr = ppoll(&pfd, 1, &ts, NULL);
+        if (pr < 0 && errno != EINTR) {
+            rc = fail(err, errlen, -errno, "poll: %s", strerror(errno));
+            goto stop_rx;
+        }
+        if (pr == 0 && for_send && timeout > 0)
+            pace_spacing(e, kp_clock_ns(CLOCK_MONOTONIC) - slept_from - timeout);
     }
-    if ((rc = drain(e, err, errlen)))
+stop_rx:
+    /* The receive thread drains the capture until it shows every probe
+     * sent, closes every trace and hands the last records over. */
+    atomic_store(&e->sent_total, e->st.probes_sent);
+    e->rx_end_at = kp_clock_ns(CLOCK_MONOTONIC);
+    atomic_store(&e->rx_end, true);
+    for (;;) {
+        if (take_over(e))
+            break;
+        struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
+        ppoll(&pfd, 1, &ts, NULL);
+    }
+    pthread_join(e->rx_thread, NULL);
+    e->rx_started = false;
+    take_over(e); /* nothing left: the thread was done */
+    if (rc)
         return rc;
-    kp_rx_finish(e->rx);
     copy_stats(e);
-    kp_capture_flush(&e->cap);
+    /* planned traces without a record */
+    e->st.skipped_not_started = e->st.jobs - e->st.started;
+    kp_trace_owners_drain(&e->owners, count_unrecorded, e);
     e->st.end_ns = kp_clock_ns(CLOCK_REALTIME);
+    if (e->fail_rc)
+        return fail(err, errlen, e->fail_rc, "%s", e->fail_msg);
     if (e->err[0] && e->st.probes_sent == 0)
         return fail(err, errlen, -EIO, "%s", e->err);
     if (e->st.probes_sent > 0 && e->st.rx_probes == 0)
@@ -718,28 +1059,38 @@ int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *
                       void *ctx, char *err, size_t errlen)
 {
     const struct kp_options *o = e->o;
-    uint8_t pkt[1600];
-    for (uint32_t ji = 0; ji < e->n_jobs; ji++) {
-        const struct job *j = &e->jobs[ji];
+    uint8_t pkt[PKT_MAX];
+    struct kp_jobs jobs;
+    int rc =
+        kp_jobs_init(&jobs, e->cfg.ranges, e->cfg.n_ranges, o->n_methods, e->cfg.seed, e->cfg.done);
+    if (rc)
+        return fail(err, errlen, rc, "planning: %s", strerror(-rc));
+    struct kp_job j;
+    uint32_t id = e->next_id;
+    while (kp_jobs_next(&jobs, &j)) {
         for (unsigned ttl = o->first_ttl; ttl <= o->max_ttl; ttl++) {
             struct kp_probe_spec spec;
             memset(&spec, 0, sizeof(spec));
             spec.src = e->cfg.src;
-            spec.dst = job_dst(e, j);
+            spec.dst = kp_addr_v4(j.addr);
             spec.sport = o->sport;
             spec.dport = o->dport;
             spec.ttl = (uint8_t)ttl;
-            spec.trace_id = (ji + 1) % MAX_SLOTS;
+            spec.trace_id = id;
             spec.size = o->size;
             spec.key = &e->key;
             size_t len = sizeof(pkt);
-            int rc = e->methods[j->mi]->build(&spec, pkt, &len);
-            if (rc)
-                return fail(err, errlen, rc, "building a %s probe: %s", e->methods[j->mi]->name,
+            rc = e->methods[j.mi]->build(&spec, pkt, &len);
+            if (rc) {
+                kp_jobs_free(&jobs);
+                return fail(err, errlen, rc, "building a %s probe: %s", e->methods[j.mi]->name,
                             strerror(-rc));
+            }
             cb(ctx, pkt, len);
         }
+        id++;
     }
+    kp_jobs_free(&jobs);
     return 0;
 }
 
@@ -747,20 +1098,30 @@ void kp_engine_destroy(struct kp_engine *e)
 {
     if (e == NULL)
         return;
-    if (e->slots) {
-        for (uint32_t i = 0; i < MAX_SLOTS; i++)
-            free(e->slots[i]);
-        free(e->slots);
+    if (e->rx_started) {
+        atomic_store(&e->rx_end, true);
+        pthread_join(e->rx_thread, NULL);
+    }
+    handover_free(&e->stage);
+    handover_free(&e->shared);
+    handover_free(&e->mine);
+    if (e->efd >= 0)
+        close(e->efd);
+    pthread_mutex_destroy(&e->mu);
+    if (e->act) {
+        for (uint32_t i = 0; i < e->max_active; i++)
+            free(e->act[i]);
+        free(e->act);
     }
     kp_rx_destroy(e->rx);
     kp_schedule_destroy(e->sched);
     for (unsigned i = 0; i < KP_MAX_METHODS; i++)
         kp_stopset_free(&e->stopsets[i]);
     kp_trace_owners_free(&e->owners);
+    kp_admit_destroy(e->adm);
+    kp_slots_free(&e->slots);
     kp_capture_close(&e->cap);
     kp_raw_close(&e->raw);
-    free(e->jobs);
-    free(e->g24);
-    free(e->buckets);
+    free(e->pkts);
     free(e);
 }

@@ -12,10 +12,19 @@
  *   while the pacer has a token: schedule picks a ready trace, its tracer
  *   says which (TTL, attempt) to send, the method builds it, net_raw sends it
  *
- * Traces start in random order (seeded), at most max_active at once. With
- * Doubletree, the first trace into each (/24, method) runs alone; the others
- * start when it is done, at the border TTL it found, probing backward until an
- * interface already seen (stopset.h).
+ * Traces start in random order (seeded, jobs.h: nothing is kept per job), at
+ * most max_active at once, each holding a slot (admit.h) and a 32-bit trace
+ * id, both carried in its probes. With Doubletree (admit.h), the first trace
+ * into each (/24, method) is its pilot: it probes with a window of at least
+ * gap_limit TTLs and publishes what it finds; the others start as soon as the
+ * pilot's forward probing has its answer, at the border TTL it found, probing
+ * backward until an interface already seen (stopset.h), skipping the TTLs the
+ * pilot found silent and waiting for those it still waits for (tracer.h).
+ *
+ * The run ends once every trace is done and no probe that is still
+ * unanswered can be answered within wait + late: there is no other wait.
+ * Every record is checked against the plan (trace_owner.h); the counts that
+ * must reconcile are in kp_engine_stats.
  *
  * Life cycle: kp_engine_create (no privileges), kp_engine_open (as root:
  * raw socket + capture + capture file), then the caller opens its outputs and
@@ -43,19 +52,35 @@ struct kp_target_range {
 };
 
 struct kp_engine_stats {
-    uint64_t jobs;                           /* traces planned (targets x methods) */
-    uint64_t started, done;                  /* traces started / whose tracer finished */
-    uint64_t probes_sent;                    /* sendto succeeded */
-    uint64_t send_errors;                    /* sendto failed */
-    uint64_t probes_saved;                   /* Doubletree: probes not sent */
-    uint64_t traces_written;                 /* records delivered to on_trace */
-    uint64_t foreign_traces;                 /* records rx built from probes this run did not
-                                                send (another kptrace on the same address),
-                                                not delivered (trace_owner.h) */
+    uint64_t jobs;              /* traces planned in this run (targets x methods, less done) */
+    uint64_t started, done;     /* traces started / whose tracer finished */
+    uint64_t probes_sent;       /* handed to the kernel */
+    uint64_t send_errors;       /* sends refused for good (the trace stops: "error") */
+    uint64_t send_retries;      /* sends refused for a moment (ENOBUFS, EAGAIN): the same
+                                   probe goes again after a global pause */
+    uint64_t probes_saved;      /* Doubletree: probes not sent */
+    uint64_t traces_written;    /* records of planned traces delivered to on_trace */
+    uint64_t records_unplanned; /* records whose trace id was not started by this run
+                                   with that destination and method, or came a second
+                                   time (a split): delivered, and counted here */
+    /* planned traces without a record, by reason */
+    uint64_t skipped_not_started;            /* the run stopped before it started them */
+    uint64_t skipped_not_sent;               /* started, but no probe of theirs left */
+    uint64_t skipped_not_captured;           /* probes sent, but the capture holds none of them */
     uint64_t cap_recv, cap_drop, cap_ifdrop; /* pcap_stats */
-    uint64_t rx_probes, rx_replies, rx_unmatched, rx_rejected, rx_late;
+    uint64_t capture_write_errors;           /* frames that could not be written to the file */
+    uint64_t rx_probes;                      /* this run's probes in the capture */
+    uint64_t rx_probes_foreign;              /* other runs' probes in the capture (left out) */
+    uint64_t rx_replies_in; /* reply frames: = replies + ignored + unmatched + rejected */
+    uint64_t rx_replies, rx_unmatched, rx_rejected, rx_late;
+    uint64_t rx_replies_ignored; /* the same reply frame twice, replies after the linger,
+                                    replies fitting several probes, or lost for memory */
+    uint64_t rx_traces_split, rx_traces_forced; /* rx.h: should stay 0 for the prober */
     uint64_t frames;
+    uint64_t active_max;      /* most traces running at once */
     int64_t start_ns, end_ns; /* CLOCK_REALTIME */
+    int64_t last_probe_ns;    /* CLOCK_REALTIME of the last probe sent, 0 none */
+    uint64_t next_id;         /* the first trace id not given to a trace yet */
     bool interrupted;
     char ts_source[16];
 };
@@ -75,11 +100,11 @@ struct kp_engine_config {
     void (*on_progress)(void *ctx, const struct kp_engine_stats *st, int64_t now_ns);
     void *ctx;
     volatile sig_atomic_t *stop; /* set to non-zero (signal handler) to interrupt */
-    /* Resume (`kptrace sweep --resume`): one byte per job in the natural
-     * order (sweep_resume.h), non-zero = already done, not planned (NULL =
-     * plan every job; the random order of the others is unchanged); the
-     * first trace id (0 = 1); append to pcap_path instead of creating it. */
-    const uint8_t *done;
+    /* Resume (`kptrace sweep --resume`): a bitmap over the jobs in their
+     * natural order (jobs.h), set = already done, not planned (NULL = plan
+     * every job; the random order of the others is unchanged); the first
+     * trace id (0 = 1); append to pcap_path instead of creating it. */
+    const uint64_t *done;
     uint32_t first_tid;
     bool pcap_append;
 };
@@ -97,7 +122,8 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
  * -ENOMEM. */
 int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi);
 
-/* Traces run at once for a rate of pps (at least 16, at most 16384). */
+/* Traces run at once for a rate of pps (at least 16, at most 65536: the
+ * slots of the probe marker). */
 uint32_t kp_engine_max_active(uint32_t pps);
 
 /* Open the raw socket, the live capture (BPF "ip host SRC") and the capture
@@ -108,6 +134,11 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen);
  * tracer is aborted, the records so far are delivered with their stop
  * reasons from the data, and stats->interrupted is set). 0 or -errno. */
 int kp_engine_run(struct kp_engine *e, char *err, size_t errlen);
+
+/* Stop the run for good from a callback (e.g. traces.jsonl cannot be
+ * written: the disk is full): every tracer stops as on an interruption, and
+ * kp_engine_run returns rc with msg. The first call wins. */
+void kp_engine_fail(struct kp_engine *e, int rc, const char *msg);
 
 /* Counters (valid while e lives). */
 const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e);

@@ -31,7 +31,10 @@ struct kp_probe_spec {
     uint16_t icmp_id;         /* ICMP echo identifier (see sport) */
     uint8_t ttl;              /* 1..KP_ID_TTL_MAX (63) */
     uint8_t attempt;          /* 0..KP_ID_ATTEMPT_MAX (3) */
-    uint32_t trace_id;        /* run-local trace number (< KP_ID_MAX_TRACES) */
+    uint32_t trace_id;        /* run-local trace number (32 bits, in the marker; the
+                                 flow value carries its low 15 bits) */
+    uint16_t slot;            /* the prober's slot of the trace (marker, see
+                                 probe_payload.h) */
     uint16_t size;            /* total IP length wanted (>= kp_method_min_size), 0 =
                                  that minimum; ignored by tcp-syn (fixed size) */
     const struct kp_key *key; /* keyed-hash secret for the identity */
@@ -66,6 +69,12 @@ struct kp_method_ops {
     /* Build one probe (IP header included) into buf of *len bytes; on success
      * *len is the packet length. 0, -ENOSPC (buf too small) or -EINVAL. */
     int (*build)(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len);
+    /* Turn pkt[0..len), a probe `build` made for the same trace (the same
+     * spec but for ttl and attempt), into spec's probe in place: the bytes
+     * `build` would write for it, without building anything (the prober
+     * keeps one template per trace). 0, or -EINVAL (not such a probe, or
+     * IPv6: build it instead). */
+    int (*patch)(const struct kp_probe_spec *spec, uint8_t *pkt, size_t len);
     /* Match a decoded reply against this method's identity encoding. `key`
      * validates it; `src` is our own address (replies must be for it; NULL or
      * unset = don't check). Handles ICMP time-exceeded / unreachable / param

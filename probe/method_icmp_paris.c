@@ -47,9 +47,18 @@ static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size
                    .ttl = spec->ttl,
                    .attempt = spec->attempt,
                    .trace_id = spec->trace_id,
+                   .slot = spec->slot,
                    .tag = id.payload_tag},
     };
     return kp_mi_build(&p, buf, len);
+}
+
+static int icmp_paris_patch(const struct kp_probe_spec *spec, uint8_t *pkt, size_t len)
+{
+    if (spec->key == NULL)
+        return -EINVAL;
+    uint16_t echo_id = spec->icmp_id ? spec->icmp_id : kp_id_flow(spec->trace_id);
+    return kp_mi_patch(&kp_method_icmp_paris, spec, echo_id, 0, pkt, len);
 }
 
 /* The destination's echo reply. */
@@ -147,5 +156,6 @@ const struct kp_method_ops kp_method_icmp_paris = {
         "(icmp and (icmp[icmptype] == icmp-echoreply or icmp[icmptype] == icmp-timxceed or "
         "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = icmp_paris_build,
+    .patch = icmp_paris_patch,
     .match = icmp_paris_match,
 };

@@ -50,12 +50,19 @@ int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec
 int kp_mi_error_quote(const struct kp_pkt *r, const struct kp_addr *src, uint8_t proto,
                       struct kp_match *out);
 
+/* In-place patch of an IPv4 probe of method ops for spec's TTL and attempt
+ * (method.h: patch); flow and dport as the builder chose them. */
+int kp_mi_patch(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint16_t flow,
+                uint16_t dport, uint8_t *pkt, size_t len);
+
 /* Ones-complement helpers on 16-bit words. */
 uint16_t kp_mi_oc_add(uint16_t a, uint16_t b);
 
 /* The UDP methods share build and match; classic selects method udp. */
 int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint8_t *buf,
                     size_t *len);
+int kp_mi_udp_patch(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint8_t *pkt,
+                    size_t len);
 int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct kp_addr *src,
                     const struct kp_key *key, struct kp_match *out);
 

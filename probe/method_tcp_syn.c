@@ -52,9 +52,19 @@ static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t 
                    .ttl = spec->ttl,
                    .attempt = spec->attempt,
                    .trace_id = spec->trace_id,
+                   .slot = spec->slot,
                    .tag = id.payload_tag},
     };
     return kp_mi_build(&p, buf, len);
+}
+
+static int tcp_syn_patch(const struct kp_probe_spec *spec, uint8_t *pkt, size_t len)
+{
+    if (spec->key == NULL)
+        return -EINVAL;
+    uint16_t dport = spec->dport ? spec->dport : TCP_DEFAULT_DPORT;
+    uint16_t sport = spec->sport ? spec->sport : kp_id_flow(spec->trace_id);
+    return kp_mi_patch(&kp_method_tcp_syn, spec, sport, dport, pkt, len);
 }
 
 /* Check seq against the encoding for (dst, dport, flow); fills ttl/attempt.
@@ -152,5 +162,6 @@ const struct kp_method_ops kp_method_tcp_syn = {
                    "(icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
                    "icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = tcp_syn_build,
+    .patch = tcp_syn_patch,
     .match = tcp_syn_match,
 };

@@ -11,6 +11,11 @@ static int udp_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len
     return kp_mi_udp_build(&kp_method_udp, spec, buf, len);
 }
 
+static int udp_patch(const struct kp_probe_spec *spec, uint8_t *pkt, size_t len)
+{
+    return kp_mi_udp_patch(&kp_method_udp, spec, pkt, len);
+}
+
 static int udp_match(const struct kp_pkt *r, const struct kp_addr *src, const struct kp_key *key,
                      struct kp_match *out)
 {
@@ -26,5 +31,6 @@ const struct kp_method_ops kp_method_udp = {
         "(icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
         "icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = udp_build,
+    .patch = udp_patch,
     .match = udp_match,
 };

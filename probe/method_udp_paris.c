@@ -46,9 +46,22 @@ int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec 
                    .ttl = spec->ttl,
                    .attempt = spec->attempt,
                    .trace_id = spec->trace_id,
+                   .slot = spec->slot,
                    .tag = id.payload_tag},
     };
     return kp_mi_build(&p, buf, len);
+}
+
+int kp_mi_udp_patch(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint8_t *pkt,
+                    size_t len)
+{
+    if (spec->key == NULL)
+        return -EINVAL;
+    uint16_t dport = spec->dport;
+    if (dport == 0)
+        dport = ops->id == KP_METHOD_UDP ? UDP_BASE_DPORT : UDP_PARIS_DPORT;
+    uint16_t sport = spec->sport ? spec->sport : kp_id_flow(spec->trace_id);
+    return kp_mi_patch(ops, spec, sport, dport, pkt, len);
 }
 
 int kp_mi_udp_match(enum kp_method method, const struct kp_pkt *r, const struct kp_addr *src,
@@ -124,6 +137,11 @@ static int udp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size_
     return kp_mi_udp_build(&kp_method_udp_paris, spec, buf, len);
 }
 
+static int udp_paris_patch(const struct kp_probe_spec *spec, uint8_t *pkt, size_t len)
+{
+    return kp_mi_udp_patch(&kp_method_udp_paris, spec, pkt, len);
+}
+
 static int udp_paris_match(const struct kp_pkt *r, const struct kp_addr *src,
                            const struct kp_key *key, struct kp_match *out)
 {
@@ -139,5 +157,6 @@ const struct kp_method_ops kp_method_udp_paris = {
         "(icmp and (icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-unreach or "
         "icmp[icmptype] == icmp-paramprob)) or icmp6",
     .build = udp_paris_build,
+    .patch = udp_paris_patch,
     .match = udp_paris_match,
 };

@@ -70,8 +70,6 @@ int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec
         return -EINVAL;
     if (spec->ttl < 1 || spec->ttl > KP_ID_TTL_MAX || spec->attempt > KP_ID_ATTEMPT_MAX)
         return -EINVAL;
-    if (spec->trace_id >= KP_ID_MAX_TRACES)
-        return -EINVAL;
     uint16_t min = kp_method_min_size(ops, spec->dst.family);
     uint16_t sz = spec->size ? spec->size : min;
     if (sz < min)
@@ -194,6 +192,97 @@ int kp_mi_build(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
             return -EIO;
     }
     *len = (size_t)n;
+    return 0;
+}
+
+/* <netinet/ip_icmp.h> (through libnet.h) defines icmp_seq as a macro for
+ * its own struct: kp_id_fields' member of that name is meant below. */
+#undef icmp_seq
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t rd16b(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int kp_mi_patch(const struct kp_method_ops *ops, const struct kp_probe_spec *spec, uint16_t flow,
+                uint16_t dport, uint8_t *pkt, size_t len)
+{
+    if (spec->dst.family != 4 || len < 20 || (pkt[0] >> 4) != 4 || (pkt[0] & 15) != 5 ||
+        pkt[9] != ops->proto || rd16b(pkt + 2) != len)
+        return -EINVAL;
+    if (spec->ttl < 1 || spec->ttl > KP_ID_TTL_MAX || spec->attempt > KP_ID_ATTEMPT_MAX)
+        return -EINVAL;
+    struct kp_id_fields id;
+    int r =
+        kp_id_encode(spec->key, ops->id, &spec->dst, dport, flow, spec->ttl, spec->attempt, &id);
+    if (r != 0)
+        return r;
+    uint8_t *l4 = pkt + 20, *mk;
+    size_t l4len = len - 20;
+    if (ops->proto == KP_PROTO_TCP) {
+        if (l4len < 20 + KP_TCPOPT_MARKER_LEN || l4[20] != KP_TCPOPT_MARKER)
+            return -EINVAL;
+        mk = l4 + 22;
+    } else {
+        if (l4len < 8 + KP_MARKER_LEN)
+            return -EINVAL;
+        mk = l4 + 8;
+    }
+    if (memcmp(mk, KP_MARKER_MAGIC, 4) != 0)
+        return -EINVAL;
+    /* IP: TTL, IP ID, header checksum */
+    pkt[8] = spec->ttl;
+    wr16(pkt + 4, id.ip_id);
+    pkt[10] = pkt[11] = 0;
+    wr16(pkt + 10, kp_cksum_fold(kp_cksum_add(0, pkt, 20)));
+    /* the marker: TTL and attempt, tag; the adjustment word is set below */
+    mk[5] = (uint8_t)(spec->ttl | spec->attempt << 6);
+    mk[12] = (uint8_t)(id.payload_tag >> 24);
+    mk[13] = (uint8_t)(id.payload_tag >> 16);
+    mk[14] = (uint8_t)(id.payload_tag >> 8);
+    mk[15] = (uint8_t)id.payload_tag;
+    /* the transport header and its checksum; for UDP and TCP with the
+     * pseudo-header (addresses, protocol, length) */
+    uint32_t pseudo = 0;
+    if (ops->proto != KP_PROTO_ICMP) {
+        pseudo = kp_cksum_add(0, pkt + 12, 8);
+        pseudo += ops->proto;
+        pseudo += (uint32_t)l4len;
+    }
+    size_t sum_off;
+    uint16_t want = id.l4_sum;
+    switch (ops->proto) {
+    case KP_PROTO_ICMP:
+        wr16(l4 + 6, id.icmp_seq);
+        sum_off = 2;
+        break;
+    case KP_PROTO_UDP:
+        wr16(l4 + 2, id.dport);
+        sum_off = 6;
+        break;
+    default: /* TCP: the sequence number, the checksum as computed */
+        l4[4] = (uint8_t)(id.tcp_seq >> 24);
+        l4[5] = (uint8_t)(id.tcp_seq >> 16);
+        l4[6] = (uint8_t)(id.tcp_seq >> 8);
+        l4[7] = (uint8_t)id.tcp_seq;
+        l4[16] = l4[17] = 0;
+        wr16(l4 + 16, kp_cksum_fold(kp_cksum_add(pseudo, l4, l4len)));
+        return 0;
+    }
+    /* UDP / ICMP: the checksum is `want`, set with the marker's last word
+     * (as kp_mi_build does: adjust = ~want + c0, c0 the checksum with the
+     * word 0) */
+    l4[sum_off] = l4[sum_off + 1] = 0;
+    mk[16] = mk[17] = 0;
+    uint16_t c0 = kp_cksum_fold(kp_cksum_add(pseudo, l4, l4len));
+    wr16(mk + 16, kp_mi_oc_add((uint16_t)~want, c0));
+    wr16(l4 + sum_off, want);
     return 0;
 }
 

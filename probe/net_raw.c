@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,6 +42,58 @@ int kp_raw_send(struct kp_raw *r, const uint8_t *pkt, size_t len, const struct k
     if (n < 0)
         return -errno;
     return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+#define BATCH_MAX 64
+
+int kp_raw_send_batch(struct kp_raw *r, const struct kp_raw_pkt *pkts, unsigned n, unsigned *sent)
+{
+    *sent = 0;
+    if (r->fd < 0)
+        return -EINVAL;
+    while (*sent < n) {
+        struct mmsghdr m[BATCH_MAX];
+        struct iovec iov[BATCH_MAX];
+        struct sockaddr_in sin[BATCH_MAX];
+        unsigned k = n - *sent < BATCH_MAX ? n - *sent : BATCH_MAX;
+        for (unsigned i = 0; i < k; i++) {
+            const struct kp_raw_pkt *p = &pkts[*sent + i];
+            if (p->dst.family != 4)
+                return -EINVAL;
+            memset(&sin[i], 0, sizeof(sin[i]));
+            sin[i].sin_family = AF_INET;
+            memcpy(&sin[i].sin_addr, p->dst.b, 4);
+            iov[i].iov_base = (void *)(uintptr_t)p->data;
+            iov[i].iov_len = p->len;
+            memset(&m[i], 0, sizeof(m[i]));
+            m[i].msg_hdr.msg_name = &sin[i];
+            m[i].msg_hdr.msg_namelen = sizeof(sin[i]);
+            m[i].msg_hdr.msg_iov = &iov[i];
+            m[i].msg_hdr.msg_iovlen = 1;
+        }
+        int got = sendmmsg(r->fd, m, k, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        for (int i = 0; i < got; i++) {
+            if (m[i].msg_len != pkts[*sent].len)
+                return -EMSGSIZE;
+            (*sent)++;
+        }
+        if ((unsigned)got < k) {
+            /* the next one failed: sendmmsg reports its error on the next call */
+            ssize_t x = sendto(r->fd, pkts[*sent].data, pkts[*sent].len, 0,
+                               (const struct sockaddr *)&sin[got], sizeof(sin[got]));
+            if (x < 0)
+                return -errno;
+            if ((size_t)x != pkts[*sent].len)
+                return -EMSGSIZE;
+            (*sent)++;
+        }
+    }
+    return 0;
 }
 
 void kp_raw_close(struct kp_raw *r)

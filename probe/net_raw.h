@@ -28,6 +28,19 @@ int kp_raw_open(struct kp_raw *r, const char *iface);
  * firewall refused it). A short send is reported as -EMSGSIZE. */
 int kp_raw_send(struct kp_raw *r, const uint8_t *pkt, size_t len, const struct kp_addr *dst);
 
+/* One probe of a batch. */
+struct kp_raw_pkt {
+    const uint8_t *data;
+    size_t len;
+    struct kp_addr dst;
+};
+
+/* Send n packets with as few system calls as the kernel allows (sendmmsg(2)).
+ * *sent receives how many left in order. Returns 0 when all did, else the
+ * -errno of packet *sent (the ones after it were not tried), -EMSGSIZE for a
+ * short send. */
+int kp_raw_send_batch(struct kp_raw *r, const struct kp_raw_pkt *pkts, unsigned n, unsigned *sent);
+
 /* Close (idempotent). */
 void kp_raw_close(struct kp_raw *r);
 

@@ -35,6 +35,8 @@ void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
     o->gap_limit = 5;
     o->window = 1;
     o->wait_ms = 1000;
+    o->late_ms = o->wait_ms / 2;
+    o->capture_kib = KP_DEFAULT_CAPTURE_KIB;
     o->format = cmd == KP_CMD_SWEEP ? KP_FMT_JSON : KP_FMT_TEXT;
     o->user = KP_DEFAULT_USER;
     o->doubletree = cmd == KP_CMD_SWEEP;
@@ -215,6 +217,8 @@ enum {
     O_SEED,
     O_DNS,
     O_NOPROG,
+    O_LATE,
+    O_CAPBUF,
     O_TARGETS,
     O_TFILE,
     O_PCAP,
@@ -231,6 +235,8 @@ static const struct option long_opts[] = {
     {"max-ttl", required_argument, NULL, O_MAX},
     {"attempts", required_argument, NULL, O_ATTEMPTS},
     {"wait", required_argument, NULL, O_WAIT},
+    {"late", required_argument, NULL, O_LATE},
+    {"capture-buffer", required_argument, NULL, O_CAPBUF},
     {"gap-limit", required_argument, NULL, O_GAP},
     {"window", required_argument, NULL, O_WINDOW},
     {"dport", required_argument, NULL, O_DPORT},
@@ -306,6 +312,15 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
         case O_WAIT:
             rc = num(name, optarg, 1, 60000, &v, err, errlen);
             o->wait_ms = (uint32_t)v;
+            break;
+        case O_LATE:
+            rc = num(name, optarg, 0, 60000, &v, err, errlen);
+            o->late_ms = (uint32_t)v;
+            o->late_set = true;
+            break;
+        case O_CAPBUF:
+            rc = num(name, optarg, 64, 4194304, &v, err, errlen);
+            o->capture_kib = (uint32_t)v;
             break;
         case O_GAP:
             rc = num(name, optarg, 0, 255, &v, err, errlen);
@@ -439,6 +454,8 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
     if (o->max_ttl < o->first_ttl)
         return err_set(err, errlen, "--max-ttl %u is below --first-ttl %u", o->max_ttl,
                        o->first_ttl);
+    if (!o->late_set)
+        o->late_ms = o->wait_ms / 2;
     for (unsigned i = 0; o->size != 0 && i < o->n_methods; i++) {
         const struct kp_method_ops *ops = kp_method_by_id(o->methods[i]);
         uint16_t min = ops ? kp_method_min_size(ops, 4) : 0;
@@ -515,6 +532,7 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
     NUM("--max-ttl", max_ttl)
     NUM("--attempts", attempts)
     NUM("--wait", wait_ms)
+    NUM("--late", late_ms)
     NUM("--gap-limit", gap_limit)
     NUM("--window", window)
     NUM("--dport", dport)
@@ -587,6 +605,8 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
         return 0;
     if (IS("--unsafe-rate"))
         return 0; /* lifts a ceiling; the rate itself is --pps */
+    if (IS("--capture-buffer"))
+        return 0; /* the capture's buffer, not the measurement */
     snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
     return -1;
 cmp:
@@ -640,7 +660,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --allowlist-file FILE probe these prefixes even where the default blocklist\n"
                "                        refuses (see below)\n"
                "  --blocklist-file FILE never probe these prefixes (added to the default)\n"
-               "  --resume DIR          continue the interrupted sweep in DIR with its stored\n"
+               "  --resume DIR          continue the sweep in DIR (interrupted, crashed, stopped\n"
+               "                        on an error or incomplete) with its stored\n"
                "                        options and seed: only (target, method) pairs without\n"
                "                        a whole record in DIR/traces.jsonl are probed (traces\n"
                "                        the interruption cut short are redone); traces.jsonl\n"
@@ -654,6 +675,11 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --max-ttl N           last TTL probed, 1..63 [30]\n"
                "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
                "  --wait MS             wait per probe for its reply, ms [1000]\n"
+               "  --late MS             replies up to wait + late after the probe still\n"
+               "                        count, flagged late; the run waits that long for\n"
+               "                        its last unanswered probes [wait / 2]\n"
+               "  --capture-buffer KIB  kernel buffer of the capture (its drops are counted\n"
+               "                        and make the run incomplete) [32768]\n"
                "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
                "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
                "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
@@ -700,6 +726,9 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --max-ttl N           last TTL probed, 1..63 [30]\n"
            "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
            "  --wait MS             wait per probe for its reply, ms [1000]\n"
+           "  --late MS             replies up to wait + late after the probe still\n"
+           "                        count, flagged late [wait / 2]\n"
+           "  --capture-buffer KIB  kernel buffer of the capture [32768]\n"
            "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
            "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
            "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"

@@ -25,9 +25,10 @@
 #define KP_DEFAULT_USER    "nobody"
 #define KP_MAX_METHODS     4
 /* addresses in one sweep (a /12): the plan costs ~20 bytes per trace */
-#define KP_MAX_TARGET_ADDRS (1u << 20)
-#define KP_OPT_MAX_TTL      63 /* the probe identity carries 6 bits of TTL */
-#define KP_OPT_MAX_ATTEMPTS 4  /* ... and 2 bits of attempt */
+#define KP_MAX_TARGET_ADDRS    (1u << 20)
+#define KP_OPT_MAX_TTL         63     /* the probe identity carries 6 bits of TTL */
+#define KP_OPT_MAX_ATTEMPTS    4      /* ... and 2 bits of attempt */
+#define KP_DEFAULT_CAPTURE_KIB 32768u /* 32 MiB: ~300 000 frames */
 
 enum kp_cmd { KP_CMD_TRACE = 0, KP_CMD_SWEEP = 1 };
 enum kp_format { KP_FMT_TEXT = 0, KP_FMT_JSON, KP_FMT_ATLAS };
@@ -39,7 +40,11 @@ struct kp_options {
     enum kp_method methods[KP_MAX_METHODS]; /* --methods */
     unsigned n_methods;
     uint8_t first_ttl, max_ttl, attempts, gap_limit, window;
-    uint32_t wait_ms;      /* --wait (ms) */
+    uint32_t wait_ms; /* --wait (ms) */
+    uint32_t late_ms; /* --late (ms): a reply up to wait + late after its probe
+                         counts (flagged late); default wait / 2 */
+    bool late_set;
+    uint32_t capture_kib;  /* --capture-buffer (KiB): the kernel's capture ring */
     uint16_t dport;        /* --dport, 0 = the method's default */
     uint16_t sport;        /* --sport, 0 = chosen per trace from the seed */
     uint16_t size;         /* --size: IP length of probes, 0 = method default */

@@ -70,9 +70,17 @@ static int64_t wait_for(const struct kp_pacer *p, int64_t now)
     int64_t x;
     uint32_t f;
     earliest(p, &x, &f);
-    if (now > x || (now == x && f == 0))
-        return 0;
-    return x - now + (f > 0 ? 1 : 0);
+    int64_t w = (now > x || (now == x && f == 0)) ? 0 : x - now + (f > 0 ? 1 : 0);
+    if (p->min_gap_ns > 0 && p->sent > 0 && p->last_send_ns + p->min_gap_ns - now > w)
+        w = p->last_send_ns + p->min_gap_ns - now;
+    return w;
+}
+
+void kp_pacer_set_spacing(struct kp_pacer *p, unsigned share_pct)
+{
+    if (share_pct > 100)
+        share_pct = 100;
+    p->min_gap_ns = p->interval_ns * (int64_t)share_pct / 100;
 }
 
 int64_t kp_pacer_next(struct kp_pacer *p, int64_t now_ns)
@@ -99,5 +107,6 @@ int64_t kp_pacer_take(struct kp_pacer *p, int64_t now_ns)
         p->tat_ns += 1;
     }
     p->sent++;
+    p->last_send_ns = now;
     return 0;
 }

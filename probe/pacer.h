@@ -10,6 +10,12 @@
  * A hard ceiling (KP_PACER_HARD_MAX_PPS, and the caller's `ceiling_pps`) caps
  * the rate whatever the user asked for.
  *
+ * Spacing (kp_pacer_set_spacing, optional): two sends are at least a given
+ * share of the interval apart. With a bucket of more than one token this
+ * keeps the rate exact when the sender wakes late (the tokens saved meanwhile
+ * are spent) without sending them back to back: the catch-up runs at most
+ * at 1 / share times the rate.
+ *
  * Pure: no clocks, no globals; the caller passes now_ns (any monotonic ns
  * clock; must not go backwards by more than the pacer tolerates: a smaller
  * now_ns is treated as equal to the largest seen). The struct is plain data
@@ -35,6 +41,8 @@ struct kp_pacer {
     int64_t last_now_ns;   /* largest now_ns seen */
     int started;           /* tat_ns valid */
     uint64_t sent;         /* tokens consumed */
+    int64_t min_gap_ns;    /* spacing: no send closer than this to the last (0 = none) */
+    int64_t last_send_ns;  /* time of the last send */
 };
 
 /* Initialise *p for `pps` probes per second with a bucket of `burst` tokens.
@@ -44,6 +52,9 @@ struct kp_pacer {
  * Returns 0, 1 when the rate was clamped (p->pps holds the effective rate), or
  * -EINVAL when pps == 0, burst == 0 or burst > KP_PACER_MAX_BURST. */
 int kp_pacer_init(struct kp_pacer *p, uint32_t pps, uint32_t burst, uint32_t ceiling_pps);
+
+/* Two sends at least share_pct percent (1..100) of the interval apart. */
+void kp_pacer_set_spacing(struct kp_pacer *p, unsigned share_pct);
 
 /* Nanoseconds until a send is allowed (0 = a token is available now).
  * Does not consume. */

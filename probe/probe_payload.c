@@ -3,6 +3,7 @@
 #include "probe/probe_payload.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define PROTO_ICMP 1
@@ -13,9 +14,9 @@ void kp_marker_write(uint8_t *out, const struct kp_marker *m)
 {
     memcpy(out, KP_MARKER_MAGIC, 4);
     out[4] = m->method;
-    out[5] = m->ttl;
-    out[6] = m->attempt;
-    out[7] = m->flags;
+    out[5] = (uint8_t)((m->ttl & 0x3fu) | (unsigned)(m->attempt & 3u) << 6);
+    out[6] = (uint8_t)(m->slot >> 8);
+    out[7] = (uint8_t)m->slot;
     out[8] = (uint8_t)(m->trace_id >> 24);
     out[9] = (uint8_t)(m->trace_id >> 16);
     out[10] = (uint8_t)(m->trace_id >> 8);
@@ -30,14 +31,27 @@ void kp_marker_write(uint8_t *out, const struct kp_marker *m)
 
 int kp_marker_parse(const uint8_t *buf, size_t len, struct kp_marker *out)
 {
-    if (buf == NULL || len < 4 || memcmp(buf, KP_MARKER_MAGIC, 4) != 0)
+    if (buf == NULL || len < 4)
+        return -ENOENT;
+    bool v2 = memcmp(buf, KP_MARKER_MAGIC, 4) == 0;
+    if (!v2 && memcmp(buf, KP_MARKER_MAGIC_V1, 4) != 0)
         return -ENOENT;
     if (len < KP_MARKER_LEN)
         return -EMSGSIZE;
     out->method = buf[4];
-    out->ttl = buf[5];
-    out->attempt = buf[6];
-    out->flags = buf[7];
+    if (v2) {
+        out->version = 2;
+        out->ttl = buf[5] & 0x3fu;
+        out->attempt = buf[5] >> 6;
+        out->flags = 0;
+        out->slot = (uint16_t)(buf[6] << 8 | buf[7]);
+    } else {
+        out->version = 1;
+        out->ttl = buf[5];
+        out->attempt = buf[6];
+        out->flags = buf[7];
+        out->slot = 0;
+    }
     out->trace_id =
         (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
     out->tag = (uint32_t)buf[12] << 24 | (uint32_t)buf[13] << 16 | (uint32_t)buf[14] << 8 | buf[15];
@@ -45,7 +59,7 @@ int kp_marker_parse(const uint8_t *buf, size_t len, struct kp_marker *out)
     return 0;
 }
 
-/* Walk TCP options looking for kind 254 carrying "KPT1". */
+/* Walk TCP options looking for kind 254 carrying a marker. */
 static int find_tcp_option(const uint8_t *o, size_t n, struct kp_marker *out)
 {
     size_t i = 0;

@@ -88,6 +88,12 @@ int kp_replay_read_sweep_json(const char *path, struct kp_replay_sweep *out, cha
         goto bad;
     if (g)
         run->wait_ms = v;
+    if ((g = get_u(opt, "late_ms", 3600000u, &v, e2, sizeof(e2))) < 0)
+        goto bad;
+    if (g) {
+        run->has_late = true;
+        run->late_ms = v;
+    }
     json_t *jvp = json_object_get(j, "vp");
     if (json_is_string(jvp) && strlen(json_string_value(jvp)) < KP_VP_LEN)
         snprintf(out->vp, KP_VP_LEN, "%s", json_string_value(jvp));
@@ -188,6 +194,7 @@ static int run_start(struct run *r, const struct kp_replay_opts *o,
     cfg.run = o->run;
     if (o->key != NULL) {
         cfg.validate = kp_rx_kptrace_validate;
+        cfg.validate_probe = kp_rx_kptrace_validate_probe; /* another run's probes: out */
         cfg.validate_ctx = (void *)o->key;
     }
     cfg.linger_ns = o->linger_ns;
@@ -263,16 +270,17 @@ int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_o
 int kp_replay_reconcile(const struct kp_replay_stats *st, char *msg, size_t msglen)
 {
     const struct kp_rx_stats *r = &st->rx;
-    uint64_t used = r->probes + r->probes_dup + r->replies + r->replies_lost + r->dup_frames +
-                    r->expired + r->rejected + r->ambiguous + r->unmatched + r->other +
-                    r->truncated + r->malformed + r->unsupported + r->fragments;
+    uint64_t used = r->probes + r->probes_dup + r->probes_foreign + r->replies + r->replies_lost +
+                    r->dup_frames + r->expired + r->rejected + r->ambiguous + r->unmatched +
+                    r->other + r->truncated + r->malformed + r->unsupported + r->fragments;
     if (st->frames != r->frames)
         snprintf(msg, msglen, "%" PRIu64 " frames read but %" PRIu64 " received", st->frames,
                  r->frames);
     else if (used != r->frames)
         snprintf(msg, msglen,
                  "%" PRIu64 " frames received but %" PRIu64
-                 " counted (probes, duplicates, replies, lost, expired, rejected, ambiguous, "
+                 " counted (probes, duplicates, another run's probes, replies, lost, expired, "
+                 "rejected, ambiguous, "
                  "unmatched, unrelated, undecodable)",
                  r->frames, used);
     else if (st->trace_probes != r->probes)

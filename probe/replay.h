@@ -63,8 +63,8 @@ struct kp_replay_stats {
 
 /* Whether a finished replay's counts reconcile: every frame read was handed
  * to rx and counted once, as a probe, a recorded reply or one of the reasons
- * a frame is not used (rx.frames = probes + probes_dup + replies +
- * replies_lost + dup_frames + expired + rejected + ambiguous + unmatched +
+ * a frame is not used (rx.frames = probes + probes_dup + probes_foreign +
+ * replies + replies_lost + dup_frames + expired + rejected + ambiguous + unmatched +
  * other + truncated + malformed + unsupported + fragments); every probe is
  * in exactly one delivered trace (trace_probes = rx.probes) and every
  * recorded reply is one of their hops (trace_hops = rx.replies); every trace

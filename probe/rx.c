@@ -10,6 +10,7 @@
 #include "probe/rx.h"
 
 #include <errno.h>
+#include "probe/htab.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,13 +59,15 @@ struct rx_probe {
     uint32_t qmask, nmask; /* its match_fields and nat_fields that a full quote holds */
     uint32_t index;        /* its place among the trace's probes: 0, 1, ... */
     uint32_t wait_ms;      /* kp_rx_probe.wait_ms, 0: rx's wait_ns */
+    uint32_t late_ms;      /* kp_rx_probe.late_ms, when has_late */
     uint32_t r_hop;        /* its first reply's hop in the trace's record */
     uint16_t r_ipid;       /* ... and that reply's IP ID (with the hop: the same frame twice?) */
     uint16_t attempt;
     uint16_t probe_size;
     uint16_t n_replies;
     uint8_t ttl;
-    bool retrans; /* the kernel sending an earlier SYN again (see retrans_of) */
+    bool retrans;  /* the kernel sending an earlier SYN again (see retrans_of) */
+    bool has_late; /* kp_rx_probe.has_late (see probe_linger) */
 };
 
 /* A probe's entries in the indexes built only for destinations that need
@@ -102,8 +105,13 @@ struct rx_trace {
     uint64_t serial; /* unique among rx's traces (index keys) */
     bool cycles;     /* kp_rx_probe.cycles of its first probe */
     bool sealed;
+    bool exact;                /* kp_rx_probe.exact of its first probe */
+    bool in_x;                 /* on the list of exact unsealed traces, not the expiry list */
+    bool in_slot;              /* in rx->slots (exact, unsealed) */
+    uint32_t slot;             /* kp_rx_probe.slot (exact) */
+    struct kp_htab_node snode; /* rx->slots: (cls, src, slot) -> holder */
     struct rx_trace *hnext, **hpprev; /* open-trace hash (unsealed only) */
-    struct rx_trace *lprev, *lnext;   /* expiry list */
+    struct rx_trace *lprev, *lnext;   /* expiry list, or the exact list (in_x) */
     struct rx_probe *probes, *probes_tail;
     size_t n_probes;
     int64_t first_tx_ns, last_tx_ns, last_rx_ns;
@@ -148,7 +156,9 @@ struct kp_rx {
     size_t n_probe_chunks, cap_probe_chunks;
     struct rx_trace **tb; /* open-trace hash buckets */
     size_t n_tb, n_open;
-    struct rx_trace *lhead, *ltail;
+    struct rx_trace *lhead, *ltail; /* closable by time, in order of last probe */
+    struct rx_trace *xhead, *xtail; /* exact traces still sending: never closed by time */
+    struct kp_htab slots;           /* exact unsealed traces by (cls, src, slot) */
     uint32_t next_id;
     struct kp_rx_stats st;
 };
@@ -238,6 +248,7 @@ int kp_rx_create(const struct kp_rx_config *cfg, struct kp_rx **out)
         free(rx);
         return -ENOMEM;
     }
+    kp_htab_init(&rx->slots);
     rx->next_id = 1;
     *out = rx;
     return 0;
@@ -251,6 +262,9 @@ void kp_rx_destroy(struct kp_rx *rx)
         return;
     while (rx->lhead)
         free_trace(rx, rx->lhead);
+    while (rx->xhead)
+        free_trace(rx, rx->xhead);
+    kp_htab_free(&rx->slots);
     kp_htab_free(&rx->dests);
     kp_htab_free(&rx->by_quote);
     kp_htab_free(&rx->by_nat);
@@ -773,33 +787,68 @@ static struct rx_trace *tb_find(struct kp_rx *rx, size_t cls, const struct kp_ad
     return NULL;
 }
 
+/* t is on the expiry list (lhead) or, for an exact trace still sending, on
+ * the exact list (xhead); in_x says which. */
 static void l_unlink(struct kp_rx *rx, struct rx_trace *t)
 {
+    struct rx_trace **head = t->in_x ? &rx->xhead : &rx->lhead;
+    struct rx_trace **tail = t->in_x ? &rx->xtail : &rx->ltail;
     if (t->lprev)
         t->lprev->lnext = t->lnext;
     else
-        rx->lhead = t->lnext;
+        *head = t->lnext;
     if (t->lnext)
         t->lnext->lprev = t->lprev;
     else
-        rx->ltail = t->lprev;
+        *tail = t->lprev;
     t->lprev = t->lnext = NULL;
 }
 
 static void l_append(struct kp_rx *rx, struct rx_trace *t)
 {
-    t->lprev = rx->ltail;
+    struct rx_trace **head = t->in_x ? &rx->xhead : &rx->lhead;
+    struct rx_trace **tail = t->in_x ? &rx->xtail : &rx->ltail;
+    t->lprev = *tail;
     t->lnext = NULL;
-    if (rx->ltail)
-        rx->ltail->lnext = t;
+    if (*tail)
+        (*tail)->lnext = t;
     else
-        rx->lhead = t;
-    rx->ltail = t;
+        *head = t;
+    *tail = t;
+}
+
+/* ---- slots of exact traces (kp_rx_probe.exact) ---- */
+
+static uint64_t slot_hash(size_t cls, const struct kp_addr *src, uint32_t slot)
+{
+    return kp_hash_u64(kp_addr_hash(kp_hash_u64(0, cls), src), slot);
+}
+
+static struct rx_trace *slot_holder(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
+                                    uint32_t slot)
+{
+    uint64_t h = slot_hash(cls, src, slot);
+    for (struct kp_htab_node *n = kp_htab_first(&rx->slots, h); n;
+         n = kp_htab_next(&rx->slots, n)) {
+        struct rx_trace *t = KP_HTAB_ENTRY(n, struct rx_trace, snode);
+        if (t->cls == cls && t->slot == slot && same_addr(&t->rec.src, src))
+            return t;
+    }
+    return NULL;
+}
+
+static void slot_release(struct kp_rx *rx, struct rx_trace *t)
+{
+    if (t->in_slot) {
+        kp_htab_remove(&rx->slots, &t->snode);
+        t->in_slot = false;
+    }
 }
 
 static void free_trace(struct kp_rx *rx, struct rx_trace *t)
 {
     tb_unlink(t);
+    slot_release(rx, t);
     l_unlink(rx, t);
     struct rx_probe *p = t->probes;
     while (p) {
@@ -889,10 +938,20 @@ static void close_trace(struct kp_rx *rx, struct rx_trace *t)
     free_trace(rx, t);
 }
 
-static void seal(struct rx_trace *t)
+/* No later probe joins t. An exact trace gives up its slot and moves to the
+ * expiry list: it closes once its last probe's linger has passed (a trace
+ * appended out of order only closes later than it could, never earlier:
+ * replies are accepted by their own probe's linger, not by closing). */
+static void seal(struct kp_rx *rx, struct rx_trace *t)
 {
     t->sealed = true;
     tb_unlink(t);
+    slot_release(rx, t);
+    if (t->in_x) {
+        l_unlink(rx, t);
+        t->in_x = false;
+        l_append(rx, t);
+    }
 }
 
 /* Close every trace whose last probe is older than its span at the expiry
@@ -922,12 +981,14 @@ static void advance_clock(struct kp_rx *rx, int64_t ts)
 }
 
 /* Keep the probes and hops held within max_held: close the traces idle
- * longest (the expiry list's head) early. */
+ * longest (the expiry list's head) early, then exact traces still sending
+ * (as new_trace does at max_open_traces). */
 static void held_limit(struct kp_rx *rx)
 {
-    while (rx->cfg.max_held > 0 && rx->n_probes + rx->n_hops > rx->cfg.max_held && rx->lhead) {
+    while (rx->cfg.max_held > 0 && rx->n_probes + rx->n_hops > rx->cfg.max_held &&
+           (rx->lhead || rx->xhead)) {
         rx->st.traces_forced++;
-        close_trace(rx, rx->lhead);
+        close_trace(rx, rx->lhead ? rx->lhead : rx->xhead);
     }
     if (rx->n_probes + rx->n_hops > rx->st.held_max)
         rx->st.held_max = rx->n_probes + rx->n_hops;
@@ -944,6 +1005,8 @@ int kp_rx_finish(struct kp_rx *rx)
 {
     while (rx->lhead)
         close_trace(rx, rx->lhead);
+    while (rx->xhead)
+        close_trace(rx, rx->xhead);
     return 0;
 }
 
@@ -953,9 +1016,9 @@ int kp_rx_finish(struct kp_rx *rx)
 static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_pkt *pkt,
                                   const struct kp_rx_probe *c)
 {
-    if (rx->n_open >= rx->cfg.max_open_traces && rx->lhead) {
+    if (rx->n_open >= rx->cfg.max_open_traces && (rx->lhead || rx->xhead)) {
         rx->st.traces_forced++;
-        close_trace(rx, rx->lhead);
+        close_trace(rx, rx->lhead ? rx->lhead : rx->xhead);
     }
     struct rx_trace *t = calloc(1, sizeof(*t));
     if (t == NULL)
@@ -981,10 +1044,18 @@ static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_
     t->p_attempts = c->attempts;
     t->p_gap = c->gap_limit;
     t->p_wait_ms = c->wait_ms;
-    t->span_ns = rx->cfg.idle_ns;
+    /* an exact trace closes at its last probe's linger once sealed */
+    t->span_ns = c->exact ? 0 : rx->cfg.idle_ns;
     if (rx->n_open + 1 > rx->n_tb)
         tb_grow(rx);
     tb_link(rx, t);
+    if (c->exact) {
+        t->exact = true;
+        t->in_x = true;
+        t->slot = c->slot;
+        if (kp_htab_insert(&rx->slots, &t->snode, slot_hash(cls, &r->src, c->slot)) == 0)
+            t->in_slot = true;
+    }
     l_append(rx, t);
     rx->n_open++;
     rx->st.traces_opened++;
@@ -1210,17 +1281,23 @@ static const struct rx_probe *retrans_of(struct kp_rx *rx, const struct rx_trace
     return repeat_find(rx, t, q, ttl, retransmits);
 }
 
-static int64_t probe_linger(const struct kp_rx *rx, int64_t wait_ns)
-{
-    if (rx->cfg.linger_ns > 0)
-        return rx->cfg.linger_ns;
-    return 2 * wait_ns + 500000000LL;
-}
-
 /* The probe's wait: its own, or rx's when the classifier gave none. */
 static int64_t probe_wait_ns(const struct kp_rx *rx, const struct rx_probe *p)
 {
     return p->wait_ms ? (int64_t)p->wait_ms * 1000000 : rx->cfg.wait_ns;
+}
+
+/* How long after it left a reply to probe p is still taken: rx's linger,
+ * or wait + late when the probe's late is known (kptrace --late), else
+ * 2 * wait + 500 ms. */
+static int64_t probe_linger(const struct kp_rx *rx, const struct rx_probe *p)
+{
+    if (rx->cfg.linger_ns > 0)
+        return rx->cfg.linger_ns;
+    int64_t wait_ns = probe_wait_ns(rx, p);
+    if (p->has_late)
+        return wait_ns + (int64_t)p->late_ms * 1000000LL;
+    return 2 * wait_ns + 500000000LL;
 }
 
 static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pkt *pkt,
@@ -1243,14 +1320,28 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
             cc.gap_limit = rx->cfg.run.gap_limit;
         if (cc.wait_ms == 0)
             cc.wait_ms = rx->cfg.run.wait_ms;
+        if (!cc.has_late && rx->cfg.run.has_late) {
+            cc.has_late = true;
+            cc.late_ms = rx->cfg.run.late_ms;
+        }
     }
     struct rx_fields f;
     fill_fields(&f, &pkt->ip, &pkt->l4);
+    if (c->exact) {
+        /* The prober gives a slot to one trace at a time: another trace in
+         * this slot means that its holder sends nothing more. */
+        struct rx_trace *h = slot_holder(rx, cls, &pkt->ip.src, c->slot);
+        if (h != NULL && (h->key != c->trace_key || !same_addr(&h->rec.dst, &pkt->ip.dst))) {
+            rx->st.traces_slot_sealed++;
+            seal(rx, h);
+        }
+    }
     struct rx_trace *t = tb_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
     /* A probe more than linger after the trace's last one starts a new trace
-     * (decided by timestamps, so live and replay agree). */
-    if (t && ts - t->last_tx_ns > t->span_ns) {
-        seal(t);
+     * (decided by timestamps, so live and replay agree); never for an exact
+     * trace, which is the one the prober planned however long it paused. */
+    if (t && !t->exact && ts - t->last_tx_ns > t->span_ns) {
+        seal(rx, t);
         t = NULL;
     }
     if (t) {
@@ -1266,7 +1357,7 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
             split = new_run(rx, t, &f, c->has_run_seq, c->run_seq_strict, c->run_seq, c->ttl, ts);
         if (split) {
             rx->st.traces_split++;
-            seal(t);
+            seal(rx, t);
             t = NULL;
         }
     }
@@ -1295,11 +1386,13 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
     p->probe_size = pkt->ip.tot_len;
     p->tx_ns = ts;
     p->wait_ms = c->wait_ms;
+    p->has_late = c->has_late;
+    p->late_ms = c->late_ms;
     if (probe_link(rx, p, c->match_fields, c->nat_fields) < 0) {
         probe_release(rx, p);
         return -ENOMEM;
     }
-    int64_t linger = probe_linger(rx, probe_wait_ns(rx, p));
+    int64_t linger = probe_linger(rx, p);
     if (linger > t->span_ns)
         t->span_ns = linger;
     t->last_has_run_seq = c->has_run_seq;
@@ -1322,9 +1415,12 @@ static int handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct k
         t->max_attempt = p->attempt > 255 ? 255 : (uint8_t)p->attempt;
     bit_set(t->probed, c->ttl);
     t->n_probes++;
-    /* Keep the expiry list in order of last probe. */
-    l_unlink(rx, t);
-    l_append(rx, t);
+    /* Keep the expiry list in order of last probe (the exact list has no
+     * order). */
+    if (!t->in_x) {
+        l_unlink(rx, t);
+        l_append(rx, t);
+    }
     rx->st.probes++;
     return 0;
 }
@@ -1429,7 +1525,7 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
     int16_t type = is_icmp_proto(pkt->ip.proto) ? pkt->l4.icmp_type : -1;
     int16_t code = is_icmp_proto(pkt->ip.proto) ? pkt->l4.icmp_code : -1;
     int64_t wait_ns = probe_wait_ns(rx, p);
-    if (ts - p->tx_ns > probe_linger(rx, wait_ns)) {
+    if (ts - p->tx_ns > probe_linger(rx, p)) {
         rx->st.expired++;
         return;
     }
@@ -1928,13 +2024,16 @@ int kp_rx_packet(struct kp_rx *rx, int64_t ts_ns, const struct kp_pkt *pkt)
     int rc = 0;
     uint8_t proto = pkt->ip.proto;
     if (is_icmp_proto(proto) && pkt->is_icmp_error) {
+        rx->st.replies_in++;
         match_quote(rx, ts_ns, pkt);
     } else if (is_icmp_proto(proto) && pkt->l4.len >= 8 &&
                pkt->l4.icmp_type == (pkt->ip.version == 6 ? 129 : 0)) {
+        rx->st.replies_in++;
         match_echo(rx, ts_ns, pkt);
     } else if (proto == IPPROTO_TCP_ && pkt->l4.tcp_full &&
                ((pkt->l4.tcp_flags & TCP_RST) ||
                 (pkt->l4.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))) {
+        rx->st.replies_in++;
         match_tcp(rx, ts_ns, pkt);
     } else {
         bool taken = false;
@@ -1945,7 +2044,11 @@ int kp_rx_packet(struct kp_rx *rx, int64_t ts_ns, const struct kp_pkt *pkt)
             struct kp_rx_probe out;
             memset(&out, 0, sizeof(out));
             if (c->classify(pkt, &out) == 1) {
-                rc = handle_probe(rx, i, ts_ns, pkt, &out);
+                if (rx->cfg.validate_probe != NULL &&
+                    rx->cfg.validate_probe(rx->cfg.validate_ctx, pkt, &out) != 0)
+                    rx->st.probes_foreign++;
+                else
+                    rc = handle_probe(rx, i, ts_ns, pkt, &out);
                 taken = true;
                 break;
             }

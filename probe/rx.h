@@ -60,7 +60,10 @@
  *  4. DELIVERY. A trace closes when capture time passes its last probe's
  *     time + max(idle_ns, linger) (no new probe and no reply can still come),
  *     as frames or kp_rx_tick() advance the clock, or at
- *     kp_rx_finish() (end of input / end of run). Closed traces are handed to
+ *     kp_rx_finish() (end of input / end of run). An exact trace (the
+ *     prober's own, kp_rx_probe.exact) is never closed for being idle: it
+ *     closes at its last probe's linger once the next trace in its slot has
+ *     started, or at kp_rx_finish(). Closed traces are handed to
  *     on_trace, hops sorted by (ttl, attempt, rx time). Memory is bounded by
  *     the open traces (and max_open_traces caps them, max_held what they hold:
  *     beyond either, the trace idle longest is closed early and counted), not
@@ -140,8 +143,18 @@ struct kp_rx_probe {
      * run but may stay the same (traceroute -U's fixed port). */
     bool has_run_seq, run_seq_strict;
     uint32_t run_seq;
-    bool has_trace_id;              /* trace_id is the record's id (kptrace payload) */
-    uint32_t trace_id;              /* otherwise rx numbers traces 1, 2, ... in order */
+    bool has_trace_id; /* trace_id is the record's id (kptrace payload) */
+    uint32_t trace_id; /* otherwise rx numbers traces 1, 2, ... in order */
+    /* Traces the prober planned (kptrace's marker version 2): the trace is
+     * exactly (classifier, src, dst, trace_key), whatever the time between
+     * its probes (a paused process, long waits): rx never splits it by time
+     * and never closes it for being idle. While it sends it holds `slot`,
+     * which no other trace of the run holds at the same time; the first
+     * probe of another trace with the same (classifier, src, slot) shows
+     * that it is finished: it is sealed and closes once its last probe's
+     * linger has passed (or at kp_rx_finish). */
+    bool exact;
+    uint32_t slot;
     uint8_t ttl;                    /* TTL the tool meant (usually pkt->ip.ttl) */
     uint16_t attempt;               /* 0-based attempt at this TTL, or KP_RX_ATTEMPT_AUTO */
     uint32_t match_fields;          /* KP_RX_F_* a quote must equal (strict match) */
@@ -153,6 +166,11 @@ struct kp_rx_probe {
      * reason. */
     uint8_t first_ttl, max_ttl, attempts, gap_limit;
     uint32_t wait_ms;
+    /* How long after the wait a late reply still counts (kptrace --late):
+     * with has_late the probe's linger is wait + late_ms, else
+     * 2 x wait + 500 ms (see kp_rx_config.linger_ns). */
+    bool has_late;
+    uint32_t late_ms;
     /* Fill the run parameters left 0 above from kp_rx_config.run (kptrace's
      * classifier sets it: its marker does not carry them). */
     bool use_run_params;
@@ -164,6 +182,8 @@ struct kp_rx_probe {
 struct kp_rx_run {
     uint8_t first_ttl, max_ttl, attempts, gap_limit;
     uint32_t wait_ms;
+    bool has_late; /* late_ms is known (kptrace --late; sweep.json options.late_ms) */
+    uint32_t late_ms;
 };
 
 /* A foreign (or kptrace's own) probe recogniser: a const table, one per tool,
@@ -216,6 +236,12 @@ struct kp_rx_stats {
     uint64_t probes;         /* outgoing probes recognised */
     uint64_t probes_dup;     /* the same probe captured twice within 10 ms (ignored;
                                 later identical bytes are a new probe or run) */
+    uint64_t probes_foreign; /* probes a classifier claimed that validate_probe refused
+                                (another run's: not stored, not in records) */
+    uint64_t replies_in;     /* frames handled as replies (ICMP errors, echo replies,
+                                TCP answers): each ends in exactly one of replies,
+                                expired, dup_frames, ambiguous, rejected, unmatched,
+                                replies_lost */
     uint64_t replies;        /* replies matched and recorded (incl. late, dup) */
     uint64_t replies_late;   /* ... of which after the probe's wait */
     uint64_t replies_nat;    /* ... of which matched through nat_fields */
@@ -235,11 +261,13 @@ struct kp_rx_stats {
     uint64_t other;          /* decoded packets that are neither probe nor reply */
     uint64_t traces_opened;
     uint64_t traces_closed;
-    uint64_t traces_forced;   /* closed early because max_open_traces or max_held was reached */
-    uint64_t traces_split;    /* a new run of a tool (see trace_key) or a repeated
-                                 (ttl, attempt): new trace started */
-    uint64_t open_traces_max; /* high-water mark of open traces */
-    uint64_t held_max;        /* high-water mark of probes + hops held after a packet (max_held) */
+    uint64_t traces_forced;      /* closed early because max_open_traces or max_held was
+                                    reached */
+    uint64_t traces_split;       /* a new run of a tool (see trace_key) or a repeated
+                                    (ttl, attempt): new trace started */
+    uint64_t traces_slot_sealed; /* exact traces sealed because their slot was taken */
+    uint64_t open_traces_max;    /* high-water mark of open traces */
+    uint64_t held_max; /* high-water mark of probes + hops held after a packet (max_held) */
 };
 
 /* The probe a reply was matched to, for kp_rx_config.validate. */
@@ -260,6 +288,13 @@ struct kp_rx_config {
      * kp_rx_kptrace_validate); a replay given the run's key does the same, so
      * both give the same records. NULL: accept what the quote matched. */
     int (*validate)(void *vctx, const struct kp_pkt *reply, const struct kp_rx_probe_ref *probe);
+    /* Optional check of every probe a classifier claimed, before it is
+     * stored: non-zero = not a probe of this run (counted in
+     * stats.probes_foreign, left out). The prober checks the keyed tag of
+     * kptrace's marker (kp_rx_kptrace_validate_probe), so that the probes of
+     * another kptrace on the same address never join its traces. Gets
+     * validate_ctx. NULL: every claimed probe is stored. */
+    int (*validate_probe)(void *vctx, const struct kp_pkt *pkt, const struct kp_rx_probe *probe);
     void *validate_ctx;
     /* Classifiers, tried in order (NULL/0: none — rx then recognises nothing). */
     const struct kp_rx_classifier *const *classifiers;
@@ -269,12 +304,16 @@ struct kp_rx_config {
     struct kp_rx_run run;        /* see struct kp_rx_run */
     int64_t wait_ns;             /* late threshold when a probe carries no wait_ms; 0 = 5 s */
     int64_t linger_ns;           /* how long after a probe its replies are accepted;
-                                    0 = per probe 2 * wait + 500 ms (wait = the probe's
-                                    wait_ms, else wait_ns). Live and replay of one
-                                    capture must agree on it: leave it 0 in both. */
+                                    0 = per probe: wait + late when the probe's late is
+                                    known (kp_rx_probe.has_late), else 2 * wait + 500 ms
+                                    (wait = the probe's wait_ms, else wait_ns). Live and
+                                    replay of one capture must agree on it: leave it 0
+                                    in both. */
     int64_t idle_ns;             /* a trace closes (and a later probe with its key
                                     starts a new one) once its last probe is older
-                                    than max(idle_ns, its probes' linger); 0 = 10 s */
+                                    than max(idle_ns, its probes' linger); 0 = 10 s.
+                                    Exact traces (kp_rx_probe.exact) never close for
+                                    being idle. */
     int64_t lag_ns;              /* closing runs up to (capture clock - lag_ns); 0 = 1 s */
     size_t max_open_traces;      /* 0 = 1,000,000 */
     size_t max_probes_per_trace; /* beyond it a new trace starts; 0 = 4096 */

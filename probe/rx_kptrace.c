@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "probe/identity.h"
 #include "probe/method.h"
 #include "probe/probe_payload.h"
 
@@ -63,6 +64,11 @@ static int classify_kptrace(const struct kp_pkt *pkt, struct kp_rx_probe *out)
     out->trace_key = (uint64_t)m.method << 32 | m.trace_id;
     out->has_trace_id = true;
     out->trace_id = m.trace_id;
+    /* Version 2: ids are unique in the run and the slot tells when a trace
+     * is over. Version 1 (older captures): 15-bit ids that repeat, so rx
+     * splits them by time as before. */
+    out->exact = m.version >= 2;
+    out->slot = m.slot;
     out->ttl = m.ttl;
     out->attempt = m.attempt;
     if (pkt->ip.proto == 17 || pkt->ip.proto == 6) {
@@ -95,7 +101,43 @@ int kp_rx_kptrace_validate(void *vctx, const struct kp_pkt *reply,
         return -EBADMSG;
     if (m.ttl != probe->ttl || m.attempt != probe->attempt)
         return -EBADMSG;
-    if (m.trace_known && m.trace_id != probe->trace_id)
+    /* the flow value carries the low 15 bits of the trace id */
+    if (m.trace_known && m.trace_id != (probe->trace_id & (KP_ID_MAX_TRACES - 1)))
         return -EBADMSG;
     return 0;
+}
+
+int kp_rx_kptrace_validate_probe(void *vctx, const struct kp_pkt *pkt,
+                                 const struct kp_rx_probe *probe)
+{
+    const struct kp_key *key = vctx;
+    if (key == NULL || probe->tool == NULL || strcmp(probe->tool, "kptrace") != 0)
+        return 0;
+    struct kp_marker mk;
+    if (kp_marker_find(pkt, &mk) != 0)
+        return -EBADMSG;
+    uint16_t dport = 0, flow;
+    switch ((enum kp_method)mk.method) {
+    case KP_METHOD_ICMP_PARIS:
+        flow = pkt->l4.icmp_id;
+        break;
+    case KP_METHOD_UDP: {
+        /* the base port: the wire port is base + (ttl - 1) * 4 + attempt */
+        unsigned off = (unsigned)(mk.ttl - 1u) * 4u + mk.attempt;
+        if (pkt->l4.dport < off)
+            return -EBADMSG;
+        dport = (uint16_t)(pkt->l4.dport - off);
+        flow = pkt->l4.sport;
+        break;
+    }
+    default:
+        dport = pkt->l4.dport;
+        flow = pkt->l4.sport;
+        break;
+    }
+    struct kp_id_fields id;
+    if (kp_id_encode(key, (enum kp_method)mk.method, &pkt->ip.dst, dport, flow, mk.ttl, mk.attempt,
+                     &id) != 0)
+        return -EBADMSG;
+    return id.payload_tag == mk.tag ? 0 : -EBADMSG;
 }

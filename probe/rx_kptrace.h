@@ -1,10 +1,12 @@
 /* rx_kptrace.h — rx's recogniser of kptrace's own probes.
  *
- * A kptrace probe carries the "KPT1" marker (probe/probe_payload.h) with its
- * method, TTL, attempt and trace id. This classifier turns it into a
- * kp_rx_probe: tool "kptrace", trace_key = method << 32 | trace id, the
- * record's id = the trace id, and, per method, the header fields that
- * identify the probe in a quote (identity.c's encoding):
+ * A kptrace probe carries the marker (probe/probe_payload.h: "KPT2", or
+ * "KPT1" in older captures) with its method, TTL, attempt, trace id and (v2)
+ * slot. This classifier turns it into a kp_rx_probe: tool "kptrace",
+ * trace_key = method << 32 | trace id, the record's id = the trace id, for
+ * version 2 `exact` with the slot (the trace is the one the prober planned:
+ * never split by time, closed when its slot is taken), and, per method, the
+ * header fields that identify the probe in a quote (identity.c's encoding):
  *
  *   method      match_fields (strict)             nat_fields (NAT-invariant)
  *   udp-paris   SRC IPID SPORT DPORT UDPSUM        IPID DPORT
@@ -32,5 +34,14 @@ extern const struct kp_rx_classifier kp_rx_classifier_kptrace;
  * accepted (0): their tools have no key. Pure. */
 int kp_rx_kptrace_validate(void *vctx, const struct kp_pkt *reply,
                            const struct kp_rx_probe_ref *probe);
+
+/* A kp_rx_config.validate_probe for kptrace's probes: vctx is the run's
+ * `const struct kp_key *`. Accepts (0) a kptrace probe only when its marker's
+ * keyed tag is the one this key gives for its method, destination, port,
+ * flow, TTL and attempt: the probes of another kptrace run on the same
+ * address (another key) are refused (-EBADMSG) and so never join this run's
+ * traces. Other tools' probes are accepted. Pure. */
+int kp_rx_kptrace_validate_probe(void *vctx, const struct kp_pkt *pkt,
+                                 const struct kp_rx_probe *probe);
 
 #endif

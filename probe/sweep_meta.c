@@ -61,6 +61,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(j, "error", m->error ? json_string(m->error) : json_null());
     json_object_set_new(j, "start", time_json(m->start_ns));
     json_object_set_new(j, "end", time_json(m->end_ns));
+    json_object_set_new(j, "next_trace_id", json_integer((json_int_t)m->next_id));
     json_object_set_new(j, "src", json_string(kp_addr_str(&m->src, a, sizeof(a))));
     json_object_set_new(j, "iface", json_string(m->iface ? m->iface : ""));
     json_object_set_new(j, "user", json_string(o->user ? o->user : ""));
@@ -72,6 +73,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(opt, "max_ttl", json_integer(o->max_ttl));
     json_object_set_new(opt, "attempts", json_integer(o->attempts));
     json_object_set_new(opt, "wait_ms", json_integer(o->wait_ms));
+    json_object_set_new(opt, "late_ms", json_integer(o->late_ms));
     json_object_set_new(opt, "gap_limit", json_integer(o->gap_limit));
     json_object_set_new(opt, "window", json_integer(o->window));
     json_object_set_new(opt, "dport", o->dport ? json_integer(o->dport) : json_null());
@@ -100,6 +102,20 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cnt, "unmatched", json_integer((json_int_t)st->rx_unmatched));
     json_object_set_new(cnt, "rejected", json_integer((json_int_t)st->rx_rejected));
     json_object_set_new(cnt, "probes_saved", json_integer((json_int_t)st->probes_saved));
+    json_object_set_new(cnt, "send_retries", json_integer((json_int_t)st->send_retries));
+    json_object_set_new(cnt, "probes_foreign", json_integer((json_int_t)st->rx_probes_foreign));
+    json_object_set_new(cnt, "replies_captured", json_integer((json_int_t)st->rx_replies_in));
+    json_object_set_new(cnt, "replies_ignored", json_integer((json_int_t)st->rx_replies_ignored));
+    json_object_set_new(cnt, "skipped_not_started",
+                        json_integer((json_int_t)st->skipped_not_started));
+    json_object_set_new(cnt, "skipped_not_sent", json_integer((json_int_t)st->skipped_not_sent));
+    json_object_set_new(cnt, "skipped_not_captured",
+                        json_integer((json_int_t)st->skipped_not_captured));
+    json_object_set_new(cnt, "skipped_not_written", json_integer((json_int_t)m->write_skipped));
+    json_object_set_new(cnt, "records_unplanned", json_integer((json_int_t)st->records_unplanned));
+    json_object_set_new(cnt, "traces_split", json_integer((json_int_t)st->rx_traces_split));
+    json_object_set_new(cnt, "traces_forced", json_integer((json_int_t)st->rx_traces_forced));
+    json_object_set_new(cnt, "traces_in_flight_max", json_integer((json_int_t)st->active_max));
     json_object_set_new(j, "counts", cnt);
 
     json_object_set_new(cap, "frames", json_integer((json_int_t)st->frames));
@@ -108,6 +124,18 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cap, "if_dropped", json_integer((json_int_t)st->cap_ifdrop));
     json_object_set_new(cap, "ts_source", json_string(st->ts_source));
     json_object_set_new(j, "capture", cap);
+
+    json_t *chk = json_object();
+    char summary[1200] = "";
+    if (m->checks) {
+        for (int i = 0; i < KP_RUN_CHECKS; i++)
+            json_object_set_new(
+                chk, m->checks[i].name,
+                json_pack("{s:b,s:s}", "ok", m->checks[i].ok, "detail", m->checks[i].detail));
+        kp_run_checks_summary(m->checks, summary, sizeof(summary));
+    }
+    json_object_set_new(j, "checks", m->checks ? chk : (json_decref(chk), json_null()));
+    json_object_set_new(j, "incomplete", summary[0] ? json_string(summary) : json_null());
 
     json_object_set_new(files, "traces", json_string("traces.jsonl"));
     json_object_set_new(files, "capture", json_string("capture.pcap"));
@@ -131,6 +159,48 @@ static int dump(json_t *j, char **out)
     t[l] = '\n';
     t[l + 1] = '\0';
     *out = t;
+    return 0;
+}
+
+void kp_sweep_meta_counts(const struct kp_sweep_meta *m, struct kp_run_counts *c)
+{
+    kp_run_counts_from_stats(m->st, m->write_skipped, c);
+}
+
+/* A stored counter through json_num: a non-negative integer; missing, null
+ * or corrupt (negative, not an integer, out of range) counts as 0. */
+static uint64_t get_count(json_t *obj, const char *key)
+{
+    int64_t x;
+    return kp_json_i64(json_object_get(obj, key), 0, INT64_MAX, 0, &x) == 0 ? (uint64_t)x : 0;
+}
+
+int kp_sweep_meta_prior_counts(const char *prior, size_t len, struct kp_run_counts *sum)
+{
+    json_error_t je;
+    json_t *j = json_loadb(prior, len, 0, &je);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return -EINVAL;
+    }
+    json_t *c = json_object_get(j, "counts"), *cap = json_object_get(j, "capture");
+    sum->probes_sent += get_count(c, "probes_sent");
+    sum->probes_captured += get_count(c, "probes_captured");
+    sum->replies_captured += get_count(c, "replies_captured");
+    sum->replies += get_count(c, "replies");
+    sum->replies_ignored += get_count(c, "replies_ignored");
+    sum->unmatched += get_count(c, "unmatched");
+    sum->rejected += get_count(c, "rejected");
+    sum->records_unplanned += get_count(c, "records_unplanned");
+    sum->traces_split += get_count(c, "traces_split");
+    sum->traces_forced += get_count(c, "traces_forced");
+    sum->capture_dropped += get_count(cap, "dropped") + get_count(cap, "if_dropped");
+    /* a sweep.json of an older kptrace has no replies_captured: its replies
+     * were never counted as a whole, so take them as reconciled */
+    if (json_object_get(c, "replies_captured") == NULL)
+        sum->replies_captured +=
+            get_count(c, "replies") + get_count(c, "unmatched") + get_count(c, "rejected");
+    json_decref(j);
     return 0;
 }
 
@@ -183,8 +253,8 @@ static int opt_int(struct kp_sweep_stored *s, json_t *opt, const char *key, cons
                    bool nullable, const char *name, char *err, size_t errlen)
 {
     json_t *v = json_object_get(opt, key);
-    if (nullable && json_is_null(v))
-        return 0;
+    if (nullable && (v == NULL || json_is_null(v)))
+        return 0; /* null, or a field older sweeps do not have */
     int64_t x;
     int rc = kp_json_i64(v, 0, UINT32_MAX, 0, &x);
     if (rc == -ERANGE) {
@@ -270,6 +340,10 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         str_field(j, "user", &user, name, err, errlen))
         goto out;
     snprintf(out->status, sizeof(out->status), "%s", status);
+    int64_t nid;
+    out->next_id = kp_json_i64(json_object_get(j, "next_trace_id"), 0, INT64_MAX, 0, &nid) == 0
+                       ? (uint64_t)nid
+                       : 0;
     if (!json_is_object(opt)) {
         snprintf(err, errlen, "%s: options: expected an object", name);
         goto out;
@@ -334,8 +408,9 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         {"pps", "--pps", false},         {"first_ttl", "--first-ttl", false},
         {"max_ttl", "--max-ttl", false}, {"attempts", "--attempts", false},
         {"wait_ms", "--wait", false},    {"gap_limit", "--gap-limit", false},
-        {"window", "--window", false},   {"dport", "--dport", true},
-        {"sport", "--sport", true},      {"size", "--size", true},
+        {"late_ms", "--late", true},     {"window", "--window", false},
+        {"dport", "--dport", true},      {"sport", "--sport", true},
+        {"size", "--size", true},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
         if ((rc =

@@ -10,11 +10,12 @@
 #include "probe/blocklist.h"
 #include "probe/engine.h"
 #include "probe/options.h"
+#include "probe/run_checks.h"
 
 struct kp_sweep_meta {
     const struct kp_options *opt;
     const struct kp_engine_stats *st;
-    const char *status; /* "running", "complete", "interrupted", "error" */
+    const char *status; /* "running", "complete", "incomplete", "interrupted", "error" */
     const char *error;  /* message when status is "error", else NULL */
     struct kp_addr src;
     const char *iface;
@@ -24,8 +25,21 @@ struct kp_sweep_meta {
     uint64_t write_errors;    /* records that could not be written */
     int64_t start_ns, end_ns; /* 0 = not yet */
     uint64_t planned_total;   /* counts.traces_planned of the whole sweep, 0 = st->jobs */
+    uint64_t write_skipped;   /* planned traces whose record could not be written */
+    uint64_t next_id;         /* the first trace id not used yet (next_trace_id) */
+    /* The checks of the whole sweep (run_checks.h), NULL while running. */
+    const struct kp_run_check *checks;
     const struct kp_exclusions *excluded; /* what the blocklist left out (NULL: nothing) */
 };
+
+/* This part's counts for the checks, from the engine's and the writer's. */
+void kp_sweep_meta_counts(const struct kp_sweep_meta *m, struct kp_run_counts *out);
+
+/* Add to *sum the counters of the parts before this one, as a stored
+ * sweep.json (prior[0..len)) holds them (its top-level counts and capture,
+ * the sums over its parts): probes, replies, capture drops, unplanned
+ * records. 0 or -EINVAL (not a JSON object). */
+int kp_sweep_meta_prior_counts(const char *prior, size_t len, struct kp_run_counts *sum);
 
 /* Pretty-printed JSON object with a trailing newline. 0 with *out malloc'ed
  * (caller frees), or -ENOMEM. */
@@ -33,11 +47,12 @@ int kp_sweep_meta_json(const struct kp_sweep_meta *m, char **out);
 
 /* What `kptrace sweep --resume DIR` needs of a stored sweep.json. */
 struct kp_sweep_stored {
-    char status[16]; /* "running" (left by a crash), "interrupted", ... */
-    int argc;        /* the sweep's options as a command line: argv[0] is */
-    char **argv;     /* "sweep", then --vp, --out DIR, --targets, ... */
-    char *excluded;  /* excluded.prefixes as "p1,p2,..." ("" when none, or
-                        when sweep.json predates the field) */
+    char status[16];  /* "running" (left by a crash), "interrupted", ... */
+    uint64_t next_id; /* next_trace_id, 0 when absent */
+    int argc;         /* the sweep's options as a command line: argv[0] is */
+    char **argv;      /* "sweep", then --vp, --out DIR, --targets, ... */
+    char *excluded;   /* excluded.prefixes as "p1,p2,..." ("" when none, or
+                         when sweep.json predates the field) */
 };
 
 /* Read the sweep.json text (text[0..len), name is used in messages) of the

@@ -9,27 +9,7 @@
 
 #include "probe/trace_json.h"
 
-#define ID_SPACE 32768u /* trace ids are 15 bits (identity.h) */
-
-int64_t kp_resume_job_index(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods,
-                            uint32_t addr, unsigned mi)
-{
-    uint64_t before = 0;
-    for (size_t i = 0; i < n_ranges; i++) {
-        if (addr >= r[i].base && (uint64_t)addr - r[i].base < r[i].count)
-            return (int64_t)((before + (addr - r[i].base)) * n_methods + mi);
-        before += r[i].count;
-    }
-    return -1;
-}
-
-uint64_t kp_resume_n_jobs(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods)
-{
-    uint64_t n = 0;
-    for (size_t i = 0; i < n_ranges; i++)
-        n += r[i].count;
-    return n * n_methods;
-}
+#define ID_SPACE (1ull << 32) /* trace ids are 32 bits (probe_payload.h) */
 
 __attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errlen, const char *fmt,
                                                          ...)
@@ -41,9 +21,8 @@ __attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errle
     return -EINVAL;
 }
 
-int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_target_range *r,
-                   size_t n_ranges, const enum kp_method *methods, unsigned n_methods,
-                   uint8_t *done, struct kp_resume_scan *out,
+int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_jobs *jobs,
+                   const enum kp_method *methods, uint64_t *done, struct kp_resume_scan *out,
                    void (*on_record)(void *ctx, const struct kp_trace *t, unsigned mi), void *ctx,
                    char *err, size_t errlen)
 {
@@ -77,13 +56,13 @@ int kp_resume_scan(const char *buf, size_t len, const char *name, const struct k
         if (rc != 0)
             return err_set(err, errlen, "%s:%llu: %s%s%s", name, (unsigned long long)lineno,
                            je.field[0] ? je.field : "", je.field[0] ? ": " : "", je.msg);
-        unsigned mi = n_methods;
-        for (unsigned i = 0; i < n_methods; i++)
+        unsigned mi = jobs->n_methods;
+        for (unsigned i = 0; i < jobs->n_methods; i++)
             if (methods[i] == t.method)
                 mi = i;
         int64_t job = -1;
-        if (mi < n_methods && t.dst.family == 4)
-            job = kp_resume_job_index(r, n_ranges, n_methods, kp_addr_v4_host(&t.dst), mi);
+        if (mi < jobs->n_methods && t.dst.family == 4)
+            job = kp_jobs_index(jobs, kp_addr_v4_host(&t.dst), mi);
         if (job < 0) {
             char a[KP_ADDR_STRLEN];
             kp_addr_str(&t.dst, a, sizeof(a));
@@ -92,9 +71,9 @@ int kp_resume_scan(const char *buf, size_t len, const char *name, const struct k
             kp_trace_free(&t);
             return rc;
         }
-        if (done[job])
+        if (kp_jobs_bit(done, (uint64_t)job))
             out->duplicates++;
-        done[job] = 1;
+        kp_jobs_bit_set(done, (uint64_t)job);
         out->lines++;
         out->hops += t.n_hops;
         if (t.id > out->max_id)
@@ -147,9 +126,12 @@ int kp_resume_drop_interrupted(const char *buf, size_t len, char **out, size_t *
     return 0;
 }
 
-uint32_t kp_resume_next_id(uint64_t max_id, bool crashed, uint32_t max_active)
+uint32_t kp_resume_next_id(uint64_t max_id, uint64_t stored_next, bool crashed, uint32_t max_active)
 {
-    uint64_t next = max_id + 1 + (crashed ? max_active : 0);
+    uint64_t used = max_id; /* the largest id that may have been used */
+    if (stored_next > 0 && stored_next - 1 > used)
+        used = stored_next - 1;
+    uint64_t next = used + 1 + (crashed ? 2ull * max_active : 0);
     uint32_t id = (uint32_t)(next % ID_SPACE);
     return id == 0 ? 1 : id;
 }

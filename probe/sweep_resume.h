@@ -4,10 +4,8 @@
  * part starts at, and where the last complete record of DIR/capture.pcap
  * ends. No sockets, no clocks; cmd_sweep.c does the file edges.
  *
- * A job of a sweep is numbered in its natural order: for range r, address
- * offset off and method index mi, (addresses of ranges before r + off) *
- * n_methods + mi. `done` arrays hold one byte per job (non-zero = a record
- * exists). Owner: prober edges (resume).
+ * A job of a sweep is numbered in its natural order (jobs.h). `done` is a
+ * bitmap over the jobs (jobs.h: kp_jobs_bit; set = a record exists).
  */
 #ifndef KP_SWEEP_RESUME_H
 #define KP_SWEEP_RESUME_H
@@ -18,6 +16,7 @@
 #include <stdio.h>
 
 #include "probe/engine.h"
+#include "probe/jobs.h"
 #include "probe/trace.h"
 
 struct kp_resume_scan {
@@ -30,25 +29,16 @@ struct kp_resume_scan {
     uint64_t cut_line;   /* its 1-based line number, 0 if none */
 };
 
-/* Index of (addr, method index mi) in the natural job order, or -1 when addr
- * is in no range. */
-int64_t kp_resume_job_index(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods,
-                            uint32_t addr, unsigned mi);
-
-/* Total jobs (addresses x methods). */
-uint64_t kp_resume_n_jobs(const struct kp_target_range *r, size_t n_ranges, unsigned n_methods);
-
 /* Scan the text of traces.jsonl (buf[0..len)). Every line ending in '\n' must
  * be a trace record (kp_trace_json_parse) whose dst is a target and whose
- * method is one of methods[]: it marks done[job] (done holds
- * kp_resume_n_jobs bytes, zeroed by the caller) and, when on_record is not
+ * method is one of methods[] (jobs->n_methods of them): it sets its job's bit
+ * in done (kp_jobs_bitmap_words(jobs->n) words, zeroed by the caller) and, when on_record is not
  * NULL, is handed to it with its method index. Blank lines are skipped. Text
  * after the last '\n' is a line cut by a crash: not parsed, reported in
  * cut_bytes / cut_line. Returns 0, -ENOMEM, or -EINVAL with
  * "NAME:LINE: ..." in err (name is the file name used in messages). */
-int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_target_range *r,
-                   size_t n_ranges, const enum kp_method *methods, unsigned n_methods,
-                   uint8_t *done, struct kp_resume_scan *out,
+int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_jobs *jobs,
+                   const enum kp_method *methods, uint64_t *done, struct kp_resume_scan *out,
                    void (*on_record)(void *ctx, const struct kp_trace *t, unsigned mi), void *ctx,
                    char *err, size_t errlen);
 
@@ -63,13 +53,19 @@ int kp_resume_scan(const char *buf, size_t len, const char *name, const struct k
 int kp_resume_drop_interrupted(const char *buf, size_t len, char **out, size_t *out_len,
                                uint64_t *dropped, uint64_t *max_id);
 
-/* The first trace id of the next part. A part that ended (status
- * "interrupted") wrote a record for every trace that sent a probe, so ids
- * continue at max_id + 1. After a crash (status "running") up to max_active
- * traces may have sent probes without a record, their ids above max_id: the
- * next part starts above them too. Ids are 15 bits: the result is taken
- * modulo 32768 and is never 0. */
-uint32_t kp_resume_next_id(uint64_t max_id, bool crashed, uint32_t max_active);
+/* The first trace id of the next part, so that no id names two traces in
+ * the capture. max_id: the largest id in traces.jsonl (removed records
+ * included); stored_next: sweep.json's next_trace_id (0 when absent: a
+ * sweep of an older kptrace), the first id the last part had not used when
+ * sweep.json was last written. A part that ended (interrupted, error,
+ * incomplete) wrote it at its end: ids continue at max(max_id + 1,
+ * stored_next). After a crash (status "running") it is the part's first id,
+ * and traces may have sent probes without a record, their ids above
+ * max(max_id, stored_next - 1): up to max_active running and as many
+ * finished whose records were not yet written (one per slot); the next part
+ * starts above them too. Ids are 32 bits (never 0). */
+uint32_t kp_resume_next_id(uint64_t max_id, uint64_t stored_next, bool crashed,
+                           uint32_t max_active);
 
 /* Walk a pcap file (classic format, either byte order, us or ns): *good_end
  * receives the offset just after the last complete record (24 for a file

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-enum { T_UNOPENED = 0, T_OPEN, T_REPLIED, T_SILENT, T_CANCELLED };
+enum { T_UNOPENED = 0, T_OPEN, T_REPLIED, T_SILENT, T_CANCELLED, T_SKIPPED, T_DEFERRED };
+
+#define TTL_END (KP_TRACER_MAX_TTL + 1u) /* one past the last TTL index */
 
 void kp_tracer_params_default(struct kp_tracer_params *p)
 {
@@ -19,8 +21,8 @@ void kp_tracer_params_default(struct kp_tracer_params *p)
 
 int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
 {
-    if (p->first_ttl == 0 || p->max_ttl < p->first_ttl || p->attempts == 0 ||
-        p->attempts > KP_TRACER_MAX_ATTEMPTS || p->window == 0 ||
+    if (p->first_ttl == 0 || p->max_ttl < p->first_ttl || p->max_ttl > KP_TRACER_MAX_TTL ||
+        p->attempts == 0 || p->attempts > KP_TRACER_MAX_ATTEMPTS || p->window == 0 ||
         p->window > KP_TRACER_MAX_WINDOW || p->wait_ns <= 0)
         return -EINVAL;
     memset(t, 0, sizeof(*t));
@@ -38,6 +40,66 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
     return 0;
 }
 
+/* ---- the pilot's published findings ---- */
+
+static void pub_pending(struct kp_tracer *t, unsigned ttl, int64_t until)
+{
+    struct kp_tracer_hint *h = t->p.publish;
+    if (h == NULL)
+        return;
+    h->pending |= 1ull << ttl;
+    if (h->until)
+        h->until[ttl] = until;
+}
+
+static void pub_answered(struct kp_tracer *t, unsigned ttl)
+{
+    struct kp_tracer_hint *h = t->p.publish;
+    if (h == NULL)
+        return;
+    uint64_t bit = 1ull << ttl;
+    h->answered |= bit;
+    h->pending &= ~bit;
+    h->silent &= ~bit; /* a late reply */
+    if (ttl > h->top)
+        h->top = (uint8_t)ttl;
+}
+
+static void pub_silent(struct kp_tracer *t, unsigned ttl)
+{
+    struct kp_tracer_hint *h = t->p.publish;
+    if (h == NULL)
+        return;
+    uint64_t bit = 1ull << ttl;
+    if (!(h->answered & bit))
+        h->silent |= bit;
+    h->pending &= ~bit;
+}
+
+static void pub_dropped(struct kp_tracer *t, unsigned ttl)
+{
+    if (t->p.publish)
+        t->p.publish->pending &= ~(1ull << ttl);
+}
+
+/* What a follower does with a TTL it is about to open: probe it (T_OPEN),
+ * skip it (the pilot found it silent and got an answer beyond it) or defer
+ * it (the pilot's probe there is still waiting). */
+static uint8_t hinted_state(const struct kp_tracer *t, unsigned ttl)
+{
+    const struct kp_tracer_hint *h = t->p.hint;
+    if (h == NULL || ttl >= h->top)
+        return T_OPEN;
+    uint64_t bit = 1ull << ttl;
+    if (h->silent & bit)
+        return T_SKIPPED;
+    if (h->pending & bit)
+        return T_DEFERRED;
+    return T_OPEN;
+}
+
+/* ---- TTL bookkeeping ---- */
+
 static unsigned lowest_opened(const struct kp_tracer *t)
 {
     /* Backward TTLs opened so far are back_ttl+1 .. start-1. */
@@ -46,14 +108,21 @@ static unsigned lowest_opened(const struct kp_tracer *t)
     return t->p.start_ttl;
 }
 
+static bool unresolved(uint8_t state)
+{
+    return state == T_OPEN || state == T_DEFERRED;
+}
+
 /* Cancel forward TTLs above the new limit. */
 static void set_fwd_limit(struct kp_tracer *t, unsigned limit)
 {
     if (limit < t->fwd_limit)
         t->fwd_limit = (uint16_t)limit;
-    for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl <= 255; ttl++) {
-        if (t->ttl[ttl].state == T_OPEN)
+    for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        if (unresolved(t->ttl[ttl].state)) {
             t->ttl[ttl].state = T_CANCELLED;
+            pub_dropped(t, ttl);
+        }
     }
 }
 
@@ -73,9 +142,34 @@ static void lift_gap_stop(struct kp_tracer *t)
     t->stop = KP_STOP_NONE;
     t->stop_ttl = 0;
     t->fwd_limit = t->p.max_ttl;
-    for (unsigned ttl = from; ttl < t->next_fwd && ttl <= 255; ttl++) {
+    for (unsigned ttl = from; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         if (t->ttl[ttl].state == T_CANCELLED)
             t->ttl[ttl].state = T_OPEN;
+    }
+}
+
+/* Deferred TTLs whose pilot now knows: skipped or opened. *wake gets the
+ * earliest time a still-deferred one may change. */
+static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
+{
+    const struct kp_tracer_hint *h = t->p.hint;
+    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->state != T_DEFERRED)
+            continue;
+        uint64_t bit = 1ull << ttl;
+        if (h != NULL && (h->silent & bit)) {
+            s->state = T_SKIPPED;
+        } else if (h != NULL && (h->pending & bit)) {
+            /* the pilot's wait there ends at until[ttl]; it may also answer
+             * sooner (re-checked whenever the trace is picked) */
+            int64_t u = h->until ? h->until[ttl] : now_ns;
+            int64_t w = u > now_ns ? u : now_ns + 1000000; /* its tracer has yet to see it */
+            if (w < *wake)
+                *wake = w;
+        } else {
+            s->state = T_OPEN;
+        }
     }
 }
 
@@ -83,17 +177,19 @@ static void lift_gap_stop(struct kp_tracer *t)
 static void advance(struct kp_tracer *t, int64_t now_ns)
 {
     unsigned lo = lowest_opened(t);
-    for (unsigned ttl = lo; ttl < t->next_fwd && ttl <= 255; ttl++) {
+    for (unsigned ttl = lo; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state == T_OPEN && s->sent >= t->p.attempts &&
-            now_ns - s->last_tx_ns >= t->p.wait_ns)
+            now_ns - s->last_tx_ns >= t->p.wait_ns) {
             s->state = T_SILENT;
+            pub_silent(t, ttl);
+        }
     }
     if (t->stop != KP_STOP_NONE)
         return;
     if (t->p.gap_limit > 0) {
         unsigned run = 0;
-        for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl <= 255; ttl++) {
+        for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
             if (t->ttl[ttl].state == T_SILENT) {
                 if (++run >= t->p.gap_limit) {
                     set_stop(t, KP_STOP_GAPLIMIT, ttl);
@@ -101,14 +197,14 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
                     return;
                 }
             } else {
-                run = 0;
+                run = 0; /* an answer, a TTL still open, or one never probed */
             }
         }
     }
     if (t->next_fwd > t->fwd_limit) {
         bool all = true;
         for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit; ttl++) {
-            if (t->ttl[ttl].state == T_OPEN)
+            if (unresolved(t->ttl[ttl].state))
                 all = false;
         }
         if (all)
@@ -116,35 +212,59 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
 }
 
-static unsigned count_open(const struct kp_tracer *t, bool *backward_open)
+/* How long an unanswered probe holds its place in a pilot's window
+ * (presume_ns), 0 = for good. */
+static int64_t presume_after(const struct kp_tracer *t)
+{
+    if (t->p.presume_ns <= 0)
+        return 0;
+    return 2 * t->max_rtt_ns > t->p.presume_ns ? 2 * t->max_rtt_ns : t->p.presume_ns;
+}
+
+/* Whether an open TTL holds a place in the window at now_ns. */
+static bool in_window(const struct kp_tracer *t, const struct kp_tracer_ttl *s, int64_t now_ns)
+{
+    int64_t after = presume_after(t);
+    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - s->last_tx_ns >= after);
+}
+
+static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *backward_open)
 {
     unsigned n = 0;
     *backward_open = false;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl <= 255; ttl++) {
-        if (t->ttl[ttl].state == T_OPEN) {
+    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        uint8_t st = t->ttl[ttl].state;
+        if (ttl < t->p.start_ttl && unresolved(st))
+            *backward_open = true;
+        if (in_window(t, &t->ttl[ttl], now_ns))
             n++;
-            if (ttl < t->p.start_ttl)
-                *backward_open = true;
-        }
     }
     return n;
 }
 
-static void open_more(struct kp_tracer *t)
+static void open_more(struct kp_tracer *t, int64_t now_ns)
 {
     bool back_open;
-    unsigned n = count_open(t, &back_open);
-    /* Backward phase: one TTL at a time, it stops at the stop set. */
-    if (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
-        n < t->p.window) {
-        t->ttl[t->back_ttl].state = T_OPEN;
+    unsigned n = count_open(t, now_ns, &back_open);
+    /* Backward phase: one TTL at a time, it stops at the stop set. A TTL the
+     * pilot found silent is passed over at once. */
+    while (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
+           n < t->p.window) {
+        uint8_t st = hinted_state(t, t->back_ttl);
+        t->ttl[t->back_ttl].state = st;
         t->back_ttl--;
-        n++;
+        if (st == T_SKIPPED)
+            continue;
+        if (st == T_OPEN)
+            n++;
+        back_open = true;
     }
     while (t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit && n < t->p.window) {
-        t->ttl[t->next_fwd].state = T_OPEN;
+        uint8_t st = hinted_state(t, t->next_fwd);
+        t->ttl[t->next_fwd].state = st;
         t->next_fwd++;
-        n++;
+        if (st == T_OPEN)
+            n++;
     }
 }
 
@@ -152,9 +272,12 @@ static void finish(struct kp_tracer *t)
 {
     t->done = true;
     unsigned saved = 0;
-    for (unsigned ttl = t->p.first_ttl; ttl < t->p.start_ttl; ttl++) {
-        if (t->ttl[ttl].state == T_UNOPENED)
+    for (unsigned ttl = t->p.first_ttl; ttl < TTL_END && ttl <= t->p.max_ttl; ttl++) {
+        uint8_t st = t->ttl[ttl].state;
+        if ((ttl < t->p.start_ttl && st == T_UNOPENED) || st == T_SKIPPED)
             saved++;
+        if (unresolved(st))
+            pub_dropped(t, ttl); /* aborted: the followers stop waiting for it */
     }
     t->probes_saved = saved;
 }
@@ -164,16 +287,22 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
 {
     if (t->done)
         return KP_TRACER_DONE;
+    int64_t wake = INT64_MAX;
+    review_deferred(t, now_ns, &wake);
     advance(t, now_ns);
-    open_more(t);
+    open_more(t, now_ns);
+    review_deferred(t, now_ns, &wake); /* TTLs just opened may already be known */
     /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
      * with attempts left. */
-    uint8_t ready[256];
+    uint8_t ready[TTL_END];
     unsigned n_ready = 0;
-    int64_t wake = INT64_MAX;
     bool any_open = false;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl <= 255; ttl++) {
+    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->state == T_DEFERRED) {
+            any_open = true;
+            continue;
+        }
         if (s->state != T_OPEN)
             continue;
         any_open = true;
@@ -182,6 +311,12 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
             ready[n_ready++] = (uint8_t)ttl;
         else if (due < wake)
             wake = due;
+        /* a pilot's window opens further once an unanswered TTL is presumed
+         * silent */
+        int64_t after = presume_after(t);
+        if (after > 0 && s->sent > 0 && s->last_tx_ns + after > now_ns &&
+            s->last_tx_ns + after < wake && t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit)
+            wake = s->last_tx_ns + after;
     }
     if (n_ready > 0) {
         uint8_t ttl = ready[rnd % n_ready];
@@ -192,6 +327,7 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
         s->last_tx_ns = now_ns;
         t->last_tx_ns = now_ns;
         t->probes_sent++;
+        pub_pending(t, ttl, now_ns + t->p.wait_ns);
         return KP_TRACER_SEND;
     }
     if (any_open) {
@@ -214,6 +350,8 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
 void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
                      enum kp_stop stop, const struct kp_addr *from)
 {
+    if (ttl >= TTL_END)
+        return;
     struct kp_tracer_ttl *s = &t->ttl[ttl];
     if (t->done || s->sent == 0 || attempt >= s->sent)
         return;
@@ -221,6 +359,7 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
         return; /* duplicate, or above the stop TTL */
     bool was_silent = s->state == T_SILENT;
     s->state = T_REPLIED; /* a late reply resolves a silent TTL too */
+    pub_answered(t, ttl);
     bool backward = ttl < t->p.start_ttl;
     if (ev == KP_TRACER_EV_HOP) {
         if (backward && t->p.stopset && from && kp_stopset_has_iface(t->p.stopset, from))
@@ -239,10 +378,63 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
     set_fwd_limit(t, ttl);
 }
 
+void kp_tracer_rtt(struct kp_tracer *t, int64_t rtt_ns)
+{
+    if (rtt_ns > t->max_rtt_ns)
+        t->max_rtt_ns = rtt_ns;
+}
+
 void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason)
 {
     if (t->done)
         return;
     t->stop = reason;
     finish(t);
+}
+
+void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t sent_ns)
+{
+    if (probe->ttl >= TTL_END)
+        return;
+    struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
+    if (s->sent != probe->attempt + 1u || sent_ns <= s->last_tx_ns)
+        return;
+    s->last_tx_ns = sent_ns;
+    if (sent_ns > t->last_tx_ns)
+        t->last_tx_ns = sent_ns;
+    struct kp_tracer_hint *h = t->p.publish;
+    if (h && h->until && (h->pending & (1ull << probe->ttl)))
+        h->until[probe->ttl] = sent_ns + t->p.wait_ns;
+}
+
+void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t now_ns)
+{
+    if (probe->ttl >= TTL_END)
+        return;
+    struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
+    if (t->done || s->sent == 0 || s->sent != probe->attempt + 1u)
+        return;
+    s->sent--;
+    /* due again at once: the previous attempt's wait is over, or none was sent */
+    s->last_tx_ns = now_ns - t->p.wait_ns;
+    if (t->probes_sent > 0)
+        t->probes_sent--;
+    if (s->sent == 0)
+        pub_dropped(t, probe->ttl);
+}
+
+bool kp_tracer_forward_done(const struct kp_tracer *t)
+{
+    return t->stop != KP_STOP_NONE && t->stop != KP_STOP_GAPLIMIT && t->stop != KP_STOP_MAXTTL;
+}
+
+int64_t kp_tracer_outstanding_until(const struct kp_tracer *t)
+{
+    int64_t linger = t->p.linger_ns > t->p.wait_ns ? t->p.linger_ns : t->p.wait_ns, until = 0;
+    for (unsigned ttl = 1; ttl < TTL_END; ttl++) {
+        const struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->sent > 0 && s->state != T_REPLIED && s->last_tx_ns + linger > until)
+            until = s->last_tx_ns + linger;
+    }
+    return until;
 }

@@ -37,6 +37,18 @@
  * counted in probes_saved (one probe per TTL: the least a classic trace would
  * have sent there).
  *
+ * Doubletree hints (struct kp_tracer_hint): the first trace into a
+ * destination /24 (its pilot) PUBLISHES per TTL what it found — answered,
+ * silent (every attempt waited in vain) or pending (probed, its wait not
+ * over) — and the traces that follow it READ it. A follower does not probe a
+ * TTL the pilot found silent when the pilot got an answer beyond it (skipped:
+ * counted in probes_saved, and it neither extends nor breaks a run of silent
+ * TTLs, as in the record, where it is not probed at all), and DEFERS a TTL
+ * still pending in the pilot below its highest answer until the pilot knows
+ * (then skips or probes it). Deferred TTLs do not count in the window. A TTL
+ * above the pilot's highest answer is probed as usual: the destination may
+ * answer where the pilot's did not.
+ *
  * The record of a trace is NOT the tracer's business: rx builds it from the
  * capture. The tracer's stop reason only says why sending stopped.
  *
@@ -55,10 +67,25 @@
 
 #define KP_TRACER_MAX_ATTEMPTS 8
 #define KP_TRACER_MAX_WINDOW   32
+#define KP_TRACER_MAX_TTL      63 /* the probe identity's 6 bits of TTL */
+
+/* What a /24's pilot found per TTL (bit ttl of each mask, TTLs 1..63), for
+ * the traces that follow it: written by the pilot's tracer
+ * (kp_tracer_params.publish), read by the followers' (.hint). Plain data
+ * owned by the caller; `until` points to KP_TRACER_MAX_TTL + 1 times the
+ * caller provides while the pilot runs (NULL afterwards: nothing is pending
+ * once the pilot is done). */
+struct kp_tracer_hint {
+    uint64_t answered; /* a reply came (a router or the destination) */
+    uint64_t silent;   /* every attempt waited in vain */
+    uint64_t pending;  /* probed, no reply yet, its wait not over */
+    uint8_t top;       /* highest answered TTL, 0 none */
+    int64_t *until;    /* pending TTLs: when their current attempt's wait ends */
+};
 
 struct kp_tracer_params {
-    uint8_t first_ttl; /* lowest TTL (1..255), default 1 */
-    uint8_t max_ttl;   /* highest TTL (>= first_ttl), default 30 */
+    uint8_t first_ttl; /* lowest TTL (1..63), default 1 */
+    uint8_t max_ttl;   /* highest TTL (first_ttl..63), default 30 */
     uint8_t attempts;  /* attempts per TTL (1..KP_TRACER_MAX_ATTEMPTS), default 2 */
     uint8_t gap_limit; /* consecutive silent TTLs that stop the trace, 0 = never */
     uint8_t window;    /* unresolved TTLs in flight (1..KP_TRACER_MAX_WINDOW) */
@@ -67,7 +94,16 @@ struct kp_tracer_params {
     int64_t linger_ns; /* how long after a probe its (late) reply still counts;
                           <= wait_ns (e.g. 0) = no late replies: a gap-limit stop
                           is final at once. kptrace: 2 * wait + 500 ms, as rx. */
-    const struct kp_stopset *stopset; /* backward stop set, NULL = stop only at first_ttl */
+    const struct kp_stopset *stopset;  /* backward stop set, NULL = stop only at first_ttl */
+    const struct kp_tracer_hint *hint; /* follower: the pilot's findings (NULL = none) */
+    struct kp_tracer_hint *publish;    /* pilot: where to write them (NULL = nowhere) */
+    /* Pilot: a TTL whose probe is unanswered stops holding its place in the
+     * window once it was sent this long ago, or twice the longest round
+     * trip of the trace's replies so far (kp_tracer_rtt) if that is longer:
+     * a silent router then costs the next TTL that delay, not the whole
+     * wait (the TTL itself still waits for its reply, and is retried, as
+     * usual). 0 = never: the window is the window. */
+    int64_t presume_ns;
 };
 
 /* Default parameters: first 1, max 30, attempts 2, gap 5, window 1, wait 1 s,
@@ -77,23 +113,25 @@ void kp_tracer_params_default(struct kp_tracer_params *p);
 /* State of one TTL (private to tracer.c; visible for plain-data allocation). */
 struct kp_tracer_ttl {
     uint8_t sent;  /* attempts sent */
-    uint8_t state; /* private: unopened / open / replied / silent / cancelled */
+    uint8_t state; /* private: unopened / open / replied / silent / cancelled /
+                      skipped / deferred */
     int64_t last_tx_ns;
 };
 
 struct kp_tracer {
     struct kp_tracer_params p;
-    struct kp_tracer_ttl ttl[256]; /* indexed by TTL */
-    uint16_t next_fwd;             /* next forward TTL to open */
-    uint16_t fwd_limit;            /* no forward TTL above this is probed */
-    uint16_t back_ttl;             /* next backward TTL to open (0 = done) */
-    bool back_stopped;             /* backward phase hit the stop set */
-    enum kp_stop stop;             /* why forward probing stopped (NONE while running) */
-    uint8_t stop_ttl;              /* TTL at which it stopped */
-    bool done;                     /* nothing more will be sent */
+    struct kp_tracer_ttl ttl[KP_TRACER_MAX_TTL + 1]; /* indexed by TTL */
+    uint16_t next_fwd;                               /* next forward TTL to open */
+    uint16_t fwd_limit;                              /* no forward TTL above this is probed */
+    uint16_t back_ttl;                               /* next backward TTL to open (0 = done) */
+    bool back_stopped;                               /* backward phase hit the stop set */
+    enum kp_stop stop; /* why forward probing stopped (NONE while running) */
+    uint8_t stop_ttl;  /* TTL at which it stopped */
+    bool done;         /* nothing more will be sent */
     uint32_t probes_sent;
-    uint32_t probes_saved;
-    int64_t last_tx_ns; /* time of the last probe sent */
+    uint32_t probes_saved; /* TTLs never probed below start_ttl, and TTLs skipped */
+    int64_t last_tx_ns;    /* time of the last probe sent */
+    int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
 };
 
 /* Status returned by kp_tracer_next. */
@@ -116,8 +154,8 @@ enum kp_tracer_event {
 };
 
 /* Initialise a tracer. Parameters are validated and copied. Returns 0 or
- * -EINVAL (first_ttl 0, max_ttl < first_ttl, attempts or window out of range,
- * wait_ns <= 0). */
+ * -EINVAL (first_ttl 0, max_ttl < first_ttl or > 63, attempts or window out
+ * of range, wait_ns <= 0). */
 int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p);
 
 /* What to do at now_ns. On KP_TRACER_SEND, *probe is the probe to send and
@@ -139,9 +177,35 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
 void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
                      enum kp_stop stop, const struct kp_addr *from);
 
+/* A reply to one of the trace's probes took rtt_ns (see presume_ns). */
+void kp_tracer_rtt(struct kp_tracer *t, int64_t rtt_ns);
+
 /* Stop sending for `reason` (KP_STOP_INTERRUPTED, KP_STOP_ERROR, ...): the
  * tracer becomes done. */
 void kp_tracer_abort(struct kp_tracer *t, enum kp_stop reason);
+
+/* The probe kp_tracer_next returned with SEND left at sent_ns (the time the
+ * send returned, which is after the capture's timestamp of it): its wait,
+ * and its attempt's retry, count from there, so that a retry never leaves
+ * less than the wait after the attempt before it, as the capture sees them.
+ * Ignored unless it is that TTL's latest attempt and sent_ns is later. */
+void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t sent_ns);
+
+/* The probe kp_tracer_next just returned with SEND (at now_ns) did not leave
+ * (a transient send error: the socket's buffer was full): forget it, so that
+ * the same (TTL, attempt) is sent again on a later kp_tracer_next. Only the
+ * last probe returned may be unsent. */
+void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, int64_t now_ns);
+
+/* Whether forward probing has its answer: the destination answered or an
+ * unreachable stopped it (TTLs below may still be pending). The engine
+ * releases a pilot's followers then. */
+bool kp_tracer_forward_done(const struct kp_tracer *t);
+
+/* The latest time a reply to one of the trace's probes may still be
+ * accepted: the largest last_tx + linger_ns over the TTLs probed and never
+ * answered (0 when there is none). Linger_ns <= wait_ns counts as wait_ns. */
+int64_t kp_tracer_outstanding_until(const struct kp_tracer *t);
 
 /* Whether the tracer will send nothing more, as of the last kp_tracer_next
  * or kp_tracer_abort (kp_tracer_next returned KP_TRACER_DONE). */

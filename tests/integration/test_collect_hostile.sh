@@ -132,7 +132,8 @@ CASES=(
     "vp-link|a symlink"
     "vp-h/20260102T030000Z|HARDLINK"
     "vp-h/20260102T040000Z|traces\.jsonl is a FIFO"
-    "vp-h/20260102T050000Z|add up to 687194[0-9]+ bytes.*over the limit of 4294967296 \(--max-sweep-size\)"
+    # the 64 GiB capture (68719476736 bytes) plus the sweep's other files
+    "vp-h/20260102T050000Z|add up to 68719[0-9]{6} bytes.*over the limit of 4294967296 \(--max-sweep-size\)"
     "vp-h/20260102T060000Z|traces\.jsonl:17: line longer than 1048576 bytes \(--max-line\)"
     "vp-h/20260102T070000Z|traces\.jsonl: 16 lines, sweep\.json counts\.traces says 17"
     "vp-h/20260102T080000Z|traces\.jsonl: [0-9]+ hop entries, sweep\.json counts\.hops says [0-9]+"

@@ -195,10 +195,14 @@ ip netns exec "$ns" "$KPTRACE" sweep --vp $vp --targets 198.18.100.8/29 --allowl
     --blocklist-file "$work/block.conf" --max-ttl 3 --wait 1000 --pps 1 --no-doubletree \
     --out "$work/r" --no-progress 2>"$work/r1.err" &
 pid=$!
+# interrupted mid-run: 3 traces x 3 TTLs at 1 pps send for 8 s or more, and
+# a record is written only once its trace's slot is taken or at the end of
+# the run, so wait for the run to start (sweep.json) and 2 s of probes
 for _ in $(seq 1 150); do
     sleep 0.1
-    [ -s "$work/r/traces.jsonl" ] && break
+    [ -s "$work/r/sweep.json" ] && break
 done
+sleep 2
 kill -INT $pid
 wait $pid
 assert_eq 3 $? "the sweep with a --blocklist-file is interrupted (exit 3)"

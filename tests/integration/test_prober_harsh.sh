@@ -22,15 +22,18 @@
 #             --gap-limit 5 the trace stops with gaplimit at the 5th silent TTL
 #             after exactly (answering TTLs + 5 x attempts) probes; with
 #             --gap-limit 7 it reaches the destination, hops equal the truth.
-#   late      300 ms each way on one link (RTT >= 600 ms) and --wait 150, so
+#   late      300 ms each way on one link (RTT >= 600 ms), --wait 150 and
+#             --late 650, so
 #             replies come after the wait but within the documented 2 x wait +
 #             0.5 s = 800 ms: every trace still completes at the truth's TTL;
 #             every hop is at its truth TTL; a hop is flagged late exactly when
 #             its RTT exceeds the wait (all behind the slow link, none before);
 #             sweep.json counts them (counts.replies_late).
-#   expired   the same path with --wait 20: 2 x 20 + 500 = 540 ms < RTT, so no
+#   expired   the same path with --wait 20 --late 0: 20 ms < RTT, so no
 #             reply from behind the slow link counts: hops only before it,
-#             gaplimit 5 TTLs later, though the capture holds those replies.
+#             gaplimit 5 TTLs later, though the capture holds those replies
+#             (a second, longer trace at 10 pps keeps the run going until they
+#             came).
 #   down      the last router drops everything for the destination (nftables
 #             here: a host that is down), --first-ttl 2 --attempts 3 --wait 200:
 #             gaplimit at L + 4 (L = the destination's TTL), hops only at
@@ -245,14 +248,14 @@ elif scenario == "late":
         "late: sweep.json counts %d replies, %d late (records: %d, %d late)" % (c["replies"], c["replies_late"], nh, late))
 
 elif scenario == "expired":
-    wait, gap = int(args[0]), int(args[1])
+    wait, late, gap = int(args[0]), int(args[1]), int(args[2])
     out(len(recs) == 1, "expired: 1 record (%d)" % len(recs))
     r = recs[0]
     hops = path_of(r["dst"])
     slow = first_affected(hops, delay_between)
     oneway = delay_between((["vp"] + [h["node"] for h in hops])[slow], hops[slow]["node"])
-    out(2 * oneway > 2 * wait + 500, "expired: the truth's RTT behind the slow link (%g ms) exceeds 2 x %d + 500 ms"
-        % (2 * oneway, wait))
+    out(2 * oneway > wait + late, "expired: the truth's RTT behind the slow link (%g ms) exceeds %d + %d ms"
+        % (2 * oneway, wait, late))
     got = sorted((h["ttl"], h["addr"]) for h in r["hops"])
     want = [(i + 1, hops[i]["addr"]) for i in range(slow)]
     out(got == want, "expired: hops %s (want only the %d before the slow link)" % (got, slow))
@@ -353,14 +356,17 @@ check gap "$work/gap7.jsonl" 7 2 2
 # --- late replies: RTT >= 600 ms, --wait 150 -----------------------------------
 t0=$SECONDS
 tb_exec vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --targets 198.19.4.4/30 --methods icmp-paris,udp-paris \
-    --no-doubletree --wait 150 --attempts 2 --pps 100 --out "$work/late" --no-progress 2>"$work/late.err"
+    --no-doubletree --wait 150 --late 650 --attempts 2 --pps 100 --out "$work/late" --no-progress 2>"$work/late.err"
 assert_eq 0 $? "late: kptrace sweep exits 0"
 tb_log "late: $((SECONDS - t0)) s: $(tail -1 "$work/late.err")"
 check late "$work/late/traces.jsonl" "$work/late/sweep.json" 8
 # ... and after 2 x wait + 0.5 s they no longer count
-run expired --methods icmp-paris --wait 20 --attempts 2 --pcap "$work/expired.pcap" 198.19.4.9
-check expired "$work/expired.jsonl" 20 5
-n_te=$(tcpdump -nr "$work/expired.pcap" "dst host $src and icmp[icmptype] == icmp-timxceed" 2>/dev/null | wc -l)
+run expired --methods icmp-paris --wait 20 --late 0 --attempts 2 --pps 10 --pcap "$work/expired.pcap" \
+    198.19.4.9 198.19.3.9
+grep '"dst":"198.19.4.9"' "$work/expired.jsonl" >"$work/expired1.jsonl"
+check expired "$work/expired1.jsonl" 20 0 5
+# time exceeded quoting a probe to 198.19.4.9 (quoted destination at ICMP offset 24)
+n_te=$(tcpdump -nr "$work/expired.pcap" "dst host $src and icmp[icmptype] == icmp-timxceed and icmp[24:4] == 0xc6130409" 2>/dev/null | wc -l)
 # the hops before sl2 (behind the slow link) answer once, the 5 TTLs behind it twice each
 n_fast=$(tb_query '[h["node"] for h in t["paths"]["vp"]["198.19.4.0/24"]["alternatives"][0]["hops"]].index("sl2")')
 assert_eq $((n_fast + 5 * 2)) "$n_te" "expired: the capture holds every time-exceeded, those from behind the slow link too"
@@ -396,10 +402,18 @@ for proto in protos:
     want = {ttl: (0 if ttl < 2 else per if ttl < L else 3 * per if ttl < L + 5 else 0) for ttl in counts}
     print(("ok|" if counts == want else "fail|") + "down capture: protocol %d probes per TTL %s (want %s)" % (proto, counts, want))
     if per == 1:
+        # kptrace waits --wait (200 ms) on CLOCK_MONOTONIC from the moment
+        # sendmmsg returned; these are the kernel's capture timestamps
+        # (CLOCK_REALTIME, taken when each frame reaches the packet tap), a
+        # different clock read at a different point of each send. Their gap
+        # may fall short of the engine's by tens of microseconds (199.96 ms
+        # seen on a loaded machine): 1 ms of that jitter is allowed (0.5 %
+        # of the wait); a retry sent more than 1 ms early is still caught.
         gaps = [(b - a) / 1e6 for ttl in range(L, L + 5) for a, b in zip(by[(proto, ttl)], by[(proto, ttl)][1:])]
-        out = [g for g in gaps if not 200 <= g <= 350]
+        out = [g for g in gaps if not 199 <= g <= 350]
         print(("ok|" if gaps and not out else "fail|")
-              + "down capture: protocol %d attempts of a silent TTL %d ms apart or more (%d gaps, outside 200..350: %s)"
+              + "down capture: protocol %d attempts of a silent TTL %d ms apart or more, less 1 ms of "
+              "capture-timestamp jitter (%d gaps, outside 199..350: %s)"
               % (proto, 200, len(gaps), out))
 PY
 )

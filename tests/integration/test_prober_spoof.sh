@@ -20,8 +20,11 @@ src=$(tb_addr $vp)
 forger=198.18.1.77
 dst=198.19.176.1
 
+# --wait 8000 --late 0: the sweep waits 8 s for its silent TTLs' probes
+# while the forger sends (from 1.5 s after the start, for 1.5 s; its Python
+# starts slowly on a busy machine)
 ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets $dst/32 --methods udp-paris \
-    --pps 50 --out "$work/s" --no-progress 2>"$work/s.err" &
+    --pps 50 --wait 8000 --late 0 --out "$work/s" --no-progress 2>"$work/s.err" &
 pid=$!
 sleep 1.5
 tb_exec isp-eu python3 - "$forger" "$src" "$dst" <<'PY'

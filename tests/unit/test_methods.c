@@ -104,6 +104,7 @@ spec_for(const struct kp_method_ops *ops, uint32_t trace, uint8_t ttl, uint8_t a
     s.src = A("198.18.0.2");
     s.dst = A("203.0.113.7");
     s.trace_id = trace;
+    s.slot = (uint16_t)(trace * 7u + 3u); /* any value: only the marker carries it */
     s.ttl = ttl;
     s.attempt = att;
     s.key = &key_a;
@@ -261,12 +262,13 @@ Test(methods, build_all_valid_and_paris_invariants)
                     cr_assert_eq(be16(l4 + 2), 80); /* default port */
                     cr_assert_eq(l4[20], 254);
                     cr_assert_eq(l4[21], 20);
-                    cr_assert_eq(memcmp(l4 + 22, "KPT1", 4), 0);
+                    cr_assert_eq(memcmp(l4 + 22, "KPT2", 4), 0);
                 } else {
-                    cr_assert_eq(memcmp(l4 + 8, "KPT1", 4), 0);
+                    /* marker v2: method, ttl | attempt << 6, slot, id */
+                    cr_assert_eq(memcmp(l4 + 8, "KPT2", 4), 0);
                     cr_assert_eq(l4[8 + 4], ops->id);
-                    cr_assert_eq(l4[8 + 5], ttl);
-                    cr_assert_eq(l4[8 + 6], att);
+                    cr_assert_eq(l4[8 + 5], ttl | att << 6);
+                    cr_assert_eq(be16(l4 + 8 + 6), 1234 * 7 + 3);
                     cr_assert_eq(be32(l4 + 8 + 8), 1234);
                 }
                 if (ops->id == KP_METHOD_UDP) {
@@ -322,8 +324,6 @@ Test(methods, build_errors)
         s.attempt = 4;
         cr_assert_eq(ops->build(&s, b, &len), -EINVAL);
         s.attempt = 0;
-        s.trace_id = KP_ID_MAX_TRACES;
-        cr_assert_eq(ops->build(&s, b, &len), -EINVAL);
         s.trace_id = 1;
         s.size = (uint16_t)(ops->min_size - 1);
         cr_assert_eq(ops->build(&s, b, &len), ops->proto == 6 ? 0 : -EINVAL);
@@ -693,7 +693,53 @@ Test(methods, marker_find_on_sent_probes)
         cr_assert_eq(mk.ttl, 33);
         cr_assert_eq(mk.attempt, 2);
         cr_assert_eq(mk.trace_id, 31000);
+        cr_assert_eq(mk.version, 2);
+        cr_assert_eq(mk.slot, (uint16_t)(31000 * 7 + 3));
     }
+}
+
+/* Trace ids are 32 bits: the marker carries the whole id, the flow value
+ * (source port, echo id) its low 15 bits, and a reply still names the trace
+ * by those 15 bits. */
+Test(methods, trace_ids_beyond_15_bits)
+{
+    setup_all();
+    const uint32_t ids[] = {32768, 65535 + 9, 196608, 3000001, 0xfffffffeu};
+    for (int mi = 0; mi < 4; mi++) {
+        for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+            struct kp_probe_spec s = spec_for(all[mi], ids[k], 4, 1);
+            uint8_t b[1500];
+            size_t n = build(all[mi], &s, b);
+            struct kp_pkt d;
+            cr_assert_eq(kp_decode_ip(b, n, &d), KP_DEC_OK);
+            struct kp_marker mk;
+            cr_assert_eq(kp_marker_find(&d, &mk), 0);
+            cr_assert_eq(mk.trace_id, ids[k], "%s id %u", all[mi]->name, ids[k]);
+            uint16_t flow = all[mi]->proto == 1 ? d.l4.icmp_id : d.l4.sport;
+            cr_assert_eq(flow, 0x8000 | (ids[k] & 0x7fff), "%s id %u", all[mi]->name, ids[k]);
+        }
+    }
+}
+
+/* A version 1 marker (captures of older kptrace) still parses: TTL,
+ * attempt and flags in their own bytes, no slot. */
+Test(methods, marker_v1_still_parses)
+{
+    const uint8_t v1[KP_MARKER_LEN] = {'K', 'P',  'T',  '1',  2,    17,   3,    0,    0,
+                                       0,   0x7f, 0xff, 0xde, 0xad, 0xbe, 0xef, 0x12, 0x34};
+    struct kp_marker mk;
+    cr_assert_eq(kp_marker_parse(v1, sizeof(v1), &mk), 0);
+    cr_assert_eq(mk.version, 1);
+    cr_assert_eq(mk.method, 2);
+    cr_assert_eq(mk.ttl, 17);
+    cr_assert_eq(mk.attempt, 3);
+    cr_assert_eq(mk.trace_id, 32767);
+    cr_assert_eq(mk.tag, 0xdeadbeefu);
+    cr_assert_eq(mk.adjust, 0x1234);
+    cr_assert_eq(mk.slot, 0);
+    cr_assert_eq(kp_marker_parse(v1, KP_MARKER_LEN - 1, &mk), -EMSGSIZE);
+    const uint8_t other[KP_MARKER_LEN] = {'K', 'P', 'T', '3'};
+    cr_assert_eq(kp_marker_parse(other, sizeof(other), &mk), -ENOENT);
 }
 
 /* ------------------------------------------------------------- IPv6 */
@@ -1004,4 +1050,58 @@ Test(methods, real_linux_nat_rewritten_quotes)
     pcap_close(pc);
     cr_assert_eq(udp_seen, 8);
     cr_assert_eq(tcp_seen, 4);
+}
+
+/* A probe patched in place from another probe of its trace (the prober's
+ * template) is byte for byte the probe build makes: every method, every
+ * TTL 1..63 and attempt 0..3, a default and a larger size, a fixed source
+ * port and the trace id's own. */
+Test(methods, patch_equals_build)
+{
+    setup_all();
+    for (int mi = 0; mi < 4; mi++) {
+        const struct kp_method_ops *ops = all[mi];
+        cr_assert_not_null(ops->patch, "%s has a patch", ops->name);
+        for (int variant = 0; variant < 3; variant++) {
+            struct kp_probe_spec s = spec_for(ops, 200000 + (uint32_t)variant, 1, 0);
+            if (variant == 1)
+                s.size = 120;
+            if (variant == 2) {
+                s.sport = 4242;
+                s.dport = 8080;
+            }
+            uint8_t tpl[1500], want[1500], got[1500];
+            size_t tl = build(ops, &s, tpl);
+            for (unsigned ttl = 1; ttl <= 63; ttl++) {
+                for (unsigned att = 0; att <= 3; att++) {
+                    s.ttl = (uint8_t)ttl;
+                    s.attempt = (uint8_t)att;
+                    size_t wl = build(ops, &s, want);
+                    cr_assert_eq(wl, tl);
+                    memcpy(got, tpl, tl);
+                    cr_assert_eq(ops->patch(&s, got, tl), 0, "%s ttl %u", ops->name, ttl);
+                    cr_assert_arr_eq(got, want, wl, "%s variant %d ttl %u attempt %u", ops->name,
+                                     variant, ttl, att);
+                }
+            }
+        }
+    }
+}
+
+Test(methods, patch_refuses_what_it_cannot_patch)
+{
+    setup_all();
+    const struct kp_method_ops *ops = all[0];
+    struct kp_probe_spec s = spec_for(ops, 9, 3, 0);
+    uint8_t b[1500];
+    size_t n = build(ops, &s, b);
+    cr_assert_eq(ops->patch(&s, b, n - 1), -EINVAL, "a length that is not the probe's");
+    struct kp_probe_spec v6 = s;
+    v6.src = A("2001:db8::2");
+    v6.dst = A("2001:db8::7");
+    cr_assert_eq(ops->patch(&v6, b, n), -EINVAL, "IPv6 is built, not patched");
+    b[20 + 8] = 'X'; /* not a marker */
+    cr_assert_eq(ops->patch(&s, b, n), -EINVAL);
+    const struct kp_method_ops *udp = all[1];
+    cr_assert_eq(udp->patch(&s, b, n), -EINVAL, "an ICMP probe is not a UDP one");
 }

@@ -204,3 +204,40 @@ Test(pacer, window_bound_for_many_rates)
         }
     }
 }
+
+Test(pacer, spacing_spreads_the_catch_up)
+{
+    /* 1000 pps (1 ms), a bucket of 20 tokens (tau 19 ms), sends at least 60%
+     * of the interval (600 us) apart. A send at 0, then the sender wakes at
+     * 10 ms: the bucket is full again (20 tokens). By GCRA, after k more
+     * sends TAT = 10 + k ms and the next is allowed at TAT - 19 ms; spacing
+     * allows it at 10 + 0.6 k ms, which is the later while 0.4 k <= 19, k <=
+     * 47: 48 sends 600 us apart, then one per ms. Never two closer than
+     * 600 us (no burst), and at most 17 in any 10 ms. */
+    struct kp_pacer p;
+    cr_assert_eq(kp_pacer_init(&p, 1000, 20, 0), 0);
+    kp_pacer_set_spacing(&p, 60);
+    cr_assert_eq(kp_pacer_take(&p, 0), 0);
+    int64_t now = 10 * MS, t[80];
+    for (int i = 0; i < 80; i++) {
+        int64_t w;
+        while ((w = kp_pacer_take(&p, now)) > 0)
+            now += w;
+        t[i] = now;
+    }
+    cr_assert_eq(t[0], 10 * MS);
+    for (int i = 1; i < 48; i++)
+        cr_assert_eq(t[i] - t[i - 1], 600000, "gap %d: %lld", i, (long long)(t[i] - t[i - 1]));
+    for (int i = 49; i < 80; i++)
+        cr_assert_eq(t[i] - t[i - 1], MS, "gap %d: %lld", i, (long long)(t[i] - t[i - 1]));
+    cr_assert_leq(max_in_window(t, 80, 10 * MS), 17);
+}
+
+Test(pacer, spacing_off_by_default_and_bounded)
+{
+    struct kp_pacer p;
+    cr_assert_eq(kp_pacer_init(&p, 1000, 3, 0), 0);
+    cr_assert_eq(p.min_gap_ns, 0);
+    kp_pacer_set_spacing(&p, 250); /* capped at the whole interval */
+    cr_assert_eq(p.min_gap_ns, MS);
+}

@@ -13,45 +13,10 @@
 #include "probe/method.h"
 #include "probe/rx.h"
 #include "probe/rx_kptrace.h"
+#include "engine_test.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL
-
-static struct kp_addr addr(const char *s)
-{
-    struct kp_addr a;
-    cr_assert_eq(kp_addr_parse(s, &a), 0);
-    return a;
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-/* IPv4 ICMP error (type, code) from `from` to `to` quoting 28 bytes of probe
- * (IP header + 8 transport bytes, as RFC 792 requires at least). */
-static size_t icmp_error(uint8_t *out, const char *from, const struct kp_addr *to, uint8_t type,
-                         uint8_t code, const uint8_t *probe)
-{
-    struct kp_addr f = addr(from);
-    size_t len = 20 + 8 + 28;
-    memset(out, 0, len);
-    out[0] = 0x45;
-    put16(out + 2, (uint16_t)len);
-    out[8] = 64;
-    out[9] = 1;
-    memcpy(out + 12, f.b, 4);
-    memcpy(out + 16, to->b, 4);
-    put16(out + 10, kp_cksum_fold(kp_cksum_add(0, out, 20)));
-    out[20] = type;
-    out[21] = code;
-    memcpy(out + 28, probe, 28);
-    out[28 + 8] = 1; /* the quoted TTL as it expired */
-    put16(out + 22, kp_cksum_fold(kp_cksum_add(0, out + 20, 8 + 28)));
-    return len;
-}
 
 struct count {
     size_t traces, hops;
@@ -71,16 +36,8 @@ static void on_trace(void *ctx, struct kp_trace *t)
 static void run(const char *method, const struct kp_key *probe_key, const struct kp_key *check_key,
                 struct count *c, struct kp_rx_stats *st)
 {
-    static const struct kp_rx_classifier *const cls[] = {&kp_rx_classifier_kptrace};
-    struct kp_rx_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.classifiers = cls;
-    cfg.n_classifiers = 1;
-    cfg.run.first_ttl = 1;
-    cfg.run.max_ttl = 30;
-    cfg.run.gap_limit = 5;
+    struct kp_rx_config cfg = kptrace_rx_config();
     cfg.run.attempts = 2;
-    cfg.run.wait_ms = 1000;
     cfg.on_trace = on_trace;
     cfg.ctx = c;
     if (check_key != NULL) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/jobs.h"
 #include "probe/options.h"
 #include "probe/sweep_meta.h"
 #include "probe/sweep_resume.h"
@@ -27,31 +28,51 @@ static const enum kp_method M[] = {KP_METHOD_ICMP_PARIS, KP_METHOD_UDP_PARIS};
     "{\"v\":1,\"type\":\"trace\",\"id\":" #id ",\"method\":\"" m "\",\"dst\":\"" dst               \
     "\",\"start\":\"2026-11-22T00:00:00Z\",\"stop_reason\":\"completed\",\"hops\":[]}\n"
 
-Test(sweep_resume, job_index_natural_order)
+static struct kp_jobs J;
+
+static void jobs_up(void)
 {
-    cr_assert_eq(kp_resume_n_jobs(R, 2, 2), 12);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b000u, 0), 0);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b000u, 1), 1);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b003u, 1), 7);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b108u, 0), 8);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b109u, 1), 11);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b004u, 0), -1);
-    cr_assert_eq(kp_resume_job_index(R, 2, 2, 0xc613b10au, 0), -1);
+    cr_assert_eq(kp_jobs_init(&J, R, 2, 2, 1, NULL), 0);
 }
 
-Test(sweep_resume, remaining_pairs_and_cut_line)
+static void jobs_down(void)
+{
+    kp_jobs_free(&J);
+}
+
+/* done[] as 12 booleans */
+static void bits(const uint64_t *done, uint8_t out[12])
+{
+    for (int i = 0; i < 12; i++)
+        out[i] = kp_jobs_bit(done, (uint64_t)i);
+}
+
+Test(sweep_resume, job_index_natural_order, .init = jobs_up, .fini = jobs_down)
+{
+    cr_assert_eq(J.n, 12);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b000u, 0), 0);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b000u, 1), 1);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b003u, 1), 7);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b108u, 0), 8);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b109u, 1), 11);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b004u, 0), -1);
+    cr_assert_eq(kp_jobs_index(&J, 0xc613b10au, 0), -1);
+}
+
+Test(sweep_resume, remaining_pairs_and_cut_line, .init = jobs_up, .fini = jobs_down)
 {
     const char *text = LINE(3, "icmp-paris", "198.19.176.0") "\n" /* a blank line */
         LINE(9, "udp-paris", "198.19.176.3")
             LINE(4, "udp-paris", "198.19.177.9") "{\"v\":1,\"type\":\"trace\",\"id\":12,\"meth";
-    uint8_t done[12] = {0};
+    uint64_t done[1] = {0};
     struct kp_resume_scan s;
     char err[256] = "";
-    int rc = kp_resume_scan(text, strlen(text), "traces.jsonl", R, 2, M, 2, done, &s, NULL, NULL,
-                            err, sizeof(err));
+    int rc = kp_resume_scan(text, strlen(text), "traces.jsonl", &J, M, done, &s, NULL, NULL, err,
+                            sizeof(err));
     cr_assert_eq(rc, 0, "%s", err);
-    uint8_t want[12] = {1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1};
-    cr_assert_arr_eq(done, want, 12);
+    uint8_t want[12] = {1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1}, got[12];
+    bits(done, got);
+    cr_assert_arr_eq(got, want, 12);
     cr_assert_eq(s.lines, 3);
     cr_assert_eq(s.duplicates, 0);
     cr_assert_eq(s.max_id, 9);
@@ -61,49 +82,47 @@ Test(sweep_resume, remaining_pairs_and_cut_line)
     cr_assert_eq(text[s.valid_len - 1], '\n');
 }
 
-Test(sweep_resume, complete_file_has_no_cut_and_duplicates_count_once)
+Test(sweep_resume, complete_file_has_no_cut_and_duplicates_count_once, .init = jobs_up,
+     .fini = jobs_down)
 {
     const char *text = LINE(1, "icmp-paris", "198.19.176.1") LINE(2, "icmp-paris", "198.19.176.1");
-    uint8_t done[12] = {0};
+    uint64_t done[1] = {0};
     struct kp_resume_scan s;
     char err[256] = "";
     cr_assert_eq(
-        kp_resume_scan(text, strlen(text), "t", R, 2, M, 2, done, &s, NULL, NULL, err, sizeof(err)),
-        0);
+        kp_resume_scan(text, strlen(text), "t", &J, M, done, &s, NULL, NULL, err, sizeof(err)), 0);
     cr_assert_eq(s.cut_bytes, 0);
     cr_assert_eq(s.cut_line, 0);
     cr_assert_eq(s.valid_len, strlen(text));
     cr_assert_eq(s.lines, 2);
     cr_assert_eq(s.duplicates, 1);
-    cr_assert_eq(done[2], 1);
+    cr_assert(kp_jobs_bit(done, 2));
 }
 
-Test(sweep_resume, corrupt_line_named)
+Test(sweep_resume, corrupt_line_named, .init = jobs_up, .fini = jobs_down)
 {
     const char *text = LINE(1, "icmp-paris", "198.19.176.1") "{\"v\":1,\"type\":\"trace\"}\n";
-    uint8_t done[12] = {0};
+    uint64_t done[1] = {0};
     struct kp_resume_scan s;
     char err[256] = "";
-    cr_assert_eq(kp_resume_scan(text, strlen(text), "d/traces.jsonl", R, 2, M, 2, done, &s, NULL,
-                                NULL, err, sizeof(err)),
+    cr_assert_eq(kp_resume_scan(text, strlen(text), "d/traces.jsonl", &J, M, done, &s, NULL, NULL,
+                                err, sizeof(err)),
                  -EINVAL);
     cr_assert(strncmp(err, "d/traces.jsonl:2: ", 18) == 0, "%s", err);
 }
 
-Test(sweep_resume, foreign_pair_refused)
+Test(sweep_resume, foreign_pair_refused, .init = jobs_up, .fini = jobs_down)
 {
     const char *t1 = LINE(1, "icmp-paris", "198.19.176.4");
     const char *t2 = LINE(1, "tcp-syn", "198.19.176.1");
-    uint8_t done[12] = {0};
+    uint64_t done[1] = {0};
     struct kp_resume_scan s;
     char err[256] = "";
-    cr_assert_eq(
-        kp_resume_scan(t1, strlen(t1), "t", R, 2, M, 2, done, &s, NULL, NULL, err, sizeof(err)),
-        -EINVAL);
+    cr_assert_eq(kp_resume_scan(t1, strlen(t1), "t", &J, M, done, &s, NULL, NULL, err, sizeof(err)),
+                 -EINVAL);
     cr_assert(strstr(err, "t:1: 198.19.176.4 with icmp-paris is not") != NULL, "%s", err);
-    cr_assert_eq(
-        kp_resume_scan(t2, strlen(t2), "t", R, 2, M, 2, done, &s, NULL, NULL, err, sizeof(err)),
-        -EINVAL);
+    cr_assert_eq(kp_resume_scan(t2, strlen(t2), "t", &J, M, done, &s, NULL, NULL, err, sizeof(err)),
+                 -EINVAL);
     cr_assert(strstr(err, "tcp-syn") != NULL, "%s", err);
 }
 
@@ -114,30 +133,38 @@ static void count_rec(void *ctx, const struct kp_trace *t, unsigned mi)
     (void)t;
 }
 
-Test(sweep_resume, records_handed_with_method_index)
+Test(sweep_resume, records_handed_with_method_index, .init = jobs_up, .fini = jobs_down)
 {
     const char *text = LINE(1, "udp-paris", "198.19.176.1") LINE(2, "udp-paris", "198.19.176.2")
         LINE(3, "icmp-paris", "198.19.176.2");
-    uint8_t done[12] = {0};
+    uint64_t done[1] = {0};
     struct kp_resume_scan s;
     char err[256] = "";
     unsigned n[2] = {0, 0};
-    cr_assert_eq(kp_resume_scan(text, strlen(text), "t", R, 2, M, 2, done, &s, count_rec, n, err,
-                                sizeof(err)),
-                 0);
+    cr_assert_eq(
+        kp_resume_scan(text, strlen(text), "t", &J, M, done, &s, count_rec, n, err, sizeof(err)),
+        0);
     cr_assert_eq(n[0], 1);
     cr_assert_eq(n[1], 2);
 }
 
 Test(sweep_resume, next_id)
 {
-    cr_assert_eq(kp_resume_next_id(0, false, 16), 1);
-    cr_assert_eq(kp_resume_next_id(304, false, 150), 305);
-    /* after a crash, up to max_active traces may have probed without a record */
-    cr_assert_eq(kp_resume_next_id(304, true, 150), 455);
-    /* 15-bit ids wrap, and 0 is never used */
-    cr_assert_eq(kp_resume_next_id(32767, false, 16), 1);
-    cr_assert_eq(kp_resume_next_id(32760, true, 16), 9);
+    cr_assert_eq(kp_resume_next_id(0, 0, false, 16), 1);
+    cr_assert_eq(kp_resume_next_id(304, 0, false, 150), 305);
+    /* a part that stopped on an error before writing its records (a full
+     * disk) used ids 1..1024: sweep.json's next_trace_id says so */
+    cr_assert_eq(kp_resume_next_id(0, 1025, false, 1000), 1025);
+    cr_assert_eq(kp_resume_next_id(2000, 1025, false, 1000), 2001);
+    /* a crash: next_trace_id is the part's first id (written at its start) */
+    cr_assert_eq(kp_resume_next_id(0, 500, true, 100), 500 + 200);
+    /* after a crash, up to max_active traces may have probed without a
+     * record, and as many finished ones whose records were not written */
+    cr_assert_eq(kp_resume_next_id(304, 0, true, 150), 605);
+    /* 32-bit ids: beyond 15 bits they go on; 0 is never used */
+    cr_assert_eq(kp_resume_next_id(32767, 0, false, 16), 32768);
+    cr_assert_eq(kp_resume_next_id(196608, 0, true, 10000), 216609);
+    cr_assert_eq(kp_resume_next_id(0xffffffffull, 0, false, 16), 1);
 }
 
 static void le32(uint8_t *p, uint32_t v)

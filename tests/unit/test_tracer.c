@@ -379,3 +379,236 @@ Test(tracer, abort_and_invalid)
     p.wait_ns = 0;
     cr_assert_eq(kp_tracer_init(&t, &p), -EINVAL);
 }
+
+/* ---- Doubletree hints: the pilot publishes, followers skip and defer ---- */
+
+Test(tracer, pilot_publishes_what_it_finds)
+{
+    /* The pilot (window 5, 1 attempt, wait 1 s) sends TTLs 1..5 at t=0, 1,
+     * 2, 3, 4 ms; TTLs 1-3 and 5 (the destination) answer, TTL 4 stays
+     * silent: pending until 1.003 s, silent after it. */
+    int64_t until[KP_TRACER_MAX_TTL + 1] = {0};
+    struct kp_tracer_hint h = {.until = until};
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 5);
+    p.publish = &h;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    for (int ttl = 1; ttl <= 5; ttl++)
+        expect_send(&t, (ttl - 1) * MS, (uint8_t)ttl, 0);
+    cr_assert_eq(h.pending, 0x3eu); /* bits 1..5 */
+    cr_assert_eq(until[4], 3 * MS + S);
+    for (int ttl = 1; ttl <= 3; ttl++)
+        kp_tracer_reply(&t, (uint8_t)ttl, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    kp_tracer_reply(&t, 5, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert(kp_tracer_forward_done(&t));
+    cr_assert_eq(h.answered, 0x2eu); /* 1, 2, 3, 5 */
+    cr_assert_eq(h.pending, 0x10u);  /* 4 */
+    cr_assert_eq(h.top, 5);
+    expect_wait(&t, 20 * MS, 3 * MS + S);
+    expect_done(&t, 3 * MS + S, KP_STOP_COMPLETED, 5);
+    cr_assert_eq(h.silent, 0x10u);
+    cr_assert_eq(h.pending, 0);
+}
+
+Test(tracer, follower_skips_silent_and_defers_pending)
+{
+    /* The pilot of the /24 answered at 1, 2, 3 and 5 (top 5); TTL 4 is
+     * still pending until 1 s, TTL 6 was never probed. A follower starting
+     * at the border TTL 3 (window 1, 1 attempt): sends 3, defers 4 (not in
+     * the window), sends 5; 5 reaches the destination but
+     * the follower waits for the pilot's TTL 4; once it is silent the
+     * follower skips it and is done: 2 probes, 3 saved (TTLs 1, 2 below the
+     * start and the skipped 4). */
+    int64_t until[KP_TRACER_MAX_TTL + 1] = {0};
+    until[4] = S;
+    struct kp_tracer_hint h = {.answered = 0x2e, .pending = 0x10, .top = 5, .until = until};
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.start_ttl = 3;
+    p.hint = &h;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    /* window 1: the backward TTL 2 goes first, one at a time */
+    expect_send(&t, 0, 2, 0);
+    expect_wait(&t, 0, S); /* 2 in flight fills the window */
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 10 * MS, 1, 0); /* no stop set: down to first_ttl */
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 20 * MS, 3, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 30 * MS, 5, 0); /* 4 deferred, 5 next */
+    kp_tracer_reply(&t, 5, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_wait(&t, 40 * MS, S); /* waits for the pilot's TTL 4 */
+    /* the pilot's TTL 4 went silent */
+    h.pending = 0;
+    h.silent = 0x10;
+    expect_done(&t, S + 1 * MS, KP_STOP_COMPLETED, 5);
+    cr_assert_eq(t.probes_sent, 4);
+    cr_assert_eq(t.probes_saved, 1); /* the skipped TTL 4 */
+}
+
+Test(tracer, deferred_ttl_is_probed_when_the_pilot_hears_it)
+{
+    /* As above but the pilot's TTL 4 answers (late): the follower probes it. */
+    int64_t until[KP_TRACER_MAX_TTL + 1] = {0};
+    until[4] = S;
+    struct kp_tracer_hint h = {.answered = 0x2e, .pending = 0x10, .top = 5, .until = until};
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 2);
+    p.start_ttl = 3;
+    p.hint = &h;
+    struct kp_stopset ss;
+    kp_stopset_init(&ss);
+    struct kp_addr r2 = A("198.18.31.1");
+    kp_stopset_add_iface(&ss, &r2);
+    p.stopset = &ss;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    /* window 2: backward 2 and forward 3; 4 deferred; 5 opened next */
+    expect_send(&t, 0, 2, 0);
+    expect_send(&t, 0, 3, 0);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, &r2); /* in the stop set */
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 5 * MS, 5, 0);
+    kp_tracer_reply(&t, 5, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    h.pending = 0;
+    h.answered |= 0x10;
+    expect_send(&t, 500 * MS, 4, 0);
+    kp_tracer_reply(&t, 4, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_done(&t, 501 * MS, KP_STOP_COMPLETED, 5);
+    cr_assert_eq(t.probes_saved, 1); /* TTL 1, below the stop-set hit */
+    kp_stopset_free(&ss);
+}
+
+Test(tracer, silent_ttls_above_the_pilots_answers_are_probed)
+{
+    /* The pilot's destination did not answer: its answers end at TTL 3
+     * (top 3), TTLs 4-8 silent. A follower must probe 4.. itself (its own
+     * destination may answer): nothing is skipped at or above top. */
+    struct kp_tracer_hint h = {.answered = 0x0e, .silent = 0x1f0, .top = 3};
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.start_ttl = 3;
+    p.hint = &h;
+    p.first_ttl = 3;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 3, 0);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 1 * MS, 4, 0);
+    kp_tracer_reply(&t, 4, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 2 * MS, KP_STOP_COMPLETED, 4);
+    cr_assert_eq(t.probes_saved, 0);
+}
+
+Test(tracer, skipped_ttls_neither_extend_nor_break_a_gap_run_in_the_record_sense)
+{
+    /* gap 2; the pilot found 4 silent (top 7). A follower from 3 (window 1):
+     * 3 silent, 4 skipped (resets the run, as an unprobed TTL does in the
+     * record), 5 silent, 6 silent -> gap stop at 6 after 3 probes. */
+    struct kp_tracer_hint h = {.answered = 0x80 | 0x0e, .silent = 0x10, .top = 7};
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 2, 1);
+    p.start_ttl = 3;
+    p.first_ttl = 3;
+    p.hint = &h;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 3, 0);
+    expect_send(&t, S, 5, 0);
+    expect_send(&t, 2 * S, 6, 0);
+    expect_done(&t, 3 * S, KP_STOP_GAPLIMIT, 6);
+    cr_assert_eq(t.probes_sent, 3);
+    cr_assert_eq(t.probes_saved, 1);
+}
+
+Test(tracer, unsend_keeps_the_attempt)
+{
+    /* A send that did not leave (ENOBUFS) is forgotten: the same TTL and
+     * attempt come again, the count is unchanged. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    cr_assert_eq(kp_tracer_next(&t, 0, 0, &pr, NULL), KP_TRACER_SEND);
+    kp_tracer_unsend(&t, &pr, 0);
+    cr_assert_eq(t.probes_sent, 0);
+    expect_send(&t, 1 * MS, 1, 0);
+    /* its retry after the wait, unsent too, comes again at once */
+    cr_assert_eq(kp_tracer_next(&t, 1 * MS + S, 0, &pr, NULL), KP_TRACER_SEND);
+    cr_assert_eq(pr.attempt, 1);
+    kp_tracer_unsend(&t, &pr, 1 * MS + S);
+    expect_send(&t, 2 * MS + S, 1, 1);
+    cr_assert_eq(t.probes_sent, 2);
+}
+
+Test(tracer, outstanding_until_counts_unanswered_probes_only)
+{
+    /* linger 1.5 s (wait 1 s + late 0.5 s). TTL 1 sent at 0 and answered,
+     * TTL 2 sent at 10 ms and never answered: a reply may still come until
+     * 1.51 s. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 2);
+    p.linger_ns = 1500 * MS;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    cr_assert_eq(kp_tracer_outstanding_until(&t), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, 10 * MS, 2, 0);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    cr_assert_eq(kp_tracer_outstanding_until(&t), 1510 * MS);
+    kp_tracer_reply(&t, 2, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert_eq(kp_tracer_outstanding_until(&t), 0);
+}
+
+Test(tracer, the_wait_counts_from_when_the_probe_left)
+{
+    /* TTL 1 chosen at 0 but sent at 3 ms (a batch, a busy machine): its
+     * retry is due 1 s after 3 ms, not after 0. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 5, 1);
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    cr_assert_eq(kp_tracer_next(&t, 0, 0, &pr, NULL), KP_TRACER_SEND);
+    kp_tracer_sent(&t, &pr, 3 * MS);
+    expect_wait(&t, S, S + 3 * MS);
+    expect_send(&t, S + 3 * MS, 1, 1);
+    /* an earlier time, or an older attempt, changes nothing */
+    kp_tracer_sent(&t, &pr, 5 * S);
+    expect_wait(&t, S + 4 * MS, 2 * S + 3 * MS);
+}
+
+Test(tracer, a_pilot_moves_past_a_silent_router_early)
+{
+    /* window 1, wait 1 s, presume 100 ms: TTL 1 answers in 20 ms (RTT), TTL
+     * 2 is silent: after max(100 ms, 2 x 20 ms) TTL 3 goes out without
+     * waiting the whole second, and answers from the destination; TTL 2 is
+     * still waited for (done at 1.02 s). Nothing is sent above 3. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.presume_ns = 100 * MS;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_rtt(&t, 20 * MS);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 20 * MS, 2, 0);
+    expect_wait(&t, 30 * MS, 120 * MS);
+    expect_send(&t, 120 * MS, 3, 0);
+    kp_tracer_rtt(&t, 30 * MS);
+    kp_tracer_reply(&t, 3, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    cr_assert(kp_tracer_forward_done(&t));
+    expect_wait(&t, 150 * MS, 1020 * MS);
+    expect_done(&t, 1020 * MS, KP_STOP_COMPLETED, 3);
+    cr_assert_eq(t.probes_sent, 3);
+}
+
+Test(tracer, the_presumption_follows_the_round_trip)
+{
+    /* a slow path: replies take 300 ms, so a TTL holds its place for 600 ms
+     * (2 x the longest round trip) before the next one goes out */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 1);
+    p.presume_ns = 100 * MS;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    kp_tracer_rtt(&t, 300 * MS);
+    kp_tracer_reply(&t, 1, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    expect_send(&t, 300 * MS, 2, 0);
+    expect_wait(&t, 500 * MS, 900 * MS);
+    expect_send(&t, 900 * MS, 3, 0);
+}
