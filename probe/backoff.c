@@ -75,12 +75,22 @@ const char *kp_errno_name(int errnum, char *buf, unsigned buflen)
         int e;
         const char *name;
     } names[] = {
-        {ENETUNREACH, "ENETUNREACH"}, {EHOSTUNREACH, "EHOSTUNREACH"}, {ENETDOWN, "ENETDOWN"},
-        {ENOBUFS, "ENOBUFS"},         {EAGAIN, "EAGAIN"},             {ENOMEM, "ENOMEM"},
-        {EINTR, "EINTR"},             {EPERM, "EPERM"},               {EACCES, "EACCES"},
-        {ENODEV, "ENODEV"},           {ENXIO, "ENXIO"},               {EMSGSIZE, "EMSGSIZE"},
-        {EINVAL, "EINVAL"},           {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
-        {ENOTCONN, "ENOTCONN"},       {EIO, "EIO"},
+        {ENETUNREACH, "ENETUNREACH"},
+        {EHOSTUNREACH, "EHOSTUNREACH"},
+        {ENETDOWN, "ENETDOWN"},
+        {ENOBUFS, "ENOBUFS"},
+        {EAGAIN, "EAGAIN"},
+        {ENOMEM, "ENOMEM"},
+        {EINTR, "EINTR"},
+        {EPERM, "EPERM"},
+        {EACCES, "EACCES"},
+        {ENODEV, "ENODEV"},
+        {ENXIO, "ENXIO"},
+        {EMSGSIZE, "EMSGSIZE"},
+        {EINVAL, "EINVAL"},
+        {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+        {ENOTCONN, "ENOTCONN"},
+        {EIO, "EIO"},
     };
     for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == errnum)

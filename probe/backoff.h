@@ -27,10 +27,10 @@ struct kp_backoff {
     int64_t until_ns;       /* no send before this */
     bool faulty;            /* a fault is going on */
     /* over the run */
-    uint64_t faults;     /* faults that ended (a send went through after them) */
-    int64_t faulted_ns;  /* their total length, first failure to first success */
-    int64_t longest_ns;  /* the longest of them */
-    uint64_t failures;   /* failed sends */
+    uint64_t faults;    /* faults that ended (a send went through after them) */
+    int64_t faulted_ns; /* their total length, first failure to first success */
+    int64_t longest_ns; /* the longest of them */
+    uint64_t failures;  /* failed sends */
 };
 
 /* min_ns > 0, max_ns >= min_ns; limit_ns 0 = no limit. */
