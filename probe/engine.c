@@ -42,6 +42,8 @@
 #define CAPTURE_LAG (4LL * KP_CAPTURE_BLOCK_MS * 1000000LL) /* frames still in the ring */
 #define FINAL_DRAIN 500000000LL /* at most this long for the capture to show our last probes */
 #define WAKE_EARLY  20000LL     /* a sleep before a send ends this much before it */
+#define AT_FAULT_NS 100000000LL /* probes sent this long before a fault may be lost with it */
+#define SENT_RING   256u        /* recent batches: (time, probes sent so far) */
 
 struct active {
     struct kp_trace_owner *own; /* ledger entry (id, dst, method, job) */
@@ -108,6 +110,9 @@ struct kp_engine {
     int64_t mono_now;
     int64_t end_by;       /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
     struct kp_backoff bo; /* the global pause while the network refuses sends */
+    int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
+    uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
+    uint32_t ring_head;
     int last_send_errno;
     int64_t late_ewma; /* how late the sleeps before a send end, on average */
     bool spacing;      /* the pacer spaces its sends (pace_spacing) */
@@ -570,6 +575,17 @@ static void send_refused(struct kp_engine *e, struct active *a, int rc)
         a->own->send_failed++;
     if (a->fail_since == 0)
         a->fail_since = now;
+    if (!e->bo.faulty) {
+        /* the probes sent just before: the link may have taken them down with it */
+        uint64_t since = e->st.probes_sent;
+        for (uint32_t k = 0; k < SENT_RING; k++) {
+            uint32_t i = (e->ring_head + SENT_RING - 1 - k) % SENT_RING;
+            if (e->ring_t[i] == 0 || now - e->ring_t[i] > AT_FAULT_NS)
+                break;
+            since = e->ring_n[i];
+        }
+        e->st.probes_at_fault += e->st.probes_sent - since;
+    }
     if (kp_backoff_fail(&e->bo, now)) {
         char m[256];
         snprintf(m, sizeof(m),
@@ -613,6 +629,9 @@ static void flush_batch(struct kp_engine *e, unsigned n)
                 a->own->probes_sent++;
         }
         if (sent > 0) {
+            e->ring_t[e->ring_head] = left;
+            e->ring_n[e->ring_head] = e->st.probes_sent - sent;
+            e->ring_head = (e->ring_head + 1) % SENT_RING;
             e->st.last_probe_ns = kp_clock_ns(CLOCK_REALTIME);
             if (kp_backoff_ok(&e->bo, left)) {
                 kp_pacer_restart(&e->pacer, left);

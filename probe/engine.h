@@ -69,6 +69,8 @@ struct kp_engine_stats {
     int64_t send_fault_max_ns; /* the longest */
     int64_t fault_now_ns;      /* the fault going on: how long so far (0 none) */
     int fault_errno;           /* its last errno */
+    uint64_t probes_at_fault;  /* probes sent in the 100 ms before a fault began: a link
+                                  going down may drop them without a word */
     /* capture: errors of the live capture (the interface went down or away)
      * and the gaps they left: from the error to the next frame captured */
     uint64_t cap_errors, cap_reopens, cap_gaps;

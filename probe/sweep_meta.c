@@ -94,6 +94,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
         }
     json_object_set_new(cnt, "send_errors_by_errno", by);
     json_object_set_new(cnt, "send_faults", json_integer((json_int_t)st->send_faults));
+    json_object_set_new(cnt, "probes_at_fault", json_integer((json_int_t)st->probes_at_fault));
     json_object_set_new(cnt, "send_fault_ms",
                         json_integer((json_int_t)(st->send_fault_ns / 1000000)));
     json_object_set_new(cnt, "probes_foreign", json_integer((json_int_t)st->rx_probes_foreign));
@@ -190,6 +191,7 @@ int kp_sweep_meta_prior_counts(const char *prior, size_t len, struct kp_run_coun
     sum->traces_split += get_count(c, "traces_split");
     sum->traces_forced += get_count(c, "traces_forced");
     sum->capture_dropped += get_count(cap, "dropped") + get_count(cap, "if_dropped");
+    sum->probes_at_fault += get_count(c, "probes_at_fault");
     /* a sweep.json of an older kptrace has no replies_captured: its replies
      * were never counted as a whole, so take them as reconciled */
     if (json_object_get(c, "replies_captured") == NULL)
