@@ -152,6 +152,7 @@ struct kp_engine {
     char cap_msg[256];   /* the capture's last error */
     char cap_fatal[400]; /* under mu: why the capture gave up */
     atomic_bool cap_down;
+    bool cap_down_seen; /* sending thread: it saw cap_down */
     uint64_t cap_errors_shared, cap_reopens_shared, cap_gaps_shared;
     int64_t cap_gap_ns_shared;
 };
@@ -561,6 +562,20 @@ static void count_errno(struct kp_engine *e, int rc)
     e->st.send_errno[en]++;
 }
 
+/* Probes sent in the `window` ns before now: a link that fails may drop
+ * what is on its way out while the kernel reports it sent. */
+static uint64_t sent_lately(const struct kp_engine *e, int64_t now, int64_t window)
+{
+    uint64_t since = e->st.probes_sent;
+    for (uint32_t k = 0; k < SENT_RING; k++) {
+        uint32_t i = (e->ring_head + SENT_RING - 1 - k) % SENT_RING;
+        if (e->ring_t[i] == 0 || now - e->ring_t[i] > window)
+            break;
+        since = e->ring_n[i];
+    }
+    return e->st.probes_sent - since;
+}
+
 /* A send of trace a was refused for a moment at now: the global pause
  * (backoff.h); a fault beyond --fault-wait ends the run, a trace whose own
  * sends were refused that long (its destination alone unreachable while
@@ -575,17 +590,8 @@ static void send_refused(struct kp_engine *e, struct active *a, int rc)
         a->own->send_failed++;
     if (a->fail_since == 0)
         a->fail_since = now;
-    if (!e->bo.faulty) {
-        /* the probes sent just before: the link may have taken them down with it */
-        uint64_t since = e->st.probes_sent;
-        for (uint32_t k = 0; k < SENT_RING; k++) {
-            uint32_t i = (e->ring_head + SENT_RING - 1 - k) % SENT_RING;
-            if (e->ring_t[i] == 0 || now - e->ring_t[i] > AT_FAULT_NS)
-                break;
-            since = e->ring_n[i];
-        }
-        e->st.probes_at_fault += e->st.probes_sent - since;
-    }
+    if (!e->bo.faulty)
+        e->st.probes_at_fault += sent_lately(e, now, AT_FAULT_NS);
     if (kp_backoff_fail(&e->bo, now)) {
         char m[256];
         snprintf(m, sizeof(m),
@@ -667,8 +673,14 @@ static void flush_batch(struct kp_engine *e, unsigned n)
 static int send_some(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_options *o = e->o;
-    if (atomic_load(&e->cap_down))
+    if (atomic_load(&e->cap_down)) {
+        if (!e->cap_down_seen) /* the interface went away with what it was sending */
+            /* (noticed up to a tick of the receive thread late) */
+            e->st.probes_at_fault += sent_lately(e, e->mono_now, AT_FAULT_NS + TICK_NS);
+        e->cap_down_seen = true;
         return 0; /* a probe the capture cannot see would be lost to the record */
+    }
+    e->cap_down_seen = false;
     for (int round = 0; round < 64; round++) {
         unsigned n = 0;
         while (n < BATCH) {

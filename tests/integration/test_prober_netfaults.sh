@@ -75,7 +75,9 @@ restore_routes() {
 
 # check.py KIND ARGS...: one "ok MSG" / "FAIL MSG" line per check.
 cat >"$work/check.py" <<'PY'
-import ipaddress, json, sys
+import ipaddress, json, os, sys
+sys.path.insert(0, os.environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
 
 def records(d):
     return [json.loads(l) for l in open(d + "/traces.jsonl") if l.strip()]
@@ -145,6 +147,32 @@ if kind == "same":
     elif refused == "none":
         say(c["send_retries"] == 0 and not c.get("send_errors_by_errno"),
             "%s: no send refused (%d, %s)" % (d, c["send_retries"], c.get("send_errors_by_errno")))
+elif kind == "pace":
+    # pace DIR BASE SRC PPS FAULT_S: the capture shows the fault (no probe for about
+    # that long) and, after it, sending again at the set rate: no catch-up burst
+    srcb = bytes(int(x) for x in sys.argv[4].split("."))
+    pps, fault = float(sys.argv[5]), float(sys.argv[6])
+    ts = [p[3] for p in kp_pcap.probes_in(d + "/capture.pcap", srcb, True)]
+    ts.sort()
+    gaps = [(b - a, i + 1) for i, (a, b) in enumerate(zip(ts, ts[1:]))]
+    gap, i = max(gaps)
+    say(fault - 0.5 <= gap <= fault + 2,
+        "%s: the capture shows no probe for %.2f s (the fault: %.0f s)" % (d, gap, fault))
+    # after the fault: in any window of W seconds at most W * pps + the bucket (pps / 100) + 3
+    # (the pacer's bound, pacer.h, and a probe of timestamp jitter)
+    worst, wmax = 0, 0
+    after = ts[i:]
+    for W in (0.05, 0.2, 1.0):
+        j = 0
+        for k in range(len(after)):
+            while after[k] - after[j] > W:
+                j += 1
+            n = k - j + 1
+            lim = W * pps + pps / 100 + 3
+            if n - lim > worst:
+                worst = n - lim
+    say(worst <= 0, "%s: after the fault, the set rate: no window of 50 ms, 200 ms or 1 s holds "
+        "more than rate x window + the bucket (excess %.1f)" % (d, worst))
 elif kind == "unreach":
     # unreach DIR BASE FIRST_HOP: records differing from the undisturbed run stop at the first hop's unreachable
     first = sys.argv[4]
@@ -212,10 +240,12 @@ link_up() {
 }
 fault_run flap2 2 link_down link_up 2
 assert_eq 0 "$RUN_RC" "flap2: exits 0 after the link was down 2 s"
-check same "$work/flap2" "$work/base" complete ENETUNREACH 1.5 4
+check same "$work/flap2" "$work/base" complete ENETUNREACH 1.5 6
+check pace "$work/flap2" "$work/base" "$src" 500 2
 fault_run flap20 2 link_down link_up 20
 assert_eq 0 "$RUN_RC" "flap20: exits 0 after the link was down 20 s"
-check same "$work/flap20" "$work/base" complete ENETUNREACH 19 23
+check same "$work/flap20" "$work/base" complete ENETUNREACH 19 26
+check pace "$work/flap20" "$work/base" "$src" 500 20
 
 # --- routes deleted and restored -------------------------------------------
 routes_del() {
@@ -227,7 +257,7 @@ routes_del() {
 }
 fault_run route 2 routes_del restore_routes 3
 assert_eq 0 "$RUN_RC" "route: exits 0 after its routes were gone 3 s"
-check same "$work/route" "$work/base" complete ENETUNREACH 2.5 5
+check same "$work/route" "$work/base" complete ENETUNREACH 2.5 7
 
 # --- a firewall refusing the output: EPERM ----------------------------------
 fw_table="kpnf$$"
@@ -241,7 +271,7 @@ EOF
 fw_off() { ip netns exec "$ns" nft delete table ip "$fw_table"; }
 fault_run firewall 2 fw_on fw_off 2
 assert_eq 0 "$RUN_RC" "firewall: exits 0 after its output was dropped 2 s"
-check same "$work/firewall" "$work/base" complete EPERM 1.5 4
+check same "$work/firewall" "$work/base" complete EPERM 1.5 6
 
 # --- ICMP net-unreachable from the first hop --------------------------------
 first_hop=${peer_addr%/*}
