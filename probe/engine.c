@@ -113,6 +113,7 @@ struct kp_engine {
     int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
     uint32_t ring_head;
+    uint64_t at_fault_upto; /* probes_sent when probes_at_fault was last counted */
     int last_send_errno;
     int64_t late_ewma; /* how late the sleeps before a send end, on average */
     bool spacing;      /* the pacer spaces its sends (pace_spacing) */
@@ -564,7 +565,7 @@ static void count_errno(struct kp_engine *e, int rc)
 
 /* Probes sent in the `window` ns before now: a link that fails may drop
  * what is on its way out while the kernel reports it sent. */
-static uint64_t sent_lately(const struct kp_engine *e, int64_t now, int64_t window)
+static uint64_t sent_lately(struct kp_engine *e, int64_t now, int64_t window)
 {
     uint64_t since = e->st.probes_sent;
     for (uint32_t k = 0; k < SENT_RING; k++) {
@@ -573,6 +574,10 @@ static uint64_t sent_lately(const struct kp_engine *e, int64_t now, int64_t wind
             break;
         since = e->ring_n[i];
     }
+    /* not those counted at an earlier fault already */
+    if (since < e->at_fault_upto)
+        since = e->at_fault_upto;
+    e->at_fault_upto = e->st.probes_sent;
     return e->st.probes_sent - since;
 }
 

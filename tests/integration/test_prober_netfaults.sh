@@ -28,6 +28,10 @@
 #             record whole and either the undisturbed run's or interrupted;
 #             then the veth created again and --resume: exit 0, complete,
 #             512 records equal to the undisturbed run's.
+#   recreated the veth deleted and created again 2 s later, kptrace run as
+#             an unprivileged user with CAP_NET_RAW (so that it may reopen
+#             the capture): exit 0, complete, the undisturbed run's records,
+#             capture.reopened 1, one gap of about 2 s.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -216,10 +220,14 @@ fault_run() {
     "${KP_SWEEP[@]}" --out "$work/$name" "$@" 2>"$work/$name.err" &
     local pid=$!
     sleep "$at"
+    local t1 t2
+    t1=$(date +%s.%N)
     $inject
     if [ "$len" != never ]; then
         sleep "$len"
+        t2=$(date +%s.%N)
         $lift
+        tb_log "$name: fault injected at $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, lifted $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s later in $(awk -v a="$t2" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
     fi
     wait $pid
     RUN_RC=$?
@@ -300,8 +308,8 @@ check gone "$work/gone" "$work/base"
 # line); the link comes back as a plain veth pair between vp and isp, with
 # the same names, addresses and static neighbours.
 relink() {
-    ip -n "$peer_ns" link del "$peer_if" &&
-        ip -n "$ns" link add "$ifc" type veth peer name "$peer_if" netns "$peer_ns" &&
+    ip -n "$peer_ns" link del "$peer_if" 2>/dev/null # the wired link's other end
+    ip -n "$ns" link add "$ifc" type veth peer name "$peer_if" netns "$peer_ns" &&
         ip -n "$ns" addr add "$vp_addr" dev "$ifc" &&
         ip -n "$peer_ns" addr add "$peer_addr" dev "$peer_if" &&
         ip -n "$ns" link set "$ifc" up && ip -n "$peer_ns" link set "$peer_if" up &&
@@ -315,3 +323,19 @@ restore_routes
 "${KP_RESUME[@]}" --resume "$work/gone" 2>"$work/gone2.err"
 assert_eq 0 $? "gone: --resume finishes the sweep once the link is back ($(tail -n 1 "$work/gone2.err"))"
 check same "$work/gone" "$work/base" complete any
+
+# --- the veth deleted and created again within --fault-wait -----------------
+# kptrace as an unprivileged user with CAP_NET_RAW (ambient), which it keeps:
+# it can reopen the capture on the new interface. (As root it drops to
+# --user and cannot: the "gone" case above.)
+mkdir "$work/recreated" && chown nobody "$work/recreated"
+KP_SWEEP=(ip netns exec "$ns" setpriv --reuid=nobody --regid=nogroup --clear-groups
+    --inh-caps=+net_raw --ambient-caps=+net_raw "$KPTRACE" sweep --vp vp "${KP_COMMON[@]}"
+    --targets 198.18.200.0/23 --methods icmp-paris --pps 500 --seed 1818)
+relink_routes() { relink && restore_routes; }
+fault_run recreated 2 veth_del relink_routes 2 --fault-wait 30
+assert_eq 0 "$RUN_RC" "recreated: exits 0 when the interface comes back as a new one"
+check same "$work/recreated" "$work/base" complete any
+reopened=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; print(c["errors"] >= 1, c["reopened"], c["gaps"], c["gap_ms"])' "$work/recreated/sweep.json")
+assert_match '^True 1 1 [0-9]+$' "$reopened" "recreated: capture errors, reopened once, one gap (errors>=1 reopened gaps gap_ms: $reopened)"
+assert_between 1500 8000 "${reopened##* }" "recreated: the capture's gap in ms is about the 2 s the interface was gone"
