@@ -114,7 +114,6 @@ struct kp_engine {
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
     uint32_t ring_head;
     uint64_t at_fault_upto; /* probes_sent when probes_at_fault was last counted */
-    int last_send_errno;
     int64_t late_ewma; /* how late the sleeps before a send end, on average */
     bool spacing;      /* the pacer spaces its sends (pace_spacing) */
     uint8_t *pkts;     /* BATCH x PKT_MAX */
@@ -589,7 +588,6 @@ static void send_refused(struct kp_engine *e, struct active *a, int rc)
 {
     int64_t now = e->mono_now, limit = (int64_t)e->o->fault_wait_s * 1000000000LL;
     e->st.send_retries++;
-    e->last_send_errno = -rc;
     e->st.fault_errno = -rc;
     if (a->own)
         a->own->send_failed++;
