@@ -72,6 +72,32 @@ int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
     return 0;
 }
 
+int kp_capture_reopen(struct kp_capture *c, const char *iface, const char *filter,
+                      size_t buffer_bytes, char *err, size_t errlen)
+{
+    struct kp_capture n;
+    int rc = kp_capture_open(&n, iface, filter, buffer_bytes, err, errlen);
+    if (rc)
+        return rc;
+    if (n.dlt != c->dlt || n.nano != c->nano) {
+        snprintf(err, errlen, "capture on %s: link type %d (was %d) or timestamp precision changed",
+                 iface, n.dlt, c->dlt);
+        kp_capture_close(&n);
+        return -EINVAL;
+    }
+    uint64_t r, d, i;
+    if (c->pcap && kp_capture_stats(c, &r, &d, &i) == 0) {
+        c->base_recv = r;
+        c->base_drop = d;
+        c->base_ifdrop = i;
+    }
+    if (c->pcap)
+        pcap_close((pcap_t *)c->pcap);
+    c->pcap = n.pcap;
+    c->fd = n.fd;
+    return 0;
+}
+
 #define FILE_BUF (1u << 20)
 
 int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen)
@@ -152,9 +178,9 @@ int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint6
     struct pcap_stat st;
     if (c->pcap == NULL || pcap_stats((pcap_t *)c->pcap, &st) != 0)
         return -EIO;
-    *recv = st.ps_recv;
-    *drop = st.ps_drop;
-    *ifdrop = st.ps_ifdrop;
+    *recv = c->base_recv + st.ps_recv;
+    *drop = c->base_drop + st.ps_drop;
+    *ifdrop = c->base_ifdrop + st.ps_ifdrop;
     return 0;
 }
 

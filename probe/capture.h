@@ -33,6 +33,8 @@ struct kp_capture {
     void *file;      /* FILE * of the dump (NULL without a file) */
     void *filebuf;   /* its buffer */
     int write_errno; /* first error writing the file, 0 none */
+    /* the counters of the handles replaced by kp_capture_reopen */
+    uint64_t base_recv, base_drop, base_ifdrop;
 };
 
 /* One captured frame as handed to the callback (valid during the call). */
@@ -45,6 +47,15 @@ typedef void (*kp_capture_cb)(void *ctx, int dlt, const uint8_t *frame, uint32_t
  * what failed. */
 int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
                     size_t buffer_bytes, char *err, size_t errlen);
+
+/* Replace the live capture with a new one on iface (same filter and buffer;
+ * needs the privileges kp_capture_open needs), e.g. after the interface was
+ * deleted and created again. The capture file and the frame count stay;
+ * kp_capture_stats goes on from the old handle's counters. The link type
+ * and timestamp precision must be the old ones (else -EINVAL, nothing
+ * changed). 0 or a negative errno with err filled (the old handle stays). */
+int kp_capture_reopen(struct kp_capture *c, const char *iface, const char *filter,
+                      size_t buffer_bytes, char *err, size_t errlen);
 
 /* Open the capture file every frame is written to (pcap format, ns
  * timestamps when the capture has them). Call before dropping privileges. */

@@ -805,6 +805,14 @@ int kp_cmd_sweep(int argc, char **argv)
                 m.status, (unsigned long long)c.written, (unsigned long long)st->probes_sent,
                 (unsigned long long)st->probes_saved, (unsigned long long)st->rx_replies,
                 (unsigned long long)(st->cap_drop + st->cap_ifdrop), o.out);
+    if (!o.quiet && (st->send_retries > 0 || st->cap_errors > 0))
+        fprintf(stderr,
+                "kptrace sweep: the network refused %llu sends (counts.send_errors_by_errno): "
+                "%llu faults, %.1f s without sending; the capture failed %llu times (%llu gaps, "
+                "reopened %llu times)\n",
+                (unsigned long long)st->send_retries, (unsigned long long)st->send_faults,
+                (double)st->send_fault_ns / 1e9, (unsigned long long)st->cap_errors,
+                (unsigned long long)st->cap_gaps, (unsigned long long)st->cap_reopens);
 out:
     if (status == KP_EXIT_ERROR && err[0])
         fprintf(stderr, "kptrace sweep: %s\n", err);

@@ -1,6 +1,7 @@
 # Owner: probe engine core (rx, tracer, schedule, pacer, stopset). Pure.
 list(APPEND KP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/pacer.c
+  ${CMAKE_CURRENT_LIST_DIR}/backoff.c
   ${CMAKE_CURRENT_LIST_DIR}/stopset.c
   ${CMAKE_CURRENT_LIST_DIR}/schedule.c
   ${CMAKE_CURRENT_LIST_DIR}/tracer.c

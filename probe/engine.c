@@ -12,10 +12,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <net/if.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "probe/admit.h"
+#include "probe/backoff.h"
 #include "probe/capture.h"
 #include "probe/identity.h"
 #include "probe/jobs.h"
@@ -36,10 +38,12 @@
 #define PKT_MAX     1600u
 #define TPL_MAX     96u         /* probes up to this size keep a template (all default sizes) */
 #define BACKOFF_MIN 1000000LL   /* 1 ms: first pause after a transient send error */
-#define BACKOFF_MAX 100000000LL /* 100 ms */
+#define BACKOFF_MAX 100000000LL /* 100 ms: a fault's end is noticed within this */
 #define CAPTURE_LAG (4LL * KP_CAPTURE_BLOCK_MS * 1000000LL) /* frames still in the ring */
 #define FINAL_DRAIN 500000000LL /* at most this long for the capture to show our last probes */
 #define WAKE_EARLY  20000LL     /* a sleep before a send ends this much before it */
+#define AT_FAULT_NS 100000000LL /* probes sent this long before a fault may be lost with it */
+#define SENT_RING   256u        /* recent batches: (time, probes sent so far) */
 
 struct active {
     struct kp_trace_owner *own; /* ledger entry (id, dst, method, job) */
@@ -52,7 +56,9 @@ struct active {
     uint8_t unreach_ttl;  /* lowest TTL of a stopping unreachable, 0 none */
     uint64_t router_mask; /* TTLs answered by routers */
     struct kp_tracer tr;
-    uint16_t tpl_len; /* its first probe, patched for the next ones (0: none) */
+    int64_t fail_since; /* CLOCK_MONOTONIC of its first refused send since one went
+                           through (0 none): beyond --fault-wait the trace stops */
+    uint16_t tpl_len;   /* its first probe, patched for the next ones (0: none) */
     uint8_t tpl[TPL_MAX];
 };
 
@@ -102,12 +108,15 @@ struct kp_engine {
     struct kp_capture cap;
     bool opened;
     int64_t mono_now;
-    int64_t end_by;      /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
-    int64_t pause_until; /* CLOCK_MONOTONIC: no send before (after a transient error) */
-    int64_t late_ewma;   /* how late the sleeps before a send end, on average */
-    bool spacing;        /* the pacer spaces its sends (pace_spacing) */
-    int64_t backoff;
-    uint8_t *pkts; /* BATCH x PKT_MAX */
+    int64_t end_by;       /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
+    struct kp_backoff bo; /* the global pause while the network refuses sends */
+    int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
+    uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
+    uint32_t ring_head;
+    uint64_t at_fault_upto; /* probes_sent when probes_at_fault was last counted */
+    int64_t late_ewma; /* how late the sleeps before a send end, on average */
+    bool spacing;      /* the pacer spaces its sends (pace_spacing) */
+    uint8_t *pkts;     /* BATCH x PKT_MAX */
     struct kp_raw_pkt batch[BATCH];
     struct pending pend[BATCH];
     int fail_rc;
@@ -130,6 +139,22 @@ struct kp_engine {
     atomic_bool rx_end;              /* the sending thread asks it to finish */
     atomic_uint_fast64_t sent_total; /* probes handed to the kernel */
     int64_t rx_end_at;               /* CLOCK_MONOTONIC when rx_end was set */
+    /* The capture's faults (receive thread): an error of the live capture
+     * (the interface went away) opens a gap, which ends when the interface
+     * is back (reopened when it is a new one); the sending thread sends
+     * nothing meanwhile (cap_down), and a gap beyond --fault-wait ends the
+     * run. */
+    char filter[128];
+    unsigned cap_ifindex;             /* the interface's index when opened */
+    int64_t cap_gap_since, cap_tried; /* CLOCK_MONOTONIC, 0 none */
+    uint64_t cap_errors, cap_reopens, cap_gaps;
+    int64_t cap_gap_ns;
+    char cap_msg[256];   /* the capture's last error */
+    char cap_fatal[400]; /* under mu: why the capture gave up */
+    atomic_bool cap_down;
+    bool cap_down_seen; /* sending thread: it saw cap_down */
+    uint64_t cap_errors_shared, cap_reopens_shared, cap_gaps_shared;
+    int64_t cap_gap_ns_shared;
 };
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
@@ -187,6 +212,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     pthread_mutex_init(&e->mu, NULL);
     atomic_init(&e->rx_end, false);
     atomic_init(&e->sent_total, 0);
+    atomic_init(&e->cap_down, false);
     strncpy(e->st.ts_source, "pcap", sizeof(e->st.ts_source) - 1);
     for (unsigned i = 0; i < o->n_methods; i++) {
         e->methods[i] = kp_method_by_id(o->methods[i]);
@@ -338,6 +364,7 @@ static void take_record(struct kp_engine *e, struct kp_trace *t)
 {
     struct kp_trace_owner *own;
     if (kp_trace_owners_take(&e->owners, t, &own) == KP_OWNER_OK) {
+        t->send_failed = own->send_failed; /* the capture cannot know them */
         if (own->running != NULL)
             ((struct active *)own->running)->own = NULL; /* closed early: counted by rx */
         kp_trace_owner_free(own);
@@ -387,15 +414,20 @@ static void take_reply(struct kp_engine *e, const struct reply_ev *r)
 int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
 {
     int rc;
-    char filter[128], a[KP_ADDR_STRLEN];
+    char a[KP_ADDR_STRLEN];
     kp_addr_str(&e->cfg.src, a, sizeof(a));
-    snprintf(filter, sizeof(filter), "ip host %s", a);
-    if ((rc = kp_raw_open(&e->raw, e->cfg.iface)))
+    snprintf(e->filter, sizeof(e->filter), "ip host %s", a);
+    /* Not bound to the interface (SO_BINDTODEVICE): a socket bound to a
+     * device whose routes are gone sends on it anyway, as if every address
+     * were on the link (the probes then die unanswered in ARP); unbound, a
+     * missing route is ENETUNREACH, which the engine rides out. */
+    if ((rc = kp_raw_open(&e->raw, NULL)))
         return fail(err, errlen, rc, "raw socket: %s (kptrace needs root or CAP_NET_RAW)",
                     strerror(-rc));
-    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, filter, (size_t)e->o->capture_kib << 10, err,
-                              errlen)))
+    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, e->filter, (size_t)e->o->capture_kib << 10,
+                              err, errlen)))
         return rc;
+    e->cap_ifindex = if_nametoindex(e->cfg.iface);
     snprintf(e->st.ts_source, sizeof(e->st.ts_source), "%s", e->cap.ts_source);
     if (e->cfg.pcap_path &&
         (rc = e->cfg.pcap_append ? kp_capture_dump_append(&e->cap, e->cfg.pcap_path, err, errlen)
@@ -522,16 +554,72 @@ static int admit(struct kp_engine *e, char *err, size_t errlen)
     return 0;
 }
 
-static bool send_error_is_transient(int rc)
+static void count_errno(struct kp_engine *e, int rc)
 {
-    return rc == -ENOBUFS || rc == -EAGAIN || rc == -EINTR || rc == -ENOMEM;
+    int en = -rc;
+    if (en < 0 || en >= KP_ENGINE_ERRNO_MAX)
+        en = KP_ENGINE_ERRNO_MAX - 1;
+    e->st.send_errno[en]++;
+}
+
+/* Probes sent in the `window` ns before now: a link that fails may drop
+ * what is on its way out while the kernel reports it sent. */
+static uint64_t sent_lately(struct kp_engine *e, int64_t now, int64_t window)
+{
+    uint64_t since = e->st.probes_sent;
+    for (uint32_t k = 0; k < SENT_RING; k++) {
+        uint32_t i = (e->ring_head + SENT_RING - 1 - k) % SENT_RING;
+        if (e->ring_t[i] == 0 || now - e->ring_t[i] > window)
+            break;
+        since = e->ring_n[i];
+    }
+    /* not those counted at an earlier fault already */
+    if (since < e->at_fault_upto)
+        since = e->at_fault_upto;
+    e->at_fault_upto = e->st.probes_sent;
+    return e->st.probes_sent - since;
+}
+
+/* A send of trace a was refused for a moment at now: the global pause
+ * (backoff.h); a fault beyond --fault-wait ends the run, a trace whose own
+ * sends were refused that long (its destination alone unreachable while
+ * others go through) stops with "error". */
+static void send_refused(struct kp_engine *e, struct active *a, int rc)
+{
+    int64_t now = e->mono_now, limit = (int64_t)e->o->fault_wait_s * 1000000000LL;
+    e->st.send_retries++;
+    e->st.fault_errno = -rc;
+    if (a->own)
+        a->own->send_failed++;
+    if (a->fail_since == 0)
+        a->fail_since = now;
+    if (!e->bo.faulty)
+        e->st.probes_at_fault += sent_lately(e, now, AT_FAULT_NS);
+    if (kp_backoff_fail(&e->bo, now)) {
+        char m[256];
+        snprintf(m, sizeof(m),
+                 "sends refused for %lld s (%s), beyond --fault-wait %u s: the traces not "
+                 "finished are recorded as interrupted; --resume probes them",
+                 (long long)(kp_backoff_fault_ns(&e->bo, now) / 1000000000LL), strerror(-rc),
+                 e->o->fault_wait_s);
+        kp_engine_fail(e, rc, m);
+    } else if (now - a->fail_since > limit) {
+        e->st.send_errors++;
+        if (!e->err[0])
+            snprintf(e->err, sizeof(e->err), "sending to trace %llu: %s for %u s",
+                     a->own ? (unsigned long long)a->own->id : 0ull, strerror(-rc),
+                     e->o->fault_wait_s);
+        kp_tracer_abort(&a->tr, KP_STOP_ERROR);
+    }
 }
 
 /* Send the batch collected: probes that left are counted; on a transient
- * error (the socket's buffer is full) the probe and those after it are
- * unsent (their tracers send them again) and sending pauses, doubling the
- * pause up to BACKOFF_MAX; on another error the trace of that probe stops
- * ("error") and the rest of the batch is tried again. */
+ * error (backoff.h: no route, the link down, the buffer full, a firewall)
+ * the probe and those after it are unsent (their tracers send them again:
+ * the attempt is not used up) and sending pauses for everyone; on another
+ * error the trace of that probe stops ("error") and the rest of the batch is
+ * tried again. The first send that goes through after a fault ends it and
+ * the pacer starts again from then, with nothing saved up. */
 static void flush_batch(struct kp_engine *e, unsigned n)
 {
     unsigned off = 0;
@@ -544,27 +632,33 @@ static void flush_batch(struct kp_engine *e, unsigned n)
         for (unsigned i = off; i < off + sent; i++) {
             struct active *a = e->pend[i].a;
             kp_tracer_sent(&a->tr, &e->pend[i].pr, left);
+            a->fail_since = 0;
             e->st.probes_sent++;
             if (a->own)
                 a->own->probes_sent++;
         }
         if (sent > 0) {
-            e->backoff = 0;
+            e->ring_t[e->ring_head] = left;
+            e->ring_n[e->ring_head] = e->st.probes_sent - sent;
+            e->ring_head = (e->ring_head + 1) % SENT_RING;
             e->st.last_probe_ns = kp_clock_ns(CLOCK_REALTIME);
+            if (kp_backoff_ok(&e->bo, left)) {
+                kp_pacer_restart(&e->pacer, left);
+                e->st.send_faults = e->bo.faults;
+                e->st.send_fault_ns = e->bo.faulted_ns;
+                e->st.send_fault_max_ns = e->bo.longest_ns;
+            }
         }
         off += sent;
         if (rc == 0)
             break;
-        if (send_error_is_transient(rc)) {
-            e->st.send_retries++;
+        count_errno(e, rc);
+        if (kp_send_error_transient(rc)) {
+            send_refused(e, e->pend[off].a, rc);
             for (unsigned i = n; i-- > off;) {
                 kp_tracer_unsend(&e->pend[i].a->tr, &e->pend[i].pr, e->mono_now);
                 kp_schedule_arm(e->sched, e->pend[i].handle, e->mono_now);
             }
-            e->backoff = e->backoff ? e->backoff * 2 : BACKOFF_MIN;
-            if (e->backoff > BACKOFF_MAX)
-                e->backoff = BACKOFF_MAX;
-            e->pause_until = e->mono_now + e->backoff;
             return;
         }
         struct active *a = e->pend[off].a;
@@ -582,11 +676,21 @@ static void flush_batch(struct kp_engine *e, unsigned n)
 static int send_some(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_options *o = e->o;
+    if (atomic_load(&e->cap_down)) {
+        if (!e->cap_down_seen) /* the interface went away with what it was sending */
+            /* (noticed up to a tick of the receive thread late) */
+            e->st.probes_at_fault += sent_lately(e, e->mono_now, AT_FAULT_NS + TICK_NS);
+        e->cap_down_seen = true;
+        return 0; /* a probe the capture cannot see would be lost to the record */
+    }
+    e->cap_down_seen = false;
     for (int round = 0; round < 64; round++) {
         unsigned n = 0;
         while (n < BATCH) {
             int64_t now = e->mono_now;
-            if (now < e->pause_until || kp_pacer_next(&e->pacer, now) > 0)
+            /* while the network refuses sends, one probe at a time tries */
+            if (kp_backoff_paused(&e->bo, now) || (e->bo.faulty && n > 0) ||
+                kp_pacer_next(&e->pacer, now) > 0)
                 break;
             void *item;
             uint32_t h;
@@ -661,7 +765,7 @@ static int send_some(struct kp_engine *e, char *err, size_t errlen)
         if (n == 0)
             return 0;
         flush_batch(e, n);
-        if (n < BATCH)
+        if (n < BATCH || e->bo.faulty || e->fail_rc)
             return 0;
     }
     return 0;
@@ -719,6 +823,10 @@ static void publish(struct kp_engine *e, bool done)
     e->rs_shared = *kp_rx_stats(e->rx);
     e->frames_shared = e->frames;
     kp_capture_stats(&e->cap, &e->cap_recv_shared, &e->cap_drop_shared, &e->cap_ifdrop_shared);
+    e->cap_errors_shared = e->cap_errors;
+    e->cap_reopens_shared = e->cap_reopens;
+    e->cap_gaps_shared = e->cap_gaps;
+    e->cap_gap_ns_shared = e->cap_gap_ns;
     if (done)
         e->rx_done = true;
     pthread_mutex_unlock(&e->mu);
@@ -729,14 +837,74 @@ static void publish(struct kp_engine *e, bool done)
     }
 }
 
+/* Receive thread: the live capture failed (the interface went away): a
+ * gap opens; the sending thread stops sending until it closes. */
+static void capture_failed(struct kp_engine *e, const char *msg)
+{
+    e->cap_errors++;
+    snprintf(e->cap_msg, sizeof(e->cap_msg), "%s", msg);
+    if (e->cap_gap_since == 0) {
+        e->cap_gap_since = kp_clock_ns(CLOCK_MONOTONIC);
+        e->cap_tried = e->cap_gap_since;
+        atomic_store(&e->cap_down, true);
+    }
+}
+
+/* Receive thread, in a gap, at most every TICK_NS: is the interface back?
+ * The same one (its index unchanged: it was down) is captured again as it
+ * is; a new one of that name is reopened (needs the privileges of the
+ * start: after --user drops them it cannot be). A gap beyond --fault-wait
+ * ends the run. Returns true when the capture works again. */
+static bool capture_retry(struct kp_engine *e)
+{
+    int64_t now = kp_clock_ns(CLOCK_MONOTONIC);
+    if (now - e->cap_tried < TICK_NS)
+        return false;
+    e->cap_tried = now;
+    unsigned idx = if_nametoindex(e->cfg.iface);
+    if (idx != 0 && idx != e->cap_ifindex) {
+        char err[256];
+        int rc = kp_capture_reopen(&e->cap, e->cfg.iface, e->filter,
+                                   (size_t)e->o->capture_kib << 10, err, sizeof(err));
+        if (rc == 0) {
+            e->cap_reopens++;
+            e->cap_ifindex = idx;
+        } else {
+            snprintf(e->cap_msg, sizeof(e->cap_msg), "reopening: %.200s", err);
+            idx = 0;
+        }
+    }
+    if (idx == 0) {
+        if (now - e->cap_gap_since > (int64_t)e->o->fault_wait_s * 1000000000LL) {
+            pthread_mutex_lock(&e->mu);
+            if (e->cap_err == 0) {
+                e->cap_err = -ENODEV;
+                snprintf(e->cap_fatal, sizeof(e->cap_fatal),
+                         "capture on %.16s: %.180s; no capture for %u s (--fault-wait): the "
+                         "traces not finished are recorded as interrupted; --resume probes them",
+                         e->cfg.iface, e->cap_msg, e->o->fault_wait_s);
+            }
+            pthread_mutex_unlock(&e->mu);
+        }
+        return false;
+    }
+    e->cap_gaps++;
+    e->cap_gap_ns += now - e->cap_gap_since;
+    e->cap_gap_since = 0;
+    atomic_store(&e->cap_down, false);
+    return true;
+}
+
 static void drain_capture(struct kp_engine *e)
 {
     char err[256];
     int n;
+    if (e->cap_gap_since != 0 && !capture_retry(e))
+        return;
     do {
         n = kp_capture_dispatch(&e->cap, 0, on_frame, e, err, sizeof(err));
         if (n < 0) {
-            e->cap_err = n;
+            capture_failed(e, strncmp(err, "capture: ", 9) == 0 ? err + 9 : err);
             return;
         }
     } while (n > 0);
@@ -774,7 +942,8 @@ static void *rx_main(void *arg)
                 now - e->rx_end_at >= FINAL_DRAIN)
                 break;
         }
-        struct pollfd pfd = {.fd = e->cap.fd, .events = POLLIN};
+        /* in a gap the descriptor may stay readable (an error): a tick */
+        struct pollfd pfd = {.fd = e->cap_gap_since ? -1 : e->cap.fd, .events = POLLIN};
         poll(&pfd, 1, atomic_load(&e->rx_end) ? KP_CAPTURE_BLOCK_MS : (int)(TICK_NS / 1000000));
     }
     drain_capture(e);
@@ -804,6 +973,10 @@ static void copy_stats(struct kp_engine *e)
     e->st.cap_recv = e->cap_recv_shared;
     e->st.cap_drop = e->cap_drop_shared;
     e->st.cap_ifdrop = e->cap_ifdrop_shared;
+    e->st.cap_errors = e->cap_errors_shared;
+    e->st.cap_reopens = e->cap_reopens_shared;
+    e->st.cap_gaps = e->cap_gaps_shared;
+    e->st.cap_gap_ns = e->cap_gap_ns_shared;
     pthread_mutex_unlock(&e->mu);
 }
 
@@ -821,6 +994,8 @@ static bool take_over(struct kp_engine *e)
     e->mine = t;
     bool done = e->rx_done;
     int rx_err = e->rx_err, cap_err = e->cap_err;
+    char fatal[sizeof(e->cap_fatal)];
+    memcpy(fatal, e->cap_fatal, sizeof(fatal));
     pthread_mutex_unlock(&e->mu);
     for (size_t i = 0; i < e->mine.n_ev; i++)
         take_reply(e, &e->mine.ev[i]);
@@ -832,7 +1007,9 @@ static bool take_over(struct kp_engine *e)
     e->mine.n_ev = e->mine.n_rec = 0;
     if (rx_err && !e->fail_rc)
         kp_engine_fail(e, rx_err, "receive path: out of memory");
-    if (cap_err && !e->fail_rc) {
+    if (cap_err && !e->fail_rc && fatal[0]) {
+        kp_engine_fail(e, cap_err, fatal);
+    } else if (cap_err && !e->fail_rc) {
         char m[256];
         snprintf(m, sizeof(m), "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture file",
                  strerror(-cap_err));
@@ -946,6 +1123,7 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
     /* sleeps end when asked, not up to 50 us later (the default timer
      * slack): the pacer's gaps are 100 us at 10000 pps */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    kp_backoff_init(&e->bo, BACKOFF_MIN, BACKOFF_MAX, (int64_t)o->fault_wait_s * 1000000000LL);
     e->st.start_ns = kp_clock_ns(CLOCK_REALTIME);
     e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
     if ((rc = pthread_create(&e->rx_thread, NULL, rx_main, e)) != 0)
@@ -970,6 +1148,7 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
                 goto stop_rx;
         }
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
+        e->st.fault_now_ns = kp_backoff_fault_ns(&e->bo, e->mono_now);
         if (e->cfg.on_progress && e->mono_now - last_progress >= PROGRESS_NS) {
             copy_stats(e);
             e->cfg.on_progress(e->cfg.ctx, &e->st, e->mono_now);
@@ -990,8 +1169,8 @@ int kp_engine_run(struct kp_engine *e, char *err, size_t errlen)
                 int64_t pn = kp_pacer_next(&e->pacer, e->mono_now);
                 if (pn > d)
                     d = pn;
-                if (e->pause_until - e->mono_now > d)
-                    d = e->pause_until - e->mono_now;
+                if (e->bo.faulty && e->bo.until_ns - e->mono_now > d)
+                    d = e->bo.until_ns - e->mono_now;
                 if (d < timeout)
                     timeout = d;
             }
@@ -1039,6 +1218,12 @@ stop_rx:
     e->st.skipped_not_started = e->st.jobs - e->st.started;
     kp_trace_owners_drain(&e->owners, count_unrecorded, e);
     e->st.end_ns = kp_clock_ns(CLOCK_REALTIME);
+    /* a fault still going on at the end counts, to the end */
+    e->st.fault_now_ns = kp_backoff_fault_ns(&e->bo, kp_clock_ns(CLOCK_MONOTONIC));
+    e->st.send_faults = e->bo.faults + (e->bo.faulty ? 1 : 0);
+    e->st.send_fault_ns = e->bo.faulted_ns + e->st.fault_now_ns;
+    if (e->st.fault_now_ns > e->bo.longest_ns)
+        e->st.send_fault_max_ns = e->st.fault_now_ns;
     if (e->fail_rc)
         return fail(err, errlen, e->fail_rc, "%s", e->fail_msg);
     if (e->err[0] && e->st.probes_sent == 0)

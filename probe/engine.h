@@ -51,13 +51,30 @@ struct kp_target_range {
     char name[KP_NAME_LEN]; /* the name the user gave ("" for prefixes) */
 };
 
+#define KP_ENGINE_ERRNO_MAX 160 /* errnos counted one by one; larger ones in the last */
+
 struct kp_engine_stats {
-    uint64_t jobs;              /* traces planned in this run (targets x methods, less done) */
-    uint64_t started, done;     /* traces started / whose tracer finished */
-    uint64_t probes_sent;       /* handed to the kernel */
-    uint64_t send_errors;       /* sends refused for good (the trace stops: "error") */
-    uint64_t send_retries;      /* sends refused for a moment (ENOBUFS, EAGAIN): the same
-                                   probe goes again after a global pause */
+    uint64_t jobs;          /* traces planned in this run (targets x methods, less done) */
+    uint64_t started, done; /* traces started / whose tracer finished */
+    uint64_t probes_sent;   /* handed to the kernel */
+    uint64_t send_errors;   /* sends refused for good (the trace stops: "error"),
+                               and traces given up after refusals beyond --fault-wait */
+    uint64_t send_retries;  /* sends refused for a moment (backoff.h: no route, link
+                               down, buffer full, firewall): the same probe goes
+                               again after a global pause */
+    uint64_t send_errno[KP_ENGINE_ERRNO_MAX]; /* refused sends by errno (both kinds) */
+    uint64_t send_faults;      /* faults of the network (the first refused send to the
+                                  next one that went through, or to the end of the run) */
+    int64_t send_fault_ns;     /* their total length */
+    int64_t send_fault_max_ns; /* the longest */
+    int64_t fault_now_ns;      /* the fault going on: how long so far (0 none) */
+    int fault_errno;           /* its last errno */
+    uint64_t probes_at_fault;  /* probes sent in the 100 ms before a fault began: a link
+                                  going down may drop them without a word */
+    /* capture: errors of the live capture (the interface went down or away)
+     * and the gaps they left: from the error to the next frame captured */
+    uint64_t cap_errors, cap_reopens, cap_gaps;
+    int64_t cap_gap_ns;
     uint64_t probes_saved;      /* Doubletree: probes not sent */
     uint64_t traces_written;    /* records of planned traces delivered to on_trace */
     uint64_t records_unplanned; /* records whose trace id was not started by this run

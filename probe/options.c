@@ -37,6 +37,7 @@ void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
     o->wait_ms = 1000;
     o->late_ms = o->wait_ms / 2;
     o->capture_kib = KP_DEFAULT_CAPTURE_KIB;
+    o->fault_wait_s = KP_DEFAULT_FAULT_WAIT;
     o->format = cmd == KP_CMD_SWEEP ? KP_FMT_JSON : KP_FMT_TEXT;
     o->user = KP_DEFAULT_USER;
     o->doubletree = cmd == KP_CMD_SWEEP;
@@ -219,6 +220,7 @@ enum {
     O_NOPROG,
     O_LATE,
     O_CAPBUF,
+    O_FAULTW,
     O_TARGETS,
     O_TFILE,
     O_PCAP,
@@ -237,6 +239,7 @@ static const struct option long_opts[] = {
     {"wait", required_argument, NULL, O_WAIT},
     {"late", required_argument, NULL, O_LATE},
     {"capture-buffer", required_argument, NULL, O_CAPBUF},
+    {"fault-wait", required_argument, NULL, O_FAULTW},
     {"gap-limit", required_argument, NULL, O_GAP},
     {"window", required_argument, NULL, O_WINDOW},
     {"dport", required_argument, NULL, O_DPORT},
@@ -321,6 +324,10 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
         case O_CAPBUF:
             rc = num(name, optarg, 64, 4194304, &v, err, errlen);
             o->capture_kib = (uint32_t)v;
+            break;
+        case O_FAULTW:
+            rc = num(name, optarg, 1, 86400, &v, err, errlen);
+            o->fault_wait_s = (uint32_t)v;
             break;
         case O_GAP:
             rc = num(name, optarg, 0, 255, &v, err, errlen);
@@ -605,8 +612,8 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
         return 0;
     if (IS("--unsafe-rate"))
         return 0; /* lifts a ceiling; the rate itself is --pps */
-    if (IS("--capture-buffer"))
-        return 0; /* the capture's buffer, not the measurement */
+    if (IS("--capture-buffer") || IS("--fault-wait"))
+        return 0; /* the capture's buffer, how long to ride out a fault: not the measurement */
     snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
     return -1;
 cmp:
@@ -680,6 +687,9 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "                        its last unanswered probes [wait / 2]\n"
                "  --capture-buffer KIB  kernel buffer of the capture (its drops are counted\n"
                "                        and make the run incomplete) [32768]\n"
+               "  --fault-wait S        how long sends may keep failing (link down, no\n"
+               "                        route, firewall) before the run ends with an\n"
+               "                        error; shorter faults are ridden out [300]\n"
                "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
                "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
                "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"
@@ -729,6 +739,7 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --late MS             replies up to wait + late after the probe still\n"
            "                        count, flagged late [wait / 2]\n"
            "  --capture-buffer KIB  kernel buffer of the capture [32768]\n"
+           "  --fault-wait S        how long sends may keep failing before an error [300]\n"
            "  --gap-limit N         stop after N silent TTLs in a row, 0 = never [5]\n"
            "  --window N            unanswered TTLs in flight per trace, 1..32 [1]\n"
            "  --dport N             destination port: tcp-syn [80], udp-paris [33435],\n"

@@ -29,6 +29,7 @@
 #define KP_OPT_MAX_TTL         63     /* the probe identity carries 6 bits of TTL */
 #define KP_OPT_MAX_ATTEMPTS    4      /* ... and 2 bits of attempt */
 #define KP_DEFAULT_CAPTURE_KIB 32768u /* 32 MiB: ~300 000 frames */
+#define KP_DEFAULT_FAULT_WAIT  300u   /* s: a network fault longer than this ends a run */
 
 enum kp_cmd { KP_CMD_TRACE = 0, KP_CMD_SWEEP = 1 };
 enum kp_format { KP_FMT_TEXT = 0, KP_FMT_JSON, KP_FMT_ATLAS };
@@ -45,6 +46,7 @@ struct kp_options {
                          counts (flagged late); default wait / 2 */
     bool late_set;
     uint32_t capture_kib;  /* --capture-buffer (KiB): the kernel's capture ring */
+    uint32_t fault_wait_s; /* --fault-wait (s): how long sends may keep failing */
     uint16_t dport;        /* --dport, 0 = the method's default */
     uint16_t sport;        /* --sport, 0 = chosen per trace from the seed */
     uint16_t size;         /* --size: IP length of probes, 0 = method default */

@@ -33,13 +33,21 @@ int kp_pacer_init(struct kp_pacer *p, uint32_t pps, uint32_t burst, uint32_t cei
     return clamped;
 }
 
-/* The earliest conforming time as (ns, frac) with frac in [0, pps). */
-static void earliest(const struct kp_pacer *p, int64_t *ns, uint32_t *frac)
+/* tau = (burst - 1) * interval as (ns, frac). */
+static void tau_of(const struct kp_pacer *p, int64_t *tau_ns, uint32_t *tau_frac)
 {
     uint64_t b1 = p->burst - 1u;
     uint64_t rem_total = b1 * p->interval_rem;
-    int64_t tau_ns = (int64_t)b1 * p->interval_ns + (int64_t)(rem_total / p->pps);
-    uint32_t tau_frac = (uint32_t)(rem_total % p->pps);
+    *tau_ns = (int64_t)b1 * p->interval_ns + (int64_t)(rem_total / p->pps);
+    *tau_frac = (uint32_t)(rem_total % p->pps);
+}
+
+/* The earliest conforming time as (ns, frac) with frac in [0, pps). */
+static void earliest(const struct kp_pacer *p, int64_t *ns, uint32_t *frac)
+{
+    int64_t tau_ns;
+    uint32_t tau_frac;
+    tau_of(p, &tau_ns, &tau_frac);
     int64_t x = p->tat_ns - tau_ns;
     uint32_t f = p->frac;
     if (f < tau_frac) {
@@ -87,6 +95,17 @@ int64_t kp_pacer_next(struct kp_pacer *p, int64_t now_ns)
 {
     int64_t now = clock_in(p, now_ns);
     return wait_for(p, now);
+}
+
+void kp_pacer_restart(struct kp_pacer *p, int64_t now_ns)
+{
+    int64_t now = clock_in(p, now_ns);
+    int64_t tau_ns;
+    uint32_t tau_frac;
+    tau_of(p, &tau_ns, &tau_frac);
+    /* TAT - tau = now: conforming now, and not earlier */
+    p->tat_ns = now + tau_ns;
+    p->frac = tau_frac;
 }
 
 int64_t kp_pacer_take(struct kp_pacer *p, int64_t now_ns)

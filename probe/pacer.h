@@ -60,6 +60,11 @@ void kp_pacer_set_spacing(struct kp_pacer *p, unsigned share_pct);
  * Does not consume. */
 int64_t kp_pacer_next(struct kp_pacer *p, int64_t now_ns);
 
+/* Start again at now_ns with an empty bucket: the next send may leave at
+ * now_ns, the ones after it at the rate; nothing saved up before (e.g.
+ * during a pause of the sender) is spent in a catch-up burst. */
+void kp_pacer_restart(struct kp_pacer *p, int64_t now_ns);
+
 /* Consume one token if available: returns 0 (consumed) or the ns to wait
  * (> 0, nothing consumed). */
 int64_t kp_pacer_take(struct kp_pacer *p, int64_t now_ns);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "probe/backoff.h"
 #include "probe/cmd_common.h"
 
 void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns)
@@ -26,6 +27,14 @@ void kp_progress_update(struct kp_progress *p, const struct kp_engine_stats *st,
             (unsigned long long)st->done, (unsigned long long)st->jobs,
             (unsigned long long)st->probes_sent, pps, (unsigned long long)st->rx_replies,
             (unsigned long long)st->probes_saved);
+    if (st->fault_now_ns > 0) {
+        char b[16];
+        fprintf(stderr, ", PAUSED: sends refused for %llds (%s)   ",
+                (long long)(st->fault_now_ns / 1000000000LL),
+                kp_errno_name(st->fault_errno, b, sizeof(b)));
+        p->printed = 1;
+        return;
+    }
     if (left >= 0)
         fprintf(stderr, ", ETA %dm%02ds   ", (int)(left / 60), (int)left % 60);
     else

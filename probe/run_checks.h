@@ -38,6 +38,8 @@ struct kp_run_counts {
     uint64_t traces_split, traces_forced; /* rx: own traces cut or closed early */
     uint64_t probes_sent, probes_captured;
     uint64_t capture_dropped; /* frames the kernel's capture lost (dropped + if_dropped) */
+    uint64_t probes_at_fault; /* probes sent just before the network failed: the kernel
+                                 may have dropped them with the link, silently */
     uint64_t replies_captured, replies, replies_ignored, unmatched, rejected;
     bool interrupted; /* the run was stopped before its end (signal, error) */
 };

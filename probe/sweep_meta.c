@@ -1,6 +1,8 @@
 /* sweep_meta.c — DIR/sweep.json. See sweep_meta.h and docs/format.md. */
 #include "probe/sweep_meta.h"
 
+#include "probe/backoff.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(opt, "attempts", json_integer(o->attempts));
     json_object_set_new(opt, "wait_ms", json_integer(o->wait_ms));
     json_object_set_new(opt, "late_ms", json_integer(o->late_ms));
+    json_object_set_new(opt, "fault_wait_s", json_integer(o->fault_wait_s));
     json_object_set_new(opt, "gap_limit", json_integer(o->gap_limit));
     json_object_set_new(opt, "window", json_integer(o->window));
     json_object_set_new(opt, "dport", o->dport ? json_integer(o->dport) : json_null());
@@ -103,6 +106,18 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cnt, "rejected", json_integer((json_int_t)st->rx_rejected));
     json_object_set_new(cnt, "probes_saved", json_integer((json_int_t)st->probes_saved));
     json_object_set_new(cnt, "send_retries", json_integer((json_int_t)st->send_retries));
+    json_t *by = json_object();
+    for (int i = 0; i < KP_ENGINE_ERRNO_MAX; i++)
+        if (st->send_errno[i] > 0) {
+            char b[16];
+            json_object_set_new(by, kp_errno_name(i, b, sizeof(b)),
+                                json_integer((json_int_t)st->send_errno[i]));
+        }
+    json_object_set_new(cnt, "send_errors_by_errno", by);
+    json_object_set_new(cnt, "send_faults", json_integer((json_int_t)st->send_faults));
+    json_object_set_new(cnt, "probes_at_fault", json_integer((json_int_t)st->probes_at_fault));
+    json_object_set_new(cnt, "send_fault_ms",
+                        json_integer((json_int_t)(st->send_fault_ns / 1000000)));
     json_object_set_new(cnt, "probes_foreign", json_integer((json_int_t)st->rx_probes_foreign));
     json_object_set_new(cnt, "replies_captured", json_integer((json_int_t)st->rx_replies_in));
     json_object_set_new(cnt, "replies_ignored", json_integer((json_int_t)st->rx_replies_ignored));
@@ -123,6 +138,10 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cap, "dropped", json_integer((json_int_t)st->cap_drop));
     json_object_set_new(cap, "if_dropped", json_integer((json_int_t)st->cap_ifdrop));
     json_object_set_new(cap, "ts_source", json_string(st->ts_source));
+    json_object_set_new(cap, "errors", json_integer((json_int_t)st->cap_errors));
+    json_object_set_new(cap, "reopened", json_integer((json_int_t)st->cap_reopens));
+    json_object_set_new(cap, "gaps", json_integer((json_int_t)st->cap_gaps));
+    json_object_set_new(cap, "gap_ms", json_integer((json_int_t)(st->cap_gap_ns / 1000000)));
     json_object_set_new(j, "capture", cap);
 
     json_t *chk = json_object();
@@ -195,6 +214,7 @@ int kp_sweep_meta_prior_counts(const char *prior, size_t len, struct kp_run_coun
     sum->traces_split += get_count(c, "traces_split");
     sum->traces_forced += get_count(c, "traces_forced");
     sum->capture_dropped += get_count(cap, "dropped") + get_count(cap, "if_dropped");
+    sum->probes_at_fault += get_count(c, "probes_at_fault");
     /* a sweep.json of an older kptrace has no replies_captured: its replies
      * were never counted as a whole, so take them as reconciled */
     if (json_object_get(c, "replies_captured") == NULL)
@@ -410,7 +430,7 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         {"wait_ms", "--wait", false},    {"gap_limit", "--gap-limit", false},
         {"late_ms", "--late", true},     {"window", "--window", false},
         {"dport", "--dport", true},      {"sport", "--sport", true},
-        {"size", "--size", true},
+        {"size", "--size", true},        {"fault_wait_s", "--fault-wait", true},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
         if ((rc =
@@ -466,6 +486,15 @@ static void add_counts(json_t *sum, json_t *part)
     json_t *v;
     json_object_foreach(part, k, v)
     {
+        if (json_is_object(v)) { /* counts by errno: summed key by key */
+            json_t *s = json_object_get(sum, k);
+            if (!json_is_object(s)) {
+                s = json_object();
+                json_object_set_new(sum, k, s);
+            }
+            add_counts(s, v);
+            continue;
+        }
         if (!json_is_integer(v) && !json_is_null(v))
             continue;
         int64_t ab;

@@ -108,6 +108,8 @@ struct kp_trace {
     uint8_t first_ttl, max_ttl, attempts, gap_limit;
     uint32_t wait_ms; /* per-probe wait */
     uint32_t probes_sent;
+    uint32_t send_failed;     /* probes of it the network refused for a moment and
+                                 that went again later (kptrace sweep/trace) */
     int64_t start_ns, end_ns; /* ns since the Unix epoch */
     enum kp_stop stop_reason;
     uint8_t stop_ttl;                  /* TTL at which it stopped, 0 n/a */

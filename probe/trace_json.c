@@ -215,6 +215,8 @@ json_t *kp_trace_json_object(const struct kp_trace *t, int *rcp)
     rc = rc ? rc : set(o, "gap_limit", json_integer(t->gap_limit));
     rc = rc ? rc : set(o, "wait_ms", json_integer(t->wait_ms));
     rc = rc ? rc : set(o, "probes_sent", json_integer(t->probes_sent));
+    if (t->send_failed > 0) /* only when a send failed: other records are unchanged */
+        rc = rc ? rc : set(o, "send_failed", json_integer(t->send_failed));
     rc = rc ? rc : set(o, "start", time_or_null(t->start_ns));
     rc = rc ? rc : set(o, "end", time_or_null(t->end_ns));
     rc = rc ? rc : set(o, "stop_reason", json_string(kp_stop_name(t->stop_reason)));
@@ -910,10 +912,11 @@ static int read_hop(struct rd *r, json_t *o, struct kp_hop *h)
 }
 
 static const char *const trace_keys[] = {
-    "v",        "type",      "id",      "vp",          "tool",      "method",    "src",
-    "dst",      "dst_name",  "sport",   "dport",       "icmp_id",   "first_ttl", "max_ttl",
-    "attempts", "gap_limit", "wait_ms", "probes_sent", "start",     "end",       "stop_reason",
-    "stop_ttl", "ts_source", "msm_id",  "prb_id",      "hop_count", "hops",      NULL};
+    "v",         "type",      "id",          "vp",          "tool",      "method",
+    "src",       "dst",       "dst_name",    "sport",       "dport",     "icmp_id",
+    "first_ttl", "max_ttl",   "attempts",    "gap_limit",   "wait_ms",   "probes_sent",
+    "start",     "end",       "stop_reason", "stop_ttl",    "ts_source", "msm_id",
+    "prb_id",    "hop_count", "hops",        "send_failed", NULL};
 
 static int read_trace(struct rd *r, json_t *o, struct kp_trace *t)
 {
@@ -975,6 +978,9 @@ static int read_trace(struct rd *r, json_t *o, struct kp_trace *t)
     if ((rc = get_int(r, o, "probes_sent", OPT, NOTNULL, 0, UINT32_MAX, 0, 0, &v)))
         return rc;
     t->probes_sent = (uint32_t)v;
+    if ((rc = get_int(r, o, "send_failed", OPT, NOTNULL, 0, UINT32_MAX, 0, 0, &v)))
+        return rc;
+    t->send_failed = (uint32_t)v;
     if ((rc = get_time(r, o, "start", REQ, &t->start_ns)))
         return rc;
     if ((rc = get_time(r, o, "end", OPT, &t->end_ns)))

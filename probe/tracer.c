@@ -274,7 +274,9 @@ static void finish(struct kp_tracer *t)
     unsigned saved = 0;
     for (unsigned ttl = t->p.first_ttl; ttl < TTL_END && ttl <= t->p.max_ttl; ttl++) {
         uint8_t st = t->ttl[ttl].state;
-        if ((ttl < t->p.start_ttl && st == T_UNOPENED) || st == T_SKIPPED)
+        /* saved: what Doubletree decided not to send (TTLs below the stop
+         * set's hit, TTLs the pilot found silent), not what an abort left */
+        if ((t->back_stopped && ttl < t->p.start_ttl && st == T_UNOPENED) || st == T_SKIPPED)
             saved++;
         if (unresolved(st))
             pub_dropped(t, ttl); /* aborted: the followers stop waiting for it */

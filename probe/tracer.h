@@ -129,7 +129,8 @@ struct kp_tracer {
     uint8_t stop_ttl;  /* TTL at which it stopped */
     bool done;         /* nothing more will be sent */
     uint32_t probes_sent;
-    uint32_t probes_saved; /* TTLs never probed below start_ttl, and TTLs skipped */
+    uint32_t probes_saved; /* TTLs below the stop set's hit never probed, and TTLs
+                              skipped on the pilot's word (not what an abort left) */
     int64_t last_tx_ns;    /* time of the last probe sent */
     int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
 };

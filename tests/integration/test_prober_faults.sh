@@ -51,7 +51,9 @@ KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" 
 
 # check.py KIND ARGS...: one "ok MSG" / "FAIL MSG" line per check.
 cat >"$work/check.py" <<'PY'
-import ipaddress, json, struct, sys
+import ipaddress, json, os, sys
+sys.path.insert(0, os.environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
 
 def records(path):
     return [json.loads(l) for l in open(path) if l.strip()]
@@ -62,22 +64,7 @@ def one_per_pair(recs, targets, methods):
     return len(got) == len(set(got)) and set(got) == want, len(got), len(set(got)), len(want)
 
 def probes_in(pcap, with_ts=False):
-    """(dst, proto, ttl) of every IPv4 packet from SRC in the capture (and
-    its timestamp in seconds, with_ts)."""
-    data = open(pcap, "rb").read()
-    magic = struct.unpack("<I", data[:4])[0]
-    assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
-    off = {1: 14, 113: 16, 276: 20, 101: 0, 12: 0}[struct.unpack("<I", data[20:24])[0]]
-    scale = 1e-6 if magic == 0xa1b2c3d4 else 1e-9
-    pos, out = 24, []
-    while pos + 16 <= len(data):
-        sec, sub, caplen = struct.unpack("<III", data[pos:pos + 12])
-        ip = data[pos + 16 + off:pos + 16 + caplen]
-        pos += 16 + caplen
-        if len(ip) >= 20 and ip[0] >> 4 == 4 and ip[12:16] == SRC and ip[8] < 64:
-            p = (str(ipaddress.ip_address(ip[16:20])), ip[9], ip[8])
-            out.append(p + (sec + sub * scale,) if with_ts else p)
-    return out
+    return kp_pcap.probes_in(pcap, SRC, with_ts)
 
 def truth_paths(path):
     T = json.load(open(path))

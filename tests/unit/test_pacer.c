@@ -241,3 +241,44 @@ Test(pacer, spacing_off_by_default_and_bounded)
     kp_pacer_set_spacing(&p, 250); /* capped at the whole interval */
     cr_assert_eq(p.min_gap_ns, MS);
 }
+
+/* After a pause of the sender, restart empties the bucket: one send at
+ * once, the next a whole interval later (1 ms at 1000 pps), where the
+ * bucket of 10 would otherwise have let 10 go back to back. */
+Test(pacer, restart_spends_nothing_saved)
+{
+    struct kp_pacer p, q;
+    cr_assert_eq(kp_pacer_init(&p, 1000, 10, 0), 0);
+    cr_assert_eq(kp_pacer_take(&p, 0), 0);
+    q = p;
+    /* 5 s idle: without restart, 10 sends at 5 s at once */
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(kp_pacer_take(&q, 5 * S), 0);
+    cr_assert_gt(kp_pacer_take(&q, 5 * S), 0);
+    kp_pacer_restart(&p, 5 * S);
+    cr_assert_eq(kp_pacer_take(&p, 5 * S), 0);
+    cr_assert_eq(kp_pacer_take(&p, 5 * S), 1 * MS);
+    cr_assert_eq(kp_pacer_take(&p, 5 * S + 1 * MS), 0);
+    /* then the rate: 1000 more sends take 1 s (the 1000th at 5 s + 1001 ms - 1 ms) */
+    int64_t now = 5 * S + 1 * MS;
+    int n = 0;
+    while (now <= 6 * S + 1 * MS) {
+        int64_t w = kp_pacer_take(&p, now);
+        if (w == 0)
+            n++;
+        else
+            now += w;
+    }
+    cr_assert_eq(n, 1000, "%d sends in the second after the restart", n);
+}
+
+/* A fractional interval (3 pps: 333333333.33 ns) keeps its fraction. */
+Test(pacer, restart_fractional_interval)
+{
+    struct kp_pacer p;
+    cr_assert_eq(kp_pacer_init(&p, 3, 4, 0), 0);
+    kp_pacer_restart(&p, 10 * S);
+    cr_assert_eq(kp_pacer_take(&p, 10 * S), 0);
+    /* next at 10 s + 333333333.33 ns, i.e. a wait of 333333334 ns from 10 s */
+    cr_assert_eq(kp_pacer_take(&p, 10 * S), 333333334);
+}

@@ -119,3 +119,22 @@ Test(run_checks, every_reply_counted_once)
                                                   "ignored 40) + unmatched 49 + rejected 10");
     cr_assert_str_eq(kp_run_status(true, 1, false), "error", "an error wins");
 }
+
+/* A link that went down took probes with it, silently (the kernel said they
+ * were sent): missing probes are explained up to those sent just before the
+ * fault, not one more. */
+Test(run_checks, probes_lost_with_the_link)
+{
+    struct kp_run_counts c = good();
+    struct kp_run_check ch[KP_RUN_CHECKS];
+    c.probes_captured = 8999;
+    cr_assert_eq(kp_run_checks(&c, ch), 1, "one missing, no fault: incomplete");
+    cr_assert_not(ch[KP_CHECK_PROBES].ok);
+    c.probes_at_fault = 3;
+    cr_assert_eq(kp_run_checks(&c, ch), 0, "%s", ch[KP_CHECK_PROBES].detail);
+    cr_assert_str_eq(ch[KP_CHECK_PROBES].detail,
+                     "sent 9000 = captured 8999 + capture losses 1 (the kernel dropped 0 frames); "
+                     "3 sent just before the network failed may have died with the link");
+    c.probes_captured = 8996;
+    cr_assert_eq(kp_run_checks(&c, ch), 1, "4 missing, 3 at the fault: incomplete");
+}

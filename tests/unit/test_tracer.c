@@ -612,3 +612,25 @@ Test(tracer, the_presumption_follows_the_round_trip)
     expect_wait(&t, 500 * MS, 900 * MS);
     expect_send(&t, 900 * MS, 3, 0);
 }
+
+Test(tracer, abort_saves_nothing_doubletree_did_not_decide)
+{
+    /* A follower starting at TTL 5 (window 2, 1 attempt) is aborted (a
+     * fault of the network, an interruption) after its first two probes,
+     * before its backward phase met the stop set: TTLs 1..3 were never
+     * probed, but Doubletree did not decide to skip them: saved 0 (it
+     * counted 3 before). */
+    struct kp_stopset ss;
+    kp_stopset_init(&ss);
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 2);
+    p.start_ttl = 5;
+    p.stopset = &ss;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 4, 0);
+    expect_send(&t, 0, 5, 0);
+    kp_tracer_abort(&t, KP_STOP_INTERRUPTED);
+    cr_assert(kp_tracer_done(&t));
+    cr_assert_eq(t.probes_saved, 0);
+    kp_stopset_free(&ss);
+}

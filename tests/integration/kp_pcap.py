@@ -1,0 +1,25 @@
+"""kp_pcap — the probes a run sent, read from its capture file, for the
+prober's integration tests (tests/integration/test_prober_*.sh import it:
+sys.path gets tests/integration from $KP_SRC)."""
+import ipaddress
+import struct
+
+
+def probes_in(pcap, src, with_ts=False):
+    """(dst, proto, ttl) of every IPv4 probe from src (4 bytes) in the
+    capture (and its timestamp in seconds, with_ts). A probe is a packet
+    from src with a TTL below 64 (replies come back with more)."""
+    data = open(pcap, "rb").read()
+    magic = struct.unpack("<I", data[:4])[0]
+    assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
+    off = {1: 14, 113: 16, 276: 20, 101: 0, 12: 0}[struct.unpack("<I", data[20:24])[0]]
+    scale = 1e-6 if magic == 0xa1b2c3d4 else 1e-9
+    pos, out = 24, []
+    while pos + 16 <= len(data):
+        sec, sub, caplen = struct.unpack("<III", data[pos:pos + 12])
+        ip = data[pos + 16 + off:pos + 16 + caplen]
+        pos += 16 + caplen
+        if len(ip) >= 20 and ip[0] >> 4 == 4 and ip[12:16] == src and ip[8] < 64:
+            p = (str(ipaddress.ip_address(ip[16:20])), ip[9], ip[8])
+            out.append(p + (sec + sub * scale,) if with_ts else p)
+    return out
