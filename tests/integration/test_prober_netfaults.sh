@@ -51,12 +51,9 @@ cleanup() {
 trap 'rc=$?; cleanup; (exit $rc); _tb_exit' EXIT
 
 # Options every kptrace run of this test shares, in one place. A main with
-# a target blocklist needs --allowlist-file for the testbed's addresses: it
-# is added when this kptrace knows it.
-KP_COMMON=(--no-progress)
-if "$KPTRACE" sweep --help 2>&1 | grep -q -- '--allowlist-file'; then
-    KP_COMMON+=(--allowlist-file "$KP_ALLOWLIST")
-fi
+# kptrace's default blocklist refuses the testbed's addresses: every run
+# passes the testbed's allowlist.
+KP_COMMON=(--no-progress --allowlist-file "$KP_ALLOWLIST")
 # An array, not a function, so that a sweep started in the background is
 # kptrace itself.
 KP_SWEEP=(ip netns exec "$ns" "$KPTRACE" sweep --vp vp "${KP_COMMON[@]}"
