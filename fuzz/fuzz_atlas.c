@@ -1,10 +1,10 @@
-/* fuzz_atlas.c — fuzz target for the atlas JSON reader (analysis/input_atlas.c)
+/* fuzz_atlas.c — fuzz target for the atlas JSON reader (annotator/inputs/input_atlas.c)
  * and the input kind detector. Every trace handed over is walked so that a
  * bad hop array shows up under ASan. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

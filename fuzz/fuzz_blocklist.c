@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/blocklist.h"
+#include "core/plan/blocklist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/asn_cymru.h"
+#include "annotator/sources/asn_cymru.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/decode.h"
-#include "probe/method.h"
-#include "probe/probe_payload.h"
+#include "core/codec/decode.h"
+#include "core/methods/method.h"
+#include "core/codec/probe_payload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

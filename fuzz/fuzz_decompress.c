@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/decompress.h"
-#include "analysis/reader.h"
+#include "io/decompress.h"
+#include "io/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

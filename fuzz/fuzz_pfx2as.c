@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap_int.h"
+#include "core/asmap/route_filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "probe/pcap_file.h"
-#include "probe/replay.h"
+#include "io/pcap_file.h"
+#include "io/replay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

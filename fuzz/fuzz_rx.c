@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "probe/classify.h"
-#include "probe/rx.h"
-#include "probe/rx_kptrace.h"
+#include "core/codec/classify.h"
+#include "core/rx/rx.h"
+#include "core/rx/rx_kptrace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

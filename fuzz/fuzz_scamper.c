@@ -1,10 +1,10 @@
-/* fuzz_scamper.c — fuzz target for the scamper JSON reader (analysis/input_scamper.c)
+/* fuzz_scamper.c — fuzz target for the scamper JSON reader (annotator/inputs/input_scamper.c)
  * and the input kind detector. Every trace handed over is walked so that a
  * bad hop array shows up under ASan. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_sweep_resume.c — fuzz target for what `kptrace sweep --resume` reads
- * of an earlier part (probe/sweep_resume.c, probe/sweep_meta.c): the first
+ * of an earlier part (prober/cmd/sweep_resume.c, prober/cmd/sweep_meta.c): the first
  * byte picks the reader, the rest is its input.
  *   'j' traces.jsonl scan: valid_len + cut_bytes must cover the input, the
  *       text before valid_len must end in a newline, the error must be
@@ -18,10 +18,10 @@
 
 #include <jansson.h>
 
-#include "probe/jobs.h"
-#include "probe/options.h"
-#include "probe/sweep_meta.h"
-#include "probe/sweep_resume.h"
+#include "core/plan/jobs.h"
+#include "prober/cmd/options.h"
+#include "prober/cmd/sweep_meta.h"
+#include "prober/cmd/sweep_resume.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz_trace_json.c — fuzz target for the readers of trace lines
- * (probe/trace_json.c, probe/trace_json_scan.c). Whatever the scanner
+ * (core/record/trace_json.c, core/record/trace_json_scan.c). Whatever the scanner
  * accepts, the strict reader must accept and read into the same record;
  * kp_trace_json_parse must give the strict reader's result. A line that
  * parses is written again and read back: the second read must succeed and
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/trace_json.h"
+#include "core/record/trace_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* decompress.c — gzip (zlib inflate) and bzip2 (libbz2) stream decoding, and
  * whole-buffer decompression on top of it; see decompress.h. */
-#include "analysis/decompress.h"
+#include "io/decompress.h"
 
 #include <bzlib.h>
 #include <errno.h>

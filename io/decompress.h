@@ -3,7 +3,7 @@
  *
  * Pure: no I/O, no globals. The stream decoder (kp_unz) takes compressed
  * bytes piece by piece and gives decompressed bytes into the caller's buffer,
- * so that a reader (analysis/reader.h) holds a constant working set whatever
+ * so that a reader (io/reader.h) holds a constant working set whatever
  * the size of the file. kp_decompress() decompresses a whole buffer with it.
  * RIPE Atlas daily dumps come as .bz2, scamper JSON and prefix tables often
  * as .gz.

@@ -1,6 +1,6 @@
 /* pcap_file.c — streaming capture-file reader over libpcap's offline API.
  * See pcap_file.h. Owner: replay. */
-#include "probe/pcap_file.h"
+#include "io/pcap_file.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

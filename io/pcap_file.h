@@ -4,7 +4,7 @@
  * between frames, so memory does not grow with the file. Timestamps are read
  * at nanosecond precision whatever the file holds (pcap µs, pcap ns, pcapng
  * with any if_tsresol). Errors name the file and the byte offset where reading
- * failed. Used by `kptrace replay` and by kpannotate through probe/replay.h.
+ * failed. Used by `kptrace replay` and by kpannotate through io/replay.h.
  * Owner: replay. Not thread-safe per handle; separate handles are independent.
  */
 #ifndef KP_PCAP_FILE_H

@@ -12,7 +12,7 @@
  *   - the content buffer [lo, hi) that lines and JSON records are cut from;
  *     it grows only for a record longer than itself, up to the maximum.
  */
-#include "analysis/reader.h"
+#include "io/reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -772,4 +772,61 @@ FILE *kp_reader_fopen(struct kp_reader *r)
 {
     cookie_io_functions_t io = {cookie_read, NULL, cookie_seek, NULL};
     return fopencookie(r, "rb", io);
+}
+
+/* ---- lines ---- */
+
+struct kp_lines {
+    struct kp_reader *r;
+    unsigned long lineno;
+};
+
+struct kp_lines *kp_lines_open(const char *path, int *rc)
+{
+    struct kp_lines *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    /* compressed tables are decoded in a second thread while lines are parsed */
+    *rc = kp_reader_open(path, KP_READER_THREAD, &l->r);
+    if (*rc != 0) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int kp_lines_next(struct kp_lines *l, const char **line, size_t *len)
+{
+    struct kp_rec rec;
+    int rc = kp_reader_line(l->r, &rec);
+    if (rc == 1) {
+        size_t n = rec.len;
+        if (n > 0 && rec.p[n - 1] == '\r')
+            ((char *)rec.p)[--n] = '\0';
+        l->lineno = rec.line;
+        *line = rec.p;
+        *len = n;
+        return 1;
+    }
+    return rc == -EINVAL ? -EIO : rc; /* corrupt compressed data: a read error */
+}
+
+unsigned long kp_lines_lineno(const struct kp_lines *l)
+{
+    return l->lineno;
+}
+
+struct kp_reader *kp_lines_reader(struct kp_lines *l)
+{
+    return l->r;
+}
+
+void kp_lines_close(struct kp_lines *l)
+{
+    if (l == NULL)
+        return;
+    kp_reader_close(l->r);
+    free(l);
 }

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "analysis/decompress.h"
+#include "io/decompress.h"
 
 struct kp_reader;
 
@@ -125,5 +125,29 @@ uint64_t kp_reader_error_offset(const struct kp_reader *r);
 
 /* After -EIO: the errno of the failed read. */
 int kp_reader_errno(const struct kp_reader *r);
+
+/* ---- lines: text files line by line (the tables, blocklist files) ---- */
+
+struct kp_lines;
+
+/* Open path for reading lines; gzip and bzip2 are recognised by their magic,
+ * anything else is read as plain text. Returns NULL with *rc = -errno on
+ * failure. */
+struct kp_lines *kp_lines_open(const char *path, int *rc);
+
+/* Next line without its "\n" (and "\r\n"), NUL-terminated; *line points into
+ * the reader (valid until the next call), *len its length. Returns 1 (a
+ * line), 0 (end), -EIO (read error, or corrupt compressed data), -ENOMEM.
+ * Lines up to KP_READER_MAX_RECORD bytes are returned whole; a longer one
+ * comes back empty. */
+int kp_lines_next(struct kp_lines *r, const char **line, size_t *len);
+
+/* 1-based number of the line last returned. */
+unsigned long kp_lines_lineno(const struct kp_lines *r);
+
+/* The reader under it (its compression, and where corrupt data is). */
+struct kp_reader *kp_lines_reader(struct kp_lines *r);
+
+void kp_lines_close(struct kp_lines *r);
 
 #endif

@@ -1,5 +1,5 @@
 /* replay.c — capture files into kp_rx. See replay.h. Owner: replay. */
-#include "probe/replay.h"
+#include "io/replay.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "probe/classify.h"
-#include "probe/json_num.h"
-#include "probe/pcap_file.h"
-#include "probe/rx_kptrace.h"
+#include "core/codec/classify.h"
+#include "core/base/json_num.h"
+#include "io/pcap_file.h"
+#include "core/rx/rx_kptrace.h"
 
 void kp_replay_opts_init(struct kp_replay_opts *o)
 {

@@ -1,12 +1,12 @@
 /* replay.h — rebuild traceroutes from capture files through the live receive
  * path.
  *
- * kp_replay_files() reads each capture with probe/pcap_file.c and hands every
- * frame, with its own capture timestamp, to one kp_rx (probe/rx.h) configured
+ * kp_replay_files() reads each capture with io/pcap_file.c and hands every
+ * frame, with its own capture timestamp, to one kp_rx (core/rx/rx.h) configured
  * with kptrace's own probe classifier followed by the foreign ones
- * (probe/classify.h). Closed traces go to the caller's callback as they
+ * (core/codec/classify.h). Closed traces go to the caller's callback as they
  * close, so memory is bounded by the traces open at once, never by the file
- * size. Used by `kptrace replay` (probe/cmd_replay.c) and by kpannotate, which
+ * size. Used by `kptrace replay` (prober/cmd/cmd_replay.c) and by kpannotate, which
  * accepts a capture file as input.
  *
  * Library code: no printing, no exit. Owner: replay.
@@ -19,9 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "probe/identity.h"
-#include "probe/rx.h"
-#include "probe/trace.h"
+#include "core/codec/identity.h"
+#include "core/rx/rx.h"
+#include "core/record/trace.h"
 
 struct kp_replay_opts {
     const char *vp;        /* vantage point id written into every record; NULL/"" = none */
@@ -30,7 +30,7 @@ struct kp_replay_opts {
      * not carry them): from the sweep's sweep.json (kp_replay_read_sweep_json)
      * or the command line; fields left 0 are unknown. */
     struct kp_rx_run run;
-    /* The run's identity key (probe/identity.h; kptrace derives it from its
+    /* The run's identity key (core/codec/identity.h; kptrace derives it from its
      * seed). When set, every reply to a kptrace probe is checked with it as
      * the live run does (rx_kptrace.h: kp_rx_kptrace_validate), so the
      * records are the same; NULL: replies are matched by their quote only.
@@ -74,7 +74,7 @@ int kp_replay_reconcile(const struct kp_replay_stats *st, char *msg, size_t msgl
 
 /* Set *o to defaults: everything 0/NULL, and run = kptrace's defaults for a
  * sweep (first TTL 1, max TTL 30, 2 attempts, gap limit 5, wait 1000 ms; see
- * probe/options.c), the parameters a capture of unknown origin most likely
+ * prober/cmd/options.c), the parameters a capture of unknown origin most likely
  * used. */
 void kp_replay_opts_init(struct kp_replay_opts *o);
 

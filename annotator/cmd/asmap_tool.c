@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/asmap.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap.h"
+#include "core/asmap/route_filter.h"
 
 static const char *status_name(enum kp_asn_status s)
 {

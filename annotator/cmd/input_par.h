@@ -1,7 +1,7 @@
 /* input_par.h — records parsed by worker threads, delivered in order.
  *
  * Parsing JSON (jansson) is most of what kpannotate spends on a large input.
- * The pipeline here cuts records off a reader (analysis/reader.h) in the
+ * The pipeline here cuts records off a reader (io/reader.h) in the
  * caller's thread, hands batches of them to worker threads that parse them
  * (the `work` step: no shared state), and gives the results back to the
  * caller's thread in input order (the `done` step: sinks, counts, messages),
@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "analysis/input.h"
-#include "analysis/reader.h"
-#include "probe/trace.h"
+#include "annotator/inputs/input.h"
+#include "io/reader.h"
+#include "core/record/trace.h"
 
 /* Records per batch, and batches in flight per worker (plus two). */
 #define KP_PAR_BATCH    128

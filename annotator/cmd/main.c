@@ -1,7 +1,7 @@
 /* main.c — kpannotate: map traceroute hops to ASes and decide which transit
  * carries traffic into the target AS (by default North Korea's AS131279).
  *
- * Reads kptrace traces.jsonl, capture files (through probe/replay.h), RIPE
+ * Reads kptrace traces.jsonl, capture files (through io/replay.h), RIPE
  * Atlas and scamper JSON; writes annotated JSON lines, a per-(vp, /24,
  * method, sweep) summary, and a graphviz picture. Never needs root. The only
  * place in kpannotate that prints or exits. See docs/kpannotate.md.
@@ -21,21 +21,21 @@
 
 #include <jansson.h>
 
-#include "analysis/annot_json.h"
-#include "analysis/asn_num.h"
-#include "analysis/decompress.h"
-#include "analysis/asmap.h"
-#include "analysis/graph_dot.h"
-#include "analysis/input.h"
-#include "analysis/route_filter.h"
-#include "analysis/input_par.h"
-#include "analysis/reader.h"
-#include "analysis/summary.h"
-#include "analysis/verdict.h"
-#include "analysis/verdict_stitch.h"
-#include "probe/identity.h"
-#include "probe/replay.h"
-#include "probe/trace_json.h"
+#include "core/output/annot_json.h"
+#include "core/asmap/asn_num.h"
+#include "io/decompress.h"
+#include "core/asmap/asmap.h"
+#include "core/output/graph_dot.h"
+#include "annotator/inputs/input.h"
+#include "core/asmap/route_filter.h"
+#include "annotator/cmd/input_par.h"
+#include "io/reader.h"
+#include "core/verdict/summary.h"
+#include "core/verdict/verdict.h"
+#include "core/verdict/verdict_stitch.h"
+#include "core/codec/identity.h"
+#include "io/replay.h"
+#include "core/record/trace_json.h"
 
 #define MAX_TARGETS  64
 #define MAX_TRANSITS 64

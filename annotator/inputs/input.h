@@ -1,8 +1,8 @@
 /* input.h — kpannotate's inputs: kind detection and the RIPE Atlas and
- * scamper JSON readers (kptrace JSONL is read by probe/trace_json.h, capture
+ * scamper JSON readers (kptrace JSONL is read by core/record/trace_json.h, capture
  * files by replay).
  *
- * The readers take bytes in memory, or a stream (analysis/reader.h) one
+ * The readers take bytes in memory, or a stream (io/reader.h) one
  * record at a time, and hand every trace they build to a sink callback; no
  * globals. Errors name the
  * 1-based line of the input where the offending record starts (or where the
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/trace.h"
+#include "core/record/trace.h"
 
 enum kp_input_kind {
     KP_INPUT_UNKNOWN = 0,
@@ -75,8 +75,8 @@ struct kp_input_tally {
     unsigned long records, traces, bad, skipped, quiet;
 };
 
-struct kp_reader; /* analysis/reader.h */
-struct kp_par;    /* analysis/input_par.h: worker threads (NULL: none) */
+struct kp_reader; /* io/reader.h */
+struct kp_par;    /* annotator/cmd/input_par.h: worker threads (NULL: none) */
 
 /* Read RIPE Atlas traceroute results: a JSON array of result objects, one
  * object per line, concatenated objects, or a single object. Each result
@@ -98,7 +98,7 @@ int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink
 int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                   struct kp_input_skips *skips);
 
-/* kp_atlas_read from a stream (analysis/reader.h), one record at a time:
+/* kp_atlas_read from a stream (io/reader.h), one record at a time:
  * memory is one record (a few batches of them with par's workers, which
  * parse and convert them; traces still come in input order), whatever the
  * size of the input. *tally (may be NULL)

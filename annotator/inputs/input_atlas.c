@@ -9,7 +9,7 @@
  * mode "UDP4", paris-id); firmware 1 wrote the traceroute as text. Older
  * firmware ends a trace that went silent with one more hop, 255.
  */
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +17,8 @@
 
 #include <jansson.h>
 
-#include "analysis/input_json.h"
-#include "probe/json_num.h"
+#include "annotator/inputs/input_json.h"
+#include "core/base/json_num.h"
 
 /* Atlas "err": a letter or an ICMP code. ICMP type/code for af 4 / 6. */
 static int err_to_icmp(const struct kp_jrec *r, json_t *e, int af, const char *where, int16_t *type,

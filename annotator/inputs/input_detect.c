@@ -1,12 +1,12 @@
 /* input_detect.c — input kind detection and the JSON value splitter. Pure. */
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "analysis/reader.h"
+#include "io/reader.h"
 
 static const char *const kind_names[KP_INPUT_KIND_COUNT] = {
     [KP_INPUT_UNKNOWN] = "unknown", [KP_INPUT_KPTRACE] = "kptrace", [KP_INPUT_ATLAS] = "atlas",

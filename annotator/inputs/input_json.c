@@ -1,13 +1,13 @@
 /* input_json.c — shared pieces of the JSON input parsers. See input_json.h. */
-#include "analysis/input_json.h"
+#include "annotator/inputs/input_json.h"
 
-#include "analysis/input_par.h"
+#include "annotator/cmd/input_par.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 
 int kp_jbad(const struct kp_jrec *r, const char *field, const char *msg)
 {

@@ -2,7 +2,7 @@
  * reporting a bad field with its line, reading checked fields with jansson,
  * one MPLS label entry, and the loop over a file of JSON records.
  *
- * Pure: no I/O; the buffer is the caller's. Internal to analysis/input_*.c.
+ * Pure: no I/O; the buffer is the caller's. Internal to annotator/inputs/input_*.c.
  */
 #ifndef KP_INPUT_JSON_H
 #define KP_INPUT_JSON_H
@@ -12,9 +12,9 @@
 
 #include <jansson.h>
 
-#include "analysis/input.h"
-#include "analysis/reader.h"
-#include "probe/trace.h"
+#include "annotator/inputs/input.h"
+#include "io/reader.h"
+#include "core/record/trace.h"
 
 /* The record being converted: where errors go, and its first line. */
 struct kp_jrec {
@@ -35,7 +35,7 @@ void kp_jskip(const struct kp_jrec *r, const char *what);
  * errors. allow_real also takes a JSON real with an integral value (RIPE
  * Atlas writes some integers as 1.0). 0 absent or null (*out untouched),
  * 1 present (in *out), -EINVAL wrong (reported with the field and what is
- * wrong: "not an integer", "out of range", ...; see probe/json_num.h). */
+ * wrong: "not an integer", "out of range", ...; see core/base/json_num.h). */
 int kp_jget_int(const struct kp_jrec *r, json_t *o, const char *key, const char *where,
                 json_int_t lo, json_int_t hi, bool allow_real, json_int_t *out);
 

@@ -9,7 +9,7 @@
  * icmp_type, icmp_code, icmp_q_ttl, tcp_flags, icmpext[] ({ie_cn, ie_ct,
  * mpls_labels[]{mpls_ttl, mpls_s, mpls_exp, mpls_label}}).
  */
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +17,8 @@
 
 #include <jansson.h>
 
-#include "analysis/input_json.h"
-#include "probe/json_num.h"
+#include "annotator/inputs/input_json.h"
+#include "core/base/json_num.h"
 
 /* {sec, usec} -> ns; 0 absent, 1 present, -EINVAL. */
 static int get_time(const struct kp_jrec *r, json_t *o, const char *key, const char *where,

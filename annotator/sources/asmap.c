@@ -1,16 +1,16 @@
 /* asmap.c — the IP-to-AS façade: sources in precedence order, provenance,
  * address classes, IXP labels, AS names. See asmap.h for the contract. */
-#include "analysis/asmap.h"
+#include "core/asmap/asmap.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
-#include "analysis/asn_cymru.h"
-#include "analysis/rdns.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap_int.h"
+#include "annotator/sources/asn_cymru.h"
+#include "annotator/sources/rdns.h"
+#include "core/asmap/route_filter.h"
 
 #define MAX_SOURCES 32
 #define MAX_TARGETS 64

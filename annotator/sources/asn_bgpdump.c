@@ -18,9 +18,10 @@
  * too; fields after the AS path (origin, next hop, MED, communities, ...) are
  * not read, and there may be any number of them.
  */
-#include "analysis/asmap_int.h"
-#include "analysis/asn_num.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap_int.h"
+#include "io/reader.h"
+#include "core/asmap/asn_num.h"
+#include "core/asmap/route_filter.h"
 
 #include <errno.h>
 #include <stdio.h>

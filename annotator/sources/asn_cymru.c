@@ -14,7 +14,8 @@
  *   N <addr> <expires>                  no such name (unannounced)
  *   A <asn> <expires> <AS name TXT>     an AS name answer
  * Lines starting with '#' are comments. Entries are re-validated on load. */
-#include "analysis/asn_cymru.h"
+#include "annotator/sources/asn_cymru.h"
+#include "io/reader.h"
 
 #include <ares.h>
 #include <arpa/nameser.h>
@@ -24,9 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "analysis/asmap_int.h"
-#include "analysis/rdns.h"
-#include "probe/json_num.h"
+#include "core/asmap/asmap_int.h"
+#include "annotator/sources/rdns.h"
+#include "core/base/json_num.h"
 
 enum { ST_PENDING = 1, ST_FOUND, ST_NXDOMAIN, ST_FAILED };
 

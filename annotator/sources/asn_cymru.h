@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/asmap.h"
+#include "core/asmap/asmap.h"
 
 /* ---- pure: query names and TXT validation (cymru_parse.c) -------------- */
 

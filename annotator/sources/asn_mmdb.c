@@ -8,7 +8,7 @@
  * The AS number may be stored as any mmdb integer or floating type; one
  * that is not an integer in 0..2^32-1 fails the lookup (-EIO, err names
  * the field). A record without any ASN field reads as "not found". */
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 
 struct kp_mmdb {
     MMDB_s db;

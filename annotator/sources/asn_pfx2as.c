@@ -1,12 +1,11 @@
-/* asn_pfx2as.c — CAIDA prefix2as files (plain or gzip), and the line reader
- * the file sources share.
+/* asn_pfx2as.c — CAIDA prefix2as files (plain, gzip or bzip2).
  *
  * Format (CAIDA Routeviews Prefix-to-AS): one "prefix<TAB>length<TAB>AS" per
  * line. AS is an AS number, a multi-origin list "a_b" (most seen first) or an
  * AS set "a,b"; the two may mix ("a_b,c"). All origins are kept in order.
  * Lines go through the route filter (route_filter.h) before they are used. */
-#include "analysis/asmap_int.h"
-#include "analysis/asn_num.h"
+#include "core/asmap/asmap_int.h"
+#include "core/asmap/asn_num.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,64 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analysis/reader.h"
-
-/* ---- line reader: the one reader (analysis/reader.h) ------------------- */
-
-struct kp_lines {
-    struct kp_reader *r;
-    unsigned long lineno;
-};
-
-struct kp_lines *kp_lines_open(const char *path, int *rc)
-{
-    struct kp_lines *l = calloc(1, sizeof(*l));
-    if (l == NULL) {
-        *rc = -ENOMEM;
-        return NULL;
-    }
-    /* compressed tables are decoded in a second thread while lines are parsed */
-    *rc = kp_reader_open(path, KP_READER_THREAD, &l->r);
-    if (*rc != 0) {
-        free(l);
-        return NULL;
-    }
-    return l;
-}
-
-int kp_lines_next(struct kp_lines *l, const char **line, size_t *len)
-{
-    struct kp_rec rec;
-    int rc = kp_reader_line(l->r, &rec);
-    if (rc == 1) {
-        size_t n = rec.len;
-        if (n > 0 && rec.p[n - 1] == '\r')
-            ((char *)rec.p)[--n] = '\0';
-        l->lineno = rec.line;
-        *line = rec.p;
-        *len = n;
-        return 1;
-    }
-    return rc == -EINVAL ? -EIO : rc; /* corrupt compressed data: a read error */
-}
-
-unsigned long kp_lines_lineno(const struct kp_lines *l)
-{
-    return l->lineno;
-}
-
-struct kp_reader *kp_lines_reader(struct kp_lines *l)
-{
-    return l->r;
-}
-
-void kp_lines_close(struct kp_lines *l)
-{
-    if (l == NULL)
-        return;
-    kp_reader_close(l->r);
-    free(l);
-}
+#include "io/reader.h"
 
 /* ---- prefix2as ---------------------------------------------------------------- */
 

@@ -11,8 +11,8 @@
  * are skipped; an entry whose id is not an integer in 0..2^32-1 is reported
  * with its path ("data[3].ixlan_id: out of range") and skipped. Pure apart
  * from kp_peeringdb_load reading the file. */
-#include "analysis/asmap_int.h"
-#include "analysis/reader.h"
+#include "core/asmap/asmap_int.h"
+#include "io/reader.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 
 static json_t *data_array(json_t *obj)
 {

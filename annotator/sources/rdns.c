@@ -1,6 +1,6 @@
 /* rdns.c — reverse DNS names through c-ares, cached; and the c-ares helpers
  * shared with the Cymru source. I/O edge. */
-#include "analysis/rdns.h"
+#include "annotator/sources/rdns.h"
 
 #include <ares.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/trie.h"
+#include "core/base/trie.h"
 
 /* ---- shared c-ares plumbing ------------------------------------------------ */
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 struct kp_rdns;
 

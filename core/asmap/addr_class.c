@@ -1,9 +1,9 @@
 /* addr_class.c — special-purpose address classes: the class of the most
- * specific block of the IANA special-purpose registries (probe/special_addr.h,
+ * specific block of the IANA special-purpose registries (core/base/special_addr.h,
  * the one table of them) that holds an address or a whole prefix. Hop labels
  * (kp_addr_class_of) and the announcements the file sources drop
  * (kp_prefix_class, route_filter.c) both read it. Pure. */
-#include "analysis/asmap.h"
+#include "core/asmap/asmap.h"
 
 #include <string.h>
 

@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "analysis/trie.h"
-#include "probe/special_addr.h"
+#include "core/base/addr.h"
+#include "core/base/trie.h"
+#include "core/base/special_addr.h"
 
 #define KP_ASN_MAX      8   /* origins kept per prefix (more: KP_ASN_TRUNCATED) */
 #define KP_ASN_NAME_MAX 128 /* AS name, including the NUL */
@@ -39,7 +39,7 @@
 
 /* ---- address classes (addr_class.c, pure) ------------------------------ */
 
-/* enum kp_addr_class: probe/special_addr.h, with the registry it comes from. */
+/* enum kp_addr_class: core/base/special_addr.h, with the registry it comes from. */
 
 /* Class of address a (most specific special-purpose block, RFC 6890 and the
  * IANA special-purpose registries). Unset address: KP_ACLASS_UNSPECIFIED. */
@@ -112,7 +112,7 @@ struct kp_load_notes {
     unsigned long skipped;
 };
 
-struct kp_route_filter; /* analysis/route_filter.h */
+struct kp_route_filter; /* core/asmap/route_filter.h */
 struct kp_filter_stats;
 
 /* Create an empty map (no sources: every lookup is UNANNOUNCED/SPECIAL).

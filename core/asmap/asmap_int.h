@@ -1,6 +1,6 @@
 /* asmap_int.h — internals shared by the IP-to-AS sources and the façade.
  *
- * Not for other modules: use analysis/asmap.h. Declared here so that each
+ * Not for other modules: use core/asmap/asmap.h. Declared here so that each
  * source stays in its own file and the unit tests can reach the loaders.
  */
 #ifndef KP_ASMAP_INT_H
@@ -10,34 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/asmap.h"
-#include "analysis/route_filter.h"
-#include "analysis/trie.h"
-
-/* ---- line reader for the tables (asn_pfx2as.c), over analysis/reader.h -- */
-
-struct kp_lines;
-struct kp_reader;
-
-/* Open path for reading lines; gzip and bzip2 are recognised by their magic,
- * anything else is read as plain text. Returns NULL with *rc = -errno on
- * failure. */
-struct kp_lines *kp_lines_open(const char *path, int *rc);
-
-/* Next line without its "\n" (and "\r\n"), NUL-terminated; *line points into
- * the reader (valid until the next call), *len its length. Returns 1 (a
- * line), 0 (end), -EIO (read error, or corrupt compressed data), -ENOMEM.
- * Lines up to KP_READER_MAX_RECORD bytes are returned whole; a longer one
- * comes back empty. */
-int kp_lines_next(struct kp_lines *r, const char **line, size_t *len);
-
-/* 1-based number of the line last returned. */
-unsigned long kp_lines_lineno(const struct kp_lines *r);
-
-/* The reader under it (its compression, and where corrupt data is). */
-struct kp_reader *kp_lines_reader(struct kp_lines *r);
-
-void kp_lines_close(struct kp_lines *r);
+#include "core/asmap/asmap.h"
+#include "core/asmap/route_filter.h"
+#include "core/base/trie.h"
 
 /* Load a prefix2as file into t (values: struct kp_asn_rec). A prefix seen
  * twice keeps the later line. A malformed line fails the load, or with notes
@@ -115,8 +90,8 @@ void kp_mmdb_close(struct kp_mmdb *m);
 int kp_mmdb_lookup(struct kp_mmdb *m, const struct kp_addr *a, struct kp_asn_answer *out, char *err,
                    size_t errlen);
 
-/* AS numbers from text ("AS4837", asdot, ...): analysis/asn_num.h. */
-#include "analysis/asn_num.h"
+/* AS numbers from text ("AS4837", asdot, ...): core/asmap/asn_num.h. */
+#include "core/asmap/asn_num.h"
 
 /* ---- PeeringDB (ixp_peeringdb.c) ---------------------------------------- */
 

@@ -1,5 +1,5 @@
 /* asn_num.c — AS numbers from text. See asn_num.h. */
-#include "analysis/asn_num.h"
+#include "core/asmap/asn_num.h"
 
 #include <errno.h>
 #include <string.h>

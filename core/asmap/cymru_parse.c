@@ -4,8 +4,8 @@
  * AS name: "ASN | CC | registry | date | name"
  * (CC, registry and date may be empty.) Every field is checked; anything
  * else — an SPF record, HTML, a truncated string — is rejected. */
-#include "analysis/asn_cymru.h"
-#include "analysis/asn_num.h"
+#include "annotator/sources/asn_cymru.h"
+#include "core/asmap/asn_num.h"
 
 #include <errno.h>
 #include <stdio.h>

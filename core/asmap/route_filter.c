@@ -1,7 +1,7 @@
 /* route_filter.c — what the file sources drop, and the counts they report.
  * See route_filter.h. The address ranges are addr_class.c's table, the AS
  * number ranges asn_num.c's: this file only combines them. */
-#include "analysis/route_filter.h"
+#include "core/asmap/route_filter.h"
 
 #include <errno.h>
 #include <stdarg.h>

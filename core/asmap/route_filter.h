@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/asmap.h"
-#include "analysis/asn_num.h"
+#include "core/asmap/asmap.h"
+#include "core/asmap/asn_num.h"
 
 /* keep bits: special space and AS numbers a source uses as they are */
 #define KP_KEEP_SPACE(cls) (1u << (unsigned)(cls))         /* enum kp_addr_class */

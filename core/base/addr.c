@@ -1,6 +1,6 @@
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
-#include "probe/htab.h"
+#include "core/base/htab.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -31,7 +31,7 @@ uint32_t kp_addr_v4_host(const struct kp_addr *a);
 bool kp_addr_eq(const struct kp_addr *a, const struct kp_addr *b);
 
 /* Fold the address (family and its 4 or 16 bytes) into the running hash h
- * (kp_hash_bytes of probe/htab.h): equal addresses hash equal. */
+ * (kp_hash_bytes of core/base/htab.h): equal addresses hash equal. */
 uint64_t kp_addr_hash(uint64_t h, const struct kp_addr *a);
 
 static inline bool kp_addr_is_set(const struct kp_addr *a)

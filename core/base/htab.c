@@ -1,5 +1,5 @@
 /* htab.c — the intrusive chained hash table (see htab.h). */
-#include "probe/htab.h"
+#include "core/base/htab.h"
 
 #include <errno.h>
 #include <stdlib.h>

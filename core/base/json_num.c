@@ -1,6 +1,6 @@
 /* json_num.c — numbers from outside data within explicit limits. See
  * json_num.h. */
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 
 #include <errno.h>
 #include <math.h>

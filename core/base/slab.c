@@ -1,5 +1,5 @@
 /* slab.c — append-only array of items that never move; see slab.h. */
-#include "analysis/slab.h"
+#include "core/base/slab.h"
 
 #include <stdlib.h>
 #include <string.h>

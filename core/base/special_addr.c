@@ -2,7 +2,7 @@
  * special_addr.h. Sources: IANA IPv4 Special-Purpose Address Registry, IANA
  * IPv6 Special-Purpose Address Registry (both per RFC 6890, RFC 8190), IANA
  * IPv4 and IPv6 Multicast Address Space Registries. */
-#include "probe/special_addr.h"
+#include "core/base/special_addr.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* special_addr.h — the IANA special-purpose address registries as a table.
  *
  * One table for the whole project: kptrace's default target blocklist
- * (blocklist.h) and kpannotate's address classes (analysis/asmap.h,
+ * (blocklist.h) and kpannotate's address classes (core/asmap/asmap.h,
  * kp_addr_class_of) both read it. Entries: every block of the IANA IPv4 and
  * IPv6 Special-Purpose Address Registries (RFC 6890 and the RFCs that updated
  * them, as of 2024), the IPv4 and IPv6 multicast blocks (RFC 5771, RFC 4291),
@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "analysis/trie.h"
-#include "probe/addr.h"
+#include "core/base/trie.h"
+#include "core/base/addr.h"
 
 /* Address classes (labels of kpannotate's hops, "addr_class" in its output). */
 enum kp_addr_class {

@@ -1,11 +1,11 @@
 /* strtab.c — interned strings on the one hash table; see strtab.h. */
-#include "analysis/strtab.h"
+#include "core/base/strtab.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/htab.h"
+#include "core/base/htab.h"
 
 struct istr {
     struct kp_htab_node node;

@@ -4,7 +4,7 @@
  * For what many records repeat (vantage point names, sweep labels, AS
  * names): a table holds one copy of each, and kp_strtab_intern returns the
  * same pointer for equal strings, so that callers store a pointer and compare
- * pointers. Built on the one hash table (probe/htab.h). Pure: no I/O, no
+ * pointers. Built on the one hash table (core/base/htab.h). Pure: no I/O, no
  * globals. Strings live until kp_strtab_free.
  */
 #ifndef KP_ANALYSIS_STRTAB_H

@@ -6,7 +6,7 @@
  * and two children. Invariant: a child's key extends its parent's key and is
  * strictly longer; a node without a value has two children (glue node).
  */
-#include "analysis/trie.h"
+#include "core/base/trie.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 #define KP_TRIE_VALUE_MAX 256
 #define KP_PREFIX_STRLEN  (KP_ADDR_STRLEN + 4)

@@ -1,6 +1,6 @@
 /* classify.c — the list of foreign-probe classifiers (see classify.h).
  * Owner: replay. */
-#include "probe/classify.h"
+#include "core/codec/classify.h"
 
 /* The list, most specific first (see classify.h). */
 const struct kp_rx_classifier *const kp_foreign_classifiers[] = {

@@ -1,6 +1,6 @@
 /* classify.h — recognisers of other tools' traceroute probes, for rx.
  *
- * Each is a const struct kp_rx_classifier (see probe/rx.h) that looks at one
+ * Each is a const struct kp_rx_classifier (see core/rx/rx.h) that looks at one
  * decoded outgoing packet and says whether a known tool sent it, which trace
  * it belongs to and which header fields identify it in an ICMP quote. They
  * are pure and stateless and decide from one packet alone, from what the
@@ -32,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "probe/rx.h"
+#include "core/rx/rx.h"
 
 extern const struct kp_rx_classifier kp_classify_traceroute_udp;
 extern const struct kp_rx_classifier kp_classify_traceroute_icmp;

@@ -3,7 +3,7 @@
  * seq, the UDP destination port (the source port with -u -P PORT) or the TCP
  * source port. See classify.h.
  * Owner: replay. */
-#include "probe/classify.h"
+#include "core/codec/classify.h"
 
 #define MTR_MIN_SEQ 33000u
 

@@ -2,7 +2,7 @@
  * udp, tcp, tcp-ack). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
  * ID, and ties another field to that number, which is what recognises it. See
  * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
-#include "probe/classify.h"
+#include "core/codec/classify.h"
 
 /* scamper numbers a trace's probes from 1 in the IP ID: at most 255 TTLs
  * times -q (at most 20) attempts, plus a few more for -Q / the gap limit */

@@ -5,7 +5,7 @@
  * of SYN (acknowledgement number 0, window 0; the destination answers with an
  * RST whose sequence number is that acknowledgement number). See classify.h.
  * Owner: replay. */
-#include "probe/classify.h"
+#include "core/codec/classify.h"
 
 /* tcptraceroute's segment: no options, IP length 40 or a payload 0x21,
  * 0x22, ... (-l LEN), IPv4 (it has no IPv6 mode). */

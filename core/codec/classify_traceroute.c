@@ -1,7 +1,7 @@
 /* classify_traceroute.c — Linux traceroute (Butskoy, 2.x) probes: default
  * UDP (any port: -p, -U, --sport), -I (ICMP echo) and -T (TCP SYN). See
  * classify.h. Owner: replay. */
-#include "probe/classify.h"
+#include "core/codec/classify.h"
 
 /* Attempts are numbered by rx (KP_RX_ATTEMPT_AUTO): the probe number that
  * the UDP port or ICMP sequence carries gives the TTL and attempt only when
@@ -9,7 +9,7 @@
  * and they are not carried in the packet (-q 2 and the default 3 would give
  * the same probe different attempts). A second run of traceroute to the same
  * destination is told apart by rx: it goes back to a TTL probed already, or
- * its UDP port goes back, or it skips TTLs (probe/rx.c, new_run). */
+ * its UDP port goes back, or it skips TTLs (core/rx/rx.c, new_run). */
 
 #define TR_TCP_WIN 5840u /* traceroute -T's window */
 

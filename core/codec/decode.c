@@ -18,7 +18,7 @@
  *              compatibility layout at offset 128 when its version and
  *              checksum validate), with RFC 4950 MPLS label stack objects.
  */
-#include "probe/decode.h"
+#include "core/codec/decode.h"
 
 #include <string.h>
 

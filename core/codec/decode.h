@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/record/trace.h"
 
 /* Status codes (negative), besides 0 = decoded. */
 #define KP_DEC_OK          0

@@ -37,8 +37,8 @@
  * and recovers the original port, hence the trace id, by undoing the
  * incremental update (kp_id_nat_unrewrite).
  */
-#include "probe/identity.h"
-#include "probe/prng.h"
+#include "core/codec/identity.h"
+#include "core/base/prng.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* probe_payload.c — the 18-byte marker of kptrace probes (see probe_payload.h
  * and docs/probe-encoding.md). Bounds-checked, pure. */
-#include "probe/probe_payload.h"
+#include "core/codec/probe_payload.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/decode.h"
+#include "core/codec/decode.h"
 
 #define KP_MARKER_MAGIC      "KPT2" /* version 2, written */
 #define KP_MARKER_MAGIC_V1   "KPT1" /* version 1, read only */

@@ -1,7 +1,7 @@
 /* method.h — a traceroute method as a const table of pure functions
  * (in the spirit of zmap's probe modules and scamper's per-method files).
  *
- * Each method lives in its own file (probe/method_<name>.c) and exports one
+ * Each method lives in its own file (core/methods/method_<name>.c) and exports one
  * `const struct kp_method_ops kp_method_<name>`. kp_method_find() looks them up
  * by name. No method function touches a socket, a clock or a global.
  */
@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/decode.h"
-#include "probe/identity.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/codec/decode.h"
+#include "core/codec/identity.h"
+#include "core/record/trace.h"
 
 /* Everything needed to build one probe. Flow fields stay constant across a
  * Paris trace; ttl/attempt vary per probe. */
@@ -87,7 +87,7 @@ struct kp_method_ops {
                  struct kp_match *out);
 };
 
-/* The four tables (defined in probe/method_<name>.c). */
+/* The four tables (defined in core/methods/method_<name>.c). */
 extern const struct kp_method_ops kp_method_icmp_paris;
 extern const struct kp_method_ops kp_method_udp_paris;
 extern const struct kp_method_ops kp_method_tcp_syn;

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe/method_impl.h"
+#include "core/methods/method_impl.h"
 
 #define ICMP_ECHOREPLY_T  0
 #define ICMP_ECHO_T       8

@@ -1,5 +1,5 @@
-/* method_impl.h — helpers shared by the method tables (probe/method_*.c).
- * Internal to the codec: not for use outside probe/method*.c. Pure: no
+/* method_impl.h — helpers shared by the method tables (core/methods/method_*.c).
+ * Internal to the codec: not for use outside core/methods/method*.c. Pure: no
  * sockets, clocks or globals (libnet is used only to build bytes in memory).
  */
 #ifndef KP_METHOD_IMPL_H
@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/method.h"
-#include "probe/probe_payload.h"
+#include "core/methods/method.h"
+#include "core/codec/probe_payload.h"
 
 #define KP_PROTO_ICMP 1
 #define KP_PROTO_TCP  6

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe/method_impl.h"
+#include "core/methods/method_impl.h"
 
 #define TCP_DEFAULT_DPORT 80
 #define TH_SYN_F          0x02

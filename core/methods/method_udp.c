@@ -4,7 +4,7 @@
  * comparison with the Paris methods. Identity as udp-paris (IP ID and UDP
  * checksum), keyed on the base port; build and match live in
  * method_udp_paris.c. */
-#include "probe/method_impl.h"
+#include "core/methods/method_impl.h"
 
 static int udp_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len)
 {

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe/method_impl.h"
+#include "core/methods/method_impl.h"
 
 #define UDP_PARIS_DPORT 33435
 #define UDP_BASE_DPORT  33434

@@ -1,6 +1,6 @@
 /* methods.c — the registry of method tables and the helpers they share
  * (libnet building with checksum adjustment, common ICMP-error checks). */
-#include "probe/method_impl.h"
+#include "core/methods/method_impl.h"
 
 #include <errno.h>
 #include <libnet.h>

@@ -1,5 +1,5 @@
 /* annot_json.c — annotated trace and summary JSON lines. Pure; see annot_json.h. */
-#include "analysis/annot_json.h"
+#include "core/output/annot_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "probe/trace_json.h"
+#include "core/record/trace_json.h"
 
 static int set(json_t *o, const char *k, json_t *v)
 {

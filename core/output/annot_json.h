@@ -8,9 +8,9 @@
 
 #include <stddef.h>
 
-#include "analysis/summary.h"
-#include "analysis/verdict.h"
-#include "probe/trace.h"
+#include "core/verdict/summary.h"
+#include "core/verdict/verdict.h"
+#include "core/record/trace.h"
 
 /* Where a trace came from, echoed in the "input" object (all may be NULL/0). */
 struct kp_annot_origin {
@@ -20,7 +20,7 @@ struct kp_annot_origin {
 };
 
 /* One annotated trace as a JSON object without trailing newline: the kptrace
- * trace line (probe/trace_json.h) with, per hop, "asn", "as_name",
+ * trace line (core/record/trace_json.h) with, per hop, "asn", "as_name",
  * "asn_source", "origins", "addr_class", "rdns", "ixp"; and at the top level
  * "dst_asn", "sweep", "input" and "transit" {asn, name, status, confidence,
  * evidence{...}}. ann has t->n_hops entries; dst_ann, origin, sweep may be

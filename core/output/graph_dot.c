@@ -1,5 +1,5 @@
 /* graph_dot.c — router-level and AS-level graph in DOT. Pure; see graph_dot.h. */
-#include "analysis/graph_dot.h"
+#include "core/output/graph_dot.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -19,8 +19,8 @@
 
 #include <stddef.h>
 
-#include "analysis/verdict.h"
-#include "probe/trace.h"
+#include "core/verdict/verdict.h"
+#include "core/record/trace.h"
 
 struct kp_graph;
 

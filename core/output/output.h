@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "probe/trace.h"
+#include "core/record/trace.h"
 
 /* Traceroute-like table for *t (sorted or not; it is not modified):
  *

@@ -1,6 +1,6 @@
 /* output_atlas.c — a kp_trace as a RIPE Atlas traceroute result. See
  * output.h and docs/format.md ("Atlas output"). */
-#include "probe/output.h"
+#include "core/output/output.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* output_text.c — traceroute-like table. See output.h. */
-#include "probe/output.h"
+#include "core/output/output.h"
 
 #include <errno.h>
 #include <stdio.h>

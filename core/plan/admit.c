@@ -1,5 +1,5 @@
 /* admit.c — admission and Doubletree buckets; slots. See admit.h. */
-#include "probe/admit.h"
+#include "core/plan/admit.h"
 
 #include <errno.h>
 #include <stdlib.h>

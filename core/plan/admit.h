@@ -41,8 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/jobs.h"
-#include "probe/tracer.h"
+#include "core/plan/jobs.h"
+#include "core/plan/tracer.h"
 
 #define KP_ADMIT_NO_BUCKET UINT32_MAX
 

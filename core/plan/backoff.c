@@ -1,5 +1,5 @@
 /* backoff.c — the sender's global pause. See backoff.h. */
-#include "probe/backoff.h"
+#include "core/plan/backoff.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* blocklist.c — the default, block and allow lists and their decision. See
  * blocklist.h. */
-#include "probe/blocklist.h"
+#include "core/plan/blocklist.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/special_addr.h"
+#include "core/base/special_addr.h"
 
 struct kp_blocklist {
     struct kp_trie *t[KP_BL_LISTS]; /* value: uint32_t index into rules */

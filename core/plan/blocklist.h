@@ -1,6 +1,6 @@
 /* blocklist.h — which target addresses kptrace may probe.
  *
- * Three lists of prefixes (IPv4 and IPv6), each a prefix trie (analysis/trie.h):
+ * Three lists of prefixes (IPv4 and IPv6), each a prefix trie (core/base/trie.h):
  *   default  the IANA special-purpose blocks (special_addr.h), compiled in:
  *            those the registry marks not globally reachable are blocked
  *            (this network, private-use, shared, loopback, link-local,
@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/trie.h"
-#include "probe/addr.h"
+#include "core/base/trie.h"
+#include "core/base/addr.h"
 
 enum kp_bl_list { KP_BL_DEFAULT = 0, KP_BL_BLOCK, KP_BL_ALLOW, KP_BL_LISTS };
 

@@ -1,6 +1,6 @@
 /* blocklist_parse.c — the line syntax of --blocklist-file and
  * --allowlist-file (kp_bl_parse_line, blocklist.h). Pure. */
-#include "probe/blocklist.h"
+#include "core/plan/blocklist.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 /* jobs.c — a sweep's jobs in a keyed random order. See jobs.h. */
-#include "probe/jobs.h"
+#include "core/plan/jobs.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/prng.h"
+#include "core/base/prng.h"
 
 struct base_idx {
     uint32_t base, idx;

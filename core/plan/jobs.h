@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/engine.h"
+#include "prober/engine/engine.h"
 
 struct kp_job {
     uint64_t index; /* natural index */

@@ -6,7 +6,7 @@
  * conforms when now >= TAT - tau, where tau = (burst-1) * interval is how far
  * ahead of the nominal schedule a full bucket lets the sender be.
  */
-#include "probe/pacer.h"
+#include "core/plan/pacer.h"
 
 #include <errno.h>
 #include <string.h>

@@ -7,8 +7,8 @@
  * pick() first moves every due entry from the heap to its group, then draws a
  * group and an entry uniformly with a seeded xoshiro256** generator.
  */
-#include "probe/schedule.h"
-#include "probe/prng.h"
+#include "core/plan/schedule.h"
+#include "core/base/prng.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 struct kp_schedule;
 

@@ -1,7 +1,7 @@
 /* stopset.c — Doubletree local stop set and per-group border TTLs.
  * Two open-addressing hash tables (linear probing, power-of-two sizes, load
  * <= 1/2). See stopset.h. */
-#include "probe/stopset.h"
+#include "core/plan/stopset.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/record/trace.h"
 
 struct kp_stopset_iface; /* private */
 struct kp_stopset_group; /* private */

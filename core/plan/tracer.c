@@ -1,5 +1,5 @@
 /* tracer.c — sender-side state machine of one trace. See tracer.h. */
-#include "probe/tracer.h"
+#include "core/plan/tracer.h"
 
 #include <errno.h>
 #include <string.h>

@@ -61,9 +61,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/stopset.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/plan/stopset.h"
+#include "core/record/trace.h"
 
 #define KP_TRACER_MAX_ATTEMPTS 8
 #define KP_TRACER_MAX_WINDOW   32

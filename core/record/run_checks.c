@@ -1,5 +1,5 @@
 /* run_checks.c — the counts every run must reconcile. See run_checks.h. */
-#include "probe/run_checks.h"
+#include "core/record/run_checks.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/engine.h"
+#include "prober/engine/engine.h"
 
 struct kp_run_counts {
     uint64_t planned;  /* traces planned */

@@ -1,4 +1,4 @@
-#include "probe/trace.h"
+#include "core/record/trace.h"
 
 #include <errno.h>
 #include <stdint.h>

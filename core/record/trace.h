@@ -3,7 +3,7 @@
  * A kp_trace is what the prober writes (one JSON line per trace), what replay
  * rebuilds from a capture, and what the annotator reads (also from RIPE Atlas
  * and scamper JSON). Its JSON form is documented in docs/format.md and lives in
- * probe/trace_json.c.
+ * core/record/trace_json.c.
  *
  * Ownership: a kp_trace owns its hops array (kp_trace_free releases it). Strings
  * are fixed-size arrays inside the record, so records can be copied with
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 /* Traceroute methods. The first four are what kptrace sends; the others are
  * what replay recognises in other tools' captures or what imported JSON says. */

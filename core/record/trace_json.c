@@ -1,6 +1,6 @@
 /* trace_json.c — kp_trace <-> one JSON object. See trace_json.h and
  * docs/format.md (the two must change together). */
-#include "probe/trace_json.h"
+#include "core/record/trace_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 
 /* ---- RFC 3339 ----------------------------------------------------------- */
 

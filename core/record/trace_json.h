@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/trace.h"
+#include "core/record/trace.h"
 
 /* Version of the JSON line format, written as "v". */
 #define KP_TRACE_JSON_VERSION 1
@@ -54,7 +54,7 @@ struct json_t *kp_trace_json_object(const struct kp_trace *t, int *rc);
 int kp_trace_json_parse(const char *text, size_t len, struct kp_trace *out,
                         struct kp_json_error *err);
 
-/* kp_trace_json_parse is these two: the scanner (probe/trace_json_scan.c)
+/* kp_trace_json_parse is these two: the scanner (core/record/trace_json_scan.c)
  * reads the usual form of a line in one pass without building JSON values
  * and declines anything else (escapes, bytes >= 0x80, exponents, and every
  * line the strict reader refuses); the strict reader (jansson) then reads

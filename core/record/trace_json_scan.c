@@ -11,7 +11,7 @@
  * exactly as the strict reader does: tests/unit/test_trace_json_scan.c and
  * fuzz/fuzz_trace_json.c compare the two records field by field.
  *
- * Numbers go through probe/json_num.h (kp_num_parse_i64, kp_num_double_in);
+ * Numbers go through core/base/json_num.h (kp_num_parse_i64, kp_num_double_in);
  * a real is m / 10^k with m < 2^53 and k <= 22, which is exact and therefore
  * the double strtod (and so jansson) gives.
  *
@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "probe/json_num.h"
-#include "probe/trace_json.h"
+#include "core/base/json_num.h"
+#include "core/record/trace_json.h"
 
 #define DECLINE (-EAGAIN)
 

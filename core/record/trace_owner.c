@@ -1,5 +1,5 @@
 /* trace_owner.c — the run's traces in flight. See trace_owner.h. */
-#include "probe/trace_owner.h"
+#include "core/record/trace_owner.h"
 
 #include <stdlib.h>
 

@@ -24,9 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/htab.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/base/htab.h"
+#include "core/record/trace.h"
 
 struct kp_trace_owner {
     struct kp_htab_node node;

@@ -7,14 +7,14 @@
  *   - matching of ICMP errors (by the quote), echo replies and TCP replies;
  *   - closing a trace: stop reason from the data, record, callback.
  */
-#include "probe/rx.h"
+#include "core/rx/rx.h"
 
 #include <errno.h>
-#include "probe/htab.h"
+#include "core/base/htab.h"
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/htab.h"
+#include "core/base/htab.h"
 
 #define IPPROTO_ICMP_   1
 #define IPPROTO_TCP_    6

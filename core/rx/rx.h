@@ -69,7 +69,7 @@
  *     beyond either, the trace idle longest is closed early and counted), not
  *     by the capture's size. The cost of a packet does not depend on how many
  *     probes its trace holds: stored probes are indexed by what matches them
- *     (probe/rx.c, "probe store"; kp_rx_probe_steps counts the work).
+ *     (core/rx/rx.c, "probe store"; kp_rx_probe_steps counts the work).
  *
  *  5. HOOK. on_reply is called for each matched reply as soon as it is seen,
  *     so the live engine's tracer learns about it immediately.
@@ -92,9 +92,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/decode.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/codec/decode.h"
+#include "core/record/trace.h"
 
 /* ---- Probe fields that identify a probe in a quote (struct kp_rx_probe) ---- */
 #define KP_RX_F_SRC     0x0001u /* IP source address */
@@ -121,7 +121,7 @@ struct kp_rx_probe {
      * belong to one trace while it is open, unless a probe shows that the
      * tool started a new run towards the same destination (the user ran it
      * again): then the open trace is sealed and a new one starts (counted in
-     * traces_split). A new run is (see probe/rx.c, new_run):
+     * traces_split). A new run is (see core/rx/rx.c, new_run):
      *   - with a strict run_seq: a probe whose run_seq is not above the last
      *     probe's (the counter alone decides);
      *   - with a non-strict run_seq: one whose run_seq is below the last
@@ -187,8 +187,8 @@ struct kp_rx_run {
 };
 
 /* A foreign (or kptrace's own) probe recogniser: a const table, one per tool,
- * each in its own file (probe/rx_kptrace.c, and the replay helper's
- * probe/rx_tool_<tool>.c). Rules for classify():
+ * each in its own file (core/rx/rx_kptrace.c, and the replay helper's
+ * core/codec/classify_<tool>.c). Rules for classify():
  *   - pure and stateless: decide from the packet alone (the payload is at
  *     pkt->l4.payload, pkt->l4.payload_len; it lives only during the call);
  *   - return 1 and fill *out (zeroed by rx beforehand) when the packet is an
@@ -345,7 +345,7 @@ void kp_rx_destroy(struct kp_rx *rx);
 /* Feed one captured frame of link type dlt (KP_DLT_* / LINKTYPE_*), captured
  * at ts_ns (ns since the Unix epoch, the capture's own timestamp), caplen
  * bytes. Returns 0 when the frame was used or counted (undecodable frames are
- * counted, not errors), or -ENOMEM. Defined in probe/rx_frame.c. */
+ * counted, not errors), or -ENOMEM. Defined in core/rx/rx_frame.c. */
 int kp_rx_frame(struct kp_rx *rx, int dlt, int64_t ts_ns, const uint8_t *frame, size_t caplen);
 
 /* Same for an already decoded packet (kp_rx_frame calls it; tests and callers

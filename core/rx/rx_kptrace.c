@@ -1,12 +1,12 @@
 /* rx_kptrace.c — kptrace's own probes for rx. See rx_kptrace.h. */
-#include "probe/rx_kptrace.h"
+#include "core/rx/rx_kptrace.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "probe/identity.h"
-#include "probe/method.h"
-#include "probe/probe_payload.h"
+#include "core/codec/identity.h"
+#include "core/methods/method.h"
+#include "core/codec/probe_payload.h"
 
 static int is_probe_shape(const struct kp_pkt *pkt)
 {

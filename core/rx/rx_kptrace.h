@@ -1,6 +1,6 @@
 /* rx_kptrace.h — rx's recogniser of kptrace's own probes.
  *
- * A kptrace probe carries the marker (probe/probe_payload.h: "KPT2", or
+ * A kptrace probe carries the marker (core/codec/probe_payload.h: "KPT2", or
  * "KPT1" in older captures) with its method, TTL, attempt, trace id and (v2)
  * slot. This classifier turns it into a kp_rx_probe: tool "kptrace",
  * trace_key = method << 32 | trace id, the record's id = the trace id, for
@@ -21,7 +21,7 @@
 #ifndef KP_RX_KPTRACE_H
 #define KP_RX_KPTRACE_H
 
-#include "probe/rx.h"
+#include "core/rx/rx.h"
 
 extern const struct kp_rx_classifier kp_rx_classifier_kptrace;
 

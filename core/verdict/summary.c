@@ -1,14 +1,14 @@
 /* summary.c — aggregation of verdicts per (vp, /24, method, sweep). Pure. */
-#include "analysis/summary.h"
+#include "core/verdict/summary.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/slab.h"
-#include "analysis/strtab.h"
-#include "probe/htab.h"
+#include "core/base/slab.h"
+#include "core/base/strtab.h"
+#include "core/base/htab.h"
 
 /* A group: its hash-table node, the public part, and room for its first
  * share (most groups have one). */

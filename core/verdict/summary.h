@@ -7,7 +7,7 @@
  * upstreams of the group's prefix from a RIB with kp_summary_set_upstreams() —
  * whether the data plane agrees.
  *
- * Groups are found through a hash table (probe/htab.h), so adding a trace
+ * Groups are found through a hash table (core/base/htab.h), so adding a trace
  * costs O(1) whatever the number of groups, and a group holds O(1) memory
  * whatever its number of traces: counts, first/last times, at most
  * KP_SUMMARY_MAX_SHARES (AS, status) shares; names are kept once per
@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis/verdict.h"
-#include "probe/trace.h"
+#include "core/verdict/verdict.h"
+#include "core/record/trace.h"
 
 #define KP_SUMMARY_MAX_SHARES    16
 #define KP_SUMMARY_MAX_UPSTREAMS 16
@@ -79,7 +79,7 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
  * then incomplete, then undetermined, then the lower AS number. */
 void kp_summary_finish(struct kp_summary *s);
 
-/* Hash-table nodes visited so far by kp_summary_add (probe/htab.h's steps):
+/* Hash-table nodes visited so far by kp_summary_add (core/base/htab.h's steps):
  * for tests that check the work stays linear in the traces. */
 uint64_t kp_summary_steps(const struct kp_summary *s);
 

@@ -1,5 +1,5 @@
 /* verdict.c — per-trace transit decision. Pure; see verdict.h. */
-#include "analysis/verdict.h"
+#include "core/verdict/verdict.h"
 
 #include <errno.h>
 #include <stdio.h>

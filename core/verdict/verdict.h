@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/trace.h"
+#include "core/record/trace.h"
 
 /* What kind of address a hop has, as far as IP-to-AS goes. */
 enum kp_hop_class {

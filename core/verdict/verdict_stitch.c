@@ -8,10 +8,10 @@
  * is the one already traced). Memory grows with the distinct interfaces per
  * vantage point and TTL, not with the number of traces, and is bounded: links
  * live in two generations of at most max_links/2 each, indexed by the one
- * hash table (probe/htab.h); when the current one is full the older one is
+ * hash table (core/base/htab.h); when the current one is full the older one is
  * forgotten, and a link found in the older one is copied into the current
  * one, so the links in use stay (an approximation of least recently used). */
-#include "analysis/verdict_stitch.h"
+#include "core/verdict/verdict_stitch.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/slab.h"
-#include "analysis/strtab.h"
-#include "probe/htab.h"
+#include "core/base/slab.h"
+#include "core/base/strtab.h"
+#include "core/base/htab.h"
 
 /* One link: (key, vantage point, TTL, address) -> the answered router hop
  * below it. */

@@ -1,6 +1,6 @@
 /* cmd_common.c — shared edges of `kptrace trace` and `kptrace sweep`. See
  * cmd_common.h. */
-#include "probe/cmd_common.h"
+#include "prober/cmd/cmd_common.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "probe/blocklist_file.h"
-#include "probe/decode.h"
-#include "probe/net_raw.h"
-#include "probe/resolve.h"
+#include "prober/sys/blocklist_file.h"
+#include "core/codec/decode.h"
+#include "prober/sys/net_raw.h"
+#include "prober/sys/resolve.h"
 
 volatile sig_atomic_t kp_cmd_stop;
 

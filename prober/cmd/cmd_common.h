@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "probe/blocklist.h"
-#include "probe/engine.h"
-#include "probe/options.h"
+#include "core/plan/blocklist.h"
+#include "prober/engine/engine.h"
+#include "prober/cmd/options.h"
 
 /* Exit statuses of kptrace (docs/kptrace.md). */
 #define KP_EXIT_OK          0

@@ -1,11 +1,11 @@
 /* cmd_replay.c — `kptrace replay [--format text|json|atlas] [--vp ID] FILE...`
  *
- * Rebuilds traceroutes from captures through probe/replay.c (the live receive
+ * Rebuilds traceroutes from captures through io/replay.c (the live receive
  * path, kp_rx) and prints them in the same forms as `kptrace trace`: JSON lines
  * (traces.jsonl records), a traceroute-like table, or RIPE Atlas results. The
  * counts go to stderr. Needs no privileges; refuses only input it cannot read.
  * Owner: replay. */
-#include "probe/cmd_replay.h"
+#include "prober/cmd/cmd_replay.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/identity.h"
-#include "probe/output.h"
-#include "probe/pcap_file.h"
-#include "probe/replay.h"
-#include "probe/trace_json.h"
+#include "core/codec/identity.h"
+#include "core/output/output.h"
+#include "io/pcap_file.h"
+#include "io/replay.h"
+#include "core/record/trace_json.h"
 
 enum fmt { FMT_JSON, FMT_TEXT, FMT_ATLAS };
 

@@ -11,16 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe/cmd_common.h"
-#include "probe/cmd_trace.h"
-#include "probe/engine.h"
-#include "probe/options.h"
-#include "probe/jobs.h"
-#include "probe/privdrop.h"
-#include "probe/run_checks.h"
-#include "probe/sweep_meta.h"
-#include "probe/sweep_resume.h"
-#include "probe/trace_json.h"
+#include "prober/cmd/cmd_common.h"
+#include "prober/cmd/cmd_trace.h"
+#include "prober/engine/engine.h"
+#include "prober/cmd/options.h"
+#include "core/plan/jobs.h"
+#include "prober/sys/privdrop.h"
+#include "core/record/run_checks.h"
+#include "prober/cmd/sweep_meta.h"
+#include "prober/cmd/sweep_resume.h"
+#include "core/record/trace_json.h"
 
 struct sweep_ctx {
     int traces; /* DIR/traces.jsonl, O_APPEND */

@@ -6,14 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe/cmd_common.h"
-#include "probe/cmd_trace.h"
-#include "probe/engine.h"
-#include "probe/options.h"
-#include "probe/output.h"
-#include "probe/privdrop.h"
-#include "probe/run_checks.h"
-#include "probe/trace_json.h"
+#include "prober/cmd/cmd_common.h"
+#include "prober/cmd/cmd_trace.h"
+#include "prober/engine/engine.h"
+#include "prober/cmd/options.h"
+#include "core/output/output.h"
+#include "prober/sys/privdrop.h"
+#include "core/record/run_checks.h"
+#include "core/record/trace_json.h"
 
 struct trace_ctx {
     const struct kp_options *o;

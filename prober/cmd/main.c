@@ -7,9 +7,9 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
-#include "probe/cmd_common.h"
-#include "probe/cmd_replay.h"
-#include "probe/cmd_trace.h"
+#include "prober/cmd/cmd_common.h"
+#include "prober/cmd/cmd_replay.h"
+#include "prober/cmd/cmd_trace.h"
 
 static const char usage[] =
     "usage: kptrace COMMAND [options] ...\n"

@@ -1,6 +1,6 @@
 /* options.c — option parsing for trace and sweep. See options.h. */
-#include "probe/options.h"
-#include "probe/method.h"
+#include "prober/cmd/options.h"
+#include "core/methods/method.h"
 
 #include <ctype.h>
 #include <errno.h>

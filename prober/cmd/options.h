@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/record/trace.h"
 
 #define KP_DEFAULT_PPS     100u   /* polite default */
 #define KP_CEILING_PPS     10000u /* hard ceiling without --unsafe-rate */

@@ -1,7 +1,7 @@
 /* sweep_meta.c — DIR/sweep.json. See sweep_meta.h and docs/format.md. */
-#include "probe/sweep_meta.h"
+#include "prober/cmd/sweep_meta.h"
 
-#include "probe/backoff.h"
+#include "core/plan/backoff.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "probe/json_num.h"
-#include "probe/trace_json.h"
+#include "core/base/json_num.h"
+#include "core/record/trace_json.h"
 
 static json_t *time_json(int64_t ns)
 {

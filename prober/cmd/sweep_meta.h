@@ -6,11 +6,11 @@
 
 #include <stdint.h>
 
-#include "probe/addr.h"
-#include "probe/blocklist.h"
-#include "probe/engine.h"
-#include "probe/options.h"
-#include "probe/run_checks.h"
+#include "core/base/addr.h"
+#include "core/plan/blocklist.h"
+#include "prober/engine/engine.h"
+#include "prober/cmd/options.h"
+#include "core/record/run_checks.h"
 
 struct kp_sweep_meta {
     const struct kp_options *opt;

@@ -1,5 +1,5 @@
 /* sweep_resume.c — see sweep_resume.h. Owner: prober edges (resume). */
-#include "probe/sweep_resume.h"
+#include "prober/cmd/sweep_resume.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "probe/trace_json.h"
+#include "core/record/trace_json.h"
 
 #define ID_SPACE (1ull << 32) /* trace ids are 32 bits (probe_payload.h) */
 

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "probe/engine.h"
-#include "probe/jobs.h"
-#include "probe/trace.h"
+#include "prober/engine/engine.h"
+#include "core/plan/jobs.h"
+#include "core/record/trace.h"
 
 struct kp_resume_scan {
     uint64_t lines;      /* complete records (lines ending in '\n') */

@@ -1,5 +1,5 @@
 /* engine.c — the live event loop. See engine.h. */
-#include "probe/engine.h"
+#include "prober/engine/engine.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,20 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe/admit.h"
-#include "probe/backoff.h"
-#include "probe/capture.h"
-#include "probe/identity.h"
-#include "probe/jobs.h"
-#include "probe/method.h"
-#include "probe/net_raw.h"
-#include "probe/pacer.h"
-#include "probe/rx.h"
-#include "probe/rx_kptrace.h"
-#include "probe/schedule.h"
-#include "probe/stopset.h"
-#include "probe/trace_owner.h"
-#include "probe/tracer.h"
+#include "core/plan/admit.h"
+#include "core/plan/backoff.h"
+#include "prober/sys/capture.h"
+#include "core/codec/identity.h"
+#include "core/plan/jobs.h"
+#include "core/methods/method.h"
+#include "prober/sys/net_raw.h"
+#include "core/plan/pacer.h"
+#include "core/rx/rx.h"
+#include "core/rx/rx_kptrace.h"
+#include "core/plan/schedule.h"
+#include "core/plan/stopset.h"
+#include "core/record/trace_owner.h"
+#include "core/plan/tracer.h"
 
 #define TICK_NS     100000000LL /* rx tick and poll ceiling: 100 ms */
 #define PROGRESS_NS 250000000LL
@@ -114,9 +114,9 @@ struct kp_engine {
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
     uint32_t ring_head;
     uint64_t at_fault_upto; /* probes_sent when probes_at_fault was last counted */
-    int64_t late_ewma; /* how late the sleeps before a send end, on average */
-    bool spacing;      /* the pacer spaces its sends (pace_spacing) */
-    uint8_t *pkts;     /* BATCH x PKT_MAX */
+    int64_t late_ewma;      /* how late the sleeps before a send end, on average */
+    bool spacing;           /* the pacer spaces its sends (pace_spacing) */
+    uint8_t *pkts;          /* BATCH x PKT_MAX */
     struct kp_raw_pkt batch[BATCH];
     struct pending pend[BATCH];
     int fail_rc;

@@ -40,9 +40,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "probe/addr.h"
-#include "probe/options.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "prober/cmd/options.h"
+#include "core/record/trace.h"
 
 /* One range of targets: every address base .. base + count - 1. */
 struct kp_target_range {

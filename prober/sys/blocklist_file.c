@@ -1,12 +1,13 @@
 /* blocklist_file.c — reading --blocklist-file and --allowlist-file into a
  * kp_blocklist (the edge: files; the syntax is kp_bl_parse_line). */
-#include "probe/blocklist_file.h"
+#include "prober/sys/blocklist_file.h"
+#include "io/reader.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 int kp_blocklist_load(struct kp_blocklist *bl, enum kp_bl_list list, const char *path, char *err,
                       size_t errlen)

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "probe/blocklist.h"
+#include "core/plan/blocklist.h"
 
 /* Add every prefix of the file at path to list (KP_BL_BLOCK or KP_BL_ALLOW).
  * 0, or a negative errno with "PATH: reason" or "PATH:LINE: reason" in err

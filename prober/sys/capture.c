@@ -1,5 +1,5 @@
 /* capture.c — libpcap live capture. See capture.h. */
-#include "probe/capture.h"
+#include "prober/sys/capture.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>

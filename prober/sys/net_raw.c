@@ -1,5 +1,5 @@
 /* net_raw.c — raw IPv4 socket and route look-ups. See net_raw.h. */
-#include "probe/net_raw.h"
+#include "prober/sys/net_raw.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 struct kp_raw {
     int fd; /* -1 when closed */

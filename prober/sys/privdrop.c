@@ -1,5 +1,5 @@
 /* privdrop.c — drop root to an unprivileged user. See privdrop.h. */
-#include "probe/privdrop.h"
+#include "prober/sys/privdrop.h"
 
 #include <errno.h>
 #include <grp.h>

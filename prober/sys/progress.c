@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "probe/backoff.h"
-#include "probe/cmd_common.h"
+#include "core/plan/backoff.h"
+#include "prober/cmd/cmd_common.h"
 
 void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns)
 {

@@ -1,5 +1,5 @@
 /* resolve.c — c-ares name resolution. See resolve.h. */
-#include "probe/resolve.h"
+#include "prober/sys/resolve.h"
 
 #include <arpa/inet.h>
 #include <ares.h>

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "probe/addr.h"
+#include "core/base/addr.h"
 
 int kp_resolve(const char *name, const char *server, struct kp_addr *out, size_t max, size_t *n,
                char *err, size_t errlen);

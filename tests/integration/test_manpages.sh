@@ -13,7 +13,7 @@
 #     the --help texts list (nothing invented); each "-x, --long" pair of the
 #     --help texts is rendered the same way; every command of `kptrace --help`
 #     has a SYNOPSIS line; the EXIT STATUS entries are the ones the code
-#     defines (probe/cmd_common.h) or kpannotate --help states;
+#     defines (prober/cmd/cmd_common.h) or kpannotate --help states;
 #   - `cmake --install` (into a DESTDIR) puts both pages where
 #     `man -M PREFIX/share/man` finds them.
 set -uo pipefail
@@ -154,11 +154,11 @@ for c in $cmds; do
         fail "kptrace.1 SYNOPSIS lacks kptrace $c"
     fi
 done
-# EXIT STATUS: the values probe/cmd_common.h defines, and no other
-codes=$(grep -oE '^#define KP_EXIT_[A-Z_]+ +[0-9]+' "$KP_SRC/probe/cmd_common.h" | awk '{ print $3 }' | sort -u | tr '\n' ' ')
+# EXIT STATUS: the values prober/cmd/cmd_common.h defines, and no other
+codes=$(grep -oE '^#define KP_EXIT_[A-Z_]+ +[0-9]+' "$KP_SRC/prober/cmd/cmd_common.h" | awk '{ print $3 }' | sort -u | tr '\n' ' ')
 doc=$(section "$MAN_T" "EXIT STATUS" | grep -oE '^ {5}[0-9]+( |$)' | tr -d ' ' | sort -u | tr '\n' ' ')
-[ -n "$codes" ] || fail "no KP_EXIT_ codes found in probe/cmd_common.h"
-assert_eq "$codes" "$doc" "kptrace.1 EXIT STATUS lists the codes of probe/cmd_common.h"
+[ -n "$codes" ] || fail "no KP_EXIT_ codes found in prober/cmd/cmd_common.h"
+assert_eq "$codes" "$doc" "kptrace.1 EXIT STATUS lists the codes of prober/cmd/cmd_common.h"
 
 # --- kpannotate: options against its --help ---------------------------------
 "$KPA" --help >"$work/h-kpa" 2>&1

@@ -20,7 +20,7 @@
 # comparisons are asserted; all eleven tools always run, and by default all
 # eleven are compared. tcptraceroute and scamper tcp send every probe of a
 # trace with the same ports and sequence number, so the destination's RST fits
-# several probes: rx gives it to the last unanswered one sent (probe/rx.h),
+# several probes: rx gives it to the last unanswered one sent (core/rx/rx.h),
 # which is what those tools print. Owner: replay.
 # KP_REPLAY_KEEP=DIR keeps the captures (copied into DIR) for
 # replay_diff.sh, which compares two builds of the replay on them.

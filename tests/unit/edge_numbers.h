@@ -1,5 +1,5 @@
 /* edge_numbers.h — number literals at the edges of what readers convert,
- * shared by the unit tests of probe/json_num.c and of the readers. */
+ * shared by the unit tests of core/base/json_num.c and of the readers. */
 #ifndef KP_TEST_EDGE_NUMBERS_H
 #define KP_TEST_EDGE_NUMBERS_H
 

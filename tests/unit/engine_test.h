@@ -8,11 +8,11 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/addr.h"
-#include "probe/decode.h"
-#include "probe/engine.h"
-#include "probe/rx.h"
-#include "probe/rx_kptrace.h"
+#include "core/base/addr.h"
+#include "core/codec/decode.h"
+#include "prober/engine/engine.h"
+#include "core/rx/rx.h"
+#include "core/rx/rx_kptrace.h"
 
 static inline struct kp_addr addr(const char *s)
 {

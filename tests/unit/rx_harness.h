@@ -8,9 +8,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/classify.h"
-#include "probe/decode.h"
-#include "probe/rx.h"
+#include "core/codec/classify.h"
+#include "core/codec/decode.h"
+#include "core/rx/rx.h"
 
 static struct kp_trace got[4];
 static int n_got;

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "analysis/asmap.h"
+#include "core/asmap/asmap.h"
 
 static enum kp_addr_class C(const char *s)
 {

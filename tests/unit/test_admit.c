@@ -1,4 +1,4 @@
-/* Tests of probe/admit.c: admission with Doubletree buckets (one pilot per
+/* Tests of core/plan/admit.c: admission with Doubletree buckets (one pilot per
  * (/24, method), followers waiting for its release, the pipe kept full by
  * drawing further jobs) and the slots. Expected values follow admit.h's
  * rules, counted by hand in the comments. */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/admit.h"
+#include "core/plan/admit.h"
 #include "engine_test.h"
 
 static struct kp_admit *mk(const struct kp_target_range *r, size_t n, unsigned nm, bool dt,

@@ -1,4 +1,4 @@
-/* Unit tests for analysis/annot_json.c and analysis/graph_dot.c: the output
+/* Unit tests for core/output/annot_json.c and core/output/graph_dot.c: the output
  * of hand-made traces and verdicts, read back with jansson / searched as
  * text. Expected values are the inputs set below (and the documented format,
  * docs/format-annotated.md). */
@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "analysis/annot_json.h"
-#include "analysis/graph_dot.h"
+#include "core/output/annot_json.h"
+#include "core/output/graph_dot.h"
 
 static void hop(struct kp_trace *t, int ttl, const char *addr, double rtt)
 {

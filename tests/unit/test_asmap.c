@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis/asmap.h"
-#include "analysis/asn_cymru.h"
-#include "analysis/rdns.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap.h"
+#include "annotator/sources/asn_cymru.h"
+#include "annotator/sources/rdns.h"
+#include "core/asmap/route_filter.h"
 
 #include <ares.h>
 

@@ -1,10 +1,10 @@
-/* kp_asn_parse (analysis/asn_num.h): asplain, the optional "AS" prefix and
+/* kp_asn_parse (core/asmap/asn_num.h): asplain, the optional "AS" prefix and
  * asdot (RFC 5396: "1.10" is 1 * 65536 + 10 = 65546). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
-#include "analysis/asn_num.h"
+#include "core/asmap/asn_num.h"
 
 static int p(const char *s, unsigned flags, uint32_t *out)
 {

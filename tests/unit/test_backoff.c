@@ -1,11 +1,11 @@
-/* Tests of the sender's global pause (probe/backoff.h). Expected values are
+/* Tests of the sender's global pause (core/plan/backoff.h). Expected values are
  * worked out by hand from the rule: the pause starts at min, doubles up to
  * max, the first success ends the fault, a fault longer than the limit gives
  * up. */
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "probe/backoff.h"
+#include "core/plan/backoff.h"
 
 #define MS 1000000LL
 #define S  1000000000LL

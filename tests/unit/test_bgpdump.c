@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 #define T0 1506816000
 #define T1 1506848871

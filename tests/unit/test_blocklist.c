@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probe/blocklist.h"
-#include "probe/blocklist_file.h"
-#include "probe/special_addr.h"
+#include "core/plan/blocklist.h"
+#include "prober/sys/blocklist_file.h"
+#include "core/base/special_addr.h"
 
 /* One registry block and its edges. first/last: the first and last address
  * inside, described by the block named in first_in/last_in (NULL: this

@@ -10,7 +10,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-#include "probe/decode.h"
+#include "core/codec/decode.h"
 
 #ifndef KP_TEST_DATA
 #define KP_TEST_DATA "tests/data"

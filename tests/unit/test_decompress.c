@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/decompress.h"
+#include "io/decompress.h"
 
 #define FIX(name) KP_TEST_DATA "/decompress/" name
 

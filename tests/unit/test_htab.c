@@ -1,11 +1,11 @@
-/* Tests of the intrusive hash table (probe/htab.h): insert, find, remove,
+/* Tests of the intrusive hash table (core/base/htab.h): insert, find, remove,
  * growth, equal hashes, and that a lookup visits O(1) nodes (counted with
  * `steps`, never timed). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "probe/addr.h"
-#include "probe/htab.h"
+#include "core/base/addr.h"
+#include "core/base/htab.h"
 
 struct item {
     uint32_t key;

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe/identity.h"
+#include "core/codec/identity.h"
 
 static const uint64_t sip_vectors[64] = {
     0x726fdb47dd0e0e31ULL, 0x74f839c593dc67fdULL, 0x0d6c8009d9a94f5aULL, 0x85676696d7fb7e2dULL,

@@ -1,4 +1,4 @@
-/* Unit tests for analysis/input_atlas.c and input_detect.c.
+/* Unit tests for annotator/inputs/input_atlas.c and input_detect.c.
  *
  * Expected values are read by hand from the fixtures (tests/data/atlas/
  * features.json is written in the documented RIPE Atlas result format;
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/input.h"
-#include "analysis/reader.h"
-#include "probe/output.h"
+#include "annotator/inputs/input.h"
+#include "io/reader.h"
+#include "core/output/output.h"
 
 struct got {
     struct kp_trace t[32];
@@ -273,7 +273,7 @@ Test(input_detect, splitter_counts_lines_and_escapes)
 
 Test(input_atlas, reads_what_kptrace_atlas_writer_writes)
 {
-    /* A trace built by hand, written by probe/output_atlas.c (another
+    /* A trace built by hand, written by core/output/output_atlas.c (another
      * owner's writer of the same format), read back here. */
     struct kp_trace t;
     kp_trace_init(&t);

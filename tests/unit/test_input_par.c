@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/input.h"
-#include "analysis/input_par.h"
-#include "analysis/reader.h"
-#include "probe/trace_json.h"
+#include "annotator/inputs/input.h"
+#include "annotator/cmd/input_par.h"
+#include "io/reader.h"
+#include "core/record/trace_json.h"
 
 /* Everything a reader said, as text, in order. */
 struct log {

@@ -1,4 +1,4 @@
-/* Unit tests for analysis/input_scamper.c.
+/* Unit tests for annotator/inputs/input_scamper.c.
  *
  * tests/data/scamper/nk-*.json were written by real scamper 20211212 inside
  * the testbed (make-samples.sh); the hop lists expected below come from the
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/input.h"
+#include "annotator/inputs/input.h"
 
 struct got {
     struct kp_trace t[32];

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 static const struct kp_ixp_rec *find(struct kp_trie *t, const char *ip)
 {

@@ -1,4 +1,4 @@
-/* Tests of probe/jobs.c: a sweep's jobs in a keyed random order, without a
+/* Tests of core/plan/jobs.c: a sweep's jobs in a keyed random order, without a
  * list. Expected values are from the definition of the natural order in
  * jobs.h (range by range, address by address, method by method). */
 #include <criterion/criterion.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/jobs.h"
+#include "core/plan/jobs.h"
 #include "engine_test.h"
 
 /* Every job exactly once, for sizes around the powers of two. */

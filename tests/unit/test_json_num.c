@@ -1,4 +1,4 @@
-/* Unit tests for probe/json_num.c: numbers from outside data within limits.
+/* Unit tests for core/base/json_num.c: numbers from outside data within limits.
  * Values are parsed from JSON text with jansson, as the readers see them;
  * expected values are written out by hand (2^63 = 9223372036854775808,
  * 2^64 = 18446744073709551616). */
@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "probe/json_num.h"
+#include "core/base/json_num.h"
 #include "edge_numbers.h"
 
 /* The JSON value of text (any type), or NULL when jansson refuses it. */

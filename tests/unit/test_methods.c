@@ -2,7 +2,7 @@
  *
  * Expected values come from the RFCs and the encoding spec in
  * docs/probe-encoding.md, checked with an RFC 1071 checksum written here
- * independently of probe/decode.c. Replies are synthesised here byte by byte
+ * independently of core/codec/decode.c. Replies are synthesised here byte by byte
  * (router time-exceeded with full / 8-byte / NAT-rewritten quotes, RFC 4884 +
  * RFC 4950 MPLS extensions, destination replies) and fed through the real
  * decoder and matcher.
@@ -12,10 +12,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe/decode.h"
-#include "probe/identity.h"
-#include "probe/method.h"
-#include "probe/probe_payload.h"
+#include "core/codec/decode.h"
+#include "core/codec/identity.h"
+#include "core/methods/method.h"
+#include "core/codec/probe_payload.h"
 
 /* ---- test-local helpers (independent of the code under test) ---- */
 

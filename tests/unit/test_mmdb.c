@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 static struct kp_mmdb *open_db(const char *name)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probe/options.h"
+#include "prober/cmd/options.h"
 
 static int parse(struct kp_options *o, enum kp_cmd cmd, char *err, const char *line)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/output.h"
-#include "probe/sweep_meta.h"
+#include "core/output/output.h"
+#include "prober/cmd/sweep_meta.h"
 
 static void hop(struct kp_trace *t, int ttl, int attempt, const char *addr, double rtt, int type,
                 int code)

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "probe/pacer.h"
+#include "core/plan/pacer.h"
 
 #define MS 1000000LL
 #define S  1000000000LL

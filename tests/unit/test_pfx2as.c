@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
+#include "core/asmap/asmap_int.h"
 
 /* The sample is numbered from documentation space and documentation ASNs:
  * its parsing tests keep everything (the rules are test_route_filter.c's). */

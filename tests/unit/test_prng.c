@@ -1,11 +1,11 @@
-/* splitmix64 (probe/prng.h) and the identity key derived from a seed
- * (probe/identity.h: kp_key_from_seed). Expected outputs for state 0 are the
+/* splitmix64 (core/base/prng.h) and the identity key derived from a seed
+ * (core/codec/identity.h: kp_key_from_seed). Expected outputs for state 0 are the
  * reference implementation's (Vigna's splitmix64.c, first three outputs:
  * 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f). */
 #include <criterion/criterion.h>
 
-#include "probe/identity.h"
-#include "probe/prng.h"
+#include "core/codec/identity.h"
+#include "core/base/prng.h"
 
 Test(prng, splitmix64_reference_outputs)
 {

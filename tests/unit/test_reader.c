@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "analysis/reader.h"
+#include "io/reader.h"
 
 #define FIX(name) KP_TEST_DATA "/decompress/" name
 

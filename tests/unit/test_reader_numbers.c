@@ -18,14 +18,14 @@
 
 #include <jansson.h>
 
-#include "analysis/asmap.h"
-#include "analysis/asmap_int.h"
-#include "analysis/asn_cymru.h"
-#include "analysis/input.h"
-#include "probe/options.h"
-#include "probe/replay.h"
-#include "probe/sweep_meta.h"
-#include "probe/trace_json.h"
+#include "core/asmap/asmap.h"
+#include "core/asmap/asmap_int.h"
+#include "annotator/sources/asn_cymru.h"
+#include "annotator/inputs/input.h"
+#include "prober/cmd/options.h"
+#include "io/replay.h"
+#include "prober/cmd/sweep_meta.h"
+#include "core/record/trace_json.h"
 #include "edge_numbers.h"
 
 /* ---- what a JSON record reader reported ------------------------------------ */

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe/classify.h"
-#include "probe/decode.h"
-#include "probe/pcap_file.h"
-#include "probe/replay.h"
-#include "probe/rx_kptrace.h"
+#include "core/codec/classify.h"
+#include "core/codec/decode.h"
+#include "io/pcap_file.h"
+#include "io/replay.h"
+#include "core/rx/rx_kptrace.h"
 
 #define DATA KP_TEST_DATA "/pcap/"
 

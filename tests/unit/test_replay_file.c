@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/pcap_file.h"
-#include "probe/replay.h"
+#include "io/pcap_file.h"
+#include "io/replay.h"
 
 #define DATA KP_TEST_DATA "/pcap/"
 #define MAXT 16

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/pcap_file.h"
+#include "io/pcap_file.h"
 
 #define DATA KP_TEST_DATA "/pcap/"
 

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/asmap_int.h"
-#include "analysis/route_filter.h"
+#include "core/asmap/asmap_int.h"
+#include "core/asmap/route_filter.h"
 
 #define D KP_TEST_DATA "/asmap/"
 

@@ -1,10 +1,10 @@
-/* Tests of probe/run_checks.c: the four counts a run reconciles and the
+/* Tests of core/record/run_checks.c: the four counts a run reconciles and the
  * status they give. Each case breaks one count on purpose; the expected
  * verdicts follow run_checks.h's definitions. */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/run_checks.h"
+#include "core/record/run_checks.h"
 
 /* A /22 x 3 methods that went well. */
 static struct kp_run_counts good(void)

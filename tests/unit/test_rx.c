@@ -1,4 +1,4 @@
-/* Tests of the receive path (probe/rx.c) on hand-built decoded packets, and
+/* Tests of the receive path (core/rx/rx.c) on hand-built decoded packets, and
  * end to end on kptrace probes built by the codec and ICMP errors built here
  * byte by byte. Every expected value is worked out by hand in the comments
  * (RTTs from the timestamps given, stop reasons from the rules in rx.h and
@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/decode.h"
-#include "probe/identity.h"
-#include "probe/method.h"
-#include "probe/rx.h"
-#include "probe/rx_kptrace.h"
+#include "core/codec/decode.h"
+#include "core/codec/identity.h"
+#include "core/methods/method.h"
+#include "core/rx/rx.h"
+#include "core/rx/rx_kptrace.h"
 
 #define MS  1000000LL
 #define S   1000000000LL

@@ -20,9 +20,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/classify.h"
-#include "probe/decode.h"
-#include "probe/rx.h"
+#include "core/codec/classify.h"
+#include "core/codec/decode.h"
+#include "core/rx/rx.h"
 #include "rx_harness.h"
 
 #define MS 1000000LL

@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/decode.h"
-#include "probe/identity.h"
-#include "probe/method.h"
-#include "probe/probe_payload.h"
-#include "probe/rx.h"
-#include "probe/rx_kptrace.h"
+#include "core/codec/decode.h"
+#include "core/codec/identity.h"
+#include "core/methods/method.h"
+#include "core/codec/probe_payload.h"
+#include "core/rx/rx.h"
+#include "core/rx/rx_kptrace.h"
 #include "engine_test.h"
 
 #define MS  1000000LL

@@ -5,7 +5,7 @@
  * The shapes are those of issue 8: one trace of 100,000 probes, and a long
  * mtr run (one ICMP id, TTLs 1..5 again and again, every probe answered by
  * a time exceeded) to 1,024 destinations with about 1,000 probes each. The
- * probes go through mtr's own classifier (probe/classify_mtr.c). Before the
+ * probes go through mtr's own classifier (core/codec/classify_mtr.c). Before the
  * probes were indexed, each probe and each reply walked the probes already
  * stored for its destination (duplicate check, attempt numbering, mtr's
  * new-run check, quote matching): about 4 x n / 2 steps per probe and reply
@@ -22,8 +22,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/classify.h"
-#include "probe/rx.h"
+#include "core/codec/classify.h"
+#include "core/rx/rx.h"
 
 #define MS 1000000LL
 #define T0 1767225600000000000LL /* 2026-01-01T00:00:00Z */

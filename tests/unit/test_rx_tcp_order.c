@@ -1,5 +1,5 @@
 /* TCP answers from the destination that fit several probes of one trace.
- * tcptraceroute (probe/classify.h) sends every SYN of a trace with the same
+ * tcptraceroute (core/codec/classify.h) sends every SYN of a trace with the same
  * ports and sequence number; only the IP ID and TTL differ, and the
  * destination's RST quotes nothing. Here: TTLs 1..4 are answered by routers
  * (time exceeded), 5 and 6 are silent, 7 reaches the destination. Worked out
@@ -10,9 +10,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "probe/classify.h"
-#include "probe/decode.h"
-#include "probe/rx.h"
+#include "core/codec/classify.h"
+#include "core/codec/decode.h"
+#include "core/rx/rx.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL

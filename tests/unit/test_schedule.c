@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe/schedule.h"
+#include "core/plan/schedule.h"
 
 static struct kp_addr a4(const char *s)
 {

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "analysis/slab.h"
+#include "core/base/slab.h"
 
 Test(slab, clear_reuses_blocks_and_gives_zeroed_items)
 {

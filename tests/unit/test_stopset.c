@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "probe/stopset.h"
+#include "core/plan/stopset.h"
 
 static struct kp_addr A(const char *s) {
     struct kp_addr a;

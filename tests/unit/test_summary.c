@@ -1,11 +1,11 @@
-/* Unit tests for analysis/summary.c: aggregation of hand-made verdicts.
+/* Unit tests for core/verdict/summary.c: aggregation of hand-made verdicts.
  * Expected shares and flags are counted by hand from the inputs below. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis/summary.h"
+#include "core/verdict/summary.h"
 
 static void add(struct kp_summary *s, const char *vp, const char *dst, enum kp_method m,
                 const char *sweep, uint32_t asn, const char *name, enum kp_transit_status st,

@@ -1,5 +1,5 @@
-/* The pure parts of `kptrace sweep --resume` (probe/sweep_resume.c and the
- * resume half of probe/sweep_meta.c): which (target, method) pairs remain
+/* The pure parts of `kptrace sweep --resume` (prober/cmd/sweep_resume.c and the
+ * resume half of prober/cmd/sweep_meta.c): which (target, method) pairs remain
  * given a traces.jsonl, where a line cut by a crash starts, the trace id the
  * next part starts at, the end of a pcap file's last complete record, the
  * options read back from sweep.json, and the merge of sweep.json over the
@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/jobs.h"
-#include "probe/options.h"
-#include "probe/sweep_meta.h"
-#include "probe/sweep_resume.h"
+#include "core/plan/jobs.h"
+#include "prober/cmd/options.h"
+#include "prober/cmd/sweep_meta.h"
+#include "prober/cmd/sweep_resume.h"
 
 /* 198.19.176.0/30 and 198.19.177.8/31: 6 addresses, x 2 methods = 12 jobs. */
 static const struct kp_target_range R[] = {

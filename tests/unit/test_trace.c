@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 
-#include "probe/addr.h"
-#include "probe/trace.h"
+#include "core/base/addr.h"
+#include "core/record/trace.h"
 
 Test(addr, parse_and_print_v4_v6)
 {

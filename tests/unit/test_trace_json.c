@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/trace_json.h"
+#include "core/record/trace_json.h"
 
 static void make_trace(struct kp_trace *t)
 {

@@ -1,4 +1,4 @@
-/* The scanner of trace lines (probe/trace_json_scan.c) against the strict
+/* The scanner of trace lines (core/record/trace_json_scan.c) against the strict
  * reader (jansson): whatever the scanner accepts, the strict reader accepts
  * and reads into the same record, field by field; kp_trace_json_parse gives
  * the strict reader's result and error on every line. Checked on the fuzz
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe/prng.h"
-#include "probe/trace_json.h"
+#include "core/base/prng.h"
+#include "core/record/trace_json.h"
 
 static unsigned long n_scanned, n_declined;
 

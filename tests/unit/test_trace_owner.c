@@ -1,11 +1,11 @@
-/* Tests of the run's traces in flight (probe/trace_owner.h): a record
+/* Tests of the run's traces in flight (core/record/trace_owner.h): a record
  * matches the plan only when its id was started with the same destination
  * and method, and only once; the table holds the traces between their start
  * and their record, not the run's. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "probe/trace_owner.h"
+#include "core/record/trace_owner.h"
 
 static struct kp_trace rec(uint64_t id, const char *dst, enum kp_method m)
 {

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "probe/tracer.h"
+#include "core/plan/tracer.h"
 
 #define S  1000000000LL
 #define MS 1000000LL

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/trie.h"
+#include "core/base/trie.h"
 
 static struct kp_prefix P(const char *s) {
     struct kp_prefix p;

@@ -1,4 +1,4 @@
-/* Unit tests for analysis/verdict.c on hand-made traces.
+/* Unit tests for core/verdict/verdict.c on hand-made traces.
  *
  * Each trace is written out hop by hop below with the AS every address is
  * meant to belong to; the expected transit is what a person reading the path
@@ -12,7 +12,7 @@
 /* Hop specs below leave trailing fields zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#include "analysis/verdict.h"
+#include "core/verdict/verdict.h"
 
 #define UNICOM 4837u
 #define TTC    20485u

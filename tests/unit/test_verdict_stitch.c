@@ -1,4 +1,4 @@
-/* Unit tests for analysis/verdict_stitch.c: Doubletree traces get back the
+/* Unit tests for core/verdict/verdict_stitch.c: Doubletree traces get back the
  * path below the interface where they stopped, from an earlier trace of the
  * same run and vantage point, and the verdict on the stitched copy names the
  * transit a person reads from the two traces together. Hand-made traces; the
@@ -11,8 +11,8 @@
 /* Hop specs leave from_dst zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-#include "analysis/verdict.h"
-#include "analysis/verdict_stitch.h"
+#include "core/verdict/verdict.h"
+#include "core/verdict/verdict_stitch.h"
 
 #define UNICOM 4837u
 #define NK     131279u

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "probe/method.h"
+#include "core/methods/method.h"
 int main(int argc, char **argv)
 {
     struct kp_key k = {{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}};
