@@ -4,7 +4,7 @@
  * AS name: "ASN | CC | registry | date | name"
  * (CC, registry and date may be empty.) Every field is checked; anything
  * else — an SPF record, HTML, a truncated string — is rejected. */
-#include "annotator/sources/asn_cymru.h"
+#include "core/asmap/cymru_parse.h"
 #include "core/asmap/asn_num.h"
 
 #include <errno.h>

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prober/engine/engine.h"
+#include "core/record/run_stats.h"
 
 struct kp_job {
     uint64_t index; /* natural index */

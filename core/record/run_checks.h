@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prober/engine/engine.h"
+#include "core/record/run_stats.h"
 
 struct kp_run_counts {
     uint64_t planned;  /* traces planned */
