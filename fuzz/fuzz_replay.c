@@ -2,7 +2,7 @@
  * parser (pcap and pcapng), the link-layer and IP decoder, the classifiers of
  * every tool and rx's matching and trace building, through kp_replay_stream
  * over fmemopen. Corpus: fuzz/corpus/replay/ (small real captures of every
- * link type and tool, and broken ones). Owner: replay. */
+ * link type and tool, and broken ones). */
 #include <stdint.h>
 #include <stdio.h>
 

@@ -4,8 +4,7 @@
  *   [dt: 1 byte][len: 2 bytes big-endian][len bytes of IPv4/IPv6 packet]
  * where the frame's timestamp advances by dt * 50 ms (so traces expire
  * mid-input); dt = 0xff means "tick" (clock + 5 s) with no frame.
- * Corpus: fuzz/corpus/rx/ (kptrace probes and replies of each method).
- * Owner: probe engine core. */
+ * Corpus: fuzz/corpus/rx/ (kptrace probes and replies of each method). */
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* pcap_file.c — streaming capture-file reader over libpcap's offline API.
- * See pcap_file.h. Owner: replay. */
+ * See pcap_file.h. */
 #include "io/pcap_file.h"
 
 #include <errno.h>

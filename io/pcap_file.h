@@ -5,7 +5,7 @@
  * at nanosecond precision whatever the file holds (pcap µs, pcap ns, pcapng
  * with any if_tsresol). Errors name the file and the byte offset where reading
  * failed. Used by `kptrace replay` and by kpannotate through io/replay.h.
- * Owner: replay. Not thread-safe per handle; separate handles are independent.
+ * Not thread-safe per handle; separate handles are independent.
  */
 #ifndef KP_PCAP_FILE_H
 #define KP_PCAP_FILE_H

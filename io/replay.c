@@ -1,4 +1,4 @@
-/* replay.c — capture files into kp_rx. See replay.h. Owner: replay. */
+/* replay.c — capture files into kp_rx. See replay.h. */
 #include "io/replay.h"
 
 #include <errno.h>

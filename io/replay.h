@@ -9,7 +9,7 @@
  * size. Used by `kptrace replay` (prober/cmd/cmd_replay.c) and by kpannotate, which
  * accepts a capture file as input.
  *
- * Library code: no printing, no exit. Owner: replay.
+ * Library code: no printing, no exit.
  */
 #ifndef KP_REPLAY_H
 #define KP_REPLAY_H

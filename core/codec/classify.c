@@ -1,5 +1,4 @@
-/* classify.c — the list of foreign-probe classifiers (see classify.h).
- * Owner: replay. */
+/* classify.c — the list of foreign-probe classifiers (see classify.h). */
 #include "core/codec/classify.h"
 
 /* The list, most specific first (see classify.h). */

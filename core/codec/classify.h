@@ -25,7 +25,7 @@
  *     tcp-ack a bare ACK with sequence 0 and window 0.
  *
  * Only packets with TTL (hop limit) below 64 are taken for probes: ordinary
- * traffic leaves with 64 or more. Owner: replay.
+ * traffic leaves with 64 or more.
  */
 #ifndef KP_CLASSIFY_H
 #define KP_CLASSIFY_H

@@ -1,8 +1,7 @@
 /* classify_mtr.c — mtr (0.95) probes: ICMP echo (default), -u UDP and -T TCP.
  * mtr numbers its probes with a sequence from 33000 up, carried in the ICMP
  * seq, the UDP destination port (the source port with -u -P PORT) or the TCP
- * source port. See classify.h.
- * Owner: replay. */
+ * source port. See classify.h. */
 #include "core/codec/classify.h"
 
 #define MTR_MIN_SEQ 33000u

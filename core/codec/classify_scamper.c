@@ -1,7 +1,7 @@
 /* classify_scamper.c — scamper trace probes (-P icmp-paris, icmp, udp-paris,
  * udp, tcp, tcp-ack). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
  * ID, and ties another field to that number, which is what recognises it. See
- * classify.h. IPv4 only (IPv6 has no IP ID). Owner: replay. */
+ * classify.h. IPv4 only (IPv6 has no IP ID). */
 #include "core/codec/classify.h"
 
 /* scamper numbers a trace's probes from 1 in the IP ID: at most 255 TTLs

@@ -3,8 +3,7 @@
  * fixed source port and sequence number for the whole run; probes differ
  * only in their IP ID. With -A the same segment carries the ACK flag instead
  * of SYN (acknowledgement number 0, window 0; the destination answers with an
- * RST whose sequence number is that acknowledgement number). See classify.h.
- * Owner: replay. */
+ * RST whose sequence number is that acknowledgement number). See classify.h. */
 #include "core/codec/classify.h"
 
 /* tcptraceroute's segment: no options, IP length 40 or a payload 0x21,

@@ -1,6 +1,6 @@
 /* classify_traceroute.c — Linux traceroute (Butskoy, 2.x) probes: default
  * UDP (any port: -p, -U, --sport), -I (ICMP echo) and -T (TCP SYN). See
- * classify.h. Owner: replay. */
+ * classify.h. */
 #include "core/codec/classify.h"
 
 /* Attempts are numbered by rx (KP_RX_ATTEMPT_AUTO): the probe number that

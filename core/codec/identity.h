@@ -6,7 +6,7 @@
  * that replies can be matched without per-probe state and unsolicited or
  * spoofed replies rejected. Pure: the key is passed in, never global.
  *
- * Owner of the encoding: core/codec/identity.c (see its header comment and
+ * The encoding is defined in core/codec/identity.c (see its header comment and
  * docs/probe-encoding.md for the field layout per method). In short:
  *   - the trace id lives in the flow value (UDP/TCP source port or ICMP echo
  *     id): flow = 0x8000 | trace_id, constant for the whole trace;

@@ -3,8 +3,7 @@
  * Rebuilds traceroutes from captures through io/replay.c (the live receive
  * path, kp_rx) and prints them in the same forms as `kptrace trace`: JSON lines
  * (traces.jsonl records), a traceroute-like table, or RIPE Atlas results. The
- * counts go to stderr. Needs no privileges; refuses only input it cannot read.
- * Owner: replay. */
+ * counts go to stderr. Needs no privileges; refuses only input it cannot read. */
 #include "prober/cmd/cmd_replay.h"
 
 #include <errno.h>

@@ -1,5 +1,4 @@
-/* main.c — `kptrace` and its subcommands. The only place that exits.
- * Owner: prober edges. */
+/* main.c — `kptrace` and its subcommands. The only place that exits. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* sweep_meta.h — DIR/sweep.json, the description of one sweep (format in
  * docs/format.md). Built from the options and the engine's counters; pure
- * formatting into a malloc'ed string. Owner: prober edges. */
+ * formatting into a malloc'ed string. */
 #ifndef KP_SWEEP_META_H
 #define KP_SWEEP_META_H
 

@@ -1,4 +1,4 @@
-/* sweep_resume.c — see sweep_resume.h. Owner: prober edges (resume). */
+/* sweep_resume.c — see sweep_resume.h. */
 #include "prober/cmd/sweep_resume.h"
 
 #include <errno.h>

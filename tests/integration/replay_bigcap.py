@@ -13,7 +13,7 @@ checksum = IP ID: there the first payload word absorbs the change and the
 checksum stays, as scamper itself keeps it). So
 the output holds COPIES times as many traces as the
 input, each closing a few seconds after it starts: a replayer whose memory is
-bounded by open traces uses the same memory for any COPIES. Owner: replay."""
+bounded by open traces uses the same memory for any COPIES."""
 import struct
 import sys
 

@@ -13,7 +13,7 @@ where the tool prints them, the !X/!N/!H/!P annotations). TTLs the tool
 printed as '*' / '???' must have no replay hop. Replay hops above the TTL where
 both the tool and the replay stopped are replies to probes the tool had sent
 in parallel and did not print: they are reported, and accepted only there.
-Exit 0 when all SPECs match, 1 otherwise. Owner: replay."""
+Exit 0 when all SPECs match, 1 otherwise."""
 import json
 import re
 import sys

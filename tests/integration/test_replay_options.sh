@@ -26,7 +26,7 @@
 # for the runs made twice, the two replayed traces (in order of start) are
 # compared with the first and the second run's output. The replay of the
 # Ethernet capture must give the same traces as the cooked one.
-# Owner: replay.
+#
 # KP_REPLAY_KEEP=DIR keeps the captures (copied into DIR) for
 # replay_diff.sh, which compares two builds of the replay on them.
 source "$(dirname "$0")/lib.sh"

@@ -11,8 +11,8 @@
 # DIR/traces.jsonl: the same set of trace ids, and for each trace every field
 # equal, hops in the same order with every field equal, except rtt_ms which
 # may differ by at most 1 µs (the JSON rounds it to 1 µs). The sweep's
-# traces.jsonl is the live run's output, written before any replay. Owner:
-# replay. KP_REPLAY_KEEP=DIR keeps each capture with its sweep.json (in
+# traces.jsonl is the live run's output, written before any replay.
+# KP_REPLAY_KEEP=DIR keeps each capture with its sweep.json (in
 # DIR/own-VP/) for replay_diff.sh, which compares two builds of the replay.
 source "$(dirname "$0")/lib.sh"
 

@@ -15,7 +15,7 @@
 #   - peak RSS of the big replay stays under 48 MB and within 8 MB of the
 #     small one's, though the file is ~40 times larger.
 # Needs no namespaces; it is an integration test because it is slow (root is
-# still required by lib.sh like every integration test). Owner: replay.
+# still required by lib.sh like every integration test).
 source "$(dirname "$0")/lib.sh"
 
 KPTRACE=$KP_BUILD/kptrace

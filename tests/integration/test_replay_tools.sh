@@ -21,7 +21,7 @@
 # eleven are compared. tcptraceroute and scamper tcp send every probe of a
 # trace with the same ports and sequence number, so the destination's RST fits
 # several probes: rx gives it to the last unanswered one sent (core/rx/rx.h),
-# which is what those tools print. Owner: replay.
+# which is what those tools print.
 # KP_REPLAY_KEEP=DIR keeps the captures (copied into DIR) for
 # replay_diff.sh, which compares two builds of the replay on them.
 source "$(dirname "$0")/lib.sh"

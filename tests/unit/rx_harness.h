@@ -1,7 +1,7 @@
 /* rx_harness.h — a receive path over kp_foreign_classifiers for the replay
  * unit tests (test_rx_ack_runs.c, test_rx_options.c): raw-IP frames in with
  * feed(), closed traces copied into got[0..n_got). Included once per test
- * file; everything is static to it. Owner: replay. */
+ * file; everything is static to it. */
 #ifndef KP_TEST_RX_HARNESS_H
 #define KP_TEST_RX_HARNESS_H
 

@@ -4,8 +4,7 @@
  * kp_foreign_classifiers must say exactly what
  * tests/data/pcap/<name>.probes says (written by expect_probes.sh with tshark
  * filters from what make_fixtures.sh ran): the probes, their tool and method,
- * and nothing for every other frame (replies, ICMP errors, ARP, IPv6 noise).
- * Owner: replay. */
+ * and nothing for every other frame (replies, ICMP errors, ARP, IPv6 noise). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  *
  * Expected hops come from what traceroute printed while the capture was made
  * (tests/data/pcap/<name>.out), frame and probe counts from tshark
- * (<name>.tshark, <name>.probes); see make_fixtures.sh. Owner: replay. */
+ * (<name>.tshark, <name>.probes); see make_fixtures.sh. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * Expected values come from tshark (tests/data/pcap/<name>.tshark: epoch
  * time, wire length, captured length per frame, written by
  * make_fixtures.sh when the captures were made) and from libpcap's DLT
- * constants, never from the reader itself. Owner: replay. */
+ * constants, never from the reader itself. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -15,8 +15,7 @@
  *     routers with time exceeded quoting the probe;
  *   - traceroute (UDP) sends probe n of a run to port 33434 + n where
  *     n = (TTL - first TTL) * q + attempt, counting from the first TTL's
- *     (first TTL - 1) * q; traceroute -T from a new source port per probe.
- * Owner: replay. */
+ *     (first TTL - 1) * q; traceroute -T from a new source port per probe. */
 #include <criterion/criterion.h>
 #include <string.h>
 

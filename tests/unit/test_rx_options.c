@@ -11,8 +11,7 @@
  *   - mtr -u -P 5000: source port 33000+seq, destination port fixed;
  *   - traceroute -T twice, scamper twice with the same -s (byte-identical
  *     probes), mtr -T twice: two traces; mtr -c 2 and the kernel
- *     retransmitting mtr's SYN: one trace; a frame captured twice: one probe.
- * Owner: replay. */
+ *     retransmitting mtr's SYN: one trace; a frame captured twice: one probe. */
 #include <criterion/criterion.h>
 #include <string.h>
 

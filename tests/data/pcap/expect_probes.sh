@@ -3,8 +3,8 @@
 # outgoing probe, "FRAME TOOL METHOD" (1-based frame number), chosen by tshark
 # display filters from what make_fixtures.sh ran (which tool sent which
 # protocol to which destination), not by kptrace's classifiers. The unit test
-# test_replay_classify.c checks the classifiers against these lines. Owner:
-# replay.
+# test_replay_classify.c checks the classifiers against these lines.
+#
 set -eu
 cd "$(dirname "$0")"
 VP=198.18.1.2

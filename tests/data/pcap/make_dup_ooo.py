@@ -5,7 +5,7 @@ frames 12 (last reply of the first traceroute) and 13 (first probe of the
 second) swapped, so the timestamps go backwards once. The swapped frames
 belong to different traces, so the replay must give the same traces as
 lt_eth_ns.pcap, counting 12 duplicate probes, 12 duplicate replies and one
-backwards timestamp. Owner: replay."""
+backwards timestamp."""
 import os
 import struct
 

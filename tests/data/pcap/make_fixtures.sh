@@ -8,7 +8,7 @@
 # reads from the file (*.tshark: epoch time, wire length, captured length per
 # frame). Those two are the independent expectations of the unit tests.
 # Raw-IP and null/loopback captures are made from the Ethernet one by
-# rewrite_linktype.py; pcapng by editcap. Owner: replay.
+# rewrite_linktype.py; pcapng by editcap.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/mktopo.sh"

@@ -6,7 +6,7 @@
 # 198.18.4.0/24 with ICMP admin-prohibited (!X); r1 stays silent (no
 # time-exceeded) for probes to 198.18.5.0/24. Links are veth pairs between
 # these namespaces only; nothing touches the root namespace's interfaces.
-# Owner: replay. Call rp_topo_up, and rp_topo_down from an EXIT trap.
+# Call rp_topo_up, and rp_topo_down from an EXIT trap.
 
 RP=${RP:-kprp$$}
 NS_VP=$RP-vp

@@ -3,7 +3,7 @@
 (µs or ns magic, little-endian) into raw IP (LINKTYPE_RAW 101) or BSD
 null/loopback (DLT_NULL 0, 4-byte host-order address family) by replacing the
 14-byte Ethernet header of each record. Used only to make test fixtures.
-Owner: replay."""
+"""
 import struct
 import sys
 
