@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """gen_annotate.py — deterministic inputs for bench/annotate (nothing is
 downloaded): a prefix2as table, kptrace traces and RIPE Atlas results whose
 hops fall in that table's prefixes.

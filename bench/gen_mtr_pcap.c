@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* gen_mtr_pcap.c — a deterministic capture shaped like a long mtr run, for
  * bench/replay.
  *

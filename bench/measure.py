@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """measure.py — run a command a few times and report wall time, CPU time and
 peak memory (ru_maxrss of the child, via wait4), as one JSON object.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """pyasn_lookup.py IPASN ADDRS — the reference for bench/annotate: Debian's
 python3-pyasn loads an ipasn table and looks up every address of ADDRS (one
 per line), printing how many it found. Run with Debian's /usr/bin/python3,

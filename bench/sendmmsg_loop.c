@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sendmmsg_loop.c — the reference for kptrace's raw sending speed
  * (bench/sweep): a bare loop that sends raw IPv4 ICMP echo requests in
  * batches of 64 with sendmmsg(2), on one core, nothing else (each probe's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """sweep_probes.py — what a prober put on the wire, from a capture of its
 uplink (bench/sweep).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Debian's libnet1-dev (1.1.6) ships libnet-config but no pkg-config file.
 # Prefer pkg-config when a newer libnet provides one; fall back to
 # libnet-config; fail clearly otherwise.

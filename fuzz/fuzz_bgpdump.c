@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_bgpdump.c — bgpdump -m lines: each line is parsed; parsed lines feed
  * a RIB (target 131279 and 2, the default route filter), whose history and
  * upstreams are then queried for each parsed prefix. The cleaned path must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_blocklist.c — the line syntax of --blocklist-file / --allowlist-file:
  * every line of the input goes through the parser; parsed prefixes go to the
  * block or allow list (by line parity), and the lists are checked against

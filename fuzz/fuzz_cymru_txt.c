@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_cymru_txt.c — Team Cymru TXT strings: the input goes to both the
  * origin and the AS-name validators; accepted answers must be well formed. */
 #include <stdint.h>

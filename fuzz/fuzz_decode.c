@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_decode.c — fuzz the frame decoder and every method's matcher.
  *
  * Input: one selector byte choosing the link type (index into LINKS below,

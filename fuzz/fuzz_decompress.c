@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_decompress.c — the stream decoder and the reader on top of it.
  *
  * 1. Whole buffer: what the first bytes announce is decompressed with at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_mmdb.c — a MaxMind DB file from the input (through a memfd, since
  * libmaxminddb opens paths), then lookups through kp_mmdb_lookup: fuzzes
  * libmaxminddb's reader together with our field extraction (types, missing

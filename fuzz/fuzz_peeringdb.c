@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_peeringdb.c — PeeringDB ixpfx JSON into an IXP trie, with entries
  * that carry bad ids noted and skipped; an input with such entries is read
  * again without notes, which must fail. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_pfx2as.c — prefix2as lines: every line of the input goes through the
  * parser and the route filter (route_filter.h, the defaults); parsed
  * prefixes go into a trie and are looked up again. What the filter lets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_replay.c — the whole replay path on arbitrary bytes: libpcap's file
  * parser (pcap and pcapng), the link-layer and IP decoder, the classifiers of
  * every tool and rx's matching and trace building, through kp_replay_stream

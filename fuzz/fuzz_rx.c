@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_rx.c — the receive path on an arbitrary sequence of raw-IP frames:
  * decoder, kptrace's and every foreign classifier, quote/echo/TCP matching,
  * trace opening, splitting, expiry and closing. Input: records of

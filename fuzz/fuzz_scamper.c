@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_scamper.c — fuzz target for the scamper JSON reader (annotator/inputs/input_scamper.c)
  * and the input kind detector. Every trace handed over is walked so that a
  * bad hop array shows up under ASan. */

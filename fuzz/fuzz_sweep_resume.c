@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_sweep_resume.c — fuzz target for what `kptrace sweep --resume` reads
  * of an earlier part (prober/cmd/sweep_resume.c, prober/cmd/sweep_meta.c): the first
  * byte picks the reader, the rest is its input.

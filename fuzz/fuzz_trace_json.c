@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fuzz_trace_json.c — fuzz target for the readers of trace lines
  * (core/record/trace_json.c, core/record/trace_json_scan.c). Whatever the scanner
  * accepts, the strict reader must accept and read into the same record;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* replay_main.c — feed every file of a corpus directory to a fuzz target.
  *
  * Linked with each fuzz_<name>.c so that the corpus is replayed by ctest in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* decompress.c — gzip (zlib inflate) and bzip2 (libbz2) stream decoding, and
  * whole-buffer decompression on top of it; see decompress.h. */
 #include "io/decompress.h"

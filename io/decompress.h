@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* decompress.h — gzip and bzip2 decompression as a stream, and as a whole
  * buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pcap_file.c — streaming capture-file reader over libpcap's offline API.
  * See pcap_file.h. */
 #include "io/pcap_file.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pcap_file.h — streaming reader of capture files (pcap and pcapng).
  *
  * A thin edge over libpcap's offline API: one frame at a time, nothing kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* reader.c — streaming reader of plain, gzip and bzip2 files, by line or by
  * JSON record; see reader.h.
  *

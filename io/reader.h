@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* reader.h — the one reader of input files: plain, gzip or bzip2 (recognised
  * by their magic, concatenated members and streams too), read as a stream,
  * one line or one JSON record at a time, with line numbers and byte offsets.

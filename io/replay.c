@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* replay.c — capture files into kp_rx. See replay.h. */
 #include "io/replay.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* replay.h — rebuild traceroutes from capture files through the live receive
  * path.
  *

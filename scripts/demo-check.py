@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """demo-check — compare kpannotate's summary (JSON lines) with the testbed's
 ground truth (kptb truth.json) and print one line per (vp, /24, method).
 

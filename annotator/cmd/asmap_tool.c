@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asmap_tool.c — `kp-asmap`: look addresses up with the IP-to-AS sources and
  * print one tab-separated line per address, with provenance. A small
  * companion of kpannotate for checking sources by hand and for the

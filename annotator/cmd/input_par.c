@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_par.c — parsing records in worker threads, results in input order;
  * see input_par.h.
  *

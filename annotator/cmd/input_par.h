@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_par.h — records parsed by worker threads, delivered in order.
  *
  * Parsing JSON (jansson) is most of what kpannotate spends on a large input.

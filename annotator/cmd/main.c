@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c — kpannotate: map traceroute hops to ASes and decide which transit
  * carries traffic into the target AS (by default North Korea's AS131279).
  *

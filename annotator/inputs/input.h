@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input.h — kpannotate's inputs: kind detection and the RIPE Atlas and
  * scamper JSON readers (kptrace JSONL is read by core/record/trace_json.h, capture
  * files by replay).

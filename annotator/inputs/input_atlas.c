@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_atlas.c — RIPE Atlas traceroute results to kp_trace. Pure; see input.h.
  *
  * Format: https://atlas.ripe.net/docs/apis/result-format/ (traceroute). Top

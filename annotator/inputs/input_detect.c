@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_detect.c — input kind detection and the JSON value splitter. Pure. */
 #include "annotator/inputs/input.h"
 

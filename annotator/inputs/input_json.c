@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_json.c — shared pieces of the JSON input parsers. See input_json.h. */
 #include "annotator/inputs/input_json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_json.h — what the JSON input parsers (RIPE Atlas, scamper) share:
  * reporting a bad field with its line, reading checked fields with jansson,
  * one MPLS label entry, and the loop over a file of JSON records.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input_scamper.c — scamper JSON traces to kp_trace. Pure; see input.h.
  *
  * scamper's JSON (sc_warts2json, scamper -O json) is one object per line:

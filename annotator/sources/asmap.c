@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asmap.c — the IP-to-AS façade: sources in precedence order, provenance,
  * address classes, IXP labels, AS names. See asmap.h for the contract. */
 #include "core/asmap/asmap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_bgpdump.c — `bgpdump -m` text: origins per prefix (IP-to-AS) and the
  * control-plane upstream of the target AS per prefix, per peer, over time.
  *

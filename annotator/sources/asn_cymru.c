@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_cymru.c — Team Cymru's DNS interface through c-ares, with a cache.
  *
  * Queries run concurrently (max_inflight), started no faster than rate_per_s,

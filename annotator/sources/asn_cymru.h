@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_cymru.h — Team Cymru's IP-to-ASN DNS interface.
  *
  * Two layers:

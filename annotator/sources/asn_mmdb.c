@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_mmdb.c — MaxMind DB files through libmaxminddb.
  *
  * Layouts understood (the first that has an ASN field wins):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_pfx2as.c — CAIDA prefix2as files (plain, gzip or bzip2).
  *
  * Format (CAIDA Routeviews Prefix-to-AS): one "prefix<TAB>length<TAB>AS" per

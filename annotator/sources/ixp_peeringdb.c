@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ixp_peeringdb.c — IXP peering LAN prefixes from PeeringDB JSON (jansson).
  *
  * Three shapes are read:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rdns.h — reverse DNS (PTR) names through c-ares, cached in memory.
  *
  * I/O edge. Queries many addresses concurrently (kp_rdns_resolve) and keeps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* addr_class.c — special-purpose address classes: the class of the most
  * specific block of the IANA special-purpose registries (core/base/special_addr.h,
  * the one table of them) that holds an address or a whole prefix. Hop labels

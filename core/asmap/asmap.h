@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asmap.h — IP-to-AS with provenance: a set of sources queried in order.
  *
  * A struct kp_asmap holds the sources the user configured, in the order they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asmap_int.h — internals shared by the IP-to-AS sources and the façade.
  *
  * Not for other modules: use core/asmap/asmap.h. Declared here so that each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_num.c — AS numbers from text. See asn_num.h. */
 #include "core/asmap/asn_num.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* asn_num.h — AS numbers: parsing from text, shared by every source parser
  * (prefix2as, bgpdump, Team Cymru TXT, mmdb strings), and the one table of
  * special-purpose AS number ranges. Pure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cymru_parse.c — Team Cymru DNS query names and strict TXT validation. Pure.
  *
  * Origin:  "ASN[ ASN...] | prefix | CC | registry | date"

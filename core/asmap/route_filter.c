@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* route_filter.c — what the file sources drop, and the counts they report.
  * See route_filter.h. The address ranges are addr_class.c's table, the AS
  * number ranges asn_num.c's: this file only combines them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* route_filter.h — what the file sources (CAIDA prefix2as, bgpdump -m RIB)
  * refuse to use, and how they report it. Pure: no I/O, no globals.
  *

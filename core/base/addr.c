@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/base/addr.h"
 
 #include "core/base/htab.h"

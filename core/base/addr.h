@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* addr.h — an IPv4 or IPv6 address as a value type, and its text forms.
  *
  * Pure: no allocation, no globals. Used by every record in kptrace.

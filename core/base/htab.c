@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* htab.c — the intrusive chained hash table (see htab.h). */
 #include "core/base/htab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* htab.h — the one hash table: intrusive, chained, growing.
  *
  * A table of nodes the caller embeds in its own structs (like the Linux

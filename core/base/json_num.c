@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* json_num.c — numbers from outside data within explicit limits. See
  * json_num.h. */
 #include "core/base/json_num.h"

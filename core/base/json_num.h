@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* json_num.h — numbers from outside data (JSON values, decimal text, a
  * database's doubles) converted to C numbers within explicit limits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* prng.h — splitmix64 (Steele, Lea, Flood 2014; the seeding generator of
  * xoshiro), shared by the schedule's PRNG seeding, the engine's shuffles and
  * the identity key derivation. Pure: the state is the caller's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* slab.c — append-only array of items that never move; see slab.h. */
 #include "core/base/slab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* slab.h — an append-only array of fixed-size items that never move.
  *
  * Items are allocated in blocks, so a pointer to an item stays valid until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* special_addr.c — the IANA special-purpose address registries. See
  * special_addr.h. Sources: IANA IPv4 Special-Purpose Address Registry, IANA
  * IPv6 Special-Purpose Address Registry (both per RFC 6890, RFC 8190), IANA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* special_addr.h — the IANA special-purpose address registries as a table.
  *
  * One table for the whole project: kptrace's default target blocklist

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* strtab.c — interned strings on the one hash table; see strtab.h. */
 #include "core/base/strtab.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* strtab.h — interned strings: each distinct string kept once, compared by
  * pointer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trie.c — path-compressed binary trie for longest-prefix match.
  *
  * Nodes live in one growable array and refer to each other by index (0 is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trie.h — longest-prefix-match trie for IPv4 and IPv6 prefixes.
  *
  * Pure: no globals, no I/O. One trie holds both families (two roots). Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify.c — the list of foreign-probe classifiers (see classify.h). */
 #include "core/codec/classify.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify.h — recognisers of other tools' traceroute probes, for rx.
  *
  * Each is a const struct kp_rx_classifier (see core/rx/rx.h) that looks at one

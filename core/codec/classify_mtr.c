@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify_mtr.c — mtr (0.95) probes: ICMP echo (default), -u UDP and -T TCP.
  * mtr numbers its probes with a sequence from 33000 up, carried in the ICMP
  * seq, the UDP destination port (the source port with -u -P PORT) or the TCP

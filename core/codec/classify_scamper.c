@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify_scamper.c — scamper trace probes (-P icmp-paris, icmp, udp-paris,
  * udp, tcp, tcp-ack). scamper sets DF and numbers the probes of a trace 1, 2, ... in the IP
  * ID, and ties another field to that number, which is what recognises it. See

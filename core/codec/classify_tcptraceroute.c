@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify_tcptraceroute.c — tcptraceroute probes: a bare SYN (no options;
  * IP length 40 unless -l adds a payload 0x21, 0x22, ...), DF clear unless -F,
  * fixed source port and sequence number for the whole run; probes differ

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* classify_traceroute.c — Linux traceroute (Butskoy, 2.x) probes: default
  * UDP (any port: -p, -U, --sport), -I (ICMP echo) and -T (TCP SYN). See
  * classify.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* decode.c — bounds-checked decoding of captured frames and IP packets.
  *
  * Every read goes through the rd8/rd16/rd32 helpers after an explicit length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* decode.h — bounds-checked decoding of captured frames and IP packets.
  *
  * One decoder for everything kptrace receives or replays: live capture and

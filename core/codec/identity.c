@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* identity.c — SipHash-2-4 and kptrace's probe identity encoding.
  *
  * SipHash-2-4 is implemented from Aumasson & Bernstein, "SipHash: a fast

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* identity.h — probe identity and its keyed-hash check.
  *
  * A probe's identity (trace, TTL, attempt) is carried in header fields that an

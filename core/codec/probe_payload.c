@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_payload.c — the 18-byte marker of kptrace probes (see probe_payload.h
  * and docs/probe-encoding.md). Bounds-checked, pure. */
 #include "core/codec/probe_payload.h"

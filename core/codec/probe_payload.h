@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_payload.h — the marker every kptrace probe carries, so that a capture
  * shows which packets are kptrace's probes without knowing the run's key.
  *

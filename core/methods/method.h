@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method.h — a traceroute method as a const table of pure functions
  * (in the spirit of zmap's probe modules and scamper's per-method files).
  *

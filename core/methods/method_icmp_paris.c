@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method_icmp_paris.c — "icmp-paris": ICMP echo requests whose ICMP checksum
  * stays constant for the whole trace (two payload bytes compensate the
  * changing sequence number), so load balancers that hash the first transport

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method_impl.h — helpers shared by the method tables (core/methods/method_*.c).
  * Internal to the codec: not for use outside core/methods/method*.c. Pure: no
  * sockets, clocks or globals (libnet is used only to build bytes in memory).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method_tcp_syn.c — "tcp-syn": TCP SYN probes with constant ports for the
  * trace (destination port configurable, default 80), identity in the
  * sequence number. The kptrace marker rides in a TCP option (kind 254,

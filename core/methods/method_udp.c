@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method_udp.c — "udp": classic Linux-traceroute-style UDP probes, the
  * destination port growing with each probe (base + (ttl-1)*4 + attempt), so
  * each probe may take another path through load balancers. Kept for

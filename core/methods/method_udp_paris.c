@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* method_udp_paris.c — "udp-paris": UDP probes whose ports stay constant for
  * the whole trace (Paris traceroute); the probe identity is carried in the IP
  * ID and in the UDP checksum, which two payload bytes set to a chosen value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* methods.c — the registry of method tables and the helpers they share
  * (libnet building with checksum adjustment, common ICMP-error checks). */
 #include "core/methods/method_impl.h"

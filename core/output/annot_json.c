@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* annot_json.c — annotated trace and summary JSON lines. Pure; see annot_json.h. */
 #include "core/output/annot_json.h"
 

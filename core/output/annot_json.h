@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* annot_json.h — kpannotate's JSON output: annotated trace lines and summary
  * lines (formats in docs/format-annotated.md).
  *

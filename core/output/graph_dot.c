@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* graph_dot.c — router-level and AS-level graph in DOT. Pure; see graph_dot.h. */
 #include "core/output/graph_dot.h"
 

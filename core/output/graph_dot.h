@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* graph_dot.h — `kpannotate --graph FILE.dot`: the paths from each vantage
  * point into the target, as graphviz text.
  *

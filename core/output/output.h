@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* output.h — human and foreign forms of a finished kp_trace.
  *
  * kp_output_text: a table like Linux traceroute -n prints (one line per TTL,

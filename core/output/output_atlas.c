@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* output_atlas.c — a kp_trace as a RIPE Atlas traceroute result. See
  * output.h and docs/format.md ("Atlas output"). */
 #include "core/output/output.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* output_text.c — traceroute-like table. See output.h. */
 #include "core/output/output.h"
 

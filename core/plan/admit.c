@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admit.c — admission and Doubletree buckets; slots. See admit.h. */
 #include "core/plan/admit.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admit.h — which trace starts next and what it starts with (Doubletree
  * buckets), and the slots the running traces hold.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* backoff.c — the sender's global pause. See backoff.h. */
 #include "core/plan/backoff.h"
 

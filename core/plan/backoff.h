@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* backoff.h — the sender's global pause while the network refuses its sends.
  *
  * A vantage point's network fails for a while: the link goes down, the

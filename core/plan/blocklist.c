@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blocklist.c — the default, block and allow lists and their decision. See
  * blocklist.h. */
 #include "core/plan/blocklist.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blocklist.h — which target addresses kptrace may probe.
  *
  * Three lists of prefixes (IPv4 and IPv6), each a prefix trie (core/base/trie.h):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blocklist_parse.c — the line syntax of --blocklist-file and
  * --allowlist-file (kp_bl_parse_line, blocklist.h). Pure. */
 #include "core/plan/blocklist.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* jobs.c — a sweep's jobs in a keyed random order. See jobs.h. */
 #include "core/plan/jobs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* jobs.h — the jobs of a sweep, one at a time, in a random order, without a
  * list of them.
  *

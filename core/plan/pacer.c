@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pacer.c — GCRA token bucket with exact integer arithmetic. See pacer.h.
  *
  * The bucket is represented by the theoretical arrival time (TAT) of the next

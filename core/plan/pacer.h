@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pacer.h — the global send pacer: a token bucket smooth at ns granularity.
  *
  * One pacer governs every probe kptrace sends. It is a GCRA / "virtual

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* schedule.c — randomized, per-group-fair choice of the next trace to send.
  * See schedule.h for the rules.
  *

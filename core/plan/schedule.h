@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* schedule.h — which trace sends next: a randomized, per-/24-fair order.
  *
  * The live engine runs many traces at once. Each trace is an *entry* of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stopset.c — Doubletree local stop set and per-group border TTLs.
  * Two open-addressing hash tables (linear probing, power-of-two sizes, load
  * <= 1/2). See stopset.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stopset.h — Doubletree-style redundancy reduction (Donnet et al., 2005).
  *
  * Two pieces of knowledge gathered from finished traces of a run:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tracer.c — sender-side state machine of one trace. See tracer.h. */
 #include "core/plan/tracer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tracer.h — the sender-side state machine of one traceroute.
  *
  * A kp_tracer decides WHAT to send next for one trace (which TTL, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* run_checks.c — the counts every run must reconcile. See run_checks.h. */
 #include "core/record/run_checks.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* run_checks.h — the counts every run must reconcile, checked at its end.
  *
  * A run that says `complete` holds every trace it planned, once, and every

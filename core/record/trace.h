@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace.h — the traceroute record every part of kptrace speaks.
  *
  * A kp_trace is what the prober writes (one JSON line per trace), what replay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace_json.c — kp_trace <-> one JSON object. See trace_json.h and
  * docs/format.md (the two must change together). */
 #include "core/record/trace_json.h"

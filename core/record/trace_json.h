@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace_json.h — a kp_trace as one JSON object (one line of traces.jsonl).
  *
  * The format is documented field by field in docs/format.md. Writer and

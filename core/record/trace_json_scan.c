@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace_json_scan.c — the fast reader of trace lines: one pass over the
  * bytes, straight into the kp_trace, no JSON values built.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace_owner.c — the run's traces in flight. See trace_owner.h. */
 #include "core/record/trace_owner.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* trace_owner.h — the run's traces in flight: trace id -> what it traces,
  * from the start of a trace to its record.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx.c — the single receive path: probes and replies in, kp_trace out.
  * See rx.h for the rules. Layout of this file:
  *   - probe table: stored probes chained in a hash by (destination, protocol),

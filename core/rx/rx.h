@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx.h — the single receive path: captured frames in, traceroute records out.
  *
  * Live capture (pcap handle) and replay (pcap/pcapng files) both hand every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx_frame.c — captured frame -> kp_decode_frame -> kp_rx_packet.
  * Kept apart from rx.c so that rx's matching and records can be built and
  * tested on hand-made kp_pkt values without the decoder. See rx.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx_kptrace.c — kptrace's own probes for rx. See rx_kptrace.h. */
 #include "core/rx/rx_kptrace.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx_kptrace.h — rx's recogniser of kptrace's own probes.
  *
  * A kptrace probe carries the marker (core/codec/probe_payload.h: "KPT2", or

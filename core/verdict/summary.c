@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* summary.c — aggregation of verdicts per (vp, /24, method, sweep). Pure. */
 #include "core/verdict/summary.h"
 

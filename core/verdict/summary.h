@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* summary.h — per (vantage point, destination /24, method, sweep) aggregation
  * of transit verdicts.
  *

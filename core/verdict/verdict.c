@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verdict.c — per-trace transit decision. Pure; see verdict.h. */
 #include "core/verdict/verdict.h"
 

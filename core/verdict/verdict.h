@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verdict.h — which AS hands a trace's packets to the target AS.
  *
  * The per-trace transit decision of kpannotate (issue 5). Given one kp_trace

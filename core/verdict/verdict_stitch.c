@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verdict_stitch.c — Doubletree prefixes for the verdict. Pure; see
  * verdict_stitch.h.
  *

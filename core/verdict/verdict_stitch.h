@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* verdict_stitch.h — give Doubletree traces back the path below their start.
  *
  * With Doubletree (kptrace sweep's default, scamper's tracelb/doubletree), only

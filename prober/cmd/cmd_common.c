@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_common.c — shared edges of `kptrace trace` and `kptrace sweep`. See
  * cmd_common.h. */
 #include "prober/cmd/cmd_common.h"

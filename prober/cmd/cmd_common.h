@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_common.h — what `kptrace trace` and `kptrace sweep` share: target
  * ranges, source/interface choice, the seed, signal handling, the output
  * writers for records, the dry-run printer and the progress line.

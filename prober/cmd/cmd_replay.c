@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_replay.c — `kptrace replay [--format text|json|atlas] [--vp ID] FILE...`
  *
  * Rebuilds traceroutes from captures through io/replay.c (the live receive

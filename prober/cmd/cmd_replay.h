@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_replay.h — the `kptrace replay` subcommand.
  *
  * `kptrace replay [--format text|json|atlas] [--vp ID] FILE...` rebuilds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_sweep.c — `kptrace sweep`: every address of some prefixes with every
  * method; writes DIR/traces.jsonl, DIR/capture.pcap and DIR/sweep.json. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_trace.c — `kptrace trace [options] TARGET...`: one-off traceroutes to
  * addresses or names, printed as a table, JSON lines or RIPE Atlas results. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_trace.h — the `kptrace trace` and `kptrace sweep` subcommands.
  * Each takes argv with argv[0] the subcommand name and returns the process
  * exit status (KP_EXIT_* in cmd_common.h); they never call exit(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c — `kptrace` and its subcommands. The only place that exits. */
 #include <stdio.h>
 #include <string.h>

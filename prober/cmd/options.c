@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* options.c — option parsing for trace and sweep. See options.h. */
 #include "prober/cmd/options.h"
 #include "core/methods/method.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* options.h — command-line options shared by `kptrace trace` and `kptrace
  * sweep`, their defaults and their checks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sweep_meta.c — DIR/sweep.json. See sweep_meta.h and docs/format.md. */
 #include "prober/cmd/sweep_meta.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sweep_meta.h — DIR/sweep.json, the description of one sweep (format in
  * docs/format.md). Built from the options and the engine's counters; pure
  * formatting into a malloc'ed string. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sweep_resume.c — see sweep_resume.h. */
 #include "prober/cmd/sweep_resume.h"
 

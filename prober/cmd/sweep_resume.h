@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* sweep_resume.h — the pure parts of `kptrace sweep --resume DIR`: which
  * (target, method) pairs of a sweep already have a record in
  * DIR/traces.jsonl, where the complete lines end, which trace id the next

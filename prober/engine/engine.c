@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* engine.c — the live event loop. See engine.h. */
 #include "prober/engine/engine.h"
 

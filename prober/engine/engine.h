@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* engine.h — the live event loop of kptrace.
  *
  * The engine owns the run's edges (raw socket, live capture) and its core

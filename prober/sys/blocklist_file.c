@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blocklist_file.c — reading --blocklist-file and --allowlist-file into a
  * kp_blocklist (the edge: files; the syntax is kp_bl_parse_line). */
 #include "prober/sys/blocklist_file.h"

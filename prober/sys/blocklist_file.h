@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* blocklist_file.h — reading a --blocklist-file or --allowlist-file.
  *
  * The file (plain text, or gzip) holds one prefix per line in the syntax of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* capture.c — libpcap live capture. See capture.h. */
 #include "prober/sys/capture.h"
 

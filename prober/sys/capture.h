@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* capture.h — libpcap live capture of every probe and reply, and the
  * capture file it is copied to.
  *

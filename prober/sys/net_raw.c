@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* net_raw.c — raw IPv4 socket and route look-ups. See net_raw.h. */
 #include "prober/sys/net_raw.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* net_raw.h — the raw IPv4 socket kptrace sends its probes with, and route
  * look-ups that send nothing.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* privdrop.c — drop root to an unprivileged user. See privdrop.h. */
 #include "prober/sys/privdrop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* privdrop.h — give up root for good once the raw socket, the capture handle
  * and every output file are open.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* progress.c — the progress line of a run, on a terminal only. See
  * cmd_common.h. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* resolve.c — c-ares name resolution. See resolve.h. */
 #include "prober/sys/resolve.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* resolve.h — name resolution for `kptrace trace NAME` with c-ares.
  *
  * Resolves IPv4 addresses only (kptrace probes IPv4). A literal address is

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Compare kpannotate output with the testbed's ground truth (kptb truth.json).
 
   annotate_check.py summary TRUTH SUMMARY.jsonl [--vp-map A=B,...] [--methods M,...] [--label L]

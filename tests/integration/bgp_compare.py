@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """IP-to-AS on BGP data: kpannotate's RIB source (through kp-asmap, which
 loads files exactly as kpannotate -r does) against pyasn and against an
 independent reading of the rules of docs/asmap.md.

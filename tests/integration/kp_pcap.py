@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """kp_pcap — the probes a run sent, read from its capture file, for the
 prober's integration tests (tests/integration/test_prober_*.sh import it:
 sys.path gets tests/integration from $KP_SRC)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # lib.sh — shared helpers for kptrace's integration tests (tests/integration/test_*.sh).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # prober_lib.sh — helpers for the prober's integration tests
 # (tests/integration/test_prober_*.sh). Source it after lib.sh.

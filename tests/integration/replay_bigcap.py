@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """replay_bigcap.py IN.pcap OUT.pcap COPIES STEP_S — a large synthetic capture
 for the replay streaming test.
 

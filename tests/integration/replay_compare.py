@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """replay_compare.py — compare `kptrace replay` records with what each tool
 printed itself (the independent expectation of the replay integration tests).
 

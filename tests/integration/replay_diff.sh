@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # replay_diff.sh — does a change to the receive path keep `kptrace replay`'s
 # output byte for byte? Runs two builds on the same captures and compares.
 #
@@ -14,7 +15,7 @@
 # and so must the counts line ("replay: N files, ...") on stderr. Prints one line per
 # difference and a summary; exits 1 when anything differs. Needs no root.
 set -uo pipefail
-[ $# -ge 2 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '3,17p' "$0" >&2; exit 2; }
 old=$1 new=$2
 shift 2
 src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """replay_mix.py SEED OUT.pcap [FRAMES] — a random capture made of the
 committed captures' packets, for comparing two builds of `kptrace replay`
 (replay_diff.sh): an input nobody wrote by hand, dense in the cases the

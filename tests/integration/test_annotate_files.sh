@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_annotate_files — kpannotate on the committed fixtures (no network, no
 # root needed; it sends no packet).
 #

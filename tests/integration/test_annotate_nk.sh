@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_annotate_nk — kpannotate on live sweeps of the testbed's nk topology.
 #
 # From every vantage point, `kptrace sweep` traces 16 addresses of each of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_annotate_topo2 — kpannotate's transit verdict on a topology unlike nk.
 #
 # tests/testbed/topologies/kp2.topo (its header lists the cases): a border

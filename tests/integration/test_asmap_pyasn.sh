@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_asmap_pyasn — IP-to-AS on real BGP data, against pyasn (no network, no
 # namespaces: nothing is sent).
 #

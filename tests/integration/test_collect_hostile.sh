@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_collect_hostile — scripts/kp-collect against a hostile vantage point,
 # from a local data directory and through the remote (rsync over a stand-in
 # remote shell running in vp-asia's namespace, as test_ops_scripts.sh does):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_cymru_dns — the Team Cymru DNS source (c-ares) against a dnsmasq this
 # test starts itself on 127.0.0.1 inside a namespace of its own (only "lo",
 # no link anywhere): never the machine's resolver.

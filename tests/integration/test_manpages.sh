@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_manpages — the hand-written manuals man/kptrace.1 and man/kpannotate.1
 # (no network, no namespaces, no root needed; it sends no packet).
 #

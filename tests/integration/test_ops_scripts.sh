@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_ops_scripts — the operations scripts end to end on the testbed's nk topology:
 #   1. scripts/kp-sweep runs `kptrace sweep` twice from vp-eu and twice from
 #      vp-asia (inside their namespaces) into one data directory: one

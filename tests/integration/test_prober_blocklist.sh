@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_blocklist — kptrace's target blocklist, run only inside the
 # testbed (the `delay` topology: vantage point a, router r, hosts b, c, j in
 # 198.18.100.0/24). Every kptrace run below happens inside a's namespace, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_ecmp — Paris traceroute keeps a trace on one ECMP path; classic
 # udp does not.
 #

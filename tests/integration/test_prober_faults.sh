@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ctest-labels: long
 # test_prober_faults — nothing lost, split or miscounted silently, whatever
 # happens to a sweep: each fault below is injected into a real sweep on the

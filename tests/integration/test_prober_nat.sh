@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_nat — kptrace behind a NAT that rewrites source ports and ids.
 #
 # The router in front of vp-eu (isp-eu) masquerades the VP's traffic with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ctest-labels: long
 # test_prober_netfaults — a sweep rides out a fault of the vantage point's
 # own network instead of losing itself. Each fault below hits a /23

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_pacing — the probes leave at the rate asked, smoothly, in a
 # random order over (target, TTL), measured on the capture's timestamps.
 #

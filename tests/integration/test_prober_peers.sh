@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_peers — kptrace's hops agree with Debian's scamper and
 # traceroute run in the same test on the same testbed.
 #

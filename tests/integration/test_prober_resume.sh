@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_resume — `kptrace sweep --resume DIR` continues an interrupted
 # sweep: together the two parts hold one record per (target, method), with
 # unique ids, and one capture that replays to the same records.

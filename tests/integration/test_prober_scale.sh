@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # ctest-labels: long
 # test_prober_scale — a /16 in one sweep (issue 13's first case: 65536
 # addresses at 10000 pps, icmp-paris), on the topology sweep (198.19.0.0/16

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_spoof — forged replies are captured and counted, never recorded.
 #
 # While vp-eu sweeps one address with udp-paris, the router in front of it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_sweep — a whole /22 with three methods: the capture holds every
 # probe and reply, sweep.json's counts match traces.jsonl, the prober runs
 # without root, a replay of the capture gives the same records, and an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_prober_truth — kptrace's traces equal the testbed's ground truth.
 #
 # Builds nk and, from every vantage point, runs `kptrace trace` with each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_replay_counts — `kptrace replay` says whether its counts reconcile,
 # stops at a corrupt capture with the byte offset after writing everything
 # decided before it, and fails when its output cannot be written.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_replay_options — `kptrace replay` on tcpdump captures of traceroute,
 # mtr, tcptraceroute and scamper run with NON-default options, as users run
 # them: fewer/more queries, a first TTL, other ports, sequential probing,

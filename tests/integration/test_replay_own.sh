@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_replay_own — a kptrace sweep's capture.pcap replays to the sweep's own
 # traces.jsonl, field by field.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_replay_stream — `kptrace replay` streams: its memory is bounded by the
 # traces open at once, not by the size of the capture.
 #

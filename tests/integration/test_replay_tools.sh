@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_replay_tools — `kptrace replay` rebuilds other tools' traceroutes from a
 # tcpdump capture, hop for hop as each tool printed them.
 #

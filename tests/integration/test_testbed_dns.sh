@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_testbed_dns — the testbed's dnsmasq answers Team Cymru TXT and PTR
 # records from the fixture (tests/testbed/topologies/nk.dns).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_testbed_ecmp — the ECMP vantage point splits flows across both transits.
 #
 # truth.json names one (vantage point, /24) pair with two alternative paths

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_testbed_kptb — the testbed tool itself: fixtures, errors, safety, teardown.
 #   - the committed fixtures (nk.pfx2as, nk.dns) and picture source
 #     (docs/img/nk.dot) equal what kptb derives from nk.topo, and the dot

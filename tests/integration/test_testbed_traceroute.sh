@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # test_testbed_traceroute — the emulated Internet matches its ground truth.
 #
 # Builds nk, runs Debian's traceroute -n (UDP, ICMP echo -I, TCP SYN -T) from

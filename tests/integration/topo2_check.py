@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Check kpannotate's verdicts on a testbed topology against its ground truth.
 
   topo2_check.py traces  TRUTH ANNOTATED.jsonl [--label L]

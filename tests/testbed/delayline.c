@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kptb-delayline — a transparent delay line for the testbed (no sch_netem here).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* edge_numbers.h — number literals at the edges of what readers convert,
  * shared by the unit tests of core/base/json_num.c and of the readers. */
 #ifndef KP_TEST_EDGE_NUMBERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* engine_test.h — helpers the prober core's unit tests share (test_rx_keyed,
  * test_rx_exact, test_jobs, test_admit): an address from text, a target
  * range, and an ICMP error quoting a probe, built byte by byte. Included

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* rx_harness.h — a receive path over kp_foreign_classifiers for the replay
  * unit tests (test_rx_ack_runs.c, test_rx_options.c): raw-IP frames in with
  * feed(), closed traces copied into got[0..n_got). Included once per test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_addr_class.c — special-purpose classes, expected values from the
  * IANA special-purpose registries (RFC 6890 and the RFCs named per case). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of core/plan/admit.c: admission with Doubletree buckets (one pilot per
  * (/24, method), followers waiting for its release, the pipe kept full by
  * drawing further jobs) and the slots. Expected values follow admit.h's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for core/output/annot_json.c and core/output/graph_dot.c: the output
  * of hand-made traces and verdicts, read back with jansson / searched as
  * text. Expected values are the inputs set below (and the documented format,

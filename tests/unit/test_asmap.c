@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_asmap.c — the façade: precedence, provenance, address classes, IXP
  * labels, names, the RIB's upstreams, and the Cymru cache file read without
  * any network (queries are never needed: everything asked is cached or not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kp_asn_parse (core/asmap/asn_num.h): asplain, the optional "AS" prefix and
  * asdot (RFC 5396: "1.10" is 1 * 65536 + 10 = 65546). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the sender's global pause (core/plan/backoff.h). Expected values are
  * worked out by hand from the rule: the pause starts at min, doubles up to
  * max, the first success ends the fault, a fault longer than the limit gives

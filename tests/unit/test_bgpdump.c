@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_bgpdump.c — bgpdump -m lines and the control-plane timeline. The
  * fixture tests/data/asmap/bgpdump-nk.txt is hand-made in bgpdump -m format
  * (reference.md §2); expected upstreams below are worked out by hand from it:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_blocklist.c — the target blocklist: every block of the IANA
  * special-purpose registries at its edges (expected values written out from
  * the registries, not computed), the allow and block lists, cutting targets

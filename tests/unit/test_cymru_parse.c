@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_cymru_parse.c — Team Cymru TXT answers. The valid strings are the
  * documented shapes (reference.md §2 and Team Cymru's examples, e.g.
  * "3561 | 216.88.0.0/14 | US | arin | 1998-09-25"); query names follow the

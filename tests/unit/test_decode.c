@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_decode.c — the frame decoder on committed captures of every link type,
  * and on malformed and truncated input.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_decompress.c — gzip and bzip2 whole-buffer decompression. The
  * compressed fixtures in tests/data/decompress/ were made by the gzip(1) and
  * bzip2(1) tools from the plain texts written by make-fixtures.sh (a.txt,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the intrusive hash table (core/base/htab.h): insert, find, remove,
  * growth, equal hashes, and that a lookup visits O(1) nodes (counted with
  * `steps`, never timed). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_identity.c — SipHash-2-4 against the reference test vectors, and the
  * identity encoding's bit layout and NAT arithmetic.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for annotator/inputs/input_atlas.c and input_detect.c.
  *
  * Expected values are read by hand from the fixtures (tests/data/atlas/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_input_par.c — records parsed by worker threads come out exactly as
  * without them: same traces in the same order, same errors and skip notes
  * at the same lines, and every record counted once (records = traces + bad +

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for annotator/inputs/input_scamper.c.
  *
  * tests/data/scamper/nk-*.json were written by real scamper 20211212 inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_ixp.c — PeeringDB ixpfx JSON. Fixtures are hand-made in the shapes of
  * the PeeringDB API (/api/ixpfx answer) and of a full PeeringDB dump. */
 #include <criterion/criterion.h>

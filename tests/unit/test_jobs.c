@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of core/plan/jobs.c: a sweep's jobs in a keyed random order, without a
  * list. Expected values are from the definition of the natural order in
  * jobs.h (range by range, address by address, method by method). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for core/base/json_num.c: numbers from outside data within limits.
  * Values are parsed from JSON text with jansson, as the readers see them;
  * expected values are written out by hand (2^63 = 9223372036854775808,

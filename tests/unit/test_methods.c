@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_methods.c — building and matching for every method (no root).
  *
  * Expected values come from the RFCs and the encoding spec in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_mmdb.c — MaxMind DB sources. The .mmdb files are written by
  * tests/data/asmap/make_mmdb.py from the MaxMind DB spec (and read back by
  * libmaxminddb's own mmdblookup when generated); expected values are the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Option parsing of kptrace trace/sweep: defaults from docs/kptrace.md,
  * values, and error messages naming the option. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Text and RIPE Atlas forms of hand-made traces. The expected text is what
  * Linux traceroute -n (2.1) prints for the same replies: "%2u " per TTL, then
  * per probe " ADDR" when the address differs from the previous probe of the

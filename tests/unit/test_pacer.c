@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the token-bucket pacer. Expected values are worked out by hand
  * from the GCRA definition (rate pps, bucket of `burst` tokens), see the
  * comments at each assertion. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_pfx2as.c — CAIDA prefix2as lines and files. Expected values come from
  * the format (reference.md §2: "prefix<TAB>length<TAB>AS", "a_b" multi-origin,
  * "a,b" set) and from the hand-made fixture tests/data/asmap/pfx2as-sample.txt. */

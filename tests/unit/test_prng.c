@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* splitmix64 (core/base/prng.h) and the identity key derived from a seed
  * (core/codec/identity.h: kp_key_from_seed). Expected outputs for state 0 are the
  * reference implementation's (Vigna's splitmix64.c, first three outputs:

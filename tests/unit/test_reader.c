@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_reader.c — the streaming reader: lines and JSON records out of plain,
  * gzip and bzip2 content, with and without the decompressing thread, across
  * buffer boundaries, and what is delivered before a corrupt stream stops.

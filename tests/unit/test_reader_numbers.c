@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Extreme numbers in every reader of outside files: scamper JSON, RIPE
  * Atlas JSON, kptrace JSON lines, sweep.json (resume and replay), PeeringDB
  * JSON, mmdb records and the Team Cymru cache file. Each reader gets 1e308, -1e308, 2^63, 2^64, -0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_replay_classify.c — the foreign-probe classifiers on real captures.
  *
  * For every frame of each committed capture, the classifiers of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_replay_file.c — kp_replay_file on the committed captures: one per link
  * type and timestamp precision, and the malformed ones.
  *

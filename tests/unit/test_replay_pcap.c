@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_replay_pcap.c — the capture-file reader against committed captures.
  *
  * Expected values come from tshark (tests/data/pcap/<name>.tshark: epoch

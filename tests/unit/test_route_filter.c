@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_route_filter.c — what the file sources drop and how a path's origin
  * and the target's upstream are read (docs/asmap.md "What the file sources
  * drop"). Expected values come from the RFCs (6996 private, 5398

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of core/record/run_checks.c: the four counts a run reconciles and the
  * status they give. Each case breaks one count on purpose; the expected
  * verdicts follow run_checks.h's definitions. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_rx_ack_runs.c — ACK probes (tcptraceroute -A, scamper -P tcp-ack)
  * and second runs of a tool that the first trace must not swallow, through
  * the foreign classifiers and rx.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Trace identity of kptrace's own probes in the receive path (rx.h:
  * kp_rx_probe.exact and slot; rx_kptrace.h). Probes are built by the codec
  * (marker version 2: trace id and slot), ICMP errors quoting them byte by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The receive path with kptrace's keyed check (rx.h: kp_rx_config.validate,
  * rx_kptrace.h: kp_rx_kptrace_validate). Probes are built by the codec with
  * one key; ICMP errors quoting them are built here byte by byte. With the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_rx_options.c — other tools' probes sent with non-default options, and
  * the same tool run twice, through the foreign classifiers and rx.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The receive path at scale: a probe or a reply costs the same work however
  * many probes its trace holds. Work is counted (kp_rx_probe_steps: stored
  * probes and index entries visited), never timed.

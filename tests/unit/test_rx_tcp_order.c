@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TCP answers from the destination that fit several probes of one trace.
  * tcptraceroute (core/codec/classify.h) sends every SYN of a trace with the same
  * ports and sequence number; only the IP ID and TTL differ, and the

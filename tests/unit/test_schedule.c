@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the randomized, per-/24-fair schedule. Expected shares come from
  * the rule in schedule.h (a group uniformly, then an entry uniformly) and
  * binomial bounds worked out by hand. */

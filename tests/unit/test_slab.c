@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* slab: items never move; a cleared slab reuses its blocks. */
 #include <criterion/criterion.h>
 #include <string.h>

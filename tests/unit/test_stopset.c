@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the Doubletree stop set. */
 #include <criterion/criterion.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for core/verdict/summary.c: aggregation of hand-made verdicts.
  * Expected shares and flags are counted by hand from the inputs below. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The pure parts of `kptrace sweep --resume` (prober/cmd/sweep_resume.c and the
  * resume half of prober/cmd/sweep_meta.c): which (target, method) pairs remain
  * given a traces.jsonl, where a line cut by a crash starts, the trace id the

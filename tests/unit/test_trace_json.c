@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* JSON line form of kp_trace: round trip, strict reader errors, RFC 3339. */
 #include <criterion/criterion.h>
 #include <errno.h>

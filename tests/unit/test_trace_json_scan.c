@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scanner of trace lines (core/record/trace_json_scan.c) against the strict
  * reader (jansson): whatever the scanner accepts, the strict reader accepts
  * and reads into the same record, field by field; kp_trace_json_parse gives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the run's traces in flight (core/record/trace_owner.h): a record
  * matches the plan only when its id was started with the same destination
  * and method, and only once; the table holds the traces between their start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the sender-side trace state machine. Each scenario is walked
  * through by hand in the comments; the assertions check those steps. */
 #include <criterion/criterion.h>

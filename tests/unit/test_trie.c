@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* test_trie.c — longest-prefix match: hand cases from the prefix arithmetic,
  * then many random prefixes checked against a brute-force linear scan. */
 #include <criterion/criterion.h>

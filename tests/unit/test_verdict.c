@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for core/verdict/verdict.c on hand-made traces.
  *
  * Each trace is written out hop by hop below with the AS every address is

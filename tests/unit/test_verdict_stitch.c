@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for core/verdict/verdict_stitch.c: Doubletree traces get back the
  * path below the interface where they stopped, from an earlier trace of the
  * same run and vantage point, and the verdict on the stitched copy names the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """make_mmdb.py — write the small MaxMind DB test files of tests/data/asmap.
 
 A minimal writer that follows the MaxMind DB File Format Specification v2.0

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Write RIPE Atlas traceroute results (the documented result format, fw 5020)
 for the testbed's nk paths, from a kptb truth.json (ground truth, not from
 kpannotate): one result per (vantage point, /24, ECMP alternative).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerate kernel_lan.pcap and kernel_nat_out.pcap: real Linux replies to
 # kptrace probes. Needs root; works only inside three private namespaces
 # (kpc-a 198.18.0.2 -- kpc-r router/NAT -- kpc-b 198.51.100.7), no link to the

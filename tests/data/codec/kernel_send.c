@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* kernel_send.c — send kptrace probes of every method with a fixed key, from
  * inside a private test namespace (see kernel_capture.sh). Not built by CMake. */
 #include <arpa/inet.h>

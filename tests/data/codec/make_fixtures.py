@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Regenerate the codec fixtures (small pcap files, one per link type).
 
 Every packet is assembled here by hand from the RFCs with Python's struct

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make-fixtures.sh — regenerate the decompress fixtures with the real gzip(1)
 # and bzip2(1) tools. The plain texts are written here; tests/unit/
 # test_decompress.c compares kp_decompress() output with them, so the expected

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # expect_probes.sh — write <capture>.probes: for every frame that is an
 # outgoing probe, "FRAME TOOL METHOD" (1-based frame number), chosen by tshark
 # display filters from what make_fixtures.sh ran (which tool sent which

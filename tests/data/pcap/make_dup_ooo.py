@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """make_dup_ooo.py — write bad_dup_ooo.pcap from lt_eth_ns.pcap: every frame
 twice (as `tcpdump -i any` shows a packet crossing two interfaces), and
 frames 12 (last reply of the first traceroute) and 13 (first probe of the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make_fixtures.sh — regenerate the committed replay captures in this folder.
 #
 # Runs as root, builds a private four-namespace line (mktopo.sh; veth between

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # mktopo.sh — a four-namespace line for making replay fixtures (sourced).
 #
 #   vp 198.18.1.2 --- 198.18.1.1 r1 198.18.2.1 --- 198.18.2.2 r2 198.18.3.1 --- 198.18.3.2 dst

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """rewrite_linktype.py raw|null IN.pcap OUT.pcap — turn an Ethernet pcap
 (µs or ns magic, little-endian) into raw IP (LINKTYPE_RAW 101) or BSD
 null/loopback (DLT_NULL 0, 4-byte host-order address family) by replacing the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerate tests/data/scamper/mixed-warts.json: real scamper (Debian
 # 20211212) writes warts inside the testbed's nk topology (traces with
 # several stop reasons, a ping and a tracelb in the same file), and

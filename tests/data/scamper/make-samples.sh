@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerate the scamper JSON samples in this directory with real scamper
 # (Debian 20211212) inside the testbed's nk topology. Run as root:
 #   tests/data/scamper/make-samples.sh BUILD_DIR
