@@ -627,6 +627,10 @@ int kp_trace_json_dump(const struct kp_trace *t, char **out, size_t *len)
     jb_i64(b, t->wait_ms);
     JB_LIT(b, ",\"probes_sent\":");
     jb_i64(b, t->probes_sent);
+    if (t->send_failed > 0) { /* only when a send failed, as the jansson form */
+        JB_LIT(b, ",\"send_failed\":");
+        jb_i64(b, t->send_failed);
+    }
     JB_LIT(b, ",\"start\":");
     jb_time_or_null(b, t->start_ns);
     JB_LIT(b, ",\"end\":");

@@ -533,13 +533,14 @@ enum {
     T_MSM_ID,
     T_PRB_ID,
     T_HOP_COUNT,
+    T_SEND_FAILED,
     T_HOPS
 };
 static const char *const trace_keys[] = {
     "v",        "type",      "id",      "vp",          "tool",      "method",    "src",
     "dst",      "dst_name",  "sport",   "dport",       "icmp_id",   "first_ttl", "max_ttl",
     "attempts", "gap_limit", "wait_ms", "probes_sent", "start",     "end",       "stop_reason",
-    "stop_ttl", "ts_source", "msm_id",  "prb_id",      "hop_count", "hops",      NULL};
+    "stop_ttl", "ts_source", "msm_id",  "prb_id",      "hop_count", "send_failed", "hops", NULL};
 
 static int read_hops(struct sc *c, struct kp_trace *t)
 {
@@ -674,6 +675,10 @@ static int read_trace(struct sc *c, struct kp_trace *t)
             break;
         case T_HOP_COUNT:
             rc = f_int(&v, false, 0, INT32_MAX, 0, &hop_count);
+            break;
+        case T_SEND_FAILED:
+            rc = f_int(&v, false, 0, UINT32_MAX, 0, &x);
+            t->send_failed = (uint32_t)x;
             break;
         default: /* T_HOPS */
             if (v.kind != V_ARR)

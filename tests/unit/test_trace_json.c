@@ -357,6 +357,7 @@ Test(trace_json, writer_equals_jansson)
         t.gap_limit = (uint8_t)rnd();
         t.wait_ms = (uint32_t)rnd();
         t.probes_sent = (uint32_t)rnd();
+        t.send_failed = rnd() % 2 ? 0 : (uint32_t)rnd(); /* written only when > 0 */
         t.start_ns = rnd() % 3 == 0 ? 0 : (int64_t)(rnd() % 4000000000000000000ull) - 1000;
         t.end_ns = rnd() % 3 == 0 ? 0 : t.start_ns + (int64_t)(rnd() % 1000000000000ull);
         t.stop_ttl = (uint8_t)(rnd() % 2 ? 0 : rnd());
