@@ -537,10 +537,11 @@ enum {
     T_HOPS
 };
 static const char *const trace_keys[] = {
-    "v",        "type",      "id",      "vp",          "tool",      "method",    "src",
-    "dst",      "dst_name",  "sport",   "dport",       "icmp_id",   "first_ttl", "max_ttl",
-    "attempts", "gap_limit", "wait_ms", "probes_sent", "start",     "end",       "stop_reason",
-    "stop_ttl", "ts_source", "msm_id",  "prb_id",      "hop_count", "send_failed", "hops", NULL};
+    "v",         "type",      "id",          "vp",        "tool",      "method",
+    "src",       "dst",       "dst_name",    "sport",     "dport",     "icmp_id",
+    "first_ttl", "max_ttl",   "attempts",    "gap_limit", "wait_ms",   "probes_sent",
+    "start",     "end",       "stop_reason", "stop_ttl",  "ts_source", "msm_id",
+    "prb_id",    "hop_count", "send_failed", "hops",      NULL};
 
 static int read_hops(struct sc *c, struct kp_trace *t)
 {
