@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
+# ctest-run-serial (it measures time: it runs alone)
 # test_prober_harsh — kptrace where real networks are hard, checked against
 # the testbed's ground truth (truth.json: paths, silent routers, link loss and
 # delay), never against kptrace's own output.

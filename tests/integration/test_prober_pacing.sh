@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
+# ctest-run-serial (it measures time: it runs alone)
 # test_prober_pacing — the probes leave at the rate asked, smoothly, in a
 # random order over (target, TTL), measured on the capture's timestamps.
 #

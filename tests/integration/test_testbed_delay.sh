@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
+# ctest-run-serial (it measures time: it runs alone)
 # test_testbed_delay — the delay line and the nftables loss do what the
 # topology says (tests/testbed/topologies/delay.topo):
 #   - ping across a 40 ms link: RTT 80 ms (both directions delayed), never less;
