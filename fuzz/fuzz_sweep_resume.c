@@ -27,7 +27,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The sweep.json of a resumed sweep from the text as the prior one: when it
- * is made, it is JSON whose summed counts are non-negative integers. */
+ * is made, it is JSON whose summed counts are non-negative integers (or
+ * objects of them: the send errors by errno). */
 static void merge(const char *text, size_t len)
 {
     struct kp_options o;
@@ -55,8 +56,17 @@ static void merge(const char *text, size_t len)
             abort();
         json_object_foreach(cnt, k, v)
         {
-            if (!json_is_integer(v) || json_integer_value(v) < 0)
+            if (json_is_object(v)) { /* counts by errno: {"ENETUNREACH": 3, ...} */
+                const char *k2;
+                json_t *v2;
+                json_object_foreach(v, k2, v2)
+                {
+                    if (!json_is_integer(v2) || json_integer_value(v2) < 0)
+                        abort();
+                }
+            } else if (!json_is_integer(v) || json_integer_value(v) < 0) {
                 abort();
+            }
         }
         json_decref(j);
         free(out);
