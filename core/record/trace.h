@@ -4,7 +4,8 @@
  * A kp_trace is what the prober writes (one JSON line per trace), what replay
  * rebuilds from a capture, and what the annotator reads (also from RIPE Atlas
  * and scamper JSON). Its JSON form is documented in docs/format.md and lives in
- * core/record/trace_json.c.
+ * core/record/trace_json.c (jansson form, strict reader), trace_json_write.c
+ * (the direct writer) and trace_json_scan.c (the fast reader).
  *
  * Ownership: a kp_trace owns its hops array (kp_trace_free releases it). Strings
  * are fixed-size arrays inside the record, so records can be copied with

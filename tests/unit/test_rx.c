@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Tests of the receive path (core/rx/rx.c) on hand-built decoded packets, and
+/* Tests of the receive path (core/rx/) on hand-built decoded packets, and
  * end to end on kptrace probes built by the codec and ICMP errors built here
  * byte by byte. Every expected value is worked out by hand in the comments
  * (RTTs from the timestamps given, stop reasons from the rules in rx.h and
