@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* engine_rx.c — the receive thread (capture, rx) and its hand-over to the sending thread. See engine.h. */
+/* engine_rx.c — the receive thread (capture, rx) and its hand-over to the sending thread. See
+ * engine.h. */
 #include "prober/engine/engine_int.h"
-
 
 /* Receive thread: rx closed a record: move it (its hops too) into the stage. */
 void engine_on_trace(void *ctx, struct kp_trace *t)
@@ -318,4 +318,3 @@ void engine_handover_free(struct handover *h)
     free(h->ev);
     memset(h, 0, sizeof(*h));
 }
-

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* engine_send.c — the sending thread: admitting traces, pacing, building and sending probes, Doubletree learning. See engine.h. */
+/* engine_send.c — the sending thread: admitting traces, pacing, building and sending probes,
+ * Doubletree learning. See engine.h. */
 #include "prober/engine/engine_int.h"
-
 
 /* The border TTL a finished (or released) trace found: the highest TTL a
  * router answered below the destination's (or the stopping unreachable's,
@@ -439,4 +439,3 @@ void engine_stop_all(struct kp_engine *e)
         }
     e->admit_end = true;
 }
-
