@@ -568,105 +568,98 @@ static int resume_cut(struct resume *r, int *lock_fd, bool quiet, char *err, siz
     return 0;
 }
 
-int kp_cmd_sweep(int argc, char **argv)
-{
+/* One sweep's state, from its options to the last file closed. */
+struct sweep {
     struct kp_options o;
-    char err[1024] = "", iface[16] = "", pcap_path[4096];
+    char err[1024], iface[16], pcap_path[4096];
     struct kp_addr src;
-    struct kp_target_range *ranges = NULL;
-    size_t n_ranges = 0;
-    struct kp_engine *e = NULL;
+    struct kp_target_range *ranges;
+    size_t n_ranges;
+    struct kp_engine *e;
     struct meta_out mo;
-    memset(&mo, 0, sizeof(mo));
-    int status = KP_EXIT_ERROR;
+    int status;
     struct sweep_ctx c;
-    memset(&c, 0, sizeof(c));
-    c.traces = -1;
     struct kp_sweep_meta m;
-    memset(&m, 0, sizeof(m));
     struct resume rs;
-    memset(&rs, 0, sizeof(rs));
     struct kp_exclusions ex;
-    memset(&ex, 0, sizeof(ex));
-    rs.ex = &ex;
-    struct kp_engine_stats zero_st;
-    memset(&zero_st, 0, sizeof(zero_st));
-    snprintf(zero_st.ts_source, sizeof(zero_st.ts_source), "pcap");
-    bool resume = false;
-    int lock_fd = -1, pcap_fd = -1;
-    bool fix_pcap = false;
+    struct kp_engine_stats zero_st; /* a resumed sweep with nothing left runs no engine */
+    bool resume;
+    int lock_fd, pcap_fd;
+    bool fix_pcap;
+    uint64_t seed;
+    const char *prior; /* the sweep.json text of the earlier parts */
+    uint64_t file_traces, file_hops;
+};
 
-    if ((rs.dir = resume_arg(argc, argv)) != NULL) {
-        resume = true;
-        memset(&o, 0, sizeof(o));
-        int rc = resume_prepare(&rs, argc, argv, &o, &ranges, &n_ranges, err, sizeof(err));
-        if (rc >= 0) {
-            status = rc;
-            if (status != KP_EXIT_OK)
-                fprintf(stderr, "kptrace sweep: %s\n", err);
-            err[0] = '\0';
-            goto out;
-        }
-    } else {
-        int rc_opt = kp_cmd_options(&o, KP_CMD_SWEEP, "sweep", argc, argv);
-        if (rc_opt >= 0)
-            return rc_opt;
-        if (kp_cmd_ranges_from_cidrs(&o, &ranges, &n_ranges, &ex, err, sizeof(err)) != 0)
-            goto out;
-    }
-    /* from here a SIGINT/SIGTERM interrupts the sweep cleanly (before the
-     * first probe it leaves an interrupted sweep with nothing probed) */
-    kp_cmd_signals();
-    if (kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
-        goto out;
-    uint64_t seed = kp_cmd_seed(&o);
-    snprintf(pcap_path, sizeof(pcap_path), "%s/capture.pcap", o.out ? o.out : ".");
+static void sweep_init(struct sweep *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->status = KP_EXIT_ERROR;
+    s->c.traces = -1;
+    s->rs.ex = &s->ex;
+    snprintf(s->zero_st.ts_source, sizeof(s->zero_st.ts_source), "pcap");
+    s->lock_fd = s->pcap_fd = -1;
+}
+
+/* The source, the engine and (on --resume) what the earlier parts taught
+ * Doubletree. 0 or -1 (s->err says why). */
+static int sweep_engine(struct sweep *s)
+{
+    struct kp_options *o = &s->o;
+    struct resume *rs = &s->rs;
+    if (kp_cmd_source(o, s->ranges, &s->src, s->iface, s->err, sizeof(s->err)) != 0)
+        return -1;
+    s->seed = kp_cmd_seed(o);
+    snprintf(s->pcap_path, sizeof(s->pcap_path), "%s/capture.pcap", o->out ? o->out : ".");
     struct kp_engine_config cfg = {
-        .opt = &o,
-        .ranges = ranges,
-        .n_ranges = n_ranges,
-        .src = src,
-        .iface = iface,
-        .pcap_path = pcap_path,
-        .seed = seed,
+        .opt = o,
+        .ranges = s->ranges,
+        .n_ranges = s->n_ranges,
+        .src = s->src,
+        .iface = s->iface,
+        .pcap_path = s->pcap_path,
+        .seed = s->seed,
         .on_trace = on_trace,
         .on_progress = on_progress,
-        .ctx = &c,
+        .ctx = &s->c,
         .stop = &kp_cmd_stop,
-        .done = resume ? rs.done : NULL,
-        .first_tid = resume ? rs.first_tid : 1,
-        .pcap_append = resume,
+        .done = s->resume ? rs->done : NULL,
+        .first_tid = s->resume ? rs->first_tid : 1,
+        .pcap_append = s->resume,
     };
-    bool nothing_left = resume && rs.remaining == 0;
-    if (!nothing_left && kp_engine_create(&cfg, &e, err, sizeof(err)) != 0)
-        goto out;
-    if (resume && !nothing_left) {
+    bool nothing_left = s->resume && rs->remaining == 0;
+    if (!nothing_left && kp_engine_create(&cfg, &s->e, s->err, sizeof(s->err)) != 0)
+        return -1;
+    if (s->resume && !nothing_left) {
         /* Doubletree: what the earlier parts learned */
         char path[4096], *tb;
         size_t tl;
         struct kp_resume_scan again;
-        uint64_t *scratch = calloc(kp_jobs_bitmap_words(rs.n_jobs) + 1, sizeof(uint64_t));
-        snprintf(path, sizeof(path), "%s/traces.jsonl", rs.dir);
-        if (scratch == NULL || slurp(path, &tb, &tl, err, sizeof(err)) != 0) {
+        uint64_t *scratch = calloc(kp_jobs_bitmap_words(rs->n_jobs) + 1, sizeof(uint64_t));
+        snprintf(path, sizeof(path), "%s/traces.jsonl", rs->dir);
+        if (scratch == NULL || slurp(path, &tb, &tl, s->err, sizeof(s->err)) != 0) {
             free(scratch);
-            goto out;
+            return -1;
         }
-        int rc = kp_resume_scan(tb, tl, path, &rs.jobs, o.methods, scratch, &again, learn_record, e,
-                                err, sizeof(err));
+        int rc = kp_resume_scan(tb, tl, path, &rs->jobs, o->methods, scratch, &again, learn_record,
+                                s->e, s->err, sizeof(s->err));
         free(tb);
         free(scratch);
         if (rc != 0)
-            goto out;
+            return -1;
     }
-    if (o.dry_run) {
-        if (kp_engine_dry_run(e, print_probe, stdout, err, sizeof(err)) == 0)
-            status = KP_EXIT_OK;
-        goto out;
-    }
-    if (!resume) {
-        if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
-            goto out;
+    return 0;
+}
+
+/* The output directory: a new sweep refuses one that holds a sweep; a
+ * resumed one takes its lock and cuts what an interruption left. 0 or -1. */
+static int sweep_claim_dir(struct sweep *s)
+{
+    const char *out = s->o.out;
+    if (!s->resume) {
+        if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+            snprintf(s->err, sizeof(s->err), "--out %s: %s", out, strerror(errno));
+            return -1;
         }
         /* Refuse a directory that holds a sweep before creating anything;
          * then the sockets (a failure there, e.g. not root, leaves no file
@@ -675,120 +668,91 @@ int kp_cmd_sweep(int argc, char **argv)
         for (int k = 0; k < 3; k++) {
             static const char *const names[] = {"traces.jsonl", "sweep.json", "capture.pcap"};
             char p[4096];
-            snprintf(p, sizeof(p), "%s/%s", o.out, names[k]);
+            snprintf(p, sizeof(p), "%s/%s", out, names[k]);
             if (access(p, F_OK) == 0) {
-                snprintf(err, sizeof(err),
+                snprintf(s->err, sizeof(s->err),
                          "%.400s exists (this directory already holds a sweep; choose another "
                          "--out or --resume it)",
                          p);
-                goto out;
+                return -1;
             }
         }
-    } else {
-        /* A sweep still running holds this lock on its traces.jsonl: two
-         * processes must not append to one sweep. */
-        char p[4096];
-        snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
-        if ((lock_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
-            flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            snprintf(err, sizeof(err), "%.400s: %s", p,
-                     errno == EWOULDBLOCK ? "locked: a kptrace is still running this sweep"
-                                          : strerror(errno));
-            goto out;
-        }
-        if (resume_cut(&rs, &lock_fd, o.quiet, err, sizeof(err)) != 0)
-            goto out;
+        return 0;
     }
-    if (e && kp_engine_open(e, err, sizeof(err)) != 0)
-        goto out;
+    /* A sweep still running holds this lock on its traces.jsonl: two
+     * processes must not append to one sweep. */
+    char p[4096];
+    snprintf(p, sizeof(p), "%s/traces.jsonl", out);
+    if ((s->lock_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
+        flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(s->err, sizeof(s->err), "%.400s: %s", p,
+                 errno == EWOULDBLOCK ? "locked: a kptrace is still running this sweep"
+                                      : strerror(errno));
+        return -1;
+    }
+    return resume_cut(&s->rs, &s->lock_fd, s->o.quiet, s->err, sizeof(s->err)) != 0 ? -1 : 0;
+}
+
+/* The sockets, then the files (all before root is dropped), sweep.json
+ * with status "running", then the privileges dropped. 0 or -1. */
+static int sweep_open(struct sweep *s)
+{
+    struct kp_options *o = &s->o;
+    struct sweep_ctx *c = &s->c;
+    struct kp_sweep_meta *m = &s->m;
+    if (s->e && kp_engine_open(s->e, s->err, sizeof(s->err)) != 0)
+        return -1;
     /* kept open (as root) to cut the capture back to its last whole frame
      * after a failed write (a full disk) */
-    pcap_fd = open(pcap_path, O_RDWR | O_CLOEXEC);
-    if (resume) {
+    s->pcap_fd = open(s->pcap_path, O_RDWR | O_CLOEXEC);
+    if (s->resume) {
         char p[4096];
-        snprintf(p, sizeof(p), "%s/traces.jsonl", o.out);
-        if ((c.traces = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
-            snprintf(err, sizeof(err), "%.400s: %s", p, strerror(errno));
-            goto out;
+        snprintf(p, sizeof(p), "%s/traces.jsonl", o->out);
+        if ((c->traces = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+            snprintf(s->err, sizeof(s->err), "%.400s: %s", p, strerror(errno));
+            return -1;
         }
-        if (open_meta(&mo, o.out, false, err, sizeof(err)) != 0)
-            goto out;
-    } else if ((c.traces = open_new(o.out, "traces.jsonl", err, sizeof(err))) < 0 ||
-               open_meta(&mo, o.out, true, err, sizeof(err)) != 0) {
-        goto out;
+        if (open_meta(&s->mo, o->out, false, s->err, sizeof(s->err)) != 0)
+            return -1;
+    } else if ((c->traces = open_new(o->out, "traces.jsonl", s->err, sizeof(s->err))) < 0 ||
+               open_meta(&s->mo, o->out, true, s->err, sizeof(s->err)) != 0) {
+        return -1;
     }
-    if (!resume)
-        flock(c.traces, LOCK_EX | LOCK_NB); /* for a later --resume to see */
-    c.e = e;
-    snprintf(c.path_buf, sizeof(c.path_buf), "%.4000s/traces.jsonl", o.out);
-    c.path = c.path_buf;
+    if (!s->resume)
+        flock(c->traces, LOCK_EX | LOCK_NB); /* for a later --resume to see */
+    c->e = s->e;
+    snprintf(c->path_buf, sizeof(c->path_buf), "%.4000s/traces.jsonl", o->out);
+    c->path = c->path_buf;
     struct stat tst;
-    c.size = fstat(c.traces, &tst) == 0 ? tst.st_size : 0;
-    const char *prior = resume ? rs.prior : NULL;
-    uint64_t file_traces = rs.scan.lines, file_hops = rs.scan.hops;
-    m.opt = &o;
-    m.st = e ? kp_engine_stats(e) : &zero_st;
-    m.status = "running";
-    m.src = src;
-    m.iface = iface;
-    m.seed = seed;
-    m.planned_total = resume ? rs.n_jobs : 0;
-    m.next_id = e ? kp_engine_stats(e)->next_id : rs.first_tid;
-    m.excluded = &ex;
+    c->size = fstat(c->traces, &tst) == 0 ? tst.st_size : 0;
+    s->prior = s->resume ? s->rs.prior : NULL;
+    s->file_traces = s->rs.scan.lines;
+    s->file_hops = s->rs.scan.hops;
+    m->opt = o;
+    m->st = s->e ? kp_engine_stats(s->e) : &s->zero_st;
+    m->status = "running";
+    m->src = s->src;
+    m->iface = s->iface;
+    m->seed = s->seed;
+    m->planned_total = s->resume ? s->rs.n_jobs : 0;
+    m->next_id = s->e ? kp_engine_stats(s->e)->next_id : s->rs.first_tid;
+    m->excluded = &s->ex;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    m.start_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-    if (write_meta(&mo, &m, prior, rs.prior_len, file_traces, file_hops) != 0) {
-        snprintf(err, sizeof(err), "%.400s: %s", mo.path, strerror(errno));
-        goto out;
+    m->start_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    if (write_meta(&s->mo, m, s->prior, s->rs.prior_len, s->file_traces, s->file_hops) != 0) {
+        snprintf(s->err, sizeof(s->err), "%.400s: %s", s->mo.path, strerror(errno));
+        return -1;
     }
-    if (kp_privdrop(o.user, err, sizeof(err)) < 0)
-        goto out;
-    kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
-    int rc = e ? kp_engine_run(e, err, sizeof(err)) : 0;
-    kp_progress_end(&c.prog);
-    const struct kp_engine_stats *st = e ? kp_engine_stats(e) : &zero_st;
-    if (fsync(c.traces) != 0)
-        c.errors++;
-    m.start_ns = st->start_ns ? st->start_ns : m.start_ns;
-    m.end_ns = st->end_ns ? st->end_ns : kp_clock_ns(CLOCK_REALTIME);
-    m.traces_written = c.written;
-    m.hops_written = c.hops;
-    m.write_errors = c.errors;
-    m.write_skipped = c.errors;
-    if (e)
-        m.next_id = st->next_id;
-    if (rc == 0 && c.errors) {
-        snprintf(err, sizeof(err), "%llu traces could not be written to traces.jsonl",
-                 (unsigned long long)c.errors);
-        rc = -EIO;
-    }
-    fix_pcap = rc != 0;
-    /* The counts that must reconcile, over the whole sweep (run_checks.h). */
-    struct kp_run_counts whole;
-    kp_sweep_meta_counts(&m, &whole);
-    whole.interrupted = st->interrupted || rc != 0;
-    if (resume) {
-        whole.planned = rs.n_jobs;
-        whole.recorded += rs.scan.lines - rs.scan.duplicates;
-        whole.records_unplanned += rs.scan.duplicates;
-        if (rs.prior)
-            kp_sweep_meta_prior_counts(rs.prior, rs.prior_len, &whole);
-    }
-    struct kp_run_check checks[KP_RUN_CHECKS];
-    int failed = kp_run_checks(&whole, checks);
-    m.checks = checks;
-    m.status = kp_run_status(rc != 0, failed, st->interrupted);
-    if (rc != 0)
-        m.error = err;
-    status = rc != 0           ? KP_EXIT_ERROR
-             : failed > 0      ? KP_EXIT_INCOMPLETE
-             : st->interrupted ? KP_EXIT_INTERRUPTED
-                               : KP_EXIT_OK;
-    if (write_meta(&mo, &m, prior, rs.prior_len, file_traces, file_hops) != 0) {
-        snprintf(err, sizeof(err), "%.400s: %s", mo.path, strerror(errno));
-        status = KP_EXIT_ERROR;
-    }
+    if (kp_privdrop(o->user, s->err, sizeof(s->err)) < 0)
+        return -1;
+    return 0;
+}
+
+/* What the sweep tells on stderr at its end. */
+static void sweep_report(const struct sweep *s, const struct kp_engine_stats *st,
+                         const struct kp_run_check *checks, int failed)
+{
     if (st->rx_probes_foreign > 0)
         fprintf(stderr,
                 "kptrace sweep: %llu probes of another kptrace on the same address were seen "
@@ -799,14 +763,14 @@ int kp_cmd_sweep(int argc, char **argv)
         kp_run_checks_summary(checks, sum, sizeof(sum));
         fprintf(stderr, "kptrace sweep: incomplete: %s\n", sum);
     }
-    if (!o.quiet)
+    if (!s->o.quiet)
         fprintf(stderr,
                 "kptrace sweep: %s: %llu traces, %llu probes sent, %llu saved by Doubletree, "
                 "%llu replies, %llu capture drops -> %s\n",
-                m.status, (unsigned long long)c.written, (unsigned long long)st->probes_sent,
+                s->m.status, (unsigned long long)s->c.written, (unsigned long long)st->probes_sent,
                 (unsigned long long)st->probes_saved, (unsigned long long)st->rx_replies,
-                (unsigned long long)(st->cap_drop + st->cap_ifdrop), o.out);
-    if (!o.quiet && (st->send_retries > 0 || st->cap_errors > 0))
+                (unsigned long long)(st->cap_drop + st->cap_ifdrop), s->o.out);
+    if (!s->o.quiet && (st->send_retries > 0 || st->cap_errors > 0))
         fprintf(stderr,
                 "kptrace sweep: the network refused %llu sends (counts.send_errors_by_errno): "
                 "%llu faults, %.1f s without sending; the capture failed %llu times (%llu gaps, "
@@ -814,40 +778,139 @@ int kp_cmd_sweep(int argc, char **argv)
                 (unsigned long long)st->send_retries, (unsigned long long)st->send_faults,
                 (double)st->send_fault_ns / 1e9, (unsigned long long)st->cap_errors,
                 (unsigned long long)st->cap_gaps, (unsigned long long)st->cap_reopens);
-out:
-    if (status == KP_EXIT_ERROR && err[0])
-        fprintf(stderr, "kptrace sweep: %s\n", err);
-    if (c.traces >= 0)
-        close(c.traces);
-    if (mo.f)
-        fclose(mo.f);
-    if (mo.tmp) {
-        fclose(mo.tmp);
-        if (!mo.tmp_written)
-            unlink(mo.tmp_path); /* fails harmlessly once root is dropped */
+}
+
+/* After the run (rc its result): the counts checked over the whole sweep,
+ * the status, the last sweep.json, the report. */
+static void sweep_finish(struct sweep *s, int rc)
+{
+    struct kp_sweep_meta *m = &s->m;
+    struct resume *rs = &s->rs;
+    const struct kp_engine_stats *st = s->e ? kp_engine_stats(s->e) : &s->zero_st;
+    if (fsync(s->c.traces) != 0)
+        s->c.errors++;
+    m->start_ns = st->start_ns ? st->start_ns : m->start_ns;
+    m->end_ns = st->end_ns ? st->end_ns : kp_clock_ns(CLOCK_REALTIME);
+    m->traces_written = s->c.written;
+    m->hops_written = s->c.hops;
+    m->write_errors = s->c.errors;
+    m->write_skipped = s->c.errors;
+    if (s->e)
+        m->next_id = st->next_id;
+    if (rc == 0 && s->c.errors) {
+        snprintf(s->err, sizeof(s->err), "%llu traces could not be written to traces.jsonl",
+                 (unsigned long long)s->c.errors);
+        rc = -EIO;
     }
-    kp_engine_destroy(e); /* closes the capture file */
-    if (fix_pcap && pcap_fd >= 0) {
+    s->fix_pcap = rc != 0;
+    /* The counts that must reconcile, over the whole sweep (run_checks.h). */
+    struct kp_run_counts whole;
+    kp_sweep_meta_counts(m, &whole);
+    whole.interrupted = st->interrupted || rc != 0;
+    if (s->resume) {
+        whole.planned = rs->n_jobs;
+        whole.recorded += rs->scan.lines - rs->scan.duplicates;
+        whole.records_unplanned += rs->scan.duplicates;
+        if (rs->prior)
+            kp_sweep_meta_prior_counts(rs->prior, rs->prior_len, &whole);
+    }
+    struct kp_run_check checks[KP_RUN_CHECKS];
+    int failed = kp_run_checks(&whole, checks);
+    m->checks = checks;
+    m->status = kp_run_status(rc != 0, failed, st->interrupted);
+    if (rc != 0)
+        m->error = s->err;
+    s->status = rc != 0           ? KP_EXIT_ERROR
+                : failed > 0      ? KP_EXIT_INCOMPLETE
+                : st->interrupted ? KP_EXIT_INTERRUPTED
+                                  : KP_EXIT_OK;
+    if (write_meta(&s->mo, m, s->prior, rs->prior_len, s->file_traces, s->file_hops) != 0) {
+        snprintf(s->err, sizeof(s->err), "%.400s: %s", s->mo.path, strerror(errno));
+        s->status = KP_EXIT_ERROR;
+    }
+    sweep_report(s, st, checks, failed);
+}
+
+/* Everything closed and freed; a capture a failed write may have cut is
+ * cut back to its last whole frame. */
+static void sweep_close(struct sweep *s)
+{
+    if (s->status == KP_EXIT_ERROR && s->err[0])
+        fprintf(stderr, "kptrace sweep: %s\n", s->err);
+    if (s->c.traces >= 0)
+        close(s->c.traces);
+    if (s->mo.f)
+        fclose(s->mo.f);
+    if (s->mo.tmp) {
+        fclose(s->mo.tmp);
+        if (!s->mo.tmp_written)
+            unlink(s->mo.tmp_path); /* fails harmlessly once root is dropped */
+    }
+    kp_engine_destroy(s->e); /* closes the capture file */
+    if (s->fix_pcap && s->pcap_fd >= 0) {
         /* a failed write (a full disk) may have cut the last frame */
-        FILE *pf = fdopen(dup(pcap_fd), "rb");
+        FILE *pf = fdopen(dup(s->pcap_fd), "rb");
         uint64_t good, frames, size;
         char e2[200];
         if (pf && kp_resume_pcap_tail(pf, &good, &frames, &size, e2, sizeof(e2)) == 0 &&
-            good < size && ftruncate(pcap_fd, (off_t)good) == 0)
+            good < size && ftruncate(s->pcap_fd, (off_t)good) == 0)
             fprintf(stderr,
                     "kptrace sweep: %s: cut back to its last whole frame (%llu frames kept, %llu "
                     "bytes removed)\n",
-                    pcap_path, (unsigned long long)frames, (unsigned long long)(size - good));
+                    s->pcap_path, (unsigned long long)frames, (unsigned long long)(size - good));
         if (pf)
             fclose(pf);
     }
-    if (lock_fd >= 0)
-        close(lock_fd);
-    if (pcap_fd >= 0)
-        close(pcap_fd);
-    resume_free(&rs);
-    kp_exclusions_free(&ex);
-    free(ranges);
-    kp_options_free(&o);
-    return status;
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    if (s->pcap_fd >= 0)
+        close(s->pcap_fd);
+    resume_free(&s->rs);
+    kp_exclusions_free(&s->ex);
+    free(s->ranges);
+    kp_options_free(&s->o);
+}
+
+int kp_cmd_sweep(int argc, char **argv)
+{
+    struct sweep sw, *s = &sw;
+    sweep_init(s);
+    if ((s->rs.dir = resume_arg(argc, argv)) != NULL) {
+        s->resume = true;
+        int rc = resume_prepare(&s->rs, argc, argv, &s->o, &s->ranges, &s->n_ranges, s->err,
+                                sizeof(s->err));
+        if (rc >= 0) {
+            s->status = rc;
+            if (s->status != KP_EXIT_OK)
+                fprintf(stderr, "kptrace sweep: %s\n", s->err);
+            s->err[0] = '\0';
+            goto out;
+        }
+    } else {
+        int rc_opt = kp_cmd_options(&s->o, KP_CMD_SWEEP, "sweep", argc, argv);
+        if (rc_opt >= 0)
+            return rc_opt;
+        if (kp_cmd_ranges_from_cidrs(&s->o, &s->ranges, &s->n_ranges, &s->ex, s->err,
+                                     sizeof(s->err)) != 0)
+            goto out;
+    }
+    /* from here a SIGINT/SIGTERM interrupts the sweep cleanly (before the
+     * first probe it leaves an interrupted sweep with nothing probed) */
+    kp_cmd_signals();
+    if (sweep_engine(s) != 0)
+        goto out;
+    if (s->o.dry_run) {
+        if (kp_engine_dry_run(s->e, print_probe, stdout, s->err, sizeof(s->err)) == 0)
+            s->status = KP_EXIT_OK;
+        goto out;
+    }
+    if (sweep_claim_dir(s) != 0 || sweep_open(s) != 0)
+        goto out;
+    kp_progress_init(&s->c.prog, &s->o, kp_clock_ns(CLOCK_MONOTONIC));
+    int rc = s->e ? kp_engine_run(s->e, s->err, sizeof(s->err)) : 0;
+    kp_progress_end(&s->c.prog);
+    sweep_finish(s, rc);
+out:
+    sweep_close(s);
+    return s->status;
 }

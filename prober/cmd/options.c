@@ -277,179 +277,212 @@ static const char *opt_name(int val)
     return "?";
 }
 
-int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **argv, char *err,
-                     size_t errlen)
-{
-    kp_options_default(o, cmd);
-    err[0] = '\0';
-    optind = 0; /* full reset (GNU): parse may be called more than once */
-    opterr = 0;
-    int c, rc = 0, idx;
-    unsigned long long v;
-    const char *tfile = NULL;
-    char name[32];
-    while (rc == 0 && (c = getopt_long(argc, argv, ":qh", long_opts, &idx)) != -1) {
-        snprintf(name, sizeof(name), "--%s", c >= 256 ? opt_name(c) : "");
-        switch (c) {
-        case O_PPS:
-            rc = num(name, optarg, 1, KP_UNSAFE_MAX_PPS, &v, err, errlen);
-            o->pps = (uint32_t)v;
-            break;
-        case O_UNSAFE:
-            o->unsafe_rate = true;
-            break;
-        case O_METHODS:
-            rc = parse_methods(o, optarg, err, errlen);
-            break;
-        case O_FIRST:
-            rc = num(name, optarg, 1, KP_OPT_MAX_TTL, &v, err, errlen);
-            o->first_ttl = (uint8_t)v;
-            break;
-        case O_MAX:
-            rc = num(name, optarg, 1, KP_OPT_MAX_TTL, &v, err, errlen);
-            o->max_ttl = (uint8_t)v;
-            break;
-        case O_ATTEMPTS:
-            rc = num(name, optarg, 1, KP_OPT_MAX_ATTEMPTS, &v, err, errlen);
-            o->attempts = (uint8_t)v;
-            break;
-        case O_WAIT:
-            rc = num(name, optarg, 1, 60000, &v, err, errlen);
-            o->wait_ms = (uint32_t)v;
-            break;
-        case O_LATE:
-            rc = num(name, optarg, 0, 60000, &v, err, errlen);
-            o->late_ms = (uint32_t)v;
-            o->late_set = true;
-            break;
-        case O_CAPBUF:
-            rc = num(name, optarg, 64, 4194304, &v, err, errlen);
-            o->capture_kib = (uint32_t)v;
-            break;
-        case O_FAULTW:
-            rc = num(name, optarg, 1, 86400, &v, err, errlen);
-            o->fault_wait_s = (uint32_t)v;
-            break;
-        case O_GAP:
-            rc = num(name, optarg, 0, 255, &v, err, errlen);
-            o->gap_limit = (uint8_t)v;
-            break;
-        case O_WINDOW:
-            rc = num(name, optarg, 1, 32, &v, err, errlen);
-            o->window = (uint8_t)v;
-            break;
-        case O_DPORT:
-            rc = num(name, optarg, 1, 65535, &v, err, errlen);
-            o->dport = (uint16_t)v;
-            break;
-        case O_SPORT:
-            /* 32768..65535 is the identity's own encoding (0x8000 | trace
-             * id): a fixed port there would name the wrong trace. */
-            rc = num(name, optarg, 1, 32767, &v, err, errlen);
-            o->sport = (uint16_t)v;
-            break;
-        case O_SIZE:
-            rc = num(name, optarg, 20, 1500, &v, err, errlen);
-            o->size = (uint16_t)v;
-            break;
-        case O_VP:
-            if (optarg[0] == '\0' || strlen(optarg) >= sizeof(o->vp))
-                rc = err_set(err, errlen, "--vp: must be 1..%zu characters", sizeof(o->vp) - 1);
-            else if (strpbrk(optarg, " \t\r\n\"\\/"))
-                rc = err_set(err, errlen, "--vp: \"%s\" contains a space, quote or slash", optarg);
-            else
-                strcpy(o->vp, optarg);
-            break;
-        case O_OUT:
-            o->out = optarg;
-            break;
-        case O_FORMAT:
-            o->format_set = true;
-            if (strcmp(optarg, "text") == 0)
-                o->format = KP_FMT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                o->format = KP_FMT_JSON;
-            else if (strcmp(optarg, "atlas") == 0)
-                o->format = KP_FMT_ATLAS;
-            else
-                rc = err_set(err, errlen, "--format: \"%s\" is not text, json or atlas", optarg);
-            break;
-        case O_USER:
-            if (optarg[0] == '\0')
-                rc = err_set(err, errlen, "--user: empty user name");
-            o->user = optarg;
-            break;
-        case O_DRY:
-            o->dry_run = true;
-            break;
-        case O_NODT:
-            o->doubletree = false;
-            break;
-        case O_DT:
-            o->doubletree = true;
-            break;
-        case O_IFACE:
-            if (optarg[0] == '\0' || strlen(optarg) >= 16)
-                rc = err_set(err, errlen, "--iface: \"%s\" is not an interface name", optarg);
-            o->iface = optarg;
-            break;
-        case O_SRC:
-            if (kp_addr_parse(optarg, &o->src) != 0 || o->src.family != 4)
-                rc = err_set(err, errlen, "--src: \"%s\" is not an IPv4 address", optarg);
-            break;
-        case O_SEED:
-            rc = num(name, optarg, 0, UINT64_MAX, &v, err, errlen);
-            o->seed = v;
-            o->seed_set = true;
-            break;
-        case O_DNS:
-            o->dns_server = optarg;
-            break;
-        case O_NOPROG:
-            o->progress = false;
-            break;
-        case O_TARGETS:
-            rc = add_target_list(o, optarg, err, errlen);
-            break;
-        case O_TFILE:
-            tfile = optarg;
-            break;
-        case O_PCAP:
-            if (cmd == KP_CMD_SWEEP)
-                rc = err_set(err, errlen, "--pcap: a sweep always writes DIR/capture.pcap");
-            o->pcap = optarg;
-            break;
-        case O_BLOCKF:
-        case O_ALLOWF: {
-            char **f = c == O_BLOCKF ? &o->blocklist_file : &o->allowlist_file;
-            if (*f != NULL)
-                rc = err_set(err, errlen, "%s given twice (put the prefixes in one file)", name);
-            else if (optarg[0] == '\0')
-                rc = err_set(err, errlen, "%s needs a file name", name);
-            else if ((*f = strdup(optarg)) == NULL)
-                rc = -ENOMEM;
-            break;
-        }
-        case 'q':
-            o->quiet = true;
-            o->progress = false;
-            break;
-        case 'h':
-            o->help = true;
-            break;
-        case ':':
-            rc = err_set(err, errlen, "%s needs a value", argv[optind - 1]);
-            break;
-        default:
-            rc = err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)",
-                         argv[optind - 1], cmd == KP_CMD_SWEEP ? "sweep" : "trace");
-            break;
-        }
+/* The numeric options: their bounds and the field each one sets. */
+struct num_opt {
+    int val;
+    unsigned long long lo, hi;
+    size_t off, size;
+};
+
+#define NUM_OPT(val, lo, hi, field)                                                                \
+    {                                                                                              \
+        val, lo, hi, offsetof(struct kp_options, field), sizeof(((struct kp_options *)0)->field)   \
     }
-    if (rc)
-        return rc;
-    if (o->help)
-        return 0;
+
+static const struct num_opt num_opts[] = {
+    NUM_OPT(O_PPS, 1, KP_UNSAFE_MAX_PPS, pps),
+    NUM_OPT(O_FIRST, 1, KP_OPT_MAX_TTL, first_ttl),
+    NUM_OPT(O_MAX, 1, KP_OPT_MAX_TTL, max_ttl),
+    NUM_OPT(O_ATTEMPTS, 1, KP_OPT_MAX_ATTEMPTS, attempts),
+    NUM_OPT(O_WAIT, 1, 60000, wait_ms),
+    NUM_OPT(O_LATE, 0, 60000, late_ms),
+    NUM_OPT(O_CAPBUF, 64, 4194304, capture_kib),
+    NUM_OPT(O_FAULTW, 1, 86400, fault_wait_s),
+    NUM_OPT(O_GAP, 0, 255, gap_limit),
+    NUM_OPT(O_WINDOW, 1, 32, window),
+    NUM_OPT(O_DPORT, 1, 65535, dport),
+    /* 32768..65535 is the identity's own encoding (0x8000 | trace id): a
+     * fixed port there would name the wrong trace. */
+    NUM_OPT(O_SPORT, 1, 32767, sport),
+    NUM_OPT(O_SIZE, 20, 1500, size),
+    NUM_OPT(O_SEED, 0, UINT64_MAX, seed),
+};
+
+/* A numeric option c: its value checked and stored. Returns false when c
+ * is not one (*rc untouched). */
+static bool parse_num_opt(struct kp_options *o, int c, const char *name, int *rc, char *err,
+                          size_t errlen)
+{
+    const struct num_opt *n = NULL;
+    for (size_t i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
+        if (num_opts[i].val == c)
+            n = &num_opts[i];
+    if (n == NULL)
+        return false;
+    unsigned long long v = 0;
+    *rc = num(name, optarg, n->lo, n->hi, &v, err, errlen);
+    void *f = (char *)o + n->off;
+    switch (n->size) {
+    case 1:
+        *(uint8_t *)f = (uint8_t)v;
+        break;
+    case 2:
+        *(uint16_t *)f = (uint16_t)v;
+        break;
+    case 4:
+        *(uint32_t *)f = (uint32_t)v;
+        break;
+    default:
+        *(uint64_t *)f = (uint64_t)v;
+        break;
+    }
+    if (c == O_LATE)
+        o->late_set = true;
+    if (c == O_SEED)
+        o->seed_set = true;
+    return true;
+}
+
+/* --blocklist-file, --allowlist-file: one each, kept. */
+static int parse_list_file(struct kp_options *o, int c, const char *name, char *err, size_t errlen)
+{
+    char **f = c == O_BLOCKF ? &o->blocklist_file : &o->allowlist_file;
+    if (*f != NULL)
+        return err_set(err, errlen, "%s given twice (put the prefixes in one file)", name);
+    if (optarg[0] == '\0')
+        return err_set(err, errlen, "%s needs a file name", name);
+    if ((*f = strdup(optarg)) == NULL)
+        return -ENOMEM;
+    return 0;
+}
+
+/* Every option but the numeric ones: 0 or an error (err says which). */
+static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *name, char **argv,
+                     const char **tfile, char *err, size_t errlen)
+{
+    int rc = 0;
+    switch (c) {
+    case O_UNSAFE:
+        o->unsafe_rate = true;
+        break;
+    case O_METHODS:
+        rc = parse_methods(o, optarg, err, errlen);
+        break;
+    case O_VP:
+        if (optarg[0] == '\0' || strlen(optarg) >= sizeof(o->vp))
+            rc = err_set(err, errlen, "--vp: must be 1..%zu characters", sizeof(o->vp) - 1);
+        else if (strpbrk(optarg, " \t\r\n\"\\/"))
+            rc = err_set(err, errlen, "--vp: \"%s\" contains a space, quote or slash", optarg);
+        else
+            strcpy(o->vp, optarg);
+        break;
+    case O_OUT:
+        o->out = optarg;
+        break;
+    case O_FORMAT:
+        o->format_set = true;
+        if (strcmp(optarg, "text") == 0)
+            o->format = KP_FMT_TEXT;
+        else if (strcmp(optarg, "json") == 0)
+            o->format = KP_FMT_JSON;
+        else if (strcmp(optarg, "atlas") == 0)
+            o->format = KP_FMT_ATLAS;
+        else
+            rc = err_set(err, errlen, "--format: \"%s\" is not text, json or atlas", optarg);
+        break;
+    case O_USER:
+        if (optarg[0] == '\0')
+            rc = err_set(err, errlen, "--user: empty user name");
+        o->user = optarg;
+        break;
+    case O_DRY:
+        o->dry_run = true;
+        break;
+    case O_NODT:
+        o->doubletree = false;
+        break;
+    case O_DT:
+        o->doubletree = true;
+        break;
+    case O_IFACE:
+        if (optarg[0] == '\0' || strlen(optarg) >= 16)
+            rc = err_set(err, errlen, "--iface: \"%s\" is not an interface name", optarg);
+        o->iface = optarg;
+        break;
+    case O_SRC:
+        if (kp_addr_parse(optarg, &o->src) != 0 || o->src.family != 4)
+            rc = err_set(err, errlen, "--src: \"%s\" is not an IPv4 address", optarg);
+        break;
+    case O_DNS:
+        o->dns_server = optarg;
+        break;
+    case O_NOPROG:
+        o->progress = false;
+        break;
+    case O_TARGETS:
+        rc = add_target_list(o, optarg, err, errlen);
+        break;
+    case O_TFILE:
+        *tfile = optarg;
+        break;
+    case O_PCAP:
+        if (cmd == KP_CMD_SWEEP)
+            rc = err_set(err, errlen, "--pcap: a sweep always writes DIR/capture.pcap");
+        o->pcap = optarg;
+        break;
+    case O_BLOCKF:
+    case O_ALLOWF:
+        rc = parse_list_file(o, c, name, err, errlen);
+        break;
+    case 'q':
+        o->quiet = true;
+        o->progress = false;
+        break;
+    case 'h':
+        o->help = true;
+        break;
+    case ':':
+        rc = err_set(err, errlen, "%s needs a value", argv[optind - 1]);
+        break;
+    default:
+        rc = err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)", argv[optind - 1],
+                     cmd == KP_CMD_SWEEP ? "sweep" : "trace");
+        break;
+    }
+    return rc;
+}
+
+/* What a sweep needs besides: --out, --vp, JSON, prefixes as targets. */
+static int check_sweep(struct kp_options *o, char *err, size_t errlen)
+{
+    if (o->out == NULL && !o->dry_run)
+        return err_set(err, errlen, "--out DIR is required for a sweep");
+    if (o->vp[0] == '\0')
+        return err_set(err, errlen, "--vp ID is required for a sweep");
+    if (o->format_set && o->format != KP_FMT_JSON)
+        return err_set(err, errlen,
+                       "--format: a sweep writes JSON lines; use --format on trace or "
+                       "replay");
+    if (o->n_targets == 0 && add_target_list(o, KP_DEFAULT_TARGETS, err, errlen))
+        return -ENOMEM;
+    for (size_t i = 0; i < o->n_targets; i++) {
+        struct kp_addr b;
+        uint8_t l;
+        if (kp_cidr_parse(o->targets[i], &b, &l) != 0)
+            return err_set(err, errlen,
+                           "--targets: \"%s\" is not an IPv4 prefix a.b.c.d/len with "
+                           "zero host bits",
+                           o->targets[i]);
+    }
+    return 0;
+}
+
+/* After the options: the arguments (trace's targets), --targets-file, and
+ * the checks that take several options together. */
+static int check_parsed(struct kp_options *o, enum kp_cmd cmd, int argc, char **argv,
+                        const char *tfile, char *err, size_t errlen)
+{
+    int rc;
     for (int i = optind; i < argc; i++) {
         if (cmd == KP_CMD_SWEEP)
             return err_set(err, errlen, "unexpected argument \"%s\" (targets go in --targets)",
@@ -479,28 +512,31 @@ int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **arg
                        o->pps, ceiling, KP_UNSAFE_MAX_PPS);
     if (cmd == KP_CMD_TRACE && o->n_targets == 0)
         return err_set(err, errlen, "no target given (kptrace trace [options] TARGET...)");
-    if (cmd == KP_CMD_SWEEP) {
-        if (o->out == NULL && !o->dry_run)
-            return err_set(err, errlen, "--out DIR is required for a sweep");
-        if (o->vp[0] == '\0')
-            return err_set(err, errlen, "--vp ID is required for a sweep");
-        if (o->format_set && o->format != KP_FMT_JSON)
-            return err_set(err, errlen,
-                           "--format: a sweep writes JSON lines; use --format on trace or "
-                           "replay");
-        if (o->n_targets == 0 && add_target_list(o, KP_DEFAULT_TARGETS, err, errlen))
-            return -ENOMEM;
-        for (size_t i = 0; i < o->n_targets; i++) {
-            struct kp_addr b;
-            uint8_t l;
-            if (kp_cidr_parse(o->targets[i], &b, &l) != 0)
-                return err_set(err, errlen,
-                               "--targets: \"%s\" is not an IPv4 prefix a.b.c.d/len with "
-                               "zero host bits",
-                               o->targets[i]);
-        }
-    }
+    if (cmd == KP_CMD_SWEEP)
+        return check_sweep(o, err, errlen);
     return 0;
+}
+
+int kp_options_parse(struct kp_options *o, enum kp_cmd cmd, int argc, char **argv, char *err,
+                     size_t errlen)
+{
+    kp_options_default(o, cmd);
+    err[0] = '\0';
+    optind = 0; /* full reset (GNU): parse may be called more than once */
+    opterr = 0;
+    int c, rc = 0, idx;
+    const char *tfile = NULL;
+    char name[32];
+    while (rc == 0 && (c = getopt_long(argc, argv, ":qh", long_opts, &idx)) != -1) {
+        snprintf(name, sizeof(name), "--%s", c >= 256 ? opt_name(c) : "");
+        if (!parse_num_opt(o, c, name, &rc, err, errlen))
+            rc = parse_opt(o, cmd, c, name, argv, &tfile, err, errlen);
+    }
+    if (rc)
+        return rc;
+    if (o->help)
+        return 0;
+    return check_parsed(o, cmd, argc, argv, tfile, err, errlen);
 }
 
 static bool same_path(const char *a, const char *b)
