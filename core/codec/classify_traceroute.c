@@ -10,7 +10,7 @@
  * and they are not carried in the packet (-q 2 and the default 3 would give
  * the same probe different attempts). A second run of traceroute to the same
  * destination is told apart by rx: it goes back to a TTL probed already, or
- * its UDP port goes back, or it skips TTLs (core/rx/rx.c, new_run). */
+ * its UDP port goes back, or it skips TTLs (core/rx/rx_probe.c, new_run). */
 
 #define TR_TCP_WIN 5840u /* traceroute -T's window */
 

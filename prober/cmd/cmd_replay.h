@@ -3,7 +3,7 @@
  *
  * `kptrace replay [--format text|json|atlas] [--vp ID] FILE...` rebuilds
  * traceroutes from capture files (pcap or pcapng) through the same receive
- * path as a live run (core/rx/rx.c), recognising kptrace's own probes and those
+ * path as a live run (core/rx/), recognising kptrace's own probes and those
  * of traceroute, mtr, tcptraceroute and scamper. Needs no root.
  */
 #ifndef KP_CMD_REPLAY_H
