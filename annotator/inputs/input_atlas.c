@@ -322,27 +322,16 @@ static void parse_mode(json_t *mode, char *proto, size_t plen, json_int_t *af)
     }
 }
 
-/* Convert one result object: 1 made, 0 skipped (counted), -EINVAL
- * (reported), -ENOMEM. */
-static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
+/* The destination, address family, protocol (proto or firmware 4400's
+ * mode), source address and name of a result. Returns 1, 0 when skipped (a
+ * measurement that failed on the probe; counted), -EINVAL (reported) or
+ * -ENOMEM. *proto is "" when neither key is present; *has_proto says
+ * whether "proto" was. */
+static int convert_dst(const struct kp_jrec *r, json_t *o, json_t *res, struct kp_trace *t,
+                       json_int_t *af_out, char *proto, size_t plen, bool *has_proto)
 {
-    if (!json_is_object(o))
-        return kp_jbad(r, "", "a result must be a JSON object");
-    json_int_t v;
     int rc;
     char what[200];
-    json_t *type = json_object_get(o, "type");
-    if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0) {
-        snprintf(what, sizeof(what), "atlas %.60s result (not a traceroute)",
-                 json_string_value(type));
-        kp_jskip(r, what);
-        return 0;
-    }
-    json_t *res = json_object_get(o, "result");
-    if (json_is_string(res)) {
-        kp_jskip(r, "atlas firmware-1 text result (not read)");
-        return 0;
-    }
     const char *dst_key = key_of(o, "dst_addr", "addr");
     rc = get_addr_opt(r, o, dst_key, &t->dst);
     if (rc < 0)
@@ -361,14 +350,14 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     const char *af_key = key_of(o, "af", "pf");
     if ((rc = kp_jget_int(r, o, af_key, "", 0, 255, true, &af)) < 0)
         return rc;
-    char proto[16] = "";
     json_t *pj = json_object_get(o, "proto");
+    *has_proto = pj != NULL;
     if (pj != NULL) {
         if (!json_is_string(pj))
             return kp_jbad(r, "proto", "not a string");
-        snprintf(proto, sizeof(proto), "%s", json_string_value(pj));
+        snprintf(proto, plen, "%s", json_string_value(pj));
     }
-    parse_mode(json_object_get(o, "mode"), proto, sizeof(proto), &af);
+    parse_mode(json_object_get(o, "mode"), proto, plen, &af);
     if (af == 0)
         af = t->dst.family;
     if (af != 4 && af != 6)
@@ -380,6 +369,17 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     json_t *name = json_object_get(o, key_of(o, "dst_name", "name"));
     if (json_is_string(name))
         snprintf(t->dst_name, sizeof(t->dst_name), "%s", json_string_value(name));
+    *af_out = af;
+    return 1;
+}
+
+/* The probe and measurement ids, the method (from proto and paris_id), the
+ * times and the probe size of a result. Returns 0 or -EINVAL (reported). */
+static int convert_meta(const struct kp_jrec *r, json_t *o, const char *proto, bool has_proto,
+                        struct kp_trace *t, uint16_t *probe_size)
+{
+    json_int_t v;
+    int rc;
     if ((rc = kp_jget_int(r, o, "prb_id", "", 0, UINT32_MAX, true, &v)) < 0)
         return rc;
     if (rc)
@@ -398,7 +398,7 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     if (proto[0] != '\0') {
         t->method = method_of(proto, paris);
         if (t->method == KP_METHOD_UNKNOWN)
-            return kp_jbad(r, pj != NULL ? "proto" : "mode", "not ICMP, UDP or TCP");
+            return kp_jbad(r, has_proto ? "proto" : "mode", "not ICMP, UDP or TCP");
     }
     if ((rc = kp_jget_int(r, o, "timestamp", "", 0, INT64_MAX / 1000000000, true, &v)) < 0)
         return rc;
@@ -410,7 +410,187 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         t->end_ns = v * 1000000000;
     if ((rc = kp_jget_int(r, o, "size", "", 0, 65535, true, &v)) < 0)
         return rc;
-    uint16_t probe_size = rc ? (uint16_t)v : 0;
+    *probe_size = rc ? (uint16_t)v : 0;
+    return 0;
+}
+
+/* What the walk over a result's hops has seen so far. */
+struct atlas_walk {
+    int af;
+    uint16_t probe_size;
+    int max_hop, min_hop, seq_max, last_answered, late_dst_hop;
+    json_int_t last_err_code;
+    bool last_from_dst, late_from_dst, any_error;
+    size_t answered;
+    uint8_t max_attempts;
+};
+
+/* The packets of hop n ("result" array pk at path where). Returns the
+ * attempts made at this hop, or -EINVAL (reported) or -ENOMEM. */
+static int convert_packets(const struct kp_jrec *r, json_t *pk, const char *where, json_int_t n,
+                           struct kp_trace *t, struct atlas_walk *w)
+{
+    size_t k;
+    json_t *p;
+    uint8_t attempt = 0;
+    json_array_foreach(pk, k, p)
+    {
+        char w2[80];
+        path_index(w2, sizeof(w2), where, k);
+        if (!json_is_object(p))
+            return kp_jbad(r, w2, "not an object");
+        if (json_object_get(p, "x") != NULL) {
+            if (attempt < 255)
+                attempt++;
+            continue; /* a timeout: silent, no hop */
+        }
+        /* Atlas also reports transmit errors per packet: skip them. */
+        if (json_object_get(p, "error") != NULL) {
+            w->any_error = true;
+            if (attempt < 255)
+                attempt++;
+            continue;
+        }
+        struct kp_hop h;
+        if (parse_packet(r, p, w->af, t, n, attempt, w2, &h) < 0)
+            return -EINVAL;
+        h.probe_size = w->probe_size;
+        /* A duplicate answers a probe already counted; a late reply
+         * answers an earlier probe, whose own slot is its "x". */
+        bool extra = (h.flags & (KP_HOP_DUP | KP_HOP_LATE)) != 0;
+        if (!extra && attempt < 255)
+            attempt++;
+        if (kp_trace_add_hop(t, &h) != 0)
+            return -ENOMEM;
+        w->answered++;
+        if ((h.flags & KP_HOP_LATE) && (h.flags & KP_HOP_FROM_DST)) {
+            w->late_from_dst = true;
+            w->late_dst_hop = (int)n;
+        }
+        if (!extra && (int)n >= w->last_answered) {
+            w->last_answered = (int)n;
+            w->last_from_dst = (h.flags & KP_HOP_FROM_DST) != 0;
+            w->last_err_code = json_object_get(p, "err") != NULL ? h.icmp_code : (json_int_t)-1;
+        }
+    }
+    return attempt;
+}
+
+/* Hop object i of the result array. Returns 0, -EINVAL (reported) or
+ * -ENOMEM. */
+static int convert_hop(const struct kp_jrec *r, json_t *hop, size_t i, struct kp_trace *t,
+                       struct atlas_walk *w)
+{
+    char where[48];
+    path_index(where, sizeof(where), "", i);
+    if (!json_is_object(hop))
+        return kp_jbad(r, where, "not an object");
+    json_int_t n = 0;
+    int rc = kp_jget_int(r, hop, "hop", where, 1, 255, true, &n);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 && json_object_get(hop, "error") != NULL) {
+        w->any_error = true; /* the measurement as a whole failed here */
+        return 0;
+    }
+    if (rc == 0) {
+        char f[160];
+        snprintf(f, sizeof(f), "%shop", where);
+        return kp_jbad(r, f, "missing");
+    }
+    if ((int)n > w->max_hop)
+        w->max_hop = (int)n;
+    if ((int)n < w->min_hop)
+        w->min_hop = (int)n;
+    if ((int)n < 255 && (int)n > w->seq_max)
+        w->seq_max = (int)n;
+    if (json_object_get(hop, "error") != NULL) {
+        w->any_error = true; /* the probe could not send at this hop */
+        return 0;
+    }
+    json_t *pk = json_object_get(hop, "result");
+    if (pk == NULL)
+        return 0;
+    if (!json_is_array(pk)) {
+        char f[160];
+        snprintf(f, sizeof(f), "%sresult", where);
+        return kp_jbad(r, f, "not an array");
+    }
+    int attempt = convert_packets(r, pk, where, n, t, w);
+    if (attempt < 0)
+        return attempt;
+    if ((uint8_t)attempt > w->max_attempts)
+        w->max_attempts = (uint8_t)attempt;
+    return 0;
+}
+
+/* The TTL range, attempts and why the trace stopped, from the walk. */
+static void convert_stop(struct kp_trace *t, struct atlas_walk *w)
+{
+    t->first_ttl = w->min_hop <= 255 && w->min_hop >= 1 ? (uint8_t)w->min_hop : 0;
+    t->max_ttl = (uint8_t)w->max_hop;
+    t->attempts = w->max_attempts;
+    /* Older firmware sends one last probe with TTL 255 after the gap: the
+     * trace went silent after seq_max, it did not run up to 255. */
+    bool last_ditch = w->max_hop == 255 && w->seq_max < 254;
+    json_int_t code = w->last_err_code;
+    if (w->last_from_dst) {
+        t->stop_reason = KP_STOP_COMPLETED;
+    } else if (code >= 0 && w->af == 4) {
+        t->stop_reason = kp_stop_from_unreach_code((int)code);
+    } else if (code >= 0) {
+        t->stop_reason = code == 1   ? KP_STOP_ADMIN_PROHIB
+                         : code == 0 ? KP_STOP_UNREACH_NET
+                         : code == 3 ? KP_STOP_UNREACH_HOST
+                                     : KP_STOP_UNREACH_OTHER;
+    } else if (w->answered == 0 && w->any_error) {
+        t->stop_reason = KP_STOP_ERROR;
+    } else if (w->late_from_dst) {
+        t->stop_reason = KP_STOP_COMPLETED; /* only late replies, but from it */
+        w->last_answered = w->late_dst_hop;
+    } else if (w->max_hop == 255 && !last_ditch) {
+        t->stop_reason = KP_STOP_MAXTTL;
+    } else if (w->max_hop > w->last_answered) {
+        t->stop_reason = KP_STOP_GAPLIMIT;
+    }
+    if (t->stop_reason == KP_STOP_GAPLIMIT)
+        t->stop_ttl = (uint8_t)(last_ditch ? w->seq_max : w->max_hop);
+    else if (t->stop_reason == KP_STOP_MAXTTL)
+        t->stop_ttl = (uint8_t)w->max_hop;
+    else if (t->stop_reason != KP_STOP_NONE && t->stop_reason != KP_STOP_ERROR)
+        t->stop_ttl = (uint8_t)w->last_answered;
+}
+
+/* Convert one result object: 1 made, 0 skipped (counted), -EINVAL
+ * (reported), -ENOMEM. */
+static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
+{
+    if (!json_is_object(o))
+        return kp_jbad(r, "", "a result must be a JSON object");
+    int rc;
+    char what[200];
+    json_t *type = json_object_get(o, "type");
+    if (json_is_string(type) && strcmp(json_string_value(type), "traceroute") != 0) {
+        snprintf(what, sizeof(what), "atlas %.60s result (not a traceroute)",
+                 json_string_value(type));
+        kp_jskip(r, what);
+        return 0;
+    }
+    json_t *res = json_object_get(o, "result");
+    if (json_is_string(res)) {
+        kp_jskip(r, "atlas firmware-1 text result (not read)");
+        return 0;
+    }
+    struct atlas_walk w = {.min_hop = 256, .last_err_code = -1};
+    json_int_t af = 0;
+    char proto[16] = "";
+    bool has_proto = false;
+    rc = convert_dst(r, o, res, t, &af, proto, sizeof(proto), &has_proto);
+    if (rc <= 0)
+        return rc;
+    w.af = (int)af;
+    if ((rc = convert_meta(r, o, proto, has_proto, t, &w.probe_size)) < 0)
+        return rc;
 
     if (res == NULL)
         return kp_jbad(r, "result", "missing");
@@ -427,125 +607,12 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
     }
     if (packets > 0 && kp_trace_reserve(t, packets) != 0)
         return -ENOMEM;
-    int max_hop = 0, min_hop = 256, seq_max = 0, last_answered = 0, late_dst_hop = 0;
-    json_int_t last_err_code = -1;
-    bool last_from_dst = false, late_from_dst = false, any_error = false;
-    size_t answered = 0;
-    uint8_t max_attempts = 0;
     json_array_foreach(res, i, hop)
     {
-        char where[48];
-        path_index(where, sizeof(where), "", i);
-        if (!json_is_object(hop))
-            return kp_jbad(r, where, "not an object");
-        json_int_t n = 0;
-        rc = kp_jget_int(r, hop, "hop", where, 1, 255, true, &n);
-        if (rc < 0)
+        if ((rc = convert_hop(r, hop, i, t, &w)) < 0)
             return rc;
-        if (rc == 0 && json_object_get(hop, "error") != NULL) {
-            any_error = true; /* the measurement as a whole failed here */
-            continue;
-        }
-        if (rc == 0) {
-            char f[160];
-            snprintf(f, sizeof(f), "%shop", where);
-            return kp_jbad(r, f, "missing");
-        }
-        if ((int)n > max_hop)
-            max_hop = (int)n;
-        if ((int)n < min_hop)
-            min_hop = (int)n;
-        if ((int)n < 255 && (int)n > seq_max)
-            seq_max = (int)n;
-        if (json_object_get(hop, "error") != NULL) {
-            any_error = true; /* the probe could not send at this hop */
-            continue;
-        }
-        json_t *pk = json_object_get(hop, "result");
-        if (pk == NULL)
-            continue;
-        if (!json_is_array(pk)) {
-            char f[160];
-            snprintf(f, sizeof(f), "%sresult", where);
-            return kp_jbad(r, f, "not an array");
-        }
-        size_t k;
-        json_t *p;
-        uint8_t attempt = 0;
-        json_array_foreach(pk, k, p)
-        {
-            char w2[80];
-            path_index(w2, sizeof(w2), where, k);
-            if (!json_is_object(p))
-                return kp_jbad(r, w2, "not an object");
-            if (json_object_get(p, "x") != NULL) {
-                if (attempt < 255)
-                    attempt++;
-                continue; /* a timeout: silent, no hop */
-            }
-            /* Atlas also reports transmit errors per packet: skip them. */
-            if (json_object_get(p, "error") != NULL) {
-                any_error = true;
-                if (attempt < 255)
-                    attempt++;
-                continue;
-            }
-            struct kp_hop h;
-            if (parse_packet(r, p, (int)af, t, n, attempt, w2, &h) < 0)
-                return -EINVAL;
-            h.probe_size = probe_size;
-            /* A duplicate answers a probe already counted; a late reply
-             * answers an earlier probe, whose own slot is its "x". */
-            bool extra = (h.flags & (KP_HOP_DUP | KP_HOP_LATE)) != 0;
-            if (!extra && attempt < 255)
-                attempt++;
-            if (kp_trace_add_hop(t, &h) != 0)
-                return -ENOMEM;
-            answered++;
-            if ((h.flags & KP_HOP_LATE) && (h.flags & KP_HOP_FROM_DST)) {
-                late_from_dst = true;
-                late_dst_hop = (int)n;
-            }
-            if (!extra && (int)n >= last_answered) {
-                last_answered = (int)n;
-                last_from_dst = (h.flags & KP_HOP_FROM_DST) != 0;
-                last_err_code = json_object_get(p, "err") != NULL ? h.icmp_code : (json_int_t)-1;
-            }
-        }
-        if (attempt > max_attempts)
-            max_attempts = attempt;
     }
-    t->first_ttl = min_hop <= 255 && min_hop >= 1 ? (uint8_t)min_hop : 0;
-    t->max_ttl = (uint8_t)max_hop;
-    t->attempts = max_attempts;
-    /* Older firmware sends one last probe with TTL 255 after the gap: the
-     * trace went silent after seq_max, it did not run up to 255. */
-    bool last_ditch = max_hop == 255 && seq_max < 254;
-    if (last_from_dst) {
-        t->stop_reason = KP_STOP_COMPLETED;
-    } else if (last_err_code >= 0 && af == 4) {
-        t->stop_reason = kp_stop_from_unreach_code((int)last_err_code);
-    } else if (last_err_code >= 0) {
-        t->stop_reason = last_err_code == 1   ? KP_STOP_ADMIN_PROHIB
-                         : last_err_code == 0 ? KP_STOP_UNREACH_NET
-                         : last_err_code == 3 ? KP_STOP_UNREACH_HOST
-                                              : KP_STOP_UNREACH_OTHER;
-    } else if (answered == 0 && any_error) {
-        t->stop_reason = KP_STOP_ERROR;
-    } else if (late_from_dst) {
-        t->stop_reason = KP_STOP_COMPLETED; /* only late replies, but from it */
-        last_answered = late_dst_hop;
-    } else if (max_hop == 255 && !last_ditch) {
-        t->stop_reason = KP_STOP_MAXTTL;
-    } else if (max_hop > last_answered) {
-        t->stop_reason = KP_STOP_GAPLIMIT;
-    }
-    if (t->stop_reason == KP_STOP_GAPLIMIT)
-        t->stop_ttl = (uint8_t)(last_ditch ? seq_max : max_hop);
-    else if (t->stop_reason == KP_STOP_MAXTTL)
-        t->stop_ttl = (uint8_t)max_hop;
-    else if (t->stop_reason != KP_STOP_NONE && t->stop_reason != KP_STOP_ERROR)
-        t->stop_ttl = (uint8_t)last_answered;
+    convert_stop(t, &w);
     kp_trace_sort(t);
     return 1;
 }
