@@ -2,7 +2,7 @@
 /* known_as.c — the table of known ASes (known_as.h). */
 #include "core/asmap/known_as.h"
 
-#define KP_KNOWN_AS_ENTRY(asn, name, whois, colour, transit) \
+#define KP_KNOWN_AS_ENTRY(asn, name, whois, colour, transit)                                       \
     {asn, name, name " (" whois ")", colour, transit},
 
 static const struct kp_known_as known[] = {KP_KNOWN_AS_TABLE(KP_KNOWN_AS_ENTRY)};

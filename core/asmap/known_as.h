@@ -20,20 +20,20 @@
  * order verdicts list them. Expand it only through the functions below or,
  * where a constant array of another type is needed, with KP_KNOWN_AS_TABLE
  * or KP_KNOWN_TRANSIT_TABLE (the transits alone). */
-#define KP_KNOWN_TRANSIT_TABLE(X)                                      \
-    X(4837u, "China Unicom", "CHINA169-BACKBONE", "#ff9896", 1)        \
-    X(20485u, "TransTeleCom", "TRANSTELECOM", "#aec7e8", 1)            \
+#define KP_KNOWN_TRANSIT_TABLE(X)                                                                  \
+    X(4837u, "China Unicom", "CHINA169-BACKBONE", "#ff9896", 1)                                    \
+    X(20485u, "TransTeleCom", "TRANSTELECOM", "#aec7e8", 1)                                        \
     X(22351u, "Intelsat", "INTELSAT-1", "#ffbb78", 1)
-#define KP_KNOWN_AS_TABLE(X)  \
-    KP_KNOWN_TRANSIT_TABLE(X) \
+#define KP_KNOWN_AS_TABLE(X)                                                                       \
+    KP_KNOWN_TRANSIT_TABLE(X)                                                                      \
     X(KP_ASN_TARGET_DEFAULT, "Star JV", "STAR-KP", NULL, 0)
 
 struct kp_known_as {
     uint32_t asn;
-    const char *name;     /* "China Unicom" */
-    const char *full;     /* "China Unicom (CHINA169-BACKBONE)" */
-    const char *colour;   /* "#ff9896", or NULL */
-    int transit;          /* 1: a default transit of interest */
+    const char *name;   /* "China Unicom" */
+    const char *full;   /* "China Unicom (CHINA169-BACKBONE)" */
+    const char *colour; /* "#ff9896", or NULL */
+    int transit;        /* 1: a default transit of interest */
 };
 
 /* The entry of asn, or NULL when it is not in the table. */
