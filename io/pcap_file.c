@@ -5,9 +5,10 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/base/util.h"
 
 struct kp_pcap_file {
     pcap_t *p;
@@ -20,19 +21,6 @@ struct kp_pcap_file {
     char buf[1 << 16]; /* fp's buffer (stdio's default is 4 KB) */
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int kp_pcap_file_fopen(FILE *fp, const char *name, struct kp_pcap_file **out, char *err,
                        size_t errlen)
 {
@@ -42,8 +30,7 @@ int kp_pcap_file_fopen(FILE *fp, const char *name, struct kp_pcap_file **out, ch
     struct kp_pcap_file *f = calloc(1, sizeof(*f));
     if (f == NULL) {
         fclose(fp);
-        seterr(err, errlen, "%s: out of memory", name);
-        return -ENOMEM;
+        return kp_err_set(err, errlen, -ENOMEM, "%s: out of memory", name);
     }
     snprintf(f->name, sizeof(f->name), "%s", name);
     /* A bigger buffer than stdio's 4 KB, and a seek to where the stream is:
@@ -59,8 +46,8 @@ int kp_pcap_file_fopen(FILE *fp, const char *name, struct kp_pcap_file **out, ch
     if (f->p == NULL) {
         /* libpcap leaves fp open on failure. */
         fclose(fp);
-        seterr(err, errlen, "%s: not a pcap or pcapng capture (at offset 0: %s)", f->name,
-               perr[0] ? perr : "unknown file format");
+        kp_err_set(err, errlen, -EINVAL, "%s: not a pcap or pcapng capture (at offset 0: %s)",
+                   f->name, perr[0] ? perr : "unknown file format");
         free(f);
         return -EINVAL;
     }
@@ -81,8 +68,7 @@ int kp_pcap_file_open(const char *path, struct kp_pcap_file **out, char *err, si
         fp = fopen(path, "rb");
     if (fp == NULL) {
         int e = errno;
-        seterr(err, errlen, "%s: %s", path, strerror(e));
-        return -e;
+        return kp_err_set(err, errlen, -e, "%s: %s", path, strerror(e));
     }
     return kp_pcap_file_fopen(fp, path, out, err, errlen);
 }
@@ -110,11 +96,11 @@ int kp_pcap_file_next(struct kp_pcap_file *f, struct kp_frame *fr, char *err, si
          * what int64 nanoseconds hold (year 2262, or before 1678) are corrupt */
         if (h->ts.tv_sec >= INT64_MAX / 1000000000 || h->ts.tv_sec <= -(INT64_MAX / 1000000000)) {
             f->failed = 1;
-            seterr(err, errlen,
-                   "%s: corrupt capture at offset %ld (frame %llu): timestamp %lld s out of range",
-                   f->name, off >= 0 ? off : 0L, (unsigned long long)f->counts.frames + 1,
-                   (long long)h->ts.tv_sec);
-            return -EIO;
+            return kp_err_set(
+                err, errlen, -EIO,
+                "%s: corrupt capture at offset %ld (frame %llu): timestamp %lld s out of range",
+                f->name, off >= 0 ? off : 0L, (unsigned long long)f->counts.frames + 1,
+                (long long)h->ts.tv_sec);
         }
         fr->data = data;
         fr->caplen = h->caplen;
@@ -132,11 +118,12 @@ int kp_pcap_file_next(struct kp_pcap_file *f, struct kp_frame *fr, char *err, si
         return 0;
     f->failed = 1;
     if (off >= 0)
-        seterr(err, errlen, "%s: cut or corrupt capture at offset %ld (after frame %llu): %s",
-               f->name, off, (unsigned long long)f->counts.frames, pcap_geterr(f->p));
+        kp_err_set(err, errlen, -EIO,
+                   "%s: cut or corrupt capture at offset %ld (after frame %llu): %s", f->name, off,
+                   (unsigned long long)f->counts.frames, pcap_geterr(f->p));
     else
-        seterr(err, errlen, "%s: cut or corrupt capture after frame %llu: %s", f->name,
-               (unsigned long long)f->counts.frames, pcap_geterr(f->p));
+        kp_err_set(err, errlen, -EIO, "%s: cut or corrupt capture after frame %llu: %s", f->name,
+                   (unsigned long long)f->counts.frames, pcap_geterr(f->p));
     return -EIO;
 }
 

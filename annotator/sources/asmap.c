@@ -2,6 +2,7 @@
 /* asmap.c — the IP-to-AS façade: sources in precedence order, provenance,
  * address classes, IXP labels, AS names. See asmap.h for the contract. */
 #include "core/asmap/asmap.h"
+#include "core/asmap/known_as.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ struct kp_asmap *kp_asmap_new(void)
     struct kp_asmap *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return NULL;
-    m->targets[0] = 131279;
+    m->targets[0] = KP_ASN_TARGET_DEFAULT;
     m->n_targets = 1;
     kp_route_filter_default(&m->filter);
     return m;

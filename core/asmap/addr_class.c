@@ -5,6 +5,7 @@
  * (kp_addr_class_of) and the announcements the file sources drop
  * (kp_prefix_class, route_filter.c) both read it. Pure. */
 #include "core/asmap/asmap.h"
+#include "core/asmap/known_as.h"
 
 #include <string.h>
 
@@ -93,16 +94,7 @@ bool kp_addr_class_routable(enum kp_addr_class c)
 const char *kp_asn_builtin_name(uint32_t asn)
 {
     /* Names as the RIR/whois records give them, shortened; documented in
-     * docs/asmap.md. Only the ASes this project is about. */
-    switch (asn) {
-    case 4837:
-        return "China Unicom (CHINA169-BACKBONE)";
-    case 20485:
-        return "TransTeleCom (TRANSTELECOM)";
-    case 22351:
-        return "Intelsat (INTELSAT-1)";
-    case 131279:
-        return "Star JV (STAR-KP)";
-    }
-    return NULL;
+     * docs/asmap.md. Only the ASes this project is about (known_as.h). */
+    const struct kp_known_as *k = kp_known_as_find(asn);
+    return k != NULL ? k->full : NULL;
 }

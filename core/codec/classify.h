@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "core/base/proto.h"
 #include "core/rx/rx.h"
 
 extern const struct kp_rx_classifier kp_classify_traceroute_udp;
@@ -77,7 +78,7 @@ static inline int kp_cl_df(const struct kp_pkt *p)
 /* A pure SYN (no ACK/RST/FIN...) with the full TCP header captured. */
 static inline int kp_cl_syn(const struct kp_pkt *p)
 {
-    return p->ip.proto == 6 && p->l4.len >= 20 && p->l4.tcp_full &&
+    return p->ip.proto == KP_PROTO_TCP && p->l4.len >= KP_TCP_HDR_LEN && p->l4.tcp_full &&
            (p->l4.tcp_flags & 0x3fu) == KP_CL_TCP_SYN;
 }
 
@@ -86,7 +87,7 @@ static inline int kp_cl_syn(const struct kp_pkt *p)
  * (ordinary ACKs advertise a window). */
 static inline int kp_cl_ack(const struct kp_pkt *p)
 {
-    return p->ip.proto == 6 && p->l4.len >= 20 && p->l4.tcp_full &&
+    return p->ip.proto == KP_PROTO_TCP && p->l4.len >= KP_TCP_HDR_LEN && p->l4.tcp_full &&
            (p->l4.tcp_flags & 0x3fu) == KP_CL_TCP_ACK && p->l4.tcp_win == 0;
 }
 
@@ -96,8 +97,10 @@ static inline int kp_cl_echo(const struct kp_pkt *p)
     if (p->l4.len < 8)
         return 0;
     if (p->ip.version == 4)
-        return p->ip.proto == 1 && p->l4.icmp_type == 8 && p->l4.icmp_code == 0;
-    return p->ip.proto == 58 && p->l4.icmp_type == 128 && p->l4.icmp_code == 0;
+        return p->ip.proto == KP_PROTO_ICMP && p->l4.icmp_type == KP_ICMP_ECHO &&
+               p->l4.icmp_code == 0;
+    return p->ip.proto == KP_PROTO_ICMPV6 && p->l4.icmp_type == KP_ICMP6_ECHO &&
+           p->l4.icmp_code == 0;
 }
 
 /* Captured payload bytes are first, first+1, ... (mod 256); 1 also when no

@@ -27,7 +27,8 @@ static int classify_icmp(const struct kp_pkt *p, struct kp_rx_probe *o)
 
 static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
-    if (!kp_cl_ttl_ok(p) || p->ip.proto != 17 || p->l4.len < 8 || kp_cl_df(p))
+    if (!kp_cl_ttl_ok(p) || p->ip.proto != KP_PROTO_UDP || p->l4.len < KP_UDP_HDR_LEN ||
+        kp_cl_df(p))
         return 0;
     /* the sequence is the destination port (fixed source port, -L), or with
      * -P PORT the source port (fixed destination port) */

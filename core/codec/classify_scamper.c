@@ -51,7 +51,8 @@ static int classify_icmp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
 static int classify_udp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
     /* constant ports; the UDP checksum is the probe number */
-    if (!scamper_ip(p) || p->ip.proto != 17 || p->l4.len < 8 || p->l4.udp_sum != p->ip.ip_id)
+    if (!scamper_ip(p) || p->ip.proto != KP_PROTO_UDP || p->l4.len < KP_UDP_HDR_LEN ||
+        p->l4.udp_sum != p->ip.ip_id)
         return 0;
     common(p, KP_METHOD_UDP_PARIS, o);
     o->trace_key = p->l4.sport;
@@ -65,7 +66,7 @@ static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
     /* classic: destination port = base + probe number (IP ID), where the base
      * is 33434 with the default -d 33435 and -d PORT - 1 otherwise; zero
      * payload. The base is part of the trace's key. */
-    if (!scamper_ip(p) || p->ip.proto != 17 || p->l4.len < 8)
+    if (!scamper_ip(p) || p->ip.proto != KP_PROTO_UDP || p->l4.len < KP_UDP_HDR_LEN)
         return 0;
     if (p->ip.ip_id > SC_MAX_PROBES || p->l4.dport <= p->ip.ip_id || !kp_cl_payload_zero_from(p, 0))
         return 0;

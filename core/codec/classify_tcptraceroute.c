@@ -11,8 +11,8 @@
  * 0x22, ... (-l LEN), IPv4 (it has no IPv6 mode). */
 static int tcptr_segment(const struct kp_pkt *p)
 {
-    if (!kp_cl_ttl_ok(p) || p->ip.version != 4 || p->ip.proto != 6 || p->l4.len < 20 ||
-        !p->l4.tcp_full || p->l4.tcp_opts_len != 0)
+    if (!kp_cl_ttl_ok(p) || p->ip.version != 4 || p->ip.proto != KP_PROTO_TCP ||
+        p->l4.len < KP_TCP_HDR_LEN || !p->l4.tcp_full || p->l4.tcp_opts_len != 0)
         return 0;
     return p->ip.tot_len == 40 || kp_cl_payload_counts_from(p, 0x21);
 }

@@ -16,7 +16,7 @@
 
 static int classify_udp(const struct kp_pkt *p, struct kp_rx_probe *o)
 {
-    if (!kp_cl_ttl_ok(p) || p->ip.proto != 17 || p->l4.len < 8)
+    if (!kp_cl_ttl_ok(p) || p->ip.proto != KP_PROTO_UDP || p->l4.len < KP_UDP_HDR_LEN)
         return 0;
     /* any destination port: 33434 + n by default, -p BASE + n, or one port
      * with -U (53) and --sport; the payload 0x40, 0x41, ... is traceroute's */

@@ -23,10 +23,7 @@
 
 #include <string.h>
 
-#define PROTO_ICMP   1
-#define PROTO_TCP    6
-#define PROTO_UDP    17
-#define PROTO_ICMPV6 58
+#include "core/base/proto.h"
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -334,8 +331,8 @@ static int decode_ip_hdr(const uint8_t *p, size_t len, bool quote, struct kp_ip 
 static bool is_icmp_error(int version, uint8_t type)
 {
     if (version == 4)
-        return type == 3 || type == 11 || type == 12;
-    return type >= 1 && type <= 4;
+        return type == KP_ICMP_UNREACH || type == KP_ICMP_TIMXCEED || type == KP_ICMP_PARAMPROB;
+    return type >= KP_ICMP6_UNREACH && type <= KP_ICMP6_PARAMPROB;
 }
 
 /* Decode the transport header at p[0..n). Partial headers (quotes) fill what
@@ -346,7 +343,7 @@ static int decode_l4(uint8_t proto, int version, const uint8_t *p, size_t n, str
     l4->len = (uint16_t)(n > 0xffff ? 0xffff : n);
     l4->sum_ok = -1;
     switch (proto) {
-    case PROTO_UDP:
+    case KP_PROTO_UDP:
         if (n >= 2)
             l4->sport = rd16(p);
         if (n >= 4)
@@ -363,7 +360,7 @@ static int decode_l4(uint8_t proto, int version, const uint8_t *p, size_t n, str
             l4->payload_len = n - 8;
         }
         return KP_DEC_OK;
-    case PROTO_TCP: {
+    case KP_PROTO_TCP: {
         if (n >= 2)
             l4->sport = rd16(p);
         if (n >= 4)
@@ -391,9 +388,9 @@ static int decode_l4(uint8_t proto, int version, const uint8_t *p, size_t n, str
         }
         return KP_DEC_OK;
     }
-    case PROTO_ICMP:
-    case PROTO_ICMPV6:
-        if ((proto == PROTO_ICMP) != (version == 4))
+    case KP_PROTO_ICMP:
+    case KP_PROTO_ICMPV6:
+        if ((proto == KP_PROTO_ICMP) != (version == 4))
             return KP_DEC_UNSUPPORTED;
         if (n >= 1)
             l4->icmp_type = p[0];
@@ -425,9 +422,9 @@ static int8_t l4_sum_check(const struct kp_ip *ip, const struct kp_l4 *l4, const
                            size_t n)
 {
     uint32_t s = 0;
-    if (l4->proto == PROTO_UDP && ip->version == 4 && l4->udp_sum == 0)
+    if (l4->proto == KP_PROTO_UDP && ip->version == 4 && l4->udp_sum == 0)
         return -1;
-    if (l4->proto == PROTO_UDP || l4->proto == PROTO_TCP || l4->proto == PROTO_ICMPV6) {
+    if (l4->proto == KP_PROTO_UDP || l4->proto == KP_PROTO_TCP || l4->proto == KP_PROTO_ICMPV6) {
         uint8_t ph[40];
         size_t al = ip->version == 4 ? 4 : 16;
         memcpy(ph, ip->src.b, al);
@@ -435,7 +432,7 @@ static int8_t l4_sum_check(const struct kp_ip *ip, const struct kp_l4 *l4, const
         s = kp_cksum_add(s, ph, 2 * al);
         s += l4->proto;
         s += (uint32_t)(n & 0xffff) + (uint32_t)(n >> 16);
-    } else if (l4->proto != PROTO_ICMP) {
+    } else if (l4->proto != KP_PROTO_ICMP) {
         return -1;
     }
     s = kp_cksum_add(s, seg, n);
@@ -505,11 +502,11 @@ static void decode_icmp_error(struct kp_pkt *out, const uint8_t *icmp, size_t n,
 
     if (v == 4)
         out->l4.icmp_rfc4884_len = icmp[5];
-    else if (t == 1 || t == 3)
+    else if (t == KP_ICMP6_UNREACH || t == KP_ICMP6_TIMXCEED)
         out->l4.icmp_rfc4884_len = icmp[4];
-    if (v == 4 && t == 3 && out->l4.icmp_code == 4)
+    if (v == 4 && t == KP_ICMP_UNREACH && out->l4.icmp_code == KP_ICMP_UNREACH_NEEDFRAG)
         out->l4.icmp_mtu = rd16(icmp + 6);
-    if (v == 6 && t == 2)
+    if (v == 6 && t == KP_ICMP6_PKT_TOOBIG)
         out->l4.icmp_mtu = (uint16_t)(rd32(icmp + 4) > 0xffff ? 0xffff : rd32(icmp + 4));
 
     size_t orig = (size_t)out->l4.icmp_rfc4884_len * (v == 4 ? 4 : 8);
@@ -566,7 +563,7 @@ int kp_decode_ip(const uint8_t *buf, size_t len, struct kp_pkt *out)
         return st;
     if (l4_len == wire_l4)
         out->l4.sum_ok = l4_sum_check(&out->ip, &out->l4, l4, l4_len);
-    if ((out->l4.proto == PROTO_ICMP || out->l4.proto == PROTO_ICMPV6) &&
+    if ((out->l4.proto == KP_PROTO_ICMP || out->l4.proto == KP_PROTO_ICMPV6) &&
         is_icmp_error(out->ip.version, out->l4.icmp_type)) {
         out->is_icmp_error = true;
         decode_icmp_error(out, l4, l4_len, wire_l4);

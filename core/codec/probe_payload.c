@@ -7,9 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define PROTO_ICMP 1
-#define PROTO_TCP  6
-#define PROTO_UDP  17
+#include "core/base/proto.h"
 
 void kp_marker_write(uint8_t *out, const struct kp_marker *m)
 {
@@ -92,10 +90,10 @@ int kp_marker_find(const struct kp_pkt *pkt, struct kp_marker *out)
 {
     const struct kp_l4 *l4 = &pkt->l4;
     switch (l4->proto) {
-    case PROTO_UDP:
-    case PROTO_ICMP:
+    case KP_PROTO_UDP:
+    case KP_PROTO_ICMP:
         return kp_marker_parse(l4->payload, l4->payload_len, out);
-    case PROTO_TCP:
+    case KP_PROTO_TCP:
         if (l4->tcp_opts == NULL)
             return -ENOENT;
         return find_tcp_option(l4->tcp_opts, l4->tcp_opts_len, out);

@@ -14,11 +14,6 @@
 
 #include "core/methods/method_impl.h"
 
-#define ICMP_ECHOREPLY_T  0
-#define ICMP_ECHO_T       8
-#define ICMP6_ECHOREPLY_T 129
-#define ICMP6_ECHO_T      128
-
 static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t *len)
 {
     uint16_t size;
@@ -67,8 +62,8 @@ static int match_echo_reply(const struct kp_pkt *r, const struct kp_addr *src,
                             const struct kp_key *key, struct kp_match *out)
 {
     bool v6 = r->ip.version == 6;
-    if (r->l4.proto != (v6 ? 58 : KP_PROTO_ICMP) || r->l4.len < 8 ||
-        r->l4.icmp_type != (v6 ? ICMP6_ECHOREPLY_T : ICMP_ECHOREPLY_T) || r->l4.icmp_code != 0)
+    if (r->l4.proto != (v6 ? KP_PROTO_ICMPV6 : KP_PROTO_ICMP) || r->l4.len < KP_ICMP_HDR_LEN ||
+        r->l4.icmp_type != (v6 ? KP_ICMP6_ECHOREPLY : KP_ICMP_ECHOREPLY) || r->l4.icmp_code != 0)
         return -ENOENT;
     if (src != NULL && kp_addr_is_set(src) && !kp_addr_eq(&r->ip.dst, src))
         return -ENOENT;
@@ -111,7 +106,7 @@ static int icmp_paris_match(const struct kp_pkt *r, const struct kp_addr *src,
         return st;
     const struct kp_l4 *q = &r->q_l4;
     bool v6 = r->q_ip.version == 6;
-    if (q->icmp_type != (v6 ? ICMP6_ECHO_T : ICMP_ECHO_T) || q->icmp_code != 0)
+    if (q->icmp_type != (v6 ? KP_ICMP6_ECHO : KP_ICMP_ECHO) || q->icmp_code != 0)
         return -ENOENT;
     uint16_t word = q->icmp_seq;
     bool shaped = (q->icmp_id & KP_ID_FLOW_BIT) != 0;

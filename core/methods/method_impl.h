@@ -10,11 +10,8 @@
 #include <stdint.h>
 
 #include "core/methods/method.h"
+#include "core/base/proto.h"
 #include "core/codec/probe_payload.h"
-
-#define KP_PROTO_ICMP 1
-#define KP_PROTO_TCP  6
-#define KP_PROTO_UDP  17
 
 /* Describes one IPv4 or IPv6 probe for kp_mi_build. The transport-specific fields
  * are used according to proto. */

@@ -53,7 +53,7 @@ int kp_method_match_any(const struct kp_pkt *reply, const struct kp_addr *src,
 
 uint16_t kp_method_min_size(const struct kp_method_ops *ops, int family)
 {
-    return (uint16_t)(ops->min_size + (family == 6 ? 20 : 0));
+    return (uint16_t)(ops->min_size + (family == 6 ? KP_IPV6_HDR_LEN - KP_IPV4_HDR_LEN : 0));
 }
 
 uint16_t kp_mi_oc_add(uint16_t a, uint16_t b)
@@ -101,11 +101,11 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
     case KP_PROTO_ICMP:
         l4len = LIBNET_ICMPV4_ECHO_H + plen;
         if (p->dst.family == 6)
-            t = libnet_build_icmpv6_echo(128, 0, 0, p->echo_id, p->echo_seq,
+            t = libnet_build_icmpv6_echo(KP_ICMP6_ECHO, 0, 0, p->echo_id, p->echo_seq,
                                          (uint8_t *)(uintptr_t)payload, plen, l, 0);
         else
-            t = libnet_build_icmpv4_echo(ICMP_ECHO, 0, 0, p->echo_id, p->echo_seq, payload, plen, l,
-                                         0);
+            t = libnet_build_icmpv4_echo(KP_ICMP_ECHO, 0, 0, p->echo_id, p->echo_seq, payload, plen,
+                                         l, 0);
         break;
     case KP_PROTO_TCP: {
         uint8_t opt[KP_TCPOPT_MARKER_LEN];
@@ -129,8 +129,9 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
         memcpy(&dst6, p->dst.b, 16);
         /* Flow label 0 (constant for Paris; libnet 1.1.6 also mangles
          * non-zero flow labels). */
-        t = libnet_build_ipv6(0, 0, (uint16_t)l4len, p->proto == KP_PROTO_ICMP ? 58 : p->proto,
-                              p->ttl, src6, dst6, NULL, 0, l, 0);
+        t = libnet_build_ipv6(0, 0, (uint16_t)l4len,
+                              p->proto == KP_PROTO_ICMP ? KP_PROTO_ICMPV6 : p->proto, p->ttl, src6,
+                              dst6, NULL, 0, l, 0);
     } else if (t != -1) {
         uint32_t src, dst;
         memcpy(&src, p->src.b, 4);
@@ -159,8 +160,9 @@ static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint
 
 int kp_mi_build(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
 {
-    size_t iphl = p->dst.family == 6 ? 40 : 20;
-    size_t hdr = iphl + (p->proto == KP_PROTO_TCP ? 20 + KP_TCPOPT_MARKER_LEN : 8);
+    size_t iphl = p->dst.family == 6 ? KP_IPV6_HDR_LEN : KP_IPV4_HDR_LEN;
+    size_t hdr =
+        iphl + (p->proto == KP_PROTO_TCP ? KP_TCP_HDR_LEN + KP_TCPOPT_MARKER_LEN : KP_UDP_HDR_LEN);
     if (p->size < hdr || (p->proto != KP_PROTO_TCP && p->size < hdr + KP_MARKER_LEN))
         return -EINVAL;
     if (*len < p->size)
@@ -293,10 +295,10 @@ int kp_mi_error_quote(const struct kp_pkt *r, const struct kp_addr *src, uint8_t
     if (!r->is_icmp_error || !r->has_quote || r->q_ip.version != r->ip.version)
         return -ENOENT;
     if (proto == KP_PROTO_ICMP && r->ip.version == 6)
-        proto = 58;
+        proto = KP_PROTO_ICMPV6;
     if (r->q_ip.proto != proto || r->q_l4.proto != proto)
         return -ENOENT;
-    if (r->ip.version == 6 && r->l4.icmp_type == 2)
+    if (r->ip.version == 6 && r->l4.icmp_type == KP_ICMP6_PKT_TOOBIG)
         return -ENOENT; /* packet too big: not an answer to a probe's TTL */
     if (r->q_l4.len < 8)
         return -ENOENT;

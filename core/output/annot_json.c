@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "core/base/util.h"
 #include "core/record/trace_json.h"
 
 static int set(json_t *o, const char *k, json_t *v)
@@ -16,11 +17,6 @@ static int set(json_t *o, const char *k, json_t *v)
     if (v == NULL)
         return -ENOMEM;
     return json_object_set_new(o, k, v) == 0 ? 0 : -ENOMEM;
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return (s != NULL && s[0]) ? json_string(s) : json_null();
 }
 
 static json_t *asn_or_null(uint32_t asn)
@@ -42,8 +38,8 @@ static int annot_hop(json_t *h, const struct kp_hop_annot *a)
 {
     int rc = 0;
     rc = rc ? rc : set(h, "asn", asn_or_null(a->asn));
-    rc = rc ? rc : set(h, "as_name", str_or_null(a->as_name));
-    rc = rc ? rc : set(h, "asn_source", str_or_null(a->source));
+    rc = rc ? rc : set(h, "as_name", kp_json_str_or_null(a->as_name));
+    rc = rc ? rc : set(h, "asn_source", kp_json_str_or_null(a->source));
     json_t *org = json_array();
     rc = rc ? rc : set(h, "origins", org);
     for (int i = 0; rc == 0 && i < a->n_origins && i < KP_ANNOT_MAX_ORIGINS; i++)
@@ -52,7 +48,7 @@ static int annot_hop(json_t *h, const struct kp_hop_annot *a)
     rc = rc ? rc
             : set(h, "addr_class",
                   json_string(a->class_label[0] ? a->class_label : kp_hop_class_name(a->cls)));
-    rc = rc ? rc : set(h, "rdns", str_or_null(a->rdns));
+    rc = rc ? rc : set(h, "rdns", kp_json_str_or_null(a->rdns));
     if (rc == 0 && a->ixp)
         rc = set(h, "ixp", json_string(a->ixp_name[0] ? a->ixp_name : "ixp"));
     else if (rc == 0)
@@ -97,7 +93,7 @@ static json_t *evidence_json(const struct kp_trace *t, const struct kp_transit *
         if (v->heuristics & (1u << b))
             if (json_array_append_new(hs, json_string(kp_heuristic_name(1u << b))) != 0)
                 rc = -ENOMEM;
-    rc = rc ? rc : set(e, "source", str_or_null(v->source));
+    rc = rc ? rc : set(e, "source", kp_json_str_or_null(v->source));
     rc = rc ? rc
             : set(e, "rtt_jump_ms",
                   (hh && th && hh->rtt_ms >= 0 && th->rtt_ms >= 0)
@@ -127,12 +123,12 @@ int kp_annot_trace_json(const struct kp_trace *t, const struct kp_hop_annot *ann
             rc = annot_hop(json_array_get(hops, i), &ann[i]);
     }
     rc = rc ? rc : set(o, "dst_asn", asn_or_null(dst_ann ? dst_ann->asn : 0));
-    rc = rc ? rc : set(o, "sweep", str_or_null(sweep));
+    rc = rc ? rc : set(o, "sweep", kp_json_str_or_null(sweep));
     if (rc == 0 && origin != NULL) {
         json_t *in = json_object();
         rc = set(o, "input", in);
-        rc = rc ? rc : set(in, "kind", str_or_null(origin->kind));
-        rc = rc ? rc : set(in, "file", str_or_null(origin->file));
+        rc = rc ? rc : set(in, "kind", kp_json_str_or_null(origin->kind));
+        rc = rc ? rc : set(in, "file", kp_json_str_or_null(origin->file));
         rc = rc ? rc
                 : set(in, "line",
                       origin->line ? json_integer((json_int_t)origin->line) : json_null());
@@ -141,7 +137,7 @@ int kp_annot_trace_json(const struct kp_trace *t, const struct kp_hop_annot *ann
         json_t *tr = json_object();
         rc = set(o, "transit", tr);
         rc = rc ? rc : set(tr, "asn", asn_or_null(v->asn));
-        rc = rc ? rc : set(tr, "name", str_or_null(v->name));
+        rc = rc ? rc : set(tr, "name", kp_json_str_or_null(v->name));
         rc = rc ? rc : set(tr, "status", json_string(kp_transit_status_name(v->status)));
         rc = rc ? rc : set(tr, "confidence", json_real(round3(v->confidence)));
         rc = rc ? rc : set(tr, "evidence", evidence_json(t, v));
@@ -170,9 +166,9 @@ int kp_annot_summary_json(const struct kp_summary_group *g, char **out, size_t *
     rc = rc ? rc : set(o, "vp", json_string(g->vp));
     rc = rc ? rc : set(o, "prefix", json_string(pfx));
     rc = rc ? rc : set(o, "method", json_string(kp_method_name(g->method)));
-    rc = rc ? rc : set(o, "sweep", str_or_null(g->sweep));
+    rc = rc ? rc : set(o, "sweep", kp_json_str_or_null(g->sweep));
     rc = rc ? rc : set(o, "transit_asn", asn_or_null(m ? m->asn : 0));
-    rc = rc ? rc : set(o, "transit_name", str_or_null(m ? m->name : NULL));
+    rc = rc ? rc : set(o, "transit_name", kp_json_str_or_null(m ? m->name : NULL));
     rc = rc ? rc
             : set(o, "status",
                   json_string(kp_transit_status_name(m ? m->status : KP_TRANSIT_UNDETERMINED)));
@@ -187,7 +183,7 @@ int kp_annot_summary_json(const struct kp_summary_group *g, char **out, size_t *
             break;
         }
         rc = rc ? rc : set(e, "asn", asn_or_null(g->shares[i].asn));
-        rc = rc ? rc : set(e, "name", str_or_null(g->shares[i].name));
+        rc = rc ? rc : set(e, "name", kp_json_str_or_null(g->shares[i].name));
         rc = rc ? rc : set(e, "status", json_string(kp_transit_status_name(g->shares[i].status)));
         rc = rc ? rc : set(e, "traces", json_integer((json_int_t)g->shares[i].traces));
         rc = rc ? rc : set(e, "share", json_real(round3(g->shares[i].share)));

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/asmap/known_as.h"
+
 #define KEY_LEN 80
 
 struct gnode {
@@ -247,16 +249,9 @@ static const char *colour(const struct kp_graph *g, uint32_t asn, char *buf, siz
         return "#dddddd";
     if (is_target(g, asn))
         return "#98df8a";
-    switch (asn) {
-    case 4837:
-        return "#ff9896";
-    case 20485:
-        return "#aec7e8";
-    case 22351:
-        return "#ffbb78";
-    default:
-        break;
-    }
+    const struct kp_known_as *k = kp_known_as_find(asn);
+    if (k != NULL && k->colour != NULL)
+        return k->colour;
     /* a light colour from the AS number */
     uint32_t h = asn * 2654435761u;
     snprintf(buf, len, "#%02x%02x%02x", 0xa0 + (h >> 24) % 0x50, 0xa0 + (h >> 16 & 0xff) % 0x50,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/asmap/known_as.h"
+
 static const char *const class_names[KP_HCLASS_COUNT] = {
     [KP_HCLASS_UNKNOWN] = "unknown",   [KP_HCLASS_PUBLIC] = "public",
     [KP_HCLASS_PRIVATE] = "private",   [KP_HCLASS_SHARED] = "shared",
@@ -59,12 +61,10 @@ unsigned kp_heuristic_from_name(const char *s)
     return 0;
 }
 
-static const uint32_t default_targets[] = {131279};
-static const struct kp_as_name default_known[] = {
-    {4837, "China Unicom"},
-    {20485, "TransTeleCom"},
-    {22351, "Intelsat"},
-};
+static const uint32_t default_targets[] = {KP_ASN_TARGET_DEFAULT};
+#define KNOWN_TRANSIT(asn, name, whois, colour, transit) {asn, name},
+static const struct kp_as_name default_known[] = {KP_KNOWN_TRANSIT_TABLE(KNOWN_TRANSIT)};
+#undef KNOWN_TRANSIT
 
 void kp_verdict_config_default(struct kp_verdict_config *c)
 {

@@ -14,6 +14,7 @@
 #include "prober/engine/engine.h"
 #include "core/rx/rx.h"
 #include "core/rx/rx_kptrace.h"
+#include "pkt_build.h"
 
 static inline struct kp_addr addr(const char *s)
 {
@@ -30,34 +31,14 @@ static inline struct kp_target_range R(uint32_t base, uint32_t count) {
     return r;
 }
 
-static inline void
-put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
 /* IPv4 ICMP error (type, code) from `from` to `to` quoting 28 bytes of probe
  * (IP header + 8 transport bytes, as RFC 792 requires at least). */
-static inline size_t icmp_error(uint8_t *out, const char *from, const struct kp_addr *to,
-                                uint8_t type, uint8_t code, const uint8_t *probe)
+static inline size_t
+icmp_error(uint8_t *out, const char *from, const struct kp_addr *to, uint8_t type, uint8_t code,
+           const uint8_t *probe)
 {
     struct kp_addr f = addr(from);
-    size_t len = 20 + 8 + 28;
-    memset(out, 0, len);
-    out[0] = 0x45;
-    put16(out + 2, (uint16_t)len);
-    out[8] = 64;
-    out[9] = 1;
-    memcpy(out + 12, f.b, 4);
-    memcpy(out + 16, to->b, 4);
-    put16(out + 10, kp_cksum_fold(kp_cksum_add(0, out, 20)));
-    out[20] = type;
-    out[21] = code;
-    memcpy(out + 28, probe, 28);
-    out[28 + 8] = 1; /* the quoted TTL as it expired */
-    put16(out + 22, kp_cksum_fold(kp_cksum_add(0, out + 20, 8 + 28)));
-    return len;
+    return pkt_icmp4_error(out, f.b, to->b, 0, 64, type, code, probe);
 }
 
 /* rx as the prober sets it up (kptrace's classifier, TTLs 1..30, gap limit

@@ -17,6 +17,7 @@
 #include "core/codec/identity.h"
 #include "core/methods/method.h"
 #include "core/codec/probe_payload.h"
+#include "pkt_build.h"
 
 /* ---- test-local helpers (independent of the code under test) ---- */
 
@@ -28,18 +29,6 @@ static uint16_t be16(const uint8_t *p)
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
 }
 
 /* RFC 1071: ones-complement sum of 16-bit big-endian words, odd byte padded. */
@@ -77,15 +66,15 @@ static uint16_t t_l4_verify(const uint8_t *ip)
 static void t_l4_fix(uint8_t *ip, size_t sum_off)
 {
     size_t hl = (size_t)(ip[0] & 15) * 4;
-    put16(ip + hl + sum_off, 0);
+    pkt_put16(ip + hl + sum_off, 0);
     uint16_t c = t_l4_verify(ip);
-    put16(ip + hl + sum_off, c);
+    pkt_put16(ip + hl + sum_off, c);
 }
 
 static void t_ip_fix(uint8_t *ip)
 {
-    put16(ip + 10, 0);
-    put16(ip + 10, t_fold(t_sum(0, ip, (size_t)(ip[0] & 15) * 4)));
+    pkt_put16(ip + 10, 0);
+    pkt_put16(ip + 10, t_fold(t_sum(0, ip, (size_t)(ip[0] & 15) * 4)));
 }
 
 static struct kp_key key_a = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
@@ -132,8 +121,8 @@ static size_t icmp_error(uint8_t *out, const char *from, uint8_t type, uint8_t c
     size_t icmp_len = 8 + orig + ext_len;
     memset(out, 0, 28 + orig + ext_len);
     out[0] = 0x45;
-    put16(out + 2, (uint16_t)(20 + icmp_len));
-    put16(out + 4, 0x4242);
+    pkt_put16(out + 2, (uint16_t)(20 + icmp_len));
+    pkt_put16(out + 4, 0x4242);
     out[8] = 250;
     out[9] = 1;
     struct kp_addr f = A(from), to = A("198.18.0.2");
@@ -148,7 +137,7 @@ static size_t icmp_error(uint8_t *out, const char *from, uint8_t type, uint8_t c
     memcpy(ic + 8, probe, qlen);
     if (ext_len)
         memcpy(ic + 8 + orig, ext, ext_len);
-    put16(ic + 2, t_fold(t_sum(0, ic, icmp_len)));
+    pkt_put16(ic + 2, t_fold(t_sum(0, ic, icmp_len)));
     return 20 + icmp_len;
 }
 
@@ -157,14 +146,14 @@ static size_t mpls_ext(uint8_t *e, const uint32_t *labels, const uint8_t *ttls, 
 {
     memset(e, 0, 8 + 4 * n);
     e[0] = 0x20; /* version 2 */
-    put16(e + 4, (uint16_t)(4 + 4 * n));
+    pkt_put16(e + 4, (uint16_t)(4 + 4 * n));
     e[6] = 1; /* class MPLS label stack */
     e[7] = 1; /* c-type incoming */
     for (size_t i = 0; i < n; i++) {
         uint32_t w = labels[i] << 12 | (uint32_t)(i == n - 1) << 8 | ttls[i];
-        put32(e + 8 + 4 * i, w);
+        pkt_put32(e + 8 + 4 * i, w);
     }
-    put16(e + 2, t_fold(t_sum(0, e, 8 + 4 * n)));
+    pkt_put16(e + 2, t_fold(t_sum(0, e, 8 + 4 * n)));
     return 8 + 4 * n;
 }
 
@@ -483,13 +472,13 @@ static size_t nat_quote(const struct kp_method_ops *ops, uint8_t *p, size_t n, u
     p[8] = 1;
     if (ops->proto == 1) {
         *sent_sum = be16(p + 22);
-        put16(p + 24, 40001); /* echo id */
+        pkt_put16(p + 24, 40001); /* echo id */
         t_l4_fix(p, 2);
         *new_sum = be16(p + 22);
     } else {
         *sent_sum = ops->proto == 17 ? be16(p + 26) : 0;
         memcpy(p + 12, pub.b, 4);
-        put16(p + 20, 40001);
+        pkt_put16(p + 20, 40001);
         t_l4_fix(p, ops->proto == 17 ? 6 : 16);
         *new_sum = ops->proto == 17 ? be16(p + 26) : 0;
     }
@@ -566,18 +555,18 @@ static size_t tcp_reply(uint8_t *r, const uint8_t *probe, uint8_t flags, uint32_
 {
     memset(r, 0, 40);
     r[0] = 0x45;
-    put16(r + 2, 40);
+    pkt_put16(r + 2, 40);
     r[8] = 60;
     r[9] = 6;
     memcpy(r + 12, probe + 16, 4);
     memcpy(r + 16, probe + 12, 4);
-    put16(r + 20, be16(probe + 22));
-    put16(r + 22, be16(probe + 20));
-    put32(r + 24, 0x01020304);
-    put32(r + 28, ack);
+    pkt_put16(r + 20, be16(probe + 22));
+    pkt_put16(r + 22, be16(probe + 20));
+    pkt_put32(r + 24, 0x01020304);
+    pkt_put32(r + 28, ack);
     r[32] = 0x50;
     r[33] = flags;
-    put16(r + 34, 29200);
+    pkt_put16(r + 34, 29200);
     t_l4_fix(r, 16);
     t_ip_fix(r);
     return 40;
@@ -602,7 +591,7 @@ Test(methods, match_tcp_synack_and_rst)
     /* the ack's last byte binds our source port: a reply to another port
      * (a NAT that did not restore it) is ours, but the trace is unknown */
     rn = tcp_reply(r, p, 0x12, seq + 1);
-    put16(r + 22, 40001);
+    pkt_put16(r + 22, 40001);
     t_l4_fix(r, 16);
     cr_assert_eq(decode_match(ops, r, rn, &key_a, &m, &d), 0);
     cr_assert(m.nat);
@@ -758,8 +747,8 @@ static uint16_t t6_l4_verify(const uint8_t *ip)
 
 static void t6_l4_fix(uint8_t *ip, size_t sum_off)
 {
-    put16(ip + 40 + sum_off, 0);
-    put16(ip + 40 + sum_off, t6_l4_verify(ip));
+    pkt_put16(ip + 40 + sum_off, 0);
+    pkt_put16(ip + 40 + sum_off, t6_l4_verify(ip));
 }
 
 static struct kp_probe_spec spec6(uint32_t trace, uint8_t ttl, uint8_t att)
@@ -782,7 +771,7 @@ static size_t icmp6_error(uint8_t *out, const char *from, uint8_t type, uint8_t 
     size_t icmp_len = 8 + qlen;
     memset(out, 0, 40 + icmp_len);
     out[0] = 0x60;
-    put16(out + 4, (uint16_t)icmp_len);
+    pkt_put16(out + 4, (uint16_t)icmp_len);
     out[6] = 58;
     out[7] = 250;
     struct kp_addr f = A(from), to = A("2001:db8::2");
@@ -891,14 +880,14 @@ Test(methods, ipv6_match_errors_and_destination)
     n = build(all[2], &s, p);
     memset(r, 0, 60);
     r[0] = 0x60;
-    put16(r + 4, 20);
+    pkt_put16(r + 4, 20);
     r[6] = 6;
     r[7] = 60;
     memcpy(r + 8, p + 24, 16);
     memcpy(r + 24, p + 8, 16);
-    put16(r + 40, be16(p + 42));
-    put16(r + 42, be16(p + 40));
-    put32(r + 48, be32(p + 44) + 1);
+    pkt_put16(r + 40, be16(p + 42));
+    pkt_put16(r + 42, be16(p + 40));
+    pkt_put32(r + 48, be32(p + 44) + 1);
     r[52] = 0x50;
     r[53] = 0x12;
     t6_l4_fix(r, 16);

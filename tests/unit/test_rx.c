@@ -15,6 +15,7 @@
 #include "core/methods/method.h"
 #include "core/rx/rx.h"
 #include "core/rx/rx_kptrace.h"
+#include "pkt_build.h"
 
 #define MS  1000000LL
 #define S   1000000000LL
@@ -729,35 +730,13 @@ Test(rx, memory_bounded_by_open_traces)
 /* End to end: kptrace udp-paris probes built by the codec, ICMP errors
  * built here as bytes, both fed as raw-IP frames through kp_rx_frame. */
 
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
 /* IPv4 + ICMP error (type, code) from `from` to `to`, quoting the first
  * 28 bytes of `probe`. Returns the length. */
 static size_t build_icmp_error(uint8_t *out, const char *from, const struct kp_addr *to,
                                uint8_t type, uint8_t code, const uint8_t *probe)
 {
     struct kp_addr f = A(from);
-    size_t len = 20 + 8 + 28;
-    memset(out, 0, len);
-    out[0] = 0x45;
-    put16(out + 2, (uint16_t)len);
-    put16(out + 4, 4321);
-    out[8] = 250; /* TTL */
-    out[9] = 1;
-    memcpy(out + 12, f.b, 4);
-    memcpy(out + 16, to->b, 4);
-    put16(out + 10, kp_cksum_fold(kp_cksum_add(0, out, 20)));
-    uint8_t *ic = out + 20;
-    ic[0] = type;
-    ic[1] = code;
-    memcpy(ic + 8, probe, 28);
-    ic[8 + 8] = 1; /* quoted TTL: what expired at the router */
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 8 + 28)));
-    return len;
+    return pkt_icmp4_error(out, f.b, to->b, 4321, 250, type, code, probe);
 }
 
 Test(rx, kptrace_probes_end_to_end)

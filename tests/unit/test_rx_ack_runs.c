@@ -23,6 +23,7 @@
 #include "core/codec/classify.h"
 #include "core/codec/decode.h"
 #include "core/rx/rx.h"
+#include "pkt_build.h"
 #include "rx_harness.h"
 
 #define MS 1000000LL
@@ -30,49 +31,21 @@
 
 static const uint8_t SRC[4] = {198, 18, 2, 2}, DST[4] = {198, 19, 176, 11};
 
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    put16(b, (uint16_t)(v >> 16));
-    put16(b + 2, (uint16_t)v);
-}
-
-static void ip_hdr(uint8_t *b, uint16_t len, uint16_t id, bool df, uint8_t ttl, uint8_t proto,
-                   const uint8_t *src, const uint8_t *dst)
-{
-    memset(b, 0, 20);
-    b[0] = 0x45;
-    put16(b + 2, len);
-    put16(b + 4, id);
-    if (df)
-        b[6] = 0x40;
-    b[8] = ttl;
-    b[9] = proto;
-    memcpy(b + 12, src, 4);
-    memcpy(b + 16, dst, 4);
-    put16(b + 10, kp_cksum_fold(kp_cksum_add(0, b, 20)));
-}
-
 /* A TCP segment without options or payload from src:sport to dst:dport. */
 static size_t seg(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t id, bool df,
                   uint8_t ttl, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                   uint8_t flags, uint16_t win)
 {
-    ip_hdr(b, 40, id, df, ttl, 6, src, dst);
+    pkt_ip4_hdr(b, 40, id, df, ttl, 6, src, dst);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, sport);
-    put16(t + 2, dport);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
+    pkt_put16(t, sport);
+    pkt_put16(t + 2, dport);
+    pkt_put32(t + 4, seq);
+    pkt_put32(t + 8, ack);
     t[12] = 5 << 4;
     t[13] = flags;
-    put16(t + 14, win);
+    pkt_put16(t + 14, win);
     return 40;
 }
 
@@ -102,24 +75,24 @@ static size_t rst(uint8_t *b, uint16_t probe_sport, uint16_t probe_dport, uint32
 static size_t time_exceeded(uint8_t *b, const uint8_t *probe)
 {
     uint8_t router[4] = {198, 18, 219, probe[8]};
-    ip_hdr(b, 56, 7, false, 64, 1, router, SRC);
+    pkt_ip4_hdr(b, 56, 7, false, 64, 1, router, SRC);
     uint8_t *ic = b + 20;
     memset(ic, 0, 8);
     ic[0] = 11;
     memcpy(ic + 8, probe, 28);
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
+    pkt_put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
     return 56;
 }
 
 /* traceroute's UDP probe: 32 payload bytes 0x40, 0x41, ... */
 static size_t tr_udp(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t sport, uint16_t dport)
 {
-    ip_hdr(b, 60, id, false, ttl, 17, SRC, DST);
+    pkt_ip4_hdr(b, 60, id, false, ttl, 17, SRC, DST);
     uint8_t *u = b + 20;
-    put16(u, sport);
-    put16(u + 2, dport);
-    put16(u + 4, 40);
-    put16(u + 6, 0);
+    pkt_put16(u, sport);
+    pkt_put16(u + 2, dport);
+    pkt_put16(u + 4, 40);
+    pkt_put16(u + 6, 0);
     for (int i = 0; i < 32; i++)
         u[8 + i] = (uint8_t)(0x40 + i);
     return 60;
@@ -128,18 +101,18 @@ static size_t tr_udp(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t sport, uint1
 /* traceroute -T's SYN: 20 bytes of options, DF clear, IP length 60 */
 static size_t tr_syn(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t sport, uint32_t seq)
 {
-    ip_hdr(b, 60, id, false, ttl, 6, SRC, DST);
+    pkt_ip4_hdr(b, 60, id, false, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
     memset(t, 0, 40);
-    put16(t, sport);
-    put16(t + 2, 80);
-    put32(t + 4, seq);
+    pkt_put16(t, sport);
+    pkt_put16(t + 2, 80);
+    pkt_put32(t + 4, seq);
     t[12] = 10 << 4;
     t[13] = 0x02;
-    put16(t + 14, 5840);
+    pkt_put16(t + 14, 5840);
     t[20] = 2;
     t[21] = 4;
-    put16(t + 22, 1460);
+    pkt_put16(t + 22, 1460);
     t[24] = 4;
     t[25] = 2;
     t[26] = 8;

@@ -265,7 +265,7 @@ static void as_v1(uint8_t *p, size_t n)
     mk[6] = att;
     mk[7] = 0;
     icmp[2] = icmp[3] = 0;
-    put16(icmp + 2, kp_cksum_fold(kp_cksum_add(0, icmp, n - 20)));
+    pkt_put16(icmp + 2, kp_cksum_fold(kp_cksum_add(0, icmp, n - 20)));
 }
 
 Test(rx_exact, version_1_captures_still_split_by_time)

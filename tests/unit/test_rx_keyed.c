@@ -74,13 +74,15 @@ static void run(const char *method, const struct kp_key *probe_key, const struct
         uint16_t sport = (uint16_t)(natted[20] << 8 | natted[21]);
         uint16_t sum = (uint16_t)(natted[26] << 8 | natted[27]);
         /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), and ~m + m' = +0x100 here. */
-        put16(natted + 20, (uint16_t)(sport + 0x100));
-        put16(natted + 26, kp_cksum_fold(kp_cksum_add((uint16_t)~sum, (uint8_t[]){0x01, 0x00}, 2)));
+        pkt_put16(natted + 20, (uint16_t)(sport + 0x100));
+        pkt_put16(natted + 26,
+                  kp_cksum_fold(kp_cksum_add((uint16_t)~sum, (uint8_t[]){0x01, 0x00}, 2)));
     } else {
         uint16_t id = (uint16_t)(natted[24] << 8 | natted[25]);
         uint16_t sum = (uint16_t)(natted[22] << 8 | natted[23]);
-        put16(natted + 24, (uint16_t)(id + 0x100));
-        put16(natted + 22, kp_cksum_fold(kp_cksum_add((uint16_t)~sum, (uint8_t[]){0x01, 0x00}, 2)));
+        pkt_put16(natted + 24, (uint16_t)(id + 0x100));
+        pkt_put16(natted + 22,
+                  kp_cksum_fold(kp_cksum_add((uint16_t)~sum, (uint8_t[]){0x01, 0x00}, 2)));
     }
     rl = icmp_error(r, "198.18.1.1", &spec.src, 11, 0, natted);
     kp_rx_frame(rx, KP_DLT_RAW, T0 + 6 * MS, r, rl);
@@ -96,10 +98,10 @@ static void run(const char *method, const struct kp_key *probe_key, const struct
         memcpy(er + 16, probes[2] + 12, 4);
         er[8] = 60;
         er[10] = er[11] = 0;
-        put16(er + 10, kp_cksum_fold(kp_cksum_add(0, er, 20)));
+        pkt_put16(er + 10, kp_cksum_fold(kp_cksum_add(0, er, 20)));
         er[20] = 0;
         er[22] = er[23] = 0;
-        put16(er + 22, kp_cksum_fold(kp_cksum_add(0, er + 20, plen - 20)));
+        pkt_put16(er + 22, kp_cksum_fold(kp_cksum_add(0, er + 20, plen - 20)));
         kp_rx_frame(rx, KP_DLT_RAW, T0 + 7 * MS, er, plen);
     }
     *st = *kp_rx_stats(rx);

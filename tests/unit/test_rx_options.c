@@ -19,40 +19,13 @@
 #include "core/codec/classify.h"
 #include "core/codec/decode.h"
 #include "core/rx/rx.h"
+#include "pkt_build.h"
 #include "rx_harness.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL
 
 static const uint8_t SRC[4] = {198, 18, 3, 2}, DST[4] = {198, 19, 177, 12};
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    put16(b, (uint16_t)(v >> 16));
-    put16(b + 2, (uint16_t)v);
-}
-
-static void ip_hdr(uint8_t *b, uint16_t len, uint16_t id, bool df, uint8_t ttl, uint8_t proto,
-                   const uint8_t *src, const uint8_t *dst)
-{
-    memset(b, 0, 20);
-    b[0] = 0x45;
-    put16(b + 2, len);
-    put16(b + 4, id);
-    if (df)
-        b[6] = 0x40;
-    b[8] = ttl;
-    b[9] = proto;
-    memcpy(b + 12, src, 4);
-    memcpy(b + 16, dst, 4);
-    put16(b + 10, kp_cksum_fold(kp_cksum_add(0, b, 20)));
-}
 
 /* A UDP probe with `plen` payload bytes: counting from `first` (traceroute)
  * or zero (first < 0). The checksum field is `sum` (scamper udp-paris: its
@@ -61,12 +34,12 @@ static size_t udp(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
                   size_t plen, int first, uint16_t sum)
 {
     uint16_t len = (uint16_t)(28 + plen);
-    ip_hdr(b, len, id, df, ttl, 17, SRC, DST);
+    pkt_ip4_hdr(b, len, id, df, ttl, 17, SRC, DST);
     uint8_t *u = b + 20;
-    put16(u, sport);
-    put16(u + 2, dport);
-    put16(u + 4, (uint16_t)(8 + plen));
-    put16(u + 6, sum);
+    pkt_put16(u, sport);
+    pkt_put16(u + 2, dport);
+    pkt_put16(u + 4, (uint16_t)(8 + plen));
+    pkt_put16(u + 6, sum);
     for (size_t i = 0; i < plen; i++)
         u[8 + i] = first < 0 ? 0 : (uint8_t)(first + (int)i);
     return len;
@@ -77,18 +50,18 @@ static size_t udp(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport,
 static size_t syn_win(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t sport, uint16_t dport,
                       uint32_t seq, uint16_t win)
 {
-    ip_hdr(b, 60, id, df, ttl, 6, SRC, DST);
+    pkt_ip4_hdr(b, 60, id, df, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
     memset(t, 0, 40);
-    put16(t, sport);
-    put16(t + 2, dport);
-    put32(t + 4, seq);
+    pkt_put16(t, sport);
+    pkt_put16(t + 2, dport);
+    pkt_put32(t + 4, seq);
     t[12] = 10 << 4;
     t[13] = 0x02;
-    put16(t + 14, win);
+    pkt_put16(t + 14, win);
     t[20] = 2; /* MSS 1460 */
     t[21] = 4;
-    put16(t + 22, 1460);
+    pkt_put16(t + 22, 1460);
     t[24] = 4; /* SACK permitted */
     t[25] = 2;
     t[26] = 8; /* timestamps */
@@ -111,12 +84,12 @@ static size_t syn_opts(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t s
 static size_t bare_syn(uint8_t *b, uint16_t id, bool df, uint8_t ttl, size_t plen)
 {
     uint16_t len = (uint16_t)(40 + plen);
-    ip_hdr(b, len, id, df, ttl, 6, SRC, DST);
+    pkt_ip4_hdr(b, len, id, df, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, 45073);
-    put16(t + 2, 80);
-    put32(t + 4, 930611299u);
+    pkt_put16(t, 45073);
+    pkt_put16(t + 2, 80);
+    pkt_put32(t + 4, 930611299u);
     t[12] = 5 << 4;
     t[13] = 0x02;
     for (size_t i = 0; i < plen; i++)
@@ -129,28 +102,28 @@ static size_t bare_syn(uint8_t *b, uint16_t id, bool df, uint8_t ttl, size_t ple
 static size_t echo_pl(uint8_t *b, uint16_t id, bool df, uint8_t ttl, uint16_t eid, uint16_t seq,
                       uint16_t len, int pattern)
 {
-    ip_hdr(b, len, id, df, ttl, 1, SRC, DST);
+    pkt_ip4_hdr(b, len, id, df, ttl, 1, SRC, DST);
     uint8_t *ic = b + 20;
     memset(ic, 0, (size_t)len - 20);
     ic[0] = 8;
-    put16(ic + 4, eid);
-    put16(ic + 6, seq);
+    pkt_put16(ic + 4, eid);
+    pkt_put16(ic + 6, seq);
     for (size_t k = 8; k < (size_t)len - 20; k++)
         ic[k] = pattern < 0 ? (uint8_t)(0x40 + k % 64) : (uint8_t)pattern;
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, (size_t)len - 20)));
+    pkt_put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, (size_t)len - 20)));
     return len;
 }
 
 /* mtr's echo request: id `pid`, sequence `seq`, 36 zero bytes. */
 static size_t echo(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t pid, uint16_t seq)
 {
-    ip_hdr(b, 64, id, false, ttl, 1, SRC, DST);
+    pkt_ip4_hdr(b, 64, id, false, ttl, 1, SRC, DST);
     uint8_t *ic = b + 20;
     memset(ic, 0, 44);
     ic[0] = 8;
-    put16(ic + 4, pid);
-    put16(ic + 6, seq);
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 44)));
+    pkt_put16(ic + 4, pid);
+    pkt_put16(ic + 6, seq);
+    pkt_put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 44)));
     return 64;
 }
 
@@ -159,12 +132,12 @@ static size_t echo(uint8_t *b, uint16_t id, uint8_t ttl, uint16_t pid, uint16_t 
 static size_t time_exceeded(uint8_t *b, const uint8_t *probe)
 {
     uint8_t router[4] = {198, 18, 219, probe[8]};
-    ip_hdr(b, 56, 7, false, 64, 1, router, SRC);
+    pkt_ip4_hdr(b, 56, 7, false, 64, 1, router, SRC);
     uint8_t *ic = b + 20;
     memset(ic, 0, 8);
     ic[0] = 11;
     memcpy(ic + 8, probe, 28);
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
+    pkt_put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
     return 56;
 }
 
@@ -386,11 +359,11 @@ Test(rx_options, scamper_run_twice_with_the_same_port_gives_two_traces)
 /* scamper -P tcp's SYN: DF, IP ID = probe number, sequence 0, no options */
 static size_t sc_syn(uint8_t *b, uint8_t ttl)
 {
-    ip_hdr(b, 40, ttl, true, ttl, 6, SRC, DST);
+    pkt_ip4_hdr(b, 40, ttl, true, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, 20109);
-    put16(t + 2, 80);
+    pkt_put16(t, 20109);
+    pkt_put16(t + 2, 80);
     t[12] = 5 << 4;
     t[13] = 0x02;
     return 40;
@@ -399,12 +372,12 @@ static size_t sc_syn(uint8_t *b, uint8_t ttl)
 /* The destination's RST|ACK to a SYN with sequence 0. */
 static size_t rst0(uint8_t *b)
 {
-    ip_hdr(b, 40, 0, true, 62, 6, DST, SRC);
+    pkt_ip4_hdr(b, 40, 0, true, 62, 6, DST, SRC);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, 80);
-    put16(t + 2, 20109);
-    put32(t + 8, 1); /* ack = seq + 1 */
+    pkt_put16(t, 80);
+    pkt_put16(t + 2, 20109);
+    pkt_put32(t + 8, 1); /* ack = seq + 1 */
     t[12] = 5 << 4;
     t[13] = 0x14;
     return 40;

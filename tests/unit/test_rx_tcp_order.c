@@ -14,72 +14,47 @@
 #include "core/codec/classify.h"
 #include "core/codec/decode.h"
 #include "core/rx/rx.h"
+#include "pkt_build.h"
 
 #define MS 1000000LL
 #define T0 1700000000000000000LL
 
 static const uint8_t SRC[4] = {198, 18, 1, 2}, DST[4] = {198, 19, 176, 1};
 
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    put16(b, (uint16_t)(v >> 16));
-    put16(b + 2, (uint16_t)v);
-}
-
-static void ip_hdr(uint8_t *b, uint16_t len, uint16_t id, uint8_t ttl, uint8_t proto,
-                   const uint8_t *src, const uint8_t *dst)
-{
-    memset(b, 0, 20);
-    b[0] = 0x45;
-    put16(b + 2, len);
-    put16(b + 4, id);
-    b[8] = ttl;
-    b[9] = proto;
-    memcpy(b + 12, src, 4);
-    memcpy(b + 16, dst, 4);
-    put16(b + 10, kp_cksum_fold(kp_cksum_add(0, b, 20)));
-}
-
 /* tcptraceroute's SYN: 40 bytes, DF clear, no options, fixed ports/seq. */
 static size_t syn(uint8_t *b, uint8_t ttl)
 {
-    ip_hdr(b, 40, (uint16_t)(1000 + ttl), ttl, 6, SRC, DST);
+    pkt_ip4_hdr(b, 40, (uint16_t)(1000 + ttl), false, ttl, 6, SRC, DST);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, 40123);
-    put16(t + 2, 80);
-    put32(t + 4, 0x11223344u);
+    pkt_put16(t, 40123);
+    pkt_put16(t + 2, 80);
+    pkt_put32(t + 4, 0x11223344u);
     t[12] = 5 << 4;
     t[13] = 0x02; /* SYN */
-    put16(t + 14, 5840);
+    pkt_put16(t + 14, 5840);
     return 40;
 }
 
 static size_t time_exceeded(uint8_t *b, const uint8_t *router, const uint8_t *probe)
 {
-    ip_hdr(b, 20 + 8 + 28, 7, 64, 1, router, SRC);
+    pkt_ip4_hdr(b, 20 + 8 + 28, 7, false, 64, 1, router, SRC);
     uint8_t *ic = b + 20;
     memset(ic, 0, 8);
     ic[0] = 11;
     memcpy(ic + 8, probe, 28);
-    put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
+    pkt_put16(ic + 2, kp_cksum_fold(kp_cksum_add(0, ic, 36)));
     return 56;
 }
 
 static size_t rst(uint8_t *b)
 {
-    ip_hdr(b, 40, 0, 58, 6, DST, SRC);
+    pkt_ip4_hdr(b, 40, 0, false, 58, 6, DST, SRC);
     uint8_t *t = b + 20;
     memset(t, 0, 20);
-    put16(t, 80);
-    put16(t + 2, 40123);
-    put32(t + 8, 0x11223345u); /* ack = seq + 1 */
+    pkt_put16(t, 80);
+    pkt_put16(t + 2, 40123);
+    pkt_put32(t + 8, 0x11223345u); /* ack = seq + 1 */
     t[12] = 5 << 4;
     t[13] = 0x14; /* RST|ACK */
     return 40;
