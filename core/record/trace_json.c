@@ -5,6 +5,7 @@
  * reader in trace_json_scan.c. See trace_json.h and docs/format.md (the two
  * must change together). */
 #include "core/record/trace_json.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -130,11 +131,6 @@ static json_t *int_or_null(long long v, long long unknown)
     return v == unknown ? json_null() : json_integer(v);
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s[0] ? json_string(s) : json_null();
-}
-
 static json_t *time_or_null(int64_t ns)
 {
     char buf[40];
@@ -204,12 +200,12 @@ json_t *kp_trace_json_object(const struct kp_trace *t, int *rcp)
     rc = rc ? rc : set(o, "v", json_integer(KP_TRACE_JSON_VERSION));
     rc = rc ? rc : set(o, "type", json_string("trace"));
     rc = rc ? rc : set(o, "id", json_integer((json_int_t)t->id));
-    rc = rc ? rc : set(o, "vp", str_or_null(t->vp));
-    rc = rc ? rc : set(o, "tool", str_or_null(t->tool));
+    rc = rc ? rc : set(o, "vp", kp_json_str_or_null(t->vp));
+    rc = rc ? rc : set(o, "tool", kp_json_str_or_null(t->tool));
     rc = rc ? rc : set(o, "method", json_string(kp_method_name(t->method)));
     rc = rc ? rc : set(o, "src", addr_json(&t->src));
     rc = rc ? rc : set(o, "dst", addr_json(&t->dst));
-    rc = rc ? rc : set(o, "dst_name", str_or_null(t->dst_name));
+    rc = rc ? rc : set(o, "dst_name", kp_json_str_or_null(t->dst_name));
     rc = rc ? rc : set(o, "sport", json_integer(t->sport));
     rc = rc ? rc : set(o, "dport", json_integer(t->dport));
     rc = rc ? rc : set(o, "icmp_id", json_integer(t->icmp_id));
@@ -225,7 +221,7 @@ json_t *kp_trace_json_object(const struct kp_trace *t, int *rcp)
     rc = rc ? rc : set(o, "end", time_or_null(t->end_ns));
     rc = rc ? rc : set(o, "stop_reason", json_string(kp_stop_name(t->stop_reason)));
     rc = rc ? rc : set(o, "stop_ttl", int_or_null(t->stop_ttl, 0));
-    rc = rc ? rc : set(o, "ts_source", str_or_null(t->ts_source));
+    rc = rc ? rc : set(o, "ts_source", kp_json_str_or_null(t->ts_source));
     rc = rc ? rc : set(o, "msm_id", int_or_null(t->meta_msm_id, 0));
     rc = rc ? rc : set(o, "prb_id", int_or_null(t->meta_prb_id, 0));
     rc = rc ? rc : set(o, "hop_count", json_integer((json_int_t)t->n_hops));

@@ -274,7 +274,7 @@ int kp_rx_packet(struct kp_rx *rx, int64_t ts_ns, const struct kp_pkt *pkt)
                pkt->l4.icmp_type == (pkt->ip.version == 6 ? 129 : 0)) {
         rx->st.replies_in++;
         rx_match_echo(rx, ts_ns, pkt);
-    } else if (proto == IPPROTO_TCP_ && pkt->l4.tcp_full &&
+    } else if (proto == KP_PROTO_TCP && pkt->l4.tcp_full &&
                ((pkt->l4.tcp_flags & TCP_RST) ||
                 (pkt->l4.tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))) {
         rx->st.replies_in++;

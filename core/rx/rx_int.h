@@ -20,11 +20,7 @@
 #include <string.h>
 
 #include "core/base/htab.h"
-
-#define IPPROTO_ICMP_   1
-#define IPPROTO_TCP_    6
-#define IPPROTO_UDP_    17
-#define IPPROTO_ICMPV6_ 58
+#include "core/base/proto.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -210,7 +206,7 @@ static inline void bit_set(uint8_t *bm, unsigned i)
 
 static inline bool is_icmp_proto(uint8_t p)
 {
-    return p == IPPROTO_ICMP_ || p == IPPROTO_ICMPV6_;
+    return p == KP_PROTO_ICMP || p == KP_PROTO_ICMPV6;
 }
 
 /* Kinds of index key (see the probe store in rx_store.c). */

@@ -76,20 +76,20 @@ static uint32_t quote_avail(const struct kp_pkt *pkt)
         a |= KP_RX_F_FLOWLBL;
     unsigned len = pkt->q_l4.len;
     switch (pkt->q_ip.proto) {
-    case IPPROTO_UDP_:
+    case KP_PROTO_UDP:
         if (len >= 4)
             a |= KP_RX_F_SPORT | KP_RX_F_DPORT;
         if (len >= 8)
             a |= KP_RX_F_UDPLEN | KP_RX_F_UDPSUM;
         break;
-    case IPPROTO_TCP_:
+    case KP_PROTO_TCP:
         if (len >= 4)
             a |= KP_RX_F_SPORT | KP_RX_F_DPORT;
         if (len >= 8)
             a |= KP_RX_F_TCPSEQ;
         break;
-    case IPPROTO_ICMP_:
-    case IPPROTO_ICMPV6_:
+    case KP_PROTO_ICMP:
+    case KP_PROTO_ICMPV6:
         if (len >= 4)
             a |= KP_RX_F_ICMPSUM;
         if (len >= 8)
@@ -155,7 +155,7 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
         h.quoted_ttl = pkt->q_ip.ttl;
     h.icmp_type = type;
     h.icmp_code = code;
-    if (pkt->ip.proto == IPPROTO_TCP_)
+    if (pkt->ip.proto == KP_PROTO_TCP)
         h.tcp_flags = pkt->l4.tcp_flags;
     h.reply_size = pkt->ip.tot_len;
     h.probe_size = p->probe_size;
@@ -168,7 +168,7 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
         h.flags |= KP_HOP_DUP;
     if (nat) {
         h.flags |= KP_HOP_NAT;
-        if (p->f.proto == IPPROTO_UDP_)
+        if (p->f.proto == KP_PROTO_UDP)
             h.nat_id = (uint16_t)(pkt->q_l4.udp_sum - p->f.udp_sum);
         else if (is_icmp_proto(p->f.proto))
             h.nat_id = (uint16_t)(pkt->q_l4.icmp_sum - p->f.icmp_sum);
@@ -180,7 +180,7 @@ static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt,
 
     enum kp_stop stop = KP_STOP_NONE;
     enum kp_rx_kind kind;
-    if (pkt->ip.proto == IPPROTO_TCP_)
+    if (pkt->ip.proto == KP_PROTO_TCP)
         kind = KP_RX_REACHED;
     else
         kind = kp_rx_icmp_kind(pkt->ip.version, (uint8_t)type, (uint8_t)code, from_dst, &stop);
@@ -571,7 +571,7 @@ static struct rx_probe *tie_break(struct kp_rx *rx, struct rx_dest *d, int64_t t
 
 void rx_match_tcp(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
-    struct rx_dest *d = rx_dest_find(rx, &pkt->ip.src, IPPROTO_TCP_);
+    struct rx_dest *d = rx_dest_find(rx, &pkt->ip.src, KP_PROTO_TCP);
     if (d == NULL) {
         rx->st.unmatched++;
         return;

@@ -203,7 +203,7 @@ repeat_find(struct kp_rx *rx, const struct rx_trace *t, const struct rx_fields *
 /* a repeat that starts a new run: not the same TCP sequence number */
 static bool repeats_run(const struct rx_probe *p, const struct rx_fields *q)
 {
-    return q->proto != IPPROTO_TCP_ || p->f.tcp_seq != q->tcp_seq;
+    return q->proto != KP_PROTO_TCP || p->f.tcp_seq != q->tcp_seq;
 }
 
 /* the SYN that q (a SYN) retransmits */
@@ -275,7 +275,7 @@ static bool new_run(struct kp_rx *rx, const struct rx_trace *t, const struct rx_
 static const struct rx_probe *retrans_of(struct kp_rx *rx, const struct rx_trace *t,
                                          const struct rx_fields *q, uint8_t ttl)
 {
-    if (!t->cycles || q->proto != IPPROTO_TCP_ || (q->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+    if (!t->cycles || q->proto != KP_PROTO_TCP || (q->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
         return NULL;
     return repeat_find(rx, t, q, ttl, retransmits);
 }

@@ -62,12 +62,12 @@ uint32_t rx_full_quote(uint8_t family, uint8_t proto)
 {
     uint32_t a = KP_RX_F_SRC | (family == 4 ? KP_RX_F_IPID : KP_RX_F_FLOWLBL);
     switch (proto) {
-    case IPPROTO_UDP_:
+    case KP_PROTO_UDP:
         return a | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPLEN | KP_RX_F_UDPSUM;
-    case IPPROTO_TCP_:
+    case KP_PROTO_TCP:
         return a | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_TCPSEQ;
-    case IPPROTO_ICMP_:
-    case IPPROTO_ICMPV6_:
+    case KP_PROTO_ICMP:
+    case KP_PROTO_ICMPV6:
         return a | KP_RX_F_ICMPSUM | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;
     default:
         return a;
@@ -82,11 +82,11 @@ uint32_t rx_short_quote(uint8_t family, uint8_t proto, unsigned level)
     if (level == 0)
         return a;
     switch (proto) {
-    case IPPROTO_UDP_:
-    case IPPROTO_TCP_:
+    case KP_PROTO_UDP:
+    case KP_PROTO_TCP:
         return a | KP_RX_F_SPORT | KP_RX_F_DPORT;
-    case IPPROTO_ICMP_:
-    case IPPROTO_ICMPV6_:
+    case KP_PROTO_ICMP:
+    case KP_PROTO_ICMPV6:
         return a | KP_RX_F_ICMPSUM;
     default:
         return a;
@@ -249,7 +249,7 @@ static int index_lazy(struct kp_rx *rx, struct rx_probe *p, unsigned which)
         kp_htab_insert(&rx->by_nat, &p->rix->by_nat,
                        rx_fields_key(H_NAT, dst, proto, src, &p->f, p->nmask)) < 0)
         return -ENOMEM;
-    if ((which & RX_IX_ANSWER) && (is_icmp_proto(proto) || proto == IPPROTO_TCP_) &&
+    if ((which & RX_IX_ANSWER) && (is_icmp_proto(proto) || proto == KP_PROTO_TCP) &&
         p->rix->by_answer.pprev == NULL &&
         kp_htab_insert(&rx->by_answer, &p->rix->by_answer, answer_key(p)) < 0)
         return -ENOMEM;

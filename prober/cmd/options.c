@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* options.c — option parsing for trace and sweep. See options.h. */
 #include "prober/cmd/options.h"
+#include "core/base/util.h"
 #include "core/methods/method.h"
 
 #include <ctype.h>
@@ -13,15 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
+/* The message into err; the status -EINVAL (core/base/util.h). */
+#define err_set(err, errlen, ...) kp_err_set(err, errlen, -EINVAL, __VA_ARGS__)
 
 void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
 {

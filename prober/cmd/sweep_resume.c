@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* sweep_resume.c — see sweep_resume.h. */
 #include "prober/cmd/sweep_resume.h"
+#include "core/base/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,15 +13,8 @@
 
 #define ID_SPACE (1ull << 32) /* trace ids are 32 bits (probe_payload.h) */
 
-__attribute__((format(printf, 3, 4))) static int err_set(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
+/* The message into err; the status -EINVAL (core/base/util.h). */
+#define err_set(err, errlen, ...) kp_err_set(err, errlen, -EINVAL, __VA_ARGS__)
 
 int kp_resume_scan(const char *buf, size_t len, const char *name, const struct kp_jobs *jobs,
                    const enum kp_method *methods, uint64_t *done, struct kp_resume_scan *out,
