@@ -52,10 +52,17 @@ Test(cursor, each_reader_at_exact_end_and_one_short)
         /* exact: w bytes from offset 8 - w */
         kp_cur_init(&c, B, sizeof(B));
         cr_assert_eq(kp_cur_skip(&c, 8 - w), 0);
-        int r = w == 1 ? kp_cur_u8(&c, &u8) : w == 2 ? kp_cur_u16be(&c, &u16) : kp_cur_u32be(&c, &u32);
+        int r = w == 1   ? kp_cur_u8(&c, &u8)
+                : w == 2 ? kp_cur_u16be(&c, &u16)
+                         : kp_cur_u32be(&c, &u32);
         cr_assert_eq(r, 0, "width %zu at the exact end", w);
         cr_assert_eq(kp_cur_remaining(&c), 0);
-        cr_assert_eq(w == 1 ? u8 : w == 2 ? u16 : u32, w == 1 ? 0x08u : w == 2 ? 0x0708u : 0x05060708u);
+        cr_assert_eq(w == 1   ? u8
+                     : w == 2 ? u16
+                              : u32,
+                     w == 1   ? 0x08u
+                     : w == 2 ? 0x0708u
+                              : 0x05060708u);
         /* one short: w - 1 bytes left */
         kp_cur_init(&c, B, sizeof(B));
         cr_assert_eq(kp_cur_skip(&c, 8 - w + 1), 0);
