@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 
+#include "core/base/cursor.h"
 #include "core/base/proto.h"
 #include "core/rx/rx.h"
 
@@ -103,14 +104,24 @@ static inline int kp_cl_echo(const struct kp_pkt *p)
            p->l4.icmp_code == 0;
 }
 
-/* Captured payload bytes are first, first+1, ... (mod 256); 1 also when no
- * payload byte was captured but the header says there is one (snaplen). */
+/* A cursor over the captured payload (empty when there is none). */
+static inline struct kp_cur kp_cl_payload(const struct kp_pkt *p)
+{
+    struct kp_cur c;
+    kp_cur_init(&c, p->l4.payload, p->l4.payload_len);
+    return c;
+}
+
+/* Captured payload bytes are first, first+1, ... (mod 256); 0 when no
+ * payload byte was captured. */
 static inline int kp_cl_payload_counts_from(const struct kp_pkt *p, unsigned first)
 {
-    if (p->l4.payload == NULL || p->l4.payload_len == 0)
+    struct kp_cur c = kp_cl_payload(p);
+    uint8_t b;
+    if (kp_cur_remaining(&c) == 0)
         return 0;
-    for (size_t i = 0; i < p->l4.payload_len; i++)
-        if (p->l4.payload[i] != (uint8_t)(first + i))
+    for (unsigned want = first; kp_cur_u8(&c, &b) == 0; want++)
+        if (b != (uint8_t)want)
             return 0;
     return 1;
 }
@@ -121,10 +132,12 @@ static inline int kp_cl_payload_counts_from(const struct kp_pkt *p, unsigned fir
  * was captured. */
 static inline int kp_cl_payload_traceroute(const struct kp_pkt *p, unsigned first)
 {
-    if (p->l4.payload == NULL || p->l4.payload_len == 0)
+    struct kp_cur c = kp_cl_payload(p);
+    uint8_t b;
+    if (kp_cur_remaining(&c) == 0)
         return 0;
-    for (size_t i = 0; i < p->l4.payload_len; i++)
-        if (p->l4.payload[i] != (uint8_t)(0x40u + ((first - 0x40u + i) & 0x3fu)))
+    for (unsigned k = first - 0x40u; kp_cur_u8(&c, &b) == 0; k++)
+        if (b != (uint8_t)(0x40u + (k & 0x3fu)))
             return 0;
     return 1;
 }
@@ -133,10 +146,12 @@ static inline int kp_cl_payload_traceroute(const struct kp_pkt *p, unsigned firs
  * zero by default), and there is a payload. */
 static inline int kp_cl_payload_same_from(const struct kp_pkt *p, size_t from)
 {
-    if (p->l4.payload == NULL || p->l4.payload_len <= from)
+    struct kp_cur c = kp_cl_payload(p);
+    uint8_t first, b;
+    if (kp_cur_skip(&c, from) != 0 || kp_cur_peek_u8(&c, &first) != 0)
         return 0;
-    for (size_t i = from; i < p->l4.payload_len; i++)
-        if (p->l4.payload[i] != p->l4.payload[from])
+    while (kp_cur_u8(&c, &b) == 0)
+        if (b != first)
             return 0;
     return 1;
 }
@@ -144,10 +159,12 @@ static inline int kp_cl_payload_same_from(const struct kp_pkt *p, size_t from)
 /* Captured payload bytes from `from` on are all zero (and there is a payload). */
 static inline int kp_cl_payload_zero_from(const struct kp_pkt *p, size_t from)
 {
-    if (p->l4.payload == NULL || p->l4.payload_len <= from)
+    struct kp_cur c = kp_cl_payload(p);
+    uint8_t b;
+    if (kp_cur_skip(&c, from) != 0 || kp_cur_remaining(&c) == 0)
         return 0;
-    for (size_t i = from; i < p->l4.payload_len; i++)
-        if (p->l4.payload[i] != 0)
+    while (kp_cur_u8(&c, &b) == 0)
+        if (b != 0)
             return 0;
     return 1;
 }

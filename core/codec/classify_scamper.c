@@ -34,11 +34,13 @@ static int classify_icmp_paris(const struct kp_pkt *p, struct kp_rx_probe *o)
      * checksum constant, then zeros */
     if (!scamper_ip(p) || !kp_cl_echo(p) || (uint16_t)(p->l4.icmp_seq + 1u) != p->ip.ip_id)
         return 0;
-    if (!kp_cl_payload_zero_from(p, 2))
+    struct kp_cur pl = kp_cl_payload(p);
+    uint16_t keep;
+    if (!kp_cl_payload_zero_from(p, 2) || kp_cur_u16be(&pl, &keep) != 0)
         return 0;
     /* -P icmp (classic) leaves those 2 bytes zero and lets the checksum
      * change; icmp-paris's 2 bytes are zero for 1 probe in 65536 only */
-    bool paris = p->l4.payload[0] != 0 || p->l4.payload[1] != 0;
+    bool paris = keep != 0;
     common(p, paris ? KP_METHOD_ICMP_PARIS : KP_METHOD_ICMP, o);
     o->trace_key = p->l4.icmp_id;
     o->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_ICMPID | KP_RX_F_ICMPSEQ;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* decode.c — bounds-checked decoding of captured frames and IP packets.
  *
- * Every read goes through the rd8/rd16/rd32 helpers after an explicit length
- * check; nothing here reads outside the caller's buffer. The decoded view
- * (struct kp_pkt) points into the caller's buffer.
+ * Every read goes through a bounds-checked cursor (core/base/cursor.h): each
+ * layer is a sub-cursor of the one around it, every read returns a status,
+ * and nothing here does index arithmetic on the captured bytes or reads
+ * outside the caller's buffer. The decoded view (struct kp_pkt) points into
+ * the caller's buffer.
  *
  * Layers:
  *   link:      BSD loopback (DLT_NULL, either byte order), OpenBSD loopback
@@ -23,30 +25,22 @@
 
 #include <string.h>
 
+#include "core/base/cursor.h"
 #include "core/base/proto.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 uint32_t kp_cksum_add(uint32_t sum, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    while (len >= 2) {
-        sum += rd16(p);
-        p += 2;
-        len -= 2;
+    struct kp_cur c;
+    uint16_t w;
+    uint8_t last;
+    kp_cur_init(&c, data, len);
+    while (kp_cur_u16be(&c, &w) == 0) {
+        sum += w;
         if (sum & 0x80000000u)
             sum = (sum & 0xffffu) + (sum >> 16);
     }
-    if (len == 1)
-        sum += (uint32_t)p[0] << 8;
+    if (kp_cur_u8(&c, &last) == 0)
+        sum += (uint32_t)last << 8;
     return sum;
 }
 
@@ -55,6 +49,15 @@ uint16_t kp_cksum_fold(uint32_t sum)
     while (sum >> 16)
         sum = (sum & 0xffffu) + (sum >> 16);
     return (uint16_t)~sum;
+}
+
+/* kp_cksum_add over what remains of c (c is a copy: the caller's does not
+ * move). */
+static uint32_t cksum_rest(uint32_t sum, struct kp_cur c)
+{
+    const uint8_t *b;
+    size_t n = kp_cur_rest(&c, &b);
+    return kp_cksum_add(sum, b, n);
 }
 
 const char *kp_decode_strerror(int status)
@@ -77,11 +80,12 @@ const char *kp_decode_strerror(int status)
 
 /* ---------------------------------------------------------------- link */
 
-static int link_ip_version(const uint8_t *p, size_t len, int want)
+static int link_ip_version(const struct kp_cur *c, int want)
 {
-    if (len < 1)
+    uint8_t b;
+    if (kp_cur_peek_u8(c, &b) != 0)
         return KP_DEC_TRUNCATED;
-    int v = p[0] >> 4;
+    int v = b >> 4;
     if (v != 4 && v != 6)
         return KP_DEC_MALFORMED;
     if (want != 0 && v != want)
@@ -114,79 +118,69 @@ static bool is_vlan_tpid(uint16_t et)
     return et == 0x8100 || et == 0x88a8 || et == 0x9100 || et == 0x9200;
 }
 
-/* After an ethertype at off, skip up to 4 VLAN tags; returns the payload
- * offset and ethertype, or a status. */
-static int skip_vlans(const uint8_t *f, size_t caplen, size_t *off, uint16_t *et)
+/* BSD/OpenBSD loopback: a 4-byte address family. DLT_NULL is in the
+ * capturing host's order: accept either; DLT_LOOP is network order by
+ * definition. */
+static int link_loop(struct kp_cur *c, int dlt, int *want)
 {
-    for (int tags = 0; is_vlan_tpid(*et); tags++) {
+    uint32_t be;
+    if (kp_cur_u32be(c, &be) != 0)
+        return KP_DEC_TRUNCATED;
+    uint32_t le = (be >> 24) | (be >> 8 & 0xff00u) | (be << 8 & 0xff0000u) | (be << 24);
+    *want = af_version(be);
+    if (*want == 0 && dlt == KP_DLT_NULL)
+        *want = af_version(le);
+    if (*want == 0)
+        return KP_DEC_UNSUPPORTED;
+    return KP_DEC_OK;
+}
+
+/* A link header of hdr_len bytes with the ethertype at et_off (Ethernet,
+ * Linux cooked v1/v2), then up to 4 VLAN tags; *want is the IP version the
+ * final ethertype announces. */
+static int link_ether(struct kp_cur *c, size_t et_off, size_t hdr_len, int *want)
+{
+    struct kp_cur h, tag;
+    uint16_t et;
+    if (kp_cur_sub(c, hdr_len, &h) != 0 || kp_cur_skip(&h, et_off) != 0 ||
+        kp_cur_u16be(&h, &et) != 0)
+        return KP_DEC_TRUNCATED;
+    for (int tags = 0; is_vlan_tpid(et); tags++) {
         if (tags == 4)
             return KP_DEC_UNSUPPORTED;
-        if (caplen < *off + 4)
+        /* a tag: 2 bytes of TCI, then the next ethertype */
+        if (kp_cur_sub(c, 4, &tag) != 0 || kp_cur_skip(&tag, 2) != 0 ||
+            kp_cur_u16be(&tag, &et) != 0)
             return KP_DEC_TRUNCATED;
-        *et = rd16(f + *off + 2);
-        *off += 4;
     }
+    if ((*want = ethertype_version(et)) == 0)
+        return KP_DEC_UNSUPPORTED;
     return KP_DEC_OK;
 }
 
 int kp_decode_link(int dlt, const uint8_t *frame, size_t caplen, const uint8_t **ip, size_t *ip_len)
 {
-    size_t off = 0;
-    int want = 0;
-    uint16_t et;
-    int st;
+    struct kp_cur c;
+    int want = 0, st = KP_DEC_OK;
 
     if (frame == NULL && caplen != 0)
         return KP_DEC_MALFORMED;
     if (caplen == 0)
         return KP_DEC_TRUNCATED;
+    kp_cur_init(&c, frame, caplen);
     switch (dlt) {
     case KP_DLT_NULL:
-    case KP_DLT_LOOP: {
-        if (caplen < 4)
-            return KP_DEC_TRUNCATED;
-        uint32_t be = rd32(frame);
-        uint32_t le = (uint32_t)frame[3] << 24 | (uint32_t)frame[2] << 16 |
-                      (uint32_t)frame[1] << 8 | frame[0];
-        /* DLT_NULL is in the capturing host's order: accept either; DLT_LOOP
-         * is network order by definition. */
-        want = af_version(be);
-        if (want == 0 && dlt == KP_DLT_NULL)
-            want = af_version(le);
-        if (want == 0)
-            return KP_DEC_UNSUPPORTED;
-        off = 4;
+    case KP_DLT_LOOP:
+        st = link_loop(&c, dlt, &want);
         break;
-    }
     case KP_DLT_EN10MB:
-        if (caplen < 14)
-            return KP_DEC_TRUNCATED;
-        et = rd16(frame + 12);
-        off = 14;
-        if ((st = skip_vlans(frame, caplen, &off, &et)) != KP_DEC_OK)
-            return st;
-        if ((want = ethertype_version(et)) == 0)
-            return KP_DEC_UNSUPPORTED;
+        st = link_ether(&c, 12, 14, &want);
         break;
     case KP_DLT_LINUX_SLL:
-        if (caplen < 16)
-            return KP_DEC_TRUNCATED;
-        et = rd16(frame + 14);
-        off = 16;
-        if ((st = skip_vlans(frame, caplen, &off, &et)) != KP_DEC_OK)
-            return st;
-        if ((want = ethertype_version(et)) == 0)
-            return KP_DEC_UNSUPPORTED;
+        st = link_ether(&c, 14, 16, &want);
         break;
     case KP_DLT_LINUX_SLL2:
-        if (caplen < 20)
-            return KP_DEC_TRUNCATED;
-        et = rd16(frame);
-        off = 20;
-        if ((st = skip_vlans(frame, caplen, &off, &et)) != KP_DEC_OK)
-            return st;
-        if ((want = ethertype_version(et)) == 0)
-            return KP_DEC_UNSUPPORTED;
+        st = link_ether(&c, 0, 20, &want);
         break;
     case KP_DLT_RAW:
     case KP_DLT_RAW_ALT:
@@ -202,10 +196,11 @@ int kp_decode_link(int dlt, const uint8_t *frame, size_t caplen, const uint8_t *
     default:
         return KP_DEC_UNSUPPORTED;
     }
-    if ((st = link_ip_version(frame + off, caplen - off, want)) != KP_DEC_OK)
+    if (st == KP_DEC_OK)
+        st = link_ip_version(&c, want);
+    if (st != KP_DEC_OK)
         return st;
-    *ip = frame + off;
-    *ip_len = caplen - off;
+    *ip_len = kp_cur_rest(&c, ip);
     return KP_DEC_OK;
 }
 
@@ -230,100 +225,125 @@ static void addr_set(struct kp_addr *a, int family, const uint8_t *p)
     memcpy(a->b, p, family == 4 ? 4 : 16);
 }
 
-/* Decode the IP header at p[0..len). On success *l4 / *l4_len give the
- * transport bytes (cut to the length the header claims). quote: this is a
- * quoted header inside an ICMP error (its total length may exceed what was
- * quoted; no checksum can be checked). */
-static int decode_ip_hdr(const uint8_t *p, size_t len, bool quote, struct kp_ip *ip,
-                         const uint8_t **l4, size_t *l4_len)
+/* The IPv4 header at c (see decode_ip_hdr). */
+static int decode_ip4(struct kp_cur *c, bool quote, struct kp_ip *ip, struct kp_cur *l4)
 {
-    if (len < 1)
+    struct kp_cur peek = *c, f, hdr;
+    const uint8_t *src, *dst;
+    uint8_t vhl;
+    if (kp_cur_sub(&peek, 20, &f) != 0 || kp_cur_u8(&f, &vhl) != 0)
         return KP_DEC_TRUNCATED;
-    int v = p[0] >> 4;
-    if (v == 4) {
-        if (len < 20)
-            return KP_DEC_TRUNCATED;
-        size_t hl = (size_t)(p[0] & 0x0f) * 4;
-        if (hl < 20)
-            return KP_DEC_MALFORMED;
-        ip->version = 4;
-        ip->tos = p[1];
-        ip->tot_len = rd16(p + 2);
-        ip->ip_id = rd16(p + 4);
-        ip->frag = rd16(p + 6);
-        ip->ttl = p[8];
-        ip->proto = p[9];
-        addr_set(&ip->src, 4, p + 12);
-        addr_set(&ip->dst, 4, p + 16);
-        ip->hdr_len = (uint16_t)hl;
-        if (len < hl)
-            return KP_DEC_TRUNCATED;
-        if (ip->tot_len < hl && !quote)
-            return KP_DEC_MALFORMED;
-        ip->sum_ok = kp_cksum_fold(kp_cksum_add(0, p, hl)) == 0;
-        /* A quote is taken as far as it goes: some stacks quote a total
-         * length in the wrong byte order, and RFC 4884 pads quotes. */
-        size_t end = (quote || len < ip->tot_len) ? len : ip->tot_len;
-        *l4 = p + hl;
-        *l4_len = end - hl;
-        if ((ip->frag & 0x1fff) != 0)
-            return KP_DEC_FRAGMENT;
-        return KP_DEC_OK;
-    }
-    if (v != 6)
+    size_t hl = (size_t)(vhl & 0x0f) * 4;
+    if (hl < 20)
         return KP_DEC_MALFORMED;
-    if (len < 40)
+    ip->version = 4;
+    /* f holds the 20 bytes of the fixed header: these reads cannot fail */
+    if (kp_cur_u8(&f, &ip->tos) != 0 || kp_cur_u16be(&f, &ip->tot_len) != 0 ||
+        kp_cur_u16be(&f, &ip->ip_id) != 0 || kp_cur_u16be(&f, &ip->frag) != 0 ||
+        kp_cur_u8(&f, &ip->ttl) != 0 || kp_cur_u8(&f, &ip->proto) != 0 || kp_cur_skip(&f, 2) != 0 ||
+        kp_cur_bytes(&f, 4, &src) != 0 || kp_cur_bytes(&f, 4, &dst) != 0)
+        return KP_DEC_TRUNCATED;
+    addr_set(&ip->src, 4, src);
+    addr_set(&ip->dst, 4, dst);
+    ip->hdr_len = (uint16_t)hl;
+    if (kp_cur_sub(c, hl, &hdr) != 0)
+        return KP_DEC_TRUNCATED;
+    if (ip->tot_len < hl && !quote)
+        return KP_DEC_MALFORMED;
+    ip->sum_ok = kp_cksum_fold(cksum_rest(0, hdr)) == 0;
+    /* A quote is taken as far as it goes: some stacks quote a total
+     * length in the wrong byte order, and RFC 4884 pads quotes. */
+    kp_cur_sub_upto(c, quote ? SIZE_MAX : ip->tot_len - hl, l4);
+    if ((ip->frag & 0x1fff) != 0)
+        return KP_DEC_FRAGMENT;
+    return KP_DEC_OK;
+}
+
+/* Walk the IPv6 extension headers (hop-by-hop, routing, fragment,
+ * destination options, AH; at most 16) at the front of r, which starts after
+ * the 40-byte fixed header. *nh is the next header, in and out; *hl is set to
+ * the header length counted from the start of the IPv6 header. */
+static int ip6_ext_chain(struct kp_cur *r, uint8_t *nh, size_t *hl, bool *fragment)
+{
+    for (int n = 0; n < 16; n++) {
+        uint8_t h = *nh;
+        if (h != 0 && h != 43 && h != 60 && h != 44 && h != 51)
+            break;
+        /* every extension header has at least 8 bytes */
+        struct kp_cur e = *r;
+        uint8_t next, x;
+        uint16_t fo;
+        if (kp_cur_u8(&e, &next) != 0 || kp_cur_u8(&e, &x) != 0 || kp_cur_u16be(&e, &fo) != 0 ||
+            kp_cur_skip(&e, 4) != 0) {
+            *hl = 40 + kp_cur_offset(r);
+            return KP_DEC_TRUNCATED;
+        }
+        size_t elen = h == 44 ? 8 : h == 51 ? ((size_t)x + 2) * 4 : ((size_t)x + 1) * 8;
+        if (h == 44 && (fo & 0xfff8) != 0)
+            *fragment = true;
+        *nh = next;
+        if (kp_cur_skip(r, elen) != 0) {
+            size_t end = 40 + kp_cur_offset(r) + elen;
+            *hl = end > 0xffff ? 0xffff : end;
+            return KP_DEC_TRUNCATED;
+        }
+    }
+    *hl = 40 + kp_cur_offset(r);
+    return KP_DEC_OK;
+}
+
+/* The IPv6 header at c (see decode_ip_hdr). */
+static int decode_ip6(struct kp_cur *c, bool quote, struct kp_ip *ip, struct kp_cur *l4)
+{
+    struct kp_cur f, r;
+    const uint8_t *src, *dst;
+    uint32_t w0;
+    uint16_t plen;
+    uint8_t nh;
+    if (kp_cur_sub(c, 40, &f) != 0)
+        return KP_DEC_TRUNCATED;
+    /* f holds the 40 bytes of the fixed header: these reads cannot fail */
+    if (kp_cur_u32be(&f, &w0) != 0 || kp_cur_u16be(&f, &plen) != 0 || kp_cur_u8(&f, &nh) != 0 ||
+        kp_cur_u8(&f, &ip->ttl) != 0 || kp_cur_bytes(&f, 16, &src) != 0 ||
+        kp_cur_bytes(&f, 16, &dst) != 0)
         return KP_DEC_TRUNCATED;
     ip->version = 6;
-    ip->tos = (uint8_t)(rd16(p) >> 4);
-    ip->flowlabel = rd32(p) & 0xfffffu;
-    uint16_t plen = rd16(p + 4);
+    ip->tos = (uint8_t)(w0 >> 20);
+    ip->flowlabel = w0 & 0xfffffu;
     ip->tot_len = (uint16_t)(plen > 0xffff - 40 ? 0xffff : plen + 40);
-    ip->ttl = p[7];
-    addr_set(&ip->src, 6, p + 8);
-    addr_set(&ip->dst, 6, p + 24);
+    addr_set(&ip->src, 6, src);
+    addr_set(&ip->dst, 6, dst);
     ip->sum_ok = true;
-    size_t end = len;
-    if (!quote && plen != 0 && (size_t)plen + 40 < end)
-        end = (size_t)plen + 40;
-    uint8_t nh = p[6];
-    size_t off = 40;
+    /* the payload length cuts the packet (Ethernet padding), except in a
+     * quote and for a jumbogram (0) */
+    kp_cur_sub_upto(c, (!quote && plen != 0) ? plen : SIZE_MAX, &r);
     bool fragment = false;
-    for (int n = 0; n < 16; n++) {
-        if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51) {
-            if (end < off + 8) {
-                ip->proto = nh;
-                ip->hdr_len = (uint16_t)off;
-                return KP_DEC_TRUNCATED;
-            }
-            size_t elen;
-            if (nh == 44) {
-                elen = 8;
-                if ((rd16(p + off + 2) & 0xfff8) != 0)
-                    fragment = true;
-            } else if (nh == 51) {
-                elen = ((size_t)p[off + 1] + 2) * 4;
-            } else {
-                elen = ((size_t)p[off + 1] + 1) * 8;
-            }
-            nh = p[off];
-            off += elen;
-            if (end < off) {
-                ip->proto = nh;
-                ip->hdr_len = (uint16_t)(off > 0xffff ? 0xffff : off);
-                return KP_DEC_TRUNCATED;
-            }
-            continue;
-        }
-        break;
-    }
+    size_t hl = 40;
+    int st = ip6_ext_chain(&r, &nh, &hl, &fragment);
     ip->proto = nh;
-    ip->hdr_len = (uint16_t)off;
-    *l4 = p + off;
-    *l4_len = end - off;
+    ip->hdr_len = (uint16_t)hl;
+    if (st != KP_DEC_OK)
+        return st;
+    kp_cur_sub_upto(&r, SIZE_MAX, l4);
     if (fragment)
         return KP_DEC_FRAGMENT;
     return KP_DEC_OK;
+}
+
+/* Decode the IP header at c (which holds the captured packet). On success
+ * *l4 holds the transport bytes (cut to the length the header claims).
+ * quote: this is a quoted header inside an ICMP error (its total length may
+ * exceed what was quoted; no checksum can be checked). */
+static int decode_ip_hdr(struct kp_cur *c, bool quote, struct kp_ip *ip, struct kp_cur *l4)
+{
+    uint8_t b;
+    if (kp_cur_peek_u8(c, &b) != 0)
+        return KP_DEC_TRUNCATED;
+    if (b >> 4 == 4)
+        return decode_ip4(c, quote, ip, l4);
+    if (b >> 4 == 6)
+        return decode_ip6(c, quote, ip, l4);
+    return KP_DEC_MALFORMED;
 }
 
 /* ----------------------------------------------------------- transport */
@@ -335,92 +355,97 @@ static bool is_icmp_error(int version, uint8_t type)
     return type >= KP_ICMP6_UNREACH && type <= KP_ICMP6_PARAMPROB;
 }
 
-/* Decode the transport header at p[0..n). Partial headers (quotes) fill what
- * they hold and return KP_DEC_TRUNCATED. */
-static int decode_l4(uint8_t proto, int version, const uint8_t *p, size_t n, struct kp_l4 *l4)
+/* What remains of c is the payload (none when nothing remains). */
+static void take_payload(struct kp_cur *c, struct kp_l4 *l4)
 {
+    const uint8_t *b;
+    size_t n = kp_cur_rest(c, &b);
+    if (n > 0) {
+        l4->payload = b;
+        l4->payload_len = n;
+    }
+}
+
+/* The reads below stop at the first field the capture does not hold, so a
+ * partial header (a quote) fills the fields before it. */
+static int decode_udp(struct kp_cur *c, struct kp_l4 *l4)
+{
+    if (kp_cur_u16be(c, &l4->sport) != 0 || kp_cur_u16be(c, &l4->dport) != 0 ||
+        kp_cur_u16be(c, &l4->udp_len) != 0 || kp_cur_u16be(c, &l4->udp_sum) != 0)
+        return KP_DEC_TRUNCATED;
+    if (l4->udp_len < 8)
+        return KP_DEC_MALFORMED;
+    take_payload(c, l4);
+    return KP_DEC_OK;
+}
+
+static int decode_tcp(struct kp_cur *c, struct kp_l4 *l4)
+{
+    struct kp_cur h, opts;
+    uint8_t doff_byte;
+    /* ports and sequence (8 bytes), then the rest of the 20 or nothing */
+    if (kp_cur_u16be(c, &l4->sport) != 0 || kp_cur_u16be(c, &l4->dport) != 0 ||
+        kp_cur_u32be(c, &l4->tcp_seq) != 0 || kp_cur_sub(c, 12, &h) != 0)
+        return KP_DEC_TRUNCATED;
+    if (kp_cur_u32be(&h, &l4->tcp_ack) != 0 || kp_cur_u8(&h, &doff_byte) != 0 ||
+        kp_cur_u8(&h, &l4->tcp_flags) != 0 || kp_cur_u16be(&h, &l4->tcp_win) != 0)
+        return KP_DEC_TRUNCATED; /* not reached: h holds 12 bytes */
+    size_t doff = (size_t)(doff_byte >> 4) * 4;
+    l4->tcp_full = true;
+    if (doff < 20)
+        return KP_DEC_MALFORMED;
+    size_t olen = doff - 20;
+    size_t got = kp_cur_sub_upto(c, olen, &opts);
+    if (olen > 0)
+        l4->tcp_opts_len = kp_cur_rest(&opts, &l4->tcp_opts);
+    if (got < olen)
+        return KP_DEC_TRUNCATED;
+    take_payload(c, l4);
+    return KP_DEC_OK;
+}
+
+static int decode_icmp(struct kp_cur *c, struct kp_l4 *l4)
+{
+    struct kp_cur h;
+    if (kp_cur_u8(c, &l4->icmp_type) != 0 || kp_cur_u8(c, &l4->icmp_code) != 0 ||
+        kp_cur_u16be(c, &l4->icmp_sum) != 0 || kp_cur_sub(c, 4, &h) != 0)
+        return KP_DEC_TRUNCATED;
+    if (kp_cur_u16be(&h, &l4->icmp_id) != 0 || kp_cur_u16be(&h, &l4->icmp_seq) != 0)
+        return KP_DEC_TRUNCATED; /* not reached: h holds 4 bytes */
+    take_payload(c, l4);
+    return KP_DEC_OK;
+}
+
+/* Decode the transport header in c (a copy: the caller's cursor does not
+ * move). Partial headers (quotes) fill what they hold and return
+ * KP_DEC_TRUNCATED. */
+static int decode_l4(uint8_t proto, int version, struct kp_cur c, struct kp_l4 *l4)
+{
+    size_t n = kp_cur_remaining(&c);
     l4->proto = proto;
     l4->len = (uint16_t)(n > 0xffff ? 0xffff : n);
     l4->sum_ok = -1;
     switch (proto) {
     case KP_PROTO_UDP:
-        if (n >= 2)
-            l4->sport = rd16(p);
-        if (n >= 4)
-            l4->dport = rd16(p + 2);
-        if (n >= 6)
-            l4->udp_len = rd16(p + 4);
-        if (n < 8)
-            return KP_DEC_TRUNCATED;
-        l4->udp_sum = rd16(p + 6);
-        if (l4->udp_len < 8)
-            return KP_DEC_MALFORMED;
-        if (n > 8) {
-            l4->payload = p + 8;
-            l4->payload_len = n - 8;
-        }
-        return KP_DEC_OK;
-    case KP_PROTO_TCP: {
-        if (n >= 2)
-            l4->sport = rd16(p);
-        if (n >= 4)
-            l4->dport = rd16(p + 2);
-        if (n >= 8)
-            l4->tcp_seq = rd32(p + 4);
-        if (n < 20)
-            return KP_DEC_TRUNCATED;
-        l4->tcp_ack = rd32(p + 8);
-        size_t doff = (size_t)(p[12] >> 4) * 4;
-        l4->tcp_flags = p[13];
-        l4->tcp_win = rd16(p + 14);
-        l4->tcp_full = true;
-        if (doff < 20)
-            return KP_DEC_MALFORMED;
-        if (doff > 20) {
-            l4->tcp_opts = p + 20;
-            l4->tcp_opts_len = (n < doff ? n : doff) - 20;
-        }
-        if (n < doff)
-            return KP_DEC_TRUNCATED;
-        if (n > doff) {
-            l4->payload = p + doff;
-            l4->payload_len = n - doff;
-        }
-        return KP_DEC_OK;
-    }
+        return decode_udp(&c, l4);
+    case KP_PROTO_TCP:
+        return decode_tcp(&c, l4);
     case KP_PROTO_ICMP:
     case KP_PROTO_ICMPV6:
         if ((proto == KP_PROTO_ICMP) != (version == 4))
             return KP_DEC_UNSUPPORTED;
-        if (n >= 1)
-            l4->icmp_type = p[0];
-        if (n >= 2)
-            l4->icmp_code = p[1];
-        if (n >= 4)
-            l4->icmp_sum = rd16(p + 2);
-        if (n < 8)
-            return KP_DEC_TRUNCATED;
-        l4->icmp_id = rd16(p + 4);
-        l4->icmp_seq = rd16(p + 6);
-        if (n > 8) {
-            l4->payload = p + 8;
-            l4->payload_len = n - 8;
-        }
-        return KP_DEC_OK;
+        return decode_icmp(&c, l4);
     default:
-        if (n > 0) {
-            l4->payload = p;
-            l4->payload_len = n;
-        }
+        take_payload(&c, l4);
         return KP_DEC_OK;
     }
 }
 
-/* Transport checksum over the whole segment seg[0..n), n being the wire
+/* Transport checksum over the whole segment seg, its length being the wire
  * length (callers only call this when all of it was captured). */
-static int8_t l4_sum_check(const struct kp_ip *ip, const struct kp_l4 *l4, const uint8_t *seg,
-                           size_t n)
+static int8_t l4_sum_check(const struct kp_ip *ip, const struct kp_l4 *l4, struct kp_cur seg)
 {
+    size_t n = kp_cur_remaining(&seg);
     uint32_t s = 0;
     if (l4->proto == KP_PROTO_UDP && ip->version == 4 && l4->udp_sum == 0)
         return -1;
@@ -435,105 +460,132 @@ static int8_t l4_sum_check(const struct kp_ip *ip, const struct kp_l4 *l4, const
     } else if (l4->proto != KP_PROTO_ICMP) {
         return -1;
     }
-    s = kp_cksum_add(s, seg, n);
+    s = cksum_rest(s, seg);
     return kp_cksum_fold(s) == 0 ? 1 : 0;
 }
 
 /* ------------------------------------------------ RFC 4884 / RFC 4950 */
 
-/* Parse the extension structure at e[0..n). full: all of it was captured
- * (the checksum can be verified). require_sum: reject a zero checksum
- * (compatibility layout, where the checksum is what tells an extension from
- * ordinary quoted bytes). Returns true when it is a valid version-2
- * structure; MPLS entries go to out. */
-static bool parse_ext(const uint8_t *e, size_t n, bool full, bool require_sum, struct kp_pkt *out)
+/* An MPLS label stack object (class 1, c-type 1) of olen bytes, of which obj
+ * holds avail (its 4-byte header included). */
+static void parse_mpls(struct kp_cur *obj, size_t olen, size_t avail, struct kp_pkt *out)
 {
-    if (n < 4)
+    uint32_t w;
+    if (avail < olen || (olen - 4) % 4 != 0)
+        out->mpls_truncated = true;
+    if (kp_cur_skip(obj, 4) != 0)
+        return;
+    while (kp_cur_u32be(obj, &w) == 0) {
+        if (out->n_mpls == KP_MAX_MPLS) {
+            out->mpls_truncated = true;
+            break;
+        }
+        struct kp_mpls *m = &out->mpls[out->n_mpls++];
+        m->label = w >> 12;
+        m->tc = (uint8_t)((w >> 9) & 7u);
+        m->s = (uint8_t)((w >> 8) & 1u);
+        m->ttl = (uint8_t)(w & 0xffu);
+    }
+}
+
+/* Parse the extension structure in e (all that remains of it). full: all of
+ * it was captured (the checksum can be verified). require_sum: reject a zero
+ * checksum (compatibility layout, where the checksum is what tells an
+ * extension from ordinary quoted bytes). Returns true when it is a valid
+ * version-2 structure; MPLS entries go to out. */
+static bool parse_ext(struct kp_cur e, bool full, bool require_sum, struct kp_pkt *out)
+{
+    struct kp_cur c = e;
+    uint8_t ver;
+    uint16_t sum;
+    if (kp_cur_u8(&c, &ver) != 0 || kp_cur_skip(&c, 1) != 0 || kp_cur_u16be(&c, &sum) != 0)
         return false;
-    if ((e[0] >> 4) != 2)
+    if ((ver >> 4) != 2)
         return false;
-    uint16_t sum = rd16(e + 2);
     if (sum == 0 && require_sum)
         return false;
-    if (sum != 0 && full && kp_cksum_fold(kp_cksum_add(0, e, n)) != 0)
+    if (sum != 0 && full && kp_cksum_fold(cksum_rest(0, e)) != 0)
         return false;
     if (sum != 0 && !full && require_sum)
         return false;
     out->has_ext = true;
-    size_t off = 4;
-    while (off + 4 <= n) {
-        uint16_t olen = rd16(e + off);
-        uint8_t cls = e[off + 2], ctype = e[off + 3];
-        if (olen < 4) /* a zero length would loop forever: stop here */
+    for (;;) {
+        /* an object: length (header included), class, c-type; a length
+         * below 4 would loop forever: stop there */
+        struct kp_cur oh = c, obj;
+        uint16_t olen;
+        uint8_t cls, ctype;
+        if (kp_cur_u16be(&oh, &olen) != 0 || kp_cur_u8(&oh, &cls) != 0 ||
+            kp_cur_u8(&oh, &ctype) != 0 || olen < 4)
             break;
-        size_t avail = n - off < olen ? n - off : olen;
-        if (cls == 1 && ctype == 1) {
-            if (avail < olen || (olen - 4) % 4 != 0)
-                out->mpls_truncated = true;
-            for (size_t k = off + 4; k + 4 <= off + avail; k += 4) {
-                if (out->n_mpls == KP_MAX_MPLS) {
-                    out->mpls_truncated = true;
-                    break;
-                }
-                uint32_t w = rd32(e + k);
-                struct kp_mpls *m = &out->mpls[out->n_mpls++];
-                m->label = w >> 12;
-                m->tc = (uint8_t)((w >> 9) & 7u);
-                m->s = (uint8_t)((w >> 8) & 1u);
-                m->ttl = (uint8_t)(w & 0xffu);
-            }
-        }
-        if (avail < olen)
-            break;
-        off += olen;
+        /* a cut object is read as far as it goes, and is the last */
+        size_t avail = kp_cur_sub_upto(&c, olen, &obj);
+        if (cls == 1 && ctype == 1)
+            parse_mpls(&obj, olen, avail, out);
     }
     return true;
 }
 
-/* The ICMP error body: b[0..n) is everything after the 8-byte ICMP header
- * that was captured; wire_n what the packet said it carries. */
-static void decode_icmp_error(struct kp_pkt *out, const uint8_t *icmp, size_t n, size_t wire_n)
+/* c after its next k bytes (empty if it holds fewer). */
+static struct kp_cur cur_after(struct kp_cur c, size_t k)
 {
-    const uint8_t *b = icmp + 8;
-    size_t bn = n - 8, bwire = wire_n > 8 ? wire_n - 8 : 0;
-    size_t qlen = bn; /* bytes of original datagram */
+    if (kp_cur_skip(&c, k) != 0)
+        kp_cur_init(&c, NULL, 0);
+    return c;
+}
+
+/* The ICMP error fields of the header's second word: the RFC 4884 length
+ * and the next-hop MTU. */
+static void icmp_error_word(struct kp_pkt *out, uint32_t w)
+{
     uint8_t t = out->l4.icmp_type;
     int v = out->ip.version;
-
     if (v == 4)
-        out->l4.icmp_rfc4884_len = icmp[5];
+        out->l4.icmp_rfc4884_len = (uint8_t)(w >> 16);
     else if (t == KP_ICMP6_UNREACH || t == KP_ICMP6_TIMXCEED)
-        out->l4.icmp_rfc4884_len = icmp[4];
+        out->l4.icmp_rfc4884_len = (uint8_t)(w >> 24);
     if (v == 4 && t == KP_ICMP_UNREACH && out->l4.icmp_code == KP_ICMP_UNREACH_NEEDFRAG)
-        out->l4.icmp_mtu = rd16(icmp + 6);
+        out->l4.icmp_mtu = (uint16_t)w;
     if (v == 6 && t == KP_ICMP6_PKT_TOOBIG)
-        out->l4.icmp_mtu = (uint16_t)(rd32(icmp + 4) > 0xffff ? 0xffff : rd32(icmp + 4));
+        out->l4.icmp_mtu = (uint16_t)(w > 0xffff ? 0xffff : w);
+}
 
-    size_t orig = (size_t)out->l4.icmp_rfc4884_len * (v == 4 ? 4 : 8);
+/* The ICMP error body: icmp holds the whole ICMP message as captured (its
+ * 8-byte header decoded already); wire_n what the packet said it carries. */
+static void decode_icmp_error(struct kp_pkt *out, struct kp_cur icmp, size_t wire_n)
+{
+    struct kp_cur b = icmp, q, ql4 = {0};
+    uint32_t w;
+    if (kp_cur_skip(&b, 4) != 0 || kp_cur_u32be(&b, &w) != 0)
+        return; /* not reached: decode_l4 took the 8-byte header */
+    icmp_error_word(out, w);
+    size_t bn = kp_cur_remaining(&b), bwire = wire_n > 8 ? wire_n - 8 : 0;
+    size_t qlen = bn; /* bytes of original datagram */
+    size_t orig = (size_t)out->l4.icmp_rfc4884_len * (out->ip.version == 4 ? 4 : 8);
     if (orig > 0) {
         /* RFC 4884: the original datagram field is `orig` bytes (padded), and
          * an extension structure follows when there are bytes after it. */
         if (orig < bn) {
             qlen = orig;
-            parse_ext(b + orig, bn - orig, bn == bwire, false, out);
+            parse_ext(cur_after(b, orig), bn == bwire, false, out);
         }
     } else if (bwire > 128 + 4 && bn > 128 + 4) {
         /* Pre-RFC 4884 compatibility: a non-compliant router puts the
          * structure at offset 128; accept it only if version and checksum
          * validate (RFC 4884 section 5.5). */
-        if (parse_ext(b + 128, bn - 128, bn == bwire, true, out)) {
+        if (parse_ext(cur_after(b, 128), bn == bwire, true, out)) {
             out->ext_compat = true;
             qlen = 128;
         }
     }
-    out->quote = b;
+    kp_cur_sub_upto(&b, qlen, &q);
+    if (kp_cur_peek_bytes(&q, 0, &out->quote) != 0)
+        return; /* not reached: zero bytes are always there */
     out->quote_len = (uint16_t)(qlen > 0xffff ? 0xffff : qlen);
-    const uint8_t *ql4 = NULL;
-    size_t ql4_len = 0;
-    int st = decode_ip_hdr(b, qlen, true, &out->q_ip, &ql4, &ql4_len);
+    int st = decode_ip_hdr(&q, true, &out->q_ip, &ql4);
     if (st == KP_DEC_OK) {
         out->has_quote = true;
-        st = decode_l4(out->q_ip.proto, out->q_ip.version, ql4, ql4_len, &out->q_l4);
+        st = decode_l4(out->q_ip.proto, out->q_ip.version, ql4, &out->q_l4);
         /* A quoted ICMP/ICMPv6 whose family does not match the IP version is
          * decoded as far as the header goes. */
     } else if (st == KP_DEC_FRAGMENT) {
@@ -544,29 +596,30 @@ static void decode_icmp_error(struct kp_pkt *out, const uint8_t *icmp, size_t n,
 
 int kp_decode_ip(const uint8_t *buf, size_t len, struct kp_pkt *out)
 {
+    struct kp_cur c, l4 = {0};
     memset(out, 0, sizeof(*out));
     out->quote_status = KP_DEC_UNSUPPORTED;
     if (buf == NULL)
         return len == 0 ? KP_DEC_TRUNCATED : KP_DEC_MALFORMED;
-    const uint8_t *l4 = NULL;
-    size_t l4_len = 0;
-    int st = decode_ip_hdr(buf, len, false, &out->ip, &l4, &l4_len);
+    kp_cur_init(&c, buf, len);
+    int st = decode_ip_hdr(&c, false, &out->ip, &l4);
     out->wire_len = out->ip.tot_len;
     out->cap_len = (uint16_t)(len < out->ip.tot_len ? len : out->ip.tot_len);
     if (st != KP_DEC_OK)
         return st;
+    size_t l4_len = kp_cur_remaining(&l4);
     size_t wire_l4 = out->ip.tot_len > out->ip.hdr_len ? out->ip.tot_len - out->ip.hdr_len : 0;
     if (out->ip.version == 6 && out->ip.tot_len == 40 && len > 40)
         wire_l4 = l4_len; /* jumbogram or zero payload length: trust the capture */
-    st = decode_l4(out->ip.proto, out->ip.version, l4, l4_len, &out->l4);
+    st = decode_l4(out->ip.proto, out->ip.version, l4, &out->l4);
     if (st != KP_DEC_OK)
         return st;
     if (l4_len == wire_l4)
-        out->l4.sum_ok = l4_sum_check(&out->ip, &out->l4, l4, l4_len);
+        out->l4.sum_ok = l4_sum_check(&out->ip, &out->l4, l4);
     if ((out->l4.proto == KP_PROTO_ICMP || out->l4.proto == KP_PROTO_ICMPV6) &&
         is_icmp_error(out->ip.version, out->l4.icmp_type)) {
         out->is_icmp_error = true;
-        decode_icmp_error(out, l4, l4_len, wire_l4);
+        decode_icmp_error(out, l4, wire_l4);
     }
     return KP_DEC_OK;
 }

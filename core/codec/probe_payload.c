@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* probe_payload.c — the 18-byte marker of kptrace probes (see probe_payload.h
- * and docs/probe-encoding.md). Bounds-checked, pure. */
+ * and docs/probe-encoding.md). Pure; reads through the bounds-checked cursor
+ * (core/base/cursor.h). */
 #include "core/codec/probe_payload.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/base/cursor.h"
 #include "core/base/proto.h"
 
 void kp_marker_write(uint8_t *out, const struct kp_marker *m)
@@ -30,58 +32,60 @@ void kp_marker_write(uint8_t *out, const struct kp_marker *m)
 
 int kp_marker_parse(const uint8_t *buf, size_t len, struct kp_marker *out)
 {
-    if (buf == NULL || len < 4)
+    struct kp_cur c, f;
+    const uint8_t *magic;
+    uint8_t b5, b6, b7;
+    kp_cur_init(&c, buf, len);
+    if (kp_cur_bytes(&c, 4, &magic) != 0)
         return -ENOENT;
-    bool v2 = memcmp(buf, KP_MARKER_MAGIC, 4) == 0;
-    if (!v2 && memcmp(buf, KP_MARKER_MAGIC_V1, 4) != 0)
+    bool v2 = memcmp(magic, KP_MARKER_MAGIC, 4) == 0;
+    if (!v2 && memcmp(magic, KP_MARKER_MAGIC_V1, 4) != 0)
         return -ENOENT;
-    if (len < KP_MARKER_LEN)
+    if (kp_cur_sub(&c, KP_MARKER_LEN - 4, &f) != 0)
         return -EMSGSIZE;
-    out->method = buf[4];
+    /* f holds the 14 bytes after the magic: these reads cannot fail */
+    if (kp_cur_u8(&f, &out->method) != 0 || kp_cur_u8(&f, &b5) != 0 || kp_cur_u8(&f, &b6) != 0 ||
+        kp_cur_u8(&f, &b7) != 0 || kp_cur_u32be(&f, &out->trace_id) != 0 ||
+        kp_cur_u32be(&f, &out->tag) != 0 || kp_cur_u16be(&f, &out->adjust) != 0)
+        return -EMSGSIZE;
     if (v2) {
         out->version = 2;
-        out->ttl = buf[5] & 0x3fu;
-        out->attempt = buf[5] >> 6;
+        out->ttl = b5 & 0x3fu;
+        out->attempt = b5 >> 6;
         out->flags = 0;
-        out->slot = (uint16_t)(buf[6] << 8 | buf[7]);
+        out->slot = (uint16_t)(b6 << 8 | b7);
     } else {
         out->version = 1;
-        out->ttl = buf[5];
-        out->attempt = buf[6];
-        out->flags = buf[7];
+        out->ttl = b5;
+        out->attempt = b6;
+        out->flags = b7;
         out->slot = 0;
     }
-    out->trace_id =
-        (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
-    out->tag = (uint32_t)buf[12] << 24 | (uint32_t)buf[13] << 16 | (uint32_t)buf[14] << 8 | buf[15];
-    out->adjust = (uint16_t)((uint16_t)buf[16] << 8 | buf[17]);
     return 0;
 }
 
-/* Walk TCP options looking for kind 254 carrying a marker. */
-static int find_tcp_option(const uint8_t *o, size_t n, struct kp_marker *out)
+/* Walk TCP options (all that remains of o) looking for kind 254 carrying a
+ * marker. */
+static int find_tcp_option(struct kp_cur o, struct kp_marker *out)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t kind = o[i];
+    uint8_t kind, olen;
+    while (kp_cur_u8(&o, &kind) == 0) {
         if (kind == 0)
             break;
-        if (kind == 1) {
-            i++;
+        if (kind == 1)
             continue;
-        }
-        if (i + 1 >= n)
+        if (kp_cur_u8(&o, &olen) != 0 || olen < 2)
             break;
-        uint8_t olen = o[i + 1];
-        if (olen < 2)
-            break;
+        /* the option's body, as far as it was captured */
+        struct kp_cur body;
+        kp_cur_sub_upto(&o, (size_t)olen - 2, &body);
         if (kind == KP_TCPOPT_MARKER) {
-            size_t avail = n - i < olen ? n - i : olen;
-            int r = kp_marker_parse(o + i + 2, avail - 2, out);
+            const uint8_t *b;
+            size_t n = kp_cur_rest(&body, &b);
+            int r = kp_marker_parse(b, n, out);
             if (r != -ENOENT)
                 return r;
         }
-        i += olen;
     }
     return -ENOENT;
 }
@@ -93,10 +97,13 @@ int kp_marker_find(const struct kp_pkt *pkt, struct kp_marker *out)
     case KP_PROTO_UDP:
     case KP_PROTO_ICMP:
         return kp_marker_parse(l4->payload, l4->payload_len, out);
-    case KP_PROTO_TCP:
+    case KP_PROTO_TCP: {
+        struct kp_cur o;
         if (l4->tcp_opts == NULL)
             return -ENOENT;
-        return find_tcp_option(l4->tcp_opts, l4->tcp_opts_len, out);
+        kp_cur_init(&o, l4->tcp_opts, l4->tcp_opts_len);
+        return find_tcp_option(o, out);
+    }
     default:
         return -ENOENT;
     }
