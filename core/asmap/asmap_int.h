@@ -50,6 +50,11 @@ void kp_rib_stats_reset(struct kp_rib *r);
 int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
                 size_t errlen);
 
+/* Nodes the last kp_rib_load visited in its table of the peers a snapshot
+ * file holds (core/base/htab.h `steps`): O(1) per line and per implicit
+ * withdrawal on average, which tests assert by counting. */
+uint64_t kp_rib_peer_steps(const struct kp_rib *r);
+
 /* Add one parsed line (used by kp_rib_load and by tests): an announcement
  * goes through the RIB's route filter (dropped ones are counted, not
  * stored); its origins count once more for the prefix, and a path with a
