@@ -13,6 +13,8 @@
 #include "annotator/sources/asn_cymru.h"
 #include "annotator/sources/rdns.h"
 #include "core/asmap/route_filter.h"
+#include "core/base/htab.h"
+#include "core/base/slab.h"
 
 #define MAX_SOURCES 32
 #define MAX_TARGETS 64
@@ -28,8 +30,8 @@ struct source {
 };
 
 struct learned_name {
+    struct kp_htab_node node;
     uint32_t asn;
-    bool used;
     char name[KP_ASN_NAME_MAX];
     char source[KP_ASN_SRC_MAX];
 };
@@ -44,8 +46,8 @@ struct kp_asmap {
     struct kp_cymru *cymru;
     bool cymru_has_cache;
     struct kp_rdns *rdns;
-    struct learned_name *names; /* open addressing, cap a power of two */
-    size_t n_names, cap_names;
+    struct kp_htab names;              /* struct learned_name by asn_hash */
+    struct kp_slab name_at;            /* their storage */
     struct kp_load_notes *notes;       /* borrowed; NULL: malformed lines fail loads */
     struct kp_route_filter filter;     /* for later pfx2as/RIB loads; targets unset */
     struct kp_filter_stats last_stats; /* of the last pfx2as/RIB load */
@@ -59,6 +61,8 @@ struct kp_asmap *kp_asmap_new(void)
     m->targets[0] = KP_ASN_TARGET_DEFAULT;
     m->n_targets = 1;
     kp_route_filter_default(&m->filter);
+    kp_htab_init(&m->names);
+    kp_slab_init(&m->name_at, sizeof(struct learned_name), 64);
     return m;
 }
 
@@ -78,7 +82,8 @@ void kp_asmap_free(struct kp_asmap *m)
     kp_trie_free(m->ixp);
     kp_cymru_free(m->cymru);
     kp_rdns_free(m->rdns);
-    free(m->names);
+    kp_htab_free(&m->names);
+    kp_slab_free(&m->name_at);
     free(m);
 }
 
@@ -241,48 +246,40 @@ int kp_asmap_enable_rdns(struct kp_asmap *m, const char *dns_server, int timeout
 
 /* ---- learned names -------------------------------------------------------------- */
 
+static uint64_t asn_hash(uint32_t asn)
+{
+    return kp_hash_u64(0, asn);
+}
+
 static struct learned_name *name_find(struct kp_asmap *m, uint32_t asn)
 {
-    if (m->cap_names == 0)
-        return NULL;
-    size_t h = (asn * 2654435761u) & (m->cap_names - 1);
-    while (m->names[h].used) {
-        if (m->names[h].asn == asn)
-            return &m->names[h];
-        h = (h + 1) & (m->cap_names - 1);
+    uint64_t h = asn_hash(asn);
+    for (struct kp_htab_node *n = kp_htab_first(&m->names, h); n; n = kp_htab_next(&m->names, n)) {
+        struct learned_name *l = KP_HTAB_ENTRY(n, struct learned_name, node);
+        if (l->asn == asn)
+            return l;
     }
     return NULL;
 }
 
-static void name_learn(struct kp_asmap *m, uint32_t asn, const char *name, const char *source)
+void kp_asmap_learn_name(struct kp_asmap *m, uint32_t asn, const char *name, const char *source)
 {
     if (name == NULL || name[0] == '\0' || name_find(m, asn) != NULL)
         return; /* the first source to name an AS keeps it */
-    if ((m->n_names + 1) * 2 > m->cap_names) {
-        size_t cap = m->cap_names ? m->cap_names * 2 : 64;
-        struct learned_name *nt = calloc(cap, sizeof(*nt));
-        if (nt == NULL)
-            return;
-        for (size_t i = 0; i < m->cap_names; i++) {
-            if (!m->names[i].used)
-                continue;
-            size_t h = (m->names[i].asn * 2654435761u) & (cap - 1);
-            while (nt[h].used)
-                h = (h + 1) & (cap - 1);
-            nt[h] = m->names[i];
-        }
-        free(m->names);
-        m->names = nt;
-        m->cap_names = cap;
-    }
-    size_t h = (asn * 2654435761u) & (m->cap_names - 1);
-    while (m->names[h].used)
-        h = (h + 1) & (m->cap_names - 1);
-    m->names[h].used = true;
-    m->names[h].asn = asn;
-    snprintf(m->names[h].name, sizeof(m->names[h].name), "%s", name);
-    snprintf(m->names[h].source, sizeof(m->names[h].source), "%s", source);
-    m->n_names++;
+    struct learned_name *l = kp_slab_add(&m->name_at);
+    if (l == NULL)
+        return;
+    l->asn = asn;
+    snprintf(l->name, sizeof(l->name), "%s", name);
+    snprintf(l->source, sizeof(l->source), "%s", source);
+    /* no memory to grow the index: the name is not learned, as before; the
+     * entry stays unused in the slab */
+    (void)kp_htab_insert(&m->names, &l->node, asn_hash(asn));
+}
+
+uint64_t kp_asmap_name_steps(const struct kp_asmap *m)
+{
+    return m->names.steps;
 }
 
 const char *kp_asmap_as_name(struct kp_asmap *m, uint32_t asn, const char **source)
@@ -412,7 +409,7 @@ static void finish_found(struct kp_asmap *m, const struct source *s, struct kp_a
     copy_str(out->source, s->name, sizeof(out->source));
     if (out->as_name[0] != '\0') {
         copy_str(out->as_name_source, s->name, sizeof(out->as_name_source));
-        name_learn(m, out->asns[0], out->as_name, s->name);
+        kp_asmap_learn_name(m, out->asns[0], out->as_name, s->name);
         return;
     }
     const char *src = NULL;

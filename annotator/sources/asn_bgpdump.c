@@ -23,6 +23,8 @@
 #include "io/reader.h"
 #include "core/asmap/asn_num.h"
 #include "core/asmap/route_filter.h"
+#include "core/base/htab.h"
+#include "core/base/slab.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -351,6 +353,7 @@ struct kp_rib {
     size_t n, cap;
     struct kp_rib_route *scratch;
     size_t scratch_cap;
+    uint64_t peer_steps; /* steps of the last load's peer table */
 };
 
 struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets)
@@ -562,33 +565,31 @@ int kp_rib_add(struct kp_rib *r, const struct kp_bgpdump_line *line)
 /* ---- RIB snapshots: peers seen in one file ------------------------------------ */
 
 struct peer_key {
+    struct kp_htab_node node;
     struct kp_addr ip;
     uint32_t as;
-    bool used;
 };
 
 struct snapshot {
-    struct peer_key *peers; /* open addressing, cap a power of two */
-    size_t n, cap;
-    int64_t time; /* earliest TABLE_DUMP time of the file */
+    struct kp_htab peers; /* struct peer_key, by peer_hash */
+    struct kp_slab keys;  /* their storage */
+    int64_t time;         /* earliest TABLE_DUMP time of the file */
     bool any;
 };
 
-static size_t peer_hash(const struct kp_addr *ip, uint32_t as, size_t cap)
+static uint64_t peer_hash(const struct kp_addr *ip, uint32_t as)
 {
-    uint32_t h = 2166136261u ^ as;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ ip->b[i]) * 16777619u;
-    return h & (cap - 1);
+    return kp_hash_u64(kp_addr_hash(0, ip), as);
 }
 
-static bool snap_has(const struct snapshot *s, const struct kp_addr *ip, uint32_t as)
+static bool snap_has(struct snapshot *s, const struct kp_addr *ip, uint32_t as)
 {
-    if (s->cap == 0)
-        return false;
-    for (size_t h = peer_hash(ip, as, s->cap); s->peers[h].used; h = (h + 1) & (s->cap - 1))
-        if (s->peers[h].as == as && kp_addr_eq(&s->peers[h].ip, ip))
+    uint64_t h = peer_hash(ip, as);
+    for (struct kp_htab_node *n = kp_htab_first(&s->peers, h); n; n = kp_htab_next(&s->peers, n)) {
+        const struct peer_key *k = KP_HTAB_ENTRY(n, struct peer_key, node);
+        if (k->as == as && kp_addr_eq(&k->ip, ip))
             return true;
+    }
     return false;
 }
 
@@ -599,36 +600,18 @@ static int snap_add(struct snapshot *s, const struct kp_bgpdump_line *l)
     s->any = true;
     if (snap_has(s, &l->peer_ip, l->peer_as))
         return 0;
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct peer_key *np = calloc(cap, sizeof(*np));
-        if (np == NULL)
-            return -ENOMEM;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->peers[i].used)
-                continue;
-            size_t h = peer_hash(&s->peers[i].ip, s->peers[i].as, cap);
-            while (np[h].used)
-                h = (h + 1) & (cap - 1);
-            np[h] = s->peers[i];
-        }
-        free(s->peers);
-        s->peers = np;
-        s->cap = cap;
-    }
-    size_t h = peer_hash(&l->peer_ip, l->peer_as, s->cap);
-    while (s->peers[h].used)
-        h = (h + 1) & (s->cap - 1);
-    s->peers[h].used = true;
-    s->peers[h].ip = l->peer_ip;
-    s->peers[h].as = l->peer_as;
-    s->n++;
-    return 0;
+    struct peer_key *k = kp_slab_add(&s->keys);
+    if (k == NULL)
+        return -ENOMEM;
+    k->ip = l->peer_ip;
+    k->as = l->peer_as;
+    /* on failure the key stays unlinked in the slab until the load ends */
+    return kp_htab_insert(&s->peers, &k->node, peer_hash(&l->peer_ip, l->peer_as));
 }
 
 struct implicit_ctx {
     struct kp_rib *r;
-    const struct snapshot *snap;
+    struct snapshot *snap;
     uint32_t first_new; /* routes[first_new..] came from the snapshot file */
     struct kp_rib_route *out;
     size_t n, cap;
@@ -712,6 +695,8 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
     struct kp_bgpdump_line *l = malloc(sizeof(*l));
     struct snapshot snap;
     memset(&snap, 0, sizeof(snap));
+    kp_htab_init(&snap.peers);
+    kp_slab_init(&snap.keys, sizeof(struct peer_key), 256);
     uint32_t first_new = (uint32_t)r->n;
     if (l == NULL) {
         kp_lines_close(lr);
@@ -776,8 +761,15 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
         if (rc != 0)
             snprintf(err, errlen, "%s: %s", path, strerror(-rc));
     }
-    free(snap.peers);
+    r->peer_steps = snap.peers.steps;
+    kp_htab_free(&snap.peers);
+    kp_slab_free(&snap.keys);
     return rc < 0 ? rc : 0;
+}
+
+uint64_t kp_rib_peer_steps(const struct kp_rib *r)
+{
+    return r->peer_steps;
 }
 
 const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,

@@ -25,6 +25,16 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_fi
                    struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen);
 
+/* ---- names learned from sources (asmap.c) ---------------------------------- */
+
+/* Learn the name of AS asn from source (used by lookups and by tests): the
+ * first source to name an AS keeps it; an empty name is ignored. */
+void kp_asmap_learn_name(struct kp_asmap *m, uint32_t asn, const char *name, const char *source);
+
+/* Nodes visited in the table of learned names since the map was made
+ * (core/base/htab.h `steps`): O(1) per lookup on average. */
+uint64_t kp_asmap_name_steps(const struct kp_asmap *m);
+
 /* ---- RIB from bgpdump -m (asn_bgpdump.c) -------------------------------- */
 
 struct kp_rib;
@@ -49,6 +59,11 @@ void kp_rib_stats_reset(struct kp_rib *r);
  * with notes is noted and skipped as in kp_pfx2as_load. */
 int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes, char *err,
                 size_t errlen);
+
+/* Nodes the last kp_rib_load visited in its table of the peers a snapshot
+ * file holds (core/base/htab.h `steps`): O(1) per line and per implicit
+ * withdrawal on average, which tests assert by counting. */
+uint64_t kp_rib_peer_steps(const struct kp_rib *r);
 
 /* Add one parsed line (used by kp_rib_load and by tests): an announcement
  * goes through the RIB's route filter (dropped ones are counted, not

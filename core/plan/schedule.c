@@ -4,12 +4,17 @@
  *
  * Data: entries in an array addressed by handle (free list for reuse);
  * WAITING entries in a binary min-heap by (wake_ns, handle); READY entries in
- * their group's ready array; groups with READY entries in ready_groups.
- * pick() first moves every due entry from the heap to its group, then draws a
- * group and an entry uniformly with a seeded xoshiro256** generator.
+ * their group's ready array; groups with READY entries in ready_groups;
+ * groups in a slab addressed by index, found by prefix through a kp_htab
+ * keyed by kp_addr_hash (groups are never removed: memory grows with the
+ * distinct groups a run adds to, not with entries). pick() first moves every due entry from the
+ * heap to its group, then draws a group and an entry uniformly with a seeded xoshiro256**
+ * generator.
  */
 #include "core/plan/schedule.h"
+#include "core/base/htab.h"
 #include "core/base/prng.h"
+#include "core/base/slab.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,7 +32,9 @@ struct entry {
 };
 
 struct group {
+    struct kp_htab_node node; /* in gidx */
     struct kp_addr prefix;
+    uint32_t index; /* in the slab */
     uint32_t n_entries;
     uint32_t *ready;
     uint32_t n_ready, cap_ready;
@@ -41,10 +48,9 @@ struct kp_schedule {
     uint32_t n_e, cap_e, free_head, count;
     uint32_t *heap;
     uint32_t n_heap, cap_heap;
-    struct group *g;
-    uint32_t n_g, cap_g, live_groups;
-    uint32_t *gidx; /* open-addressing: group index + 1, 0 = empty */
-    uint32_t cap_gidx;
+    struct kp_slab g; /* struct group, by group index */
+    struct kp_htab gidx;
+    uint32_t live_groups;
     uint32_t *ready_groups;
     uint32_t n_rg, cap_rg;
     int64_t last_now;
@@ -122,6 +128,8 @@ int kp_schedule_create(const struct kp_schedule_config *cfg, struct kp_schedule 
         s->rng[i] = kp_splitmix64(&x);
     s->free_head = KP_SCHEDULE_NONE;
     s->last_now = INT64_MIN;
+    kp_slab_init(&s->g, sizeof(struct group), 64);
+    kp_htab_init(&s->gidx);
     *out = s;
     return 0;
 }
@@ -130,12 +138,12 @@ void kp_schedule_destroy(struct kp_schedule *s)
 {
     if (s == NULL)
         return;
-    for (uint32_t i = 0; i < s->n_g; i++)
-        free(s->g[i].ready);
+    for (size_t i = 0; i < s->g.n; i++)
+        free(((struct group *)kp_slab_at(&s->g, i))->ready);
     free(s->e);
     free(s->heap);
-    free(s->g);
-    free(s->gidx);
+    kp_slab_free(&s->g);
+    kp_htab_free(&s->gidx);
     free(s->ready_groups);
     free(s);
 }
@@ -160,62 +168,35 @@ static struct kp_addr mask(const struct kp_schedule *s, const struct kp_addr *a)
     return m;
 }
 
-static uint32_t hash_addr(const struct kp_addr *a)
+static struct group *group_at(const struct kp_schedule *s, uint32_t gi)
 {
-    uint64_t h = 1469598103934665603ull ^ a->family;
-    for (int i = 0; i < 16; i++) {
-        h ^= a->b[i];
-        h *= 1099511628211ull;
-    }
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-static int gidx_rehash(struct kp_schedule *s, uint32_t ncap)
-{
-    uint32_t *n = calloc(ncap, sizeof(*n));
-    if (n == NULL)
-        return -ENOMEM;
-    for (uint32_t gi = 0; gi < s->n_g; gi++) {
-        uint32_t i = hash_addr(&s->g[gi].prefix) & (ncap - 1);
-        while (n[i] != 0)
-            i = (i + 1) & (ncap - 1);
-        n[i] = gi + 1;
-    }
-    free(s->gidx);
-    s->gidx = n;
-    s->cap_gidx = ncap;
-    return 0;
+    return kp_slab_at(&s->g, gi);
 }
 
 static int group_find_or_add(struct kp_schedule *s, const struct kp_addr *dst, uint32_t *gi)
 {
     struct kp_addr m = mask(s, dst);
-    if (s->cap_gidx) {
-        uint32_t i = hash_addr(&m) & (s->cap_gidx - 1);
-        while (s->gidx[i] != 0) {
-            if (kp_addr_eq(&s->g[s->gidx[i] - 1].prefix, &m)) {
-                *gi = s->gidx[i] - 1;
-                return 0;
-            }
-            i = (i + 1) & (s->cap_gidx - 1);
+    uint64_t h = kp_addr_hash(0, &m);
+    for (struct kp_htab_node *n = kp_htab_first(&s->gidx, h); n; n = kp_htab_next(&s->gidx, n)) {
+        struct group *g = KP_HTAB_ENTRY(n, struct group, node);
+        if (kp_addr_eq(&g->prefix, &m)) {
+            *gi = g->index;
+            return 0;
         }
     }
-    if ((s->n_g + 1) * 2 > s->cap_gidx) {
-        int rc = gidx_rehash(s, s->cap_gidx ? s->cap_gidx * 2 : 64);
-        if (rc < 0)
-            return rc;
-    }
-    int rc = grow((void **)&s->g, &s->cap_g, sizeof(*s->g), s->n_g + 1);
-    if (rc < 0)
-        return rc;
-    struct group *g = &s->g[s->n_g];
-    memset(g, 0, sizeof(*g));
+    if (s->g.n >= UINT32_MAX)
+        return -ENOMEM;
+    struct group *g = kp_slab_add(&s->g);
+    if (g == NULL)
+        return -ENOMEM;
     g->prefix = m;
-    uint32_t i = hash_addr(&m) & (s->cap_gidx - 1);
-    while (s->gidx[i] != 0)
-        i = (i + 1) & (s->cap_gidx - 1);
-    s->gidx[i] = s->n_g + 1;
-    *gi = s->n_g++;
+    g->index = (uint32_t)(s->g.n - 1);
+    if (kp_htab_insert(&s->gidx, &g->node, h) != 0) {
+        /* the zeroed group stays in the slab, unreachable by prefix: no entry
+         * ever names its index */
+        return -ENOMEM;
+    }
+    *gi = g->index;
     return 0;
 }
 
@@ -293,7 +274,7 @@ static void heap_remove(struct kp_schedule *s, uint32_t h)
 /* ---- ready lists ---- */
 static int ready_add(struct kp_schedule *s, uint32_t h)
 {
-    struct group *g = &s->g[s->e[h].group];
+    struct group *g = group_at(s, s->e[h].group);
     int rc = grow((void **)&g->ready, &g->cap_ready, sizeof(*g->ready), g->n_ready + 1);
     if (rc < 0)
         return rc;
@@ -313,7 +294,7 @@ static int ready_add(struct kp_schedule *s, uint32_t h)
 static void ready_remove(struct kp_schedule *s, uint32_t h)
 {
     uint32_t gi = s->e[h].group;
-    struct group *g = &s->g[gi];
+    struct group *g = group_at(s, gi);
     uint32_t pos = s->e[h].pos;
     uint32_t last = g->ready[--g->n_ready];
     if (pos < g->n_ready) {
@@ -325,7 +306,7 @@ static void ready_remove(struct kp_schedule *s, uint32_t h)
         uint32_t lastg = s->ready_groups[--s->n_rg];
         if (rp < s->n_rg) {
             s->ready_groups[rp] = lastg;
-            s->g[lastg].rg_pos = rp;
+            group_at(s, lastg)->rg_pos = rp;
         }
     }
 }
@@ -373,7 +354,7 @@ int kp_schedule_add(struct kp_schedule *s, const struct kp_addr *dst, void *item
         s->free_head = h;
         return rc;
     }
-    if (s->g[gi].n_entries++ == 0)
+    if (group_at(s, gi)->n_entries++ == 0)
         s->live_groups++;
     s->count++;
     if (handle)
@@ -400,7 +381,7 @@ void kp_schedule_remove(struct kp_schedule *s, uint32_t handle)
     if (!valid(s, handle))
         return;
     detach(s, handle);
-    struct group *g = &s->g[s->e[handle].group];
+    struct group *g = group_at(s, s->e[handle].group);
     if (--g->n_entries == 0)
         s->live_groups--;
     s->e[handle].state = ST_FREE;
@@ -426,7 +407,7 @@ int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_
     if (s->n_rg == 0)
         return -EAGAIN;
     uint32_t gi = s->ready_groups[rng_below(s->rng, s->n_rg)];
-    struct group *g = &s->g[gi];
+    struct group *g = group_at(s, gi);
     uint32_t h = g->ready[rng_below(s->rng, g->n_ready)];
     ready_remove(s, h);
     s->e[h].state = ST_TAKEN;
@@ -454,4 +435,9 @@ size_t kp_schedule_count(const struct kp_schedule *s)
 size_t kp_schedule_groups(const struct kp_schedule *s)
 {
     return s->live_groups;
+}
+
+uint64_t kp_schedule_steps(const struct kp_schedule *s)
+{
+    return s->gidx.steps;
 }

@@ -75,6 +75,11 @@ int64_t kp_schedule_next_wake(const struct kp_schedule *s);
 size_t kp_schedule_count(const struct kp_schedule *s);
 size_t kp_schedule_groups(const struct kp_schedule *s);
 
+/* Groups visited in the group index (core/base/htab.h `steps`) since
+ * creation: kp_schedule_add costs O(1) of them on average, which tests
+ * assert by counting. */
+uint64_t kp_schedule_steps(const struct kp_schedule *s);
+
 /* A uniform 32-bit random number from the schedule's generator (for callers
  * that need more randomness in the same deterministic stream, e.g. the
  * tracer's choice among its ready TTLs). */

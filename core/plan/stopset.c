@@ -1,173 +1,136 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* stopset.c — Doubletree local stop set and per-group border TTLs.
- * Two open-addressing hash tables (linear probing, power-of-two sizes, load
- * <= 1/2). See stopset.h. */
+/* stopset.c — Doubletree local stop set and per-group border TTLs, on two
+ * kp_htab indexes keyed by kp_addr_hash. See stopset.h. */
 #include "core/plan/stopset.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
-struct kp_stopset_iface {
+struct iface {
+    struct kp_htab_node node;
     struct kp_addr a;
-    uint8_t used;
 };
 
-struct kp_stopset_group {
+struct group {
+    struct kp_htab_node node;
     struct kp_addr prefix; /* destination masked to its group */
     uint8_t border;
-    uint8_t used;
 };
 
-static uint64_t addr_hash(const struct kp_addr *a)
-{
-    uint64_t h = 1469598103934665603ull ^ a->family;
-    size_t n = a->family == 4 ? 4 : 16;
-    for (size_t i = 0; i < n; i++) {
-        h ^= a->b[i];
-        h *= 1099511628211ull;
-    }
-    h ^= h >> 29;
-    return h;
-}
+enum { PER_BLOCK = 64 };
 
-static struct kp_addr norm(const struct kp_addr *a)
+static bool valid(const struct kp_addr *a)
 {
-    struct kp_addr n;
-    memset(&n, 0, sizeof(n));
-    n.family = a->family;
-    memcpy(n.b, a->b, a->family == 4 ? 4 : 16);
-    return n;
+    return a != NULL && (a->family == 4 || a->family == 6);
 }
 
 static struct kp_addr group_of(const struct kp_addr *dst)
 {
-    struct kp_addr g = norm(dst);
+    struct kp_addr g;
+    memset(&g, 0, sizeof(g));
+    g.family = dst->family;
     if (g.family == 4)
-        g.b[3] = 0; /* /24 */
+        memcpy(g.b, dst->b, 3); /* /24 */
     else
-        memset(g.b + 6, 0, 10); /* /48 */
+        memcpy(g.b, dst->b, 6); /* /48 */
     return g;
+}
+
+/* The lookups of a const set count their steps all the same: a set with
+ * entries was filled through a non-const pointer, so it is not a const
+ * object, and an empty table (no buckets) counts nothing. */
+static struct kp_htab *counting(const struct kp_htab *t)
+{
+    return (struct kp_htab *)(uintptr_t)t;
 }
 
 void kp_stopset_init(struct kp_stopset *s)
 {
-    memset(s, 0, sizeof(*s));
+    kp_htab_init(&s->ifaces);
+    kp_slab_init(&s->iface_at, sizeof(struct iface), PER_BLOCK);
+    kp_htab_init(&s->groups);
+    kp_slab_init(&s->group_at, sizeof(struct group), PER_BLOCK);
 }
 
 void kp_stopset_free(struct kp_stopset *s)
 {
-    free(s->ifaces);
-    free(s->groups);
-    memset(s, 0, sizeof(*s));
+    kp_htab_free(&s->ifaces);
+    kp_slab_free(&s->iface_at);
+    kp_htab_free(&s->groups);
+    kp_slab_free(&s->group_at);
 }
 
-static size_t iface_slot(const struct kp_stopset_iface *tab, size_t cap, const struct kp_addr *a)
+static struct iface *iface_find(const struct kp_stopset *s, const struct kp_addr *a, uint64_t h)
 {
-    size_t i = (size_t)addr_hash(a) & (cap - 1);
-    while (tab[i].used && !kp_addr_eq(&tab[i].a, a))
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
-static int iface_grow(struct kp_stopset *s)
-{
-    size_t ncap = s->cap_ifaces ? s->cap_ifaces * 2 : 64;
-    struct kp_stopset_iface *n = calloc(ncap, sizeof(*n));
-    if (n == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < s->cap_ifaces; i++) {
-        if (s->ifaces[i].used)
-            n[iface_slot(n, ncap, &s->ifaces[i].a)] = s->ifaces[i];
+    struct kp_htab *t = counting(&s->ifaces);
+    for (struct kp_htab_node *n = kp_htab_first(t, h); n; n = kp_htab_next(t, n)) {
+        struct iface *e = KP_HTAB_ENTRY(n, struct iface, node);
+        if (kp_addr_eq(&e->a, a))
+            return e;
     }
-    free(s->ifaces);
-    s->ifaces = n;
-    s->cap_ifaces = ncap;
-    return 0;
+    return NULL;
 }
 
 int kp_stopset_add_iface(struct kp_stopset *s, const struct kp_addr *a)
 {
-    if (a == NULL || (a->family != 4 && a->family != 6))
+    if (!valid(a))
         return -EINVAL;
-    if ((s->n_ifaces + 1) * 2 > s->cap_ifaces) {
-        int rc = iface_grow(s);
-        if (rc < 0)
-            return rc;
-    }
-    struct kp_addr k = norm(a);
-    size_t i = iface_slot(s->ifaces, s->cap_ifaces, &k);
-    if (!s->ifaces[i].used) {
-        s->ifaces[i].a = k;
-        s->ifaces[i].used = 1;
-        s->n_ifaces++;
-    }
-    return 0;
+    uint64_t h = kp_addr_hash(0, a);
+    if (iface_find(s, a, h) != NULL)
+        return 0;
+    struct iface *e = kp_slab_add(&s->iface_at);
+    if (e == NULL)
+        return -ENOMEM;
+    e->a = *a;
+    /* on failure the entry stays unlinked in the slab until kp_stopset_free */
+    return kp_htab_insert(&s->ifaces, &e->node, h);
 }
 
 bool kp_stopset_has_iface(const struct kp_stopset *s, const struct kp_addr *a)
 {
-    if (s->cap_ifaces == 0 || a == NULL || (a->family != 4 && a->family != 6))
-        return false;
-    struct kp_addr k = norm(a);
-    return s->ifaces[iface_slot(s->ifaces, s->cap_ifaces, &k)].used;
+    return valid(a) && iface_find(s, a, kp_addr_hash(0, a)) != NULL;
 }
 
-static size_t group_slot(const struct kp_stopset_group *tab, size_t cap, const struct kp_addr *g)
+static struct group *group_find(const struct kp_stopset *s, const struct kp_addr *g, uint64_t h)
 {
-    size_t i = (size_t)addr_hash(g) & (cap - 1);
-    while (tab[i].used && !kp_addr_eq(&tab[i].prefix, g))
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
-static int group_grow(struct kp_stopset *s)
-{
-    size_t ncap = s->cap_groups ? s->cap_groups * 2 : 64;
-    struct kp_stopset_group *n = calloc(ncap, sizeof(*n));
-    if (n == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < s->cap_groups; i++) {
-        if (s->groups[i].used)
-            n[group_slot(n, ncap, &s->groups[i].prefix)] = s->groups[i];
+    struct kp_htab *t = counting(&s->groups);
+    for (struct kp_htab_node *n = kp_htab_first(t, h); n; n = kp_htab_next(t, n)) {
+        struct group *e = KP_HTAB_ENTRY(n, struct group, node);
+        if (kp_addr_eq(&e->prefix, g))
+            return e;
     }
-    free(s->groups);
-    s->groups = n;
-    s->cap_groups = ncap;
-    return 0;
+    return NULL;
 }
 
 int kp_stopset_set_border(struct kp_stopset *s, const struct kp_addr *dst, uint8_t border_ttl)
 {
     if (border_ttl == 0)
         return 0;
-    if (dst == NULL || (dst->family != 4 && dst->family != 6))
+    if (!valid(dst))
         return -EINVAL;
-    if ((s->n_groups + 1) * 2 > s->cap_groups) {
-        int rc = group_grow(s);
-        if (rc < 0)
-            return rc;
-    }
     struct kp_addr g = group_of(dst);
-    size_t i = group_slot(s->groups, s->cap_groups, &g);
-    if (!s->groups[i].used) {
-        s->groups[i].prefix = g;
-        s->groups[i].border = border_ttl;
-        s->groups[i].used = 1;
-        s->n_groups++;
-    } else if (border_ttl < s->groups[i].border) {
-        s->groups[i].border = border_ttl;
+    uint64_t h = kp_addr_hash(0, &g);
+    struct group *e = group_find(s, &g, h);
+    if (e != NULL) {
+        if (border_ttl < e->border)
+            e->border = border_ttl;
+        return 0;
     }
-    return 0;
+    e = kp_slab_add(&s->group_at);
+    if (e == NULL)
+        return -ENOMEM;
+    e->prefix = g;
+    e->border = border_ttl;
+    return kp_htab_insert(&s->groups, &e->node, h);
 }
 
 uint8_t kp_stopset_border(const struct kp_stopset *s, const struct kp_addr *dst)
 {
-    if (s->cap_groups == 0 || dst == NULL || (dst->family != 4 && dst->family != 6))
+    if (!valid(dst))
         return 0;
     struct kp_addr g = group_of(dst);
-    const struct kp_stopset_group *e = &s->groups[group_slot(s->groups, s->cap_groups, &g)];
-    return e->used ? e->border : 0;
+    const struct group *e = group_find(s, &g, kp_addr_hash(0, &g));
+    return e != NULL ? e->border : 0;
 }
 
 int kp_stopset_learn(struct kp_stopset *s, const struct kp_trace *t)

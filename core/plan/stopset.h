@@ -12,9 +12,11 @@
  *    the trace went silent) on a trace into that group. Later traces into the
  *    same group start forward probing there instead of at first_ttl.
  *
- * Pure: no clocks, no globals. The set owns its memory (open-addressing hash
- * tables that grow); kp_stopset_free releases it. Memory grows with distinct
- * interfaces and groups seen, not with probes.
+ * Pure: no clocks, no globals. The set owns its memory (two kp_htab indexes,
+ * core/base/htab.h, over entries kept in slabs); kp_stopset_free releases it.
+ * Memory grows with distinct interfaces and groups seen, not with probes.
+ * Lookups through a const set still count the nodes they visit in the
+ * indexes' `steps` (work-counting tests read ifaces.steps, groups.steps).
  */
 #ifndef KP_STOPSET_H
 #define KP_STOPSET_H
@@ -24,16 +26,15 @@
 #include <stdint.h>
 
 #include "core/base/addr.h"
+#include "core/base/htab.h"
+#include "core/base/slab.h"
 #include "core/record/trace.h"
 
-struct kp_stopset_iface; /* private */
-struct kp_stopset_group; /* private */
-
 struct kp_stopset {
-    struct kp_stopset_iface *ifaces;
-    size_t n_ifaces, cap_ifaces;
-    struct kp_stopset_group *groups;
-    size_t n_groups, cap_groups;
+    struct kp_htab ifaces;   /* interfaces, by kp_addr_hash; ifaces.n of them */
+    struct kp_slab iface_at; /* their entries */
+    struct kp_htab groups;   /* groups, by kp_addr_hash of the masked prefix */
+    struct kp_slab group_at; /* their entries */
 };
 
 /* Initialise an empty set (no allocation until the first add). */

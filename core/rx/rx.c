@@ -45,12 +45,7 @@ int kp_rx_create(const struct kp_rx_config *cfg, struct kp_rx **out)
     kp_htab_init(&rx->by_short);
     kp_htab_init(&rx->by_slot);
     kp_htab_init(&rx->by_repeat);
-    rx->n_tb = 256;
-    rx->tb = calloc(rx->n_tb, sizeof(*rx->tb));
-    if (rx->tb == NULL) {
-        free(rx);
-        return -ENOMEM;
-    }
+    kp_htab_init(&rx->open);
     kp_htab_init(&rx->slots);
     rx->next_id = 1;
     *out = rx;
@@ -66,6 +61,7 @@ void kp_rx_destroy(struct kp_rx *rx)
     while (rx->xhead)
         rx_free_trace(rx, rx->xhead);
     kp_htab_free(&rx->slots);
+    kp_htab_free(&rx->open);
     kp_htab_free(&rx->dests);
     kp_htab_free(&rx->by_quote);
     kp_htab_free(&rx->by_nat);
@@ -76,7 +72,6 @@ void kp_rx_destroy(struct kp_rx *rx)
     for (size_t i = 0; i < rx->n_probe_chunks; i++)
         free(rx->probe_chunks[i]);
     free(rx->probe_chunks);
-    free(rx->tb);
     free(rx);
 }
 
@@ -190,7 +185,7 @@ void rx_close_trace(struct kp_rx *rx, struct rx_trace *t)
 void rx_seal(struct kp_rx *rx, struct rx_trace *t)
 {
     t->sealed = true;
-    rx_tb_unlink(t);
+    rx_open_unlink(rx, t);
     rx_slot_release(rx, t);
     if (t->in_x) {
         rx_l_unlink(rx, t);

@@ -377,6 +377,11 @@ size_t kp_rx_open_traces(const struct kp_rx *rx);
  * that by counting, not timing. */
 uint64_t kp_rx_probe_steps(const struct kp_rx *rx);
 
+/* Work counter: open traces visited to find the trace each probe belongs
+ * to since creation (one lookup per probe, O(1) on average however many
+ * traces are open; tests assert it by counting). */
+uint64_t kp_rx_trace_steps(const struct kp_rx *rx);
+
 /* Counters since creation (pointer valid while rx lives). */
 const struct kp_rx_stats *kp_rx_stats(const struct kp_rx *rx);
 

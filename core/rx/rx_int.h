@@ -111,8 +111,10 @@ struct rx_trace {
     bool in_slot;              /* in rx->slots (exact, unsealed) */
     uint32_t slot;             /* kp_rx_probe.slot (exact) */
     struct kp_htab_node snode; /* rx->slots: (cls, src, slot) -> holder */
-    struct rx_trace *hnext, **hpprev; /* open-trace hash (unsealed only) */
-    struct rx_trace *lprev, *lnext;   /* expiry list, or the exact list (in_x) */
+    bool in_open;              /* in rx->open (unsealed only) */
+    struct kp_htab_node onode; /* rx->open: (cls, src, dst, key) -> trace */
+
+    struct rx_trace *lprev, *lnext; /* expiry list, or the exact list (in_x) */
     struct rx_probe *probes, *probes_tail;
     size_t n_probes;
     int64_t first_tx_ns, last_tx_ns, last_rx_ns;
@@ -155,8 +157,8 @@ struct kp_rx {
     struct rx_probe *probe_free; /* unused probes, linked by tnext */
     void **probe_chunks;         /* where they were allocated, freed at destroy */
     size_t n_probe_chunks, cap_probe_chunks;
-    struct rx_trace **tb; /* open-trace hash buckets */
-    size_t n_tb, n_open;
+    struct kp_htab open; /* unsealed traces by (cls, src, dst, key) */
+    size_t n_open;
     struct rx_trace *lhead, *ltail; /* closable by time, in order of last probe */
     struct rx_trace *xhead, *xtail; /* exact traces still sending: never closed by time */
     struct kp_htab slots;           /* exact unsealed traces by (cls, src, slot) */
@@ -166,26 +168,6 @@ struct kp_rx {
 
 /* ------------------------------------------------------------------ */
 /* small helpers */
-
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    return h;
-}
-
-static inline uint64_t addr_hash(uint64_t h, const struct kp_addr *a)
-{
-    h = mix(h, a->family);
-    for (int i = 0; i < (a->family == 4 ? 4 : 16); i += 4) {
-        uint32_t w = (uint32_t)a->b[i] << 24 | (uint32_t)a->b[i + 1] << 16 |
-                     (uint32_t)a->b[i + 2] << 8 | a->b[i + 3];
-        h = mix(h, w);
-    }
-    h ^= h >> 31;
-    h *= 0x7fb5d329728ea185ull;
-    h ^= h >> 27;
-    return h;
-}
 
 static inline bool same_addr(const struct kp_addr *a, const struct kp_addr *b)
 {
@@ -209,8 +191,9 @@ static inline bool is_icmp_proto(uint8_t p)
     return p == KP_PROTO_ICMP || p == KP_PROTO_ICMPV6;
 }
 
-/* Kinds of index key (see the probe store in rx_store.c). */
-enum { H_DEST = 1, H_QUOTE, H_NAT, H_ECHO, H_TCP, H_SLOT, H_REPEAT, H_SHORT };
+/* Kinds of index key (see the probe store in rx_store.c; H_SHORT to
+ * H_SHORT + 5 are the short-quote indexes' levels; H_OPEN the open traces). */
+enum { H_DEST = 1, H_QUOTE, H_NAT, H_ECHO, H_TCP, H_SLOT, H_REPEAT, H_SHORT, H_OPEN = H_SHORT + 6 };
 
 /* rx_store.c: the probe store and its indexes, the open-trace table */
 uint32_t rx_full_quote(uint8_t family, uint8_t proto);
@@ -229,11 +212,10 @@ int rx_dest_index(struct kp_rx *rx, struct rx_dest *d, unsigned which);
 struct rx_probe *rx_probe_alloc(struct kp_rx *rx);
 void rx_probe_release(struct kp_rx *rx, struct rx_probe *p);
 int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, uint32_t nat_fields);
-void rx_tb_link(struct kp_rx *rx, struct rx_trace *t);
-void rx_tb_unlink(struct rx_trace *t);
-void rx_tb_grow(struct kp_rx *rx);
-struct rx_trace *rx_tb_find(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
-                            const struct kp_addr *dst, uint64_t key);
+int rx_open_link(struct kp_rx *rx, struct rx_trace *t);
+void rx_open_unlink(struct kp_rx *rx, struct rx_trace *t);
+struct rx_trace *rx_open_find(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
+                              const struct kp_addr *dst, uint64_t key);
 void rx_l_unlink(struct kp_rx *rx, struct rx_trace *t);
 void rx_l_append(struct kp_rx *rx, struct rx_trace *t);
 uint64_t rx_slot_hash(size_t cls, const struct kp_addr *src, uint32_t slot);

@@ -28,13 +28,18 @@ static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_
     memcpy(r->ts_source, rx->ts_source, sizeof(r->ts_source));
     r->src = pkt->ip.src;
     r->dst = pkt->ip.dst;
+    t->cls = cls;
+    t->key = c->trace_key;
+    if (rx_open_link(rx, t) != 0) { /* as when the trace could not be allocated */
+        kp_trace_free(r);
+        free(t);
+        return NULL;
+    }
     r->method = c->method;
     r->sport = c->sport;
     r->dport = c->dport;
     r->icmp_id = c->icmp_id;
     r->id = c->has_trace_id ? c->trace_id : rx->next_id++;
-    t->cls = cls;
-    t->key = c->trace_key;
     t->serial = rx->next_serial++;
     t->cycles = c->cycles;
     t->p_first = c->first_ttl;
@@ -44,9 +49,6 @@ static struct rx_trace *new_trace(struct kp_rx *rx, size_t cls, const struct kp_
     t->p_wait_ms = c->wait_ms;
     /* an exact trace closes at its last probe's linger once sealed */
     t->span_ns = c->exact ? 0 : rx->cfg.idle_ns;
-    if (rx->n_open + 1 > rx->n_tb)
-        rx_tb_grow(rx);
-    rx_tb_link(rx, t);
     if (c->exact) {
         t->exact = true;
         t->in_x = true;
@@ -335,7 +337,7 @@ int rx_handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pk
             rx_seal(rx, h);
         }
     }
-    struct rx_trace *t = rx_tb_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
+    struct rx_trace *t = rx_open_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
     /* A probe more than linger after the trace's last one starts a new trace
      * (decided by timestamps, so live and replay agree); never for an exact
      * trace, which is the one the prober planned however long it paused. */

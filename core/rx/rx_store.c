@@ -425,62 +425,42 @@ uint64_t kp_rx_probe_steps(const struct kp_rx *rx)
 }
 
 /* ------------------------------------------------------------------ */
-/* open-trace hash and expiry list */
+/* open-trace index and expiry list */
 
-static size_t tb_index(const struct kp_rx *rx, size_t cls, const struct kp_addr *src,
-                       const struct kp_addr *dst, uint64_t key)
+uint64_t kp_rx_trace_steps(const struct kp_rx *rx)
 {
-    uint64_t h = addr_hash(mix(cls, key), src);
-    h = addr_hash(h, dst);
-    return (size_t)h & (rx->n_tb - 1);
+    return rx->open.steps;
 }
 
-void rx_tb_link(struct kp_rx *rx, struct rx_trace *t)
+static uint64_t open_hash(size_t cls, const struct kp_addr *src, const struct kp_addr *dst,
+                          uint64_t key)
 {
-    struct rx_trace **head = &rx->tb[tb_index(rx, t->cls, &t->rec.src, &t->rec.dst, t->key)];
-    t->hnext = *head;
-    if (*head)
-        (*head)->hpprev = &t->hnext;
-    t->hpprev = head;
-    *head = t;
+    uint64_t h = kp_hash_u64(kp_hash_u64(H_OPEN, cls), key);
+    return kp_addr_hash(kp_addr_hash(h, src), dst);
 }
 
-void rx_tb_unlink(struct rx_trace *t)
+int rx_open_link(struct kp_rx *rx, struct rx_trace *t)
 {
-    if (t->hpprev == NULL)
+    int rc =
+        kp_htab_insert(&rx->open, &t->onode, open_hash(t->cls, &t->rec.src, &t->rec.dst, t->key));
+    t->in_open = rc == 0;
+    return rc;
+}
+
+void rx_open_unlink(struct kp_rx *rx, struct rx_trace *t)
+{
+    if (!t->in_open)
         return;
-    *t->hpprev = t->hnext;
-    if (t->hnext)
-        t->hnext->hpprev = t->hpprev;
-    t->hpprev = NULL;
-    t->hnext = NULL;
+    kp_htab_remove(&rx->open, &t->onode);
+    t->in_open = false;
 }
 
-void rx_tb_grow(struct kp_rx *rx)
+struct rx_trace *rx_open_find(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
+                              const struct kp_addr *dst, uint64_t key)
 {
-    size_t nn = rx->n_tb * 2;
-    struct rx_trace **nb = calloc(nn, sizeof(*nb));
-    if (nb == NULL)
-        return;
-    struct rx_trace **old = rx->tb;
-    size_t on = rx->n_tb;
-    rx->tb = nb;
-    rx->n_tb = nn;
-    for (size_t i = 0; i < on; i++) {
-        struct rx_trace *t = old[i];
-        while (t) {
-            struct rx_trace *next = t->hnext;
-            rx_tb_link(rx, t);
-            t = next;
-        }
-    }
-    free(old);
-}
-
-struct rx_trace *rx_tb_find(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
-                            const struct kp_addr *dst, uint64_t key)
-{
-    for (struct rx_trace *t = rx->tb[tb_index(rx, cls, src, dst, key)]; t; t = t->hnext) {
+    uint64_t h = open_hash(cls, src, dst, key);
+    for (struct kp_htab_node *n = kp_htab_first(&rx->open, h); n; n = kp_htab_next(&rx->open, n)) {
+        struct rx_trace *t = KP_HTAB_ENTRY(n, struct rx_trace, onode);
         if (t->cls == cls && t->key == key && same_addr(&t->rec.src, src) &&
             same_addr(&t->rec.dst, dst))
             return t;
@@ -548,7 +528,7 @@ void rx_slot_release(struct kp_rx *rx, struct rx_trace *t)
 
 void rx_free_trace(struct kp_rx *rx, struct rx_trace *t)
 {
-    rx_tb_unlink(t);
+    rx_open_unlink(rx, t);
     rx_slot_release(rx, t);
     rx_l_unlink(rx, t);
     struct rx_probe *p = t->probes;

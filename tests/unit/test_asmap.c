@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/asmap/asmap.h"
+#include "core/asmap/asmap_int.h"
 #include "annotator/sources/asn_cymru.h"
 #include "annotator/sources/rdns.h"
 #include "core/asmap/route_filter.h"
@@ -277,4 +278,38 @@ Test(asmap, dns_server_strings)
                      bad[i]);
         cr_assert_null(ch);
     }
+}
+
+/* Learned AS names are found with O(1) work: 32,768 ASes whose numbers are
+ * multiples of 65,536 (numbers that agree in their low bits, where a
+ * multiplicative hash masked to its low bits puts them all in one place).
+ * In a chained table whose load stays <= 1 learning one (a miss, then the
+ * insert) visits at most one node on average and finding it at most 1.5,
+ * so each round visits fewer than 2N nodes; one chain would visit about
+ * N * N / 2. The first source to name an AS keeps it. */
+Test(asmap, learned_names_work_is_linear)
+{
+    enum { N = 1 << 15 };
+    struct kp_asmap *m = kp_asmap_new();
+    cr_assert_not_null(m);
+    char name[32];
+    for (uint32_t i = 1; i <= N; i++) {
+        snprintf(name, sizeof(name), "AS-%u", i);
+        kp_asmap_learn_name(m, i << 16, name, "mmdb:a.mmdb");
+    }
+    cr_assert_lt(kp_asmap_name_steps(m), 2ull * N, "learn: %llu steps",
+                 (unsigned long long)kp_asmap_name_steps(m));
+    uint64_t before = kp_asmap_name_steps(m);
+    for (uint32_t i = 1; i <= N; i++) {
+        const char *src = NULL;
+        const char *n = kp_asmap_as_name(m, i << 16, &src);
+        snprintf(name, sizeof(name), "AS-%u", i);
+        cr_assert_str_eq(n, name);
+        cr_assert_str_eq(src, "mmdb:a.mmdb");
+    }
+    cr_assert_lt(kp_asmap_name_steps(m) - before, 2ull * N, "find: %llu steps",
+                 (unsigned long long)(kp_asmap_name_steps(m) - before));
+    kp_asmap_learn_name(m, 1u << 16, "OTHER", "mmdb:b.mmdb");
+    cr_assert_str_eq(kp_asmap_as_name(m, 1u << 16, NULL), "AS-1");
+    kp_asmap_free(m);
 }

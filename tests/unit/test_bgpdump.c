@@ -11,7 +11,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/asmap/asmap_int.h"
 
@@ -434,5 +437,58 @@ Test(bgpdump, load_refuses_what_is_not_bgpdump_text)
     /* a bgpdump -m file still loads */
     cr_assert_eq(kp_rib_load(r, KP_TEST_DATA "/asmap/bgpdump-nk.txt", NULL, err, sizeof(err)), 0,
                  "%s", err);
+    kp_rib_free(r);
+}
+
+/* Two RIB snapshot files of N peers, peer i announcing its own /24 (through
+ * 4837 to the target) on day 1 and another /24 on day 2, so each day-1 route
+ * is implicitly withdrawn on day 2. The day-2 load looks each peer up once
+ * per line (a miss, then the insert) and once per implicit withdrawal (a
+ * hit): in a chained table whose load stays <= 1 that is fewer than 1 + 1.5
+ * visited nodes per peer on average, against about N * N / 2 for one chain. */
+static void write_snapshot(const char *path, int day, unsigned n)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f,
+                "TABLE_DUMP2|%d|B|11.0.%u.%u|%u|%u.%u.%u.0/24|%u 4837 "
+                "131279|IGP|11.0.%u.%u|0|0||NAG||\n",
+                1700000000 + 86400 * day, i >> 8, i & 255, 64512 + i, day + 1, i >> 8, i & 255,
+                64512 + i, i >> 8, i & 255);
+    cr_assert_eq(fclose(f), 0);
+}
+
+Test(bgpdump, snapshot_peer_table_work_is_linear)
+{
+    enum { N = 4096 };
+    char d1[] = "/tmp/kp-test-rib1-XXXXXX", d2[] = "/tmp/kp-test-rib2-XXXXXX";
+    int fd1 = mkstemp(d1), fd2 = mkstemp(d2);
+    cr_assert(fd1 >= 0 && fd2 >= 0);
+    close(fd1);
+    close(fd2);
+    write_snapshot(d1, 0, N);
+    write_snapshot(d2, 1, N);
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, d1, NULL, err, sizeof(err)), 0, "%s", err);
+    cr_assert_lt(kp_rib_peer_steps(r), 2ull * N, "day 1: %llu steps",
+                 (unsigned long long)kp_rib_peer_steps(r));
+    cr_assert_eq(kp_rib_load(r, d2, NULL, err, sizeof(err)), 0, "%s", err);
+    cr_assert_lt(kp_rib_peer_steps(r), 4ull * N, "day 2: %llu steps",
+                 (unsigned long long)kp_rib_peer_steps(r));
+    /* every day-1 route was withdrawn at the day-2 snapshot time */
+    const struct kp_rib_route *h;
+    size_t n;
+    struct kp_prefix p = P("1.15.255.0/24");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert(!h[0].withdrawn);
+    cr_assert(h[1].withdrawn);
+    cr_assert_eq(h[1].peer_as, 64512 + 4095);
+    cr_assert_eq(h[1].time, 1700086400);
+    unlink(d1);
+    unlink(d2);
     kp_rib_free(r);
 }

@@ -220,3 +220,25 @@ Test(schedule, many_entries_handles_reused)
     }
     kp_schedule_destroy(s);
 }
+
+/* Finding an entry's group is O(1) work: N entries in N distinct /24s, then
+ * N more into the same groups. In a chained table whose load stays <= 1 a
+ * miss visits at most one node on average and a hit at most 1.5, so each
+ * round visits fewer than 2N; one long chain would visit about N * N / 2. */
+Test(schedule, group_lookup_work_is_linear)
+{
+    enum { N = 1 << 15 };
+    struct kp_schedule *s = mk(3);
+    for (int round = 0; round < 2; round++) {
+        uint64_t before = kp_schedule_steps(s);
+        for (uint32_t i = 0; i < N; i++) {
+            struct kp_addr d = kp_addr_v4(0x0a000000u + (i << 8) + 1u + (uint32_t)round);
+            cr_assert_eq(kp_schedule_add(s, &d, NULL, 0, NULL), 0);
+        }
+        uint64_t steps = kp_schedule_steps(s) - before;
+        cr_assert_lt(steps, 2ull * N, "round %d: %llu steps", round, (unsigned long long)steps);
+    }
+    cr_assert_eq(kp_schedule_groups(s), N);
+    cr_assert_eq(kp_schedule_count(s), 2 * N);
+    kp_schedule_destroy(s);
+}

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/plan/stopset.h"
 
@@ -35,7 +36,7 @@ Test(stopset, interfaces)
     cr_assert(kp_stopset_has_iface(&s, &a));
     cr_assert(kp_stopset_has_iface(&s, &v6));
     cr_assert(!kp_stopset_has_iface(&s, &b));
-    cr_assert_eq(s.n_ifaces, 2);
+    cr_assert_eq(s.ifaces.n, 2);
     struct kp_addr unset = {0};
     cr_assert_eq(kp_stopset_add_iface(&s, &unset), -EINVAL);
     /* growth keeps everything */
@@ -93,8 +94,68 @@ Test(stopset, learn_from_trace)
     cr_assert(kp_stopset_has_iface(&s, &r1));
     cr_assert(kp_stopset_has_iface(&s, &r4));
     cr_assert(!kp_stopset_has_iface(&s, &t.dst));
-    cr_assert_eq(s.n_ifaces, 3);
+    cr_assert_eq(s.ifaces.n, 3);
     cr_assert_eq(kp_stopset_border(&s, &other), 4);
     kp_trace_free(&t);
+    kp_stopset_free(&s);
+}
+
+Test(stopset, v6_groups_are_48s_and_v4_keys_ignore_spare_bytes)
+{
+    struct kp_stopset s;
+    kp_stopset_init(&s);
+    struct kp_addr d1 = A("2001:db8:1::1"), d2 = A("2001:db8:1:ffff::2"), d3 = A("2001:db8:2::1");
+    cr_assert_eq(kp_stopset_set_border(&s, &d1, 7), 0);
+    cr_assert_eq(kp_stopset_border(&s, &d2), 7); /* same /48 */
+    cr_assert_eq(kp_stopset_border(&s, &d3), 0); /* other /48 */
+    /* an IPv4 address is its first four bytes: whatever follows in b[] is
+     * not part of the key */
+    struct kp_addr a = A("198.18.0.1"), b = a;
+    memset(b.b + 4, 0xaa, 12);
+    cr_assert_eq(kp_stopset_add_iface(&s, &b), 0);
+    cr_assert(kp_stopset_has_iface(&s, &a));
+    cr_assert_eq(kp_stopset_add_iface(&s, &a), 0);
+    cr_assert_eq(s.ifaces.n, 1);
+    cr_assert_eq(kp_stopset_border(&s, &b), 0);
+    kp_stopset_free(&s);
+}
+
+/* Work stays linear: with N entries in a chained table whose load stays <= 1,
+ * a miss visits on average at most one node and a hit at most 1.5, so adding
+ * N interfaces (a miss each), finding them again and missing N others each
+ * visit fewer than 2N nodes; a table that degraded to one chain would visit
+ * about N * N / 2. */
+Test(stopset, work_is_linear)
+{
+    enum { N = 1 << 15 };
+    struct kp_stopset s;
+    kp_stopset_init(&s);
+    struct kp_addr x = A("10.0.0.0"), y;
+    for (uint32_t i = 0; i < N; i++) {
+        x = kp_addr_v4(0x0a000000u + i);
+        cr_assert_eq(kp_stopset_add_iface(&s, &x), 0);
+    }
+    cr_assert_eq(s.ifaces.n, N);
+    cr_assert_lt(s.ifaces.steps, 2ull * N, "add: %llu steps", (unsigned long long)s.ifaces.steps);
+    uint64_t before = s.ifaces.steps;
+    for (uint32_t i = 0; i < N; i++) {
+        x = kp_addr_v4(0x0a000000u + i);
+        y = kp_addr_v4(0x0b000000u + i);
+        cr_assert(kp_stopset_has_iface(&s, &x));
+        cr_assert(!kp_stopset_has_iface(&s, &y));
+    }
+    cr_assert_lt(s.ifaces.steps - before, 4ull * N, "lookups: %llu steps",
+                 (unsigned long long)(s.ifaces.steps - before));
+    /* groups: N /24s, each learned twice (the second time a hit) */
+    for (uint32_t i = 0; i < N; i++) {
+        x = kp_addr_v4(0x0c000000u + (i << 8) + 1);
+        cr_assert_eq(kp_stopset_set_border(&s, &x, 10), 0);
+        cr_assert_eq(kp_stopset_set_border(&s, &x, 9), 0);
+    }
+    cr_assert_eq(s.groups.n, N);
+    cr_assert_lt(s.groups.steps, 4ull * N, "groups: %llu steps",
+                 (unsigned long long)s.groups.steps);
+    x = kp_addr_v4(0x0c000000u + (5u << 8) + 77);
+    cr_assert_eq(kp_stopset_border(&s, &x), 9);
     kp_stopset_free(&s);
 }
