@@ -612,7 +612,6 @@ static int sweep_engine(struct sweep *s)
     s->seed = kp_cmd_seed(o);
     snprintf(s->pcap_path, sizeof(s->pcap_path), "%s/capture.pcap", o->out ? o->out : ".");
     struct kp_engine_config cfg = {
-        .opt = o,
         .ranges = s->ranges,
         .n_ranges = s->n_ranges,
         .src = s->src,
@@ -627,6 +626,7 @@ static int sweep_engine(struct sweep *s)
         .first_tid = s->resume ? rs->first_tid : 1,
         .pcap_append = s->resume,
     };
+    kp_cmd_engine_params(o, &cfg.params);
     bool nothing_left = s->resume && rs->remaining == 0;
     if (!nothing_left && kp_engine_create(&cfg, &s->e, s->err, sizeof(s->err)) != 0)
         return -1;
@@ -906,7 +906,7 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (sweep_claim_dir(s) != 0 || sweep_open(s) != 0)
         goto out;
-    kp_progress_init(&s->c.prog, &s->o, kp_clock_ns(CLOCK_MONOTONIC));
+    kp_progress_init(&s->c.prog, s->o.progress && !s->o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = s->e ? kp_engine_run(s->e, s->err, sizeof(s->err)) : 0;
     kp_progress_end(&s->c.prog);
     sweep_finish(s, rc);
