@@ -355,6 +355,8 @@ static int check_extra(struct resume *r, const struct kp_options *stored, char *
  * stored options (into *o), traces.jsonl (which pairs remain) and the
  * capture's tail. Returns -1 to go on, else an exit status (message in err,
  * or printed help). */
+/* reason: the checks --resume makes before touching a file, in the order their errors must be
+ * reported */
 static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_options *o,
                           struct kp_target_range **ranges, size_t *n_ranges, char *err,
                           size_t errlen)

@@ -549,6 +549,7 @@ static void list_str(char *buf, size_t len, char *const *v, size_t n)
         k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", v[i]);
 }
 
+/* reason: one comparison per option a resumed sweep can be given, as a table of cases */
 int kp_options_same(const struct kp_options *a, const struct kp_options *b, const char *flag,
                     char *msg, size_t msglen)
 {
@@ -664,6 +665,7 @@ differ:
     "for its prefixes; --blocklist-file prefixes are never probed. Files: one\n"                   \
     "prefix per line, '#' comments. The list: kptrace(1), TARGET BLOCKLIST.\n"
 
+/* reason: the --help texts: string literals */
 const char *kp_options_usage(enum kp_cmd cmd)
 {
     if (cmd == KP_CMD_SWEEP)
