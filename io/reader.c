@@ -560,6 +560,8 @@ static int need(struct kp_reader *r, size_t n)
     return 0;
 }
 
+/* reason: a byte-level state machine over one buffer (between values, in a string, in nesting):
+ * its states share the buffer's indices */
 int kp_reader_json(struct kp_reader *r, unsigned flags, struct kp_rec *rec)
 {
     for (;;) {

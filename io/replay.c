@@ -157,6 +157,8 @@ struct run {
     struct kp_replay_stats *st;
     void (*on_trace)(void *ctx, struct kp_trace *t);
     void *ctx;
+    struct kp_replay_stats own; /* st when the caller asks for none */
+    char err_none[8];           /* err when the caller gives none */
 };
 
 static void deliver(void *ctx, struct kp_trace *t)
@@ -242,19 +244,27 @@ static int run_end(struct run *r, int ret)
     return ret;
 }
 
+/* What both entry points do first: err made writable (the run's own small
+ * buffer when the caller gives none) and cleared, then the run started with
+ * the caller's stats (or the run's own). */
+static int run_begin(struct run *r, const struct kp_replay_opts *o,
+                     void (*on_trace)(void *ctx, struct kp_trace *t), void *ctx,
+                     struct kp_replay_stats *stats, char **err, size_t *errlen)
+{
+    if (*err == NULL || *errlen == 0) {
+        *err = r->err_none;
+        *errlen = sizeof(r->err_none);
+    }
+    (*err)[0] = '\0';
+    return run_start(r, o, on_trace, ctx, stats ? stats : &r->own);
+}
+
 int kp_replay_files(const char *const *paths, size_t n, const struct kp_replay_opts *o,
                     void (*on_trace)(void *ctx, struct kp_trace *t), void *ctx,
                     struct kp_replay_stats *stats, char *err, size_t errlen)
 {
-    struct kp_replay_stats local;
     struct run r = {0};
-    char dummy[8];
-    if (err == NULL || errlen == 0) {
-        err = dummy;
-        errlen = sizeof(dummy);
-    }
-    err[0] = '\0';
-    int ret = run_start(&r, o, on_trace, ctx, stats ? stats : &local);
+    int ret = run_begin(&r, o, on_trace, ctx, stats, &err, &errlen);
     if (ret != 0)
         return ret;
     for (size_t i = 0; i < n && ret == 0 && r.st->files_cut == 0; i++) {
@@ -309,15 +319,8 @@ int kp_replay_stream(FILE *fp, const char *name, const struct kp_replay_opts *o,
                      void (*on_trace)(void *ctx, struct kp_trace *t), void *ctx,
                      struct kp_replay_stats *stats, char *err, size_t errlen)
 {
-    struct kp_replay_stats local;
     struct run r = {0};
-    char dummy[8];
-    if (err == NULL || errlen == 0) {
-        err = dummy;
-        errlen = sizeof(dummy);
-    }
-    err[0] = '\0';
-    int ret = run_start(&r, o, on_trace, ctx, stats ? stats : &local);
+    int ret = run_begin(&r, o, on_trace, ctx, stats, &err, &errlen);
     if (ret != 0) {
         fclose(fp);
         return ret;

@@ -175,6 +175,10 @@ enum {
     OPT_THREADS,
 };
 
+/* The short options (getopt_long is given ":" before them: a missing value
+ * is ':', told apart from an unknown option). */
+#define OPTSTRING "p:r:m:t:f:o:sg:qhV"
+
 static const struct option longopts[] = {
     {"pfx2as", required_argument, NULL, 'p'},
     {"rib", required_argument, NULL, 'r'},
@@ -414,9 +418,53 @@ static int opt_one(struct kp_annotate_options *o, size_t *n_targets, int c, cons
     case 'q':
         o->quiet = true;
         return 0;
-    default: /* getopt_long has said what is wrong */
-        return 2;
+    default: /* an entry of longopts without a case here: a bug */
+        return usage_error(o, "option %d is not handled", c);
     }
+}
+
+/* The option argv[optind - 1] names, as typed: a long one up to its '='. */
+static const char *long_name(char **argv, size_t *len)
+{
+    const char *a = argv[optind - 1];
+    *len = strcspn(a, "=");
+    return a;
+}
+
+/* What getopt_long refused (c is ':' or '?'; opterr is 0, so it said
+ * nothing): the message in o->error, in kptrace's words. A short option is
+ * named by optopt, since a bundle ("-qx") may not have moved optind; a long
+ * one by its argv element (getopt_long always steps over it). */
+static int getopt_bad(struct kp_annotate_options *o, int c, int argc, char **argv)
+{
+    size_t n;
+    const char *a;
+    if (optind < 1 || optind > argc)
+        return usage_error(o, "%s", "bad option (see kpannotate --help)");
+    a = long_name(argv, &n);
+    bool is_long = strncmp(a, "--", 2) == 0 &&
+                   (optopt == 0 || optopt >= 256 || strchr(OPTSTRING, optopt) != NULL);
+    if (c == ':') {
+        if (is_long)
+            return usage_error(o, "%.*s needs a value", (int)n, a);
+        return usage_error(o, "-%c needs a value", optopt);
+    }
+    if (!is_long)
+        return usage_error(o, "unknown option '-%c' (see kpannotate --help)", optopt);
+    if (optopt != 0) /* a long option that takes no value, given one */
+        return usage_error(o, "%.*s takes no value (see kpannotate --help)", (int)n, a);
+    /* unknown, or the start of several */
+    char list[256] = "";
+    size_t k = 0, matches = 0;
+    for (const struct option *p = longopts; p->name != NULL; p++)
+        if (strncmp(p->name, a + 2, n - 2) == 0 && k < sizeof(list)) {
+            matches++;
+            k += (size_t)snprintf(list + k, sizeof(list) - k, "%s--%s", k ? ", " : "", p->name);
+        }
+    if (matches > 1 && n > 2)
+        return usage_error(o, "option '%.*s' is ambiguous: %s (see kpannotate --help)", (int)n, a,
+                           list);
+    return usage_error(o, "unknown option '%.*s' (see kpannotate --help)", (int)n, a);
 }
 
 static void options_init(struct kp_annotate_options *o)
@@ -441,7 +489,10 @@ int kp_annotate_options_parse(struct kp_annotate_options *o, int argc, char **ar
     size_t n_targets = 0;
     int c;
     optind = 0; /* glibc: start afresh (a second parse in the same process) */
-    while ((c = getopt_long(argc, argv, "p:r:m:t:f:o:sg:qhV", longopts, NULL)) != -1) {
+    opterr = 0; /* our own messages (getopt_bad) */
+    while ((c = getopt_long(argc, argv, ":" OPTSTRING, longopts, NULL)) != -1) {
+        if (c == ':' || c == '?')
+            return getopt_bad(o, c, argc, argv);
         if (c == 'h' || c == 'V') {
             o->action = c == 'h' ? KP_ANNOTATE_HELP : KP_ANNOTATE_VERSION;
             return 0;

@@ -2,10 +2,11 @@
 /* annotate_options.h — kpannotate's command line, parsed into a struct.
  *
  * kp_annotate_options_parse() reads argv with getopt_long and fills struct
- * kp_annotate_options; it never exits and prints nothing itself (getopt's
- * own diagnostics for unknown options and missing arguments apart, which
- * getopt writes to standard error). A usage error is returned with its
- * message; main() prints it and exits 2. See man/kpannotate.1.
+ * kp_annotate_options; it never exits and prints nothing (getopt's own
+ * diagnostics are off: an unknown or ambiguous option and a missing value
+ * are usage errors with our message, like every other). A usage error is
+ * returned with its message; main() prints it and exits 2. See
+ * man/kpannotate.1.
  */
 #ifndef KP_ANNOTATE_OPTIONS_H
 #define KP_ANNOTATE_OPTIONS_H
@@ -83,7 +84,7 @@ struct kp_annotate_options {
 
 /* Parse argv (getopt_long from argv[1]; optind is reset first). Returns 0,
  * or 2 for a usage error with its message in o->error (without the
- * "kpannotate: " prefix; NULL when getopt has already named the problem).
+ * "kpannotate: " prefix; NULL only when out of memory).
  * Parsing stops at the first error. Free *o with kp_annotate_options_free
  * in every case. */
 int kp_annotate_options_parse(struct kp_annotate_options *o, int argc, char **argv);

@@ -90,6 +90,8 @@ static void usage(FILE *f)
                "                [--no-prefetch] [--addr-file F] ADDR...\n");
 }
 
+/* reason: kp-asmap is a debugging tool whose whole run is its getopt loop over sixteen options,
+ * then the lookups: one straight sequence */
 int main(int argc, char **argv)
 {
     struct kp_asmap *m = kp_asmap_new();

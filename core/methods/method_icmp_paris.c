@@ -27,25 +27,11 @@ static int icmp_paris_build(const struct kp_probe_spec *spec, uint8_t *buf, size
                      spec->attempt, &id);
     if (r != 0)
         return r;
-    struct kp_mi_probe p = {
-        .method = KP_METHOD_ICMP_PARIS,
-        .proto = KP_PROTO_ICMP,
-        .size = size,
-        .ip_id = id.ip_id,
-        .ttl = spec->ttl,
-        .src = spec->src,
-        .dst = spec->dst,
-        .echo_id = echo_id,
-        .echo_seq = id.icmp_seq,
-        .fix_sum = true,
-        .want_sum = id.l4_sum,
-        .marker = {.method = KP_METHOD_ICMP_PARIS,
-                   .ttl = spec->ttl,
-                   .attempt = spec->attempt,
-                   .trace_id = spec->trace_id,
-                   .slot = spec->slot,
-                   .tag = id.payload_tag},
-    };
+    struct kp_mi_probe p = kp_mi_probe_from_spec(&kp_method_icmp_paris, spec, size, &id);
+    p.echo_id = echo_id;
+    p.echo_seq = id.icmp_seq;
+    p.fix_sum = true;
+    p.want_sum = id.l4_sum;
     return kp_mi_build(&p, buf, len);
 }
 

@@ -31,6 +31,14 @@ struct kp_mi_probe {
     struct kp_marker marker;
 };
 
+/* The fields every method's probe takes from its spec and identity: method
+ * and protocol (ops), size, IP ID, TTL, addresses, and the marker (method,
+ * TTL, attempt, trace id, slot, tag). The caller adds the transport fields
+ * (ports, echo id and sequence, TCP sequence, checksum to keep). */
+struct kp_mi_probe kp_mi_probe_from_spec(const struct kp_method_ops *ops,
+                                         const struct kp_probe_spec *spec, uint16_t size,
+                                         const struct kp_id_fields *id);
+
 /* Build the probe (IPv4 or IPv6 after dst.family) with libnet into buf (*len in: capacity, out:
  * length). 0, -ENOSPC, -EINVAL, -ENOMEM (libnet failed) or -EIO (internal check of the checksum
  * adjustment failed). */

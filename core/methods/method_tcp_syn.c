@@ -38,24 +38,10 @@ static int tcp_syn_build(const struct kp_probe_spec *spec, uint8_t *buf, size_t 
                      spec->attempt, &id);
     if (r != 0)
         return r;
-    struct kp_mi_probe p = {
-        .method = KP_METHOD_TCP_SYN,
-        .proto = KP_PROTO_TCP,
-        .size = size,
-        .ip_id = id.ip_id,
-        .ttl = spec->ttl,
-        .src = spec->src,
-        .dst = spec->dst,
-        .sport = sport,
-        .dport = dport,
-        .tcp_seq = id.tcp_seq,
-        .marker = {.method = KP_METHOD_TCP_SYN,
-                   .ttl = spec->ttl,
-                   .attempt = spec->attempt,
-                   .trace_id = spec->trace_id,
-                   .slot = spec->slot,
-                   .tag = id.payload_tag},
-    };
+    struct kp_mi_probe p = kp_mi_probe_from_spec(&kp_method_tcp_syn, spec, size, &id);
+    p.sport = sport;
+    p.dport = dport;
+    p.tcp_seq = id.tcp_seq;
     return kp_mi_build(&p, buf, len);
 }
 

@@ -31,25 +31,11 @@ int kp_mi_udp_build(const struct kp_method_ops *ops, const struct kp_probe_spec 
     r = kp_id_encode(spec->key, ops->id, &spec->dst, dport, sport, spec->ttl, spec->attempt, &id);
     if (r != 0)
         return r;
-    struct kp_mi_probe p = {
-        .method = ops->id,
-        .proto = KP_PROTO_UDP,
-        .size = size,
-        .ip_id = id.ip_id,
-        .ttl = spec->ttl,
-        .src = spec->src,
-        .dst = spec->dst,
-        .sport = sport,
-        .dport = id.dport,
-        .fix_sum = true,
-        .want_sum = id.l4_sum,
-        .marker = {.method = (uint8_t)ops->id,
-                   .ttl = spec->ttl,
-                   .attempt = spec->attempt,
-                   .trace_id = spec->trace_id,
-                   .slot = spec->slot,
-                   .tag = id.payload_tag},
-    };
+    struct kp_mi_probe p = kp_mi_probe_from_spec(ops, spec, size, &id);
+    p.sport = sport;
+    p.dport = id.dport;
+    p.fix_sum = true;
+    p.want_sum = id.l4_sum;
     return kp_mi_build(&p, buf, len);
 }
 

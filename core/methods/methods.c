@@ -81,6 +81,28 @@ int kp_mi_spec_check(const struct kp_method_ops *ops, const struct kp_probe_spec
     return 0;
 }
 
+struct kp_mi_probe kp_mi_probe_from_spec(const struct kp_method_ops *ops,
+                                         const struct kp_probe_spec *spec, uint16_t size,
+                                         const struct kp_id_fields *id)
+{
+    struct kp_mi_probe p = {
+        .method = ops->id,
+        .proto = ops->proto,
+        .size = size,
+        .ip_id = id->ip_id,
+        .ttl = spec->ttl,
+        .src = spec->src,
+        .dst = spec->dst,
+        .marker = {.method = (uint8_t)ops->id,
+                   .ttl = spec->ttl,
+                   .attempt = spec->attempt,
+                   .trace_id = spec->trace_id,
+                   .slot = spec->slot,
+                   .tag = id->payload_tag},
+    };
+    return p;
+}
+
 /* One libnet pass: build the headers around payload and copy the bytes out.
  * Returns the packet length or a negative errno. */
 static int libnet_pass(const struct kp_mi_probe *p, const uint8_t *payload, uint32_t plen,

@@ -498,6 +498,8 @@ static const char *const trace_keys[] = {
     "start",     "end",       "stop_reason", "stop_ttl",    "ts_source", "msm_id",
     "prb_id",    "hop_count", "hops",        "send_failed", NULL};
 
+/* reason: one check per field of the trace record (docs/format.md), in the format's order: a
+ * table in code, split it and the order is lost */
 static int read_trace(struct rd *r, json_t *o, struct kp_trace *t)
 {
     long long v;

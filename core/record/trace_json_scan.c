@@ -399,6 +399,8 @@ static int read_mpls_array(struct sc *c, struct kp_hop *h)
     }
 }
 
+/* reason: one case per field of a hop (docs/format.md), in the format's order: a table in
+ * code */
 static int read_hop(struct sc *c, struct kp_hop *h)
 {
     struct val v;
@@ -563,6 +565,8 @@ static int read_hops(struct sc *c, struct kp_trace *t)
     }
 }
 
+/* reason: one case per field of the trace record (docs/format.md), in the format's order: a
+ * table in code */
 static int read_trace(struct sc *c, struct kp_trace *t)
 {
     struct val v;

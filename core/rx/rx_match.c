@@ -101,6 +101,9 @@ static uint32_t quote_avail(const struct kp_pkt *pkt)
     return a;
 }
 
+/* reason: the one place a matched reply becomes a hop and moves the counters; the order of its
+ * checks (expired, rejected, duplicate, late) is the order rx_stats counts them in, read in one
+ * place */
 static void record_reply(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt, struct rx_probe *p,
                          bool nat, bool error)
 {

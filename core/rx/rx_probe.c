@@ -301,6 +301,8 @@ int64_t rx_probe_linger(const struct kp_rx *rx, const struct rx_probe *p)
     return 2 * wait_ns + 500000000LL;
 }
 
+/* reason: the one place a probe joins a trace (defaults, the trace found or opened, the probe
+ * linked and the trace's bounds moved): steps that share a dozen locals */
 int rx_handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pkt *pkt,
                     const struct kp_rx_probe *cin)
 {

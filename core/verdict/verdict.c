@@ -318,6 +318,97 @@ static double clamp01(double v)
     return v > 1.0 ? 1.0 : v;
 }
 
+/* Neighbour-numbered border / third-party address: a lone hop of AS X
+ * right before the target, preceded without a gap by a hop of a transit
+ * of interest W != X. The lone hop is read as the target's ingress
+ * interface numbered from a neighbour's space (or a third-party address of
+ * W's border): W hands the traffic over. Not when X is itself a transit
+ * of interest: a known upstream of the target right before it is taken at
+ * face value (one border router of X reached from W, e.g. ECMP inside W
+ * between W's and X's way into the target). On a match, *chosen and
+ * *chosen_as become W's hop and W. */
+static void neighbour_border(struct walk *w, int cand, uint32_t asn, int *chosen,
+                             uint32_t *chosen_as)
+{
+    struct kp_transit *o = w->out;
+    const struct kp_trace *t = w->t;
+    int chi = w->seq[cand];
+    int prev = cand - 1;
+    int phi = w->seq[prev];
+    const struct kp_hop_annot *pa = &w->ann[phi];
+    bool lone = true;
+    for (int p = 0; p < cand; p++) {
+        const struct kp_hop_annot *q = &w->ann[w->seq[p]];
+        if (q->asn == asn && !q->ixp)
+            lone = false;
+    }
+    if (lone && t->hops[phi].ttl + 1 == t->hops[chi].ttl && pa->asn != 0 && pa->asn != asn &&
+        !pa->ixp && pa->cls != KP_HCLASS_PRIVATE && pa->cls != KP_HCLASS_SHARED &&
+        pa->cls != KP_HCLASS_RESERVED && !kp_verdict_is_target(w->c, pa->asn) &&
+        kp_verdict_known_name(w->c, pa->asn) != NULL && kp_verdict_known_name(w->c, asn) == NULL) {
+        o->heuristics |= KP_H_NEIGHBOUR_BORDER;
+        o->border_hop = chi;
+        w->penalty += 0.3;
+        *chosen = prev;
+        *chosen_as = pa->asn;
+    }
+}
+
+/* /30 or /31 mates: the border link seen from both sides (chi: the handoff
+ * candidate's hop, thi: the first target hop). */
+static void p2p_mate(struct walk *w, int chi, int thi, int first_t)
+{
+    struct kp_transit *o = w->out;
+    const struct kp_trace *t = w->t;
+    if (p2p_mates(&t->hops[chi].addr, &t->hops[thi].addr) &&
+        t->hops[chi].ttl + 1 == t->hops[thi].ttl) {
+        o->heuristics |= KP_H_P2P_MATE;
+    } else if (first_t + 1 < w->n) {
+        int nhi = w->seq[first_t + 1];
+        if (p2p_mates(&t->hops[thi].addr, &t->hops[nhi].addr) &&
+            t->hops[thi].ttl + 1 == t->hops[nhi].ttl) {
+            /* The first target-space address sits on the neighbour's end
+             * of a target-numbered link: the ingress is the next hop. */
+            o->heuristics |= KP_H_P2P_MATE;
+            o->border_hop = nhi;
+        }
+    }
+}
+
+/* Silent TTLs between the handoff (walk position chosen) and the border. */
+static int silent_ttls(const struct walk *w, int chosen, uint8_t border_ttl)
+{
+    const struct kp_trace *t = w->t;
+    int hoff_ttl = t->hops[w->seq[chosen]].ttl;
+    int silent = 0;
+    for (int ttl = hoff_ttl + 1; ttl < (int)border_ttl; ttl++) {
+        bool seen = false;
+        for (int p = chosen + 1; p < w->n; p++)
+            if (t->hops[w->seq[p]].ttl == ttl)
+                seen = true;
+        if (!seen)
+            silent++;
+    }
+    return silent;
+}
+
+/* RTT jump into the target: supporting evidence only; the confidence bonus. */
+static double rtt_jump(struct walk *w, int chosen, int thi)
+{
+    struct kp_transit *o = w->out;
+    const struct kp_trace *t = w->t;
+    double r0 = t->hops[w->seq[chosen]].rtt_ms, r1 = t->hops[thi].rtt_ms;
+    double bonus = 0.0;
+    if (r0 >= 0 && r1 >= 0) {
+        o->rtt_jump_ms = r1 - r0;
+        if (o->rtt_jump_ms >= w->c->rtt_jump_ms && on(w, KP_H_RTT_JUMP)) {
+            o->heuristics |= KP_H_RTT_JUMP;
+            bonus = 0.05;
+        }
+    }
+    return bonus;
+}
+
 static void decide_reached(struct walk *w, int first_t)
 {
     struct kp_transit *o = w->out;
@@ -348,69 +439,14 @@ static void decide_reached(struct walk *w, int first_t)
     uint8_t border_ttl = t->hops[border_hi].ttl;
     int chosen = cand;
     uint32_t chosen_as = asn;
-
-    /* Neighbour-numbered border / third-party address: a lone hop of AS X
-     * right before the target, preceded without a gap by a hop of a transit
-     * of interest W != X. The lone hop is read as the target's ingress
-     * interface numbered from a neighbour's space (or a third-party address of
-     * W's border): W hands the traffic over. Not when X is itself a transit
-     * of interest: a known upstream of the target right before it is taken at
-     * face value (one border router of X reached from W, e.g. ECMP inside W
-     * between W's and X's way into the target). */
     if (on(w, KP_H_NEIGHBOUR_BORDER) && cand > 0 && t->hops[chi].ttl + 1 == border_ttl &&
-        border_hi == thi) {
-        int prev = cand - 1;
-        int phi = w->seq[prev];
-        const struct kp_hop_annot *pa = &w->ann[phi];
-        bool lone = true;
-        for (int p = 0; p < cand; p++) {
-            const struct kp_hop_annot *q = &w->ann[w->seq[p]];
-            if (q->asn == asn && !q->ixp)
-                lone = false;
-        }
-        if (lone && t->hops[phi].ttl + 1 == t->hops[chi].ttl && pa->asn != 0 && pa->asn != asn &&
-            !pa->ixp && pa->cls != KP_HCLASS_PRIVATE && pa->cls != KP_HCLASS_SHARED &&
-            pa->cls != KP_HCLASS_RESERVED && !kp_verdict_is_target(w->c, pa->asn) &&
-            kp_verdict_known_name(w->c, pa->asn) != NULL &&
-            kp_verdict_known_name(w->c, asn) == NULL) {
-            o->heuristics |= KP_H_NEIGHBOUR_BORDER;
-            o->border_hop = chi;
-            border_hi = chi;
-            w->penalty += 0.3;
-            chosen = prev;
-            chosen_as = pa->asn;
-        }
-    }
+        border_hi == thi)
+        neighbour_border(w, cand, asn, &chosen, &chosen_as);
     set_handoff(w, chosen, chosen_as);
+    if (on(w, KP_H_P2P_MATE))
+        p2p_mate(w, chi, thi, first_t);
 
-    /* /30 or /31 mates: the border link seen from both sides. */
-    if (on(w, KP_H_P2P_MATE)) {
-        if (p2p_mates(&t->hops[chi].addr, &t->hops[thi].addr) &&
-            t->hops[chi].ttl + 1 == t->hops[thi].ttl) {
-            o->heuristics |= KP_H_P2P_MATE;
-        } else if (first_t + 1 < w->n) {
-            int nhi = w->seq[first_t + 1];
-            if (p2p_mates(&t->hops[thi].addr, &t->hops[nhi].addr) &&
-                t->hops[thi].ttl + 1 == t->hops[nhi].ttl) {
-                /* The first target-space address sits on the neighbour's end
-                 * of a target-numbered link: the ingress is the next hop. */
-                o->heuristics |= KP_H_P2P_MATE;
-                o->border_hop = nhi;
-            }
-        }
-    }
-
-    /* Silent TTLs between the handoff and the border. */
-    int hoff_ttl = t->hops[w->seq[chosen]].ttl;
-    int silent = 0;
-    for (int ttl = hoff_ttl + 1; ttl < (int)border_ttl; ttl++) {
-        bool seen = false;
-        for (int p = chosen + 1; p < w->n; p++)
-            if (t->hops[w->seq[p]].ttl == ttl)
-                seen = true;
-        if (!seen)
-            silent++;
-    }
+    int silent = silent_ttls(w, chosen, border_ttl);
     o->silent_ttls = silent;
     if (silent > 0 && on(w, KP_H_SILENT_GAP)) {
         o->heuristics |= KP_H_SILENT_GAP;
@@ -441,16 +477,7 @@ static void decide_reached(struct walk *w, int first_t)
         return;
     }
 
-    /* RTT jump into the target: supporting evidence only. */
-    double r0 = t->hops[w->seq[chosen]].rtt_ms, r1 = t->hops[thi].rtt_ms;
-    double bonus = 0.0;
-    if (r0 >= 0 && r1 >= 0) {
-        o->rtt_jump_ms = r1 - r0;
-        if (o->rtt_jump_ms >= w->c->rtt_jump_ms && on(w, KP_H_RTT_JUMP)) {
-            o->heuristics |= KP_H_RTT_JUMP;
-            bonus = 0.05;
-        }
-    }
+    double bonus = rtt_jump(w, chosen, thi);
     double pen = w->penalty > 0.6 ? 0.6 : w->penalty;
     o->confidence = clamp01(1.0 - pen + bonus);
     if (hidden) {

@@ -290,6 +290,31 @@ int kp_cmd_source(const struct kp_options *o, const struct kp_target_range *r, s
     return 0;
 }
 
+void kp_cmd_engine_params(const struct kp_options *o, struct kp_engine_params *p)
+{
+    _Static_assert(KP_MAX_METHODS <= KP_ENGINE_MAX_METHODS, "--methods holds more than the engine");
+    memset(p, 0, sizeof(*p));
+    memcpy(p->methods, o->methods, o->n_methods * sizeof(o->methods[0]));
+    p->n_methods = o->n_methods;
+    p->pps = o->pps;
+    p->pps_ceiling = o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS;
+    p->doubletree = o->doubletree;
+    p->first_ttl = o->first_ttl;
+    p->max_ttl = o->max_ttl;
+    p->attempts = o->attempts;
+    p->gap_limit = o->gap_limit;
+    p->window = o->window;
+    p->wait_ms = o->wait_ms;
+    p->late_ms = o->late_ms;
+    p->capture_kib = o->capture_kib;
+    p->fault_wait_s = o->fault_wait_s;
+    p->dport = o->dport;
+    p->sport = o->sport;
+    p->size = o->size;
+    _Static_assert(sizeof(p->vp) == sizeof(o->vp), "the vantage point's length");
+    memcpy(p->vp, o->vp, sizeof(p->vp));
+}
+
 uint64_t kp_cmd_seed(const struct kp_options *o)
 {
     uint64_t s = 0;

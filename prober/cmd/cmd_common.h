@@ -17,6 +17,7 @@
 #include "core/plan/blocklist.h"
 #include "prober/engine/engine.h"
 #include "prober/cmd/options.h"
+#include "prober/sys/progress.h"
 
 /* Exit statuses of kptrace (docs/kptrace.md). */
 #define KP_EXIT_OK          0
@@ -64,25 +65,13 @@ int kp_cmd_source(const struct kp_options *o, const struct kp_target_range *r, s
  * (KP_EXIT_USAGE) or the --help text (KP_EXIT_OK) and freeing *o. */
 int kp_cmd_options(struct kp_options *o, enum kp_cmd cmd, const char *name, int argc, char **argv);
 
+/* The engine's parameters from the options (what a run measures and how). */
+void kp_cmd_engine_params(const struct kp_options *o, struct kp_engine_params *p);
+
 /* --seed or 64 random bits from getrandom. */
 uint64_t kp_cmd_seed(const struct kp_options *o);
 
 /* Print one probe as a tcpdump-like line (decoded with kp_decode_ip). */
 void kp_cmd_print_probe(FILE *f, const uint8_t *pkt, size_t len);
-
-/* Progress line on stderr (only when stderr is a terminal and o->progress,
- * and not -q). Plain data owned by the caller. */
-struct kp_progress {
-    int enabled;
-    int64_t t0_ns;
-    int printed;
-};
-/* Start: decide whether to show it; now_ns is a monotonic clock. */
-void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns);
-/* Redraw "done/planned traces, probes (rate), replies, saved, ETA" in place
- * (ETA from the rate at which traces finished so far). */
-void kp_progress_update(struct kp_progress *p, const struct kp_engine_stats *st, int64_t now_ns);
-/* End the line (a newline if anything was drawn). */
-void kp_progress_end(struct kp_progress *p);
 
 #endif

@@ -355,6 +355,8 @@ static int check_extra(struct resume *r, const struct kp_options *stored, char *
  * stored options (into *o), traces.jsonl (which pairs remain) and the
  * capture's tail. Returns -1 to go on, else an exit status (message in err,
  * or printed help). */
+/* reason: the checks --resume makes before touching a file, in the order their errors must be
+ * reported */
 static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_options *o,
                           struct kp_target_range **ranges, size_t *n_ranges, char *err,
                           size_t errlen)
@@ -612,7 +614,6 @@ static int sweep_engine(struct sweep *s)
     s->seed = kp_cmd_seed(o);
     snprintf(s->pcap_path, sizeof(s->pcap_path), "%s/capture.pcap", o->out ? o->out : ".");
     struct kp_engine_config cfg = {
-        .opt = o,
         .ranges = s->ranges,
         .n_ranges = s->n_ranges,
         .src = s->src,
@@ -627,6 +628,7 @@ static int sweep_engine(struct sweep *s)
         .first_tid = s->resume ? rs->first_tid : 1,
         .pcap_append = s->resume,
     };
+    kp_cmd_engine_params(o, &cfg.params);
     bool nothing_left = s->resume && rs->remaining == 0;
     if (!nothing_left && kp_engine_create(&cfg, &s->e, s->err, sizeof(s->err)) != 0)
         return -1;
@@ -906,7 +908,7 @@ int kp_cmd_sweep(int argc, char **argv)
     }
     if (sweep_claim_dir(s) != 0 || sweep_open(s) != 0)
         goto out;
-    kp_progress_init(&s->c.prog, &s->o, kp_clock_ns(CLOCK_MONOTONIC));
+    kp_progress_init(&s->c.prog, s->o.progress && !s->o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = s->e ? kp_engine_run(s->e, s->err, sizeof(s->err)) : 0;
     kp_progress_end(&s->c.prog);
     sweep_finish(s, rc);

@@ -103,7 +103,6 @@ int kp_cmd_trace(int argc, char **argv)
     uint64_t seed = kp_cmd_seed(&o);
     kp_cmd_signals(); /* from here a SIGINT/SIGTERM interrupts the run cleanly */
     struct kp_engine_config cfg = {
-        .opt = &o,
         .ranges = ranges,
         .n_ranges = n_ranges,
         .src = src,
@@ -115,6 +114,7 @@ int kp_cmd_trace(int argc, char **argv)
         .ctx = &c,
         .stop = &kp_cmd_stop,
     };
+    kp_cmd_engine_params(&o, &cfg.params);
     if (kp_engine_create(&cfg, &e, err, sizeof(err)) != 0)
         goto out;
     if (o.dry_run) {
@@ -134,7 +134,7 @@ int kp_cmd_trace(int argc, char **argv)
     }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
-    kp_progress_init(&c.prog, &o, kp_clock_ns(CLOCK_MONOTONIC));
+    kp_progress_init(&c.prog, o.progress && !o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);

@@ -3,6 +3,7 @@
 #include "prober/cmd/options.h"
 #include "core/base/util.h"
 #include "core/methods/method.h"
+#include "prober/sys/blocklist_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -125,40 +126,36 @@ static int add_target_list(struct kp_options *o, const char *s, char *err, size_
     return 0;
 }
 
+/* One line of a --targets-file: a target, or nothing (blank, '#' comment). */
+static int target_line(void *ctx, const char *text, size_t len, char *why, size_t whylen)
+{
+    const char *p = text, *h;
+    len = strnlen(text, len);
+    if ((h = memchr(text, '#', len)) != NULL)
+        len = (size_t)(h - text);
+    while (len > 0 && isspace((unsigned char)*p)) {
+        p++;
+        len--;
+    }
+    while (len > 0 && isspace((unsigned char)p[len - 1]))
+        len--;
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] == ' ' || p[i] == '\t' || p[i] == ',') {
+            snprintf(why, whylen, "one target per line, got \"%.*s\"", (int)len, p);
+            return -EINVAL;
+        }
+    return add_target(ctx, p, len);
+}
+
 int kp_options_read_targets_file(struct kp_options *o, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        int e = errno;
-        err_set(err, errlen, "--targets-file: %s: %s", path, strerror(e));
-        return -e;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    unsigned lineno = 0;
-    int rc = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        char *p = line, *h = strchr(line, '#');
-        if (h)
-            *h = '\0';
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t l = strlen(p);
-        while (l && isspace((unsigned char)p[l - 1]))
-            p[--l] = '\0';
-        if (l == 0)
-            continue;
-        if (strpbrk(p, " \t,")) {
-            rc = err_set(err, errlen, "%s:%u: one target per line, got \"%s\"", path, lineno, p);
-            break;
-        }
-        if ((rc = add_target(o, p, l)))
-            break;
-    }
-    free(line);
-    fclose(f);
+    unsigned long lineno;
+    int rc = kp_list_file_read(path, target_line, o, &lineno, err, errlen);
+    if (rc < 0 && lineno == 0) /* the file itself: named by its option */
+        err_set(err, errlen, "--targets-file: %s: %s", path,
+                rc == -EIO ? "read error" : strerror(-rc));
     return rc;
 }
 
@@ -552,6 +549,7 @@ static void list_str(char *buf, size_t len, char *const *v, size_t n)
         k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "," : "", v[i]);
 }
 
+/* reason: one comparison per option a resumed sweep can be given, as a table of cases */
 int kp_options_same(const struct kp_options *a, const struct kp_options *b, const char *flag,
                     char *msg, size_t msglen)
 {
@@ -667,6 +665,7 @@ differ:
     "for its prefixes; --blocklist-file prefixes are never probed. Files: one\n"                   \
     "prefix per line, '#' comments. The list: kptrace(1), TARGET BLOCKLIST.\n"
 
+/* reason: the --help texts: string literals */
 const char *kp_options_usage(enum kp_cmd cmd)
 {
     if (cmd == KP_CMD_SWEEP)

@@ -34,6 +34,7 @@ static json_t *excluded_json(const struct kp_exclusions *x)
                      arr);
 }
 
+/* reason: sweep.json written field by field, in the order of docs/format.md */
 static json_t *meta_object(const struct kp_sweep_meta *m)
 {
     const struct kp_options *o = m->opt;
@@ -334,6 +335,7 @@ static int stored_excluded(json_t *j, struct kp_sweep_stored *out, const char *n
     return 0;
 }
 
+/* reason: sweep.json read back field by field, each with its own error naming the field */
 int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const char *dir,
                           struct kp_sweep_stored *out, char *err, size_t errlen)
 {

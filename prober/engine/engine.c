@@ -22,15 +22,18 @@ uint32_t kp_engine_max_active(uint32_t pps)
 int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out, char *err,
                      size_t errlen)
 {
-    const struct kp_options *o = cfg->opt;
+    const struct kp_engine_params *par = &cfg->params;
     *out = NULL;
     if (cfg->src.family != 4)
         return fail(err, errlen, -EINVAL, "no IPv4 source address");
+    if (par->n_methods > KP_ENGINE_MAX_METHODS)
+        return fail(err, errlen, -EINVAL, "%u methods: at most %u", par->n_methods,
+                    KP_ENGINE_MAX_METHODS);
     struct kp_engine *e = calloc(1, sizeof(*e));
     if (e == NULL)
         return -ENOMEM;
     e->cfg = *cfg;
-    e->o = o;
+    e->par = &e->cfg.params;
     e->raw.fd = -1;
     e->cap.fd = -1;
     e->efd = -1;
@@ -39,26 +42,26 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     atomic_init(&e->sent_total, 0);
     atomic_init(&e->cap_down, false);
     strncpy(e->st.ts_source, "pcap", sizeof(e->st.ts_source) - 1);
-    for (unsigned i = 0; i < o->n_methods; i++) {
-        e->methods[i] = kp_method_by_id(o->methods[i]);
+    for (unsigned i = 0; i < par->n_methods; i++) {
+        e->methods[i] = kp_method_by_id(par->methods[i]);
         if (e->methods[i] == NULL) {
             kp_engine_destroy(e);
             return fail(err, errlen, -EINVAL, "method %s is not available",
-                        kp_method_name(o->methods[i]));
+                        kp_method_name(par->methods[i]));
         }
     }
-    for (unsigned i = 0; i < KP_MAX_METHODS; i++)
+    for (unsigned i = 0; i < KP_ENGINE_MAX_METHODS; i++)
         kp_stopset_init(&e->stopsets[i]);
     kp_trace_owners_init(&e->owners);
     kp_key_from_seed(cfg->seed, &e->key);
-    e->max_active = kp_engine_max_active(o->pps);
+    e->max_active = kp_engine_max_active(par->pps);
     struct kp_admit_config ac = {
         .ranges = cfg->ranges,
         .n_ranges = cfg->n_ranges,
-        .n_methods = o->n_methods,
+        .n_methods = par->n_methods,
         .seed = cfg->seed,
         .done = cfg->done,
-        .doubletree = o->doubletree,
+        .doubletree = par->doubletree,
         .max_queued = 4 * e->max_active,
     };
     int rc = kp_admit_create(&ac, &e->adm);
@@ -85,7 +88,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
 
 int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi)
 {
-    if (mi >= e->o->n_methods || t->dst.family != 4)
+    if (mi >= e->par->n_methods || t->dst.family != 4)
         return 0;
     kp_admit_known(e->adm, kp_addr_v4_host(&t->dst), mi);
     return kp_stopset_learn(&e->stopsets[mi], t);
@@ -114,7 +117,7 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = kp_raw_open(&e->raw, NULL)))
         return fail(err, errlen, rc, "raw socket: %s (kptrace needs root or CAP_NET_RAW)",
                     strerror(-rc));
-    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, e->filter, (size_t)e->o->capture_kib << 10,
+    if ((rc = kp_capture_open(&e->cap, e->cfg.iface, e->filter, (size_t)e->par->capture_kib << 10,
                               err, errlen)))
         return rc;
     e->cap_ifindex = if_nametoindex(e->cfg.iface);
@@ -143,14 +146,13 @@ static void count_unrecorded(void *ctx, const struct kp_trace_owner *own)
  * not in a burst (engine_pace_spacing). */
 static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
 {
-    const struct kp_options *o = e->o;
-    uint32_t burst = o->pps / 100;
+    const struct kp_engine_params *par = e->par;
+    uint32_t burst = par->pps / 100;
     if (burst < 2)
         burst = 2;
     if (burst > KP_PACER_MAX_BURST)
         burst = KP_PACER_MAX_BURST;
-    int rc = kp_pacer_init(&e->pacer, o->pps, burst,
-                           o->unsafe_rate ? KP_UNSAFE_MAX_PPS : KP_CEILING_PPS);
+    int rc = kp_pacer_init(&e->pacer, par->pps, burst, par->pps_ceiling);
     if (rc < 0)
         return fail(err, errlen, rc, "pacer: %s", strerror(-rc));
     kp_pacer_set_spacing(&e->pacer, 60);
@@ -161,7 +163,7 @@ static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
 /* The receive path: every reply and every probe checked with the key. */
 static int start_rx(struct kp_engine *e, char *err, size_t errlen)
 {
-    const struct kp_options *o = e->o;
+    const struct kp_engine_params *par = e->par;
     static const struct kp_rx_classifier *const cls[] = {&kp_rx_classifier_kptrace};
     struct kp_rx_config rc_cfg = {
         .validate = kp_rx_kptrace_validate,             /* keyed check of every reply */
@@ -169,16 +171,16 @@ static int start_rx(struct kp_engine *e, char *err, size_t errlen)
         .validate_ctx = &e->key,
         .classifiers = cls,
         .n_classifiers = 1,
-        .vp = o->vp,
+        .vp = par->vp,
         .ts_source = e->st.ts_source,
-        .run = {.first_ttl = o->first_ttl,
-                .max_ttl = o->max_ttl,
-                .attempts = o->attempts,
-                .gap_limit = o->gap_limit,
-                .wait_ms = o->wait_ms,
+        .run = {.first_ttl = par->first_ttl,
+                .max_ttl = par->max_ttl,
+                .attempts = par->attempts,
+                .gap_limit = par->gap_limit,
+                .wait_ms = par->wait_ms,
                 .has_late = true,
-                .late_ms = o->late_ms},
-        .wait_ns = wait_ns(o),
+                .late_ms = par->late_ms},
+        .wait_ns = wait_ns(par),
         .linger_ns = 0, /* rx's per-probe rule (wait + late), the same as replay's */
         .idle_ns = 0,   /* rx's default, the same as replay's (own traces never idle out) */
         .lag_ns = CAPTURE_LAG + TICK_NS,
@@ -208,7 +210,7 @@ static int run_start(struct kp_engine *e, char *err, size_t errlen)
     /* sleeps end when asked, not up to 50 us later (the default timer
      * slack): the pacer's gaps are 100 us at 10000 pps */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-    kp_backoff_init(&e->bo, BACKOFF_MIN, BACKOFF_MAX, (int64_t)e->o->fault_wait_s * 1000000000LL);
+    kp_backoff_init(&e->bo, BACKOFF_MIN, BACKOFF_MAX, (int64_t)e->par->fault_wait_s * 1000000000LL);
     e->st.start_ns = kp_clock_ns(CLOCK_REALTIME);
     e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
     if ((rc = pthread_create(&e->rx_thread, NULL, engine_rx_main, e)) != 0)
@@ -373,26 +375,26 @@ const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e)
 int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *pkt, size_t len),
                       void *ctx, char *err, size_t errlen)
 {
-    const struct kp_options *o = e->o;
+    const struct kp_engine_params *par = e->par;
     uint8_t pkt[PKT_MAX];
     struct kp_jobs jobs;
-    int rc =
-        kp_jobs_init(&jobs, e->cfg.ranges, e->cfg.n_ranges, o->n_methods, e->cfg.seed, e->cfg.done);
+    int rc = kp_jobs_init(&jobs, e->cfg.ranges, e->cfg.n_ranges, par->n_methods, e->cfg.seed,
+                          e->cfg.done);
     if (rc)
         return fail(err, errlen, rc, "planning: %s", strerror(-rc));
     struct kp_job j;
     uint32_t id = e->next_id;
     while (kp_jobs_next(&jobs, &j)) {
-        for (unsigned ttl = o->first_ttl; ttl <= o->max_ttl; ttl++) {
+        for (unsigned ttl = par->first_ttl; ttl <= par->max_ttl; ttl++) {
             struct kp_probe_spec spec;
             memset(&spec, 0, sizeof(spec));
             spec.src = e->cfg.src;
             spec.dst = kp_addr_v4(j.addr);
-            spec.sport = o->sport;
-            spec.dport = o->dport;
+            spec.sport = par->sport;
+            spec.dport = par->dport;
             spec.ttl = (uint8_t)ttl;
             spec.trace_id = id;
-            spec.size = o->size;
+            spec.size = par->size;
             spec.key = &e->key;
             size_t len = sizeof(pkt);
             rc = e->methods[j.mi]->build(&spec, pkt, &len);
@@ -430,7 +432,7 @@ void kp_engine_destroy(struct kp_engine *e)
     }
     kp_rx_destroy(e->rx);
     kp_schedule_destroy(e->sched);
-    for (unsigned i = 0; i < KP_MAX_METHODS; i++)
+    for (unsigned i = 0; i < KP_ENGINE_MAX_METHODS; i++)
         kp_stopset_free(&e->stopsets[i]);
     kp_trace_owners_free(&e->owners);
     kp_admit_destroy(e->adm);

@@ -42,12 +42,32 @@
 #include <time.h>
 
 #include "core/base/addr.h"
-#include "prober/cmd/options.h"
 #include "core/record/run_stats.h"
 #include "core/record/trace.h"
 
+#define KP_ENGINE_MAX_METHODS 4
+
+/* What the engine measures and how: the run's parameters, which the command
+ * fills from its options (the engine never sees the command line). */
+struct kp_engine_params {
+    enum kp_method methods[KP_ENGINE_MAX_METHODS]; /* each target with each, in order */
+    unsigned n_methods;                            /* 1..KP_ENGINE_MAX_METHODS */
+    uint32_t pps;                                  /* probes per second */
+    uint32_t pps_ceiling;                          /* the pacer refuses rates above */
+    bool doubletree;
+    uint8_t first_ttl, max_ttl, attempts, gap_limit, window;
+    uint32_t wait_ms;      /* a reply within wait_ms of its probe ... */
+    uint32_t late_ms;      /* ... or within wait_ms + late_ms (flagged late) counts */
+    uint32_t capture_kib;  /* the kernel's capture ring */
+    uint32_t fault_wait_s; /* how long sends may keep failing before the run ends */
+    uint16_t dport;        /* 0 = the method's default */
+    uint16_t sport;        /* 0 = chosen per trace from the seed */
+    uint16_t size;         /* IP length of probes, 0 = the method's default */
+    char vp[KP_VP_LEN];    /* vantage point, written in every record */
+};
+
 struct kp_engine_config {
-    const struct kp_options *opt;
+    struct kp_engine_params params;
     const struct kp_target_range *ranges; /* borrowed for the engine's life */
     size_t n_ranges;
     struct kp_addr src;    /* source address (must be set) */

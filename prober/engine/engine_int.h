@@ -97,16 +97,16 @@ struct handover {
 
 struct kp_engine {
     struct kp_engine_config cfg;
-    const struct kp_options *o;
+    const struct kp_engine_params *par; /* &cfg.params */
     struct kp_engine_stats st;
-    const struct kp_method_ops *methods[KP_MAX_METHODS];
+    const struct kp_method_ops *methods[KP_ENGINE_MAX_METHODS];
     struct kp_key key;
     struct kp_admit *adm;
     struct kp_slots slots;
     struct active **act; /* indexed by slot */
     uint32_t n_active, max_active, next_id;
     bool admit_end;
-    struct kp_stopset stopsets[KP_MAX_METHODS];
+    struct kp_stopset stopsets[KP_ENGINE_MAX_METHODS];
     struct kp_trace_owners owners; /* traces in flight: id -> what they trace */
     struct kp_schedule *sched;
     struct kp_pacer pacer;
@@ -174,14 +174,14 @@ __attribute__((format(printf, 4, 5))) static inline int fail(char *err, size_t e
     return rc;
 }
 
-static inline int64_t wait_ns(const struct kp_options *o)
+static inline int64_t wait_ns(const struct kp_engine_params *par)
 {
-    return (int64_t)o->wait_ms * 1000000LL;
+    return (int64_t)par->wait_ms * 1000000LL;
 }
 
-static inline int64_t linger_ns(const struct kp_options *o)
+static inline int64_t linger_ns(const struct kp_engine_params *par)
 {
-    return wait_ns(o) + (int64_t)o->late_ms * 1000000LL;
+    return wait_ns(par) + (int64_t)par->late_ms * 1000000LL;
 }
 
 /* engine_send.c: the sending thread */

@@ -155,7 +155,7 @@ static bool capture_retry(struct kp_engine *e)
     if (idx != 0 && idx != e->cap_ifindex) {
         char err[256];
         int rc = kp_capture_reopen(&e->cap, e->cfg.iface, e->filter,
-                                   (size_t)e->o->capture_kib << 10, err, sizeof(err));
+                                   (size_t)e->par->capture_kib << 10, err, sizeof(err));
         if (rc == 0) {
             e->cap_reopens++;
             e->cap_ifindex = idx;
@@ -165,14 +165,14 @@ static bool capture_retry(struct kp_engine *e)
         }
     }
     if (idx == 0) {
-        if (now - e->cap_gap_since > (int64_t)e->o->fault_wait_s * 1000000000LL) {
+        if (now - e->cap_gap_since > (int64_t)e->par->fault_wait_s * 1000000000LL) {
             pthread_mutex_lock(&e->mu);
             if (e->cap_err == 0) {
                 e->cap_err = -ENODEV;
                 snprintf(e->cap_fatal, sizeof(e->cap_fatal),
                          "capture on %.16s: %.180s; no capture for %u s (--fault-wait): the "
                          "traces not finished are recorded as interrupted; --resume probes them",
-                         e->cfg.iface, e->cap_msg, e->o->fault_wait_s);
+                         e->cfg.iface, e->cap_msg, e->par->fault_wait_s);
             }
             pthread_mutex_unlock(&e->mu);
         }

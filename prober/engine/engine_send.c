@@ -105,7 +105,7 @@ static void finish_active(struct kp_engine *e, struct active *a)
 
 static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *err, size_t errlen)
 {
-    const struct kp_options *o = e->o;
+    const struct kp_engine_params *par = e->par;
     int64_t slot = kp_slots_take(&e->slots);
     if (slot < 0)
         return fail(err, errlen, -EIO, "no free slot with %u traces running", e->n_active);
@@ -126,13 +126,13 @@ static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *
     a->pilot = s->pilot;
     struct kp_tracer_params p;
     kp_tracer_params_default(&p);
-    p.first_ttl = o->first_ttl;
-    p.max_ttl = o->max_ttl;
-    p.attempts = o->attempts;
-    p.gap_limit = o->gap_limit;
-    p.window = o->window;
-    p.wait_ns = wait_ns(o);
-    p.linger_ns = linger_ns(o); /* as rx: replies until wait + late */
+    p.first_ttl = par->first_ttl;
+    p.max_ttl = par->max_ttl;
+    p.attempts = par->attempts;
+    p.gap_limit = par->gap_limit;
+    p.window = par->window;
+    p.wait_ns = wait_ns(par);
+    p.linger_ns = linger_ns(par); /* as rx: replies until wait + late */
     if (s->pilot) {
         /* the pilot does not wait a whole wait on a silent router before the
          * next TTL (tracer.h: presume_ns), so that its followers, released
@@ -141,8 +141,8 @@ static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *
         p.publish = s->hint;
     } else if (s->follower) {
         p.start_ttl = kp_stopset_border(&e->stopsets[a->mi], &a->dst);
-        if (p.start_ttl > o->max_ttl)
-            p.start_ttl = o->max_ttl;
+        if (p.start_ttl > par->max_ttl)
+            p.start_ttl = par->max_ttl;
         p.stopset = &e->stopsets[a->mi];
         p.hint = s->hint;
     }
@@ -227,7 +227,7 @@ static uint64_t sent_lately(struct kp_engine *e, int64_t now, int64_t window)
  * others go through) stops with "error". */
 static void send_refused(struct kp_engine *e, struct active *a, int rc)
 {
-    int64_t now = e->mono_now, limit = (int64_t)e->o->fault_wait_s * 1000000000LL;
+    int64_t now = e->mono_now, limit = (int64_t)e->par->fault_wait_s * 1000000000LL;
     e->st.send_retries++;
     e->st.fault_errno = -rc;
     if (a->own)
@@ -242,14 +242,14 @@ static void send_refused(struct kp_engine *e, struct active *a, int rc)
                  "sends refused for %lld s (%s), beyond --fault-wait %u s: the traces not "
                  "finished are recorded as interrupted; --resume probes them",
                  (long long)(kp_backoff_fault_ns(&e->bo, now) / 1000000000LL), strerror(-rc),
-                 e->o->fault_wait_s);
+                 e->par->fault_wait_s);
         kp_engine_fail(e, rc, m);
     } else if (now - a->fail_since > limit) {
         e->st.send_errors++;
         if (!e->err[0])
             snprintf(e->err, sizeof(e->err), "sending to trace %llu: %s for %u s",
                      a->own ? (unsigned long long)a->own->id : 0ull, strerror(-rc),
-                     e->o->fault_wait_s);
+                     e->par->fault_wait_s);
         kp_tracer_abort(&a->tr, KP_STOP_ERROR);
     }
 }
@@ -316,7 +316,7 @@ static void flush_batch(struct kp_engine *e, unsigned n)
  * them and send them in one batch; repeat while there is work. */
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
 {
-    const struct kp_options *o = e->o;
+    const struct kp_engine_params *par = e->par;
     if (atomic_load(&e->cap_down)) {
         if (!e->cap_down_seen) /* the interface went away with what it was sending */
             /* (noticed up to a tick of the receive thread late) */
@@ -366,13 +366,13 @@ int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
             memset(&spec, 0, sizeof(spec));
             spec.src = e->cfg.src;
             spec.dst = a->dst;
-            spec.sport = o->sport;
-            spec.dport = o->dport;
+            spec.sport = par->sport;
+            spec.dport = par->dport;
             spec.ttl = pr.ttl;
             spec.attempt = pr.attempt;
             spec.trace_id = a->own ? (uint32_t)a->own->id : 0;
             spec.slot = (uint16_t)a->slot;
-            spec.size = o->size;
+            spec.size = par->size;
             spec.key = &e->key;
             uint8_t *pkt = e->pkts + (size_t)n * PKT_MAX;
             size_t len = PKT_MAX;

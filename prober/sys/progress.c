@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* progress.c — the progress line of a run, on a terminal only. See
- * cmd_common.h. */
+ * progress.h. */
 #include <stdio.h>
 #include <unistd.h>
 
+#include "prober/sys/progress.h"
 #include "core/plan/backoff.h"
-#include "prober/cmd/cmd_common.h"
 
-void kp_progress_init(struct kp_progress *p, const struct kp_options *o, int64_t now_ns)
+void kp_progress_init(struct kp_progress *p, bool wanted, int64_t now_ns)
 {
-    p->enabled = o->progress && !o->quiet && isatty(STDERR_FILENO);
+    p->enabled = wanted && isatty(STDERR_FILENO);
     p->t0_ns = now_ns;
     p->printed = 0;
 }

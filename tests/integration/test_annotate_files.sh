@@ -65,8 +65,13 @@ for word in --pfx2as --rib --mmdb --cymru --dns-server --target --transit --disa
     --input-format --vp --sweep --output --summary --graph Examples "Exit status"; do
     assert_match "$word" "$help" "--help mentions $word"
 done
-"${KPA[@]}" --bogus >/dev/null 2>&1
+"${KPA[@]}" --bogus >/dev/null 2>"$work/err"
 assert_eq 2 "$?" "an unknown option is a usage error (exit 2)"
+assert_match "^kpannotate: unknown option '--bogus' \(see kpannotate --help\)" "$(cat "$work/err")" \
+    "an unknown option is named in our words"
+"${KPA[@]}" -p >/dev/null 2>"$work/err"
+assert_eq 2 "$?" "a missing value is a usage error (exit 2)"
+assert_match "^kpannotate: -p needs a value" "$(cat "$work/err")" "a missing value is named"
 "${KPA[@]}" --disable no-such-heuristic /dev/null >/dev/null 2>"$work/err"
 assert_eq 2 "$?" "--disable with an unknown name: exit 2"
 assert_match "no-such-heuristic" "$(cat "$work/err")" "--disable names the bad heuristic"
