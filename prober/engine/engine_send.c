@@ -423,7 +423,7 @@ void engine_pace_spacing(struct kp_engine *e, int64_t over)
     if (over < 0)
         over = 0;
     e->late_ewma = (7 * e->late_ewma + over) / 8;
-    bool want = e->late_ewma * 3 < e->pacer.interval_ns;
+    bool want = e->late_ewma * 3 < e->pacer.interval_ns && e->pacer.interval_ns > WAKE_EARLY;
     if (want != e->spacing) {
         kp_pacer_set_spacing(&e->pacer, want ? 60 : 0);
         e->spacing = want;

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define KP_CAPTURE_SNAPLEN  2048
-#define KP_CAPTURE_BLOCK_MS 2 /* longest wait before a block of frames is handed over */
+#define KP_CAPTURE_BLOCK_MS 8 /* longest wait before a block of frames is handed over */
 
 struct kp_capture {
     void *pcap;   /* pcap_t * */
