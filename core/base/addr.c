@@ -66,3 +66,27 @@ uint64_t kp_addr_hash(uint64_t h, const struct kp_addr *a)
     h = kp_hash_u64(h, a->family);
     return kp_hash_bytes(h, a->b, a->family == 4 ? 4 : 16);
 }
+
+bool kp_hostname_valid(const char *s)
+{
+    size_t total = 0, label = 0;
+    char prev = '.';
+    if (s == NULL || *s == '\0' || *s == '.')
+        return false;
+    for (const char *c = s; *c; c++, total++) {
+        char ch = *c;
+        if (ch == '.') {
+            if (label == 0 || prev == '-')
+                return false;
+            label = 0;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                   (ch == '-' && label > 0)) {
+            if (++label > 63)
+                return false;
+        } else {
+            return false;
+        }
+        prev = ch;
+    }
+    return total <= 253 + (prev == '.') && prev != '-';
+}

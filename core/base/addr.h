@@ -20,6 +20,12 @@ struct kp_addr {
 /* Parse "a.b.c.d" or an IPv6 literal into *out. Returns 0 or -EINVAL. */
 int kp_addr_parse(const char *s, struct kp_addr *out);
 
+/* Whether s is a host name a resolver may be asked for (RFC 1123): dot-
+ * separated labels of 1..63 letters, digits and hyphens, not starting or
+ * ending with a hyphen, 253 characters at most, one trailing dot allowed.
+ * A prefix ("198.18.0.0/30"), a URL or anything with a space is not. */
+bool kp_hostname_valid(const char *s);
+
 /* Write the text form of *a into buf (at least KP_ADDR_STRLEN bytes).
  * An unset address is written as "". Returns buf. */
 char *kp_addr_str(const struct kp_addr *a, char *buf, size_t buflen);

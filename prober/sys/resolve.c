@@ -54,6 +54,14 @@ int kp_resolve(const char *name, const char *server, struct kp_addr *out, size_t
         *n = 1;
         return 0;
     }
+    /* no query for what cannot be a name: a prefix, a URL, a typo */
+    if (!kp_hostname_valid(name)) {
+        snprintf(err, errlen, "%s: %s", name,
+                 strchr(name, '/') ? "a prefix, not an address or a host name (`trace` takes "
+                                     "addresses and names; `sweep --targets` takes prefixes)"
+                                   : "not an IPv4 address or a host name");
+        return -EINVAL;
+    }
     if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
         snprintf(err, errlen, "c-ares: cannot initialise");
         return -EIO;

@@ -93,12 +93,24 @@ PY
 # machine's resolver).
 tb_exec vp-eu dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
     --listen-address=127.0.0.1 --port=5353 --address=/star.kp.test/198.19.177.9 \
+    --log-queries --log-facility="$work/dnsmasq.log" \
     --pid-file="$work/dnsmasq.pid" 2>"$work/dnsmasq.err" &
 dns_pid=$!
 sleep 1
 tb_exec vp-eu "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --dns-server 127.0.0.1:5353 --format json --no-progress \
     star.kp.test >"$work/name.jsonl" 2>"$work/name.err"
 assert_eq 0 $? "kptrace trace star.kp.test exits 0"
+# What cannot be a host name is refused without a query: a prefix, a URL.
+for bad in 198.19.177.0/30 http://star.kp.test/ "star kp.test"; do
+    tb_exec vp-eu "$KPTRACE" trace --allowlist-file "$KP_ALLOWLIST" --dns-server 127.0.0.1:5353 \
+        --no-progress "$bad" >/dev/null 2>"$work/bad.err"
+    assert_eq 1 $? "kptrace trace '$bad' exits 1"
+    assert_match "not an IPv4 address or a host name|a prefix, not an address or a host name" \
+        "$(cat "$work/bad.err")" "'$bad': the error says why"
+done
+sleep 0.2
+assert_eq 1 "$(grep -c 'query\[' "$work/dnsmasq.log")" \
+    "the test's dnsmasq was asked once (star.kp.test), never for a prefix or a URL"
 kill "$dns_pid" 2>/dev/null
 assert_eq "198.19.177.9 star.kp.test" \
     "$(python3 -c 'import json,sys; t=json.loads(sys.stdin.readline()); print(t["dst"], t["dst_name"])' <"$work/name.jsonl")" \
