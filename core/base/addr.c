@@ -79,8 +79,8 @@ bool kp_hostname_valid(const char *s)
             if (label == 0 || prev == '-')
                 return false;
             label = 0;
-        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                   (ch == '-' && label > 0)) {
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                   (ch >= '0' && ch <= '9') || (ch == '-' && label > 0)) {
             if (++label > 63)
                 return false;
         } else {

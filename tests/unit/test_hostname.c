@@ -11,7 +11,7 @@ Test(hostname, valid_names)
     cr_assert(kp_hostname_valid("localhost"));
     cr_assert(kp_hostname_valid("vp-eu.lab"));
     cr_assert(kp_hostname_valid("star.c10r.facebook.com"));
-    cr_assert(kp_hostname_valid("3com.com")); /* RFC 1123 allows a leading digit */
+    cr_assert(kp_hostname_valid("3com.com"));     /* RFC 1123 allows a leading digit */
     cr_assert(kp_hostname_valid("example.com.")); /* one trailing dot */
     cr_assert(kp_hostname_valid("x"));
     cr_assert(kp_hostname_valid("a-b.c-d"));
