@@ -298,8 +298,9 @@ static int opt_number(struct kp_annotate_options *o, int c, const char *arg)
     char *end;
     if (c == OPT_RTT_JUMP) {
         double v = strtod(arg, &end);
-        if (*end || v < 0)
-            return usage_error(o, "--rtt-jump: '%s' is not a number of ms", arg);
+        /* not "nan", "inf" or "1e999": a jump of 0..60 s */
+        if (*end || end == arg || !(v >= 0 && v <= 60000))
+            return usage_error(o, "--rtt-jump: '%s' is not 0..60000 ms", arg);
         o->cfg.rtt_jump_ms = v;
         return 0;
     }

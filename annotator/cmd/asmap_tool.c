@@ -92,6 +92,20 @@ static void usage(FILE *f)
 
 /* reason: kp-asmap is a debugging tool whose whole run is its getopt loop over sixteen options,
  * then the lookups: one straight sequence */
+/* A whole decimal number of lo..hi for option name, or a message and 1. */
+static int int_opt(const char *name, const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (*end || end == v || errno || x < lo || x > hi) {
+        fprintf(stderr, "kp-asmap: %s: '%s' is not %ld..%ld\n", name, v, lo, hi);
+        return 1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct kp_asmap *m = kp_asmap_new();
@@ -110,6 +124,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* First pass: options that configure the DNS sources. */
+    int bad_num = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -118,13 +133,19 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--cache") == 0 && v)
             co.cache_path = v;
         else if (strcmp(a, "--timeout-ms") == 0 && v)
-            co.timeout_ms = atoi(v);
+            bad_num |= int_opt(a, v, 1, 60000, &co.timeout_ms);
         else if (strcmp(a, "--tries") == 0 && v)
-            co.tries = atoi(v);
-        else if (strcmp(a, "--rate") == 0 && v)
-            co.rate_per_s = atof(v);
-        else if (strcmp(a, "--max-failures") == 0 && v)
-            co.max_failures = atoi(v);
+            bad_num |= int_opt(a, v, 1, 10, &co.tries);
+        else if (strcmp(a, "--rate") == 0 && v) {
+            char *end;
+            double r = strtod(v, &end);
+            if (*end || end == v || !(r > 0 && r <= 100000)) {
+                fprintf(stderr, "kp-asmap: --rate: '%s' is not a rate of 0..100000 a second\n", v);
+                bad_num = 1;
+            }
+            co.rate_per_s = r;
+        } else if (strcmp(a, "--max-failures") == 0 && v)
+            bad_num |= int_opt(a, v, 0, 1000000, &co.max_failures);
         else if (strcmp(a, "--addr-file") == 0 && v)
             addr_file = v;
         else if (strcmp(a, "--min-prefix-len") == 0 && v) {
@@ -142,6 +163,8 @@ int main(int argc, char **argv)
             continue;
         i++;
     }
+    if (bad_num)
+        return 1;
     kp_asmap_set_filter(m, &filter);
     /* Second pass: sources in command-line order, then addresses. */
     for (int i = 1; i < argc; i++) {

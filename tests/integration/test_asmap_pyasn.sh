@@ -176,5 +176,13 @@ PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
 assert_match "nk\.pfx2as: 0 used; dropped [0-9]+: [0-9]+ in benchmarking space .*see --keep-special" \
     "$(cat "$work/tb.err")" "a table of test space alone is refused, and the warning names --keep-special"
 
+# Numeric options are whole numbers in range, not atoi's guesses.
+for bad in "--tries x" "--tries 0" "--timeout-ms 99999999999" "--rate nan" "--max-failures -1"; do
+    # shellcheck disable=SC2086
+    "$ASMAP" $bad 198.18.1.1 >/dev/null 2>"$work/num.err"
+    assert_eq 1 $? "kp-asmap $bad exits 1"
+    assert_match "^kp-asmap: --[a-z-]+: '.*' is not " "$(cat "$work/num.err")" "kp-asmap $bad: the message names the option"
+done
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
