@@ -18,54 +18,29 @@
 
 #include <jansson.h>
 
+#include "annotator/inputs/input_atlas_scan.h"
 #include "annotator/inputs/input_json.h"
 #include "core/base/json_num.h"
 
-/* Atlas "err": a letter or an ICMP code. ICMP type/code for af 4 / 6. */
-static int err_to_icmp(const struct kp_jrec *r, json_t *e, int af, const char *where, int16_t *type,
-                       int16_t *code)
+/* Atlas "err": a letter or an ICMP code, into p's codes for af 4 / 6. */
+static int err_to_icmp(const struct kp_jrec *r, json_t *e, const char *where,
+                       struct kp_atlas_pkt *p)
 {
     char field[160];
     snprintf(field, sizeof(field), "%serr", where);
-    int c4 = -1, c6 = -1;
+    p->has_err = true;
     if (json_is_string(e)) {
-        const char *s = json_string_value(e);
-        if (strcmp(s, "N") == 0) {
-            c4 = 0;
-            c6 = 0;
-        } else if (strcmp(s, "H") == 0) {
-            c4 = 1;
-            c6 = 3;
-        } else if (strcmp(s, "A") == 0) {
-            c4 = 13;
-            c6 = 1;
-        } else if (strcmp(s, "P") == 0) {
-            c4 = 2;
-            c6 = 4; /* no protocol unreachable in ICMPv6 destination unreachable */
-        } else if (strcmp(s, "p") == 0) {
-            c4 = 3;
-            c6 = 4;
-        } else if (strcmp(s, "h") == 0) {
-            c4 = 1;
-            c6 = 2; /* beyond scope */
-        } else {
+        if (kp_atlas_err_letter(json_string_value(e), json_string_length(e), &p->err4, &p->err6) !=
+            0)
             return kp_jbad(r, field, "unknown error letter");
-        }
     } else if (json_is_number(e)) {
         int64_t x;
         int rc = kp_json_i64(e, 0, 255, KP_NUM_REAL, &x);
         if (rc != 0)
             return kp_jbad(r, field, rc == -ERANGE ? "ICMP code out of range" : "not an ICMP code");
-        c4 = c6 = (int)x;
+        p->err4 = p->err6 = (int)x;
     } else {
         return kp_jbad(r, field, "neither a letter nor an ICMP code");
-    }
-    if (af == 6) {
-        *type = 1;
-        *code = (int16_t)c6;
-    } else {
-        *type = 3;
-        *code = (int16_t)c4;
     }
     return 0;
 }
@@ -105,18 +80,6 @@ static int parse_mpls(const struct kp_jrec *r, json_t *ext, const char *where, s
         }
     }
     return 0;
-}
-
-static enum kp_method method_of(const char *proto, json_int_t paris_id)
-{
-    bool paris = paris_id > 0;
-    if (strcmp(proto, "ICMP") == 0)
-        return paris ? KP_METHOD_ICMP_PARIS : KP_METHOD_ICMP;
-    if (strcmp(proto, "UDP") == 0)
-        return paris ? KP_METHOD_UDP_PARIS : KP_METHOD_UDP;
-    if (strcmp(proto, "TCP") == 0)
-        return KP_METHOD_TCP_SYN; /* Atlas TCP traceroute: SYNs, constant ports */
-    return KP_METHOD_UNKNOWN;
 }
 
 /* An optional address: as kp_jget_addr, but "" counts as absent (probes
@@ -212,64 +175,16 @@ static int parse_packet(const struct kp_jrec *r, json_t *p, int af, const struct
     json_int_t mtu = 0; /* an ICMP packet-too-big's next-hop MTU */
     if ((rc = kp_jget_int(r, p, "mtu", where, 0, 65535, true, &mtu)) < 0)
         return rc;
-    bool from_dst = kp_addr_is_set(&t->dst) && kp_addr_eq(&h->addr, &t->dst);
-    if (from_dst)
-        h->flags |= KP_HOP_FROM_DST;
-
+    struct kp_atlas_pkt pk = {.ittl = ittl, .mtu = mtu};
     json_t *e = json_object_get(p, "err");
-    if (e != NULL) {
-        if (err_to_icmp(r, e, af, where, &h->icmp_type, &h->icmp_code) < 0)
-            return -EINVAL;
-    } else if (mtu > 0) {
-        h->icmp_type = af == 6 ? 2 : 3; /* packet too big / fragmentation needed */
-        h->icmp_code = af == 6 ? 0 : 4;
-    } else if (t->method == KP_METHOD_TCP_SYN) {
-        json_t *fl = json_object_get(p, "flags");
-        if (json_is_string(fl)) {
-            for (const char *c = json_string_value(fl); *c; c++) {
-                switch (*c) {
-                case 'F':
-                    h->tcp_flags |= 0x01;
-                    break;
-                case 'S':
-                    h->tcp_flags |= 0x02;
-                    break;
-                case 'R':
-                    h->tcp_flags |= 0x04;
-                    break;
-                case 'P':
-                    h->tcp_flags |= 0x08;
-                    break;
-                case 'A':
-                    h->tcp_flags |= 0x10;
-                    break;
-                default:
-                    break;
-                }
-            }
-        }
-        if (!from_dst) {
-            h->icmp_type = af == 6 ? 3 : 11;
-            h->icmp_code = 0;
-        }
-    } else if (from_dst) {
-        bool icmp = t->method == KP_METHOD_ICMP || t->method == KP_METHOD_ICMP_PARIS;
-        if (icmp) {
-            h->icmp_type = af == 6 ? 129 : 0; /* echo reply */
-            h->icmp_code = 0;
-        } else {
-            h->icmp_type = af == 6 ? 1 : 3; /* port unreachable */
-            h->icmp_code = af == 6 ? 4 : 3;
-        }
-    } else {
-        h->icmp_type = af == 6 ? 3 : 11; /* time exceeded */
-        h->icmp_code = 0;
+    if (e != NULL && err_to_icmp(r, e, where, &pk) < 0)
+        return -EINVAL;
+    json_t *fl = json_object_get(p, "flags");
+    if (json_is_string(fl)) {
+        pk.flags = json_string_value(fl);
+        pk.n_flags = json_string_length(fl);
     }
-    /* ICMP errors quote the probe: its TTL on arrival is ittl. */
-    bool icmp_error = af == 6 ? (h->icmp_type >= 1 && h->icmp_type <= 4)
-                              : (h->icmp_type == 3 || h->icmp_type == 11);
-    if (icmp_error)
-        h->quoted_ttl = (int16_t)ittl;
+    kp_atlas_pkt_finish(h, af, t, &pk);
     json_t *ext = json_object_get(p, "icmpext");
     if (ext != NULL && parse_mpls(r, ext, where, h) < 0)
         return -EINVAL;
@@ -396,7 +311,7 @@ static int convert_meta(const struct kp_jrec *r, json_t *o, const char *proto, b
     if (kp_jget_int(r, o, key_of(o, "paris_id", "paris-id"), "", 0, 65535, true, &paris) < 0)
         return -EINVAL;
     if (proto[0] != '\0') {
-        t->method = method_of(proto, paris);
+        t->method = kp_atlas_method(proto, strlen(proto), paris);
         if (t->method == KP_METHOD_UNKNOWN)
             return kp_jbad(r, has_proto ? "proto" : "mode", "not ICMP, UDP or TCP");
     }
@@ -414,21 +329,10 @@ static int convert_meta(const struct kp_jrec *r, json_t *o, const char *proto, b
     return 0;
 }
 
-/* What the walk over a result's hops has seen so far. */
-struct atlas_walk {
-    int af;
-    uint16_t probe_size;
-    int max_hop, min_hop, seq_max, last_answered, late_dst_hop;
-    json_int_t last_err_code;
-    bool last_from_dst, late_from_dst, any_error;
-    size_t answered;
-    uint8_t max_attempts;
-};
-
 /* The packets of hop n ("result" array pk at path where). Returns the
  * attempts made at this hop, or -EINVAL (reported) or -ENOMEM. */
 static int convert_packets(const struct kp_jrec *r, json_t *pk, const char *where, json_int_t n,
-                           struct kp_trace *t, struct atlas_walk *w)
+                           struct kp_trace *t, struct kp_atlas_walk *w)
 {
     size_t k;
     json_t *p;
@@ -454,24 +358,9 @@ static int convert_packets(const struct kp_jrec *r, json_t *pk, const char *wher
         struct kp_hop h;
         if (parse_packet(r, p, w->af, t, n, attempt, w2, &h) < 0)
             return -EINVAL;
-        h.probe_size = w->probe_size;
-        /* A duplicate answers a probe already counted; a late reply
-         * answers an earlier probe, whose own slot is its "x". */
-        bool extra = (h.flags & (KP_HOP_DUP | KP_HOP_LATE)) != 0;
-        if (!extra && attempt < 255)
-            attempt++;
-        if (kp_trace_add_hop(t, &h) != 0)
+        if (kp_atlas_walk_packet(w, t, &h, (int)n, json_object_get(p, "err") != NULL, &attempt) !=
+            0)
             return -ENOMEM;
-        w->answered++;
-        if ((h.flags & KP_HOP_LATE) && (h.flags & KP_HOP_FROM_DST)) {
-            w->late_from_dst = true;
-            w->late_dst_hop = (int)n;
-        }
-        if (!extra && (int)n >= w->last_answered) {
-            w->last_answered = (int)n;
-            w->last_from_dst = (h.flags & KP_HOP_FROM_DST) != 0;
-            w->last_err_code = json_object_get(p, "err") != NULL ? h.icmp_code : (json_int_t)-1;
-        }
     }
     return attempt;
 }
@@ -479,7 +368,7 @@ static int convert_packets(const struct kp_jrec *r, json_t *pk, const char *wher
 /* Hop object i of the result array. Returns 0, -EINVAL (reported) or
  * -ENOMEM. */
 static int convert_hop(const struct kp_jrec *r, json_t *hop, size_t i, struct kp_trace *t,
-                       struct atlas_walk *w)
+                       struct kp_atlas_walk *w)
 {
     char where[48];
     path_index(where, sizeof(where), "", i);
@@ -498,12 +387,7 @@ static int convert_hop(const struct kp_jrec *r, json_t *hop, size_t i, struct kp
         snprintf(f, sizeof(f), "%shop", where);
         return kp_jbad(r, f, "missing");
     }
-    if ((int)n > w->max_hop)
-        w->max_hop = (int)n;
-    if ((int)n < w->min_hop)
-        w->min_hop = (int)n;
-    if ((int)n < 255 && (int)n > w->seq_max)
-        w->seq_max = (int)n;
+    kp_atlas_walk_hop(w, (int)n);
     if (json_object_get(hop, "error") != NULL) {
         w->any_error = true; /* the probe could not send at this hop */
         return 0;
@@ -519,46 +403,8 @@ static int convert_hop(const struct kp_jrec *r, json_t *hop, size_t i, struct kp
     int attempt = convert_packets(r, pk, where, n, t, w);
     if (attempt < 0)
         return attempt;
-    if ((uint8_t)attempt > w->max_attempts)
-        w->max_attempts = (uint8_t)attempt;
+    kp_atlas_walk_attempts(w, (uint8_t)attempt);
     return 0;
-}
-
-/* The TTL range, attempts and why the trace stopped, from the walk. */
-static void convert_stop(struct kp_trace *t, struct atlas_walk *w)
-{
-    t->first_ttl = w->min_hop <= 255 && w->min_hop >= 1 ? (uint8_t)w->min_hop : 0;
-    t->max_ttl = (uint8_t)w->max_hop;
-    t->attempts = w->max_attempts;
-    /* Older firmware sends one last probe with TTL 255 after the gap: the
-     * trace went silent after seq_max, it did not run up to 255. */
-    bool last_ditch = w->max_hop == 255 && w->seq_max < 254;
-    json_int_t code = w->last_err_code;
-    if (w->last_from_dst) {
-        t->stop_reason = KP_STOP_COMPLETED;
-    } else if (code >= 0 && w->af == 4) {
-        t->stop_reason = kp_stop_from_unreach_code((int)code);
-    } else if (code >= 0) {
-        t->stop_reason = code == 1   ? KP_STOP_ADMIN_PROHIB
-                         : code == 0 ? KP_STOP_UNREACH_NET
-                         : code == 3 ? KP_STOP_UNREACH_HOST
-                                     : KP_STOP_UNREACH_OTHER;
-    } else if (w->answered == 0 && w->any_error) {
-        t->stop_reason = KP_STOP_ERROR;
-    } else if (w->late_from_dst) {
-        t->stop_reason = KP_STOP_COMPLETED; /* only late replies, but from it */
-        w->last_answered = w->late_dst_hop;
-    } else if (w->max_hop == 255 && !last_ditch) {
-        t->stop_reason = KP_STOP_MAXTTL;
-    } else if (w->max_hop > w->last_answered) {
-        t->stop_reason = KP_STOP_GAPLIMIT;
-    }
-    if (t->stop_reason == KP_STOP_GAPLIMIT)
-        t->stop_ttl = (uint8_t)(last_ditch ? w->seq_max : w->max_hop);
-    else if (t->stop_reason == KP_STOP_MAXTTL)
-        t->stop_ttl = (uint8_t)w->max_hop;
-    else if (t->stop_reason != KP_STOP_NONE && t->stop_reason != KP_STOP_ERROR)
-        t->stop_ttl = (uint8_t)w->last_answered;
 }
 
 /* Convert one result object: 1 made, 0 skipped (counted), -EINVAL
@@ -581,16 +427,17 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         kp_jskip(r, "atlas firmware-1 text result (not read)");
         return 0;
     }
-    struct atlas_walk w = {.min_hop = 256, .last_err_code = -1};
+    struct kp_atlas_walk w;
     json_int_t af = 0;
     char proto[16] = "";
     bool has_proto = false;
     rc = convert_dst(r, o, res, t, &af, proto, sizeof(proto), &has_proto);
     if (rc <= 0)
         return rc;
-    w.af = (int)af;
-    if ((rc = convert_meta(r, o, proto, has_proto, t, &w.probe_size)) < 0)
+    uint16_t probe_size = 0;
+    if ((rc = convert_meta(r, o, proto, has_proto, t, &probe_size)) < 0)
         return rc;
+    kp_atlas_walk_init(&w, (int)af, probe_size);
 
     if (res == NULL)
         return kp_jbad(r, "result", "missing");
@@ -612,7 +459,7 @@ static int convert(const struct kp_jrec *r, json_t *o, struct kp_trace *t)
         if ((rc = convert_hop(r, hop, i, t, &w)) < 0)
             return rc;
     }
-    convert_stop(t, &w);
+    kp_atlas_walk_stop(t, &w);
     kp_trace_sort(t);
     return 1;
 }
@@ -627,7 +474,14 @@ int kp_atlas_read(const char *buf, size_t len, const struct kp_input_sink *sink,
                   struct kp_input_skips *skips)
 {
     return kp_json_records_parse(buf, len, sink, skips, true, "a traceroute result", convert_cb,
-                                 NULL);
+                                 kp_atlas_scan, NULL);
+}
+
+int kp_atlas_read_dom(const char *buf, size_t len, const struct kp_input_sink *sink,
+                      struct kp_input_skips *skips)
+{
+    return kp_json_records_parse(buf, len, sink, skips, true, "a traceroute result", convert_cb,
+                                 NULL, NULL);
 }
 
 int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct kp_input_sink *sink,
@@ -635,7 +489,7 @@ int kp_atlas_read_stream(struct kp_reader *r, struct kp_par *par, const struct k
 {
     /* the converter keeps nothing between results: workers may run it */
     return kp_json_records_read(r, par, sink, skips, tally, true, "a traceroute result", convert_cb,
-                                NULL, true);
+                                kp_atlas_scan, NULL, true);
 }
 
 int kp_atlas_parse(const char *buf, size_t len, const struct kp_input_sink *sink)

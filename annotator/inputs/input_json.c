@@ -98,6 +98,7 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
  * without state, convert) in a worker; count and deliver in order. */
 struct jctx {
     kp_jconvert_fn convert;
+    kp_jscan_fn scan;
     void *ctx;
     bool convert_in_worker;
     const char *what;
@@ -131,6 +132,13 @@ static void jwork(const void *ctx, const struct kp_rec *rec, struct kp_par_out *
         kp_par_error(out, rec->line, "", msg);
         out->rc = -EINVAL;
         return;
+    }
+    if (j->scan != NULL) {
+        int rc = j->scan(rec->p, rec->len, &out->t);
+        if (rc != -EAGAIN) {
+            out->rc = rc == 0 ? 1 : rc; /* read, or out of memory */
+            return;
+        }
     }
     json_error_t je;
     json_t *o = json_loadb(rec->p, rec->len, 0, &je);
@@ -182,8 +190,8 @@ static int jdone(void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
 
 int kp_json_records_read(struct kp_reader *rd, struct kp_par *par, const struct kp_input_sink *sink,
                          struct kp_input_skips *skips, struct kp_input_tally *tally,
-                         bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx,
-                         bool stateless)
+                         bool allow_array, const char *what, kp_jconvert_fn convert,
+                         kp_jscan_fn scan, void *ctx, bool stateless)
 {
     struct kp_input_tally scratch;
     if (tally == NULL)
@@ -192,14 +200,14 @@ int kp_json_records_read(struct kp_reader *rd, struct kp_par *par, const struct 
     if (rd == NULL || sink == NULL || sink->trace == NULL || convert == NULL)
         return -EINVAL;
     struct kp_input_skips no_skips = {NULL, NULL, 0};
-    struct jctx j = {convert, ctx, stateless, what, sink, skips ? skips : &no_skips, tally};
+    struct jctx j = {convert, scan, ctx, stateless, what, sink, skips ? skips : &no_skips, tally};
     struct kp_par_ops ops = {false, allow_array ? KP_JSON_ARRAYS : 0, jwork, jdone, &j, &j};
     return kp_par_run(par, rd, &ops);
 }
 
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
                           struct kp_input_skips *skips, bool allow_array, const char *what,
-                          kp_jconvert_fn convert, void *ctx)
+                          kp_jconvert_fn convert, kp_jscan_fn scan, void *ctx)
 {
     if (sink == NULL || sink->trace == NULL || convert == NULL || (buf == NULL && len > 0))
         return -EINVAL;
@@ -208,8 +216,8 @@ int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sin
     if (rc != 0)
         return rc;
     struct kp_input_tally tally;
-    rc =
-        kp_json_records_read(rd, NULL, sink, skips, &tally, allow_array, what, convert, ctx, false);
+    rc = kp_json_records_read(rd, NULL, sink, skips, &tally, allow_array, what, convert, scan, ctx,
+                              false);
     kp_reader_close(rd);
     if (rc == 0 && tally.bad > 0)
         rc = -EINVAL;

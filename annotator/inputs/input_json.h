@@ -61,9 +61,18 @@ int kp_jget_mpls(const struct kp_jrec *r, json_t *l, const char *where, const ch
  * (already reported), -ENOMEM. */
 typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, struct kp_trace *t);
 
+/* A one-pass reader of a record's text that fills the trace without JSON
+ * values, for the common form of a record: 0 (*t filled: a trace, nothing
+ * reported), -EAGAIN (declined: the record goes to jansson and the
+ * converter) or -ENOMEM; on failure *t is left initialised and empty. It
+ * must read exactly what the converter would make of the record, and keep
+ * nothing between records (workers run it). */
+typedef int (*kp_jscan_fn)(const char *text, size_t len, struct kp_trace *t);
+
 /* Read JSON records from rd: values one after another (one per line or
  * concatenated), or — when allow_array — the elements of top-level arrays
- * (a RIPE Atlas dump), one at a time: each is parsed, converted, handed to
+ * (a RIPE Atlas dump), one at a time: each is read by scan (NULL: none) or,
+ * when it declines, parsed and converted, handed to
  * sink->trace with its first line, and freed before the next is read. With
  * par (input_par.h; NULL: none) records are parsed by its workers, and
  * converted there too when the converter is stateless (it keeps nothing
@@ -76,14 +85,14 @@ typedef int (*kp_jconvert_fn)(void *ctx, const struct kp_jrec *r, json_t *o, str
  * (-EINVAL: corrupt compressed data; -EIO), the sink's, or -ENOMEM. */
 int kp_json_records_read(struct kp_reader *rd, struct kp_par *par, const struct kp_input_sink *sink,
                          struct kp_input_skips *skips, struct kp_input_tally *tally,
-                         bool allow_array, const char *what, kp_jconvert_fn convert, void *ctx,
-                         bool stateless);
+                         bool allow_array, const char *what, kp_jconvert_fn convert,
+                         kp_jscan_fn scan, void *ctx, bool stateless);
 
 /* kp_json_records_read over the bytes buf[0..len) (the caller's). Returns 0
  * when every record was good, -EINVAL when some were bad (each reported), or
  * a negative error from the sink or -ENOMEM. */
 int kp_json_records_parse(const char *buf, size_t len, const struct kp_input_sink *sink,
                           struct kp_input_skips *skips, bool allow_array, const char *what,
-                          kp_jconvert_fn convert, void *ctx);
+                          kp_jconvert_fn convert, kp_jscan_fn scan, void *ctx);
 
 #endif

@@ -334,7 +334,7 @@ int kp_scamper_read(const char *buf, size_t len, const struct kp_input_sink *sin
                     struct kp_input_skips *skips)
 {
     char vp[KP_VP_LEN] = "";
-    return kp_json_records_parse(buf, len, sink, skips, false, NULL, convert_cb, vp);
+    return kp_json_records_parse(buf, len, sink, skips, false, NULL, convert_cb, NULL, vp);
 }
 
 int kp_scamper_read_stream(struct kp_reader *r, struct kp_par *par,
@@ -344,7 +344,8 @@ int kp_scamper_read_stream(struct kp_reader *r, struct kp_par *par,
     /* a cycle-start names the vantage point of the traces after it: the
      * conversion runs in order (workers only parse) */
     char vp[KP_VP_LEN] = "";
-    return kp_json_records_read(r, par, sink, skips, tally, false, NULL, convert_cb, vp, false);
+    return kp_json_records_read(r, par, sink, skips, tally, false, NULL, convert_cb, NULL, vp,
+                                false);
 }
 
 int kp_scamper_parse(const char *buf, size_t len, const struct kp_input_sink *sink)

@@ -12,7 +12,8 @@
  * exactly as the strict reader does: tests/unit/test_trace_json_scan.c and
  * fuzz/fuzz_trace_json.c compare the two records field by field.
  *
- * Numbers go through core/base/json_num.h (kp_num_parse_i64, kp_num_double_in);
+ * The lexer is core/base/json_scan.c (shared with the RIPE Atlas scanner);
+ * numbers go through core/base/json_num.h (kp_num_parse_i64, kp_num_double_in);
  * a real is m / 10^k with m < 2^53 and k <= 22, which is exact and therefore
  * the double strtod (and so jansson) gives.
  *
@@ -24,244 +25,25 @@
 #include <string.h>
 
 #include "core/base/json_num.h"
+#include "core/base/json_scan.h"
 #include "core/record/trace_json.h"
 
-#define DECLINE (-EAGAIN)
-
-struct sc {
-    const char *p, *end;
-};
-
-/* A scanned value. */
-enum vkind { V_STR, V_INT, V_REAL, V_NULL, V_TRUE, V_FALSE, V_OBJ, V_ARR };
-
-struct val {
-    enum vkind kind;
-    const char *s; /* V_STR: the bytes (no escapes); V_INT/V_REAL: the token */
-    size_t n;
-    double d; /* V_REAL */
-};
-
-static void ws(struct sc *c)
-{
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\n' || *c->p == '\t' || *c->p == '\r'))
-        c->p++;
-}
-
-static bool eat(struct sc *c, char ch)
-{
-    ws(c);
-    if (c->p < c->end && *c->p == ch) {
-        c->p++;
-        return true;
-    }
-    return false;
-}
-
-/* A string without escapes, control characters or bytes >= 0x80; c->p is
- * at the opening quote. */
-static int str(struct sc *c, const char **s, size_t *n)
-{
-    const char *q = ++c->p;
-    while (q < c->end) {
-        unsigned char u = (unsigned char)*q;
-        if (u == '"') {
-            *s = c->p;
-            *n = (size_t)(q - c->p);
-            c->p = q + 1;
-            return 0;
-        }
-        if (u < 0x20 || u >= 0x80 || u == '\\')
-            return DECLINE;
-        q++;
-    }
-    return DECLINE;
-}
-
-static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-static bool digit(const struct sc *c, const char *q)
-{
-    return q < c->end && *q >= '0' && *q <= '9';
-}
-
-/* A JSON number (RFC 8259 grammar, as jansson lexes it). Integers are left
- * as text for kp_num_parse_i64; reals are converted when that is exact. */
-static int number(struct sc *c, struct val *v)
-{
-    const char *q = c->p;
-    bool neg = false;
-    if (*q == '-') {
-        neg = true;
-        q++;
-    }
-    if (!digit(c, q))
-        return DECLINE;
-    uint64_t m = 0;
-    int sig = 0; /* significant digits in m */
-    if (*q == '0') {
-        q++;
-        if (digit(c, q))
-            return DECLINE; /* leading zero: jansson refuses the text */
-    } else {
-        while (digit(c, q)) {
-            if (sig < 19)
-                m = m * 10 + (uint64_t)(*q - '0');
-            sig++;
-            q++;
-        }
-    }
-    if (q < c->end && (*q == 'e' || *q == 'E'))
-        return DECLINE;
-    if (q >= c->end || *q != '.') {
-        v->kind = V_INT;
-        v->s = c->p;
-        v->n = (size_t)(q - c->p);
-        c->p = q;
-        return 0;
-    }
-    q++;
-    if (!digit(c, q))
-        return DECLINE;
-    int k = 0;
-    while (digit(c, q)) {
-        if (sig > 0 || *q != '0') {
-            if (sig < 19)
-                m = m * 10 + (uint64_t)(*q - '0');
-            sig++;
-        }
-        k++;
-        q++;
-    }
-    if (q < c->end && (*q == 'e' || *q == 'E'))
-        return DECLINE;
-    if (sig > 15 || k > 22 || m > (UINT64_C(1) << 53))
-        return DECLINE;
-    double d = (double)m / pow10_tab[k];
-    v->kind = V_REAL;
-    v->d = neg ? -d : d;
-    v->s = c->p;
-    v->n = (size_t)(q - c->p);
-    c->p = q;
-    return 0;
-}
-
-static bool lit(struct sc *c, const char *w, size_t n)
-{
-    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
-        return false;
-    c->p += n;
-    return true;
-}
-
-/* The next value. Objects and arrays are only opened (V_OBJ / V_ARR, the
- * bracket consumed): the caller reads what is in them. */
-static int value(struct sc *c, struct val *v)
-{
-    ws(c);
-    if (c->p >= c->end)
-        return DECLINE;
-    switch (*c->p) {
-    case '"':
-        v->kind = V_STR;
-        return str(c, &v->s, &v->n);
-    case '{':
-        c->p++;
-        v->kind = V_OBJ;
-        return 0;
-    case '[':
-        c->p++;
-        v->kind = V_ARR;
-        return 0;
-    case 'n':
-        v->kind = V_NULL;
-        return lit(c, "null", 4) ? 0 : DECLINE;
-    case 't':
-        v->kind = V_TRUE;
-        return lit(c, "true", 4) ? 0 : DECLINE;
-    case 'f':
-        v->kind = V_FALSE;
-        return lit(c, "false", 5) ? 0 : DECLINE;
-    default:
-        return number(c, v);
-    }
-}
-
-/* The index of key (k, kn) in the NULL-terminated list of nkeys, or -1.
- * *next is where the search starts (the key after the previous one: lines
- * written by kptrace have the keys in list order) and is updated. */
-static int key_index(const char *const *keys, int nkeys, int *next, const char *k, size_t kn)
-{
-    for (int j = 0; j < nkeys; j++) {
-        int i = (*next + j) % nkeys;
-        if (keys[i][0] == k[0] && strlen(keys[i]) == kn && memcmp(keys[i], k, kn) == 0) {
-            *next = i + 1;
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Where the walk through an object's members is. */
-struct obj {
-    bool first;    /* no member read yet */
-    uint32_t seen; /* keys read, by index (a repeated key is refused) */
-    int next;      /* where key_index starts */
-};
-
-#define END (-1)
-
-/* The next member of an object whose '{' was consumed: the index of its key
- * in keys[nkeys], its value in *v (an object or array only opened), c->p
- * after the value; END at the closing '}'; DECLINE for an unknown or
- * repeated key or anything that is not JSON. */
-static int field(struct sc *c, struct obj *o, const char *const *keys, int nkeys, struct val *v)
-{
-    ws(c);
-    if (c->p >= c->end)
-        return DECLINE;
-    if (*c->p == '}') {
-        c->p++;
-        return END; /* (after a ',' the '"' test below refuses it) */
-    }
-    if (!o->first) {
-        if (*c->p != ',')
-            return DECLINE;
-        c->p++;
-        ws(c);
-        if (c->p >= c->end)
-            return DECLINE;
-    }
-    if (*c->p != '"')
-        return DECLINE;
-    const char *k;
-    size_t kn;
-    if (str(c, &k, &kn) != 0 || !eat(c, ':'))
-        return DECLINE;
-    o->first = false;
-    int i = kn ? key_index(keys, nkeys, &o->next, k, kn) : -1;
-    if (i < 0 || (o->seen & (1u << i)))
-        return DECLINE;
-    o->seen |= 1u << i;
-    int rc = value(c, v);
-    return rc ? rc : i;
-}
+#define DECLINE KP_JSCAN_DECLINE
+#define END     KP_JSCAN_END
 
 /* ---- field values, with the strict reader's rules ----------------------- */
 
 /* An integer in [lo, hi]; null gives nullv when nullable. */
-static int f_int(const struct val *v, bool nullable, long long lo, long long hi, long long nullv,
-                 long long *out)
+static int f_int(const struct kp_jval *v, bool nullable, long long lo, long long hi,
+                 long long nullv, long long *out)
 {
-    if (v->kind == V_NULL) {
+    if (v->kind == KP_JV_NULL) {
         if (!nullable)
             return DECLINE;
         *out = nullv;
         return 0;
     }
-    if (v->kind != V_INT)
+    if (v->kind != KP_JV_INT)
         return DECLINE;
     int64_t x;
     if (kp_num_parse_i64(v->s, v->n, lo, hi, &x) != 0)
@@ -271,34 +53,34 @@ static int f_int(const struct val *v, bool nullable, long long lo, long long hi,
 }
 
 /* A string into buf (size n); null gives "" when nullable. */
-static int f_str(const struct val *v, bool nullable, char *buf, size_t n)
+static int f_str(const struct kp_jval *v, bool nullable, char *buf, size_t n)
 {
     buf[0] = '\0';
-    if (v->kind == V_NULL)
+    if (v->kind == KP_JV_NULL)
         return nullable ? 0 : DECLINE;
-    if (v->kind != V_STR || v->n >= n)
+    if (v->kind != KP_JV_STR || v->n >= n)
         return DECLINE;
     memcpy(buf, v->s, v->n);
     buf[v->n] = '\0';
     return 0;
 }
 
-static int f_addr(const struct val *v, bool nullable, struct kp_addr *a)
+static int f_addr(const struct kp_jval *v, bool nullable, struct kp_addr *a)
 {
     char buf[KP_ADDR_STRLEN + 1];
     memset(a, 0, sizeof(*a));
-    if (v->kind == V_NULL)
+    if (v->kind == KP_JV_NULL)
         return nullable ? 0 : DECLINE;
-    if (v->kind != V_STR || v->n == 0 || f_str(v, false, buf, sizeof(buf)) != 0)
+    if (v->kind != KP_JV_STR || v->n == 0 || f_str(v, false, buf, sizeof(buf)) != 0)
         return DECLINE;
     return kp_addr_parse(buf, a) == 0 ? 0 : DECLINE;
 }
 
-static int f_time(const struct val *v, int64_t *ns)
+static int f_time(const struct kp_jval *v, int64_t *ns)
 {
     char buf[48];
     *ns = 0;
-    if (v->kind == V_NULL)
+    if (v->kind == KP_JV_NULL)
         return 0;
     if (f_str(v, false, buf, sizeof(buf)) != 0)
         return DECLINE;
@@ -307,12 +89,12 @@ static int f_time(const struct val *v, int64_t *ns)
     return kp_rfc3339_parse(buf, ns) == 0 ? 0 : DECLINE;
 }
 
-static int f_bool(const struct val *v, bool *b)
+static int f_bool(const struct kp_jval *v, bool *b)
 {
     *b = false;
-    if (v->kind != V_TRUE && v->kind != V_FALSE)
+    if (v->kind != KP_JV_TRUE && v->kind != KP_JV_FALSE)
         return DECLINE;
-    *b = v->kind == V_TRUE;
+    *b = v->kind == KP_JV_TRUE;
     return 0;
 }
 
@@ -320,17 +102,17 @@ static int f_bool(const struct val *v, bool *b)
 
 static const char *const mpls_keys[] = {"label", "tc", "s", "ttl", NULL};
 
-static int read_mpls(struct sc *c, struct kp_mpls *m)
+static int read_mpls(struct kp_jscan *c, struct kp_mpls *m)
 {
-    struct val v;
+    struct kp_jval v;
     long long x = 0;
-    struct obj o = {true, 0, 0};
+    struct kp_jobj o = {true, 0, 0};
     int i;
-    if (!eat(c, '{'))
+    if (!kp_jscan_eat(c, '{'))
         return DECLINE;
     m->label = 0;
     m->tc = m->s = m->ttl = 0;
-    while ((i = field(c, &o, mpls_keys, 4, &v)) >= 0) {
+    while ((i = kp_jscan_field(c, &o, mpls_keys, 4, false, &v)) >= 0) {
         static const long long hi[] = {0xFFFFF, 7, 1, 255};
         if (f_int(&v, false, 0, hi[i], 0, &x))
             return DECLINE;
@@ -379,9 +161,9 @@ static const char *const hop_keys[] = {
     "icmp_code", "tcp_flags", "reply_size", "probe_size", "nat_id",    "from_dst",   "late",
     "dup",       "tx_ns",     "rx_ns",      "mpls",       NULL};
 
-static int read_mpls_array(struct sc *c, struct kp_hop *h)
+static int read_mpls_array(struct kp_jscan *c, struct kp_hop *h)
 {
-    ws(c);
+    kp_jscan_ws(c);
     if (c->p < c->end && *c->p == ']') {
         c->p++;
         return 0;
@@ -393,25 +175,25 @@ static int read_mpls_array(struct sc *c, struct kp_hop *h)
         if (rc)
             return rc;
         h->n_mpls++;
-        if (eat(c, ','))
+        if (kp_jscan_eat(c, ','))
             continue;
-        return eat(c, ']') ? 0 : DECLINE;
+        return kp_jscan_eat(c, ']') ? 0 : DECLINE;
     }
 }
 
 /* reason: one case per field of a hop (docs/format.md), in the format's order: a table in
  * code */
-static int read_hop(struct sc *c, struct kp_hop *h)
+static int read_hop(struct kp_jscan *c, struct kp_hop *h)
 {
-    struct val v;
+    struct kp_jval v;
     long long x = 0;
     bool b;
-    struct obj o = {true, 0, 0};
+    struct kp_jobj o = {true, 0, 0};
     int i, rc = 0;
     kp_hop_init(h);
-    if (!eat(c, '{'))
+    if (!kp_jscan_eat(c, '{'))
         return DECLINE;
-    while ((i = field(c, &o, hop_keys, H_MPLS + 1, &v)) >= 0) {
+    while ((i = kp_jscan_field(c, &o, hop_keys, H_MPLS + 1, false, &v)) >= 0) {
         switch (i) {
         case H_TTL:
             rc = f_int(&v, false, 0, 255, 0, &x);
@@ -425,14 +207,14 @@ static int read_hop(struct sc *c, struct kp_hop *h)
             rc = f_addr(&v, false, &h->addr);
             break;
         case H_RTT:
-            if (v.kind == V_NULL)
+            if (v.kind == KP_JV_NULL)
                 break;
-            if (v.kind == V_INT) {
+            if (v.kind == KP_JV_INT) {
                 int64_t i64;
                 if (kp_num_parse_i64(v.s, v.n, INT64_MIN, INT64_MAX, &i64) != 0)
                     return DECLINE;
                 v.d = (double)i64;
-            } else if (v.kind != V_REAL) {
+            } else if (v.kind != KP_JV_REAL) {
                 return DECLINE;
             }
             if (kp_num_double_in(v.d, 0, KP_RTT_MS_MAX, &h->rtt_ms) != 0)
@@ -494,7 +276,7 @@ static int read_hop(struct sc *c, struct kp_hop *h)
             h->rx_ns = x;
             break;
         default: /* H_MPLS */
-            if (v.kind != V_ARR)
+            if (v.kind != KP_JV_ARR)
                 return DECLINE;
             rc = read_mpls_array(c, h);
             break;
@@ -545,9 +327,9 @@ static const char *const trace_keys[] = {
     "start",     "end",       "stop_reason", "stop_ttl",  "ts_source", "msm_id",
     "prb_id",    "hop_count", "send_failed", "hops",      NULL};
 
-static int read_hops(struct sc *c, struct kp_trace *t)
+static int read_hops(struct kp_jscan *c, struct kp_trace *t)
 {
-    ws(c);
+    kp_jscan_ws(c);
     if (c->p < c->end && *c->p == ']') {
         c->p++;
         return 0;
@@ -559,24 +341,24 @@ static int read_hops(struct sc *c, struct kp_trace *t)
             return rc;
         if ((rc = kp_trace_add_hop(t, &h)))
             return rc;
-        if (eat(c, ','))
+        if (kp_jscan_eat(c, ','))
             continue;
-        return eat(c, ']') ? 0 : DECLINE;
+        return kp_jscan_eat(c, ']') ? 0 : DECLINE;
     }
 }
 
 /* reason: one case per field of the trace record (docs/format.md), in the format's order: a
  * table in code */
-static int read_trace(struct sc *c, struct kp_trace *t)
+static int read_trace(struct kp_jscan *c, struct kp_trace *t)
 {
-    struct val v;
+    struct kp_jval v;
     long long x = 0, hop_count = -1;
     char buf[KP_NAME_LEN];
-    struct obj o = {true, 0, 0};
+    struct kp_jobj o = {true, 0, 0};
     int i, rc = 0;
-    if (!eat(c, '{'))
+    if (!kp_jscan_eat(c, '{'))
         return DECLINE;
-    while ((i = field(c, &o, trace_keys, T_HOPS + 1, &v)) >= 0) {
+    while ((i = kp_jscan_field(c, &o, trace_keys, T_HOPS + 1, false, &v)) >= 0) {
         switch (i) {
         case T_V:
             rc = f_int(&v, false, 1, KP_TRACE_JSON_VERSION, 0, &x);
@@ -686,7 +468,7 @@ static int read_trace(struct sc *c, struct kp_trace *t)
             t->send_failed = (uint32_t)x;
             break;
         default: /* T_HOPS */
-            if (v.kind != V_ARR)
+            if (v.kind != KP_JV_ARR)
                 return DECLINE;
             rc = read_hops(c, t);
             break;
@@ -707,11 +489,11 @@ static int read_trace(struct sc *c, struct kp_trace *t)
 
 int kp_trace_json_scan(const char *text, size_t len, struct kp_trace *out)
 {
-    struct sc c = {text, text + len};
+    struct kp_jscan c = {text, text + len};
     kp_trace_init(out);
     int rc = read_trace(&c, out);
     if (rc == 0) {
-        ws(&c);
+        kp_jscan_ws(&c);
         if (c.p != c.end)
             rc = DECLINE; /* anything but white space after the object */
     }
