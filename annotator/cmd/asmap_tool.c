@@ -106,6 +106,53 @@ static int int_opt(const char *name, const char *v, long lo, long hi, int *out)
     return 0;
 }
 
+/* The options that configure the DNS sources and the route filter (the
+ * first of main's two passes). 0, or 1 after a message. */
+static int first_pass(int argc, char **argv, struct kp_cymru_opts *co, const char **addr_file,
+                      struct kp_route_filter *filter)
+{
+    int bad_num = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--dns-server") == 0 && v)
+            co->dns_server = v;
+        else if (strcmp(a, "--cache") == 0 && v)
+            co->cache_path = v;
+        else if (strcmp(a, "--timeout-ms") == 0 && v)
+            bad_num |= int_opt(a, v, 1, 60000, &co->timeout_ms);
+        else if (strcmp(a, "--tries") == 0 && v)
+            bad_num |= int_opt(a, v, 1, 10, &co->tries);
+        else if (strcmp(a, "--rate") == 0 && v) {
+            char *end;
+            double r = strtod(v, &end);
+            if (*end || end == v || !(r > 0 && r <= 100000)) {
+                fprintf(stderr, "kp-asmap: --rate: '%s' is not a rate of 0..100000 a second\n", v);
+                bad_num = 1;
+            }
+            co->rate_per_s = r;
+        } else if (strcmp(a, "--max-failures") == 0 && v)
+            bad_num |= int_opt(a, v, 0, 1000000, &co->max_failures);
+        else if (strcmp(a, "--addr-file") == 0 && v)
+            *addr_file = v;
+        else if (strcmp(a, "--min-prefix-len") == 0 && v) {
+            if (kp_route_filter_parse_min_len(v, filter) != 0) {
+                fprintf(stderr, "kp-asmap: --min-prefix-len: '%s' is not V4[,V6]\n", v);
+                return 1;
+            }
+        } else if (strcmp(a, "--keep-special") == 0 && v) {
+            char bad[80];
+            if (kp_route_filter_parse_keep(v, &filter->keep, bad, sizeof(bad)) != 0) {
+                fprintf(stderr, "kp-asmap: --keep-special: unknown '%s'\n", bad);
+                return 1;
+            }
+        } else
+            continue;
+        i++;
+    }
+    return bad_num;
+}
+
 int main(int argc, char **argv)
 {
     struct kp_asmap *m = kp_asmap_new();
@@ -124,46 +171,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* First pass: options that configure the DNS sources. */
-    int bad_num = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--dns-server") == 0 && v)
-            co.dns_server = v;
-        else if (strcmp(a, "--cache") == 0 && v)
-            co.cache_path = v;
-        else if (strcmp(a, "--timeout-ms") == 0 && v)
-            bad_num |= int_opt(a, v, 1, 60000, &co.timeout_ms);
-        else if (strcmp(a, "--tries") == 0 && v)
-            bad_num |= int_opt(a, v, 1, 10, &co.tries);
-        else if (strcmp(a, "--rate") == 0 && v) {
-            char *end;
-            double r = strtod(v, &end);
-            if (*end || end == v || !(r > 0 && r <= 100000)) {
-                fprintf(stderr, "kp-asmap: --rate: '%s' is not a rate of 0..100000 a second\n", v);
-                bad_num = 1;
-            }
-            co.rate_per_s = r;
-        } else if (strcmp(a, "--max-failures") == 0 && v)
-            bad_num |= int_opt(a, v, 0, 1000000, &co.max_failures);
-        else if (strcmp(a, "--addr-file") == 0 && v)
-            addr_file = v;
-        else if (strcmp(a, "--min-prefix-len") == 0 && v) {
-            if (kp_route_filter_parse_min_len(v, &filter) != 0) {
-                fprintf(stderr, "kp-asmap: --min-prefix-len: '%s' is not V4[,V6]\n", v);
-                return 1;
-            }
-        } else if (strcmp(a, "--keep-special") == 0 && v) {
-            char bad[80];
-            if (kp_route_filter_parse_keep(v, &filter.keep, bad, sizeof(bad)) != 0) {
-                fprintf(stderr, "kp-asmap: --keep-special: unknown '%s'\n", bad);
-                return 1;
-            }
-        } else
-            continue;
-        i++;
-    }
-    if (bad_num)
+    if (first_pass(argc, argv, &co, &addr_file, &filter) != 0)
         return 1;
     kp_asmap_set_filter(m, &filter);
     /* Second pass: sources in command-line order, then addresses. */
