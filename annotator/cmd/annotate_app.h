@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "annotator/cmd/annotate_options.h"
-#include "annotator/cmd/input_par.h"
+#include "annotator/inputs/input_par.h"
 #include "annotator/inputs/input.h"
 #include "core/asmap/asmap.h"
 #include "core/record/trace.h"

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "annotator/cmd/input_par.h"
+#include "annotator/inputs/input_par.h"
 #include "annotator/inputs/input.h"
 #include "core/asmap/asmap.h"
 #include "core/asmap/asn_num.h"

@@ -77,7 +77,7 @@ struct kp_input_tally {
 };
 
 struct kp_reader; /* io/reader.h */
-struct kp_par;    /* annotator/cmd/input_par.h: worker threads (NULL: none) */
+struct kp_par;    /* annotator/inputs/input_par.h: worker threads (NULL: none) */
 
 /* Read RIPE Atlas traceroute results: a JSON array of result objects, one
  * object per line, concatenated objects, or a single object. Each result

@@ -2,7 +2,7 @@
 /* input_json.c — shared pieces of the JSON input parsers. See input_json.h. */
 #include "annotator/inputs/input_json.h"
 
-#include "annotator/cmd/input_par.h"
+#include "annotator/inputs/input_par.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * steps on it. Workers take ready batches in ring order. One mutex, two
  * condition variables.
  */
-#include "annotator/cmd/input_par.h"
+#include "annotator/inputs/input_par.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "annotator/inputs/input.h"
-#include "annotator/cmd/input_par.h"
+#include "annotator/inputs/input_par.h"
 #include "io/reader.h"
 #include "core/record/trace_json.h"
 
