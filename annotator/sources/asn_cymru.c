@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/base/htab.h"
 #include "core/asmap/asmap_int.h"
 #include "annotator/sources/rdns.h"
 #include "core/base/json_num.h"
@@ -41,6 +42,7 @@ struct oentry {
 };
 
 struct nentry {
+    struct kp_htab_node node; /* in names, by asn */
     uint32_t asn;
     uint8_t state;
     int64_t expires;
@@ -56,7 +58,8 @@ struct kp_cymru {
     struct kp_trie *origins; /* host prefixes -> struct oentry */
     char **txts;
     size_t n_txts, cap_txts;
-    struct nentry *names; /* open addressing on asn, cap a power of 2 */
+    struct kp_htab names;      /* struct nentry by asn */
+    struct nentry **name_list; /* every entry, to save and free */
     size_t n_names, cap_names;
     int consecutive_failures;
     bool down;
@@ -72,39 +75,37 @@ static int64_t now_s(const struct kp_cymru *c)
 
 /* ---- names table -------------------------------------------------------------- */
 
+/* The entry of asn, created (pending) when create; NULL when absent or out
+ * of memory. Entries never move: callers may keep a pointer. */
 static struct nentry *name_slot(struct kp_cymru *c, uint32_t asn, bool create)
 {
-    if (c->cap_names == 0 || (create && (c->n_names + 1) * 2 > c->cap_names)) {
-        if (!create)
-            return NULL;
-        size_t cap = c->cap_names ? c->cap_names * 2 : 256;
-        struct nentry *nt = calloc(cap, sizeof(*nt));
-        if (nt == NULL)
-            return NULL;
-        for (size_t i = 0; i < c->cap_names; i++) {
-            if (c->names[i].state == 0)
-                continue;
-            size_t h = (c->names[i].asn * 2654435761u) & (cap - 1);
-            while (nt[h].state != 0)
-                h = (h + 1) & (cap - 1);
-            nt[h] = c->names[i];
-        }
-        free(c->names);
-        c->names = nt;
-        c->cap_names = cap;
-    }
-    size_t h = (asn * 2654435761u) & (c->cap_names - 1);
-    while (c->names[h].state != 0) {
-        if (c->names[h].asn == asn)
-            return &c->names[h];
-        h = (h + 1) & (c->cap_names - 1);
+    uint64_t h = kp_hash_u64(0, asn);
+    for (struct kp_htab_node *n = kp_htab_first(&c->names, h); n; n = kp_htab_next(&c->names, n)) {
+        struct nentry *e = KP_HTAB_ENTRY(n, struct nentry, node);
+        if (e->asn == asn)
+            return e;
     }
     if (!create)
         return NULL;
-    c->names[h].asn = asn;
-    c->names[h].state = ST_PENDING;
-    c->n_names++;
-    return &c->names[h];
+    if (c->n_names == c->cap_names) {
+        size_t cap = c->cap_names ? 2 * c->cap_names : 64;
+        struct nentry **l = realloc(c->name_list, cap * sizeof(*l));
+        if (l == NULL)
+            return NULL;
+        c->name_list = l;
+        c->cap_names = cap;
+    }
+    struct nentry *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return NULL;
+    e->asn = asn;
+    e->state = ST_PENDING;
+    if (kp_htab_insert(&c->names, &e->node, h) != 0) {
+        free(e);
+        return NULL;
+    }
+    c->name_list[c->n_names++] = e;
+    return e;
 }
 
 static void set_name(struct nentry *e, const struct kp_cymru_asname *n, const char *txt, size_t len,
@@ -245,6 +246,12 @@ static int save_origin(const struct kp_prefix *p, const void *v, void *ctx)
     return 0;
 }
 
+static int by_asn(const void *a, const void *b)
+{
+    uint32_t x = (*(struct nentry *const *)a)->asn, y = (*(struct nentry *const *)b)->asn;
+    return x < y ? -1 : x > y;
+}
+
 int kp_cymru_save(struct kp_cymru *c, char *err, size_t errlen)
 {
     if (c->cache_path == NULL) {
@@ -266,8 +273,10 @@ int kp_cymru_save(struct kp_cymru *c, char *err, size_t errlen)
     struct save_ctx s = {f, c, now_s(c)};
     fprintf(f, "# kptrace Team Cymru cache v1: kind<TAB>key<TAB>expires<TAB>TXT\n");
     kp_trie_walk(c->origins, save_origin, &s);
-    for (size_t i = 0; i < c->cap_names; i++) {
-        const struct nentry *e = &c->names[i];
+    /* names by AS number: the file does not depend on the order of the queries */
+    qsort(c->name_list, c->n_names, sizeof(*c->name_list), by_asn);
+    for (size_t i = 0; i < c->n_names; i++) {
+        const struct nentry *e = c->name_list[i];
         if (e->state == ST_FOUND && e->expires > s.now)
             fprintf(f, "A\t%u\t%lld\t%s\n", e->asn, (long long)e->expires, e->txt);
     }
@@ -299,6 +308,7 @@ struct kp_cymru *kp_cymru_new(const struct kp_cymru_opts *opts, char *err, size_
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    kp_htab_init(&c->names);
     if (opts != NULL)
         c->o = *opts;
     if (c->o.timeout_ms <= 0)
@@ -355,11 +365,13 @@ void kp_cymru_free(struct kp_cymru *c)
     for (size_t i = 0; i < c->n_txts; i++)
         free(c->txts[i]);
     free(c->txts);
-    for (size_t i = 0; i < c->cap_names; i++) {
-        free(c->names[i].name);
-        free(c->names[i].txt);
+    for (size_t i = 0; i < c->n_names; i++) {
+        free(c->name_list[i]->name);
+        free(c->name_list[i]->txt);
+        free(c->name_list[i]);
     }
-    free(c->names);
+    free(c->name_list);
+    kp_htab_free(&c->names);
     free(c->cache_path);
     if (c->lib_init)
         ares_library_cleanup();
