@@ -274,7 +274,8 @@ int kp_cymru_save(struct kp_cymru *c, char *err, size_t errlen)
     fprintf(f, "# kptrace Team Cymru cache v1: kind<TAB>key<TAB>expires<TAB>TXT\n");
     kp_trie_walk(c->origins, save_origin, &s);
     /* names by AS number: the file does not depend on the order of the queries */
-    qsort(c->name_list, c->n_names, sizeof(*c->name_list), by_asn);
+    if (c->n_names > 1)
+        qsort(c->name_list, c->n_names, sizeof(*c->name_list), by_asn);
     for (size_t i = 0; i < c->n_names; i++) {
         const struct nentry *e = c->name_list[i];
         if (e->state == ST_FOUND && e->expires > s.now)
