@@ -155,12 +155,11 @@ static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
     int rc = kp_pacer_init(&e->pacer, par->pps, burst, par->pps_ceiling);
     if (rc < 0)
         return fail(err, errlen, rc, "pacer: %s", strerror(-rc));
-    /* Spacing needs a sleep between two probes; when the interval is
-     * shorter than the time a sleep before a send ends early (WAKE_EARLY),
-     * the sender never sleeps between them and sends what the bucket holds
-     * in batches instead (one sendmmsg for up to BATCH probes). */
-    e->spacing = e->pacer.interval_ns > WAKE_EARLY;
-    kp_pacer_set_spacing(&e->pacer, e->spacing ? 60 : 0);
+    /* no sleep measured late yet: spacing where the interval allows it
+     * (engine_pace_spacing) */
+    e->spacing = false;
+    e->late_ewma = 0;
+    engine_pace_spacing(e, 0);
     return 0;
 }
 

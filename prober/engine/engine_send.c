@@ -423,6 +423,9 @@ void engine_pace_spacing(struct kp_engine *e, int64_t over)
     if (over < 0)
         over = 0;
     e->late_ewma = (7 * e->late_ewma + over) / 8;
+    /* spacing needs a sleep between two probes: none when the interval is
+     * shorter than the time a sleep before a send ends early (WAKE_EARLY);
+     * then what the bucket holds leaves in batches (one sendmmsg each) */
     bool want = e->late_ewma * 3 < e->pacer.interval_ns && e->pacer.interval_ns > WAKE_EARLY;
     if (want != e->spacing) {
         kp_pacer_set_spacing(&e->pacer, want ? 60 : 0);
