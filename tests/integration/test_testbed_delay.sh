@@ -6,7 +6,8 @@
 #   - ping across a 40 ms link: RTT 80 ms (both directions delayed), never less;
 #   - the delay line is invisible: TTL of the reply 63 (one router), and
 #     traceroute shows exactly the ground-truth hops;
-#   - a 20 ms ± 5 ms link: RTT within 30..50 ms, replies in sending order;
+#   - a 20 ms ± 5 ms link: no RTT under 30 ms, at least 98 % within 30..53 ms,
+#     replies in sending order;
 #   - a 20 %-loss link: about 64 % of pings come back (20 % each way);
 #   - a TCP bulk transfer across the delayed link arrives intact (offloaded
 #     checksums and segmentation survive the delay line);
@@ -33,10 +34,20 @@ assert_eq "$(tb_path a "$b")" "$(tb_exec a traceroute -n -w 2 -q 1 "$b" | tb_tra
 
 j=$(tb_addr j)
 out=$(tb_exec j true && tb_exec a ping -n -c 200 -i 0.005 "$j")
-read -r mn avg mx <<<"$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\)/.*|\1 \2 \3|p' <<<"$out")"
-assert_between 30 51 "$mn" "min RTT across 20 +- 5 ms"
-assert_between 30 53 "$mx" "max RTT across 20 +- 5 ms"
-assert_between 4 50 "$(awk -v a="$mn" -v b="$mx" 'BEGIN{print b-a}')" "jitter spreads RTTs (max - min, ms)"
+# Every sample: the delay line never delivers early (2 x 15 ms at least), so
+# min >= 30 holds for all of them. The upper bound (2 x 25 ms + the wire) is
+# the jitter model's; a scheduling stall of the machine (the delay line is a
+# user-space process; a VM's vCPU can be descheduled for tens of ms) can push
+# one sample past it, so it holds for at least 98 % of them and the others
+# are logged by value.
+rtts=$(sed -n 's/.*icmp_seq=[0-9]* .*time=\([0-9.]*\) ms.*/\1/p' <<<"$out")
+read -r mn p5 p95 mx in_bound n <<<"$(sort -g <<<"$rtts" | awk '{v[NR]=$1} END {
+    n=NR; inb=0; for (i=1;i<=n;i++) if (v[i]>=30 && v[i]<=53) inb++;
+    print v[1], v[int(n*0.05)+1], v[int(n*0.95)], v[n], inb, n }')"
+assert_between 30 51 "$mn" "min RTT across 20 +- 5 ms (no sample early)"
+assert_between 196 200 "$in_bound" "RTTs within [30, 53] ms across 20 +- 5 ms (at least 98 % of $n)"
+awk '$1 > 53 {printf "[test_testbed_delay] outlier RTT %s ms (a stall of the machine, not the jitter model)\n", $1}' <<<"$rtts" >&2
+assert_between 4 50 "$(awk -v a="$p5" -v b="$p95" 'BEGIN{print b-a}')" "jitter spreads RTTs (95th - 5th percentile, ms)"
 seqs=$(sed -n 's/.*icmp_seq=\([0-9]*\).*/\1/p' <<<"$out")
 assert_eq 200 "$(wc -l <<<"$seqs")" "all 200 pings across the jittery link came back"
 assert_eq "$(sort -n <<<"$seqs" | tr '\n' ' ')" "$(tr '\n' ' ' <<<"$seqs")" "replies arrive in sending order despite jitter"
@@ -75,14 +86,21 @@ tb_log "TCP transfer took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "
 tb_down
 
 # nk: the declared one-way delays add up along the path (vp-eu to uni-dd's
-# ingress: 2 + 90 + 12 ms each way, replies take the same links back).
+# ingress: 2 + 90 + 12 ms each way, replies take the same links back). The
+# median of the pings: the links' jitter averages out and one sample stalled
+# by the machine does not move it.
 tb_up nk
+# rtt_median NODE DST ARGS... — the median of ping's per-reply times.
+rtt_median() {
+    tb_exec "$1" ping -n "${@:3}" "$2" | sed -n 's/.*icmp_seq=[0-9]* .*time=\([0-9.]*\) ms.*/\1/p' |
+        sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
+}
 border=$(tb_path vp-eu 198.19.176.1 | awk '{print $4}')
-read -r mn avg mx <<<"$(rtt vp-eu "$border" -c 5 -i 0.2)"
-assert_between 206 216 "$avg" "nk: RTT vp-eu -> Unicom border $border (2*(2+90+12) = 208 ms)"
+med=$(rtt_median vp-eu "$border" -c 5 -i 0.2)
+assert_between 206 216 "$med" "nk: median RTT vp-eu -> Unicom border $border (2*(2+90+12) = 208 ms)"
 # replies from the TTC-only /24 return over TTC (policy route at star-gw):
 # 2 * (2+20+60+8+2+1) = 186 ms; from the Unicom-only /24: 2 * (2+90+12+25+1) = 260 ms
-read -r mn avg mx <<<"$(rtt vp-eu 198.19.177.1 -c 5 -i 0.2)"
-assert_between 184 194 "$avg" "nk: RTT vp-eu -> 198.19.177.1 over TTC both ways"
-read -r mn avg mx <<<"$(rtt vp-eu 198.19.176.1 -c 5 -i 0.2)"
-assert_between 258 270 "$avg" "nk: RTT vp-eu -> 198.19.176.1 over Unicom both ways"
+med=$(rtt_median vp-eu 198.19.177.1 -c 5 -i 0.2)
+assert_between 184 194 "$med" "nk: median RTT vp-eu -> 198.19.177.1 over TTC both ways"
+med=$(rtt_median vp-eu 198.19.176.1 -c 5 -i 0.2)
+assert_between 258 270 "$med" "nk: median RTT vp-eu -> 198.19.176.1 over Unicom both ways"
