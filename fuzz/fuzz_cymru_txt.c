@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annotator/sources/asn_cymru.h"
+#include "sources/asn_cymru.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

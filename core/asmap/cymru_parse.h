@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cymru_parse.h — Team Cymru's IP-to-ASN DNS answers: query names and strict
  * validation of the TXT strings (the resolver with its cache is
- * annotator/sources/asn_cymru.h). Anything that is not exactly the documented
+ * sources/asn_cymru.h). Anything that is not exactly the documented
  * shape (an SPF string, HTML, a truncated record) is rejected with a reason.
  *   origin:  "3561 | 216.88.0.0/14 | US | arin | 1998-09-25"
  *   AS name: "23028 | US | arin | 2002-01-04 | TEAM-CYMRU - Team Cymru Inc., US"

@@ -11,8 +11,8 @@
 
 #include "core/asmap/asmap.h"
 #include "core/asmap/asmap_int.h"
-#include "annotator/sources/asn_cymru.h"
-#include "annotator/sources/rdns.h"
+#include "sources/asn_cymru.h"
+#include "sources/rdns.h"
 #include "core/asmap/route_filter.h"
 
 #include <ares.h>

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "annotator/sources/asn_cymru.h"
+#include "sources/asn_cymru.h"
 
 static int origin(const char *s, struct kp_cymru_origin *o, const char **why)
 {

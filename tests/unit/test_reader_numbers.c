@@ -21,7 +21,7 @@
 
 #include "core/asmap/asmap.h"
 #include "core/asmap/asmap_int.h"
-#include "annotator/sources/asn_cymru.h"
+#include "sources/asn_cymru.h"
 #include "annotator/inputs/input.h"
 #include "prober/cmd/options.h"
 #include "io/replay.h"

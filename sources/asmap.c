@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "core/asmap/asmap_int.h"
-#include "annotator/sources/asn_cymru.h"
-#include "annotator/sources/rdns.h"
+#include "sources/asn_cymru.h"
+#include "sources/rdns.h"
 #include "core/asmap/route_filter.h"
 #include "core/base/htab.h"
 #include "core/base/slab.h"

@@ -15,7 +15,7 @@
  *   N <addr> <expires>                  no such name (unannounced)
  *   A <asn> <expires> <AS name TXT>     an AS name answer
  * Lines starting with '#' are comments. Entries are re-validated on load. */
-#include "annotator/sources/asn_cymru.h"
+#include "sources/asn_cymru.h"
 #include "io/reader.h"
 
 #include <ares.h>
@@ -28,7 +28,7 @@
 
 #include "core/base/htab.h"
 #include "core/asmap/asmap_int.h"
-#include "annotator/sources/rdns.h"
+#include "sources/rdns.h"
 #include "core/base/json_num.h"
 
 enum { ST_PENDING = 1, ST_FOUND, ST_NXDOMAIN, ST_FAILED };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* rdns.c — reverse DNS names through c-ares, cached; and the c-ares helpers
  * shared with the Cymru source. I/O edge. */
-#include "annotator/sources/rdns.h"
+#include "sources/rdns.h"
 
 #include <ares.h>
 #include <errno.h>
