@@ -34,6 +34,7 @@
 #include "io/decompress.h"
 #include "io/reader.h"
 #include "io/replay.h"
+#include "sources/annotate.h"
 
 static int prefetch_chunk(struct app *a);
 static int decide_chunk(struct app *a);
@@ -51,71 +52,6 @@ static void source_line_note(void *ctx, const char *path, unsigned long line, co
     else if (a->source_notes_here == SKIP_NOTES_PER_FILE)
         kp_annotate_warn("%s: further malformed lines are only counted", path);
     a->source_notes_here++;
-}
-
-static enum kp_hop_class class_of(enum kp_addr_class c)
-{
-    switch (c) {
-    case KP_ACLASS_PUBLIC:
-    case KP_ACLASS_DOCUMENTATION:
-    case KP_ACLASS_BENCHMARKING:
-        return KP_HCLASS_PUBLIC;
-    case KP_ACLASS_PRIVATE:
-        return KP_HCLASS_PRIVATE;
-    case KP_ACLASS_SHARED:
-        return KP_HCLASS_SHARED;
-    default:
-        return KP_HCLASS_RESERVED;
-    }
-}
-
-static void annotate_addr(struct app *a, const struct kp_addr *ad, struct kp_hop_annot *o)
-{
-    kp_hop_annot_init(o);
-    struct kp_asn_answer ans;
-    if (kp_asmap_lookup(a->map, ad, &ans) != 0) {
-        o->cls = KP_HCLASS_UNANNOUNCED;
-        return;
-    }
-    o->cls = (uint8_t)class_of(ans.addr_class);
-    snprintf(o->class_label, sizeof(o->class_label), "%s", kp_addr_class_name(ans.addr_class));
-    o->ixp = ans.ixp;
-    if (ans.ixp)
-        snprintf(o->ixp_name, sizeof(o->ixp_name), "%s", ans.ixp_name);
-    switch (ans.status) {
-    case KP_ASN_FOUND:
-        o->asn = ans.asns[0];
-        for (unsigned i = 0; i < ans.n_asns && i < KP_ANNOT_MAX_ORIGINS; i++)
-            o->origins[o->n_origins++] = ans.asns[i];
-        snprintf(o->source, sizeof(o->source), "%.15s", ans.source);
-        if (ans.as_name[0]) {
-            snprintf(o->as_name, sizeof(o->as_name), "%s", ans.as_name);
-        } else {
-            const char *n = kp_asmap_as_name(a->map, o->asn, NULL);
-            if (n)
-                snprintf(o->as_name, sizeof(o->as_name), "%s", n);
-        }
-        break;
-    case KP_ASN_UNANNOUNCED:
-        if (o->cls == KP_HCLASS_PUBLIC) {
-            o->cls = KP_HCLASS_UNANNOUNCED;
-            o->class_label[0] = '\0';
-        }
-        break;
-    case KP_ASN_SPECIAL:
-        break;
-    case KP_ASN_UNKNOWN:
-    default:
-        a->failed_lookups++;
-        if (o->cls == KP_HCLASS_PUBLIC)
-            o->cls = KP_HCLASS_UNANNOUNCED;
-        break;
-    }
-    if (a->o->rdns) {
-        const char *r = kp_asmap_rdns(a->map, ad);
-        if (r)
-            snprintf(o->rdns, sizeof(o->rdns), "%s", r);
-    }
 }
 
 static int write_all(FILE *f, const char *s, size_t n)
@@ -196,15 +132,12 @@ static int decide_chunk(struct app *a)
             a->fatal = -ENOMEM;
             break;
         }
-        for (size_t k = 0; k < dt->n_hops; k++)
-            annotate_addr(a, &dt->hops[k].addr, &dann[k]);
         struct kp_hop_annot *ann = dann + nb; /* t's own hops follow the borrowed ones */
         struct kp_hop_annot dst;
-        kp_hop_annot_init(&dst);
-        if (kp_addr_is_set(&t->dst))
-            annotate_addr(a, &t->dst, &dst);
         struct kp_transit v;
-        kp_verdict_decide(&a->o->cfg, dt, dann, dt->n_hops, &dst, &v);
+        int failed = kp_annotate_trace(a->map, &a->o->cfg, dt, a->o->rdns, dann, &dst, &v);
+        if (failed > 0)
+            a->failed_lookups += (unsigned long)failed;
         kp_verdict_unstitch(&v, nb);
         kp_trace_free(&full);
         a->per_status[v.status]++;
