@@ -353,7 +353,8 @@ struct kp_rib {
     size_t n, cap;
     struct kp_rib_route *scratch;
     size_t scratch_cap;
-    uint64_t peer_steps; /* steps of the last load's peer table */
+    uint64_t peer_steps;     /* steps of the last load's peer table */
+    uint64_t implicit_steps; /* routes and comparisons of its implicit withdrawals */
 };
 
 struct kp_rib *kp_rib_new(const uint32_t *targets, size_t n_targets)
@@ -609,61 +610,139 @@ static int snap_add(struct snapshot *s, const struct kp_bgpdump_line *l)
     return kp_htab_insert(&s->peers, &k->node, peer_hash(&l->peer_ip, l->peer_as));
 }
 
+struct implicit_ent { /* one route of a prefix, as the implicit-withdrawal pass sorts them */
+    uint32_t i, pos;  /* its 1-based index; its position in the prefix's chain */
+};
+
 struct implicit_ctx {
     struct kp_rib *r;
     struct snapshot *snap;
     uint32_t first_new; /* routes[first_new..] came from the snapshot file */
     struct kp_rib_route *out;
     size_t n, cap;
+    struct implicit_ent *ents; /* scratch: one prefix's routes */
+    bool *pick;                /* scratch: by chain position, withdraw the peer's route */
+    size_t ents_cap;
+    uint64_t steps; /* routes gathered + comparisons made */
     int rc;
 };
 
+/* By peer (AS, address), then time, then file order. */
+static int implicit_cmp(const void *va, const void *vb, void *vctx)
+{
+    struct implicit_ctx *c = vctx;
+    c->steps++;
+    const struct kp_rib_route *a = &c->r->routes[((const struct implicit_ent *)va)->i - 1];
+    const struct kp_rib_route *b = &c->r->routes[((const struct implicit_ent *)vb)->i - 1];
+    if (a->peer_as != b->peer_as)
+        return a->peer_as < b->peer_as ? -1 : 1;
+    int d = memcmp(&a->peer_ip, &b->peer_ip, sizeof(a->peer_ip)); /* bytes only: no padding */
+    if (d != 0)
+        return d;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    uint32_t ia = ((const struct implicit_ent *)va)->i, ib = ((const struct implicit_ent *)vb)->i;
+    return ia < ib ? -1 : ia > ib;
+}
+
+static int implicit_grow(struct implicit_ctx *c, size_t n)
+{
+    if (n <= c->ents_cap)
+        return 0;
+    size_t cap = c->ents_cap ? c->ents_cap : 16;
+    while (cap < n)
+        cap *= 2;
+    struct implicit_ent *e = realloc(c->ents, cap * sizeof(*e));
+    if (e == NULL)
+        return -ENOMEM;
+    c->ents = e;
+    bool *pk = realloc(c->pick, cap * sizeof(*pk));
+    if (pk == NULL)
+        return -ENOMEM;
+    c->pick = pk;
+    c->ents_cap = cap;
+    return 0;
+}
+
+/* Mark, per peer of the prefix (a run of ents[lo..hi) sorted by
+ * implicit_cmp), the route to withdraw: the peer's newest earlier record at
+ * or before the snapshot time (later in the file wins on equal times), when
+ * it is a live route, the peer is in the snapshot file and has no record of
+ * the prefix there. */
+static void implicit_pick_peer(struct implicit_ctx *c, size_t lo, size_t hi)
+{
+    const struct kp_rib_route *rt = c->r->routes;
+    size_t best = SIZE_MAX;
+    for (size_t k = lo; k < hi; k++) {
+        uint32_t i = c->ents[k].i;
+        if (i - 1 >= c->first_new)
+            return; /* the peer has the prefix in the snapshot */
+        if (rt[i - 1].time <= c->snap->time)
+            best = k; /* sorted by time then file order: the last one is the newest */
+    }
+    if (best == SIZE_MAX)
+        return;
+    const struct kp_rib_route *a = &rt[c->ents[best].i - 1];
+    if (!a->withdrawn && snap_has(c->snap, &a->peer_ip, a->peer_as))
+        c->pick[c->ents[best].pos] = true;
+}
+
+static int implicit_push(struct implicit_ctx *c, const struct kp_prefix *p,
+                         const struct kp_rib_route *a)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct kp_rib_route *no = realloc(c->out, cap * sizeof(*no));
+        if (no == NULL)
+            return -ENOMEM;
+        c->out = no;
+        c->cap = cap;
+    }
+    c->out[c->n++] = (struct kp_rib_route){.time = c->snap->time,
+                                           .prefix = *p,
+                                           .peer_ip = a->peer_ip,
+                                           .peer_as = a->peer_as,
+                                           .withdrawn = true};
+    return 0;
+}
+
 /* For one prefix: each peer of the snapshot whose newest earlier record (at
  * or before the snapshot time) is a live route, and that has no record in the
- * snapshot file, gets a withdrawal at the snapshot time. */
+ * snapshot file, gets a withdrawal at the snapshot time. The prefix's routes
+ * are sorted by peer once: O(R log R) for R routes, not R * R (a RIB keeps
+ * a route per peer and file: dozens to hundreds per prefix). Withdrawals come
+ * out in the prefix's chain order. */
 static int implicit_withdrawals(const struct kp_prefix *p, const void *value, void *vctx)
 {
     struct implicit_ctx *c = vctx;
     const struct kp_rib *r = c->r;
     uint32_t head = *(const uint32_t *)value;
+    size_t n = 0;
     for (uint32_t i = head; i != 0; i = r->next[i - 1]) {
-        const struct kp_rib_route *a = &r->routes[i - 1];
-        if (i - 1 >= c->first_new || a->withdrawn || a->time > c->snap->time ||
-            !snap_has(c->snap, &a->peer_ip, a->peer_as))
-            continue;
-        /* is a the newest old record of its peer (later in the file wins on
-         * equal times), and is the peer absent from the snapshot's routes? */
-        bool newest = true, in_snapshot = false;
-        for (uint32_t j = head; j != 0; j = r->next[j - 1]) {
-            const struct kp_rib_route *b = &r->routes[j - 1];
+        if ((c->rc = implicit_grow(c, n + 1)) != 0)
+            return 1;
+        c->ents[n] = (struct implicit_ent){i, (uint32_t)n};
+        c->pick[n] = false;
+        n++;
+    }
+    c->steps += n;
+    qsort_r(c->ents, n, sizeof(*c->ents), implicit_cmp, c);
+    for (size_t lo = 0; lo < n;) {
+        const struct kp_rib_route *a = &r->routes[c->ents[lo].i - 1];
+        size_t hi = lo + 1;
+        while (hi < n) {
+            const struct kp_rib_route *b = &r->routes[c->ents[hi].i - 1];
             if (b->peer_as != a->peer_as || !kp_addr_eq(&b->peer_ip, &a->peer_ip))
-                continue;
-            if (j - 1 >= c->first_new)
-                in_snapshot = true;
-            else if (j != i && b->time <= c->snap->time &&
-                     (b->time > a->time || (b->time == a->time && j > i)))
-                newest = false;
+                break;
+            hi++;
         }
-        if (!newest || in_snapshot)
-            continue;
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 16;
-            struct kp_rib_route *no = realloc(c->out, cap * sizeof(*no));
-            if (no == NULL) {
-                c->rc = -ENOMEM;
-                return 1;
-            }
-            c->out = no;
-            c->cap = cap;
-        }
-        struct kp_rib_route w;
-        memset(&w, 0, sizeof(w));
-        w.time = c->snap->time;
-        w.prefix = *p;
-        w.peer_ip = a->peer_ip;
-        w.peer_as = a->peer_as;
-        w.withdrawn = true;
-        c->out[c->n++] = w;
+        implicit_pick_peer(c, lo, hi);
+        lo = hi;
+    }
+    size_t pos = 0;
+    for (uint32_t i = head; i != 0; i = r->next[i - 1], pos++) {
+        if (c->pick[pos] && (c->rc = implicit_push(c, p, &r->routes[i - 1])) != 0)
+            return 1;
     }
     return 0;
 }
@@ -705,6 +784,7 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
     bool seen_text = false;
     unsigned long first_line = 0; /* a bad first line is never skipped */
     kp_rib_stats_reset(r);
+    r->implicit_steps = 0;
     while ((rc = kp_lines_next(lr, &line, &len)) == 1) {
         const char *why;
         if (!seen_text && len > 0) {
@@ -752,9 +832,12 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
     free(l);
     kp_lines_close(lr);
     if (rc >= 0 && snap.any && first_new > 0) {
-        struct implicit_ctx c = {r, &snap, first_new, NULL, 0, 0, 0};
+        struct implicit_ctx c = {.r = r, .snap = &snap, .first_new = first_new};
         kp_trie_walk(r->index, implicit_withdrawals, &c);
         rc = c.rc;
+        r->implicit_steps = c.steps;
+        free(c.ents);
+        free(c.pick);
         for (size_t i = 0; i < c.n && rc == 0; i++)
             rc = push_route(r, &c.out[i]);
         free(c.out);
@@ -770,6 +853,11 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
 uint64_t kp_rib_peer_steps(const struct kp_rib *r)
 {
     return r->peer_steps;
+}
+
+uint64_t kp_rib_implicit_steps(const struct kp_rib *r)
+{
+    return r->implicit_steps;
 }
 
 const struct kp_asn_rec *kp_rib_origin(const struct kp_rib *r, const struct kp_addr *a,

@@ -65,6 +65,11 @@ int kp_rib_load(struct kp_rib *r, const char *path, struct kp_load_notes *notes,
  * withdrawal on average, which tests assert by counting. */
 uint64_t kp_rib_peer_steps(const struct kp_rib *r);
 
+/* Work of the last kp_rib_load's implicit withdrawals (routes gathered and
+ * comparisons of their sort by peer): O(R log R) for a prefix of R routes,
+ * which tests assert by counting. */
+uint64_t kp_rib_implicit_steps(const struct kp_rib *r);
+
 /* Add one parsed line (used by kp_rib_load and by tests): an announcement
  * goes through the RIB's route filter (dropped ones are counted, not
  * stored); its origins count once more for the prefix, and a path with a

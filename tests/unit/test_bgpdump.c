@@ -492,3 +492,61 @@ Test(bgpdump, snapshot_peer_table_work_is_linear)
     unlink(d2);
     kp_rib_free(r);
 }
+
+/* One prefix seen by N peers on day 1 and by the odd ones only on day 2,
+ * the even ones still peering (hand-made): N/2 implicit withdrawals, and
+ * the work to find them is a sort of the prefix's 1.5 N routes by peer —
+ * about R log2 R comparisons, against R * R for comparing every route with
+ * every other of its prefix (a RIB keeps a route per peer and file). */
+static void write_one_prefix(const char *path, int day, unsigned n)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (unsigned i = 0; i < n; i++) {
+        /* on day 2 the even peers still peer (they announce another prefix)
+         * but no longer have 175.45.176.0/24 */
+        const char *pfx = day == 1 && i % 2 == 0 ? "175.45.177.0/24" : "175.45.176.0/24";
+        fprintf(f, "TABLE_DUMP2|%d|B|11.0.%u.%u|%u|%s|%u 4837 131279|IGP|11.0.%u.%u|0|0||NAG||\n",
+                1700000000 + 86400 * day, i >> 8, i & 255, 64512 + i, pfx, 64512 + i, i >> 8,
+                i & 255);
+    }
+    cr_assert_eq(fclose(f), 0);
+}
+
+Test(bgpdump, implicit_withdrawals_of_a_prefix_with_many_peers_sort_once)
+{
+    enum { N = 4000 };
+    char d1[] = "/tmp/kp-test-rib1-XXXXXX", d2[] = "/tmp/kp-test-rib2-XXXXXX";
+    int fd1 = mkstemp(d1), fd2 = mkstemp(d2);
+    cr_assert(fd1 >= 0 && fd2 >= 0);
+    close(fd1);
+    close(fd2);
+    write_one_prefix(d1, 0, N);
+    write_one_prefix(d2, 1, N);
+    uint32_t target = 131279;
+    struct kp_rib *r = kp_rib_new(&target, 1);
+    char err[256] = "";
+    cr_assert_eq(kp_rib_load(r, d1, NULL, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(kp_rib_load(r, d2, NULL, err, sizeof(err)), 0, "%s", err);
+    const struct kp_rib_route *h;
+    size_t n;
+    struct kp_prefix p = P("175.45.176.0/24");
+    cr_assert_eq(kp_rib_history(r, &p, &h, &n), 0);
+    cr_assert_eq(n, N + N / 2 + N / 2, "N day-1 routes, N/2 day-2 routes, N/2 withdrawals: %zu", n);
+    size_t withdrawn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!h[i].withdrawn)
+            continue;
+        withdrawn++;
+        cr_assert_eq(h[i].time, 1700086400);
+        cr_assert_eq((h[i].peer_as - 64512) % 2, 0, "only the even peers vanished (AS%u)",
+                     h[i].peer_as);
+    }
+    cr_assert_eq(withdrawn, N / 2);
+    uint64_t routes = N + N / 2, bound = routes * 2 * 13; /* log2(6000) < 13 */
+    cr_assert_lt(kp_rib_implicit_steps(r), bound, "%llu steps for %llu routes",
+                 (unsigned long long)kp_rib_implicit_steps(r), (unsigned long long)routes);
+    unlink(d1);
+    unlink(d2);
+    kp_rib_free(r);
+}
