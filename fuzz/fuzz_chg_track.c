@@ -66,10 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = kp_chg_feed(&t, &p, &o, &ev);
         if (rc != 0 && rc != 1)
             abort();
-        if (rc == 1 && (ev.n_traces > KP_CHG_MAX_TRACES || ev.before.n > KP_CHG_MAX_TRANSITS ||
-                        ev.after.n > KP_CHG_MAX_TRANSITS ||
-                        ev.last_before_ns >= ev.first_after_ns ||
-                        kp_chg_state_eq(&ev.before, &ev.after)))
+        if (rc == 1 &&
+            (ev.n_traces > KP_CHG_MAX_TRACES || ev.before.n > KP_CHG_MAX_TRANSITS ||
+             ev.after.n > KP_CHG_MAX_TRANSITS || ev.last_before_ns >= ev.first_after_ns ||
+             kp_chg_state_eq(&ev.before, &ev.after)))
             abort();
         round_trip(&t);
     }

@@ -24,8 +24,9 @@
  *   SUSPECT  a confirmation window of `confirm` traces, counting the trace
  *            that raised the suspicion (longer, up to KP_CHG_MAX_CONFIRM,
  *            while a transit new in the window has displaced a member whose
- *            absence is not yet certain: a move under way). `kptrace watch` probes such a key at
- *            once, with more flows. At the window's end the new state is
+ *            absence is not yet certain, or while an addition is not yet
+ *            known to be new). `kptrace watch` probes such a key at once,
+ *            with more flows. At the window's end the new state is
  *            computed; when it equals the old one nothing happened (a lost
  *            trace, a rate-limited hop, a partial look at an ECMP set) and
  *            the tracker is STABLE again; otherwise an event is emitted and
@@ -38,12 +39,14 @@
  * window that set it up included) is declared gone only after k
  * consecutive such traces without it where (1 - p)^k < miss_p (k at least
  * 3, p estimated from at least `confirm` traces, at most KP_CHG_MAX_MISS
- * traces waited); it is judged by its streak at the window's end. A transit
- * is added when the window shows it in at least `min_seen` traces; when that
- * is the only difference and the transit could have been there unseen all
- * along (the lower confidence bound q of its share in the window and the n
- * traces since its last sighting give (1 - q)^n >= miss_p), the set was seen
- * partially: it joins the set without an event.
+ * traces waited); it is judged by its streak at the window's end, and
+ * beside a transit the window adds, only after a streak improbable at a
+ * share of 1/2 (a transit joining it, not replacing it). A transit is added
+ * when the window shows it in at least `min_seen` traces; when that is the
+ * only difference and the transit could have been there unseen all along
+ * (its share q in the window and the n traces of the state before its first
+ * sighting give (1 - q)^n >= miss_p), the set was seen partially: it joins
+ * the set without an event. docs/change-detection.md has the details.
  *
  * Onset: the change happened in (last_before, first_after]:
  *   first_after  the end of the earliest trace showing the new state: the

@@ -33,7 +33,8 @@ static void put(struct wbuf *w, const char *s, size_t n)
             w->buf[w->pos] = s[i];
 }
 
-static void put_u(struct wbuf *w, uint64_t v)
+/* " " (or " -") and the decimal digits of v */
+static void put_num(struct wbuf *w, bool neg, uint64_t v)
 {
     char tmp[24];
     size_t n = 0;
@@ -41,25 +42,18 @@ static void put_u(struct wbuf *w, uint64_t v)
         tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    put(w, " ", 1);
+    put(w, neg ? " -" : " ", neg ? 2 : 1);
     put(w, tmp + sizeof(tmp) - n, n);
+}
+
+static void put_u(struct wbuf *w, uint64_t v)
+{
+    put_num(w, false, v);
 }
 
 static void put_i(struct wbuf *w, int64_t v)
 {
-    if (v >= 0) {
-        put_u(w, (uint64_t)v);
-        return;
-    }
-    put(w, " -", 2);
-    uint64_t u = (uint64_t)0 - (uint64_t)v;
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    put(w, tmp + sizeof(tmp) - n, n);
+    put_num(w, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 int kp_chg_track_save(const struct kp_chg_track *t, char *buf, size_t len)
