@@ -22,8 +22,11 @@
  *            ...), or a member of the set unseen for so long that it is
  *            improbable it is still there (below) makes the tracker SUSPECT.
  *   SUSPECT  a confirmation window of `confirm` traces, counting the trace
- *            that raised the suspicion. `kptrace watch` probes such a key at
- *            once, with more flows. At the window's end the new state is
+ *            that raised the suspicion (longer, up to KP_CHG_MAX_CONFIRM,
+ *            while a transit new in the window has displaced a member whose
+ *            absence is not yet certain, or while an addition is not yet
+ *            known to be new). `kptrace watch` probes such a key at once,
+ *            with more flows. At the window's end the new state is
  *            computed; when it equals the old one nothing happened (a lost
  *            trace, a rate-limited hop, a partial look at an ECMP set) and
  *            the tracker is STABLE again; otherwise an event is emitted and
@@ -32,11 +35,18 @@
  * never changes the set: it is neither a sighting nor a miss.
  *
  * Partial ECMP sets: one trace sees one member. A member with share p of
- * the traces that named a transit (counted while STABLE) is declared gone
- * only after k consecutive such traces without it where (1 - p)^k <
- * miss_p (k at least 3, p estimated from at least `confirm` traces, at
- * most KP_CHG_MAX_MISS traces waited). A transit is added when the window
- * shows it in at least `min_seen` traces.
+ * the traces that named a transit (counted since the state began, the
+ * window that set it up included) is declared gone only after k
+ * consecutive such traces without it where (1 - p)^k < miss_p (k at least
+ * 3, p estimated from at least `confirm` traces, at most KP_CHG_MAX_MISS
+ * traces waited); it is judged by its streak at the window's end, and
+ * beside a transit the window adds, only after a streak improbable at a
+ * share of 1/2 (a transit joining it, not replacing it). A transit is added
+ * when the window shows it in at least `min_seen` traces; when that is the
+ * only difference and the transit could have been there unseen all along
+ * (its share q in the window and the n traces of the state before its first
+ * sighting give (1 - q)^n >= miss_p), the set was seen partially: it joins
+ * the set without an event. docs/change-detection.md has the details.
  *
  * Onset: the change happened in (last_before, first_after]:
  *   first_after  the end of the earliest trace showing the new state: the
@@ -110,7 +120,7 @@ struct kp_chg_event {
 struct kp_chg_params {
     unsigned confirm;  /* traces in warm-up and in a confirmation window (default 8) */
     unsigned min_seen; /* sightings in a window that add a transit (default 2) */
-    double miss_p;     /* improbability that declares a member gone (default 1e-4) */
+    double miss_p;     /* improbability that declares a member gone (default 1e-7) */
 };
 
 /* One member of the set while tracked (internal; visible so that the tracker
@@ -120,6 +130,7 @@ struct kp_chg_member {
     uint32_t seen;   /* traces naming it, since the state began */
     uint32_t misses; /* consecutive traces naming a transit, not it */
     int64_t last_seen_start_ns;
+    uint32_t win_seen; /* traces naming it in the warm-up or window in progress */
 };
 
 /* The tracker of one key. Initialise with kp_chg_track_init; treat the
@@ -145,6 +156,28 @@ struct kp_chg_track {
     uint64_t evidence[KP_CHG_MAX_TRACES];
     unsigned n_evidence;
     uint64_t fed; /* traces fed in all */
+    /* per new transit of the window: consecutive misses since its last
+     * sighting, its last sighting's start, and the last trace naming a
+     * transit before its first sighting (its addition's last_before) */
+    uint32_t new_misses[KP_CHG_MAX_TRANSITS];
+    int64_t new_last_seen_start_ns[KP_CHG_MAX_TRANSITS];
+    int64_t new_last_before_ns[KP_CHG_MAX_TRANSITS];
+    uint32_t win_named;                           /* traces of the window naming a transit */
+    int64_t last_out_start_ns[KP_CHG_OUT_COUNT];  /* latest start of a trace per outcome */
+    int64_t win_first_end_ns[KP_CHG_OUT_COUNT];   /* per outcome, the window's first trace end */
+    int64_t win_last_before_ns[KP_CHG_OUT_COUNT]; /* ... and the old status' last trace before it */
+    /* the window's traces (first KP_CHG_MAX_TRACES; trace ids in evidence[]) */
+    uint32_t ev_transit[KP_CHG_MAX_TRACES];
+    uint8_t ev_outcome[KP_CHG_MAX_TRACES];
+    /* transits seen in a window too rarely to be added: the value of
+     * `named` before their first sighting in this state (the gap an addition
+     * is judged on) and at their last one (forgotten KP_CHG_MAX_MISS later) */
+    uint32_t rare_asn[KP_CHG_MAX_TRANSITS];
+    uint32_t rare_named_first[KP_CHG_MAX_TRANSITS];
+    uint32_t rare_named_at[KP_CHG_MAX_TRANSITS];
+    int64_t rare_first_end_ns[KP_CHG_MAX_TRANSITS];   /* its first sighting of that run */
+    int64_t rare_last_before_ns[KP_CHG_MAX_TRANSITS]; /* ... and the last trace before it */
+    unsigned n_rare;
 };
 
 void kp_chg_params_default(struct kp_chg_params *p);
