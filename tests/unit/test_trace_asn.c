@@ -108,8 +108,9 @@ Test(output_transit, lines)
     v.target_ttl = 5;
     v.heuristics = KP_H_SILENT_GAP | KP_H_RTT_JUMP;
     cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
-    cr_assert_str_eq(s, "transit: AS20485 TransTeleCom, reached (confidence 0.90); handoff TTL 2 "
-                        "188.43.0.9 -> target TTL 5 175.45.177.1; heuristics: silent-gap, rtt-jump");
+    cr_assert_str_eq(s,
+                     "transit: AS20485 TransTeleCom, reached (confidence 0.90); handoff TTL 2 "
+                     "188.43.0.9 -> target TTL 5 175.45.177.1; heuristics: silent-gap, rtt-jump");
     free(s);
 
     /* filtered: no target hop; no name known */
@@ -168,9 +169,8 @@ Test(trace_asn, options)
     cr_assert_eq(kp_asn_opts_parse(&a, "--target-as", "0", err, sizeof(err)), -EINVAL);
     cr_assert_str_eq(err, "--target-as: '0' is not an AS number");
     cr_assert_eq(kp_asn_opts_parse(&a, "--target-as", "131279,", err, sizeof(err)), -EINVAL);
-    cr_assert_eq(kp_asn_opts_parse(&a, "--keep-special", "benchmarking,private-asn", err,
-                                   sizeof(err)),
-                 0);
+    cr_assert_eq(
+        kp_asn_opts_parse(&a, "--keep-special", "benchmarking,private-asn", err, sizeof(err)), 0);
     cr_assert(a.keep_set);
     uint32_t keep = 0;
     char bad[32];
@@ -187,8 +187,8 @@ Test(trace_asn, through_kptrace_options)
 {
     struct kp_options o;
     char err[256];
-    char *argv[] = {"trace",      "--pfx2as", "p.txt", "--keep-special", "all", "--target-as",
-                    "20485",      "--mmdb",   "m.mmdb", "198.18.1.1",    NULL};
+    char *argv[] = {"trace", "--pfx2as", "p.txt",  "--keep-special", "all", "--target-as",
+                    "20485", "--mmdb",   "m.mmdb", "198.18.1.1",     NULL};
     cr_assert_eq(kp_options_parse(&o, KP_CMD_TRACE, 10, argv, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(o.asn.n_src, 2);
     cr_assert_str_eq(o.asn.src[1].path, "m.mmdb");
@@ -228,8 +228,8 @@ Test(trace_asn, load_and_annotate)
                             " 3  * *\n"
                             " 4  * *\n"
                             " 5  175.45.177.1 [AS131279]  180.000 ms\n");
-    cr_assert(strncmp(verdict, "transit: AS20485 TransTeleCom, reached (confidence ", 51) == 0, "%s",
-              verdict);
+    cr_assert(strncmp(verdict, "transit: AS20485 TransTeleCom, reached (confidence ", 51) == 0,
+              "%s", verdict);
     cr_assert(strstr(verdict, "; handoff TTL 2 188.43.0.9 -> target TTL 5 175.45.177.1") != NULL,
               "%s", verdict);
     free(table);
@@ -239,8 +239,7 @@ Test(trace_asn, load_and_annotate)
 
     /* a malformed line: the load fails naming file and line, nothing kept */
     memset(&a, 0, sizeof(a));
-    kp_asn_opts_parse(&a, "--pfx2as", KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", err,
-                      sizeof(err));
+    kp_asn_opts_parse(&a, "--pfx2as", KP_TEST_DATA "/asmap/pfx2as-bad-line3.txt", err, sizeof(err));
     x = (struct kp_trace_asn *)&a; /* must be reset */
     cr_assert_eq(kp_trace_asn_load(&a, false, true, &x, err, sizeof(err)), -EINVAL);
     cr_assert_null(x);
