@@ -13,25 +13,20 @@
 #include "prober/cmd/options.h"
 #include "prober/cmd/trace_asn.h"
 
-static void hop(struct kp_trace *t, int ttl, int attempt, const char *addr, double rtt, int type,
-                int code)
-{
-    struct kp_hop h;
-    kp_hop_init(&h);
-    h.ttl = (uint8_t)ttl;
-    h.attempt = (uint8_t)attempt;
-    kp_addr_parse(addr, &h.addr);
-    h.rtt_ms = rtt;
-    h.icmp_type = (int16_t)type;
-    h.icmp_code = (int16_t)code;
-    h.probe_size = 60;
-    kp_trace_add_hop(t, &h);
-}
-
 /* vp -> 219.158.0.1 (Unicom) -> 188.43.0.9 (TTC) -> two silent TTLs ->
  * 175.45.177.1 (the target AS), attempts 2; the hops added out of order. */
 static void make(struct kp_trace *t)
 {
+    static const struct {
+        uint8_t ttl, attempt, icmp_type;
+        const char *addr;
+        double rtt;
+    } hops[] = {
+        {5, 0, 0, "175.45.177.1", 180.0},
+        {1, 0, 11, "219.158.0.1", 1.0},
+        {2, 0, 11, "188.43.0.9", 20.0},
+        {2, 1, 11, "203.0.113.7", 21.0},
+    };
     kp_trace_init(t);
     kp_addr_parse("175.45.177.1", &t->dst);
     t->method = KP_METHOD_ICMP_PARIS;
@@ -40,10 +35,18 @@ static void make(struct kp_trace *t)
     t->attempts = 2;
     t->stop_reason = KP_STOP_COMPLETED;
     t->stop_ttl = 5;
-    hop(t, 5, 0, "175.45.177.1", 180.0, 0, 0);
-    hop(t, 1, 0, "219.158.0.1", 1.0, 11, 0);
-    hop(t, 2, 0, "188.43.0.9", 20.0, 11, 0);
-    hop(t, 2, 1, "203.0.113.7", 21.0, 11, 0);
+    for (size_t i = 0; i < sizeof(hops) / sizeof(hops[0]); i++) {
+        struct kp_hop h;
+        kp_hop_init(&h);
+        h.ttl = hops[i].ttl;
+        h.attempt = hops[i].attempt;
+        h.icmp_type = hops[i].icmp_type;
+        h.icmp_code = 0;
+        h.rtt_ms = hops[i].rtt;
+        h.probe_size = 60;
+        kp_addr_parse(hops[i].addr, &h.addr);
+        cr_assert_eq(kp_trace_add_hop(t, &h), 0);
+    }
 }
 
 Test(output_text_asn, labels_like_traceroute_A)
@@ -84,67 +87,63 @@ Test(output_text_asn, labels_like_traceroute_A)
     kp_trace_free(&t);
 }
 
-static void transit(struct kp_transit *v)
-{
-    memset(v, 0, sizeof(*v));
-    v->handoff_hop = v->target_hop = v->border_hop = v->last_hop = -1;
-}
-
+/* The verdict line of t for each case: the verdict's fields, and the line. */
 Test(output_transit, lines)
 {
+    static const struct {
+        uint32_t asn;
+        const char *name;
+        enum kp_transit_status status;
+        double confidence;
+        int handoff_hop, handoff_ttl, target_hop, target_ttl;
+        uint32_t filtered_by;
+        unsigned heuristics;
+        const char *line;
+    } cases[] = {
+        {20485, "TransTeleCom", KP_TRANSIT_REACHED, 0.904, 1, 2, 3, 5, 0,
+         KP_H_SILENT_GAP | KP_H_RTT_JUMP,
+         "transit: AS20485 TransTeleCom, reached (confidence 0.90); handoff TTL 2 188.43.0.9 -> "
+         "target TTL 5 175.45.177.1; heuristics: silent-gap, rtt-jump"},
+        /* filtered: no target hop; no name known */
+        {64500, "", KP_TRANSIT_FILTERED, 0.9, 0, 1, -1, 0, 64500, 0,
+         "transit: AS64500, filtered (confidence 0.90); handoff TTL 1 219.158.0.1"},
+        /* !X sent by another AS than the verdict's */
+        {4837, "China Unicom", KP_TRANSIT_FILTERED, 0.7, 1, 2, -1, 0, 64500, 0,
+         "transit: AS4837 China Unicom, filtered (confidence 0.70); handoff TTL 2 188.43.0.9; "
+         "admin-prohibited from AS64500"},
+        /* a handoff borrowed by Doubletree stitching: its TTL, no address */
+        {4837, "China Unicom", KP_TRANSIT_REACHED, 0.85, -1, 1, 3, 5, 0, KP_H_DT_PREFIX,
+         "transit: AS4837 China Unicom, reached (confidence 0.85); handoff TTL 1 -> target TTL 5 "
+         "175.45.177.1; heuristics: doubletree-prefix"},
+        /* only a target hop */
+        {0, "", KP_TRANSIT_UNDETERMINED, 0.0, -1, 0, 3, 5, 0, 0,
+         "transit: undetermined (confidence 0.00); target TTL 5 175.45.177.1"},
+        /* nothing decided */
+        {0, "", KP_TRANSIT_UNDETERMINED, 0.0, -1, 0, -1, 0, 0, 0,
+         "transit: undetermined (confidence 0.00)"},
+    };
     struct kp_trace t;
     make(&t);
     kp_trace_sort(&t); /* hops: ttl1, ttl2 a0, ttl2 a1, ttl5 */
-    struct kp_transit v;
-    char *s;
-    transit(&v);
-    v.asn = 20485;
-    strcpy(v.name, "TransTeleCom");
-    v.status = KP_TRANSIT_REACHED;
-    v.confidence = 0.904;
-    v.handoff_hop = 1;
-    v.handoff_ttl = 2;
-    v.target_hop = 3;
-    v.target_ttl = 5;
-    v.heuristics = KP_H_SILENT_GAP | KP_H_RTT_JUMP;
-    cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
-    cr_assert_str_eq(s,
-                     "transit: AS20485 TransTeleCom, reached (confidence 0.90); handoff TTL 2 "
-                     "188.43.0.9 -> target TTL 5 175.45.177.1; heuristics: silent-gap, rtt-jump");
-    free(s);
-
-    /* filtered: no target hop; no name known */
-    transit(&v);
-    v.asn = 64500;
-    v.status = KP_TRANSIT_FILTERED;
-    v.confidence = 0.9;
-    v.handoff_hop = 0;
-    v.handoff_ttl = 1;
-    v.filtered_by = 64500;
-    cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
-    cr_assert_str_eq(s, "transit: AS64500, filtered (confidence 0.90); handoff TTL 1 219.158.0.1");
-    free(s);
-
-    /* a handoff borrowed by Doubletree stitching: its TTL, no address */
-    transit(&v);
-    v.asn = 4837;
-    strcpy(v.name, "China Unicom");
-    v.status = KP_TRANSIT_REACHED;
-    v.confidence = 0.85;
-    v.handoff_ttl = 1;
-    v.target_hop = 3;
-    v.target_ttl = 5;
-    v.heuristics = KP_H_DT_PREFIX;
-    cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
-    cr_assert_str_eq(s, "transit: AS4837 China Unicom, reached (confidence 0.85); handoff TTL 1 -> "
-                        "target TTL 5 175.45.177.1; heuristics: doubletree-prefix");
-    free(s);
-
-    /* nothing decided */
-    transit(&v);
-    cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
-    cr_assert_str_eq(s, "transit: undetermined (confidence 0.00)");
-    free(s);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kp_transit v;
+        memset(&v, 0, sizeof(v));
+        v.border_hop = v.last_hop = -1;
+        v.asn = cases[i].asn;
+        snprintf(v.name, sizeof(v.name), "%s", cases[i].name);
+        v.status = cases[i].status;
+        v.confidence = cases[i].confidence;
+        v.handoff_hop = cases[i].handoff_hop;
+        v.handoff_ttl = (uint8_t)cases[i].handoff_ttl;
+        v.target_hop = cases[i].target_hop;
+        v.target_ttl = (uint8_t)cases[i].target_ttl;
+        v.filtered_by = cases[i].filtered_by;
+        v.heuristics = cases[i].heuristics;
+        char *s;
+        cr_assert_eq(kp_output_transit(&t, &v, &s), 0);
+        cr_assert_str_eq(s, cases[i].line, "case %zu", i);
+        free(s);
+    }
     kp_trace_free(&t);
 }
 
