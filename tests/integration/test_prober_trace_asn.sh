@@ -78,6 +78,22 @@ tb_exec vp-us "${KPT[@]}" -q --pfx2as "$PFX" --keep-special "$KP_TESTBED_KEEP" 1
 assert_eq "$(tb_path vp-us 198.19.179.1)" "$(grep -v '^transit: ' "$work/text.out" | tb_trace_tokens)" \
     "the annotated table still parses as traceroute output (!X)"
 
+# --- 1b. Doubletree: later traces into a /24 stop where an earlier one passed;
+# their verdicts borrow its path below, as kpannotate's do -------------------
+tb_exec vp-eu "${KPT[@]}" -q --pfx2as "$PFX" --keep-special "$KP_TESTBED_KEEP" --doubletree \
+    --methods udp-paris --pps 300 --seed 7101 --pcap "$work/dt.pcap" \
+    198.19.176.1 198.19.176.2 198.19.176.3 198.19.176.4 >"$work/dt.txt" 2>"$work/dt.err"
+assert_eq 0 $? "kptrace trace --doubletree --pfx2as exits 0"
+"$KPTRACE" replay --format json --vp vp-eu --seed 7101 "$work/dt.pcap" >"$work/dt.jsonl" 2>/dev/null
+assert_eq 0 $? "Doubletree run: replay exits 0"
+"${KPA[@]}" -q -p "$PFX" --sweep none -o "$work/dt.annotated.jsonl" "$work/dt.jsonl"
+assert_eq 0 $? "Doubletree run: kpannotate exits 0"
+check "$truth" vp-eu "$work/dt.txt" --annotated "$work/dt.annotated.jsonl" --label doubletree
+n_short=$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if min(h["ttl"] for h in json.loads(l)["hops"]) > 1))' "$work/dt.jsonl")
+assert_between 1 3 "$n_short" "Doubletree: traces that did not probe from TTL 1"
+
 # --- 2. a RIB and a MaxMind DB made from the topology's announcements --------
 python3 - "$truth" "$work/nk.rib" "$work/nk.mmdb" "$KP_SRC/tests/data/asmap" <<'PY'
 import json, sys
