@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "core/record/trace.h"
+#include "core/verdict/verdict.h"
 
 /* Traceroute-like table for *t (sorted or not; it is not modified):
  *
@@ -32,6 +33,24 @@
  * with_header: print the "traceroute to" line first.
  * Returns 0 with *out malloc'ed (caller frees), or -ENOMEM. */
 int kp_output_text(const struct kp_trace *t, int with_header, char **out);
+
+/* The same table with each printed address followed by its AS, as
+ * `traceroute -A` does: " [AS4837]", " [AS4837/AS9929]" for several origins,
+ * " [*]" when no source knows it. ann[i] annotates t->hops[i] (sources/
+ * annotate.h); ann NULL gives exactly kp_output_text's table. */
+int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, int with_header,
+                       char **out);
+
+/* The transit verdict of t (core/verdict) as one line for under the table,
+ * no newline, e.g.
+ *   transit: AS20485 TransTeleCom, reached (confidence 0.95); handoff TTL 6
+ *   198.18.188.22 -> target TTL 9 198.19.177.1; heuristics: silent-gap
+ * (one line). "transit: undetermined (confidence 0.00)" when no AS was
+ * decided. The handoff and target parts appear when the verdict names those
+ * hops (a hop borrowed from another trace by Doubletree stitching has its TTL
+ * without an address); heuristics when any fired. Returns 0 with *out
+ * malloc'ed (caller frees), or -ENOMEM. */
+int kp_output_transit(const struct kp_trace *t, const struct kp_transit *v, char **out);
 
 /* One RIPE Atlas traceroute result as compact JSON (no newline): fw, af,
  * dst_addr, dst_name, src_addr, from, proto, paris_id, size, timestamp,

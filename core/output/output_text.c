@@ -17,7 +17,26 @@ static const struct kp_hop *find_hop(const struct kp_trace *t, unsigned ttl, uns
     return NULL;
 }
 
+/* " [AS4837]", " [AS4837/AS9929]" or " [*]": the AS label of traceroute -A. */
+static void print_asn(FILE *f, const struct kp_hop_annot *a)
+{
+    if (a->asn == 0) {
+        fputs(" [*]", f);
+        return;
+    }
+    fprintf(f, " [AS%u", a->asn);
+    for (unsigned i = 1; i < a->n_origins && i < KP_ANNOT_MAX_ORIGINS; i++)
+        fprintf(f, "/AS%u", a->origins[i]);
+    fputc(']', f);
+}
+
 int kp_output_text(const struct kp_trace *t, int with_header, char **out)
+{
+    return kp_output_text_asn(t, NULL, with_header, out);
+}
+
+int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, int with_header,
+                       char **out)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -75,8 +94,11 @@ int kp_output_text(const struct kp_trace *t, int with_header, char **out)
                 prev = NULL; /* traceroute compares with the previous probe */
                 continue;
             }
-            if (prev == NULL || !kp_addr_eq(&prev->addr, &h->addr))
+            if (prev == NULL || !kp_addr_eq(&prev->addr, &h->addr)) {
                 fprintf(f, " %s", kp_addr_str(&h->addr, a, sizeof(a)));
+                if (ann != NULL)
+                    print_asn(f, &ann[h - t->hops]);
+            }
             prev = h;
             if (h->rtt_ms >= 0)
                 fprintf(f, "  %.3f ms", h->rtt_ms);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cmd_trace.c — `kptrace trace [options] TARGET...`: one-off traceroutes to
- * addresses or names, printed as a table, JSON lines or RIPE Atlas results. */
+ * addresses or names, printed as a table (with each hop's AS and the transit
+ * verdict when IP-to-AS sources are given), JSON lines or RIPE Atlas results. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "prober/cmd/cmd_trace.h"
 #include "prober/engine/engine.h"
 #include "prober/cmd/options.h"
+#include "prober/cmd/trace_asn.h"
 #include "core/output/output.h"
 #include "prober/sys/privdrop.h"
 #include "core/record/run_checks.h"
@@ -21,6 +23,7 @@ struct trace_ctx {
     const struct kp_target_range *ranges;
     size_t n_ranges;
     FILE *out;
+    struct kp_trace_asn *asn; /* --pfx2as, --rib, --mmdb given: the loaded sources */
     uint64_t written, errors;
     struct kp_progress prog;
 };
@@ -33,7 +36,7 @@ static void print_probe(void *ctx, const uint8_t *pkt, size_t len)
 static void on_trace(void *ctx, struct kp_trace *t)
 {
     struct trace_ctx *c = ctx;
-    char *s = NULL;
+    char *s = NULL, *verdict = NULL;
     int rc;
     for (size_t i = 0; i < c->n_ranges; i++)
         if (c->ranges[i].name[0] && kp_addr_v4_host(&t->dst) == c->ranges[i].base &&
@@ -45,7 +48,7 @@ static void on_trace(void *ctx, struct kp_trace *t)
     case KP_FMT_TEXT:
         /* traceroute's header line, with the method and why it stopped
          * appended (parsers of traceroute output skip that line) */
-        rc = kp_output_text(t, 0, &s);
+        rc = c->asn ? kp_trace_asn_text(c->asn, t, &s, &verdict) : kp_output_text(t, 0, &s);
         if (rc == 0) {
             char d[KP_ADDR_STRLEN];
             kp_addr_str(&t->dst, d, sizeof(d));
@@ -55,6 +58,8 @@ static void on_trace(void *ctx, struct kp_trace *t)
                 fprintf(c->out, ", %u byte packets", t->hops[0].probe_size);
             fprintf(c->out, ", %s, %s\n%s", kp_method_name(t->method), kp_stop_name(t->stop_reason),
                     s);
+            if (verdict != NULL) /* under the table, not a hop line */
+                fprintf(c->out, "%s\n", verdict);
         }
         break;
     case KP_FMT_ATLAS:
@@ -68,6 +73,7 @@ static void on_trace(void *ctx, struct kp_trace *t)
             fprintf(c->out, "%s\n", s);
     }
     free(s);
+    free(verdict);
     fflush(c->out);
     if (rc)
         c->errors++;
@@ -97,6 +103,26 @@ int kp_cmd_trace(int argc, char **argv)
     int rc_opt = kp_cmd_options(&o, KP_CMD_TRACE, "trace", argc, argv);
     if (rc_opt >= 0)
         return rc_opt;
+    /* the IP-to-AS sources, before anything is resolved or sent */
+    if (o.asn.n_src > 0 && o.format != KP_FMT_TEXT) {
+        fprintf(stderr,
+                "kptrace trace: --pfx2as, --rib and --mmdb put ASes in the text table "
+                "(--format text); give --format %s output to kpannotate\n"
+                "(kptrace trace --help shows every option)\n",
+                o.format == KP_FMT_ATLAS ? "atlas" : "json");
+        kp_options_free(&o);
+        return KP_EXIT_USAGE;
+    }
+    if (o.asn.n_src == 0 && (o.asn.keep_set || o.asn.n_targets > 0)) {
+        fprintf(stderr,
+                "kptrace trace: %s applies to IP-to-AS sources: give --pfx2as, --rib or "
+                "--mmdb\n(kptrace trace --help shows every option)\n",
+                o.asn.keep_set ? "--keep-special" : "--target-as");
+        kp_options_free(&o);
+        return KP_EXIT_USAGE;
+    }
+    if (kp_trace_asn_load(&o.asn, o.doubletree, o.quiet, &c.asn, err, sizeof(err)) != 0)
+        goto out;
     if (kp_cmd_ranges_from_names(&o, &ranges, &n_ranges, err, sizeof(err)) != 0 ||
         kp_cmd_source(&o, ranges, &src, iface, err, sizeof(err)) != 0)
         goto out;
@@ -178,6 +204,7 @@ out:
         status = KP_EXIT_ERROR;
     }
     kp_engine_destroy(e);
+    kp_trace_asn_free(c.asn);
     free(ranges);
     kp_options_free(&o);
     return status;

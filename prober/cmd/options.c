@@ -218,6 +218,11 @@ enum {
     O_PCAP,
     O_BLOCKF,
     O_ALLOWF,
+    O_PFX2AS, /* trace's IP-to-AS options (trace_asn.h), O_PFX2AS..O_TARGETAS */
+    O_RIB,
+    O_MMDB,
+    O_KEEPSP,
+    O_TARGETAS,
 };
 
 static const struct option long_opts[] = {
@@ -254,6 +259,11 @@ static const struct option long_opts[] = {
     {"pcap", required_argument, NULL, O_PCAP},
     {"blocklist-file", required_argument, NULL, O_BLOCKF},
     {"allowlist-file", required_argument, NULL, O_ALLOWF},
+    {"pfx2as", required_argument, NULL, O_PFX2AS},
+    {"rib", required_argument, NULL, O_RIB},
+    {"mmdb", required_argument, NULL, O_MMDB},
+    {"keep-special", required_argument, NULL, O_KEEPSP},
+    {"target-as", required_argument, NULL, O_TARGETAS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -424,6 +434,17 @@ static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *n
     case O_BLOCKF:
     case O_ALLOWF:
         rc = parse_list_file(o, c, name, err, errlen);
+        break;
+    case O_PFX2AS:
+    case O_RIB:
+    case O_MMDB:
+    case O_KEEPSP:
+    case O_TARGETAS:
+        if (cmd == KP_CMD_SWEEP)
+            rc = err_set(err, errlen, "%s: a sweep writes records; kpannotate gives their ASes",
+                         name);
+        else
+            rc = kp_asn_opts_parse(&o->asn, name, optarg, err, errlen);
         break;
     case 'q':
         o->quiet = true;
@@ -748,6 +769,18 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "      198.19.176.7\n"
            "  kptrace trace --allowlist-file $A --dry-run --methods tcp-syn --dport 443 \\\n"
            "      198.19.178.1\n"
+           "  kptrace trace --allowlist-file $A \\\n"
+           "      --pfx2as tests/testbed/topologies/nk.pfx2as \\\n"
+           "      --keep-special benchmarking,documentation-asn 198.19.177.1\n"
+           "    prints each address with its AS, as traceroute -A does, and under the\n"
+           "    table (one line) the AS that hands the traffic to the target AS, as\n"
+           "    kpannotate decides it:\n"
+           "     5  198.18.188.22 [AS20485]  182.621 ms\n"
+           "     6  * *\n"
+           "     7  * *\n"
+           "     8  198.19.177.1 [AS131279]  194.526 ms\n"
+           "    transit: AS20485 TransTeleCom, reached (confidence 0.90); handoff TTL 5\n"
+           "    198.18.188.22 -> target TTL 8 198.19.177.1; heuristics: silent-gap\n"
            "\n"
            "Options (defaults in brackets):\n"
            "  --methods M,...       icmp-paris, udp-paris, tcp-syn, udp [icmp-paris]\n"
@@ -784,5 +817,15 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  -q, --quiet           no summary on stderr\n"
            "  --no-progress         no progress line (shown only on a terminal anyway)\n"
            "  -h, --help            this text\n"
+           "\n"
+           "IP-to-AS sources, for the text table (repeatable; asked in the order given,\n"
+           "the first that knows an address wins; read before anything is sent):\n"
+           "  --pfx2as FILE         CAIDA prefix2as table (plain or .gz)\n"
+           "  --rib FILE            `bgpdump -m` RIB text (plain or .gz)\n"
+           "  --mmdb FILE           MaxMind GeoLite2-ASN or IPinfo ASN database\n"
+           "  --keep-special LIST   use these special-purpose ranges and AS numbers from\n"
+           "                        prefix2as and RIB files instead of dropping them\n"
+           "                        (test networks), as kpannotate --keep-special [none]\n"
+           "  --target-as ASN,...   the target AS set of the verdict [131279]\n"
            "\n" KP_BLOCKLIST_HELP;
 }

@@ -18,6 +18,7 @@
 
 #include "core/base/addr.h"
 #include "core/record/trace.h"
+#include "prober/cmd/trace_asn.h"
 
 #define KP_DEFAULT_PPS     100u   /* polite default */
 #define KP_CEILING_PPS     10000u /* hard ceiling without --unsafe-rate */
@@ -68,6 +69,7 @@ struct kp_options {
     const char *pcap;       /* --pcap FILE (trace); sweeps write DIR/capture.pcap */
     char *blocklist_file;   /* --blocklist-file FILE: never probed, added to the default */
     char *allowlist_file;   /* --allowlist-file FILE: probed even where the default blocks */
+    struct kp_asn_opts asn; /* trace: --pfx2as, --rib, --mmdb, --keep-special, --target-as */
     char **targets;         /* CIDRs, addresses or names (trace: positional) */
     size_t n_targets;
     bool help; /* -h/--help given: print usage, nothing else */
