@@ -528,6 +528,11 @@ int kp_annotate_options_parse(struct kp_annotate_options *o, int argc, char **ar
     }
     if (o->change_confirm != 0 && o->changes == NULL)
         return usage_error(o, "%s", "--change-confirm needs --changes FILE");
+    if (o->changes != NULL && strcmp(o->changes, "-") == 0 &&
+        (o->summary || o->output == NULL || strcmp(o->output, "-") == 0))
+        return usage_error(o, "%s",
+                           "--changes -: standard output already carries the annotated lines or "
+                           "the summary (give -o FILE without -s, or --changes FILE)");
     if (n_targets > 0) {
         o->cfg.targets = o->targets;
         o->cfg.n_targets = n_targets;

@@ -71,6 +71,13 @@ rc=0
 assert_eq 2 "$rc" "--change-confirm 0 is a usage error"
 assert_match "--change-confirm: '0' is not 1\.\.64" "$(cat "$work/tiny/err2")" "and names the range"
 rc=0
+"$KPA" -p "$work/tiny/pfx2as.txt" -s --changes - "$work/tiny/old.jsonl" >/dev/null 2>"$work/tiny/err4" || rc=$?
+assert_eq 2 "$rc" "--changes - beside the summary on standard output is a usage error"
+assert_match "standard output already carries" "$(cat "$work/tiny/err4")" "and says why"
+out=$("$KPA" -q -p "$work/tiny/pfx2as.txt" -o /dev/null --changes - --change-confirm 6 \
+    "$work/tiny/old.jsonl" "$work/tiny/new.jsonl")
+assert_eq "$(cat "$work/tiny/changes.jsonl")" "$out" "--changes - with -o FILE: the change line on standard output"
+rc=0
 "$KPA" -q -p "$work/tiny/pfx2as.txt" -s --changes "$work/nodir/changes.jsonl" "$work/tiny/old.jsonl" \
     >/dev/null 2>"$work/tiny/err3" || rc=$?
 assert_eq 3 "$rc" "an unwritable --changes file is exit 3"
