@@ -14,7 +14,7 @@ for test_report_changes.sh, and the values the scenario implies.
   report_changes_gen.py tiny OUTDIR [N]
       OUTDIR/pfx2as.txt and two files of one (vp, /24, method): old.jsonl,
       N (default 20) traces through AS4837, then new.jsonl, an hour after
-      the first, 6 through AS20485; each in completion order (start order
+      the first, 80 through AS20485; each in completion order (start order
       differs); OUTDIR/expect.json.
 
 Each sweep's traces start 0.2 s apart in a random order of the hosts (fixed
@@ -109,7 +109,8 @@ def tiny(out, n_old):
                       [(f"175.45.177.{1 + h % 200}", "udp-paris", 4837) for h in range(n_old)],
                       T0 * NS, rng)
     new = write_sweep(os.path.join(out, "new.jsonl"),
-                      [(f"175.45.177.{h}", "udp-paris", 20485) for h in range(201, 207)],
+                      [(f"175.45.177.{1 + (200 + h) % 254}", "udp-paris", 20485)
+                       for h in range(80)],
                       (T0 + 3600) * NS, rng)
     with open(os.path.join(out, "expect.json"), "w", encoding="utf-8") as f:
         json.dump({"old": sorted(old, key=lambda r: r["start"]),

@@ -4,13 +4,13 @@
 # and kp-report, on synthetic kptrace sweeps (report_changes_gen.py: offline
 # fixtures, no probe, no namespace):
 #   1. kpannotate --changes on one (vp, /24, method): 20 traces through
-#      AS4837, then 6 through AS20485, --change-confirm 6 (6 traces of
-#      warm-up, 14 while stable: AS4837's share is 1, so 3 misses declare it
-#      gone, detect.h): exactly one change
-#      line, before {4837} reached, after {20485} reached, last_before = the
-#      start of the last AS4837 trace, first_after = the end of the first
-#      AS20485 trace, emitted = the end of the 6th, the 6 ids listed; the same
-#      files given newest first are said to be out of order; usage errors.
+#      AS4837, then 80 through AS20485, --change-confirm 6: exactly one
+#      change line, before {4837} reached, after {20485} reached, last_before
+#      = the start of the last AS4837 trace, first_after = the end of the
+#      first AS20485 trace, emitted = the end of the 6th to 64th (the window,
+#      detect.h), the window's ids listed; the same files newest first give
+#      the same line within a chunk and are said to be out of order across
+#      chunks; usage errors.
 #   2. kp-report over three sweeps of a /24 split by ECMP between AS4837 and
 #      AS20485 (52/48, 49/51, 55/45), nothing changed: changes.jsonl is empty
 #      and report.md flags no CHANGED, though the majority flips twice; the
