@@ -107,7 +107,7 @@ int kp_annotate_changes_chunk(struct app *a, size_t n)
         struct kp_changes_key key;
         int rc = kp_changes_feed(a->chg, &it->t, o, &ev, &key);
         if (rc == 1)
-            rc = write_event(a, &ev, &key, o->end_ns);
+            rc = write_event(a, &ev, &key, key.emitted_ns);
         if (rc == -ENOMEM) {
             a->fatal = -ENOMEM;
         } else if (rc == -EIO) {

@@ -16,6 +16,7 @@ struct key_node {
     struct kp_htab_node node;
     struct kp_changes_key key;
     int64_t last_start_ns; /* of the last trace fed, 0 none */
+    int64_t last_end_ns;   /* the latest end of the traces fed */
     struct kp_chg_track track;
 };
 
@@ -100,7 +101,7 @@ static struct key_node *key_of(struct kp_changes *c, const struct kp_trace *t)
     struct key_node *k = kp_slab_add(&c->slab);
     if (k == NULL)
         return NULL;
-    k->key = (struct kp_changes_key){vp, pfx, plen, t->method};
+    k->key = (struct kp_changes_key){vp, pfx, plen, t->method, 0};
     kp_chg_track_init(&k->track);
     if (kp_htab_insert(&c->keys, &k->node, h) != 0)
         return NULL; /* the slab item stays unused until kp_changes_free */
@@ -121,9 +122,14 @@ int kp_changes_feed(struct kp_changes *c, const struct kp_trace *t, const struct
         c->out_of_order++;
     if (o->start_ns > k->last_start_ns)
         k->last_start_ns = o->start_ns;
+    if (o->end_ns > k->last_end_ns)
+        k->last_end_ns = o->end_ns;
     int rc = kp_chg_feed(&k->track, &c->params, o, ev);
     if (rc == 1) {
         *key = k->key;
+        /* known once every trace fed so far had ended: never before the
+         * event's first_after (a trace started earlier may end later) */
+        key->emitted_ns = k->last_end_ns > ev->first_after_ns ? k->last_end_ns : ev->first_after_ns;
         c->events++;
     }
     return rc;

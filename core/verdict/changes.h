@@ -40,6 +40,8 @@ struct kp_changes_key {
     struct kp_addr prefix;
     uint8_t plen;
     enum kp_method method;
+    int64_t emitted_ns; /* set with an event: the latest end of the key's traces fed so far,
+                           at least the event's first_after (when a live monitor knew) */
 };
 
 /* The detector's view of one decided trace t with verdict v: its start and
