@@ -447,7 +447,7 @@ static int reset_run(struct kp_engine *e, char *err, size_t errlen)
 }
 
 int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, size_t n,
-                     uint64_t seed, char *err, size_t errlen)
+                     uint64_t seed, uint32_t min_tid, char *err, size_t errlen)
 {
     if (!e->opened || e->rx_started)
         return fail(err, errlen, -EINVAL, "engine not opened or still running");
@@ -473,6 +473,8 @@ int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, 
     memset(&e->st, 0, sizeof(e->st));
     memcpy(e->st.ts_source, ts, sizeof(ts));
     e->st.jobs = kp_admit_jobs(e->adm);
+    if (min_tid > e->next_id)
+        e->next_id = min_tid;
     e->st.next_id = e->next_id;
     e->n_active = 0;
     e->admit_end = false;
@@ -496,8 +498,7 @@ int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, 
     return 0;
 }
 
-int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err,
-                       size_t errlen)
+int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err, size_t errlen)
 {
     if (e->rx_started)
         return fail(err, errlen, -EINVAL, "engine still running");
