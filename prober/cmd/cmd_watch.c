@@ -33,14 +33,6 @@ static void on_usr1(int sig)
     usr1 = 1;
 }
 
-static uint64_t rnd(struct watch *w)
-{
-    uint64_t z = (w->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 const char *watch_prefix(const struct watch *w, size_t key, char *buf, size_t len)
 {
     uint32_t n = w->nets[key / w->o.n_methods].net;
@@ -50,18 +42,55 @@ const char *watch_prefix(const struct watch *w, size_t key, char *buf, size_t le
 
 /* ---- the targets: /24s, the addresses of each allowed, the keys --------- */
 
-struct allowed {
-    uint32_t net;
-    uint8_t bits[32]; /* host bytes the targets hold (less the blocklist) */
-};
-
 static int net_cmp(const void *a, const void *b)
 {
-    uint32_t x = ((const struct allowed *)a)->net, y = ((const struct allowed *)b)->net;
+    uint32_t x = ((const struct kp_pick_net *)a)->net, y = ((const struct kp_pick_net *)b)->net;
     return x < y ? -1 : x > y;
 }
 
-static struct allowed *allow; /* parallel to w->nets */
+/* The /24s of the ranges (CIDR blocks less what the blocklist refuses),
+ * ascending, each with the addresses it allows. */
+static int nets_of(struct watch *w, const struct kp_target_range *r, size_t nr)
+{
+    size_t cap = 0, n = 0;
+    struct kp_pick_net *a = NULL;
+    for (size_t i = 0; i < nr; i++)
+        for (uint64_t x = r[i].base; x < (uint64_t)r[i].base + r[i].count; x++) {
+            uint32_t net = (uint32_t)x & 0xffffff00u;
+            if (n == 0 || a[n - 1].net != net) {
+                if (n == WATCH_MAX_NETS) {
+                    snprintf(w->err, sizeof(w->err), "--targets: more than %u /24s",
+                             WATCH_MAX_NETS);
+                    free(a);
+                    return -1;
+                }
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    struct kp_pick_net *y = realloc(a, cap * sizeof(*a));
+                    if (y == NULL) {
+                        free(a);
+                        return -ENOMEM;
+                    }
+                    a = y;
+                }
+                kp_pick_init(&a[n++], net);
+            }
+            kp_pick_allow(&a[n - 1], (uint32_t)x);
+        }
+    qsort(a, n, sizeof(*a), net_cmp);
+    size_t m = 0; /* one entry per /24 that several ranges share */
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && a[m - 1].net == a[i].net) {
+            for (int b = 0; b < 32; b++)
+                a[m - 1].allowed[b] |= a[i].allowed[b];
+        } else {
+            a[m++] = a[i];
+        }
+    }
+    w->nets = a;
+    w->n_nets = m;
+    return 0;
+}
 
 static int setup_targets(struct watch *w)
 {
@@ -72,141 +101,25 @@ static int setup_targets(struct watch *w)
     if (kp_cmd_ranges_from_cidrs(&w->o, &r, &nr, &ex, w->err, sizeof(w->err)) != 0)
         return -1;
     kp_exclusions_free(&ex);
-    size_t cap = 0, n = 0;
-    struct allowed *a = NULL;
-    for (size_t i = 0; i < nr; i++)
-        for (uint64_t x = r[i].base; x < (uint64_t)r[i].base + r[i].count; x++) {
-            uint32_t net = (uint32_t)x & 0xffffff00u;
-            if (n == 0 || a[n - 1].net != net) {
-                if (n == WATCH_MAX_NETS) {
-                    snprintf(w->err, sizeof(w->err), "--targets: more than %u /24s",
-                             WATCH_MAX_NETS);
-                    free(a);
-                    free(r);
-                    return -1;
-                }
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 64;
-                    struct allowed *y = realloc(a, cap * sizeof(*a));
-                    if (y == NULL) {
-                        free(a);
-                        free(r);
-                        return -ENOMEM;
-                    }
-                    a = y;
-                }
-                memset(&a[n], 0, sizeof(a[n]));
-                a[n++].net = net;
-            }
-            a[n - 1].bits[(x & 255) >> 3] |= (uint8_t)(1u << (x & 7));
-        }
+    int rc = nets_of(w, r, nr);
     free(r);
-    qsort(a, n, sizeof(*a), net_cmp);
-    /* merge the pieces of one /24 that several ranges hold */
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m > 0 && a[m - 1].net == a[i].net) {
-            for (int b = 0; b < 32; b++)
-                a[m - 1].bits[b] |= a[i].bits[b];
-        } else {
-            a[m++] = a[i];
-        }
-    }
-    allow = a;
-    w->n_nets = m;
-    w->nets = calloc(m, sizeof(*w->nets));
-    w->n_keys = m * w->o.n_methods;
+    if (rc != 0)
+        return rc;
+    w->n_keys = w->n_nets * w->o.n_methods;
     w->keys = calloc(w->n_keys, sizeof(*w->keys));
-    w->plan = calloc(m * KP_CHG_MAX_CONFIRM, sizeof(*w->plan));
-    if (w->nets == NULL || w->keys == NULL || w->plan == NULL)
+    w->plan = calloc(w->n_nets * KP_CHG_MAX_CONFIRM, sizeof(*w->plan));
+    w->pick = calloc(KP_CHG_MAX_CONFIRM, sizeof(*w->pick));
+    if (w->keys == NULL || w->plan == NULL || w->pick == NULL)
         return -ENOMEM;
-    for (size_t i = 0; i < m; i++)
-        w->nets[i].net = a[i].net;
     for (size_t k = 0; k < w->n_keys; k++)
         kp_chg_track_init(&w->keys[k].tr);
     return 0;
 }
 
-static bool is_allowed(size_t ni, uint32_t addr)
-{
-    unsigned h = addr & 255;
-    return (allow[ni].bits[h >> 3] >> (h & 7)) & 1;
-}
-
-static unsigned allowed_count(size_t ni)
-{
-    unsigned c = 0;
-    for (int b = 0; b < 32; b++)
-        c += (unsigned)__builtin_popcount(allow[ni].bits[b]);
-    return c;
-}
-
 /* ---- the plan of a round -------------------------------------------------- */
 
-static bool chosen(const struct kp_target_range *p, size_t from, size_t to, uint32_t a)
-{
-    for (size_t i = from; i < to; i++)
-        if (p[i].base == a)
-            return true;
-    return false;
-}
-
-/* A random allowed address of net ni not chosen yet (0 none). */
-static uint32_t random_addr(struct watch *w, size_t ni, size_t from)
-{
-    uint32_t net = w->nets[ni].net;
-    for (int t = 0; t < 64; t++) {
-        uint32_t a = net | (uint32_t)(rnd(w) & 255);
-        if ((a & 255) != 0 && (a & 255) != 255 && is_allowed(ni, a) &&
-            !chosen(w->plan, from, w->n_plan, a))
-            return a;
-    }
-    for (uint32_t h = 0; h < 256; h++) {
-        uint32_t a = net | h;
-        if (is_allowed(ni, a) && !chosen(w->plan, from, w->n_plan, a))
-            return a;
-    }
-    return 0;
-}
-
-static void add_addr(struct watch *w, uint32_t a)
-{
-    w->plan[w->n_plan++] = (struct kp_target_range){.base = a, .count = 1};
-}
-
-/* The addresses of net ni this round: f of them; answering ones first
- * (rotating through them), then random ones; a single flow takes a new
- * address every 4th round (new answering addresses, other ECMP paths). */
-static void plan_net(struct watch *w, size_t ni, unsigned f)
-{
-    struct watch_net *n = &w->nets[ni];
-    size_t from = w->n_plan;
-    unsigned avail = allowed_count(ni);
-    if (f > avail)
-        f = avail;
-    if (f == 1) {
-        n->picks++;
-        uint32_t a = n->n_good > 0 && n->picks % 4 != 0 ? n->good[n->next_good++ % n->n_good]
-                                                        : random_addr(w, ni, from);
-        if (a != 0)
-            add_addr(w, a);
-        return;
-    }
-    for (unsigned i = 0; i < n->n_good && w->n_plan - from < f; i++) {
-        uint32_t a = n->good[(n->next_good + i) % n->n_good];
-        if (!chosen(w->plan, from, w->n_plan, a))
-            add_addr(w, a);
-    }
-    if (n->n_good)
-        n->next_good = (n->next_good + 1) % n->n_good;
-    while (w->n_plan - from < f) {
-        uint32_t a = random_addr(w, ni, from);
-        if (a == 0)
-            break;
-        add_addr(w, a);
-    }
-}
-
+/* Per /24, as many addresses as the most any of its keys wants (1 when all
+ * are stable), each traced with every method. */
 static void build_plan(struct watch *w)
 {
     w->n_plan = 0;
@@ -220,7 +133,9 @@ static void build_plan(struct watch *w)
         }
         if (f > KP_CHG_MAX_CONFIRM)
             f = KP_CHG_MAX_CONFIRM;
-        plan_net(w, ni, f);
+        size_t k = kp_pick(&w->nets[ni], f, &w->rng, w->pick);
+        for (size_t i = 0; i < k; i++)
+            w->plan[w->n_plan++] = (struct kp_target_range){.base = w->pick[i], .count = 1};
     }
 }
 
@@ -329,24 +244,6 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     watch_children_reap(w, false);
 }
 
-/* The /24's answering addresses: one that answered joins them, one that
- * stopped answering leaves. */
-static void learn_addr(struct watch *w, const struct watch_obs *ob)
-{
-    struct watch_net *n = &w->nets[ob->key / w->o.n_methods];
-    unsigned i;
-    for (i = 0; i < n->n_good && n->good[i] != ob->addr; i++)
-        ;
-    if (ob->o.outcome == KP_CHG_OUT_DST && i == n->n_good) {
-        if (n->n_good < WATCH_GOOD)
-            n->good[n->n_good++] = ob->addr;
-        else
-            n->good[rnd(w) % WATCH_GOOD] = ob->addr;
-    } else if (ob->o.outcome != KP_CHG_OUT_DST && i < n->n_good) {
-        n->good[i] = n->good[--n->n_good];
-    }
-}
-
 static int obs_cmp(const void *a, const void *b)
 {
     const struct watch_obs *x = a, *y = b;
@@ -366,7 +263,8 @@ static int feed_round(struct watch *w)
         struct kp_chg_event ev;
         int rc = kp_chg_feed(&k->tr, &w->cp, &ob->o, &ev);
         k->traces++;
-        learn_addr(w, ob);
+        kp_pick_learn(&w->nets[ob->key / w->o.n_methods], ob->addr, ob->o.outcome == KP_CHG_OUT_DST,
+                      &w->rng);
         if (rc == 1 && (rc = watch_event(w, ob->key, &ev, now)) != 0) {
             snprintf(w->err, sizeof(w->err), "%.400s/events.jsonl: %s", w->o.out, strerror(-rc));
             return -1;
@@ -489,8 +387,7 @@ static void watch_free(struct watch *w)
     free(w->obs);
     free(w->ann);
     free(w->seen);
-    free(allow);
-    allow = NULL;
+    free(w->pick);
     kp_options_free(&w->o);
     free(w);
 }

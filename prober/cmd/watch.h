@@ -15,6 +15,7 @@
 #include "core/asmap/asmap.h"
 #include "core/asmap/route_filter.h"
 #include "core/change/detect.h"
+#include "core/plan/watch_pick.h"
 #include "core/verdict/verdict.h"
 #include "prober/cmd/options.h"
 #include "prober/cmd/sweep_meta.h"
@@ -23,8 +24,7 @@
 
 #define WATCH_MAX_SOURCES   16
 #define WATCH_MAX_TARGET_AS 8
-#define WATCH_GOOD          16 /* addresses per /24 known to answer, kept */
-#define WATCH_MAX_CHILDREN  8  /* --on-change commands running at once */
+#define WATCH_MAX_CHILDREN  8 /* --on-change commands running at once */
 #define WATCH_MAX_NETS      (1u << 16)
 
 enum watch_source_kind { WATCH_SRC_PFX2AS = 0, WATCH_SRC_RIB, WATCH_SRC_MMDB };
@@ -32,14 +32,6 @@ enum watch_source_kind { WATCH_SRC_PFX2AS = 0, WATCH_SRC_RIB, WATCH_SRC_MMDB };
 struct watch_source {
     enum watch_source_kind kind;
     const char *path;
-};
-
-/* One /24 of the targets: the addresses of it that answered lately. */
-struct watch_net {
-    uint32_t net; /* host order, low 8 bits zero */
-    uint32_t good[WATCH_GOOD];
-    unsigned n_good, next_good;
-    unsigned picks; /* single-flow rounds so far (every 4th takes a new address) */
 };
 
 /* One key (/24, method) and its tracker. */
@@ -81,7 +73,7 @@ struct watch {
     size_t n_target_as;
     struct kp_chg_params cp;
     /* the targets */
-    struct watch_net *nets;
+    struct kp_pick_net *nets; /* the /24s, ascending: what may be probed, what answered */
     size_t n_nets;
     struct watch_key *keys; /* [net * n_methods + method index] */
     size_t n_keys;
@@ -93,6 +85,7 @@ struct watch {
     /* the round */
     struct kp_target_range *plan;
     size_t n_plan;
+    uint32_t *pick; /* one /24's addresses (KP_CHG_MAX_CONFIRM) */
     struct watch_obs *obs;
     size_t n_obs, cap_obs;
     uint64_t rng, seed, round;

@@ -84,7 +84,7 @@ int watch_checkpoint(struct watch *w)
             (unsigned long long)w->seed, w->next_id, (unsigned long long)w->round,
             w->hour[0] ? w->hour : "-");
     for (size_t i = 0; i < w->n_nets; i++) {
-        const struct watch_net *n = &w->nets[i];
+        const struct kp_pick_net *n = &w->nets[i];
         bprintf(&b, "net %s %u ", ip4(n->net, a, sizeof(a)), n->picks);
         for (unsigned g = 0; g < n->n_good; g++)
             bprintf(&b, "%s%s", g ? "," : "", ip4(n->good[g], a, sizeof(a)));
@@ -112,7 +112,7 @@ int watch_checkpoint(struct watch *w)
     return 0;
 }
 
-static struct watch_net *find_net(struct watch *w, uint32_t net)
+static struct kp_pick_net *find_net(struct watch *w, uint32_t net)
 {
     size_t lo = 0, hi = w->n_nets;
     while (lo < hi) {
@@ -149,18 +149,14 @@ static void restore_net(struct watch *w, char *rest)
     unsigned picks;
     if (sscanf(rest, "%31s %u %1023s", ip, &picks, good) != 3)
         return;
-    struct watch_net *n = find_net(w, parse_ip(ip));
+    struct kp_pick_net *n = find_net(w, parse_ip(ip));
     if (n == NULL)
         return;
     n->picks = picks;
-    n->n_good = 0;
+    n->n_good = n->next_good = 0;
     char *save = NULL;
-    for (char *t = strtok_r(good, ",", &save); t && n->n_good < WATCH_GOOD;
-         t = strtok_r(NULL, ",", &save)) {
-        uint32_t a = parse_ip(t);
-        if ((a & 0xffffff00u) == n->net)
-            n->good[n->n_good++] = a;
-    }
+    for (char *t = strtok_r(good, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        kp_pick_restore_good(n, parse_ip(t));
 }
 
 static int restore_key(struct watch *w, char *rest)
@@ -174,7 +170,7 @@ static int restore_key(struct watch *w, char *rest)
         char *slash = strchr(pfx, '/');
         if (slash)
             *slash = '\0';
-        struct watch_net *n = find_net(w, parse_ip(pfx));
+        struct kp_pick_net *n = find_net(w, parse_ip(pfx));
         int mi = method_index(w, meth);
         if (n != NULL && mi >= 0) {
             size_t k = (size_t)(n - w->nets) * w->o.n_methods + (size_t)mi;
@@ -205,7 +201,7 @@ static void load_seen(struct watch *w)
         const char *pfx = json_string_value(json_object_get(j, "prefix"));
         const char *meth = json_string_value(json_object_get(j, "method"));
         json_t *tr = json_array_get(json_object_get(j, "traces"), 0);
-        struct watch_net *n = pfx ? find_net(w, parse_ip(pfx)) : NULL;
+        struct kp_pick_net *n = pfx ? find_net(w, parse_ip(pfx)) : NULL;
         int mi = meth ? method_index(w, meth) : -1;
         if (n && mi >= 0 && json_is_integer(tr)) {
             struct watch_seen *x = realloc(w->seen, (w->n_seen + 1) * sizeof(*x));

@@ -14,9 +14,11 @@
 #     first_after], and no event for any other /24 (none for the initial
 #     states; none for the admin-prohibited /24);
 #   - --on-change ran once per event with the event line on stdin;
-#   - kill -9, then a restart on the same --out: no event repeated or added,
-#     events.jsonl intact (every line JSON), the restart continues the trace
-#     ids; SIGTERM ends it with status 0;
+#   - kill -9, then a restart on the same --out from the checkpoint taken
+#     before the move (the worst crash: events written, checkpoint not): the
+#     traces since are fed again, no event is repeated or added (nor run by
+#     --on-change again), events.jsonl intact, trace ids continue; SIGTERM
+#     ends it with status 0;
 #   - the hourly traces.jsonl is read by kpannotate, its capture.pcap by
 #     kptrace replay (with the hour's sweep.json for the key);
 #   - meanwhile a second watch from vp-asia over the ECMP /24 (Unicom and
@@ -75,6 +77,7 @@ cat "$out/status" >&2
 assert_eq 0 "$(wc -l <"$out/events.jsonl")" "no event for the initial states"
 sleep 5
 
+cp "$out/state" "$work/state.before-move" # a checkpoint from before the move (below)
 ttc=$(tb_query "[i['addr'] for i in t['nodes']['ttc-fra']['interfaces'] if i['peer'] == 'isp-eu'][0]")
 flip=$(date +%s.%N)
 tb_exec isp-eu ip route replace 198.19.176.0/24 via "$ttc" || fail "moving 198.19.176.0/24 to ttc-fra"
@@ -116,9 +119,14 @@ check_events "$out/events.jsonl" "live"
 assert_eq 2 "$(grep -c '"type":"change"' "$work/hook/hook.log" 2>/dev/null)" "--on-change ran once per event"
 assert_cmd "--on-change got the event lines" cmp -s <(sort "$out/events.jsonl") <(sort "$work/hook/hook.log")
 
-# kill -9 in the middle of whatever it does, restart on the same --out
+# kill -9 in the middle of whatever it does, and put back the checkpoint
+# taken before the move: as if the crash had come after the events were
+# written but before any checkpoint that holds them. The restart feeds every
+# trace since that checkpoint again, which gives the two events again: they
+# must be found in events.jsonl, not written (nor handed to --on-change) twice.
 ids_before=$(cat "$out"/*/traces.jsonl | python3 -c 'import json,sys; print(max(json.loads(l)["id"] for l in sys.stdin))')
 stop_watch
+cp "$work/state.before-move" "$out/state"
 sleep 1
 ip netns exec "$(tb_ns vp-eu)" "${WATCH[@]}" 2>"$work/watch2.err" &
 pid=$!
@@ -129,6 +137,9 @@ assert_eq 0 $? "watch ends with status 0 on SIGTERM" || cat "$work/watch2.err" >
 pid=""
 check_events "$out/events.jsonl" "after kill -9 and restart"
 assert_cmd "events.jsonl unchanged by the restart" cmp -s "$work/events.before" "$out/events.jsonl"
+assert_eq 2 "$(grep -c '"type":"change"' "$work/hook/hook.log")" "--on-change not run again for the replayed events"
+tail -c 2 "$out/events.jsonl" | od -c | grep -q '}  *\\n' && ok "events.jsonl ends with a whole line" ||
+    fail "events.jsonl ends with a whole line"
 ids=$(cat "$out"/*/traces.jsonl | python3 -c '
 import json, sys, collections
 ids = [json.loads(l)["id"] for l in sys.stdin]
