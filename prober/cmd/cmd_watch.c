@@ -233,10 +233,30 @@ static void on_trace(void *ctx, struct kp_trace *t)
         kp_engine_fail(w->e, -ENOMEM, "out of memory");
 }
 
+/* The status line on a terminal: the round, its traces and probes, the
+ * keys by phase, the traces and events so far. */
+static void progress_line(struct watch *w, const struct kp_engine_stats *st)
+{
+    if (!w->prog.enabled)
+        return;
+    unsigned ph[3] = {0, 0, 0};
+    for (size_t k = 0; k < w->n_keys; k++)
+        ph[kp_chg_phase(&w->keys[k].tr)]++;
+    fprintf(stderr,
+            "\rround %llu: %llu/%llu traces, %llu probes | %u stable, %u suspect, %u warm-up | "
+            "%llu traces, %llu events   ",
+            (unsigned long long)w->round + 1, (unsigned long long)st->done,
+            (unsigned long long)st->jobs, (unsigned long long)st->probes_sent, ph[KP_CHG_STABLE],
+            ph[KP_CHG_SUSPECT], ph[KP_CHG_WARMUP], (unsigned long long)w->total_traces,
+            (unsigned long long)w->total_events);
+    w->prog.printed = 1;
+}
+
 static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now_ns)
 {
     struct watch *w = ctx;
-    kp_progress_update(&w->prog, st, now_ns);
+    (void)now_ns;
+    progress_line(w, st);
     if (usr1) {
         usr1 = 0;
         watch_status(w, true);

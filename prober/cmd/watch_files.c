@@ -412,7 +412,7 @@ int watch_event(struct watch *w, size_t key, const struct kp_chg_event *ev, int6
         w->total_events++;
         w->keys[key].events++;
         if (!w->o.quiet)
-            fprintf(stderr, "kptrace watch: %s", line);
+            fprintf(stderr, "%skptrace watch: %s", w->prog.printed ? "\n" : "", line);
         if (w->on_change)
             spawn(w, line, len + 1);
     }
