@@ -119,7 +119,8 @@ static int setup_targets(struct watch *w)
 /* ---- the plan of a round -------------------------------------------------- */
 
 /* Per /24, as many addresses as the most any of its keys wants (1 when all
- * are stable), each traced with every method. */
+ * are stable; --confirm at least for a suspect key), each traced with every
+ * method. */
 static void build_plan(struct watch *w)
 {
     w->n_plan = 0;
@@ -127,7 +128,14 @@ static void build_plan(struct watch *w)
     for (size_t ni = 0; ni < w->n_nets; ni++) {
         unsigned f = 1;
         for (unsigned mi = 0; mi < nm; mi++) {
-            unsigned want = kp_chg_wanted(&w->keys[ni * nm + mi].tr, &w->cp);
+            const struct kp_chg_track *t = &w->keys[ni * nm + mi].tr;
+            unsigned want = kp_chg_wanted(t, &w->cp);
+            /* a suspect key gets a whole window's flows each round, even
+             * when its detector extends the window trace by trace: the
+             * traces beyond what it wants are fed too (they start the
+             * state after the window) */
+            if (kp_chg_phase(t) == KP_CHG_SUSPECT && want < w->cp.confirm)
+                want = w->cp.confirm;
             if (want > f)
                 f = want;
         }

@@ -7,7 +7,7 @@
 # kptrace watch runs from vp-eu over the whole /22 (the Unicom /24, the TTC
 # /24, the /24 over TTC from vp-eu, the admin-prohibited /24) with two
 # methods, annotating with the nk prefix2as fixture. Once every key is past
-# its warm-up, the test moves 198.19.176.0/24 at isp-eu to the TTC stand-in
+# its warm-up (and 24 traces of the /24 to move), the test moves 198.19.176.0/24 at isp-eu to the TTC stand-in
 # (ttc-fra) and takes the time. Then:
 #   - exactly one event per method for 198.19.176.0/24: before {4837}
 #     reached, after {20485} reached, the flip time in (last_before,
@@ -47,7 +47,7 @@ stop_watch() {
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     pid=""
 }
-trap 'stop_watch; [ -n "$pid_asia" ] && kill -9 "$pid_asia" 2>/dev/null; _tb_exit' EXIT
+trap 'rc=$?; stop_watch; [ -n "$pid_asia" ] && kill -9 "$pid_asia" 2>/dev/null; (exit $rc); _tb_exit' EXIT
 
 # wait_for SECONDS PYTHON-CONDITION — poll until the condition (python3 -c,
 # exit 0) holds; 1 on timeout.
@@ -59,10 +59,13 @@ wait_for() {
     done
     return 1
 }
+# every key stable, and the /24 to move with some history (the detector
+# judges a member gone from its share of the traces before)
 all_stable='
 import sys
-ls = [l.split() for l in open(sys.argv[1] if len(sys.argv) > 1 else "'$out'/status") if not l.startswith("#")]
-sys.exit(0 if len(ls) == 8 and all(l[2] == "stable" for l in ls) else 1)'
+ls = [l.split() for l in open("'$out'/status") if not l.startswith("#")]
+sys.exit(0 if len(ls) == 8 and all(l[2] == "stable" for l in ls) and
+         all(int(l[5]) >= 24 for l in ls if l[0] == "198.19.176.0/24") else 1)'
 
 # ip netns exec execs kptrace: $! is its pid (kill -9 reaches it)
 ip netns exec "$(tb_ns vp-eu)" "${WATCH[@]}" 2>"$work/watch1.err" &
@@ -72,7 +75,8 @@ ip netns exec "$(tb_ns vp-asia)" "$KPT" watch --allowlist-file "$KP_ALLOWLIST" \
     --targets 198.19.178.0/24,198.19.179.0/24 --methods icmp-paris,udp-paris --pps 100 \
     --wait 1000 --pfx2as "$PFX" --out "$work/asia" 2>"$work/asia.err" &
 pid_asia=$!
-wait_for 90 "$all_stable" || fail "8 keys (4 /24s x 2 methods) stable within 90 s: $(cat "$out/status" 2>&1)"
+wait_for 180 "$all_stable" ||
+    fail "8 keys (4 /24s x 2 methods) stable, 24 traces of the /24 to move, within 180 s: $(cat "$out/status" 2>&1)"
 cat "$out/status" >&2
 assert_eq 0 "$(wc -l <"$out/events.jsonl")" "no event for the initial states"
 sleep 5

@@ -19,7 +19,7 @@ Test(watch_pick, only_allowed_and_distinct_over_many_rounds)
     struct kp_pick_net n;
     kp_pick_init(&n, NET | 77);
     cr_assert_eq(n.net, NET);
-    allow_range(&n, 16, 31); /* a /28: 16 addresses */
+    allow_range(&n, 16, 31);        /* a /28: 16 addresses */
     kp_pick_allow(&n, 0xC613B100u); /* another /24: ignored */
     cr_assert_eq(kp_pick_allowed_count(&n), 16);
     uint64_t rng = 42;
@@ -29,8 +29,7 @@ Test(watch_pick, only_allowed_and_distinct_over_many_rounds)
         size_t k = kp_pick(&n, f, &rng, out);
         cr_assert_eq(k, f < 16 ? f : 16, "round %d: %zu of %u", round, k, f);
         for (size_t i = 0; i < k; i++) {
-            cr_assert((out[i] & 0xffffff00u) == NET && (out[i] & 255) >= 16 &&
-                          (out[i] & 255) <= 31,
+            cr_assert((out[i] & 0xffffff00u) == NET && (out[i] & 255) >= 16 && (out[i] & 255) <= 31,
                       "round %d: %08x outside the allowed /28", round, out[i]);
             for (size_t j = 0; j < i; j++)
                 cr_assert_neq(out[i], out[j], "round %d: an address twice", round);
