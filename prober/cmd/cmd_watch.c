@@ -77,7 +77,8 @@ static int nets_of(struct watch *w, const struct kp_target_range *r, size_t nr)
             }
             kp_pick_allow(&a[n - 1], (uint32_t)x);
         }
-    qsort(a, n, sizeof(*a), net_cmp);
+    if (n > 1)
+        qsort(a, n, sizeof(*a), net_cmp);
     size_t m = 0; /* one entry per /24 that several ranges share */
     for (size_t i = 0; i < n; i++) {
         if (m > 0 && a[m - 1].net == a[i].net) {
@@ -283,7 +284,8 @@ static int obs_cmp(const void *a, const void *b)
 /* The round's traces to their trackers, in the order they started. */
 static int feed_round(struct watch *w)
 {
-    qsort(w->obs, w->n_obs, sizeof(*w->obs), obs_cmp);
+    if (w->n_obs > 1)
+        qsort(w->obs, w->n_obs, sizeof(*w->obs), obs_cmp);
     int64_t now = kp_clock_ns(CLOCK_REALTIME);
     for (size_t i = 0; i < w->n_obs; i++) {
         const struct watch_obs *ob = &w->obs[i];
