@@ -78,6 +78,8 @@ static void on_frame(void *ctx, int dlt, const uint8_t *frame, uint32_t caplen, 
 static int append(void *dst, size_t *n, size_t *cap, const void *src, size_t *n_src, size_t elem)
 {
     void **arr = dst;
+    if (*n_src == 0)
+        return 0; /* nothing to move (src may be NULL: memcpy may not take it) */
     if (*n + *n_src > *cap) {
         size_t c = *cap ? *cap : 256;
         while (c < *n + *n_src)
