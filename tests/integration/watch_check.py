@@ -121,7 +121,11 @@ def check_events(argv):
     are traces of the hourly files."""
     label = opt(argv, "--label")
     path, spec = argv[0], json.load(open(argv[1]))
-    raw = open(path, "rb").read()
+    try:
+        raw = open(path, "rb").read()
+    except OSError as err:
+        report(False, f"{label}{path}: {err.strerror}")
+        return
     report(raw == b"" or raw.endswith(b"\n"), f"{label}events.jsonl ends with a newline")
     evs = []
     good = True
