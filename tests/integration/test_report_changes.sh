@@ -48,7 +48,7 @@ NSWEEP=0
 sweep() {
     NSWEEP=$((NSWEEP + 1))
     local rc=0 last
-    last=$(ls "$data/vp-asia" 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -1)
+    last=$(find "$data/vp-asia" -mindepth 1 -maxdepth 1 -type d -name '[0-9]*T[0-9]*Z' -printf '%f\n' 2>/dev/null | sort | tail -1)
     # a run directory is named by its start second: never two in one second
     while [ -n "$last" ] && [ "$(date -u +%Y%m%dT%H%M%SZ)" = "$last" ]; do sleep 0.2; done
     ip netns exec "$(tb_ns vp-asia)" "$SWEEP" --vp vp-asia --data "$data" --kptrace "$KPT" \

@@ -86,25 +86,21 @@ wb_move_to_ttc() { _wb_move "$1" ttc-khv ttc-vvo "$WB_TABLE_TTC" move_to_ttc; }
 # wb_move_to_unicom PREFIX — PREFIX from vp-asia is carried by Unicom, both ways.
 wb_move_to_unicom() { _wb_move "$1" uni-bj uni-dd "$WB_TABLE_UNICOM" move_to_unicom; }
 
-# wb_blackhole PREFIX — star-core drops PREFIX silently.
-wb_blackhole() {
+# _wb_blackhole_route add|del PREFIX ACTION — star-core's blackhole route, bracketed.
+_wb_blackhole_route() {
     local core
     core=$(tb_ns star-core) || return 1
     WB_T_BEFORE=$(date +%s.%N)
-    ip -n "$core" route add blackhole "$1" || die "watch_lib: blackhole $1"
+    ip -n "$core" route "$1" blackhole "$2" || die "watch_lib: $3 $2"
     WB_T_AFTER=$(date +%s.%N)
-    _wb_note blackhole "$1"
+    _wb_note "$3" "$2"
 }
 
+# wb_blackhole PREFIX — star-core drops PREFIX silently.
+wb_blackhole() { _wb_blackhole_route add "$1" blackhole; }
+
 # wb_unblackhole PREFIX — star-core forwards PREFIX again.
-wb_unblackhole() {
-    local core
-    core=$(tb_ns star-core) || return 1
-    WB_T_BEFORE=$(date +%s.%N)
-    ip -n "$core" route del blackhole "$1" || die "watch_lib: unblackhole $1"
-    WB_T_AFTER=$(date +%s.%N)
-    _wb_note unblackhole "$1"
-}
+wb_unblackhole() { _wb_blackhole_route del "$1" unblackhole; }
 
 # wb_pfx2as FILE — the running topology's prefix2as table (every announce).
 wb_pfx2as() {
