@@ -120,6 +120,7 @@ struct kp_chg_member {
     uint32_t seen;   /* traces naming it, since the state began */
     uint32_t misses; /* consecutive traces naming a transit, not it */
     int64_t last_seen_start_ns;
+    uint32_t win_seen; /* traces naming it in the warm-up or window in progress */
 };
 
 /* The tracker of one key. Initialise with kp_chg_track_init; treat the
@@ -145,6 +146,19 @@ struct kp_chg_track {
     uint64_t evidence[KP_CHG_MAX_TRACES];
     unsigned n_evidence;
     uint64_t fed; /* traces fed in all */
+    /* per new transit of the window: consecutive misses since its last
+     * sighting, its last sighting's start, and the last trace naming a
+     * transit before its first sighting (its addition's last_before) */
+    uint32_t new_misses[KP_CHG_MAX_TRANSITS];
+    int64_t new_last_seen_start_ns[KP_CHG_MAX_TRANSITS];
+    int64_t new_last_before_ns[KP_CHG_MAX_TRANSITS];
+    uint32_t win_named;                           /* traces of the window naming a transit */
+    int64_t last_out_start_ns[KP_CHG_OUT_COUNT];  /* latest start of a trace per outcome */
+    int64_t win_first_end_ns[KP_CHG_OUT_COUNT];   /* per outcome, the window's first trace end */
+    int64_t win_last_before_ns[KP_CHG_OUT_COUNT]; /* ... and the old status' last trace before it */
+    /* the window's traces (first KP_CHG_MAX_TRACES; trace ids in evidence[]) */
+    uint32_t ev_transit[KP_CHG_MAX_TRACES];
+    uint8_t ev_outcome[KP_CHG_MAX_TRACES];
 };
 
 void kp_chg_params_default(struct kp_chg_params *p);

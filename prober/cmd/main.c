@@ -10,6 +10,8 @@
 #include "prober/cmd/cmd_common.h"
 #include "prober/cmd/cmd_replay.h"
 #include "prober/cmd/cmd_trace.h"
+#include "prober/cmd/cmd_watch.h"
+#include "prober/cmd/watch.h"
 
 static const char usage[] =
     "usage: kptrace COMMAND [options] ...\n"
@@ -21,6 +23,9 @@ static const char usage[] =
     "  trace [options] TARGET...    traceroute to addresses or names (root)\n"
     "  sweep --vp ID --out DIR ...  every address of prefixes x every method,\n"
     "                               writes traces.jsonl, capture.pcap, sweep.json (root)\n"
+    "  watch --vp ID --targets CIDR --pfx2as FILE --out DIR ...\n"
+    "                               trace prefixes continuously, write transit\n"
+    "                               changes and outages to DIR/events.jsonl (root)\n"
     "  replay [options] FILE...     rebuild traces from a capture (no root)\n"
     "  version                      print the version and library versions\n"
     "  help [COMMAND]               this text, or a command's options\n"
@@ -42,6 +47,8 @@ int main(int argc, char **argv)
         return kp_cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "replay") == 0)
         return kp_cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "watch") == 0)
+        return kp_cmd_watch(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("kptrace %s\n%s\nc-ares %s\njansson %s\n", KP_VERSION, pcap_lib_version(),
                ares_version(NULL), jansson_version_str());
@@ -52,6 +59,8 @@ int main(int argc, char **argv)
             fputs(kp_options_usage(KP_CMD_TRACE), stdout);
         else if (argc > 2 && strcmp(argv[2], "sweep") == 0)
             fputs(kp_options_usage(KP_CMD_SWEEP), stdout);
+        else if (argc > 2 && strcmp(argv[2], "watch") == 0)
+            fputs(watch_usage(), stdout);
         else if (argc > 2 && strcmp(argv[2], "replay") == 0) {
             char *av[] = {"replay", "--help", NULL};
             return kp_cmd_replay(2, av);

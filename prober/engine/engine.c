@@ -414,6 +414,105 @@ int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *
     return 0;
 }
 
+/* The pieces of one run that the next one builds anew (run_start), and
+ * the plan: admission over the new ranges, empty owners, slots, stop sets. */
+static int reset_run(struct kp_engine *e, char *err, size_t errlen)
+{
+    kp_rx_destroy(e->rx);
+    e->rx = NULL;
+    kp_schedule_destroy(e->sched);
+    e->sched = NULL;
+    if (e->efd >= 0)
+        close(e->efd);
+    e->efd = -1;
+    engine_handover_free(&e->stage);
+    engine_handover_free(&e->shared);
+    engine_handover_free(&e->mine);
+    for (uint32_t i = 0; i < e->max_active; i++) {
+        free(e->act[i]);
+        e->act[i] = NULL;
+    }
+    for (unsigned i = 0; i < KP_ENGINE_MAX_METHODS; i++) {
+        kp_stopset_free(&e->stopsets[i]);
+        kp_stopset_init(&e->stopsets[i]);
+    }
+    kp_trace_owners_free(&e->owners);
+    kp_trace_owners_init(&e->owners);
+    kp_slots_free(&e->slots);
+    kp_admit_destroy(e->adm);
+    e->adm = NULL;
+    if (kp_slots_init(&e->slots, e->max_active) != 0)
+        return fail(err, errlen, -ENOMEM, "out of memory");
+    return 0;
+}
+
+int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, size_t n,
+                     uint64_t seed, uint32_t min_tid, char *err, size_t errlen)
+{
+    if (!e->opened || e->rx_started)
+        return fail(err, errlen, -EINVAL, "engine not opened or still running");
+    int rc = reset_run(e, err, errlen);
+    if (rc)
+        return rc;
+    e->cfg.ranges = ranges;
+    e->cfg.n_ranges = n;
+    e->cfg.seed = seed; /* the order; the key stays the first seed's */
+    e->cfg.done = NULL;
+    struct kp_admit_config ac = {
+        .ranges = ranges,
+        .n_ranges = n,
+        .n_methods = e->par->n_methods,
+        .seed = seed,
+        .doubletree = e->par->doubletree,
+        .max_queued = 4 * e->max_active,
+    };
+    if ((rc = kp_admit_create(&ac, &e->adm)) != 0)
+        return fail(err, errlen, rc, rc == -ENOMEM ? "out of memory" : "the targets overlap");
+    char ts[sizeof(e->st.ts_source)];
+    memcpy(ts, e->st.ts_source, sizeof(ts));
+    memset(&e->st, 0, sizeof(e->st));
+    memcpy(e->st.ts_source, ts, sizeof(ts));
+    e->st.jobs = kp_admit_jobs(e->adm);
+    if (min_tid > e->next_id)
+        e->next_id = min_tid;
+    e->st.next_id = e->next_id;
+    e->n_active = 0;
+    e->admit_end = false;
+    e->end_by = 0;
+    e->fail_rc = 0;
+    e->fail_msg[0] = e->err[0] = '\0';
+    e->rx_done = false;
+    e->rx_err = e->cap_err = 0;
+    e->cap_fatal[0] = '\0';
+    atomic_store(&e->rx_end, false);
+    atomic_store(&e->sent_total, 0);
+    e->frames = e->frames_shared = 0;
+    memset(&e->rs_shared, 0, sizeof(e->rs_shared));
+    memset(&e->bo, 0, sizeof(e->bo));
+    e->ring_head = 0;
+    memset(e->ring_t, 0, sizeof(e->ring_t));
+    memset(e->ring_n, 0, sizeof(e->ring_n));
+    e->at_fault_upto = 0;
+    if (e->st.jobs == 0)
+        return fail(err, errlen, -EINVAL, "no targets");
+    return 0;
+}
+
+int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err, size_t errlen)
+{
+    if (e->rx_started)
+        return fail(err, errlen, -EINVAL, "engine still running");
+    int rc = kp_capture_dump_close(&e->cap);
+    if (rc)
+        return fail(err, errlen, rc, "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture",
+                    strerror(-rc));
+    e->cfg.pcap_path = path;
+    if (path == NULL)
+        return 0;
+    return append && access(path, F_OK) == 0 ? kp_capture_dump_append(&e->cap, path, err, errlen)
+                                             : kp_capture_dump_open(&e->cap, path, err, errlen);
+}
+
 void kp_engine_destroy(struct kp_engine *e)
 {
     if (e == NULL)

@@ -129,6 +129,28 @@ const struct kp_engine_stats *kp_engine_stats(const struct kp_engine *e);
 int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *pkt, size_t len),
                       void *ctx, char *err, size_t errlen);
 
+/* Rounds (`kptrace watch`): after kp_engine_run returned, plan a new run of
+ * ranges (borrowed until the next replan or destroy) x the same methods, in
+ * the order of seed, on the same raw socket and live capture, into the same
+ * capture file (see kp_engine_set_pcap). The admission, schedule, receive
+ * path, Doubletree stop sets, trace owners, slots and counters start anew
+ * (the counters are this round's; the capture's kernel counters keep adding
+ * up); the identity key stays that of the first seed (one capture file can
+ * hold many rounds, checked with one key), and trace ids go on from the last
+ * one used (or from min_tid when larger: a restart that found traces
+ * written after its checkpoint), so that a late reply to an earlier round never matches a trace
+ * of this one. Then kp_engine_run again. 0, -EINVAL (running, not opened, no
+ * targets, overlapping ones) or -ENOMEM, with a message. */
+int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, size_t n,
+                     uint64_t seed, uint32_t min_tid, char *err, size_t errlen);
+
+/* Between runs: close the capture file and write every frame from now on to
+ * path (appended to when append and the file exists, else created). The
+ * process needs the right to create path (privileges dropped: a directory
+ * of that user). 0 or -errno with a message. */
+int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err,
+                       size_t errlen);
+
 /* Close everything and free. NULL is a no-op. */
 void kp_engine_destroy(struct kp_engine *e);
 

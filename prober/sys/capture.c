@@ -185,16 +185,24 @@ int kp_capture_stats(struct kp_capture *c, uint64_t *recv, uint64_t *drop, uint6
     return 0;
 }
 
-void kp_capture_close(struct kp_capture *c)
+int kp_capture_dump_close(struct kp_capture *c)
 {
+    int rc = 0;
     if (c->dumper) {
-        kp_capture_flush(c);
+        rc = kp_capture_flush(c);
         pcap_dump_close((pcap_dumper_t *)c->dumper); /* closes the FILE too */
         c->dumper = NULL;
         c->file = NULL;
     }
     free(c->filebuf);
     c->filebuf = NULL;
+    c->write_errno = 0;
+    return rc;
+}
+
+void kp_capture_close(struct kp_capture *c)
+{
+    kp_capture_dump_close(c);
     if (c->pcap)
         pcap_close((pcap_t *)c->pcap);
     c->pcap = NULL;

@@ -68,6 +68,11 @@ int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size
  * libpcap's message). Call before dropping privileges. */
 int kp_capture_dump_append(struct kp_capture *c, const char *path, char *err, size_t errlen);
 
+/* Flush and close the capture file (the live capture stays open): frames
+ * are captured without a file until the next kp_capture_dump_open or
+ * kp_capture_dump_append. 0, or -errno of the first write that failed. */
+int kp_capture_dump_close(struct kp_capture *c);
+
 /* Handle the frames that are ready (at most max, 0 = all), without blocking.
  * Returns the number handled (>= 0) or -EIO with err filled. */
 int kp_capture_dispatch(struct kp_capture *c, int max, kp_capture_cb cb, void *ctx, char *err,

@@ -8,7 +8,7 @@
 #   - both render with `mandoc -T utf8` and `man -l`, and carry the sections a
 #     user looks for;
 #   - the options cross-check against the programs themselves: every long
-#     option that `kptrace --help`, `kptrace trace|sweep|replay --help` and
+#     option that `kptrace --help`, `kptrace trace|sweep|replay|watch --help` and
 #     `kpannotate --help` print is documented (an .It entry) in the page, in
 #     the subsection of its subcommand; every option the page mentions is one
 #     the --help texts list (nothing invented); each "-x, --long" pair of the
@@ -106,14 +106,14 @@ done
 # --- kptrace: options against the --help texts ------------------------------
 "$KPT" --help >"$work/h-main" 2>&1
 assert_eq 0 "$?" "kptrace --help exits 0"
-for c in trace sweep replay; do
+for c in trace sweep replay watch; do
     "$KPT" "$c" --help >"$work/h-$c" 2>&1
     assert_eq 0 "$?" "kptrace $c --help exits 0"
     longopts <"$work/h-$c" >"$work/o-$c"
     [ -s "$work/o-$c" ] || fail "kptrace $c --help lists no long option"
 done
 longopts <"$work/h-main" >"$work/o-main"
-cat "$work/o-main" "$work/o-trace" "$work/o-sweep" "$work/o-replay" | sort -u >"$work/o-kptrace"
+cat "$work/o-main" "$work/o-trace" "$work/o-sweep" "$work/o-replay" "$work/o-watch" | sort -u >"$work/o-kptrace"
 comm -12 "$work/o-trace" "$work/o-sweep" >"$work/o-common"
 
 items "$MAN_T" >"$work/m-all"
@@ -121,6 +121,8 @@ items "$MAN_T" "Options of trace and sweep" >"$work/m-common"
 items "$MAN_T" "Options of trace only" >"$work/m-trace-only"
 items "$MAN_T" "Options of sweep only" >"$work/m-sweep-only"
 items "$MAN_T" "Options of replay" >"$work/m-replay"
+items "$MAN_T" "Options of watch" >"$work/m-watch-only"
+sort -u "$work/m-common" "$work/m-sweep-only" "$work/m-watch-only" >"$work/m-watch"
 sort -u "$work/m-common" "$work/m-trace-only" >"$work/m-trace"
 sort -u "$work/m-common" "$work/m-sweep-only" >"$work/m-sweep"
 for c in trace sweep replay; do
@@ -135,12 +137,16 @@ m=$(missing "$work/m-trace-only" "$work/o-trace")
 assert_eq "" "$m" "kptrace.1: options 'of trace only' are in kptrace trace --help"
 m=$(missing "$work/m-sweep-only" "$work/o-sweep")
 assert_eq "" "$m" "kptrace.1: options 'of sweep only' are in kptrace sweep --help"
+m=$(missing "$work/o-watch" "$work/m-watch")
+assert_eq "" "$m" "kptrace.1 documents every option of kptrace watch --help (watch, sweep or common)"
+m=$(missing "$work/m-watch-only" "$work/o-watch")
+assert_eq "" "$m" "kptrace.1: options of watch are in kptrace watch --help"
 m=$(missing "$work/m-replay" "$work/o-replay")
 assert_eq "" "$m" "kptrace.1: options of replay are in kptrace replay --help"
 render "$MAN_T" | longopts >"$work/r-kptrace"
 m=$(missing "$work/r-kptrace" "$work/o-kptrace")
 assert_eq "" "$m" "kptrace.1 mentions no option the --help texts do not list"
-cat "$work/h-main" "$work/h-trace" "$work/h-sweep" "$work/h-replay" | pairs >"$work/p-kptrace"
+cat "$work/h-main" "$work/h-trace" "$work/h-sweep" "$work/h-replay" "$work/h-watch" | pairs >"$work/p-kptrace"
 render "$MAN_T" | pairs >"$work/rp-kptrace"
 m=$(missing "$work/p-kptrace" "$work/rp-kptrace")
 assert_eq "" "$m" "kptrace.1 pairs short and long options as --help does"

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* watch_files.c — the files of `kptrace watch` (docs/watch.md):
+ *
+ *   DIR/events.jsonl          one line per change: one write(2), then fsync
+ *   DIR/state                 the checkpoint after every round: every key's
+ *                             tracker line, the /24s' answering addresses,
+ *                             the next trace id (written to state.tmp,
+ *                             fsync'd, renamed over state, DIR fsync'd)
+ *   DIR/status                per-key state for people (after every round)
+ *   DIR/YYYYmmddTHHZ/         the hour's traces.jsonl, capture.pcap,
+ *                             sweep.json (as a sweep's: replay, kpannotate)
+ *
+ * Order of a round's writes: its traces (as they finish), fsync; its events
+ * (each fsync'd); then the checkpoint that holds the trackers after them.
+ * A crash anywhere leaves a checkpoint older than some traces and maybe
+ * some events: the restart feeds the traces with ids at or beyond the
+ * checkpoint's next id again (watch_replay_tail), which gives the same
+ * events again, and drops those events.jsonl already holds (watch_seen). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/change/event_json.h"
+#include "core/record/trace_json.h"
+#include "prober/cmd/watch.h"
+
+static int wfail(struct watch *w, const char *what, int e)
+{
+    snprintf(w->err, sizeof(w->err), "%.300s/%.300s: %s", w->o.out, what, strerror(e));
+    return -1;
+}
+
+static int write_all(int fd, const char *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, b, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EIO;
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Cut an appended file back to its last complete line (a crash in the
+ * middle of a write). Returns the size kept, or -1. */
+static off_t cut_to_line(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    off_t end = st.st_size;
+    char c;
+    while (end > 0 && pread(fd, &c, 1, end - 1) == 1 && c != '\n')
+        end--;
+    if (end != st.st_size && ftruncate(fd, end) != 0)
+        return -1;
+    return end;
+}
+
+/* Write text to DIR-relative name via name.tmp, fsync, rename, fsync DIR. */
+static int replace_file(int dirfd, const char *name, const char *text, size_t len)
+{
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    int rc = write_all(fd, text, len);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    close(fd);
+    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
+        rc = -errno;
+    if (rc == 0)
+        fsync(dirfd);
+    return rc;
+}
+
+/* The output directory, events.jsonl (locked: one watch per DIR), the
+ * directory handed to --user. Before the privileges are dropped. */
+int watch_open_dir(struct watch *w)
+{
+    if (mkdir(w->o.out, 0755) != 0 && errno != EEXIST)
+        return wfail(w, "", errno);
+    w->dirfd = open(w->o.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->dirfd < 0)
+        return wfail(w, "", errno);
+    w->events_fd =
+        openat(w->dirfd, "events.jsonl", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (w->events_fd < 0)
+        return wfail(w, "events.jsonl", errno);
+    if (flock(w->events_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(w->err, sizeof(w->err), "%.400s: another kptrace watch runs on this directory",
+                 w->o.out);
+        return -1;
+    }
+    if (cut_to_line(w->events_fd) < 0)
+        return wfail(w, "events.jsonl", errno);
+    if (geteuid() == 0 && strcmp(w->o.user, "root") != 0) {
+        struct passwd *pw = getpwnam(w->o.user);
+        if (pw == NULL) {
+            snprintf(w->err, sizeof(w->err), "--user %s: no such user", w->o.user);
+            return -1;
+        }
+        /* the hourly directories and the checkpoint are created after the
+         * privileges are dropped */
+        if (fchown(w->dirfd, pw->pw_uid, pw->pw_gid) != 0)
+            return wfail(w, "", errno);
+        const char *own[] = {"state", "status"};
+        for (int i = 0; i < 2; i++)
+            (void)fchownat(w->dirfd, own[i], pw->pw_uid, pw->pw_gid, 0);
+    }
+    return 0;
+}
+
+void watch_stats_add(struct kp_engine_stats *s, const struct kp_engine_stats *r)
+{
+    uint64_t *const sum[] = {&s->jobs, &s->started, &s->done, &s->probes_sent, &s->send_errors,
+                             &s->send_retries, &s->send_faults, &s->probes_at_fault,
+                             &s->probes_saved, &s->traces_written, &s->records_unplanned,
+                             &s->skipped_not_started, &s->skipped_not_sent,
+                             &s->skipped_not_captured, &s->capture_write_errors, &s->rx_probes,
+                             &s->rx_probes_foreign, &s->rx_replies_in, &s->rx_replies,
+                             &s->rx_unmatched, &s->rx_rejected, &s->rx_late,
+                             &s->rx_replies_ignored, &s->rx_traces_split, &s->rx_traces_forced,
+                             &s->frames};
+    const uint64_t *const add[] = {&r->jobs, &r->started, &r->done, &r->probes_sent,
+                                   &r->send_errors, &r->send_retries, &r->send_faults,
+                                   &r->probes_at_fault, &r->probes_saved, &r->traces_written,
+                                   &r->records_unplanned, &r->skipped_not_started,
+                                   &r->skipped_not_sent, &r->skipped_not_captured,
+                                   &r->capture_write_errors, &r->rx_probes, &r->rx_probes_foreign,
+                                   &r->rx_replies_in, &r->rx_replies, &r->rx_unmatched,
+                                   &r->rx_rejected, &r->rx_late, &r->rx_replies_ignored,
+                                   &r->rx_traces_split, &r->rx_traces_forced, &r->frames};
+    for (size_t i = 0; i < sizeof(sum) / sizeof(sum[0]); i++)
+        *sum[i] += *add[i];
+    for (size_t i = 0; i < KP_ENGINE_ERRNO_MAX; i++)
+        s->send_errno[i] += r->send_errno[i];
+    s->send_fault_ns += r->send_fault_ns;
+    if (r->send_fault_max_ns > s->send_fault_max_ns)
+        s->send_fault_max_ns = r->send_fault_max_ns;
+    if (r->active_max > s->active_max)
+        s->active_max = r->active_max;
+    /* cumulative over the capture's life: the latest */
+    s->cap_errors = r->cap_errors;
+    s->cap_reopens = r->cap_reopens;
+    s->cap_gaps = r->cap_gaps;
+    s->cap_gap_ns = r->cap_gap_ns;
+    s->cap_recv = r->cap_recv;
+    s->cap_drop = r->cap_drop;
+    s->cap_ifdrop = r->cap_ifdrop;
+    if (s->start_ns == 0)
+        s->start_ns = r->start_ns;
+    s->end_ns = r->end_ns;
+    if (r->last_probe_ns)
+        s->last_probe_ns = r->last_probe_ns;
+    s->next_id = r->next_id;
+    memcpy(s->ts_source, r->ts_source, sizeof(s->ts_source));
+}
+
+/* The hour's sweep.json (status "running" while the hour is written). */
+static int write_meta(struct watch *w, const char *status)
+{
+    struct kp_sweep_meta m = {
+        .opt = &w->o,
+        .st = &w->hour_st,
+        .status = status,
+        .src = w->src,
+        .iface = w->iface,
+        .seed = w->seed,
+        .traces_written = w->hour_traces,
+        .hops_written = w->hour_hops,
+        .write_errors = w->hour_errors,
+        .write_skipped = w->hour_errors,
+        .start_ns = w->hour_start_ns,
+        .end_ns = strcmp(status, "running") == 0 ? 0 : w->hour_st.end_ns,
+        .next_id = w->next_id,
+    };
+    char *s;
+    int rc = kp_sweep_meta_json(&m, &s);
+    if (rc != 0)
+        return rc;
+    int dfd = open(w->hour_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    rc = dfd < 0 ? -errno : replace_file(dfd, "sweep.json", s, strlen(s));
+    if (dfd >= 0)
+        close(dfd);
+    free(s);
+    return rc;
+}
+
+void watch_hour_close(struct watch *w, const char *status)
+{
+    if (w->hour[0] == '\0')
+        return;
+    if (w->traces_fd >= 0) {
+        fsync(w->traces_fd);
+        close(w->traces_fd);
+        w->traces_fd = -1;
+    }
+    if (write_meta(w, status) != 0)
+        fprintf(stderr, "kptrace watch: %s/sweep.json: %s\n", w->hour_dir, strerror(errno));
+    w->hour[0] = '\0';
+}
+
+/* The hourly directory of now_ns: opened (created, or appended to after a
+ * restart) when the hour changed since the last round. */
+int watch_hour(struct watch *w, int64_t now_ns)
+{
+    char h[32];
+    time_t t = (time_t)(now_ns / 1000000000LL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(h, sizeof(h), "%Y%m%dT%HZ", &tm);
+    if (strcmp(h, w->hour) == 0)
+        return 0;
+    watch_hour_close(w, "complete");
+    snprintf(w->hour_dir, sizeof(w->hour_dir), "%.4000s/%s", w->o.out, h);
+    if (mkdir(w->hour_dir, 0755) != 0 && errno != EEXIST)
+        return wfail(w, h, errno);
+    char p[4400];
+    snprintf(p, sizeof(p), "%s/traces.jsonl", w->hour_dir);
+    w->traces_fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (w->traces_fd < 0 || (w->traces_size = cut_to_line(w->traces_fd)) < 0)
+        return wfail(w, h, errno);
+    snprintf(w->pcap_path, sizeof(w->pcap_path), "%s/capture.pcap", w->hour_dir);
+    if (kp_engine_set_pcap(w->e, w->pcap_path, true, w->err, sizeof(w->err)) != 0)
+        return -1;
+    snprintf(w->hour, sizeof(w->hour), "%s", h);
+    memset(&w->hour_st, 0, sizeof(w->hour_st));
+    w->hour_traces = w->hour_hops = w->hour_errors = 0;
+    w->hour_start_ns = now_ns;
+    if (write_meta(w, "running") != 0)
+        return wfail(w, "sweep.json", errno);
+    return 0;
+}
+
+/* One record as one line of the hour's traces.jsonl (a failed write is cut
+ * back: the file holds whole lines only). */
+int watch_append_trace(struct watch *w, const struct kp_trace *t)
+{
+    char *s = NULL;
+    size_t len = 0;
+    int rc = kp_trace_json_dump(t, &s, &len);
+    if (rc == 0) {
+        s[len] = '\n'; /* over the NUL: one write for the line */
+        rc = write_all(w->traces_fd, s, len + 1);
+        if (rc != 0)
+            (void)ftruncate(w->traces_fd, w->traces_size);
+        else
+            w->traces_size += (off_t)(len + 1);
+    }
+    free(s);
+    if (rc != 0) {
+        w->hour_errors++;
+        return rc;
+    }
+    w->hour_traces++;
+    w->hour_hops += t->n_hops;
+    w->total_traces++;
+    return 0;
+}
+
+/* --on-change: CMD with the event line on stdin, in its own process group
+ * (killed whole after the timeout). Never waits for it. */
+static void spawn(struct watch *w, const char *line, size_t len)
+{
+    watch_children_reap(w, false);
+    int slot = -1;
+    for (int i = 0; i < WATCH_MAX_CHILDREN && slot < 0; i++)
+        if (w->children[i].pid == 0)
+            slot = i;
+    if (slot < 0) {
+        fprintf(stderr, "kptrace watch: --on-change: %d commands still running; not run for "
+                        "this event\n",
+                WATCH_MAX_CHILDREN);
+        return;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(p[0], 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", w->on_change, (char *)NULL);
+        _exit(127);
+    }
+    close(p[0]);
+    if (pid > 0) {
+        setpgid(pid, pid);
+        fcntl(p[1], F_SETFL, O_NONBLOCK);
+        (void)write_all(p[1], line, len); /* < the pipe's buffer: never blocks */
+        w->children[slot] = (struct watch_child){pid, kp_clock_ns(CLOCK_MONOTONIC)};
+    }
+    close(p[1]);
+}
+
+/* Reap the --on-change commands that ended; kill those past the timeout
+ * (all: wait for every one, killing them after the timeout). */
+void watch_children_reap(struct watch *w, bool all)
+{
+    for (;;) {
+        bool left = false;
+        int64_t now = kp_clock_ns(CLOCK_MONOTONIC);
+        for (int i = 0; i < WATCH_MAX_CHILDREN; i++) {
+            struct watch_child *c = &w->children[i];
+            if (c->pid == 0)
+                continue;
+            if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
+                c->pid = 0;
+                continue;
+            }
+            if (now - c->started > (int64_t)w->on_change_timeout_s * 1000000000LL) {
+                kill(-c->pid, SIGKILL);
+                fprintf(stderr, "kptrace watch: --on-change: killed after %u s\n",
+                        w->on_change_timeout_s);
+                c->started = INT64_MAX / 2; /* reaped on the next call */
+            }
+            left = true;
+        }
+        if (!all || !left)
+            return;
+        usleep(50000);
+    }
+}
+
+static bool seen_before(struct watch *w, size_t key, const struct kp_chg_event *ev)
+{
+    size_t nm = w->o.n_methods;
+    for (size_t i = 0; i < w->n_seen; i++)
+        if (w->seen[i].net == w->nets[key / nm].net && w->seen[i].mi == key % nm &&
+            ev->n_traces > 0 && w->seen[i].first_trace == ev->traces[0])
+            return true;
+    return false;
+}
+
+/* One event: its line appended with one write and fsync'd (unless a replay
+ * after a crash finds it there already), then --on-change. */
+int watch_event(struct watch *w, size_t key, const struct kp_chg_event *ev, int64_t now_ns)
+{
+    if (seen_before(w, key, ev))
+        return 0;
+    char pfx[32], *s;
+    size_t len;
+    const char *method = kp_method_name(w->o.methods[key % w->o.n_methods]);
+    int rc = kp_chg_event_json(ev, w->o.vp, watch_prefix(w, key, pfx, sizeof(pfx)), method,
+                               now_ns, &s, &len);
+    if (rc != 0)
+        return rc;
+    char *line = realloc(s, len + 2);
+    if (line == NULL) {
+        free(s);
+        return -ENOMEM;
+    }
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    rc = write_all(w->events_fd, line, len + 1);
+    if (rc == 0 && fsync(w->events_fd) != 0)
+        rc = -errno;
+    if (rc == 0) {
+        w->total_events++;
+        w->keys[key].events++;
+        if (!w->o.quiet)
+            fprintf(stderr, "kptrace watch: %s", line);
+        if (w->on_change)
+            spawn(w, line, len + 1);
+    }
+    free(line);
+    return rc;
+}
