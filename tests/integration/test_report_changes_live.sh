@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# test_report_changes — kp-report's change detection (OUTDIR/changes.jsonl,
+# test_report_changes_live — kp-report's change detection (OUTDIR/changes.jsonl,
 # issue 11) over real sweeps of the watch testbed (topologies/watch.topo),
 # taken the way an operator takes them: scripts/kp-sweep in vp-asia's
 # namespace, scripts/kp-collect into an archive ARCHIVE/VP/TIMESTAMP/,
@@ -16,7 +16,8 @@
 #      (last_before, first_after]; report.md marks .176, not .178;
 #   3. the ECMP /24 moved to TTC alone, a fifth sweep: exactly one more change
 #      per method, .178 {[4837, 20485] reached} -> {[20485] reached}.
-# Expected values: the topology and the moves made here.
+# Expected values: the topology and the moves made here. (test_report_changes.sh
+# checks the same on synthetic sweeps, offline.)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/watch_lib.sh"
 
