@@ -13,7 +13,9 @@
 #include "annotator/inputs/input_par.h"
 #include "annotator/inputs/input.h"
 #include "core/asmap/asmap.h"
+#include "core/change/detect.h"
 #include "core/record/trace.h"
+#include "core/verdict/changes.h"
 #include "core/verdict/summary.h"
 #include "core/verdict/verdict.h"
 #include "core/verdict/verdict_stitch.h"
@@ -61,6 +63,12 @@ struct app {
     struct kp_summary *sum;
     struct kp_graph *graph_acc; /* when --graph */
     struct kp_stitch *stitch;   /* Doubletree prefixes, kept across chunks */
+    /* --changes: a tracker per (vp, prefix, method), the chunk's
+     * observations (one per item), the events' file */
+    struct kp_changes *chg;
+    struct kp_chg_obs *chg_obs;
+    size_t cap_chg_obs;
+    FILE *chg_out;
     unsigned long per_status[KP_TRANSIT_STATUS_COUNT];
     size_t n_done;  /* traces decided so far */
     int out_status; /* 1: a trace could not be written as JSON */
@@ -85,6 +93,18 @@ const char *kp_annotate_file_name(const struct app *a, int fi);
 /* Read input fi (annotate_read.c). Returns 0 when it was read to its end,
  * else a negative error (said on stderr). */
 int kp_annotate_read_input(struct app *a, int fi);
+
+/* --changes (annotate_changes.c): open the events' file and the trackers
+ * (0, or 3 said on stderr); make room for a chunk's observations in
+ * a->chg_obs (0 or -ENOMEM); feed the chunk's decided traces a->items[0..n)
+ * with their observations a->chg_obs[0..n) in start order and write the
+ * events (0, or sets and returns a->fatal); close the file and report
+ * (returns the exit status, status or worse); release. */
+int kp_annotate_changes_open(struct app *a);
+int kp_annotate_changes_reserve(struct app *a, size_t n);
+int kp_annotate_changes_chunk(struct app *a, size_t n);
+int kp_annotate_changes_close(struct app *a, int status);
+void kp_annotate_changes_free(struct app *a);
 
 /* Decide, write and aggregate the traces read so far (annotate_run.c).
  * Returns 0, or sets and returns a->fatal. */

@@ -79,6 +79,12 @@ const char kp_annotate_usage[] =
     "  -s, --summary             print the per-(vp, /24, method, sweep) summary\n"
     "      --summary-format F    text (aligned table, default) or json (lines)\n"
     "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz\n"
+    "      --changes FILE        changes of the set of transits or of the status per\n"
+    "                            (vp, /24, method), one JSON line each, with the\n"
+    "                            interval in which each happened (give sweep files\n"
+    "                            oldest first: see kpannotate(1))\n"
+    "      --change-confirm N    traces that confirm a state or a change (1..64;\n"
+    "                            default 8)\n"
     "  -q, --quiet               no statistics on standard error\n"
     "      --stats-json FILE     the run's counts per input (records = decided + bad\n"
     "                            + skipped) and its status as one JSON object\n"
@@ -97,6 +103,8 @@ const char kp_annotate_usage[] =
     "  kpannotate -p pfx2as.txt -r rib.txt -s --summary-format json atlas.json\n"
     "  kpannotate --cymru --dns-server 198.18.53.53 -o annotated.jsonl trace.pcap\n"
     "  kpannotate -p pfx2as.txt -g paths.dot traces.jsonl && dot -Tsvg paths.dot\n"
+    "  kpannotate -p pfx2as.txt -s --changes changes.jsonl day1/traces.jsonl \\\n"
+    "      day2/traces.jsonl\n"
     "\n"
     "Exit status: 0 all read and decided; 1 some input records, source lines or\n"
     "lookups failed (everything else was still processed; standard error says\n"
@@ -173,6 +181,8 @@ enum {
     OPT_KEEP_SPECIAL,
     OPT_STATS_JSON,
     OPT_THREADS,
+    OPT_CHANGES,
+    OPT_CHANGE_CONFIRM,
 };
 
 /* The short options (getopt_long is given ":" before them: a missing value
@@ -203,6 +213,8 @@ static const struct option longopts[] = {
     {"summary", no_argument, NULL, 's'},
     {"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
     {"graph", required_argument, NULL, 'g'},
+    {"changes", required_argument, NULL, OPT_CHANGES},
+    {"change-confirm", required_argument, NULL, OPT_CHANGE_CONFIRM},
     {"stats-json", required_argument, NULL, OPT_STATS_JSON},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"quiet", no_argument, NULL, 'q'},
@@ -292,7 +304,8 @@ static int opt_disable(struct kp_annotate_options *o, const char *arg)
     return 0;
 }
 
-/* Options that take a number: --dns-timeout, --rtt-jump, --threads. */
+/* Options that take a number: --dns-timeout, --rtt-jump, --threads,
+ * --change-confirm. */
 static int opt_number(struct kp_annotate_options *o, int c, const char *arg)
 {
     char *end;
@@ -305,6 +318,13 @@ static int opt_number(struct kp_annotate_options *o, int c, const char *arg)
         return 0;
     }
     long v = strtol(arg, &end, 10);
+    if (c == OPT_CHANGE_CONFIRM) {
+        if (*end || end == arg || v < 1 || v > KP_CHG_MAX_CONFIRM)
+            return usage_error(o, "--change-confirm: '%s' is not 1..%d traces", arg,
+                               KP_CHG_MAX_CONFIRM);
+        o->change_confirm = (unsigned)v;
+        return 0;
+    }
     if (c == OPT_DNS_TIMEOUT) {
         if (*end || v <= 0 || v > 60000)
             return usage_error(o, "--dns-timeout: '%s' is not 1..60000 ms", arg);
@@ -370,6 +390,7 @@ static int opt_one(struct kp_annotate_options *o, size_t *n_targets, int c, cons
     case OPT_DNS_TIMEOUT:
     case OPT_RTT_JUMP:
     case OPT_THREADS:
+    case OPT_CHANGE_CONFIRM:
         return opt_number(o, c, arg);
     case OPT_RDNS:
         o->rdns = true;
@@ -412,6 +433,9 @@ static int opt_one(struct kp_annotate_options *o, size_t *n_targets, int c, cons
         return 0;
     case 'g':
         o->graph = arg;
+        return 0;
+    case OPT_CHANGES:
+        o->changes = arg;
         return 0;
     case OPT_STATS_JSON:
         o->stats_json = arg;
@@ -502,6 +526,8 @@ int kp_annotate_options_parse(struct kp_annotate_options *o, int argc, char **ar
         if (rc != 0)
             return rc;
     }
+    if (o->change_confirm != 0 && o->changes == NULL)
+        return usage_error(o, "%s", "--change-confirm needs --changes FILE");
     if (n_targets > 0) {
         o->cfg.targets = o->targets;
         o->cfg.n_targets = n_targets;

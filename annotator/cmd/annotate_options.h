@@ -18,6 +18,7 @@
 #include "annotator/inputs/input.h"
 #include "core/asmap/asmap.h"
 #include "core/asmap/route_filter.h"
+#include "core/change/detect.h"
 #include "core/verdict/verdict.h"
 
 #define KP_ANNOTATE_MAX_TARGETS  64
@@ -67,6 +68,8 @@ struct kp_annotate_options {
     const char *vp;                /* --vp */
     enum kp_annotate_sweep sweep;  /* --sweep */
     const char *output, *graph, *stats_json;
+    const char *changes;     /* --changes FILE, or NULL */
+    unsigned change_confirm; /* --change-confirm; 0: the detector's default */
     bool summary, summary_json, quiet, rdns, have_rib, cymru;
     long threads; /* --threads; -1: as many as processors */
     struct kp_verdict_config cfg;

@@ -114,6 +114,8 @@ static int decide_chunk(struct app *a)
         if (kp_stitch_add(a->stitch, &a->items[i].t, (uint32_t)a->items[i].file) != 0)
             return a->fatal = -ENOMEM;
     }
+    if (kp_annotate_changes_reserve(a, a->n_items) != 0)
+        return a->fatal = -ENOMEM;
     for (size_t i = 0; i < a->n_items && !a->fatal; i++) {
         struct item *it = &a->items[i];
         struct kp_trace *t = &it->t;
@@ -140,6 +142,8 @@ static int decide_chunk(struct app *a)
             a->failed_lookups += (unsigned long)failed;
         kp_verdict_unstitch(&v, nb);
         kp_trace_free(&full);
+        if (a->chg != NULL)
+            kp_changes_obs_of(t, &v, &a->chg_obs[i]);
         a->per_status[v.status]++;
         a->n_done++;
         a->counts[it->file].decided++;
@@ -166,6 +170,7 @@ static int decide_chunk(struct app *a)
         }
         free(dann);
     }
+    kp_annotate_changes_chunk(a, a->n_items);
     for (size_t i = 0; i < a->n_items; i++)
         kp_trace_free(&a->items[i].t);
     a->n_items = 0;
@@ -496,6 +501,9 @@ static void print_totals(const struct app *a, const struct reconcile *rec)
             per_status[KP_TRANSIT_FILTERED], per_status[KP_TRANSIT_INCOMPLETE],
             per_status[KP_TRANSIT_UNDETERMINED], kp_summary_count(a->sum), a->bad_records,
             a->skipped_records, a->source_notes.skipped, a->failed_lookups);
+    if (a->chg != NULL)
+        fprintf(stderr, "kpannotate: --changes: %llu changes in %zu (vp, prefix, method) keys\n",
+                (unsigned long long)kp_changes_events(a->chg), kp_changes_keys(a->chg));
     if (a->o->cymru || a->o->rdns)
         fprintf(stderr,
                 "kpannotate: DNS: %lu queries, %lu answers, %lu cache hits, %lu timeouts, "
@@ -514,6 +522,7 @@ static int finish(struct app *a, int status)
         status = 3;
     }
     a->jout = NULL;
+    status = kp_annotate_changes_close(a, status);
     kp_summary_finish(a->sum);
     if (a->o->have_rib)
         set_rib_upstreams(a);
@@ -560,6 +569,7 @@ static void app_free(struct app *a)
     kp_summary_free(a->sum);
     kp_stitch_free(a->stitch);
     kp_graph_free(a->graph_acc);
+    kp_annotate_changes_free(a);
     for (size_t i = 0; i < a->n_items; i++)
         kp_trace_free(&a->items[i].t);
     free(a->items);
@@ -580,7 +590,8 @@ int kp_annotate_run(const struct kp_annotate_options *o)
     if (a->counts == NULL) {
         kp_annotate_warn("out of memory");
         status = 3;
-    } else if ((status = load_sources(a)) == 0 && (status = open_output(a)) == 0) {
+    } else if ((status = load_sources(a)) == 0 && (status = open_output(a)) == 0 &&
+               (status = kp_annotate_changes_open(a)) == 0) {
         status = read_all(a);
         status = status < 0 ? 3 : finish(a, status);
     }

@@ -88,7 +88,7 @@ void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uin
     }
 }
 
-static const char *vp_of(const struct kp_trace *t, char *buf, size_t len)
+const char *kp_summary_vp_of(const struct kp_trace *t, char *buf, size_t len)
 {
     if (t->vp[0] != '\0')
         return t->vp;
@@ -138,7 +138,7 @@ int kp_summary_add(struct kp_summary *s, const struct kp_trace *t, const char *s
     if (sweep == NULL)
         sweep = "";
     char vbuf[KP_ADDR_STRLEN];
-    const char *vp = intern_str(s, vp_of(t, vbuf, sizeof(vbuf)), KP_VP_LEN - 1);
+    const char *vp = intern_str(s, kp_summary_vp_of(t, vbuf, sizeof(vbuf)), KP_VP_LEN - 1);
     const char *sw = intern_str(s, sweep, KP_SWEEP_LEN - 1);
     if (vp == NULL || sw == NULL)
         return -ENOMEM;

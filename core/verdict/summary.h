@@ -68,6 +68,10 @@ void kp_summary_free(struct kp_summary *s);
 /* The group key prefix of a destination: /24 for IPv4, /48 for IPv6. */
 void kp_summary_prefix_of(const struct kp_addr *dst, struct kp_addr *prefix, uint8_t *plen);
 
+/* The vantage point a trace is grouped under: its vp, or when that is empty
+ * its source address, written into buf (at least KP_ADDR_STRLEN bytes). */
+const char *kp_summary_vp_of(const struct kp_trace *t, char *buf, size_t len);
+
 /* Count trace t (its vp, dst, method, start time) with verdict v under sweep
  * label 'sweep' ("" allowed; truncated to KP_SWEEP_LEN-1). A trace with an
  * empty vp is grouped under its source address. 0, -EINVAL or -ENOMEM. */
