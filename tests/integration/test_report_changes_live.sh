@@ -72,10 +72,10 @@ report() {
     assert_cmd "kp-report $1 wrote changes.jsonl" test -f "$work/$1/changes.jsonl"
 }
 
-# section_changed NAME PREFIX — "yes" when report.md's section of PREFIX
-# marks a cell CHANGED.
+# section_changed NAME PREFIX — "yes" when a table cell in report.md's
+# section of PREFIX says CHANGED.
 section_changed() {
-    awk -v p="$2" '/^#/ { on = index($0, p) > 0 } on && /CHANGED/ { f = 1 } END { print f ? "yes" : "no" }' \
+    awk -v p="$2" '/^#/ { on = index($0, p) > 0 } on && /^\|.*CHANGED/ { f = 1 } END { print f ? "yes" : "no" }' \
         "$work/$1/report.md"
 }
 
@@ -107,7 +107,7 @@ sweep
 sweep
 report same
 assert_eq 0 "$(wc -c <"$work/same/changes.jsonl")" "three sweeps, nothing changed: changes.jsonl is empty"
-assert_eq "" "$(grep -n CHANGED "$work/same/report.md")" "three sweeps, nothing changed: report.md marks nothing CHANGED"
+assert_eq "" "$(grep -n '^|.*CHANGED' "$work/same/report.md")" "three sweeps, nothing changed: no table cell of report.md says CHANGED"
 # the ECMP /24 really was split in every sweep (else this proves nothing)
 tb_check_lines "ecmp split" python3 - "$work/same/summary.jsonl" "$ECMP" <<'EOF'
 import json, sys
