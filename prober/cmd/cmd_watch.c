@@ -368,8 +368,7 @@ static int feed_round(struct watch *w)
         k->traces++;
         learn_addr(w, ob);
         if (rc == 1 && (rc = watch_event(w, ob->key, &ev, now)) != 0) {
-            snprintf(w->err, sizeof(w->err), "%.400s/events.jsonl: %s", w->o.out,
-                     strerror(-rc));
+            snprintf(w->err, sizeof(w->err), "%.400s/events.jsonl: %s", w->o.out, strerror(-rc));
             return -1;
         }
     }
@@ -395,9 +394,10 @@ static int load_sources(struct watch *w)
     for (size_t i = 0; i < w->n_sources; i++) {
         const struct watch_source *s = &w->sources[i];
         char err[512] = "";
-        int rc = s->kind == WATCH_SRC_PFX2AS ? kp_asmap_add_pfx2as(w->map, s->path, err, sizeof(err))
-                 : s->kind == WATCH_SRC_RIB  ? kp_asmap_add_bgpdump(w->map, s->path, err, sizeof(err))
-                                             : kp_asmap_add_mmdb(w->map, s->path, err, sizeof(err));
+        int rc =
+            s->kind == WATCH_SRC_PFX2AS ? kp_asmap_add_pfx2as(w->map, s->path, err, sizeof(err))
+            : s->kind == WATCH_SRC_RIB  ? kp_asmap_add_bgpdump(w->map, s->path, err, sizeof(err))
+                                        : kp_asmap_add_mmdb(w->map, s->path, err, sizeof(err));
         if (rc != 0) {
             snprintf(w->err, sizeof(w->err), "%.500s", err[0] ? err : s->path);
             return -1;
@@ -451,8 +451,7 @@ static int one_round(struct watch *w)
         return -1;
     }
     uint64_t seed = w->seed ^ (w->round + 1) * 0x9e3779b97f4a7c15ULL;
-    if (kp_engine_replan(w->e, w->plan, w->n_plan, seed, w->next_id, w->err, sizeof(w->err)) !=
-        0)
+    if (kp_engine_replan(w->e, w->plan, w->n_plan, seed, w->next_id, w->err, sizeof(w->err)) != 0)
         return -1;
     int rc = kp_engine_run(w->e, w->err, sizeof(w->err));
     const struct kp_engine_stats *st = kp_engine_stats(w->e);
@@ -460,8 +459,7 @@ static int one_round(struct watch *w)
     if (st->next_id > w->next_id)
         w->next_id = (uint32_t)st->next_id;
     if (fsync(w->traces_fd) != 0 && rc == 0) {
-        snprintf(w->err, sizeof(w->err), "%.400s/traces.jsonl: %s", w->hour_dir,
-                 strerror(errno));
+        snprintf(w->err, sizeof(w->err), "%.400s/traces.jsonl: %s", w->hour_dir, strerror(errno));
         rc = -1;
     }
     if (feed_round(w) != 0)
@@ -533,7 +531,8 @@ int kp_cmd_watch(int argc, char **argv)
     if (rc == 0) {
         status = KP_EXIT_OK;
         if (!w->o.quiet)
-            fprintf(stderr, "kptrace watch: stopped after %llu rounds: %llu traces, %llu events -> %s\n",
+            fprintf(stderr,
+                    "kptrace watch: stopped after %llu rounds: %llu traces, %llu events -> %s\n",
                     (unsigned long long)w->round, (unsigned long long)w->total_traces,
                     (unsigned long long)w->total_events, w->o.out);
     }

@@ -104,7 +104,7 @@ struct watch {
     /* files */
     int dirfd;
     int events_fd;
-    char hour[32];      /* "YYYYmmddTHHZ" of the files open, "" none */
+    char hour[32]; /* "YYYYmmddTHHZ" of the files open, "" none */
     char hour_dir[4200];
     char pcap_path[4300];
     int traces_fd;
@@ -127,6 +127,9 @@ int watch_options(struct watch *w, int argc, char **argv);
 const char *watch_usage(void);
 
 /* watch_files.c */
+/* Replace dirfd/name with text[0..len) whole: name.tmp written, fsync'd,
+ * renamed over name, the directory fsync'd. 0 or -errno. */
+int watch_replace_file(int dirfd, const char *name, const char *text, size_t len);
 int watch_open_dir(struct watch *w);
 int watch_hour(struct watch *w, int64_t now_ns);
 void watch_hour_close(struct watch *w, const char *status);

@@ -69,8 +69,7 @@ static off_t cut_to_line(int fd)
     return end;
 }
 
-/* Write text to DIR-relative name via name.tmp, fsync, rename, fsync DIR. */
-static int replace_file(int dirfd, const char *name, const char *text, size_t len)
+int watch_replace_file(int dirfd, const char *name, const char *text, size_t len)
 {
     char tmp[300];
     snprintf(tmp, sizeof(tmp), "%s.tmp", name);
@@ -127,24 +126,58 @@ int watch_open_dir(struct watch *w)
 
 void watch_stats_add(struct kp_engine_stats *s, const struct kp_engine_stats *r)
 {
-    uint64_t *const sum[] = {&s->jobs, &s->started, &s->done, &s->probes_sent, &s->send_errors,
-                             &s->send_retries, &s->send_faults, &s->probes_at_fault,
-                             &s->probes_saved, &s->traces_written, &s->records_unplanned,
-                             &s->skipped_not_started, &s->skipped_not_sent,
-                             &s->skipped_not_captured, &s->capture_write_errors, &s->rx_probes,
-                             &s->rx_probes_foreign, &s->rx_replies_in, &s->rx_replies,
-                             &s->rx_unmatched, &s->rx_rejected, &s->rx_late,
-                             &s->rx_replies_ignored, &s->rx_traces_split, &s->rx_traces_forced,
+    uint64_t *const sum[] = {&s->jobs,
+                             &s->started,
+                             &s->done,
+                             &s->probes_sent,
+                             &s->send_errors,
+                             &s->send_retries,
+                             &s->send_faults,
+                             &s->probes_at_fault,
+                             &s->probes_saved,
+                             &s->traces_written,
+                             &s->records_unplanned,
+                             &s->skipped_not_started,
+                             &s->skipped_not_sent,
+                             &s->skipped_not_captured,
+                             &s->capture_write_errors,
+                             &s->rx_probes,
+                             &s->rx_probes_foreign,
+                             &s->rx_replies_in,
+                             &s->rx_replies,
+                             &s->rx_unmatched,
+                             &s->rx_rejected,
+                             &s->rx_late,
+                             &s->rx_replies_ignored,
+                             &s->rx_traces_split,
+                             &s->rx_traces_forced,
                              &s->frames};
-    const uint64_t *const add[] = {&r->jobs, &r->started, &r->done, &r->probes_sent,
-                                   &r->send_errors, &r->send_retries, &r->send_faults,
-                                   &r->probes_at_fault, &r->probes_saved, &r->traces_written,
-                                   &r->records_unplanned, &r->skipped_not_started,
-                                   &r->skipped_not_sent, &r->skipped_not_captured,
-                                   &r->capture_write_errors, &r->rx_probes, &r->rx_probes_foreign,
-                                   &r->rx_replies_in, &r->rx_replies, &r->rx_unmatched,
-                                   &r->rx_rejected, &r->rx_late, &r->rx_replies_ignored,
-                                   &r->rx_traces_split, &r->rx_traces_forced, &r->frames};
+    const uint64_t *const add[] = {&r->jobs,
+                                   &r->started,
+                                   &r->done,
+                                   &r->probes_sent,
+                                   &r->send_errors,
+                                   &r->send_retries,
+                                   &r->send_faults,
+                                   &r->probes_at_fault,
+                                   &r->probes_saved,
+                                   &r->traces_written,
+                                   &r->records_unplanned,
+                                   &r->skipped_not_started,
+                                   &r->skipped_not_sent,
+                                   &r->skipped_not_captured,
+                                   &r->capture_write_errors,
+                                   &r->rx_probes,
+                                   &r->rx_probes_foreign,
+                                   &r->rx_replies_in,
+                                   &r->rx_replies,
+                                   &r->rx_unmatched,
+                                   &r->rx_rejected,
+                                   &r->rx_late,
+                                   &r->rx_replies_ignored,
+                                   &r->rx_traces_split,
+                                   &r->rx_traces_forced,
+                                   &r->frames};
     for (size_t i = 0; i < sizeof(sum) / sizeof(sum[0]); i++)
         *sum[i] += *add[i];
     for (size_t i = 0; i < KP_ENGINE_ERRNO_MAX; i++)
@@ -194,7 +227,7 @@ static int write_meta(struct watch *w, const char *status)
     if (rc != 0)
         return rc;
     int dfd = open(w->hour_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    rc = dfd < 0 ? -errno : replace_file(dfd, "sweep.json", s, strlen(s));
+    rc = dfd < 0 ? -errno : watch_replace_file(dfd, "sweep.json", s, strlen(s));
     if (dfd >= 0)
         close(dfd);
     free(s);
@@ -283,8 +316,9 @@ static void spawn(struct watch *w, const char *line, size_t len)
         if (w->children[i].pid == 0)
             slot = i;
     if (slot < 0) {
-        fprintf(stderr, "kptrace watch: --on-change: %d commands still running; not run for "
-                        "this event\n",
+        fprintf(stderr,
+                "kptrace watch: --on-change: %d commands still running; not run for "
+                "this event\n",
                 WATCH_MAX_CHILDREN);
         return;
     }
@@ -360,8 +394,8 @@ int watch_event(struct watch *w, size_t key, const struct kp_chg_event *ev, int6
     char pfx[32], *s;
     size_t len;
     const char *method = kp_method_name(w->o.methods[key % w->o.n_methods]);
-    int rc = kp_chg_event_json(ev, w->o.vp, watch_prefix(w, key, pfx, sizeof(pfx)), method,
-                               now_ns, &s, &len);
+    int rc = kp_chg_event_json(ev, w->o.vp, watch_prefix(w, key, pfx, sizeof(pfx)), method, now_ns,
+                               &s, &len);
     if (rc != 0)
         return rc;
     char *line = realloc(s, len + 2);

@@ -11,7 +11,8 @@
  *   round N
  *   hour YYYYmmddTHHZ    the hourly directory of the last round
  *   net A.B.C.0 PICKS GOOD1,GOOD2,...   (GOOD: answering addresses, or -)
- *   key A.B.C.0/24 METHOD TRACES EVENTS TRACKER   (kp_chg_track_save)
+ *   key A.B.C.0/24 METHOD TRACES EVENTS TRACKER   (kp_chg_track_save: the
+ *                        rest of the line)
  *   end
  * A key or /24 the targets no longer hold is ignored; a new one starts in
  * warm-up. A state without its "end" line is refused (never happens: it
@@ -72,31 +73,7 @@ static const char *ip4(uint32_t a, char *b, size_t n)
 
 static int write_whole(int dirfd, const char *name, const struct buf *b)
 {
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    size_t off = 0;
-    int rc = 0;
-    while (off < b->n) {
-        ssize_t k = write(fd, b->s + off, b->n - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            rc = k < 0 ? -errno : -EIO;
-            break;
-        }
-        off += (size_t)k;
-    }
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -errno;
-    close(fd);
-    if (rc == 0 && renameat(dirfd, tmp, dirfd, name) != 0)
-        rc = -errno;
-    if (rc == 0)
-        fsync(dirfd);
-    return rc;
+    return watch_replace_file(dirfd, name, b->s, b->n);
 }
 
 int watch_checkpoint(struct watch *w)
@@ -104,8 +81,8 @@ int watch_checkpoint(struct watch *w)
     struct buf b = {0};
     char a[20], line[8192];
     bprintf(&b, "%s\nseed %llu\nnext_id %u\nround %llu\nhour %s\n", STATE_MAGIC,
-            (unsigned long long)w->seed, w->next_id,
-            (unsigned long long)w->round, w->hour[0] ? w->hour : "-");
+            (unsigned long long)w->seed, w->next_id, (unsigned long long)w->round,
+            w->hour[0] ? w->hour : "-");
     for (size_t i = 0; i < w->n_nets; i++) {
         const struct watch_net *n = &w->nets[i];
         bprintf(&b, "net %s %u ", ip4(n->net, a, sizeof(a)), n->picks);
@@ -123,8 +100,7 @@ int watch_checkpoint(struct watch *w)
         char pfx[32];
         bprintf(&b, "key %s %s %llu %llu %s\n", watch_prefix(w, k, pfx, sizeof(pfx)),
                 kp_method_name(w->o.methods[k % w->o.n_methods]),
-                (unsigned long long)w->keys[k].traces, (unsigned long long)w->keys[k].events,
-                line);
+                (unsigned long long)w->keys[k].traces, (unsigned long long)w->keys[k].events, line);
     }
     bprintf(&b, "end\n");
     int rc = b.oom ? -ENOMEM : write_whole(w->dirfd, "state", &b);
@@ -189,12 +165,12 @@ static void restore_net(struct watch *w, char *rest)
 
 static int restore_key(struct watch *w, char *rest)
 {
-    char pfx[40], meth[32], *tracker = malloc(strlen(rest) + 1);
+    char pfx[40], meth[32];
     unsigned long long traces, events;
-    if (tracker == NULL)
-        return -ENOMEM;
-    int rc = 0;
-    if (sscanf(rest, "%39s %31s %llu %llu %s", pfx, meth, &traces, &events, tracker) == 5) {
+    int off = -1, rc = 0;
+    /* the tracker's line is the rest of the line (it may hold spaces) */
+    if (sscanf(rest, "%39s %31s %llu %llu %n", pfx, meth, &traces, &events, &off) == 4 && off > 0) {
+        const char *tracker = rest + off;
         char *slash = strchr(pfx, '/');
         if (slash)
             *slash = '\0';
@@ -210,7 +186,6 @@ static int restore_key(struct watch *w, char *rest)
     } else {
         rc = -EBADMSG;
     }
-    free(tracker);
     return rc;
 }
 
@@ -236,8 +211,8 @@ static void load_seen(struct watch *w)
             struct watch_seen *x = realloc(w->seen, (w->n_seen + 1) * sizeof(*x));
             if (x != NULL) {
                 w->seen = x;
-                w->seen[w->n_seen++] = (struct watch_seen){
-                    n->net, (uint8_t)mi, (uint64_t)json_integer_value(tr)};
+                w->seen[w->n_seen++] =
+                    (struct watch_seen){n->net, (uint8_t)mi, (uint64_t)json_integer_value(tr)};
             }
         }
         json_decref(j);
@@ -252,9 +227,9 @@ int watch_restore(struct watch *w)
     snprintf(p, sizeof(p), "%s/state", w->o.out);
     FILE *f = fopen(p, "r");
     if (f == NULL)
-        return errno == ENOENT ? 0 : (snprintf(w->err, sizeof(w->err), "%.400s: %s", p,
-                                               strerror(errno)),
-                                      -1);
+        return errno == ENOENT
+                   ? 0
+                   : (snprintf(w->err, sizeof(w->err), "%.400s: %s", p, strerror(errno)), -1);
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -289,8 +264,8 @@ int watch_restore(struct watch *w)
     free(line);
     fclose(f);
     if (!magic || !end || rc != 0) {
-        snprintf(w->err, sizeof(w->err), "%.400s:%lu: not a kptrace watch checkpoint%s", p,
-                 lineno, rc ? " (a tracker line is damaged)" : "");
+        snprintf(w->err, sizeof(w->err), "%.400s:%lu: not a kptrace watch checkpoint%s", p, lineno,
+                 rc ? " (a tracker line is damaged)" : "");
         return -1;
     }
     load_seen(w);

@@ -18,7 +18,11 @@
 #     events.jsonl intact (every line JSON), the restart continues the trace
 #     ids; SIGTERM ends it with status 0;
 #   - the hourly traces.jsonl is read by kpannotate, its capture.pcap by
-#     kptrace replay (with the hour's sweep.json for the key).
+#     kptrace replay (with the hour's sweep.json for the key);
+#   - meanwhile a second watch from vp-asia over the ECMP /24 (Unicom and
+#     TTC by flow) and the admin-prohibited /24 writes no event at all (a
+#     set, not a majority; filtered is a status, not an outage), and its
+#     SIGUSR1 prints the per-key state.
 source "$(dirname "$0")/lib.sh"
 
 KPT=$KP_BUILD/kptrace
@@ -36,11 +40,12 @@ WATCH=("$KPT" watch --allowlist-file "$KP_ALLOWLIST" --keep-special "$KP_TESTBED
     --pps 100 --wait 1000 --pfx2as "$PFX" --out "$out"
     --on-change "cat >>$work/hook/hook.log")
 pid=""
+pid_asia=""
 stop_watch() {
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     pid=""
 }
-trap 'stop_watch; _tb_exit' EXIT
+trap 'stop_watch; [ -n "$pid_asia" ] && kill -9 "$pid_asia" 2>/dev/null; _tb_exit' EXIT
 
 # wait_for SECONDS PYTHON-CONDITION — poll until the condition (python3 -c,
 # exit 0) holds; 1 on timeout.
@@ -60,6 +65,11 @@ sys.exit(0 if len(ls) == 8 and all(l[2] == "stable" for l in ls) else 1)'
 # ip netns exec execs kptrace: $! is its pid (kill -9 reaches it)
 ip netns exec "$(tb_ns vp-eu)" "${WATCH[@]}" 2>"$work/watch1.err" &
 pid=$!
+ip netns exec "$(tb_ns vp-asia)" "$KPT" watch --allowlist-file "$KP_ALLOWLIST" \
+    --keep-special "$KP_TESTBED_KEEP" --no-progress --vp vp-asia \
+    --targets 198.19.178.0/24,198.19.179.0/24 --methods icmp-paris,udp-paris --pps 100 \
+    --wait 1000 --pfx2as "$PFX" --out "$work/asia" 2>"$work/asia.err" &
+pid_asia=$!
 wait_for 90 "$all_stable" || fail "8 keys (4 /24s x 2 methods) stable within 90 s: $(cat "$out/status" 2>&1)"
 cat "$out/status" >&2
 assert_eq 0 "$(wc -l <"$out/events.jsonl")" "no event for the initial states"
@@ -127,6 +137,19 @@ print(len(ids), len(d), max(ids))')
 read -r n_traces n_dup max_id <<<"$ids"
 assert_eq 0 "$n_dup" "no trace id twice over both runs ($n_traces traces)"
 assert_cmd "the restart traced on (ids beyond $ids_before)" test "$max_id" -gt "$ids_before"
+
+# the ECMP and the admin-prohibited /24 from vp-asia: no event
+kill -USR1 "$pid_asia"
+sleep 1
+kill -TERM "$pid_asia"
+wait "$pid_asia"
+assert_eq 0 $? "the vp-asia watch ends with status 0 on SIGTERM"
+pid_asia=""
+assert_match "198\.19\.178\.0/24 icmp-paris stable 4837,20485 reached" "$(cat "$work/asia.err")" \
+    "SIGUSR1: the ECMP /24's state on stderr, both transits in its set"
+assert_match "198\.19\.179\.0/24 udp-paris stable 4837 filtered" "$(cat "$work/asia/status")" \
+    "status file: the admin-prohibited /24 is filtered at Unicom"
+assert_eq 0 "$(wc -l <"$work/asia/events.jsonl")" "no event for the ECMP /24 nor the admin-prohibited /24 ($(grep -c . "$work/asia/status") lines of status)"
 
 # the hourly files are read like a sweep's
 hour=$(find "$out" -mindepth 1 -maxdepth 1 -type d -name '*T*Z' | sort | tail -1)
