@@ -42,9 +42,9 @@ const struct kp_chg_state *kp_chg_current(const struct kp_chg_track *t)
 
 unsigned kp_chg_wanted(const struct kp_chg_track *t, const struct kp_chg_params *p)
 {
-    if (t->phase == KP_CHG_STABLE || t->in_phase >= p->confirm)
+    if (t->phase == KP_CHG_STABLE)
         return 0;
-    return p->confirm - t->in_phase;
+    return t->in_phase < p->confirm ? p->confirm - t->in_phase : 1; /* a window extended */
 }
 
 bool kp_chg_state_eq(const struct kp_chg_state *a, const struct kp_chg_state *b)
@@ -109,13 +109,20 @@ static bool contradicts(enum kp_chg_status s, enum kp_chg_outcome o)
 }
 
 /* The status of a warm-up or window from its outcomes; prev is the status
- * in force (KP_CHG_INCOMPLETE at warm-up). */
+ * in force (KP_CHG_INCOMPLETE at warm-up). Reached on one destination
+ * answer, filtered when half the traces end admin-prohibited (or any, when
+ * the prefix was filtered), else dark where it used to answer (reached,
+ * filtered, dark) and incomplete where it never did. */
 static enum kp_chg_status window_status(const uint32_t out[KP_CHG_OUT_COUNT], uint32_t total,
                                         enum kp_chg_status prev)
 {
     if (out[KP_CHG_OUT_DST] > 0)
         return KP_CHG_REACHED;
     if (total > 0 && 2 * (uint64_t)out[KP_CHG_OUT_FILTERED] >= total)
+        return KP_CHG_FILTERED;
+    /* a filter that still answers now and then (its !X lost or rate
+     * limited) is still there: not dark */
+    if (prev == KP_CHG_FILTERED && out[KP_CHG_OUT_FILTERED] > 0)
         return KP_CHG_FILTERED;
     return prev == KP_CHG_INCOMPLETE ? KP_CHG_INCOMPLETE : KP_CHG_DARK;
 }
@@ -140,17 +147,52 @@ static uint32_t miss_limit(const struct kp_chg_member *m, uint32_t named,
     return k < 3 ? 3 : (uint32_t)k;
 }
 
+/* P(X >= x) for X ~ Binomial(m, q), m <= KP_CHG_MAX_CONFIRM. */
+static double binom_tail(unsigned m, unsigned x, double q)
+{
+    double term = pow(1.0 - q, m), sum = 0.0; /* P(X = 0) */
+    for (unsigned i = 0; i <= m; i++) {
+        if (i >= x)
+            sum += term;
+        if (i < m)
+            term = term * (double)(m - i) / (double)(i + 1) * q / (1.0 - q);
+    }
+    return sum;
+}
+
+/* The one-sided lower confidence bound (Clopper-Pearson, level
+ * 1 - KP_CHG_ADD_ALPHA) of a share shown x times in m traces. */
+#define KP_CHG_ADD_ALPHA 0.05
+static double share_low(unsigned x, unsigned m)
+{
+    if (x == 0 || m == 0)
+        return 0.0;
+    if (x >= m)
+        return pow(KP_CHG_ADD_ALPHA, 1.0 / (double)m);
+    double lo = 0.0, hi = (double)x / (double)m;
+    for (int i = 0; i < 40; i++) {
+        double mid = (lo + hi) / 2;
+        if (binom_tail(m, x, mid) < KP_CHG_ADD_ALPHA)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* An addition the window shows with s sightings among w traces naming a
  * transit, after n such traces of the state that did not show it: could the
- * transit have been there all along, at the share the window shows, unseen
- * by chance ((1 - q)^n >= miss_p, q = (s - 1) / (w - 1): the sighting that
- * opened the window is not counted)? Then the state was seen partially and
- * the addition completes it without an event. */
-static bool plausibly_unseen(uint32_t n, uint32_t s, uint32_t w, double miss_p)
+ * transit have been there all along, unseen by chance, at a share q
+ * ((1 - q)^n >= miss_p)? q is the share in the window, the sighting that
+ * opened it not counted (x = s - 1 of m = w - 1): its lower confidence
+ * bound when `low`, else the estimate x / m. */
+static bool plausibly_unseen(uint32_t n, uint32_t s, uint32_t w, double miss_p, bool low)
 {
     if (w <= 1 || s <= 1)
         return true;
-    double q = (double)(s - 1) / (double)(w - 1);
+    unsigned m = w - 1 > KP_CHG_MAX_CONFIRM ? KP_CHG_MAX_CONFIRM : w - 1;
+    unsigned x = s - 1 > m ? m : s - 1;
+    double q = low ? share_low(x, m) : (double)x / (double)m;
     if (q >= 1.0)
         return n == 0;
     return (double)n * log1p(-q) >= log(miss_p);
@@ -181,6 +223,77 @@ static int64_t max64(int64_t a, int64_t b)
 static int64_t first64(int64_t cur, int64_t v)
 {
     return cur == 0 || v < cur ? v : cur;
+}
+
+static int rare_index(const struct kp_chg_track *t, uint32_t asn)
+{
+    for (unsigned i = 0; i < t->n_rare && i < KP_CHG_MAX_TRANSITS; i++)
+        if (t->rare_asn[i] == asn)
+            return (int)i;
+    return -1;
+}
+
+/* A remembered transit, unless unseen for KP_CHG_MAX_MISS traces. */
+static int rare_recent(const struct kp_chg_track *t, uint32_t asn)
+{
+    int i = rare_index(t, asn);
+    return i >= 0 && t->named - t->rare_named_at[i] <= KP_CHG_MAX_MISS ? i : -1;
+}
+
+static void rare_drop(struct kp_chg_track *t, uint32_t asn)
+{
+    int i = rare_index(t, asn);
+    if (i < 0)
+        return;
+    t->n_rare--;
+    t->rare_asn[i] = t->rare_asn[t->n_rare];
+    t->rare_named_at[i] = t->rare_named_at[t->n_rare];
+    t->rare_named_first[i] = t->rare_named_first[t->n_rare];
+    t->rare_first_end_ns[i] = t->rare_first_end_ns[t->n_rare];
+    t->rare_last_before_ns[i] = t->rare_last_before_ns[t->n_rare];
+    t->rare_asn[t->n_rare] = 0;
+    t->rare_named_at[t->n_rare] = 0;
+    t->rare_named_first[t->n_rare] = 0;
+    t->rare_first_end_ns[t->n_rare] = 0;
+    t->rare_last_before_ns[t->n_rare] = 0;
+}
+
+/* Remember the window's new transits that were not added (`named` is the
+ * state's count after the window); the oldest sighting makes room. */
+static void rare_note(struct kp_chg_track *t, const struct kp_chg_params *p)
+{
+    for (unsigned i = 0; i < t->n_new && i < KP_CHG_MAX_TRANSITS; i++) {
+        if (t->new_seen[i] >= p->min_seen)
+            continue;
+        uint32_t at = t->named > t->new_misses[i] ? t->named - t->new_misses[i] : 0;
+        uint32_t first = t->named > t->win_named ? t->named - t->win_named : 0;
+        int j = rare_recent(t, t->new_asn[i]);
+        if (j >= 0) {
+            first = t->rare_named_first[j];
+        } else if ((j = rare_index(t, t->new_asn[i])) < 0 && t->n_rare < KP_CHG_MAX_TRANSITS) {
+            j = (int)t->n_rare++;
+        } else if (j < 0) {
+            j = 0;
+            for (unsigned k = 1; k < t->n_rare; k++)
+                if (t->rare_named_at[k] < t->rare_named_at[j])
+                    j = (int)k;
+        }
+        t->rare_asn[j] = t->new_asn[i];
+        t->rare_named_first[j] = first;
+        t->rare_named_at[j] = at;
+        t->rare_first_end_ns[j] = t->new_first_end_ns[i];
+        t->rare_last_before_ns[j] = t->new_last_before_ns[i];
+    }
+}
+
+/* The traces naming a transit, since the state began, before asn's first
+ * sighting (in this window, or in an earlier one that remembered it). */
+static uint32_t gap_before_window(const struct kp_chg_track *t, uint32_t asn)
+{
+    int j = rare_recent(t, asn);
+    if (j >= 0)
+        return t->rare_named_first[j];
+    return t->named > t->win_named ? t->named - t->win_named : 0;
 }
 
 static void clear_window(struct kp_chg_track *t)
@@ -245,8 +358,8 @@ static bool account_state(struct kp_chg_track *t, const struct kp_chg_params *p,
 
 /* A trace's part in the warm-up or window in progress. prev_named: the
  * start of the last trace naming a transit before this one. */
-static void account_window(struct kp_chg_track *t, const struct kp_chg_obs *o, int64_t end,
-                           int64_t prev_named)
+static void account_window(struct kp_chg_track *t, const struct kp_chg_params *p,
+                           const struct kp_chg_obs *o, int64_t end, int64_t prev_named)
 {
     t->outcomes[o->outcome]++;
     if (t->win_first_end_ns[o->outcome] == 0 || end < t->win_first_end_ns[o->outcome]) {
@@ -287,6 +400,15 @@ static void account_window(struct kp_chg_track *t, const struct kp_chg_obs *o, i
         t->new_first_end_ns[i] = end;
         t->new_last_seen_start_ns[i] = o->start_ns;
         t->new_last_before_ns[i] = prev_named;
+        /* seen in the window before, too rarely to be added: when that was
+         * within the last `confirm` traces naming a transit, its first
+         * sighting then is this one's (a change caught across windows) */
+        int r = rare_recent(t, o->transit);
+        if (r >= 0 && t->named - t->rare_named_at[r] <= p->confirm + 1u &&
+            t->rare_first_end_ns[r] != 0) {
+            t->new_first_end_ns[i] = t->rare_first_end_ns[r];
+            t->new_last_before_ns[i] = t->rare_last_before_ns[r];
+        }
     }
 }
 
@@ -360,6 +482,7 @@ static void finish_warmup(struct kp_chg_track *t, const struct kp_chg_params *p)
     install(t, c, n);
     t->state.status = window_status(t->outcomes, t->in_phase, KP_CHG_INCOMPLETE);
     t->named = t->win_named;
+    rare_note(t, p);
     t->last_old_outcome_start_ns = t->last_out_start_ns[signature(t->state.status)];
     t->first_new_outcome_end_ns = 0;
     t->removal_end_ns = 0;
@@ -437,41 +560,87 @@ static void evidence(const struct kp_chg_track *t, const struct kp_chg_event *e,
             ev->traces[ev->n_traces++] = t->evidence[i];
 }
 
+/* Whether member m is in question beside the transits the window adds: it
+ * has missed the latest traces. The window may have caught the start of a
+ * move, or a transit joining it (ECMP) while it happened to be missed. */
+static bool displaced_by(const struct kp_chg_member *m, unsigned n_added)
+{
+    return n_added > 0 && m->misses > 0;
+}
+
+/* The streak that removes a displaced member: a transit joining it may
+ * share the traffic with it (ECMP) instead of replacing it, so its absence
+ * must be improbable even at a share of 1/2, whatever its share was. */
+static uint32_t half_limit(const struct kp_chg_params *p)
+{
+    double k = ceil(log(p->miss_p) / log(0.5));
+    if (!(k < KP_CHG_MAX_MISS))
+        return KP_CHG_MAX_MISS;
+    return k < 3 ? 3 : (uint32_t)k;
+}
+
 static int finish_window(struct kp_chg_track *t, const struct kp_chg_params *p,
                          struct kp_chg_event *ev)
 {
     struct cand c[KP_CHG_MAX_TRANSITS];
     bool gone[KP_CHG_MAX_TRANSITS] = {false};
+    unsigned added[KP_CHG_MAX_TRANSITS];
+    unsigned n_added = pick_added(t, p, KP_CHG_MAX_TRANSITS, added);
     unsigned n = 0, n_gone = 0;
+    bool waiting = false;
     for (unsigned i = 0; i < t->state.n; i++) {
         const struct kp_chg_member *m = &t->members[i];
-        gone[i] = m->win_seen == 0 && m->misses >= miss_limit(m, t->named, p);
+        /* judged by its streak at the window's end: a member seen in the
+         * window has a shorter one, unless the window began before a move */
+        bool displaced = displaced_by(m, n_added);
+        gone[i] =
+            m->misses >= miss_limit(m, t->named, p) && (!displaced || m->misses >= half_limit(p));
         if (gone[i]) {
             n_gone++;
             continue;
         }
+        waiting = waiting || displaced;
         c[n] = (struct cand){*m, -1};
         c[n].m.seen = m->win_seen;
         n++;
     }
-    unsigned added[KP_CHG_MAX_TRANSITS];
-    unsigned n_added = pick_added(t, p, KP_CHG_MAX_TRANSITS - n, added);
+    if (n_added > KP_CHG_MAX_TRANSITS - n)
+        n_added = KP_CHG_MAX_TRANSITS - n; /* the most seen first */
     enum kp_chg_status ns = window_status(t->outcomes, t->in_phase, t->state.status);
 
+    /* a move under way, or a member absent for a while beside a transit
+     * joining it: one more trace, until the member shows or is gone */
+    if (waiting && ns == t->state.status && t->in_phase < KP_CHG_MAX_CONFIRM)
+        return 0;
     if (n_gone == 0 && ns == t->state.status) {
-        bool absorb = true;
-        uint32_t before = t->named - t->win_named;
-        for (unsigned i = 0; i < n_added && absorb; i++)
-            absorb = plausibly_unseen(before, t->new_seen[added[i]], t->win_named, p->miss_p);
+        /* only additions: new for certain (even at the low bound of its
+         * share the transit could not have gone unseen so long), a set seen
+         * partially (even at its estimated share it could have), or not
+         * known yet: more traces, up to KP_CHG_MAX_CONFIRM, then the
+         * estimate decides */
+        bool absorb = true, unsure = false;
+        for (unsigned i = 0; i < n_added && absorb; i++) {
+            uint32_t gap = gap_before_window(t, t->new_asn[added[i]]), s = t->new_seen[added[i]];
+            if (!plausibly_unseen(gap, s, t->win_named, p->miss_p, true))
+                absorb = false;
+            else if (!plausibly_unseen(gap, s, t->win_named, p->miss_p, false))
+                unsure = true;
+        }
+        if (absorb && unsure && t->in_phase < KP_CHG_MAX_CONFIRM)
+            return 0;
+        absorb = absorb && !unsure;
         if (absorb) {
             /* nothing changed, or the set was seen partially: the members
              * keep their counts, a completing transit starts with its own */
             unsigned m = t->state.n;
             for (unsigned i = 0; i < m; i++)
                 c[i] = (struct cand){t->members[i], -1};
-            for (unsigned i = 0; i < n_added; i++)
+            for (unsigned i = 0; i < n_added; i++) {
                 c[m + i] = cand_new(t, added[i]);
+                rare_drop(t, t->new_asn[added[i]]);
+            }
             install(t, c, m + n_added);
+            rare_note(t, p);
             t->removal_end_ns = 0;
             t->phase = KP_CHG_STABLE;
             clear_window(t);
@@ -496,7 +665,14 @@ static int finish_window(struct kp_chg_track *t, const struct kp_chg_params *p,
 
     install(t, c, n + n_added);
     t->state.status = ns;
+    for (unsigned i = 0; i < n_added; i++)
+        rare_drop(t, t->new_asn[added[i]]);
+    for (unsigned i = 0; i < t->n_rare; i++) { /* sightings of the old state: at the start */
+        t->rare_named_at[i] = 0;
+        t->rare_named_first[i] = 0;
+    }
     t->named = t->win_named;
+    rare_note(t, p);
     t->last_old_outcome_start_ns = t->last_out_start_ns[signature(ns)];
     t->first_new_outcome_end_ns = 0;
     t->removal_end_ns = 0;
@@ -525,7 +701,7 @@ int kp_chg_feed(struct kp_chg_track *t, const struct kp_chg_params *p, const str
             t->phase = KP_CHG_SUSPECT;
         }
     }
-    account_window(t, o, end, prev_named);
+    account_window(t, p, o, end, prev_named);
     t->in_phase++;
 done:
     t->last_out_start_ns[o->outcome] = max64(t->last_out_start_ns[o->outcome], o->start_ns);
@@ -537,265 +713,5 @@ done:
         finish_warmup(t, p);
     else if (t->phase == KP_CHG_SUSPECT && t->in_phase >= p->confirm)
         return finish_window(t, p, ev);
-    return 0;
-}
-
-/* ---- checkpoint line -------------------------------------------------------
- * "c1" then decimal integers separated by one space, in this order:
- *   phase fed status n_members named in_phase win_named removal_end
- *   first_new_end last_old_start last_named prev_named
- *   last_out_start[3] win_first_end[3] win_last_before[3] outcomes[3]
- *   per member: asn seen misses last_seen_start win_seen
- *   n_new, per new transit: asn seen misses first_end last_seen_start last_before
- *   n_evidence, per window trace: id transit outcome
- * Only the members, new transits and window traces in use are written; the
- * rest of the tracker is zero. The line is canonical: a line load accepts is
- * the line save writes for what it loaded. */
-
-struct wbuf {
-    char *buf;
-    size_t len;
-    size_t pos; /* what the whole line needs so far */
-};
-
-static void put(struct wbuf *w, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++, w->pos++)
-        if (w->pos + 1 < w->len)
-            w->buf[w->pos] = s[i];
-}
-
-static void put_u(struct wbuf *w, uint64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    put(w, " ", 1);
-    put(w, tmp + sizeof(tmp) - n, n);
-}
-
-static void put_i(struct wbuf *w, int64_t v)
-{
-    if (v >= 0) {
-        put_u(w, (uint64_t)v);
-        return;
-    }
-    put(w, " -", 2);
-    uint64_t u = (uint64_t)0 - (uint64_t)v;
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    put(w, tmp + sizeof(tmp) - n, n);
-}
-
-int kp_chg_track_save(const struct kp_chg_track *t, char *buf, size_t len)
-{
-    struct wbuf w = {buf, len, 0};
-    put(&w, "c1", 2);
-    put_u(&w, (uint64_t)t->phase);
-    put_u(&w, t->fed);
-    put_u(&w, (uint64_t)t->state.status);
-    put_u(&w, t->state.n);
-    put_u(&w, t->named);
-    put_u(&w, t->in_phase);
-    put_u(&w, t->win_named);
-    put_i(&w, t->removal_end_ns);
-    put_i(&w, t->first_new_outcome_end_ns);
-    put_i(&w, t->last_old_outcome_start_ns);
-    put_i(&w, t->last_named_start_ns);
-    put_i(&w, t->prev_named_start_ns);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        put_i(&w, t->last_out_start_ns[i]);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        put_i(&w, t->win_first_end_ns[i]);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        put_i(&w, t->win_last_before_ns[i]);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        put_u(&w, t->outcomes[i]);
-    for (unsigned i = 0; i < t->state.n && i < KP_CHG_MAX_TRANSITS; i++) {
-        const struct kp_chg_member *m = &t->members[i];
-        put_u(&w, m->asn);
-        put_u(&w, m->seen);
-        put_u(&w, m->misses);
-        put_i(&w, m->last_seen_start_ns);
-        put_u(&w, m->win_seen);
-    }
-    put_u(&w, t->n_new);
-    for (unsigned i = 0; i < t->n_new && i < KP_CHG_MAX_TRANSITS; i++) {
-        put_u(&w, t->new_asn[i]);
-        put_u(&w, t->new_seen[i]);
-        put_u(&w, t->new_misses[i]);
-        put_i(&w, t->new_first_end_ns[i]);
-        put_i(&w, t->new_last_seen_start_ns[i]);
-        put_i(&w, t->new_last_before_ns[i]);
-    }
-    put_u(&w, t->n_evidence);
-    for (unsigned i = 0; i < t->n_evidence && i < KP_CHG_MAX_TRACES; i++) {
-        put_u(&w, t->evidence[i]);
-        put_u(&w, t->ev_transit[i]);
-        put_u(&w, t->ev_outcome[i]);
-    }
-    if (len > 0)
-        buf[w.pos < len ? w.pos : len - 1] = '\0';
-    return w.pos > INT32_MAX ? INT32_MAX : (int)w.pos;
-}
-
-struct rcur {
-    const char *s;
-    size_t len, pos;
-    bool bad;
-};
-
-/* " " then a canonical decimal: no sign but one '-' for negatives, no
- * leading zeros, no "-0". */
-static uint64_t get_mag(struct rcur *c, bool *neg)
-{
-    *neg = false;
-    if (c->bad || c->pos >= c->len || c->s[c->pos] != ' ') {
-        c->bad = true;
-        return 0;
-    }
-    c->pos++;
-    if (c->pos < c->len && c->s[c->pos] == '-') {
-        *neg = true;
-        c->pos++;
-    }
-    size_t start = c->pos;
-    uint64_t v = 0;
-    while (c->pos < c->len && c->s[c->pos] >= '0' && c->s[c->pos] <= '9') {
-        unsigned d = (unsigned)(c->s[c->pos] - '0');
-        if (v > (UINT64_MAX - d) / 10) {
-            c->bad = true;
-            return 0;
-        }
-        v = v * 10 + d;
-        c->pos++;
-    }
-    size_t n = c->pos - start;
-    if (n == 0 || (n > 1 && c->s[start] == '0') || (*neg && v == 0))
-        c->bad = true;
-    return v;
-}
-
-static uint64_t get_u(struct rcur *c, uint64_t max)
-{
-    bool neg;
-    uint64_t v = get_mag(c, &neg);
-    if (neg || v > max)
-        c->bad = true;
-    return c->bad ? 0 : v;
-}
-
-static uint32_t get_u32(struct rcur *c, uint32_t max)
-{
-    return (uint32_t)get_u(c, max);
-}
-
-static int64_t get_i(struct rcur *c)
-{
-    bool neg;
-    uint64_t v = get_mag(c, &neg);
-    if (c->bad || v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) {
-        c->bad = true;
-        return 0;
-    }
-    return neg ? (int64_t)(0 - v) : (int64_t)v;
-}
-
-/* What the tracker's code relies on, beyond the ranges of the fields. */
-static bool consistent(const struct kp_chg_track *t)
-{
-    if (t->phase == KP_CHG_WARMUP && t->state.n != 0)
-        return false;
-    if (t->phase == KP_CHG_STABLE && t->in_phase != 0)
-        return false;
-    if (t->fed < t->in_phase || t->win_named > t->in_phase)
-        return false;
-    if (t->phase == KP_CHG_SUSPECT && t->named < t->win_named)
-        return false;
-    uint64_t sum = 0;
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        sum += t->outcomes[i];
-    if (sum != t->in_phase || t->n_evidence != (t->in_phase < KP_CHG_MAX_TRACES
-                                                    ? t->in_phase
-                                                    : KP_CHG_MAX_TRACES))
-        return false;
-    for (unsigned i = 0; i < t->state.n; i++) {
-        const struct kp_chg_member *m = &t->members[i];
-        if (m->asn == 0 || (i > 0 && m->asn <= t->members[i - 1].asn) || m->seen > t->named ||
-            m->win_seen > t->win_named || m->win_seen > m->seen)
-            return false;
-    }
-    for (unsigned i = 0; i < t->n_new; i++) {
-        if (t->new_asn[i] == 0 || t->new_seen[i] == 0 || t->new_seen[i] > t->win_named ||
-            member_index(t, t->new_asn[i]) >= 0)
-            return false;
-        for (unsigned j = 0; j < i; j++)
-            if (t->new_asn[j] == t->new_asn[i])
-                return false;
-    }
-    return true;
-}
-
-int kp_chg_track_load(struct kp_chg_track *t, const char *s, size_t len)
-{
-    kp_chg_track_init(t);
-    if (s == NULL || len < 2 || s[0] != 'c' || s[1] != '1')
-        return -EBADMSG;
-    struct rcur c = {s, len, 2, false};
-    t->phase = (enum kp_chg_phase)get_u32(&c, KP_CHG_SUSPECT);
-    t->fed = get_u(&c, UINT64_MAX);
-    t->state.status = (enum kp_chg_status)get_u32(&c, KP_CHG_STATUS_COUNT - 1);
-    t->state.n = get_u32(&c, KP_CHG_MAX_TRANSITS);
-    t->named = get_u32(&c, UINT32_MAX);
-    t->in_phase = get_u32(&c, KP_CHG_MAX_CONFIRM - 1);
-    t->win_named = get_u32(&c, UINT32_MAX);
-    t->removal_end_ns = get_i(&c);
-    t->first_new_outcome_end_ns = get_i(&c);
-    t->last_old_outcome_start_ns = get_i(&c);
-    t->last_named_start_ns = get_i(&c);
-    t->prev_named_start_ns = get_i(&c);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        t->last_out_start_ns[i] = get_i(&c);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        t->win_first_end_ns[i] = get_i(&c);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        t->win_last_before_ns[i] = get_i(&c);
-    for (unsigned i = 0; i < KP_CHG_OUT_COUNT; i++)
-        t->outcomes[i] = get_u32(&c, KP_CHG_MAX_CONFIRM);
-    for (unsigned i = 0; i < t->state.n && !c.bad; i++) {
-        struct kp_chg_member *m = &t->members[i];
-        m->asn = get_u32(&c, UINT32_MAX);
-        m->seen = get_u32(&c, UINT32_MAX);
-        m->misses = get_u32(&c, UINT32_MAX);
-        m->last_seen_start_ns = get_i(&c);
-        m->win_seen = get_u32(&c, UINT32_MAX);
-        t->state.transits[i] = m->asn;
-    }
-    t->n_new = get_u32(&c, KP_CHG_MAX_TRANSITS);
-    for (unsigned i = 0; i < t->n_new && !c.bad; i++) {
-        t->new_asn[i] = get_u32(&c, UINT32_MAX);
-        t->new_seen[i] = get_u32(&c, UINT32_MAX);
-        t->new_misses[i] = get_u32(&c, UINT32_MAX);
-        t->new_first_end_ns[i] = get_i(&c);
-        t->new_last_seen_start_ns[i] = get_i(&c);
-        t->new_last_before_ns[i] = get_i(&c);
-    }
-    t->n_evidence = get_u32(&c, KP_CHG_MAX_TRACES);
-    for (unsigned i = 0; i < t->n_evidence && !c.bad; i++) {
-        t->evidence[i] = get_u(&c, UINT64_MAX);
-        t->ev_transit[i] = get_u32(&c, UINT32_MAX);
-        t->ev_outcome[i] = (uint8_t)get_u32(&c, KP_CHG_OUT_COUNT - 1);
-    }
-    if (c.bad || c.pos != len || !consistent(t)) {
-        kp_chg_track_init(t);
-        return -EBADMSG;
-    }
     return 0;
 }

@@ -22,7 +22,9 @@
  *            ...), or a member of the set unseen for so long that it is
  *            improbable it is still there (below) makes the tracker SUSPECT.
  *   SUSPECT  a confirmation window of `confirm` traces, counting the trace
- *            that raised the suspicion. `kptrace watch` probes such a key at
+ *            that raised the suspicion (longer, up to KP_CHG_MAX_CONFIRM,
+ *            while a transit new in the window has displaced a member whose
+ *            absence is not yet certain: a move under way). `kptrace watch` probes such a key at
  *            once, with more flows. At the window's end the new state is
  *            computed; when it equals the old one nothing happened (a lost
  *            trace, a rate-limited hop, a partial look at an ECMP set) and
@@ -32,11 +34,16 @@
  * never changes the set: it is neither a sighting nor a miss.
  *
  * Partial ECMP sets: one trace sees one member. A member with share p of
- * the traces that named a transit (counted while STABLE) is declared gone
- * only after k consecutive such traces without it where (1 - p)^k <
- * miss_p (k at least 3, p estimated from at least `confirm` traces, at
- * most KP_CHG_MAX_MISS traces waited). A transit is added when the window
- * shows it in at least `min_seen` traces.
+ * the traces that named a transit (counted since the state began, the
+ * window that set it up included) is declared gone only after k
+ * consecutive such traces without it where (1 - p)^k < miss_p (k at least
+ * 3, p estimated from at least `confirm` traces, at most KP_CHG_MAX_MISS
+ * traces waited); it is judged by its streak at the window's end. A transit
+ * is added when the window shows it in at least `min_seen` traces; when that
+ * is the only difference and the transit could have been there unseen all
+ * along (the lower confidence bound q of its share in the window and the n
+ * traces since its last sighting give (1 - q)^n >= miss_p), the set was seen
+ * partially: it joins the set without an event.
  *
  * Onset: the change happened in (last_before, first_after]:
  *   first_after  the end of the earliest trace showing the new state: the
@@ -110,7 +117,7 @@ struct kp_chg_event {
 struct kp_chg_params {
     unsigned confirm;  /* traces in warm-up and in a confirmation window (default 8) */
     unsigned min_seen; /* sightings in a window that add a transit (default 2) */
-    double miss_p;     /* improbability that declares a member gone (default 1e-4) */
+    double miss_p;     /* improbability that declares a member gone (default 1e-7) */
 };
 
 /* One member of the set while tracked (internal; visible so that the tracker
@@ -159,6 +166,15 @@ struct kp_chg_track {
     /* the window's traces (first KP_CHG_MAX_TRACES; trace ids in evidence[]) */
     uint32_t ev_transit[KP_CHG_MAX_TRACES];
     uint8_t ev_outcome[KP_CHG_MAX_TRACES];
+    /* transits seen in a window too rarely to be added: the value of
+     * `named` before their first sighting in this state (the gap an addition
+     * is judged on) and at their last one (forgotten KP_CHG_MAX_MISS later) */
+    uint32_t rare_asn[KP_CHG_MAX_TRANSITS];
+    uint32_t rare_named_first[KP_CHG_MAX_TRANSITS];
+    uint32_t rare_named_at[KP_CHG_MAX_TRANSITS];
+    int64_t rare_first_end_ns[KP_CHG_MAX_TRANSITS];   /* its first sighting of that run */
+    int64_t rare_last_before_ns[KP_CHG_MAX_TRANSITS]; /* ... and the last trace before it */
+    unsigned n_rare;
 };
 
 void kp_chg_params_default(struct kp_chg_params *p);
