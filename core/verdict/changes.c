@@ -41,7 +41,7 @@ void kp_changes_obs_of(const struct kp_trace *t, const struct kp_transit *v, str
     for (size_t i = 0; i < t->n_hops && !dst; i++)
         dst = (t->hops[i].flags & KP_HOP_FROM_DST) != 0 ||
               (kp_addr_is_set(&t->dst) && kp_addr_eq(&t->hops[i].addr, &t->dst));
-    o->outcome = dst                                        ? KP_CHG_OUT_DST
+    o->outcome = dst                                      ? KP_CHG_OUT_DST
                  : t->stop_reason == KP_STOP_ADMIN_PROHIB ? KP_CHG_OUT_FILTERED
                                                           : KP_CHG_OUT_STOPPED;
 }

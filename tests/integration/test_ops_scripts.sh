@@ -18,8 +18,9 @@
 #      method, sweep) in timeline.csv and report.md names a transit that the
 #      testbed's ground truth (truth.json via tb_cases) lists for that vp and
 #      /24, with the true status (reached, or filtered where the path ends
-#      admin-prohibited), two periods each; no majority change is flagged
-#      except on ECMP paths; timeline.svg parses as XML and has one panel per
+#      admin-prohibited), two periods each; nothing changed between the two
+#      rounds, ECMP paths included: no cell is flagged CHANGED and
+#      changes.jsonl is empty; timeline.svg parses as XML and has one panel per
 #      /24 with bars and a legend naming AS4837 and AS20485; a broken
 #      traces.jsonl makes kp-report fail with a message naming that file.
 # shellcheck source=tests/integration/lib.sh
@@ -227,6 +228,8 @@ assert_eq 0 "$rc" "kp-report exits 0 ($(cat "$work/report.err"))"
 for f in summary.jsonl timeline.csv report.md timeline.svg; do
     assert_cmd "kp-report wrote $f" test -s "$out/$f"
 done
+assert_cmd "kp-report wrote changes.jsonl" test -f "$out/changes.jsonl"
+assert_eq 0 "$(grep -c . "$out/changes.jsonl")" "no change between two rounds of an unchanged network, ECMP included"
 tb_cases >"$work/cases"
 res=$(python3 - "$work/cases" "$out" "$NPFX" "${VPS[@]}" <<'PY'
 import csv, re, sys
@@ -275,8 +278,8 @@ for (vp, pfx), (trans, status, ecmp) in sorted(truth.items()):
         firsts = [int(re.match(r"AS(\d+)", c).group(1)) if re.match(r"AS(\d+)", c) else None for c in filled]
         res(len(filled) == 2 and all(a in trans for a in firsts) and all(f" {status} " in c for c in filled),
             f"report.md {pfx} {vp} {m}: {filled} names {sorted(trans)} {status}")
-        if not ecmp:
-            res(not any("CHANGED" in c for c in filled), f"report.md {pfx} {vp} {m}: no change flagged")
+        res(not any("CHANGED" in c for c in filled),
+            f"report.md {pfx} {vp} {m}: no change flagged{' (ECMP)' if ecmp else ''}")
 # timeline.svg: XML with one panel per /24 and a legend.
 ns = "{http://www.w3.org/2000/svg}"
 try:

@@ -67,8 +67,8 @@ Test(changes, obs_of_outcome_transit_and_times)
     kp_trace_free(&t);
 
     /* stopped otherwise, but a reply came from the destination (flag) */
-    mk(&t, "vp", "198.18.1.2", "198.19.176.9", KP_METHOD_UDP_PARIS, 100, 101,
-       KP_STOP_UNREACH_PROTO, 8);
+    mk(&t, "vp", "198.18.1.2", "198.19.176.9", KP_METHOD_UDP_PARIS, 100, 101, KP_STOP_UNREACH_PROTO,
+       8);
     add_hop(&t, 1, "198.18.1.1", 0);
     add_hop(&t, 5, "198.19.176.9", KP_HOP_FROM_DST);
     kp_changes_obs_of(&t, &reached, &o);
@@ -76,8 +76,7 @@ Test(changes, obs_of_outcome_transit_and_times)
     kp_trace_free(&t);
 
     /* ... or from the destination's address without the flag */
-    mk(&t, "vp", "198.18.1.2", "198.19.176.9", KP_METHOD_UDP_PARIS, 100, 101, KP_STOP_GAPLIMIT,
-       9);
+    mk(&t, "vp", "198.18.1.2", "198.19.176.9", KP_METHOD_UDP_PARIS, 100, 101, KP_STOP_GAPLIMIT, 9);
     add_hop(&t, 5, "198.19.176.9", 0);
     kp_changes_obs_of(&t, &reached, &o);
     cr_assert_eq(o.outcome, KP_CHG_OUT_DST);
@@ -147,9 +146,8 @@ Test(changes, keys_are_vp_prefix_method)
     for (int i = 0; i < 5; i++) {
         char dst[32];
         snprintf(dst, sizeof(dst), "198.19.176.%d", 10 + i);
-        cr_assert_eq(feed(c, "vp-a", dst, KP_METHOD_ICMP_PARIS, i * 10, 4837, (uint64_t)i, &ev,
-                          &key),
-                     0);
+        cr_assert_eq(
+            feed(c, "vp-a", dst, KP_METHOD_ICMP_PARIS, i * 10, 4837, (uint64_t)i, &ev, &key), 0);
     }
     cr_assert_eq(kp_changes_keys(c), 1);
     /* another vp, method, /24, and an IPv6 /48 (two hosts in it): four more */
@@ -172,27 +170,27 @@ Test(changes, keys_are_vp_prefix_method)
 }
 
 /* A /24 carried by AS4837 that moves to AS20485, with the default
- * parameters (confirm 8): 10 traces through AS4837 (warm-up and stable),
- * then 8 through AS20485 make the confirmation window, long enough to declare
- * AS4837 gone (its share 10/11 needs k = 4 misses for (1-p)^k < 1e-4). By the
- * contract: one event, before {4837} reached, after {20485} reached,
- * last_before = start of the last AS4837 trace (t=90), first_after = end of
- * the first AS20485 trace (t=100 + 2), the window's 8 traces as evidence. */
+ * parameters (confirm 8): 30 traces through AS4837 (8 of warm-up, 22 while
+ * STABLE: its share p = 1, so k = 3 misses declare it gone), then 8 through
+ * AS20485 make the confirmation window. By the contract: one event, before
+ * {4837} reached, after {20485} reached, last_before = the start of the last
+ * AS4837 trace (t=290), first_after = the end of the first AS20485 trace
+ * (t=300 + 2), the window's 8 traces as evidence. */
 Test(changes, a_move_is_one_event_with_its_key)
 {
     struct kp_changes *c = new_set(8);
     struct kp_chg_event ev;
     struct kp_changes_key key;
     int events = 0;
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 30; i++)
         events += feed(c, "vp-a", "198.19.177.9", KP_METHOD_UDP_PARIS, i * 10, 4837,
                        (uint64_t)(100 + i), &ev, &key);
     cr_assert_eq(events, 0);
     int last = 0;
-    for (int i = 10; i < 18; i++) {
+    for (int i = 30; i < 38; i++) {
         last = feed(c, "vp-a", "198.19.177.9", KP_METHOD_UDP_PARIS, i * 10, 20485,
                     (uint64_t)(100 + i), &ev, &key);
-        if (i < 17)
+        if (i < 37)
             cr_assert_eq(last, 0, "no event before the window's end (trace %d)", i);
     }
     cr_assert_eq(last, 1);
@@ -207,11 +205,11 @@ Test(changes, a_move_is_one_event_with_its_key)
     cr_assert_eq(ev.after.n, 1);
     cr_assert_eq(ev.after.transits[0], 20485);
     cr_assert_eq(ev.after.status, KP_CHG_REACHED);
-    cr_assert_eq(ev.last_before_ns, 90 * S);
-    cr_assert_eq(ev.first_after_ns, 102 * S);
+    cr_assert_eq(ev.last_before_ns, 290 * S);
+    cr_assert_eq(ev.first_after_ns, 302 * S);
     cr_assert_eq(ev.n_traces, 8);
     for (unsigned i = 0; i < 8; i++)
-        cr_assert_eq(ev.traces[i], 110 + i);
+        cr_assert_eq(ev.traces[i], 130 + i);
     cr_assert_eq(kp_changes_out_of_order(c), 0);
     kp_changes_free(c);
 }
