@@ -151,10 +151,13 @@ def check_events(argv):
         report(False, f"{label}unexpected event(s) for {key}: {[e for _, e in got[key]]}")
     for key in sorted(expected):
         xs, es = expected[key], got.get(key, [])
-        if not report(len(es) == len(xs), f"{label}{key[0]} {key[1]}: exactly {len(xs)} event(s) (got {len(es)})"):
-            for _, e in es:
-                print("    " + json.dumps(e))
+        if len(es) != len(xs):
+            # one line per check: the events go into the message
+            report(False, f"{label}{key[0]} {key[1]}: exactly {len(xs)} event(s) (got {len(es)}: "
+                   + " | ".join(json.dumps({k: e.get(k) for k in ("before", "after", "last_before", "first_after",
+                                                                   "emitted")}) for _, e in es) + ")")
             continue
+        report(True, f"{label}{key[0]} {key[1]}: exactly {len(xs)} event(s)")
         for x, (n, e) in zip(xs, es):
             check_one(f"{label}{key[0]} {key[1]} (line {n})", spec, ids, n, x, e)
 
