@@ -118,8 +118,9 @@ int watch_open_dir(struct watch *w)
         if (fchown(w->dirfd, pw->pw_uid, pw->pw_gid) != 0)
             return wfail(w, "", errno);
         const char *own[] = {"state", "status"};
-        for (int i = 0; i < 2; i++)
-            (void)fchownat(w->dirfd, own[i], pw->pw_uid, pw->pw_gid, 0);
+        for (int i = 0; i < 2; i++) /* those of an earlier run, when there are */
+            if (fchownat(w->dirfd, own[i], pw->pw_uid, pw->pw_gid, 0) != 0 && errno != ENOENT)
+                return wfail(w, own[i], errno);
     }
     return 0;
 }
@@ -290,9 +291,9 @@ int watch_append_trace(struct watch *w, const struct kp_trace *t)
     if (rc == 0) {
         s[len] = '\n'; /* over the NUL: one write for the line */
         rc = write_all(w->traces_fd, s, len + 1);
-        if (rc != 0)
-            (void)ftruncate(w->traces_fd, w->traces_size);
-        else
+        if (rc != 0 && ftruncate(w->traces_fd, w->traces_size) != 0)
+            rc = -errno; /* the file may end in part of a line: counted as the hour's error */
+        else if (rc == 0)
             w->traces_size += (off_t)(len + 1);
     }
     free(s);
