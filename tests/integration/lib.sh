@@ -85,6 +85,18 @@ die() {
     exit 1
 }
 
+# require_ops_tools — the programs the operations scripts' tests run ($KPA,
+# $KPT, $SWEEP, $COLLECT, $REPORT, set by the caller) and flock: missing ones
+# fail the test loudly.
+require_ops_tools() {
+    [ -x "$KPA" ] || die "kpannotate not built ($KPA)"
+    [ -x "$KPT" ] || die "kptrace not built ($KPT)"
+    for f in "$SWEEP" "$COLLECT" "$REPORT"; do
+        [ -x "$f" ] || die "$f missing or not executable"
+    done
+    command -v flock >/dev/null || die "flock (util-linux) not installed"
+}
+
 # assert_eq EXPECTED ACTUAL MSG — string equality; prints both on failure.
 assert_eq() {
     if [ "$1" == "$2" ]; then

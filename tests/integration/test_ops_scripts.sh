@@ -32,12 +32,7 @@ PFX=$KP_SRC/tests/testbed/topologies/nk.pfx2as
 SWEEP=$KP_SRC/scripts/kp-sweep
 COLLECT=$KP_SRC/scripts/kp-collect
 REPORT=$KP_SRC/scripts/kp-report
-[ -x "$KPA" ] || die "kpannotate not built ($KPA)"
-[ -x "$KPT" ] || die "kptrace not built ($KPT)"
-for f in "$SWEEP" "$COLLECT" "$REPORT"; do
-    [ -x "$f" ] || die "$f missing or not executable"
-done
-command -v flock >/dev/null || die "flock (util-linux) not installed"
+require_ops_tools
 
 VPS=(vp-eu vp-asia)
 TARGETS=198.19.176.0/26,198.19.177.0/26,198.19.178.0/26,198.19.179.0/26

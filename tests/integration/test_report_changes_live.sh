@@ -27,12 +27,7 @@ SWEEP=$KP_SRC/scripts/kp-sweep
 COLLECT=$KP_SRC/scripts/kp-collect
 REPORT=$KP_SRC/scripts/kp-report
 CHECK=$KP_SRC/tests/integration/watch_check.py
-[ -x "$KPA" ] || die "kpannotate not built ($KPA)"
-[ -x "$KPT" ] || die "kptrace not built ($KPT)"
-for f in "$SWEEP" "$COLLECT" "$REPORT"; do
-    [ -x "$f" ] || die "$f missing or not executable"
-done
-command -v flock >/dev/null || die "flock (util-linux) not installed"
+require_ops_tools
 
 ECMP=198.19.178.0/24
 MOVED=198.19.176.0/24
