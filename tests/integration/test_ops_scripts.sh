@@ -21,7 +21,7 @@
 #      admin-prohibited), two periods each; nothing changed between the two
 #      rounds, ECMP paths included: no cell is flagged CHANGED and
 #      changes.jsonl is empty; timeline.svg parses as XML and has one panel per
-#      /24 with bars and a legend naming AS4837 and AS20485; a broken
+#      /24 with bars and legends naming AS4837 and AS20485; a broken
 #      traces.jsonl makes kp-report fail with a message naming that file.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -275,18 +275,21 @@ for (vp, pfx), (trans, status, ecmp) in sorted(truth.items()):
             f"report.md {pfx} {vp} {m}: {filled} names {sorted(trans)} {status}")
         res(not any("CHANGED" in c for c in filled),
             f"report.md {pfx} {vp} {m}: no change flagged{' (ECMP)' if ecmp else ''}")
-# timeline.svg: XML with one panel per /24 and a legend.
+# timeline.svg (matplotlib): XML with one panel per /24, bars, a legend per panel.
 ns = "{http://www.w3.org/2000/svg}"
 try:
     root = ET.parse(f"{out}/timeline.svg").getroot()
     res(root.tag == ns + "svg", "timeline.svg parses as XML, root <svg>")
-    panels = [g for g in root.iter(ns + "g") if g.get("class") == "panel"]
-    titles = sorted(t.text for g in panels for t in g.findall(ns + "text") if t.text and t.text.endswith("/24"))
+    panels = [g for g in root.iter(ns + "g") if (g.get("id") or "").startswith("panel-")]
+    titles = sorted(t.text for g in panels for t in g.iter(ns + "text") if t.text and t.text.endswith("/24"))
     res(len(panels) == npfx and titles == prefixes, f"timeline.svg: one panel per /24 {titles}")
-    res(all(len(g.findall(ns + "rect")) >= 2 * len(vps) for g in panels), "timeline.svg: every panel has bars")
-    legend = [g for g in root.iter(ns + "g") if g.get("class") == "legend"]
+    # a bar segment per (vp, period, transit), each with its tooltip
+    bars = [[b for b in g.iter(ns + "g") if (b.get("id") or "").startswith("kpbar")
+             and b.find(ns + "title") is not None] for g in panels]
+    res(all(len(b) >= 2 * len(vps) for b in bars), f"timeline.svg: every panel has bars {[len(b) for b in bars]}")
+    legend = [g for g in root.iter(ns + "g") if (g.get("id") or "").startswith("legend-")]
     ltext = " ".join(t.text or "" for g in legend for t in g.iter(ns + "text"))
-    res(len(legend) == 1 and "AS4837" in ltext and "AS20485" in ltext, f"timeline.svg legend: {ltext}")
+    res(len(legend) == npfx and "AS4837" in ltext and "AS20485" in ltext, f"timeline.svg legends: {ltext}")
 except ET.ParseError as e:
     res(False, f"timeline.svg parses as XML: {e}")
 PY

@@ -100,14 +100,15 @@ for scenario in ecmp move; do
 done
 
 # kp-report hands kpannotate --changes and the sweep files oldest first, also
-# across vantage points (a stand-in records its arguments, then runs it).
+# across vantage points (a stand-in records the arguments of the run with
+# --changes, then runs it; kp-report also runs it for --help and the graphs).
 d=$work/move
 mkdir -p "$d/archive/vp-0/20261122T030000Z"
 cp "$d/archive/vp-a/20261122T000000Z/traces.jsonl" "$d/archive/vp-0/20261122T030000Z/"
 sed -i 's/"vp":"vp-a"/"vp":"vp-0"/' "$d/archive/vp-0/20261122T030000Z/traces.jsonl"
 cat >"$work/kpa-args" <<STUB
 #!/bin/sh
-printf '%s\n' "\$@" >"$work/kpa-argv"
+case " \$* " in *" --changes "*) printf '%s\n' "\$@" >"$work/kpa-argv" ;; esac
 exec "$KPA" "\$@"
 STUB
 chmod +x "$work/kpa-args"
