@@ -115,7 +115,13 @@ run as the kptrace system user with CAP_NET_RAW only.")
 # the maintainer scripts run.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3, adduser")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "rsync, openssh-client")
+# Recommends: what only the collector needs. rsync and ssh pull the sweeps;
+# kp-report draws its plots with matplotlib and its path graphs with graphviz.
+# A vantage point only sweeps: as Depends, matplotlib would put numpy, fonts,
+# fonttools and Pillow (some 60 MB) on every VPS. apt installs Recommends by default,
+# so a collector gets them; kp-report without them stops at once and names
+# the package to install.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "rsync, openssh-client, python3-matplotlib, graphviz")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/deploy/debian/postinst
   ${CMAKE_SOURCE_DIR}/deploy/debian/prerm
