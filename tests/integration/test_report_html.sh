@@ -19,7 +19,9 @@
 #      kept in $KP_ARTIFACTS (default $KP_BUILD/artifacts)/report-index.png and
 #      shows the plots' and graphs' colours;
 #   3. the checker catches what it should: a page with a console error, an
-#      exception and an image from elsewhere fails each check;
+#      exception and an image from elsewhere fails each check; a vantage
+#      point named like markup (<img src=http://...><script>...) is text on
+#      the page: nothing loaded, no element made;
 #   4. with a kpannotate that has --graph-prefix, kp-report asks it for each
 #      /24's graph over the whole archive instead of filtering the traces
 #      itself;
@@ -109,6 +111,46 @@ done
 bad=$("$PY" "$CHECK" static "$work/bad/index.html")
 assert_match "^FAIL index.html names no URL" "${bad%%$'\n'*}" \
     "the broken page fails the static check"
+
+# A vantage point named like markup: its name is text on the page, nothing
+# it names is loaded or run.
+h=$work/hostile
+mkdir -p "$h/archive/vpx/20261122T000000Z"
+# (kpannotate takes names of up to 63 bytes)
+hostile='<img src=http://x.invalid/a><script>alert(1)</script>$a$"&'
+"$PY" - "$d/archive/vp-a/20261122T000000Z/traces.jsonl" "$h/archive/vpx/20261122T000000Z/traces.jsonl" "$hostile" <<'PY'
+import json, sys
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in open(sys.argv[1], encoding="utf-8"):
+        r = json.loads(line)
+        r["vp"] = sys.argv[3]
+        out.write(json.dumps(r) + "\n")
+PY
+rc=0
+"$REPORT" --archive "$h/archive" --pfx2as "$d/pfx2as.txt" --kpannotate "$KPA" --sweep input \
+    --out "$h/out" 2>"$h/err" || rc=$?
+assert_eq 0 "$rc" "a markup vantage point name: kp-report exits 0 ($(cat "$h/err"))"
+rc=0
+browse "file://$h/out/index.html" hostile || rc=$?
+assert_eq 0 "$rc" "a markup vantage point name: Chromium loaded the page"
+tb_check_lines "markup name" "$PY" "$CHECK" browser "$work/hostile.json" "file://$h/out/index.html"
+assert_eq "0 0 3" "$("$PY" - "$work/hostile.json" "$hostile" <<'PY'
+import json, sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    tags, cells, td = {"img": 0, "script": 0}, 0, False
+    def handle_starttag(self, tag, attrs):
+        if tag in self.tags:
+            self.tags[tag] += 1
+        self.td = tag == "td"
+    def handle_data(self, data):
+        if self.td and data == sys.argv[2]:
+            self.cells += 1
+p = P(convert_charrefs=True)
+p.feed(json.load(open(sys.argv[1]))["dom"])
+print(p.tags["img"], p.tags["script"], p.cells)
+PY
+)" "a markup vantage point name: no <img> or <script> in the DOM, the name as text in its three table cells (a row per /24 and method)"
 
 # --- 4. kpannotate with --graph-prefix: asked once per /24, over the whole archive
 cat >"$work/kpa-gp" <<STUB
