@@ -107,6 +107,8 @@ const char kp_annotate_usage[] =
     "  kpannotate -p pfx2as.txt -r rib.txt -s --summary-format json atlas.json\n"
     "  kpannotate --cymru --dns-server 198.18.53.53 -o annotated.jsonl trace.pcap\n"
     "  kpannotate -p pfx2as.txt -g paths.dot traces.jsonl && dot -Tsvg paths.dot\n"
+    "  kpannotate -p pfx2as.txt -o /dev/null -g 176.dot --graph-prefix \\\n"
+    "      198.19.176.0/24 traces.jsonl\n"
     "  kpannotate -p pfx2as.txt -s --changes changes.jsonl day1/traces.jsonl \\\n"
     "      day2/traces.jsonl\n"
     "\n"

@@ -24,8 +24,8 @@ static void hop(struct kp_trace *t, int ttl, const char *addr)
 
 /* A trace from vp to dst over routers r[0..n) at TTLs 1..n, then (when
  * dst_ttl > 0) the destination answering at dst_ttl. */
-static void trace(struct kp_trace *t, const char *vp, const char *dst, const char *const *r,
-                  int n, int dst_ttl)
+static void trace(struct kp_trace *t, const char *vp, const char *dst, const char *const *r, int n,
+                  int dst_ttl)
 {
     kp_trace_init(t);
     snprintf(t->vp, sizeof(t->vp), "%s", vp);
@@ -189,8 +189,7 @@ Test(graph_dot, router_name_from_the_known_table)
               "%s", s);
     cr_assert(strstr(s, "[label=\"198.51.100.5\\nAS64512\"") != NULL, "%s", s);
     /* no silent TTL between the last router and the destination */
-    cr_assert(strstr(s, "\"r:198.51.100.5\" -> \"p:175.45.176.0/24\" [label=\"1 trace\"];") !=
-                  NULL,
+    cr_assert(strstr(s, "\"r:198.51.100.5\" -> \"p:175.45.176.0/24\" [label=\"1 trace\"];") != NULL,
               "%s", s);
     free(s);
     kp_graph_free(g);
@@ -293,8 +292,7 @@ Test(graph_dot, ipv6_destinations_collapse_into_their_48)
     cr_assert(strstr(s, "\"p:2001:db8:1::/48\" [label=\"2001:db8:1::/48\\n2 destinations\"") !=
                   NULL,
               "%s", s);
-    cr_assert(strstr(s, "\"p:2001:db8:2::/48\" [label=\"2001:db8:2::/48\\n1 destination\"") !=
-                  NULL,
+    cr_assert(strstr(s, "\"p:2001:db8:2::/48\" [label=\"2001:db8:2::/48\\n1 destination\"") != NULL,
               "%s", s);
     free(s);
     kp_graph_free(g);
