@@ -56,6 +56,21 @@ static void annots(struct kp_hop_annot ann[2], const char *name)
     annot(&ann[1], 131279, "STAR-KP");
 }
 
+/* Add one trace from "a" over router r (AS4837 "CU") to each of dsts[0..n),
+ * the destination (AS131279) answering at dst_ttl. */
+static void add_each(struct kp_graph *g, const char *r, const char *const *dsts, size_t n,
+                     int dst_ttl)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct kp_trace t;
+        struct kp_hop_annot ann[2];
+        trace(&t, "a", dsts[i], &r, 1, dst_ttl);
+        annots(ann, "CU");
+        cr_assert_eq(kp_graph_add(g, &t, ann, NULL), 0);
+        kp_trace_free(&t);
+    }
+}
+
 static char *dot(struct kp_graph *g)
 {
     char *s = NULL;
@@ -132,14 +147,7 @@ Test(graph_dot, destinations_collapse_into_their_24)
     struct kp_verdict_config c = cfg();
     struct kp_graph *g;
     cr_assert_eq(kp_graph_new(&g, &c, NULL), 0);
-    for (size_t i = 0; i < 4; i++) {
-        struct kp_trace t;
-        struct kp_hop_annot ann[2];
-        trace(&t, "a", dsts[i], r, 1, 4);
-        annots(ann, "CU");
-        cr_assert_eq(kp_graph_add(g, &t, ann, NULL), 0);
-        kp_trace_free(&t);
-    }
+    add_each(g, r[0], dsts, 4, 4);
     char *s = dot(g);
     /* two distinct destinations in .176 (one traced twice), one in .177 */
     cr_assert(strstr(s, "\"p:175.45.176.0/24\" [label=\"175.45.176.0/24\\n2 destinations\", "
@@ -256,14 +264,7 @@ Test(graph_dot, prefix_filter_keeps_only_covered_destinations)
     struct kp_verdict_config c = cfg();
     struct kp_graph *g;
     cr_assert_eq(kp_graph_new(&g, &c, &o), 0);
-    for (size_t i = 0; i < 3; i++) {
-        struct kp_trace t;
-        struct kp_hop_annot ann[2];
-        trace(&t, "a", dsts[i], r, 1, 2);
-        annots(ann, "CU");
-        cr_assert_eq(kp_graph_add(g, &t, ann, NULL), 0);
-        kp_trace_free(&t);
-    }
+    add_each(g, r[0], dsts, 3, 2);
     cr_assert_eq(kp_graph_traces(g), 2);
     char *s = dot(g);
     cr_assert(strstr(s, "175.45.176.0/24\\n2 destinations") != NULL, "%s", s);
@@ -280,14 +281,7 @@ Test(graph_dot, ipv6_destinations_collapse_into_their_48)
     struct kp_verdict_config c = cfg();
     struct kp_graph *g;
     cr_assert_eq(kp_graph_new(&g, &c, NULL), 0);
-    for (size_t i = 0; i < 3; i++) {
-        struct kp_trace t;
-        struct kp_hop_annot ann[2];
-        trace(&t, "a", dsts[i], r, 1, 2);
-        annots(ann, "CU");
-        cr_assert_eq(kp_graph_add(g, &t, ann, NULL), 0);
-        kp_trace_free(&t);
-    }
+    add_each(g, r[0], dsts, 3, 2);
     char *s = dot(g);
     cr_assert(strstr(s, "\"p:2001:db8:1::/48\" [label=\"2001:db8:1::/48\\n2 destinations\"") !=
                   NULL,
