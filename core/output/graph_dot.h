@@ -19,8 +19,9 @@
  * merged and labelled with their number of traces, and a path ends there.
  * Routers stay one node per address, labelled with the address, the AS number
  * and the AS name (the annotation's, else the table of known ASes).
- * KP_GRAPH_HOSTS gives the former graph instead, one node per destination
- * address (byte for byte what kpannotate wrote before the prefix nodes).
+ * kp_graph_opts.hosts gives the former graph instead, one node per
+ * destination address (byte for byte what kpannotate wrote before the
+ * prefix nodes).
  *
  * Pure: builds text in memory; the graph owns its memory (kp_graph_free).
  * Nodes and edges are found through the one hash table (core/base/htab.h)
@@ -31,7 +32,6 @@
 #define KP_GRAPH_DOT_H
 
 #include <stddef.h>
-
 #include <stdint.h>
 
 #include "core/base/trie.h"
