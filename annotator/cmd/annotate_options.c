@@ -78,7 +78,11 @@ const char kp_annotate_usage[] =
     "  -o, --output FILE         write annotated JSON lines to FILE\n"
     "  -s, --summary             print the per-(vp, /24, method, sweep) summary\n"
     "      --summary-format F    text (aligned table, default) or json (lines)\n"
-    "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz\n"
+    "  -g, --graph FILE.dot      router-level and AS-level paths for graphviz; the\n"
+    "                            destinations collapsed into one node per /24 (/48)\n"
+    "      --graph-hosts         one node per destination address instead\n"
+    "      --graph-prefix CIDR   only the traces to destinations inside CIDR (one\n"
+    "                            graph per /24: --graph-prefix 198.19.176.0/24)\n"
     "      --changes FILE        changes of the set of transits or of the status per\n"
     "                            (vp, /24, method), one JSON line each, with the\n"
     "                            interval in which each happened (give sweep files\n"
@@ -103,6 +107,8 @@ const char kp_annotate_usage[] =
     "  kpannotate -p pfx2as.txt -r rib.txt -s --summary-format json atlas.json\n"
     "  kpannotate --cymru --dns-server 198.18.53.53 -o annotated.jsonl trace.pcap\n"
     "  kpannotate -p pfx2as.txt -g paths.dot traces.jsonl && dot -Tsvg paths.dot\n"
+    "  kpannotate -p pfx2as.txt -o /dev/null -g 176.dot --graph-prefix \\\n"
+    "      198.19.176.0/24 traces.jsonl\n"
     "  kpannotate -p pfx2as.txt -s --changes changes.jsonl day1/traces.jsonl \\\n"
     "      day2/traces.jsonl\n"
     "\n"
@@ -183,6 +189,8 @@ enum {
     OPT_THREADS,
     OPT_CHANGES,
     OPT_CHANGE_CONFIRM,
+    OPT_GRAPH_HOSTS,
+    OPT_GRAPH_PREFIX,
 };
 
 /* The short options (getopt_long is given ":" before them: a missing value
@@ -213,6 +221,8 @@ static const struct option longopts[] = {
     {"summary", no_argument, NULL, 's'},
     {"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
     {"graph", required_argument, NULL, 'g'},
+    {"graph-hosts", no_argument, NULL, OPT_GRAPH_HOSTS},
+    {"graph-prefix", required_argument, NULL, OPT_GRAPH_PREFIX},
     {"changes", required_argument, NULL, OPT_CHANGES},
     {"change-confirm", required_argument, NULL, OPT_CHANGE_CONFIRM},
     {"stats-json", required_argument, NULL, OPT_STATS_JSON},
@@ -434,6 +444,17 @@ static int opt_one(struct kp_annotate_options *o, size_t *n_targets, int c, cons
     case 'g':
         o->graph = arg;
         return 0;
+    case OPT_GRAPH_HOSTS:
+        o->graph_opts.hosts = 1;
+        return 0;
+    case OPT_GRAPH_PREFIX:
+        if (kp_prefix_parse(arg, false, &o->graph_prefix) != 0)
+            return usage_error(o,
+                               "--graph-prefix: '%s' is not a prefix (198.19.176.0/24, "
+                               "2001:db8:1::/48; no host bits set)",
+                               arg);
+        o->graph_opts.only = &o->graph_prefix;
+        return 0;
     case OPT_CHANGES:
         o->changes = arg;
         return 0;
@@ -528,6 +549,9 @@ int kp_annotate_options_parse(struct kp_annotate_options *o, int argc, char **ar
     }
     if (o->change_confirm != 0 && o->changes == NULL)
         return usage_error(o, "%s", "--change-confirm needs --changes FILE");
+    if ((o->graph_opts.hosts || o->graph_opts.only != NULL) && o->graph == NULL)
+        return usage_error(o, "%s needs --graph FILE.dot",
+                           o->graph_opts.hosts ? "--graph-hosts" : "--graph-prefix");
     if (o->changes != NULL && strcmp(o->changes, "-") == 0 &&
         (o->summary || o->output == NULL || strcmp(o->output, "-") == 0))
         return usage_error(o, "%s",

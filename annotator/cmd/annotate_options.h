@@ -19,6 +19,7 @@
 #include "core/asmap/asmap.h"
 #include "core/asmap/route_filter.h"
 #include "core/change/detect.h"
+#include "core/output/graph_dot.h"
 #include "core/verdict/verdict.h"
 
 #define KP_ANNOTATE_MAX_TARGETS  64
@@ -68,8 +69,10 @@ struct kp_annotate_options {
     const char *vp;                /* --vp */
     enum kp_annotate_sweep sweep;  /* --sweep */
     const char *output, *graph, *stats_json;
-    const char *changes;     /* --changes FILE, or NULL */
-    unsigned change_confirm; /* --change-confirm; 0: the detector's default */
+    struct kp_graph_opts graph_opts; /* --graph-hosts; .only points at graph_prefix */
+    struct kp_prefix graph_prefix;   /* --graph-prefix */
+    const char *changes;             /* --changes FILE, or NULL */
+    unsigned change_confirm;         /* --change-confirm; 0: the detector's default */
     bool summary, summary_json, quiet, rdns, have_rib, cymru;
     long threads; /* --threads; -1: as many as processors */
     struct kp_verdict_config cfg;

@@ -400,7 +400,7 @@ static int read_all(struct app *a)
     unsigned workers = a->o->threads < 0 ? kp_par_default_workers() : (unsigned)a->o->threads;
     if (kp_par_new(workers, &a->par) != 0 || kp_summary_new(&a->sum) != 0 ||
         kp_stitch_new(&a->stitch) != 0 ||
-        (a->o->graph && kp_graph_new(&a->graph_acc, &a->o->cfg) != 0)) {
+        (a->o->graph && kp_graph_new(&a->graph_acc, &a->o->cfg, &a->o->graph_opts) != 0)) {
         kp_annotate_warn("out of memory");
         return -1;
     }

@@ -62,7 +62,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 help=$("${KPA[@]}" --help)
 assert_eq 0 "$?" "--help exits 0"
 for word in --pfx2as --rib --mmdb --cymru --dns-server --target --transit --disable \
-    --input-format --vp --sweep --output --summary --graph Examples "Exit status"; do
+    --input-format --vp --sweep --output --summary --graph --graph-hosts --graph-prefix Examples "Exit status"; do
     assert_match "$word" "$help" "--help mentions $word"
 done
 "${KPA[@]}" --bogus >/dev/null 2>"$work/err"

@@ -16,7 +16,9 @@
 #   4. from kptrace's own capture file and from a tcpdump capture of Debian
 #      traceroute (through replay);
 #   5. from real scamper run now in the testbed: same verdicts as kptrace's;
-#   6. the --graph output is valid graphviz with the border edges.
+#   6. the --graph output is valid graphviz with the border edges, the
+#      destinations collapsed into their /24s; --graph-hosts gives one node
+#      per destination, --graph-prefix one /24's graph.
 source "$(dirname "$0")/lib.sh"
 
 # every run reads the testbed's tables: keep its test space (lib.sh)
@@ -194,7 +196,75 @@ assert_cmd "graphviz accepts the --graph output" dot -Tsvg -o "$work/paths.svg" 
 dotf=$(cat "$work/paths.dot")
 assert_match '"as:4837" -> "as:131279" \[label="[0-9]+", penwidth=3\]' "$dotf" "AS graph: Unicom hands over to AS131279 (bold)"
 assert_match '"as:20485" -> "as:131279" \[label="[0-9]+", penwidth=3\]' "$dotf" "AS graph: TTC hands over to AS131279 (bold)"
+# Expected from nk.topo: 3 VPs x 16 addresses x 3 methods = 144 traces per
+# /24; .176 only over Unicom (uni-dd), .177 only over TTC (ttc-vvo), .178 over
+# both (vp-eu TTC, vp-us Unicom, vp-asia ECMP), .179 ends in !X at uni-dd (no
+# destination answers); star-gw and star-core stay silent (2 silent TTLs).
+uni='"r:198\.18\.219\.[0-9]+"'
+ttc='"r:198\.18\.188\.[0-9]+"'
+assert_eq 3 "$(grep -c '^    "p:[^"]*" \[label=' "$work/paths.dot")" \
+    "collapsed graph: one node per answering /24 (.176, .177, .178; .179 is filtered)"
+for p in 176 177 178; do
+    assert_match "\"p:198\\.19\\.$p\\.0/24\" \\[label=\"198\\.19\\.$p\\.0/24\\\\n16 destinations\", shape=box3d" \
+        "$dotf" "collapsed graph: 198.19.$p.0/24 holds its 16 destinations"
+done
+assert_eq 0 "$(grep -c '"r:198\.19\.17[6-9]\.' "$work/paths.dot")" "collapsed graph: no destination host node"
+assert_eq 4 "$(grep -c -- '-> "p:' "$work/paths.dot")" \
+    "collapsed graph: 4 edges into /24s (uni-dd to .176 and .178, ttc-vvo to .177 and .178)"
+assert_match "$uni -> \"p:198\\.19\\.176\\.0/24\" \\[style=dashed, label=\"2 silent\\\\n144 traces\"\\]" \
+    "$dotf" "collapsed graph: all 144 traces into .176 from uni-dd over 2 silent TTLs"
+assert_match "$ttc -> \"p:198\\.19\\.177\\.0/24\" \\[style=dashed, label=\"2 silent\\\\n144 traces\"\\]" \
+    "$dotf" "collapsed graph: all 144 traces into .177 from ttc-vvo"
+# .178: vp-eu's 48 over TTC, vp-us's 48 over Unicom, vp-asia's 48 split
+n178=$(grep -oE -- '-> "p:198\.19\.178\.0/24" \[style=dashed, label="2 silent\\n[0-9]+ traces' "$work/paths.dot" |
+    grep -oE '[0-9]+ traces' | grep -oE '^[0-9]+')
+assert_eq "2 144" "$(echo "$n178" | wc -l) $(echo "$n178" | awk '{ s += $1 } END { print s }')" \
+    "collapsed graph: .178 from two routers, 144 traces in all"
+assert_eq "" "$(echo "$n178" | awk '$1 < 48')" "collapsed graph: each way into .178 carries at least one VP's 48 traces"
+assert_match "$uni \\[label=\"198\\.18\\.219\\.[0-9]+\\\\nAS4837 China Unicom \\(CHINA169-BACKBONE\\)\"" \
+    "$dotf" "collapsed graph: routers labelled with AS number and name"
+assert_match "$ttc \\[label=\"198\\.18\\.188\\.[0-9]+\\\\nAS20485 TransTeleCom \\(TRANSTELECOM\\)\"" \
+    "$dotf" "collapsed graph: TTC routers labelled with AS number and name"
+
+# --graph-hosts: the former graph, one node per destination address
+"${KPA[@]}" -q -p "$PFX" -g "$work/hosts.dot" --graph-hosts -o /dev/null "${sweeps[@]}"
+assert_cmd "graphviz accepts the --graph-hosts output" dot -Tsvg -o "$work/hosts.svg" "$work/hosts.dot"
+hostsf=$(cat "$work/hosts.dot")
+assert_eq 0 "$(grep -c '"p:' "$work/hosts.dot")" "--graph-hosts: no /24 node"
+assert_eq 48 "$(grep -cE '^    "r:198\.19\.17[678]\.[0-9]+" \[label=' "$work/hosts.dot")" \
+    "--graph-hosts: one node per destination (16 in each of .176, .177, .178)"
 assert_match '"r:198\.18\.219\.22" -> "r:198\.19\.17[68]\.[0-9]+" \[style=dashed, label="2 silent"\]' \
-    "$dotf" "router graph: uni-dd, two silent STAR-KP routers, the destination"
+    "$hostsf" "--graph-hosts: uni-dd, two silent STAR-KP routers, the destination"
+assert_match '"r:198\.18\.219\.22" \[label="198\.18\.219\.22\\nAS4837", ' "$hostsf" \
+    "--graph-hosts: router labels as before (no AS name)"
+# edges into destinations: 16 from uni-dd (.176), 16 from ttc-vvo (.177), and
+# for each .178 address one from each border (vp-eu over TTC, vp-us over
+# Unicom); everything else is the collapsed graph's
+redges() { awk '/^  subgraph cluster_routers/ { r = 1 } /^  subgraph cluster_as/ { r = 0 } r && / -> / { n++ } END { print n }' "$1"; }
+assert_eq $(($(redges "$work/paths.dot") - 4 + 64)) "$(redges "$work/hosts.dot")" \
+    "--graph-hosts: the collapsed graph's router edges, with 64 into the 48 destinations instead of 4 into the /24s"
+assert_eq "$(grep -vE '198\.19\.17[6-9]\.|"p:|^    "r:' "$work/paths.dot" | grep -v ' -> ')" \
+    "$(grep -vE '198\.19\.17[6-9]\.|"p:|^    "r:' "$work/hosts.dot" | grep -v ' -> ')" \
+    "--graph-hosts: same vantage points and AS level"
+
+# --graph-prefix: one /24's graph (as kp-report draws them)
+"${KPA[@]}" -q -p "$PFX" -g "$work/177.dot" --graph-prefix 198.19.177.0/24 -o /dev/null "${sweeps[@]}"
+assert_cmd "graphviz accepts the --graph-prefix output" dot -Tsvg -o "$work/177.svg" "$work/177.dot"
+f177=$(cat "$work/177.dot")
+assert_eq '"p:198.19.177.0/24"' "$(grep -oE '^    "p:[^"]*"' "$work/177.dot" | sed 's/^ *//')" \
+    "--graph-prefix 198.19.177.0/24: only that /24's node"
+assert_match "$ttc -> \"p:198\\.19\\.177\\.0/24\" \\[style=dashed, label=\"2 silent\\\\n144 traces\"\\]" \
+    "$f177" "--graph-prefix: its 144 traces, all from ttc-vvo"
+assert_eq 0 "$(grep -c '"as:4837"\|"r:198\.18\.219\.' "$work/177.dot")" "--graph-prefix: no Unicom node (.177 is TTC only)"
+assert_match '"as:20485" -> "as:131279" \[label="144", penwidth=3\]' "$f177" \
+    "--graph-prefix: AS level counts the /24's 144 traces"
+"${KPA[@]}" -q -p "$PFX" -g "$work/none.dot" --graph-prefix 198.19.179.0/24 -o /dev/null "${sweeps[@]}"
+assert_eq 0 "$(grep -c '"p:' "$work/none.dot")" "--graph-prefix 198.19.179.0/24: no /24 node (filtered at uni-dd)"
+assert_cmd "graphviz accepts a graph without destinations" dot -Tsvg -o /dev/null "$work/none.dot"
+"${KPA[@]}" -q -p "$PFX" --graph-prefix 198.19.177.0/24 -o /dev/null "${sweeps[@]}" 2>"$work/err"
+assert_eq 2 "$?" "--graph-prefix without --graph is a usage error"
+"${KPA[@]}" -q -g "$work/x.dot" --graph-prefix 198.19.177.1/24 -o /dev/null "${sweeps[@]}" 2>"$work/err"
+assert_match "--graph-prefix: '198\.19\.177\.1/24' is not a prefix" "$(cat "$work/err")" \
+    "--graph-prefix with host bits set is named"
 
 tb_down

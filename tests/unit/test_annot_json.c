@@ -192,7 +192,8 @@ Test(graph_dot, router_and_as_levels)
     struct kp_transit v;
     kp_verdict_decide(&c, &t, ann, 3, &dst, &v);
     struct kp_graph *g;
-    cr_assert_eq(kp_graph_new(&g, &c), 0);
+    struct kp_graph_opts hosts = {.hosts = 1}; /* one node per destination */
+    cr_assert_eq(kp_graph_new(&g, &c, &hosts), 0);
     cr_assert_eq(kp_graph_add(g, &t, ann, &v), 0);
     cr_assert_eq(kp_graph_add(g, &t, ann, &v), 0); /* same path twice */
     char *s = NULL;
