@@ -19,8 +19,9 @@
  * The world (deterministic, from the trace id and the /24): the vantage
  * point's ISP (AS64501), two transits (AS4837 and AS20485 stand-ins), the
  * target AS (AS131279) holding every target /24. A /24 is carried by one
- * transit, or split by ECMP between both (per address and method: a Paris
- * flow), or admin-prohibited at the target's border; some borders never
+ * transit, or split by ECMP between both (by a hash of the address, the
+ * method and the trace's Paris flow, kp_id_flow of its id, as the engine
+ * sends it), or admin-prohibited at the target's border; some borders never
  * answer; 5 % of the hops and 5 % of the destination answers are lost. Every
  * two virtual hours one single-transit /24 moves to the other transit; every
  * six, one goes dark for an hour. Time runs at the pace a --pps budget
@@ -30,7 +31,7 @@
  *       write the world's prefix2as table to FILE and exit
  *   watch_soak [--traces N] [--sample N] [--max-rss-growth F]
  *              [--max-heap-growth KIB] [--keep-hours] [--json FILE]
- *              -- WATCH-OPTIONS...
+ *              [--world-log FILE] -- WATCH-OPTIONS...
  *       run: WATCH-OPTIONS are kptrace watch's (--targets, --methods, --pps,
  *       --pfx2as FILE, --out DIR, --allowlist-file, ...). Every --sample
  *       traces (at the end of the round that crosses it) VmRSS and VmHWM
@@ -41,13 +42,16 @@
  *       and the last sample (default: not checked), or when an hour's
  *       traces.jsonl does not hold its traces; 2 on a usage error.
  *       A closed hour's directory is checked and removed (--keep-hours:
- *       kept): watch never deletes, its operator's collection does. */
+ *       kept): watch never deletes, its operator's collection does.
+ *       --world-log: the world's changes, one line each ("TIME PREFIX
+ *       to-ttc|to-unicom|dark|lit"), to compare with events.jsonl. */
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/resource.h>
 
 #include <pcap/pcap.h>
 
+#include "core/codec/identity.h"
 #include "prober/cmd/cmd_watch.c"
 #include "prober/engine/engine_int.h"
 
@@ -97,7 +101,25 @@ struct world {
     int64_t next_move, next_dark;
     uint64_t moves, darks, k_move, k_dark;
     uint32_t pps;
+    const struct watch *w;
+    size_t lit_net; /* the black hole to note the end of */
+    int64_t lit_at; /* ... then, 0 none */
+    FILE *log;      /* --world-log: one line per change, NULL none */
 };
+
+static void world_note(const struct world *wd, size_t i, const char *what, int64_t at)
+{
+    if (wd->log == NULL)
+        return;
+    char pfx[32];
+    time_t t = (time_t)(at / 1000000000LL);
+    struct tm tm;
+    char ts[32];
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(wd->log, "%s %s %s\n", ts,
+            watch_prefix(wd->w, i * wd->w->o.n_methods, pfx, sizeof(pfx)), what);
+}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -122,6 +144,7 @@ static void world_init(struct world *wd, const struct watch *w)
     wd->next_move = T0_NS + MOVE_EVERY;
     wd->next_dark = T0_NS + DARK_EVERY;
     wd->pps = w->o.pps ? w->o.pps : 50;
+    wd->w = w;
 }
 
 /* A single-transit /24 picked by k (the next one from a hashed start). */
@@ -137,15 +160,23 @@ static size_t world_pick(const struct world *wd, uint64_t k)
 /* The changes due by now. */
 static void world_advance(struct world *wd)
 {
+    if (wd->lit_at && wd->now >= wd->lit_at) {
+        world_note(wd, wd->lit_net, "lit", wd->lit_at);
+        wd->lit_at = 0;
+    }
     while (wd->now >= wd->next_move) {
         size_t i = world_pick(wd, 0x6d6f7665ULL + wd->k_move++);
         wd->n[i].ttc = !wd->n[i].ttc;
+        world_note(wd, i, wd->n[i].ttc ? "to-ttc" : "to-unicom", wd->now);
         wd->moves++;
         wd->next_move += MOVE_EVERY;
     }
     while (wd->now >= wd->next_dark) {
         size_t i = world_pick(wd, 0x6461726bULL + wd->k_dark++);
         wd->n[i].dark_until = wd->next_dark + DARK_FOR;
+        world_note(wd, i, "dark", wd->now);
+        wd->lit_net = i;
+        wd->lit_at = wd->n[i].dark_until;
         wd->darks++;
         wd->next_dark += DARK_EVERY;
     }
@@ -185,9 +216,10 @@ static int world_trace(struct world *wd, const struct watch *w, size_t ni, uint3
     t->src = w->src;
     t->dst = kp_addr_v4(dst);
     t->method = m;
-    t->sport = 40000 + (uint16_t)(dst & 0xff);
-    t->dport = m == KP_METHOD_UDP_PARIS ? 33434 : 0;
-    t->icmp_id = m == KP_METHOD_ICMP_PARIS ? (uint16_t)(id & 0xffff) : 0;
+    uint16_t flow = kp_id_flow(id); /* the engine's Paris flow of the trace */
+    t->sport = m == KP_METHOD_ICMP_PARIS ? 0 : flow;
+    t->dport = m == KP_METHOD_UDP_PARIS ? 33434 : m == KP_METHOD_TCP_SYN ? 80 : 0;
+    t->icmp_id = m == KP_METHOD_ICMP_PARIS ? flow : 0;
     t->first_ttl = 1;
     t->max_ttl = 32;
     t->attempts = 2;
@@ -196,8 +228,8 @@ static int world_trace(struct world *wd, const struct watch *w, size_t ni, uint3
     t->id = id;
     t->start_ns = wd->now;
     bool ttc = n->ttc;
-    if (n->kind == NET_ECMP) /* a Paris flow: per address and method */
-        ttc = (mix64((uint64_t)dst * 8 + (uint64_t)m) & 1) != 0;
+    if (n->kind == NET_ECMP) /* the routers hash the flow: address, method, ports */
+        ttc = (mix64(((uint64_t)dst << 24) ^ ((uint64_t)m << 16) ^ flow) & 1) != 0;
     uint32_t tr = ttc ? 0xc612bc00u : 0xc612db00u; /* 198.18.188 / 198.18.219 */
     uint32_t hops[5] = {0xc6120101u, 0xc6120102u, tr + 1 + (uint32_t)((dst >> 8) & 3),
                         tr + 0x100u + 1 + (uint32_t)((dst >> 9) & 3), 0xc612c801u};
@@ -340,7 +372,7 @@ struct soak {
     double max_rss_growth;
     long max_heap_growth_kib; /* < 0: not checked */
     bool keep_hours;
-    const char *json;
+    const char *json, *world_log;
 };
 
 static int usage(void)
@@ -348,7 +380,7 @@ static int usage(void)
     fputs("usage: watch_soak --world FILE\n"
           "       watch_soak [--traces N] [--sample N] [--max-rss-growth F]\n"
           "                  [--max-heap-growth KIB] [--keep-hours] [--json FILE]\n"
-          "                  -- KPTRACE-WATCH-OPTIONS...\n",
+          "                  [--world-log FILE] -- KPTRACE-WATCH-OPTIONS...\n",
           stderr);
     return 2;
 }
@@ -499,6 +531,8 @@ int main(int argc, char **argv)
             s.keep_hours = true;
         } else if (strcmp(a, "--json") == 0 && v) {
             s.json = v, i++;
+        } else if (strcmp(a, "--world-log") == 0 && v) {
+            s.world_log = v, i++;
         } else {
             return usage();
         }
@@ -536,6 +570,10 @@ int main(int argc, char **argv)
     world_init(&wd, w);
     if (wd.n == NULL)
         goto out;
+    if (s.world_log && (wd.log = fopen(s.world_log, "w")) == NULL) {
+        snprintf(w->err, sizeof(w->err), "%.400s: %s", s.world_log, strerror(errno));
+        goto out;
+    }
     printf("# kptrace watch soak: %zu /24s x %u methods = %zu keys, %llu traces, --pps %u\n",
            w->n_nets, w->o.n_methods, w->n_keys, (unsigned long long)s.traces, wd.pps);
     printf("%10s %7s %6s %7s %10s %10s %10s %8s %8s\n", "traces", "rounds", "hours", "events",
@@ -619,6 +657,8 @@ out:
     if (w->hour[0])
         watch_hour_close(w, "interrupted");
     free(wd.n);
+    if (wd.log)
+        fclose(wd.log);
     watch_free(w);
     return rc;
 }
