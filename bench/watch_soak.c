@@ -458,24 +458,19 @@ static int soak_round(struct watch *w, struct world *wd, uint64_t *hour_traces, 
     }
     /* (kp_engine_replan and kp_engine_run need an opened engine: the world
      * stands for both) */
+    size_t k = 0; /* build_plan lists the /24s in order */
     for (size_t i = 0; i < w->n_plan; i++) {
         uint32_t dst = w->plan[i].base;
-        long k = -1;
-        for (size_t lo = 0, hi = w->n_nets; lo < hi && k < 0;) {
-            size_t mid = (lo + hi) / 2;
-            if (w->nets[mid].net == (dst & 0xffffff00u))
-                k = (long)mid;
-            else if (w->nets[mid].net < (dst & 0xffffff00u))
-                lo = mid + 1;
-            else
-                hi = mid;
+        while (k < w->n_nets && w->nets[k].net != (dst & 0xffffff00u))
+            k++;
+        if (k == w->n_nets) {
+            snprintf(w->err, sizeof(w->err), "the plan is not in the order of the /24s");
+            return -1;
         }
-        if (k < 0)
-            continue;
         for (unsigned mi = 0; mi < w->o.n_methods; mi++) {
             world_advance(wd);
             struct kp_trace t;
-            if (world_trace(wd, w, (size_t)k, dst, w->o.methods[mi], w->next_id, &t) != 0) {
+            if (world_trace(wd, w, k, dst, w->o.methods[mi], w->next_id, &t) != 0) {
                 kp_trace_free(&t);
                 snprintf(w->err, sizeof(w->err), "out of memory");
                 return -1;
