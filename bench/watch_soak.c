@@ -63,7 +63,9 @@
 #endif
 #endif
 #ifdef SOAK_ASAN
-#include <sanitizer/allocator_interface.h>
+/* the sanitizer runtime's count of the bytes the program holds
+ * (sanitizer/allocator_interface.h, not installed with every compiler) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define AS_ISP     64501u
