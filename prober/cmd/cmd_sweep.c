@@ -221,28 +221,39 @@ static int open_new(const char *dir, const char *name, char *err, size_t errlen)
 
 /* Read a whole file into a malloc'ed buffer (NUL-terminated). 0 or -errno
  * with "PATH: reason" in err. */
-static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+/* PATH opened for reading as a regular file, never through a symlink: a
+ * resumed sweep's directory may have belonged to the user kptrace drops
+ * to. NULL with "PATH: reason" in err and -errno in *rc. */
+static FILE *open_regular(const char *path, int *rc, char *err, size_t errlen)
 {
-    /* a regular file only, never through a symlink: a resumed sweep's
-     * directory may have belonged to the user kptrace drops to */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
     struct stat st;
-    FILE *f = NULL;
-    *buf = NULL;
-    *len = 0;
-    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err, errlen, "%.400s: not a regular file", path);
-        return -EINVAL;
-    }
-    if (fd < 0 || (f = fdopen(fd, "rb")) == NULL) {
-        int e = errno == ELOOP ? EINVAL : errno;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+        e = EINVAL;
+    FILE *f = e == 0 ? fdopen(fd, "rb") : NULL;
+    if (f == NULL) {
+        if (e == 0)
+            e = errno;
         if (fd >= 0)
             close(fd);
         snprintf(err, errlen, "%.400s: %s", path,
-                 errno == ELOOP ? "a symlink: not followed" : strerror(e));
-        return -e;
+                 e == ELOOP    ? "a symlink: not followed"
+                 : e == EINVAL ? "not a regular file"
+                               : strerror(e));
+        *rc = -e;
     }
+    return f;
+}
+
+static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+    int rc = 0;
+    FILE *f = open_regular(path, &rc, err, errlen);
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL)
+        return rc;
     size_t cap = 0;
     char *b = NULL;
     for (;;) {
@@ -506,11 +517,9 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
                           r->stored.next_id, r->crashed, kp_engine_max_active(o->pps));
     /* capture.pcap: where its last complete record ends */
     snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
-    FILE *pf = fopen(path, "rb");
-    if (pf == NULL) {
-        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+    FILE *pf = open_regular(path, &rc, err, errlen);
+    if (pf == NULL)
         return KP_EXIT_ERROR;
-    }
     rc = kp_resume_pcap_tail(pf, &r->pcap_good_end, &r->pcap_frames, &r->pcap_size, e2, sizeof(e2));
     fclose(pf);
     if (rc != 0) {

@@ -265,6 +265,13 @@ assert_eq 1 $? "--resume with a symlink planted in the directory: refused, exit 
 assert_match "s2/sweep.json.tmp: a symlink: refused" "$(cat "$work/s7.err")" "the refusal names the planted link"
 assert_eq "not kptrace's" "$(cat "$work/victim")" "the link's target is untouched"
 assert_eq "nobody" "$(stat -c %U "$work/s2")" "the refused directory is still nobody's (given back)"
+rm "$work/s2/sweep.json.tmp"
+setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
+    sh -c 'mv "$1/capture.pcap" "$1/capture.away" && ln -s "$2" "$1/capture.pcap"' sh "$work/s2" "$work/victim"
+tb_exec $vp "$KPTRACE" sweep --resume "$work/s2" --allowlist-file "$KP_ALLOWLIST" 2>"$work/s9.err"
+assert_eq 1 $? "--resume with capture.pcap swapped for a symlink by nobody: refused, exit 1"
+assert_match "s2/capture.pcap: a symlink: not followed" "$(cat "$work/s9.err")" "--resume reads capture.pcap only as a regular file"
+assert_eq "not kptrace's" "$(cat "$work/victim")" "the second link's target is untouched too"
 mkdir -m 0777 "$work/s8"
 tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.177.0/29 \
     --methods icmp-paris --out "$work/s8" --no-progress 2>"$work/s8.err"
