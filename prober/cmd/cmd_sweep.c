@@ -105,8 +105,10 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
 
 /* sweep.json, safely: the text goes to DIR/sweep.json.tmp first (its
  * descriptor opened before privdrop), is flushed to disk and renamed over
- * DIR/sweep.json. When the rename is refused (the user kptrace dropped to
- * cannot write DIR), sweep.json is rewritten in place and sweep.json.tmp
+ * DIR/sweep.json. DIR is handed to the user kptrace drops to when kptrace
+ * created it (privdrop.h), so the last rename works after the drop and no
+ * sweep.json.tmp is left. When the rename is refused (a directory kptrace
+ * did not hand over), sweep.json is rewritten in place and sweep.json.tmp
  * stays as a complete copy (--resume falls back to it if sweep.json is
  * cut). */
 struct meta_out {
@@ -114,6 +116,7 @@ struct meta_out {
     FILE *f;   /* DIR/sweep.json */
     FILE *tmp; /* DIR/sweep.json.tmp */
     bool tmp_written;
+    bool last; /* the sweep's last version: no next tmp after it */
 };
 
 #define META_RESERVE (64 << 10)
@@ -138,6 +141,19 @@ static int write_file(FILE *f, const char *s)
     return 0;
 }
 
+/* DIR/sweep.json.tmp, created or emptied; never through a symlink. */
+static FILE *open_tmp(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 static int write_text(struct meta_out *mo, const char *s)
 {
     if (mo->tmp && write_file(mo->tmp, s) == 0) {
@@ -147,7 +163,7 @@ static int write_text(struct meta_out *mo, const char *s)
              * and open the next tmp while we may (before privdrop) */
             fclose(mo->f);
             mo->f = mo->tmp;
-            mo->tmp = fopen(mo->tmp_path, "w");
+            mo->tmp = mo->last ? NULL : open_tmp(mo->tmp_path);
             if (mo->tmp)
                 reserve(mo->tmp);
             mo->tmp_written = false;
@@ -181,7 +197,7 @@ static int open_meta(struct meta_out *mo, const char *dir, bool create, char *er
                                  : "");
         return -1;
     }
-    mo->tmp = fopen(mo->tmp_path, "w");
+    mo->tmp = open_tmp(mo->tmp_path);
     if (mo->tmp == NULL) {
         snprintf(err, errlen, "%.400s: %s", mo->tmp_path, strerror(errno));
         return -1;
@@ -205,16 +221,39 @@ static int open_new(const char *dir, const char *name, char *err, size_t errlen)
 
 /* Read a whole file into a malloc'ed buffer (NUL-terminated). 0 or -errno
  * with "PATH: reason" in err. */
+/* PATH opened for reading as a regular file, never through a symlink: a
+ * resumed sweep's directory may have belonged to the user kptrace drops
+ * to. NULL with "PATH: reason" in err and -errno in *rc. */
+static FILE *open_regular(const char *path, int *rc, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+        e = EINVAL;
+    FILE *f = e == 0 ? fdopen(fd, "rb") : NULL;
+    if (f == NULL) {
+        if (e == 0)
+            e = errno;
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "%.400s: %s", path,
+                 e == ELOOP    ? "a symlink: not followed"
+                 : e == EINVAL ? "not a regular file"
+                               : strerror(e));
+        *rc = -e;
+    }
+    return f;
+}
+
 static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    int rc = 0;
+    FILE *f = open_regular(path, &rc, err, errlen);
     *buf = NULL;
     *len = 0;
-    if (f == NULL) {
-        int e = errno;
-        snprintf(err, errlen, "%.400s: %s", path, strerror(e));
-        return -e;
-    }
+    if (f == NULL)
+        return rc;
     size_t cap = 0;
     char *b = NULL;
     for (;;) {
@@ -478,11 +517,9 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
                           r->stored.next_id, r->crashed, kp_engine_max_active(o->pps));
     /* capture.pcap: where its last complete record ends */
     snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
-    FILE *pf = fopen(path, "rb");
-    if (pf == NULL) {
-        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+    FILE *pf = open_regular(path, &rc, err, errlen);
+    if (pf == NULL)
         return KP_EXIT_ERROR;
-    }
     rc = kp_resume_pcap_tail(pf, &r->pcap_good_end, &r->pcap_frames, &r->pcap_size, e2, sizeof(e2));
     fclose(pf);
     if (rc != 0) {
@@ -579,6 +616,7 @@ struct sweep {
     size_t n_ranges;
     struct kp_engine *e;
     struct meta_out mo;
+    struct kp_outdir od; /* DIR, handed to --user before the drop */
     int status;
     struct sweep_ctx c;
     struct kp_sweep_meta m;
@@ -601,6 +639,7 @@ static void sweep_init(struct sweep *s)
     s->rs.ex = &s->ex;
     snprintf(s->zero_st.ts_source, sizeof(s->zero_st.ts_source), "pcap");
     s->lock_fd = s->pcap_fd = -1;
+    s->od.fd = -1;
 }
 
 /* The source, the engine and (on --resume) what the earlier parts taught
@@ -653,6 +692,27 @@ static int sweep_engine(struct sweep *s)
     return 0;
 }
 
+/* DIR opened, and whether it can be handed to --user (privdrop.h): said
+ * when it cannot, as sweep.json.tmp then stays. The sweep's names in it
+ * must be absent or regular files with one link. 0 or -1. */
+static int sweep_outdir(struct sweep *s)
+{
+    static const char *const names[] = {"traces.jsonl", "sweep.json", "sweep.json.tmp",
+                                        "capture.pcap", "traces.jsonl.resume-tmp"};
+    if (kp_outdir_open(&s->od, s->o.out, s->o.user, s->err, sizeof(s->err)) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (kp_outdir_check(&s->od, s->o.out, names[i], s->err, sizeof(s->err)) != 0)
+            return -1;
+    if (s->od.state == KP_OUTDIR_KEPT && !s->o.quiet)
+        fprintf(stderr,
+                "kptrace sweep: %s: not given to --user %s (it already holds files, is not "
+                "root's, or is a symlink), which cannot write it: sweep.json is rewritten in "
+                "place at the end and its copy sweep.json.tmp stays\n",
+                s->o.out, s->o.user);
+    return 0;
+}
+
 /* The output directory: a new sweep refuses one that holds a sweep; a
  * resumed one takes its lock and cuts what an interruption left. 0 or -1. */
 static int sweep_claim_dir(struct sweep *s)
@@ -679,8 +739,10 @@ static int sweep_claim_dir(struct sweep *s)
                 return -1;
             }
         }
-        return 0;
+        return sweep_outdir(s);
     }
+    if (sweep_outdir(s) != 0)
+        return -1;
     /* A sweep still running holds this lock on its traces.jsonl: two
      * processes must not append to one sweep. */
     char p[4096];
@@ -746,7 +808,8 @@ static int sweep_open(struct sweep *s)
         snprintf(s->err, sizeof(s->err), "%.400s: %s", s->mo.path, strerror(errno));
         return -1;
     }
-    if (kp_privdrop(o->user, s->err, sizeof(s->err)) < 0)
+    if (kp_outdir_hand_over(&s->od, o->out, s->err, sizeof(s->err)) != 0 ||
+        kp_privdrop(o->user, s->err, sizeof(s->err)) < 0)
         return -1;
     return 0;
 }
@@ -826,6 +889,7 @@ static void sweep_finish(struct sweep *s, int rc)
                 : failed > 0      ? KP_EXIT_INCOMPLETE
                 : st->interrupted ? KP_EXIT_INTERRUPTED
                                   : KP_EXIT_OK;
+    s->mo.last = true;
     if (write_meta(&s->mo, m, s->prior, rs->prior_len, s->file_traces, s->file_hops) != 0) {
         snprintf(s->err, sizeof(s->err), "%.400s: %s", s->mo.path, strerror(errno));
         s->status = KP_EXIT_ERROR;
@@ -846,7 +910,8 @@ static void sweep_close(struct sweep *s)
     if (s->mo.tmp) {
         fclose(s->mo.tmp);
         if (!s->mo.tmp_written)
-            unlink(s->mo.tmp_path); /* fails harmlessly once root is dropped */
+            unlink(s->mo.tmp_path); /* in a directory kept from --user, fails harmlessly
+                                     * once root is dropped */
     }
     kp_engine_destroy(s->e); /* closes the capture file */
     if (s->fix_pcap && s->pcap_fd >= 0) {
@@ -865,6 +930,7 @@ static void sweep_close(struct sweep *s)
     }
     if (s->lock_fd >= 0)
         close(s->lock_fd);
+    kp_outdir_close(&s->od);
     if (s->pcap_fd >= 0)
         close(s->pcap_fd);
     resume_free(&s->rs);

@@ -360,6 +360,7 @@ static int start(struct watch *w)
     kp_cmd_engine_params(&w->o, &cfg.params);
     if (kp_engine_create(&cfg, &w->e, w->err, sizeof(w->err)) != 0 ||
         kp_engine_open(w->e, w->err, sizeof(w->err)) != 0 ||
+        kp_outdir_hand_over(&w->outdir, w->o.out, w->err, sizeof(w->err)) != 0 ||
         kp_privdrop(w->o.user, w->err, sizeof(w->err)) < 0)
         return -1;
     if (watch_replay_tail(w, replay_feed) != 0 || feed_round(w) != 0)
@@ -407,8 +408,7 @@ static void watch_free(struct watch *w)
     kp_asmap_free(w->map);
     if (w->events_fd >= 0)
         close(w->events_fd);
-    if (w->dirfd >= 0)
-        close(w->dirfd);
+    kp_outdir_close(&w->outdir); /* w->dirfd: given back to --user if taken */
     if (w->traces_fd >= 0)
         close(w->traces_fd);
     free(w->nets);
@@ -428,6 +428,7 @@ int kp_cmd_watch(int argc, char **argv)
     if (w == NULL)
         return KP_EXIT_ERROR;
     w->events_fd = w->dirfd = w->traces_fd = -1;
+    w->outdir.fd = -1;
     int status = watch_options(w, argc, argv);
     if (status >= 0) {
         free(w);

@@ -18,6 +18,7 @@
 #include "core/plan/watch_pick.h"
 #include "core/verdict/verdict.h"
 #include "prober/cmd/options.h"
+#include "prober/sys/privdrop.h"
 #include "prober/cmd/sweep_meta.h"
 #include "prober/engine/engine.h"
 #include "prober/sys/progress.h"
@@ -96,6 +97,7 @@ struct watch {
     struct kp_progress prog;
     /* files */
     int dirfd;
+    struct kp_outdir outdir; /* DIR (its fd is dirfd), given to --user right before the drop */
     int events_fd;
     char hour[32]; /* "YYYYmmddTHHZ" of the files open, "" none */
     char hour_dir[4200];

@@ -18,7 +18,6 @@
  * events again, and drops those events.jsonl already holds (watch_seen). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "core/change/event_json.h"
 #include "core/record/trace_json.h"
 #include "prober/cmd/watch.h"
+#include "prober/sys/privdrop.h"
 
 static int wfail(struct watch *w, const char *what, int e)
 {
@@ -87,15 +87,35 @@ int watch_replace_file(int dirfd, const char *name, const char *text, size_t len
     return rc;
 }
 
-/* The output directory, events.jsonl (locked: one watch per DIR), the
- * directory handed to --user. Before the privileges are dropped. */
+/* The output directory and events.jsonl (locked: one watch per DIR).
+ * --user must write DIR, as the checkpoint and the hourly directories are
+ * created after the privileges are dropped: DIR is one --user owns already
+ * (taken back while root reads the checkpoint and events.jsonl), one watch
+ * creates, or an empty one of root's (privdrop.h), given to --user right
+ * before the drop (start()). An earlier run's state and status, when a run
+ * under another --user made them, are given to --user. Before the
+ * privileges are dropped. */
 int watch_open_dir(struct watch *w)
 {
+    static const char *const own[] = {"state", "status"};
     if (mkdir(w->o.out, 0755) != 0 && errno != EEXIST)
         return wfail(w, "", errno);
-    w->dirfd = open(w->o.out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (w->dirfd < 0)
-        return wfail(w, "", errno);
+    struct kp_outdir *od = &w->outdir;
+    if (kp_outdir_open(od, w->o.out, w->o.user, w->err, sizeof(w->err)) != 0)
+        return -1;
+    w->dirfd = od->fd;
+    if (od->state == KP_OUTDIR_KEPT) {
+        snprintf(w->err, sizeof(w->err),
+                 "%.400s: --user %s cannot write it, and kptrace gives --user only a directory "
+                 "it creates or an empty one (this one holds files or is a symlink): choose a "
+                 "new --out, or chown it to %s",
+                 w->o.out, w->o.user, w->o.user);
+        return -1;
+    }
+    const char *names[] = {"events.jsonl", own[0], own[1]};
+    for (int i = 0; i < 3; i++)
+        if (kp_outdir_check(od, w->o.out, names[i], w->err, sizeof(w->err)) != 0)
+            return -1;
     w->events_fd =
         openat(w->dirfd, "events.jsonl", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (w->events_fd < 0)
@@ -107,21 +127,11 @@ int watch_open_dir(struct watch *w)
     }
     if (cut_to_line(w->events_fd) < 0)
         return wfail(w, "events.jsonl", errno);
-    if (geteuid() == 0 && strcmp(w->o.user, "root") != 0) {
-        struct passwd *pw = getpwnam(w->o.user);
-        if (pw == NULL) {
-            snprintf(w->err, sizeof(w->err), "--user %s: no such user", w->o.user);
-            return -1;
-        }
-        /* the hourly directories and the checkpoint are created after the
-         * privileges are dropped */
-        if (fchown(w->dirfd, pw->pw_uid, pw->pw_gid) != 0)
-            return wfail(w, "", errno);
-        const char *own[] = {"state", "status"};
-        for (int i = 0; i < 2; i++) /* those of an earlier run, when there are */
-            if (fchownat(w->dirfd, own[i], pw->pw_uid, pw->pw_gid, 0) != 0 && errno != ENOENT)
+    if (od->state == KP_OUTDIR_HAND_OVER)
+        for (int i = 0; i < 2; i++) /* checked above: absent or a regular file */
+            if (fchownat(w->dirfd, own[i], od->uid, od->gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+                errno != ENOENT)
                 return wfail(w, own[i], errno);
-    }
     return 0;
 }
 

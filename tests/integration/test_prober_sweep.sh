@@ -22,6 +22,16 @@
 #     count equals the lines written. A second sweep into the same directory
 #     is refused. --dry-run needs no root and sends nothing. The progress
 #     line shows on a terminal only.
+#  7. The output directory and the drop (prober/sys/privdrop.h): the
+#     directory kptrace created is handed to nobody before the drop, so the
+#     last rename of sweep.json.tmp works: no *.tmp left (the /22 and the
+#     interrupted sweep), sweep.json complete and valid JSON, the files stay
+#     root's. --user daemon with an empty directory made beforehand: handed
+#     to daemon likewise. A directory that already holds a file is not
+#     handed over (still root's): kptrace says so and keeps sweep.json.tmp
+#     as sweep.json's complete copy. Root follows no symlink --user planted
+#     in a directory handed to it (--resume refused, the link's target
+#     untouched); a world-writable directory is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -92,6 +102,16 @@ assert all(r["vp"] == "vp-eu" and r["ts_source"] == m["capture"]["ts_source"] fo
 print("probes_sent", c["probes_sent"], "replies", c["replies"], "saved", c["probes_saved"],
       "frames", m["capture"]["frames"], file=sys.stderr)
 PY
+
+# --- 7a. the directory handed to nobody ------------------------------------------
+python3 -m json.tool "$out/sweep.json" >/dev/null 2>&1
+assert_eq 0 $? "sweep as root dropping to nobody: sweep.json is complete, valid JSON"
+assert_eq "" "$(find "$out" -name '*.tmp' -print)" \
+    "no *.tmp left in the sweep's directory after the drop to nobody"
+assert_eq "nobody:$(id -gn nobody)" "$(stat -c %U:%G "$out")" \
+    "the sweep directory kptrace created belongs to nobody (handed over before the drop)"
+assert_eq "root root root" "$(stat -c %U "$out/sweep.json" "$out/traces.jsonl" "$out/capture.pcap" | xargs)" \
+    "sweep.json, traces.jsonl and capture.pcap stay root's (opened before the drop)"
 
 # --- 3. the capture -------------------------------------------------------------
 sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["probes_sent"])' "$out/sweep.json")
@@ -202,4 +222,60 @@ script -qc "ip netns exec $(tb_ns $vp) $KPTRACE sweep --allowlist-file '$KP_ALLO
 assert_match "16/16 traces, [0-9]+ probes \([0-9]+/s\), [0-9]+ replies, [0-9]+ saved, ETA [0-9]+m[0-9]+s" \
     "$(tr '\r' '\n' <"$work/tty.out" | grep ETA | tail -1)" "progress line on a terminal: traces, rate, ETA"
 assert_eq 0 "$(grep -c ETA "$work/s1.err")" "no progress line when stderr is not a terminal"
+
+# --- 7b. --user, and a directory kptrace does not hand over ---------------------
+assert_eq "" "$(find "$work/s2" -name '*.tmp' -print)" "no *.tmp left by the interrupted sweep"
+mkdir "$work/s5" # made beforehand, empty: handed to --user
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.177.0/29 \
+    --methods icmp-paris --pps 200 --user daemon --out "$work/s5" --no-progress 2>"$work/s5.err"
+assert_eq 0 $? "sweep --user daemon into an empty directory exits 0 ($(tail -1 "$work/s5.err"))"
+assert_eq "daemon:$(id -gn daemon)" "$(stat -c %U:%G "$work/s5")" \
+    "--user daemon: an empty directory made for the sweep is handed to daemon"
+assert_eq "capture.pcap sweep.json traces.jsonl" "$(cd "$work/s5" && ls -A | xargs)" \
+    "--user daemon: the directory holds the three files, no *.tmp"
+python3 -c 'import json,sys; m = json.load(open(sys.argv[1])); assert m["status"] == "complete" and m["counts"]["traces"] == 8, m' \
+    "$work/s5/sweep.json"
+assert_eq 0 $? "--user daemon: sweep.json complete with its 8 traces"
+mkdir "$work/s6"
+echo "the operator's notes" >"$work/s6/notes.txt"
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.177.0/29 \
+    --methods icmp-paris --pps 200 --out "$work/s6" --no-progress 2>"$work/s6.err"
+assert_eq 0 $? "sweep into a directory holding another file exits 0"
+assert_eq "root:root" "$(stat -c %U:%G "$work/s6")" \
+    "a directory that already holds a file is not handed over: still root's"
+assert_match "s6: not given to --user nobody \(it already holds files" "$(cat "$work/s6.err")" \
+    "kptrace says it keeps the directory from --user, and why"
+python3 - "$work/s6" <<'PY' && ok "not handed over: sweep.json complete, sweep.json.tmp its complete copy" || fail "kept directory: sweep.json"
+import json, sys
+m = json.load(open(sys.argv[1] + "/sweep.json"))
+assert m["status"] == "complete" and m["counts"]["traces"] == 8, m
+assert open(sys.argv[1] + "/sweep.json.tmp").read() == open(sys.argv[1] + "/sweep.json").read()
+PY
+# --- 7c. what --user may have changed is not followed by root --------------------
+# The interrupted sweep's directory belongs to nobody: nobody plants a
+# symlink where --resume (as root) would write; the resume is refused and the
+# link's target is untouched.
+echo "not kptrace's" >"$work/victim"
+chmod 644 "$work/victim"
+setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
+    ln -s "$work/victim" "$work/s2/sweep.json.tmp"
+assert_eq 0 $? "nobody can plant a symlink in the interrupted sweep's directory (it is nobody's)"
+tb_exec $vp "$KPTRACE" sweep --resume "$work/s2" --allowlist-file "$KP_ALLOWLIST" 2>"$work/s7.err"
+assert_eq 1 $? "--resume with a symlink planted in the directory: refused, exit 1"
+assert_match "s2/sweep.json.tmp: a symlink: refused" "$(cat "$work/s7.err")" "the refusal names the planted link"
+assert_eq "not kptrace's" "$(cat "$work/victim")" "the link's target is untouched"
+assert_eq "nobody" "$(stat -c %U "$work/s2")" "the refused directory is still nobody's (given back)"
+rm "$work/s2/sweep.json.tmp"
+setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
+    sh -c 'mv "$1/capture.pcap" "$1/capture.away" && ln -s "$2" "$1/capture.pcap"' sh "$work/s2" "$work/victim"
+tb_exec $vp "$KPTRACE" sweep --resume "$work/s2" --allowlist-file "$KP_ALLOWLIST" 2>"$work/s9.err"
+assert_eq 1 $? "--resume with capture.pcap swapped for a symlink by nobody: refused, exit 1"
+assert_match "s2/capture.pcap: a symlink: not followed" "$(cat "$work/s9.err")" "--resume reads capture.pcap only as a regular file"
+assert_eq "not kptrace's" "$(cat "$work/victim")" "the second link's target is untouched too"
+mkdir -m 0777 "$work/s8"
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.177.0/29 \
+    --methods icmp-paris --out "$work/s8" --no-progress 2>"$work/s8.err"
+assert_eq 1 $? "a world-writable directory without the sticky bit: refused, exit 1"
+assert_match "s8: group- or world-writable without the sticky bit" "$(cat "$work/s8.err")" "the refusal says why"
+assert_eq "" "$(ls -A "$work/s8")" "nothing was written in it"
 rm -rf "$work"

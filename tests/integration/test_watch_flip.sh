@@ -18,7 +18,8 @@
 #     before the move (the worst crash: events written, checkpoint not): the
 #     traces since are fed again, no event is repeated or added (nor run by
 #     --on-change again), events.jsonl intact, trace ids continue; SIGTERM
-#     ends it with status 0;
+#     ends it with status 0; the directory is nobody's again (root took it
+#     back while it opened events.jsonl and the checkpoint), no *.tmp left;
 #   - the hourly traces.jsonl is read by kpannotate, its capture.pcap by
 #     kptrace replay (with the hour's sweep.json for the key);
 #   - meanwhile a second watch from vp-asia over the ECMP /24 (Unicom and
@@ -152,6 +153,9 @@ print(len(ids), len(d), max(ids))')
 read -r n_traces n_dup max_id <<<"$ids"
 assert_eq 0 "$n_dup" "no trace id twice over both runs ($n_traces traces)"
 assert_cmd "the restart traced on (ids beyond $ids_before)" test "$max_id" -gt "$ids_before"
+assert_eq "nobody root" "$(stat -c %U "$out" "$out/events.jsonl" | xargs)" \
+    "after the restart the watch directory is nobody's again (taken back while root opened it), events.jsonl root's"
+assert_eq "" "$(find "$out" -name '*.tmp' -print)" "no *.tmp left in the watch directory"
 
 # the ECMP and the admin-prohibited /24 from vp-asia: no event
 kill -USR1 "$pid_asia"
