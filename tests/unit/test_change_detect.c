@@ -348,6 +348,12 @@ static struct kp_chg_obs fixed_obs(int i, uint32_t transit)
     return o;
 }
 
+static void fixed_init(struct kp_chg_track *t, struct kp_chg_params *p)
+{
+    kp_chg_params_default(p);
+    kp_chg_track_init(t);
+}
+
 /* Feeds trace i; returns the feed's result (the event in *e). */
 static int feed_fixed(struct kp_chg_track *t, const struct kp_chg_params *p, int i,
                       uint32_t transit, struct kp_chg_event *e)
@@ -368,10 +374,9 @@ Test(change_detect, move_right_after_warmup_one_event_after_24_traces)
      * Unicom's share); first_after = the end of trace 9, last_before = the
      * start of trace 8. */
     struct kp_chg_params p;
-    kp_chg_params_default(&p);
     struct kp_chg_track t;
-    kp_chg_track_init(&t);
     struct kp_chg_event e;
+    fixed_init(&t, &p);
     for (int i = 1; i <= 8; i++)
         cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0);
     cr_assert_eq(kp_chg_phase(&t), KP_CHG_STABLE);
@@ -402,10 +407,9 @@ Test(change_detect, move_after_short_history_one_event_after_24_traces)
      * p = 20 / 22.706 = 0.88083, k = ceil(16.1181 / 2.12722) = 8, 24 beside
      * TTC: the event at trace 20 + 24 = 44 */
     struct kp_chg_params p;
-    kp_chg_params_default(&p);
     struct kp_chg_track t;
-    kp_chg_track_init(&t);
     struct kp_chg_event e;
+    fixed_init(&t, &p);
     for (int i = 1; i <= 20; i++)
         cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0);
     for (int i = 21; i <= 43; i++)
@@ -430,10 +434,9 @@ Test(change_detect, ecmp_member_leaves_after_short_history)
      * end of trace 65 (the trace that made it certain), last_before the
      * start of trace 8. */
     struct kp_chg_params p;
-    kp_chg_params_default(&p);
     struct kp_chg_track t;
-    kp_chg_track_init(&t);
     struct kp_chg_event e;
+    fixed_init(&t, &p);
     for (int i = 1; i <= 8; i++)
         cr_assert_eq(feed_fixed(&t, &p, i, i % 2 ? UNICOM : TTC, &e), 0);
     assert_state(kp_chg_current(&t), 2, UNICOM, TTC, KP_CHG_REACHED, "warm-up");
