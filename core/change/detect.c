@@ -40,13 +40,6 @@ const struct kp_chg_state *kp_chg_current(const struct kp_chg_track *t)
     return t->phase == KP_CHG_WARMUP ? NULL : &t->state;
 }
 
-unsigned kp_chg_wanted(const struct kp_chg_track *t, const struct kp_chg_params *p)
-{
-    if (t->phase == KP_CHG_STABLE)
-        return 0;
-    return t->in_phase < p->confirm ? p->confirm - t->in_phase : 1; /* a window extended */
-}
-
 bool kp_chg_state_eq(const struct kp_chg_state *a, const struct kp_chg_state *b)
 {
     if (a->status != b->status || a->n != b->n)
@@ -127,20 +120,39 @@ static enum kp_chg_status window_status(const uint32_t out[KP_CHG_OUT_COUNT], ui
     return prev == KP_CHG_INCOMPLETE ? KP_CHG_INCOMPLETE : KP_CHG_DARK;
 }
 
-/* The number of consecutive misses after which a member is improbably still
- * there: k = ceil(log(miss_p) / log(1 - p)), 3..KP_CHG_MAX_MISS, with
- * p = seen / max(named, confirm) (fewer than `confirm` traces naming a
- * transit count the missing ones as misses: p can only be underestimated,
- * k only overestimated). */
-static uint32_t miss_limit(const struct kp_chg_member *m, uint32_t named,
+/* The lower bound of a share shown `seen` times in n traces: the Wilson
+ * score interval's, one-sided at 95 % (z = 1.645). Close to seen / n once n
+ * is large; well below it for a short history (8 of 8: 0.747, 4 of 8: 0.249),
+ * so that a share seen in few traces is not overestimated. */
+#define KP_CHG_SHARE_Z 1.645
+static double share_wilson_low(uint32_t seen, uint32_t n)
+{
+    if (n == 0 || seen == 0)
+        return 0.0;
+    if (seen > n)
+        seen = n;
+    double z2 = KP_CHG_SHARE_Z * KP_CHG_SHARE_Z, nn = (double)n, q = (double)seen / nn;
+    double r = sqrt(q * (1.0 - q) / nn + z2 / (4.0 * nn * nn));
+    double lo = (q + z2 / (2.0 * nn) - KP_CHG_SHARE_Z * r) / (1.0 + z2 / nn);
+    return lo > 0.0 ? lo : 0.0;
+}
+
+/* The number of consecutive misses after which member m is improbably still
+ * there: k = ceil(log(miss_p) / log(1 - p)), 3..KP_CHG_MAX_MISS, p the
+ * lower bound of its share over the traces naming a transit up to its last
+ * sighting (named - misses: the streak being judged is not part of the
+ * share it is judged by, nor is a window that has not seen it). */
+static uint32_t miss_limit(const struct kp_chg_track *t, const struct kp_chg_member *m,
                            const struct kp_chg_params *p)
 {
-    uint32_t base = named > p->confirm ? named : p->confirm;
-    if (m->seen >= base)
-        return 3;
-    if (m->seen == 0)
+    uint32_t n = t->named > m->misses ? t->named - m->misses : 0;
+    if (n < m->seen)
+        n = m->seen;
+    double q = share_wilson_low(m->seen, n);
+    if (!(q > 0.0))
         return KP_CHG_MAX_MISS;
-    double q = (double)m->seen / (double)base;
+    if (q >= 1.0)
+        return 3;
     double k = ceil(log(p->miss_p) / log1p(-q));
     if (!(k < KP_CHG_MAX_MISS))
         return KP_CHG_MAX_MISS;
@@ -347,7 +359,7 @@ static bool account_state(struct kp_chg_track *t, const struct kp_chg_params *p,
         } else if (m->misses < UINT32_MAX) {
             m->misses++;
         }
-        if (m->misses >= miss_limit(m, t->named, p)) {
+        if (m->misses >= miss_limit(t, m, p)) {
             streak = true;
             if (t->removal_end_ns == 0)
                 t->removal_end_ns = end;
@@ -579,6 +591,36 @@ static uint32_t half_limit(const struct kp_chg_params *p)
     return k < 3 ? 3 : (uint32_t)k;
 }
 
+/* The streak at which member m is gone at the window's end: its own limit
+ * from its share, and when a transit new in the window may have joined it
+ * rather than replaced it, at least the one at a share of 1/2. */
+static uint32_t displaced_limit(const struct kp_chg_track *t, const struct kp_chg_member *m,
+                                const struct kp_chg_params *p, bool displaced)
+{
+    uint32_t k = miss_limit(t, m, p), h = half_limit(p);
+    return displaced && h > k ? h : k;
+}
+
+unsigned kp_chg_wanted(const struct kp_chg_track *t, const struct kp_chg_params *p)
+{
+    if (t->phase == KP_CHG_STABLE)
+        return 0;
+    unsigned want = t->in_phase < p->confirm ? p->confirm - t->in_phase : 0;
+    /* a window that has a new transit and a member missed since: what the
+     * member's streak still lacks to be judged gone (a move is confirmed in
+     * that many traces; a member that shows again ends the wait sooner) */
+    if (t->phase == KP_CHG_SUSPECT && t->n_new > 0)
+        for (unsigned i = 0; i < t->state.n; i++) {
+            const struct kp_chg_member *m = &t->members[i];
+            uint32_t k = displaced_limit(t, m, p, m->misses > 0);
+            if (m->misses > 0 && m->misses < k && k - m->misses > want)
+                want = k - m->misses;
+        }
+    if (t->phase == KP_CHG_SUSPECT && want > KP_CHG_MAX_CONFIRM - t->in_phase)
+        want = t->in_phase < KP_CHG_MAX_CONFIRM ? KP_CHG_MAX_CONFIRM - t->in_phase : 1;
+    return want > 0 ? want : 1; /* a window extended */
+}
+
 static int finish_window(struct kp_chg_track *t, const struct kp_chg_params *p,
                          struct kp_chg_event *ev)
 {
@@ -593,8 +635,7 @@ static int finish_window(struct kp_chg_track *t, const struct kp_chg_params *p,
         /* judged by its streak at the window's end: a member seen in the
          * window has a shorter one, unless the window began before a move */
         bool displaced = displaced_by(m, n_added);
-        gone[i] =
-            m->misses >= miss_limit(m, t->named, p) && (!displaced || m->misses >= half_limit(p));
+        gone[i] = m->misses >= displaced_limit(t, m, p, displaced);
         if (gone[i]) {
             n_gone++;
             continue;

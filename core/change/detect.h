@@ -35,11 +35,14 @@
  * never changes the set: it is neither a sighting nor a miss.
  *
  * Partial ECMP sets: one trace sees one member. A member with share p of
- * the traces that named a transit (counted since the state began, the
- * window that set it up included) is declared gone only after k
+ * the traces that named a transit is declared gone only after k
  * consecutive such traces without it where (1 - p)^k < miss_p (k at least
- * 3, p estimated from at least `confirm` traces, at most KP_CHG_MAX_MISS
- * traces waited); it is judged by its streak at the window's end, and
+ * 3, at most KP_CHG_MAX_MISS traces waited); p is the lower bound (Wilson,
+ * one-sided 95 %) of its share over the traces of the state up to its last
+ * sighting (since the state began, the window that set it up included; the
+ * streak judged and a window that has not seen it are not counted, and a
+ * short history gives a low p, so a long k); it is judged by its streak at
+ * the window's end, and
  * beside a transit the window adds, only after a streak improbable at a
  * share of 1/2 (a transit joining it, not replacing it). A transit is added
  * when the window shows it in at least `min_seen` traces; when that is the
@@ -201,7 +204,10 @@ enum kp_chg_phase kp_chg_phase(const struct kp_chg_track *t);
 const struct kp_chg_state *kp_chg_current(const struct kp_chg_track *t);
 
 /* Traces still wanted to end the warm-up or the window in progress (0 when
- * STABLE): `kptrace watch` probes a key with that many flows at once. */
+ * STABLE): the window's remaining traces, or while a member missed beside a
+ * transit new in the window is not yet judged, what its streak lacks (up
+ * to KP_CHG_MAX_CONFIRM in all); at least 1 in a window. `kptrace watch`
+ * probes a key with that many flows at once. */
 unsigned kp_chg_wanted(const struct kp_chg_track *t, const struct kp_chg_params *p);
 
 bool kp_chg_state_eq(const struct kp_chg_state *a, const struct kp_chg_state *b);

@@ -119,15 +119,15 @@ static int setup_targets(struct watch *w)
 
 /* ---- the plan of a round -------------------------------------------------- */
 
-/* Per /24, as many addresses as the most any of its keys wants (1 when all
- * are stable; --confirm at least for a suspect key), each traced with every
- * method. */
+/* Per /24, as many addresses as the most any of its keys wants (idle_flows
+ * when all are stable; --confirm at least for a suspect key), each traced
+ * with every method. */
 static void build_plan(struct watch *w)
 {
     w->n_plan = 0;
     unsigned nm = w->o.n_methods;
     for (size_t ni = 0; ni < w->n_nets; ni++) {
-        unsigned f = 1;
+        unsigned f = w->idle_flows ? w->idle_flows : 1;
         for (unsigned mi = 0; mi < nm; mi++) {
             const struct kp_chg_track *t = &w->keys[ni * nm + mi].tr;
             unsigned want = kp_chg_wanted(t, &w->cp);
@@ -370,6 +370,30 @@ static int start(struct watch *w)
 
 /* ---- the rounds --------------------------------------------------------------- */
 
+/* The flows a stable /24 gets in the next round, from what the last one
+ * used of the budget: a round lasts as long as its slowest trace (silent
+ * hops waited for, --wait after the last probe) however few probes it
+ * sends, so while a round sends less than WATCH_FILL_LOW of pps x its
+ * length, every /24 gets one flow more (up to --confirm): more traces per
+ * key in the same time, at no cost in round length. Above WATCH_FILL_HIGH
+ * the pacer is what makes the round long: one flow less. Rounds that
+ * confirm a change take the budget first (their flows are what they want). */
+#define WATCH_FILL_LOW  0.55
+#define WATCH_FILL_HIGH 0.8
+static void adapt_flows(struct watch *w, uint64_t probes, int64_t run_ns)
+{
+    if (run_ns <= 0)
+        return;
+    double budget = (double)w->o.pps * (double)run_ns / 1e9;
+    unsigned cap = w->cp.confirm;
+    if (w->idle_flows < 1)
+        w->idle_flows = 1;
+    if ((double)probes < WATCH_FILL_LOW * budget && w->idle_flows < cap)
+        w->idle_flows++;
+    else if ((double)probes > WATCH_FILL_HIGH * budget && w->idle_flows > 1)
+        w->idle_flows--;
+}
+
 static int one_round(struct watch *w)
 {
     if (watch_hour(w, kp_clock_ns(CLOCK_REALTIME)) != 0)
@@ -382,8 +406,10 @@ static int one_round(struct watch *w)
     uint64_t seed = w->seed ^ (w->round + 1) * 0x9e3779b97f4a7c15ULL;
     if (kp_engine_replan(w->e, w->plan, w->n_plan, seed, w->next_id, w->err, sizeof(w->err)) != 0)
         return -1;
+    int64_t t0 = kp_clock_ns(CLOCK_MONOTONIC);
     int rc = kp_engine_run(w->e, w->err, sizeof(w->err));
     const struct kp_engine_stats *st = kp_engine_stats(w->e);
+    adapt_flows(w, st->probes_sent, kp_clock_ns(CLOCK_MONOTONIC) - t0);
     watch_stats_add(&w->hour_st, st);
     if (st->next_id > w->next_id)
         w->next_id = (uint32_t)st->next_id;
@@ -446,6 +472,7 @@ int kp_cmd_watch(int argc, char **argv)
         w->seed = kp_cmd_seed(&w->o);
     w->rng = w->seed;
     w->next_id = w->restored_next_id ? w->restored_next_id : 1;
+    w->idle_flows = 1;
     build_plan(w);
     if (start(w) != 0)
         goto out;

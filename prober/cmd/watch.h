@@ -90,6 +90,7 @@ struct watch {
     struct watch_obs *obs;
     size_t n_obs, cap_obs;
     uint64_t rng, seed, round;
+    unsigned idle_flows; /* flows per stable /24 a round (1..--confirm), from the budget */
     uint32_t next_id;
     struct kp_engine *e;
     struct kp_addr src;

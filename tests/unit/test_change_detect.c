@@ -330,6 +330,131 @@ Test(change_detect, ecmp_member_appears_after_long_stable)
     }
 }
 
+/* ---- short histories: numbers worked out by hand from the rule ------------
+ * (docs/change-detection.md): a member is gone after k misses in a row,
+ * k = max(3, ceil(ln(1e-7) / ln(1 - p))), p the Wilson lower bound (z = 1.645)
+ * of its share over the traces naming a transit up to its last sighting; at
+ * least k(1/2) = ceil(16.1181 / 0.693147) = 24 beside a transit new in the
+ * window. Traces every 2 s, each 1 s long, trace i starting at T0 + 2 i s. */
+
+static struct kp_chg_obs fixed_obs(int i, uint32_t transit)
+{
+    struct kp_chg_obs o = {0};
+    o.start_ns = T0 + 2 * (int64_t)i * S;
+    o.end_ns = o.start_ns + S;
+    o.transit = transit;
+    o.outcome = KP_CHG_OUT_DST;
+    o.trace_id = (uint64_t)i;
+    return o;
+}
+
+static void fixed_init(struct kp_chg_track *t, struct kp_chg_params *p)
+{
+    kp_chg_params_default(p);
+    kp_chg_track_init(t);
+}
+
+/* Feeds trace i; returns the feed's result (the event in *e). */
+static int feed_fixed(struct kp_chg_track *t, const struct kp_chg_params *p, int i,
+                      uint32_t transit, struct kp_chg_event *e)
+{
+    struct kp_chg_obs o = fixed_obs(i, transit);
+    int rc = kp_chg_feed(t, p, &o, e);
+    cr_assert(rc == 0 || rc == 1, "trace %d: feed returned %d", i, rc);
+    return rc;
+}
+
+Test(change_detect, move_right_after_warmup_one_event_after_24_traces)
+{
+    /* traces 1..8 (the warm-up) via Unicom, from trace 9 on via TTC. At
+     * trace 9 Unicom has 8 sightings in 8 traces: p = 8 / (8 + 1.645^2) =
+     * 0.74725, k = ceil(16.1181 / 1.37535) = 12; beside TTC, new in the
+     * window, 24. The event completes at trace 8 + 24 = 32, {4837} ->
+     * {20485} (not {4837, 20485}: the window's own traces do not dilute
+     * Unicom's share); first_after = the end of trace 9, last_before = the
+     * start of trace 8. */
+    struct kp_chg_params p;
+    struct kp_chg_track t;
+    struct kp_chg_event e;
+    fixed_init(&t, &p);
+    for (int i = 1; i <= 8; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0);
+    cr_assert_eq(kp_chg_phase(&t), KP_CHG_STABLE);
+    cr_assert_eq(feed_fixed(&t, &p, 9, TTC, &e), 0);
+    cr_assert_eq(kp_chg_phase(&t), KP_CHG_SUSPECT);
+    /* what the window still wants: Unicom's streak is 1 of 24 */
+    cr_assert_eq(kp_chg_wanted(&t, &p), 23);
+    cr_assert_eq(feed_fixed(&t, &p, 10, TTC, &e), 0);
+    cr_assert_eq(kp_chg_wanted(&t, &p), 22);
+    for (int i = 11; i <= 31; i++) {
+        cr_assert_eq(feed_fixed(&t, &p, i, TTC, &e), 0, "no event at trace %d", i);
+        cr_assert_eq(kp_chg_wanted(&t, &p), (unsigned)(32 - i), "wanted after trace %d", i);
+    }
+    cr_assert_eq(feed_fixed(&t, &p, 32, TTC, &e), 1, "the event at trace 32");
+    assert_state(&e.before, 1, UNICOM, 0, KP_CHG_REACHED, "before");
+    assert_state(&e.after, 1, TTC, 0, KP_CHG_REACHED, "after");
+    cr_assert_eq(e.first_after_ns, fixed_obs(9, 0).end_ns);
+    cr_assert_eq(e.last_before_ns, fixed_obs(8, 0).start_ns);
+    cr_assert_eq(e.traces[0], 9);
+    cr_assert_eq(kp_chg_phase(&t), KP_CHG_STABLE);
+    for (int i = 33; i <= 200; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, TTC, &e), 0, "nothing more at trace %d", i);
+}
+
+Test(change_detect, move_after_short_history_one_event_after_24_traces)
+{
+    /* 20 traces via Unicom (8 warm-up, 12 stable), then TTC: at trace 21
+     * p = 20 / 22.706 = 0.88083, k = ceil(16.1181 / 2.12722) = 8, 24 beside
+     * TTC: the event at trace 20 + 24 = 44 */
+    struct kp_chg_params p;
+    struct kp_chg_track t;
+    struct kp_chg_event e;
+    fixed_init(&t, &p);
+    for (int i = 1; i <= 20; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0);
+    for (int i = 21; i <= 43; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, TTC, &e), 0, "no event at trace %d", i);
+    cr_assert_eq(feed_fixed(&t, &p, 44, TTC, &e), 1, "the event at trace 44");
+    assert_state(&e.before, 1, UNICOM, 0, KP_CHG_REACHED, "before");
+    assert_state(&e.after, 1, TTC, 0, KP_CHG_REACHED, "after");
+    cr_assert_eq(e.first_after_ns, fixed_obs(21, 0).end_ns);
+    cr_assert_eq(e.last_before_ns, fixed_obs(20, 0).start_ns);
+}
+
+Test(change_detect, ecmp_member_leaves_after_short_history)
+{
+    /* the warm-up alternates Unicom (odd traces) and TTC (even): {4837,
+     * 20485}, TTC last seen at trace 8; from trace 9 on only Unicom. TTC's
+     * share over the 8 traces up to its last sighting: 4 of 8, Wilson low
+     * (0.5 + 0.169128 - 1.645 * sqrt(0.03125 + 0.010570)) / 1.338253 =
+     * 0.248630, k = ceil(16.1181 / 0.285860) = 57 (the streak itself is not
+     * counted in the share, so k stays 57 as it grows). The streak reaches
+     * it at trace 8 + 57 = 65, which opens the window; the window of 8 ends
+     * at trace 72 with TTC gone: {4837, 20485} -> {4837}, first_after the
+     * end of trace 65 (the trace that made it certain), last_before the
+     * start of trace 8. */
+    struct kp_chg_params p;
+    struct kp_chg_track t;
+    struct kp_chg_event e;
+    fixed_init(&t, &p);
+    for (int i = 1; i <= 8; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, i % 2 ? UNICOM : TTC, &e), 0);
+    assert_state(kp_chg_current(&t), 2, UNICOM, TTC, KP_CHG_REACHED, "warm-up");
+    for (int i = 9; i <= 64; i++) {
+        cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0, "no event at trace %d", i);
+        cr_assert_eq(kp_chg_phase(&t), KP_CHG_STABLE, "stable after trace %d", i);
+    }
+    cr_assert_eq(feed_fixed(&t, &p, 65, UNICOM, &e), 0);
+    cr_assert_eq(kp_chg_phase(&t), KP_CHG_SUSPECT);
+    for (int i = 66; i <= 71; i++)
+        cr_assert_eq(feed_fixed(&t, &p, i, UNICOM, &e), 0, "no event at trace %d", i);
+    cr_assert_eq(feed_fixed(&t, &p, 72, UNICOM, &e), 1, "the event at trace 72");
+    assert_state(&e.before, 2, UNICOM, TTC, KP_CHG_REACHED, "before");
+    assert_state(&e.after, 1, UNICOM, 0, KP_CHG_REACHED, "after");
+    cr_assert_eq(e.first_after_ns, fixed_obs(65, 0).end_ns);
+    cr_assert_eq(e.last_before_ns, fixed_obs(8, 0).start_ns);
+}
+
 Test(change_detect, flapping)
 {
     for (uint64_t seed = 1; seed <= 50; seed++) {
