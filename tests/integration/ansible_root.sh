@@ -16,14 +16,8 @@ deb=$1 work=$2 pfx2as=$3
 src=$(cd "$(dirname "$0")/../.." && pwd)
 play=$src/deploy/ansible
 
-ok() { echo "ok $*"; }
-fail() { echo "FAIL $*"; }
-check() {
-    local msg=$1
-    shift
-    if "$@" >/dev/null 2>&1; then ok "$msg"; else fail "$msg (exit $?: $*)"; fi
-}
-eq() { if [ "$1" == "$2" ]; then ok "$3"; else fail "$3: expected '$1', got '$2'"; fi; }
+# shellcheck source=tests/integration/root_checks.sh
+source "$(dirname "$0")/root_checks.sh"
 
 vps=(fra1 sin1 nyc1)
 hosts=(fra1.example.net sin1.example.net nyc1.example.net collector.example.net)
