@@ -10,14 +10,8 @@
 set -uo pipefail
 deb=$1 ns=$2 vp=$3 targets=$4 version=$5 pfx2as=$6 keep=$7
 
-ok() { echo "ok $*"; }
-fail() { echo "FAIL $*"; }
-check() {
-    local msg=$1
-    shift
-    if "$@" >/dev/null 2>&1; then ok "$msg"; else fail "$msg (exit $?: $*)"; fi
-}
-eq() { if [ "$1" == "$2" ]; then ok "$3"; else fail "$3: expected '$1', got '$2'"; fi; }
+# shellcheck source=tests/integration/root_checks.sh
+source "$(dirname "$0")/root_checks.sh"
 
 base=$(mktemp -d /tmp/kp-pkgroot.XXXXXX)
 cleanup() {

@@ -42,7 +42,10 @@ version=$(sed -n 's/^project(kptrace VERSION \([0-9.]*\).*/\1/p' "$KP_SRC/CMakeL
 arch=$(dpkg --print-architecture)
 
 # --- 1. build, lint, contents ---------------------------------------------------
-if ! deb=$(bash "$KP_SRC/scripts/package" --build-dir "$KP_BUILD/package-build" --out "$work" 2>"$work/package.err" | tail -n 1); then
+# (the build directory is shared with test_ansible: one build at a time)
+mkdir -p "$KP_BUILD"
+if ! deb=$(flock "$KP_BUILD/package-build.lock" bash "$KP_SRC/scripts/package" --build-dir "$KP_BUILD/package-build" \
+    --out "$work" 2>"$work/package.err" | tail -n 1); then
     cat "$work/package.err" >&2
     die "scripts/package failed"
 fi
