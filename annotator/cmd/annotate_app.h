@@ -32,6 +32,8 @@ struct item {
      * there), or NULL: annotated when decided */
     struct kp_hop_annot *ann;
     int ann_failed;
+    bool decided; /* v: t's verdict, decided by the worker too (nothing to stitch) */
+    struct kp_transit v;
 };
 
 /* What was read from one input, for the reconciliation at the end: every

@@ -101,8 +101,7 @@ static void sweep_label(const struct app *a, const struct kp_trace *t, int fi, c
 
 /* Keep trace t (moved) of the current input, with its annotation ann when a
  * worker made one (taken: *ann set to NULL), for the chunk. */
-static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line,
-                      struct kp_hop_annot **ann, int ann_failed)
+static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line, struct kp_par_out *out)
 {
     if (a->n_items == a->cap_items) {
         size_t cap = a->cap_items ? a->cap_items * 2 : 256;
@@ -119,10 +118,14 @@ static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line,
         snprintf(it->t.vp, sizeof(it->t.vp), "%s", a->o->vp);
     it->ann = NULL;
     it->ann_failed = 0;
-    if (ann != NULL) {
-        it->ann = *ann;
-        it->ann_failed = ann_failed;
-        *ann = NULL;
+    it->decided = false;
+    if (out != NULL && out->ann != NULL) {
+        it->ann = out->ann;
+        it->ann_failed = out->ann_failed;
+        it->decided = out->decided;
+        if (out->decided)
+            it->v = out->v;
+        out->ann = NULL;
     }
     it->line = line;
     it->file = a->cur_file;
@@ -137,7 +140,7 @@ static int sink_trace(void *ctx, struct kp_trace *t, unsigned long line)
 {
     struct app *a = ctx;
     a->counts[a->cur_file].traces++;
-    return keep_trace(a, t, line, NULL, 0);
+    return keep_trace(a, t, line, NULL);
 }
 
 /* Records that are valid but not traceroutes (Atlas pings, failed
@@ -173,16 +176,18 @@ static void replay_trace(void *ctx, struct kp_trace *t)
     struct app *a = ctx;
     a->counts[a->cur_file].records++;
     a->counts[a->cur_file].traces++;
-    int rc = keep_trace(a, t, 0, NULL, 0);
+    int rc = keep_trace(a, t, 0, NULL);
     if (rc != 0 && a->fatal == 0)
         a->fatal = rc; /* rx frees what was not taken */
 }
 
 /* A worker's look-up of a parsed trace's hops (sorted first, as
  * decide_chunk would), when the map allows lookups from several threads
- * (a->par_map); without memory, the trace is annotated when decided. */
-static void annotate_in_worker(struct kp_asmap *m, struct kp_par_out *out)
+ * (a->par_map), and its verdict when no Doubletree prefix can be added to it
+ * (verdict_stitch.h); without memory, the trace is annotated when decided. */
+static void annotate_in_worker(const struct app *a, struct kp_par_out *out)
 {
+    struct kp_asmap *m = a->par_map;
     struct kp_trace *t = &out->t;
     kp_trace_sort(t);
     out->ann = malloc((t->n_hops + 1) * sizeof(*out->ann));
@@ -195,6 +200,10 @@ static void annotate_in_worker(struct kp_asmap *m, struct kp_par_out *out)
         return;
     }
     out->ann_failed = failed;
+    const struct kp_verdict_config *cfg = &a->o->cfg;
+    if (((cfg->disabled & KP_H_DT_PREFIX) != 0 || !kp_stitch_may_borrow(t)) &&
+        kp_verdict_decide(cfg, t, out->ann, t->n_hops, &out->ann[t->n_hops], &out->v) >= 0)
+        out->decided = true;
 }
 
 /* kptrace JSONL: one trace per line, read as it comes; lines are parsed by
@@ -225,7 +234,7 @@ static void kptrace_work(const void *ctx, const struct kp_rec *rec, struct kp_pa
         if (out->t.tool[0] == '\0')
             snprintf(out->t.tool, sizeof(out->t.tool), "kptrace");
         if (a->par_map != NULL)
-            annotate_in_worker(a->par_map, out);
+            annotate_in_worker(a, out);
         return;
     }
     out->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
@@ -247,7 +256,7 @@ static int kptrace_done(void *ctx, const struct kp_rec *rec, struct kp_par_out *
         return 0;
     }
     ic->traces++;
-    return keep_trace(a, &out->t, rec->line, &out->ann, out->ann_failed);
+    return keep_trace(a, &out->t, rec->line, out);
 }
 
 static int read_kptrace(struct app *a, struct kp_reader *r)

@@ -133,11 +133,16 @@ static int decide_chunk(struct app *a)
         struct kp_transit v;
         int failed;
         if (nb == 0 && it->ann != NULL) {
-            /* looked up by a worker: only the verdict is left */
+            /* looked up by a worker (and decided there when nothing could be
+             * stitched to it) */
             ann = it->ann;
             dst = it->ann[t->n_hops];
             failed = it->ann_failed;
-            int rc = kp_verdict_decide(&a->o->cfg, t, ann, t->n_hops, &dst, &v);
+            int rc = 0;
+            if (it->decided)
+                v = it->v;
+            else
+                rc = kp_verdict_decide(&a->o->cfg, t, ann, t->n_hops, &dst, &v);
             if (rc < 0)
                 failed = rc;
         } else {

@@ -95,6 +95,7 @@ static void out_init(struct kp_par_out *o)
     o->n_ev = 0;
     o->ann = NULL;
     o->ann_failed = 0;
+    o->decided = false;
 }
 
 static void out_clean(struct kp_par_out *o)

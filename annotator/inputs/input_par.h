@@ -43,6 +43,8 @@ struct kp_par_out {
      * that keeps it sets it to NULL, else it is freed with out */
     struct kp_hop_annot *ann;
     int ann_failed; /* failed lookups among them */
+    bool decided;   /* v is t's verdict (the work step decided it) */
+    struct kp_transit v;
 };
 
 struct kp_par_event {
