@@ -304,13 +304,16 @@ const char *kp_asmap_as_name(struct kp_asmap *m, uint32_t asn, const char **sour
     return n;
 }
 
-bool kp_asmap_concurrent_lookups(const struct kp_asmap *m)
+bool kp_asmap_concurrent_lookups(struct kp_asmap *m)
 {
     if (m == NULL || m->cymru != NULL || m->rdns != NULL || m->names.n != 0)
         return false;
     for (size_t i = 0; i < m->n_src; i++)
-        if (m->src[i].kind != SRC_PFX2AS && m->src[i].kind != SRC_RIB)
+        if (m->src[i].kind != SRC_PFX2AS)
             return false;
+    for (size_t i = 0; i < m->n_src; i++)
+        kp_trie_seal(m->src[i].table);
+    kp_trie_seal(m->ixp);
     return true;
 }
 

@@ -225,12 +225,13 @@ int kp_asmap_prefetch(struct kp_asmap *m, const struct kp_addr *addrs, size_t n)
  * Returns 0 (see out->status), or -EINVAL (a unset). */
 int kp_asmap_lookup(struct kp_asmap *m, const struct kp_addr *a, struct kp_asn_answer *out);
 
-/* True when kp_asmap_lookup (and kp_asmap_as_name) change nothing in m, so
- * that several threads may look up at once while no one changes m: every
- * source is a table loaded before (prefix2as, RIB; PeeringDB's IXP LANs
- * too), no DNS source (Cymru, rDNS), no mmdb (its answers teach AS names),
- * and no name learned. */
-bool kp_asmap_concurrent_lookups(const struct kp_asmap *m);
+/* Whether several threads may look up in m at once (kp_asmap_lookup,
+ * kp_asmap_as_name) while no one changes m: true when every source is a
+ * prefix2as table (PeeringDB's IXP LANs too), with no DNS source (Cymru,
+ * rDNS), no mmdb (its answers teach AS names), no RIB, and no name learned.
+ * When true, the tables' lookup indexes are built first (kp_trie_seal), so
+ * lookups change nothing until the next source is added. */
+bool kp_asmap_concurrent_lookups(struct kp_asmap *m);
 
 /* Ask EVERY source (not only the first that answers), for evidence and
  * disagreement checks: out[i] for the i-th source in precedence order, up to
