@@ -73,12 +73,10 @@ int kp_annotate_addr(struct kp_asmap *m, const struct kp_addr *ad, bool with_rdn
     return failed;
 }
 
-int kp_annotate_trace(struct kp_asmap *m, const struct kp_verdict_config *cfg,
-                      const struct kp_trace *t, bool with_rdns, struct kp_hop_annot *ann,
-                      struct kp_hop_annot *dst, struct kp_transit *v)
+int kp_annotate_hops(struct kp_asmap *m, const struct kp_trace *t, bool with_rdns,
+                     struct kp_hop_annot *ann, struct kp_hop_annot *dst)
 {
-    if (m == NULL || cfg == NULL || t == NULL || (ann == NULL && t->n_hops > 0) || dst == NULL ||
-        v == NULL)
+    if (m == NULL || t == NULL || (ann == NULL && t->n_hops > 0) || dst == NULL)
         return -EINVAL;
     int failed = 0;
     for (size_t k = 0; k < t->n_hops; k++)
@@ -86,6 +84,19 @@ int kp_annotate_trace(struct kp_asmap *m, const struct kp_verdict_config *cfg,
     kp_hop_annot_init(dst);
     if (kp_addr_is_set(&t->dst))
         failed += kp_annotate_addr(m, &t->dst, with_rdns, dst);
+    return failed;
+}
+
+int kp_annotate_trace(struct kp_asmap *m, const struct kp_verdict_config *cfg,
+                      const struct kp_trace *t, bool with_rdns, struct kp_hop_annot *ann,
+                      struct kp_hop_annot *dst, struct kp_transit *v)
+{
+    if (m == NULL || cfg == NULL || t == NULL || (ann == NULL && t->n_hops > 0) || dst == NULL ||
+        v == NULL)
+        return -EINVAL;
+    int failed = kp_annotate_hops(m, t, with_rdns, ann, dst);
+    if (failed < 0)
+        return failed;
     int rc = kp_verdict_decide(cfg, t, ann, t->n_hops, dst, v);
     return rc < 0 ? rc : failed;
 }

@@ -25,7 +25,14 @@ int kp_annotate_addr(struct kp_asmap *m, const struct kp_addr *a, bool with_rdns
                      struct kp_hop_annot *o);
 
 /* Annotate every hop of t into ann[0 .. t->n_hops) and t's destination into
- * *dst (left initialised when t has none), then decide the transit into *v
+ * *dst (left initialised when t has none). Returns the number of failed
+ * lookups (>= 0), or -EINVAL on NULL arguments. When
+ * kp_asmap_concurrent_lookups(m) is true, several threads may call this at
+ * once on the same map (kpannotate's parsing workers do). */
+int kp_annotate_hops(struct kp_asmap *m, const struct kp_trace *t, bool with_rdns,
+                     struct kp_hop_annot *ann, struct kp_hop_annot *dst);
+
+/* kp_annotate_hops, then decide the transit into *v
  * with configuration cfg. Returns the number of failed lookups (>= 0), or
  * -EINVAL on NULL arguments. */
 int kp_annotate_trace(struct kp_asmap *m, const struct kp_verdict_config *cfg,

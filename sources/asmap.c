@@ -253,6 +253,8 @@ static uint64_t asn_hash(uint32_t asn)
 
 static struct learned_name *name_find(struct kp_asmap *m, uint32_t asn)
 {
+    if (m->names.n == 0)
+        return NULL; /* nothing learned: no walk (and no write to the table's counter) */
     uint64_t h = asn_hash(asn);
     for (struct kp_htab_node *n = kp_htab_first(&m->names, h); n; n = kp_htab_next(&m->names, n)) {
         struct learned_name *l = KP_HTAB_ENTRY(n, struct learned_name, node);
@@ -300,6 +302,19 @@ const char *kp_asmap_as_name(struct kp_asmap *m, uint32_t asn, const char **sour
     if (source)
         *source = n ? "builtin" : NULL;
     return n;
+}
+
+bool kp_asmap_concurrent_lookups(struct kp_asmap *m)
+{
+    if (m == NULL || m->cymru != NULL || m->rdns != NULL || m->names.n != 0)
+        return false;
+    for (size_t i = 0; i < m->n_src; i++)
+        if (m->src[i].kind != SRC_PFX2AS)
+            return false;
+    for (size_t i = 0; i < m->n_src; i++)
+        kp_trie_seal(m->src[i].table);
+    kp_trie_seal(m->ixp);
+    return true;
 }
 
 /* ---- lookups ------------------------------------------------------------------------- */

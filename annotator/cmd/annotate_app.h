@@ -28,6 +28,12 @@ struct item {
     unsigned long line;
     int file; /* index into o->files */
     enum kp_input_kind kind;
+    /* t's hops and destination as annotated by a parsing worker (t sorted
+     * there), or NULL: annotated when decided */
+    struct kp_hop_annot *ann;
+    int ann_failed;
+    bool decided; /* v: t's verdict, decided by the worker too (nothing to stitch) */
+    struct kp_transit v;
 };
 
 /* What was read from one input, for the reconciliation at the end: every
@@ -54,6 +60,7 @@ struct app {
     enum kp_input_kind cur_kind;
     struct input_count *counts; /* per input file */
     struct kp_par *par;         /* parsing workers (--threads) */
+    struct kp_asmap *par_map;   /* the map when the workers may look hops up in it, else NULL */
     unsigned long bad_records, failed_lookups;
     unsigned long skipped_records, skip_notes; /* skip_notes: in the current file */
     struct kp_load_notes source_notes;         /* malformed prefix2as / RIB lines */

@@ -34,6 +34,7 @@
 #include "io/decompress.h"
 #include "io/reader.h"
 #include "io/replay.h"
+#include "sources/annotate.h"
 
 void kp_annotate_warn(const char *fmt, ...)
 {
@@ -98,7 +99,9 @@ static void sweep_label(const struct app *a, const struct kp_trace *t, int fi, c
     }
 }
 
-static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
+/* Keep trace t (moved) of the current input, with its annotation ann when a
+ * worker made one (taken: *ann set to NULL), for the chunk. */
+static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line, struct kp_par_out *out)
 {
     if (a->n_items == a->cap_items) {
         size_t cap = a->cap_items ? a->cap_items * 2 : 256;
@@ -113,6 +116,17 @@ static int keep_trace(struct app *a, struct kp_trace *t, unsigned long line)
     kp_trace_init(t);
     if (a->o->vp != NULL)
         snprintf(it->t.vp, sizeof(it->t.vp), "%s", a->o->vp);
+    it->ann = NULL;
+    it->ann_failed = 0;
+    it->decided = false;
+    if (out != NULL && out->ann != NULL) {
+        it->ann = out->ann;
+        it->ann_failed = out->ann_failed;
+        it->decided = out->decided;
+        if (out->decided)
+            it->v = out->v;
+        out->ann = NULL;
+    }
     it->line = line;
     it->file = a->cur_file;
     it->kind = a->cur_kind;
@@ -126,7 +140,7 @@ static int sink_trace(void *ctx, struct kp_trace *t, unsigned long line)
 {
     struct app *a = ctx;
     a->counts[a->cur_file].traces++;
-    return keep_trace(a, t, line);
+    return keep_trace(a, t, line, NULL);
 }
 
 /* Records that are valid but not traceroutes (Atlas pings, failed
@@ -162,16 +176,42 @@ static void replay_trace(void *ctx, struct kp_trace *t)
     struct app *a = ctx;
     a->counts[a->cur_file].records++;
     a->counts[a->cur_file].traces++;
-    int rc = keep_trace(a, t, 0);
+    int rc = keep_trace(a, t, 0, NULL);
     if (rc != 0 && a->fatal == 0)
         a->fatal = rc; /* rx frees what was not taken */
 }
 
+/* A worker's look-up of a parsed trace's hops (sorted first, as
+ * decide_chunk would), when the map allows lookups from several threads
+ * (a->par_map), and its verdict when no Doubletree prefix can be added to it
+ * (verdict_stitch.h); without memory, the trace is annotated when decided. */
+static void annotate_in_worker(const struct app *a, struct kp_par_out *out)
+{
+    struct kp_asmap *m = a->par_map;
+    struct kp_trace *t = &out->t;
+    kp_trace_sort(t);
+    out->ann = malloc((t->n_hops + 1) * sizeof(*out->ann));
+    if (out->ann == NULL)
+        return;
+    int failed = kp_annotate_hops(m, t, false, out->ann, &out->ann[t->n_hops]);
+    if (failed < 0) {
+        free(out->ann);
+        out->ann = NULL;
+        return;
+    }
+    out->ann_failed = failed;
+    const struct kp_verdict_config *cfg = &a->o->cfg;
+    if (((cfg->disabled & KP_H_DT_PREFIX) != 0 || !kp_stitch_may_borrow(t)) &&
+        kp_verdict_decide(cfg, t, out->ann, t->n_hops, &out->ann[t->n_hops], &out->v) >= 0)
+        out->decided = true;
+}
+
 /* kptrace JSONL: one trace per line, read as it comes; lines are parsed by
- * the workers (a->par), decided here in order. */
+ * the workers (a->par) and, when the sources allow it, their hops looked up
+ * there too; decided here in order. ctx: the app (only its par_map is read). */
 static void kptrace_work(const void *ctx, const struct kp_rec *rec, struct kp_par_out *out)
 {
-    (void)ctx;
+    const struct app *a = ctx;
     size_t s = 0, e = rec->len;
     while (s < e && (rec->p[s] == ' ' || rec->p[s] == '\t' || rec->p[s] == '\r'))
         s++;
@@ -193,6 +233,8 @@ static void kptrace_work(const void *ctx, const struct kp_rec *rec, struct kp_pa
         out->rc = 1;
         if (out->t.tool[0] == '\0')
             snprintf(out->t.tool, sizeof(out->t.tool), "kptrace");
+        if (a->par_map != NULL)
+            annotate_in_worker(a, out);
         return;
     }
     out->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
@@ -214,12 +256,12 @@ static int kptrace_done(void *ctx, const struct kp_rec *rec, struct kp_par_out *
         return 0;
     }
     ic->traces++;
-    return keep_trace(a, &out->t, rec->line);
+    return keep_trace(a, &out->t, rec->line, out);
 }
 
 static int read_kptrace(struct app *a, struct kp_reader *r)
 {
-    struct kp_par_ops ops = {true, 0, kptrace_work, kptrace_done, NULL, a};
+    struct kp_par_ops ops = {true, 0, kptrace_work, kptrace_done, a, a};
     return kp_par_run(a->par, r, &ops);
 }
 

@@ -110,7 +110,8 @@ static int decide_chunk(struct app *a)
     /* Doubletree traces decide with the path below where they stopped
      * (verdict_stitch.h): learn this chunk's traces first. */
     for (size_t i = 0; i < a->n_items; i++) {
-        kp_trace_sort(&a->items[i].t);
+        if (a->items[i].ann == NULL)
+            kp_trace_sort(&a->items[i].t); /* else the worker did */
         if (kp_stitch_add(a->stitch, &a->items[i].t, (uint32_t)a->items[i].file) != 0)
             return a->fatal = -ENOMEM;
     }
@@ -128,16 +129,32 @@ static int decide_chunk(struct app *a)
             break;
         }
         const struct kp_trace *dt = nb ? &full : t;
-        struct kp_hop_annot *dann = calloc(dt->n_hops ? dt->n_hops : 1, sizeof(*dann));
-        if (dann == NULL) {
-            kp_trace_free(&full);
-            a->fatal = -ENOMEM;
-            break;
-        }
-        struct kp_hop_annot *ann = dann + nb; /* t's own hops follow the borrowed ones */
-        struct kp_hop_annot dst;
+        struct kp_hop_annot *dann = NULL, *ann, dst;
         struct kp_transit v;
-        int failed = kp_annotate_trace(a->map, &a->o->cfg, dt, a->o->rdns, dann, &dst, &v);
+        int failed;
+        if (nb == 0 && it->ann != NULL) {
+            /* looked up by a worker (and decided there when nothing could be
+             * stitched to it) */
+            ann = it->ann;
+            dst = it->ann[t->n_hops];
+            failed = it->ann_failed;
+            int rc = 0;
+            if (it->decided)
+                v = it->v;
+            else
+                rc = kp_verdict_decide(&a->o->cfg, t, ann, t->n_hops, &dst, &v);
+            if (rc < 0)
+                failed = rc;
+        } else {
+            dann = calloc(dt->n_hops ? dt->n_hops : 1, sizeof(*dann));
+            if (dann == NULL) {
+                kp_trace_free(&full);
+                a->fatal = -ENOMEM;
+                break;
+            }
+            ann = dann + nb; /* t's own hops follow the borrowed ones */
+            failed = kp_annotate_trace(a->map, &a->o->cfg, dt, a->o->rdns, dann, &dst, &v);
+        }
         if (failed > 0)
             a->failed_lookups += (unsigned long)failed;
         kp_verdict_unstitch(&v, nb);
@@ -171,8 +188,10 @@ static int decide_chunk(struct app *a)
         free(dann);
     }
     kp_annotate_changes_chunk(a, a->n_items);
-    for (size_t i = 0; i < a->n_items; i++)
+    for (size_t i = 0; i < a->n_items; i++) {
         kp_trace_free(&a->items[i].t);
+        free(a->items[i].ann);
+    }
     a->n_items = 0;
     return a->fatal;
 }
@@ -404,6 +423,10 @@ static int read_all(struct app *a)
         kp_annotate_warn("out of memory");
         return -1;
     }
+    /* With tables only (no DNS source), the workers that parse kptrace lines
+     * look their hops up too; everything across traces stays here. */
+    if (workers > 0 && kp_asmap_concurrent_lookups(a->map))
+        a->par_map = a->map;
     for (size_t i = 0; i < a->o->n_files && !a->fatal; i++) {
         int rc = kp_annotate_read_input(a, (int)i);
         if (rc != 0 && !a->fatal)
@@ -570,8 +593,10 @@ static void app_free(struct app *a)
     kp_stitch_free(a->stitch);
     kp_graph_free(a->graph_acc);
     kp_annotate_changes_free(a);
-    for (size_t i = 0; i < a->n_items; i++)
+    for (size_t i = 0; i < a->n_items; i++) {
         kp_trace_free(&a->items[i].t);
+        free(a->items[i].ann);
+    }
     free(a->items);
     kp_asmap_free(a->map);
     free(a->counts);

@@ -93,6 +93,9 @@ static void out_init(struct kp_par_out *o)
     o->rc = 0;
     o->skips = 0;
     o->n_ev = 0;
+    o->ann = NULL;
+    o->ann_failed = 0;
+    o->decided = false;
 }
 
 static void out_clean(struct kp_par_out *o)
@@ -102,6 +105,8 @@ static void out_clean(struct kp_par_out *o)
         json_decref(o->json);
     o->json = NULL;
     o->n_ev = 0;
+    free(o->ann);
+    o->ann = NULL;
 }
 
 static void work_batch(const struct kp_par_ops *ops, struct batch *b)

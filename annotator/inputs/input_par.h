@@ -24,6 +24,7 @@
 #include "annotator/inputs/input.h"
 #include "io/reader.h"
 #include "core/record/trace.h"
+#include "core/verdict/verdict.h"
 
 /* Records per batch, and batches in flight per worker (plus two). */
 #define KP_PAR_BATCH    128
@@ -37,6 +38,13 @@ struct kp_par_out {
     unsigned long skips;     /* records noted as skipped */
     struct kp_par_event *ev; /* logged errors and skip notes, in order */
     size_t n_ev, cap_ev;
+    /* what the work step annotated of t (sources/annotate.h), or NULL:
+     * t->n_hops + 1 entries (the destination last), malloc'ed; a done step
+     * that keeps it sets it to NULL, else it is freed with out */
+    struct kp_hop_annot *ann;
+    int ann_failed; /* failed lookups among them */
+    bool decided;   /* v is t's verdict (the work step decided it) */
+    struct kp_transit v;
 };
 
 struct kp_par_event {

@@ -225,6 +225,14 @@ int kp_asmap_prefetch(struct kp_asmap *m, const struct kp_addr *addrs, size_t n)
  * Returns 0 (see out->status), or -EINVAL (a unset). */
 int kp_asmap_lookup(struct kp_asmap *m, const struct kp_addr *a, struct kp_asn_answer *out);
 
+/* Whether several threads may look up in m at once (kp_asmap_lookup,
+ * kp_asmap_as_name) while no one changes m: true when every source is a
+ * prefix2as table (PeeringDB's IXP LANs too), with no DNS source (Cymru,
+ * rDNS), no mmdb (its answers teach AS names), no RIB, and no name learned.
+ * When true, the tables' lookup indexes are built first (kp_trie_seal), so
+ * lookups change nothing until the next source is added. */
+bool kp_asmap_concurrent_lookups(struct kp_asmap *m);
+
 /* Ask EVERY source (not only the first that answers), for evidence and
  * disagreement checks: out[i] for the i-th source in precedence order, up to
  * max. Returns the number of entries written (sources that do not know the

@@ -7,11 +7,40 @@
 #include <errno.h>
 #include <string.h>
 
+/* A dotted quad as inet_pton(AF_INET) takes it (four decimal parts, each
+ * 0-255 without a leading zero, nothing else), read without a library call:
+ * addresses are parsed for every hop and every table line. 0, or -1 for
+ * anything else (then inet_pton decides). */
+static int parse_quad(const char *s, uint8_t *b)
+{
+    for (int k = 0; k < 4; k++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned v = (unsigned)(*s++ - '0');
+        while (*s >= '0' && *s <= '9') {
+            if (v == 0)
+                return -1; /* a leading zero */
+            v = v * 10 + (unsigned)(*s++ - '0');
+            if (v > 255)
+                return -1;
+        }
+        b[k] = (uint8_t)v;
+        if (k < 3 && *s++ != '.')
+            return -1;
+    }
+    return *s == '\0' ? 0 : -1;
+}
+
 int kp_addr_parse(const char *s, struct kp_addr *out)
 {
     memset(out, 0, sizeof(*out));
     if (s == NULL)
         return -EINVAL;
+    if (parse_quad(s, out->b) == 0) {
+        out->family = 4;
+        return 0;
+    }
+    memset(out->b, 0, sizeof(out->b));
     if (inet_pton(AF_INET, s, out->b) == 1) {
         out->family = 4;
         return 0;

@@ -411,6 +411,15 @@ static void build_jump(struct kp_trie *t)
     t->jump_ok = true;
 }
 
+void kp_trie_seal(struct kp_trie *t)
+{
+    if (t == NULL)
+        return;
+    t->lookups_since_insert = JUMP_AFTER;
+    if (!t->jump_ok && t->n_values >= JUMP_MIN)
+        build_jump(t);
+}
+
 static const void *lookup(const struct kp_trie *ct, const struct kp_addr *a, unsigned bits,
                           struct kp_prefix *matched)
 {

@@ -12,7 +12,9 @@
  * (built by a lookup after 65,536 lookups without an insert, 512 KiB), so
  * that a lookup skips the top of the trie.
  *
- * Not thread-safe, lookups included (they may build that index).
+ * Not thread-safe, lookups included (they may build that index), except
+ * after kp_trie_seal() and until the next insert: then lookups only read,
+ * and several threads may look up at once.
  */
 #ifndef KP_TRIE_H
 #define KP_TRIE_H
@@ -71,6 +73,11 @@ void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p);
 /* Longest-prefix match of address a. Returns a pointer to the value (valid
  * until the next insert or free) or NULL when no stored prefix covers a; when
  * found and matched is not NULL, *matched receives the stored prefix. */
+/* Build now what lookups would build later (the index above, when the table
+ * is big enough), so that lookups change nothing until the next insert.
+ * Answers do not change. */
+void kp_trie_seal(struct kp_trie *t);
+
 const void *kp_trie_lookup(const struct kp_trie *t, const struct kp_addr *a,
                            struct kp_prefix *matched);
 

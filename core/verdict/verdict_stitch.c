@@ -246,16 +246,22 @@ int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key)
     return 0;
 }
 
+bool kp_stitch_may_borrow(const struct kp_trace *t)
+{
+    uint8_t first = t->first_ttl > 1 ? t->first_ttl : 1;
+    return lowest_ttl(t) > first;
+}
+
 int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key,
                      struct kp_trace *out, size_t *n_borrowed)
 {
     if (s == NULL || t == NULL || out == NULL || n_borrowed == NULL)
         return -EINVAL;
     *n_borrowed = 0;
+    if (!kp_stitch_may_borrow(t))
+        return 0;
     uint8_t first = t->first_ttl > 1 ? t->first_ttl : 1;
     uint8_t low = lowest_ttl(t);
-    if (low <= first)
-        return 0;
     const struct kp_hop *by[256];
     per_ttl(t, by);
     const struct kp_hop *h = by[low];

@@ -27,6 +27,7 @@
 #ifndef KP_VERDICT_STITCH_H
 #define KP_VERDICT_STITCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,11 @@ int kp_stitch_add(struct kp_stitch *s, const struct kp_trace *t, uint32_t key);
  * -ENOMEM. */
 int kp_stitch_prefix(struct kp_stitch *s, const struct kp_trace *t, uint32_t key,
                      struct kp_trace *out, size_t *n_borrowed);
+
+/* False when kp_stitch_prefix() would add nothing to t whatever was learned
+ * (t answered at its first TTL, or not at all): such a trace can be decided
+ * on its own, away from the index. Pure. */
+bool kp_stitch_may_borrow(const struct kp_trace *t);
 
 /* Map a verdict taken on a stitched copy back to the trace's own hops: hop
  * indices (handoff, target, border, last, skipped) drop by n_borrowed; one

@@ -313,3 +313,26 @@ Test(asmap, learned_names_work_is_linear)
     cr_assert_str_eq(kp_asmap_as_name(m, 1u << 16, NULL), "AS-1");
     kp_asmap_free(m);
 }
+
+/* Lookups may run in several threads at once only while nothing in the map
+ * changes: tables only, no mmdb (its answers teach names), no name learned. */
+Test(asmap, concurrent_lookups_only_with_tables_and_nothing_learned)
+{
+    char err[256] = "";
+    struct kp_asmap *m = new_test_map();
+    cr_assert(kp_asmap_concurrent_lookups(m));
+    cr_assert_eq(kp_asmap_add_pfx2as(m, D "pfx2as-sample.txt", err, sizeof(err)), 0, "%s", err);
+    cr_assert(kp_asmap_concurrent_lookups(m));
+    struct kp_asn_answer a = look(m, "203.0.113.200");
+    cr_assert_str_eq(a.source, "pfx2as");
+    cr_assert(kp_asmap_concurrent_lookups(m), "a table lookup changes nothing");
+    kp_asmap_learn_name(m, 64500, "EXAMPLE", "test");
+    cr_assert_not(kp_asmap_concurrent_lookups(m));
+    kp_asmap_free(m);
+    m = new_test_map();
+    cr_assert_eq(kp_asmap_add_mmdb(m, D "geolite2-asn-sample.mmdb", err, sizeof(err)), 0, "%s",
+                 err);
+    cr_assert_not(kp_asmap_concurrent_lookups(m));
+    kp_asmap_free(m);
+    cr_assert_not(kp_asmap_concurrent_lookups(NULL));
+}

@@ -434,3 +434,33 @@ Test(verdict_stitch, bounded_index_forgets_the_oldest_links)
                   (unsigned long long)kp_stitch_steps(s));
     kp_stitch_free(s);
 }
+
+/* kp_stitch_may_borrow says, before any trace is learned, which traces
+ * kp_stitch_prefix can never add to: those are decided on their own. */
+Test(verdict_stitch, may_borrow_only_when_the_trace_starts_above_its_first_ttl)
+{
+    struct kp_trace a, b, c, out;
+    mk(&a, "vp1", "175.45.176.1", full, sizeof(full) / sizeof(full[0]));
+    mk(&b, "vp1", "175.45.176.77", later, sizeof(later) / sizeof(later[0]));
+    mk(&c, "vp1", "175.45.176.77", later, sizeof(later) / sizeof(later[0]));
+    c.first_ttl = 4; /* asked from TTL 4 on: nothing below is missing */
+    cr_assert_not(kp_stitch_may_borrow(&a));
+    cr_assert(kp_stitch_may_borrow(&b));
+    cr_assert_not(kp_stitch_may_borrow(&c));
+    struct kp_stitch *s = NULL;
+    cr_assert_eq(kp_stitch_new(&s), 0);
+    cr_assert_eq(kp_stitch_add(s, &a, 0), 0);
+    size_t nb = 99;
+    kp_trace_init(&out);
+    cr_assert_eq(kp_stitch_prefix(s, &a, 0, &out, &nb), 0);
+    cr_assert_eq(nb, 0);
+    cr_assert_eq(kp_stitch_prefix(s, &c, 0, &out, &nb), 0);
+    cr_assert_eq(nb, 0);
+    cr_assert_eq(kp_stitch_prefix(s, &b, 0, &out, &nb), 1);
+    cr_assert_eq(nb, 3);
+    kp_trace_free(&out);
+    kp_stitch_free(s);
+    kp_trace_free(&a);
+    kp_trace_free(&b);
+    kp_trace_free(&c);
+}
