@@ -70,7 +70,6 @@ PY
 for vp in vp-eu vp-asia; do
     out=$work/$vp
     mkdir -p "$out"
-    chmod 777 "$out"
     targets=198.19.176.0/30,198.19.177.0/30,198.19.178.0/29,198.19.179.0/30
     tb_exec "$vp" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --targets "$targets" \
         --methods icmp-paris,udp-paris,tcp-syn,udp --vp "$vp" --out "$out" \
