@@ -30,6 +30,7 @@
 
 #include "core/change/event_json.h"
 #include "core/record/trace_json.h"
+#include "prober/cmd/sweep_resume.h"
 #include "prober/cmd/watch.h"
 #include "prober/sys/privdrop.h"
 
@@ -37,6 +38,64 @@ static int wfail(struct watch *w, const char *what, int e)
 {
     snprintf(w->err, sizeof(w->err), "%.300s/%.300s: %s", w->o.out, what, strerror(e));
     return -1;
+}
+
+/* The hour's capture.pcap as a restart finds it: a run killed in the middle
+ * of a frame (kill -9 with frames in the stdio buffer, a full disk) leaves a
+ * cut record at its end, and frames appended after it would make the rest of
+ * the file unreadable. Cut it back to its last whole record, as
+ * `sweep --resume` does (kp_resume_pcap_tail), or to nothing when not even
+ * the file header is whole. 0, or -1 with w->err set. */
+static int cut_fail(struct watch *w, int e)
+{
+    snprintf(w->err, sizeof(w->err), "%.400s: %s", w->pcap_path, strerror(e));
+    return -1;
+}
+
+static int cut_capture(struct watch *w)
+{
+    int fd = open(w->pcap_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : cut_fail(w, errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno ? errno : EINVAL;
+        close(fd);
+        return cut_fail(w, e);
+    }
+    uint64_t good_end = 0, frames = 0, size = (uint64_t)st.st_size;
+    if (size >= 24) {
+        int rfd = dup(fd);
+        FILE *f = rfd >= 0 ? fdopen(rfd, "rb") : NULL;
+        if (f == NULL) {
+            int e = errno;
+            if (rfd >= 0)
+                close(rfd);
+            close(fd);
+            return cut_fail(w, e);
+        }
+        char e2[256];
+        int rc = kp_resume_pcap_tail(f, &good_end, &frames, &size, e2, sizeof(e2));
+        fclose(f);
+        if (rc != 0) {
+            close(fd);
+            snprintf(w->err, sizeof(w->err), "%.400s: %s", w->pcap_path, e2);
+            return -1;
+        }
+    }
+    if (good_end < size) {
+        if (ftruncate(fd, (off_t)good_end) != 0) {
+            int e = errno;
+            close(fd);
+            return cut_fail(w, e);
+        }
+        fprintf(stderr,
+                "kptrace watch: %s: the last record was cut (%llu bytes after frame %llu): "
+                "removed\n",
+                w->pcap_path, (unsigned long long)(size - good_end), (unsigned long long)frames);
+    }
+    close(fd);
+    return 0;
 }
 
 static int write_all(int fd, const char *b, size_t n)
@@ -280,6 +339,8 @@ int watch_hour(struct watch *w, int64_t now_ns)
     if (w->traces_fd < 0 || (w->traces_size = cut_to_line(w->traces_fd)) < 0)
         return wfail(w, h, errno);
     snprintf(w->pcap_path, sizeof(w->pcap_path), "%s/capture.pcap", w->hour_dir);
+    if (cut_capture(w) != 0)
+        return -1;
     if (kp_engine_set_pcap(w->e, w->pcap_path, true, w->err, sizeof(w->err)) != 0)
         return -1;
     snprintf(w->hour, sizeof(w->hour), "%s", h);
