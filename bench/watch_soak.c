@@ -403,20 +403,7 @@ static int soak_start(struct watch *w)
 {
     w->src = kp_addr_v4(0xc6120164u); /* 198.18.1.100 */
     snprintf(w->iface, sizeof(w->iface), "soak0");
-    struct kp_engine_config cfg = {
-        .ranges = w->plan,
-        .n_ranges = w->n_plan,
-        .src = w->src,
-        .iface = w->iface,
-        .seed = w->seed,
-        .on_trace = on_trace,
-        .on_progress = on_progress,
-        .ctx = w,
-        .stop = &kp_cmd_stop,
-        .first_tid = w->next_id,
-    };
-    kp_cmd_engine_params(&w->o, &cfg.params);
-    if (kp_engine_create(&cfg, &w->e, w->err, sizeof(w->err)) != 0)
+    if (create_engine(w) != 0)
         return -1;
     /* kp_engine_open's capture handle, on no interface: the hourly
      * capture.pcap files are created and rotated (their frames are the rx

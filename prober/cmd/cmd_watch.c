@@ -339,12 +339,9 @@ static int replay_feed(struct watch *w, struct kp_trace *t)
     return push_obs(w, t);
 }
 
-/* Create and open the engine (as root), drop the privileges, feed again
- * what the last checkpoint missed. */
-static int start(struct watch *w)
+/* The engine over the plan, for w->src on w->iface (created, not opened). */
+static int create_engine(struct watch *w)
 {
-    if (kp_cmd_source(&w->o, w->plan, &w->src, w->iface, w->err, sizeof(w->err)) != 0)
-        return -1;
     struct kp_engine_config cfg = {
         .ranges = w->plan,
         .n_ranges = w->n_plan,
@@ -358,8 +355,16 @@ static int start(struct watch *w)
         .first_tid = w->next_id,
     };
     kp_cmd_engine_params(&w->o, &cfg.params);
-    if (kp_engine_create(&cfg, &w->e, w->err, sizeof(w->err)) != 0 ||
-        kp_engine_open(w->e, w->err, sizeof(w->err)) != 0 ||
+    return kp_engine_create(&cfg, &w->e, w->err, sizeof(w->err));
+}
+
+/* Create and open the engine (as root), drop the privileges, feed again
+ * what the last checkpoint missed. */
+static int start(struct watch *w)
+{
+    if (kp_cmd_source(&w->o, w->plan, &w->src, w->iface, w->err, sizeof(w->err)) != 0)
+        return -1;
+    if (create_engine(w) != 0 || kp_engine_open(w->e, w->err, sizeof(w->err)) != 0 ||
         kp_outdir_hand_over(&w->outdir, w->o.out, w->err, sizeof(w->err)) != 0 ||
         kp_privdrop(w->o.user, w->err, sizeof(w->err)) < 0)
         return -1;
