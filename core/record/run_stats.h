@@ -64,6 +64,9 @@ struct kp_engine_stats {
     uint64_t rx_traces_split, rx_traces_forced; /* rx.h: should stay 0 for the prober */
     uint64_t frames;
     uint64_t active_max;      /* most traces running at once */
+    int64_t late_end_ns;      /* how long past the wait of its last unanswered probes the
+                                 end of the run waits for late replies (--late, or as far
+                                 as this run's replies came late: engine.h late_end_auto) */
     int64_t start_ns, end_ns; /* CLOCK_REALTIME */
     int64_t last_probe_ns;    /* CLOCK_REALTIME of the last probe sent, 0 none */
     uint64_t next_id;         /* the first trace id not given to a trace yet */

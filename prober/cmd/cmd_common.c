@@ -306,6 +306,7 @@ void kp_cmd_engine_params(const struct kp_options *o, struct kp_engine_params *p
     p->window = o->window;
     p->wait_ms = o->wait_ms;
     p->late_ms = o->late_ms;
+    p->late_end_auto = !o->late_set;
     p->capture_kib = o->capture_kib;
     p->fault_wait_s = o->fault_wait_s;
     p->dport = o->dport;

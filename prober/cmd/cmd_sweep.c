@@ -976,6 +976,8 @@ int kp_cmd_sweep(int argc, char **argv)
         goto out;
     kp_progress_init(&s->c.prog, s->o.progress && !s->o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = s->e ? kp_engine_run(s->e, s->err, sizeof(s->err)) : 0;
+    if (s->e) /* the line ends with the run's final counts */
+        kp_progress_update(&s->c.prog, kp_engine_stats(s->e), kp_clock_ns(CLOCK_MONOTONIC));
     kp_progress_end(&s->c.prog);
     sweep_finish(s, rc);
 out:

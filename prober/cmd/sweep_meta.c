@@ -78,6 +78,9 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(opt, "attempts", json_integer(o->attempts));
     json_object_set_new(opt, "wait_ms", json_integer(o->wait_ms));
     json_object_set_new(opt, "late_ms", json_integer(o->late_ms));
+    /* "auto": --late not given, the end waits past the wait only as far as
+     * replies came late (kp_engine_params.late_end_auto); "full": late_ms */
+    json_object_set_new(opt, "late_end", json_string(o->late_set ? "full" : "auto"));
     json_object_set_new(opt, "fault_wait_s", json_integer(o->fault_wait_s));
     json_object_set_new(opt, "gap_limit", json_integer(o->gap_limit));
     json_object_set_new(opt, "window", json_integer(o->window));
@@ -133,6 +136,7 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cnt, "traces_split", json_integer((json_int_t)st->rx_traces_split));
     json_object_set_new(cnt, "traces_forced", json_integer((json_int_t)st->rx_traces_forced));
     json_object_set_new(cnt, "traces_in_flight_max", json_integer((json_int_t)st->active_max));
+    json_object_set_new(cnt, "late_wait_ms", json_integer((json_int_t)(st->late_end_ns / 1000000)));
     json_object_set_new(j, "counts", cnt);
 
     json_object_set_new(cap, "frames", json_integer((json_int_t)st->frames));
@@ -435,8 +439,13 @@ int kp_sweep_stored_parse(const char *text, size_t len, const char *name, const 
         {"dport", "--dport", true},      {"sport", "--sport", true},
         {"size", "--size", true},        {"fault_wait_s", "--fault-wait", true},
     };
+    /* --late was not given (its default follows --wait): give it again only
+     * when it was (a sweep.json without late_end: as given) */
+    const char *le = json_string_value(json_object_get(opt, "late_end"));
+    bool late_auto = le != NULL && strcmp(le, "auto") == 0;
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-        if ((rc =
+        if (!(late_auto && strcmp(ints[i].key, "late_ms") == 0) &&
+            (rc =
                  opt_int(out, opt, ints[i].key, ints[i].flag, ints[i].nullable, name, err, errlen)))
             goto out;
     rc = -ENOMEM;

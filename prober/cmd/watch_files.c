@@ -257,6 +257,8 @@ void watch_stats_add(struct kp_engine_stats *s, const struct kp_engine_stats *r)
         s->send_fault_max_ns = r->send_fault_max_ns;
     if (r->active_max > s->active_max)
         s->active_max = r->active_max;
+    if (r->late_end_ns > s->late_end_ns) /* the longest of the hour's rounds */
+        s->late_end_ns = r->late_end_ns;
     /* cumulative over the capture's life: the latest */
     s->cap_errors = r->cap_errors;
     s->cap_reopens = r->cap_reopens;

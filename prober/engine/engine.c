@@ -231,7 +231,7 @@ static int64_t sleep_ns(struct kp_engine *e, bool all_done, bool *for_send)
 {
     int64_t timeout = TICK_NS;
     if (all_done) {
-        timeout = e->end_by - e->mono_now;
+        timeout = end_at(e) - e->mono_now;
     } else {
         int64_t wake = kp_schedule_next_wake(e->sched);
         if (wake != INT64_MAX) {
@@ -303,8 +303,11 @@ static int run_loop(struct kp_engine *e, char *err, size_t errlen)
         /* The end: every trace done and no unanswered probe can still be
          * answered (wait + late after it); after a stop, at once. */
         bool all_done = e->n_active == 0 && e->admit_end;
-        if (stop_at != 0 || (all_done && e->mono_now >= e->end_by))
+        if (stop_at != 0 || (all_done && e->mono_now >= end_at(e))) {
+            if (stop_at == 0)
+                e->st.late_end_ns = late_window(e);
             return 0;
+        }
         bool for_send;
         int64_t timeout = sleep_ns(e, all_done, &for_send);
         if ((rc = sleep_for(e, timeout, for_send, err, errlen)))
@@ -478,7 +481,7 @@ int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, 
     e->st.next_id = e->next_id;
     e->n_active = 0;
     e->admit_end = false;
-    e->end_by = 0;
+    e->end_by = e->end_by_wait = 0;
     e->fail_rc = 0;
     e->fail_msg[0] = e->err[0] = '\0';
     e->rx_done = false;

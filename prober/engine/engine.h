@@ -56,8 +56,15 @@ struct kp_engine_params {
     uint32_t pps_ceiling;                          /* the pacer refuses rates above */
     bool doubletree;
     uint8_t first_ttl, max_ttl, attempts, gap_limit, window;
-    uint32_t wait_ms;      /* a reply within wait_ms of its probe ... */
-    uint32_t late_ms;      /* ... or within wait_ms + late_ms (flagged late) counts */
+    uint32_t wait_ms; /* a reply within wait_ms of its probe ... */
+    uint32_t late_ms; /* ... or within wait_ms + late_ms (flagged late) counts */
+    /* How long the end of a run (or a watch round) waits past the wait of
+     * its last unanswered probes. false: late_ms (the user chose it). true:
+     * only as far as this engine's replies have come late — twice the
+     * latest reply's lateness (rtt - wait), at most late_ms; with no late
+     * reply seen, not at all. Late replies are still accepted up to
+     * wait + late_ms whenever they arrive before the end. */
+    bool late_end_auto;
     uint32_t capture_kib;  /* the kernel's capture ring */
     uint32_t fault_wait_s; /* how long sends may keep failing before the run ends */
     uint16_t dport;        /* 0 = the method's default */

@@ -116,6 +116,8 @@ struct kp_engine {
     bool opened;
     int64_t mono_now;
     int64_t end_by;       /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
+    int64_t end_by_wait;  /* ... and within its wait until then */
+    int64_t late_seen_ns; /* the latest reply's lateness (rtt - wait), 0 = none late */
     struct kp_backoff bo; /* the global pause while the network refuses sends */
     int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
@@ -182,6 +184,26 @@ static inline int64_t wait_ns(const struct kp_engine_params *par)
 static inline int64_t linger_ns(const struct kp_engine_params *par)
 {
     return wait_ns(par) + (int64_t)par->late_ms * 1000000LL;
+}
+
+/* How long past the wait of its last unanswered probes the end waits for
+ * late replies: late_ms, or with late_end_auto twice the latest lateness
+ * seen, at most late_ms. */
+static inline int64_t late_window(const struct kp_engine *e)
+{
+    int64_t late = (int64_t)e->par->late_ms * 1000000LL;
+    if (!e->par->late_end_auto || 2 * e->late_seen_ns >= late)
+        return late;
+    return 2 * e->late_seen_ns;
+}
+
+/* When the run may end once every trace is done. */
+static inline int64_t end_at(const struct kp_engine *e)
+{
+    if (e->end_by_wait == 0)
+        return e->end_by;
+    int64_t at = e->end_by_wait + late_window(e);
+    return at < e->end_by ? at : e->end_by;
 }
 
 /* engine_send.c: the sending thread */

@@ -48,6 +48,8 @@ void engine_take_record(struct kp_engine *e, struct kp_trace *t)
 /* Sending thread: a reply to one of the traces, for its tracer. */
 void engine_take_reply(struct kp_engine *e, const struct reply_ev *r)
 {
+    if (r->rtt_ns > wait_ns(e->par) && r->rtt_ns - wait_ns(e->par) > e->late_seen_ns)
+        e->late_seen_ns = r->rtt_ns - wait_ns(e->par);
     struct kp_trace_owner *own = kp_trace_owners_find(&e->owners, r->id);
     if (own == NULL || own->running == NULL)
         return;
@@ -87,6 +89,9 @@ static void finish_active(struct kp_engine *e, struct active *a)
     int64_t until = kp_tracer_outstanding_until(&a->tr);
     if (until > e->end_by)
         e->end_by = until;
+    /* outstanding_until is last_tx + max(wait, wait + late) */
+    if (until != 0 && until - ((int64_t)e->par->late_ms * 1000000LL) > e->end_by_wait)
+        e->end_by_wait = until - (int64_t)e->par->late_ms * 1000000LL;
     uint8_t b = border_of(a);
     if (b)
         kp_stopset_set_border(&e->stopsets[a->mi], &a->dst, b);

@@ -249,6 +249,27 @@ elif scenario == "late":
     out(c["replies_late"] == late and c["replies"] == nh and late > 0,
         "late: sweep.json counts %d replies, %d late (records: %d, %d late)" % (c["replies"], c["replies_late"], nh, late))
 
+elif scenario == "lateend":
+    # how long the end waited for late replies (sweep.json), against the
+    # replies in the records: --late given, all of it; not given, at most
+    # twice the largest lateness (rtt - wait) of the run's replies, at most
+    # the default late, and nothing when no reply came late
+    S = json.load(open(args[0]))
+    name, want = args[1], args[2]
+    o, c = S["options"], S["counts"]
+    wait, late = o["wait_ms"], o["late_ms"]
+    lateness = max([h["rtt_ms"] - wait for r in recs for h in r["hops"] if h["late"]] or [0])
+    out(o.get("late_end") == want, "%s: options.late_end is %s (want %s)" % (name, o.get("late_end"), want))
+    w = c.get("late_wait_ms", -1)
+    if want == "full":
+        out(w == late, "%s: the end waited --late %d ms for late replies (late_wait_ms %d)" % (name, late, w))
+    elif lateness == 0:
+        out(w == 0, "%s: no reply came late and the end did not wait for any (late_wait_ms %d)" % (name, w))
+    else:
+        bound = min(late, 2 * lateness)
+        out(0 < w <= bound + 1, "%s: the end waited %d ms for late replies, in (0, min(%d, 2 x %.1f)]"
+            % (name, w, late, lateness))
+
 elif scenario == "expired":
     wait, late, gap = int(args[0]), int(args[1]), int(args[2])
     out(len(recs) == 1, "expired: 1 record (%d)" % len(recs))
@@ -362,6 +383,19 @@ tb_exec vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --targets 1
 assert_eq 0 $? "late: kptrace sweep exits 0"
 tb_log "late: $((SECONDS - t0)) s: $(tail -1 "$work/late.err")"
 check late "$work/late/traces.jsonl" "$work/late/sweep.json" 8
+check lateend "$work/late/traces.jsonl" "$work/late/sweep.json" late full
+# without --late (default wait / 2 = 250 ms; RTT >= 600 ms > --wait 500): the
+# end waits only as far as replies came late, and loses none of them
+tb_exec vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --targets 198.19.4.4/30 --methods icmp-paris,udp-paris \
+    --no-doubletree --wait 500 --attempts 2 --pps 100 --out "$work/lateauto" --no-progress 2>"$work/lateauto.err"
+assert_eq 0 $? "late-auto: kptrace sweep exits 0"
+check late "$work/lateauto/traces.jsonl" "$work/lateauto/sweep.json" 8
+check lateend "$work/lateauto/traces.jsonl" "$work/lateauto/sweep.json" late-auto auto
+# a fast path (no reply after the wait): the end does not wait past the wait
+tb_exec vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp vp --targets 198.19.3.9/32 --methods icmp-paris \
+    --gap-limit 7 --wait 200 --out "$work/fast" --no-progress 2>"$work/fast.err"
+assert_eq 0 $? "fast: kptrace sweep exits 0"
+check lateend "$work/fast/traces.jsonl" "$work/fast/sweep.json" fast auto
 # ... and after 2 x wait + 0.5 s they no longer count
 run expired --methods icmp-paris --wait 20 --late 0 --attempts 2 --pps 10 --pcap "$work/expired.pcap" \
     198.19.4.9 198.19.3.9
