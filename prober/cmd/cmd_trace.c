@@ -51,7 +51,8 @@ static void on_trace(void *ctx, struct kp_trace *t)
     case KP_FMT_TEXT:
         /* traceroute's header line, with the method and why it stopped
          * appended (parsers of traceroute output skip that line) */
-        rc = c->asn ? kp_trace_asn_text(c->asn, t, &s, &verdict) : kp_output_text(t, 0, &s);
+        rc = c->asn ? kp_trace_asn_text(c->asn, t, &s, &verdict)
+                    : kp_output_text(t, c->o->doubletree ? KP_TEXT_DOUBLETREE : 0, &s);
         if (rc == 0) {
             char d[KP_ADDR_STRLEN];
             kp_addr_str(&t->dst, d, sizeof(d));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# test_prober_trace_files — `kptrace trace`'s own files, on the testbed's nk
-# topology (vantage point vp-eu).
+# test_prober_trace_files — `kptrace trace`'s own files, and its table under
+# Doubletree, on the testbed's nk topology (vantage point vp-eu).
 #
 #  1. --pcap FILE and --out FILE are opened by root before the drop to
 #     --user, in a directory --user (nobody) owns, where it can plant what
@@ -16,6 +16,11 @@
 #     target, and `kptrace replay` rebuilds from it the table the live run
 #     printed; the file is root's (the user who ran kptrace), written after
 #     the drop through its descriptor.
+#  3. --doubletree, four targets of one /24: the traces after the first start
+#     near the destination, and the TTLs they never probed are printed
+#     "not probed (Doubletree: ...)", never '*'. Checked against the run's
+#     capture (read by kp_pcap.py, not by kptrace): every "not probed" TTL
+#     has no probe to that destination in it, every '*' TTL has one.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -87,4 +92,49 @@ for name in "$pub/new.pcap" "$work/old.pcap"; do
     assert_match "^traceroute to $dst " "$(cat "$name.txt")" "--out $(basename "$name").txt: the table"
 done
 
+# --- 3. Doubletree: TTLs not probed are said so, never '*' -------------------
+targets=(198.19.176.1 198.19.176.2 198.19.176.3 198.19.176.4)
+tb_exec $vp "${KPT[@]}" --doubletree --methods udp-paris --pps 300 --seed 7101 \
+    --pcap "$work/dt.pcap" "${targets[@]}" >"$work/dt.txt" 2>"$work/dt.err"
+assert_eq 0 $? "trace --doubletree: exit 0"
+tb_check_lines "the Doubletree table against its capture" python3 - "$work/dt.txt" "$work/dt.pcap" "$src" <<'PY'
+import re, socket, sys
+sys.path.insert(0, __import__("os").environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
+text, pcap, src = sys.argv[1:]
+probed = {(d, ttl) for d, _, ttl in kp_pcap.probes_in(pcap, socket.inet_aton(src))}
+ADDR = r"\d+\.\d+\.\d+\.\d+"
+tables, cur = [], None
+for line in open(text):
+    m = re.match(r"^traceroute to (" + ADDR + r") ", line)
+    if m:
+        cur = (m.group(1), [])
+        tables.append(cur)
+    elif cur and re.match(r"^ ?\d+  ", line):
+        cur[1].append(line.rstrip("\n"))
+def check(cond, msg):
+    print(("ok " if cond else "FAIL ") + msg)
+check(len(tables) == 4, "four tables (%d)" % len(tables))
+n_np = n_star = 0
+for dst, lines in tables:
+    bad, first_probed = [], min((t for d, t in probed if d == dst), default=0)
+    for line in lines:
+        ttl = int(line.split()[0])
+        if "not probed" in line:
+            n_np += 1
+            why = ("below a hop an earlier trace passed" if ttl < first_probed
+                   else "silent in the /24's first trace")
+            if (dst, ttl) in probed:
+                bad.append("TTL %d is 'not probed' but the capture has its probe" % ttl)
+            if line != "%2d  not probed (Doubletree: %s)" % (ttl, why):
+                bad.append("TTL %d: %r, expected the reason %r" % (ttl, line, why))
+        elif not re.search(ADDR, line):
+            n_star += 1
+            if "*" not in line or (dst, ttl) not in probed:
+                bad.append("TTL %d: %r, but the capture has no probe at that TTL" % (ttl, line))
+    check(not bad, "%s: 'not probed' lines exactly where the capture has no probe%s"
+          % (dst, "; " + "; ".join(bad) if bad else ""))
+check(n_np >= 1, "later traces did not probe the low TTLs, and say so (%d 'not probed' lines, "
+      "%d '*' lines)" % (n_np, n_star))
+PY
 tb_down

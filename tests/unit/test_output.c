@@ -185,6 +185,82 @@ Test(output_text, stops_at_stop_ttl)
     kp_trace_free(&t);
 }
 
+static void probed(struct kp_trace *t, unsigned ttl)
+{
+    t->probed[ttl / 8] = (uint8_t)(t->probed[ttl / 8] | (1u << (ttl % 8)));
+    t->probed_known = true;
+}
+
+/* A Doubletree trace that started at TTL 4, went back to 3 (a hop an earlier
+ * trace passed: backward probing stops there), skipped TTL 5 (silent in the
+ * /24's first trace) and probed 6 silent and 7: TTLs 1, 2 and 5 were never
+ * probed, and are not printed as '*' (probed, no answer), which 6 is. */
+Test(output_text, ttls_not_probed_are_not_stars)
+{
+    struct kp_trace t;
+    char *s;
+    kp_trace_init(&t);
+    kp_addr_parse("198.18.5.9", &t.dst);
+    t.attempts = 2;
+    t.first_ttl = 1;
+    t.stop_reason = KP_STOP_COMPLETED;
+    t.stop_ttl = 7;
+    hop(&t, 3, 0, "198.18.3.1", 3.0, 11, 0);
+    hop(&t, 4, 0, "198.18.4.1", 4.0, 11, 0);
+    hop(&t, 7, 0, "198.18.5.9", 7.0, 0, 0);
+    /* a record that does not say what was probed: as before */
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_str_eq(s, " 1  * *\n"
+                        " 2  * *\n"
+                        " 3  198.18.3.1  3.000 ms\n"
+                        " 4  198.18.4.1  4.000 ms\n"
+                        " 5  * *\n"
+                        " 6  * *\n"
+                        " 7  198.18.5.9  7.000 ms\n");
+    free(s);
+    probed(&t, 3);
+    probed(&t, 4);
+    probed(&t, 6);
+    probed(&t, 7);
+    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
+    cr_assert_str_eq(s, " 1  not probed\n"
+                        " 2  not probed\n"
+                        " 3  198.18.3.1  3.000 ms\n"
+                        " 4  198.18.4.1  4.000 ms\n"
+                        " 5  not probed\n"
+                        " 6  * *\n"
+                        " 7  198.18.5.9  7.000 ms\n");
+    free(s);
+    cr_assert_eq(kp_output_text(&t, KP_TEXT_DOUBLETREE, &s), 0);
+    cr_assert_str_eq(s, " 1  not probed (Doubletree: below a hop an earlier trace passed)\n"
+                        " 2  not probed (Doubletree: below a hop an earlier trace passed)\n"
+                        " 3  198.18.3.1  3.000 ms\n"
+                        " 4  198.18.4.1  4.000 ms\n"
+                        " 5  not probed (Doubletree: silent in the /24's first trace)\n"
+                        " 6  * *\n"
+                        " 7  198.18.5.9  7.000 ms\n");
+    free(s);
+    /* the same with each address's AS: the not-probed lines carry none */
+    struct kp_hop_annot ann[3];
+    memset(ann, 0, sizeof(ann));
+    ann[0].asn = 64501;
+    ann[0].n_origins = 1;
+    ann[1].asn = 4837;
+    ann[1].n_origins = 1;
+    ann[2].asn = 131279;
+    ann[2].n_origins = 1;
+    cr_assert_eq(kp_output_text_asn(&t, ann, KP_TEXT_DOUBLETREE, &s), 0);
+    cr_assert_str_eq(s, " 1  not probed (Doubletree: below a hop an earlier trace passed)\n"
+                        " 2  not probed (Doubletree: below a hop an earlier trace passed)\n"
+                        " 3  198.18.3.1 [AS64501]  3.000 ms\n"
+                        " 4  198.18.4.1 [AS4837]  4.000 ms\n"
+                        " 5  not probed (Doubletree: silent in the /24's first trace)\n"
+                        " 6  * *\n"
+                        " 7  198.18.5.9 [AS131279]  7.000 ms\n");
+    free(s);
+    kp_trace_free(&t);
+}
+
 /* sweep.json: the fields docs/format.md lists, with the values given. */
 Test(sweep_meta, fields_and_counts)
 {
