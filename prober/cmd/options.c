@@ -296,9 +296,8 @@ static int unknown_opt(const char *arg, enum kp_cmd cmd, char *err, size_t errle
         }
     if (hits > 1)
         return err_set(err, errlen,
-                       "ambiguous option \"--%.*s\": it could be %s (give the whole name; see "
-                       "kptrace %s --help)",
-                       (int)(n < 64 ? n : 64), arg + 2, list, cmdname);
+                       "ambiguous option \"--%.*s\": it could be %s (give the whole name)",
+                       (int)(n < 64 ? n : 64), arg + 2, list);
     return err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)", arg, cmdname);
 }
 
