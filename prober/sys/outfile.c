@@ -14,8 +14,9 @@
 
 static int refuse(char *err, size_t errlen, const char *path, const char *why, int rc)
 {
-    snprintf(err, errlen, "%.400s: %s: refused (" KP_OUTFILE_HOW "; remove it or choose another name)",
-             path, why);
+    snprintf(err, errlen,
+             "%.400s: %s: refused (" KP_OUTFILE_HOW "; remove it or choose another name)", path,
+             why);
     return rc;
 }
 
