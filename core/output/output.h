@@ -30,15 +30,26 @@
  * trace->attempts stars for a silent TTL.
  * The address is printed when it differs from the previous reply on the line,
  * as traceroute does. Duplicate replies (KP_HOP_DUP) are not printed.
- * with_header: print the "traceroute to" line first.
+ * A TTL the record says was never probed (trace->probed_known; Doubletree
+ * starts above the TTLs an earlier trace passed and skips those the /24's
+ * first trace found silent) is no '*' ("probed, no answer"): its line says
+ *    2  not probed
+ * and, with KP_TEXT_DOUBLETREE, why (below the lowest TTL probed: the path
+ * an earlier trace found; between TTLs probed: silent in the first trace):
+ *    2  not probed (Doubletree: below a hop an earlier trace passed)
+ *    5  not probed (Doubletree: silent in the /24's first trace)
+ * flags: KP_TEXT_HEADER prints the "traceroute to" line first;
+ * KP_TEXT_DOUBLETREE says the run used Doubletree (the reasons above).
  * Returns 0 with *out malloc'ed (caller frees), or -ENOMEM. */
-int kp_output_text(const struct kp_trace *t, int with_header, char **out);
+#define KP_TEXT_HEADER     1u
+#define KP_TEXT_DOUBLETREE 2u
+int kp_output_text(const struct kp_trace *t, unsigned flags, char **out);
 
 /* The same table with each printed address followed by its AS, as
  * `traceroute -A` does: " [AS4837]", " [AS4837/AS9929]" for several origins,
  * " [*]" when no source knows it. ann[i] annotates t->hops[i] (sources/
  * annotate.h); ann NULL gives exactly kp_output_text's table. */
-int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, int with_header,
+int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, unsigned flags,
                        char **out);
 
 /* The transit verdict of t (core/verdict) as one line for under the table,

@@ -3,6 +3,7 @@
 #include "core/output/output.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,17 @@ static void print_asn(FILE *f, const struct kp_hop_annot *a)
     fputc(']', f);
 }
 
-int kp_output_text(const struct kp_trace *t, int with_header, char **out)
+int kp_output_text(const struct kp_trace *t, unsigned flags, char **out)
 {
-    return kp_output_text_asn(t, NULL, with_header, out);
+    return kp_output_text_asn(t, NULL, flags, out);
 }
 
-int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, int with_header,
+static bool was_probed(const struct kp_trace *t, unsigned ttl)
+{
+    return !t->probed_known || (ttl < 256 && ((t->probed[ttl >> 3] >> (ttl & 7)) & 1u));
+}
+
+int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, unsigned flags,
                        char **out)
 {
     char *buf = NULL;
@@ -46,7 +52,7 @@ int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann,
         return -ENOMEM;
 
     unsigned first = t->first_ttl, last = t->stop_ttl, ncol = t->attempts;
-    unsigned min_seen = 255, max_attempt = 0;
+    unsigned min_seen = 255, max_attempt = 0, min_probed = 0;
     for (size_t i = 0; i < t->n_hops; i++) {
         const struct kp_hop *h = &t->hops[i];
         if (h->ttl > last)
@@ -66,8 +72,11 @@ int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann,
         last = t->stop_ttl;
     if (ncol == 0)
         ncol = max_attempt + 1;
+    for (unsigned ttl = 1; t->probed_known && ttl < 256 && min_probed == 0; ttl++)
+        if (was_probed(t, ttl))
+            min_probed = ttl;
 
-    if (with_header) {
+    if (flags & KP_TEXT_HEADER) {
         kp_addr_str(&t->dst, d, sizeof(d));
         fprintf(f, "traceroute to %s (%s)", t->dst_name[0] ? t->dst_name : d, d);
         if (t->max_ttl)
@@ -85,6 +94,16 @@ int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann,
         for (size_t i = 0; i < t->n_hops; i++)
             if (t->hops[i].ttl == ttl && t->hops[i].attempt + 1u > cols)
                 cols = t->hops[i].attempt + 1u;
+        if (cols == 0 && !was_probed(t, ttl)) {
+            /* not '*': that means probed, no answer */
+            fputs(" not probed", f);
+            if (flags & KP_TEXT_DOUBLETREE)
+                fputs(ttl < min_probed ? " (Doubletree: below a hop an earlier trace passed)"
+                                       : " (Doubletree: silent in the /24's first trace)",
+                      f);
+            fputc('\n', f);
+            continue;
+        }
         if (cols == 0)
             cols = ncol;
         for (unsigned at = 0; at < cols; at++) {

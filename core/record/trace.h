@@ -118,6 +118,14 @@ struct kp_trace {
     char ts_source[KP_TS_LEN];         /* "kernel", "pcap", "user", "import" */
     uint64_t id;                       /* run-local trace number */
     uint32_t meta_msm_id, meta_prb_id; /* RIPE Atlas ids when imported, else 0 */
+    /* The TTLs probed (bit ttl of probed[ttl / 8]), as the receive path saw
+     * the probes in the capture; probed_known false when the record does not
+     * say (read from a file): every TTL up to the stop is then taken as
+     * probed. A TTL not probed (Doubletree started above it or skipped it)
+     * is not silent: the text table says so instead of '*'. Not written to
+     * JSON. */
+    uint8_t probed[32];
+    bool probed_known;
     size_t n_hops, cap_hops;
     struct kp_hop *hops; /* owned; sorted by (ttl, attempt) when finished */
 };

@@ -164,6 +164,8 @@ void rx_close_trace(struct kp_rx *rx, struct rx_trace *t)
     struct kp_trace *r = &t->rec;
     decide_stop(t, &r->stop_reason, &r->stop_ttl);
     r->probes_sent = (uint32_t)t->n_probes;
+    memcpy(r->probed, t->probed, sizeof(r->probed));
+    r->probed_known = true;
     r->start_ns = t->first_tx_ns;
     r->end_ns = t->last_rx_ns > t->last_tx_ns ? t->last_rx_ns : t->last_tx_ns;
     r->first_ttl = t->p_first ? t->p_first : t->min_ttl;

@@ -89,7 +89,7 @@ static void print_trace(void *ctx, struct kp_trace *t)
         return; /* output is failing: reported at the end */
     switch (o->fmt) {
     case FMT_TEXT:
-        rc = kp_output_text(t, 1, &s);
+        rc = kp_output_text(t, KP_TEXT_HEADER, &s);
         break;
     case FMT_ATLAS:
         rc = kp_output_atlas(t, &s);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "prober/cmd/cmd_common.h"
 #include "prober/cmd/cmd_trace.h"
@@ -14,6 +16,7 @@
 #include "prober/cmd/options.h"
 #include "prober/cmd/trace_asn.h"
 #include "core/output/output.h"
+#include "prober/sys/outfile.h"
 #include "prober/sys/privdrop.h"
 #include "core/record/run_checks.h"
 #include "core/record/trace_json.h"
@@ -48,7 +51,8 @@ static void on_trace(void *ctx, struct kp_trace *t)
     case KP_FMT_TEXT:
         /* traceroute's header line, with the method and why it stopped
          * appended (parsers of traceroute output skip that line) */
-        rc = c->asn ? kp_trace_asn_text(c->asn, t, &s, &verdict) : kp_output_text(t, 0, &s);
+        rc = c->asn ? kp_trace_asn_text(c->asn, t, &s, &verdict)
+                    : kp_output_text(t, c->o->doubletree ? KP_TEXT_DOUBLETREE : 0, &s);
         if (rc == 0) {
             char d[KP_ADDR_STRLEN];
             kp_addr_str(&t->dst, d, sizeof(d));
@@ -87,6 +91,68 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     kp_progress_update(&c->prog, st, now_ns);
 }
 
+/* The engine writes the capture to the file it opens by name. --pcap FILE
+ * is opened here (kp_outfile_open: never through a link planted in its
+ * place) and handed to the engine as /proc/self/fd/N, which reopens that
+ * very file whatever the name points to by then. */
+struct trace_pcap {
+    int fd;
+    char via[32]; /* "/proc/self/fd/N", in the engine's messages */
+};
+
+/* err names via where the user gave path: say path. */
+static void pcap_names(char *err, size_t errlen, const struct trace_pcap *p, const char *path)
+{
+    char *at = p->via[0] ? strstr(err, p->via) : NULL;
+    if (at == NULL)
+        return;
+    char rest[512];
+    snprintf(rest, sizeof(rest), "%s", at + strlen(p->via));
+    *at = '\0';
+    size_t n = strlen(err);
+    snprintf(err + n, errlen - n, "%s%s", path, rest);
+}
+
+/* --pcap and --out: each a new file or a regular file of the user running
+ * kptrace, opened before the privilege drop and written after it through
+ * the descriptors. 0 or -1 (err says why). */
+static int open_outputs(const struct kp_options *o, struct kp_engine *e, struct trace_pcap *p,
+                        FILE **out, char *err, size_t errlen)
+{
+    char why[512];
+    int ofd = -1;
+    if (o->pcap) {
+        if ((p->fd = kp_outfile_open(o->pcap, why, sizeof(why))) < 0) {
+            snprintf(err, errlen, "--pcap %.480s", why);
+            return -1;
+        }
+        snprintf(p->via, sizeof(p->via), "/proc/self/fd/%d", p->fd);
+        if (kp_engine_set_pcap(e, p->via, false, err, errlen) != 0) {
+            pcap_names(err, errlen, p, o->pcap);
+            return -1;
+        }
+    }
+    if (o->out == NULL)
+        return 0;
+    if ((ofd = kp_outfile_open(o->out, why, sizeof(why))) < 0) {
+        snprintf(err, errlen, "--out %.480s", why);
+        return -1;
+    }
+    struct stat a, b;
+    if (p->fd >= 0 && fstat(p->fd, &a) == 0 && fstat(ofd, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino) {
+        close(ofd);
+        snprintf(err, errlen, "--out %s and --pcap %s are the same file", o->out, o->pcap);
+        return -1;
+    }
+    if ((*out = fdopen(ofd, "w")) == NULL) {
+        snprintf(err, errlen, "--out %s: %s", o->out, strerror(errno));
+        close(ofd);
+        return -1;
+    }
+    return 0;
+}
+
 int kp_cmd_trace(int argc, char **argv)
 {
     struct kp_options o;
@@ -98,6 +164,7 @@ int kp_cmd_trace(int argc, char **argv)
     struct kp_engine *e = NULL;
     int status = KP_EXIT_ERROR;
     struct trace_ctx c;
+    struct trace_pcap pcap = {.fd = -1};
     memset(&c, 0, sizeof(c));
 
     int rc_opt = kp_cmd_options(&o, KP_CMD_TRACE, "trace", argc, argv);
@@ -133,7 +200,7 @@ int kp_cmd_trace(int argc, char **argv)
         .n_ranges = n_ranges,
         .src = src,
         .iface = iface,
-        .pcap_path = o.pcap,
+        .pcap_path = NULL, /* opened by open_outputs once the sockets are */
         .seed = seed,
         .on_trace = on_trace,
         .on_progress = on_progress,
@@ -154,14 +221,13 @@ int kp_cmd_trace(int argc, char **argv)
     c.ranges = ranges;
     c.n_ranges = n_ranges;
     c.out = stdout;
-    if (o.out && (c.out = fopen(o.out, "w")) == NULL) {
-        snprintf(err, sizeof(err), "--out %s: %s", o.out, strerror(errno));
+    if (open_outputs(&o, e, &pcap, &c.out, err, sizeof(err)) != 0)
         goto out;
-    }
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
     kp_progress_init(&c.prog, o.progress && !o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
+    pcap_names(err, sizeof(err), &pcap, o.pcap);
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);
     if (st->rx_probes_foreign > 0)
@@ -204,6 +270,8 @@ out:
         status = KP_EXIT_ERROR;
     }
     kp_engine_destroy(e);
+    if (pcap.fd >= 0)
+        close(pcap.fd);
     kp_trace_asn_free(c.asn);
     free(ranges);
     kp_options_free(&o);

@@ -255,6 +255,9 @@ static const struct option long_opts[] = {
     {"dns-server", required_argument, NULL, O_DNS},
     {"no-progress", no_argument, NULL, O_NOPROG},
     {"targets", required_argument, NULL, O_TARGETS},
+    /* an exact name, so that it is not an abbreviation of both --targets
+     * and --target-as (getopt_long prefers an exact match) */
+    {"target", required_argument, NULL, O_TARGETS},
     {"targets-file", required_argument, NULL, O_TFILE},
     {"pcap", required_argument, NULL, O_PCAP},
     {"blocklist-file", required_argument, NULL, O_BLOCKF},
@@ -276,6 +279,26 @@ static const char *opt_name(int val)
         if (p->val == val)
             return p->name;
     return "?";
+}
+
+/* An option getopt_long did not take: unknown, or an abbreviation of
+ * several options (getopt_long says only '?'), then named with them. */
+static int unknown_opt(const char *arg, enum kp_cmd cmd, char *err, size_t errlen)
+{
+    const char *cmdname = cmd == KP_CMD_SWEEP ? "sweep" : "trace";
+    size_t n = strncmp(arg, "--", 2) == 0 ? strcspn(arg + 2, "=") : 0;
+    char list[512] = "";
+    size_t k = 0, hits = 0;
+    for (const struct option *p = long_opts; n > 0 && p->name; p++)
+        if (strncmp(p->name, arg + 2, n) == 0 && k < sizeof(list)) {
+            k += (size_t)snprintf(list + k, sizeof(list) - k, "%s--%s", hits ? ", " : "", p->name);
+            hits++;
+        }
+    if (hits > 1)
+        return err_set(err, errlen,
+                       "ambiguous option \"--%.*s\": it could be %s (give the whole name)",
+                       (int)(n < 64 ? n : 64), arg + 2, list);
+    return err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)", arg, cmdname);
 }
 
 /* The numeric options: their bounds and the field each one sets. */
@@ -457,8 +480,7 @@ static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *n
         rc = err_set(err, errlen, "%s needs a value", argv[optind - 1]);
         break;
     default:
-        rc = err_set(err, errlen, "unknown option \"%s\" (see kptrace %s --help)", argv[optind - 1],
-                     cmd == KP_CMD_SWEEP ? "sweep" : "trace");
+        rc = unknown_opt(argv[optind - 1], cmd, err, errlen);
         break;
     }
     return rc;
@@ -607,7 +629,7 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
                      kp_method_name(b->methods[i]));
         goto cmp;
     }
-    if (IS("--targets") || IS("--targets-file")) {
+    if (IS("--targets") || IS("--target") || IS("--targets-file")) {
         bool same = a->n_targets == b->n_targets;
         for (size_t i = 0; same && i < a->n_targets; i++)
             same = strcmp(a->targets[i], b->targets[i]) == 0;

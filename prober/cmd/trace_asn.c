@@ -171,7 +171,7 @@ int kp_trace_asn_text(struct kp_trace_asn *x, struct kp_trace *t, char **table, 
         rc = kp_annotate_trace(x->map, &x->cfg, dt, false, dann, &dst, &v);
     if (rc >= 0) {
         kp_verdict_unstitch(&v, nb);
-        rc = kp_output_text_asn(t, dann + nb, 0, table);
+        rc = kp_output_text_asn(t, dann + nb, x->stitch ? KP_TEXT_DOUBLETREE : 0, table);
     }
     if (rc == 0 && (rc = kp_output_transit(t, &v, verdict)) != 0) {
         free(*table);

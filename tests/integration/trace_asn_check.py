@@ -100,7 +100,7 @@ def main():
         # per-hop ASes
         per_ttl, bad = {}, []
         # a Doubletree trace may start above TTL 1 (the TTLs below it are
-        # printed unprobed, as '*'): compare from its first answered TTL
+        # printed "not probed"): compare from its first answered TTL
         first = min((int(line.split()[0]) for line in b["hops"] if re.search(ADDR, line)),
                     default=1)
         for line in b["hops"]:

@@ -123,6 +123,54 @@ Test(options, errors_name_the_option)
     expect_err(KP_CMD_SWEEP, "sweep --vp a/b --out d", "--vp");
 }
 
+/* --target used to abbreviate --targets; with --target-as it would fit both
+ * (getopt_long calls that ambiguous): it is --targets' exact alias, and an
+ * abbreviation that fits several options is an error naming them all. */
+Test(options, target_is_an_alias_and_ambiguous_abbreviations_name_the_candidates)
+{
+    struct kp_options o;
+    char err[256];
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --target 198.18.1.1 198.18.1.2"), 0, "%s",
+                 err);
+    cr_assert_eq(o.n_targets, 2);
+    cr_assert_str_eq(o.targets[0], "198.18.1.1");
+    cr_assert_str_eq(o.targets[1], "198.18.1.2");
+    cr_assert_eq(o.asn.n_targets, 0, "not --target-as");
+    kp_options_free(&o);
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --target=198.18.1.1"), 0, "%s", err);
+    cr_assert_eq(o.n_targets, 1);
+    kp_options_free(&o);
+    cr_assert_eq(parse(&o, KP_CMD_SWEEP, err, "sweep --vp a --out d --target 198.18.0.0/24"), 0,
+                 "%s", err);
+    cr_assert_eq(o.n_targets, 1);
+    cr_assert_str_eq(o.targets[0], "198.18.0.0/24");
+    kp_options_free(&o);
+    /* --target-as is still itself */
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --pfx2as t --target-as 4837 198.18.1.1"), 0,
+                 "%s", err);
+    cr_assert_eq(o.asn.n_targets, 1);
+    cr_assert_eq(o.asn.targets[0], 4837);
+    cr_assert_eq(o.n_targets, 1);
+    kp_options_free(&o);
+    /* an abbreviation that fits one option only still works */
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --max 9 x"), 0, "%s", err);
+    cr_assert_eq(o.max_ttl, 9);
+    kp_options_free(&o);
+    const char *const amb[] = {"trace --targ 198.18.1.1", "trace --targ=198.18.1.1 x",
+                               "trace --tar 198.18.1.1 x"};
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(parse(&o, KP_CMD_TRACE, err, amb[i]), -EINVAL, "accepted: %s", amb[i]);
+        cr_assert_not_null(strstr(err, "ambiguous option \"--ta"), "%s: %s", amb[i], err);
+        const char *const cand[] = {"--targets,", "--target,", "--targets-file,", "--target-as"};
+        for (size_t k = 0; k < 4; k++)
+            cr_assert_not_null(strstr(err, cand[k]), "%s: '%s' lacks %s", amb[i], err, cand[k]);
+        kp_options_free(&o);
+    }
+    expect_err(KP_CMD_SWEEP, "sweep --vp a --out d --no 198.18.0.0/24",
+               "ambiguous option \"--no\": it could be --no-doubletree, --no-progress");
+    expect_err(KP_CMD_TRACE, "trace --targetz x", "unknown option \"--targetz\"");
+}
+
 Test(options, unsafe_rate_lifts_ceiling)
 {
     struct kp_options o;

@@ -52,6 +52,27 @@ static void make(struct kp_trace *t)
     hop(t, 4, 2, "198.18.9.5", 3.2, 3, 13);
 }
 
+/* A trace to 198.18.5.9 from TTL 1 with no hop yet. */
+static void bare(struct kp_trace *t, unsigned attempts, enum kp_stop stop, unsigned stop_ttl)
+{
+    kp_trace_init(t);
+    kp_addr_parse("198.18.5.9", &t->dst);
+    t->attempts = (uint8_t)attempts;
+    t->first_ttl = 1;
+    t->stop_reason = stop;
+    t->stop_ttl = (uint8_t)stop_ttl;
+}
+
+/* The table of t (with ann, flags) is want. */
+static void expect_table(const struct kp_trace *t, const struct kp_hop_annot *ann, unsigned flags,
+                         const char *want)
+{
+    char *s = NULL;
+    cr_assert_eq(kp_output_text_asn(t, ann, flags, &s), 0);
+    cr_assert_str_eq(s, want);
+    free(s);
+}
+
 Test(output_text, like_linux_traceroute)
 {
     struct kp_trace t;
@@ -142,20 +163,15 @@ Test(output_atlas, fields_and_timeouts)
 Test(output_text, columns_are_the_attempts_sent)
 {
     struct kp_trace t;
-    char *s;
-    kp_trace_init(&t);
-    kp_addr_parse("198.18.5.9", &t.dst);
-    t.attempts = 2;
-    t.first_ttl = 1;
+    bare(&t, 2, KP_STOP_NONE, 0);
     hop(&t, 1, 0, "198.18.0.1", 1.5, 11, 0);
     hop(&t, 2, 1, "198.18.1.1", 2.25, 11, 0);
     hop(&t, 4, 0, "198.18.5.9", 4.0, 0, 0);
-    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
-    cr_assert_str_eq(s, " 1  198.18.0.1  1.500 ms\n"
-                        " 2  * 198.18.1.1  2.250 ms\n"
-                        " 3  * *\n"
-                        " 4  198.18.5.9  4.000 ms\n");
-    free(s);
+    expect_table(&t, NULL, 0,
+                 " 1  198.18.0.1  1.500 ms\n"
+                 " 2  * 198.18.1.1  2.250 ms\n"
+                 " 3  * *\n"
+                 " 4  198.18.5.9  4.000 ms\n");
     kp_trace_free(&t);
 }
 
@@ -165,23 +181,79 @@ Test(output_text, stops_at_stop_ttl)
 {
     struct kp_trace t;
     char *s;
-    kp_trace_init(&t);
-    kp_addr_parse("198.18.5.9", &t.dst);
-    t.attempts = 1;
-    t.first_ttl = 1;
-    t.stop_reason = KP_STOP_COMPLETED;
-    t.stop_ttl = 2;
+    bare(&t, 1, KP_STOP_COMPLETED, 2);
     hop(&t, 1, 0, "198.18.0.1", 1.0, 11, 0);
     hop(&t, 2, 0, "198.18.5.9", 2.0, 0, 0);
     hop(&t, 3, 0, "198.18.5.9", 2.5, 0, 0);
-    cr_assert_eq(kp_output_text(&t, 0, &s), 0);
-    cr_assert_str_eq(s, " 1  198.18.0.1  1.000 ms\n"
-                        " 2  198.18.5.9  2.000 ms\n");
-    free(s);
+    expect_table(&t, NULL, 0,
+                 " 1  198.18.0.1  1.000 ms\n"
+                 " 2  198.18.5.9  2.000 ms\n");
     t.stop_reason = KP_STOP_GAPLIMIT; /* not a stop at a reply: print all */
     cr_assert_eq(kp_output_text(&t, 0, &s), 0);
     cr_assert_not_null(strstr(s, " 3  198.18.5.9  2.500 ms\n"));
     free(s);
+    kp_trace_free(&t);
+}
+
+static void probed(struct kp_trace *t, unsigned ttl)
+{
+    t->probed[ttl / 8] = (uint8_t)(t->probed[ttl / 8] | (1u << (ttl % 8)));
+    t->probed_known = true;
+}
+
+/* A Doubletree trace that started at TTL 4, went back to 3 (a hop an earlier
+ * trace passed: backward probing stops there), skipped TTL 5 (silent in the
+ * /24's first trace) and probed 6 silent and 7: TTLs 1, 2 and 5 were never
+ * probed, and are not printed as '*' (probed, no answer), which 6 is. */
+Test(output_text, ttls_not_probed_are_not_stars)
+{
+    struct kp_trace t;
+    bare(&t, 2, KP_STOP_COMPLETED, 7);
+    hop(&t, 3, 0, "198.18.3.1", 3.0, 11, 0);
+    hop(&t, 4, 0, "198.18.4.1", 4.0, 11, 0);
+    hop(&t, 7, 0, "198.18.5.9", 7.0, 0, 0);
+    /* a record that does not say what was probed: as before */
+    expect_table(&t, NULL, 0,
+                 " 1  * *\n"
+                 " 2  * *\n"
+                 " 3  198.18.3.1  3.000 ms\n"
+                 " 4  198.18.4.1  4.000 ms\n"
+                 " 5  * *\n"
+                 " 6  * *\n"
+                 " 7  198.18.5.9  7.000 ms\n");
+    probed(&t, 3);
+    probed(&t, 4);
+    probed(&t, 6);
+    probed(&t, 7);
+    expect_table(&t, NULL, 0,
+                 " 1  not probed\n"
+                 " 2  not probed\n"
+                 " 3  198.18.3.1  3.000 ms\n"
+                 " 4  198.18.4.1  4.000 ms\n"
+                 " 5  not probed\n"
+                 " 6  * *\n"
+                 " 7  198.18.5.9  7.000 ms\n");
+    const char *below = " not probed (Doubletree: below a hop an earlier trace passed)\n";
+    const char *skipped = " not probed (Doubletree: silent in the /24's first trace)\n";
+    char want[1024];
+    snprintf(want, sizeof(want),
+             " 1 %s 2 %s 3  198.18.3.1  3.000 ms\n 4  198.18.4.1  4.000 ms\n 5 %s"
+             " 6  * *\n 7  198.18.5.9  7.000 ms\n",
+             below, below, skipped);
+    expect_table(&t, NULL, KP_TEXT_DOUBLETREE, want);
+    /* the same with each address's AS: the not-probed lines carry none */
+    struct kp_hop_annot ann[3];
+    memset(ann, 0, sizeof(ann));
+    const uint32_t asn[3] = {64501, 4837, 131279};
+    for (int i = 0; i < 3; i++) {
+        ann[i].asn = ann[i].origins[0] = asn[i];
+        ann[i].n_origins = 1;
+    }
+    snprintf(want, sizeof(want),
+             " 1 %s 2 %s 3  198.18.3.1 [AS64501]  3.000 ms\n 4  198.18.4.1 [AS4837]  4.000 ms\n"
+             " 5 %s 6  * *\n 7  198.18.5.9 [AS131279]  7.000 ms\n",
+             below, below, skipped);
+    expect_table(&t, ann, KP_TEXT_DOUBLETREE, want);
     kp_trace_free(&t);
 }
 
