@@ -228,6 +228,8 @@ int kp_cmd_trace(int argc, char **argv)
     kp_progress_init(&c.prog, o.progress && !o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
     pcap_names(err, sizeof(err), &pcap, o.pcap);
+    /* the line ends with the run's final counts */
+    kp_progress_update(&c.prog, kp_engine_stats(e), kp_clock_ns(CLOCK_MONOTONIC));
     kp_progress_end(&c.prog);
     const struct kp_engine_stats *st = kp_engine_stats(e);
     if (st->rx_probes_foreign > 0)
