@@ -476,7 +476,7 @@ int kp_cmd_watch(int argc, char **argv)
     if (setup_targets(w) != 0 || load_sources(w) != 0 || watch_open_dir(w) != 0 ||
         watch_restore(w) != 0)
         goto out;
-    w->rng = kp_cmd_seed(&w->o); /* the hour's seed: watch_hour */
+    w->rng = kp_cmd_seed(&w->o); /* the picks'; the key's seed is the hour's (watch_hour) */
     w->next_id = w->restored_next_id ? w->restored_next_id : 1;
     w->idle_flows = 1;
     build_plan(w);

@@ -13,14 +13,14 @@
  *   hour YYYYmmddTHHZ    the hour of the seed (the hourly directory of the
  *                        last round, or of the next one once its seed is
  *                        drawn), - none yet
- * The file is mode 0600: it holds the key in use.
  *   net A.B.C.0 PICKS GOOD1,GOOD2,...   (GOOD: answering addresses, or -)
  *   key A.B.C.0/24 METHOD TRACES EVENTS TRACKER   (kp_chg_track_save: the
  *                        rest of the line)
  *   end
  * A key or /24 the targets no longer hold is ignored; a new one starts in
  * warm-up. A state without its "end" line is refused (never happens: it
- * is renamed into place whole). */
+ * is renamed into place whole). The file is mode 0600: it holds the key in
+ * use. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
