@@ -110,13 +110,23 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
  * sweep.json.tmp is left. When the rename is refused (a directory kptrace
  * did not hand over), sweep.json is rewritten in place and sweep.json.tmp
  * stays as a complete copy (--resume falls back to it if sweep.json is
- * cut). */
+ * cut).
+ *
+ * Both hold the seed of the identity key (options.seed): mode 0600 while
+ * the sweep runs, whatever the umask, owned by the user kptrace drops to
+ * (so that it can change the mode at the end); the mode the umask gives
+ * (0666 less it) once the sweep is complete. A sweep that ends otherwise
+ * keeps 0600, as `--resume` probes again with the same key. */
 struct meta_out {
     char path[4096], tmp_path[4112];
     FILE *f;   /* DIR/sweep.json */
     FILE *tmp; /* DIR/sweep.json.tmp */
     bool tmp_written;
     bool last; /* the sweep's last version: no next tmp after it */
+    bool give; /* fchown the files to uid:gid (root drops to --user) */
+    uid_t uid;
+    gid_t gid;
+    mode_t done_mode; /* a complete sweep's: 0666 less the umask */
 };
 
 #define META_RESERVE (64 << 10)
@@ -141,10 +151,24 @@ static int write_file(FILE *f, const char *s)
     return 0;
 }
 
-/* DIR/sweep.json.tmp, created or emptied; never through a symlink. */
-static FILE *open_tmp(const char *path)
+/* A file of the seed made private (0600, --user's). 0 or -1 (errno). */
+static int seal(const struct meta_out *mo, int fd)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fchmod(fd, 0600) != 0 || (mo->give && fchown(fd, mo->uid, mo->gid) != 0))
+        return -1;
+    return 0;
+}
+
+/* DIR/sweep.json.tmp, created or emptied, 0600; never through a symlink. */
+static FILE *open_tmp(const struct meta_out *mo)
+{
+    int fd = open(mo->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && seal(mo, fd) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f == NULL && fd >= 0) {
         int e = errno;
@@ -163,7 +187,7 @@ static int write_text(struct meta_out *mo, const char *s)
              * and open the next tmp while we may (before privdrop) */
             fclose(mo->f);
             mo->f = mo->tmp;
-            mo->tmp = mo->last ? NULL : open_tmp(mo->tmp_path);
+            mo->tmp = mo->last ? NULL : open_tmp(mo);
             if (mo->tmp)
                 reserve(mo->tmp);
             mo->tmp_written = false;
@@ -186,18 +210,49 @@ static int write_meta(struct meta_out *mo, const struct kp_sweep_meta *m, const 
     return rc;
 }
 
-static int open_meta(struct meta_out *mo, const char *dir, bool create, char *err, size_t errlen)
+/* A complete sweep's files get the mode the umask gives. */
+static void meta_publish(const struct meta_out *mo)
+{
+    if (mo->f)
+        (void)fchmod(fileno(mo->f), mo->done_mode);
+    if (mo->tmp && mo->tmp_written)
+        (void)fchmod(fileno(mo->tmp), mo->done_mode);
+}
+
+/* sweep.json created (or, resumed, opened) and sweep.json.tmp, both 0600
+ * and given to od's --user when root drops to it. */
+static int open_meta(struct meta_out *mo, const char *dir, bool create, const struct kp_outdir *od,
+                     char *err, size_t errlen)
 {
     snprintf(mo->path, sizeof(mo->path), "%s/sweep.json", dir);
     snprintf(mo->tmp_path, sizeof(mo->tmp_path), "%s.tmp", mo->path);
-    mo->f = fopen(mo->path, create ? "wx" : "r+");
+    mode_t mask = umask(0); /* read (no thread runs yet) and put back */
+    umask(mask);
+    mo->done_mode = 0666 & ~mask;
+    mo->give = od->state == KP_OUTDIR_HAND_OVER || od->state == KP_OUTDIR_KEPT;
+    mo->uid = od->uid;
+    mo->gid = od->gid;
+    int fd = create ? open(mo->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+                    : open(mo->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0 && seal(mo, fd) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = -1;
+    }
+    mo->f = fd >= 0 ? fdopen(fd, create ? "w" : "r+") : NULL;
+    if (mo->f == NULL && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
     if (mo->f == NULL) {
         snprintf(err, errlen, "%.400s: %s%s", mo->path, strerror(errno),
                  errno == EEXIST ? " (this directory already holds a sweep; choose another --out)"
                                  : "");
         return -1;
     }
-    mo->tmp = open_tmp(mo->tmp_path);
+    mo->tmp = open_tmp(mo);
     if (mo->tmp == NULL) {
         snprintf(err, errlen, "%.400s: %s", mo->tmp_path, strerror(errno));
         return -1;
@@ -776,10 +831,10 @@ static int sweep_open(struct sweep *s)
             snprintf(s->err, sizeof(s->err), "%.400s: %s", p, strerror(errno));
             return -1;
         }
-        if (open_meta(&s->mo, o->out, false, s->err, sizeof(s->err)) != 0)
+        if (open_meta(&s->mo, o->out, false, &s->od, s->err, sizeof(s->err)) != 0)
             return -1;
     } else if ((c->traces = open_new(o->out, "traces.jsonl", s->err, sizeof(s->err))) < 0 ||
-               open_meta(&s->mo, o->out, true, s->err, sizeof(s->err)) != 0) {
+               open_meta(&s->mo, o->out, true, &s->od, s->err, sizeof(s->err)) != 0) {
         return -1;
     }
     if (!s->resume)
@@ -893,6 +948,8 @@ static void sweep_finish(struct sweep *s, int rc)
     if (write_meta(&s->mo, m, s->prior, rs->prior_len, s->file_traces, s->file_hops) != 0) {
         snprintf(s->err, sizeof(s->err), "%.400s: %s", s->mo.path, strerror(errno));
         s->status = KP_EXIT_ERROR;
+    } else if (strcmp(m->status, "complete") == 0) {
+        meta_publish(&s->mo);
     }
     sweep_report(s, st, checks, failed);
 }

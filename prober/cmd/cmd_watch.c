@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/change/detect.h"
+#include "core/codec/seed.h"
 #include "prober/cmd/cmd_common.h"
 #include "prober/cmd/cmd_watch.h"
 #include "prober/cmd/watch.h"
@@ -408,7 +409,9 @@ static int one_round(struct watch *w)
         snprintf(w->err, sizeof(w->err), "no address left to probe");
         return -1;
     }
-    uint64_t seed = w->seed ^ (w->round + 1) * 0x9e3779b97f4a7c15ULL;
+    char label[32]; /* the round's order: one-way from the hour's seed, tells nothing of it */
+    snprintf(label, sizeof(label), "round %llu", (unsigned long long)w->round + 1);
+    uint64_t seed = kp_seed_derive(w->seed, label);
     if (kp_engine_replan(w->e, w->plan, w->n_plan, seed, w->next_id, w->err, sizeof(w->err)) != 0)
         return -1;
     int64_t t0 = kp_clock_ns(CLOCK_MONOTONIC);
@@ -473,9 +476,7 @@ int kp_cmd_watch(int argc, char **argv)
     if (setup_targets(w) != 0 || load_sources(w) != 0 || watch_open_dir(w) != 0 ||
         watch_restore(w) != 0)
         goto out;
-    if (!w->seed_restored)
-        w->seed = kp_cmd_seed(&w->o);
-    w->rng = w->seed;
+    w->rng = kp_cmd_seed(&w->o); /* the picks'; the key's seed is the hour's (watch_hour) */
     w->next_id = w->restored_next_id ? w->restored_next_id : 1;
     w->idle_flows = 1;
     build_plan(w);

@@ -114,6 +114,11 @@ struct watch {
     struct watch_child children[WATCH_MAX_CHILDREN];
     uint32_t restored_next_id; /* from the checkpoint, 0 none */
     bool seed_restored;        /* the seed came from the checkpoint */
+    /* The hour whose key w->seed is ("YYYYmmddTHHZ", "" none yet): each hour
+     * gets its own seed (watch_hour), kept in the checkpoint so that a
+     * restart within the hour goes on with the hour's key. */
+    char seed_hour[32];
+    mode_t file_mode; /* what a public file gets: 0644 less the umask */
 };
 
 /* watch_opts.c */
@@ -123,9 +128,13 @@ int watch_options(struct watch *w, int argc, char **argv);
 const char *watch_usage(void);
 
 /* watch_files.c */
-/* Replace dirfd/name with text[0..len) whole: name.tmp written, fsync'd,
- * renamed over name, the directory fsync'd. 0 or -errno. */
-int watch_replace_file(int dirfd, const char *name, const char *text, size_t len);
+/* Replace dirfd/name with text[0..len) whole: name.tmp created anew with
+ * mode (less the umask; WATCH_PRIVATE for a file that holds the seed in
+ * use), written, fsync'd, renamed over name, the directory fsync'd. 0 or
+ * -errno. */
+#define WATCH_PRIVATE 0600
+#define WATCH_PUBLIC  0644
+int watch_replace_file(int dirfd, const char *name, const char *text, size_t len, mode_t mode);
 int watch_open_dir(struct watch *w);
 int watch_hour(struct watch *w, int64_t now_ns);
 void watch_hour_close(struct watch *w, const char *status);

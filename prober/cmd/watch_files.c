@@ -10,6 +10,12 @@
  *   DIR/YYYYmmddTHHZ/         the hour's traces.jsonl, capture.pcap,
  *                             sweep.json (as a sweep's: replay, kpannotate)
  *
+ * Each hour has its own seed, the identity key's (watch_hour): the files
+ * that hold a seed still in use (state; the hour's sweep.json until the
+ * hour is complete) are mode 0600, so that no one but the user watch runs
+ * as learns the key while probes carry it; a complete hour's sweep.json
+ * gets 0644 less the umask, as its key is used no more.
+ *
  * Order of a round's writes: its traces (as they finish), fsync; its events
  * (each fsync'd); then the checkpoint that holds the trackers after them.
  * A crash anywhere leaves a checkpoint older than some traces and maybe
@@ -29,7 +35,9 @@
 #include <unistd.h>
 
 #include "core/change/event_json.h"
+#include "core/codec/seed.h"
 #include "core/record/trace_json.h"
+#include "prober/cmd/cmd_common.h"
 #include "prober/cmd/sweep_resume.h"
 #include "prober/cmd/watch.h"
 #include "prober/sys/privdrop.h"
@@ -128,11 +136,14 @@ static off_t cut_to_line(int fd)
     return end;
 }
 
-int watch_replace_file(int dirfd, const char *name, const char *text, size_t len)
+int watch_replace_file(int dirfd, const char *name, const char *text, size_t len, mode_t mode)
 {
     char tmp[300];
     snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* created anew: one a crash left keeps its mode through O_TRUNC */
+    if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
+        return -errno;
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0)
         return -errno;
     int rc = write_all(fd, text, len);
@@ -157,6 +168,9 @@ int watch_replace_file(int dirfd, const char *name, const char *text, size_t len
 int watch_open_dir(struct watch *w)
 {
     static const char *const own[] = {"state", "status"};
+    mode_t mask = umask(0); /* read (no thread runs yet) and put back */
+    umask(mask);
+    w->file_mode = WATCH_PUBLIC & ~mask;
     if (mkdir(w->o.out, 0755) != 0 && errno != EEXIST)
         return wfail(w, "", errno);
     struct kp_outdir *od = &w->outdir;
@@ -276,7 +290,9 @@ void watch_stats_add(struct kp_engine_stats *s, const struct kp_engine_stats *r)
     memcpy(s->ts_source, r->ts_source, sizeof(s->ts_source));
 }
 
-/* The hour's sweep.json (status "running" while the hour is written). */
+/* The hour's sweep.json (status "running" while the hour is written): mode
+ * 0600 until the hour is complete (an interrupted hour's key is used again
+ * by a restart within the hour). */
 static int write_meta(struct watch *w, const char *status)
 {
     struct kp_sweep_meta m = {
@@ -299,7 +315,8 @@ static int write_meta(struct watch *w, const char *status)
     if (rc != 0)
         return rc;
     int dfd = open(w->hour_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    rc = dfd < 0 ? -errno : watch_replace_file(dfd, "sweep.json", s, strlen(s));
+    mode_t mode = strcmp(status, "complete") == 0 ? WATCH_PUBLIC : WATCH_PRIVATE;
+    rc = dfd < 0 ? -errno : watch_replace_file(dfd, "sweep.json", s, strlen(s), mode);
     if (dfd >= 0)
         close(dfd);
     free(s);
@@ -320,8 +337,34 @@ void watch_hour_close(struct watch *w, const char *status)
     w->hour[0] = '\0';
 }
 
+/* The seed of hour h, a new one: random (with --seed, derived one-way from
+ * it and h: kp_seed_derive), in the checkpoint before any probe carries its
+ * key. The hour whose key it replaces is over: its sweep.json, left 0600
+ * when a stop or a crash ended the hour, is made public. 0 or -1. */
+static int new_hour_seed(struct watch *w, const char *h)
+{
+    char old[sizeof(w->seed_hour)], p[64];
+    snprintf(old, sizeof(old), "%s", w->seed_hour);
+    w->seed = w->o.seed_set ? kp_seed_derive(w->o.seed, h) : kp_cmd_seed(&w->o);
+    snprintf(w->seed_hour, sizeof(w->seed_hour), "%s", h);
+    if (watch_checkpoint(w) != 0)
+        return -1;
+    if (old[0] == '\0')
+        return 0;
+    snprintf(p, sizeof(p), "%s/sweep.json", old);
+    int fd = openat(w->dirfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if ((fd < 0 && errno != ENOENT) || (fd >= 0 && fchmod(fd, w->file_mode) != 0))
+        fprintf(stderr, "kptrace watch: %s/%s: %s\n", w->o.out, p, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
 /* The hourly directory of now_ns: opened (created, or appended to after a
- * restart) when the hour changed since the last round. */
+ * restart) when the hour changed since the last round, with the hour's seed
+ * (a new one, or after a restart within the hour the checkpoint's) as the
+ * engine's key. A round keys its probes with the hour it starts in, and its
+ * capture goes to that hour's directory, however long it lasts. */
 int watch_hour(struct watch *w, int64_t now_ns)
 {
     char h[32];
@@ -332,6 +375,12 @@ int watch_hour(struct watch *w, int64_t now_ns)
     if (strcmp(h, w->hour) == 0)
         return 0;
     watch_hour_close(w, "complete");
+    if (strcmp(h, w->seed_hour) != 0 && new_hour_seed(w, h) != 0)
+        return -1;
+    if (kp_engine_rekey(w->e, w->seed) != 0) {
+        snprintf(w->err, sizeof(w->err), "the engine runs: no new key");
+        return -1;
+    }
     snprintf(w->hour_dir, sizeof(w->hour_dir), "%.4000s/%s", w->o.out, h);
     if (mkdir(w->hour_dir, 0755) != 0 && errno != EEXIST)
         return wfail(w, h, errno);

@@ -5,18 +5,22 @@
  *
  * DIR/state, text:
  *   kptrace-watch-state 1
- *   seed N               the identity key's seed (kept: one hour's capture
- *                        is checked with one key)
+ *   seed N               the identity key's seed of the hour below (kept: a
+ *                        restart within that hour goes on with it, as one
+ *                        hour's capture is checked with one key)
  *   next_id N            the first trace id not used by a checkpointed round
  *   round N
- *   hour YYYYmmddTHHZ    the hourly directory of the last round
+ *   hour YYYYmmddTHHZ    the hour of the seed (the hourly directory of the
+ *                        last round, or of the next one once its seed is
+ *                        drawn), - none yet
  *   net A.B.C.0 PICKS GOOD1,GOOD2,...   (GOOD: answering addresses, or -)
  *   key A.B.C.0/24 METHOD TRACES EVENTS TRACKER   (kp_chg_track_save: the
  *                        rest of the line)
  *   end
  * A key or /24 the targets no longer hold is ignored; a new one starts in
  * warm-up. A state without its "end" line is refused (never happens: it
- * is renamed into place whole). */
+ * is renamed into place whole). The file is mode 0600: it holds the key in
+ * use. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -71,9 +75,9 @@ static const char *ip4(uint32_t a, char *b, size_t n)
     return b;
 }
 
-static int write_whole(int dirfd, const char *name, const struct buf *b)
+static int write_whole(int dirfd, const char *name, const struct buf *b, mode_t mode)
 {
-    return watch_replace_file(dirfd, name, b->s, b->n);
+    return watch_replace_file(dirfd, name, b->s, b->n, mode);
 }
 
 int watch_checkpoint(struct watch *w)
@@ -82,7 +86,7 @@ int watch_checkpoint(struct watch *w)
     char a[20], line[8192];
     bprintf(&b, "%s\nseed %llu\nnext_id %u\nround %llu\nhour %s\n", STATE_MAGIC,
             (unsigned long long)w->seed, w->next_id, (unsigned long long)w->round,
-            w->hour[0] ? w->hour : "-");
+            w->seed_hour[0] ? w->seed_hour : "-");
     for (size_t i = 0; i < w->n_nets; i++) {
         const struct kp_pick_net *n = &w->nets[i];
         bprintf(&b, "net %s %u ", ip4(n->net, a, sizeof(a)), n->picks);
@@ -103,7 +107,7 @@ int watch_checkpoint(struct watch *w)
                 (unsigned long long)w->keys[k].traces, (unsigned long long)w->keys[k].events, line);
     }
     bprintf(&b, "end\n");
-    int rc = b.oom ? -ENOMEM : write_whole(w->dirfd, "state", &b);
+    int rc = b.oom ? -ENOMEM : write_whole(w->dirfd, "state", &b, WATCH_PRIVATE);
     free(b.s);
     if (rc != 0) {
         snprintf(w->err, sizeof(w->err), "%.400s/state: %s", w->o.out, strerror(-rc));
@@ -240,14 +244,14 @@ int watch_restore(struct watch *w)
         char h[32];
         if (lineno == 1)
             magic = strcmp(line, STATE_MAGIC) == 0;
-        else if (sscanf(line, "seed %llu", &v) == 1 && !w->o.seed_set)
+        else if (sscanf(line, "seed %llu", &v) == 1)
             w->seed = v, w->seed_restored = true;
         else if (sscanf(line, "next_id %llu", &v) == 1)
             w->restored_next_id = (uint32_t)v;
         else if (sscanf(line, "round %llu", &v) == 1)
             w->round = v;
-        else if (sscanf(line, "hour %31s", h) == 1)
-            ; /* the replay reads every hour's file from next_id on */
+        else if (sscanf(line, "hour %31s", h) == 1) /* the seed's; "-" none */
+            snprintf(w->seed_hour, sizeof(w->seed_hour), "%s", strcmp(h, "-") ? h : "");
         else if (strncmp(line, "net ", 4) == 0)
             restore_net(w, line + 4);
         else if (strncmp(line, "key ", 4) == 0)
@@ -341,7 +345,7 @@ void watch_status(struct watch *w, bool to_stderr)
                 kp_chg_wanted(t, &w->cp));
     }
     if (!b.oom) {
-        (void)write_whole(w->dirfd, "status", &b);
+        (void)write_whole(w->dirfd, "status", &b, WATCH_PUBLIC);
         if (to_stderr)
             fwrite(b.s, 1, b.n, stderr);
     }

@@ -449,6 +449,14 @@ static int reset_run(struct kp_engine *e, char *err, size_t errlen)
     return 0;
 }
 
+int kp_engine_rekey(struct kp_engine *e, uint64_t seed)
+{
+    if (e->rx_started)
+        return -EINVAL;
+    kp_key_from_seed(seed, &e->key);
+    return 0;
+}
+
 int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, size_t n,
                      uint64_t seed, uint32_t min_tid, char *err, size_t errlen)
 {

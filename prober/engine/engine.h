@@ -142,14 +142,20 @@ int kp_engine_dry_run(struct kp_engine *e, void (*cb)(void *ctx, const uint8_t *
  * capture file (see kp_engine_set_pcap). The admission, schedule, receive
  * path, Doubletree stop sets, trace owners, slots and counters start anew
  * (the counters are this round's; the capture's kernel counters keep adding
- * up); the identity key stays that of the first seed (one capture file can
- * hold many rounds, checked with one key), and trace ids go on from the last
- * one used (or from min_tid when larger: a restart that found traces
- * written after its checkpoint), so that a late reply to an earlier round never matches a trace
- * of this one. Then kp_engine_run again. 0, -EINVAL (running, not opened, no
- * targets, overlapping ones) or -ENOMEM, with a message. */
+ * up); the identity key stays that of the first seed or the last rekey (one
+ * capture file can hold many rounds, checked with one key), and trace ids go
+ * on from the last one used (or from min_tid when larger: a restart that
+ * found traces written after its checkpoint), so that a late reply to an
+ * earlier round never matches a trace of this one. Then kp_engine_run again.
+ * 0, -EINVAL (running, not opened, no targets, overlapping ones) or -ENOMEM,
+ * with a message. */
 int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, size_t n,
                      uint64_t seed, uint32_t min_tid, char *err, size_t errlen);
+
+/* Between runs (`kptrace watch`, a new hour): the identity key from now on
+ * is kp_key_from_seed(seed), for the probes sent and the replies checked.
+ * 0, or -EINVAL while running. */
+int kp_engine_rekey(struct kp_engine *e, uint64_t seed);
 
 /* Between runs: close the capture file and write every frame from now on to
  * path (appended to when append and the file exists, else created). The

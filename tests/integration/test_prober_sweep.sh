@@ -32,6 +32,11 @@
 #     as sweep.json's complete copy. Root follows no symlink --user planted
 #     in a directory handed to it (--resume refused, the link's target
 #     untouched); a world-writable directory is refused.
+#  8. The seed (options.seed, the identity key's) is its user's alone while
+#     the key is in use: sweep.json and sweep.json.tmp are 0600 and
+#     nobody's while the sweep runs, even under umask 0 (the /22); a
+#     complete sweep's sweep.json gets the umask's mode (0666 under umask
+#     0); an interrupted one stays 0600 (--resume probes with its key).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -46,12 +51,13 @@ nobody_gid=$(id -g nobody)
 
 # --- 1. sweep, uid while running ----------------------------------------------
 t0=$(date +%s)
-# ip netns exec execs kptrace: $! is the prober's own pid
-ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/22 \
-    --methods icmp-paris,udp-paris,tcp-syn --pps 2000 --out "$out" --no-progress \
-    2>"$work/s1.err" &
+# ip netns exec execs kptrace: $! is the prober's own pid (umask 0: the
+# files holding the seed are 0600 all the same)
+(umask 0 && exec ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" \
+    --vp $vp --targets 198.19.176.0/22 --methods icmp-paris,udp-paris,tcp-syn --pps 2000 \
+    --out "$out" --no-progress 2>"$work/s1.err") &
 pid=$!
-uid_line="" gid_line="" groups=""
+uid_line="" gid_line="" groups="" modes=""
 for _ in $(seq 1 50); do
     sleep 0.2
     [ -r "/proc/$pid/status" ] || break
@@ -61,6 +67,7 @@ for _ in $(seq 1 50); do
         uid_line=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
         gid_line=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")
         groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pid/status" | xargs)
+        modes=$(stat -c '%a %U' "$out/sweep.json" "$out/sweep.json.tmp" | xargs)
         break
     fi
 done
@@ -68,8 +75,11 @@ assert_eq "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" "$uid_line" \
     "running prober (pid $pid) has dropped to nobody: Uid real/effective/saved/fs"
 assert_eq "$nobody_gid $nobody_gid $nobody_gid $nobody_gid" "$gid_line" "running prober's Gid is nobody's"
 assert_eq "$nobody_gid" "$groups" "running prober keeps no supplementary group but nobody's"
+assert_eq "600 nobody 600 nobody" "$modes" \
+    "while the sweep runs (umask 0), sweep.json and sweep.json.tmp (the seed) are 0600, nobody's"
 wait $pid
 assert_eq 0 $? "sweep exits 0"
+assert_eq "666" "$(stat -c %a "$out/sweep.json")" "the complete sweep's sweep.json gets the umask's mode (0666 under umask 0)"
 tb_log "sweep of a /22 x 3 methods took $(($(date +%s) - t0)) s: $(tail -1 "$work/s1.err")"
 
 # --- 2. sweep.json against traces.jsonl -----------------------------------------
@@ -110,8 +120,8 @@ assert_eq "" "$(find "$out" -name '*.tmp' -print)" \
     "no *.tmp left in the sweep's directory after the drop to nobody"
 assert_eq "nobody:$(id -gn nobody)" "$(stat -c %U:%G "$out")" \
     "the sweep directory kptrace created belongs to nobody (handed over before the drop)"
-assert_eq "root root root" "$(stat -c %U "$out/sweep.json" "$out/traces.jsonl" "$out/capture.pcap" | xargs)" \
-    "sweep.json, traces.jsonl and capture.pcap stay root's (opened before the drop)"
+assert_eq "nobody root root" "$(stat -c %U "$out/sweep.json" "$out/traces.jsonl" "$out/capture.pcap" | xargs)" \
+    "traces.jsonl and capture.pcap stay root's (opened before the drop); sweep.json is nobody's (its mode is changed at the end)"
 
 # --- 3. the capture -------------------------------------------------------------
 sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counts"]["probes_sent"])' "$out/sweep.json")
@@ -184,7 +194,10 @@ PY
 ip netns exec "$(tb_ns $vp)" "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/22 \
     --methods udp-paris --pps 100 --out "$work/s2" --no-progress 2>"$work/s2.err" &
 pid=$!
-sleep 4
+sleep 3
+assert_eq "600 nobody 600 nobody" "$(stat -c '%a %U' "$work/s2/sweep.json" "$work/s2/sweep.json.tmp" | xargs)" \
+    "while the sweep runs (umask $(umask)), sweep.json and sweep.json.tmp are 0600, nobody's"
+sleep 1
 kill -INT $pid
 wait $pid
 assert_eq 3 $? "SIGINT: sweep exits 3 (interrupted)"
@@ -196,6 +209,7 @@ assert m["status"] == "interrupted", m["status"]
 assert m["counts"]["traces"] == n and 0 < n < 1024, (m["counts"], n)
 assert m["end"] is not None
 PY
+assert_eq "600" "$(stat -c %a "$work/s2/sweep.json")" "the interrupted sweep's sweep.json stays 0600 (--resume probes with its key)"
 tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/24 --out "$out" --no-progress 2>"$work/s3.err"
 assert_eq 1 $? "a sweep into a directory holding one is refused"
 assert_match "already holds a sweep" "$(cat "$work/s3.err")" "refusal says why"
