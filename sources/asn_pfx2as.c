@@ -9,6 +9,8 @@
 #include "core/asmap/asn_num.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +137,207 @@ int kp_pfx2as_parse_line(const char *line, size_t len, struct kp_prefix *pfx,
     return 0;
 }
 
+/* ---- loading: lines read and parsed by a second thread ---------------------------
+ *
+ * A big table is about 1.2 M lines. Reading and parsing them, and the route
+ * filter's verdict on each (pure), run in a second thread, in blocks handed
+ * over in file order; the caller's thread takes the blocks in that order and
+ * does the rest as the line-by-line loop did: the notes and errors (same
+ * lines, same order; the first bad line of a table still stops it), the
+ * filter's counts and the inserts. Only a regular file gets the thread (a
+ * pipe could keep it waiting after an error). */
+
+#define PL_BLOCK 2048
+#define PL_RING  8
+
+struct pline {
+    struct kp_prefix p;
+    struct kp_asn_rec rec;
+    unsigned long lineno;
+    const char *why; /* kp_pfx2as_parse_line's reason when prc < 0 */
+    int prc;         /* kp_pfx2as_parse_line's return: 0, 1, or < 0 */
+    int drop;        /* prc == 0: the route filter's drop bucket, or -1 (kept) */
+    enum kp_asn_class removed;
+};
+
+struct pblock {
+    struct pline l[PL_BLOCK];
+    size_t n;
+};
+
+struct ploader {
+    struct kp_lines *r;
+    const struct kp_route_filter *f;
+    struct pblock *ring; /* PL_RING blocks (1 without the thread) */
+    bool threaded;
+    pthread_t th;
+    /* under mu when threaded: blocks filled and taken so far (block i is
+     * ring[i % PL_RING]; the caller holds block `taken` while holding), the
+     * end of the input (rc: kp_lines_next's last return), stop (the caller
+     * needs no more) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t filled, taken;
+    bool holding, end, stop;
+    int rc;
+};
+
+/* Read, parse and filter up to PL_BLOCK lines into b. Returns 1 when there
+ * may be more, else kp_lines_next's last return (0 at the end, < 0). */
+static int fill_block(struct ploader *ld, struct pblock *b)
+{
+    b->n = 0;
+    const char *line;
+    size_t len;
+    int rc = 1;
+    while (b->n < PL_BLOCK && (rc = kp_lines_next(ld->r, &line, &len)) == 1) {
+        struct pline *l = &b->l[b->n++];
+        l->prc = kp_pfx2as_parse_line(line, len, &l->p, &l->rec, &l->why);
+        l->lineno = kp_lines_lineno(ld->r);
+        l->drop = -1;
+        l->removed = KP_ASCLASS_PUBLIC;
+        if (l->prc != 0)
+            continue;
+        l->drop = kp_route_filter_prefix(ld->f, &l->p);
+        if (l->drop < 0 && kp_route_filter_origins(ld->f, &l->rec, &l->removed) != 0)
+            l->drop = KP_DROP_NO_ORIGIN;
+    }
+    return rc;
+}
+
+static void *loader_thread(void *arg)
+{
+    struct ploader *ld = arg;
+    int rc = 1;
+    pthread_mutex_lock(&ld->mu);
+    while (rc == 1 && !ld->stop) {
+        while (!ld->stop && ld->filled - ld->taken == PL_RING)
+            pthread_cond_wait(&ld->cv, &ld->mu);
+        if (ld->stop)
+            break;
+        struct pblock *b = &ld->ring[ld->filled % PL_RING];
+        pthread_mutex_unlock(&ld->mu);
+        rc = fill_block(ld, b);
+        pthread_mutex_lock(&ld->mu);
+        ld->filled++;
+        pthread_cond_broadcast(&ld->cv);
+    }
+    ld->end = true;
+    ld->rc = rc;
+    pthread_cond_broadcast(&ld->cv);
+    pthread_mutex_unlock(&ld->mu);
+    return NULL;
+}
+
+/* Start reading r (in the thread when the file is a regular one). 0 or
+ * -ENOMEM. */
+static int loader_start(struct ploader *ld, struct kp_lines *r, const struct kp_route_filter *f,
+                        bool regular)
+{
+    memset(ld, 0, sizeof(*ld));
+    ld->r = r;
+    ld->f = f;
+    ld->ring = malloc((regular ? PL_RING : 1) * sizeof(*ld->ring));
+    if (ld->ring == NULL)
+        return -ENOMEM;
+    if (!regular || pthread_mutex_init(&ld->mu, NULL) != 0)
+        return 0;
+    if (pthread_cond_init(&ld->cv, NULL) != 0) {
+        pthread_mutex_destroy(&ld->mu);
+        return 0;
+    }
+    ld->threaded = pthread_create(&ld->th, NULL, loader_thread, ld) == 0;
+    if (!ld->threaded) {
+        pthread_cond_destroy(&ld->cv);
+        pthread_mutex_destroy(&ld->mu);
+    }
+    return 0;
+}
+
+/* The next block in file order (the one taken before is given back), or
+ * NULL after the last (*rc: how the reading ended, 0 or < 0). */
+static struct pblock *loader_next(struct ploader *ld, int *rc)
+{
+    if (!ld->threaded) {
+        struct pblock *b = &ld->ring[0];
+        b->n = 0;
+        if (!ld->end) {
+            int frc = fill_block(ld, b);
+            if (frc != 1) {
+                ld->end = true;
+                ld->rc = frc;
+            }
+        }
+        *rc = ld->rc;
+        return b->n > 0 ? b : NULL;
+    }
+    pthread_mutex_lock(&ld->mu);
+    if (ld->holding) {
+        ld->taken++;
+        ld->holding = false;
+        pthread_cond_broadcast(&ld->cv);
+    }
+    while (ld->filled == ld->taken && !ld->end)
+        pthread_cond_wait(&ld->cv, &ld->mu);
+    struct pblock *b = NULL;
+    if (ld->filled != ld->taken) {
+        b = &ld->ring[ld->taken % PL_RING];
+        ld->holding = true;
+    }
+    *rc = ld->rc;
+    pthread_mutex_unlock(&ld->mu);
+    return b;
+}
+
+/* Stop the thread (when there is one) and free the blocks. */
+static void loader_stop(struct ploader *ld)
+{
+    if (ld->threaded) {
+        pthread_mutex_lock(&ld->mu);
+        ld->stop = true;
+        pthread_cond_broadcast(&ld->cv);
+        pthread_mutex_unlock(&ld->mu);
+        pthread_join(ld->th, NULL);
+        pthread_cond_destroy(&ld->cv);
+        pthread_mutex_destroy(&ld->mu);
+    }
+    free(ld->ring);
+    ld->ring = NULL;
+}
+
+/* One parsed line, as the line-by-line loop took it: 0 (used, dropped or
+ * noted), or a fatal error (in err). */
+static int take_line(struct kp_trie *t, const char *path, const struct pline *l, bool *first,
+                     struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
+                     size_t errlen)
+{
+    if (l->prc == 1)
+        return 0;
+    if (l->prc != 0 && notes != NULL && !*first) {
+        notes->skipped++;
+        if (notes->note)
+            notes->note(notes->ctx, path, l->lineno, l->why);
+        return 0;
+    }
+    *first = false;
+    if (l->prc != 0) {
+        snprintf(err, errlen, "%s:%lu: %s", path, l->lineno, l->why);
+        return -EINVAL;
+    }
+    /* the route filter (route_filter.h): dropped lines are counted */
+    if (l->drop >= 0) {
+        kp_filter_count_add(&stats->drop[l->drop], l->lineno, &l->p);
+        return 0;
+    }
+    stats->used++;
+    if (l->removed != KP_ASCLASS_PUBLIC)
+        kp_filter_count_add(&stats->origin[l->removed], l->lineno, &l->p);
+    int rc = kp_trie_insert(t, &l->p, &l->rec);
+    if (rc != 0)
+        snprintf(err, errlen, "%s:%lu: %s", path, l->lineno, strerror(-rc));
+    return rc;
+}
+
 int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_filter *f,
                    struct kp_filter_stats *stats, struct kp_load_notes *notes, char *err,
                    size_t errlen)
@@ -153,52 +356,32 @@ int kp_pfx2as_load(struct kp_trie *t, const char *path, const struct kp_route_fi
     }
     /* about 20 bytes a line (a gzip table: 4 times that): make room at once */
     struct stat st;
+    bool regular = false;
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && st.st_size > 0) {
+        regular = S_ISREG(st.st_mode);
         size_t guess = (size_t)st.st_size / 20;
         if (kp_reader_compression(kp_lines_reader(r)) != KP_COMP_NONE)
             guess *= 4;
         (void)kp_trie_reserve(t, guess < ((size_t)1 << 26) ? guess : (size_t)1 << 26);
     }
-    const char *line;
-    size_t len;
-    while ((rc = kp_lines_next(r, &line, &len)) == 1) {
-        struct kp_prefix p;
-        struct kp_asn_rec rec;
-        const char *why;
-        int prc = kp_pfx2as_parse_line(line, len, &p, &rec, &why);
-        if (prc == 1)
-            continue;
-        if (prc != 0 && notes != NULL && !first) {
-            notes->skipped++;
-            if (notes->note)
-                notes->note(notes->ctx, path, kp_lines_lineno(r), why);
-            continue;
-        }
-        first = false;
-        if (prc != 0) {
-            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), why);
-            kp_lines_close(r);
-            return -EINVAL;
-        }
-        /* the route filter (route_filter.h): dropped lines are counted */
-        unsigned long lineno = kp_lines_lineno(r);
-        int drop = kp_route_filter_prefix(f, &p);
-        enum kp_asn_class removed = KP_ASCLASS_PUBLIC;
-        if (drop < 0 && kp_route_filter_origins(f, &rec, &removed) != 0)
-            drop = KP_DROP_NO_ORIGIN;
-        if (drop >= 0) {
-            kp_filter_count_add(&stats->drop[drop], lineno, &p);
-            continue;
-        }
-        stats->used++;
-        if (removed != KP_ASCLASS_PUBLIC)
-            kp_filter_count_add(&stats->origin[removed], lineno, &p);
-        rc = kp_trie_insert(t, &p, &rec);
-        if (rc != 0) {
-            snprintf(err, errlen, "%s:%lu: %s", path, kp_lines_lineno(r), strerror(-rc));
-            kp_lines_close(r);
-            return rc;
-        }
+    struct ploader ld;
+    if (loader_start(&ld, r, f, regular) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+        kp_lines_close(r);
+        return -ENOMEM;
+    }
+    struct pblock *b;
+    int lrc = 0;
+    while ((b = loader_next(&ld, &rc)) != NULL) {
+        for (size_t i = 0; i < b->n && lrc == 0; i++)
+            lrc = take_line(t, path, &b->l[i], &first, stats, notes, err, errlen);
+        if (lrc != 0)
+            break;
+    }
+    loader_stop(&ld); /* the thread is done with r from here */
+    if (lrc != 0) {
+        kp_lines_close(r);
+        return lrc;
     }
     if (rc < 0) {
         struct kp_reader *rd = kp_lines_reader(r);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -462,33 +463,93 @@ static void set_rib_upstreams(struct app *a)
     }
 }
 
+/* The JSON lines of groups [from, to) (kp_annot_summary_json), into
+ * lines[0 ..): made by the caller's thread and, for half of a block, by a
+ * second thread (the groups are only read). rc: the first failure, with
+ * lines from there on NULL. */
+struct sum_part {
+    const struct kp_summary *sum;
+    size_t from, to;
+    char **lines;
+    int rc;
+};
+
+static void *format_part(void *arg)
+{
+    struct sum_part *p = arg;
+    p->rc = 0;
+    for (size_t i = p->from; i < p->to; i++) {
+        size_t len = 0;
+        p->lines[i - p->from] = NULL;
+        if (p->rc == 0)
+            p->rc =
+                kp_annot_summary_json(kp_summary_group(p->sum, i), &p->lines[i - p->from], &len);
+        if (p->rc != 0) {
+            free(p->lines[i - p->from]);
+            p->lines[i - p->from] = NULL;
+        }
+    }
+    return NULL;
+}
+
+#define SUMMARY_BLOCK 4096
+
+/* --summary-format json: the lines made a block at a time (split with a
+ * second thread when there are worker threads) and printed in order; the
+ * same lines, and the same stop at the first group that cannot be made.
+ * Returns 0 or -ENOMEM (said). */
+static int print_summary_json(const struct app *a)
+{
+    const struct kp_summary *sum = a->sum;
+    size_t n = kp_summary_count(sum);
+    bool two = a->o->threads != 0 && n > 1;
+    char **lines = malloc(SUMMARY_BLOCK * sizeof(*lines));
+    if (lines == NULL) {
+        kp_annotate_warn("out of memory");
+        return -ENOMEM;
+    }
+    int rc = 0;
+    for (size_t from = 0; from < n && rc == 0; from += SUMMARY_BLOCK) {
+        size_t to = n - from < SUMMARY_BLOCK ? n : from + SUMMARY_BLOCK;
+        size_t mid = two ? from + (to - from) / 2 : to;
+        struct sum_part p1 = {sum, from, mid, lines, 0};
+        struct sum_part p2 = {sum, mid, to, lines + (mid - from), 0};
+        pthread_t th;
+        bool started = mid < to && pthread_create(&th, NULL, format_part, &p2) == 0;
+        format_part(&p1);
+        if (started)
+            pthread_join(th, NULL);
+        else
+            format_part(&p2);
+        for (size_t i = 0; i < to - from; i++) {
+            if (lines[i] != NULL && rc == 0)
+                puts(lines[i]);
+            else if (rc == 0)
+                rc = -ENOMEM;
+            free(lines[i]);
+        }
+    }
+    free(lines);
+    if (rc != 0)
+        kp_annotate_warn("out of memory");
+    return rc;
+}
+
 /* --summary on standard output, as text or JSON lines. Returns 0 or -ENOMEM
  * (said). */
 static int print_summary(const struct app *a)
 {
     const struct kp_summary *sum = a->sum;
+    if (a->o->summary_json)
+        return print_summary_json(a);
     char row[1024];
     struct kp_summary_widths w;
     kp_summary_fit_widths(sum, &w);
-    if (!a->o->summary_json) {
-        kp_summary_format_header(&w, row, sizeof(row));
-        puts(row);
-    }
+    kp_summary_format_header(&w, row, sizeof(row));
+    puts(row);
     for (size_t i = 0; i < kp_summary_count(sum); i++) {
-        const struct kp_summary_group *g = kp_summary_group(sum, i);
-        if (a->o->summary_json) {
-            char *line = NULL;
-            size_t len = 0;
-            if (kp_annot_summary_json(g, &line, &len) != 0) {
-                kp_annotate_warn("out of memory");
-                return -ENOMEM;
-            }
-            puts(line);
-            free(line);
-        } else {
-            kp_summary_format_row(g, &w, row, sizeof(row));
-            puts(row);
-        }
+        kp_summary_format_row(kp_summary_group(sum, i), &w, row, sizeof(row));
+        puts(row);
     }
     return 0;
 }

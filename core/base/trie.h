@@ -66,6 +66,12 @@ int kp_trie_reserve(struct kp_trie *t, size_t prefixes);
  * already stored under exactly p. Returns 0, -EINVAL (bad prefix), -ENOMEM. */
 int kp_trie_insert(struct kp_trie *t, const struct kp_prefix *p, const void *value);
 
+/* Nodes an insert walked past, summed over the trie's inserts (a work
+ * counter for tests): an insert resumes where the one before it ended when
+ * that covers its prefix, so a table loaded in address order costs a few
+ * steps a prefix, not the depth of the trie. */
+uint64_t kp_trie_insert_steps(const struct kp_trie *t);
+
 /* Pointer to the value stored under exactly p, for in-place update, or NULL.
  * Valid until the next insert. */
 void *kp_trie_get(struct kp_trie *t, const struct kp_prefix *p);

@@ -5,7 +5,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/asmap/asmap_int.h"
 
@@ -201,4 +203,73 @@ Test(pfx2as, load_with_notes_refuses_bad_first_line)
     cr_assert_not_null(strstr(err, "pfx2as-bad-line1.txt:1:"), "%s", err);
     cr_assert_eq(d.n, 0);
     kp_trie_free(t);
+}
+
+struct noted_all {
+    unsigned long line[16];
+    int n;
+};
+
+static void note_any(void *ctx, const char *path, unsigned long line, const char *why)
+{
+    struct noted_all *d = ctx;
+    (void)path;
+    cr_assert_str_eq(why, "bad prefix length");
+    if (d->n < 16)
+        d->line[d->n] = line;
+    d->n++;
+}
+
+/* A table of many blocks (lines are parsed ahead, a block at a time, and
+ * taken in file order): bad lines at the edges of blocks are noted in line
+ * order with their numbers, every good line is loaded; without notes the
+ * first bad line deep in the file stops the load and is named. */
+Test(pfx2as, big_table_notes_in_line_order)
+{
+    enum { LINES = 40000 };
+    static const unsigned long bad[] = {2048, 2049, 16384, 16385, 16386, 39999};
+    char path[] = "/tmp/kp_test_pfx2as_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert_not_null(f);
+    size_t k = 0;
+    for (unsigned long line = 1; line <= LINES; line++) {
+        if (k < sizeof(bad) / sizeof(bad[0]) && bad[k] == line) {
+            fprintf(f, "10.0.0.0\tx\t1\n");
+            k++;
+            continue;
+        }
+        unsigned long i = line - 1;
+        fprintf(f, "%lu.%lu.%lu.0\t24\t%lu\n", 20 + i / 65536, (i / 256) % 256, i % 256, line);
+    }
+    cr_assert_eq(fclose(f), 0);
+
+    struct kp_trie *t = kp_trie_new(sizeof(struct kp_asn_rec));
+    struct noted_all d = {{0}, 0};
+    struct kp_load_notes notes = {note_any, &d, 0};
+    char err[256] = "";
+    cr_assert_eq(kp_pfx2as_load(t, path, &keep_all, NULL, &notes, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(d.n, 6);
+    cr_assert_eq(notes.skipped, 6);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(d.line[i], bad[i], "note %d: line %lu", i, d.line[i]);
+    cr_assert_eq(kp_trie_count(t), LINES - 6);
+    for (unsigned long line = 1; line <= LINES; line += 97) {
+        unsigned long i = line - 1;
+        struct kp_addr a = kp_addr_v4(
+            (uint32_t)((20 + i / 65536) << 24 | ((i / 256) % 256) << 16 | (i % 256) << 8 | 1));
+        const struct kp_asn_rec *r = kp_trie_lookup(t, &a, NULL);
+        cr_assert_not_null(r, "line %lu", line);
+        cr_assert_eq(r->asns[0], line);
+    }
+    kp_trie_free(t);
+
+    t = kp_trie_new(sizeof(struct kp_asn_rec));
+    cr_assert_eq(kp_pfx2as_load(t, path, NULL, NULL, NULL, err, sizeof(err)), -EINVAL);
+    char want[64];
+    snprintf(want, sizeof(want), ":2048: bad prefix length");
+    cr_assert_not_null(strstr(err, want), "%s", err);
+    kp_trie_free(t);
+    unlink(path);
 }

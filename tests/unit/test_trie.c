@@ -3,6 +3,7 @@
  * then many random prefixes checked against a brute-force linear scan. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -460,5 +461,112 @@ Test(trie, walk_within_random_against_linear_scan)
     }
     kp_trie_free(t);
     free(dup);
+    free(refs);
+}
+
+/* Walk output as text, to compare two tries. */
+struct dump {
+    char buf[1 << 20];
+    size_t n;
+};
+
+static int dump_one(const struct kp_prefix *p, const void *v, void *ctx)
+{
+    struct dump *d = ctx;
+    char s[KP_PREFIX_STRLEN];
+    int w = snprintf(d->buf + d->n, sizeof(d->buf) - d->n, "%s=%d\n",
+                     kp_prefix_str(p, s, sizeof(s)), *(const int *)v);
+    cr_assert(w > 0 && (size_t)w < sizeof(d->buf) - d->n);
+    d->n += (size_t)w;
+    return 0;
+}
+
+static int ref_order(const void *x, const void *y)
+{
+    const struct ref *a = x, *b = y;
+    if (a->fam != b->fam)
+        return a->fam < b->fam ? -1 : 1;
+    int c = memcmp(a->key, b->key, 16);
+    if (c != 0)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* A table in address order (as prefix2as files come) resumes each insert
+ * where the one before ended: the trie is the one a shuffled order builds,
+ * lookups agree with a linear scan, prefixes given twice keep their last
+ * value, and the walk costs a few steps a prefix, not the trie's depth. */
+Test(trie, sorted_inserts_resume_at_the_last_path)
+{
+    unsigned seed = 777;
+    enum { NP = 6000, NQ = 6000 };
+    struct ref *refs = calloc(NP, sizeof(*refs));
+    int n = 0;
+    while (n < NP) {
+        uint8_t fam = (rand_r(&seed) % 4) ? 4 : 6;
+        unsigned bits = fam == 4 ? 32 : 128;
+        struct kp_addr a;
+        random_addr(&a, fam, &seed);
+        unsigned len = (unsigned)rand_r(&seed) % (bits + 1);
+        struct kp_prefix p;
+        cr_assert_eq(kp_prefix_make(&a, len, &p), 0);
+        bool seen = false;
+        for (int k = 0; k < n && !seen; k++)
+            seen =
+                refs[k].fam == fam && refs[k].len == len && memcmp(refs[k].key, p.addr.b, 16) == 0;
+        if (seen)
+            continue;
+        refs[n].fam = fam;
+        memcpy(refs[n].key, p.addr.b, 16);
+        refs[n].len = len;
+        refs[n].val = n;
+        n++;
+    }
+    struct kp_trie *shuffled = kp_trie_new(sizeof(int));
+    for (int i = 0; i < NP; i++) {
+        struct kp_prefix p = {.addr.family = refs[i].fam, .len = (uint8_t)refs[i].len};
+        memcpy(p.addr.b, refs[i].key, 16);
+        cr_assert_eq(kp_trie_insert(shuffled, &p, &refs[i].val), 0);
+    }
+    qsort(refs, NP, sizeof(*refs), ref_order);
+    struct kp_trie *sorted = kp_trie_new(sizeof(int));
+    for (int i = 0; i < NP; i++) {
+        struct kp_prefix p = {.addr.family = refs[i].fam, .len = (uint8_t)refs[i].len};
+        memcpy(p.addr.b, refs[i].key, 16);
+        int wrong = -5;
+        cr_assert_eq(kp_trie_insert(sorted, &p, &wrong), 0);
+        if (i % 3 == 0) /* given again right away: the value is replaced */
+            cr_assert_eq(kp_trie_insert(sorted, &p, &wrong), 0);
+        cr_assert_eq(kp_trie_insert(sorted, &p, &refs[i].val), 0);
+    }
+    cr_assert_eq(kp_trie_count(sorted), NP);
+    cr_assert_lt(kp_trie_insert_steps(sorted), 3 * NP, "steps %llu",
+                 (unsigned long long)kp_trie_insert_steps(sorted));
+    cr_assert_gt(kp_trie_insert_steps(shuffled), 6 * NP, "steps %llu",
+                 (unsigned long long)kp_trie_insert_steps(shuffled));
+
+    struct dump *d1 = calloc(1, sizeof(*d1)), *d2 = calloc(1, sizeof(*d2));
+    cr_assert_eq(kp_trie_walk(sorted, dump_one, d1), 0);
+    cr_assert_eq(kp_trie_walk(shuffled, dump_one, d2), 0);
+    cr_assert_eq(d1->n, d2->n);
+    cr_assert_eq(memcmp(d1->buf, d2->buf, d1->n), 0);
+
+    for (int q = 0; q < NQ; q++) {
+        struct kp_addr a;
+        random_addr(&a, (rand_r(&seed) % 4) ? 4 : 6, &seed);
+        int want = -1;
+        unsigned wlen = 0;
+        for (int i = 0; i < NP; i++)
+            if (ref_covers(&refs[i], &a) && (want < 0 || refs[i].len >= wlen)) {
+                want = refs[i].val;
+                wlen = refs[i].len;
+            }
+        const int *got = kp_trie_lookup(sorted, &a, NULL);
+        cr_assert_eq(got ? *got : -1, want, "query %d", q);
+    }
+    kp_trie_free(sorted);
+    kp_trie_free(shuffled);
+    free(d1);
+    free(d2);
     free(refs);
 }
