@@ -45,20 +45,24 @@ static void on_trace(void *ctx, struct kp_trace *t)
             c->bad++;
 }
 
-static struct kp_key key_of(uint8_t x)
+static struct kp_key key_of(uint64_t seed)
 {
     struct kp_key k;
-    for (int i = 0; i < 16; i++)
-        k.k[i] = (uint8_t)(i * 7 + x);
+    kp_key_from_seed(seed, &k);
     return k;
 }
 
 static struct kp_rx *mkrx(struct counts *c, const struct kp_key *key)
 {
     struct kp_rx_config cfg = kptrace_rx_config();
-    cfg.run.attempts = 2;
-    cfg.run.has_late = true;
-    cfg.run.late_ms = 500;
+    /* as the prober: 2 attempts, wait 1000 ms and late 500 ms */
+    cfg.run = (struct kp_rx_run){.first_ttl = 1,
+                                 .max_ttl = 30,
+                                 .attempts = 2,
+                                 .gap_limit = 5,
+                                 .wait_ms = 1000,
+                                 .has_late = true,
+                                 .late_ms = 500};
     cfg.validate = kp_rx_kptrace_validate;
     cfg.validate_probe = kp_rx_kptrace_validate_probe;
     cfg.validate_ctx = (void *)key;
@@ -73,20 +77,8 @@ static struct kp_rx *mkrx(struct counts *c, const struct kp_key *key)
 static size_t build(uint8_t *b, const char *method, const struct kp_key *key,
                     const struct kp_addr *dst, uint32_t id, uint8_t ttl, uint8_t attempt)
 {
-    const struct kp_method_ops *m = kp_method_find(method);
-    cr_assert_not_null(m);
-    struct kp_probe_spec s;
-    memset(&s, 0, sizeof(s));
-    s.src = addr(SRC);
-    s.dst = *dst;
-    s.trace_id = id;
-    s.slot = (uint16_t)id;
-    s.ttl = ttl;
-    s.attempt = attempt;
-    s.key = key;
-    size_t n = 256;
-    cr_assert_eq(m->build(&s, b, &n), 0);
-    return n;
+    struct kp_addr src = addr(SRC);
+    return kptrace_probe(b, method, key, &src, dst, id, (uint16_t)id, ttl, attempt);
 }
 
 static void feed(struct kp_rx *rx, int64_t ts, const uint8_t *b, size_t n)
@@ -131,8 +123,7 @@ static double sweep(const char *method, uint32_t n, struct counts *c)
         }
     double per_packet = (double)(kp_rx_probe_steps(rx) - steps0) / (double)packets;
     const struct kp_rx_stats *st = kp_rx_stats(rx);
-    cr_assert_eq(st->probes, 60u * n, "%s: %llu probes", method,
-                 (unsigned long long)st->probes);
+    cr_assert_eq(st->probes, 60u * n, "%s: %llu probes", method, (unsigned long long)st->probes);
     cr_assert_eq(st->replies, 60u * n, "%s: %llu replies (rejected %llu, ambiguous %llu)", method,
                  (unsigned long long)st->replies, (unsigned long long)st->rejected,
                  (unsigned long long)st->ambiguous);
@@ -176,8 +167,7 @@ static int classify_other(const struct kp_pkt *pkt, struct kp_rx_probe *out)
     out->trace_key = pkt->l4.sport;
     out->ttl = pkt->ip.ttl;
     out->attempt = KP_RX_ATTEMPT_AUTO;
-    out->match_fields =
-        KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPSUM;
+    out->match_fields = KP_RX_F_SRC | KP_RX_F_IPID | KP_RX_F_SPORT | KP_RX_F_DPORT | KP_RX_F_UDPSUM;
     out->nat_fields = KP_RX_F_IPID | KP_RX_F_DPORT;
     return 1;
 }
