@@ -45,6 +45,7 @@ int kp_rx_create(const struct kp_rx_config *cfg, struct kp_rx **out)
     kp_htab_init(&rx->by_short);
     kp_htab_init(&rx->by_slot);
     kp_htab_init(&rx->by_repeat);
+    kp_htab_init(&rx->by_flow);
     kp_htab_init(&rx->open);
     kp_htab_init(&rx->slots);
     rx->next_id = 1;
@@ -69,6 +70,7 @@ void kp_rx_destroy(struct kp_rx *rx)
     kp_htab_free(&rx->by_short);
     kp_htab_free(&rx->by_slot);
     kp_htab_free(&rx->by_repeat);
+    kp_htab_free(&rx->by_flow);
     for (size_t i = 0; i < rx->n_probe_chunks; i++)
         free(rx->probe_chunks[i]);
     free(rx->probe_chunks);

@@ -7,6 +7,7 @@
  *               kp_rx_packet;
  *   rx_store.c  the probe store and its indexes, the open-trace table;
  *   rx_probe.c  probes in: new traces, duplicates, repeats, handle_probe;
+ *   rx_cell.c   kptrace's own probes in per-trace cells (TTL, attempt);
  *   rx_match.c  replies in: ICMP errors by their quote, echo replies, TCP
  *               replies, and recording a reply in its trace.
  * See rx.h for the rules. */
@@ -69,6 +70,7 @@ struct rx_probe {
     uint8_t ttl;
     bool retrans;  /* the kernel sending an earlier SYN again (see retrans_of) */
     bool has_late; /* kp_rx_probe.has_late (see probe_linger) */
+    bool cell;     /* in its trace's cells, not in by_quote nor by_slot (see rx_cell.c) */
 };
 
 /* A probe's entries in the indexes built only for destinations that need
@@ -96,6 +98,7 @@ struct rx_dest {
     uint8_t n_qmask, n_nmask;
     uint32_t qmask[RX_DEST_MASKS], nmask[RX_DEST_MASKS]; /* distinct masks of its probes */
     size_t n_probes;
+    size_t n_cell; /* ... of which in their trace's cells (in no probe index) */
     struct rx_probe *probes;
 };
 
@@ -139,6 +142,17 @@ struct rx_trace {
     size_t n_hops; /* recorded (the record's own count may be taken by on_trace) */
     bool last_has_run_seq;
     uint32_t last_run_seq;
+    /* kptrace's own probes (see rx_cell.c): per (TTL, attempt) the probe,
+     * cells[ttl * RX_CELL_ATTEMPTS + attempt] for TTLs below n_cell_ttl; the
+     * flow value (source port or ICMP id) they all carry, and the
+     * destination they are stored under; fnode in rx->by_flow */
+    struct rx_probe **cells;
+    uint16_t n_cell_ttl;
+    uint16_t flow;
+    bool in_flow;
+    size_t n_cell;
+    struct rx_dest *cdest;
+    struct kp_htab_node fnode;
 };
 
 struct kp_rx {
@@ -151,6 +165,8 @@ struct kp_rx {
     bool have_frame;
     /* probe store (see rx_store.c) */
     struct kp_htab dests, by_quote, by_slot, by_repeat, by_nat, by_answer, by_short;
+    struct kp_htab by_flow;  /* traces holding cells by (destination, flow) */
+    uint64_t cell_steps;     /* cells visited (see rx_cell.c) */
     size_t n_probes, n_hops; /* held by open traces (see max_held) */
     uint64_t next_serial;
     uint64_t scan_steps;         /* probes visited outside the indexes (short quotes) */
@@ -193,7 +209,18 @@ static inline bool is_icmp_proto(uint8_t p)
 
 /* Kinds of index key (see the probe store in rx_store.c; H_SHORT to
  * H_SHORT + 5 are the short-quote indexes' levels; H_OPEN the open traces). */
-enum { H_DEST = 1, H_QUOTE, H_NAT, H_ECHO, H_TCP, H_SLOT, H_REPEAT, H_SHORT, H_OPEN = H_SHORT + 6 };
+enum {
+    H_DEST = 1,
+    H_QUOTE,
+    H_NAT,
+    H_ECHO,
+    H_TCP,
+    H_SLOT,
+    H_REPEAT,
+    H_SHORT,
+    H_OPEN = H_SHORT + 6,
+    H_FLOW
+};
 
 /* rx_store.c: the probe store and its indexes, the open-trace table */
 uint32_t rx_full_quote(uint8_t family, uint8_t proto);
@@ -211,7 +238,8 @@ struct rx_dest *rx_dest_find(struct kp_rx *rx, const struct kp_addr *dst, uint8_
 int rx_dest_index(struct kp_rx *rx, struct rx_dest *d, unsigned which);
 struct rx_probe *rx_probe_alloc(struct kp_rx *rx);
 void rx_probe_release(struct kp_rx *rx, struct rx_probe *p);
-int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, uint32_t nat_fields);
+int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, uint32_t nat_fields,
+                  bool exact);
 int rx_open_link(struct kp_rx *rx, struct rx_trace *t);
 void rx_open_unlink(struct kp_rx *rx, struct rx_trace *t);
 struct rx_trace *rx_open_find(struct kp_rx *rx, size_t cls, const struct kp_addr *src,
@@ -223,6 +251,21 @@ struct rx_trace *rx_slot_holder(struct kp_rx *rx, size_t cls, const struct kp_ad
                                 uint32_t slot);
 void rx_slot_release(struct kp_rx *rx, struct rx_trace *t);
 void rx_free_trace(struct kp_rx *rx, struct rx_trace *t);
+
+/* rx_cell.c: kptrace's own probes in per-trace cells */
+#define RX_CELL_ATTEMPTS 4 /* attempts 0..3 (the identity's 2 bits) */
+struct rx_cell_id {
+    uint16_t flow;
+    uint8_t ttl, attempt;
+};
+bool rx_cell_decode(uint8_t family, const struct rx_fields *f, struct rx_cell_id *id);
+struct rx_probe *rx_cell_get(struct kp_rx *rx, const struct rx_trace *t, uint8_t ttl,
+                             uint16_t attempt);
+bool rx_cell_fits(const struct rx_trace *t, const struct rx_probe *p, const struct rx_dest *d);
+int rx_cell_put(struct kp_rx *rx, struct rx_probe *p, struct rx_dest *d);
+void rx_cell_take(struct kp_rx *rx, struct rx_probe *p, struct rx_dest *d);
+void rx_cell_drop(struct kp_rx *rx, struct rx_trace *t);
+struct kp_htab_node *rx_cell_flow_first(struct kp_rx *rx, const struct rx_dest *d, uint16_t flow);
 
 /* rx_probe.c: probes in */
 void rx_fill_fields(struct rx_fields *f, const struct kp_ip *ip, const struct kp_l4 *l4);

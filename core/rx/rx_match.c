@@ -315,6 +315,27 @@ static void quote_lookup(struct kp_rx *rx, const struct rx_dest *d, unsigned lev
     }
 }
 
+/* The strict matches of a quote of 8 transport bytes or more among the
+ * probes in cells (rx_cell.c): the one cell its fields decode to, in each
+ * trace of destination d holding cells with its flow value. */
+static void cell_lookup(struct kp_rx *rx, const struct rx_dest *d, uint32_t avail,
+                        struct quote_hits *m, const struct kp_addr *qsrc, const struct rx_fields *q,
+                        bool icmp_known)
+{
+    struct rx_cell_id id;
+    if (!rx_cell_decode(d->dst.family, q, &id))
+        return;
+    for (struct kp_htab_node *n = rx_cell_flow_first(rx, d, id.flow); n;
+         n = kp_htab_next(&rx->by_flow, n)) {
+        const struct rx_trace *t = KP_HTAB_ENTRY(n, struct rx_trace, fnode);
+        if (t->cdest != d || t->flow != id.flow)
+            continue;
+        struct rx_probe *p = rx_cell_get(rx, t, id.ttl, id.attempt);
+        if (p != NULL && quote_type_ok(p, q, icmp_known))
+            strict_try(m, p, qsrc, q, avail);
+    }
+}
+
 /* A reply whose fields fit probes of several traces, exactly one of them
  * still open, goes to the open one: the others were sealed because a later
  * trace with the same key started (a new run of the tool, see new_run(), or
@@ -326,8 +347,11 @@ static void quote_lookup(struct kp_rx *rx, const struct rx_dest *d, unsigned lev
  * probe matches strictly only if its values under its strict mask cut to
  * what the quote holds equal the quote's, so each distinct such mask of the
  * destination is one lookup: by_quote for a quote of 8 transport bytes or
- * more, by_short for shorter ones. Likewise by_nat (by_short) for the
- * NAT-tolerant match, needed only when nothing matched strictly. */
+ * more, by_short for shorter ones; kptrace's own probes are in no index but
+ * in their trace's cells, which the quote's fields name (cell_lookup; a
+ * cell probe's strict mask holds those fields). Likewise by_nat (by_short,
+ * both holding cell probes too) for the NAT-tolerant match, needed only when
+ * nothing matched strictly. */
 void rx_match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
 {
     if (!pkt->has_quote) {
@@ -353,7 +377,10 @@ void rx_match_quote(struct kp_rx *rx, int64_t ts, const struct kp_pkt *pkt)
                                                                     : -1;
     bool walk = d->scan || level < 0 || (level < 2 && rx_dest_index(rx, d, RX_IX_SHORT) < 0);
     if (!walk) {
-        quote_lookup(rx, d, (unsigned)level, false, avail, &m, qsrc, &q, icmp_known);
+        if (level == 2 && d->n_cell > 0)
+            cell_lookup(rx, d, avail, &m, qsrc, &q, icmp_known);
+        if (level < 2 || d->n_cell < d->n_probes)
+            quote_lookup(rx, d, (unsigned)level, false, avail, &m, qsrc, &q, icmp_known);
         if (m.n_strict == 0 && level == 2 && rx_dest_index(rx, d, RX_IX_NAT) < 0)
             walk = true;
         else if (m.n_strict == 0)

@@ -118,8 +118,10 @@ bool rx_fields_equal(const struct rx_probe *p, const struct kp_addr *src, const 
  * again with the same -s sends the same bytes). A copy is a probe of trace t
  * at the same TTL with the same fields in dupmask, IP ID and size, captured
  * within DUP_CAPTURE_NS. Such a copy has the same strict fields as q, so it
- * is in q's by_quote chain when the trace's probes all have one strict mask
- * and dupmask covers it; otherwise the trace's probes are walked. */
+ * is in q's by_quote chain, or in the cell those fields decode to (a cell
+ * probe's strict fields hold what names its cell), when the trace's probes
+ * all have one strict mask and dupmask covers it; otherwise the trace's
+ * probes are walked. */
 static bool find_dup(struct kp_rx *rx, const struct rx_trace *t, const struct rx_fields *q,
                      uint8_t ttl, uint32_t dupmask, uint16_t size, int64_t ts)
 {
@@ -139,6 +141,14 @@ static bool find_dup(struct kp_rx *rx, const struct rx_trace *t, const struct rx
         }
         return false;
     }
+    struct rx_cell_id id;
+    if (t->n_cell > 0 && rx_cell_decode(t->rec.dst.family, q, &id) && id.flow == t->flow) {
+        const struct rx_probe *p = rx_cell_get(rx, t, id.ttl, id.attempt);
+        if (p != NULL && IS_DUP(p))
+            return true;
+    }
+    if (t->n_cell == t->n_probes)
+        return false; /* none in by_quote */
     uint64_t h = rx_fields_key(H_QUOTE, &t->rec.dst, q->proto, src, q, t->qmask);
     for (struct kp_htab_node *n = kp_htab_first(&rx->by_quote, h); n;
          n = kp_htab_next(&rx->by_quote, n)) {
@@ -161,6 +171,10 @@ static bool has_probe_slot(struct kp_rx *rx, const struct rx_trace *t, uint8_t t
         }
         return false;
     }
+    if (rx_cell_get(rx, t, ttl, attempt) != NULL)
+        return true;
+    if (t->n_cell == t->n_probes)
+        return false; /* none in by_slot */
     uint64_t h = rx_slot_key(t, ttl, attempt);
     for (struct kp_htab_node *n = kp_htab_first(&rx->by_slot, h); n;
          n = kp_htab_next(&rx->by_slot, n)) {
@@ -330,16 +344,23 @@ int rx_handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pk
     }
     struct rx_fields f;
     rx_fill_fields(&f, &pkt->ip, &pkt->l4);
+    struct rx_trace *t = NULL;
     if (c->exact) {
         /* The prober gives a slot to one trace at a time: another trace in
-         * this slot means that its holder sends nothing more. */
+         * this slot means that its holder sends nothing more. The holder
+         * with this key and destination is the open trace (a holder is
+         * unsealed, so open, and open traces differ in (cls, src, dst,
+         * key)): found once. */
         struct rx_trace *h = rx_slot_holder(rx, cls, &pkt->ip.src, c->slot);
         if (h != NULL && (h->key != c->trace_key || !same_addr(&h->rec.dst, &pkt->ip.dst))) {
             rx->st.traces_slot_sealed++;
             rx_seal(rx, h);
+        } else if (h != NULL) {
+            t = h;
         }
     }
-    struct rx_trace *t = rx_open_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
+    if (t == NULL)
+        t = rx_open_find(rx, cls, &pkt->ip.src, &pkt->ip.dst, c->trace_key);
     /* A probe more than linger after the trace's last one starts a new trace
      * (decided by timestamps, so live and replay agree); never for an exact
      * trace, which is the one the prober planned however long it paused. */
@@ -391,7 +412,7 @@ int rx_handle_probe(struct kp_rx *rx, size_t cls, int64_t ts, const struct kp_pk
     p->wait_ms = c->wait_ms;
     p->has_late = c->has_late;
     p->late_ms = c->late_ms;
-    if (rx_probe_link(rx, p, c->match_fields, c->nat_fields) < 0) {
+    if (rx_probe_link(rx, p, c->match_fields, c->nat_fields, c->exact) < 0) {
         rx_probe_release(rx, p);
         return -ENOMEM;
     }

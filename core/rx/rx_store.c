@@ -37,6 +37,9 @@
  *              and of 4-7 transport bytes holds (a capture's snaplen or a
  *              router that quotes too little), for such quotes;
  *   by_slot    (trace, TTL, attempt): whether that attempt was probed;
+ *   (cells)    kptrace's own probes are in none of by_quote, by_slot: in
+ *              their trace's cells by (TTL, attempt) instead, the trace in
+ *              by_flow by (destination, protocol, flow value) (rx_cell.c);
  *   by_repeat  instead of by_slot for traces of cycling tools (mtr): (trace,
  *              TTL, ports, ICMP id and seq), a probe repeating an earlier one
  *              (a new run, or the kernel retransmitting a SYN). Their tools
@@ -341,14 +344,17 @@ static int ttl_count_reserve(struct rx_trace *t, uint8_t ttl)
 /* Index probe p of the classifier's match_fields and nat_fields (trace,
  * fields, ttl, attempt and retrans set; not yet in its trace's list). 0, or
  * -ENOMEM with nothing changed. */
-int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, uint32_t nat_fields)
+int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, uint32_t nat_fields,
+                  bool exact)
 {
     struct rx_trace *t = p->trace;
     const struct kp_addr *dst = &t->rec.dst, *src = &t->rec.src;
     uint8_t proto = p->f.proto;
     if (ttl_count_reserve(t, p->ttl) < 0)
         return -ENOMEM;
-    struct rx_dest *d = rx_dest_find(rx, dst, proto);
+    /* a trace holding cells knows its destination (alive while it does) */
+    struct rx_dest *d =
+        t->n_cell > 0 && t->cdest->proto == proto ? t->cdest : rx_dest_find(rx, dst, proto);
     bool new_dest = d == NULL;
     if (new_dest) {
         d = calloc(1, sizeof(*d));
@@ -364,15 +370,21 @@ int rx_probe_link(struct kp_rx *rx, struct rx_probe *p, uint32_t match_fields, u
     uint32_t full = rx_full_quote(dst->family, proto);
     p->qmask = match_fields & full;
     p->nmask = nat_fields & full;
-    int rc = kp_htab_insert(&rx->by_quote, &p->by_quote,
+    int rc;
+    if (exact && rx_cell_fits(t, p, d))
+        rc = rx_cell_put(rx, p, d);
+    else
+        rc = kp_htab_insert(&rx->by_quote, &p->by_quote,
                             rx_fields_key(H_QUOTE, dst, proto, src, &p->f, p->qmask));
-    if (rc == 0 && t->cycles)
+    if (rc == 0 && !p->cell && t->cycles)
         rc = kp_htab_insert(&rx->by_repeat, &p->by_trace, rx_repeat_key(t, p->ttl, &p->f));
-    else if (rc == 0)
+    else if (rc == 0 && !p->cell)
         rc = kp_htab_insert(&rx->by_slot, &p->by_trace, rx_slot_key(t, p->ttl, p->attempt));
     if (rc == 0 && d->indexed)
         rc = index_lazy(rx, p, d->indexed);
     if (rc < 0) {
+        if (p->cell)
+            rx_cell_take(rx, p, d);
         unlink_nodes(rx, p);
         if (new_dest) {
             kp_htab_remove(&rx->dests, &d->node);
@@ -411,6 +423,8 @@ static void probe_unlink(struct kp_rx *rx, struct rx_probe *p)
     *p->dpprev = p->dnext;
     if (p->dnext)
         p->dnext->dpprev = p->dpprev;
+    if (p->cell)
+        d->n_cell--;
     if (--d->n_probes == 0) {
         kp_htab_remove(&rx->dests, &d->node);
         free(d);
@@ -421,7 +435,8 @@ static void probe_unlink(struct kp_rx *rx, struct rx_probe *p)
 uint64_t kp_rx_probe_steps(const struct kp_rx *rx)
 {
     return rx->dests.steps + rx->by_quote.steps + rx->by_slot.steps + rx->by_repeat.steps +
-           rx->by_nat.steps + rx->by_answer.steps + rx->by_short.steps + rx->scan_steps;
+           rx->by_nat.steps + rx->by_answer.steps + rx->by_short.steps + rx->scan_steps +
+           rx->by_flow.steps + rx->cell_steps;
 }
 
 /* ------------------------------------------------------------------ */
@@ -531,6 +546,7 @@ void rx_free_trace(struct kp_rx *rx, struct rx_trace *t)
     rx_open_unlink(rx, t);
     rx_slot_release(rx, t);
     rx_l_unlink(rx, t);
+    rx_cell_drop(rx, t);
     struct rx_probe *p = t->probes;
     while (p) {
         struct rx_probe *next = p->tnext;

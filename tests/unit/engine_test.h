@@ -11,6 +11,8 @@
 
 #include "core/base/addr.h"
 #include "core/codec/decode.h"
+#include "core/codec/identity.h"
+#include "core/methods/method.h"
 #include "prober/engine/engine.h"
 #include "core/rx/rx.h"
 #include "core/rx/rx_kptrace.h"
@@ -39,6 +41,28 @@ icmp_error(uint8_t *out, const char *from, const struct kp_addr *to, uint8_t typ
 {
     struct kp_addr f = addr(from);
     return pkt_icmp4_error(out, f.b, to->b, 0, 64, type, code, probe);
+}
+
+/* A kptrace probe of `method` (see method.h) from src to dst, trace `id` in
+ * `slot`, built by the codec into b (256 bytes); its length. */
+static inline size_t kptrace_probe(uint8_t *b, const char *method, const struct kp_key *key,
+                                   const struct kp_addr *src, const struct kp_addr *dst,
+                                   uint32_t id, uint16_t slot, uint8_t ttl, uint8_t attempt)
+{
+    const struct kp_method_ops *m = kp_method_find(method);
+    cr_assert_not_null(m);
+    struct kp_probe_spec s;
+    memset(&s, 0, sizeof(s));
+    s.src = *src;
+    s.dst = *dst;
+    s.trace_id = id;
+    s.slot = slot;
+    s.ttl = ttl;
+    s.attempt = attempt;
+    s.key = key;
+    size_t n = 256;
+    cr_assert_eq(m->build(&s, b, &n), 0);
+    return n;
 }
 
 /* rx as the prober sets it up (kptrace's classifier, TTLs 1..30, gap limit

@@ -93,18 +93,8 @@ static struct kp_rx *mkrx(struct sink *s, const struct kp_key *key)
 static size_t probe(uint8_t *b, const struct kp_key *key, const char *dst, uint32_t id,
                     uint16_t slot, uint8_t ttl)
 {
-    const struct kp_method_ops *m = kp_method_find("icmp-paris");
-    struct kp_probe_spec s;
-    memset(&s, 0, sizeof(s));
-    s.src = addr(SRC);
-    s.dst = addr(dst);
-    s.trace_id = id;
-    s.slot = slot;
-    s.ttl = ttl;
-    s.key = key;
-    size_t n = 256;
-    cr_assert_eq(m->build(&s, b, &n), 0);
-    return n;
+    struct kp_addr src = addr(SRC), d = addr(dst);
+    return kptrace_probe(b, "icmp-paris", key, &src, &d, id, slot, ttl, 0);
 }
 
 static void feed(struct kp_rx *rx, int64_t ts, const uint8_t *b, size_t n)
