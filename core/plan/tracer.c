@@ -154,14 +154,16 @@ static void lift_gap_stop(struct kp_tracer *t)
 static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
 {
     const struct kp_tracer_hint *h = t->p.hint;
+    if (h == NULL)
+        return; /* only a follower defers (hinted_state) */
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state != T_DEFERRED)
             continue;
         uint64_t bit = 1ull << ttl;
-        if (h != NULL && (h->silent & bit)) {
+        if (h->silent & bit) {
             s->state = T_SKIPPED;
-        } else if (h != NULL && (h->pending & bit)) {
+        } else if (h->pending & bit) {
             /* the pilot's wait there ends at until[ttl]; it may also answer
              * sooner (re-checked whenever the trace is picked) */
             int64_t u = h->until ? h->until[ttl] : now_ns;
@@ -204,7 +206,7 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
     if (t->next_fwd > t->fwd_limit) {
         bool all = true;
-        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit; ttl++) {
+        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit && all; ttl++) {
             if (unresolved(t->ttl[ttl].state))
                 all = false;
         }
@@ -245,6 +247,10 @@ static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *back
 
 static void open_more(struct kp_tracer *t, int64_t now_ns)
 {
+    bool back_left = !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0;
+    bool fwd_left = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
+    if (!back_left && !fwd_left)
+        return; /* every TTL it will probe is open already: nothing to count */
     bool back_open;
     unsigned n = count_open(t, now_ns, &back_open);
     /* Backward phase: one TTL at a time, it stops at the stop set. A TTL the
@@ -300,6 +306,8 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     uint8_t ready[TTL_END];
     unsigned n_ready = 0;
     bool any_open = false;
+    int64_t after = presume_after(t);
+    bool opening = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state == T_DEFERRED) {
@@ -316,9 +324,8 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
             wake = due;
         /* a pilot's window opens further once an unanswered TTL is presumed
          * silent */
-        int64_t after = presume_after(t);
-        if (after > 0 && s->sent > 0 && s->last_tx_ns + after > now_ns &&
-            s->last_tx_ns + after < wake && t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit)
+        if (after > 0 && opening && s->sent > 0 && s->last_tx_ns + after > now_ns &&
+            s->last_tx_ns + after < wake)
             wake = s->last_tx_ns + after;
     }
     if (n_ready > 0) {

@@ -9,9 +9,9 @@ int64_t kp_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-uint32_t kp_engine_max_active(uint32_t pps)
+uint32_t kp_engine_max_active(uint32_t pps, uint32_t wait_ms, uint32_t late_ms)
 {
-    uint64_t ma = pps;
+    uint64_t ma = ((uint64_t)pps * ((uint64_t)wait_ms + late_ms) + 999) / 1000;
     if (ma < 16)
         ma = 16;
     if (ma > MAX_ACTIVE)
@@ -54,7 +54,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
         kp_stopset_init(&e->stopsets[i]);
     kp_trace_owners_init(&e->owners);
     kp_key_from_seed(cfg->seed, &e->key);
-    e->max_active = kp_engine_max_active(par->pps);
+    e->max_active = kp_engine_max_active(par->pps, par->wait_ms, par->late_ms);
     struct kp_admit_config ac = {
         .ranges = cfg->ranges,
         .n_ranges = cfg->n_ranges,
