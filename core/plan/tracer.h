@@ -116,12 +116,16 @@ struct kp_tracer_ttl {
     uint8_t sent;  /* attempts sent */
     uint8_t state; /* private: unopened / open / replied / silent / cancelled /
                       skipped / deferred */
-    int64_t last_tx_ns;
 };
 
 struct kp_tracer {
     struct kp_tracer_params p;
-    struct kp_tracer_ttl ttl[KP_TRACER_MAX_TTL + 1]; /* indexed by TTL */
+    /* indexed by TTL; the times apart from the states, so that a look at
+     * every TTL's state (each kp_tracer_next) reads two cache lines, not
+     * sixteen: a sweep runs its traces in random order, each one cold */
+    struct kp_tracer_ttl ttl[KP_TRACER_MAX_TTL + 1];
+    int64_t tx_ns[KP_TRACER_MAX_TTL + 1]; /* each TTL's last attempt left then */
+    int64_t silent_from; /* no TTL whose attempts are all sent falls silent before this */
     uint16_t next_fwd;                               /* next forward TTL to open */
     uint16_t fwd_limit;                              /* no forward TTL above this is probed */
     uint16_t back_ttl;                               /* next backward TTL to open (0 = done) */
