@@ -373,6 +373,10 @@ int kp_schedule_arm(struct kp_schedule *s, uint32_t handle, int64_t wake_ns)
         return -EINVAL;
     detach(s, handle);
     s->e[handle].wake_ns = wake_ns;
+    /* due already (a trace that sent and may send again): READY at once,
+     * as the next pick would make it, without a trip through the heap */
+    if (wake_ns <= s->last_now && ready_add(s, handle) == 0)
+        return 0;
     return heap_push(s, handle);
 }
 

@@ -38,6 +38,7 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
     t->fwd_limit = p->max_ttl;
     t->back_ttl = start > p->first_ttl ? (uint16_t)(start - 1) : 0;
     t->stop = KP_STOP_NONE;
+    t->silent_from = INT64_MAX; /* nothing sent */
     return 0;
 }
 
@@ -147,6 +148,7 @@ static void lift_gap_stop(struct kp_tracer *t)
         if (t->ttl[ttl].state == T_CANCELLED)
             t->ttl[ttl].state = T_OPEN;
     }
+    t->silent_from = INT64_MIN; /* a TTL reopened may have used its attempts */
 }
 
 /* Deferred TTLs whose pilot now knows: skipped or opened. *wake gets the
@@ -154,14 +156,16 @@ static void lift_gap_stop(struct kp_tracer *t)
 static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
 {
     const struct kp_tracer_hint *h = t->p.hint;
+    if (h == NULL)
+        return; /* only a follower defers (hinted_state) */
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state != T_DEFERRED)
             continue;
         uint64_t bit = 1ull << ttl;
-        if (h != NULL && (h->silent & bit)) {
+        if (h->silent & bit) {
             s->state = T_SKIPPED;
-        } else if (h != NULL && (h->pending & bit)) {
+        } else if (h->pending & bit) {
             /* the pilot's wait there ends at until[ttl]; it may also answer
              * sooner (re-checked whenever the trace is picked) */
             int64_t u = h->until ? h->until[ttl] : now_ns;
@@ -177,14 +181,22 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
 /* Silence after the last attempt's wait; gap and max-TTL rules. */
 static void advance(struct kp_tracer *t, int64_t now_ns)
 {
-    unsigned lo = lowest_opened(t);
-    for (unsigned ttl = lo; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state == T_OPEN && s->sent >= t->p.attempts &&
-            now_ns - s->last_tx_ns >= t->p.wait_ns) {
-            s->state = T_SILENT;
-            pub_silent(t, ttl);
+    if (now_ns >= t->silent_from) {
+        /* the TTLs whose last attempt's wait is over fall silent; the
+         * earliest wait of the others bounds the next look */
+        int64_t next = INT64_MAX;
+        for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+            struct kp_tracer_ttl *s = &t->ttl[ttl];
+            if (s->state != T_OPEN || s->sent < t->p.attempts)
+                continue;
+            if (now_ns - t->tx_ns[ttl] >= t->p.wait_ns) {
+                s->state = T_SILENT;
+                pub_silent(t, ttl);
+            } else if (t->tx_ns[ttl] + t->p.wait_ns < next) {
+                next = t->tx_ns[ttl] + t->p.wait_ns;
+            }
         }
+        t->silent_from = next;
     }
     if (t->stop != KP_STOP_NONE)
         return;
@@ -204,7 +216,7 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
     if (t->next_fwd > t->fwd_limit) {
         bool all = true;
-        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit; ttl++) {
+        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit && all; ttl++) {
             if (unresolved(t->ttl[ttl].state))
                 all = false;
         }
@@ -223,10 +235,11 @@ static int64_t presume_after(const struct kp_tracer *t)
 }
 
 /* Whether an open TTL holds a place in the window at now_ns. */
-static bool in_window(const struct kp_tracer *t, const struct kp_tracer_ttl *s, int64_t now_ns)
+static bool in_window(const struct kp_tracer *t, unsigned ttl, int64_t now_ns)
 {
+    const struct kp_tracer_ttl *s = &t->ttl[ttl];
     int64_t after = presume_after(t);
-    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - s->last_tx_ns >= after);
+    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - t->tx_ns[ttl] >= after);
 }
 
 static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *backward_open)
@@ -237,7 +250,7 @@ static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *back
         uint8_t st = t->ttl[ttl].state;
         if (ttl < t->p.start_ttl && unresolved(st))
             *backward_open = true;
-        if (in_window(t, &t->ttl[ttl], now_ns))
+        if (in_window(t, ttl, now_ns))
             n++;
     }
     return n;
@@ -245,6 +258,10 @@ static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *back
 
 static void open_more(struct kp_tracer *t, int64_t now_ns)
 {
+    bool back_left = !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0;
+    bool fwd_left = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
+    if (!back_left && !fwd_left)
+        return; /* every TTL it will probe is open already: nothing to count */
     bool back_open;
     unsigned n = count_open(t, now_ns, &back_open);
     /* Backward phase: one TTL at a time, it stops at the stop set. A TTL the
@@ -300,6 +317,8 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     uint8_t ready[TTL_END];
     unsigned n_ready = 0;
     bool any_open = false;
+    int64_t after = presume_after(t);
+    bool opening = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state == T_DEFERRED) {
@@ -309,17 +328,25 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
         if (s->state != T_OPEN)
             continue;
         any_open = true;
-        int64_t due = s->last_tx_ns + t->p.wait_ns;
-        if (s->sent == 0 || (s->sent < t->p.attempts && now_ns >= due))
+        if (s->sent == 0)
             ready[n_ready++] = (uint8_t)ttl;
-        else if (due < wake)
+        else if (s->sent < t->p.attempts && now_ns >= t->tx_ns[ttl] + t->p.wait_ns)
+            ready[n_ready++] = (uint8_t)ttl;
+    }
+    /* nothing to send: when the answer may change (a retry's wait ends; a
+     * pilot's window opens further once an unanswered TTL is presumed
+     * silent) */
+    for (unsigned ttl = lowest_opened(t); n_ready == 0 && ttl < t->next_fwd && ttl < TTL_END;
+         ttl++) {
+        const struct kp_tracer_ttl *s = &t->ttl[ttl];
+        if (s->state != T_OPEN)
+            continue;
+        int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
+        if (due < wake)
             wake = due;
-        /* a pilot's window opens further once an unanswered TTL is presumed
-         * silent */
-        int64_t after = presume_after(t);
-        if (after > 0 && s->sent > 0 && s->last_tx_ns + after > now_ns &&
-            s->last_tx_ns + after < wake && t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit)
-            wake = s->last_tx_ns + after;
+        if (after > 0 && opening && s->sent > 0 && t->tx_ns[ttl] + after > now_ns &&
+            t->tx_ns[ttl] + after < wake)
+            wake = t->tx_ns[ttl] + after;
     }
     if (n_ready > 0) {
         uint8_t ttl = ready[rnd % n_ready];
@@ -327,8 +354,10 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
         probe->ttl = ttl;
         probe->attempt = s->sent;
         s->sent++;
-        s->last_tx_ns = now_ns;
+        t->tx_ns[ttl] = now_ns;
         t->last_tx_ns = now_ns;
+        if (s->sent >= t->p.attempts && now_ns + t->p.wait_ns < t->silent_from)
+            t->silent_from = now_ns + t->p.wait_ns;
         t->probes_sent++;
         pub_pending(t, ttl, now_ns + t->p.wait_ns);
         return KP_TRACER_SEND;
@@ -400,9 +429,9 @@ void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, in
     if (probe->ttl >= TTL_END)
         return;
     struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
-    if (s->sent != probe->attempt + 1u || sent_ns <= s->last_tx_ns)
+    if (s->sent != probe->attempt + 1u || sent_ns <= t->tx_ns[probe->ttl])
         return;
-    s->last_tx_ns = sent_ns;
+    t->tx_ns[probe->ttl] = sent_ns; /* later: silent_from stays a lower bound */
     if (sent_ns > t->last_tx_ns)
         t->last_tx_ns = sent_ns;
     struct kp_tracer_hint *h = t->p.publish;
@@ -419,7 +448,7 @@ void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, 
         return;
     s->sent--;
     /* due again at once: the previous attempt's wait is over, or none was sent */
-    s->last_tx_ns = now_ns - t->p.wait_ns;
+    t->tx_ns[probe->ttl] = now_ns - t->p.wait_ns;
     if (t->probes_sent > 0)
         t->probes_sent--;
     if (s->sent == 0)
@@ -436,8 +465,8 @@ int64_t kp_tracer_outstanding_until(const struct kp_tracer *t)
     int64_t linger = t->p.linger_ns > t->p.wait_ns ? t->p.linger_ns : t->p.wait_ns, until = 0;
     for (unsigned ttl = 1; ttl < TTL_END; ttl++) {
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->sent > 0 && s->state != T_REPLIED && s->last_tx_ns + linger > until)
-            until = s->last_tx_ns + linger;
+        if (s->sent > 0 && s->state != T_REPLIED && t->tx_ns[ttl] + linger > until)
+            until = t->tx_ns[ttl] + linger;
     }
     return until;
 }

@@ -567,9 +567,9 @@ static int resume_prepare(struct resume *r, int argc, char **argv, struct kp_opt
         return KP_EXIT_ERROR;
     r->remaining = r->n_jobs - (r->scan.lines - r->scan.duplicates);
     /* ids continue above every record written, the dropped ones too */
-    r->first_tid =
-        kp_resume_next_id(r->scan.max_id > dropped_max_id ? r->scan.max_id : dropped_max_id,
-                          r->stored.next_id, r->crashed, kp_engine_max_active(o->pps));
+    r->first_tid = kp_resume_next_id(
+        r->scan.max_id > dropped_max_id ? r->scan.max_id : dropped_max_id, r->stored.next_id,
+        r->crashed, kp_engine_max_active(o->pps, o->wait_ms, o->late_ms));
     /* capture.pcap: where its last complete record ends */
     snprintf(path, sizeof(path), "%s/capture.pcap", r->dir);
     FILE *pf = open_regular(path, &rc, err, errlen);

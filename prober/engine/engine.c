@@ -9,9 +9,9 @@ int64_t kp_clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-uint32_t kp_engine_max_active(uint32_t pps)
+uint32_t kp_engine_max_active(uint32_t pps, uint32_t wait_ms, uint32_t late_ms)
 {
-    uint64_t ma = pps;
+    uint64_t ma = ((uint64_t)pps * ((uint64_t)wait_ms + late_ms) + 999) / 1000;
     if (ma < 16)
         ma = 16;
     if (ma > MAX_ACTIVE)
@@ -37,6 +37,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     e->raw.fd = -1;
     e->cap.fd = -1;
     e->efd = -1;
+    e->end_efd = -1;
     pthread_mutex_init(&e->mu, NULL);
     atomic_init(&e->rx_end, false);
     atomic_init(&e->sent_total, 0);
@@ -54,7 +55,7 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
         kp_stopset_init(&e->stopsets[i]);
     kp_trace_owners_init(&e->owners);
     kp_key_from_seed(cfg->seed, &e->key);
-    e->max_active = kp_engine_max_active(par->pps);
+    e->max_active = kp_engine_max_active(par->pps, par->wait_ms, par->late_ms);
     struct kp_admit_config ac = {
         .ranges = cfg->ranges,
         .n_ranges = cfg->n_ranges,
@@ -208,7 +209,8 @@ static int run_start(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = start_pacer(e, err, errlen)) || (rc = start_rx(e, err, errlen)))
         return rc;
     e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (e->efd < 0)
+    e->end_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (e->efd < 0 || e->end_efd < 0)
         return fail(err, errlen, -errno, "eventfd: %s", strerror(errno));
     /* sleeps end when asked, not up to 50 us later (the default timer
      * slack): the pacer's gaps are 100 us at 10000 pps */
@@ -315,13 +317,23 @@ static int run_loop(struct kp_engine *e, char *err, size_t errlen)
     }
 }
 
+/* Ask the receive thread to finish, waking it from its wait for frames
+ * (which would otherwise end only with the next block of frames or its tick). */
+static void end_rx(struct kp_engine *e)
+{
+    atomic_store(&e->rx_end, true);
+    uint64_t one = 1;
+    ssize_t w = write(e->end_efd, &one, sizeof(one));
+    (void)w;
+}
+
 /* The receive thread drains the capture until it shows every probe sent,
  * closes every trace and hands the last records over. */
 static void stop_rx(struct kp_engine *e)
 {
     atomic_store(&e->sent_total, e->st.probes_sent);
     e->rx_end_at = kp_clock_ns(CLOCK_MONOTONIC);
-    atomic_store(&e->rx_end, true);
+    end_rx(e);
     for (;;) {
         if (engine_take_over(e))
             break;
@@ -428,6 +440,9 @@ static int reset_run(struct kp_engine *e, char *err, size_t errlen)
     if (e->efd >= 0)
         close(e->efd);
     e->efd = -1;
+    if (e->end_efd >= 0)
+        close(e->end_efd);
+    e->end_efd = -1;
     engine_handover_free(&e->stage);
     engine_handover_free(&e->shared);
     engine_handover_free(&e->mine);
@@ -529,7 +544,7 @@ void kp_engine_destroy(struct kp_engine *e)
     if (e == NULL)
         return;
     if (e->rx_started) {
-        atomic_store(&e->rx_end, true);
+        end_rx(e);
         pthread_join(e->rx_thread, NULL);
     }
     engine_handover_free(&e->stage);
@@ -537,6 +552,8 @@ void kp_engine_destroy(struct kp_engine *e)
     engine_handover_free(&e->mine);
     if (e->efd >= 0)
         close(e->efd);
+    if (e->end_efd >= 0)
+        close(e->end_efd);
     pthread_mutex_destroy(&e->mu);
     if (e->act) {
         for (uint32_t i = 0; i < e->max_active; i++)

@@ -110,9 +110,13 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
  * -ENOMEM. */
 int kp_engine_learn(struct kp_engine *e, const struct kp_trace *t, unsigned mi);
 
-/* Traces run at once for a rate of pps (at least 16, at most 65536: the
- * slots of the probe marker). */
-uint32_t kp_engine_max_active(uint32_t pps);
+/* Traces run at once for a rate of pps with waits of wait_ms and late
+ * replies awaited late_ms: a trace holds its slot at least wait + late after
+ * its last unanswered probe, and one whose probes all go unanswered sends
+ * one probe a wait when its window is 1, so pps x (wait + late) traces keep
+ * the pacer busy (at least 16, at most 65536: the slots of the probe
+ * marker). */
+uint32_t kp_engine_max_active(uint32_t pps, uint32_t wait_ms, uint32_t late_ms);
 
 /* Open the raw socket, the live capture (BPF "ip host SRC") and the capture
  * file. Needs root. 0 or -errno with a message. */

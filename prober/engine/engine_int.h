@@ -139,6 +139,7 @@ struct kp_engine {
     bool rx_started;
     pthread_mutex_t mu;
     int efd;
+    int end_efd; /* the sending thread wakes the receive thread's wait with it: the end */
     struct handover stage, shared, mine;
     struct kp_rx_stats rs_shared; /* rx's counters, as last handed over */
     uint64_t frames_shared, cap_recv_shared, cap_drop_shared, cap_ifdrop_shared;

@@ -234,9 +234,18 @@ void *engine_rx_main(void *arg)
                 now - e->rx_end_at >= FINAL_DRAIN)
                 break;
         }
-        /* in a gap the descriptor may stay readable (an error): a tick */
-        struct pollfd pfd = {.fd = e->cap_gap_since ? -1 : e->cap.fd, .events = POLLIN};
-        poll(&pfd, 1, atomic_load(&e->rx_end) ? KP_CAPTURE_BLOCK_MS : (int)(TICK_NS / 1000000));
+        /* in a gap the descriptor may stay readable (an error): a tick;
+         * the end wakes the wait at once (end_efd), and then the wait
+         * lasts a block of frames at most, and not beyond CAPTURE_LAG */
+        struct pollfd pfd[2] = {{.fd = e->cap_gap_since ? -1 : e->cap.fd, .events = POLLIN},
+                                {.fd = e->end_efd, .events = POLLIN}};
+        int ms = (int)(TICK_NS / 1000000);
+        if (atomic_load(&e->rx_end)) {
+            int64_t left = (e->rx_end_at + CAPTURE_LAG - now + 999999) / 1000000;
+            ms = left > 0 && left < KP_CAPTURE_BLOCK_MS ? (int)left : KP_CAPTURE_BLOCK_MS;
+            pfd[1].fd = -1; /* seen */
+        }
+        poll(pfd, 2, ms);
     }
     drain_capture(e);
     kp_rx_finish(e->rx);

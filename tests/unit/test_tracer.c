@@ -635,3 +635,23 @@ Test(tracer, abort_saves_nothing_doubletree_did_not_decide)
     cr_assert_eq(t.probes_saved, 0);
     kp_stopset_free(&ss);
 }
+
+Test(tracer, ttls_fall_silent_each_when_its_own_wait_ends)
+{
+    /* gap 2, 1 attempt, window 3, max TTL 3: TTL 1 at 0, TTL 2 at 0.3 s,
+     * TTL 3 at 0.6 s. At 1 s TTL 1 is silent and the next change is TTL 2's
+     * wait ending at 1.3 s; just before it nothing changed, at 1.3 s TTL 2 is
+     * silent too: gaplimit at 2 (TTL 3 cancelled), done. */
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 2, 3);
+    p.max_ttl = 3;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    expect_send(&t, 0, 1, 0);
+    expect_send(&t, 300 * MS, 2, 0);
+    expect_send(&t, 600 * MS, 3, 0);
+    expect_wait(&t, S, 1300 * MS);
+    expect_wait(&t, 1300 * MS - 1, 1300 * MS);
+    cr_assert_eq(t.stop, KP_STOP_NONE);
+    expect_done(&t, 1300 * MS, KP_STOP_GAPLIMIT, 2);
+    cr_assert_eq(t.probes_sent, 3);
+}
