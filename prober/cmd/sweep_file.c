@@ -80,7 +80,7 @@ static int write_text(struct meta_out *mo, const char *s)
 }
 
 int write_meta(struct meta_out *mo, const struct kp_sweep_meta *m, const char *prior,
-                      size_t prior_len, uint64_t file_traces, uint64_t file_hops)
+               size_t prior_len, uint64_t file_traces, uint64_t file_hops)
 {
     char *s;
     int rc = prior ? kp_sweep_meta_merge(prior, prior_len, m, file_traces, file_hops, &s)
@@ -104,7 +104,7 @@ void meta_publish(const struct meta_out *mo)
 /* sweep.json created (or, resumed, opened) and sweep.json.tmp, both 0600
  * and given to od's --user when root drops to it. */
 int open_meta(struct meta_out *mo, const char *dir, bool create, const struct kp_outdir *od,
-                     char *err, size_t errlen)
+              char *err, size_t errlen)
 {
     snprintf(mo->path, sizeof(mo->path), "%s/sweep.json", dir);
     snprintf(mo->tmp_path, sizeof(mo->tmp_path), "%s.tmp", mo->path);
@@ -143,4 +143,3 @@ int open_meta(struct meta_out *mo, const char *dir, bool create, const struct kp
     reserve(mo->tmp);
     return 0;
 }
-
