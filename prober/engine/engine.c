@@ -504,7 +504,7 @@ int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, 
     e->st.next_id = e->next_id;
     e->n_active = 0;
     e->admit_end = false;
-    e->end_by = e->end_by_wait = 0;
+    e->end_by = 0;
     e->fail_rc = 0;
     e->fail_msg[0] = e->err[0] = '\0';
     e->rx_done = false;

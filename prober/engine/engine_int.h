@@ -116,7 +116,6 @@ struct kp_engine {
     bool opened;
     int64_t mono_now;
     int64_t end_by;       /* CLOCK_MONOTONIC: a reply to a finished trace may come until then */
-    int64_t end_by_wait;  /* ... and within its wait until then */
     int64_t late_seen_ns; /* the latest reply's lateness (rtt - wait), 0 = none late */
     struct kp_backoff bo; /* the global pause while the network refuses sends */
     int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
@@ -198,13 +197,13 @@ static inline int64_t late_window(const struct kp_engine *e)
     return 2 * e->late_seen_ns;
 }
 
-/* When the run may end once every trace is done. */
+/* When the run may end once every trace is done: end_by (the last
+ * unanswered probe's wait + late) less the part of late not waited for. */
 static inline int64_t end_at(const struct kp_engine *e)
 {
-    if (e->end_by_wait == 0)
-        return e->end_by;
-    int64_t at = e->end_by_wait + late_window(e);
-    return at < e->end_by ? at : e->end_by;
+    if (e->end_by == 0)
+        return 0;
+    return e->end_by - ((int64_t)e->par->late_ms * 1000000LL - late_window(e));
 }
 
 /* engine_send.c: the sending thread */

@@ -89,9 +89,6 @@ static void finish_active(struct kp_engine *e, struct active *a)
     int64_t until = kp_tracer_outstanding_until(&a->tr);
     if (until > e->end_by)
         e->end_by = until;
-    /* outstanding_until is last_tx + max(wait, wait + late) */
-    if (until != 0 && until - ((int64_t)e->par->late_ms * 1000000LL) > e->end_by_wait)
-        e->end_by_wait = until - (int64_t)e->par->late_ms * 1000000LL;
     uint8_t b = border_of(a);
     if (b)
         kp_stopset_set_border(&e->stopsets[a->mi], &a->dst, b);
