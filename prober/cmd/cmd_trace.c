@@ -91,66 +91,43 @@ static void on_progress(void *ctx, const struct kp_engine_stats *st, int64_t now
     kp_progress_update(&c->prog, st, now_ns);
 }
 
-/* The engine writes the capture to the file it opens by name. --pcap FILE
- * is opened here (kp_outfile_open: never through a link planted in its
- * place) and handed to the engine as /proc/self/fd/N, which reopens that
- * very file whatever the name points to by then. */
-struct trace_pcap {
-    int fd;
-    char via[32]; /* "/proc/self/fd/N", in the engine's messages */
-};
-
-/* err names via where the user gave path: say path. */
-static void pcap_names(char *err, size_t errlen, const struct trace_pcap *p, const char *path)
-{
-    char *at = p->via[0] ? strstr(err, p->via) : NULL;
-    if (at == NULL)
-        return;
-    char rest[512];
-    snprintf(rest, sizeof(rest), "%s", at + strlen(p->via));
-    *at = '\0';
-    size_t n = strlen(err);
-    snprintf(err + n, errlen - n, "%s%s", path, rest);
-}
-
 /* --pcap and --out: each a new file or a regular file of the user running
- * kptrace, opened before the privilege drop and written after it through
- * the descriptors. 0 or -1 (err says why). */
-static int open_outputs(const struct kp_options *o, struct kp_engine *e, struct trace_pcap *p,
-                        FILE **out, char *err, size_t errlen)
+ * kptrace (kp_outfile_open: never through a link planted in its place),
+ * opened before the privilege drop and written after it through the
+ * descriptors. 0 or -1 (err says why). */
+static int open_outputs(const struct kp_options *o, struct kp_engine *e, FILE **out, char *err,
+                        size_t errlen)
 {
     char why[512];
-    int ofd = -1;
-    if (o->pcap) {
-        if ((p->fd = kp_outfile_open(o->pcap, why, sizeof(why))) < 0) {
-            snprintf(err, errlen, "--pcap %.480s", why);
-            return -1;
-        }
-        snprintf(p->via, sizeof(p->via), "/proc/self/fd/%d", p->fd);
-        if (kp_engine_set_pcap(e, p->via, false, err, errlen) != 0) {
-            pcap_names(err, errlen, p, o->pcap);
-            return -1;
-        }
-    }
-    if (o->out == NULL)
-        return 0;
-    if ((ofd = kp_outfile_open(o->out, why, sizeof(why))) < 0) {
-        snprintf(err, errlen, "--out %.480s", why);
+    int pfd = -1, ofd = -1;
+    if (o->pcap && (pfd = kp_outfile_open(o->pcap, why, sizeof(why))) < 0) {
+        snprintf(err, errlen, "--pcap %.480s", why);
         return -1;
+    }
+    if (o->out && (ofd = kp_outfile_open(o->out, why, sizeof(why))) < 0) {
+        snprintf(err, errlen, "--out %.480s", why);
+        goto fail;
     }
     struct stat a, b;
-    if (p->fd >= 0 && fstat(p->fd, &a) == 0 && fstat(ofd, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino) {
-        close(ofd);
+    if (pfd >= 0 && ofd >= 0 && fstat(pfd, &a) == 0 && fstat(ofd, &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
         snprintf(err, errlen, "--out %s and --pcap %s are the same file", o->out, o->pcap);
-        return -1;
+        goto fail;
     }
-    if ((*out = fdopen(ofd, "w")) == NULL) {
+    if (ofd >= 0 && (*out = fdopen(ofd, "w")) == NULL) {
         snprintf(err, errlen, "--out %s: %s", o->out, strerror(errno));
-        close(ofd);
-        return -1;
+        goto fail;
     }
+    ofd = -1; /* *out's now */
+    if (pfd >= 0 && kp_engine_set_pcap_fd(e, pfd, o->pcap, err, errlen) != 0)
+        return -1; /* pfd taken over */
     return 0;
+fail:
+    if (pfd >= 0)
+        close(pfd);
+    if (ofd >= 0)
+        close(ofd);
+    return -1;
 }
 
 int kp_cmd_trace(int argc, char **argv)
@@ -164,7 +141,6 @@ int kp_cmd_trace(int argc, char **argv)
     struct kp_engine *e = NULL;
     int status = KP_EXIT_ERROR;
     struct trace_ctx c;
-    struct trace_pcap pcap = {.fd = -1};
     memset(&c, 0, sizeof(c));
 
     int rc_opt = kp_cmd_options(&o, KP_CMD_TRACE, "trace", argc, argv);
@@ -221,13 +197,12 @@ int kp_cmd_trace(int argc, char **argv)
     c.ranges = ranges;
     c.n_ranges = n_ranges;
     c.out = stdout;
-    if (open_outputs(&o, e, &pcap, &c.out, err, sizeof(err)) != 0)
+    if (open_outputs(&o, e, &c.out, err, sizeof(err)) != 0)
         goto out;
     if (kp_privdrop(o.user, err, sizeof(err)) < 0)
         goto out;
     kp_progress_init(&c.prog, o.progress && !o.quiet, kp_clock_ns(CLOCK_MONOTONIC));
     int rc = kp_engine_run(e, err, sizeof(err));
-    pcap_names(err, sizeof(err), &pcap, o.pcap);
     /* the line ends with the run's final counts */
     kp_progress_update(&c.prog, kp_engine_stats(e), kp_clock_ns(CLOCK_MONOTONIC));
     kp_progress_end(&c.prog);
@@ -272,8 +247,6 @@ out:
         status = KP_EXIT_ERROR;
     }
     kp_engine_destroy(e);
-    if (pcap.fd >= 0)
-        close(pcap.fd);
     kp_trace_asn_free(c.asn);
     free(ranges);
     kp_options_free(&o);

@@ -524,7 +524,8 @@ int kp_engine_replan(struct kp_engine *e, const struct kp_target_range *ranges, 
     return 0;
 }
 
-int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err, size_t errlen)
+/* Between runs: the capture file closed, before another is set. */
+static int pcap_unset(struct kp_engine *e, char *err, size_t errlen)
 {
     if (e->rx_started)
         return fail(err, errlen, -EINVAL, "engine still running");
@@ -532,11 +533,30 @@ int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char 
     if (rc)
         return fail(err, errlen, rc, "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture",
                     strerror(-rc));
+    return 0;
+}
+
+int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err, size_t errlen)
+{
+    int rc = pcap_unset(e, err, errlen);
+    if (rc)
+        return rc;
     e->cfg.pcap_path = path;
     if (path == NULL)
         return 0;
     return append && access(path, F_OK) == 0 ? kp_capture_dump_append(&e->cap, path, err, errlen)
                                              : kp_capture_dump_open(&e->cap, path, err, errlen);
+}
+
+int kp_engine_set_pcap_fd(struct kp_engine *e, int fd, const char *name, char *err, size_t errlen)
+{
+    int rc = pcap_unset(e, err, errlen);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    e->cfg.pcap_path = name;
+    return kp_capture_dump_fd(&e->cap, fd, name, err, errlen);
 }
 
 void kp_engine_destroy(struct kp_engine *e)

@@ -168,6 +168,11 @@ int kp_engine_rekey(struct kp_engine *e, uint64_t seed);
 int kp_engine_set_pcap(struct kp_engine *e, const char *path, bool append, char *err,
                        size_t errlen);
 
+/* The same into a file the caller opened for writing (fd, taken over; name,
+ * borrowed for the engine's life, in messages): `trace --pcap`, opened
+ * without following a link (prober/sys/outfile.h). */
+int kp_engine_set_pcap_fd(struct kp_engine *e, int fd, const char *name, char *err, size_t errlen);
+
 /* Close everything and free. NULL is a no-op. */
 void kp_engine_destroy(struct kp_engine *e);
 

@@ -3,11 +3,13 @@
 #include "prober/sys/capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int kp_capture_open(struct kp_capture *c, const char *iface, const char *filter,
                     size_t buffer_bytes, char *err, size_t errlen)
@@ -103,10 +105,22 @@ int kp_capture_reopen(struct kp_capture *c, const char *iface, const char *filte
 
 int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    return kp_capture_dump_fd(c, fd, path, err, errlen);
+}
+
+int kp_capture_dump_fd(struct kp_capture *c, int fd, const char *name, char *err, size_t errlen)
+{
+    FILE *f = fdopen(fd, "wb");
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        snprintf(err, errlen, "%s: %s", name, strerror(e));
         return -e;
     }
     /* a large buffer: one write(2) per MiB of frames, not per frame */
@@ -115,7 +129,7 @@ int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size
         setvbuf(f, c->filebuf, _IOFBF, FILE_BUF);
     pcap_dumper_t *d = pcap_dump_fopen((pcap_t *)c->pcap, f);
     if (d == NULL) {
-        snprintf(err, errlen, "%s: %s", path, pcap_geterr((pcap_t *)c->pcap));
+        snprintf(err, errlen, "%s: %s", name, pcap_geterr((pcap_t *)c->pcap));
         fclose(f);
         return -EIO;
     }

@@ -62,6 +62,10 @@ int kp_capture_reopen(struct kp_capture *c, const char *iface, const char *filte
  * timestamps when the capture has them). Call before dropping privileges. */
 int kp_capture_dump_open(struct kp_capture *c, const char *path, char *err, size_t errlen);
 
+/* The same on a file the caller opened for writing (fd, taken over: closed
+ * with the capture file, or at once on an error); name is for messages. */
+int kp_capture_dump_fd(struct kp_capture *c, int fd, const char *name, char *err, size_t errlen);
+
 /* Open an existing capture file (written by kp_capture_dump_open) to append
  * to, with libpcap's pcap_dump_open_append: its link type, snap length and
  * timestamp precision must be those of the live capture (else -EINVAL with
