@@ -117,10 +117,12 @@ assert_eq "644 nobody" "$(mode "$out/$H11/sweep.json")" \
 assert_eq "" "$(find "$out" -name '*.tmp' -print)" "no *.tmp left"
 
 # --- replays ------------------------------------------------------------------------
-# counts FILE — "probes replies rejected" of a replay's stderr; foreign FILE
-# — "another run's probes, unmatched replies"
+# counts FILE — "probes replies rejected" of a replay's stderr; recon FILE —
+# the "counts reconcile" line's numbers, in its order: frames probes foreign
+# replies lost duplicates expired unmatched rejected ambiguous unrelated
+# undecodable
 counts() { sed -n 's/^replay: .* files, .* \([0-9]*\) probes, \([0-9]*\) replies (.*, [0-9]* unmatched, \([0-9]*\) rejected,.*/\1 \2 \3/p' "$1"; }
-foreign() { sed -n "s/^replay: counts reconcile: .* \([0-9]*\) another run's probes .* \([0-9]*\) unmatched .*/\1 \2/p" "$1"; }
+recon() { sed -n 's/^replay: counts reconcile: \(.*\); the .*/\1/p' "$1" | grep -o '[0-9][0-9]*' | tr '\n' ' '; }
 for h in $H10 $H11 $H12; do
     "$KPT" replay "$out/$h/capture.pcap" >"$work/$h.replay" 2>"$work/$h.err"
     assert_eq 0 $? "replay of $h's capture exits 0" || cat "$work/$h.err" >&2
@@ -142,13 +144,29 @@ PY
 done
 # wrong_seed HOUR SEED LABEL — the hour's capture replayed with another
 # hour's seed: none of its probes is taken for this run's (another run's, by
-# the keyed check), so none of its replies is accepted.
+# the keyed check), so no destination is known and every frame the own-seed
+# replay took as a reply of any kind (accepted, lost, duplicate, expired,
+# unmatched, rejected, ambiguous) is unmatched; unrelated and undecodable
+# frames stay what they were.
 wrong_seed() {
-    local h=$1 seed=$2 label=$3 own_probes own_replies
-    read -r own_probes own_replies _ <<<"$(counts "$work/$h.err")"
+    local h=$1 seed=$2 label=$3
+    local fr pr fo re lo du ex un rj am ur ud
+    read -r fr pr fo re lo du ex un rj am ur ud <<<"$(recon "$work/$h.err")"
     "$KPT" replay --seed "$seed" "$out/$h/capture.pcap" >"$work/$h.wrong" 2>"$work/$h.wrong.err"
-    assert_eq "0 0 0 $own_probes $own_replies 0" "$(counts "$work/$h.wrong.err") $(foreign "$work/$h.wrong.err") $(wc -l <"$work/$h.wrong")" \
-        "$h replayed with $label's seed: 0 probes, 0 replies accepted, 0 traces; its $own_probes probes another run's, its $own_replies replies unmatched"
+    assert_eq "0 0 0 0" "$(counts "$work/$h.wrong.err") $(wc -l <"$work/$h.wrong")" \
+        "$h replayed with $label's seed: 0 probes, 0 replies, 0 rejected, 0 traces"
+    local w_fr w_pr w_fo w_re w_lo w_du w_ex w_un w_rj w_am w_ur w_ud
+    read -r w_fr w_pr w_fo w_re w_lo w_du w_ex w_un w_rj w_am w_ur w_ud <<<"$(recon "$work/$h.wrong.err")"
+    # No destination is known, so nothing is a reply, lost, duplicate,
+    # expired, rejected or ambiguous; a duplicate of the own replay was a
+    # probe's (now another run's) or a reply's (now unmatched), so only the
+    # sum of the two is fixed, and each is at least its share without them.
+    assert_eq "$fr 0 0 0 0 0 0 0 $ur $ud $((pr + fo + re + lo + du + ex + un + rj + am))" \
+        "$w_fr $w_pr $w_re $w_lo $w_du $w_ex $w_rj $w_am $w_ur $w_ud $((w_fo + w_un))" \
+        "$h with $label's seed: the same $fr frames; every probe another run's, every reply frame unmatched" ||
+        cat "$work/$h.err" "$work/$h.wrong.err" >&2
+    assert_eq "yes yes" "$([ "$w_fo" -ge $((fo + pr)) ] && echo yes) $([ "$w_un" -ge $((re + lo + ex + un + rj + am)) ] && echo yes)" \
+        "$h with $label's seed: its $pr probes among the $w_fo another run's, its $re replies among the $w_un unmatched"
 }
 wrong_seed $H11 "$seed10" "hour 10"
 wrong_seed $H12 "$seed11" "hour 11"
