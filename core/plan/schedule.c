@@ -31,6 +31,14 @@ struct entry {
     uint32_t next_free;
 };
 
+/* A heap node holds its entry's wake time, so that the comparisons on the
+ * way up or down read the heap's own memory, not the entries' (random ones
+ * among thousands, cold in the cache). */
+struct hnode {
+    int64_t wake_ns;
+    uint32_t h;
+};
+
 struct group {
     struct kp_htab_node node; /* in gidx */
     struct kp_addr prefix;
@@ -46,7 +54,7 @@ struct kp_schedule {
     uint64_t rng[4];
     struct entry *e;
     uint32_t n_e, cap_e, free_head, count;
-    uint32_t *heap;
+    struct hnode *heap;
     uint32_t n_heap, cap_heap;
     struct kp_slab g; /* struct group, by group index */
     struct kp_htab gidx;
@@ -201,52 +209,52 @@ static int group_find_or_add(struct kp_schedule *s, const struct kp_addr *dst, u
 }
 
 /* ---- heap of WAITING entries ---- */
-static bool heap_less(const struct kp_schedule *s, uint32_t a, uint32_t b)
+static bool heap_less(const struct hnode *a, const struct hnode *b)
 {
-    if (s->e[a].wake_ns != s->e[b].wake_ns)
-        return s->e[a].wake_ns < s->e[b].wake_ns;
-    return a < b;
+    if (a->wake_ns != b->wake_ns)
+        return a->wake_ns < b->wake_ns;
+    return a->h < b->h;
 }
 
-static void heap_set(struct kp_schedule *s, uint32_t pos, uint32_t h)
+static void heap_set(struct kp_schedule *s, uint32_t pos, struct hnode n)
 {
-    s->heap[pos] = h;
-    s->e[h].pos = pos;
+    s->heap[pos] = n;
+    s->e[n.h].pos = pos;
 }
 
 static void heap_up(struct kp_schedule *s, uint32_t pos)
 {
-    uint32_t h = s->heap[pos];
+    struct hnode n = s->heap[pos];
     while (pos > 0) {
         uint32_t parent = (pos - 1) / 2;
-        if (!heap_less(s, h, s->heap[parent]))
+        if (!heap_less(&n, &s->heap[parent]))
             break;
         heap_set(s, pos, s->heap[parent]);
         pos = parent;
     }
-    heap_set(s, pos, h);
+    heap_set(s, pos, n);
 }
 
 static void heap_down(struct kp_schedule *s, uint32_t pos)
 {
-    uint32_t h = s->heap[pos];
+    struct hnode n = s->heap[pos];
     for (;;) {
         uint32_t l = 2 * pos + 1, r = l + 1, m = pos;
-        uint32_t best = h;
-        if (l < s->n_heap && heap_less(s, s->heap[l], best)) {
+        const struct hnode *best = &n;
+        if (l < s->n_heap && heap_less(&s->heap[l], best)) {
             m = l;
-            best = s->heap[l];
+            best = &s->heap[l];
         }
-        if (r < s->n_heap && heap_less(s, s->heap[r], best)) {
+        if (r < s->n_heap && heap_less(&s->heap[r], best)) {
             m = r;
-            best = s->heap[r];
+            best = &s->heap[r];
         }
         if (m == pos)
             break;
-        heap_set(s, pos, best);
+        heap_set(s, pos, *best);
         pos = m;
     }
-    heap_set(s, pos, h);
+    heap_set(s, pos, n);
 }
 
 static int heap_push(struct kp_schedule *s, uint32_t h)
@@ -254,7 +262,7 @@ static int heap_push(struct kp_schedule *s, uint32_t h)
     int rc = grow((void **)&s->heap, &s->cap_heap, sizeof(*s->heap), s->n_heap + 1);
     if (rc < 0)
         return rc;
-    heap_set(s, s->n_heap++, h);
+    heap_set(s, s->n_heap++, (struct hnode){.wake_ns = s->e[h].wake_ns, .h = h});
     heap_up(s, s->n_heap - 1);
     s->e[h].state = ST_WAITING;
     return 0;
@@ -263,11 +271,11 @@ static int heap_push(struct kp_schedule *s, uint32_t h)
 static void heap_remove(struct kp_schedule *s, uint32_t h)
 {
     uint32_t pos = s->e[h].pos;
-    uint32_t last = s->heap[--s->n_heap];
+    struct hnode last = s->heap[--s->n_heap];
     if (pos < s->n_heap) {
         heap_set(s, pos, last);
         heap_up(s, pos);
-        heap_down(s, s->e[last].pos);
+        heap_down(s, s->e[last.h].pos);
     }
 }
 
@@ -399,8 +407,8 @@ int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_
 {
     if (now_ns > s->last_now)
         s->last_now = now_ns;
-    while (s->n_heap > 0 && s->e[s->heap[0]].wake_ns <= now_ns) {
-        uint32_t h = s->heap[0];
+    while (s->n_heap > 0 && s->heap[0].wake_ns <= now_ns) {
+        uint32_t h = s->heap[0].h;
         heap_remove(s, h);
         int rc = ready_add(s, h);
         if (rc < 0) {
@@ -427,7 +435,7 @@ int64_t kp_schedule_next_wake(const struct kp_schedule *s)
     if (s->n_rg > 0)
         return s->last_now;
     if (s->n_heap > 0)
-        return s->e[s->heap[0]].wake_ns;
+        return s->heap[0].wake_ns;
     return INT64_MAX;
 }
 
