@@ -43,6 +43,7 @@
 #define MAX_ACTIVE  65536u /* the marker's 16-bit slot */
 #define BATCH       64u    /* probes per sendmmsg */
 #define PKT_MAX     1600u
+#define AHEAD       8u     /* traces picked ahead of the probe being built */
 #define TPL_MAX     96u         /* probes up to this size keep a template (all default sizes) */
 #define BACKOFF_MIN 1000000LL   /* 1 ms: first pause after a transient send error */
 #define BACKOFF_MAX 100000000LL /* 100 ms: a fault's end is noticed within this */
@@ -67,6 +68,13 @@ struct active {
                            through (0 none): beyond --fault-wait the trace stops */
     uint16_t tpl_len;   /* its first probe, patched for the next ones (0: none) */
     uint8_t tpl[TPL_MAX];
+};
+
+/* Traces picked from the schedule (TAKEN there) before their turn, a ring. */
+struct ahead {
+    struct active *a[AHEAD];
+    uint32_t h[AHEAD];
+    unsigned head, n;
 };
 
 struct pending {
@@ -127,6 +135,7 @@ struct kp_engine {
     uint8_t *pkts;          /* BATCH x PKT_MAX */
     struct kp_raw_pkt batch[BATCH];
     struct pending pend[BATCH];
+    struct ahead ahead; /* engine_send.c: picked, not yet built */
     int fail_rc;
     char fail_msg[256];
     char err[256];
@@ -211,6 +220,7 @@ void engine_take_record(struct kp_engine *e, struct kp_trace *t);
 void engine_take_reply(struct kp_engine *e, const struct reply_ev *r);
 int engine_admit(struct kp_engine *e, char *err, size_t errlen);
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen);
+void engine_ahead_return(struct kp_engine *e);
 void engine_pace_spacing(struct kp_engine *e, int64_t over);
 void engine_stop_all(struct kp_engine *e);
 

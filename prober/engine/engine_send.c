@@ -314,9 +314,70 @@ static void flush_batch(struct kp_engine *e, unsigned n)
     }
 }
 
+static int send_batches(struct kp_engine *e, char *err, size_t errlen);
+
+/* The traces picked ahead of the one being built (struct ahead): each
+ * is a random one among thousands, cold in the cache, so its state is
+ * fetched while the probes before it are built. */
+static void ahead_fetch(const struct active *a)
+{
+    const char *p = (const char *)a, *end = (const char *)(a + 1);
+    for (; p < end; p += 64)
+        __builtin_prefetch(p, 1);
+}
+
+/* Pick ahead while the schedule has ready traces, up to AHEAD. */
+static void ahead_fill(struct kp_engine *e, int64_t now)
+{
+    struct ahead *q = &e->ahead;
+    while (q->n < AHEAD) {
+        void *item;
+        uint32_t h;
+        if (kp_schedule_pick(e->sched, now, &item, &h) != 0)
+            return;
+        unsigned i = (q->head + q->n++) % AHEAD;
+        q->a[i] = item;
+        q->h[i] = h;
+        ahead_fetch(item);
+    }
+}
+
+/* The next trace picked (the oldest ahead), or 0 when none is ready. */
+static int ahead_take(struct kp_engine *e, int64_t now, struct active **a, uint32_t *h)
+{
+    struct ahead *q = &e->ahead;
+    if (q->n == 0)
+        ahead_fill(e, now);
+    if (q->n == 0)
+        return -EAGAIN;
+    *a = q->a[q->head];
+    *h = q->h[q->head];
+    q->head = (q->head + 1) % AHEAD;
+    q->n--;
+    ahead_fill(e, now);
+    return 0;
+}
+
+/* The traces picked ahead and not used go back to the schedule, ready as
+ * they were (sending stops for the pacer, a fault, or the end of the
+ * batches; a later pick may choose others). */
+void engine_ahead_return(struct kp_engine *e)
+{
+    struct ahead *q = &e->ahead;
+    for (; q->n > 0; q->n--, q->head = (q->head + 1) % AHEAD)
+        kp_schedule_arm(e->sched, q->h[q->head], e->mono_now);
+}
+
 /* Collect ready probes while the pacer has tokens (up to BATCH), build
  * them and send them in one batch; repeat while there is work. */
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
+{
+    int rc = send_batches(e, err, errlen);
+    engine_ahead_return(e);
+    return rc;
+}
+
+static int send_batches(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_engine_params *par = e->par;
     if (atomic_load(&e->cap_down)) {
@@ -335,11 +396,10 @@ int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
             if (kp_backoff_paused(&e->bo, now) || (e->bo.faulty && n > 0) ||
                 kp_pacer_next(&e->pacer, now) > 0)
                 break;
-            void *item;
+            struct active *a;
             uint32_t h;
-            if (kp_schedule_pick(e->sched, now, &item, &h) != 0)
+            if (ahead_take(e, now, &a, &h) != 0)
                 break;
-            struct active *a = item;
             struct kp_tracer_probe pr;
             int64_t wake = INT64_MAX;
             enum kp_tracer_status s =
