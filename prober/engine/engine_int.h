@@ -43,7 +43,7 @@
 #define MAX_ACTIVE  65536u /* the marker's 16-bit slot */
 #define BATCH       64u    /* probes per sendmmsg */
 #define PKT_MAX     1600u
-#define AHEAD       8u     /* traces picked ahead of the probe being built */
+#define AHEAD       8u          /* traces picked ahead of the probe being built */
 #define TPL_MAX     96u         /* probes up to this size keep a template (all default sizes) */
 #define BACKOFF_MIN 1000000LL   /* 1 ms: first pause after a transient send error */
 #define BACKOFF_MAX 100000000LL /* 100 ms: a fault's end is noticed within this */
