@@ -132,8 +132,8 @@ int kp_decode_frame(int dlt, const uint8_t *frame, size_t caplen, struct kp_pkt 
 const char *kp_decode_strerror(int status);
 
 /* Internet checksum (RFC 1071) helpers, exposed for builders and tests.
- * kp_cksum_add accumulates into a 32-bit sum; kp_cksum_fold folds and
- * complements. */
+ * kp_cksum_add adds data to a ones-complement sum (returned folded to 16 bits, so a caller may add
+ * a few more words to it); kp_cksum_fold folds and complements. */
 uint32_t kp_cksum_add(uint32_t sum, const void *data, size_t len);
 uint16_t kp_cksum_fold(uint32_t sum);
 

@@ -413,3 +413,44 @@ Test(decode, checksum_helpers_rfc1071_example)
     const uint8_t o[3] = {0x12, 0x34, 0x56};
     cr_assert_eq(kp_cksum_fold(kp_cksum_add(0, o, 3)), (uint16_t) ~(0x1234 + 0x5600));
 }
+
+/* RFC 1071's definition read literally: 16-bit words added with the carry
+ * out of bit 15 wrapped around at each step. */
+static uint16_t ref_ones_sum(const uint8_t *d, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        s += (uint32_t)d[i] << 8 | (i + 1 < n ? d[i + 1] : 0);
+        if (s > 0xffff)
+            s = (s & 0xffff) + 1;
+    }
+    return (uint16_t)s;
+}
+
+Test(decode, checksum_helpers_match_the_definition_and_chain)
+{
+    uint8_t d[1600];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 400; round++) {
+        for (size_t i = 0; i < sizeof(d); i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* runs of 0xff push every carry path */
+            d[i] = round % 3 == 0 ? 0xff : (uint8_t)(x >> 56);
+        }
+        size_t n = (size_t)(x >> 20) % sizeof(d);
+        uint16_t want = (uint16_t)~ref_ones_sum(d, n);
+        cr_assert_eq(kp_cksum_fold(kp_cksum_add(0, d, n)), want, "length %zu", n);
+        /* in two parts split at an even offset, as builders add a pseudo-header */
+        size_t cut = ((size_t)(x >> 40) % (n + 1)) & ~(size_t)1;
+        uint32_t part = kp_cksum_add(0, d, cut);
+        cr_assert_eq(kp_cksum_fold(kp_cksum_add(part, d + cut, n - cut)), want, "cut %zu of %zu",
+                     cut, n);
+        /* a few words added by hand to the returned sum */
+        uint32_t more = kp_cksum_add(0, d, n & ~(size_t)1) + 0xffffu + 0xffffu + 17u;
+        uint8_t w[6] = {0xff, 0xff, 0xff, 0xff, 0x00, 17};
+        uint8_t both[1606];
+        memcpy(both, d, n & ~(size_t)1);
+        memcpy(both + (n & ~(size_t)1), w, 6);
+        cr_assert_eq(kp_cksum_fold(more), (uint16_t)~ref_ones_sum(both, (n & ~(size_t)1) + 6));
+    }
+}
