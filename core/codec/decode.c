@@ -28,21 +28,47 @@
 #include "core/base/cursor.h"
 #include "core/base/proto.h"
 
-uint32_t kp_cksum_add(uint32_t sum, const void *data, size_t len)
+/* The carries of s folded in until it fits 16 bits: the same value modulo
+ * 0xffff, and 0 only when s is. */
+static uint32_t fold16(uint64_t s)
 {
-    /* 16-bit big-endian words summed in 64 bits (no carry lost for any
-     * length a packet has), then the carries folded in: the same
-     * ones-complement sum, and kp_cksum_fold's result unchanged */
-    const uint8_t *p = data;
-    uint64_t s = sum;
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        s += (uint32_t)p[i] << 8 | p[i + 1];
-    if (i < len)
-        s += (uint32_t)p[i] << 8;
     while (s >> 16)
         s = (s & 0xffffu) + (s >> 16);
     return (uint32_t)s;
+}
+
+uint32_t kp_cksum_add(uint32_t sum, const void *data, size_t len)
+{
+    /* RFC 1071 2(B), 2(C): the ones-complement sum does not depend on the
+     * byte order, and 32-bit words summed in 64 bits then folded give the
+     * sum of their 16-bit halves. So the data is read in the machine's order
+     * four bytes at a time, and the result swapped to network order once. */
+    const uint8_t *p = data;
+    uint64_t s = 0;
+    uint32_t w4;
+    uint16_t w2;
+    for (; len >= 4; p += 4, len -= 4) {
+        memcpy(&w4, p, 4);
+        s += w4;
+    }
+    if (len >= 2) {
+        memcpy(&w2, p, 2);
+        s += w2;
+        p += 2;
+        len -= 2;
+    }
+    if (len == 1) {
+        uint8_t last[2] = {p[0], 0}; /* padded with a zero byte */
+        memcpy(&w2, last, 2);
+        s += w2;
+    }
+    uint32_t r = fold16(s);
+    const uint16_t one = 1;
+    uint8_t low_first;
+    memcpy(&low_first, &one, 1); /* a little-endian machine (decided at compile time) */
+    if (low_first)
+        r = (r >> 8 | r << 8) & 0xffffu;
+    return fold16((uint64_t)sum + r);
 }
 
 uint16_t kp_cksum_fold(uint32_t sum)
