@@ -121,6 +121,7 @@ static void set_fwd_limit(struct kp_tracer *t, unsigned limit)
     if (limit < t->fwd_limit)
         t->fwd_limit = (uint16_t)limit;
     for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        t->steps++;
         if (unresolved(t->ttl[ttl].state)) {
             t->ttl[ttl].state = T_CANCELLED;
             pub_dropped(t, ttl);
@@ -145,6 +146,7 @@ static void lift_gap_stop(struct kp_tracer *t)
     t->stop_ttl = 0;
     t->fwd_limit = t->p.max_ttl;
     for (unsigned ttl = from; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        t->steps++;
         if (t->ttl[ttl].state == T_CANCELLED)
             t->ttl[ttl].state = T_OPEN;
     }
@@ -159,6 +161,7 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
     if (h == NULL)
         return; /* only a follower defers (hinted_state) */
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        t->steps++;
         struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state != T_DEFERRED)
             continue;
@@ -186,6 +189,7 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
          * earliest wait of the others bounds the next look */
         int64_t next = INT64_MAX;
         for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+            t->steps++;
             struct kp_tracer_ttl *s = &t->ttl[ttl];
             if (s->state != T_OPEN || s->sent < t->p.attempts)
                 continue;
@@ -203,6 +207,7 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     if (t->p.gap_limit > 0) {
         unsigned run = 0;
         for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+            t->steps++;
             if (t->ttl[ttl].state == T_SILENT) {
                 if (++run >= t->p.gap_limit) {
                     set_stop(t, KP_STOP_GAPLIMIT, ttl);
@@ -217,6 +222,7 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     if (t->next_fwd > t->fwd_limit) {
         bool all = true;
         for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit && all; ttl++) {
+            t->steps++;
             if (unresolved(t->ttl[ttl].state))
                 all = false;
         }
@@ -242,11 +248,12 @@ static bool in_window(const struct kp_tracer *t, unsigned ttl, int64_t now_ns)
     return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - t->tx_ns[ttl] >= after);
 }
 
-static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *backward_open)
+static unsigned count_open(struct kp_tracer *t, int64_t now_ns, bool *backward_open)
 {
     unsigned n = 0;
     *backward_open = false;
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        t->steps++;
         uint8_t st = t->ttl[ttl].state;
         if (ttl < t->p.start_ttl && unresolved(st))
             *backward_open = true;
@@ -268,6 +275,7 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
      * pilot found silent is passed over at once. */
     while (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
            n < t->p.window) {
+        t->steps++;
         uint8_t st = hinted_state(t, t->back_ttl);
         t->ttl[t->back_ttl].state = st;
         t->back_ttl--;
@@ -278,6 +286,7 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
         back_open = true;
     }
     while (t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit && n < t->p.window) {
+        t->steps++;
         uint8_t st = hinted_state(t, t->next_fwd);
         t->ttl[t->next_fwd].state = st;
         t->next_fwd++;
@@ -291,6 +300,7 @@ static void finish(struct kp_tracer *t)
     t->done = true;
     unsigned saved = 0;
     for (unsigned ttl = t->p.first_ttl; ttl < TTL_END && ttl <= t->p.max_ttl; ttl++) {
+        t->steps++;
         uint8_t st = t->ttl[ttl].state;
         /* saved: what Doubletree decided not to send (TTLs below the stop
          * set's hit, TTLs the pilot found silent), not what an abort left */
@@ -320,6 +330,7 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     int64_t after = presume_after(t);
     bool opening = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
     for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        t->steps++;
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state == T_DEFERRED) {
             any_open = true;
@@ -338,6 +349,7 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
      * silent) */
     for (unsigned ttl = lowest_opened(t); n_ready == 0 && ttl < t->next_fwd && ttl < TTL_END;
          ttl++) {
+        t->steps++;
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
         if (s->state != T_OPEN)
             continue;

@@ -138,6 +138,7 @@ struct kp_tracer {
                               skipped on the pilot's word (not what an abort left) */
     int64_t last_tx_ns;    /* time of the last probe sent */
     int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
+    uint64_t steps;        /* TTLs visited by the loops so far (a measure of the work) */
 };
 
 /* Status returned by kp_tracer_next. */

@@ -655,3 +655,30 @@ Test(tracer, ttls_fall_silent_each_when_its_own_wait_ends)
     expect_done(&t, 1300 * MS, KP_STOP_GAPLIMIT, 2);
     cr_assert_eq(t.probes_sent, 3);
 }
+
+/* Window 32, max TTL 32, 1 attempt: 32 probes at once, a wait, every TTL
+ * answers (the destination at 32), done. */
+static uint64_t full_window_steps(void)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 32);
+    p.max_ttl = 32;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    int64_t wake;
+    for (unsigned i = 0; i < 32; i++)
+        cr_assert_eq(kp_tracer_next(&t, 0, i * 7919u, &pr, &wake), KP_TRACER_SEND);
+    cr_assert_eq(kp_tracer_next(&t, 0, 0, &pr, &wake), KP_TRACER_WAIT);
+    for (uint8_t ttl = 1; ttl < 32; ttl++)
+        kp_tracer_reply(&t, ttl, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+    kp_tracer_reply(&t, 32, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, MS, KP_STOP_COMPLETED, 32);
+    cr_assert_eq(t.probes_sent, 32);
+    return t.steps;
+}
+
+Test(tracer, work_per_probe)
+{
+    uint64_t steps = full_window_steps();
+    cr_log_warn("full window: %llu steps for 32 probes", (unsigned long long)steps);
+}

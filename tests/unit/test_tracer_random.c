@@ -10,14 +10,14 @@
 /* The previous algorithm, the reference the tracer must match call by call. */
 #include "tracer_ref.c"
 
-static struct kp_addr A(const char *s)
-{
+static struct kp_addr A(const char *s) {
     struct kp_addr a;
     cr_assert_eq(kp_addr_parse(s, &a), 0);
     return a;
 }
 
-static uint64_t rng_next(uint64_t *s)
+static uint64_t
+rng_next(uint64_t *s)
 {
     *s ^= *s << 13;
     *s ^= *s >> 7;

@@ -321,8 +321,9 @@ static void finish(struct kp_tracer_ref *t)
     t->probes_saved = saved;
 }
 
-static enum kp_tracer_status kp_tracer_ref_next(struct kp_tracer_ref *t, int64_t now_ns, uint32_t rnd,
-                                     struct kp_tracer_probe *probe, int64_t *wake_ns)
+static enum kp_tracer_status kp_tracer_ref_next(struct kp_tracer_ref *t, int64_t now_ns,
+                                                uint32_t rnd, struct kp_tracer_probe *probe,
+                                                int64_t *wake_ns)
 {
     if (t->done)
         return KP_TRACER_DONE;
@@ -398,8 +399,9 @@ static enum kp_tracer_status kp_tracer_ref_next(struct kp_tracer_ref *t, int64_t
     return KP_TRACER_DONE;
 }
 
-static void kp_tracer_ref_reply(struct kp_tracer_ref *t, uint8_t ttl, uint8_t attempt, enum kp_tracer_event ev,
-                     enum kp_stop stop, const struct kp_addr *from)
+static void kp_tracer_ref_reply(struct kp_tracer_ref *t, uint8_t ttl, uint8_t attempt,
+                                enum kp_tracer_event ev, enum kp_stop stop,
+                                const struct kp_addr *from)
 {
     if (ttl >= TTL_END)
         return;
@@ -443,7 +445,8 @@ static void kp_tracer_ref_abort(struct kp_tracer_ref *t, enum kp_stop reason)
     finish(t);
 }
 
-static void kp_tracer_ref_sent(struct kp_tracer_ref *t, const struct kp_tracer_probe *probe, int64_t sent_ns)
+static void kp_tracer_ref_sent(struct kp_tracer_ref *t, const struct kp_tracer_probe *probe,
+                               int64_t sent_ns)
 {
     if (probe->ttl >= TTL_END)
         return;
@@ -458,7 +461,8 @@ static void kp_tracer_ref_sent(struct kp_tracer_ref *t, const struct kp_tracer_p
         h->until[probe->ttl] = sent_ns + t->p.wait_ns;
 }
 
-static void kp_tracer_ref_unsend(struct kp_tracer_ref *t, const struct kp_tracer_probe *probe, int64_t now_ns)
+static void kp_tracer_ref_unsend(struct kp_tracer_ref *t, const struct kp_tracer_probe *probe,
+                                 int64_t now_ns)
 {
     if (probe->ttl >= TTL_END)
         return;
