@@ -9,6 +9,43 @@ enum { T_UNOPENED = 0, T_OPEN, T_REPLIED, T_SILENT, T_CANCELLED, T_SKIPPED, T_DE
 
 #define TTL_END (KP_TRACER_MAX_TTL + 1u) /* one past the last TTL index */
 
+/* Bits lo .. hi-1 (hi <= 64). */
+static uint64_t span(unsigned lo, unsigned hi)
+{
+    if (lo >= hi)
+        return 0;
+    uint64_t upto = hi >= 64 ? ~0ull : (1ull << hi) - 1;
+    return upto & ~((1ull << lo) - 1);
+}
+
+static unsigned popcount(uint64_t m)
+{
+    return (unsigned)__builtin_popcountll(m);
+}
+
+static unsigned lowest_bit(uint64_t m)
+{
+    return (unsigned)__builtin_ctzll(m);
+}
+
+/* Position of the k-th (0-based) set bit of m (k < popcount(m)). */
+static unsigned select_bit(uint64_t m, unsigned k)
+{
+    unsigned pos = 0;
+    for (unsigned w = 32; w > 0; w /= 2) {
+        uint64_t low = m & ((1ull << w) - 1);
+        unsigned c = popcount(low);
+        if (k >= c) {
+            k -= c;
+            m >>= w;
+            pos += w;
+        } else {
+            m = low;
+        }
+    }
+    return pos;
+}
+
 void kp_tracer_params_default(struct kp_tracer_params *p)
 {
     memset(p, 0, sizeof(*p));
@@ -39,6 +76,7 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
     t->back_ttl = start > p->first_ttl ? (uint16_t)(start - 1) : 0;
     t->stop = KP_STOP_NONE;
     t->silent_from = INT64_MAX; /* nothing sent */
+    t->retry_from = INT64_MAX;
     return 0;
 }
 
@@ -102,6 +140,55 @@ static uint8_t hinted_state(const struct kp_tracer *t, unsigned ttl)
 
 /* ---- TTL bookkeeping ---- */
 
+static uint64_t open_mask(const struct kp_tracer *t)
+{
+    return t->fresh | t->retry | t->last;
+}
+
+/* Sets a TTL's state and files the TTL in the mask of that state (an open
+ * one by its attempts sent). Every change of a state, or of the attempts
+ * sent of an open TTL, goes through here. */
+static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
+{
+    struct kp_tracer_ttl *s = &t->ttl[ttl];
+    uint64_t bit = 1ull << ttl;
+    s->state = state;
+    t->fresh &= ~bit;
+    t->retry &= ~bit;
+    t->last &= ~bit;
+    t->deferred &= ~bit;
+    t->silent &= ~bit;
+    t->cancelled &= ~bit;
+    t->skipped &= ~bit;
+    switch (state) {
+    case T_OPEN:
+        if (s->sent == 0) {
+            t->fresh |= bit;
+        } else if (s->sent < t->p.attempts) {
+            t->retry |= bit;
+            if (t->tx_ns[ttl] + t->p.wait_ns < t->retry_from)
+                t->retry_from = t->tx_ns[ttl] + t->p.wait_ns;
+        } else {
+            t->last |= bit;
+        }
+        break;
+    case T_DEFERRED:
+        t->deferred |= bit;
+        break;
+    case T_SILENT:
+        t->silent |= bit;
+        break;
+    case T_CANCELLED:
+        t->cancelled |= bit;
+        break;
+    case T_SKIPPED:
+        t->skipped |= bit;
+        break;
+    default:
+        break; /* unopened, replied: in no mask */
+    }
+}
+
 static unsigned lowest_opened(const struct kp_tracer *t)
 {
     /* Backward TTLs opened so far are back_ttl+1 .. start-1. */
@@ -110,22 +197,17 @@ static unsigned lowest_opened(const struct kp_tracer *t)
     return t->p.start_ttl;
 }
 
-static bool unresolved(uint8_t state)
-{
-    return state == T_OPEN || state == T_DEFERRED;
-}
-
 /* Cancel forward TTLs above the new limit. */
 static void set_fwd_limit(struct kp_tracer *t, unsigned limit)
 {
     if (limit < t->fwd_limit)
         t->fwd_limit = (uint16_t)limit;
-    for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+    uint64_t above = (open_mask(t) | t->deferred) & span(t->fwd_limit + 1u, t->next_fwd);
+    for (uint64_t m = above; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
         t->steps++;
-        if (unresolved(t->ttl[ttl].state)) {
-            t->ttl[ttl].state = T_CANCELLED;
-            pub_dropped(t, ttl);
-        }
+        set_state(t, ttl, T_CANCELLED);
+        pub_dropped(t, ttl);
     }
 }
 
@@ -145,10 +227,9 @@ static void lift_gap_stop(struct kp_tracer *t)
     t->stop = KP_STOP_NONE;
     t->stop_ttl = 0;
     t->fwd_limit = t->p.max_ttl;
-    for (unsigned ttl = from; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+    for (uint64_t m = t->cancelled & span(from, t->next_fwd); m != 0; m &= m - 1) {
         t->steps++;
-        if (t->ttl[ttl].state == T_CANCELLED)
-            t->ttl[ttl].state = T_OPEN;
+        set_state(t, lowest_bit(m), T_OPEN);
     }
     t->silent_from = INT64_MIN; /* a TTL reopened may have used its attempts */
 }
@@ -160,14 +241,12 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
     const struct kp_tracer_hint *h = t->p.hint;
     if (h == NULL)
         return; /* only a follower defers (hinted_state) */
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+    for (uint64_t m = t->deferred; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
         t->steps++;
-        struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state != T_DEFERRED)
-            continue;
         uint64_t bit = 1ull << ttl;
         if (h->silent & bit) {
-            s->state = T_SKIPPED;
+            set_state(t, ttl, T_SKIPPED);
         } else if (h->pending & bit) {
             /* the pilot's wait there ends at until[ttl]; it may also answer
              * sooner (re-checked whenever the trace is picked) */
@@ -176,7 +255,7 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
             if (w < *wake)
                 *wake = w;
         } else {
-            s->state = T_OPEN;
+            set_state(t, ttl, T_OPEN);
         }
     }
 }
@@ -188,13 +267,11 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
         /* the TTLs whose last attempt's wait is over fall silent; the
          * earliest wait of the others bounds the next look */
         int64_t next = INT64_MAX;
-        for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+        for (uint64_t m = t->last; m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
             t->steps++;
-            struct kp_tracer_ttl *s = &t->ttl[ttl];
-            if (s->state != T_OPEN || s->sent < t->p.attempts)
-                continue;
             if (now_ns - t->tx_ns[ttl] >= t->p.wait_ns) {
-                s->state = T_SILENT;
+                set_state(t, ttl, T_SILENT);
                 pub_silent(t, ttl);
             } else if (t->tx_ns[ttl] + t->p.wait_ns < next) {
                 next = t->tx_ns[ttl] + t->p.wait_ns;
@@ -204,31 +281,25 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
     if (t->stop != KP_STOP_NONE)
         return;
-    if (t->p.gap_limit > 0) {
-        unsigned run = 0;
-        for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+    /* The gap rule: the lowest forward TTL ending gap_limit consecutive
+     * silent ones (any other state breaks a run). */
+    uint64_t run = t->silent & span(t->p.start_ttl, t->next_fwd);
+    if (t->p.gap_limit > 0 && popcount(run) >= t->p.gap_limit) {
+        /* after k rounds, bit i is set when TTLs i-k .. i are all silent */
+        for (unsigned k = 1; k < t->p.gap_limit && run != 0; k++) {
             t->steps++;
-            if (t->ttl[ttl].state == T_SILENT) {
-                if (++run >= t->p.gap_limit) {
-                    set_stop(t, KP_STOP_GAPLIMIT, ttl);
-                    set_fwd_limit(t, ttl);
-                    return;
-                }
-            } else {
-                run = 0; /* an answer, a TTL still open, or one never probed */
-            }
+            run &= run << 1;
+        }
+        if (run != 0) {
+            unsigned ttl = lowest_bit(run);
+            set_stop(t, KP_STOP_GAPLIMIT, ttl);
+            set_fwd_limit(t, ttl);
+            return;
         }
     }
-    if (t->next_fwd > t->fwd_limit) {
-        bool all = true;
-        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit && all; ttl++) {
-            t->steps++;
-            if (unresolved(t->ttl[ttl].state))
-                all = false;
-        }
-        if (all)
-            set_stop(t, KP_STOP_MAXTTL, t->p.max_ttl);
-    }
+    uint64_t unresolved = open_mask(t) | t->deferred;
+    if (t->next_fwd > t->fwd_limit && !(unresolved & span(t->p.start_ttl, t->fwd_limit + 1u)))
+        set_stop(t, KP_STOP_MAXTTL, t->p.max_ttl);
 }
 
 /* How long an unanswered probe holds its place in a pilot's window
@@ -240,24 +311,19 @@ static int64_t presume_after(const struct kp_tracer *t)
     return 2 * t->max_rtt_ns > t->p.presume_ns ? 2 * t->max_rtt_ns : t->p.presume_ns;
 }
 
-/* Whether an open TTL holds a place in the window at now_ns. */
-static bool in_window(const struct kp_tracer *t, unsigned ttl, int64_t now_ns)
-{
-    const struct kp_tracer_ttl *s = &t->ttl[ttl];
-    int64_t after = presume_after(t);
-    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - t->tx_ns[ttl] >= after);
-}
-
+/* The open TTLs holding a place in the window at now_ns: all of them, but
+ * for a pilot's probes presumed silent (presume_ns). */
 static unsigned count_open(struct kp_tracer *t, int64_t now_ns, bool *backward_open)
 {
-    unsigned n = 0;
-    *backward_open = false;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
+    *backward_open = ((open_mask(t) | t->deferred) & span(0, t->p.start_ttl)) != 0;
+    int64_t after = presume_after(t);
+    if (after <= 0)
+        return popcount(open_mask(t));
+    unsigned n = popcount(t->fresh);
+    for (uint64_t m = t->retry | t->last; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
         t->steps++;
-        uint8_t st = t->ttl[ttl].state;
-        if (ttl < t->p.start_ttl && unresolved(st))
-            *backward_open = true;
-        if (in_window(t, ttl, now_ns))
+        if (now_ns - t->tx_ns[ttl] < after)
             n++;
     }
     return n;
@@ -277,7 +343,7 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
            n < t->p.window) {
         t->steps++;
         uint8_t st = hinted_state(t, t->back_ttl);
-        t->ttl[t->back_ttl].state = st;
+        set_state(t, t->back_ttl, st);
         t->back_ttl--;
         if (st == T_SKIPPED)
             continue;
@@ -288,7 +354,7 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
     while (t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit && n < t->p.window) {
         t->steps++;
         uint8_t st = hinted_state(t, t->next_fwd);
-        t->ttl[t->next_fwd].state = st;
+        set_state(t, t->next_fwd, st);
         t->next_fwd++;
         if (st == T_OPEN)
             n++;
@@ -298,18 +364,15 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
 static void finish(struct kp_tracer *t)
 {
     t->done = true;
-    unsigned saved = 0;
-    for (unsigned ttl = t->p.first_ttl; ttl < TTL_END && ttl <= t->p.max_ttl; ttl++) {
-        t->steps++;
-        uint8_t st = t->ttl[ttl].state;
-        /* saved: what Doubletree decided not to send (TTLs below the stop
-         * set's hit, TTLs the pilot found silent), not what an abort left */
-        if ((t->back_stopped && ttl < t->p.start_ttl && st == T_UNOPENED) || st == T_SKIPPED)
-            saved++;
-        if (unresolved(st))
-            pub_dropped(t, ttl); /* aborted: the followers stop waiting for it */
-    }
+    /* saved: what Doubletree decided not to send (TTLs below the stop set's
+     * hit: first_ttl .. lowest_opened-1, never opened; TTLs the pilot found
+     * silent), not what an abort left */
+    unsigned saved = popcount(t->skipped);
+    if (t->back_stopped)
+        saved += lowest_opened(t) - t->p.first_ttl;
     t->probes_saved = saved;
+    if (t->p.publish) /* aborted: the followers stop waiting for these */
+        t->p.publish->pending &= ~(open_mask(t) | t->deferred);
 }
 
 enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32_t rnd,
@@ -324,35 +387,33 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     review_deferred(t, now_ns, &wake); /* TTLs just opened may already be known */
     /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
      * with attempts left. */
-    uint8_t ready[TTL_END];
-    unsigned n_ready = 0;
-    bool any_open = false;
+    uint64_t ready = t->fresh;
+    if (t->retry != 0 && now_ns >= t->retry_from) {
+        /* the retries whose wait ran out join the ready ones; the earliest
+         * wait of all bounds the next look */
+        int64_t next = INT64_MAX;
+        for (uint64_t m = t->retry; m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
+            t->steps++;
+            int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
+            if (now_ns >= due)
+                ready |= 1ull << ttl;
+            if (due < next)
+                next = due;
+        }
+        t->retry_from = next;
+    }
+    unsigned n_ready = popcount(ready);
+    bool any_open = (open_mask(t) | t->deferred) != 0;
     int64_t after = presume_after(t);
     bool opening = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        t->steps++;
-        const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state == T_DEFERRED) {
-            any_open = true;
-            continue;
-        }
-        if (s->state != T_OPEN)
-            continue;
-        any_open = true;
-        if (s->sent == 0)
-            ready[n_ready++] = (uint8_t)ttl;
-        else if (s->sent < t->p.attempts && now_ns >= t->tx_ns[ttl] + t->p.wait_ns)
-            ready[n_ready++] = (uint8_t)ttl;
-    }
     /* nothing to send: when the answer may change (a retry's wait ends; a
      * pilot's window opens further once an unanswered TTL is presumed
      * silent) */
-    for (unsigned ttl = lowest_opened(t); n_ready == 0 && ttl < t->next_fwd && ttl < TTL_END;
-         ttl++) {
+    for (uint64_t m = n_ready == 0 ? open_mask(t) : 0; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
         t->steps++;
         const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state != T_OPEN)
-            continue;
         int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
         if (due < wake)
             wake = due;
@@ -361,12 +422,14 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
             wake = t->tx_ns[ttl] + after;
     }
     if (n_ready > 0) {
-        uint8_t ttl = ready[rnd % n_ready];
+        /* the (rnd % n_ready)-th ready TTL in ascending order */
+        unsigned ttl = select_bit(ready, rnd % n_ready);
         struct kp_tracer_ttl *s = &t->ttl[ttl];
-        probe->ttl = ttl;
+        probe->ttl = (uint8_t)ttl;
         probe->attempt = s->sent;
         s->sent++;
         t->tx_ns[ttl] = now_ns;
+        set_state(t, ttl, T_OPEN); /* filed by its attempts sent */
         t->last_tx_ns = now_ns;
         if (s->sent >= t->p.attempts && now_ns + t->p.wait_ns < t->silent_from)
             t->silent_from = now_ns + t->p.wait_ns;
@@ -402,7 +465,7 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
     if (s->state != T_OPEN && s->state != T_SILENT)
         return; /* duplicate, or above the stop TTL */
     bool was_silent = s->state == T_SILENT;
-    s->state = T_REPLIED; /* a late reply resolves a silent TTL too */
+    set_state(t, ttl, T_REPLIED); /* a late reply resolves a silent TTL too */
     pub_answered(t, ttl);
     bool backward = ttl < t->p.start_ttl;
     if (ev == KP_TRACER_EV_HOP) {
@@ -461,6 +524,7 @@ void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, 
     s->sent--;
     /* due again at once: the previous attempt's wait is over, or none was sent */
     t->tx_ns[probe->ttl] = now_ns - t->p.wait_ns;
+    set_state(t, probe->ttl, s->state); /* filed by its attempts sent */
     if (t->probes_sent > 0)
         t->probes_sent--;
     if (s->sent == 0)

@@ -139,6 +139,12 @@ struct kp_tracer {
     int64_t last_tx_ns;    /* time of the last probe sent */
     int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
     uint64_t steps;        /* TTLs visited by the loops so far (a measure of the work) */
+    /* The TTLs in each state, bit ttl of each mask, so that no call looks at
+     * TTLs it has no business with: open ones by attempts sent (none: ready
+     * at once; some with attempts left: ready once the wait ran out; all) */
+    uint64_t fresh, retry, last;
+    uint64_t deferred, silent, cancelled, skipped;
+    int64_t retry_from; /* no TTL of `retry` is due before this */
 };
 
 /* Status returned by kp_tracer_next. */

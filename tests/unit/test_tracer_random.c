@@ -162,7 +162,11 @@ static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_sto
         }
         if (op < 65) {
             unsigned k = rng_below(r, 10);
-            now += k < 4 ? 0 : k < 7 ? (int64_t)rng_below(r, 100) : (int64_t)rng_below(r, 2500);
+            /* now mostly moves on, now and then back */
+            if (k == 9)
+                now -= (int64_t)rng_below(r, 1500);
+            else
+                now += k < 4 ? 0 : k < 7 ? (int64_t)rng_below(r, 100) : (int64_t)rng_below(r, 2500);
         } else if (op < 82) {
             uint8_t ttl = (uint8_t)(rng_below(r, 20) == 0
                                         ? rng_below(r, 256)
