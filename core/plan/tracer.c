@@ -155,6 +155,7 @@ static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
     s->state = state;
     t->fresh &= ~bit;
     t->retry &= ~bit;
+    t->due &= ~bit;
     t->last &= ~bit;
     t->deferred &= ~bit;
     t->silent &= ~bit;
@@ -387,22 +388,29 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     review_deferred(t, now_ns, &wake); /* TTLs just opened may already be known */
     /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
      * with attempts left. */
-    uint64_t ready = t->fresh;
-    if (t->retry != 0 && now_ns >= t->retry_from) {
-        /* the retries whose wait ran out join the ready ones; the earliest
-         * wait of all bounds the next look */
+    if (now_ns < t->due_at && t->due != 0) {
+        t->due = 0; /* a clock that went back: look at each retry again */
+        t->retry_from = INT64_MIN;
+    }
+    if ((t->retry & ~t->due) != 0 && now_ns >= t->retry_from) {
+        /* the retries whose wait ran out join `due`; the earliest wait of
+         * the others bounds the next look */
         int64_t next = INT64_MAX;
-        for (uint64_t m = t->retry; m != 0; m &= m - 1) {
+        for (uint64_t m = t->retry & ~t->due; m != 0; m &= m - 1) {
             unsigned ttl = lowest_bit(m);
             t->steps++;
             int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
-            if (now_ns >= due)
-                ready |= 1ull << ttl;
-            if (due < next)
+            if (now_ns >= due) {
+                t->due |= 1ull << ttl;
+                if (due > t->due_at)
+                    t->due_at = due;
+            } else if (due < next) {
                 next = due;
+            }
         }
         t->retry_from = next;
     }
+    uint64_t ready = t->fresh | t->due;
     unsigned n_ready = popcount(ready);
     bool any_open = (open_mask(t) | t->deferred) != 0;
     int64_t after = presume_after(t);
@@ -410,16 +418,18 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     /* nothing to send: when the answer may change (a retry's wait ends; a
      * pilot's window opens further once an unanswered TTL is presumed
      * silent) */
-    for (uint64_t m = n_ready == 0 ? open_mask(t) : 0; m != 0; m &= m - 1) {
-        unsigned ttl = lowest_bit(m);
-        t->steps++;
-        const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
-        if (due < wake)
-            wake = due;
-        if (after > 0 && opening && s->sent > 0 && t->tx_ns[ttl] + after > now_ns &&
-            t->tx_ns[ttl] + after < wake)
-            wake = t->tx_ns[ttl] + after;
+    if (n_ready == 0) {
+        for (uint64_t m = open_mask(t); m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
+            t->steps++;
+            const struct kp_tracer_ttl *s = &t->ttl[ttl];
+            int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
+            if (due < wake)
+                wake = due;
+            if (after > 0 && opening && s->sent > 0 && t->tx_ns[ttl] + after > now_ns &&
+                t->tx_ns[ttl] + after < wake)
+                wake = t->tx_ns[ttl] + after;
+        }
     }
     if (n_ready > 0) {
         /* the (rnd % n_ready)-th ready TTL in ascending order */
@@ -506,7 +516,8 @@ void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, in
     struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
     if (s->sent != probe->attempt + 1u || sent_ns <= t->tx_ns[probe->ttl])
         return;
-    t->tx_ns[probe->ttl] = sent_ns; /* later: silent_from stays a lower bound */
+    t->tx_ns[probe->ttl] = sent_ns;     /* later: silent_from stays a lower bound */
+    set_state(t, probe->ttl, s->state); /* a retry's wait ends later */
     if (sent_ns > t->last_tx_ns)
         t->last_tx_ns = sent_ns;
     struct kp_tracer_hint *h = t->p.publish;

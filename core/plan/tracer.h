@@ -121,8 +121,9 @@ struct kp_tracer_ttl {
 struct kp_tracer {
     struct kp_tracer_params p;
     /* indexed by TTL; the times apart from the states, so that a look at
-     * every TTL's state (each kp_tracer_next) reads two cache lines, not
-     * sixteen: a sweep runs its traces in random order, each one cold */
+     * the states reads two cache lines, not sixteen: a sweep runs its
+     * traces in random order, each one cold (kp_tracer_next reads the TTLs
+     * of the masks below only) */
     struct kp_tracer_ttl ttl[KP_TRACER_MAX_TTL + 1];
     int64_t tx_ns[KP_TRACER_MAX_TTL + 1]; /* each TTL's last attempt left then */
     int64_t silent_from; /* no TTL whose attempts are all sent falls silent before this */
@@ -144,7 +145,9 @@ struct kp_tracer {
      * at once; some with attempts left: ready once the wait ran out; all) */
     uint64_t fresh, retry, last;
     uint64_t deferred, silent, cancelled, skipped;
-    int64_t retry_from; /* no TTL of `retry` is due before this */
+    uint64_t due;       /* TTLs of `retry` whose wait ran out by due_at */
+    int64_t due_at;     /* the latest end of a wait in `due` */
+    int64_t retry_from; /* no other TTL of `retry` is due before this */
 };
 
 /* Status returned by kp_tracer_next. */

@@ -687,3 +687,27 @@ Test(tracer, work_per_probe)
     cr_assert_leq(steps, 2 * 32, "full window: %llu steps for 32 probes",
                   (unsigned long long)steps);
 }
+
+/* Window 32, max TTL 32, 2 attempts, no gap limit, nothing answers: 32
+ * probes at 0, a wait, 32 retries at 1 s, a wait, all silent at 2 s. Each
+ * TTL is visited when it opens, when its retry falls due (one look finds
+ * all 32), by each of the two WAITs, and when it falls silent: 5 visits a
+ * TTL, 2.5 a probe. */
+Test(tracer, work_per_probe_with_retries)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 0, 32);
+    p.max_ttl = 32;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    int64_t wake;
+    for (unsigned i = 0; i < 64; i++) {
+        int64_t now = i < 32 ? 0 : S;
+        cr_assert_eq(kp_tracer_next(&t, now, i * 7919u, &pr, &wake), KP_TRACER_SEND);
+        cr_assert_eq(pr.attempt, i / 32);
+        if (i % 32 == 31)
+            expect_wait(&t, now, now + S);
+    }
+    expect_done(&t, 2 * S, KP_STOP_MAXTTL, 32);
+    cr_assert_leq(t.steps, 5 * 32, "%llu steps for 64 probes", (unsigned long long)t.steps);
+}

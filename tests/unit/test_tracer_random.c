@@ -138,7 +138,8 @@ static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_sto
         p.publish = &pub[1];
     cr_assert_eq(kp_tracer_ref_init(&u, &p), 0);
     int64_t now = (int64_t)rng_below(r, 5000);
-    struct kp_tracer_probe last = {0};
+    struct kp_tracer_probe last = {0}, sent[8] = {{0}}; /* the latest probes returned */
+    unsigned n_sent = 0;
     bool just_sent = false;
     for (unsigned step = 0; step < 400 && !(t.done && step % 8 == 0); step++) {
         unsigned op = rng_below(r, 100);
@@ -154,6 +155,7 @@ static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_sto
                 cr_assert_eq(a.ttl, b.ttl, "seq %u step %u", seq, step);
                 cr_assert_eq(a.attempt, b.attempt, "seq %u step %u", seq, step);
                 last = a;
+                sent[n_sent++ % 8] = a;
             } else if (sa == KP_TRACER_WAIT) {
                 cr_assert_eq(wa, wb, "seq %u step %u", seq, step);
             }
@@ -185,8 +187,10 @@ static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_sto
             kp_tracer_ref_rtt(&u, rtt);
         } else if (op < 91) {
             int64_t at = now + (int64_t)rng_below(r, 50);
-            kp_tracer_sent(&t, &last, at);
-            kp_tracer_ref_sent(&u, &last, at);
+            /* the latest probe, or one before it (a batch of sends) */
+            const struct kp_tracer_probe *pr = rng_below(r, 2) ? &last : &sent[rng_below(r, 8)];
+            kp_tracer_sent(&t, pr, at);
+            kp_tracer_ref_sent(&u, pr, at);
         } else if (op < 94 && just_sent) {
             kp_tracer_unsend(&t, &last, now);
             kp_tracer_ref_unsend(&u, &last, now);
