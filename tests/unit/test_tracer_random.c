@@ -196,7 +196,7 @@ static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_sto
             kp_tracer_ref_unsend(&u, &last, now);
         } else if (op < 99 && p.hint) {
             mutate_hint(r, &hint, now);
-        } else if (rng_below(r, 4) == 0) {
+        } else if (op == 99 && rng_below(r, 16) == 0) {
             enum kp_stop reason = rng_below(r, 2) ? KP_STOP_INTERRUPTED : KP_STOP_ERROR;
             kp_tracer_abort(&t, reason);
             kp_tracer_ref_abort(&u, reason);
