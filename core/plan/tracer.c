@@ -77,6 +77,9 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
     t->stop = KP_STOP_NONE;
     t->silent_from = INT64_MAX; /* nothing sent */
     t->retry_from = INT64_MAX;
+    t->due_at = INT64_MIN;
+    t->wait_end = INT64_MAX; /* of no TTL: known */
+    t->wait_end_known = true;
     return 0;
 }
 
@@ -152,6 +155,8 @@ static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
 {
     struct kp_tracer_ttl *s = &t->ttl[ttl];
     uint64_t bit = 1ull << ttl;
+    if (ttl == t->wait_end_ttl)
+        t->wait_end_known = false; /* it may leave, or its wait move */
     s->state = state;
     t->fresh &= ~bit;
     t->retry &= ~bit;
@@ -161,6 +166,12 @@ static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
     t->silent &= ~bit;
     t->cancelled &= ~bit;
     t->skipped &= ~bit;
+    int64_t end = t->tx_ns[ttl] + t->p.wait_ns;
+    if (state == T_OPEN && s->sent > 0 && t->wait_end_known &&
+        (end < t->wait_end || (end == t->wait_end && ttl > t->wait_end_ttl))) {
+        t->wait_end = end;
+        t->wait_end_ttl = (uint8_t)ttl;
+    }
     switch (state) {
     case T_OPEN:
         if (s->sent == 0) {
@@ -188,6 +199,24 @@ static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
     default:
         break; /* unopened, replied: in no mask */
     }
+}
+
+/* The earliest end of a wait among the open TTLs sent, and its TTL: of
+ * equal ends the highest TTL, the last to answer as a rule, so that the
+ * answers of the others leave it known. */
+static void find_wait_end(struct kp_tracer *t)
+{
+    t->wait_end = INT64_MAX;
+    t->wait_end_ttl = 0;
+    for (uint64_t m = t->retry | t->last; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
+        t->steps++;
+        if (t->tx_ns[ttl] + t->p.wait_ns <= t->wait_end) {
+            t->wait_end = t->tx_ns[ttl] + t->p.wait_ns;
+            t->wait_end_ttl = (uint8_t)ttl;
+        }
+    }
+    t->wait_end_known = true;
 }
 
 static unsigned lowest_opened(const struct kp_tracer *t)
@@ -419,15 +448,15 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
      * pilot's window opens further once an unanswered TTL is presumed
      * silent) */
     if (n_ready == 0) {
-        for (uint64_t m = open_mask(t); m != 0; m &= m - 1) {
+        /* none is fresh: every open TTL was sent */
+        if (!t->wait_end_known)
+            find_wait_end(t);
+        if (t->wait_end < wake)
+            wake = t->wait_end;
+        for (uint64_t m = after > 0 && opening ? open_mask(t) : 0; m != 0; m &= m - 1) {
             unsigned ttl = lowest_bit(m);
             t->steps++;
-            const struct kp_tracer_ttl *s = &t->ttl[ttl];
-            int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
-            if (due < wake)
-                wake = due;
-            if (after > 0 && opening && s->sent > 0 && t->tx_ns[ttl] + after > now_ns &&
-                t->tx_ns[ttl] + after < wake)
+            if (t->tx_ns[ttl] + after > now_ns && t->tx_ns[ttl] + after < wake)
                 wake = t->tx_ns[ttl] + after;
         }
     }

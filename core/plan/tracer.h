@@ -148,6 +148,11 @@ struct kp_tracer {
     uint64_t due;       /* TTLs of `retry` whose wait ran out by due_at */
     int64_t due_at;     /* the latest end of a wait in `due` */
     int64_t retry_from; /* no other TTL of `retry` is due before this */
+    /* the earliest end of a wait among the open TTLs sent (`retry`, `last`),
+     * and its TTL; looked for again when that TTL changes */
+    int64_t wait_end;
+    uint8_t wait_end_ttl; /* 0: none */
+    bool wait_end_known;
 };
 
 /* Status returned by kp_tracer_next. */
