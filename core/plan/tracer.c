@@ -149,8 +149,9 @@ static uint64_t open_mask(const struct kp_tracer *t)
 }
 
 /* Sets a TTL's state and files the TTL in the mask of that state (an open
- * one by its attempts sent). Every change of a state, or of the attempts
- * sent of an open TTL, goes through here. */
+ * one by its attempts sent). Every change of a TTL's state, attempts sent
+ * or send time (tx_ns) goes through here, after it: the masks, retry_from
+ * and wait_end follow. */
 static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
 {
     struct kp_tracer_ttl *s = &t->ttl[ttl];
@@ -178,8 +179,8 @@ static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
             t->fresh |= bit;
         } else if (s->sent < t->p.attempts) {
             t->retry |= bit;
-            if (t->tx_ns[ttl] + t->p.wait_ns < t->retry_from)
-                t->retry_from = t->tx_ns[ttl] + t->p.wait_ns;
+            if (end < t->retry_from)
+                t->retry_from = end;
         } else {
             t->last |= bit;
         }
