@@ -9,6 +9,43 @@ enum { T_UNOPENED = 0, T_OPEN, T_REPLIED, T_SILENT, T_CANCELLED, T_SKIPPED, T_DE
 
 #define TTL_END (KP_TRACER_MAX_TTL + 1u) /* one past the last TTL index */
 
+/* Bits lo .. hi-1 (hi <= 64). */
+static uint64_t span(unsigned lo, unsigned hi)
+{
+    if (lo >= hi)
+        return 0;
+    uint64_t upto = hi >= 64 ? ~0ull : (1ull << hi) - 1;
+    return upto & ~((1ull << lo) - 1);
+}
+
+static unsigned popcount(uint64_t m)
+{
+    return (unsigned)__builtin_popcountll(m);
+}
+
+static unsigned lowest_bit(uint64_t m)
+{
+    return (unsigned)__builtin_ctzll(m);
+}
+
+/* Position of the k-th (0-based) set bit of m (k < popcount(m)). */
+static unsigned select_bit(uint64_t m, unsigned k)
+{
+    unsigned pos = 0;
+    for (unsigned w = 32; w > 0; w /= 2) {
+        uint64_t low = m & ((1ull << w) - 1);
+        unsigned c = popcount(low);
+        if (k >= c) {
+            k -= c;
+            m >>= w;
+            pos += w;
+        } else {
+            m = low;
+        }
+    }
+    return pos;
+}
+
 void kp_tracer_params_default(struct kp_tracer_params *p)
 {
     memset(p, 0, sizeof(*p));
@@ -39,6 +76,10 @@ int kp_tracer_init(struct kp_tracer *t, const struct kp_tracer_params *p)
     t->back_ttl = start > p->first_ttl ? (uint16_t)(start - 1) : 0;
     t->stop = KP_STOP_NONE;
     t->silent_from = INT64_MAX; /* nothing sent */
+    t->retry_from = INT64_MAX;
+    t->due_at = INT64_MIN;
+    t->wait_end = INT64_MAX; /* of no TTL: known */
+    t->wait_end_known = true;
     return 0;
 }
 
@@ -102,6 +143,83 @@ static uint8_t hinted_state(const struct kp_tracer *t, unsigned ttl)
 
 /* ---- TTL bookkeeping ---- */
 
+static uint64_t open_mask(const struct kp_tracer *t)
+{
+    return t->fresh | t->retry | t->last;
+}
+
+/* Sets a TTL's state and files the TTL in the mask of that state (an open
+ * one by its attempts sent). Every change of a TTL's state, attempts sent
+ * or send time (tx_ns) goes through here, after it: the masks, retry_from
+ * and wait_end follow. */
+static void set_state(struct kp_tracer *t, unsigned ttl, uint8_t state)
+{
+    struct kp_tracer_ttl *s = &t->ttl[ttl];
+    uint64_t bit = 1ull << ttl;
+    if (ttl == t->wait_end_ttl)
+        t->wait_end_known = false; /* it may leave, or its wait move */
+    s->state = state;
+    t->fresh &= ~bit;
+    t->retry &= ~bit;
+    t->due &= ~bit;
+    t->last &= ~bit;
+    t->deferred &= ~bit;
+    t->silent &= ~bit;
+    t->cancelled &= ~bit;
+    t->skipped &= ~bit;
+    int64_t end = t->tx_ns[ttl] + t->p.wait_ns;
+    if (state == T_OPEN && s->sent > 0 && t->wait_end_known &&
+        (end < t->wait_end || (end == t->wait_end && ttl > t->wait_end_ttl))) {
+        t->wait_end = end;
+        t->wait_end_ttl = (uint8_t)ttl;
+    }
+    switch (state) {
+    case T_OPEN:
+        if (s->sent == 0) {
+            t->fresh |= bit;
+        } else if (s->sent < t->p.attempts) {
+            t->retry |= bit;
+            if (end < t->retry_from)
+                t->retry_from = end;
+        } else {
+            t->last |= bit;
+        }
+        break;
+    case T_DEFERRED:
+        t->deferred |= bit;
+        break;
+    case T_SILENT:
+        t->silent |= bit;
+        break;
+    case T_CANCELLED:
+        t->cancelled |= bit;
+        break;
+    case T_SKIPPED:
+        t->skipped |= bit;
+        break;
+    default:
+        break; /* unopened, replied: in no mask */
+    }
+}
+
+/* The earliest end of a wait among the open TTLs sent, and its TTL: of
+ * equal ends the highest TTL, the last to answer as a rule, so that the
+ * answers of the others leave it known. */
+static void find_wait_end(struct kp_tracer *t)
+{
+    t->wait_end = INT64_MAX;
+    t->wait_end_ttl = 0;
+    for (uint64_t m = t->retry | t->last; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
+        t->steps++;
+        if (t->tx_ns[ttl] + t->p.wait_ns <= t->wait_end) {
+            t->wait_end = t->tx_ns[ttl] + t->p.wait_ns;
+            t->wait_end_ttl = (uint8_t)ttl;
+        }
+    }
+    t->wait_end_known = true;
+}
+
 static unsigned lowest_opened(const struct kp_tracer *t)
 {
     /* Backward TTLs opened so far are back_ttl+1 .. start-1. */
@@ -110,21 +228,17 @@ static unsigned lowest_opened(const struct kp_tracer *t)
     return t->p.start_ttl;
 }
 
-static bool unresolved(uint8_t state)
-{
-    return state == T_OPEN || state == T_DEFERRED;
-}
-
 /* Cancel forward TTLs above the new limit. */
 static void set_fwd_limit(struct kp_tracer *t, unsigned limit)
 {
     if (limit < t->fwd_limit)
         t->fwd_limit = (uint16_t)limit;
-    for (unsigned ttl = t->fwd_limit + 1u; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        if (unresolved(t->ttl[ttl].state)) {
-            t->ttl[ttl].state = T_CANCELLED;
-            pub_dropped(t, ttl);
-        }
+    uint64_t above = (open_mask(t) | t->deferred) & span(t->fwd_limit + 1u, t->next_fwd);
+    for (uint64_t m = above; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
+        t->steps++;
+        set_state(t, ttl, T_CANCELLED);
+        pub_dropped(t, ttl);
     }
 }
 
@@ -144,9 +258,9 @@ static void lift_gap_stop(struct kp_tracer *t)
     t->stop = KP_STOP_NONE;
     t->stop_ttl = 0;
     t->fwd_limit = t->p.max_ttl;
-    for (unsigned ttl = from; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        if (t->ttl[ttl].state == T_CANCELLED)
-            t->ttl[ttl].state = T_OPEN;
+    for (uint64_t m = t->cancelled & span(from, t->next_fwd); m != 0; m &= m - 1) {
+        t->steps++;
+        set_state(t, lowest_bit(m), T_OPEN);
     }
     t->silent_from = INT64_MIN; /* a TTL reopened may have used its attempts */
 }
@@ -158,13 +272,12 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
     const struct kp_tracer_hint *h = t->p.hint;
     if (h == NULL)
         return; /* only a follower defers (hinted_state) */
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state != T_DEFERRED)
-            continue;
+    for (uint64_t m = t->deferred; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
+        t->steps++;
         uint64_t bit = 1ull << ttl;
         if (h->silent & bit) {
-            s->state = T_SKIPPED;
+            set_state(t, ttl, T_SKIPPED);
         } else if (h->pending & bit) {
             /* the pilot's wait there ends at until[ttl]; it may also answer
              * sooner (re-checked whenever the trace is picked) */
@@ -173,7 +286,7 @@ static void review_deferred(struct kp_tracer *t, int64_t now_ns, int64_t *wake)
             if (w < *wake)
                 *wake = w;
         } else {
-            s->state = T_OPEN;
+            set_state(t, ttl, T_OPEN);
         }
     }
 }
@@ -185,12 +298,11 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
         /* the TTLs whose last attempt's wait is over fall silent; the
          * earliest wait of the others bounds the next look */
         int64_t next = INT64_MAX;
-        for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-            struct kp_tracer_ttl *s = &t->ttl[ttl];
-            if (s->state != T_OPEN || s->sent < t->p.attempts)
-                continue;
+        for (uint64_t m = t->last; m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
+            t->steps++;
             if (now_ns - t->tx_ns[ttl] >= t->p.wait_ns) {
-                s->state = T_SILENT;
+                set_state(t, ttl, T_SILENT);
                 pub_silent(t, ttl);
             } else if (t->tx_ns[ttl] + t->p.wait_ns < next) {
                 next = t->tx_ns[ttl] + t->p.wait_ns;
@@ -200,29 +312,25 @@ static void advance(struct kp_tracer *t, int64_t now_ns)
     }
     if (t->stop != KP_STOP_NONE)
         return;
-    if (t->p.gap_limit > 0) {
-        unsigned run = 0;
-        for (unsigned ttl = t->p.start_ttl; ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-            if (t->ttl[ttl].state == T_SILENT) {
-                if (++run >= t->p.gap_limit) {
-                    set_stop(t, KP_STOP_GAPLIMIT, ttl);
-                    set_fwd_limit(t, ttl);
-                    return;
-                }
-            } else {
-                run = 0; /* an answer, a TTL still open, or one never probed */
-            }
+    /* The gap rule: the lowest forward TTL ending gap_limit consecutive
+     * silent ones (any other state breaks a run). */
+    uint64_t run = t->silent & span(t->p.start_ttl, t->next_fwd);
+    if (t->p.gap_limit > 0 && popcount(run) >= t->p.gap_limit) {
+        /* after k rounds, bit i is set when TTLs i-k .. i are all silent */
+        for (unsigned k = 1; k < t->p.gap_limit && run != 0; k++) {
+            t->steps++;
+            run &= run << 1;
+        }
+        if (run != 0) {
+            unsigned ttl = lowest_bit(run);
+            set_stop(t, KP_STOP_GAPLIMIT, ttl);
+            set_fwd_limit(t, ttl);
+            return;
         }
     }
-    if (t->next_fwd > t->fwd_limit) {
-        bool all = true;
-        for (unsigned ttl = t->p.start_ttl; ttl <= t->fwd_limit && all; ttl++) {
-            if (unresolved(t->ttl[ttl].state))
-                all = false;
-        }
-        if (all)
-            set_stop(t, KP_STOP_MAXTTL, t->p.max_ttl);
-    }
+    uint64_t unresolved = open_mask(t) | t->deferred;
+    if (t->next_fwd > t->fwd_limit && !(unresolved & span(t->p.start_ttl, t->fwd_limit + 1u)))
+        set_stop(t, KP_STOP_MAXTTL, t->p.max_ttl);
 }
 
 /* How long an unanswered probe holds its place in a pilot's window
@@ -234,23 +342,19 @@ static int64_t presume_after(const struct kp_tracer *t)
     return 2 * t->max_rtt_ns > t->p.presume_ns ? 2 * t->max_rtt_ns : t->p.presume_ns;
 }
 
-/* Whether an open TTL holds a place in the window at now_ns. */
-static bool in_window(const struct kp_tracer *t, unsigned ttl, int64_t now_ns)
+/* The open TTLs holding a place in the window at now_ns: all of them, but
+ * for a pilot's probes presumed silent (presume_ns). */
+static unsigned count_open(struct kp_tracer *t, int64_t now_ns, bool *backward_open)
 {
-    const struct kp_tracer_ttl *s = &t->ttl[ttl];
+    *backward_open = ((open_mask(t) | t->deferred) & span(0, t->p.start_ttl)) != 0;
     int64_t after = presume_after(t);
-    return s->state == T_OPEN && !(after > 0 && s->sent > 0 && now_ns - t->tx_ns[ttl] >= after);
-}
-
-static unsigned count_open(const struct kp_tracer *t, int64_t now_ns, bool *backward_open)
-{
-    unsigned n = 0;
-    *backward_open = false;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        uint8_t st = t->ttl[ttl].state;
-        if (ttl < t->p.start_ttl && unresolved(st))
-            *backward_open = true;
-        if (in_window(t, ttl, now_ns))
+    if (after <= 0)
+        return popcount(open_mask(t));
+    unsigned n = popcount(t->fresh);
+    for (uint64_t m = t->retry | t->last; m != 0; m &= m - 1) {
+        unsigned ttl = lowest_bit(m);
+        t->steps++;
+        if (now_ns - t->tx_ns[ttl] < after)
             n++;
     }
     return n;
@@ -268,8 +372,9 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
      * pilot found silent is passed over at once. */
     while (!back_open && !t->back_stopped && t->back_ttl >= t->p.first_ttl && t->back_ttl > 0 &&
            n < t->p.window) {
+        t->steps++;
         uint8_t st = hinted_state(t, t->back_ttl);
-        t->ttl[t->back_ttl].state = st;
+        set_state(t, t->back_ttl, st);
         t->back_ttl--;
         if (st == T_SKIPPED)
             continue;
@@ -278,8 +383,9 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
         back_open = true;
     }
     while (t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit && n < t->p.window) {
+        t->steps++;
         uint8_t st = hinted_state(t, t->next_fwd);
-        t->ttl[t->next_fwd].state = st;
+        set_state(t, t->next_fwd, st);
         t->next_fwd++;
         if (st == T_OPEN)
             n++;
@@ -289,17 +395,15 @@ static void open_more(struct kp_tracer *t, int64_t now_ns)
 static void finish(struct kp_tracer *t)
 {
     t->done = true;
-    unsigned saved = 0;
-    for (unsigned ttl = t->p.first_ttl; ttl < TTL_END && ttl <= t->p.max_ttl; ttl++) {
-        uint8_t st = t->ttl[ttl].state;
-        /* saved: what Doubletree decided not to send (TTLs below the stop
-         * set's hit, TTLs the pilot found silent), not what an abort left */
-        if ((t->back_stopped && ttl < t->p.start_ttl && st == T_UNOPENED) || st == T_SKIPPED)
-            saved++;
-        if (unresolved(st))
-            pub_dropped(t, ttl); /* aborted: the followers stop waiting for it */
-    }
+    /* saved: what Doubletree decided not to send (TTLs below the stop set's
+     * hit: first_ttl .. lowest_opened-1, never opened; TTLs the pilot found
+     * silent), not what an abort left */
+    unsigned saved = popcount(t->skipped);
+    if (t->back_stopped)
+        saved += lowest_opened(t) - t->p.first_ttl;
     t->probes_saved = saved;
+    if (t->p.publish) /* aborted: the followers stop waiting for these */
+        t->p.publish->pending &= ~(open_mask(t) | t->deferred);
 }
 
 enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32_t rnd,
@@ -314,47 +418,58 @@ enum kp_tracer_status kp_tracer_next(struct kp_tracer *t, int64_t now_ns, uint32
     review_deferred(t, now_ns, &wake); /* TTLs just opened may already be known */
     /* Ready TTLs: open, and either never sent or the last attempt's wait ran out
      * with attempts left. */
-    uint8_t ready[TTL_END];
-    unsigned n_ready = 0;
-    bool any_open = false;
+    if (now_ns < t->due_at && t->due != 0) {
+        t->due = 0; /* a clock that went back: look at each retry again */
+        t->retry_from = INT64_MIN;
+    }
+    if ((t->retry & ~t->due) != 0 && now_ns >= t->retry_from) {
+        /* the retries whose wait ran out join `due`; the earliest wait of
+         * the others bounds the next look */
+        int64_t next = INT64_MAX;
+        for (uint64_t m = t->retry & ~t->due; m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
+            t->steps++;
+            int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
+            if (now_ns >= due) {
+                t->due |= 1ull << ttl;
+                if (due > t->due_at)
+                    t->due_at = due;
+            } else if (due < next) {
+                next = due;
+            }
+        }
+        t->retry_from = next;
+    }
+    uint64_t ready = t->fresh | t->due;
+    unsigned n_ready = popcount(ready);
+    bool any_open = (open_mask(t) | t->deferred) != 0;
     int64_t after = presume_after(t);
     bool opening = t->stop == KP_STOP_NONE && t->next_fwd <= t->fwd_limit;
-    for (unsigned ttl = lowest_opened(t); ttl < t->next_fwd && ttl < TTL_END; ttl++) {
-        const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state == T_DEFERRED) {
-            any_open = true;
-            continue;
-        }
-        if (s->state != T_OPEN)
-            continue;
-        any_open = true;
-        if (s->sent == 0)
-            ready[n_ready++] = (uint8_t)ttl;
-        else if (s->sent < t->p.attempts && now_ns >= t->tx_ns[ttl] + t->p.wait_ns)
-            ready[n_ready++] = (uint8_t)ttl;
-    }
     /* nothing to send: when the answer may change (a retry's wait ends; a
      * pilot's window opens further once an unanswered TTL is presumed
      * silent) */
-    for (unsigned ttl = lowest_opened(t); n_ready == 0 && ttl < t->next_fwd && ttl < TTL_END;
-         ttl++) {
-        const struct kp_tracer_ttl *s = &t->ttl[ttl];
-        if (s->state != T_OPEN)
-            continue;
-        int64_t due = t->tx_ns[ttl] + t->p.wait_ns;
-        if (due < wake)
-            wake = due;
-        if (after > 0 && opening && s->sent > 0 && t->tx_ns[ttl] + after > now_ns &&
-            t->tx_ns[ttl] + after < wake)
-            wake = t->tx_ns[ttl] + after;
+    if (n_ready == 0) {
+        /* none is fresh: every open TTL was sent */
+        if (!t->wait_end_known)
+            find_wait_end(t);
+        if (t->wait_end < wake)
+            wake = t->wait_end;
+        for (uint64_t m = after > 0 && opening ? open_mask(t) : 0; m != 0; m &= m - 1) {
+            unsigned ttl = lowest_bit(m);
+            t->steps++;
+            if (t->tx_ns[ttl] + after > now_ns && t->tx_ns[ttl] + after < wake)
+                wake = t->tx_ns[ttl] + after;
+        }
     }
     if (n_ready > 0) {
-        uint8_t ttl = ready[rnd % n_ready];
+        /* the (rnd % n_ready)-th ready TTL in ascending order */
+        unsigned ttl = select_bit(ready, rnd % n_ready);
         struct kp_tracer_ttl *s = &t->ttl[ttl];
-        probe->ttl = ttl;
+        probe->ttl = (uint8_t)ttl;
         probe->attempt = s->sent;
         s->sent++;
         t->tx_ns[ttl] = now_ns;
+        set_state(t, ttl, T_OPEN); /* filed by its attempts sent */
         t->last_tx_ns = now_ns;
         if (s->sent >= t->p.attempts && now_ns + t->p.wait_ns < t->silent_from)
             t->silent_from = now_ns + t->p.wait_ns;
@@ -390,7 +505,7 @@ void kp_tracer_reply(struct kp_tracer *t, uint8_t ttl, uint8_t attempt, enum kp_
     if (s->state != T_OPEN && s->state != T_SILENT)
         return; /* duplicate, or above the stop TTL */
     bool was_silent = s->state == T_SILENT;
-    s->state = T_REPLIED; /* a late reply resolves a silent TTL too */
+    set_state(t, ttl, T_REPLIED); /* a late reply resolves a silent TTL too */
     pub_answered(t, ttl);
     bool backward = ttl < t->p.start_ttl;
     if (ev == KP_TRACER_EV_HOP) {
@@ -431,7 +546,8 @@ void kp_tracer_sent(struct kp_tracer *t, const struct kp_tracer_probe *probe, in
     struct kp_tracer_ttl *s = &t->ttl[probe->ttl];
     if (s->sent != probe->attempt + 1u || sent_ns <= t->tx_ns[probe->ttl])
         return;
-    t->tx_ns[probe->ttl] = sent_ns; /* later: silent_from stays a lower bound */
+    t->tx_ns[probe->ttl] = sent_ns;     /* later: silent_from stays a lower bound */
+    set_state(t, probe->ttl, s->state); /* a retry's wait ends later */
     if (sent_ns > t->last_tx_ns)
         t->last_tx_ns = sent_ns;
     struct kp_tracer_hint *h = t->p.publish;
@@ -449,6 +565,7 @@ void kp_tracer_unsend(struct kp_tracer *t, const struct kp_tracer_probe *probe, 
     s->sent--;
     /* due again at once: the previous attempt's wait is over, or none was sent */
     t->tx_ns[probe->ttl] = now_ns - t->p.wait_ns;
+    set_state(t, probe->ttl, s->state); /* filed by its attempts sent */
     if (t->probes_sent > 0)
         t->probes_sent--;
     if (s->sent == 0)

@@ -121,8 +121,9 @@ struct kp_tracer_ttl {
 struct kp_tracer {
     struct kp_tracer_params p;
     /* indexed by TTL; the times apart from the states, so that a look at
-     * every TTL's state (each kp_tracer_next) reads two cache lines, not
-     * sixteen: a sweep runs its traces in random order, each one cold */
+     * the states reads two cache lines, not sixteen: a sweep runs its
+     * traces in random order, each one cold (kp_tracer_next reads the TTLs
+     * of the masks below only) */
     struct kp_tracer_ttl ttl[KP_TRACER_MAX_TTL + 1];
     int64_t tx_ns[KP_TRACER_MAX_TTL + 1]; /* each TTL's last attempt left then */
     int64_t silent_from; /* no TTL whose attempts are all sent falls silent before this */
@@ -138,6 +139,20 @@ struct kp_tracer {
                               skipped on the pilot's word (not what an abort left) */
     int64_t last_tx_ns;    /* time of the last probe sent */
     int64_t max_rtt_ns;    /* longest round trip of a reply so far (kp_tracer_rtt) */
+    uint64_t steps;        /* TTLs visited by the loops so far (a measure of the work) */
+    /* The TTLs in each state, bit ttl of each mask, so that no call looks at
+     * TTLs it has no business with: open ones by attempts sent (none: ready
+     * at once; some with attempts left: ready once the wait ran out; all) */
+    uint64_t fresh, retry, last;
+    uint64_t deferred, silent, cancelled, skipped;
+    uint64_t due;       /* TTLs of `retry` whose wait ran out by due_at */
+    int64_t due_at;     /* the latest end of a wait in `due` */
+    int64_t retry_from; /* no other TTL of `retry` is due before this */
+    /* the earliest end of a wait among the open TTLs sent (`retry`, `last`),
+     * and its TTL; looked for again when that TTL changes */
+    int64_t wait_end;
+    uint8_t wait_end_ttl; /* 0: none */
+    bool wait_end_known;
 };
 
 /* Status returned by kp_tracer_next. */

@@ -655,3 +655,56 @@ Test(tracer, ttls_fall_silent_each_when_its_own_wait_ends)
     expect_done(&t, 1300 * MS, KP_STOP_GAPLIMIT, 2);
     cr_assert_eq(t.probes_sent, 3);
 }
+
+/* Window 32, max TTL 32, 1 attempt: 32 probes at once; the TTLs answer in
+ * order, the destination at 32, each answer followed by a look (a WAIT),
+ * as the engine does. Each TTL is visited once, when it opens; a call that
+ * sends visits nothing else here (no retry, no silence, no deferral); the
+ * earliest end of a wait is known from the sends (of equal ones, TTL 32's),
+ * so the WAITs visit none; nor do the answers and the end: 1 visit a probe
+ * (it was 180 when every call scanned every opened TTL). */
+Test(tracer, work_per_probe)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(1, 5, 32);
+    p.max_ttl = 32;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    int64_t wake;
+    for (unsigned i = 0; i < 32; i++)
+        cr_assert_eq(kp_tracer_next(&t, 0, i * 7919u, &pr, &wake), KP_TRACER_SEND);
+    expect_wait(&t, 0, S);
+    for (uint8_t ttl = 1; ttl < 32; ttl++) {
+        kp_tracer_reply(&t, ttl, 0, KP_TRACER_EV_HOP, KP_STOP_NONE, NULL);
+        expect_wait(&t, ttl * MS, S);
+    }
+    kp_tracer_reply(&t, 32, 0, KP_TRACER_EV_REACHED, KP_STOP_NONE, NULL);
+    expect_done(&t, 32 * MS, KP_STOP_COMPLETED, 32);
+    cr_assert_eq(t.probes_sent, 32);
+    cr_assert_leq(t.steps, 32, "%llu steps for 32 probes", (unsigned long long)t.steps);
+}
+
+/* Window 32, max TTL 32, 2 attempts, no gap limit, nothing answers: 32
+ * probes at 0, a wait, 32 retries at 1 s, a wait, all silent at 2 s. Each
+ * TTL is visited when it opens, when its retry falls due (one look finds
+ * all 32), by the WAIT after the retries (the TTL of the earliest end of a
+ * wait was sent again), and when it falls silent: 4 visits a TTL, 2 a
+ * probe (it was 38). */
+Test(tracer, work_per_probe_with_retries)
+{
+    struct kp_tracer t;
+    struct kp_tracer_params p = params(2, 0, 32);
+    p.max_ttl = 32;
+    cr_assert_eq(kp_tracer_init(&t, &p), 0);
+    struct kp_tracer_probe pr;
+    int64_t wake;
+    for (unsigned i = 0; i < 64; i++) {
+        int64_t now = i < 32 ? 0 : S;
+        cr_assert_eq(kp_tracer_next(&t, now, i * 7919u, &pr, &wake), KP_TRACER_SEND);
+        cr_assert_eq(pr.attempt, i / 32);
+        if (i % 32 == 31)
+            expect_wait(&t, now, now + S);
+    }
+    expect_done(&t, 2 * S, KP_STOP_MAXTTL, 32);
+    cr_assert_leq(t.steps, 4 * 32, "%llu steps for 64 probes", (unsigned long long)t.steps);
+}
