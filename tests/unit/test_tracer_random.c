@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Randomized call sequences of the trace state machine: the contract of
- * tracer.h holds, and every answer is that of the previous algorithm
- * (tracer_ref.c). */
+ * tracer.h holds. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "core/plan/tracer.h"
-
-/* The previous algorithm, the reference the tracer must match call by call. */
-#include "tracer_ref.c"
 
 static struct kp_addr A(const char *s) {
     struct kp_addr a;
@@ -87,144 +83,6 @@ static void random_hint(uint64_t *r, struct kp_tracer_hint *h, int64_t *until)
     h->until = until;
     for (unsigned i = rng_below(r, 40); i > 0; i--)
         mutate_hint(r, h, 0);
-}
-
-static void expect_same_hint(const struct kp_tracer_hint *a, const struct kp_tracer_hint *b,
-                             unsigned seq)
-{
-    cr_assert_eq(a->answered, b->answered, "seq %u", seq);
-    cr_assert_eq(a->silent, b->silent, "seq %u", seq);
-    cr_assert_eq(a->pending, b->pending, "seq %u", seq);
-    cr_assert_eq(a->top, b->top, "seq %u", seq);
-    for (unsigned ttl = 0; ttl <= KP_TRACER_MAX_TTL; ttl++)
-        cr_assert_eq(a->until[ttl], b->until[ttl], "seq %u until %u", seq, ttl);
-}
-
-static void expect_same(const struct kp_tracer *t, const struct kp_tracer_ref *u, unsigned seq)
-{
-    cr_assert_eq(t->stop, u->stop, "seq %u", seq);
-    cr_assert_eq(t->stop_ttl, u->stop_ttl, "seq %u", seq);
-    cr_assert_eq(t->done, u->done, "seq %u", seq);
-    cr_assert_eq(t->back_stopped, u->back_stopped, "seq %u", seq);
-    cr_assert_eq(t->probes_sent, u->probes_sent, "seq %u", seq);
-    cr_assert_eq(t->probes_saved, u->probes_saved, "seq %u", seq);
-    cr_assert_eq(t->last_tx_ns, u->last_tx_ns, "seq %u", seq);
-    cr_assert_eq(kp_tracer_forward_done(t), kp_tracer_ref_forward_done(u), "seq %u", seq);
-    cr_assert_eq(kp_tracer_outstanding_until(t), kp_tracer_ref_outstanding_until(u), "seq %u", seq);
-}
-
-/* One random sequence: both tracers get the same calls; every answer and
- * every publication must be the same. */
-static void differential_sequence(uint64_t *r, unsigned seq, const struct kp_stopset *ss,
-                                  const struct kp_addr *in_set, const struct kp_addr *other)
-{
-    static int64_t hint_until[KP_TRACER_MAX_TTL + 1], pub_until[2][KP_TRACER_MAX_TTL + 1];
-    struct kp_tracer_hint hint, pub[2];
-    struct kp_tracer_params p = random_params(r, ss);
-    if (rng_below(r, 2)) {
-        random_hint(r, &hint, hint_until);
-        p.hint = &hint;
-    }
-    memset(pub, 0, sizeof(pub));
-    memset(pub_until, 0, sizeof(pub_until));
-    pub[0].until = pub_until[0];
-    pub[1].until = pub_until[1];
-    struct kp_tracer t;
-    struct kp_tracer_ref u;
-    if (rng_below(r, 2))
-        p.publish = &pub[0];
-    cr_assert_eq(kp_tracer_init(&t, &p), 0);
-    if (p.publish)
-        p.publish = &pub[1];
-    cr_assert_eq(kp_tracer_ref_init(&u, &p), 0);
-    int64_t now = (int64_t)rng_below(r, 5000);
-    struct kp_tracer_probe last = {0}, sent[8] = {{0}}; /* the latest probes returned */
-    unsigned n_sent = 0;
-    bool just_sent = false;
-    for (unsigned step = 0; step < 400 && !(t.done && step % 8 == 0); step++) {
-        unsigned op = rng_below(r, 100);
-        if (op < 50) {
-            struct kp_tracer_probe a = {0}, b = {0};
-            int64_t wa = -1, wb = -1;
-            uint32_t rnd = (uint32_t)rng_next(r);
-            bool with_wake = rng_below(r, 8) != 0;
-            enum kp_tracer_status sa = kp_tracer_next(&t, now, rnd, &a, with_wake ? &wa : NULL);
-            enum kp_tracer_status sb = kp_tracer_ref_next(&u, now, rnd, &b, with_wake ? &wb : NULL);
-            cr_assert_eq(sa, sb, "seq %u step %u", seq, step);
-            if (sa == KP_TRACER_SEND) {
-                cr_assert_eq(a.ttl, b.ttl, "seq %u step %u", seq, step);
-                cr_assert_eq(a.attempt, b.attempt, "seq %u step %u", seq, step);
-                last = a;
-                sent[n_sent++ % 8] = a;
-            } else if (sa == KP_TRACER_WAIT) {
-                cr_assert_eq(wa, wb, "seq %u step %u", seq, step);
-            }
-            just_sent = sa == KP_TRACER_SEND;
-            continue;
-        }
-        if (op < 65) {
-            unsigned k = rng_below(r, 10);
-            /* now mostly moves on, now and then back */
-            if (k == 9)
-                now -= (int64_t)rng_below(r, 1500);
-            else
-                now += k < 4 ? 0 : k < 7 ? (int64_t)rng_below(r, 100) : (int64_t)rng_below(r, 2500);
-        } else if (op < 82) {
-            uint8_t ttl = (uint8_t)(rng_below(r, 20) == 0
-                                        ? rng_below(r, 256)
-                                        : p.first_ttl + rng_below(r, p.max_ttl - p.first_ttl + 1u));
-            uint8_t attempt = (uint8_t)rng_below(r, p.attempts + 1u);
-            enum kp_tracer_event ev =
-                (enum kp_tracer_event)(rng_below(r, 6) < 4 ? 0 : 1 + rng_below(r, 2));
-            enum kp_stop stop = (enum kp_stop)rng_below(r, KP_STOP_COUNT);
-            unsigned f = rng_below(r, 3);
-            const struct kp_addr *from = f == 0 ? NULL : f == 1 ? in_set : other;
-            kp_tracer_reply(&t, ttl, attempt, ev, stop, from);
-            kp_tracer_ref_reply(&u, ttl, attempt, ev, stop, from);
-        } else if (op < 86) {
-            int64_t rtt = (int64_t)rng_below(r, 1500);
-            kp_tracer_rtt(&t, rtt);
-            kp_tracer_ref_rtt(&u, rtt);
-        } else if (op < 91) {
-            int64_t at = now + (int64_t)rng_below(r, 50);
-            /* the latest probe, or one before it (a batch of sends) */
-            const struct kp_tracer_probe *pr = rng_below(r, 2) ? &last : &sent[rng_below(r, 8)];
-            kp_tracer_sent(&t, pr, at);
-            kp_tracer_ref_sent(&u, pr, at);
-        } else if (op < 94 && just_sent) {
-            kp_tracer_unsend(&t, &last, now);
-            kp_tracer_ref_unsend(&u, &last, now);
-        } else if (op < 99 && p.hint) {
-            mutate_hint(r, &hint, now);
-        } else if (op == 99 && rng_below(r, 16) == 0) {
-            enum kp_stop reason = rng_below(r, 2) ? KP_STOP_INTERRUPTED : KP_STOP_ERROR;
-            kp_tracer_abort(&t, reason);
-            kp_tracer_ref_abort(&u, reason);
-        }
-        just_sent = false;
-        expect_same(&t, &u, seq);
-        if (p.publish)
-            expect_same_hint(&pub[0], &pub[1], seq);
-    }
-    expect_same(&t, &u, seq);
-    if (p.publish)
-        expect_same_hint(&pub[0], &pub[1], seq);
-}
-
-Test(tracer, same_answers_as_the_reference_on_random_sequences)
-{
-    struct kp_stopset ss;
-    kp_stopset_init(&ss);
-    struct kp_addr in_set = A("198.18.0.3"), other = A("198.18.0.4");
-    cr_assert_eq(kp_stopset_add_iface(&ss, &in_set), 0);
-    struct kp_tracer_params d1, d2;
-    kp_tracer_params_default(&d1);
-    kp_tracer_ref_params_default(&d2);
-    cr_assert_eq(memcmp(&d1, &d2, sizeof(d1)), 0);
-    uint64_t r = 0x9e3779b97f4a7c15ull;
-    for (unsigned seq = 0; seq < 25000; seq++)
-        differential_sequence(&r, seq, &ss, &in_set, &other);
-    kp_stopset_free(&ss);
 }
 
 /* What the caller sees of one trace, kept from the calls alone. */
