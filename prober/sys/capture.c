@@ -156,11 +156,27 @@ struct disp {
     void *ctx;
 };
 
+/* One record of the dump file, as pcap_dump writes it (the classic format's
+ * record header: seconds, micro- or nanoseconds as the file's magic says,
+ * captured and wire lengths, in the host's order like the file header that
+ * pcap_dump_fopen wrote), without its three locked stdio calls a frame: the
+ * FILE is only ever used by one thread at a time (the receive thread while
+ * capturing, then the one that closes it). */
+static void dump_record(struct kp_capture *c, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    FILE *f = c->file;
+    if (ferror_unlocked(f))
+        return; /* kp_capture_flush reports it */
+    uint32_t rec[4] = {(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len};
+    if (fwrite_unlocked(rec, sizeof(rec), 1, f) == 1)
+        (void)fwrite_unlocked(bytes, h->caplen, 1, f);
+}
+
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct disp *d = (struct disp *)user;
     if (d->c->dumper)
-        pcap_dump((u_char *)d->c->dumper, h, bytes);
+        dump_record(d->c, h, bytes);
     int64_t ns =
         (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec * (d->c->nano ? 1 : 1000);
     d->c->frames++;
