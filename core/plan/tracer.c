@@ -18,9 +18,14 @@ static uint64_t span(unsigned lo, unsigned hi)
     return upto & ~((1ull << lo) - 1);
 }
 
+/* Bits set in m, in a few arithmetic steps (__builtin_popcountll is a
+ * library call on an x86-64 build without -mpopcnt). */
 static unsigned popcount(uint64_t m)
 {
-    return (unsigned)__builtin_popcountll(m);
+    m = m - ((m >> 1) & 0x5555555555555555ull);
+    m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
+    m = (m + (m >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((m * 0x0101010101010101ull) >> 56);
 }
 
 static unsigned lowest_bit(uint64_t m)
