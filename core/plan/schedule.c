@@ -3,7 +3,7 @@
  * See schedule.h for the rules.
  *
  * Data: entries in an array addressed by handle (free list for reuse);
- * WAITING entries in a binary min-heap by (wake_ns, handle); READY entries in
+ * WAITING entries in a 4-ary min-heap by (wake_ns, handle); READY entries in
  * their group's ready array; groups with READY entries in ready_groups;
  * groups in a slab addressed by index, found by prefix through a kp_htab
  * keyed by kp_addr_hash (groups are never removed: memory grows with the
@@ -209,6 +209,10 @@ static int group_find_or_add(struct kp_schedule *s, const struct kp_addr *dst, u
 }
 
 /* ---- heap of WAITING entries ---- */
+/* A 4-ary heap: half the levels of a binary one (each a cold entry's pos
+ * written), and a node's four children side by side in memory. */
+#define HEAP_D 4u
+
 static bool heap_less(const struct hnode *a, const struct hnode *b)
 {
     if (a->wake_ns != b->wake_ns)
@@ -226,7 +230,7 @@ static void heap_up(struct kp_schedule *s, uint32_t pos)
 {
     struct hnode n = s->heap[pos];
     while (pos > 0) {
-        uint32_t parent = (pos - 1) / 2;
+        uint32_t parent = (pos - 1) / HEAP_D;
         if (!heap_less(&n, &s->heap[parent]))
             break;
         heap_set(s, pos, s->heap[parent]);
@@ -239,15 +243,13 @@ static void heap_down(struct kp_schedule *s, uint32_t pos)
 {
     struct hnode n = s->heap[pos];
     for (;;) {
-        uint32_t l = 2 * pos + 1, r = l + 1, m = pos;
+        uint32_t first = HEAP_D * pos + 1, m = pos;
         const struct hnode *best = &n;
-        if (l < s->n_heap && heap_less(&s->heap[l], best)) {
-            m = l;
-            best = &s->heap[l];
-        }
-        if (r < s->n_heap && heap_less(&s->heap[r], best)) {
-            m = r;
-            best = &s->heap[r];
+        for (uint32_t c = first; c < first + HEAP_D && c < s->n_heap; c++) {
+            if (heap_less(&s->heap[c], best)) {
+                m = c;
+                best = &s->heap[c];
+            }
         }
         if (m == pos)
             break;

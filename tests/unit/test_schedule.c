@@ -242,3 +242,77 @@ Test(schedule, group_lookup_work_is_linear)
     cr_assert_eq(kp_schedule_count(s), 2 * N);
     kp_schedule_destroy(s);
 }
+
+/* Many entries armed, re-armed, removed and picked at random against a
+ * plain list of their wake times: a pick returns only an entry due by then,
+ * -EAGAIN only when none is, and kp_schedule_next_wake the earliest wake of
+ * the entries not taken (the time of the last pick when one is due). */
+Test(schedule, due_entries_against_a_model)
+{
+    enum { N = 3000 };
+    struct kp_schedule *s = mk(7);
+    int64_t wake[N];
+    uint32_t handle[N];
+    int state[N]; /* 0 gone, 1 waiting or ready, 2 taken */
+    uint64_t x = 0x853c49e6748fea9bULL;
+#define RND() (x = x * 6364136223846793005ULL + 1442695040888963407ULL, (uint32_t)(x >> 33))
+    char buf[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(buf, sizeof(buf), "198.18.%u.%u", (unsigned)(i % 200), (unsigned)(1 + i % 250));
+        struct kp_addr d = a4(buf);
+        wake[i] = 1000 + RND() % 100000;
+        cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)(i + 1), wake[i], &handle[i]), 0);
+        state[i] = 1;
+    }
+    int64_t now = 0, last_now = 0;
+    for (int step = 0; step < 60000; step++) {
+        uint32_t op = RND() % 10, i = RND() % N;
+        if (op < 5) {
+            now += RND() % 200;
+            void *item;
+            int rc = kp_schedule_pick(s, now, &item, NULL);
+            last_now = now;
+            if (rc == 0) {
+                int k = (int)(uintptr_t)item - 1;
+                cr_assert(k >= 0 && k < N);
+                cr_assert_eq(state[k], 1, "picked entry %d in state %d", k, state[k]);
+                cr_assert_leq(wake[k], now, "entry %d due at %lld picked at %lld", k,
+                              (long long)wake[k], (long long)now);
+                state[k] = 2;
+            } else {
+                cr_assert_eq(rc, -EAGAIN);
+                for (int k = 0; k < N; k++)
+                    cr_assert(state[k] != 1 || wake[k] > now, "entry %d due at %lld not picked", k,
+                              (long long)wake[k]);
+            }
+        } else if (op < 8) {
+            if (state[i] == 0)
+                continue;
+            wake[i] = now + (int64_t)(RND() % 5000) - 100;
+            cr_assert_eq(kp_schedule_arm(s, handle[i], wake[i]), 0);
+            state[i] = 1;
+        } else if (op == 8 && state[i] != 0) {
+            kp_schedule_remove(s, handle[i]);
+            state[i] = 0;
+        } else if (state[i] == 0) {
+            snprintf(buf, sizeof(buf), "198.18.%u.%u", (unsigned)(i % 200),
+                     (unsigned)(1 + i % 250));
+            struct kp_addr d = a4(buf);
+            wake[i] = now + RND() % 3000;
+            cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)(i + 1), wake[i], &handle[i]),
+                         0);
+            state[i] = 1;
+        }
+        int64_t want = INT64_MAX;
+        bool due = false;
+        for (int k = 0; k < N; k++)
+            if (state[k] == 1) {
+                due |= wake[k] <= last_now;
+                if (wake[k] < want)
+                    want = wake[k];
+            }
+        cr_assert_eq(kp_schedule_next_wake(s), due ? last_now : want, "step %d", step);
+    }
+#undef RND
+    kp_schedule_destroy(s);
+}
