@@ -240,9 +240,15 @@ assert_match '"r:198\.18\.219\.22" \[label="198\.18\.219\.22\\nAS4837", ' "$host
 # The router-level edges of both graphs, with each destination address of
 # --graph-hosts written as its /24: the same set (which router hands which
 # /24's traces over does not depend on the drawing; how many distinct edges
-# each draws does, with the ICMP answers a run happens to get).
+# each draws does, with the ICMP answers a run happens to get). A destination
+# that answered two TTLs (the later probe left before its first answer came)
+# is drawn to itself by --graph-hosts, as the former graph did, while the
+# collapsed graph ends the path at its /24 (unit test
+# graph_dot::path_ends_at_the_destination_prefix): such a self-edge is no
+# router edge and is left out.
 redges() {
     awk '/^  subgraph cluster_routers/ { r = 1 } /^  subgraph cluster_as/ { r = 0 } r && / -> / { print $1, $3 }' "$1" |
+        sed -E 's/;$//' | awk '!($1 == $2 && $1 ~ /^"r:198\.19\.17[6-9]\./)' |
         sed -E 's/"r:(198\.19\.17[6-9])\.[0-9]+"$/"p:\1.0\/24"/' | sort -u
 }
 assert_eq "$(redges "$work/paths.dot")" "$(redges "$work/hosts.dot")" \
