@@ -123,11 +123,42 @@ assert_eq "" "$(find "$out" -name '*.tmp' -print)" "no *.tmp left"
 # undecodable
 counts() { sed -n 's/^replay: .* files, .* \([0-9]*\) probes, \([0-9]*\) replies (.*, [0-9]* unmatched, \([0-9]*\) rejected,.*/\1 \2 \3/p' "$1"; }
 recon() { sed -n 's/^replay: counts reconcile: \(.*\); the .*/\1/p' "$1" | grep -o '[0-9][0-9]*' | tr '\n' ' '; }
+# orphans PCAP — the ICMP replies (echo replies, errors quoting an echo
+# request) whose request is not in the capture before them: a reply to a
+# probe of the process killed with -9 in hour 11, whose frame went with its
+# unflushed buffer, captured by the restarted process (the only replies the
+# keyed check can reject here)
+orphans() {
+    python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+link = {1: 14, 113: 16, 101: 0, 12: 0, 14: 0}[struct.unpack(end + "I", d[20:24])[0]]
+off, seen, n = 24, set(), 0
+while off + 16 <= len(d):
+    cl = struct.unpack(end + "I", d[off + 8:off + 12])[0]
+    p = d[off + 16 + link:off + 16 + cl]
+    off += 16 + cl
+    if len(p) < 28 or p[0] >> 4 != 4 or p[9] != 1:
+        continue
+    l4 = p[(p[0] & 15) * 4:]
+    if l4[0] == 8:
+        seen.add((p[16:20], l4[4:8]))
+    elif l4[0] == 0:
+        n += (p[12:16], l4[4:8]) not in seen
+    elif l4[0] in (3, 11) and len(l4) >= 36:
+        q = l4[8:]
+        ql4 = q[(q[0] & 15) * 4:]
+        n += q[9] == 1 and len(ql4) >= 8 and ql4[0] == 8 and (q[16:20], ql4[4:8]) not in seen
+print(n)
+PY
+}
 for h in $H10 $H11 $H12; do
     "$KPT" replay "$out/$h/capture.pcap" >"$work/$h.replay" 2>"$work/$h.err"
     assert_eq 0 $? "replay of $h's capture exits 0" || cat "$work/$h.err" >&2
     read -r _ replies rejected <<<"$(counts "$work/$h.err")"
-    assert_eq 0 "$rejected" "$h replayed with its sweep.json: no reply rejected ($replies replies)"
+    assert_eq "$(orphans "$out/$h/capture.pcap")" "$rejected" \
+        "$h replayed with its sweep.json: the only replies rejected are those whose probe is not in the capture ($replies replies)"
     tb_check_lines "replay $h" python3 - "$out/$h/traces.jsonl" "$work/$h.replay" "$h" <<'PY'
 import json, sys
 live = {}
