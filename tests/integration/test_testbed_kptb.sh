@@ -108,6 +108,31 @@ got=$(tb_exec a ping -n -c 20 -i 0.05 -W 1 -q "$(tb_addr j)" | sed -n 's/.* \([0
 assert_between 15 20 "$got" "loss 0.5: nearly every ping gets through"
 tb_down
 
+# --- teardown signals only the run's own processes ---------------------------
+# A pid recorded at 'up' (a delay line, dnsmasq) may have been given to
+# another process after its own exited: down must leave that one alone, and
+# still stop the run's delay lines.
+"$KPTB" up "$topos/delay.topo" --state "$tmp/st-pid" --delayline "$KP_BUILD/tests/testbed/kptb-delayline" >/dev/null
+sleep 300 &
+stranger=$!
+python3 - "$tmp/st-pid/state.json" "$stranger" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["pids"].append(int(sys.argv[2]))
+json.dump(d, open(sys.argv[1], "w"))
+PY
+dls=$(python3 -c 'import json,sys; print(" ".join(str(p) for p in json.load(open(sys.argv[1]))["pids"][:-1]))' "$tmp/st-pid/state.json")
+"$KPTB" down --state "$tmp/st-pid"
+assert_cmd "kptb down leaves alone a recorded pid that is no longer the run's" kill -0 "$stranger"
+kill "$stranger"
+wait "$stranger" 2>/dev/null
+left=""
+for p in $dls; do
+    st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ] && left="$left $p:$st"
+done
+assert_eq "" "$left" "kptb down stopped the run's own processes ($(echo $dls | wc -w) recorded)"
+
 # --- a test killed with SIGTERM tears its testbed down ------------------------
 cat >"$tmp/victim.sh" <<EOF
 source "$KP_SRC/tests/integration/lib.sh"
