@@ -103,14 +103,20 @@ sweep
 report same
 assert_eq 0 "$(wc -c <"$work/same/changes.jsonl")" "three sweeps, nothing changed: changes.jsonl is empty"
 assert_eq "" "$(grep -n '^|.*CHANGED' "$work/same/report.md")" "three sweeps, nothing changed: no table cell of report.md says CHANGED"
-# the ECMP /24 really was split in every sweep (else this proves nothing)
+# the ECMP /24 really was split in every sweep (else this proves nothing).
+# Besides the two transits, only vp-asia's own ISP (AS64503) may appear: a
+# trace whose transit routers' answers were all lost to the uplink's 5 %
+# loss (both attempts of both transit TTLs) shows only the destination after
+# the gap, and the verdict then names the vantage point's network with low
+# confidence (core/verdict/verdict.c, hidden handoff).
 tb_check_lines "ecmp split" python3 - "$work/same/summary.jsonl" "$ECMP" <<'EOF'
 import json, sys
 for l in open(sys.argv[1]):
     s = json.loads(l)
     if s["prefix"] == sys.argv[2]:
         asns = sorted(x["asn"] for x in s["shares"] if x["status"] == "reached")
-        print(("ok " if asns == [4837, 20485] else "FAIL ") + "%s %s %s: reached via %s" % (s["prefix"], s["method"], s["sweep"], asns))
+        good = {4837, 20485} <= set(asns) and set(asns) <= {4837, 20485, 64503}
+        print(("ok " if good else "FAIL ") + "%s %s %s: reached via %s" % (s["prefix"], s["method"], s["sweep"], asns))
 EOF
 
 # --- 2. .176 moves to TTC -----------------------------------------------------
