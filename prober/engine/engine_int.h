@@ -220,7 +220,6 @@ void engine_take_record(struct kp_engine *e, struct kp_trace *t);
 void engine_take_reply(struct kp_engine *e, const struct reply_ev *r);
 int engine_admit(struct kp_engine *e, char *err, size_t errlen);
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen);
-void engine_ahead_return(struct kp_engine *e);
 void engine_pace_spacing(struct kp_engine *e, int64_t over);
 void engine_stop_all(struct kp_engine *e);
 

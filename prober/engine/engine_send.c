@@ -314,8 +314,6 @@ static void flush_batch(struct kp_engine *e, unsigned n)
     }
 }
 
-static int send_batches(struct kp_engine *e, char *err, size_t errlen);
-
 /* The traces picked ahead of the one being built (struct ahead): each
  * is a random one among thousands, cold in the cache, so its state is
  * fetched while the probes before it are built. */
@@ -342,7 +340,7 @@ static void ahead_fill(struct kp_engine *e, int64_t now)
     }
 }
 
-/* The next trace picked (the oldest ahead), or 0 when none is ready. */
+/* The next trace picked (the oldest ahead): 0, or -EAGAIN when none is ready. */
 static int ahead_take(struct kp_engine *e, int64_t now, struct active **a, uint32_t *h)
 {
     struct ahead *q = &e->ahead;
@@ -361,22 +359,14 @@ static int ahead_take(struct kp_engine *e, int64_t now, struct active **a, uint3
 /* The traces picked ahead and not used go back to the schedule, ready as
  * they were (sending stops for the pacer, a fault, or the end of the
  * batches; a later pick may choose others). */
-void engine_ahead_return(struct kp_engine *e)
+static void ahead_return(struct kp_engine *e)
 {
     struct ahead *q = &e->ahead;
     for (; q->n > 0; q->n--, q->head = (q->head + 1) % AHEAD)
         kp_schedule_arm(e->sched, q->h[q->head], e->mono_now);
 }
 
-/* Collect ready probes while the pacer has tokens (up to BATCH), build
- * them and send them in one batch; repeat while there is work. */
-int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
-{
-    int rc = send_batches(e, err, errlen);
-    engine_ahead_return(e);
-    return rc;
-}
-
+/* The batches of engine_send_some, with traces picked ahead (ahead_take). */
 static int send_batches(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_engine_params *par = e->par;
@@ -472,6 +462,15 @@ static int send_batches(struct kp_engine *e, char *err, size_t errlen)
             return 0;
     }
     return 0;
+}
+
+/* Collect ready probes while the pacer has tokens (up to BATCH), build
+ * them and send them in one batch; repeat while there is work. */
+int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
+{
+    int rc = send_batches(e, err, errlen);
+    ahead_return(e);
+    return rc;
 }
 
 /* How late the sleeps before a send end (their average, over the last few)
