@@ -71,6 +71,8 @@ struct kp_engine_stats {
     int64_t last_probe_ns;    /* CLOCK_REALTIME of the last probe sent, 0 none */
     uint64_t next_id;         /* the first trace id not given to a trace yet */
     bool interrupted;
+    bool sender_realtime;  /* the sending thread ran SCHED_FIFO (prober/sys/rtsched.h) */
+    int64_t wake_early_ns; /* at the end: how long before a send its sleep ended */
     char ts_source[16];
 };
 

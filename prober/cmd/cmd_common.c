@@ -308,6 +308,7 @@ void kp_cmd_engine_params(const struct kp_options *o, struct kp_engine_params *p
     p->late_ms = o->late_ms;
     p->late_end_auto = !o->late_set;
     p->capture_kib = o->capture_kib;
+    p->realtime = o->realtime;
     p->fault_wait_s = o->fault_wait_s;
     p->dport = o->dport;
     p->sport = o->sport;

@@ -38,6 +38,7 @@ void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
     o->user = KP_DEFAULT_USER;
     o->doubletree = cmd == KP_CMD_SWEEP;
     o->progress = true;
+    o->realtime = true;
 }
 
 void kp_options_free(struct kp_options *o)
@@ -210,6 +211,7 @@ enum {
     O_SEED,
     O_DNS,
     O_NOPROG,
+    O_NORT,
     O_LATE,
     O_CAPBUF,
     O_FAULTW,
@@ -254,6 +256,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, NULL, O_SEED},
     {"dns-server", required_argument, NULL, O_DNS},
     {"no-progress", no_argument, NULL, O_NOPROG},
+    {"no-realtime", no_argument, NULL, O_NORT},
     {"targets", required_argument, NULL, O_TARGETS},
     /* an exact name, so that it is not an abbreviation of both --targets
      * and --target-as (getopt_long prefers an exact match) */
@@ -442,6 +445,9 @@ static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *n
         break;
     case O_NOPROG:
         o->progress = false;
+        break;
+    case O_NORT:
+        o->realtime = false;
         break;
     case O_TARGETS:
         rc = add_target_list(o, optarg, err, errlen);
@@ -684,8 +690,9 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
         return 0;
     if (IS("--unsafe-rate"))
         return 0; /* lifts a ceiling; the rate itself is --pps */
-    if (IS("--capture-buffer") || IS("--fault-wait"))
-        return 0; /* the capture's buffer, how long to ride out a fault: not the measurement */
+    if (IS("--capture-buffer") || IS("--fault-wait") || IS("--no-realtime"))
+        return 0; /* the capture's buffer, how long to ride out a fault, the sender's
+                     scheduling: not the measurement */
     snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
     return -1;
 cmp:
@@ -751,6 +758,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "Common options:\n"
                "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
                "  --unsafe-rate         allow --pps up to 1000000 (do you own the path?)\n"
+               "  --no-realtime         the sending thread keeps the default scheduling\n"
+               "                        [SCHED_FIFO while the interval is 50 us or more]\n"
                "  --first-ttl N         first TTL probed, 1..63 [1]\n"
                "  --max-ttl N           last TTL probed, 1..63 [30]\n"
                "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
@@ -818,6 +827,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --blocklist-file FILE never probe these prefixes (added to the default)\n"
            "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
            "  --unsafe-rate         allow --pps up to 1000000\n"
+           "  --no-realtime         the sending thread keeps the default scheduling\n"
+           "                        [SCHED_FIFO while the interval is 50 us or more]\n"
            "  --first-ttl N         first TTL probed, 1..63 [1]\n"
            "  --max-ttl N           last TTL probed, 1..63 [30]\n"
            "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"

@@ -149,6 +149,9 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cap, "gaps", json_integer((json_int_t)st->cap_gaps));
     json_object_set_new(cap, "gap_ms", json_integer((json_int_t)(st->cap_gap_ns / 1000000)));
     json_object_set_new(j, "capture", cap);
+    json_object_set_new(j, "sender",
+                        json_pack("{s:b,s:I}", "realtime", st->sender_realtime, "wake_early_us",
+                                  (json_int_t)(st->wake_early_ns / 1000)));
 
     json_t *chk = json_object();
     char summary[1200] = "";

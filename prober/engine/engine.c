@@ -38,7 +38,15 @@ int kp_engine_create(const struct kp_engine_config *cfg, struct kp_engine **out,
     e->cap.fd = -1;
     e->efd = -1;
     e->end_efd = -1;
-    pthread_mutex_init(&e->mu, NULL);
+    /* priority inheritance: the sending thread may run SCHED_FIFO
+     * (kp_engine_open); the receive thread holding the lock then runs at
+     * its priority until it lets go, instead of waiting behind other work
+     * while the sender waits for it */
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+    pthread_mutex_init(&e->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     atomic_init(&e->rx_end, false);
     atomic_init(&e->sent_total, 0);
     atomic_init(&e->cap_down, false);
@@ -127,6 +135,20 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
         (rc = e->cfg.pcap_append ? kp_capture_dump_append(&e->cap, e->cfg.pcap_path, err, errlen)
                                  : kp_capture_dump_open(&e->cap, e->cfg.pcap_path, err, errlen)))
         return rc;
+    /* The thread that opens the engine runs it and sends: SCHED_FIFO, while
+     * still root (the policy stays after the drop; taking it later would
+     * need RLIMIT_RTPRIO, which root cannot always raise), for as long as
+     * the engine lives (kp_engine_destroy). Threads it creates from now on,
+     * the receive thread among them, start at the default policy
+     * (SCHED_RESET_ON_FORK). Woken by its timer, a real-time thread runs at
+     * once, not after what else the CPU holds, which at 100 us a probe
+     * would be the gaps' size. Only while it sleeps most of each interval:
+     * unpaced or nearly, it would hold a CPU. */
+    uint32_t pps = e->par->pps;
+    if (e->par->pps_ceiling != 0 && e->par->pps_ceiling < pps)
+        pps = e->par->pps_ceiling;
+    if (e->par->realtime && pps > 0 && 1000000000LL / pps >= RT_MIN_GAP)
+        e->realtime = kp_rt_enter(RT_PRIO) == 0;
     e->opened = true;
     return 0;
 }
@@ -141,10 +163,11 @@ static void count_unrecorded(void *ctx, const struct kp_trace_owner *own)
 }
 
 /* The pacer forgives 10 ms of lateness (a sender woken late spends the
- * tokens it saved, so the rate is the one asked for), and while the
- * sleeps end on time it never sends two probes closer than 60% of the
- * interval: a late wake-up is then caught up at most 1.67 times the rate,
- * not in a burst (engine_pace_spacing). */
+ * tokens it saved, so the rate is the one asked for), and while sends
+ * leave on time it never sends two probes closer than SPACING_PCT of the
+ * interval: a late wake-up is then caught up at most 1.25 times the rate,
+ * not in a burst (engine_pace_spacing). The sleeps before a send end
+ * WAKE_EARLY before it until their lateness is known (engine_wake_tune). */
 static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
 {
     const struct kp_engine_params *par = e->par;
@@ -160,6 +183,9 @@ static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
      * (engine_pace_spacing) */
     e->spacing = false;
     e->late_ewma = 0;
+    e->wake_early = WAKE_EARLY;
+    e->late_n = 0;
+    kp_lateness_init(&e->late, LATE_BUCKET, LATE_WINDOW);
     engine_pace_spacing(e, 0);
     return 0;
 }
@@ -221,14 +247,15 @@ static int run_start(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = pthread_create(&e->rx_thread, NULL, engine_rx_main, e)) != 0)
         return fail(err, errlen, -rc, "receive thread: %s", strerror(rc));
     e->rx_started = true;
+    e->st.sender_realtime = e->realtime; /* kp_engine_open */
     return 0;
 }
 
 /* How long the sending thread may sleep: until its next send is due (the
  * schedule's next wake-up, the pacer's, the end of a send fault's pause),
  * or until the end once every trace is done; TICK_NS at most. A sleep
- * before a send (*for_send) ends WAKE_EARLY before it (the rest is waited
- * for awake). */
+ * before a send (*for_send) ends wake_early before it (the rest is waited
+ * for awake; engine_wake_tune). */
 static int64_t sleep_ns(struct kp_engine *e, bool all_done, bool *for_send)
 {
     int64_t timeout = TICK_NS;
@@ -251,14 +278,14 @@ static int64_t sleep_ns(struct kp_engine *e, bool all_done, bool *for_send)
         timeout = TICK_NS;
     *for_send = !all_done && timeout < TICK_NS;
     if (*for_send)
-        timeout -= WAKE_EARLY;
+        timeout -= e->wake_early;
     if (timeout < 0)
         timeout = 0;
     return timeout;
 }
 
 /* Sleep until the receive thread hands something over or timeout ns pass;
- * a sleep before a send that ended late tunes the pacer's spacing. */
+ * how late a sleep before a send ended tunes the wake-up and the spacing. */
 static int sleep_for(struct kp_engine *e, int64_t timeout, bool for_send, char *err, size_t errlen)
 {
     struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
@@ -268,7 +295,7 @@ static int sleep_for(struct kp_engine *e, int64_t timeout, bool for_send, char *
     if (pr < 0 && errno != EINTR)
         return fail(err, errlen, -errno, "poll: %s", strerror(errno));
     if (pr == 0 && for_send && timeout > 0)
-        engine_pace_spacing(e, kp_clock_ns(CLOCK_MONOTONIC) - slept_from - timeout);
+        engine_wake_tune(e, kp_clock_ns(CLOCK_MONOTONIC) - slept_from - timeout);
     return 0;
 }
 
@@ -354,6 +381,7 @@ static void final_stats(struct kp_engine *e)
     e->st.skipped_not_started = e->st.jobs - e->st.started;
     kp_trace_owners_drain(&e->owners, count_unrecorded, e);
     e->st.end_ns = kp_clock_ns(CLOCK_REALTIME);
+    e->st.wake_early_ns = e->wake_early;
     /* a fault still going on at the end counts, to the end */
     e->st.fault_now_ns = kp_backoff_fault_ns(&e->bo, kp_clock_ns(CLOCK_MONOTONIC));
     e->st.send_faults = e->bo.faults + (e->bo.faulty ? 1 : 0);
@@ -567,6 +595,8 @@ void kp_engine_destroy(struct kp_engine *e)
         end_rx(e);
         pthread_join(e->rx_thread, NULL);
     }
+    if (e->realtime) /* kp_engine_open */
+        (void)kp_rt_leave();
     engine_handover_free(&e->stage);
     engine_handover_free(&e->shared);
     engine_handover_free(&e->mine);

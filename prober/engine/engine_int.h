@@ -30,6 +30,8 @@
 #include "core/plan/jobs.h"
 #include "core/methods/method.h"
 #include "prober/sys/net_raw.h"
+#include "prober/sys/rtsched.h"
+#include "core/plan/lateness.h"
 #include "core/plan/pacer.h"
 #include "core/rx/rx.h"
 #include "core/rx/rx_kptrace.h"
@@ -49,7 +51,13 @@
 #define BACKOFF_MAX 100000000LL /* 100 ms: a fault's end is noticed within this */
 #define CAPTURE_LAG (4LL * KP_CAPTURE_BLOCK_MS * 1000000LL) /* frames still in the ring */
 #define FINAL_DRAIN 500000000LL /* at most this long for the capture to show our last probes */
-#define WAKE_EARLY  20000LL     /* a sleep before a send ends this much before it */
+#define WAKE_EARLY  20000LL     /* a sleep before a send ends at least this much before it */
+#define LATE_BUCKET 2000LL      /* engine_wake_tune: lateness histogram of 2 us buckets, */
+#define LATE_WINDOW 4096u       /* halved every 4096 sleeps */
+#define LATE_TUNE   64u         /* the wake-up recomputed every 64 sleeps */
+#define SPACING_PCT 80u         /* two sends at least 80 % of the interval apart (pace_spacing) */
+#define RT_PRIO     20          /* SCHED_FIFO priority of the sending thread (rtsched.h) */
+#define RT_MIN_GAP  50000LL     /* ... while the interval is at least 50 us (kp_engine_open) */
 #define AT_FAULT_NS 100000000LL /* probes sent this long before a fault may be lost with it */
 #define SENT_RING   256u        /* recent batches: (time, probes sent so far) */
 
@@ -129,10 +137,14 @@ struct kp_engine {
     int64_t ring_t[SENT_RING];  /* CLOCK_MONOTONIC of recent batches that went out */
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
     uint32_t ring_head;
-    uint64_t at_fault_upto; /* probes_sent when probes_at_fault was last counted */
-    int64_t late_ewma;      /* how late the sleeps before a send end, on average */
-    bool spacing;           /* the pacer spaces its sends (pace_spacing) */
-    uint8_t *pkts;          /* BATCH x PKT_MAX */
+    uint64_t at_fault_upto;  /* probes_sent when probes_at_fault was last counted */
+    int64_t late_ewma;       /* how late sends leave after a sleep, on average */
+    struct kp_lateness late; /* how late the sleeps before a send end (engine_wake_tune) */
+    int64_t wake_early;      /* a sleep before a send ends this much before it */
+    uint32_t late_n;         /* sleeps measured since wake_early was last set */
+    bool realtime;           /* the opening thread runs SCHED_FIFO (kp_engine_open) */
+    bool spacing;            /* the pacer spaces its sends (pace_spacing) */
+    uint8_t *pkts;           /* BATCH x PKT_MAX */
     struct kp_raw_pkt batch[BATCH];
     struct pending pend[BATCH];
     struct ahead ahead; /* engine_send.c: picked, not yet built */
@@ -221,6 +233,7 @@ void engine_take_reply(struct kp_engine *e, const struct reply_ev *r);
 int engine_admit(struct kp_engine *e, char *err, size_t errlen);
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen);
 void engine_pace_spacing(struct kp_engine *e, int64_t over);
+void engine_wake_tune(struct kp_engine *e, int64_t over);
 void engine_stop_all(struct kp_engine *e);
 
 /* engine_rx.c: the receive thread and the hand-over */

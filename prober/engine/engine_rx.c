@@ -99,6 +99,10 @@ static int append(void *dst, size_t *n, size_t *cap, const void *src, size_t *n_
 /* Receive thread: hand what was staged (and the counters) over. */
 static void publish(struct kp_engine *e, bool done)
 {
+    /* the kernel's counters read before the lock: the sending thread,
+     * real-time, waits for nothing but the copies under it */
+    uint64_t recv, drop, ifdrop;
+    kp_capture_stats(&e->cap, &recv, &drop, &ifdrop);
     pthread_mutex_lock(&e->mu);
     struct handover *s = &e->stage, *d = &e->shared;
     bool any = s->n_ev > 0 || s->n_rec > 0 || done;
@@ -114,7 +118,9 @@ static void publish(struct kp_engine *e, bool done)
     }
     e->rs_shared = *kp_rx_stats(e->rx);
     e->frames_shared = e->frames;
-    kp_capture_stats(&e->cap, &e->cap_recv_shared, &e->cap_drop_shared, &e->cap_ifdrop_shared);
+    e->cap_recv_shared = recv;
+    e->cap_drop_shared = drop;
+    e->cap_ifdrop_shared = ifdrop;
     e->cap_errors_shared = e->cap_errors;
     e->cap_reopens_shared = e->cap_reopens;
     e->cap_gaps_shared = e->cap_gaps;

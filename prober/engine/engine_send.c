@@ -473,25 +473,48 @@ int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
     return rc;
 }
 
-/* How late the sleeps before a send end (their average, over the last few)
- * decides the spacing: while they end on time the pacer spreads a catch-up
- * (60% of the interval at least between two probes); when the scheduler
- * wakes the sender later than a third of the interval, spacing would cost
- * the rate itself (each probe waiting for a late wake-up), so the tokens
- * saved go out together, as few as the lateness calls for. */
+/* How late sends leave after their sleep (the average over the last few)
+ * decides the spacing: while they leave on time the pacer spreads a
+ * catch-up (SPACING_PCT of the interval at least between two probes, so a
+ * catch-up runs at most 100 / (100 - SPACING_PCT) times faster than the
+ * lateness came); when sends leave later than half of what a catch-up can
+ * win back in an interval, spacing would cost the rate itself (each probe
+ * waiting for a late wake-up), so the tokens saved go out together, as few
+ * as the lateness calls for. */
 void engine_pace_spacing(struct kp_engine *e, int64_t over)
 {
     if (over < 0)
         over = 0;
     e->late_ewma = (7 * e->late_ewma + over) / 8;
     /* spacing needs a sleep between two probes: none when the interval is
-     * shorter than the time a sleep before a send ends early (WAKE_EARLY);
-     * then what the bucket holds leaves in batches (one sendmmsg each) */
-    bool want = e->late_ewma * 3 < e->pacer.interval_ns && e->pacer.interval_ns > WAKE_EARLY;
+     * no longer than the time a sleep before a send ends early; then what
+     * the bucket holds leaves in batches (one sendmmsg each) */
+    int64_t iv = e->pacer.interval_ns;
+    bool want = e->late_ewma * 200 < iv * (int64_t)(100 - SPACING_PCT) && iv > e->wake_early;
     if (want != e->spacing) {
-        kp_pacer_set_spacing(&e->pacer, want ? 60 : 0);
+        kp_pacer_set_spacing(&e->pacer, want ? SPACING_PCT : 0);
         e->spacing = want;
     }
+}
+
+/* A sleep before a send ended `over` ns after it was asked to. The sleeps
+ * end wake_early before a send and the sender waits the rest awake: enough
+ * to cover 99 % of the sleeps' lateness, as measured lately (lateness.h),
+ * and WAKE_EARLY at least; at most three quarters of the interval, so that
+ * the sender sleeps a quarter of each interval at least (real-time or not,
+ * it never holds a CPU). What is left of the lateness makes a send late. */
+void engine_wake_tune(struct kp_engine *e, int64_t over)
+{
+    kp_lateness_add(&e->late, over);
+    if (++e->late_n >= LATE_TUNE) {
+        e->late_n = 0;
+        int64_t q = kp_lateness_quantile(&e->late, 990);
+        int64_t most = e->pacer.interval_ns * 3 / 4;
+        if (q > most)
+            q = most;
+        e->wake_early = q > WAKE_EARLY ? q : WAKE_EARLY;
+    }
+    engine_pace_spacing(e, over - e->wake_early);
 }
 
 void engine_stop_all(struct kp_engine *e)
