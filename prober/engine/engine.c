@@ -182,11 +182,11 @@ static int start_pacer(struct kp_engine *e, char *err, size_t errlen)
     /* no sleep measured late yet: spacing where the interval allows it
      * (engine_pace_spacing) */
     e->spacing = false;
-    e->late_ewma = 0;
+    e->late_typical = 0;
     e->wake_early = WAKE_EARLY;
     e->late_n = 0;
     kp_lateness_init(&e->late, LATE_BUCKET, LATE_WINDOW);
-    engine_pace_spacing(e, 0);
+    engine_pace_spacing(e);
     return 0;
 }
 
@@ -259,6 +259,10 @@ static int run_start(struct kp_engine *e, char *err, size_t errlen)
 static int64_t sleep_ns(struct kp_engine *e, bool all_done, bool *for_send)
 {
     int64_t timeout = TICK_NS;
+    if (e->mine_pos < e->mine.n_rec || e->admit_more) { /* work left (engine_work_until) */
+        *for_send = false;
+        return 0;
+    }
     if (all_done) {
         timeout = end_at(e) - e->mono_now;
     } else {
@@ -305,11 +309,12 @@ static int run_loop(struct kp_engine *e, char *err, size_t errlen)
 {
     int64_t last_progress = 0, stop_at = 0;
     int rc;
-    if ((rc = engine_admit(e, err, errlen)))
+    if ((rc = engine_admit(e, INT64_MAX, err, errlen)))
         return rc;
     for (;;) {
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
-        engine_take_over(e);
+        engine_take_over(e, engine_work_until(e, false));
+        e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
         bool stopping = (e->cfg.stop && *e->cfg.stop) || e->fail_rc;
         if (stopping && stop_at == 0) {
             e->st.interrupted = e->fail_rc == 0;
@@ -317,9 +322,12 @@ static int run_loop(struct kp_engine *e, char *err, size_t errlen)
             stop_at = e->mono_now;
         }
         if (stop_at == 0) {
+            int64_t from = e->mono_now;
             if ((rc = engine_send_some(e, err, errlen)))
                 return rc;
-            if ((rc = engine_admit(e, err, errlen)))
+            e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
+            e->send_took = e->mono_now - from;
+            if ((rc = engine_admit(e, engine_work_until(e, true), err, errlen)))
                 return rc;
         }
         e->mono_now = kp_clock_ns(CLOCK_MONOTONIC);
@@ -362,7 +370,7 @@ static void stop_rx(struct kp_engine *e)
     e->rx_end_at = kp_clock_ns(CLOCK_MONOTONIC);
     end_rx(e);
     for (;;) {
-        if (engine_take_over(e))
+        if (engine_take_over(e, INT64_MAX))
             break;
         struct pollfd pfd = {.fd = e->efd, .events = POLLIN};
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 50000000L};
@@ -370,7 +378,7 @@ static void stop_rx(struct kp_engine *e)
     }
     pthread_join(e->rx_thread, NULL);
     e->rx_started = false;
-    engine_take_over(e); /* nothing left: the thread was done */
+    engine_take_over(e, INT64_MAX); /* nothing left: the thread was done */
 }
 
 /* The counters at the end of a run. */
@@ -474,6 +482,7 @@ static int reset_run(struct kp_engine *e, char *err, size_t errlen)
     engine_handover_free(&e->stage);
     engine_handover_free(&e->shared);
     engine_handover_free(&e->mine);
+    e->mine_pos = 0;
     for (uint32_t i = 0; i < e->max_active; i++) {
         free(e->act[i]);
         e->act[i] = NULL;
@@ -600,6 +609,7 @@ void kp_engine_destroy(struct kp_engine *e)
     engine_handover_free(&e->stage);
     engine_handover_free(&e->shared);
     engine_handover_free(&e->mine);
+    e->mine_pos = 0;
     if (e->efd >= 0)
         close(e->efd);
     if (e->end_efd >= 0)

@@ -58,6 +58,7 @@
 #define SPACING_PCT 80u         /* two sends at least 80 % of the interval apart (pace_spacing) */
 #define RT_PRIO     20          /* SCHED_FIFO priority of the sending thread (rtsched.h) */
 #define RT_MIN_GAP  50000LL     /* ... while the interval is at least 50 us (kp_engine_open) */
+#define WORK_MARGIN 10000LL     /* other work stops this long before a send is due */
 #define AT_FAULT_NS 100000000LL /* probes sent this long before a fault may be lost with it */
 #define SENT_RING   256u        /* recent batches: (time, probes sent so far) */
 
@@ -138,7 +139,7 @@ struct kp_engine {
     uint64_t ring_n[SENT_RING]; /* probes sent before each of them */
     uint32_t ring_head;
     uint64_t at_fault_upto;  /* probes_sent when probes_at_fault was last counted */
-    int64_t late_ewma;       /* how late sends leave after a sleep, on average */
+    int64_t late_typical;    /* how late sends typically leave after a sleep (wake_tune) */
     struct kp_lateness late; /* how late the sleeps before a send end (engine_wake_tune) */
     int64_t wake_early;      /* a sleep before a send ends this much before it */
     uint32_t late_n;         /* sleeps measured since wake_early was last set */
@@ -161,6 +162,9 @@ struct kp_engine {
     int efd;
     int end_efd; /* the sending thread wakes the receive thread's wait with it: the end */
     struct handover stage, shared, mine;
+    size_t mine_pos;              /* records of `mine` worked through (engine_take_over) */
+    int64_t send_took;            /* how long the last engine_send_some took */
+    bool admit_more;              /* engine_admit stopped for time, not for want of room */
     struct kp_rx_stats rs_shared; /* rx's counters, as last handed over */
     uint64_t frames_shared, cap_recv_shared, cap_drop_shared, cap_ifdrop_shared;
     uint64_t frames;                 /* receive thread */
@@ -230,9 +234,10 @@ static inline int64_t end_at(const struct kp_engine *e)
 /* engine_send.c: the sending thread */
 void engine_take_record(struct kp_engine *e, struct kp_trace *t);
 void engine_take_reply(struct kp_engine *e, const struct reply_ev *r);
-int engine_admit(struct kp_engine *e, char *err, size_t errlen);
+int engine_admit(struct kp_engine *e, int64_t until, char *err, size_t errlen);
+int64_t engine_work_until(struct kp_engine *e, bool makes_work);
 int engine_send_some(struct kp_engine *e, char *err, size_t errlen);
-void engine_pace_spacing(struct kp_engine *e, int64_t over);
+void engine_pace_spacing(struct kp_engine *e);
 void engine_wake_tune(struct kp_engine *e, int64_t over);
 void engine_stop_all(struct kp_engine *e);
 
@@ -241,7 +246,7 @@ void engine_on_trace(void *ctx, struct kp_trace *t);
 void engine_on_reply(void *ctx, const struct kp_rx_reply *r);
 void *engine_rx_main(void *arg);
 void engine_copy_stats(struct kp_engine *e);
-bool engine_take_over(struct kp_engine *e);
+bool engine_take_over(struct kp_engine *e, int64_t until);
 void engine_handover_free(struct handover *h);
 
 #endif

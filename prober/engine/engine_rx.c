@@ -288,49 +288,74 @@ void engine_copy_stats(struct kp_engine *e)
 }
 
 /* Sending thread: take what the receive thread handed over: replies for the
- * tracers, records for the plan and the caller. Returns true when the
- * receive thread is done (it delivered everything). */
-bool engine_take_over(struct kp_engine *e)
+ * tracers, all of them, and records for the plan and the caller until
+ * `until` (CLOCK_MONOTONIC, one record at least; engine_work_until): the
+ * rest stays in `mine` for the next call, and the records handed over
+ * meanwhile wait in `shared` until those are worked through. Returns true
+ * when the receive thread is done and everything it delivered is taken. */
+bool engine_take_over(struct kp_engine *e, int64_t until)
 {
     uint64_t x;
     ssize_t r = read(e->efd, &x, sizeof(x)); /* clear the wake-up */
     (void)r;
     pthread_mutex_lock(&e->mu);
-    struct handover t = e->shared;
-    e->shared = e->mine;
-    e->mine = t;
-    bool done = e->rx_done;
+    struct handover *s = &e->shared, *m = &e->mine;
+    struct reply_ev *ev = s->ev; /* the replies, swapped with mine's (empty) */
+    size_t n_ev = s->n_ev, cap_ev = s->cap_ev;
+    s->ev = m->ev;
+    s->cap_ev = m->cap_ev;
+    s->n_ev = 0;
+    m->ev = ev;
+    m->cap_ev = cap_ev;
+    m->n_ev = n_ev;
+    if (e->mine_pos == m->n_rec) { /* the records, once mine are done */
+        struct kp_trace **rec = s->rec;
+        size_t n_rec = s->n_rec, cap_rec = s->cap_rec;
+        s->rec = m->rec;
+        s->cap_rec = m->cap_rec;
+        s->n_rec = 0;
+        m->rec = rec;
+        m->n_rec = n_rec;
+        m->cap_rec = cap_rec;
+        e->mine_pos = 0;
+    }
+    bool done = e->rx_done && s->n_rec == 0 && s->n_ev == 0;
     int rx_err = e->rx_err, cap_err = e->cap_err;
     char fatal[sizeof(e->cap_fatal)];
     memcpy(fatal, e->cap_fatal, sizeof(fatal));
     pthread_mutex_unlock(&e->mu);
-    for (size_t i = 0; i < e->mine.n_ev; i++)
-        engine_take_reply(e, &e->mine.ev[i]);
-    for (size_t i = 0; i < e->mine.n_rec; i++) {
-        engine_take_record(e, e->mine.rec[i]);
-        kp_trace_free(e->mine.rec[i]);
-        free(e->mine.rec[i]);
+    for (size_t i = 0; i < m->n_ev; i++)
+        engine_take_reply(e, &m->ev[i]);
+    m->n_ev = 0;
+    for (unsigned k = 0; e->mine_pos < m->n_rec; k++) {
+        if (k > 0 && until != INT64_MAX && kp_clock_ns(CLOCK_MONOTONIC) >= until)
+            break;
+        struct kp_trace *t = m->rec[e->mine_pos];
+        m->rec[e->mine_pos++] = NULL; /* engine_handover_free: taken */
+        engine_take_record(e, t);
+        kp_trace_free(t);
+        free(t);
     }
-    e->mine.n_ev = e->mine.n_rec = 0;
     if (rx_err && !e->fail_rc)
         kp_engine_fail(e, rx_err, "receive path: out of memory");
     if (cap_err && !e->fail_rc && fatal[0]) {
         kp_engine_fail(e, cap_err, fatal);
     } else if (cap_err && !e->fail_rc) {
-        char m[256];
-        snprintf(m, sizeof(m), "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture file",
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s: %s", e->cfg.pcap_path ? e->cfg.pcap_path : "capture file",
                  strerror(-cap_err));
-        kp_engine_fail(e, cap_err, m);
+        kp_engine_fail(e, cap_err, msg);
     }
-    return done;
+    return done && e->mine_pos == m->n_rec;
 }
 
 void engine_handover_free(struct handover *h)
 {
-    for (size_t i = 0; i < h->n_rec; i++) {
-        kp_trace_free(h->rec[i]);
-        free(h->rec[i]);
-    }
+    for (size_t i = 0; i < h->n_rec; i++)
+        if (h->rec[i] != NULL) { /* not taken yet */
+            kp_trace_free(h->rec[i]);
+            free(h->rec[i]);
+        }
     free(h->rec);
     free(h->ev);
     memset(h, 0, sizeof(*h));

@@ -180,9 +180,40 @@ static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *
 }
 
 /* Start traces while there is room. */
-int engine_admit(struct kp_engine *e, char *err, size_t errlen)
+/* Other work than sending (records handed over, traces to admit) goes on
+ * until shortly before the next send is due, so that a wave of traces
+ * ending or becoming admissible at once does not hold the pace up; and at
+ * least half as long as the last sending took, so that when sends are due
+ * all the time (unpaced) neither starves. Work that makes sends due at once
+ * (makes_work: traces admitted are ready) stops before the pacer's next
+ * token; other work, with nothing waiting to be sent, does all of it. */
+int64_t engine_work_until(struct kp_engine *e, bool makes_work)
 {
-    while (e->n_active < e->max_active && !e->admit_end) {
+    int64_t now = e->mono_now;
+    int64_t due = makes_work ? now : kp_schedule_next_wake(e->sched);
+    if (due == INT64_MAX)
+        return INT64_MAX;
+    int64_t pn = now + kp_pacer_next(&e->pacer, now);
+    if (pn > due)
+        due = pn;
+    if (e->bo.faulty && e->bo.until_ns > due)
+        due = e->bo.until_ns;
+    due -= WORK_MARGIN;
+    int64_t least = now + e->send_took / 2;
+    return due > least ? due : least;
+}
+
+/* Start traces while there is room, one at least, until `until`
+ * (CLOCK_MONOTONIC; engine_work_until); admit_more tells whether time
+ * stopped it. */
+int engine_admit(struct kp_engine *e, int64_t until, char *err, size_t errlen)
+{
+    e->admit_more = false;
+    for (unsigned k = 0; e->n_active < e->max_active && !e->admit_end; k++) {
+        if (k > 0 && until != INT64_MAX && kp_clock_ns(CLOCK_MONOTONIC) >= until) {
+            e->admit_more = true;
+            break;
+        }
         struct kp_admit_start s;
         int rc = kp_admit_next(e->adm, &s);
         if (rc < 0)
@@ -404,7 +435,7 @@ static int send_batches(struct kp_engine *e, char *err, size_t errlen)
                     break;
                 }
                 finish_active(e, a);
-                int rc = engine_admit(e, err, errlen);
+                int rc = engine_admit(e, 0, err, errlen); /* its room */
                 if (rc)
                     return rc;
                 continue;
@@ -473,24 +504,23 @@ int engine_send_some(struct kp_engine *e, char *err, size_t errlen)
     return rc;
 }
 
-/* How late sends leave after their sleep (the average over the last few)
- * decides the spacing: while they leave on time the pacer spreads a
- * catch-up (SPACING_PCT of the interval at least between two probes, so a
- * catch-up runs at most 100 / (100 - SPACING_PCT) times faster than the
- * lateness came); when sends leave later than half of what a catch-up can
- * win back in an interval, spacing would cost the rate itself (each probe
- * waiting for a late wake-up), so the tokens saved go out together, as few
- * as the lateness calls for. */
-void engine_pace_spacing(struct kp_engine *e, int64_t over)
+/* How late sends typically leave after their sleep (the median sleep's
+ * lateness beyond wake_early) decides the spacing: while they leave on time
+ * the pacer spreads a catch-up (SPACING_PCT of the interval at least
+ * between two probes, so a catch-up runs at most 100 / (100 - SPACING_PCT)
+ * times faster than the pace); when the typical send leaves later than half
+ * of what a catch-up can win back in an interval, spacing would cost the
+ * rate itself (each probe waiting for a late wake-up), so the tokens saved
+ * go out together, as few as the lateness calls for. A rare stall (the
+ * machine busy for a while) does not turn the spacing off: its catch-up is
+ * spread as any other. */
+void engine_pace_spacing(struct kp_engine *e)
 {
-    if (over < 0)
-        over = 0;
-    e->late_ewma = (7 * e->late_ewma + over) / 8;
     /* spacing needs a sleep between two probes: none when the interval is
      * no longer than the time a sleep before a send ends early; then what
      * the bucket holds leaves in batches (one sendmmsg each) */
     int64_t iv = e->pacer.interval_ns;
-    bool want = e->late_ewma * 200 < iv * (int64_t)(100 - SPACING_PCT) && iv > e->wake_early;
+    bool want = e->late_typical * 200 < iv * (int64_t)(100 - SPACING_PCT) && iv > e->wake_early;
     if (want != e->spacing) {
         kp_pacer_set_spacing(&e->pacer, want ? SPACING_PCT : 0);
         e->spacing = want;
@@ -506,15 +536,17 @@ void engine_pace_spacing(struct kp_engine *e, int64_t over)
 void engine_wake_tune(struct kp_engine *e, int64_t over)
 {
     kp_lateness_add(&e->late, over);
-    if (++e->late_n >= LATE_TUNE) {
-        e->late_n = 0;
-        int64_t q = kp_lateness_quantile(&e->late, 990);
-        int64_t most = e->pacer.interval_ns * 3 / 4;
-        if (q > most)
-            q = most;
-        e->wake_early = q > WAKE_EARLY ? q : WAKE_EARLY;
-    }
-    engine_pace_spacing(e, over - e->wake_early);
+    if (++e->late_n < LATE_TUNE)
+        return;
+    e->late_n = 0;
+    int64_t q = kp_lateness_quantile(&e->late, 990);
+    int64_t most = e->pacer.interval_ns * 3 / 4;
+    if (q > most)
+        q = most;
+    e->wake_early = q > WAKE_EARLY ? q : WAKE_EARLY;
+    int64_t typical = kp_lateness_quantile(&e->late, 500) - e->wake_early;
+    e->late_typical = typical > 0 ? typical : 0;
+    engine_pace_spacing(e);
 }
 
 void engine_stop_all(struct kp_engine *e)
