@@ -13,6 +13,10 @@
 #   - consecutive probes rarely go to the same destination (< 5%), and both
 #     /24s get probes throughout (each has >= 35% of the probes of the first
 #     half of the run).
+# The sender ran at real-time priority (root, probes 5 ms apart), woke up
+# ahead of its sends by 20 us to 3/4 of the interval, and the receive thread
+# kept the default policy (sweep.json "sender", kptrace's threads read from
+# /proc while a second sweep runs); with --no-realtime, no real-time.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -59,4 +63,37 @@ assert_between 1 22 "$(get win)" "at most 22 probes in any 100 ms"
 assert_between 4.5 1000 "$(get median_gap_ms)" "median gap between probes (ms)"
 assert_between 0 0.05 "$(get same_dst)" "consecutive probes to the same destination (fraction)"
 assert_between 0.35 0.65 "$(get share176)" "share of the first half's probes going to the .176 /24"
+jget() { python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]: v = v[k]
+print(json.dumps(v))' "$@"; }
+assert_eq true "$(jget "$work/s/sweep.json" sender realtime)" "the sender ran at real-time priority"
+assert_between 20 3750 "$(jget "$work/s/sweep.json" sender wake_early_us)" \
+    "the sender woke up 20 us to 3/4 of the interval ahead of a send"
+
+# the policy of each thread while it runs: FF (SCHED_FIFO) for the sender,
+# TS (the default) for the receive thread
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/26 \
+    --methods icmp-paris --pps 200 --no-doubletree --out "$work/t" --no-progress -q &
+pid=$!
+cls=""
+for _ in $(seq 1 50); do
+    sleep 0.1
+    kp=""
+    for p in $(ip netns pids "$(tb_ns $vp)"); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = kptrace ] && kp=$p
+    done
+    [ -n "$kp" ] || continue
+    cls=$(ps -L -o cls= -p "$kp" | sort | tr -d ' ' | tr '\n' ' ')
+    [ "$(ps -L -o tid= -p "$kp" | wc -l)" -ge 2 ] && break
+done
+wait $pid
+assert_eq 0 $? "second sweep exits 0"
+tb_log "thread policies: $cls"
+assert_eq "FF TS " "$cls" "the sender real-time, the receive thread not"
+
+tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/28 \
+    --methods icmp-paris --pps 1000 --no-doubletree --no-realtime --out "$work/n" --no-progress -q
+assert_eq 0 $? "sweep --no-realtime exits 0"
+assert_eq false "$(jget "$work/n/sweep.json" sender realtime)" "--no-realtime: no real-time priority"
 rm -rf "$work"
