@@ -40,6 +40,7 @@
 #include "prober/cmd/cmd_common.h"
 #include "prober/cmd/sweep_resume.h"
 #include "prober/cmd/watch.h"
+#include "prober/sys/rtsched.h"
 #include "prober/sys/privdrop.h"
 
 static int wfail(struct watch *w, const char *what, int e)
@@ -450,6 +451,7 @@ static void spawn(struct watch *w, const char *line, size_t len)
         return;
     pid_t pid = fork();
     if (pid == 0) {
+        (void)kp_rt_leave(); /* not the engine's real-time policy (rtsched.h) */
         setpgid(0, 0);
         dup2(p[0], 0);
         sigset_t none;

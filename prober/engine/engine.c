@@ -138,12 +138,15 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
     /* The thread that opens the engine runs it and sends: SCHED_FIFO, while
      * still root (the policy stays after the drop; taking it later would
      * need RLIMIT_RTPRIO, which root cannot always raise), for as long as
-     * the engine lives (kp_engine_destroy). Threads it creates from now on,
-     * the receive thread among them, start at the default policy
-     * (SCHED_RESET_ON_FORK). Woken by its timer, a real-time thread runs at
-     * once, not after what else the CPU holds, which at 100 us a probe
-     * would be the gaps' size. Only while it sleeps most of each interval:
-     * unpaced or nearly, it would hold a CPU. */
+     * the engine lives (kp_engine_destroy). Woken by its timer, a real-time
+     * thread runs at once, not after what else the CPU holds, which at
+     * 100 us a probe would be the gaps' size. The receive thread inherits
+     * the policy and goes one priority below (engine_rx_main): left at the
+     * default policy, it would get only what the sender and every other busy
+     * process leave, and the capture ring would overflow. Only while the
+     * sender sleeps most of each interval: unpaced or nearly, it would hold
+     * a CPU. (A child process the command forks leaves the policy itself:
+     * watch's --on-change.) */
     uint32_t pps = e->par->pps;
     if (e->par->pps_ceiling != 0 && e->par->pps_ceiling < pps)
         pps = e->par->pps_ceiling;

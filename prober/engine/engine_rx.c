@@ -216,6 +216,10 @@ void *engine_rx_main(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the sending thread's */
+    /* inherited SCHED_FIFO from the sending thread (kp_engine_open): one
+     * priority below it, so the sender's sends come first */
+    if (e->realtime)
+        (void)kp_rt_lower(RT_PRIO - 1);
     int64_t last_tick = 0, last_flush = kp_clock_ns(CLOCK_MONOTONIC);
     for (;;) {
         drain_capture(e);

@@ -14,9 +14,10 @@
 #     /24s get probes throughout (each has >= 35% of the probes of the first
 #     half of the run).
 # The sender ran at real-time priority (root, probes 5 ms apart), woke up
-# ahead of its sends by 20 us to 3/4 of the interval, and the receive thread
-# kept the default policy (sweep.json "sender", kptrace's threads read from
-# /proc while a second sweep runs); with --no-realtime, no real-time.
+# ahead of its sends by 20 us to 3/4 of the interval (sweep.json "sender"),
+# and while a second sweep runs its threads are SCHED_FIFO 20 (the sender)
+# and 19 (the receive thread), read from /proc; with --no-realtime, no
+# real-time.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -71,8 +72,8 @@ assert_eq true "$(jget "$work/s/sweep.json" sender realtime)" "the sender ran at
 assert_between 20 3750 "$(jget "$work/s/sweep.json" sender wake_early_us)" \
     "the sender woke up 20 us to 3/4 of the interval ahead of a send"
 
-# the policy of each thread while it runs: FF (SCHED_FIFO) for the sender,
-# TS (the default) for the receive thread
+# the policy and priority of each thread while it runs: FF (SCHED_FIFO) 20
+# for the sender, 19 for the receive thread
 tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/26 \
     --methods icmp-paris --pps 200 --no-doubletree --out "$work/t" --no-progress -q &
 pid=$!
@@ -84,13 +85,14 @@ for _ in $(seq 1 50); do
         [ "$(cat /proc/"$p"/comm 2>/dev/null)" = kptrace ] && kp=$p
     done
     [ -n "$kp" ] || continue
-    cls=$(ps -L -o cls= -p "$kp" | sort | tr -d ' ' | tr '\n' ' ')
-    [ "$(ps -L -o tid= -p "$kp" | wc -l)" -ge 2 ] && break
+    cls=$(ps -L -o cls=,rtprio= -p "$kp" | awk '{ print $1 "/" $2 }' | sort | tr '\n' ' ')
+    # (the receive thread lowers itself once it runs: read again until then)
+    [ "$cls" = "FF/19 FF/20 " ] && break
 done
 wait $pid
 assert_eq 0 $? "second sweep exits 0"
 tb_log "thread policies: $cls"
-assert_eq "FF TS " "$cls" "the sender real-time, the receive thread not"
+assert_eq "FF/19 FF/20 " "$cls" "the sender real-time at 20, the receive thread at 19"
 
 tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/28 \
     --methods icmp-paris --pps 1000 --no-doubletree --no-realtime --out "$work/n" --no-progress -q
