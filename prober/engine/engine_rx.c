@@ -96,6 +96,22 @@ static int append(void *dst, size_t *n, size_t *cap, const void *src, size_t *n_
     return 0;
 }
 
+/* Sending thread: take the array *from (its n, cap) and leave in its place
+ * the array *to, which was worked through (as in append, the pointers are
+ * passed as the addresses of the array fields). */
+static void take_array(void *to, size_t *n_to, size_t *cap_to, void *from, size_t *n_from,
+                       size_t *cap_from)
+{
+    void **a = to, **b = from, *p = *a;
+    size_t c = *cap_to;
+    *a = *b;
+    *b = p;
+    *cap_to = *cap_from;
+    *cap_from = c;
+    *n_to = *n_from;
+    *n_from = 0;
+}
+
 /* Receive thread: hand what was staged (and the counters) over. */
 static void publish(struct kp_engine *e, bool done)
 {
@@ -304,23 +320,10 @@ bool engine_take_over(struct kp_engine *e, int64_t until)
     (void)r;
     pthread_mutex_lock(&e->mu);
     struct handover *s = &e->shared, *m = &e->mine;
-    struct reply_ev *ev = s->ev; /* the replies, swapped with mine's (empty) */
-    size_t n_ev = s->n_ev, cap_ev = s->cap_ev;
-    s->ev = m->ev;
-    s->cap_ev = m->cap_ev;
-    s->n_ev = 0;
-    m->ev = ev;
-    m->cap_ev = cap_ev;
-    m->n_ev = n_ev;
-    if (e->mine_pos == m->n_rec) { /* the records, once mine are done */
-        struct kp_trace **rec = s->rec;
-        size_t n_rec = s->n_rec, cap_rec = s->cap_rec;
-        s->rec = m->rec;
-        s->cap_rec = m->cap_rec;
-        s->n_rec = 0;
-        m->rec = rec;
-        m->n_rec = n_rec;
-        m->cap_rec = cap_rec;
+    /* the replies always (mine are all taken); the records once mine are */
+    take_array(&m->ev, &m->n_ev, &m->cap_ev, &s->ev, &s->n_ev, &s->cap_ev);
+    if (e->mine_pos == m->n_rec) {
+        take_array(&m->rec, &m->n_rec, &m->cap_rec, &s->rec, &s->n_rec, &s->cap_rec);
         e->mine_pos = 0;
     }
     bool done = e->rx_done && s->n_rec == 0 && s->n_ev == 0;
