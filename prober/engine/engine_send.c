@@ -179,7 +179,6 @@ static int start_job(struct kp_engine *e, const struct kp_admit_start *s, char *
     return 0;
 }
 
-/* Start traces while there is room. */
 /* Other work than sending (records handed over, traces to admit) goes on
  * until shortly before the next send is due, so that a wave of traces
  * ending or becoming admissible at once does not hold the pace up; and at
