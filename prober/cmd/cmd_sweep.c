@@ -238,8 +238,8 @@ static void learn_record(void *ctx, const struct kp_trace *t, unsigned mi)
 /* Options given with --resume must set what the sweep was run with. */
 static int check_extra(struct resume *r, const struct kp_options *stored, char *err, size_t errlen)
 {
-    static const char *const no_arg[] = {"--unsafe-rate", "--dry-run",     "--no-doubletree",
-                                         "--doubletree",  "--no-realtime", NULL};
+    static const char *const no_arg[] = {"--unsafe-rate", "--dry-run",  "--no-doubletree",
+                                         "--doubletree",  "--realtime", NULL};
     char **v = r->extra;
     int n = r->n_extra;
     bool has_vp = false, has_out = false;

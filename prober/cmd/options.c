@@ -38,7 +38,6 @@ void kp_options_default(struct kp_options *o, enum kp_cmd cmd)
     o->user = KP_DEFAULT_USER;
     o->doubletree = cmd == KP_CMD_SWEEP;
     o->progress = true;
-    o->realtime = true;
 }
 
 void kp_options_free(struct kp_options *o)
@@ -211,7 +210,7 @@ enum {
     O_SEED,
     O_DNS,
     O_NOPROG,
-    O_NORT,
+    O_RT,
     O_LATE,
     O_CAPBUF,
     O_FAULTW,
@@ -256,7 +255,7 @@ static const struct option long_opts[] = {
     {"seed", required_argument, NULL, O_SEED},
     {"dns-server", required_argument, NULL, O_DNS},
     {"no-progress", no_argument, NULL, O_NOPROG},
-    {"no-realtime", no_argument, NULL, O_NORT},
+    {"realtime", no_argument, NULL, O_RT},
     {"targets", required_argument, NULL, O_TARGETS},
     /* an exact name, so that it is not an abbreviation of both --targets
      * and --target-as (getopt_long prefers an exact match) */
@@ -446,8 +445,8 @@ static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *n
     case O_NOPROG:
         o->progress = false;
         break;
-    case O_NORT:
-        o->realtime = false;
+    case O_RT:
+        o->realtime = true;
         break;
     case O_TARGETS:
         rc = add_target_list(o, optarg, err, errlen);
@@ -690,7 +689,7 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
         return 0;
     if (IS("--unsafe-rate"))
         return 0; /* lifts a ceiling; the rate itself is --pps */
-    if (IS("--capture-buffer") || IS("--fault-wait") || IS("--no-realtime"))
+    if (IS("--capture-buffer") || IS("--fault-wait") || IS("--realtime"))
         return 0; /* the capture's buffer, how long to ride out a fault, the sender's
                      scheduling: not the measurement */
     snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
@@ -758,8 +757,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "Common options:\n"
                "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
                "  --unsafe-rate         allow --pps up to 1000000 (do you own the path?)\n"
-               "  --no-realtime         the sending and receiving threads keep the default\n"
-               "                        scheduling [SCHED_FIFO when probes are >= 50 us apart]\n"
+               "  --realtime            send and capture at real-time priority (SCHED_FIFO)\n"
+               "                        when probes are >= 50 us apart: smoother pace [off]\n"
                "  --first-ttl N         first TTL probed, 1..63 [1]\n"
                "  --max-ttl N           last TTL probed, 1..63 [30]\n"
                "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
@@ -827,8 +826,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --blocklist-file FILE never probe these prefixes (added to the default)\n"
            "  --pps N               probes per second, smooth [100]; ceiling 10000\n"
            "  --unsafe-rate         allow --pps up to 1000000\n"
-           "  --no-realtime         the sending and receiving threads keep the default\n"
-           "                        scheduling [SCHED_FIFO when probes are >= 50 us apart]\n"
+           "  --realtime            send and capture at real-time priority (SCHED_FIFO)\n"
+           "                        when probes are >= 50 us apart: smoother pace [off]\n"
            "  --first-ttl N         first TTL probed, 1..63 [1]\n"
            "  --max-ttl N           last TTL probed, 1..63 [30]\n"
            "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"

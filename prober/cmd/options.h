@@ -65,7 +65,7 @@ struct kp_options {
     bool seed_set;
     const char *dns_server; /* --dns-server ADDR[:PORT], NULL = system */
     bool progress;          /* --no-progress clears */
-    bool realtime;          /* --no-realtime clears: the sender may run SCHED_FIFO */
+    bool realtime;          /* --realtime: the sender may run SCHED_FIFO */
     bool quiet;             /* -q */
     const char *pcap;       /* --pcap FILE (trace); sweeps write DIR/capture.pcap */
     char *blocklist_file;   /* --blocklist-file FILE: never probed, added to the default */

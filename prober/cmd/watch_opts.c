@@ -47,7 +47,7 @@ static const char usage[] =
     "udp-paris, tcp-syn, ...), --pps N (default 100), --first-ttl, --max-ttl,\n"
     "--attempts, --wait MS, --late MS, --gap-limit, --dport, --size, --iface,\n"
     "--src, --user, --seed, --capture-buffer, --fault-wait, --blocklist-file,\n"
-    "--allowlist-file, --no-realtime, --no-progress, -q. Doubletree is off: every\n"
+    "--allowlist-file, --realtime, --no-progress, -q. Doubletree is off: every\n"
     "trace is whole.\n"
     "\n"
     "Budget: a round traces each (/24, method) with a few Paris flows: one at the\n"

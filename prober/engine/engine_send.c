@@ -527,11 +527,14 @@ void engine_pace_spacing(struct kp_engine *e)
 }
 
 /* A sleep before a send ended `over` ns after it was asked to. The sleeps
- * end wake_early before a send and the sender waits the rest awake: enough
- * to cover 99 % of the sleeps' lateness, as measured lately (lateness.h),
- * and WAKE_EARLY at least; at most three quarters of the interval, so that
- * the sender sleeps a quarter of each interval at least (real-time or not,
- * it never holds a CPU). What is left of the lateness makes a send late. */
+ * end wake_early before a send and the sender waits the rest awake. At
+ * real-time priority (--realtime): enough to cover 99 % of the sleeps'
+ * lateness, as measured lately (lateness.h), and WAKE_EARLY at least; at
+ * most three quarters of the interval, so that the sender sleeps a quarter
+ * of each interval at least. At the default policy WAKE_EARLY: waiting
+ * longer awake did not help there (the waiting thread is preempted itself)
+ * and would cost most of a core at 10000 pps. What is left of the
+ * lateness makes a send late. */
 void engine_wake_tune(struct kp_engine *e, int64_t over)
 {
     kp_lateness_add(&e->late, over);
@@ -542,7 +545,7 @@ void engine_wake_tune(struct kp_engine *e, int64_t over)
     int64_t most = e->pacer.interval_ns * 3 / 4;
     if (q > most)
         q = most;
-    e->wake_early = q > WAKE_EARLY ? q : WAKE_EARLY;
+    e->wake_early = e->realtime && q > WAKE_EARLY ? q : WAKE_EARLY;
     int64_t typical = kp_lateness_quantile(&e->late, 500) - e->wake_early;
     e->late_typical = typical > 0 ? typical : 0;
     engine_pace_spacing(e);
