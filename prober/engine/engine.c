@@ -147,10 +147,9 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
      * sender sleeps most of each interval: unpaced or nearly, it would hold
      * a CPU. (A child process the command forks leaves the policy itself:
      * watch's --on-change.) */
-    uint32_t pps = e->par->pps;
-    if (e->par->pps_ceiling != 0 && e->par->pps_ceiling < pps)
-        pps = e->par->pps_ceiling;
-    if (e->par->realtime && pps > 0 && 1000000000LL / pps >= RT_MIN_GAP)
+    struct kp_pacer rate; /* the rate as the run's pacer will clamp it */
+    if (e->par->realtime && kp_pacer_init(&rate, e->par->pps, 1, e->par->pps_ceiling) >= 0 &&
+        rate.interval_ns >= RT_MIN_GAP)
         e->realtime = kp_rt_enter(RT_PRIO) == 0;
     e->opened = true;
     return 0;

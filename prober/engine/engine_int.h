@@ -231,6 +231,13 @@ static inline int64_t end_at(const struct kp_engine *e)
     return e->end_by - ((int64_t)e->par->late_ms * 1000000LL - late_window(e));
 }
 
+/* Whether work bounded by `until` (engine_work_until) stops before its
+ * k-th item: never before the first, never when until is INT64_MAX. */
+static inline bool work_past(int64_t until, unsigned k)
+{
+    return k > 0 && until != INT64_MAX && kp_clock_ns(CLOCK_MONOTONIC) >= until;
+}
+
 /* engine_send.c: the sending thread */
 void engine_take_record(struct kp_engine *e, struct kp_trace *t);
 void engine_take_reply(struct kp_engine *e, const struct reply_ev *r);

@@ -335,7 +335,7 @@ bool engine_take_over(struct kp_engine *e, int64_t until)
         engine_take_reply(e, &m->ev[i]);
     m->n_ev = 0;
     for (unsigned k = 0; e->mine_pos < m->n_rec; k++) {
-        if (k > 0 && until != INT64_MAX && kp_clock_ns(CLOCK_MONOTONIC) >= until)
+        if (work_past(until, k))
             break;
         struct kp_trace *t = m->rec[e->mine_pos];
         m->rec[e->mine_pos++] = NULL; /* engine_handover_free: taken */

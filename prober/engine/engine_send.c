@@ -209,7 +209,7 @@ int engine_admit(struct kp_engine *e, int64_t until, char *err, size_t errlen)
 {
     e->admit_more = false;
     for (unsigned k = 0; e->n_active < e->max_active && !e->admit_end; k++) {
-        if (k > 0 && until != INT64_MAX && kp_clock_ns(CLOCK_MONOTONIC) >= until) {
+        if (work_past(until, k)) {
             e->admit_more = true;
             break;
         }
@@ -541,11 +541,13 @@ void engine_wake_tune(struct kp_engine *e, int64_t over)
     if (++e->late_n < LATE_TUNE)
         return;
     e->late_n = 0;
-    int64_t q = kp_lateness_quantile(&e->late, 990);
-    int64_t most = e->pacer.interval_ns * 3 / 4;
-    if (q > most)
-        q = most;
-    e->wake_early = e->realtime && q > WAKE_EARLY ? q : WAKE_EARLY;
+    if (e->realtime) {
+        int64_t q = kp_lateness_quantile(&e->late, 990);
+        int64_t most = e->pacer.interval_ns * 3 / 4;
+        if (q > most)
+            q = most;
+        e->wake_early = q > WAKE_EARLY ? q : WAKE_EARLY;
+    }
     int64_t typical = kp_lateness_quantile(&e->late, 500) - e->wake_early;
     e->late_typical = typical > 0 ? typical : 0;
     engine_pace_spacing(e);

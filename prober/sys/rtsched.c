@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* rtsched.c — SCHED_FIFO for the sending thread. See rtsched.h. */
+/* rtsched.c — SCHED_FIFO for the prober's threads. See rtsched.h. */
 #include "prober/sys/rtsched.h"
 
 #include <errno.h>
