@@ -4,7 +4,9 @@
  *
  * Data: entries in an array addressed by handle (free list for reuse);
  * WAITING entries in a 4-ary min-heap by (wake_ns, handle); READY entries in
- * their group's ready array; groups with READY entries in ready_groups;
+ * their group's ready array, each slot with its entry's item (a pick then
+ * reads the group's memory only, not the entry's: a random one among
+ * thousands, cold in the cache); groups with READY entries in ready_groups;
  * groups in a slab addressed by index, found by prefix through a kp_htab
  * keyed by kp_addr_hash (groups are never removed: memory grows with the
  * distinct groups a run adds to, not with entries). pick() first moves every due entry from the
@@ -39,12 +41,18 @@ struct hnode {
     uint32_t h;
 };
 
+/* A READY entry in its group's ready array. */
+struct rslot {
+    void *item;
+    uint32_t h;
+};
+
 struct group {
     struct kp_htab_node node; /* in gidx */
     struct kp_addr prefix;
     uint32_t index; /* in the slab */
     uint32_t n_entries;
-    uint32_t *ready;
+    struct rslot *ready;
     uint32_t n_ready, cap_ready;
     uint32_t rg_pos; /* index in ready_groups when n_ready > 0 */
 };
@@ -62,6 +70,10 @@ struct kp_schedule {
     uint32_t *ready_groups;
     uint32_t n_rg, cap_rg;
     int64_t last_now;
+    /* the next pick, drawn at the end of the last one so that its slot is
+     * fetched while the caller works (pick_draw) */
+    bool drawn;
+    uint32_t drawn_g, drawn_pos, drawn_n;
 };
 
 /* ---- PRNG: splitmix64 seeding, xoshiro256** ---- */
@@ -294,22 +306,28 @@ static int ready_add(struct kp_schedule *s, uint32_t h)
             return rc;
         g->rg_pos = s->n_rg;
         s->ready_groups[s->n_rg++] = s->e[h].group;
+        s->drawn = false; /* a group more to draw from: pick_draw */
+    } else if (s->drawn && s->e[h].group == s->drawn_g && g->n_ready >= s->drawn_n) {
+        /* a slot more in the group drawn: the draw takes it with
+         * probability 1/slots (pick_draw) */
+        s->drawn_n = g->n_ready + 1;
+        if (rng_below(s->rng, s->drawn_n) == 0)
+            s->drawn_pos = g->n_ready;
     }
     s->e[h].pos = g->n_ready;
-    g->ready[g->n_ready++] = h;
+    g->ready[g->n_ready++] = (struct rslot){.item = s->e[h].item, .h = h};
     s->e[h].state = ST_READY;
     return 0;
 }
 
-static void ready_remove(struct kp_schedule *s, uint32_t h)
+/* Take slot `pos` out of group g's ready array (the last slot moves in:
+ * its entry's pos is written, not read). */
+static void ready_take(struct kp_schedule *s, struct group *g, uint32_t pos)
 {
-    uint32_t gi = s->e[h].group;
-    struct group *g = group_at(s, gi);
-    uint32_t pos = s->e[h].pos;
-    uint32_t last = g->ready[--g->n_ready];
+    struct rslot last = g->ready[--g->n_ready];
     if (pos < g->n_ready) {
         g->ready[pos] = last;
-        s->e[last].pos = pos;
+        s->e[last.h].pos = pos;
     }
     if (g->n_ready == 0) {
         uint32_t rp = g->rg_pos;
@@ -319,6 +337,11 @@ static void ready_remove(struct kp_schedule *s, uint32_t h)
             group_at(s, lastg)->rg_pos = rp;
         }
     }
+}
+
+static void ready_remove(struct kp_schedule *s, uint32_t h)
+{
+    ready_take(s, group_at(s, s->e[h].group), s->e[h].pos);
 }
 
 static void detach(struct kp_schedule *s, uint32_t h)
@@ -357,7 +380,8 @@ int kp_schedule_add(struct kp_schedule *s, const struct kp_addr *dst, void *item
     s->e[h].wake_ns = wake_ns;
     s->e[h].group = gi;
     s->e[h].state = ST_TAKEN;
-    rc = heap_push(s, h);
+    /* due already (as arm does): READY without a trip through the heap */
+    rc = wake_ns <= s->last_now ? ready_add(s, h) : heap_push(s, h);
     if (rc < 0) {
         s->e[h].state = ST_FREE;
         s->e[h].next_free = s->free_head;
@@ -405,6 +429,33 @@ void kp_schedule_remove(struct kp_schedule *s, uint32_t handle)
     s->count--;
 }
 
+/* Draw the next pick now, as kp_schedule_pick would (a group uniformly
+ * among those with READY entries, then a slot of its ready array
+ * uniformly), and fetch that slot: a random one among thousands, cold in
+ * the cache. The pick that comes is still uniform among what is READY at
+ * its time:
+ *  - the group: a group joining the ready ones forgets the draw (ready_add;
+ *    nothing the draw chose decides that), and a group drawn that has no
+ *    READY entry left is drawn again among the others: uniform over the
+ *    groups left, as rejection sampling is;
+ *  - the slot: drawn among drawn_n slots, drawn_n at least the group's READY
+ *    entries. Its entries fill slots 0..n_ready-1 (ready_take moves the last
+ *    into a slot it empties), so each names one slot: a slot beyond them is
+ *    drawn again among them; an entry joining at slot drawn_n makes it
+ *    drawn_n + 1 slots, taken with probability 1 / (drawn_n + 1) (a
+ *    reservoir sample). */
+static void pick_draw(struct kp_schedule *s)
+{
+    s->drawn = s->n_rg > 0;
+    if (!s->drawn)
+        return;
+    s->drawn_g = s->ready_groups[rng_below(s->rng, s->n_rg)];
+    struct group *g = group_at(s, s->drawn_g);
+    s->drawn_n = g->n_ready;
+    s->drawn_pos = rng_below(s->rng, g->n_ready);
+    __builtin_prefetch(&g->ready[s->drawn_pos]);
+}
+
 int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_t *handle)
 {
     if (now_ns > s->last_now)
@@ -420,13 +471,21 @@ int kp_schedule_pick(struct kp_schedule *s, int64_t now_ns, void **item, uint32_
     }
     if (s->n_rg == 0)
         return -EAGAIN;
-    uint32_t gi = s->ready_groups[rng_below(s->rng, s->n_rg)];
-    struct group *g = group_at(s, gi);
-    uint32_t h = g->ready[rng_below(s->rng, g->n_ready)];
-    ready_remove(s, h);
+    struct group *g = s->drawn ? group_at(s, s->drawn_g) : NULL;
+    uint32_t pos = s->drawn_pos;
+    if (g == NULL || g->n_ready == 0) {
+        g = group_at(s, s->ready_groups[rng_below(s->rng, s->n_rg)]);
+        pos = rng_below(s->rng, g->n_ready);
+    } else if (pos >= g->n_ready) {
+        pos = rng_below(s->rng, g->n_ready);
+    }
+    struct rslot r = g->ready[pos];
+    uint32_t h = r.h;
+    ready_take(s, g, pos);
     s->e[h].state = ST_TAKEN;
+    pick_draw(s);
     if (item)
-        *item = s->e[h].item;
+        *item = r.item;
     if (handle)
         *handle = h;
     return 0;

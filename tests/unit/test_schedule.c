@@ -115,6 +115,112 @@ Test(schedule, order_within_a_group_is_uniform)
         cr_assert(first[i] >= 200 && first[i] <= 400, "entry %d first %d times", i, first[i]);
 }
 
+Test(schedule, the_pick_after_arms_removals_and_adds_is_uniform)
+{
+    /* kp_schedule_pick draws the next pick ahead; what the caller does in
+     * between must not bias it. /24 X has items 0..9, /24 Y items 10..13.
+     * After a first pick (put back at once), items 0..4 are removed and item
+     * 14 joins X. The second pick takes X or Y with probability 1/2 each,
+     * then each of X's six items (5..9, 14) with 1/12 and each of Y's four
+     * with 1/8. Over 4000 seeds: X in all Binomial(4000, 1/2), mean 2000, sd
+     * 31.6, 1810..2190 is 6 sigma; an X item Binomial(4000, 1/12), mean 333,
+     * sd 17.5, 228..438; a Y item Binomial(4000, 1/8), mean 500, sd 20.9,
+     * 375..625. */
+    int got[15] = {0};
+    for (uint64_t seed = 1; seed <= 4000; seed++) {
+        struct kp_schedule *s = mk(seed);
+        char buf[32];
+        uint32_t hd[15];
+        for (int i = 0; i < 14; i++) {
+            snprintf(buf, sizeof(buf), i < 10 ? "198.18.7.%d" : "198.18.8.%d", i + 1);
+            struct kp_addr d = a4(buf);
+            cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)i, 0, &hd[i]), 0);
+        }
+        void *item;
+        uint32_t h;
+        cr_assert_eq(kp_schedule_pick(s, 0, &item, &h), 0);
+        cr_assert_eq(kp_schedule_arm(s, h, 0), 0);
+        for (int i = 0; i < 5; i++)
+            kp_schedule_remove(s, hd[i]);
+        struct kp_addr d14 = a4("198.18.7.15");
+        cr_assert_eq(kp_schedule_add(s, &d14, (void *)(uintptr_t)14, 0, &hd[14]), 0);
+        cr_assert_eq(kp_schedule_pick(s, 0, &item, &h), 0);
+        got[(uintptr_t)item]++;
+        kp_schedule_destroy(s);
+    }
+    int x = 0;
+    for (int i = 0; i < 15; i++) {
+        if (i < 5)
+            cr_assert_eq(got[i], 0, "item %d removed but picked", i);
+        else if (i < 10 || i == 14)
+            cr_assert(got[i] >= 228 && got[i] <= 438, "X item %d got %d", i, got[i]);
+        else
+            cr_assert(got[i] >= 375 && got[i] <= 625, "Y item %d got %d", i, got[i]);
+        if (i < 10 || i == 14)
+            x += got[i];
+    }
+    cr_assert(x >= 1810 && x <= 2190, "X got %d of 4000", x);
+}
+
+Test(schedule, a_trace_put_back_can_come_next)
+{
+    /* One /24 with two traces, each put back right after its pick: the
+     * next pick is either of them with probability 1/2, the one just put
+     * back included. Over 10000 picks the same trace twice in a row is
+     * Binomial(9999, 1/2): mean 5000, sd 50, 4700..5300 is 6 sigma. */
+    struct kp_schedule *s = mk(5);
+    struct kp_addr d1 = a4("198.18.3.1"), d2 = a4("198.18.3.2");
+    cr_assert_eq(kp_schedule_add(s, &d1, (void *)(uintptr_t)1, 0, NULL), 0);
+    cr_assert_eq(kp_schedule_add(s, &d2, (void *)(uintptr_t)2, 0, NULL), 0);
+    int repeats = 0;
+    uintptr_t prev = 0;
+    for (int k = 0; k < 10000; k++) {
+        void *item;
+        uint32_t h;
+        cr_assert_eq(kp_schedule_pick(s, k, &item, &h), 0);
+        repeats += (uintptr_t)item == prev;
+        prev = (uintptr_t)item;
+        cr_assert_eq(kp_schedule_arm(s, h, k), 0);
+    }
+    cr_assert(repeats >= 4700 && repeats <= 5300, "repeats %d", repeats);
+    kp_schedule_destroy(s);
+}
+
+Test(schedule, a_group_emptied_and_refilled_keeps_its_share)
+{
+    /* /24 A has one trace, B 20. Each pick, the trace picked is put back
+     * before the next: A is empty between its pick and its return, and
+     * still gets half of the picks (a draw made while A was empty would
+     * give it a third). 10000 picks: Binomial(10000, 1/2), 4700..5300 is 6
+     * sigma. */
+    struct kp_schedule *s = mk(11);
+    char buf[32];
+    struct kp_addr da = a4("198.18.1.1");
+    cr_assert_eq(kp_schedule_add(s, &da, (void *)(uintptr_t)1, 0, NULL), 0);
+    for (int i = 0; i < 20; i++) {
+        snprintf(buf, sizeof(buf), "198.18.2.%d", i + 1);
+        struct kp_addr d = a4(buf);
+        cr_assert_eq(kp_schedule_add(s, &d, (void *)(uintptr_t)2, 0, NULL), 0);
+    }
+    int got_a = 0, runs_a = 0;
+    uintptr_t prev = 0;
+    for (int k = 0; k < 10000; k++) {
+        void *item;
+        uint32_t h;
+        cr_assert_eq(kp_schedule_pick(s, k, &item, &h), 0);
+        if ((uintptr_t)item == 1) {
+            got_a++;
+            runs_a += prev == 1; /* A twice in a row: 1/4 of the pairs */
+        }
+        prev = (uintptr_t)item;
+        cr_assert_eq(kp_schedule_arm(s, h, k), 0);
+    }
+    cr_assert(got_a >= 4700 && got_a <= 5300, "A got %d of 10000", got_a);
+    /* pairs (A, A): Binomial(9999, 1/4), mean 2500, sd 43.3: 2240..2760 */
+    cr_assert(runs_a >= 2240 && runs_a <= 2760, "A twice in a row %d times", runs_a);
+    kp_schedule_destroy(s);
+}
+
 Test(schedule, consecutive_picks_spread_over_prefixes)
 {
     /* 8 /24s with 50 always-ready traces each. A router in front of one /24
