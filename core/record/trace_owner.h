@@ -35,7 +35,7 @@ struct kp_trace_owner {
     struct kp_addr dst;
     uint8_t method;       /* enum kp_method */
     uint64_t job;         /* natural index of the job (jobs.h) */
-    uint32_t probes_sent; /* kept up by the engine */
+    uint32_t probes_sent; /* set by the engine when the trace ends */
     uint32_t send_failed; /* its sends the network refused for a moment (engine) */
     void *running;        /* the engine's running trace, NULL once it finished */
 };

@@ -158,7 +158,8 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
 static void count_unrecorded(void *ctx, const struct kp_trace_owner *own)
 {
     struct kp_engine *e = ctx;
-    if (own->probes_sent == 0)
+    const struct active *a = own->running; /* still running: its own count */
+    if ((a ? a->sent : own->probes_sent) == 0)
         e->st.skipped_not_sent++;
     else
         e->st.skipped_not_captured++;

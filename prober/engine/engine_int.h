@@ -62,20 +62,28 @@
 #define AT_FAULT_NS 100000000LL /* probes sent this long before a fault may be lost with it */
 #define SENT_RING   256u        /* recent batches: (time, probes sent so far) */
 
+/* A running trace. A sweep sends to thousands of them in random order, each
+ * cold in the cache: the whole of it is fetched ahead of its send
+ * (ahead_fetch), and a send reads nothing else of the trace (not its
+ * owner's ledger entry, another cold object: the id and the count of probes
+ * sent are kept here). */
 struct active {
     struct kp_trace_owner *own; /* ledger entry (id, dst, method, job) */
-    uint32_t slot, handle, bucket;
+    uint32_t slot, handle;
+    uint32_t id;   /* the owner's id as probes carry it (32 bits) */
+    uint32_t sent; /* its probes the kernel took (for the ledger: finish_active) */
     struct kp_addr dst;
-    const struct kp_method_ops *m;
     uint8_t mi;
     bool pilot, released;
-    uint8_t dst_ttl;      /* lowest TTL the destination answered, 0 none */
-    uint8_t unreach_ttl;  /* lowest TTL of a stopping unreachable, 0 none */
-    uint64_t router_mask; /* TTLs answered by routers */
+    uint8_t dst_ttl;     /* lowest TTL the destination answered, 0 none */
+    uint8_t unreach_ttl; /* lowest TTL of a stopping unreachable, 0 none */
+    uint16_t tpl_len;    /* its first probe (tpl), patched for the next ones (0: none) */
+    const struct kp_method_ops *m;
     struct kp_tracer tr;
+    uint64_t router_mask; /* TTLs answered by routers */
+    uint32_t bucket;
     int64_t fail_since; /* CLOCK_MONOTONIC of its first refused send since one went
                            through (0 none): beyond --fault-wait the trace stops */
-    uint16_t tpl_len;   /* its first probe, patched for the next ones (0: none) */
     uint8_t tpl[TPL_MAX];
 };
 
