@@ -95,7 +95,10 @@ int kp_chg_event_json(const struct kp_chg_event *ev, const char *vp, const char 
     rc = rc ? rc : set(o, "after", state_json(&ev->after));
     rc = rc ? rc : set(o, "last_before", time_json(ev->last_before_ns, 0));
     rc = rc ? rc : set(o, "first_after", time_json(ev->first_after_ns, 1));
-    rc = rc ? rc : set(o, "emitted", time_json(emitted_ns, 0));
+    /* rounded up as first_after is: an event known at first_after (the
+     * usual case when its last trace ended first) never reads as emitted
+     * before it */
+    rc = rc ? rc : set(o, "emitted", time_json(emitted_ns, 1));
     rc = rc ? rc : set(o, "traces", int_array(ev->traces, NULL, ev->n_traces));
     if (rc == 0) {
         *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -839,6 +839,15 @@ Test(change_detect, event_json_line)
     cr_assert_eq(json_object_size(o), 11);
     json_decref(o);
     free(out);
+    /* emitted at first_after itself, 1 ns past a millisecond: both read
+     * 17:38:40.001 (emitted rounded down read .000, before first_after) */
+    cr_assert_eq(
+        kp_chg_event_json(&e, "fra1", "175.45.177.0/24", "icmp", e.first_after_ns, &out, &len), 0);
+    o = json_loads(out, 0, &jerr);
+    cr_assert_not_null(o, "%s: %s", out, jerr.text);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "emitted")), "2017-10-01T17:38:40.001Z");
+    json_decref(o);
+    free(out);
 
     /* no vp / method: null; bad input: -EINVAL and no allocation */
     cr_assert_eq(kp_chg_event_json(&e, NULL, "175.45.177.0/24", "", 0, &out, &len), 0);
