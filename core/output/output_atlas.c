@@ -160,18 +160,22 @@ int kp_output_atlas(const struct kp_trace *t, char **out)
     json_t *res = json_array();
     json_object_set_new(o, "result", res);
     for (unsigned ttl = first; ttl <= last && ttl <= 255; ttl++) {
-        json_t *hop = json_object(), *pk = json_array();
-        json_object_set_new(hop, "hop", json_integer(ttl));
-        json_object_set_new(hop, "result", pk);
-        json_array_append_new(res, hop);
         /* The tracer stops retrying a TTL once it answered: columns are the
          * attempts up to the last one answered, or all of them when silent. */
         unsigned cols = 0;
         for (size_t i = 0; i < t->n_hops; i++)
             if (t->hops[i].ttl == ttl && t->hops[i].attempt + 1u > cols)
                 cols = t->hops[i].attempt + 1u;
+        /* A TTL never probed (Doubletree started above it or skipped it) is
+         * not silent: no hop, as Atlas lists none below its first_hop. */
+        if (cols == 0 && !kp_trace_probed(t, ttl))
+            continue;
         if (cols == 0)
             cols = ncol;
+        json_t *hop = json_object(), *pk = json_array();
+        json_object_set_new(hop, "hop", json_integer(ttl));
+        json_object_set_new(hop, "result", pk);
+        json_array_append_new(res, hop);
         for (unsigned at = 0; at < cols; at++) {
             int found = 0;
             for (size_t i = 0; i < t->n_hops; i++) {

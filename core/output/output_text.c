@@ -36,11 +36,6 @@ int kp_output_text(const struct kp_trace *t, unsigned flags, char **out)
     return kp_output_text_asn(t, NULL, flags, out);
 }
 
-static bool was_probed(const struct kp_trace *t, unsigned ttl)
-{
-    return !t->probed_known || (ttl < 256 && ((t->probed[ttl >> 3] >> (ttl & 7)) & 1u));
-}
-
 int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann, unsigned flags,
                        char **out)
 {
@@ -73,7 +68,7 @@ int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann,
     if (ncol == 0)
         ncol = max_attempt + 1;
     for (unsigned ttl = 1; t->probed_known && ttl < 256 && min_probed == 0; ttl++)
-        if (was_probed(t, ttl))
+        if (kp_trace_probed(t, ttl))
             min_probed = ttl;
 
     if (flags & KP_TEXT_HEADER) {
@@ -94,7 +89,7 @@ int kp_output_text_asn(const struct kp_trace *t, const struct kp_hop_annot *ann,
         for (size_t i = 0; i < t->n_hops; i++)
             if (t->hops[i].ttl == ttl && t->hops[i].attempt + 1u > cols)
                 cols = t->hops[i].attempt + 1u;
-        if (cols == 0 && !was_probed(t, ttl)) {
+        if (cols == 0 && !kp_trace_probed(t, ttl)) {
             /* not '*': that means probed, no answer */
             fputs(" not probed", f);
             if (flags & KP_TEXT_DOUBLETREE)

@@ -85,6 +85,11 @@ int kp_trace_reserve(struct kp_trace *t, size_t n)
     return 0;
 }
 
+bool kp_trace_probed(const struct kp_trace *t, unsigned ttl)
+{
+    return !t->probed_known || (ttl < 256 && ((t->probed[ttl >> 3] >> (ttl & 7)) & 1u));
+}
+
 int kp_trace_add_hop(struct kp_trace *t, const struct kp_hop *h)
 {
     if (t->n_hops == t->cap_hops) {

@@ -146,6 +146,10 @@ int kp_trace_reserve(struct kp_trace *t, size_t n);
 /* Append a copy of *h. 0 or -ENOMEM. */
 int kp_trace_add_hop(struct kp_trace *t, const struct kp_hop *h);
 
+/* Whether TTL ttl was probed: its bit of probed[], or true for any TTL when
+ * the record does not say (probed_known false). */
+bool kp_trace_probed(const struct kp_trace *t, unsigned ttl);
+
 /* Sort hops by (ttl, attempt, rx time). */
 void kp_trace_sort(struct kp_trace *t);
 

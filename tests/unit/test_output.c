@@ -201,6 +201,39 @@ static void probed(struct kp_trace *t, unsigned ttl)
     t->probed_known = true;
 }
 
+/* The Atlas result of a Doubletree trace (below): a TTL never probed has no
+ * hop (as Atlas lists none below its first_hop), a probed silent one has its
+ * stars. */
+Test(output_atlas, ttls_not_probed_have_no_hop)
+{
+    struct kp_trace t;
+    char *s;
+    bare(&t, 2, KP_STOP_COMPLETED, 7);
+    hop(&t, 3, 0, "198.18.3.1", 3.0, 11, 0);
+    hop(&t, 4, 0, "198.18.4.1", 4.0, 11, 0);
+    hop(&t, 7, 0, "198.18.5.9", 7.0, 0, 0);
+    probed(&t, 3);
+    probed(&t, 4);
+    probed(&t, 6);
+    probed(&t, 7);
+    cr_assert_eq(kp_output_atlas(&t, &s), 0);
+    json_error_t je;
+    json_t *o = json_loads(s, 0, &je);
+    cr_assert_not_null(o, "%s", je.text);
+    json_t *res = json_object_get(o, "result");
+    cr_assert_eq(json_array_size(res), 4, "%s", s); /* hops 3, 4, 6, 7 */
+    int want[] = {3, 4, 6, 7};
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(json_integer_value(json_object_get(json_array_get(res, i), "hop")), want[i]);
+    json_t *h6 = json_object_get(json_array_get(res, 2), "result");
+    cr_assert_eq(json_array_size(h6), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h6, 0), "x")), "*");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h6, 1), "x")), "*");
+    json_decref(o);
+    free(s);
+    kp_trace_free(&t);
+}
+
 /* A Doubletree trace that started at TTL 4, went back to 3 (a hop an earlier
  * trace passed: backward probing stops there), skipped TTL 5 (silent in the
  * /24's first trace) and probed 6 silent and 7: TTLs 1, 2 and 5 were never
