@@ -201,21 +201,37 @@ static void probed(struct kp_trace *t, unsigned ttl)
     t->probed_known = true;
 }
 
-/* The Atlas result of a Doubletree trace (below): a TTL never probed has no
- * hop (as Atlas lists none below its first_hop), a probed silent one has its
+/* A Doubletree trace that started at TTL 4, went back to 3 (a hop an earlier
+ * trace passed: backward probing stops there), skipped TTL 5 (silent in the
+ * /24's first trace) and probed 6 silent and 7: its replies, as a record
+ * read from a file has them (it does not say which TTLs were probed). */
+static void doubletree_trace(struct kp_trace *t)
+{
+    bare(t, 2, KP_STOP_COMPLETED, 7);
+    hop(t, 3, 0, "198.18.3.1", 3.0, 11, 0);
+    hop(t, 4, 0, "198.18.4.1", 4.0, 11, 0);
+    hop(t, 7, 0, "198.18.5.9", 7.0, 0, 0);
+}
+
+/* ... and the TTLs it probed, 3, 4, 6 and 7, as a record from the capture
+ * says them. */
+static void doubletree_probed(struct kp_trace *t)
+{
+    probed(t, 3);
+    probed(t, 4);
+    probed(t, 6);
+    probed(t, 7);
+}
+
+/* The Atlas result of the Doubletree trace: a TTL never probed has no hop
+ * (as Atlas lists none below its first_hop), a probed silent one has its
  * stars. */
 Test(output_atlas, ttls_not_probed_have_no_hop)
 {
     struct kp_trace t;
     char *s;
-    bare(&t, 2, KP_STOP_COMPLETED, 7);
-    hop(&t, 3, 0, "198.18.3.1", 3.0, 11, 0);
-    hop(&t, 4, 0, "198.18.4.1", 4.0, 11, 0);
-    hop(&t, 7, 0, "198.18.5.9", 7.0, 0, 0);
-    probed(&t, 3);
-    probed(&t, 4);
-    probed(&t, 6);
-    probed(&t, 7);
+    doubletree_trace(&t);
+    doubletree_probed(&t);
     cr_assert_eq(kp_output_atlas(&t, &s), 0);
     json_error_t je;
     json_t *o = json_loads(s, 0, &je);
@@ -234,17 +250,12 @@ Test(output_atlas, ttls_not_probed_have_no_hop)
     kp_trace_free(&t);
 }
 
-/* A Doubletree trace that started at TTL 4, went back to 3 (a hop an earlier
- * trace passed: backward probing stops there), skipped TTL 5 (silent in the
- * /24's first trace) and probed 6 silent and 7: TTLs 1, 2 and 5 were never
+/* The text table of the Doubletree trace: TTLs 1, 2 and 5 were never
  * probed, and are not printed as '*' (probed, no answer), which 6 is. */
 Test(output_text, ttls_not_probed_are_not_stars)
 {
     struct kp_trace t;
-    bare(&t, 2, KP_STOP_COMPLETED, 7);
-    hop(&t, 3, 0, "198.18.3.1", 3.0, 11, 0);
-    hop(&t, 4, 0, "198.18.4.1", 4.0, 11, 0);
-    hop(&t, 7, 0, "198.18.5.9", 7.0, 0, 0);
+    doubletree_trace(&t);
     /* a record that does not say what was probed: as before */
     expect_table(&t, NULL, 0,
                  " 1  * *\n"
@@ -254,10 +265,7 @@ Test(output_text, ttls_not_probed_are_not_stars)
                  " 5  * *\n"
                  " 6  * *\n"
                  " 7  198.18.5.9  7.000 ms\n");
-    probed(&t, 3);
-    probed(&t, 4);
-    probed(&t, 6);
-    probed(&t, 7);
+    doubletree_probed(&t);
     expect_table(&t, NULL, 0,
                  " 1  not probed\n"
                  " 2  not probed\n"
