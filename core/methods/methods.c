@@ -216,6 +216,15 @@ int kp_mi_build(const struct kp_mi_probe *p, uint8_t *buf, size_t *len)
         if (c1 != p->want_sum)
             return -EIO;
     }
+    if (p->dst.family == 4 && n >= KP_IPV4_HDR_LEN) {
+        /* the header's checksum, which libnet leaves to the kernel's raw
+         * socket: a probe sent on a packet socket (--send-via link) goes out
+         * as built */
+        buf[10] = buf[11] = 0;
+        uint16_t s = kp_cksum_fold(kp_cksum_add(0, buf, KP_IPV4_HDR_LEN));
+        buf[10] = (uint8_t)(s >> 8);
+        buf[11] = (uint8_t)s;
+    }
     *len = (size_t)n;
     return 0;
 }
