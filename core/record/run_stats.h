@@ -73,6 +73,9 @@ struct kp_engine_stats {
     bool interrupted;
     bool sender_realtime;  /* the sending thread ran SCHED_FIFO (prober/sys/rtsched.h) */
     int64_t wake_early_ns; /* at the end: how long before a send its sleep ended */
+    bool send_link;        /* --send-via link (prober/sys/net_link.h) */
+    uint64_t via_link;     /* probes sent on the packet socket ... */
+    uint64_t via_ip;       /* ... and the IP way */
     char ts_source[16];
 };
 

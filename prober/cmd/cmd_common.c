@@ -309,6 +309,7 @@ void kp_cmd_engine_params(const struct kp_options *o, struct kp_engine_params *p
     p->late_end_auto = !o->late_set;
     p->capture_kib = o->capture_kib;
     p->realtime = o->realtime;
+    p->send_link = o->send_link;
     p->fault_wait_s = o->fault_wait_s;
     p->dport = o->dport;
     p->sport = o->sport;

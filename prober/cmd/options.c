@@ -211,6 +211,7 @@ enum {
     O_DNS,
     O_NOPROG,
     O_RT,
+    O_SENDVIA,
     O_LATE,
     O_CAPBUF,
     O_FAULTW,
@@ -256,6 +257,7 @@ static const struct option long_opts[] = {
     {"dns-server", required_argument, NULL, O_DNS},
     {"no-progress", no_argument, NULL, O_NOPROG},
     {"realtime", no_argument, NULL, O_RT},
+    {"send-via", required_argument, NULL, O_SENDVIA},
     {"targets", required_argument, NULL, O_TARGETS},
     /* an exact name, so that it is not an abbreviation of both --targets
      * and --target-as (getopt_long prefers an exact match) */
@@ -447,6 +449,12 @@ static int parse_opt(struct kp_options *o, enum kp_cmd cmd, int c, const char *n
         break;
     case O_RT:
         o->realtime = true;
+        break;
+    case O_SENDVIA:
+        if (strcmp(optarg, "ip") == 0 || strcmp(optarg, "link") == 0)
+            o->send_link = optarg[0] == 'l';
+        else
+            rc = err_set(err, errlen, "--send-via: \"%s\": expected ip or link", optarg);
         break;
     case O_TARGETS:
         rc = add_target_list(o, optarg, err, errlen);
@@ -689,9 +697,9 @@ int kp_options_same(const struct kp_options *a, const struct kp_options *b, cons
         return 0;
     if (IS("--unsafe-rate"))
         return 0; /* lifts a ceiling; the rate itself is --pps */
-    if (IS("--capture-buffer") || IS("--fault-wait") || IS("--realtime"))
+    if (IS("--capture-buffer") || IS("--fault-wait") || IS("--realtime") || IS("--send-via"))
         return 0; /* the capture's buffer, how long to ride out a fault, the sender's
-                     scheduling: not the measurement */
+                     scheduling and socket: not the measurement */
     snprintf(msg, msglen, "%.*s cannot be used with --resume", (int)(fl < 64 ? fl : 64), flag);
     return -1;
 cmp:
@@ -759,6 +767,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
                "  --unsafe-rate         allow --pps up to 1000000 (do you own the path?)\n"
                "  --realtime            send and capture at real-time priority (SCHED_FIFO)\n"
                "                        when probes are >= 50 us apart: smoother pace [off]\n"
+               "  --send-via WAY        ip (raw IP socket) or link (packet socket to the next\n"
+               "                        hop, faster, no output firewall) [ip]\n"
                "  --first-ttl N         first TTL probed, 1..63 [1]\n"
                "  --max-ttl N           last TTL probed, 1..63 [30]\n"
                "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"
@@ -828,6 +838,8 @@ const char *kp_options_usage(enum kp_cmd cmd)
            "  --unsafe-rate         allow --pps up to 1000000\n"
            "  --realtime            send and capture at real-time priority (SCHED_FIFO)\n"
            "                        when probes are >= 50 us apart: smoother pace [off]\n"
+           "  --send-via WAY        ip (raw IP socket) or link (packet socket to the next\n"
+           "                        hop, faster, no output firewall) [ip]\n"
            "  --first-ttl N         first TTL probed, 1..63 [1]\n"
            "  --max-ttl N           last TTL probed, 1..63 [30]\n"
            "  --attempts N          probes per TTL until one answers, 1..4 [2]\n"

@@ -66,6 +66,7 @@ struct kp_options {
     const char *dns_server; /* --dns-server ADDR[:PORT], NULL = system */
     bool progress;          /* --no-progress clears */
     bool realtime;          /* --realtime: the sender may run SCHED_FIFO */
+    bool send_link;         /* --send-via link: probes on a packet socket (net_link.h) */
     bool quiet;             /* -q */
     const char *pcap;       /* --pcap FILE (trace); sweeps write DIR/capture.pcap */
     char *blocklist_file;   /* --blocklist-file FILE: never probed, added to the default */

@@ -150,8 +150,10 @@ static json_t *meta_object(const struct kp_sweep_meta *m)
     json_object_set_new(cap, "gap_ms", json_integer((json_int_t)(st->cap_gap_ns / 1000000)));
     json_object_set_new(j, "capture", cap);
     json_object_set_new(j, "sender",
-                        json_pack("{s:b,s:I}", "realtime", st->sender_realtime, "wake_early_us",
-                                  (json_int_t)(st->wake_early_ns / 1000)));
+                        json_pack("{s:b,s:I,s:s,s:I,s:I}", "realtime", st->sender_realtime,
+                                  "wake_early_us", (json_int_t)(st->wake_early_ns / 1000),
+                                  "send_via", st->send_link ? "link" : "ip", "via_link",
+                                  (json_int_t)st->via_link, "via_ip", (json_int_t)st->via_ip));
 
     json_t *chk = json_object();
     char summary[1200] = "";

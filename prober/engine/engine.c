@@ -126,6 +126,8 @@ int kp_engine_open(struct kp_engine *e, char *err, size_t errlen)
     if ((rc = kp_raw_open(&e->raw, NULL)))
         return fail(err, errlen, rc, "raw socket: %s (kptrace needs root or CAP_NET_RAW)",
                     strerror(-rc));
+    if (e->par->send_link && (rc = kp_raw_use_link(&e->raw, &e->cfg.src)))
+        return fail(err, errlen, rc, "--send-via link: packet socket: %s", strerror(-rc));
     if ((rc = kp_capture_open(&e->cap, e->cfg.iface, e->filter, (size_t)e->par->capture_kib << 10,
                               err, errlen)))
         return rc;
@@ -393,6 +395,9 @@ static void final_stats(struct kp_engine *e)
     kp_trace_owners_drain(&e->owners, count_unrecorded, e);
     e->st.end_ns = kp_clock_ns(CLOCK_REALTIME);
     e->st.wake_early_ns = e->wake_early;
+    e->st.send_link = e->par->send_link;
+    e->st.via_link = e->raw.via_link;
+    e->st.via_ip = e->raw.via_ip;
     /* a fault still going on at the end counts, to the end */
     e->st.fault_now_ns = kp_backoff_fault_ns(&e->bo, kp_clock_ns(CLOCK_MONOTONIC));
     e->st.send_faults = e->bo.faults + (e->bo.faulty ? 1 : 0);

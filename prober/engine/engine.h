@@ -71,6 +71,7 @@ struct kp_engine_params {
     uint16_t sport;        /* 0 = chosen per trace from the seed */
     uint16_t size;         /* IP length of probes, 0 = the method's default */
     bool realtime;         /* the sending thread may run SCHED_FIFO (kp_engine_open) */
+    bool send_link;        /* probes on a packet socket to the next hop (net_link.h) */
     char vp[KP_VP_LEN];    /* vantage point, written in every record */
 };
 

@@ -5,15 +5,22 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "prober/sys/net_link.h"
 
 int kp_raw_open(struct kp_raw *r, const char *iface)
 {
+    r->link = NULL;
+    r->via_link = r->via_ip = 0;
     r->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
     if (r->fd < 0)
         return -errno;
@@ -47,32 +54,70 @@ int kp_raw_send(struct kp_raw *r, const uint8_t *pkt, size_t len, const struct k
 
 #define BATCH_MAX 64
 
+/* Where packet i leaves: 1 on the link (*hop set), 0 the IP way. */
+static int way_of(struct kp_raw *r, const struct kp_raw_pkt *p, int64_t now,
+                  const struct kp_link_hop **hop)
+{
+    if (r->link == NULL || p->dst.family != 4)
+        return 0;
+    uint32_t dst;
+    memcpy(&dst, p->dst.b, 4);
+    return kp_link_next_hop(r->link, dst, now, hop) == 0;
+}
+
 int kp_raw_send_batch(struct kp_raw *r, const struct kp_raw_pkt *pkts, unsigned n, unsigned *sent)
 {
     *sent = 0;
     if (r->fd < 0)
         return -EINVAL;
+    int64_t now = 0;
+    if (r->link != NULL) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    }
     while (*sent < n) {
         struct mmsghdr m[BATCH_MAX];
         struct iovec iov[BATCH_MAX];
-        struct sockaddr_in sin[BATCH_MAX];
+        union {
+            struct sockaddr_in in;
+            struct sockaddr_ll ll;
+        } to[BATCH_MAX];
         unsigned k = n - *sent < BATCH_MAX ? n - *sent : BATCH_MAX;
+        int link = -1; /* the way of this call's run of packets */
         for (unsigned i = 0; i < k; i++) {
             const struct kp_raw_pkt *p = &pkts[*sent + i];
             if (p->dst.family != 4)
                 return -EINVAL;
-            memset(&sin[i], 0, sizeof(sin[i]));
-            sin[i].sin_family = AF_INET;
-            memcpy(&sin[i].sin_addr, p->dst.b, 4);
+            const struct kp_link_hop *hop = NULL;
+            int w = way_of(r, p, now, &hop);
+            if (link < 0)
+                link = w;
+            else if (w != link) {
+                k = i; /* the rest in the next call */
+                break;
+            }
+            memset(&to[i], 0, sizeof(to[i]));
+            if (w) {
+                to[i].ll.sll_family = AF_PACKET;
+                to[i].ll.sll_protocol = htons(ETH_P_IP);
+                to[i].ll.sll_ifindex = hop->ifindex;
+                to[i].ll.sll_halen = hop->halen;
+                memcpy(to[i].ll.sll_addr, hop->addr, hop->halen);
+            } else {
+                to[i].in.sin_family = AF_INET;
+                memcpy(&to[i].in.sin_addr, p->dst.b, 4);
+            }
             iov[i].iov_base = (void *)(uintptr_t)p->data;
             iov[i].iov_len = p->len;
             memset(&m[i], 0, sizeof(m[i]));
-            m[i].msg_hdr.msg_name = &sin[i];
-            m[i].msg_hdr.msg_namelen = sizeof(sin[i]);
+            m[i].msg_hdr.msg_name = &to[i];
+            m[i].msg_hdr.msg_namelen = w ? sizeof(to[i].ll) : sizeof(to[i].in);
             m[i].msg_hdr.msg_iov = &iov[i];
             m[i].msg_hdr.msg_iovlen = 1;
         }
-        int got = sendmmsg(r->fd, m, k, 0);
+        int fd = link == 1 ? kp_link_fd(r->link) : r->fd;
+        int got = sendmmsg(fd, m, k, 0);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -83,22 +128,43 @@ int kp_raw_send_batch(struct kp_raw *r, const struct kp_raw_pkt *pkts, unsigned 
                 return -EMSGSIZE;
             (*sent)++;
         }
+        if (link == 1)
+            r->via_link += (unsigned)got;
+        else
+            r->via_ip += (unsigned)got;
         if ((unsigned)got < k) {
             /* the next one failed: sendmmsg reports its error on the next call */
-            ssize_t x = sendto(r->fd, pkts[*sent].data, pkts[*sent].len, 0,
-                               (const struct sockaddr *)&sin[got], sizeof(sin[got]));
+            ssize_t x = sendto(fd, pkts[*sent].data, pkts[*sent].len, 0,
+                               (const struct sockaddr *)&to[got], m[got].msg_hdr.msg_namelen);
             if (x < 0)
                 return -errno;
             if ((size_t)x != pkts[*sent].len)
                 return -EMSGSIZE;
             (*sent)++;
+            if (link == 1)
+                r->via_link++;
+            else
+                r->via_ip++;
         }
     }
     return 0;
 }
 
+int kp_raw_use_link(struct kp_raw *r, const struct kp_addr *src)
+{
+    if (src->family != 4)
+        return -EAFNOSUPPORT;
+    uint32_t s;
+    memcpy(&s, src->b, 4);
+    kp_link_close(r->link);
+    r->link = NULL;
+    return kp_link_open(&r->link, s);
+}
+
 void kp_raw_close(struct kp_raw *r)
 {
+    kp_link_close(r->link);
+    r->link = NULL;
     if (r->fd >= 0)
         close(r->fd);
     r->fd = -1;

@@ -16,13 +16,24 @@
 
 #include "core/base/addr.h"
 
+struct kp_link;
+
 struct kp_raw {
-    int fd; /* -1 when closed */
+    int fd;               /* -1 when closed */
+    struct kp_link *link; /* --send-via link (net_link.h), NULL: every probe the IP way */
+    uint64_t via_link;    /* probes sent on the packet socket */
+    uint64_t via_ip;      /* ... and on the raw IP socket */
 };
 
 /* Open the raw socket (needs root / CAP_NET_RAW). If iface is not NULL, bind
  * it to that interface (SO_BINDTODEVICE). 0 or -errno. */
 int kp_raw_open(struct kp_raw *r, const char *iface);
+
+/* Send probes on a packet socket to the next hop's link-layer address
+ * where that is known (net_link.h: --send-via link); src is their source
+ * address. Needs CAP_NET_RAW, like kp_raw_open, after which it is called.
+ * 0 or -errno. */
+int kp_raw_use_link(struct kp_raw *r, const struct kp_addr *src);
 
 /* Send one IPv4 packet (pkt[0..len) including its IP header) to dst. Returns
  * 0, or -errno from sendto (e.g. -ENOBUFS, -EHOSTUNREACH, -EPERM when a
@@ -36,7 +47,8 @@ struct kp_raw_pkt {
     struct kp_addr dst;
 };
 
-/* Send n packets with as few system calls as the kernel allows (sendmmsg(2)).
+/* Send n packets with as few system calls as the kernel allows (sendmmsg(2);
+ * with a link, one call per run of packets that leave the same way).
  * *sent receives how many left in order. Returns 0 when all did, else the
  * -errno of packet *sent (the ones after it were not tried), -EMSGSIZE for a
  * short send. */

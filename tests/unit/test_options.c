@@ -181,6 +181,38 @@ Test(options, unsafe_rate_lifts_ceiling)
     kp_options_free(&o);
 }
 
+/* Probes go the IP way unless --send-via link; any other way is refused
+ * by name; a resumed sweep may change it (the socket, not the measurement). */
+Test(options, send_via)
+{
+    struct kp_options o, b;
+    char err[256], msg[256];
+    struct kp_engine_params p;
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace x"), 0, "%s", err);
+    cr_assert(!o.send_link);
+    kp_cmd_engine_params(&o, &p);
+    cr_assert(!p.send_link);
+    kp_options_free(&o);
+    cr_assert_eq(parse(&o, KP_CMD_TRACE, err, "trace --send-via link x"), 0, "%s", err);
+    cr_assert(o.send_link);
+    kp_cmd_engine_params(&o, &p);
+    cr_assert(p.send_link);
+    cr_assert_eq(parse(&b, KP_CMD_SWEEP, err, "sweep --vp v --out d --targets 198.18.0.0/24"), 0,
+                 "%s", err);
+    cr_assert_eq(kp_options_same(&b, &o, "--send-via", msg, sizeof(msg)), 0, "%s", msg);
+    kp_options_free(&o);
+    kp_options_free(&b);
+    cr_assert_eq(
+        parse(&o, KP_CMD_SWEEP, err, "sweep --vp v --out d --targets 198.18.0.0/24 --send-via ip"),
+        0, "%s", err);
+    cr_assert(!o.send_link);
+    kp_options_free(&o);
+    cr_assert_neq(parse(&o, KP_CMD_TRACE, err, "trace --send-via tun x"), 0);
+    cr_assert(strstr(err, "--send-via") && strstr(err, "\"tun\"") &&
+                  strstr(err, "expected ip or link"),
+              "%s", err);
+}
+
 /* The sending thread may run real-time with --realtime (off by default);
  * a resumed sweep may add or drop it (the scheduling, not the measurement). */
 Test(options, realtime)
