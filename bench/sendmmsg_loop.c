@@ -5,11 +5,14 @@
  * few fields written in place; no pacing, no capture, no state per probe). What the kernel can take
  * from one process, the ceiling any prober's send path is measured against.
  *
- *   sendmmsg-loop SRC FIRST-DST N-DSTS TTLS [BATCH]
+ *   sendmmsg-loop SRC FIRST-DST N-DSTS TTLS [BATCH [IFACE MAC]]
  *
  * sends N-DSTS x TTLS probes of 46 bytes (kptrace's icmp-paris size) to
  * FIRST-DST, FIRST-DST + 1, ... with TTL 1..TTLS, and prints one JSON line:
- * {"packets": P, "seconds": S, "pps": R, "errors": E}. It sends only inside a
+ * {"packets": P, "seconds": S, "pps": R, "errors": E}. Given IFACE and MAC,
+ * it sends on a packet socket (AF_PACKET/SOCK_DGRAM) to that link-layer
+ * address instead, each probe with its IPv4 header checksum (the raw socket
+ * has the kernel fill it): the ceiling of kptrace's --send-via link. It sends only inside a
  * test network namespace (needs CAP_NET_RAW): it refuses to run outside a
  * namespace `ip netns add` made (in process 1's, above all) and to send to
  * any address outside 198.18.0.0/15, the benchmarking block the testbed
@@ -18,6 +21,9 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,7 +86,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: sendmmsg-loop SRC FIRST-DST N-DSTS TTLS [BATCH]\n");
+        fprintf(stderr, "usage: sendmmsg-loop SRC FIRST-DST N-DSTS TTLS [BATCH [IFACE MAC]]\n");
         return 2;
     }
     struct in_addr src, dst0;
@@ -106,7 +112,25 @@ int main(int argc, char **argv)
                         "(run it under ip netns exec in the testbed)\n");
         return 2;
     }
-    int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+    /* the link way: a packet socket to MAC on IFACE */
+    static struct sockaddr_ll ll;
+    int link = argc > 7;
+    if (link) {
+        unsigned m[6];
+        ll.sll_family = AF_PACKET;
+        ll.sll_protocol = htons(ETH_P_IP);
+        ll.sll_ifindex = (int)if_nametoindex(argv[6]);
+        ll.sll_halen = 6;
+        if (ll.sll_ifindex == 0 ||
+            sscanf(argv[7], "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+            fprintf(stderr, "sendmmsg-loop: bad interface or MAC\n");
+            return 2;
+        }
+        for (int i = 0; i < 6; i++)
+            ll.sll_addr[i] = (unsigned char)m[i];
+    }
+    int fd = link ? socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP))
+                  : socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
     if (fd < 0) {
         perror("sendmmsg-loop: socket");
         return 1;
@@ -142,14 +166,19 @@ int main(int argc, char **argv)
             uint16_t c = csum(p + 20, PKT_LEN - 20);
             p[22] = (uint8_t)(c >> 8);
             p[23] = (uint8_t)c;
+            if (link) {
+                uint16_t h = csum(p, 20);
+                p[10] = (uint8_t)(h >> 8);
+                p[11] = (uint8_t)h;
+            }
             memset(&sin[n], 0, sizeof(sin[n]));
             sin[n].sin_family = AF_INET;
             sin[n].sin_addr.s_addr = dn;
             iov[n].iov_base = p;
             iov[n].iov_len = PKT_LEN;
             memset(&m[n], 0, sizeof(m[n]));
-            m[n].msg_hdr.msg_name = &sin[n];
-            m[n].msg_hdr.msg_namelen = sizeof(sin[n]);
+            m[n].msg_hdr.msg_name = link ? (void *)&ll : (void *)&sin[n];
+            m[n].msg_hdr.msg_namelen = link ? sizeof(ll) : sizeof(sin[n]);
             m[n].msg_hdr.msg_iov = &iov[n];
             m[n].msg_hdr.msg_iovlen = 1;
         }
