@@ -24,49 +24,52 @@
 
 /* ---- parsing: pure, bounds-checked ----------------------------------- */
 
-/* The next message of buf: 0 and its type, flags and body (the bytes after
- * the header, as long as nlmsg_len says), 1 at the end, -EBADMSG. */
-static int nl_next(struct kp_cur *c, uint16_t *type, struct kp_cur *body)
+/* The next length-prefixed element of c: a netlink message (hsize 16: a
+ * 32-bit length, then the type) or a route attribute (hsize 4: a 16-bit
+ * length, then the type). The length counts the header; elements are
+ * padded to 4 bytes, the last one may end without its padding. 0 and its
+ * type and body (the bytes after the header), 1 at the end, -EBADMSG. */
+static int tlv_next(struct kp_cur *c, size_t hsize, uint16_t *type, struct kp_cur *body)
 {
     if (kp_cur_remaining(c) == 0)
         return 1;
     const uint8_t *h;
-    if (kp_cur_bytes(c, sizeof(struct nlmsghdr), &h))
+    if (kp_cur_bytes(c, hsize, &h))
         return -EBADMSG;
-    struct nlmsghdr n;
-    memcpy(&n, h, sizeof(n));
-    if (n.nlmsg_len < sizeof(n))
+    size_t len;
+    uint16_t t;
+    if (hsize == sizeof(struct nlmsghdr)) {
+        uint32_t l32;
+        memcpy(&l32, h, sizeof(l32));
+        memcpy(&t, h + 4, sizeof(t));
+        len = l32;
+    } else {
+        uint16_t l16;
+        memcpy(&l16, h, sizeof(l16));
+        memcpy(&t, h + 2, sizeof(t));
+        len = l16;
+    }
+    if (len < hsize || kp_cur_sub(c, len - hsize, body))
         return -EBADMSG;
-    size_t blen = n.nlmsg_len - sizeof(n);
-    if (kp_cur_sub(c, blen, body))
-        return -EBADMSG;
-    /* messages are 4-byte aligned; the last one may end without padding */
-    size_t pad = NLMSG_ALIGN(n.nlmsg_len) - n.nlmsg_len;
+    size_t pad = ((len + 3) & ~(size_t)3) - len;
     if (pad > kp_cur_remaining(c))
         pad = kp_cur_remaining(c);
     (void)kp_cur_skip(c, pad);
-    *type = n.nlmsg_type;
+    *type = t;
     return 0;
 }
 
-/* The next attribute of a message's tail: 0, 1 at the end, -EBADMSG. */
+static int nl_next(struct kp_cur *c, uint16_t *type, struct kp_cur *body)
+{
+    return tlv_next(c, sizeof(struct nlmsghdr), type, body);
+}
+
 static int nl_attr(struct kp_cur *c, uint16_t *type, struct kp_cur *val)
 {
-    if (kp_cur_remaining(c) == 0)
-        return 1;
-    const uint8_t *h;
-    if (kp_cur_bytes(c, sizeof(struct rtattr), &h))
-        return -EBADMSG;
-    struct rtattr a;
-    memcpy(&a, h, sizeof(a));
-    if (a.rta_len < sizeof(a) || kp_cur_sub(c, a.rta_len - sizeof(a), val))
-        return -EBADMSG;
-    size_t pad = RTA_ALIGN(a.rta_len) - a.rta_len;
-    if (pad > kp_cur_remaining(c))
-        pad = kp_cur_remaining(c);
-    (void)kp_cur_skip(c, pad);
-    *type = (uint16_t)(a.rta_type & NLA_TYPE_MASK);
-    return 0;
+    int rc = tlv_next(c, sizeof(struct rtattr), type, val);
+    if (rc == 0)
+        *type = (uint16_t)(*type & NLA_TYPE_MASK);
+    return rc;
 }
 
 /* A fixed-size attribute value into out (n bytes): 0 or -EBADMSG. */
@@ -136,55 +139,56 @@ static int route_body(struct kp_cur *body, struct kp_nl_route *out)
     return rc < 0 ? rc : 0;
 }
 
-int kp_nl_route_parse(const uint8_t *buf, size_t len, struct kp_nl_route *out)
+/* The first message of type want in a reply: 0 and its body, the error of
+ * an NLMSG_ERROR before it, -EBADMSG. */
+static int find_reply(const uint8_t *buf, size_t len, uint16_t want, struct kp_cur *body)
 {
-    struct kp_cur c, body;
+    struct kp_cur c;
     uint16_t type;
-    int rc;
     kp_cur_init(&c, buf, len);
-    while ((rc = nl_next(&c, &type, &body)) == 0) {
+    while (nl_next(&c, &type, body) == 0) {
         if (type == NLMSG_ERROR)
-            return nl_error(&body);
-        if (type == RTM_NEWROUTE)
-            return route_body(&body, out);
+            return nl_error(body);
+        if (type == want)
+            return 0;
     }
     return -EBADMSG;
 }
 
+int kp_nl_route_parse(const uint8_t *buf, size_t len, struct kp_nl_route *out)
+{
+    struct kp_cur body;
+    int rc = find_reply(buf, len, RTM_NEWROUTE, &body);
+    return rc ? rc : route_body(&body, out);
+}
+
 int kp_nl_neigh_parse(const uint8_t *buf, size_t len, struct kp_nl_neigh *out)
 {
-    struct kp_cur c, body;
-    uint16_t type;
-    int rc;
-    kp_cur_init(&c, buf, len);
-    while ((rc = nl_next(&c, &type, &body)) == 0) {
-        if (type == NLMSG_ERROR)
-            return nl_error(&body);
-        if (type != RTM_NEWNEIGH)
+    struct kp_cur body;
+    int rc = find_reply(buf, len, RTM_NEWNEIGH, &body);
+    if (rc)
+        return rc;
+    const uint8_t *p;
+    struct ndmsg nd;
+    if (kp_cur_bytes(&body, sizeof(nd), &p))
+        return -EBADMSG;
+    memcpy(&nd, p, sizeof(nd));
+    if (nd.ndm_family != AF_INET)
+        return -EBADMSG;
+    memset(out, 0, sizeof(*out));
+    out->state = nd.ndm_state;
+    out->ifindex = nd.ndm_ifindex;
+    uint16_t t;
+    struct kp_cur v;
+    while ((rc = nl_attr(&body, &t, &v)) == 0) {
+        if (t != NDA_LLADDR)
             continue;
-        const uint8_t *p;
-        struct ndmsg nd;
-        if (kp_cur_bytes(&body, sizeof(nd), &p))
+        size_t n = kp_cur_remaining(&v);
+        if (n == 0 || n > KP_LINK_ADDR_MAX || attr_get(&v, out->addr, n))
             return -EBADMSG;
-        memcpy(&nd, p, sizeof(nd));
-        if (nd.ndm_family != AF_INET)
-            return -EBADMSG;
-        memset(out, 0, sizeof(*out));
-        out->state = nd.ndm_state;
-        out->ifindex = nd.ndm_ifindex;
-        uint16_t t;
-        struct kp_cur v;
-        while ((rc = nl_attr(&body, &t, &v)) == 0) {
-            if (t != NDA_LLADDR)
-                continue;
-            size_t n = kp_cur_remaining(&v);
-            if (n == 0 || n > KP_LINK_ADDR_MAX || attr_get(&v, out->addr, n))
-                return -EBADMSG;
-            out->halen = (uint8_t)n;
-        }
-        return rc < 0 ? rc : 0;
+        out->halen = (uint8_t)n;
     }
-    return -EBADMSG;
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- the live side ---------------------------------------------------- */

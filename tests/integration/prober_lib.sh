@@ -6,6 +6,8 @@
 #   KPTRACE                     the kptrace binary of the build under test
 #   kp_tokens < traces.jsonl    one line per record: "DST METHOD STOP TOKENS..."
 #   scamper_tokens < scamper.json   same for scamper's JSON (method as scamper names it)
+#   kp_json_get FILE KEY...     one value of a JSON file (sweep.json): a string
+#                               as it is, anything else as JSON (true, 12, {...})
 #   (matching a hop list against ECMP alternatives: lib.sh's tb_match_alts)
 #
 # TOKENS are tb_path's form: per TTL from 1 the first replying address, '*'
@@ -64,3 +66,12 @@ for line in sys.stdin:
 '
 }
 
+# kp_json_get FILE KEY... — the value at FILE's KEY/KEY/...: a string as it
+# is, other values as JSON (true, false, numbers, objects).
+kp_json_get() {
+    python3 -c 'import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    v = v[k]
+print(v if isinstance(v, str) else json.dumps(v))' "$@"
+}

@@ -63,12 +63,8 @@ assert_between 1 22 "$(get win)" "at most 22 probes in any 100 ms"
 assert_between 4.5 1000 "$(get median_gap_ms)" "median gap between probes (ms)"
 assert_between 0 0.05 "$(get same_dst)" "consecutive probes to the same destination (fraction)"
 assert_between 0.35 0.65 "$(get share176)" "share of the first half's probes going to the .176 /24"
-jget() { python3 -c 'import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v = v[k]
-print(json.dumps(v))' "$@"; }
-assert_eq false "$(jget "$work/s/sweep.json" sender realtime)" "no real-time priority by default"
-assert_between 20 3750 "$(jget "$work/s/sweep.json" sender wake_early_us)" \
+assert_eq false "$(kp_json_get "$work/s/sweep.json" sender realtime)" "no real-time priority by default"
+assert_between 20 3750 "$(kp_json_get "$work/s/sweep.json" sender wake_early_us)" \
     "the sender woke up 20 us to 3/4 of the interval ahead of a send"
 
 # the policy and priority of each thread while it runs: FF (SCHED_FIFO) 20
@@ -92,5 +88,5 @@ wait $pid
 assert_eq 0 $? "sweep --realtime exits 0"
 tb_log "thread policies: $cls"
 assert_eq "FF/19 FF/20 " "$cls" "the sender real-time at 20, the receive thread at 19"
-assert_eq true "$(jget "$work/t/sweep.json" sender realtime)" "--realtime: the sender says so"
+assert_eq true "$(kp_json_get "$work/t/sweep.json" sender realtime)" "--realtime: the sender says so"
 rm -rf "$work"

@@ -42,9 +42,6 @@ sweep() { # sweep OUT [OPTIONS...]
         --methods icmp-paris,udp-paris,tcp-syn,udp --no-doubletree --seed 20485 --pps 1000 \
         --max-ttl 12 --wait 500 --out "$out" --no-progress -q "$@" 2>"$out.err"
 }
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: d=d[k]
-print(json.dumps(d) if isinstance(d,(dict,list)) else str(d).lower() if isinstance(d,bool) else d)' "$@"; }
 
 sweep "$work/ip"
 assert_eq 0 $? "sweep --send-via ip (the default) exits 0"
@@ -56,37 +53,32 @@ assert_eq 144 "$(wc -l <"$work/ip.tok")" "36 targets x 4 methods = 144 traces"
 assert_eq "" "$(diff "$work/ip.tok" "$work/link.tok")" "the link way gives the same hop lists"
 assert_eq 0 "$(grep -c '^198\.19\.17[6-9]\.[0-9]* [a-z-]* [a-z_-]* *$' "$work/link.tok")" \
     "every trace has hops"
-assert_eq ip "$(jget "$work/ip/sweep.json" sender send_via)" "sweep.json: sent the IP way by default"
-assert_eq 0 "$(jget "$work/ip/sweep.json" sender via_link)" "... none on the link"
-sent=$(jget "$work/link/sweep.json" counts probes_sent)
-assert_eq link "$(jget "$work/link/sweep.json" sender send_via)" "sweep.json: --send-via link"
-assert_eq "$sent" "$(jget "$work/link/sweep.json" sender via_link)" "every probe went on the link"
-assert_eq 0 "$(jget "$work/link/sweep.json" sender via_ip)" "none the IP way"
-assert_eq true "$(jget "$work/link/sweep.json" checks probes ok)" "every probe sent is in the capture"
+assert_eq ip "$(kp_json_get "$work/ip/sweep.json" sender send_via)" "sweep.json: sent the IP way by default"
+assert_eq 0 "$(kp_json_get "$work/ip/sweep.json" sender via_link)" "... none on the link"
+sent=$(kp_json_get "$work/link/sweep.json" counts probes_sent)
+assert_eq link "$(kp_json_get "$work/link/sweep.json" sender send_via)" "sweep.json: --send-via link"
+assert_eq "$sent" "$(kp_json_get "$work/link/sweep.json" sender via_link)" "every probe went on the link"
+assert_eq 0 "$(kp_json_get "$work/link/sweep.json" sender via_ip)" "none the IP way"
+assert_eq true "$(kp_json_get "$work/link/sweep.json" checks probes ok)" "every probe sent is in the capture"
 
 # the frames: every probe (from the vantage point, TTL < 64) to the gateway's
 # MAC, with a valid IPv4 header checksum
 python3 - "$work/link/capture.pcap" "$src" "$mac" >"$work/frames" <<'EOF'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
+import os, struct, sys
+sys.path.insert(0, os.environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
 src = bytes(int(x) for x in sys.argv[2].split("."))
 mac = bytes(int(x, 16) for x in sys.argv[3].split(":"))
-assert struct.unpack("<I", data[20:24])[0] == 1, "Ethernet capture"
-pos, probes, bad_mac, bad_sum = 24, 0, 0, 0
-while pos + 16 <= len(data):
-    _, _, caplen, _ = struct.unpack("<IIII", data[pos:pos + 16])
-    f = data[pos + 16:pos + 16 + caplen]
-    pos += 16 + caplen
-    ip = f[14:]
-    if f[12:14] != b"\x08\x00" or len(ip) < 20 or ip[12:16] != src or ip[8] >= 64:
-        continue
-    probes += 1
-    bad_mac += f[0:6] != mac
+frames = kp_pcap.probe_frames(sys.argv[1], src)
+bad_mac = sum(len(link) != 14 or link[0:6] != mac or link[12:14] != b"\x08\x00"
+              for link, _, _ in frames)
+bad_sum = 0
+for _, ip, _ in frames:
     s = sum(struct.unpack("!10H", ip[:20]))
     while s >> 16:
         s = (s & 0xffff) + (s >> 16)
     bad_sum += s != 0xffff
-print(probes, bad_mac, bad_sum)
+print(len(frames), bad_mac, bad_sum)
 EOF
 read -r probes bad_mac bad_sum <"$work/frames"
 assert_eq "$sent" "$probes" "the capture holds every probe frame"
@@ -103,25 +95,19 @@ assert_eq 0 $? "sweep --send-via link (a multipath route) exits 0"
 ip netns exec "$ns" ip route replace 198.19.178.0/24 via "$gw" dev "$dev"
 kp_tokens <"$work/multi/traces.jsonl" | sort >"$work/multi.tok"
 assert_eq "" "$(diff "$work/ip.tok" "$work/multi.tok")" "multipath: the same hop lists"
-to178=$(python3 - "$work/multi/capture.pcap" "$src" <<'EOF2'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
+to178=$(python3 - "$work/multi/capture.pcap" "$src" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
 src = bytes(int(x) for x in sys.argv[2].split("."))
-pos, n = 24, 0
-while pos + 16 <= len(data):
-    _, _, caplen, _ = struct.unpack("<IIII", data[pos:pos + 16])
-    ip = data[pos + 30:pos + 16 + caplen]
-    pos += 16 + caplen
-    if len(ip) >= 20 and ip[12:16] == src and ip[8] < 64 and ip[16:19] == bytes([198, 19, 178]):
-        n += 1
-print(n)
-EOF2
+print(sum(d.startswith("198.19.178.") for d, _, _ in kp_pcap.probes_in(sys.argv[1], src)))
+EOF
 )
-sent=$(jget "$work/multi/sweep.json" counts probes_sent)
+sent=$(kp_json_get "$work/multi/sweep.json" counts probes_sent)
 tb_log "multipath: $sent probes, $to178 of them to the multipath /24"
 assert_between 1 "$((sent - 1))" "$to178" "some probes, not all, to the multipath /24"
-assert_eq "$to178" "$(jget "$work/multi/sweep.json" sender via_ip)" "those went the IP way"
-assert_eq "$((sent - to178))" "$(jget "$work/multi/sweep.json" sender via_link)" \
+assert_eq "$to178" "$(kp_json_get "$work/multi/sweep.json" sender via_ip)" "those went the IP way"
+assert_eq "$((sent - to178))" "$(kp_json_get "$work/multi/sweep.json" sender via_link)" \
     "the others on the link"
 
 # the gateway's address not resolved: the IP way (the kernel resolves it),
@@ -133,9 +119,9 @@ sweep "$work/unres" --send-via link
 assert_eq 0 $? "sweep --send-via link (gateway unresolved) exits 0"
 kp_tokens <"$work/unres/traces.jsonl" | sort >"$work/unres.tok"
 assert_eq "" "$(diff "$work/ip.tok" "$work/unres.tok")" "unresolved gateway: the same hop lists"
-via_ip=$(jget "$work/unres/sweep.json" sender via_ip)
-via_link=$(jget "$work/unres/sweep.json" sender via_link)
-sent=$(jget "$work/unres/sweep.json" counts probes_sent)
+via_ip=$(kp_json_get "$work/unres/sweep.json" sender via_ip)
+via_link=$(kp_json_get "$work/unres/sweep.json" sender via_link)
+sent=$(kp_json_get "$work/unres/sweep.json" counts probes_sent)
 tb_log "unresolved gateway: $sent probes, $via_ip the IP way, $via_link on the link"
 assert_eq "$sent" "$((via_ip + via_link))" "every probe went one way or the other"
 assert_between 1 "$((sent - 1))" "$via_ip" "the first probes the IP way"
