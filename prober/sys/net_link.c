@@ -208,7 +208,7 @@ struct kp_link {
     struct entry e[KP_LINK_ROUTES];
     unsigned n;
     struct kp_link_bound *bounds; /* the blocks the cache holds straddle none */
-    size_t nbounds;
+    size_t nbounds, cap;
     int64_t bounds_until; /* the dump of routes and rules is asked again after */
     int rules_other;      /* 1: a rule chooses by more than addresses: all go the IP way */
     uint8_t buf[65536];
@@ -252,15 +252,23 @@ static ssize_t nl_ask(struct kp_link *l, uint8_t *msg)
     }
 }
 
+/* A request of type and flags with a fixed part of flen bytes (zeroed,
+ * returned) in msg (REQ_MAX bytes), attributes to be added by put_attr. */
+#define REQ_MAX 128
+static void *request(uint8_t *msg, uint16_t type, uint16_t flags, size_t flen)
+{
+    memset(msg, 0, REQ_MAX);
+    struct nlmsghdr *n = (struct nlmsghdr *)(void *)msg;
+    n->nlmsg_len = (uint32_t)NLMSG_LENGTH(flen);
+    n->nlmsg_type = type;
+    n->nlmsg_flags = flags;
+    return NLMSG_DATA(n);
+}
+
 static int query_route(struct kp_link *l, uint32_t dst, struct kp_nl_route *r)
 {
-    _Alignas(struct nlmsghdr) uint8_t msg[128];
-    memset(msg, 0, sizeof(msg));
-    struct nlmsghdr *n = (struct nlmsghdr *)(void *)msg;
-    n->nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-    n->nlmsg_type = RTM_GETROUTE;
-    n->nlmsg_flags = NLM_F_REQUEST;
-    struct rtmsg *rt = NLMSG_DATA(n);
+    _Alignas(struct nlmsghdr) uint8_t msg[REQ_MAX];
+    struct rtmsg *rt = request(msg, RTM_GETROUTE, NLM_F_REQUEST, sizeof(*rt));
     rt->rtm_family = AF_INET;
     rt->rtm_dst_len = 32;
     rt->rtm_src_len = 32;
@@ -275,13 +283,8 @@ static int query_route(struct kp_link *l, uint32_t dst, struct kp_nl_route *r)
 
 static int query_neigh(struct kp_link *l, int ifindex, uint32_t addr, struct kp_nl_neigh *nb)
 {
-    _Alignas(struct nlmsghdr) uint8_t msg[128];
-    memset(msg, 0, sizeof(msg));
-    struct nlmsghdr *n = (struct nlmsghdr *)(void *)msg;
-    n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-    n->nlmsg_type = RTM_GETNEIGH;
-    n->nlmsg_flags = NLM_F_REQUEST;
-    struct ndmsg *nd = NLMSG_DATA(n);
+    _Alignas(struct nlmsghdr) uint8_t msg[REQ_MAX];
+    struct ndmsg *nd = request(msg, RTM_GETNEIGH, NLM_F_REQUEST, sizeof(*nd));
     nd->ndm_family = AF_INET;
     nd->ndm_ifindex = ifindex;
     put_attr(msg, NDA_DST, &addr, 4);
@@ -295,10 +298,15 @@ static int add_bound(struct kp_link *l, uint32_t net_be, uint8_t len)
 {
     if (len == 0)
         return 0;
-    struct kp_link_bound *b = realloc(l->bounds, (l->nbounds + 1) * sizeof(*b));
-    if (b == NULL)
-        return -ENOMEM;
-    l->bounds = b;
+    if (l->nbounds == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct kp_link_bound *nb = realloc(l->bounds, cap * sizeof(*nb));
+        if (nb == NULL)
+            return -ENOMEM;
+        l->bounds = nb;
+        l->cap = cap;
+    }
+    struct kp_link_bound *b = l->bounds;
     b[l->nbounds].net = ntohl(net_be) & mask_of(len);
     b[l->nbounds].len = len;
     l->nbounds++;
@@ -363,13 +371,9 @@ static int dump_msg(struct kp_link *l, uint16_t type, struct kp_cur *body)
 /* Dump every IPv4 route of every table (or every rule) into the bounds. */
 static int dump(struct kp_link *l, uint16_t what)
 {
-    _Alignas(struct nlmsghdr) uint8_t msg[64];
-    memset(msg, 0, sizeof(msg));
-    struct nlmsghdr *n = (struct nlmsghdr *)(void *)msg;
-    n->nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
-    n->nlmsg_type = what;
-    n->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    struct rtmsg *rt = NLMSG_DATA(n); /* struct fib_rule_hdr starts alike */
+    _Alignas(struct nlmsghdr) uint8_t msg[REQ_MAX];
+    /* struct fib_rule_hdr starts as struct rtmsg does, with the family */
+    struct rtmsg *rt = request(msg, what, NLM_F_REQUEST | NLM_F_DUMP, sizeof(*rt));
     rt->rtm_family = AF_INET;
     ssize_t got = nl_ask(l, msg);
     for (;;) {
@@ -456,18 +460,16 @@ static void resolve(struct kp_link *l, uint32_t dst_be, int64_t now, struct entr
     struct kp_nl_route r;
     if (l->rules_other || query_route(l, dst_be, &r) != 0)
         return; /* the IP way: it reports no route itself */
-    unsigned len = r.dst_len;
-    int kind = 0;
-    if (r.type != RTN_UNICAST || r.multipath || r.oif <= 0 || link_header(l, r.oif, &kind) != 0)
-        len = kp_link_block_len(l->bounds, l->nbounds, dst, len);
-    else if (!r.has_gateway)
-        len = 32; /* on the link: each address is its own neighbour */
-    else
-        len = kp_link_block_len(l->bounds, l->nbounds, dst, len);
+    int kind = -1;
+    int usable = r.type == RTN_UNICAST && !r.multipath && r.oif > 0 &&
+                 link_header(l, r.oif, &kind) == 0 && (kind == ARPHRD_ETHER || kind == ARPHRD_NONE);
+    /* on an Ethernet link without a gateway each address is its own neighbour */
+    unsigned len = usable && kind == ARPHRD_ETHER && !r.has_gateway
+                       ? 32
+                       : kp_link_block_len(l->bounds, l->nbounds, dst, r.dst_len);
     e->mask = mask_of(len);
     e->net = dst & e->mask;
-    if (r.type != RTN_UNICAST || r.multipath || r.oif <= 0 ||
-        (kind != ARPHRD_ETHER && kind != ARPHRD_NONE))
+    if (!usable)
         return;
     e->hop.ifindex = r.oif;
     if (kind == ARPHRD_NONE) {
