@@ -8,7 +8,7 @@
 #
 # In nk, vp-asia: 198.19.178.0/24 is split over ECMP beyond the ISP (an L4
 # hash), 198.19.179.0/24 ends in admin-prohibited, 198.19.176/177 each go one
-# way. Four sweeps with the same seed and all four methods:
+# way. Sweeps with the same seed and all four methods:
 #   ip    --send-via ip (the default)
 #   link  --send-via link: the same hop lists per (destination, method); all
 #         probes on the link; in its capture every probe frame goes to the
@@ -18,7 +18,11 @@
 #         probes to 198.19.178.0/24 went the IP way, all others on the link;
 #   unres --send-via link after the neighbour entry of the gateway was
 #         deleted: the same hop lists; the first probes went the IP way (the
-#         kernel resolved the gateway), the rest on the link.
+#         kernel resolved the gateway), the rest on the link;
+#   bh    both ways with a blackhole route for 198.19.176.4/30, inside the
+#         route the link way's first answer covers: no probe leaves towards
+#         it either way (the raw socket refuses them), the others are
+#         unchanged.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/prober_lib.sh"
 
@@ -126,6 +130,39 @@ tb_log "unresolved gateway: $sent probes, $via_ip the IP way, $via_link on the l
 assert_eq "$sent" "$((via_ip + via_link))" "every probe went one way or the other"
 assert_between 1 "$((sent - 1))" "$via_ip" "the first probes the IP way"
 assert_between 1 "$((sent - 1))" "$via_link" "the rest on the link"
+
+# a more specific route inside the block the first answer covers: a
+# blackhole for 198.19.176.4/30. The link way must not carry probes past it:
+# as on the IP way the raw socket refuses them (EINVAL), nothing of those
+# traces leaves (no record: counted as not sent), the others are as before.
+ip netns exec "$ns" ip route add blackhole 198.19.176.4/30
+assert_eq 0 $? "a blackhole route for 198.19.176.4/30"
+for way in ip link; do
+    sweep "$work/bh-$way" --send-via $way
+    rc=$?
+    kp_tokens <"$work/bh-$way/traces.jsonl" | sort >"$work/bh-$way.tok"
+    assert_eq 4 "$rc" "$way way: the sweep is incomplete (exit 4)"
+    assert_eq "" "$(awk '$1 ~ /^198\.19\.176\.[4-7]$/' "$work/bh-$way.tok")" \
+        "$way way: no record behind the blackhole"
+    assert_eq 16 "$(kp_json_get "$work/bh-$way/sweep.json" counts skipped_not_sent)" \
+        "$way way: its 4 addresses x 4 methods counted as not sent"
+    assert_between 16 100000 "$(kp_json_get "$work/bh-$way/sweep.json" counts send_errors_by_errno EINVAL)" \
+        "$way way: the raw socket refused them (EINVAL)"
+    assert_eq "" "$(diff <(grep -v '^198\.19\.176\.[4-7] ' "$work/ip.tok") \
+        <(grep -v '^198\.19\.176\.[4-7] ' "$work/bh-$way.tok"))" \
+        "$way way: every other trace as before"
+    n=$(python3 - "$work/bh-$way/capture.pcap" "$src" <<'EOF'
+import os, sys
+sys.path.insert(0, os.environ["KP_SRC"] + "/tests/integration")
+import kp_pcap
+src = bytes(int(x) for x in sys.argv[2].split("."))
+bh = {"198.19.176.%d" % i for i in range(4, 8)}
+print(sum(d in bh for d, _, _ in kp_pcap.probes_in(sys.argv[1], src)))
+EOF
+    )
+    assert_eq 0 "$n" "$way way: no probe left towards the blackhole"
+done
+ip netns exec "$ns" ip route del blackhole 198.19.176.4/30
 
 tb_exec $vp "$KPTRACE" sweep --allowlist-file "$KP_ALLOWLIST" --vp $vp --targets 198.19.176.0/30 \
     --send-via tunnel --out "$work/bad" --no-progress 2>"$work/bad.err"
