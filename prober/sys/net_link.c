@@ -229,8 +229,8 @@ static void put_attr(uint8_t *msg, uint16_t type, const void *data, uint16_t dle
     n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
-/* Send the request in msg and read one reply datagram into l->buf (a dump
- * is read by dump_each). Returns its length or -errno. */
+/* Send the request in msg and read the first datagram of its reply into
+ * l->buf (dump reads the rest of a dump). Returns its length or -errno. */
 static ssize_t nl_ask(struct kp_link *l, uint8_t *msg)
 {
     struct nlmsghdr *n = (struct nlmsghdr *)(void *)msg;
@@ -240,8 +240,10 @@ static ssize_t nl_ask(struct kp_link *l, uint8_t *msg)
         return -errno;
     for (;;) {
         ssize_t got = recv(l->nl, l->buf, sizeof(l->buf), 0);
+        if (got < 0 && errno == EINTR)
+            continue;
         if (got < 0)
-            return errno == EINTR ? (ssize_t)-EINTR : -errno;
+            return -errno;
         if ((size_t)got >= sizeof(struct nlmsghdr)) {
             struct nlmsghdr h;
             memcpy(&h, l->buf, sizeof(h));
@@ -419,12 +421,14 @@ static int refresh_bounds(struct kp_link *l, int64_t now)
     return rc;
 }
 
-unsigned kp_link_block_len(const struct kp_link_bound *bounds, size_t n, uint32_t dst, unsigned len)
+unsigned kp_link_block_len(const struct kp_link_bound *bounds, size_t n, uint32_t dst,
+                           unsigned route_len)
 {
-    uint32_t m = mask_of(len);
+    uint32_t m = mask_of(route_len);
+    unsigned len = route_len;
     for (size_t i = 0; i < n; i++) {
         const struct kp_link_bound *b = &bounds[i];
-        if (b->len <= len || b->len > 32 || (b->net & m) != (dst & m))
+        if (b->len <= route_len || b->len > 32 || (b->net & m) != (dst & m))
             continue; /* not inside the route's prefix */
         uint32_t diff = (b->net ^ dst) & mask_of(b->len);
         if (diff == 0)

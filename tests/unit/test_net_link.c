@@ -49,6 +49,19 @@ Test(net_link, block_len_ignores_bounds_outside_or_wider)
     cr_assert_eq(kp_link_block_len(b, 4, IP4(198, 19, 5, 5), 16), 16);
 }
 
+Test(net_link, block_len_sees_every_bound_more_specific_than_the_route)
+{
+    /* route 10.0.0.0/16; 10.0.64.0/20 (0100 0000 in the third octet) parts
+     * from 10.0.96.1 (0110 0000) at bit 18: the block grows to /19; then
+     * 10.0.96.0/19, no longer than that block, holds 10.0.96.1 itself: only
+     * the address (in either order of the bounds) */
+    struct kp_link_bound b[] = {{IP4(10, 0, 64, 0), 20}, {IP4(10, 0, 96, 0), 19}};
+    cr_assert_eq(kp_link_block_len(b, 1, IP4(10, 0, 96, 1), 16), 19);
+    cr_assert_eq(kp_link_block_len(b, 2, IP4(10, 0, 96, 1), 16), 32);
+    struct kp_link_bound r[] = {{IP4(10, 0, 96, 0), 19}, {IP4(10, 0, 64, 0), 20}};
+    cr_assert_eq(kp_link_block_len(r, 2, IP4(10, 0, 96, 1), 16), 32);
+}
+
 Test(net_link, block_len_of_a_default_route)
 {
     /* the default route and the testbed's other routes: 127.0.0.0/8 parts
