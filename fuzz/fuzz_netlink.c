@@ -39,9 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the block holds no bound more specific than the route, but one
          * that contains dst itself (then it is dst alone) */
         uint32_t m = got == 0 ? 0 : 0xffffffffu << (32 - got);
-        for (size_t i = 0; i < nb && got < 32; i++)
-            if (b[i].len > len && b[i].len <= 32 && b[i].len > got && (b[i].net & m) == (dst & m))
-                abort();
+        for (size_t i = 0; i < nb && got < 32; i++) {
+            if (b[i].len <= len || b[i].len > 32)
+                continue;
+            uint32_t bm = 0xffffffffu << (32 - b[i].len);
+            if ((b[i].net & bm) == (dst & bm))
+                abort(); /* dst inside it: the block is dst alone */
+            if (b[i].len > got && (b[i].net & m) == (dst & m))
+                abort(); /* inside the block */
+        }
     }
     return 0;
 }
