@@ -72,36 +72,37 @@ static int nl_attr(struct kp_cur *c, uint16_t *type, struct kp_cur *val)
     return rc;
 }
 
-/* A fixed-size attribute value into out (n bytes): 0 or -EBADMSG. */
-static int attr_get(struct kp_cur *val, void *out, size_t n)
+/* The next n bytes of c into out (a struct in host order, as netlink
+ * carries them): 0 or -EBADMSG. */
+static int take(struct kp_cur *c, void *out, size_t n)
 {
     const uint8_t *p;
-    if (kp_cur_remaining(val) != n || kp_cur_bytes(val, n, &p))
+    if (kp_cur_bytes(c, n, &p))
         return -EBADMSG;
     memcpy(out, p, n);
     return 0;
+}
+
+/* A fixed-size attribute value into out (n bytes): 0 or -EBADMSG. */
+static int attr_get(struct kp_cur *val, void *out, size_t n)
+{
+    return kp_cur_remaining(val) != n ? -EBADMSG : take(val, out, n);
 }
 
 /* The error of an NLMSG_ERROR body: -errno (never 0 here: an ack is not a
  * reply to a request without NLM_F_ACK). */
 static int nl_error(struct kp_cur *body)
 {
-    const uint8_t *p;
     int32_t e;
-    if (kp_cur_bytes(body, sizeof(e), &p))
+    if (take(body, &e, sizeof(e)))
         return -EBADMSG;
-    memcpy(&e, p, sizeof(e));
     return e < 0 && e > -4096 ? e : -EBADMSG;
 }
 
 static int route_body(struct kp_cur *body, struct kp_nl_route *out)
 {
-    const uint8_t *p;
     struct rtmsg rt;
-    if (kp_cur_bytes(body, sizeof(rt), &p))
-        return -EBADMSG;
-    memcpy(&rt, p, sizeof(rt));
-    if (rt.rtm_family != AF_INET || rt.rtm_dst_len > 32)
+    if (take(body, &rt, sizeof(rt)) || rt.rtm_family != AF_INET || rt.rtm_dst_len > 32)
         return -EBADMSG;
     memset(out, 0, sizeof(*out));
     out->type = rt.rtm_type;
@@ -168,12 +169,8 @@ int kp_nl_neigh_parse(const uint8_t *buf, size_t len, struct kp_nl_neigh *out)
     int rc = find_reply(buf, len, RTM_NEWNEIGH, &body);
     if (rc)
         return rc;
-    const uint8_t *p;
     struct ndmsg nd;
-    if (kp_cur_bytes(&body, sizeof(nd), &p))
-        return -EBADMSG;
-    memcpy(&nd, p, sizeof(nd));
-    if (nd.ndm_family != AF_INET)
+    if (take(&body, &nd, sizeof(nd)) || nd.ndm_family != AF_INET)
         return -EBADMSG;
     memset(out, 0, sizeof(*out));
     out->state = nd.ndm_state;
@@ -326,11 +323,9 @@ static int dump_msg(struct kp_link *l, uint16_t type, struct kp_cur *body)
     }
     if (type != RTM_NEWRULE)
         return 0;
-    const uint8_t *p;
     struct fib_rule_hdr fr;
-    if (kp_cur_bytes(body, sizeof(fr), &p))
+    if (take(body, &fr, sizeof(fr)))
         return -EBADMSG;
-    memcpy(&fr, p, sizeof(fr));
     if (fr.family != AF_INET)
         return 0;
     if (fr.tos != 0)
